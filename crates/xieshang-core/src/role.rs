@@ -1,0 +1,141 @@
+//! Roles and the permissions each role carries, as data.
+
+use serde::{Deserialize, Serialize};
+
+/// A role a user holds over an organisation subtree. Residents need no account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// 民情联络员
+    LiaisonOfficer,
+    /// 网格员
+    GridWorker,
+    /// 委员
+    Member,
+    /// Department handler (部门经办人)
+    DepartmentHandler,
+    /// 机关工作人员
+    Staff,
+    /// 提案委
+    ProposalCommittee,
+    /// 主席 / 副主席 / 秘书长
+    Leader,
+    /// City-wide overseer
+    CityOverseer,
+    /// Teacher of a mock society
+    Teacher,
+    /// Student of a mock society
+    Student,
+    /// System administrator
+    Admin,
+}
+
+/// Something a user may do within the subtree where they hold a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    /// See organisation units and their details.
+    OrgView,
+    /// Create, rename, move and archive organisation units.
+    OrgManage,
+    /// See accounts and their roles.
+    UserView,
+    /// Create accounts, grant and revoke roles, reset passwords.
+    UserManage,
+    /// Read the audit log.
+    AuditView,
+}
+
+impl Permission {
+    /// Every permission.
+    pub const ALL: [Permission; 5] = [
+        Permission::OrgView,
+        Permission::OrgManage,
+        Permission::UserView,
+        Permission::UserManage,
+        Permission::AuditView,
+    ];
+}
+
+impl Role {
+    /// Every role, in display order.
+    pub const ALL: [Role; 11] = [
+        Role::LiaisonOfficer,
+        Role::GridWorker,
+        Role::Member,
+        Role::DepartmentHandler,
+        Role::Staff,
+        Role::ProposalCommittee,
+        Role::Leader,
+        Role::CityOverseer,
+        Role::Teacher,
+        Role::Student,
+        Role::Admin,
+    ];
+
+    /// Stable code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::LiaisonOfficer => "liaison_officer",
+            Role::GridWorker => "grid_worker",
+            Role::Member => "member",
+            Role::DepartmentHandler => "department_handler",
+            Role::Staff => "staff",
+            Role::ProposalCommittee => "proposal_committee",
+            Role::Leader => "leader",
+            Role::CityOverseer => "city_overseer",
+            Role::Teacher => "teacher",
+            Role::Student => "student",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The permissions this role carries inside its subtree.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Admin => &[OrgView, OrgManage, UserView, UserManage, AuditView],
+            Role::Staff => &[OrgView, OrgManage, UserView, UserManage, AuditView],
+            Role::Leader => &[OrgView, UserView, AuditView],
+            Role::CityOverseer => &[OrgView, UserView],
+            Role::ProposalCommittee => &[OrgView],
+            Role::LiaisonOfficer
+            | Role::GridWorker
+            | Role::Member
+            | Role::DepartmentHandler
+            | Role::Teacher
+            | Role::Student => &[],
+        }
+    }
+
+    /// Whether this role carries the permission.
+    pub fn allows(self, permission: Permission) -> bool {
+        self.permissions().contains(&permission)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Some(r));
+        }
+        assert_eq!(Role::parse("mayor"), None);
+    }
+
+    #[test]
+    fn field_roles_cannot_manage_organisations() {
+        for r in [Role::Member, Role::GridWorker, Role::Student, Role::LiaisonOfficer] {
+            assert!(!r.allows(Permission::OrgManage), "{r:?}");
+            assert!(!r.allows(Permission::UserManage), "{r:?}");
+        }
+        assert!(Role::Staff.allows(Permission::OrgManage));
+        assert!(!Role::Leader.allows(Permission::OrgManage));
+    }
+}

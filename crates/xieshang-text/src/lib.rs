@@ -1,0 +1,75 @@
+//! Chinese text for Xieshang: script conversion and normalisation.
+//!
+//! Conversion uses OpenCC dictionaries (ferrous-opencc, Apache-2.0), phrase-aware, so
+//! 头发 becomes 頭髮 and not 頭發. This crate knows nothing of HTTP or SQL.
+
+use ferrous_opencc::config::BuiltinConfig;
+use ferrous_opencc::OpenCC;
+use std::sync::OnceLock;
+
+fn converter(
+    slot: &'static OnceLock<Option<OpenCC>>,
+    config: BuiltinConfig,
+) -> Option<&'static OpenCC> {
+    slot.get_or_init(|| match OpenCC::from_config(config) {
+        Ok(cc) => Some(cc),
+        Err(e) => {
+            // The dictionaries are embedded; failing here means a broken build.
+            tracing::error!(error = %e, "OpenCC dictionary failed to load");
+            None
+        }
+    })
+    .as_ref()
+}
+
+/// Simplified Chinese to Traditional Chinese with Taiwan usage (for the zh-TW interface).
+pub fn to_traditional_tw(text: &str) -> String {
+    static CC: OnceLock<Option<OpenCC>> = OnceLock::new();
+    match converter(&CC, BuiltinConfig::S2twp) {
+        Some(cc) => cc.convert(text),
+        None => text.to_owned(),
+    }
+}
+
+/// Traditional Chinese (any variant) to Simplified Chinese.
+pub fn to_simplified(text: &str) -> String {
+    static CC: OnceLock<Option<OpenCC>> = OnceLock::new();
+    match converter(&CC, BuiltinConfig::Tw2sp) {
+        Some(cc) => cc.convert(text),
+        None => text.to_owned(),
+    }
+}
+
+/// Full-width ASCII to half-width, ideographic space to space, runs of whitespace
+/// collapsed, and traditional characters to simplified.
+pub fn normalise(text: &str) -> String {
+    let half: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    let collapsed = half.split_whitespace().collect::<Vec<_>>().join(" ");
+    to_simplified(&collapsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrase_level_conversion() {
+        assert_eq!(to_traditional_tw("区县政协"), "區縣政協");
+        assert_eq!(to_traditional_tw("头发"), "頭髮");
+        assert_eq!(to_traditional_tw("以后"), "以後");
+        assert_eq!(to_simplified("區縣"), "区县");
+        assert_eq!(to_simplified("頭髮"), "头发");
+    }
+
+    #[test]
+    fn normalise_widths_and_space() {
+        assert_eq!(normalise("ＡＢＣ１２３\u{3000}  區縣"), "ABC123 区县");
+    }
+}
