@@ -130,7 +130,10 @@ mod tests {
             a.check(Permission::OrgManage, &beilin),
             Err(Denied::OutOfScope)
         );
-        assert_eq!(a.check(Permission::OrgManage, &city), Err(Denied::OutOfScope));
+        assert_eq!(
+            a.check(Permission::OrgManage, &city),
+            Err(Denied::OutOfScope)
+        );
     }
 
     #[test]

@@ -131,7 +131,12 @@ mod tests {
 
     #[test]
     fn field_roles_cannot_manage_organisations() {
-        for r in [Role::Member, Role::GridWorker, Role::Student, Role::LiaisonOfficer] {
+        for r in [
+            Role::Member,
+            Role::GridWorker,
+            Role::Student,
+            Role::LiaisonOfficer,
+        ] {
             assert!(!r.allows(Permission::OrgManage), "{r:?}");
             assert!(!r.allows(Permission::UserManage), "{r:?}");
         }

@@ -1,1 +1,22 @@
-//! placeholder
+//! Persistence for Xieshang: pools, migrations, queries, the audit chain, sessions.
+//!
+//! One code path serves SQLite and PostgreSQL through sqlx's `Any` driver; what
+//! truly differs between them lives in [`db::Dialect`]. Every query that reads or
+//! changes scoped data takes an [`xieshang_core::Actor`] and asks it (see
+//! [`scope`]). Errors on the request path are [`Error`]; CLI-only helpers use
+//! `anyhow`. This crate never renders pages.
+
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod migrate;
+pub mod org;
+pub mod password;
+pub mod scope;
+pub mod seed;
+pub mod session;
+pub mod testing;
+pub mod user;
+
+pub use db::{Clock, Db, Dialect, Tx};
+pub use error::{Error, Result};

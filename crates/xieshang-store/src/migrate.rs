@@ -1,0 +1,69 @@
+//! Forward-only, numbered migrations: one set of SQL files for both databases, with
+//! the few type differences expanded by [`Dialect::ddl`].
+
+use crate::db::{Db, Dialect};
+use sqlx::Row;
+
+/// The migrations, in order: (version, name, SQL).
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("migrations/0001_foundation.sql"),
+)];
+
+/// Splits a migration file into statements (no statement contains a `;` inside).
+fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
+    sql.split(';')
+        .map(|s| {
+            s.lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// Applies every migration not yet applied, each in its own transaction.
+/// Returns the versions applied now.
+pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
+    let create = "CREATE TABLE IF NOT EXISTS schema_migrations (
+        version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+    sqlx::query(create).execute(db.pool()).await?;
+    let mut applied_now = Vec::new();
+    for (version, name, sql) in MIGRATIONS {
+        let mut tx = db.begin_write().await?;
+        if db.dialect() == Dialect::Postgres {
+            // Two processes migrating at once: the second waits, then sees the row.
+            sqlx::query("SELECT pg_advisory_xact_lock(7300001)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let done = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = $1")
+            .bind(*version)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get::<i64, _>("n")?;
+        if done > 0 {
+            tx.rollback().await?;
+            continue;
+        }
+        for stmt in statements(&db.dialect().ddl(sql)) {
+            sqlx::query(&stmt)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| anyhow::anyhow!("migration {version} ({name}) failed: {e}\n{stmt}"))?;
+        }
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(*version)
+        .bind(*name)
+        .bind(db.now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version, name, "migration applied");
+        applied_now.push(*version);
+    }
+    Ok(applied_now)
+}

@@ -1,0 +1,398 @@
+//! The sample city (Xi'an) for `xieshang demo`, and the first-admin bootstrap.
+//! All people here are fictional.
+
+use crate::audit::{self, Entry};
+use crate::db::{col, Db, Tx};
+use crate::org::{self, Org};
+use crate::user;
+use crate::{Error, Result};
+use serde_json::json;
+use xieshang_core::values::Username;
+use xieshang_core::{OrgKind, Role};
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "xieshang-demo";
+
+/// One demo account, printed by `xieshang demo`.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    /// Login name.
+    pub username: &'static str,
+    /// Role it demonstrates.
+    pub role: Role,
+    /// Unit it works in.
+    pub org_name: &'static str,
+}
+
+/// The 13 district and county CPPCCs of Xi'an: (code, name).
+pub const DISTRICTS: [(&str, &str); 13] = [
+    ("xincheng", "新城区政协"),
+    ("beilin", "碑林区政协"),
+    ("lianhu", "莲湖区政协"),
+    ("baqiao", "灞桥区政协"),
+    ("weiyang", "未央区政协"),
+    ("yanta", "雁塔区政协"),
+    ("yanliang", "阎良区政协"),
+    ("lintong", "临潼区政协"),
+    ("changan", "长安区政协"),
+    ("gaoling", "高陵区政协"),
+    ("huyi", "鄠邑区政协"),
+    ("lantian", "蓝田县政协"),
+    ("zhouzhi", "周至县政协"),
+];
+
+/// The demo accounts, one per role (and a second district's staff for contrast).
+pub const DEMO_ACCOUNTS: [DemoAccount; 12] = [
+    DemoAccount {
+        username: "admin",
+        role: Role::Admin,
+        org_name: "西安市政协",
+    },
+    DemoAccount {
+        username: "overseer",
+        role: Role::CityOverseer,
+        org_name: "西安市政协",
+    },
+    DemoAccount {
+        username: "staff",
+        role: Role::Staff,
+        org_name: "阎良区政协",
+    },
+    DemoAccount {
+        username: "leader",
+        role: Role::Leader,
+        org_name: "阎良区政协",
+    },
+    DemoAccount {
+        username: "committee",
+        role: Role::ProposalCommittee,
+        org_name: "阎良区政协",
+    },
+    DemoAccount {
+        username: "liaison",
+        role: Role::LiaisonOfficer,
+        org_name: "关山街道",
+    },
+    DemoAccount {
+        username: "gw-fh-01",
+        role: Role::GridWorker,
+        org_name: "凤凰社区第1网格",
+    },
+    DemoAccount {
+        username: "member-fh-01",
+        role: Role::Member,
+        org_name: "凤凰街道",
+    },
+    DemoAccount {
+        username: "handler",
+        role: Role::DepartmentHandler,
+        org_name: "阎良区城市管理和综合执法局",
+    },
+    DemoAccount {
+        username: "teacher",
+        role: Role::Teacher,
+        org_name: "阎良区凤凰路中学",
+    },
+    DemoAccount {
+        username: "student",
+        role: Role::Student,
+        org_name: "阎良区凤凰路中学",
+    },
+    DemoAccount {
+        username: "staff-beilin",
+        role: Role::Staff,
+        org_name: "碑林区政协",
+    },
+];
+
+const SURNAMES: [&str; 20] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗",
+];
+const GIVEN: [&str; 24] = [
+    "建国", "秀英", "志强", "丽华", "海涛", "雪梅", "文博", "静怡", "国栋", "晓燕", "振华", "春兰",
+    "宏伟", "玉兰", "明辉", "淑芬", "立新", "红霞", "家乐", "慧敏", "永刚", "桂英", "子涵", "思远",
+];
+
+/// A fictional name for the n-th person.
+fn person_name(n: usize) -> String {
+    format!(
+        "{}{}",
+        SURNAMES[n % SURNAMES.len()],
+        GIVEN[(n * 7 + n / 20) % GIVEN.len()]
+    )
+}
+
+struct Seeder<'a> {
+    tx: &'a mut Tx,
+    now: i64,
+    hash: &'a str,
+    people: usize,
+}
+
+impl Seeder<'_> {
+    async fn org(
+        &mut self,
+        parent: Option<&Org>,
+        kind: OrgKind,
+        code: &str,
+        name: &str,
+    ) -> Result<Org> {
+        let o = org::insert(self.tx, self.now, parent, kind, code, name).await?;
+        audit::record(
+            self.tx,
+            self.now,
+            Entry {
+                actor: None,
+                action: "org.create",
+                entity: "org",
+                entity_id: o.id.to_string(),
+                org_id: Some(o.id),
+                before: None,
+                after: Some(json!({"kind": kind.code(), "code": code, "name": name, "seed": true})),
+            },
+        )
+        .await?;
+        Ok(o)
+    }
+
+    async fn person(&mut self, username: &str, role: Role, org: &Org) -> Result<i64> {
+        let name = person_name(self.people);
+        self.people += 1;
+        let username = Username::parse(username).map_err(|e| Error::invalid("username", e))?;
+        let id = user::insert(self.tx, self.now, &username, &name, self.hash, org.id).await?;
+        user::insert_grant(self.tx, self.now, id, role, org.id).await?;
+        audit::record(
+            self.tx,
+            self.now,
+            Entry {
+                actor: None,
+                action: "user.create",
+                entity: "user",
+                entity_id: id.to_string(),
+                org_id: Some(org.id),
+                before: None,
+                after: Some(
+                    json!({"username": username.as_str(), "role": role.code(), "seed": true}),
+                ),
+            },
+        )
+        .await?;
+        Ok(id)
+    }
+}
+
+/// True once the sample city has been loaded.
+pub async fn demo_loaded(db: &Db) -> Result<bool> {
+    let row = sqlx::query("SELECT value FROM meta WHERE key = 'demo_loaded'")
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Loads the sample city unless it is there already. `password_hash` is the hash of
+/// [`DEMO_PASSWORD`], computed once by the caller. Returns false when already loaded.
+pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let loaded = sqlx::query("SELECT value FROM meta WHERE key = 'demo_loaded'")
+        .fetch_optional(&mut *tx)
+        .await?;
+    if loaded.is_some() {
+        return Ok(false);
+    }
+    let existing = sqlx::query("SELECT COUNT(*) AS n FROM orgs")
+        .fetch_one(&mut *tx)
+        .await?;
+    if col::<i64>(&existing, "n")? > 0 {
+        return Err(Error::field(
+            "database",
+            "err.demo_not_empty",
+            "the sample city only loads into an empty database",
+        ));
+    }
+    let now = db.now_ms();
+    let mut s = Seeder {
+        tx: &mut tx,
+        now,
+        hash: password_hash,
+        people: 0,
+    };
+    let city = s.org(None, OrgKind::City, "xa", "西安市政协").await?;
+    s.person("admin", Role::Admin, &city).await?;
+    s.person("overseer", Role::CityOverseer, &city).await?;
+    let mut yanliang = None;
+    let mut beilin = None;
+    for (code, name) in DISTRICTS {
+        let d = s.org(Some(&city), OrgKind::District, code, name).await?;
+        match code {
+            "yanliang" => yanliang = Some(d),
+            "beilin" => beilin = Some(d),
+            _ => {}
+        }
+    }
+    let yanliang = yanliang.ok_or(Error::NotFound)?;
+    let beilin = beilin.ok_or(Error::NotFound)?;
+
+    // Yanliang district: staff, leader, proposal committee.
+    s.person("staff", Role::Staff, &yanliang).await?;
+    s.person("leader", Role::Leader, &yanliang).await?;
+    s.person("committee", Role::ProposalCommittee, &yanliang)
+        .await?;
+
+    // Guanshan street with its communities and a liaison officer.
+    let guanshan = s
+        .org(
+            Some(&yanliang),
+            OrgKind::Street,
+            "yanliang-guanshan",
+            "关山街道",
+        )
+        .await?;
+    for (i, name) in ["关山社区", "东刘社区", "北冯社区"].iter().enumerate() {
+        s.org(
+            Some(&guanshan),
+            OrgKind::Community,
+            &format!("yanliang-guanshan-c{}", i + 1),
+            name,
+        )
+        .await?;
+    }
+    s.person("liaison", Role::LiaisonOfficer, &guanshan).await?;
+
+    // Fenghuang street: three communities holding 39 grids, a grid worker each,
+    // and 22 members.
+    let fenghuang = s
+        .org(
+            Some(&yanliang),
+            OrgKind::Street,
+            "yanliang-fenghuang",
+            "凤凰街道",
+        )
+        .await?;
+    let communities = ["凤凰社区", "凤鸣社区", "凤翔社区"];
+    let mut grid_no = 0;
+    for (ci, cname) in communities.iter().enumerate() {
+        let c = s
+            .org(
+                Some(&fenghuang),
+                OrgKind::Community,
+                &format!("yanliang-fenghuang-c{}", ci + 1),
+                cname,
+            )
+            .await?;
+        for gi in 1..=13 {
+            grid_no += 1;
+            let g = s
+                .org(
+                    Some(&c),
+                    OrgKind::Grid,
+                    &format!("yanliang-fenghuang-g{grid_no:02}"),
+                    &format!("{cname}第{gi}网格"),
+                )
+                .await?;
+            s.person(&format!("gw-fh-{grid_no:02}"), Role::GridWorker, &g)
+                .await?;
+        }
+    }
+    for m in 1..=22 {
+        s.person(&format!("member-fh-{m:02}"), Role::Member, &fenghuang)
+            .await?;
+    }
+
+    // Departments that answer to the district, a school, a party organisation.
+    let departments = [
+        ("cgj", "阎良区城市管理和综合执法局"),
+        ("swj", "阎良区水务局"),
+        ("zjj", "阎良区住房和城乡建设局"),
+        ("jyj", "阎良区教育局"),
+        ("wjj", "阎良区卫生健康局"),
+        ("jtj", "阎良区交通运输局"),
+        ("scjgj", "阎良区市场监督管理局"),
+    ];
+    for (code, name) in departments {
+        let d = s
+            .org(
+                Some(&yanliang),
+                OrgKind::Department,
+                &format!("yanliang-{code}"),
+                name,
+            )
+            .await?;
+        if code == "cgj" {
+            s.person("handler", Role::DepartmentHandler, &d).await?;
+        }
+    }
+    let school = s
+        .org(
+            Some(&yanliang),
+            OrgKind::School,
+            "yanliang-fhl-school",
+            "阎良区凤凰路中学",
+        )
+        .await?;
+    s.person("teacher", Role::Teacher, &school).await?;
+    s.person("student", Role::Student, &school).await?;
+    s.org(
+        Some(&yanliang),
+        OrgKind::Party,
+        "yanliang-party",
+        "阎良区政协机关党支部",
+    )
+    .await?;
+
+    // A second district, so that isolation can be seen.
+    s.person("staff-beilin", Role::Staff, &beilin).await?;
+    s.org(
+        Some(&beilin),
+        OrgKind::Street,
+        "beilin-nanyuanmen",
+        "南院门街道",
+    )
+    .await?;
+    s.org(
+        Some(&beilin),
+        OrgKind::Department,
+        "beilin-cgj",
+        "碑林区城市管理和综合执法局",
+    )
+    .await?;
+
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('demo_loaded', $1)")
+        .bind(now.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Creates the root unit and a first admin in an empty database.
+pub async fn bootstrap(
+    db: &Db,
+    root_code: &str,
+    root_name: &str,
+    username: &str,
+    password_hash: &str,
+) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let existing = sqlx::query("SELECT COUNT(*) AS n FROM orgs")
+        .fetch_one(&mut *tx)
+        .await?;
+    if col::<i64>(&existing, "n")? > 0 {
+        return Err(Error::field(
+            "database",
+            "err.bootstrap_not_empty",
+            "bootstrap only runs on an empty database",
+        ));
+    }
+    let now = db.now_ms();
+    let mut s = Seeder {
+        tx: &mut tx,
+        now,
+        hash: password_hash,
+        people: 0,
+    };
+    let root = s.org(None, OrgKind::City, root_code, root_name).await?;
+    s.person(username, Role::Admin, &root).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! Server-side sessions. The cookie holds a random token; the database holds only
+//! its SHA-256, so a leaked table does not leak logins. Every process sharing the
+//! database shares the sessions.
+
+use crate::db::{col, Db, Tx};
+use crate::Result;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A random 256-bit token in hex.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The account.
+    pub user_id: i64,
+    /// The CSRF token bound to this session.
+    pub csrf_token: String,
+    /// Whether the user must change their password before anything else.
+    pub must_change_password: bool,
+}
+
+/// Starts a session; returns the cookie token.
+pub async fn create(db: &Db, user_id: i64, ttl_ms: i64) -> Result<String> {
+    let token = random_token();
+    let now = db.now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $4)",
+    )
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .bind(random_token())
+    .bind(now)
+    .bind(now + ttl_ms)
+    .execute(db.pool())
+    .await?;
+    Ok(token)
+}
+
+/// The live session for a cookie token, if any.
+pub async fn lookup(db: &Db, token: &str) -> Result<Option<Session>> {
+    let row = sqlx::query(
+        "SELECT s.user_id, s.csrf_token, u.must_change_password FROM sessions s
+         JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
+    )
+    .bind(token_hash(token))
+    .bind(db.now_ms())
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        Ok(Session {
+            user_id: col(&r, "user_id")?,
+            csrf_token: col(&r, "csrf_token")?,
+            must_change_password: col::<i64>(&r, "must_change_password")? != 0,
+        })
+    })
+    .transpose()
+}
+
+/// Ends one session.
+pub async fn delete(db: &Db, token: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash(token))
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user (password reset).
+pub(crate) async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
