@@ -1,1 +1,45 @@
-//! placeholder
+//! The HTTP layer of Xieshang: server-rendered pages (askama), authentication,
+//! sessions, CSRF, security headers, i18n, health and metrics.
+//!
+//! Handlers never hold SQL: they call the store, which asks the actor. Every route
+//! is declared through [`routes::Routes`], which records what each one needs, so
+//! the isolation matrix in the tests covers new routes by construction.
+
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod ops;
+pub mod pages;
+pub mod routes;
+pub mod state;
+
+pub use routes::{Access, RouteSpec, Target};
+pub use state::{AppState, WebConfig};
+
+use axum::Router;
+
+/// The application router and the list of its routes.
+pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
+    let routes = pages::register(routes::Routes::new());
+    let (router, specs) = routes.finish();
+    let router = router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::observe,
+        ))
+        .layer(axum::middleware::from_fn(ops::security_headers))
+        .with_state(state);
+    (router, specs)
+}
+
+/// Serves on a bound listener until `shutdown` completes, finishing requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (router, _) = app(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,154 @@
+//! Who is asking: the session cookie, the signed-in actor, the language, and the
+//! CSRF check that every state-changing form passes.
+//!
+//! CSRF: a signed-in user's forms carry the token bound to their server-side
+//! session; anonymous forms (login) use a random cookie echoed in the form
+//! (double submit). Either way a POST without the matching `_csrf` field is refused
+//! before the handler runs, by the [`CsrfForm`] extractor that every POST uses.
+
+use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use serde::de::DeserializeOwned;
+use xieshang_core::Actor;
+use xieshang_store::session::{self, Session};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "xs_session";
+/// Name of the anonymous CSRF cookie.
+pub const CSRF_COOKIE: &str = "xs_csrf";
+/// Name of the language cookie.
+pub const LANG_COOKIE: &str = "xs_lang";
+
+/// A cookie value from the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A `Set-Cookie` value with the project's attributes.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_s: i64) -> String {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}")
+}
+
+/// The language: `xs_lang` cookie, else zh-CN.
+#[derive(Debug, Clone, Copy)]
+pub struct UiLang(pub Tr);
+
+impl<S: Send + Sync> FromRequestParts<S> for UiLang {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = cookie(&parts.headers, LANG_COOKIE)
+            .and_then(|c| Lang::parse(&c))
+            .unwrap_or(Lang::ZhCn);
+        Ok(UiLang(Tr { lang }))
+    }
+}
+
+/// The signed-in user, if any.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<(Actor, Session)>);
+
+async fn load_user(parts: &Parts, state: &AppState) -> Result<Option<(Actor, Session)>, AppError> {
+    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some(s) = session::lookup(&state.db, &token).await? else {
+        return Ok(None);
+    };
+    let actor = xieshang_store::user::actor(&state.db, s.user_id).await?;
+    Ok(Some((actor, s)))
+}
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Ok(MaybeUser(load_user(parts, state).await?))
+    }
+}
+
+/// A signed-in user; anyone else is sent to the login page. A user who must change
+/// their password is sent to the password page first.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// The actor, with grants.
+    pub actor: Actor,
+    /// The session.
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Some((actor, session)) = load_user(parts, state).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        if session.must_change_password && parts.uri.path() != "/password" {
+            return Err(AppError::MustChangePassword);
+        }
+        Ok(CurrentUser { actor, session })
+    }
+}
+
+/// The CSRF token a form should carry for this request: the session's, or the
+/// anonymous cookie's (None when the cookie must still be set).
+pub fn form_token(headers: &HeaderMap, user: Option<&Session>) -> Option<String> {
+    match user {
+        Some(s) => Some(s.csrf_token.clone()),
+        None => cookie(headers, CSRF_COOKIE),
+    }
+}
+
+/// A url-encoded form whose `_csrf` field matched; `T` ignores that field.
+pub struct CsrfForm<T>(pub T);
+
+fn same(a: &str, b: &str) -> bool {
+    // Length is not secret; compare the bytes without an early exit.
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let expected = match load_user(&parts, state).await? {
+            Some((_, s)) => Some(s.csrf_token),
+            None => cookie(&parts.headers, CSRF_COOKIE),
+        };
+        let _ = &mut parts;
+        let bytes = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let given = fields
+            .iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.as_str());
+        match (expected, given) {
+            (Some(e), Some(g)) if !e.is_empty() && same(&e, g) => {}
+            _ => return Err(AppError::Csrf),
+        }
+        let value = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        Ok(CsrfForm(value))
+    }
+}

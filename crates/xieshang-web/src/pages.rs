@@ -1,0 +1,775 @@
+//! Pages: home, login, password, organisation tree, accounts. Each handler asks the
+//! store, which asks the actor; forms post through `CsrfForm` and redirect back
+//! with a message key.
+
+use crate::auth::{self, CsrfForm, CurrentUser, MaybeUser, UiLang};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, Lang, Tr};
+use crate::ops;
+use crate::routes::{Access, Routes, Target};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use xieshang_core::{Actor, OrgKind, Permission, Role};
+use xieshang_store::session::Session;
+use xieshang_store::{org, password, session, user};
+
+/// Registers every page route with its access rule.
+pub fn register(r: Routes) -> Routes {
+    use Access::*;
+    r.get("/", Public, get(home))
+        .get("/healthz", Public, get(ops::healthz))
+        .get("/readyz", Public, get(ops::readyz))
+        .get("/metrics", Public, get(ops::metrics))
+        .get("/static/app.css", Public, get(ops::stylesheet))
+        .get("/lang/{code}", Public, get(set_lang))
+        .get("/login", Public, get(login_page))
+        .post("/login", Public, post(login))
+        .post("/logout", SignedIn, post(logout))
+        .get("/password", SignedIn, get(password_page))
+        .post("/password", SignedIn, post(change_password))
+        .get(
+            "/orgs",
+            Needs(Permission::OrgView, Target::None),
+            get(orgs_page),
+        )
+        .get(
+            "/orgs/{id}",
+            Needs(Permission::OrgView, Target::Org),
+            get(org_page),
+        )
+        .post(
+            "/orgs/{id}/children",
+            Needs(Permission::OrgManage, Target::Org),
+            post(org_create),
+        )
+        .post(
+            "/orgs/{id}/rename",
+            Needs(Permission::OrgManage, Target::Org),
+            post(org_rename),
+        )
+        .post(
+            "/orgs/{id}/move",
+            Needs(Permission::OrgManage, Target::Org),
+            post(org_move),
+        )
+        .post(
+            "/orgs/{id}/archive",
+            Needs(Permission::OrgManage, Target::Org),
+            post(org_archive),
+        )
+        .get(
+            "/users",
+            Needs(Permission::UserView, Target::None),
+            get(users_page),
+        )
+        .post(
+            "/users",
+            Needs(Permission::UserManage, Target::None),
+            post(user_create),
+        )
+        .get(
+            "/users/{id}",
+            Needs(Permission::UserView, Target::User),
+            get(user_page),
+        )
+        .post(
+            "/users/{id}/grants",
+            Needs(Permission::UserManage, Target::User),
+            post(user_grant),
+        )
+        .post(
+            "/users/{id}/grants/{grant}/revoke",
+            Needs(Permission::UserManage, Target::User),
+            post(user_revoke),
+        )
+        .post(
+            "/users/{id}/reset",
+            Needs(Permission::UserManage, Target::User),
+            post(user_reset),
+        )
+}
+
+/// What every page's frame needs.
+pub struct Page {
+    /// Translator.
+    pub tr: Tr,
+    /// Signed-in user's name.
+    pub user_name: Option<String>,
+    /// CSRF token for the page's forms.
+    pub csrf: String,
+    /// Show the organisations link.
+    pub can_orgs: bool,
+    /// Show the accounts link.
+    pub can_users: bool,
+    /// Error message key.
+    pub error: Option<&'static str>,
+    /// Notice message key.
+    pub notice: Option<&'static str>,
+}
+
+/// Message keys passed back after a form.
+#[derive(Debug, Default, Deserialize)]
+pub struct Flash {
+    err: Option<String>,
+    ok: Option<String>,
+    archived: Option<String>,
+}
+
+impl Page {
+    fn new(tr: Tr, user: Option<(&Actor, &Session)>, csrf: String, flash: &Flash) -> Page {
+        Page {
+            tr,
+            user_name: user.map(|(a, _)| a.display_name.clone()),
+            csrf,
+            can_orgs: user.is_some_and(|(a, _)| a.has_permission(Permission::OrgView)),
+            can_users: user.is_some_and(|(a, _)| a.has_permission(Permission::UserView)),
+            error: flash.err.as_deref().and_then(i18n::known),
+            notice: flash.ok.as_deref().and_then(i18n::known),
+        }
+    }
+
+    fn signed_in(tr: Tr, u: &CurrentUser, flash: &Flash) -> Page {
+        Page::new(
+            tr,
+            Some((&u.actor, &u.session)),
+            u.session.csrf_token.clone(),
+            flash,
+        )
+    }
+}
+
+fn render(t: impl Template) -> AppResult<Response> {
+    t.render()
+        .map(|html| Html(html).into_response())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Redirect after a form: back to `to`, with the error key of a refused input.
+fn after(to: String, result: Result<(), xieshang_store::Error>) -> AppResult<Response> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("{to}?ok=common.saved")).into_response()),
+        Err(xieshang_store::Error::Invalid {
+            key,
+            field,
+            message,
+        }) => {
+            tracing::info!(field, message, "form input refused");
+            Ok(Redirect::to(&format!("{to}?err={key}")).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn kind_label(tr: Tr, k: OrgKind) -> &'static str {
+    tr.t(&format!("kind.{}", k.code()))
+}
+
+fn role_label(tr: Tr, r: Role) -> &'static str {
+    tr.t(&format!("role.{}", r.code()))
+}
+
+// ---------------------------------------------------------------- home, language
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomeTpl {
+    page: Page,
+    roles: Vec<String>,
+}
+
+async fn home(
+    UiLang(tr): UiLang,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
+    let roles = user
+        .as_ref()
+        .map(|(a, _)| {
+            a.grants
+                .iter()
+                .map(|g| role_label(tr, g.role).to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = Page::new(
+        tr,
+        user.as_ref().map(|(a, s)| (a, s)),
+        csrf,
+        &Flash::default(),
+    );
+    render(HomeTpl { page, roles })
+}
+
+async fn set_lang(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
+    let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
+    let cookie = auth::set_cookie(&state, auth::LANG_COOKIE, lang.code(), 365 * 86_400);
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+}
+
+// ---------------------------------------------------------------- login, logout
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginTpl {
+    page: Page,
+    username: String,
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    headers: HeaderMap,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let (token, set) = match auth::cookie(&headers, auth::CSRF_COOKIE) {
+        Some(t) if t.len() == 64 => (t, None),
+        _ => {
+            let t = session::random_token();
+            let c = auth::set_cookie(&state, auth::CSRF_COOKIE, &t, 86_400);
+            (t, Some(c))
+        }
+    };
+    let page = Page::new(tr, None, token, &flash);
+    let mut res = render(LoginTpl {
+        page,
+        username: String::new(),
+    })?;
+    if let Some(c) = set {
+        if let Ok(v) = c.parse() {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> AppResult<Response> {
+    let creds = user::credentials(&state.db, &form.username).await?;
+    let now = state.db.now_ms();
+    let Some(creds) = creds else {
+        // Spend the same time as a real check, so usernames cannot be probed.
+        let pw = form.password.clone();
+        state
+            .hashing(move || password::verify(password::decoy(), &pw))
+            .await?;
+        return Ok(Redirect::to("/login?err=login.failed").into_response());
+    };
+    if creds.disabled || creds.locked_until.is_some_and(|t| t > now) {
+        return Ok(Redirect::to("/login?err=login.locked").into_response());
+    }
+    let (hash, pw) = (creds.password_hash.clone(), form.password);
+    let ok = state.hashing(move || password::verify(&hash, &pw)).await?;
+    if !ok {
+        let locked = user::login_failed(&state.db, creds.id, state.lock_policy()).await?;
+        let key = if locked {
+            "login.locked"
+        } else {
+            "login.failed"
+        };
+        tracing::info!(user.id = creds.id, locked, "login failed");
+        return Ok(Redirect::to(&format!("/login?err={key}")).into_response());
+    }
+    user::login_succeeded(&state.db, creds.id).await?;
+    let ttl = state.config.session_hours * 3_600_000;
+    let token = session::create(&state.db, creds.id, ttl).await?;
+    let cookie = auth::set_cookie(&state, auth::SESSION_COOKIE, &token, ttl / 1000);
+    tracing::info!(user.id = creds.id, "login");
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
+        session::delete(&state.db, &token).await?;
+    }
+    let cookie = auth::set_cookie(&state, auth::SESSION_COOKIE, "", 0);
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+}
+
+// ---------------------------------------------------------------- password
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordTpl {
+    page: Page,
+    must_change: bool,
+}
+
+async fn password_page(
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let must_change = u.session.must_change_password;
+    render(PasswordTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        must_change,
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> AppResult<Response> {
+    if form.new != form.confirm {
+        return Ok(Redirect::to("/password?err=password.mismatch").into_response());
+    }
+    let new = match xieshang_core::values::NewPassword::parse(&form.new) {
+        Ok(p) => p,
+        Err(e) => return Ok(Redirect::to(&format!("/password?err={}", e.key)).into_response()),
+    };
+    let hash = user::password_hash(&state.db, u.actor.user_id).await?;
+    let current = form.current;
+    if !state
+        .hashing(move || password::verify(&hash, &current))
+        .await?
+    {
+        return Ok(Redirect::to("/password?err=password.wrong_current").into_response());
+    }
+    let new_pw = new.expose().to_owned();
+    let new_hash = state
+        .hashing(move || password::hash(&new_pw))
+        .await?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    user::change_own_password(&state.db, &u.actor, &new_hash).await?;
+    // Changing the password ends every session; start a fresh one for this browser.
+    let ttl = state.config.session_hours * 3_600_000;
+    let token = session::create(&state.db, u.actor.user_id, ttl).await?;
+    let cookie = auth::set_cookie(&state, auth::SESSION_COOKIE, &token, ttl / 1000);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to("/password?ok=password.changed"),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------- organisations
+
+struct NodeView {
+    id: i64,
+    depth: usize,
+    name: String,
+    kind: &'static str,
+    archived: bool,
+}
+
+#[derive(Template)]
+#[template(path = "orgs.html")]
+struct OrgsTpl {
+    page: Page,
+    nodes: Vec<NodeView>,
+}
+
+async fn orgs_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let tree = org::tree(&state.db, &u.actor, flash.archived.as_deref() == Some("1")).await?;
+    let nodes = tree
+        .into_iter()
+        .map(|(depth, o)| NodeView {
+            id: o.id,
+            depth: depth.min(5),
+            kind: kind_label(tr, o.kind),
+            archived: o.archived_at.is_some(),
+            name: o.name,
+        })
+        .collect();
+    render(OrgsTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        nodes,
+    })
+}
+
+struct ParentView {
+    id: i64,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+struct OrgTpl {
+    page: Page,
+    org: org::Org,
+    kind: &'static str,
+    parent: Option<ParentView>,
+    children: Vec<NodeView>,
+    can_manage: bool,
+    child_kinds: Vec<(&'static str, &'static str)>,
+    parents: Vec<(i64, String, bool)>,
+}
+
+async fn org_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let o = org::get(&state.db, &u.actor, Permission::OrgView, id).await?;
+    let parent = match o.parent_id {
+        Some(p) => org::get(&state.db, &u.actor, Permission::OrgView, p)
+            .await
+            .ok()
+            .map(|p| ParentView {
+                id: p.id,
+                name: p.name,
+            }),
+        None => None,
+    };
+    let children = org::children(&state.db, &u.actor, id)
+        .await?
+        .into_iter()
+        .map(|c| NodeView {
+            id: c.id,
+            depth: 0,
+            kind: kind_label(tr, c.kind),
+            archived: c.archived_at.is_some(),
+            name: c.name,
+        })
+        .collect();
+    let can_manage = u.actor.check(Permission::OrgManage, &o.path).is_ok();
+    let (child_kinds, parents) = if can_manage {
+        let kinds = o
+            .kind
+            .allowed_children()
+            .iter()
+            .map(|k| (k.code(), kind_label(tr, *k)))
+            .collect();
+        let parents = org::manageable(&state.db, &u.actor)
+            .await?
+            .into_iter()
+            .filter(|p| p.kind.may_hold(o.kind) && !p.path.is_within(&o.path))
+            .map(|p| (p.id, p.name, Some(p.id) == o.parent_id))
+            .collect();
+        (kinds, parents)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let kind = kind_label(tr, o.kind);
+    render(OrgTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        org: o,
+        kind,
+        parent,
+        children,
+        can_manage,
+        child_kinds,
+        parents,
+    })
+}
+
+#[derive(Deserialize)]
+struct OrgCreateForm {
+    kind: String,
+    name: String,
+    code: String,
+}
+
+async fn org_create(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<OrgCreateForm>,
+) -> AppResult<Response> {
+    let to = format!("/orgs/{id}");
+    let Some(kind) = OrgKind::parse(&f.kind) else {
+        // Check access first so a bad kind does not reveal another district's unit.
+        org::get(&state.db, &u.actor, Permission::OrgManage, id).await?;
+        return after(
+            to,
+            Err(xieshang_store::Error::field(
+                "kind",
+                "err.org_kind",
+                "unknown kind",
+            )),
+        );
+    };
+    after(
+        to,
+        org::create(&state.db, &u.actor, id, kind, &f.code, &f.name)
+            .await
+            .map(|_| ()),
+    )
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    name: String,
+}
+
+async fn org_rename(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<NameForm>,
+) -> AppResult<Response> {
+    after(
+        format!("/orgs/{id}"),
+        org::rename(&state.db, &u.actor, id, &f.name)
+            .await
+            .map(|_| ()),
+    )
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    parent_id: i64,
+}
+
+async fn org_move(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<MoveForm>,
+) -> AppResult<Response> {
+    after(
+        format!("/orgs/{id}"),
+        org::move_to(&state.db, &u.actor, id, f.parent_id)
+            .await
+            .map(|_| ()),
+    )
+}
+
+#[derive(Deserialize)]
+struct ArchiveForm {
+    archived: String,
+}
+
+async fn org_archive(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ArchiveForm>,
+) -> AppResult<Response> {
+    let archived = f.archived == "1";
+    after(
+        format!("/orgs/{id}"),
+        org::set_archived(&state.db, &u.actor, id, archived)
+            .await
+            .map(|_| ()),
+    )
+}
+
+// ---------------------------------------------------------------- accounts
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersTpl {
+    page: Page,
+    users: Vec<user::User>,
+    can_manage: bool,
+    orgs: Vec<(i64, String)>,
+}
+
+async fn manageable_orgs(state: &AppState, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
+    if !actor.has_permission(Permission::UserManage) {
+        return Ok(Vec::new());
+    }
+    Ok(org::manageable(&state.db, actor)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+async fn users_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let users = user::list(&state.db, &u.actor).await?;
+    let can_manage = u.actor.has_permission(Permission::UserManage);
+    let orgs = manageable_orgs(&state, &u.actor).await?;
+    render(UsersTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        users,
+        can_manage,
+        orgs,
+    })
+}
+
+#[derive(Deserialize)]
+struct UserCreateForm {
+    username: String,
+    display_name: String,
+    home_org_id: i64,
+    password: String,
+}
+
+async fn user_create(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    CsrfForm(f): CsrfForm<UserCreateForm>,
+) -> AppResult<Response> {
+    u.actor.require(Permission::UserManage)?;
+    let pw = match xieshang_core::values::NewPassword::parse(&f.password) {
+        Ok(p) => p.expose().to_owned(),
+        Err(e) => {
+            return after(
+                "/users".into(),
+                Err(xieshang_store::Error::invalid("password", e)),
+            )
+        }
+    };
+    let hash = state
+        .hashing(move || password::hash(&pw))
+        .await?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    match user::create(
+        &state.db,
+        &u.actor,
+        &f.username,
+        &f.display_name,
+        &hash,
+        f.home_org_id,
+    )
+    .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/users/{id}?ok=common.saved")).into_response()),
+        Err(e) => after("/users".into(), Err(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserTpl {
+    page: Page,
+    user: user::User,
+    grants: Vec<(i64, &'static str, String)>,
+    can_manage: bool,
+    roles: Vec<(&'static str, &'static str)>,
+    orgs: Vec<(i64, String)>,
+}
+
+async fn user_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let target = user::get(&state.db, &u.actor, Permission::UserView, id).await?;
+    let grants = user::grants(&state.db, &u.actor, id)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, role_label(tr, g.role), g.org_name))
+        .collect();
+    let can_manage = u
+        .actor
+        .check(Permission::UserManage, &target.home_org_path)
+        .is_ok();
+    let is_admin = u.actor.has_role(Role::Admin);
+    let roles = Role::ALL
+        .into_iter()
+        .filter(|r| is_admin || !matches!(r, Role::Admin | Role::CityOverseer))
+        .map(|r| (r.code(), role_label(tr, r)))
+        .collect();
+    let orgs = manageable_orgs(&state, &u.actor).await?;
+    render(UserTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        user: target,
+        grants,
+        can_manage,
+        roles,
+        orgs,
+    })
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    role: String,
+    org_id: i64,
+}
+
+async fn user_grant(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<GrantForm>,
+) -> AppResult<Response> {
+    user::get(&state.db, &u.actor, Permission::UserManage, id).await?;
+    let Some(role) = Role::parse(&f.role) else {
+        return Err(AppError::BadRequest("unknown role".into()));
+    };
+    after(
+        format!("/users/{id}"),
+        user::grant(&state.db, &u.actor, id, role, f.org_id)
+            .await
+            .map(|_| ()),
+    )
+}
+
+async fn user_revoke(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path((id, grant)): Path<(i64, i64)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    after(
+        format!("/users/{id}"),
+        user::revoke(&state.db, &u.actor, id, grant).await,
+    )
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    password: String,
+}
+
+async fn user_reset(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ResetForm>,
+) -> AppResult<Response> {
+    user::get(&state.db, &u.actor, Permission::UserManage, id).await?;
+    let pw = match xieshang_core::values::NewPassword::parse(&f.password) {
+        Ok(p) => p.expose().to_owned(),
+        Err(e) => {
+            return after(
+                format!("/users/{id}"),
+                Err(xieshang_store::Error::invalid("password", e)),
+            )
+        }
+    };
+    let hash = state
+        .hashing(move || password::hash(&pw))
+        .await?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    after(
+        format!("/users/{id}"),
+        user::reset_password(&state.db, &u.actor, id, &hash).await,
+    )
+}

@@ -1,0 +1,82 @@
+//! Shared state handed to every handler (no global singletons).
+
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use xieshang_store::user::LockPolicy;
+use xieshang_store::Db;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies Secure (set when served behind https).
+    pub secure_cookies: bool,
+    /// Session lifetime in hours.
+    pub session_hours: i64,
+    /// Failed logins in a row that lock an account.
+    pub lock_after_failures: i64,
+    /// Minutes an account stays locked.
+    pub lock_minutes: i64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            session_hours: 12,
+            lock_after_failures: 5,
+            lock_minutes: 15,
+        }
+    }
+}
+
+/// The state of the running application.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Web settings.
+    pub config: Arc<WebConfig>,
+    /// Bounds concurrent password hashing (argon2 is ~20 ms of CPU each), so a
+    /// login flood cannot starve the server.
+    pub hashing: Arc<Semaphore>,
+    /// Prometheus metrics.
+    pub metrics: Arc<crate::ops::Metrics>,
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(db: Db, config: WebConfig) -> AppState {
+        let cpus = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        AppState {
+            db,
+            config: Arc::new(config),
+            hashing: Arc::new(Semaphore::new(cpus)),
+            metrics: Arc::new(crate::ops::Metrics::new()),
+        }
+    }
+
+    /// The lock-out rule from the settings.
+    pub fn lock_policy(&self) -> LockPolicy {
+        LockPolicy {
+            max_failures: self.config.lock_after_failures,
+            lock_ms: self.config.lock_minutes * 60_000,
+        }
+    }
+
+    /// Runs a CPU-heavy password operation on the bounded blocking pool.
+    pub async fn hashing<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::error::AppError> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| crate::error::AppError::Internal("hashing pool closed".into()))?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| crate::error::AppError::Internal(e.to_string()))
+    }
+}

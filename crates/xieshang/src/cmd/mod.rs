@@ -1,0 +1,54 @@
+//! The command line: one clap enum, one file per subcommand.
+
+pub mod admin;
+pub mod audit;
+pub mod demo;
+pub mod migrate;
+pub mod serve;
+
+use crate::config::Flags;
+use clap::{Parser, Subcommand};
+
+/// Xieshang (协商): the platform for local consultative bodies.
+#[derive(Debug, Parser)]
+#[command(name = "xieshang", version, about)]
+pub struct Cli {
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub flags: Flags,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application.
+    Serve,
+    /// Serve with the sample city (Xi'an) loaded once, and print the demo accounts.
+    Demo,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Audit log tools.
+    Audit {
+        /// What to do with the audit log.
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
+    /// Administration: first admin, password resets.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn verify_cli() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,30 @@
+//! `xieshang serve`: the web application on the configured database.
+
+use crate::config::Settings;
+use anyhow::Context;
+use xieshang_store::Db;
+use xieshang_web::AppState;
+
+/// Binds the listen address and serves until SIGINT/SIGTERM.
+pub async fn run(settings: &Settings) -> anyhow::Result<()> {
+    let db = crate::open_db(settings).await?;
+    serve_with(settings, db, |_| {}).await
+}
+
+/// Serves an opened database; `on_ready` gets the bound address before requests flow.
+pub async fn serve_with(
+    settings: &Settings,
+    db: Db,
+    on_ready: impl FnOnce(std::net::SocketAddr),
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = %crate::redact(&settings.database_url()), "serving");
+    on_ready(addr);
+    let state = AppState::new(db.clone(), settings.web.clone());
+    xieshang_web::serve(listener, state, crate::shutdown_signal()).await?;
+    db.close().await;
+    Ok(())
+}

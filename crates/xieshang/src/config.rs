@@ -1,0 +1,174 @@
+//! Settings: defaults, then `xieshang.toml`, then `XIESHANG_*` variables, then flags.
+//! Each setting is documented here once; clap shows the docs in `--help`, and
+//! `xieshang.toml.sample` at the repository root lists the same keys.
+
+use clap::Args;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// Settings shared by `serve`, `demo`, `migrate` and the other commands.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Flags {
+    /// Configuration file [default: ./xieshang.toml when it exists]
+    #[arg(long, env = "XIESHANG_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080] (toml: listen)
+    #[arg(long, env = "XIESHANG_LISTEN", global = true)]
+    pub listen: Option<String>,
+    /// Data directory for the embedded SQLite database [default: ./xieshang-data] (toml: data_dir)
+    #[arg(long, env = "XIESHANG_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database: postgres://USER@HOST/DB, or sqlite://PATH [default: SQLite in the data directory] (toml: database_url)
+    #[arg(long, env = "XIESHANG_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Mark cookies Secure; set when served behind https [default: false] (toml: secure_cookies)
+    #[arg(long, env = "XIESHANG_SECURE_COOKIES", global = true)]
+    pub secure_cookies: Option<bool>,
+    /// Session lifetime in hours [default: 12] (toml: session_hours)
+    #[arg(long, env = "XIESHANG_SESSION_HOURS", global = true)]
+    pub session_hours: Option<i64>,
+    /// Failed logins in a row that lock an account [default: 5] (toml: lock_after_failures)
+    #[arg(long, env = "XIESHANG_LOCK_AFTER_FAILURES", global = true)]
+    pub lock_after_failures: Option<i64>,
+    /// Minutes a locked account stays locked [default: 15] (toml: lock_minutes)
+    #[arg(long, env = "XIESHANG_LOCK_MINUTES", global = true)]
+    pub lock_minutes: Option<i64>,
+    /// Log filter, e.g. info or xieshang=debug [default: info] (toml: log)
+    #[arg(long, env = "XIESHANG_LOG", global = true)]
+    pub log: Option<String>,
+}
+
+/// The keys of `xieshang.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    secure_cookies: Option<bool>,
+    session_hours: Option<i64>,
+    lock_after_failures: Option<i64>,
+    lock_minutes: Option<i64>,
+    log: Option<String>,
+}
+
+/// Resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address.
+    pub listen: String,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Explicit database URL, if any.
+    pub database_url: Option<String>,
+    /// Web settings.
+    pub web: xieshang_web::WebConfig,
+    /// Log filter.
+    pub log: String,
+}
+
+impl Settings {
+    /// Resolves flags (which already include `XIESHANG_*` variables) over the file
+    /// over the defaults.
+    pub fn resolve(flags: &Flags) -> anyhow::Result<Settings> {
+        let path = flags
+            .config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("xieshang.toml"));
+        let file: FileSettings = match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+            }
+            Err(_) if flags.config.is_none() => FileSettings::default(),
+            Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+        };
+        let d = xieshang_web::WebConfig::default();
+        let s = Settings {
+            listen: flags
+                .listen
+                .clone()
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data_dir: flags
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("xieshang-data")),
+            database_url: flags
+                .database_url
+                .clone()
+                .or(file.database_url)
+                .filter(|u| !u.is_empty()),
+            web: xieshang_web::WebConfig {
+                secure_cookies: flags
+                    .secure_cookies
+                    .or(file.secure_cookies)
+                    .unwrap_or(d.secure_cookies),
+                session_hours: flags
+                    .session_hours
+                    .or(file.session_hours)
+                    .unwrap_or(d.session_hours),
+                lock_after_failures: flags
+                    .lock_after_failures
+                    .or(file.lock_after_failures)
+                    .unwrap_or(d.lock_after_failures),
+                lock_minutes: flags
+                    .lock_minutes
+                    .or(file.lock_minutes)
+                    .unwrap_or(d.lock_minutes),
+            },
+            log: flags
+                .log
+                .clone()
+                .or(file.log)
+                .unwrap_or_else(|| "info".into()),
+        };
+        if s.web.session_hours < 1 || s.web.lock_after_failures < 1 || s.web.lock_minutes < 1 {
+            anyhow::bail!("session_hours, lock_after_failures and lock_minutes must be at least 1");
+        }
+        Ok(s)
+    }
+
+    /// The database URL: the explicit one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("xieshang.db").display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\nsession_hours = 2\n").unwrap();
+        let flags = Flags {
+            config: Some(path.clone()),
+            session_hours: Some(3),
+            ..Flags::default()
+        };
+        let s = Settings::resolve(&flags).unwrap();
+        assert_eq!(s.listen, "0.0.0.0:9000");
+        assert_eq!(s.web.session_hours, 3);
+        assert_eq!(s.web.lock_minutes, 15);
+        assert!(s.database_url().starts_with("sqlite://"));
+        std::fs::write(&path, "listne = 1\n").unwrap();
+        assert!(Settings::resolve(&Flags {
+            config: Some(path),
+            ..Flags::default()
+        })
+        .is_err());
+    }
+
+    #[test]
+    fn sample_file_parses() {
+        let text = include_str!("../../../xieshang.toml.sample");
+        let parsed: Result<FileSettings, _> = toml::from_str(text);
+        assert!(parsed.is_ok(), "{parsed:?}");
+    }
+}
