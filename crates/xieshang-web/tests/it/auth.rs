@@ -1,0 +1,230 @@
+use crate::app::TestApp;
+use axum::http::StatusCode;
+use xieshang_store::audit::{self, Verdict};
+
+#[tokio::test]
+async fn login_sets_a_safe_cookie_and_logout_ends_the_session() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let r = c.login("staff", "xieshang-demo").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let cookie = r
+        .set_cookies
+        .iter()
+        .find(|s| s.starts_with("xs_session="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http in tests");
+    assert_eq!(c.get("/orgs").await.status, StatusCode::OK);
+    // The database stores only a hash of the token.
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("xs_session=");
+    let raw: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = $1")
+        .bind(token)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(raw, 0);
+    let r = c.post("/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = c.get("/orgs").await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/login"))
+    );
+}
+
+#[tokio::test]
+async fn sessions_live_in_the_database_so_two_processes_share_them() {
+    let app = TestApp::new().await;
+    let c = app.login("staff").await;
+    let mut other = crate::app::Client {
+        router: app.sibling(),
+        cookies: c.cookies.clone(),
+    };
+    let r = other.get("/orgs").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("凤凰街道"));
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_the_account_until_an_admin_resets_it() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    for i in 0..5 {
+        let r = c.login("member-fh-02", "wrong password!").await;
+        let expected = if i < 4 {
+            "/login?err=login.failed"
+        } else {
+            "/login?err=login.locked"
+        };
+        assert_eq!(r.location.as_deref(), Some(expected), "attempt {i}");
+    }
+    // Even the right password is refused while locked.
+    let r = c.login("member-fh-02", "xieshang-demo").await;
+    assert_eq!(r.location.as_deref(), Some("/login?err=login.locked"));
+    let page = c.get("/login?err=login.locked").await;
+    assert!(page.body.contains("账号已临时锁定"));
+
+    // Staff of the district reset it; the user must then choose a new password.
+    let mut staff = app.login("staff").await;
+    let id = app.user_id("member-fh-02").await;
+    let r = staff
+        .post(
+            &format!("/users/{id}/reset"),
+            &[("password", "temporary-pass-1")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/users/{id}?ok=common.saved").as_str())
+    );
+    let mut m = app.client();
+    assert_eq!(
+        m.login("member-fh-02", "temporary-pass-1")
+            .await
+            .location
+            .as_deref(),
+        Some("/")
+    );
+    let r = m.get("/").await;
+    assert_eq!(r.status, StatusCode::OK, "the public home page stays open");
+    let r = m.get("/orgs").await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/password"),
+        "must change the password first"
+    );
+    let r = m
+        .post(
+            "/password",
+            &[
+                ("current", "temporary-pass-1"),
+                ("new", "my own password 9"),
+                ("confirm", "my own password 9"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/password?ok=password.changed"));
+    assert_eq!(
+        m.get("/orgs").await.status,
+        StatusCode::FORBIDDEN,
+        "members have no org view"
+    );
+    let mut again = app.client();
+    assert_eq!(
+        again
+            .login("member-fh-02", "my own password 9")
+            .await
+            .location
+            .as_deref(),
+        Some("/")
+    );
+
+    // Lock, reset and change are all in the audit chain, which still verifies.
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE entity = 'user' AND entity_id = $1 ORDER BY id",
+    )
+    .bind(id.to_string())
+    .fetch_all(app.t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        &actions[1..],
+        ["user.locked", "user.reset_password", "user.change_password"]
+    );
+    assert!(matches!(
+        audit::verify(&app.t.db).await.unwrap(),
+        Verdict::Ok { .. }
+    ));
+}
+
+#[tokio::test]
+async fn password_change_checks_the_current_password_and_the_rules() {
+    let app = TestApp::new().await;
+    let mut c = app.login("leader").await;
+    let r = c
+        .post(
+            "/password",
+            &[
+                ("current", "nope-nope-nope"),
+                ("new", "abcdefghijk"),
+                ("confirm", "abcdefghijk"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/password?err=password.wrong_current")
+    );
+    let r = c
+        .post(
+            "/password",
+            &[
+                ("current", "xieshang-demo"),
+                ("new", "short"),
+                ("confirm", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/password?err=err.password_length")
+    );
+    let r = c
+        .post(
+            "/password",
+            &[
+                ("current", "xieshang-demo"),
+                ("new", "abcdefghijk"),
+                ("confirm", "abcdefghijx"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/password?err=password.mismatch")
+    );
+}
+
+#[tokio::test]
+async fn posts_without_the_csrf_token_are_refused() {
+    let app = TestApp::new().await;
+    let mut anon = app.client();
+    let r = anon
+        .post_raw(
+            "/login",
+            &[("username", "staff"), ("password", "xieshang-demo")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut c = app.login("staff").await;
+    let id = app.org_id("yanliang-guanshan").await;
+    let r = c
+        .post_raw(
+            &format!("/orgs/{id}/rename"),
+            &[("name", "伪造"), ("_csrf", "0000")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Another user's token does not work either.
+    let mut other = app.login("admin").await;
+    let foreign = other.csrf("/password").await;
+    let r = c
+        .post_raw(
+            &format!("/orgs/{id}/rename"),
+            &[("name", "伪造"), ("_csrf", &foreign)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let o = xieshang_store::org::get_unchecked(&app.t.db, id)
+        .await
+        .unwrap();
+    assert_eq!(o.name, "关山街道");
+}

@@ -1,0 +1,103 @@
+use crate::app::TestApp;
+use axum::http::StatusCode;
+
+#[tokio::test]
+async fn home_speaks_to_residents_members_and_staff_in_three_languages() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let r = c.get("/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<html lang=\"zh-CN\">"));
+    for text in ["居民：反映急难愁盼", "委员：履职", "机关工作人员：管理"] {
+        assert!(r.body.contains(text), "{text}");
+    }
+    let csp = r
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+    );
+    assert_eq!(r.headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert!(r.headers.get("referrer-policy").is_some());
+    assert!(!r.body.contains("<script>"), "no inline script");
+
+    c.get("/lang/zh-TW").await;
+    let r = c.get("/").await;
+    assert!(
+        r.body.contains("<html lang=\"zh-TW\">") && r.body.contains("居民：反映急難愁盼"),
+        "converted"
+    );
+    c.get("/lang/en").await;
+    let r = c.get("/").await;
+    assert!(r.body.contains("Residents: raise an urgent problem"));
+    assert_eq!(c.get("/lang/fr").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn staff_administer_the_tree_through_the_pages() {
+    let app = TestApp::new().await;
+    let mut c = app.login("staff").await;
+    let tree = c.get("/orgs").await;
+    assert!(tree.body.contains("阎良区政协") && tree.body.contains("凤凰社区第13网格"));
+    assert!(!tree.body.contains("碑林区政协"));
+    let street = app.org_id("yanliang-fenghuang").await;
+    let r = c
+        .post(
+            &format!("/orgs/{street}/children"),
+            &[
+                ("kind", "community"),
+                ("name", "凤栖社区"),
+                ("code", "fh-c4"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/orgs/{street}?ok=common.saved").as_str())
+    );
+    let page = c.get(&format!("/orgs/{street}")).await;
+    assert!(page.body.contains("凤栖社区"));
+    // A refused input comes back as a message on the page.
+    let r = c
+        .post(
+            &format!("/orgs/{street}/children"),
+            &[("kind", "community"), ("name", "重复"), ("code", "fh-c4")],
+        )
+        .await;
+    let page = c.get(r.location.as_deref().unwrap()).await;
+    assert!(page.body.contains("该代码已被使用"), "{}", page.body);
+    // Errors are pages.
+    let r = c.get("/orgs/999999").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("找不到"));
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    assert_eq!(c.get("/healthz").await.body, "ok");
+    assert_eq!(c.get("/readyz").await.status, StatusCode::OK);
+    c.get("/orgs").await;
+    let m = c.get("/metrics").await;
+    assert!(
+        m.body.contains(
+            "xieshang_http_requests_total{method=\"GET\",route=\"/orgs\",status=\"303\"} 1"
+        ),
+        "{}",
+        m.body
+    );
+    assert!(m
+        .body
+        .contains("xieshang_http_request_duration_seconds_bucket"));
+    app.t.db.close().await;
+    assert_eq!(
+        c.get("/readyz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
