@@ -87,7 +87,7 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
 }
 
 /// Every unit inside the actor's view scope, parents before children, siblings by
-/// kind and name.
+/// kind and creation order.
 pub async fn tree(db: &Db, actor: &Actor, include_archived: bool) -> Result<Vec<(usize, Org)>> {
     actor.require(Permission::OrgView)?;
     let (cond, args) = crate::scope::condition(actor, Permission::OrgView, "o.path", 1);
@@ -135,7 +135,7 @@ fn order_as_tree(mut orgs: Vec<Org>) -> Vec<(usize, Org)> {
 pub async fn children(db: &Db, actor: &Actor, id: i64) -> Result<Vec<Org>> {
     let parent = get(db, actor, Permission::OrgView, id).await?;
     let rows = sqlx::query(&format!(
-        "SELECT {COLS} FROM orgs o WHERE o.parent_id = $1 ORDER BY o.kind, o.name"
+        "SELECT {COLS} FROM orgs o WHERE o.parent_id = $1 ORDER BY o.kind, o.id"
     ))
     .bind(parent.id)
     .fetch_all(db.pool())
