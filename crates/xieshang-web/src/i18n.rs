@@ -187,6 +187,14 @@ impl Tr {
     }
 }
 
+/// The catalog's own copy of a key, if the key exists (for keys that arrive in a URL).
+pub fn known(key: &str) -> Option<&'static str> {
+    CATALOG
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(k, _, _)| *k)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,12 +211,4 @@ mod tests {
         assert_eq!(text(Lang::ZhCn, "kind.district"), "区县政协");
         assert_eq!(text(Lang::ZhTw, "kind.district"), "區縣政協");
     }
-}
-
-/// The catalog's own copy of a key, if the key exists (for keys that arrive in a URL).
-pub fn known(key: &str) -> Option<&'static str> {
-    CATALOG
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(k, _, _)| *k)
 }

@@ -5,7 +5,7 @@ use xieshang::cmd::{self, Cli, Command};
 use xieshang::config::Settings;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     let settings = Settings::resolve(&cli.flags)?;
     tracing_subscriber::fmt()
@@ -16,17 +16,15 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match &cli.command {
-        Command::Serve => cmd::serve::run(&settings).await,
-        Command::Demo => cmd::demo::run(&settings).await,
-        Command::Migrate => cmd::migrate::run(&settings).await,
+        Command::Serve => cmd::serve::run(&settings).await?,
+        Command::Demo => cmd::demo::run(&settings).await?,
+        Command::Migrate => cmd::migrate::run(&settings).await?,
         Command::Audit { command } => {
+            // The exit code is the verdict: 1 when the chain is broken.
             let code = cmd::audit::run(&settings, command).await?;
-            if code != 0 {
-                #[expect(clippy::exit, reason = "the exit code is the verdict")]
-                std::process::exit(code);
-            }
-            Ok(())
+            return Ok(std::process::ExitCode::from(code));
         }
-        Command::Admin { command } => cmd::admin::run(&settings, command).await,
+        Command::Admin { command } => cmd::admin::run(&settings, command).await?,
     }
+    Ok(std::process::ExitCode::SUCCESS)
 }

@@ -20,14 +20,21 @@ impl Drop for Driver {
 }
 
 fn tools() -> Option<(PathBuf, PathBuf)> {
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().map(PathBuf::from).find(|p| p.exists())?;
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())?;
     let driver = PathBuf::from("/usr/bin/chromedriver");
     driver.exists().then_some((chromium, driver))
 }
 
 /// Starts chromedriver on a free port and waits for its "started" line.
 fn start_driver(driver: &PathBuf) -> (Driver, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(driver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::piped())
@@ -74,26 +81,70 @@ fn shot_path(name: &str) -> PathBuf {
 async fn staff_sees_the_tree(c: &Client, base: &str, w: u32, h: u32, name: &str) {
     c.set_window_size(w, h).await.unwrap();
     c.goto(&format!("{base}/login")).await.unwrap();
-    c.find(Locator::Css("#username")).await.unwrap().send_keys("staff").await.unwrap();
-    c.find(Locator::Css("#password")).await.unwrap().send_keys("xieshang-demo").await.unwrap();
-    c.find(Locator::Css("#login-submit")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#username"))
+        .await
+        .unwrap()
+        .send_keys("staff")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#password"))
+        .await
+        .unwrap()
+        .send_keys("xieshang-demo")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#login-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait().for_element(Locator::Css("#logout")).await.unwrap();
-    c.find(Locator::Css("#nav-orgs")).await.unwrap().click().await.unwrap();
-    let tree = c.wait().for_element(Locator::Css("#org-tree")).await.unwrap();
+    c.find(Locator::Css("#nav-orgs"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let tree = c
+        .wait()
+        .for_element(Locator::Css("#org-tree"))
+        .await
+        .unwrap();
     let text = tree.text().await.unwrap();
-    assert!(text.contains("阎良区政协") && text.contains("凤凰街道") && text.contains("凤翔社区第13网格"), "{text}");
+    assert!(
+        text.contains("阎良区政协")
+            && text.contains("凤凰街道")
+            && text.contains("凤翔社区第13网格"),
+        "{text}"
+    );
     assert!(!text.contains("碑林区"), "another district is not shown");
     let png = c.screenshot().await.unwrap();
     assert!(png.len() > 1000 && png.starts_with(b"\x89PNG"));
     std::fs::write(shot_path(name), png).unwrap();
     // The whole tree page fits the window's width (no sideways scrolling on phones).
     let overflow = c
-        .execute("return document.documentElement.scrollWidth <= window.innerWidth + 1;", vec![])
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+            vec![],
+        )
         .await
         .unwrap();
-    assert_eq!(overflow, serde_json::Value::Bool(true), "{name}: page wider than the window");
-    c.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("#nav-login")).await.unwrap();
+    assert_eq!(
+        overflow,
+        serde_json::Value::Bool(true),
+        "{name}: page wider than the window"
+    );
+    c.find(Locator::Css("#logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#nav-login"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -117,9 +168,13 @@ async fn staff_log_in_on_a_phone_and_a_desktop_and_see_the_tree() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(xieshang_web::serve(listener, AppState::new(t.db.clone(), WebConfig::default()), async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(xieshang_web::serve(
+        listener,
+        AppState::new(t.db.clone(), WebConfig::default()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
 
     let (_driver, port) = start_driver(&driver);
     let profile = tempfile::tempdir().unwrap();

@@ -13,13 +13,18 @@ fn xieshang(url: &str, args: &[&str]) -> (i32, String) {
         .args(args)
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[tokio::test]
 async fn audit_verify_says_ok_then_names_the_edited_row() {
     let t = TestDb::new().await.unwrap();
-    xieshang_store::seed::load_demo(&t.db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA").await.unwrap();
+    xieshang_store::seed::load_demo(&t.db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .unwrap();
     let (code, out) = xieshang(&t.url, &["migrate"]);
     assert_eq!(code, 0, "{out}");
     let (code, out) = xieshang(&t.url, &["audit", "verify"]);
@@ -37,13 +42,38 @@ async fn audit_verify_says_ok_then_names_the_edited_row() {
 
 #[test]
 fn help_documents_every_setting() {
-    let out = Command::new(env!("CARGO_BIN_EXE_xieshang")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xieshang"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--listen", "--data-dir", "--database-url", "--secure-cookies", "--session-hours", "--lock-after-failures", "--lock-minutes", "--log", "XIESHANG_LISTEN"] {
+    for flag in [
+        "--listen",
+        "--data-dir",
+        "--database-url",
+        "--secure-cookies",
+        "--session-hours",
+        "--lock-after-failures",
+        "--lock-minutes",
+        "--log",
+        "XIESHANG_LISTEN",
+    ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
     let sample = include_str!("../../../xieshang.toml.sample");
-    for key in ["listen", "data_dir", "database_url", "secure_cookies", "session_hours", "lock_after_failures", "lock_minutes", "log"] {
-        assert!(sample.contains(&format!("\n{key} = ")), "{key} missing from the sample");
+    for key in [
+        "listen",
+        "data_dir",
+        "database_url",
+        "secure_cookies",
+        "session_hours",
+        "lock_after_failures",
+        "lock_minutes",
+        "log",
+    ] {
+        assert!(
+            sample.contains(&format!("\n{key} = ")),
+            "{key} missing from the sample"
+        );
     }
 }

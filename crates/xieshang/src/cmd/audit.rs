@@ -13,7 +13,7 @@ pub enum AuditCommand {
 }
 
 /// Runs an audit subcommand; returns the process exit code.
-pub async fn run(settings: &Settings, command: &AuditCommand) -> anyhow::Result<i32> {
+pub async fn run(settings: &Settings, command: &AuditCommand) -> anyhow::Result<u8> {
     match command {
         AuditCommand::Verify => {
             let db = crate::open_db(settings).await?;
