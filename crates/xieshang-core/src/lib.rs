@@ -5,6 +5,7 @@
 //! are `thiserror` types that callers match on.
 
 pub mod authz;
+pub mod calendar;
 pub mod org;
 pub mod role;
 pub mod values;

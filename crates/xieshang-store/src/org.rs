@@ -107,9 +107,8 @@ fn order_as_tree(mut orgs: Vec<Org>) -> Vec<(usize, Org)> {
     orgs.sort_by(|a, b| {
         let ka = OrgKind::ALL.iter().position(|k| *k == a.kind);
         let kb = OrgKind::ALL.iter().position(|k| *k == b.kind);
-        ka.cmp(&kb)
-            .then_with(|| a.name.cmp(&b.name))
-            .then(a.id.cmp(&b.id))
+        // Creation order within a kind: grids 1..13 stay in their numbered order.
+        ka.cmp(&kb).then(a.id.cmp(&b.id))
     });
     let ids: std::collections::HashSet<i64> = orgs.iter().map(|o| o.id).collect();
     let roots: Vec<Org> = orgs

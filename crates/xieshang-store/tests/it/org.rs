@@ -26,6 +26,11 @@ async fn sample_city_has_the_shape_of_the_brief() {
     let count = |k: OrgKind| tree.iter().filter(|(_, o)| o.kind == k).count();
     assert_eq!(count(OrgKind::District), 13);
     assert_eq!(count(OrgKind::Grid), 39);
+    let pos = |name: &str| tree.iter().position(|(_, o)| o.name == name).unwrap();
+    assert!(
+        pos("凤凰社区第2网格") < pos("凤凰社区第10网格"),
+        "grids in numbered order"
+    );
     let fenghuang = org::by_code_unchecked(&t.db, "yanliang-fenghuang")
         .await
         .unwrap();
