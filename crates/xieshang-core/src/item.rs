@@ -285,13 +285,10 @@ mod tests {
             for (a, p) in steps {
                 let action = s.transitions[a].action;
                 let party = all_parties[p];
-                match s.apply(state, action, party) {
-                    Ok(next) => {
-                        prop_assert!(!s.is_closed(state) || action == "reopen");
-                        timeline.push((action, party));
-                        state = next;
-                    }
-                    Err(_) => {}
+                if let Ok(next) = s.apply(state, action, party) {
+                    prop_assert!(!s.is_closed(state) || action == "reopen");
+                    timeline.push((action, party));
+                    state = next;
                 }
                 prop_assert_eq!(s.replay(timeline.iter().copied()), Ok(state));
             }
