@@ -50,6 +50,32 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Org> {
     })
 }
 
+/// Appends the audit entry of a change to a unit.
+async fn record(
+    tx: &mut Tx,
+    now: i64,
+    actor: &Actor,
+    action: &str,
+    before: Option<&Org>,
+    after: &Org,
+) -> Result<()> {
+    audit::record(
+        tx,
+        now,
+        Entry {
+            actor: Some(actor),
+            action,
+            entity: "org",
+            entity_id: after.id.to_string(),
+            org_id: Some(after.id),
+            before: before.map(Org::snapshot),
+            after: Some(after.snapshot()),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 async fn load(tx: &mut Tx, id: i64) -> Result<Org> {
     let row = sqlx::query(&format!("SELECT {COLS} FROM orgs o WHERE o.id = $1"))
         .bind(id)
@@ -240,20 +266,7 @@ pub async fn create(
     }
     let now = db.now_ms();
     let org = insert(&mut tx, now, Some(&parent), kind, &code, name.as_str()).await?;
-    audit::record(
-        &mut tx,
-        now,
-        Entry {
-            actor: Some(actor),
-            action: "org.create",
-            entity: "org",
-            entity_id: org.id.to_string(),
-            org_id: Some(org.id),
-            before: None,
-            after: Some(org.snapshot()),
-        },
-    )
-    .await?;
+    record(&mut tx, now, actor, "org.create", None, &org).await?;
     tx.commit().await?;
     Ok(org)
 }
@@ -275,20 +288,7 @@ pub async fn rename(db: &Db, actor: &Actor, id: i64, name: &str) -> Result<Org> 
         name: name.as_str().to_owned(),
         ..before.clone()
     };
-    audit::record(
-        &mut tx,
-        now,
-        Entry {
-            actor: Some(actor),
-            action: "org.rename",
-            entity: "org",
-            entity_id: id.to_string(),
-            org_id: Some(id),
-            before: Some(before.snapshot()),
-            after: Some(after.snapshot()),
-        },
-    )
-    .await?;
+    record(&mut tx, now, actor, "org.rename", Some(&before), &after).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -359,20 +359,7 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i64, new_parent_id: i64) -> Res
         path: new_path,
         ..before.clone()
     };
-    audit::record(
-        &mut tx,
-        now,
-        Entry {
-            actor: Some(actor),
-            action: "org.move",
-            entity: "org",
-            entity_id: id.to_string(),
-            org_id: Some(id),
-            before: Some(before.snapshot()),
-            after: Some(after.snapshot()),
-        },
-    )
-    .await?;
+    record(&mut tx, now, actor, "org.move", Some(&before), &after).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -416,22 +403,17 @@ pub async fn set_archived(db: &Db, actor: &Actor, id: i64, archived: bool) -> Re
         archived_at: at,
         ..before.clone()
     };
-    audit::record(
+    record(
         &mut tx,
         now,
-        Entry {
-            actor: Some(actor),
-            action: if archived {
-                "org.archive"
-            } else {
-                "org.restore"
-            },
-            entity: "org",
-            entity_id: id.to_string(),
-            org_id: Some(id),
-            before: Some(before.snapshot()),
-            after: Some(after.snapshot()),
+        actor,
+        if archived {
+            "org.archive"
+        } else {
+            "org.restore"
         },
+        Some(&before),
+        &after,
     )
     .await?;
     tx.commit().await?;

@@ -299,8 +299,7 @@ pub async fn create(
     Ok(id)
 }
 
-/// An account the actor may see with `permission`.
-pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Result<User> {
+async fn load(db: &Db, id: i64) -> Result<User> {
     let row = sqlx::query(&format!(
         "SELECT {COLS} FROM users u JOIN orgs o ON o.id = u.home_org_id WHERE u.id = $1"
     ))
@@ -308,7 +307,12 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
     .fetch_optional(db.pool())
     .await?
     .ok_or(Error::NotFound)?;
-    let user = from_row(&row)?;
+    from_row(&row)
+}
+
+/// An account the actor may see with `permission`.
+pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Result<User> {
+    let user = load(db, id).await?;
     actor.check(permission, &user.home_org_path)?;
     Ok(user)
 }
@@ -510,14 +514,7 @@ pub async fn reset_password(
 
 /// A user changes their own password (the caller has checked the old one).
 pub async fn change_own_password(db: &Db, actor: &Actor, password_hash: &str) -> Result<()> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLS} FROM users u JOIN orgs o ON o.id = u.home_org_id WHERE u.id = $1"
-    ))
-    .bind(actor.user_id)
-    .fetch_optional(db.pool())
-    .await?
-    .ok_or(Error::NotFound)?;
-    let user = from_row(&row)?;
+    let user = load(db, actor.user_id).await?;
     write_password(
         db,
         Some(actor),

@@ -308,6 +308,23 @@ async fn logout(
 
 // ---------------------------------------------------------------- password
 
+/// Validates a new password and hashes it on the bounded pool; a refused password
+/// is a field error for the form.
+async fn hash_new_password(
+    state: &AppState,
+    raw: &str,
+) -> AppResult<Result<String, xieshang_store::Error>> {
+    let pw = match xieshang_core::values::NewPassword::parse(raw) {
+        Ok(p) => p.expose().to_owned(),
+        Err(e) => return Ok(Err(xieshang_store::Error::invalid("password", e))),
+    };
+    let hash = state
+        .hashing(move || password::hash(&pw))
+        .await?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Ok(hash))
+}
+
 #[derive(Template)]
 #[template(path = "password.html")]
 struct PasswordTpl {
@@ -634,19 +651,10 @@ async fn user_create(
     CsrfForm(f): CsrfForm<UserCreateForm>,
 ) -> AppResult<Response> {
     u.actor.require(Permission::UserManage)?;
-    let pw = match xieshang_core::values::NewPassword::parse(&f.password) {
-        Ok(p) => p.expose().to_owned(),
-        Err(e) => {
-            return after(
-                "/users".into(),
-                Err(xieshang_store::Error::invalid("password", e)),
-            )
-        }
+    let hash = match hash_new_password(&state, &f.password).await? {
+        Ok(h) => h,
+        Err(e) => return after("/users".into(), Err(e)),
     };
-    let hash = state
-        .hashing(move || password::hash(&pw))
-        .await?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
     match user::create(
         &state.db,
         &u.actor,
@@ -755,19 +763,10 @@ async fn user_reset(
     CsrfForm(f): CsrfForm<ResetForm>,
 ) -> AppResult<Response> {
     user::get(&state.db, &u.actor, Permission::UserManage, id).await?;
-    let pw = match xieshang_core::values::NewPassword::parse(&f.password) {
-        Ok(p) => p.expose().to_owned(),
-        Err(e) => {
-            return after(
-                format!("/users/{id}"),
-                Err(xieshang_store::Error::invalid("password", e)),
-            )
-        }
+    let hash = match hash_new_password(&state, &f.password).await? {
+        Ok(h) => h,
+        Err(e) => return after(format!("/users/{id}"), Err(e)),
     };
-    let hash = state
-        .hashing(move || password::hash(&pw))
-        .await?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
     after(
         format!("/users/{id}"),
         user::reset_password(&state.db, &u.actor, id, &hash).await,
