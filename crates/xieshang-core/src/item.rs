@@ -74,6 +74,17 @@ pub enum Refused {
     },
 }
 
+impl Party {
+    /// Stable code stored in timelines.
+    pub fn code(self) -> &'static str {
+        match self {
+            Party::Role(r) => r.code(),
+            Party::Resident => "resident",
+            Party::System => "system",
+        }
+    }
+}
+
 impl KindSpec {
     /// Whether the state is closed.
     pub fn is_closed(&self, state: &str) -> bool {
@@ -99,6 +110,23 @@ impl KindSpec {
             return Err(Refused::NotPermitted { action: t.action });
         }
         Ok(t.to)
+    }
+
+    /// The party an actor acts as for `action` on an item of the unit at `path`:
+    /// one of the actor's roles over that unit that the transition allows.
+    pub fn party_for(
+        &self,
+        action: &str,
+        actor: &crate::Actor,
+        path: &crate::OrgPath,
+    ) -> Option<Party> {
+        let t = self.transitions.iter().find(|t| t.action == action)?;
+        actor
+            .grants
+            .iter()
+            .filter(|g| path.is_within(&g.org_path))
+            .map(|g| Party::Role(g.role))
+            .find(|p| t.by.contains(p))
     }
 
     /// Replays a timeline of actions from the initial state (the timeline is the

@@ -7,8 +7,10 @@
 //! `anyhow`. This crate never renders pages.
 
 pub mod audit;
+pub mod concern;
 pub mod db;
 pub mod error;
+pub mod item;
 pub mod migrate;
 pub mod org;
 pub mod password;

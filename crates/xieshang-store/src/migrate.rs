@@ -5,11 +5,14 @@ use crate::db::{Db, Dialect};
 use sqlx::Row;
 
 /// The migrations, in order: (version, name, SQL).
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("migrations/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("migrations/0001_foundation.sql"),
+    ),
+    (2, "items", include_str!("migrations/0002_items.sql")),
+];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).
 fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {

@@ -1,0 +1,259 @@
+//! The item engine's writes: one transition is one transaction that writes the new
+//! state, a timeline event, an audit record and the outbox jobs, or nothing.
+//! The rules come from [`xieshang_core::item::KindSpec`]; nothing here decides
+//! which moves are allowed.
+
+use crate::audit::{self, Entry};
+use crate::db::{col, Db, Tx};
+use crate::{Error, Result};
+use serde_json::json;
+use xieshang_core::item::{KindSpec, Party, Refused};
+use xieshang_core::{Actor, Denied, OrgPath};
+
+/// Who asks for a transition.
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    /// A signed-in user; their role over the item's unit decides.
+    User(&'a Actor),
+    /// The resident who raised the item.
+    Resident,
+    /// The system (deadlines, jobs).
+    System,
+}
+
+/// A job to enqueue with the transition (notification, webhook, escalation …).
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Job kind.
+    pub kind: &'static str,
+    /// JSON payload.
+    pub payload: serde_json::Value,
+}
+
+/// A refused or failed transition.
+#[derive(Debug, thiserror::Error)]
+pub enum TransitionError {
+    /// The rules refuse it; the message is for people.
+    #[error("{0}")]
+    Refused(#[from] Refused),
+    /// A store failure (not found, denied, database).
+    #[error(transparent)]
+    Store(#[from] Error),
+}
+
+/// One timeline event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Action taken (`submit` for the first event).
+    pub action: String,
+    /// State before.
+    pub from_state: Option<String>,
+    /// State after.
+    pub to_state: String,
+    /// Party code.
+    pub party: String,
+    /// Free text.
+    pub note: Option<String>,
+    /// When, unix ms.
+    pub at: i64,
+}
+
+/// The table holding items of a kind; kinds are a closed set known at compile time.
+fn table(spec: &KindSpec) -> Result<&'static str> {
+    match spec.kind {
+        "concern" => Ok("concerns"),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// A timeline event to write.
+struct NewEvent<'a> {
+    item_id: i64,
+    org_id: i64,
+    action: &'a str,
+    from: Option<&'a str>,
+    to: &'a str,
+    party: Party,
+    actor: Option<&'a Actor>,
+    note: Option<&'a str>,
+    at: i64,
+}
+
+async fn insert_event(tx: &mut Tx, spec: &KindSpec, e: NewEvent<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO item_events (kind, item_id, org_id, action, from_state, to_state, party,
+           actor_user_id, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(spec.kind)
+    .bind(e.item_id)
+    .bind(e.org_id)
+    .bind(e.action)
+    .bind(e.from)
+    .bind(e.to)
+    .bind(e.party.code())
+    .bind(e.actor.map(|a| a.user_id))
+    .bind(e.note)
+    .bind(e.at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Enqueues jobs inside the caller's transaction.
+pub(crate) async fn enqueue(tx: &mut Tx, now: i64, jobs: &[Job]) -> Result<()> {
+    for j in jobs {
+        sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $3)")
+            .bind(j.kind)
+            .bind(j.payload.to_string())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records the first timeline event of a newly inserted item (inside the caller's
+/// transaction, which inserted the row in `spec.initial`).
+pub(crate) async fn record_creation(
+    tx: &mut Tx,
+    spec: &KindSpec,
+    item_id: i64,
+    org_id: i64,
+    party: Party,
+    actor: Option<&Actor>,
+    now: i64,
+) -> Result<()> {
+    let event = NewEvent {
+        item_id,
+        org_id,
+        action: "submit",
+        from: None,
+        to: spec.initial,
+        party,
+        actor,
+        note: None,
+        at: now,
+    };
+    insert_event(tx, spec, event).await?;
+    audit::record(
+        tx,
+        now,
+        Entry {
+            actor,
+            action: &format!("{}.submit", spec.kind),
+            entity: spec.kind,
+            entity_id: item_id.to_string(),
+            org_id: Some(org_id),
+            before: None,
+            after: Some(json!({"state": spec.initial})),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Takes `action` on an item: all of state, timeline, audit and jobs, or nothing.
+/// Returns the new state.
+pub async fn transition(
+    db: &Db,
+    spec: &KindSpec,
+    item_id: i64,
+    action: &str,
+    by: By<'_>,
+    note: Option<&str>,
+    jobs: &[Job],
+) -> std::result::Result<&'static str, TransitionError> {
+    let table = table(spec)?;
+    let mut tx = db.begin_write().await.map_err(Error::from)?;
+    let row = sqlx::query(&format!(
+        "SELECT i.state, i.org_id, o.path FROM {table} i JOIN orgs o ON o.id = i.org_id WHERE i.id = $1"
+    ))
+    .bind(item_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(Error::from)?
+    .ok_or(Error::NotFound)?;
+    let state: String = col(&row, "state").map_err(Error::from)?;
+    let org_id: i64 = col(&row, "org_id").map_err(Error::from)?;
+    let path = OrgPath::parse(&col::<String>(&row, "path").map_err(Error::from)?)
+        .ok_or(Error::NotFound)?;
+    let (party, actor) = match by {
+        By::User(actor) => {
+            let Some(covering) = actor.grants.iter().find(|g| path.is_within(&g.org_path)) else {
+                return Err(Error::Denied(Denied::OutOfScope).into());
+            };
+            // Without a role the transition allows, the rules say why (unknown
+            // action, wrong state, or not yours) from the covering role.
+            let party = spec
+                .party_for(action, actor, &path)
+                .unwrap_or(Party::Role(covering.role));
+            (party, Some(actor))
+        }
+        By::Resident => (Party::Resident, None),
+        By::System => (Party::System, None),
+    };
+    let to = spec.apply(&state, action, party)?;
+    let now = db.now_ms();
+    sqlx::query(&format!(
+        "UPDATE {table} SET state = $1, updated_at = $2 WHERE id = $3"
+    ))
+    .bind(to)
+    .bind(now)
+    .bind(item_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(Error::from)?;
+    let event = NewEvent {
+        item_id,
+        org_id,
+        action,
+        from: Some(&state),
+        to,
+        party,
+        actor,
+        note,
+        at: now,
+    };
+    insert_event(&mut tx, spec, event).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor,
+            action: &format!("{}.{action}", spec.kind),
+            entity: spec.kind,
+            entity_id: item_id.to_string(),
+            org_id: Some(org_id),
+            before: Some(json!({"state": state})),
+            after: Some(json!({"state": to, "party": party.code(), "note": note})),
+        },
+    )
+    .await?;
+    enqueue(&mut tx, now, jobs).await?;
+    tx.commit().await.map_err(Error::from)?;
+    Ok(to)
+}
+
+/// The full timeline of an item, oldest first.
+pub async fn timeline(db: &Db, spec: &KindSpec, item_id: i64) -> Result<Vec<Event>> {
+    let rows = sqlx::query(
+        "SELECT action, from_state, to_state, party, note, at FROM item_events
+         WHERE kind = $1 AND item_id = $2 ORDER BY id",
+    )
+    .bind(spec.kind)
+    .bind(item_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Event {
+                action: col(r, "action")?,
+                from_state: col(r, "from_state")?,
+                to_state: col(r, "to_state")?,
+                party: col(r, "party")?,
+                note: col(r, "note")?,
+                at: col(r, "at")?,
+            })
+        })
+        .collect()
+}
