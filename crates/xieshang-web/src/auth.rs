@@ -35,9 +35,21 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// A `Set-Cookie` value with the project's attributes.
-pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_s: i64) -> String {
-    let secure = if state.config.secure_cookies {
+/// A `Set-Cookie` value with the project's attributes. Cookies are `Secure` when
+/// configured, or when a proxy says the request came over https. (A forged header
+/// only makes the sender's own cookie stricter.)
+pub fn set_cookie(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+    value: &str,
+    max_age_s: i64,
+) -> String {
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let secure = if state.config.secure_cookies || https {
         "; Secure"
     } else {
         ""

@@ -206,9 +206,19 @@ async fn home(
     render(HomeTpl { page, roles })
 }
 
-async fn set_lang(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Response> {
+async fn set_lang(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
-    let cookie = auth::set_cookie(&state, auth::LANG_COOKIE, lang.code(), 365 * 86_400);
+    let cookie = auth::set_cookie(
+        &state,
+        &headers,
+        auth::LANG_COOKIE,
+        lang.code(),
+        365 * 86_400,
+    );
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
 }
 
@@ -231,7 +241,7 @@ async fn login_page(
         Some(t) if t.len() == 64 => (t, None),
         _ => {
             let t = session::random_token();
-            let c = auth::set_cookie(&state, auth::CSRF_COOKIE, &t, 86_400);
+            let c = auth::set_cookie(&state, &headers, auth::CSRF_COOKIE, &t, 86_400);
             (t, Some(c))
         }
     };
@@ -256,6 +266,7 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
     let creds = user::credentials(&state.db, &form.username).await?;
@@ -286,7 +297,7 @@ async fn login(
     user::login_succeeded(&state.db, creds.id).await?;
     let ttl = state.config.session_hours * 3_600_000;
     let token = session::create(&state.db, creds.id, ttl).await?;
-    let cookie = auth::set_cookie(&state, auth::SESSION_COOKIE, &token, ttl / 1000);
+    let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, &token, ttl / 1000);
     tracing::info!(user.id = creds.id, "login");
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
 }
@@ -302,7 +313,7 @@ async fn logout(
     if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
         session::delete(&state.db, &token).await?;
     }
-    let cookie = auth::set_cookie(&state, auth::SESSION_COOKIE, "", 0);
+    let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, "", 0);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
 }
 
@@ -354,6 +365,7 @@ struct PasswordForm {
 async fn change_password(
     State(state): State<AppState>,
     u: CurrentUser,
+    headers: HeaderMap,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
     if form.new != form.confirm {
@@ -380,7 +392,7 @@ async fn change_password(
     // Changing the password ends every session; start a fresh one for this browser.
     let ttl = state.config.session_hours * 3_600_000;
     let token = session::create(&state.db, u.actor.user_id, ttl).await?;
-    let cookie = auth::set_cookie(&state, auth::SESSION_COOKIE, &token, ttl / 1000);
+    let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, &token, ttl / 1000);
     Ok((
         [(header::SET_COOKIE, cookie)],
         Redirect::to("/password?ok=password.changed"),

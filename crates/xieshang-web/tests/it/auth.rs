@@ -228,3 +228,50 @@ async fn posts_without_the_csrf_token_are_refused() {
         .unwrap();
     assert_eq!(o.name, "关山街道");
 }
+
+#[tokio::test]
+async fn cookies_are_secure_behind_an_https_proxy() {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let req = Request::get("/login")
+        .header("x-forwarded-proto", "https")
+        .body(Body::empty())
+        .unwrap();
+    let r = c.send(req).await;
+    let csrf = r
+        .set_cookies
+        .iter()
+        .find(|s| s.starts_with("xs_csrf="))
+        .unwrap();
+    assert!(csrf.contains("; Secure"), "{csrf}");
+    let token = csrf
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("xs_csrf=")
+        .to_owned();
+    let body = serde_urlencoded::to_string([
+        ("_csrf", token.as_str()),
+        ("username", "staff"),
+        ("password", "xieshang-demo"),
+    ])
+    .unwrap();
+    let req = Request::post("/login")
+        .header("x-forwarded-proto", "https")
+        .header(header::COOKIE, format!("xs_csrf={token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let r = c.send(req).await;
+    let session = r
+        .set_cookies
+        .iter()
+        .find(|s| s.starts_with("xs_session="))
+        .unwrap();
+    assert!(
+        session.contains("; Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
+}
