@@ -6,6 +6,7 @@
 
 pub mod authz;
 pub mod calendar;
+pub mod category;
 pub mod item;
 pub mod org;
 pub mod role;

@@ -21,6 +21,10 @@ pub struct NewConcern<'a> {
     pub description: &'a str,
     /// How it came in: web, liaison, studio, grid, api.
     pub channel: &'a str,
+    /// Street address, if given.
+    pub address: Option<&'a str>,
+    /// Coordinates (WGS84 latitude, longitude), if given.
+    pub position: Option<(f64, f64)>,
 }
 
 /// A new tracking code: 10 characters without look-alikes (no 0/O, 1/I/L).
@@ -65,7 +69,8 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
     let code = new_tracking_code();
     let row = sqlx::query(
         "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel, state,
-           created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+           address, lat, lng, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
     )
     .bind(c.org_id)
     .bind(&code)
@@ -74,6 +79,9 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
     .bind(c.description)
     .bind(c.channel)
     .bind(CONCERN.initial)
+    .bind(c.address)
+    .bind(c.position.map(|p| p.0))
+    .bind(c.position.map(|p| p.1))
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
@@ -91,4 +99,94 @@ pub async fn state(db: &Db, id: i64) -> Result<String> {
         .await?
         .ok_or(Error::NotFound)?;
     Ok(col(&row, "state")?)
+}
+
+/// An area where residents may raise concerns: a street, community or grid.
+#[derive(Debug, Clone)]
+pub struct Area {
+    /// Unit id.
+    pub id: i64,
+    /// Unit code (what the API takes).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Kind code.
+    pub kind: String,
+    /// Parent's code.
+    pub parent_code: Option<String>,
+}
+
+/// Every active street, community and grid: public, for intake forms and apps.
+pub async fn areas(db: &Db) -> Result<Vec<Area>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.code, o.name, o.kind, p.code AS parent_code FROM orgs o
+         LEFT JOIN orgs p ON p.id = o.parent_id
+         WHERE o.archived_at IS NULL AND o.kind IN ('street', 'community', 'grid')
+         ORDER BY o.path",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Area {
+                id: col(r, "id")?,
+                code: col(r, "code")?,
+                name: col(r, "name")?,
+                kind: col(r, "kind")?,
+                parent_code: col(r, "parent_code")?,
+            })
+        })
+        .collect()
+}
+
+/// The active area with this code, if it is one where concerns may be raised.
+pub async fn area_by_code(db: &Db, code: &str) -> Result<Option<Area>> {
+    Ok(areas(db).await?.into_iter().find(|a| a.code == code))
+}
+
+/// What anyone holding the tracking code may see: what was asked and what was
+/// done, never who asked.
+#[derive(Debug, Clone)]
+pub struct PublicStatus {
+    /// Tracking code.
+    pub tracking_code: String,
+    /// Category code.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Area name.
+    pub area: String,
+    /// Current state.
+    pub state: String,
+    /// When it was raised, unix ms.
+    pub created_at: i64,
+    /// (action, state after, when) in order.
+    pub timeline: Vec<(String, String, i64)>,
+}
+
+/// The public status of a concern by tracking code.
+pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
+    let row = sqlx::query(
+        "SELECT c.id, c.tracking_code, c.category, c.title, c.state, c.created_at, o.name AS area
+         FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE c.tracking_code = $1",
+    )
+    .bind(tracking_code.trim().to_uppercase())
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let id: i64 = col(&row, "id")?;
+    let timeline = item::timeline(db, &CONCERN, id)
+        .await?
+        .into_iter()
+        .map(|e| (e.action, e.to_state, e.at))
+        .collect();
+    Ok(PublicStatus {
+        tracking_code: col(&row, "tracking_code")?,
+        category: col(&row, "category")?,
+        title: col(&row, "title")?,
+        area: col(&row, "area")?,
+        state: col(&row, "state")?,
+        created_at: col(&row, "created_at")?,
+        timeline,
+    })
 }

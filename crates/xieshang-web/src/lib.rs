@@ -5,6 +5,7 @@
 //! is declared through [`routes::Routes`], which records what each one needs, so
 //! the isolation matrix in the tests covers new routes by construction.
 
+pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;

@@ -27,6 +27,14 @@ pub fn register(r: Routes) -> Routes {
         .get("/metrics", Public, get(ops::metrics))
         .get("/static/app.css", Public, get(ops::stylesheet))
         .get("/lang/{code}", Public, get(set_lang))
+        .get("/api/v1/categories", Public, get(crate::api::categories))
+        .get("/api/v1/areas", Public, get(crate::api::areas))
+        .api_post("/api/v1/concerns", post(crate::api::create_concern))
+        .get(
+            "/api/v1/concerns/{code}",
+            Public,
+            get(crate::api::concern_status),
+        )
         .get("/login", Public, get(login_page))
         .post("/login", Public, post(login))
         .post("/logout", SignedIn, post(logout))

@@ -75,6 +75,11 @@ impl Routes {
         self.add("POST", path, access, handler)
     }
 
+    /// Adds a public JSON POST route that reads no cookies (so needs no CSRF token).
+    pub fn api_post(self, path: &'static str, handler: MethodRouter<AppState>) -> Routes {
+        self.add("POST", path, Access::Public, handler)
+    }
+
     fn add(
         mut self,
         method: &'static str,

@@ -9,6 +9,9 @@ CREATE TABLE concerns (
     title TEXT NOT NULL,
     description TEXT NOT NULL,
     channel TEXT NOT NULL,
+    address TEXT,
+    lat DOUBLE PRECISION,
+    lng DOUBLE PRECISION,
     state TEXT NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL

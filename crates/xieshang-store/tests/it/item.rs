@@ -51,6 +51,8 @@ async fn transitions_write_everything_or_nothing() {
             title: "凤凰路供水管爆裂",
             description: "路口积水",
             channel: "studio",
+            address: None,
+            position: None,
         },
     )
     .await
@@ -149,6 +151,8 @@ async fn a_closed_concern_moves_only_by_reopening() {
             title: "学校门口道路破损",
             description: "",
             channel: "web",
+            address: None,
+            position: None,
         },
     )
     .await
@@ -185,7 +189,9 @@ async fn a_closed_concern_moves_only_by_reopening() {
             category: "road",
             title: "  ",
             description: "",
-            channel: "web"
+            channel: "web",
+            address: None,
+            position: None,
         },
     )
     .await

@@ -1,0 +1,189 @@
+//! The JSON API for apps (`/api/v1`): concern intake and public status, and the
+//! category and area codes. Public: it reads no cookies, so no CSRF applies.
+//! Errors are JSON: `{"error": "...", "fields": {"title": "..."}}`.
+
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use xieshang_core::category;
+use xieshang_store::concern::{self, NewConcern};
+use xieshang_store::item::By;
+
+/// A JSON error response.
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    fields: Map<String, Value>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            fields: Map::new(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.message });
+        if !self.fields.is_empty() {
+            body["fields"] = Value::Object(self.fields);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<xieshang_store::Error> for ApiError {
+    fn from(e: xieshang_store::Error) -> Self {
+        match e {
+            xieshang_store::Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not found"),
+            xieshang_store::Error::Denied(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden"),
+            xieshang_store::Error::Invalid { field, message, .. } => {
+                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
+                e.fields.insert(field.into(), message.into());
+                e
+            }
+            xieshang_store::Error::Db(err) => {
+                tracing::error!(error = %err, "api database error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            }
+        }
+    }
+}
+
+/// `GET /api/v1/categories`
+pub async fn categories() -> Json<Value> {
+    Json(Value::Array(
+        category::DEFAULT
+            .iter()
+            .map(|c| json!({"code": c.code, "name": c.name_zh, "name_en": c.name_en, "service_days": c.service_days}))
+            .collect(),
+    ))
+}
+
+/// `GET /api/v1/areas`
+pub async fn areas(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let areas = concern::areas(&state.db).await?;
+    Ok(Json(Value::Array(
+        areas
+            .into_iter()
+            .map(|a| json!({"code": a.code, "name": a.name, "kind": a.kind, "parent": a.parent_code}))
+            .collect(),
+    )))
+}
+
+/// The intake body. Reporter name and phone are refused as unknown fields until
+/// they can be stored encrypted (issue 3, point 9).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Intake {
+    category: String,
+    area: String,
+    title: String,
+    description: String,
+    address: Option<String>,
+    lat: Option<f64>,
+    lng: Option<f64>,
+}
+
+/// `POST /api/v1/concerns`: 201 with the tracking code.
+pub async fn create_concern(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let intake: Intake = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
+    let mut fields = Map::new();
+    let mut bad = |f: &str, m: &str| {
+        fields.insert(f.into(), m.into());
+    };
+    if category::by_code(&intake.category).is_none() {
+        bad("category", "unknown category code (see /api/v1/categories)");
+    }
+    let area = concern::area_by_code(&state.db, &intake.area).await?;
+    if area.is_none() {
+        bad("area", "unknown area code (see /api/v1/areas)");
+    }
+    let title_len = intake.title.trim().chars().count();
+    if title_len == 0 || title_len > 100 {
+        bad("title", "a title has 1 to 100 characters");
+    }
+    let desc_len = intake.description.trim().chars().count();
+    if desc_len == 0 || desc_len > 2000 {
+        bad("description", "a description has 1 to 2000 characters");
+    }
+    if intake
+        .address
+        .as_deref()
+        .is_some_and(|a| a.chars().count() > 200)
+    {
+        bad("address", "an address has at most 200 characters");
+    }
+    let position = match (intake.lat, intake.lng) {
+        (None, None) => None,
+        (Some(lat), Some(lng))
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) =>
+        {
+            Some((lat, lng))
+        }
+        _ => {
+            bad("lat", "give both lat and lng, within -90..90 and -180..180");
+            None
+        }
+    };
+    let Some(area) = area.filter(|_| fields.is_empty()) else {
+        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
+        e.fields = fields;
+        return Err(e);
+    };
+    let (_, code) = concern::record(
+        &state.db,
+        By::Resident,
+        NewConcern {
+            org_id: area.id,
+            category: &intake.category,
+            title: &intake.title,
+            description: intake.description.trim(),
+            channel: "api",
+            address: intake
+                .address
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty()),
+            position,
+        },
+    )
+    .await?;
+    let body = json!({
+        "tracking_code": code,
+        "state": "submitted",
+        "status_url": format!("/api/v1/concerns/{code}"),
+        "page_url": format!("/track/{code}"),
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `GET /api/v1/concerns/{tracking_code}`: state and the public timeline.
+pub async fn concern_status(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let s = concern::public_status(&state.db, &code).await?;
+    Ok(Json(json!({
+        "tracking_code": s.tracking_code,
+        "category": s.category,
+        "title": s.title,
+        "area": s.area,
+        "state": s.state,
+        "created_at": s.created_at,
+        "timeline": s.timeline.iter().map(|(action, st, at)| json!({"action": action, "state": st, "at": at})).collect::<Vec<_>>(),
+    })))
+}

@@ -1,0 +1,85 @@
+use crate::app::TestApp;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::{json, Value};
+
+async fn post_json(app: &TestApp, body: &str) -> (StatusCode, Value) {
+    let mut c = app.client();
+    let req = Request::post("/api/v1/concerns")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let r = c.send(req).await;
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn an_app_files_a_concern_and_follows_it_by_tracking_code() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let cats: Value = serde_json::from_str(&c.get("/api/v1/categories").await.body).unwrap();
+    assert!(cats.as_array().unwrap().iter().any(|x| x["code"] == "road"));
+    let areas: Value = serde_json::from_str(&c.get("/api/v1/areas").await.body).unwrap();
+    let areas = areas.as_array().unwrap();
+    assert_eq!(areas.iter().filter(|a| a["kind"] == "grid").count(), 39);
+    assert!(areas
+        .iter()
+        .any(|a| a["code"] == "yanliang-guanshan" && a["name"] == "关山街道"));
+
+    let body = json!({"category": "road", "area": "yanliang-guanshan", "title": "学校门口道路破损",
+                      "description": "凤凰路中学门口路面塌陷，学生上下学不安全", "lat": 34.66, "lng": 109.23});
+    let (status, created) = post_json(&app, &body.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let code = created["tracking_code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 10);
+
+    let r = c
+        .get(&format!("/api/v1/concerns/{}", code.to_lowercase()))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let status: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(status["state"], "submitted");
+    assert_eq!(status["area"], "关山街道");
+    assert_eq!(status["timeline"][0]["action"], "submit");
+    assert!(
+        status.get("party").is_none() && !r.body.contains("resident"),
+        "no one is named: {}",
+        r.body
+    );
+    let r = c.get("/api/v1/concerns/NOSUCHCODE").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        serde_json::from_str::<Value>(&r.body).unwrap()["error"],
+        "not found"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_message_per_field() {
+    let app = TestApp::new().await;
+    let (status, body) = post_json(&app, "{not json").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("malformed JSON"));
+
+    let bad = json!({"category": "nope", "area": "beilin", "title": " ", "description": "", "lat": 95.0, "lng": 1.0});
+    let (status, body) = post_json(&app, &bad.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for f in ["category", "area", "title", "description", "lat"] {
+        assert!(body["fields"][f].is_string(), "{f}: {body}");
+    }
+    // Contact details are refused until they can be stored encrypted.
+    let with_phone = json!({"category": "road", "area": "yanliang-guanshan", "title": "t", "description": "d", "phone": "13800001234"});
+    let (status, body) = post_json(&app, &with_phone.to_string()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing was filed");
+}
