@@ -27,6 +27,7 @@ pub fn register(r: Routes) -> Routes {
         .get("/metrics", Public, get(ops::metrics))
         .get("/static/app.css", Public, get(ops::stylesheet))
         .get("/lang/{code}", Public, get(set_lang))
+        .get("/track", Public, get(track_page))
         .get("/api/v1/categories", Public, get(crate::api::categories))
         .get("/api/v1/areas", Public, get(crate::api::areas))
         .api_post("/api/v1/concerns", post(crate::api::create_concern))
@@ -228,6 +229,96 @@ async fn set_lang(
         365 * 86_400,
     );
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+}
+
+// ---------------------------------------------------------------- tracking
+
+struct TrackView {
+    title: String,
+    area: String,
+    state_key: &'static str,
+    events: Vec<(String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackTpl {
+    page: Page,
+    code: String,
+    status: Option<TrackView>,
+    not_found: bool,
+}
+
+#[derive(Deserialize)]
+struct TrackQuery {
+    code: Option<String>,
+}
+
+fn state_key(state: &str) -> &'static str {
+    i18n::known(&format!("state.{state}")).unwrap_or("state.submitted")
+}
+
+/// The resident's page: the tracking code alone shows what was asked and done.
+async fn track_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    Query(q): Query<TrackQuery>,
+) -> AppResult<Response> {
+    let code = q.code.unwrap_or_default().trim().to_uppercase();
+    let (status, not_found) = if code.is_empty() {
+        (None, false)
+    } else {
+        match xieshang_store::concern::public_status(&state.db, &code).await {
+            Ok(s) => (
+                Some(TrackView {
+                    title: s.title,
+                    area: s.area,
+                    state_key: state_key(&s.state),
+                    events: s
+                        .timeline
+                        .iter()
+                        .map(|(_, to, at)| (format_time(*at), state_key(to)))
+                        .collect(),
+                }),
+                false,
+            ),
+            Err(xieshang_store::Error::NotFound) => (None, true),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
+    let page = Page::new(
+        tr,
+        user.as_ref().map(|(a, s)| (a, s)),
+        csrf,
+        &Flash::default(),
+    );
+    let mut res = render(TrackTpl {
+        page,
+        code,
+        status,
+        not_found,
+    })?;
+    if not_found {
+        *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    }
+    Ok(res)
+}
+
+/// A time in China Standard Time (UTC+8), minutes precision.
+fn format_time(ms: i64) -> String {
+    let Some(offset) = chrono::FixedOffset::east_opt(8 * 3600) else {
+        return String::new();
+    };
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------- login, logout

@@ -83,3 +83,30 @@ async fn bad_input_gets_a_message_per_field() {
         .unwrap();
     assert_eq!(n, 0, "nothing was filed");
 }
+
+#[tokio::test]
+async fn a_resident_follows_the_concern_on_the_tracking_page() {
+    let app = TestApp::new().await;
+    let body = json!({"category": "water", "area": "yanliang-fenghuang-g07", "title": "凤凰路供水管爆裂", "description": "路口大量积水"});
+    let (status, created) = post_json(&app, &body.to_string()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let code = created["tracking_code"].as_str().unwrap();
+    let mut c = app.client();
+    let home = c.get("/").await;
+    assert!(
+        home.body.contains("action=\"/track\""),
+        "the home page offers the look-up"
+    );
+    let r = c.get(&format!("/track?code={}", code.to_lowercase())).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("凤凰路供水管爆裂")
+            && r.body.contains("凤凰社区第7网格")
+            && r.body.contains("已提交"),
+        "{}",
+        r.body
+    );
+    let r = c.get("/track?code=ZZZZZZZZZZ").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("没有找到该查询码"));
+}
