@@ -162,7 +162,7 @@ mod tests {
         fn check_agrees_with_scopes(
             grants in proptest::collection::vec((0usize..11, 1i64..6, 1i64..6), 0..4),
             target in (1i64..6, 1i64..6, 1i64..6),
-            perm in 0usize..5,
+            perm in 0usize..Permission::ALL.len(),
         ) {
             let grants: Vec<(Role, OrgPath)> = grants
                 .into_iter()

@@ -42,16 +42,22 @@ pub enum Permission {
     UserManage,
     /// Read the audit log.
     AuditView,
+    /// See residents' concerns and their full timelines.
+    ConcernView,
+    /// Triage concerns: accept, reject, merge, assign.
+    ConcernTriage,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 7] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
         Permission::UserManage,
         Permission::AuditView,
+        Permission::ConcernView,
+        Permission::ConcernTriage,
     ];
 }
 
@@ -97,10 +103,17 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Admin => &[OrgView, OrgManage, UserView, UserManage, AuditView],
-            Role::Staff => &[OrgView, OrgManage, UserView, UserManage, AuditView],
-            Role::Leader => &[OrgView, UserView, AuditView],
-            Role::CityOverseer => &[OrgView, UserView],
+            Role::Admin | Role::Staff => &[
+                OrgView,
+                OrgManage,
+                UserView,
+                UserManage,
+                AuditView,
+                ConcernView,
+                ConcernTriage,
+            ],
+            Role::Leader => &[OrgView, UserView, AuditView, ConcernView],
+            Role::CityOverseer => &[OrgView, UserView, ConcernView],
             Role::ProposalCommittee => &[OrgView],
             Role::LiaisonOfficer
             | Role::GridWorker

@@ -190,3 +190,87 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
         timeline,
     })
 }
+
+/// A concern as staff see it in queues.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Id.
+    pub id: i64,
+    /// Tracking code.
+    pub tracking_code: String,
+    /// Unit id.
+    pub org_id: i64,
+    /// Unit name.
+    pub area: String,
+    /// Unit path.
+    pub path: OrgPath,
+    /// Category code.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Channel.
+    pub channel: String,
+    /// State.
+    pub state: String,
+    /// Raised at, unix ms.
+    pub created_at: i64,
+}
+
+const ROW_COLS: &str =
+    "c.id, c.tracking_code, c.org_id, o.name AS area, o.path, c.category, c.title, \
+                        c.description, c.channel, c.state, c.created_at";
+
+fn row_from(r: &sqlx::any::AnyRow) -> Result<Row> {
+    Ok(Row {
+        id: col(r, "id")?,
+        tracking_code: col(r, "tracking_code")?,
+        org_id: col(r, "org_id")?,
+        area: col(r, "area")?,
+        path: OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?,
+        category: col(r, "category")?,
+        title: col(r, "title")?,
+        description: col(r, "description")?,
+        channel: col(r, "channel")?,
+        state: col(r, "state")?,
+        created_at: col(r, "created_at")?,
+    })
+}
+
+/// Concerns in one state inside the actor's view scope, oldest first (the ones
+/// waiting longest come first).
+pub async fn queue(db: &Db, actor: &xieshang_core::Actor, state: &str) -> Result<Vec<Row>> {
+    use xieshang_core::Permission;
+    actor.require(Permission::ConcernView)?;
+    let (cond, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
+    args.push(crate::db::Arg::Text(state.to_owned()));
+    let sql = format!(
+        "SELECT {ROW_COLS} FROM concerns c JOIN orgs o ON o.id = c.org_id
+         WHERE {cond} AND c.state = ${n} ORDER BY c.created_at, c.id LIMIT 200",
+        n = args.len()
+    );
+    let rows = crate::db::query_with(&sql, args)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(row_from).collect()
+}
+
+/// One concern the actor may see with `permission`.
+pub async fn get(
+    db: &Db,
+    actor: &xieshang_core::Actor,
+    permission: xieshang_core::Permission,
+    id: i64,
+) -> Result<Row> {
+    let row = sqlx::query(&format!(
+        "SELECT {ROW_COLS} FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let row = row_from(&row)?;
+    actor.check(permission, &row.path)?;
+    Ok(row)
+}

@@ -28,6 +28,21 @@ pub fn register(r: Routes) -> Routes {
         .get("/static/app.css", Public, get(ops::stylesheet))
         .get("/lang/{code}", Public, get(set_lang))
         .get("/track", Public, get(track_page))
+        .get(
+            "/concerns",
+            Needs(Permission::ConcernView, Target::None),
+            get(concerns_page),
+        )
+        .get(
+            "/concerns/{id}",
+            Needs(Permission::ConcernView, Target::Concern),
+            get(concern_page),
+        )
+        .post(
+            "/concerns/{id}/transition",
+            Needs(Permission::ConcernTriage, Target::Concern),
+            post(concern_transition),
+        )
         .get("/api/v1/categories", Public, get(crate::api::categories))
         .get("/api/v1/areas", Public, get(crate::api::areas))
         .api_post("/api/v1/concerns", post(crate::api::create_concern))
@@ -115,6 +130,8 @@ pub struct Page {
     pub can_orgs: bool,
     /// Show the accounts link.
     pub can_users: bool,
+    /// Show the concerns link.
+    pub can_concerns: bool,
     /// Error message key.
     pub error: Option<&'static str>,
     /// Notice message key.
@@ -137,6 +154,7 @@ impl Page {
             csrf,
             can_orgs: user.is_some_and(|(a, _)| a.has_permission(Permission::OrgView)),
             can_users: user.is_some_and(|(a, _)| a.has_permission(Permission::UserView)),
+            can_concerns: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernView)),
             error: flash.err.as_deref().and_then(i18n::known),
             notice: flash.ok.as_deref().and_then(i18n::known),
         }
@@ -319,6 +337,169 @@ fn format_time(ms: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- concern triage
+
+/// The states staff can list, in the order of the work.
+const QUEUE_STATES: [&str; 6] = [
+    "submitted",
+    "accepted",
+    "assigned",
+    "resolved",
+    "reopened",
+    "rejected",
+];
+
+/// Triage actions offered on the concern page (the engine decides which apply).
+const TRIAGE_ACTIONS: [(&str, &str); 3] = [
+    ("accept", "action.accept"),
+    ("reject", "action.reject"),
+    ("reopen", "action.reopen"),
+];
+
+#[derive(Deserialize)]
+struct StateQuery {
+    state: Option<String>,
+    err: Option<String>,
+    ok: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "concerns.html")]
+struct ConcernsTpl {
+    page: Page,
+    states: Vec<(&'static str, &'static str)>,
+    current: &'static str,
+    rows: Vec<(String, i64, String, String)>,
+}
+
+async fn concerns_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(q): Query<StateQuery>,
+) -> AppResult<Response> {
+    let current = QUEUE_STATES
+        .into_iter()
+        .find(|s| Some(*s) == q.state.as_deref())
+        .unwrap_or("submitted");
+    let rows = xieshang_store::concern::queue(&state.db, &u.actor, current)
+        .await?
+        .into_iter()
+        .map(|c| (format_time(c.created_at), c.id, c.title, c.area))
+        .collect();
+    let states = QUEUE_STATES
+        .iter()
+        .map(|s| (*s, tr.t(state_key(s))))
+        .collect();
+    let flash = Flash {
+        err: q.err,
+        ok: q.ok,
+        archived: None,
+    };
+    render(ConcernsTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        states,
+        current,
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "concern.html")]
+struct ConcernTpl {
+    page: Page,
+    c: xieshang_store::concern::Row,
+    state_key: &'static str,
+    events: Vec<(String, String, &'static str, Option<String>)>,
+    actions: Vec<(&'static str, &'static str)>,
+}
+
+async fn concern_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    use xieshang_core::item::CONCERN;
+    let c = xieshang_store::concern::get(&state.db, &u.actor, Permission::ConcernView, id).await?;
+    let events = xieshang_store::item::timeline(&state.db, &CONCERN, id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let party = Role::parse(&e.party)
+                .map(|r| role_label(tr, r).to_owned())
+                .unwrap_or(e.party);
+            (format_time(e.at), party, state_key(&e.to_state), e.note)
+        })
+        .collect();
+    let actions = if u.actor.check(Permission::ConcernTriage, &c.path).is_ok() {
+        TRIAGE_ACTIONS
+            .into_iter()
+            .filter(|(a, _)| {
+                CONCERN
+                    .party_for(a, &u.actor, &c.path)
+                    .is_some_and(|p| CONCERN.apply(&c.state, a, p).is_ok())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let key = state_key(&c.state);
+    render(ConcernTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        c,
+        state_key: key,
+        events,
+        actions,
+    })
+}
+
+#[derive(Deserialize)]
+struct TransitionForm {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn concern_transition(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<TransitionForm>,
+) -> AppResult<Response> {
+    use xieshang_core::item::CONCERN;
+    use xieshang_store::item::{self, By, TransitionError};
+    xieshang_store::concern::get(&state.db, &u.actor, Permission::ConcernTriage, id).await?;
+    let to = format!("/concerns/{id}");
+    let note = f.note.trim();
+    if f.action == "reject" && note.is_empty() {
+        return Ok(Redirect::to(&format!("{to}?err=err.reason_required")).into_response());
+    }
+    if !TRIAGE_ACTIONS.iter().any(|(a, _)| *a == f.action) {
+        return Err(AppError::BadRequest(format!("unknown action {}", f.action)));
+    }
+    let note = (!note.is_empty()).then_some(note);
+    match item::transition(
+        &state.db,
+        &CONCERN,
+        id,
+        &f.action,
+        By::User(&u.actor),
+        note,
+        &[],
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("{to}?ok=common.saved")).into_response()),
+        Err(TransitionError::Refused(r)) => {
+            tracing::info!(concern.id = id, refused = %r, "transition refused");
+            Ok(Redirect::to(&format!("{to}?err=err.transition")).into_response())
+        }
+        Err(TransitionError::Store(e)) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------- login, logout

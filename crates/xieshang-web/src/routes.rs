@@ -16,6 +16,8 @@ pub enum Target {
     Org,
     /// `{id}` is an account.
     User,
+    /// `{id}` is a concern.
+    Concern,
 }
 
 /// Who may call a route.

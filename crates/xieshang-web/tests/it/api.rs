@@ -110,3 +110,74 @@ async fn a_resident_follows_the_concern_on_the_tracking_page() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("没有找到该查询码"));
 }
+
+#[tokio::test]
+async fn staff_triage_a_concern_from_their_queue() {
+    let app = TestApp::new().await;
+    let body = json!({"category": "road", "area": "yanliang-guanshan", "title": "学校门口道路破损", "description": "路面塌陷"});
+    let (_, created) = post_json(&app, &body.to_string()).await;
+    let code = created["tracking_code"].as_str().unwrap().to_owned();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM concerns WHERE tracking_code = $1")
+        .bind(&code)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+
+    let mut staff = app.login("staff").await;
+    let queue = staff.get("/concerns").await;
+    assert!(queue.body.contains("学校门口道路破损"), "{}", queue.body);
+    let mut beilin = app.login("staff-beilin").await;
+    assert!(!beilin
+        .get("/concerns")
+        .await
+        .body
+        .contains("学校门口道路破损"));
+
+    let page = staff.get(&format!("/concerns/{id}")).await;
+    assert!(page.body.contains("id=\"do-accept\"") && page.body.contains("id=\"do-reject\""));
+    assert!(
+        !page.body.contains("id=\"do-reopen\""),
+        "only what the engine allows is offered"
+    );
+    let r = staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "reject"), ("note", " ")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/concerns/{id}?err=err.reason_required").as_str())
+    );
+    let r = staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept"), ("note", "转城管局")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/concerns/{id}?ok=common.saved").as_str())
+    );
+    let r = staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/concerns/{id}?err=err.transition").as_str())
+    );
+    let page = staff.get(&format!("/concerns/{id}")).await;
+    assert!(page.body.contains("已受理") && page.body.contains("转城管局"));
+
+    // The resident sees the step, but not the internal note or who took it.
+    let mut resident = app.client();
+    let track = resident.get(&format!("/track?code={code}")).await;
+    assert!(
+        track.body.contains("已受理")
+            && !track.body.contains("转城管局")
+            && !track.body.contains("机关工作人员")
+    );
+}

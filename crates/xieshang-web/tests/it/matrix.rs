@@ -15,6 +15,7 @@ use xieshang_web::{Access, Target};
 
 struct Side {
     org: i64,
+    concern: i64,
     parent_org: i64,
     user: i64,
     grant: i64,
@@ -22,7 +23,31 @@ struct Side {
     marker: &'static str,
 }
 
-async fn side(app: &TestApp, org: &str, parent: &str, user: &str, marker: &'static str) -> Side {
+async fn side(
+    app: &TestApp,
+    org: &str,
+    parent: &str,
+    user: &str,
+    concern_area: &str,
+    marker: &'static str,
+) -> Side {
+    use xieshang_store::concern::{self, NewConcern};
+    let area = app.org_id(concern_area).await;
+    let (concern, _) = concern::record(
+        &app.t.db,
+        xieshang_store::item::By::Resident,
+        NewConcern {
+            org_id: area,
+            category: "road",
+            title: "矩阵事项",
+            description: "用于隔离测试",
+            channel: "web",
+            address: None,
+            position: None,
+        },
+    )
+    .await
+    .unwrap();
     let user_id = app.user_id(user).await;
     let grant: i64 = sqlx::query_scalar("SELECT id FROM grants WHERE user_id = $1")
         .bind(user_id)
@@ -31,6 +56,7 @@ async fn side(app: &TestApp, org: &str, parent: &str, user: &str, marker: &'stat
         .unwrap();
     Side {
         org: app.org_id(org).await,
+        concern,
         parent_org: app.org_id(parent).await,
         user: user_id,
         grant,
@@ -61,6 +87,7 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("org_id", org),
         ],
         "/users/{id}/reset" => vec![("password", "matrix-password-1".into())],
+        "/concerns/{id}/transition" => vec![("action", "accept".into()), ("note", "矩阵".into())],
         _ => vec![],
     };
     v.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
@@ -70,6 +97,7 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
     let id = match target {
         Target::Org => s.org,
         Target::User => s.user,
+        Target::Concern => s.concern,
         Target::None => 0,
     };
     path.replace("{id}", &id.to_string())
@@ -105,6 +133,7 @@ async fn every_route_isolates_districts_and_roles() {
         "yanliang-guanshan",
         "yanliang",
         "member-fh-03",
+        "yanliang-fenghuang",
         "凤凰街道",
     )
     .await;
@@ -113,6 +142,7 @@ async fn every_route_isolates_districts_and_roles() {
         "beilin-nanyuanmen",
         "beilin",
         "staff-beilin",
+        "beilin-nanyuanmen",
         "南院门街道",
     )
     .await;
