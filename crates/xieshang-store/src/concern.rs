@@ -116,12 +116,14 @@ pub struct Area {
     pub parent_code: Option<String>,
 }
 
-/// Every active street, community and grid: public, for intake forms and apps.
+/// Every active district, street, community and grid, parents first: public, for
+/// intake forms and apps. Concerns are raised in streets, communities and grids
+/// ([`Area::selectable`]); districts are listed so that labels can name them.
 pub async fn areas(db: &Db) -> Result<Vec<Area>> {
     let rows = sqlx::query(
         "SELECT o.id, o.code, o.name, o.kind, p.code AS parent_code FROM orgs o
          LEFT JOIN orgs p ON p.id = o.parent_id
-         WHERE o.archived_at IS NULL AND o.kind IN ('street', 'community', 'grid')
+         WHERE o.archived_at IS NULL AND o.kind IN ('district', 'street', 'community', 'grid')
          ORDER BY o.path",
     )
     .fetch_all(db.pool())
@@ -139,9 +141,33 @@ pub async fn areas(db: &Db) -> Result<Vec<Area>> {
         .collect()
 }
 
+impl Area {
+    /// Whether concerns may be raised here (streets, communities, grids).
+    pub fn selectable(&self) -> bool {
+        self.kind != "district"
+    }
+}
+
 /// The active area with this code, if it is one where concerns may be raised.
 pub async fn area_by_code(db: &Db, code: &str) -> Result<Option<Area>> {
-    Ok(areas(db).await?.into_iter().find(|a| a.code == code))
+    let row = sqlx::query(
+        "SELECT o.id, o.code, o.name, o.kind, p.code AS parent_code FROM orgs o
+         LEFT JOIN orgs p ON p.id = o.parent_id
+         WHERE o.code = $1 AND o.archived_at IS NULL AND o.kind IN ('street', 'community', 'grid')",
+    )
+    .bind(code)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        Ok(Area {
+            id: col(&r, "id")?,
+            code: col(&r, "code")?,
+            name: col(&r, "name")?,
+            kind: col(&r, "kind")?,
+            parent_code: col(&r, "parent_code")?,
+        })
+    })
+    .transpose()
 }
 
 /// What anyone holding the tracking code may see: what was asked and what was

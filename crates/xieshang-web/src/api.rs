@@ -75,6 +75,7 @@ pub async fn areas(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
     Ok(Json(Value::Array(
         areas
             .into_iter()
+            .filter(concern::Area::selectable)
             .map(|a| json!({"code": a.code, "name": a.name, "kind": a.kind, "parent": a.parent_code}))
             .collect(),
     )))
@@ -84,48 +85,48 @@ pub async fn areas(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
 /// they can be stored encrypted (issue 3, point 9).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Intake {
-    category: String,
-    area: String,
-    title: String,
-    description: String,
-    address: Option<String>,
-    lat: Option<f64>,
-    lng: Option<f64>,
+pub(crate) struct Intake {
+    pub(crate) category: String,
+    pub(crate) area: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) address: Option<String>,
+    pub(crate) lat: Option<f64>,
+    pub(crate) lng: Option<f64>,
 }
 
-/// `POST /api/v1/concerns`: 201 with the tracking code.
-pub async fn create_concern(
-    State(state): State<AppState>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let intake: Intake = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
-    let mut fields = Map::new();
-    let mut bad = |f: &str, m: &str| {
-        fields.insert(f.into(), m.into());
-    };
+/// Field errors of an intake: (field, English message).
+pub(crate) type FieldErrors = Vec<(&'static str, &'static str)>;
+
+/// Validates an intake and records it; the tracking code, or the field errors.
+/// Shared by the API and the public form.
+pub(crate) async fn file_concern(
+    state: &AppState,
+    intake: &Intake,
+    channel: &str,
+) -> Result<Result<String, FieldErrors>, xieshang_store::Error> {
+    let mut errors: FieldErrors = Vec::new();
     if category::by_code(&intake.category).is_none() {
-        bad("category", "unknown category code (see /api/v1/categories)");
+        errors.push(("category", "unknown category code (see /api/v1/categories)"));
     }
     let area = concern::area_by_code(&state.db, &intake.area).await?;
     if area.is_none() {
-        bad("area", "unknown area code (see /api/v1/areas)");
+        errors.push(("area", "unknown area code (see /api/v1/areas)"));
     }
     let title_len = intake.title.trim().chars().count();
     if title_len == 0 || title_len > 100 {
-        bad("title", "a title has 1 to 100 characters");
+        errors.push(("title", "a title has 1 to 100 characters"));
     }
     let desc_len = intake.description.trim().chars().count();
     if desc_len == 0 || desc_len > 2000 {
-        bad("description", "a description has 1 to 2000 characters");
+        errors.push(("description", "a description has 1 to 2000 characters"));
     }
     if intake
         .address
         .as_deref()
         .is_some_and(|a| a.chars().count() > 200)
     {
-        bad("address", "an address has at most 200 characters");
+        errors.push(("address", "an address has at most 200 characters"));
     }
     let position = match (intake.lat, intake.lng) {
         (None, None) => None,
@@ -135,14 +136,12 @@ pub async fn create_concern(
             Some((lat, lng))
         }
         _ => {
-            bad("lat", "give both lat and lng, within -90..90 and -180..180");
+            errors.push(("lat", "give both lat and lng, within -90..90 and -180..180"));
             None
         }
     };
-    let Some(area) = area.filter(|_| fields.is_empty()) else {
-        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
-        e.fields = fields;
-        return Err(e);
+    let Some(area) = area.filter(|_| errors.is_empty()) else {
+        return Ok(Err(errors));
     };
     let (_, code) = concern::record(
         &state.db,
@@ -152,7 +151,7 @@ pub async fn create_concern(
             category: &intake.category,
             title: &intake.title,
             description: intake.description.trim(),
-            channel: "api",
+            channel,
             address: intake
                 .address
                 .as_deref()
@@ -162,11 +161,31 @@ pub async fn create_concern(
         },
     )
     .await?;
+    Ok(Ok(code))
+}
+
+/// `POST /api/v1/concerns`: 201 with the tracking code.
+pub async fn create_concern(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let intake: Intake = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
+    let code = match file_concern(&state, &intake, "api").await? {
+        Ok(code) => code,
+        Err(errors) => {
+            let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
+            for (f, m) in errors {
+                e.fields.insert(f.into(), m.into());
+            }
+            return Err(e);
+        }
+    };
     let body = json!({
         "tracking_code": code,
         "state": "submitted",
         "status_url": format!("/api/v1/concerns/{code}"),
-        "page_url": format!("/track/{code}"),
+        "page_url": format!("/track?code={code}"),
     });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

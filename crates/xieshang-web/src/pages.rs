@@ -28,6 +28,8 @@ pub fn register(r: Routes) -> Routes {
         .get("/static/app.css", Public, get(ops::stylesheet))
         .get("/lang/{code}", Public, get(set_lang))
         .get("/track", Public, get(track_page))
+        .get("/report", Public, get(report_page))
+        .post("/report", Public, post(report))
         .get(
             "/concerns",
             Needs(Permission::ConcernView, Target::None),
@@ -265,11 +267,13 @@ struct TrackTpl {
     code: String,
     status: Option<TrackView>,
     not_found: bool,
+    filed: bool,
 }
 
 #[derive(Deserialize)]
 struct TrackQuery {
     code: Option<String>,
+    filed: Option<String>,
 }
 
 fn state_key(state: &str) -> &'static str {
@@ -285,6 +289,7 @@ async fn track_page(
     Query(q): Query<TrackQuery>,
 ) -> AppResult<Response> {
     let code = q.code.unwrap_or_default().trim().to_uppercase();
+    let filed = q.filed.as_deref() == Some("1");
     let (status, not_found) = if code.is_empty() {
         (None, false)
     } else {
@@ -318,6 +323,7 @@ async fn track_page(
         code,
         status,
         not_found,
+        filed,
     })?;
     if not_found {
         *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
@@ -337,6 +343,145 @@ fn format_time(ms: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- public intake form
+
+#[derive(Debug, Default, Deserialize)]
+struct ReportForm {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    address: String,
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportTpl {
+    page: Page,
+    form: ReportForm,
+    errors: Vec<&'static str>,
+    categories: Vec<(&'static str, &'static str)>,
+    areas: Vec<(String, String)>,
+}
+
+/// Areas labelled with their whole path, so one list works without JavaScript.
+async fn area_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
+    let areas = xieshang_store::concern::areas(&state.db).await?;
+    let names: std::collections::HashMap<&str, (&str, Option<&str>)> = areas
+        .iter()
+        .map(|a| (a.code.as_str(), (a.name.as_str(), a.parent_code.as_deref())))
+        .collect();
+    Ok(areas
+        .iter()
+        .filter(|a| a.selectable())
+        .map(|a| {
+            let mut parts = vec![a.name.as_str()];
+            let mut up = a.parent_code.as_deref();
+            while let Some((name, parent)) = up.and_then(|c| names.get(c)) {
+                parts.push(name);
+                up = *parent;
+            }
+            parts.reverse();
+            (a.code.clone(), parts.join(" / "))
+        })
+        .collect())
+}
+
+fn category_choices(tr: Tr) -> Vec<(&'static str, &'static str)> {
+    xieshang_core::category::DEFAULT
+        .iter()
+        .map(|c| {
+            (
+                c.code,
+                if tr.lang == Lang::En {
+                    c.name_en
+                } else {
+                    c.name_zh
+                },
+            )
+        })
+        .collect()
+}
+
+async fn render_report(
+    state: &AppState,
+    tr: Tr,
+    csrf: String,
+    user: Option<(&Actor, &Session)>,
+    form: ReportForm,
+    errors: Vec<&'static str>,
+) -> AppResult<Response> {
+    let page = Page::new(tr, user, csrf, &Flash::default());
+    let areas = area_choices(state).await?;
+    render(ReportTpl {
+        page,
+        form,
+        errors,
+        categories: category_choices(tr),
+        areas,
+    })
+}
+
+async fn report_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let (csrf, set) = match auth::form_token(&headers, user.as_ref().map(|(_, s)| s)) {
+        Some(t) if !t.is_empty() => (t, None),
+        _ => {
+            let t = session::random_token();
+            let c = auth::set_cookie(&state, &headers, auth::CSRF_COOKIE, &t, 86_400);
+            (t, Some(c))
+        }
+    };
+    let u = user.as_ref().map(|(a, s)| (a, s));
+    let mut res = render_report(&state, tr, csrf, u, ReportForm::default(), Vec::new()).await?;
+    if let Some(c) = set.and_then(|c| c.parse().ok()) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+async fn report(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<ReportForm>,
+) -> AppResult<Response> {
+    let intake = crate::api::Intake {
+        category: form.category.clone(),
+        area: form.area.clone(),
+        title: form.title.clone(),
+        description: form.description.clone(),
+        address: Some(form.address.clone()),
+        lat: None,
+        lng: None,
+    };
+    match crate::api::file_concern(&state, &intake, "web").await? {
+        Ok(code) => Ok(Redirect::to(&format!("/track?code={code}&filed=1")).into_response()),
+        Err(errors) => {
+            let keys = errors
+                .iter()
+                .filter_map(|(f, _)| i18n::known(&format!("err.intake.{f}")))
+                .collect();
+            let csrf =
+                auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
+            let u = user.as_ref().map(|(a, s)| (a, s));
+            let mut res = render_report(&state, tr, csrf, u, form, keys).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+    }
 }
 
 // ---------------------------------------------------------------- concern triage

@@ -147,6 +147,91 @@ async fn staff_sees_the_tree(c: &Client, base: &str, w: u32, h: u32, name: &str)
         .unwrap();
 }
 
+/// A resident on a phone raises a concern with no account and follows it by code.
+async fn resident_reports_on_a_phone(c: &Client, base: &str) {
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{base}/")).await.unwrap();
+    c.find(Locator::Css("#report-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#report-submit"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#category option[value='road']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#area option[value='yanliang-guanshan']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#title"))
+        .await
+        .unwrap()
+        .send_keys("学校门口道路破损")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#description"))
+        .await
+        .unwrap()
+        .send_keys("凤凰路中学门口路面塌陷，学生上下学不安全")
+        .await
+        .unwrap();
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(shot_path("resident-report-phone"), png).unwrap();
+    c.find(Locator::Css("#report-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let code = c
+        .wait()
+        .for_element(Locator::Css("#tracking-code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(code.len(), 10, "{code}");
+    // Later, from the home page, with the code alone.
+    c.goto(&format!("{base}/")).await.unwrap();
+    c.find(Locator::Css("#code"))
+        .await
+        .unwrap()
+        .send_keys(&code)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#code"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    let status = c
+        .wait()
+        .for_element(Locator::Css("#status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        status.contains("学校门口道路破损") && status.contains("已提交"),
+        "{status}"
+    );
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(shot_path("resident-track-phone"), png).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_log_in_on_a_phone_and_a_desktop_and_see_the_tree() {
     let Some((chromium, driver)) = tools() else {
@@ -181,6 +266,7 @@ async fn staff_log_in_on_a_phone_and_a_desktop_and_see_the_tree() {
     let c = browser(&chromium, port, profile.path()).await;
     staff_sees_the_tree(&c, &base, 390, 844, "staff-tree-phone").await;
     staff_sees_the_tree(&c, &base, 1280, 900, "staff-tree-desktop").await;
+    resident_reports_on_a_phone(&c, &base).await;
     c.close().await.unwrap();
 
     let _ = stop.send(());

@@ -181,3 +181,57 @@ async fn staff_triage_a_concern_from_their_queue() {
             && !track.body.contains("机关工作人员")
     );
 }
+
+#[tokio::test]
+async fn a_resident_reports_through_the_public_form_without_an_account() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let form = c.get("/report").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body
+            .contains("阎良区政协 / 凤凰街道 / 凤凰社区 / 凤凰社区第1网格"),
+        "areas are labelled with their path"
+    );
+    let r = c
+        .post(
+            "/report",
+            &[
+                ("category", "safety"),
+                ("area", "yanliang-fenghuang-g12"),
+                ("title", " "),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("标题须为1至100个字符") && r.body.contains("具体情况须为1至2000个字符")
+    );
+    let r = c
+        .post(
+            "/report",
+            &[
+                ("category", "safety"),
+                ("area", "yanliang-fenghuang-g12"),
+                ("title", "临街店铺装修存在危险"),
+                ("description", "脚手架无防护"),
+                ("address", "凤凰路12号"),
+            ],
+        )
+        .await;
+    let loc = r.location.clone().unwrap();
+    assert!(
+        loc.starts_with("/track?code=") && loc.ends_with("&filed=1"),
+        "{loc}"
+    );
+    let page = c.get(&loc).await;
+    assert!(
+        page.body.contains("id=\"tracking-code\"") && page.body.contains("临街店铺装修存在危险")
+    );
+    let channel: String = sqlx::query_scalar("SELECT channel FROM concerns")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(channel, "web");
+}
