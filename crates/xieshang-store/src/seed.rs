@@ -182,6 +182,17 @@ impl Seeder<'_> {
     }
 }
 
+/// Refuses to seed a database that already holds organisation units.
+async fn ensure_empty(tx: &mut Tx, key: &'static str, message: &'static str) -> Result<()> {
+    let existing = sqlx::query("SELECT COUNT(*) AS n FROM orgs")
+        .fetch_one(&mut **tx)
+        .await?;
+    if col::<i64>(&existing, "n")? > 0 {
+        return Err(Error::field("database", key, message));
+    }
+    Ok(())
+}
+
 /// True once the sample city has been loaded.
 pub async fn demo_loaded(db: &Db) -> Result<bool> {
     let row = sqlx::query("SELECT value FROM meta WHERE key = 'demo_loaded'")
@@ -200,16 +211,12 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
     if loaded.is_some() {
         return Ok(false);
     }
-    let existing = sqlx::query("SELECT COUNT(*) AS n FROM orgs")
-        .fetch_one(&mut *tx)
-        .await?;
-    if col::<i64>(&existing, "n")? > 0 {
-        return Err(Error::field(
-            "database",
-            "err.demo_not_empty",
-            "the sample city only loads into an empty database",
-        ));
-    }
+    ensure_empty(
+        &mut tx,
+        "err.demo_not_empty",
+        "the sample city only loads into an empty database",
+    )
+    .await?;
     let now = db.now_ms();
     let mut s = Seeder {
         tx: &mut tx,
@@ -374,16 +381,12 @@ pub async fn bootstrap(
     password_hash: &str,
 ) -> Result<()> {
     let mut tx = db.begin_write().await?;
-    let existing = sqlx::query("SELECT COUNT(*) AS n FROM orgs")
-        .fetch_one(&mut *tx)
-        .await?;
-    if col::<i64>(&existing, "n")? > 0 {
-        return Err(Error::field(
-            "database",
-            "err.bootstrap_not_empty",
-            "bootstrap only runs on an empty database",
-        ));
-    }
+    ensure_empty(
+        &mut tx,
+        "err.bootstrap_not_empty",
+        "bootstrap only runs on an empty database",
+    )
+    .await?;
     let now = db.now_ms();
     let mut s = Seeder {
         tx: &mut tx,
