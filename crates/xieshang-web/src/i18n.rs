@@ -117,6 +117,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("user.scope", "范围（单位及其下级）", "Over (unit and everything under it)"),
     ("common.submit", "提交", "Submit"),
     ("nav.concerns", "民情诉求", "Concerns"),
+    ("calendar.missing", "节假日安排未录入，期限暂按周一至周五计算，请管理员补充以下年份：", "The holiday schedule is missing, so deadlines count Monday to Friday only; an administrator should add these years:"),
     ("concerns.title", "民情诉求", "Residents' concerns"),
     ("concerns.raised", "提交时间", "Raised"),
     ("concerns.subject", "事项", "Subject"),

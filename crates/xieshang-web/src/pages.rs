@@ -517,6 +517,7 @@ struct ConcernsTpl {
     states: Vec<(&'static str, &'static str)>,
     current: &'static str,
     rows: Vec<(String, i64, String, String)>,
+    missing_years: Vec<i32>,
 }
 
 async fn concerns_page(
@@ -543,11 +544,13 @@ async fn concerns_page(
         ok: q.ok,
         archived: None,
     };
+    let missing_years = state.missing_holiday_years();
     render(ConcernsTpl {
         page: Page::signed_in(tr, &u, &flash),
         states,
         current,
         rows,
+        missing_years,
     })
 }
 

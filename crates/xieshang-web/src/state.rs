@@ -41,6 +41,8 @@ pub struct AppState {
     pub hashing: Arc<Semaphore>,
     /// Prometheus metrics.
     pub metrics: Arc<crate::ops::Metrics>,
+    /// The working-day calendar.
+    pub calendar: Arc<xieshang_core::calendar::Calendar>,
 }
 
 impl AppState {
@@ -54,7 +56,29 @@ impl AppState {
             config: Arc::new(config),
             hashing: Arc::new(Semaphore::new(cpus)),
             metrics: Arc::new(crate::ops::Metrics::new()),
+            calendar: Arc::new(xieshang_core::calendar::Calendar::builtin()),
         }
+    }
+
+    /// Uses the operator's calendar.
+    pub fn with_calendar(mut self, calendar: xieshang_core::calendar::Calendar) -> AppState {
+        self.calendar = Arc::new(calendar);
+        self
+    }
+
+    /// Years whose official schedule is missing and that deadlines may reach: this
+    /// year, and from November (when the next notice appears) the next one.
+    pub fn missing_holiday_years(&self) -> Vec<i32> {
+        use chrono::Datelike;
+        let today = chrono::DateTime::from_timestamp_millis(self.db.now_ms())
+            .map(|t| t.date_naive())
+            .unwrap_or_default();
+        let mut years = vec![today.year()];
+        if today.month() >= 11 {
+            years.push(today.year() + 1);
+        }
+        years.retain(|y| !self.calendar.knows_year(*y));
+        years
     }
 
     /// The lock-out rule from the settings.

@@ -33,6 +33,9 @@ pub struct Flags {
     /// Minutes a locked account stays locked [default: 15] (toml: lock_minutes)
     #[arg(long, env = "XIESHANG_LOCK_MINUTES", global = true)]
     pub lock_minutes: Option<i64>,
+    /// Holiday schedule file (format: data/holidays-cn.txt) [default: the built-in 2025–2026 schedule] (toml: holidays_file)
+    #[arg(long, env = "XIESHANG_HOLIDAYS_FILE", global = true)]
+    pub holidays_file: Option<PathBuf>,
     /// Log filter, e.g. info or xieshang=debug [default: info] (toml: log)
     #[arg(long, env = "XIESHANG_LOG", global = true)]
     pub log: Option<String>,
@@ -49,6 +52,7 @@ pub struct FileSettings {
     session_hours: Option<i64>,
     lock_after_failures: Option<i64>,
     lock_minutes: Option<i64>,
+    holidays_file: Option<PathBuf>,
     log: Option<String>,
 }
 
@@ -63,6 +67,8 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// Web settings.
     pub web: xieshang_web::WebConfig,
+    /// Holiday schedule file, if not the built-in one.
+    pub holidays_file: Option<PathBuf>,
     /// Log filter.
     pub log: String,
 }
@@ -117,6 +123,11 @@ impl Settings {
                     .or(file.lock_minutes)
                     .unwrap_or(d.lock_minutes),
             },
+            holidays_file: flags
+                .holidays_file
+                .clone()
+                .or(file.holidays_file)
+                .filter(|p| !p.as_os_str().is_empty()),
             log: flags
                 .log
                 .clone()
@@ -127,6 +138,19 @@ impl Settings {
             anyhow::bail!("session_hours, lock_after_failures and lock_minutes must be at least 1");
         }
         Ok(s)
+    }
+
+    /// The working-day calendar: the operator's file, or the built-in schedule.
+    pub fn calendar(&self) -> anyhow::Result<xieshang_core::calendar::Calendar> {
+        match &self.holidays_file {
+            None => Ok(xieshang_core::calendar::Calendar::builtin()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                xieshang_core::calendar::Calendar::parse(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+            }
+        }
     }
 
     /// The database URL: the explicit one, or SQLite in the data directory.
@@ -163,6 +187,27 @@ mod tests {
             ..Flags::default()
         })
         .is_err());
+    }
+
+    #[test]
+    fn holiday_file_errors_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.txt");
+        std::fs::write(&path, "2027-01-01 off 元旦\n2027-02-30 off x\n").unwrap();
+        let s = Settings::resolve(&Flags {
+            holidays_file: Some(path.clone()),
+            ..Flags::default()
+        })
+        .unwrap();
+        let e = s.calendar().unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
+        std::fs::write(&path, "2027-01-01 off 元旦\n").unwrap();
+        assert!(s.calendar().unwrap().knows_year(2027));
+        let builtin = Settings::resolve(&Flags::default())
+            .unwrap()
+            .calendar()
+            .unwrap();
+        assert!(builtin.knows_year(2026));
     }
 
     #[test]

@@ -101,3 +101,30 @@ async fn health_readiness_and_metrics() {
         StatusCode::SERVICE_UNAVAILABLE
     );
 }
+
+#[tokio::test]
+async fn staff_are_told_when_the_holiday_schedule_is_missing() {
+    use chrono::Datelike;
+    use xieshang_core::calendar::Calendar;
+    let app = TestApp::new().await;
+    let state = xieshang_web::AppState::new(app.t.db.clone(), xieshang_web::WebConfig::default());
+    let this_year = chrono::Utc::now().year();
+    let none = state.clone().with_calendar(Calendar::parse("").unwrap());
+    assert!(none.missing_holiday_years().contains(&this_year));
+    let text = format!(
+        "{this_year}-01-01 off 元旦\n{}-01-01 off 元旦\n",
+        this_year + 1
+    );
+    let both = state.with_calendar(Calendar::parse(&text).unwrap());
+    assert!(both.missing_holiday_years().is_empty());
+    // The queue page carries the warning when a year is missing.
+    let (router, _) = xieshang_web::app(none);
+    let mut c = crate::app::Client {
+        router,
+        cookies: app.login("staff").await.cookies,
+    };
+    let page = c.get("/concerns").await;
+    assert!(
+        page.body.contains("id=\"calendar-warning\"") && page.body.contains(&this_year.to_string())
+    );
+}

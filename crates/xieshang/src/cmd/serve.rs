@@ -23,7 +23,8 @@ pub async fn serve_with(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %crate::redact(&settings.database_url()), "serving");
     on_ready(addr);
-    let state = AppState::new(db.clone(), settings.web.clone());
+    let calendar = settings.calendar()?;
+    let state = AppState::new(db.clone(), settings.web.clone()).with_calendar(calendar);
     xieshang_web::serve(listener, state, crate::shutdown_signal()).await?;
     db.close().await;
     Ok(())
