@@ -79,6 +79,14 @@ impl Actor {
         }
     }
 
+    /// The roles the actor holds over the unit at `target`, in grant order.
+    pub fn roles_over<'a>(&'a self, target: &'a OrgPath) -> impl Iterator<Item = Role> + 'a {
+        self.grants
+            .iter()
+            .filter(move |g| target.is_within(&g.org_path))
+            .map(|g| g.role)
+    }
+
     /// The subtree roots where the permission holds, with nested roots removed.
     pub fn scopes(&self, permission: Permission) -> Vec<OrgPath> {
         let mut roots: Vec<OrgPath> = self

@@ -122,10 +122,8 @@ impl KindSpec {
     ) -> Option<Party> {
         let t = self.transitions.iter().find(|t| t.action == action)?;
         actor
-            .grants
-            .iter()
-            .filter(|g| path.is_within(&g.org_path))
-            .map(|g| Party::Role(g.role))
+            .roles_over(path)
+            .map(Party::Role)
             .find(|p| t.by.contains(p))
     }
 

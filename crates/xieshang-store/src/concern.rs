@@ -5,8 +5,8 @@ use crate::db::{col, Db};
 use crate::item::{self, By};
 use crate::{Error, Result};
 use rand::Rng;
-use xieshang_core::item::{Party, CONCERN};
-use xieshang_core::{Denied, OrgPath};
+use xieshang_core::item::CONCERN;
+use xieshang_core::OrgPath;
 
 /// What is needed to record a concern.
 #[derive(Debug, Clone)]
@@ -55,16 +55,7 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
         .await?
         .ok_or(Error::field("area", "err.org_unknown", "no such unit"))?;
     let path = OrgPath::parse(&col::<String>(&org, "path")?).ok_or(Error::NotFound)?;
-    let (party, actor) = match by {
-        By::User(a) => {
-            let Some(g) = a.grants.iter().find(|g| path.is_within(&g.org_path)) else {
-                return Err(Error::Denied(Denied::OutOfScope));
-            };
-            (Party::Role(g.role), Some(a))
-        }
-        By::Resident => (Party::Resident, None),
-        By::System => (Party::System, None),
-    };
+    let (party, actor) = by.party_over(&path)?;
     let now = db.now_ms();
     let code = new_tracking_code();
     let row = sqlx::query(

@@ -21,6 +21,21 @@ pub enum By<'a> {
     System,
 }
 
+impl<'a> By<'a> {
+    /// The party this is over the unit at `path`, and the acting user if any. A
+    /// user must hold some role over the unit.
+    pub fn party_over(self, path: &OrgPath) -> Result<(Party, Option<&'a Actor>)> {
+        match self {
+            By::User(a) => match a.roles_over(path).next() {
+                Some(role) => Ok((Party::Role(role), Some(a))),
+                None => Err(Error::Denied(Denied::OutOfScope)),
+            },
+            By::Resident => Ok((Party::Resident, None)),
+            By::System => Ok((Party::System, None)),
+        }
+    }
+}
+
 /// A job to enqueue with the transition (notification, webhook, escalation …).
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -177,21 +192,12 @@ pub async fn transition(
     let org_id: i64 = col(&row, "org_id").map_err(Error::from)?;
     let path = OrgPath::parse(&col::<String>(&row, "path").map_err(Error::from)?)
         .ok_or(Error::NotFound)?;
-    let (party, actor) = match by {
-        By::User(actor) => {
-            let Some(covering) = actor.grants.iter().find(|g| path.is_within(&g.org_path)) else {
-                return Err(Error::Denied(Denied::OutOfScope).into());
-            };
-            // Without a role the transition allows, the rules say why (unknown
-            // action, wrong state, or not yours) from the covering role.
-            let party = spec
-                .party_for(action, actor, &path)
-                .unwrap_or(Party::Role(covering.role));
-            (party, Some(actor))
-        }
-        By::Resident => (Party::Resident, None),
-        By::System => (Party::System, None),
-    };
+    let (mut party, actor) = by.party_over(&path)?;
+    if let Some(a) = actor {
+        // Prefer a role the transition allows; without one, the rules say why
+        // (unknown action, wrong state, or not yours) from the first covering role.
+        party = spec.party_for(action, a, &path).unwrap_or(party);
+    }
     let to = spec.apply(&state, action, party)?;
     let now = db.now_ms();
     sqlx::query(&format!(
