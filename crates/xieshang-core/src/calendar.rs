@@ -145,6 +145,38 @@ impl Calendar {
         }
         n
     }
+
+    /// The deadline `n` working days after the instant `from_ms` (unix ms): the end
+    /// (23:59:59.999 China Standard Time) of the n-th working day after that date.
+    pub fn deadline_after(&self, from_ms: i64, n: u32) -> i64 {
+        let day = cst_date(from_ms);
+        let due = self.add_working_days(day, n);
+        let next = due + Days::new(1);
+        next.and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_millis() - CST_OFFSET_MS - 1)
+            .unwrap_or(from_ms)
+    }
+
+    /// Working days from the date of `from_ms` up to the date of `to_ms` (CST).
+    pub fn working_days_between_ms(&self, from_ms: i64, to_ms: i64) -> u32 {
+        self.working_days_between(cst_date(from_ms), cst_date(to_ms))
+    }
+}
+
+/// China Standard Time is UTC+8 all year.
+const CST_OFFSET_MS: i64 = 8 * 3600 * 1000;
+
+/// The calendar date in China of an instant (unix ms).
+pub fn cst_date(ms: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(ms + CST_OFFSET_MS)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+/// The instant `share` (0..=1) of the way from `start_ms` to `end_ms`.
+pub fn share_of(start_ms: i64, end_ms: i64, share: f64) -> i64 {
+    let share = share.clamp(0.0, 1.0);
+    start_ms + ((end_ms - start_ms) as f64 * share) as i64
 }
 
 #[cfg(test)]
@@ -184,6 +216,29 @@ mod tests {
         assert_eq!(c.working_days_between(d("2026-09-30"), d("2026-10-12")), 4);
         // An ordinary weekend still counts as off.
         assert!(!c.is_working_day(d("2026-11-28")));
+    }
+
+    #[test]
+    fn deadlines_end_on_the_working_day_in_china() {
+        let c = Calendar::builtin();
+        // Assigned Wed 30 Sep 2026 10:00 CST (02:00 UTC); 3 working days → Sat 10
+        // Oct (a make-up workday), ending 23:59:59.999 CST = 15:59:59.999 UTC.
+        let from = chrono::NaiveDate::from_ymd_opt(2026, 9, 30)
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
+        let due = c.deadline_after(from, 3);
+        let expect = d("2026-10-10")
+            .and_hms_milli_opt(15, 59, 59, 999)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
+        assert_eq!(due, expect);
+        assert_eq!(cst_date(due), d("2026-10-10"));
+        assert_eq!(c.working_days_between_ms(from, due), 3);
+        assert_eq!(share_of(0, 100, 0.75), 75);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod category;
 pub mod item;
 pub mod org;
+pub mod personal;
 pub mod role;
 pub mod values;
 

@@ -46,11 +46,19 @@ pub enum Permission {
     ConcernView,
     /// Triage concerns: accept, reject, merge, assign.
     ConcernTriage,
+    /// Record a concern on a resident's behalf (liaison officer, grid worker,
+    /// member on duty).
+    ConcernRecord,
+    /// Work on concerns assigned to one's department: progress, resolve, ask for
+    /// reassignment. Held over the department; the assignment decides which items.
+    ConcernHandle,
+    /// See a reporter's name and phone in full (each time is audited).
+    ReporterReveal,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 10] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
@@ -58,6 +66,9 @@ impl Permission {
         Permission::AuditView,
         Permission::ConcernView,
         Permission::ConcernTriage,
+        Permission::ConcernRecord,
+        Permission::ConcernHandle,
+        Permission::ReporterReveal,
     ];
 }
 
@@ -111,16 +122,15 @@ impl Role {
                 AuditView,
                 ConcernView,
                 ConcernTriage,
+                ConcernRecord,
+                ReporterReveal,
             ],
             Role::Leader => &[OrgView, UserView, AuditView, ConcernView],
             Role::CityOverseer => &[OrgView, UserView, ConcernView],
             Role::ProposalCommittee => &[OrgView],
-            Role::LiaisonOfficer
-            | Role::GridWorker
-            | Role::Member
-            | Role::DepartmentHandler
-            | Role::Teacher
-            | Role::Student => &[],
+            Role::LiaisonOfficer | Role::GridWorker | Role::Member => &[ConcernRecord],
+            Role::DepartmentHandler => &[ConcernHandle, ReporterReveal],
+            Role::Teacher | Role::Student => &[],
         }
     }
 

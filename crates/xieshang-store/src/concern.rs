@@ -1,12 +1,16 @@
 //! Residents' concerns: recording one (any channel) and reading it. Moves between
 //! states go through [`crate::item::transition`] with [`CONCERN`].
 
-use crate::db::{col, Db};
-use crate::item::{self, By};
+use crate::audit::{self, Entry};
+use crate::db::{col, Db, Tx};
+use crate::item::{self, By, TransitionError};
+use crate::seal::Sealer;
 use crate::{Error, Result};
 use rand::Rng;
+use serde_json::json;
 use xieshang_core::item::CONCERN;
-use xieshang_core::OrgPath;
+use xieshang_core::personal::{mask_name, mask_phone, Phone};
+use xieshang_core::{Actor, OrgPath, Permission};
 
 /// What is needed to record a concern.
 #[derive(Debug, Clone)]
@@ -25,7 +29,25 @@ pub struct NewConcern<'a> {
     pub address: Option<&'a str>,
     /// Coordinates (WGS84 latitude, longitude), if given.
     pub position: Option<(f64, f64)>,
+    /// The resident's name and phone, if given (sealed before storing).
+    pub reporter: Option<NewReporter<'a>>,
+    /// Photos, already checked and re-encoded.
+    pub photos: &'a [crate::photo::Photo],
 }
+
+/// A resident's contact details as given at intake; the phone is already checked.
+#[derive(Debug, Clone)]
+pub struct NewReporter<'a> {
+    /// The personal-data key.
+    pub sealer: &'a Sealer,
+    /// Name, if given.
+    pub name: Option<&'a str>,
+    /// Phone, if given.
+    pub phone: Option<&'a Phone>,
+}
+
+/// How a concern can come in.
+pub const CHANNELS: [&str; 6] = ["web", "api", "liaison", "grid", "studio", "member"];
 
 /// A new tracking code: 10 characters without look-alikes (no 0/O, 1/I/L).
 pub fn new_tracking_code() -> String {
@@ -55,13 +77,19 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
         .await?
         .ok_or(Error::field("area", "err.org_unknown", "no such unit"))?;
     let path = OrgPath::parse(&col::<String>(&org, "path")?).ok_or(Error::NotFound)?;
+    if !CHANNELS.contains(&c.channel) {
+        return Err(Error::field("channel", "err.channel", "no such channel"));
+    }
     let (party, actor) = by.party_over(&path)?;
+    if let Some(a) = actor {
+        a.check(Permission::ConcernRecord, &path)?;
+    }
     let now = db.now_ms();
     let code = new_tracking_code();
     let row = sqlx::query(
         "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel, state,
-           address, lat, lng, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+           address, lat, lng, created_at, updated_at, recorded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
     )
     .bind(c.org_id)
     .bind(&code)
@@ -74,10 +102,44 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
     .bind(c.position.map(|p| p.0))
     .bind(c.position.map(|p| p.1))
     .bind(now)
+    .bind(actor.map(|a| a.user_id))
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = col(&row, "id")?;
+    if let Some(r) = &c.reporter {
+        let name = r.name.map(str::trim).filter(|n| !n.is_empty());
+        if name.is_some_and(|n| n.chars().count() > 50) {
+            return Err(Error::field(
+                "name",
+                "err.name",
+                "a name has at most 50 characters",
+            ));
+        }
+        if name.is_some() || r.phone.is_some() {
+            sqlx::query(
+                "INSERT INTO concern_reporters (concern_id, name_sealed, phone_sealed, name_masked,
+                   phone_masked, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(name.map(|n| r.sealer.seal(n)))
+            .bind(r.phone.map(|p| r.sealer.seal(p.as_str())))
+            .bind(name.map(mask_name))
+            .bind(r.phone.map(|p| mask_phone(p.as_str())))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    if c.photos.len() > crate::photo::MAX_PHOTOS {
+        return Err(Error::field(
+            "photos",
+            "err.photo_count",
+            "at most 4 photos",
+        ));
+    }
+    crate::photo::attach(&mut tx, now, "concern", id, "intake", c.photos).await?;
     item::record_creation(&mut tx, &CONCERN, id, c.org_id, party, actor, now).await?;
+    item::enqueue(&mut tx, now, &[notify_job(id, "submitted")]).await?;
     tx.commit().await?;
     Ok((id, code))
 }
@@ -179,12 +241,23 @@ pub struct PublicStatus {
     pub created_at: i64,
     /// (action, state after, when) in order.
     pub timeline: Vec<(String, String, i64)>,
+    /// The concern this one was merged into: its tracking code and status.
+    pub merged_into: Option<Box<PublicStatus>>,
+    /// The department's result note, once resolved.
+    pub result_note: Option<String>,
+    /// Whether the resident may give feedback now.
+    pub awaiting_feedback: bool,
+    /// Feedback given: (rating, comment, thanks, when).
+    pub feedback: Vec<(String, Option<String>, Option<String>, i64)>,
+    /// Public tokens of the photos residents sent.
+    pub photos: Vec<String>,
 }
 
 /// The public status of a concern by tracking code.
 pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
     let row = sqlx::query(
-        "SELECT c.id, c.tracking_code, c.category, c.title, c.state, c.created_at, o.name AS area
+        "SELECT c.id, c.tracking_code, c.category, c.title, c.state, c.created_at, o.name AS area,
+                c.merged_into, c.result_note
          FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE c.tracking_code = $1",
     )
     .bind(tracking_code.trim().to_uppercase())
@@ -192,6 +265,35 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
     .await?
     .ok_or(Error::NotFound)?;
     let id: i64 = col(&row, "id")?;
+    let merged_into = match col::<Option<i64>>(&row, "merged_into")? {
+        Some(other) => {
+            let code: String =
+                sqlx::query_scalar("SELECT tracking_code FROM concerns WHERE id = $1")
+                    .bind(other)
+                    .fetch_one(db.pool())
+                    .await?;
+            // One level: a surviving concern is never itself merged (merge refuses
+            // closed targets), so this does not recurse further.
+            Some(Box::new(Box::pin(public_status(db, &code)).await?))
+        }
+        None => None,
+    };
+    let feedback = sqlx::query(
+        "SELECT rating, comment, thanks, at FROM concern_feedback WHERE concern_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, "rating")?, col(r, "comment")?, col(r, "thanks")?, col(r, "at")?)))
+    .collect::<Result<Vec<_>>>()?;
+    let photos = sqlx::query_scalar::<_, String>(
+        "SELECT public_token FROM attachments WHERE kind = 'concern' AND item_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let state: String = col(&row, "state")?;
     let timeline = item::timeline(db, &CONCERN, id)
         .await?
         .into_iter()
@@ -202,9 +304,14 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
         category: col(&row, "category")?,
         title: col(&row, "title")?,
         area: col(&row, "area")?,
-        state: col(&row, "state")?,
+        awaiting_feedback: state == "resolved",
+        state,
         created_at: col(&row, "created_at")?,
         timeline,
+        merged_into,
+        result_note: col(&row, "result_note")?,
+        feedback,
+        photos,
     })
 }
 
@@ -233,11 +340,35 @@ pub struct Row {
     pub state: String,
     /// Raised at, unix ms.
     pub created_at: i64,
+    /// Address given.
+    pub address: Option<String>,
+    /// Deadline of the current assignment, unix ms.
+    pub deadline_at: Option<i64>,
+    /// Escalation level reached (0 none, 1 the body's leaders, 2 the level above).
+    pub escalation_level: i64,
+    /// Who recorded it for the resident.
+    pub recorded_by: Option<String>,
+    /// The concern it was merged into (id).
+    pub merged_into: Option<i64>,
+    /// Result note, once resolved.
+    pub result_note: Option<String>,
+}
+
+impl Row {
+    /// Whether the deadline has passed while the work is still open.
+    pub fn overdue(&self, now: i64) -> bool {
+        matches!(self.state.as_str(), "assigned" | "in_progress")
+            && self.deadline_at.is_some_and(|d| d < now)
+    }
 }
 
 const ROW_COLS: &str =
     "c.id, c.tracking_code, c.org_id, o.name AS area, o.path, c.category, c.title, \
-                        c.description, c.channel, c.state, c.created_at";
+     c.description, c.channel, c.state, c.created_at, c.address, c.deadline_at, \
+     c.escalation_level, u.display_name AS recorded_by, c.merged_into, c.result_note";
+
+const ROW_FROM: &str =
+    "concerns c JOIN orgs o ON o.id = c.org_id LEFT JOIN users u ON u.id = c.recorded_by";
 
 fn row_from(r: &sqlx::any::AnyRow) -> Result<Row> {
     Ok(Row {
@@ -252,20 +383,31 @@ fn row_from(r: &sqlx::any::AnyRow) -> Result<Row> {
         channel: col(r, "channel")?,
         state: col(r, "state")?,
         created_at: col(r, "created_at")?,
+        address: col(r, "address")?,
+        deadline_at: col(r, "deadline_at")?,
+        escalation_level: col(r, "escalation_level")?,
+        recorded_by: col(r, "recorded_by")?,
+        merged_into: col(r, "merged_into")?,
+        result_note: col(r, "result_note")?,
     })
 }
 
-/// Concerns in one state inside the actor's view scope, oldest first (the ones
-/// waiting longest come first).
-pub async fn queue(db: &Db, actor: &xieshang_core::Actor, state: &str) -> Result<Vec<Row>> {
-    use xieshang_core::Permission;
+/// Concerns in one state inside the actor's view scope: overdue ones first (by
+/// deadline), then the ones waiting longest.
+pub async fn queue(db: &Db, actor: &Actor, state: &str) -> Result<Vec<Row>> {
     actor.require(Permission::ConcernView)?;
     let (cond, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
     args.push(crate::db::Arg::Text(state.to_owned()));
+    args.push(crate::db::Arg::Int(db.now_ms()));
     let sql = format!(
-        "SELECT {ROW_COLS} FROM concerns c JOIN orgs o ON o.id = c.org_id
-         WHERE {cond} AND c.state = ${n} ORDER BY c.created_at, c.id LIMIT 200",
-        n = args.len()
+        "SELECT {ROW_COLS} FROM {ROW_FROM}
+         WHERE {cond} AND c.state = ${n}
+         ORDER BY CASE WHEN c.deadline_at IS NOT NULL AND c.deadline_at < ${m} THEN 0 ELSE 1 END,
+                  CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END, c.deadline_at,
+                  c.created_at, c.id
+         LIMIT 200",
+        n = args.len() - 1,
+        m = args.len()
     );
     let rows = crate::db::query_with(&sql, args)
         .fetch_all(db.pool())
@@ -273,21 +415,227 @@ pub async fn queue(db: &Db, actor: &xieshang_core::Actor, state: &str) -> Result
     rows.iter().map(row_from).collect()
 }
 
-/// One concern the actor may see with `permission`.
-pub async fn get(
-    db: &Db,
-    actor: &xieshang_core::Actor,
-    permission: xieshang_core::Permission,
-    id: i64,
-) -> Result<Row> {
+/// One concern the actor may see with `permission`: over its unit, or (for
+/// viewing, handling and revealing) through an assignment to their department or
+/// as a paired member following it.
+pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Result<Row> {
     let row = sqlx::query(&format!(
-        "SELECT {ROW_COLS} FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1"
+        "SELECT {ROW_COLS} FROM {ROW_FROM} WHERE c.id = $1"
     ))
     .bind(id)
     .fetch_optional(db.pool())
     .await?
     .ok_or(Error::NotFound)?;
     let row = row_from(&row)?;
-    actor.check(permission, &row.path)?;
-    Ok(row)
+    let direct = actor.check(permission, &row.path);
+    if direct.is_ok() {
+        return Ok(row);
+    }
+    let through = match permission {
+        Permission::ConcernView => {
+            crate::handling::assigned_department(db, actor, id)
+                .await?
+                .is_some()
+                || crate::handling::follows(db, actor, id).await?
+        }
+        Permission::ConcernHandle | Permission::ReporterReveal => {
+            crate::handling::assigned_department(db, actor, id)
+                .await?
+                .is_some()
+        }
+        _ => false,
+    };
+    if through {
+        Ok(row)
+    } else {
+        Err(direct.err().map(Error::Denied).unwrap_or(Error::NotFound))
+    }
+}
+
+/// The outbox job that tells every party of a concern about an event.
+pub fn notify_job(concern_id: i64, event: &str) -> item::Job {
+    item::Job {
+        kind: "notify",
+        payload: json!({"concern_id": concern_id, "event": event}),
+    }
+}
+
+/// A reporter as staff see them: masked.
+#[derive(Debug, Clone)]
+pub struct MaskedReporter {
+    /// Masked name.
+    pub name: Option<String>,
+    /// Masked phone.
+    pub phone: Option<String>,
+    /// The merged concern they came from, if any (tracking code).
+    pub from: Option<String>,
+}
+
+/// The reporters of a concern, masked (what pages show).
+pub async fn reporters(db: &Db, id: i64) -> Result<Vec<MaskedReporter>> {
+    let rows = sqlx::query(
+        "SELECT r.name_masked, r.phone_masked, f.tracking_code FROM concern_reporters r
+         LEFT JOIN concerns f ON f.id = r.from_concern_id WHERE r.concern_id = $1 ORDER BY r.id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MaskedReporter {
+                name: col(r, "name_masked")?,
+                phone: col(r, "phone_masked")?,
+                from: col(r, "tracking_code")?,
+            })
+        })
+        .collect()
+}
+
+/// Shows the reporters' name and phone in full to a role that needs them (staff
+/// over the unit, or a handler of an assigned department). Every reveal is
+/// audited, whether or not anything was there to show.
+pub async fn reveal(
+    db: &Db,
+    sealer: &Sealer,
+    actor: &Actor,
+    id: i64,
+) -> Result<Vec<(Option<String>, Option<String>)>> {
+    let c = get(db, actor, Permission::ReporterReveal, id).await?;
+    let mut tx = db.begin_write().await?;
+    let rows = sqlx::query(
+        "SELECT name_sealed, phone_sealed FROM concern_reporters WHERE concern_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let open = |v: Option<String>| -> Result<Option<String>> {
+            v.map(|s| {
+                sealer.open(&s).map_err(|e| {
+                    tracing::error!(concern.id = id, error = %e, "personal data does not open");
+                    Error::field("reporter", "err.seal", "personal data could not be opened")
+                })
+            })
+            .transpose()
+        };
+        out.push((
+            open(col(r, "name_sealed")?)?,
+            open(col(r, "phone_sealed")?)?,
+        ));
+    }
+    audit::record(
+        &mut tx,
+        db.now_ms(),
+        Entry {
+            actor: Some(actor),
+            action: "concern.reveal_reporter",
+            entity: "concern",
+            entity_id: id.to_string(),
+            org_id: Some(c.org_id),
+            before: None,
+            after: Some(json!({"reporters_shown": out.len()})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// A resident's feedback after resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rating {
+    /// 满意
+    Satisfied,
+    /// 基本满意
+    BasicallySatisfied,
+    /// 不满意: the concern reopens.
+    Unsatisfied,
+}
+
+impl Rating {
+    /// Parses the stored code.
+    pub fn parse(s: &str) -> Option<Rating> {
+        match s {
+            "satisfied" => Some(Rating::Satisfied),
+            "basically_satisfied" => Some(Rating::BasicallySatisfied),
+            "unsatisfied" => Some(Rating::Unsatisfied),
+            _ => None,
+        }
+    }
+
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rating::Satisfied => "satisfied",
+            Rating::BasicallySatisfied => "basically_satisfied",
+            Rating::Unsatisfied => "unsatisfied",
+        }
+    }
+}
+
+/// The resident, known by the tracking code alone, gives feedback on a resolved
+/// concern; unsatisfied feedback reopens it. Returns the new state.
+pub async fn feedback(
+    db: &Db,
+    tracking_code: &str,
+    rating: Rating,
+    comment: Option<&str>,
+    thanks: Option<&str>,
+) -> std::result::Result<&'static str, TransitionError> {
+    let comment = comment.map(str::trim).filter(|s| !s.is_empty());
+    let thanks = thanks.map(str::trim).filter(|s| !s.is_empty());
+    if comment.is_some_and(|c| c.chars().count() > 1000)
+        || thanks.is_some_and(|c| c.chars().count() > 1000)
+    {
+        return Err(Error::field("comment", "err.too_long", "at most 1000 characters").into());
+    }
+    let mut tx = db.begin_write().await.map_err(Error::from)?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM concerns WHERE tracking_code = $1")
+        .bind(tracking_code.trim().to_uppercase())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(Error::from)?
+        .ok_or(Error::NotFound)?;
+    let now = db.now_ms();
+    let action = format!("feedback_{}", rating.code());
+    let event = if rating == Rating::Unsatisfied {
+        "reopened"
+    } else {
+        "closed"
+    };
+    let to = item::transition_in(
+        &mut tx,
+        now,
+        &CONCERN,
+        id,
+        &action,
+        By::Resident,
+        comment,
+        &[notify_job(id, event)],
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO concern_feedback (concern_id, rating, comment, thanks, at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(rating.code())
+    .bind(comment)
+    .bind(thanks)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(Error::from)?;
+    set_closed_at(&mut tx, id, (to == "closed").then_some(now)).await?;
+    tx.commit().await.map_err(Error::from)?;
+    Ok(to)
+}
+
+async fn set_closed_at(tx: &mut Tx, id: i64, at: Option<i64>) -> Result<()> {
+    sqlx::query("UPDATE concerns SET closed_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

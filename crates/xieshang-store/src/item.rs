@@ -19,6 +19,9 @@ pub enum By<'a> {
     Resident,
     /// The system (deadlines, jobs).
     System,
+    /// A user acting through an assignment (a department handler on an item
+    /// assigned to their department); the caller has checked the assignment.
+    Assignee(&'a Actor, xieshang_core::Role),
 }
 
 impl<'a> By<'a> {
@@ -32,6 +35,7 @@ impl<'a> By<'a> {
             },
             By::Resident => Ok((Party::Resident, None)),
             By::System => Ok((Party::System, None)),
+            By::Assignee(a, role) => Ok((Party::Role(role), Some(a))),
         }
     }
 }
@@ -127,6 +131,18 @@ pub(crate) async fn enqueue(tx: &mut Tx, now: i64, jobs: &[Job]) -> Result<()> {
     Ok(())
 }
 
+/// Enqueues one job to run at `run_at` inside the caller's transaction.
+pub(crate) async fn enqueue_at(tx: &mut Tx, now: i64, run_at: i64, job: &Job) -> Result<()> {
+    sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(job.kind)
+        .bind(job.payload.to_string())
+        .bind(run_at)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Records the first timeline event of a newly inserted item (inside the caller's
 /// transaction, which inserted the row in `spec.initial`).
 pub(crate) async fn record_creation(
@@ -178,13 +194,32 @@ pub async fn transition(
     note: Option<&str>,
     jobs: &[Job],
 ) -> std::result::Result<&'static str, TransitionError> {
-    let table = table(spec)?;
     let mut tx = db.begin_write().await.map_err(Error::from)?;
+    let now = db.now_ms();
+    let to = transition_in(&mut tx, now, spec, item_id, action, by, note, jobs).await?;
+    tx.commit().await.map_err(Error::from)?;
+    Ok(to)
+}
+
+/// [`transition`] inside the caller's write transaction, so that the caller's
+/// own writes (an assignment, a link, feedback) land with it or not at all.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+    action: &str,
+    by: By<'_>,
+    note: Option<&str>,
+    jobs: &[Job],
+) -> std::result::Result<&'static str, TransitionError> {
+    let table = table(spec)?;
     let row = sqlx::query(&format!(
         "SELECT i.state, i.org_id, o.path FROM {table} i JOIN orgs o ON o.id = i.org_id WHERE i.id = $1"
     ))
     .bind(item_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await
     .map_err(Error::from)?
     .ok_or(Error::NotFound)?;
@@ -193,20 +228,19 @@ pub async fn transition(
     let path = OrgPath::parse(&col::<String>(&row, "path").map_err(Error::from)?)
         .ok_or(Error::NotFound)?;
     let (mut party, actor) = by.party_over(&path)?;
-    if let Some(a) = actor {
+    if let (Some(a), By::User(_)) = (actor, by) {
         // Prefer a role the transition allows; without one, the rules say why
         // (unknown action, wrong state, or not yours) from the first covering role.
         party = spec.party_for(action, a, &path).unwrap_or(party);
     }
     let to = spec.apply(&state, action, party)?;
-    let now = db.now_ms();
     sqlx::query(&format!(
         "UPDATE {table} SET state = $1, updated_at = $2 WHERE id = $3"
     ))
     .bind(to)
     .bind(now)
     .bind(item_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await
     .map_err(Error::from)?;
     let event = NewEvent {
@@ -220,9 +254,9 @@ pub async fn transition(
         note,
         at: now,
     };
-    insert_event(&mut tx, spec, event).await?;
+    insert_event(tx, spec, event).await?;
     audit::record(
-        &mut tx,
+        tx,
         now,
         Entry {
             actor,
@@ -235,9 +269,42 @@ pub async fn transition(
         },
     )
     .await?;
-    enqueue(&mut tx, now, jobs).await?;
-    tx.commit().await.map_err(Error::from)?;
+    enqueue(tx, now, jobs).await?;
     Ok(to)
+}
+
+/// Writes a timeline event that leaves the state as it is (one of the kind's
+/// declared notes: a reminder, an escalation), inside the caller's transaction.
+pub async fn note_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+    action: &'static str,
+    note: Option<&str>,
+) -> Result<()> {
+    if !spec.notes.contains(&action) {
+        return Err(Error::NotFound);
+    }
+    let table = table(spec)?;
+    let row = sqlx::query(&format!("SELECT state, org_id FROM {table} WHERE id = $1"))
+        .bind(item_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let state: String = col(&row, "state")?;
+    let event = NewEvent {
+        item_id,
+        org_id: col(&row, "org_id")?,
+        action,
+        from: Some(&state),
+        to: &state,
+        party: Party::System,
+        actor: None,
+        note,
+        at: now,
+    };
+    insert_event(tx, spec, event).await
 }
 
 /// The full timeline of an item, oldest first.

@@ -12,6 +12,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0001_foundation.sql"),
     ),
     (2, "items", include_str!("migrations/0002_items.sql")),
+    (
+        3,
+        "concern_loop",
+        include_str!("migrations/0003_concern_loop.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

@@ -42,7 +42,7 @@ pub const DISTRICTS: [(&str, &str); 13] = [
 ];
 
 /// The demo accounts, one per role (and a second district's staff for contrast).
-pub const DEMO_ACCOUNTS: [DemoAccount; 12] = [
+pub const DEMO_ACCOUNTS: [DemoAccount; 13] = [
     DemoAccount {
         username: "admin",
         role: Role::Admin,
@@ -77,6 +77,11 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 12] = [
         username: "gw-fh-01",
         role: Role::GridWorker,
         org_name: "凤凰社区第1网格",
+    },
+    DemoAccount {
+        username: "member-gs-01",
+        role: Role::Member,
+        org_name: "关山街道",
     },
     DemoAccount {
         username: "member-fh-01",
@@ -154,6 +159,18 @@ impl Seeder<'_> {
         )
         .await?;
         Ok(o)
+    }
+
+    async fn pair(&mut self, grid: &Org, user_id: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO grid_pairs (grid_org_id, user_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(grid.id)
+        .bind(user_id)
+        .bind(self.now)
+        .execute(&mut **self.tx)
+        .await?;
+        Ok(())
     }
 
     async fn person(&mut self, username: &str, role: Role, org: &Org) -> Result<i64> {
@@ -255,16 +272,39 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
             "关山街道",
         )
         .await?;
+    let mut guanshan_grids = Vec::new();
     for (i, name) in ["关山社区", "东刘社区", "北冯社区"].iter().enumerate() {
-        s.org(
-            Some(&guanshan),
-            OrgKind::Community,
-            &format!("yanliang-guanshan-c{}", i + 1),
-            name,
-        )
-        .await?;
+        let c = s
+            .org(
+                Some(&guanshan),
+                OrgKind::Community,
+                &format!("yanliang-guanshan-c{}", i + 1),
+                name,
+            )
+            .await?;
+        if i == 0 {
+            for g in 1..=2 {
+                let grid = s
+                    .org(
+                        Some(&c),
+                        OrgKind::Grid,
+                        &format!("yanliang-guanshan-g{g:02}"),
+                        &format!("{name}第{g}网格"),
+                    )
+                    .await?;
+                s.person(&format!("gw-gs-{g:02}"), Role::GridWorker, &grid)
+                    .await?;
+                guanshan_grids.push(grid);
+            }
+        }
     }
     s.person("liaison", Role::LiaisonOfficer, &guanshan).await?;
+    // The member of the story: collects reports near the school and is paired
+    // with Guanshan's grids.
+    let gs_member = s.person("member-gs-01", Role::Member, &guanshan).await?;
+    for g in &guanshan_grids {
+        s.pair(g, gs_member).await?;
+    }
 
     // Fenghuang street: three communities holding 39 grids, a grid worker each,
     // and 22 members.
@@ -278,6 +318,7 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
         .await?;
     let communities = ["凤凰社区", "凤鸣社区", "凤翔社区"];
     let mut grid_no = 0;
+    let mut fenghuang_grids = Vec::new();
     for (ci, cname) in communities.iter().enumerate() {
         let c = s
             .org(
@@ -299,11 +340,19 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
                 .await?;
             s.person(&format!("gw-fh-{grid_no:02}"), Role::GridWorker, &g)
                 .await?;
+            fenghuang_grids.push(g);
         }
     }
+    // 22 members paired with the 39 grids in turn (some serve two).
+    let mut members = Vec::new();
     for m in 1..=22 {
-        s.person(&format!("member-fh-{m:02}"), Role::Member, &fenghuang)
-            .await?;
+        members.push(
+            s.person(&format!("member-fh-{m:02}"), Role::Member, &fenghuang)
+                .await?,
+        );
+    }
+    for (i, g) in fenghuang_grids.iter().enumerate() {
+        s.pair(g, members[i % members.len()]).await?;
     }
 
     // Departments that answer to the district, a school, a party organisation.

@@ -81,8 +81,8 @@ pub async fn areas(State(state): State<AppState>) -> Result<Json<Value>, ApiErro
     )))
 }
 
-/// The intake body. Reporter name and phone are refused as unknown fields until
-/// they can be stored encrypted (issue 3, point 9).
+/// The intake body. Name and phone are optional personal data: sealed at rest,
+/// shown masked, never published.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Intake {
@@ -93,6 +93,10 @@ pub(crate) struct Intake {
     pub(crate) address: Option<String>,
     pub(crate) lat: Option<f64>,
     pub(crate) lng: Option<f64>,
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default)]
+    pub(crate) phone: Option<String>,
 }
 
 /// Field errors of an intake: (field, English message).
@@ -104,8 +108,43 @@ pub(crate) async fn file_concern(
     state: &AppState,
     intake: &Intake,
     channel: &str,
+    by: By<'_>,
+    photos: &[xieshang_store::photo::Photo],
 ) -> Result<Result<String, FieldErrors>, xieshang_store::Error> {
     let mut errors: FieldErrors = Vec::new();
+    let name = intake
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > 50) {
+        errors.push(("name", "a name has at most 50 characters"));
+    }
+    let phone = match intake
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        Some(p) => match xieshang_core::personal::Phone::parse(p) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                errors.push((
+                    "phone",
+                    "a phone number is an 11-digit mobile or a landline",
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let sealer = state.sealer.as_deref();
+    if (name.is_some() || phone.is_some()) && sealer.is_none() {
+        errors.push((
+            "phone",
+            "this server has no personal-data key, so name and phone cannot be kept",
+        ));
+    }
     if category::by_code(&intake.category).is_none() {
         errors.push(("category", "unknown category code (see /api/v1/categories)"));
     }
@@ -143,9 +182,14 @@ pub(crate) async fn file_concern(
     let Some(area) = area.filter(|_| errors.is_empty()) else {
         return Ok(Err(errors));
     };
-    let (_, code) = concern::record(
+    let reporter = sealer.map(|sealer| concern::NewReporter {
+        sealer,
+        name,
+        phone: phone.as_ref(),
+    });
+    let recorded = concern::record(
         &state.db,
-        By::Resident,
+        by,
         NewConcern {
             org_id: area.id,
             category: &intake.category,
@@ -158,10 +202,13 @@ pub(crate) async fn file_concern(
                 .map(str::trim)
                 .filter(|a| !a.is_empty()),
             position,
+            reporter,
+            photos,
         },
     )
-    .await?;
-    Ok(Ok(code))
+    .await;
+    // A recorder outside the area is denied (the form only offers their own).
+    recorded.map(|(_, code)| Ok(code))
 }
 
 /// `POST /api/v1/concerns`: 201 with the tracking code.
@@ -171,7 +218,7 @@ pub async fn create_concern(
 ) -> Result<Response, ApiError> {
     let intake: Intake = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
-    let code = match file_concern(&state, &intake, "api").await? {
+    let code = match file_concern(&state, &intake, "api", By::Resident, &[]).await? {
         Ok(code) => code,
         Err(errors) => {
             let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
@@ -204,5 +251,8 @@ pub async fn concern_status(
         "state": s.state,
         "created_at": s.created_at,
         "timeline": s.timeline.iter().map(|(action, st, at)| json!({"action": action, "state": st, "at": at})).collect::<Vec<_>>(),
+        "result_note": s.result_note,
+        "feedback": s.feedback.iter().map(|(rating, comment, thanks, at)| json!({"rating": rating, "comment": comment, "thanks": thanks, "at": at})).collect::<Vec<_>>(),
+        "merged_into": s.merged_into.as_ref().map(|m| json!({"tracking_code": m.tracking_code, "state": m.state})),
     })))
 }

@@ -76,7 +76,14 @@ impl<S: Send + Sync> FromRequestParts<S> for UiLang {
 pub struct MaybeUser(pub Option<(Actor, Session)>);
 
 async fn load_user(parts: &Parts, state: &AppState) -> Result<Option<(Actor, Session)>, AppError> {
-    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+    load_user_headers(&parts.headers, state).await
+}
+
+async fn load_user_headers(
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<Option<(Actor, Session)>, AppError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
     let Some(s) = session::lookup(&state.db, &token).await? else {
@@ -162,5 +169,97 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
         let value = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
         Ok(CsrfForm(value))
+    }
+}
+
+/// An uploaded file from a multipart form.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// Form field name.
+    pub field: String,
+    /// The bytes (at most [`xieshang_store::photo::MAX_BYTES`]).
+    pub bytes: Vec<u8>,
+}
+
+/// A form that may carry files: `multipart/form-data` or url-encoded. Its `_csrf`
+/// field is checked as for [`CsrfForm`]; each file is capped at 10 MB while it is
+/// read, and empty file inputs are dropped.
+pub struct CsrfUpload<T> {
+    /// The text fields.
+    pub form: T,
+    /// The files.
+    pub files: Vec<Upload>,
+}
+
+/// The request body cap of routes taking uploads: four photos and the text.
+pub const UPLOAD_BODY_LIMIT: usize = 4 * xieshang_store::photo::MAX_BYTES + 1024 * 1024;
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfUpload<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let expected = match load_user_headers(req.headers(), state).await? {
+            Some((_, s)) => Some(s.csrf_token),
+            None => cookie(req.headers(), CSRF_COOKIE),
+        };
+        let is_multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let mut fields: Vec<(String, String)> = Vec::new();
+        let mut files = Vec::new();
+        if is_multipart {
+            let mut mp = axum::extract::Multipart::from_request(req, state)
+                .await
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            while let Some(mut field) = mp
+                .next_field()
+                .await
+                .map_err(|e| AppError::BadRequest(e.to_string()))?
+            {
+                let name = field.name().unwrap_or_default().to_owned();
+                if field.file_name().is_some() {
+                    let mut bytes = Vec::new();
+                    while let Some(chunk) = field
+                        .chunk()
+                        .await
+                        .map_err(|e| AppError::BadRequest(e.to_string()))?
+                    {
+                        if bytes.len() + chunk.len() > xieshang_store::photo::MAX_BYTES {
+                            return Err(AppError::TooLarge);
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                    if !bytes.is_empty() {
+                        files.push(Upload { field: name, bytes });
+                    }
+                } else {
+                    let text = field
+                        .text()
+                        .await
+                        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+                    fields.push((name, text));
+                }
+            }
+        } else {
+            let bytes = axum::body::to_bytes(req.into_body(), 256 * 1024)
+                .await
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+            fields = serde_urlencoded::from_bytes(&bytes)
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        }
+        let given = fields
+            .iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.as_str());
+        match (expected, given) {
+            (Some(e), Some(g)) if !e.is_empty() && same(&e, g) => {}
+            _ => return Err(AppError::Csrf),
+        }
+        let encoded = serde_urlencoded::to_string(&fields)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let form = serde_urlencoded::from_str(&encoded)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        Ok(CsrfUpload { form, files })
     }
 }

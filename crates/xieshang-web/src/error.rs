@@ -19,6 +19,8 @@ pub enum AppError {
     MustChangePassword,
     /// 400 with a reason for the log.
     BadRequest(String),
+    /// 413: an upload over its size cap.
+    TooLarge,
     /// 500; the text goes to the log only.
     Internal(String),
 }
@@ -92,6 +94,10 @@ impl IntoResponse for AppError {
                 tracing::info!(%why, "bad request");
                 let (zh, en) = both("error.bad_request");
                 page(StatusCode::BAD_REQUEST, zh, en)
+            }
+            AppError::TooLarge => {
+                let (zh, en) = both("err.photo");
+                page(StatusCode::PAYLOAD_TOO_LARGE, zh, en)
             }
             AppError::Internal(why) => {
                 tracing::error!(%why, "internal error");

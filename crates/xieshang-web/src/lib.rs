@@ -13,6 +13,7 @@ pub mod ops;
 pub mod pages;
 pub mod routes;
 pub mod state;
+pub mod work;
 
 pub use routes::{Access, RouteSpec, Target};
 pub use state::{AppState, WebConfig};

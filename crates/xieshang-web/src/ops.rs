@@ -140,6 +140,18 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// The progressive-enhancement script (locating on intake forms), embedded.
+pub async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.js"),
+    )
+        .into_response()
+}
+
 /// The stylesheet, embedded in the binary.
 pub async fn stylesheet() -> Response {
     (

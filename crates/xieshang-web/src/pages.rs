@@ -21,29 +21,22 @@ use xieshang_store::{org, password, session, user};
 /// Registers every page route with its access rule.
 pub fn register(r: Routes) -> Routes {
     use Access::*;
+    let r = crate::work::register(r);
     r.get("/", Public, get(home))
         .get("/healthz", Public, get(ops::healthz))
         .get("/readyz", Public, get(ops::readyz))
         .get("/metrics", Public, get(ops::metrics))
         .get("/static/app.css", Public, get(ops::stylesheet))
+        .get("/static/app.js", Public, get(ops::script))
         .get("/lang/{code}", Public, get(set_lang))
         .get("/track", Public, get(track_page))
         .get("/report", Public, get(report_page))
-        .post("/report", Public, post(report))
-        .get(
-            "/concerns",
-            Needs(Permission::ConcernView, Target::None),
-            get(concerns_page),
-        )
-        .get(
-            "/concerns/{id}",
-            Needs(Permission::ConcernView, Target::Concern),
-            get(concern_page),
-        )
         .post(
-            "/concerns/{id}/transition",
-            Needs(Permission::ConcernTriage, Target::Concern),
-            post(concern_transition),
+            "/report",
+            Public,
+            post(report).layer(axum::extract::DefaultBodyLimit::max(
+                auth::UPLOAD_BODY_LIMIT,
+            )),
         )
         .get("/api/v1/categories", Public, get(crate::api::categories))
         .get("/api/v1/areas", Public, get(crate::api::areas))
@@ -121,7 +114,7 @@ pub fn register(r: Routes) -> Routes {
 }
 
 /// What every page's frame needs.
-pub struct Page {
+pub(crate) struct Page {
     /// Translator.
     pub tr: Tr,
     /// Signed-in user's name.
@@ -134,6 +127,8 @@ pub struct Page {
     pub can_users: bool,
     /// Show the concerns link.
     pub can_concerns: bool,
+    /// Show the link to record a concern for a resident.
+    pub can_record: bool,
     /// Error message key.
     pub error: Option<&'static str>,
     /// Notice message key.
@@ -142,14 +137,19 @@ pub struct Page {
 
 /// Message keys passed back after a form.
 #[derive(Debug, Default, Deserialize)]
-pub struct Flash {
-    err: Option<String>,
-    ok: Option<String>,
-    archived: Option<String>,
+pub(crate) struct Flash {
+    pub(crate) err: Option<String>,
+    pub(crate) ok: Option<String>,
+    pub(crate) archived: Option<String>,
 }
 
 impl Page {
-    fn new(tr: Tr, user: Option<(&Actor, &Session)>, csrf: String, flash: &Flash) -> Page {
+    pub(crate) fn new(
+        tr: Tr,
+        user: Option<(&Actor, &Session)>,
+        csrf: String,
+        flash: &Flash,
+    ) -> Page {
         Page {
             tr,
             user_name: user.map(|(a, _)| a.display_name.clone()),
@@ -157,12 +157,13 @@ impl Page {
             can_orgs: user.is_some_and(|(a, _)| a.has_permission(Permission::OrgView)),
             can_users: user.is_some_and(|(a, _)| a.has_permission(Permission::UserView)),
             can_concerns: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernView)),
+            can_record: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernRecord)),
             error: flash.err.as_deref().and_then(i18n::known),
             notice: flash.ok.as_deref().and_then(i18n::known),
         }
     }
 
-    fn signed_in(tr: Tr, u: &CurrentUser, flash: &Flash) -> Page {
+    pub(crate) fn signed_in(tr: Tr, u: &CurrentUser, flash: &Flash) -> Page {
         Page::new(
             tr,
             Some((&u.actor, &u.session)),
@@ -172,7 +173,7 @@ impl Page {
     }
 }
 
-fn render(t: impl Template) -> AppResult<Response> {
+pub(crate) fn render(t: impl Template) -> AppResult<Response> {
     t.render()
         .map(|html| Html(html).into_response())
         .map_err(|e| AppError::Internal(e.to_string()))
@@ -198,7 +199,7 @@ fn kind_label(tr: Tr, k: OrgKind) -> &'static str {
     tr.t(&format!("kind.{}", k.code()))
 }
 
-fn role_label(tr: Tr, r: Role) -> &'static str {
+pub(crate) fn role_label(tr: Tr, r: Role) -> &'static str {
     tr.t(&format!("role.{}", r.code()))
 }
 
@@ -258,6 +259,53 @@ struct TrackView {
     area: String,
     state_key: &'static str,
     events: Vec<(String, &'static str)>,
+    result_note: Option<String>,
+    awaiting_feedback: bool,
+    feedback: Vec<(String, &'static str, Option<String>, Option<String>)>,
+    photos: Vec<String>,
+    merged_into: Option<(String, &'static str)>,
+}
+
+impl TrackView {
+    fn from(s: xieshang_store::concern::PublicStatus) -> TrackView {
+        TrackView {
+            title: s.title,
+            area: s.area,
+            state_key: state_key(&s.state),
+            events: s
+                .timeline
+                .iter()
+                .map(|(action, to, at)| {
+                    (
+                        format_time(*at),
+                        if action == "escalate" || action == "remind" {
+                            "event.escalate_public"
+                        } else {
+                            state_key(to)
+                        },
+                    )
+                })
+                .collect(),
+            result_note: s.result_note,
+            awaiting_feedback: s.awaiting_feedback,
+            feedback: s
+                .feedback
+                .into_iter()
+                .map(|(r, c, t, at)| {
+                    (
+                        format_time(at),
+                        i18n::known(&format!("rating.{r}")).unwrap_or("rating.satisfied"),
+                        c,
+                        t,
+                    )
+                })
+                .collect(),
+            photos: s.photos,
+            merged_into: s
+                .merged_into
+                .map(|m| (m.tracking_code, state_key(&m.state))),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -274,9 +322,11 @@ struct TrackTpl {
 struct TrackQuery {
     code: Option<String>,
     filed: Option<String>,
+    ok: Option<String>,
+    err: Option<String>,
 }
 
-fn state_key(state: &str) -> &'static str {
+pub(crate) fn state_key(state: &str) -> &'static str {
     i18n::known(&format!("state.{state}")).unwrap_or("state.submitted")
 }
 
@@ -294,30 +344,26 @@ async fn track_page(
         (None, false)
     } else {
         match xieshang_store::concern::public_status(&state.db, &code).await {
-            Ok(s) => (
-                Some(TrackView {
-                    title: s.title,
-                    area: s.area,
-                    state_key: state_key(&s.state),
-                    events: s
-                        .timeline
-                        .iter()
-                        .map(|(_, to, at)| (format_time(*at), state_key(to)))
-                        .collect(),
-                }),
-                false,
-            ),
+            Ok(s) => (Some(TrackView::from(s)), false),
             Err(xieshang_store::Error::NotFound) => (None, true),
             Err(e) => return Err(e.into()),
         }
     };
     let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
-    let page = Page::new(
-        tr,
-        user.as_ref().map(|(a, s)| (a, s)),
-        csrf,
-        &Flash::default(),
-    );
+    let flash = Flash {
+        ok: q.ok,
+        err: q.err,
+        archived: None,
+    };
+    let (csrf, set) = match csrf {
+        t if !t.is_empty() => (t, None),
+        _ => {
+            let t = session::random_token();
+            let c = auth::set_cookie(&state, &headers, auth::CSRF_COOKIE, &t, 86_400);
+            (t, Some(c))
+        }
+    };
+    let page = Page::new(tr, user.as_ref().map(|(a, s)| (a, s)), csrf, &flash);
     let mut res = render(TrackTpl {
         page,
         code,
@@ -328,11 +374,14 @@ async fn track_page(
     if not_found {
         *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
     }
+    if let Some(c) = set.and_then(|c| c.parse().ok()) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
     Ok(res)
 }
 
 /// A time in China Standard Time (UTC+8), minutes precision.
-fn format_time(ms: i64) -> String {
+pub(crate) fn format_time(ms: i64) -> String {
     let Some(offset) = chrono::FixedOffset::east_opt(8 * 3600) else {
         return String::new();
     };
@@ -347,19 +396,7 @@ fn format_time(ms: i64) -> String {
 
 // ---------------------------------------------------------------- public intake form
 
-#[derive(Debug, Default, Deserialize)]
-struct ReportForm {
-    #[serde(default)]
-    category: String,
-    #[serde(default)]
-    area: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    address: String,
-}
+type ReportForm = crate::work::RecordForm;
 
 #[derive(Template)]
 #[template(path = "report.html")]
@@ -372,7 +409,7 @@ struct ReportTpl {
 }
 
 /// Areas labelled with their whole path, so one list works without JavaScript.
-async fn area_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
+pub(crate) async fn area_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
     let areas = xieshang_store::concern::areas(&state.db).await?;
     let names: std::collections::HashMap<&str, (&str, Option<&str>)> = areas
         .iter()
@@ -394,7 +431,7 @@ async fn area_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
         .collect())
 }
 
-fn category_choices(tr: Tr) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn category_choices(tr: Tr) -> Vec<(&'static str, &'static str)> {
     xieshang_core::category::DEFAULT
         .iter()
         .map(|c| {
@@ -456,198 +493,46 @@ async fn report(
     UiLang(tr): UiLang,
     MaybeUser(user): MaybeUser,
     headers: HeaderMap,
-    CsrfForm(form): CsrfForm<ReportForm>,
+    up: auth::CsrfUpload<ReportForm>,
 ) -> AppResult<Response> {
-    let intake = crate::api::Intake {
-        category: form.category.clone(),
-        area: form.area.clone(),
-        title: form.title.clone(),
-        description: form.description.clone(),
-        address: Some(form.address.clone()),
-        lat: None,
-        lng: None,
-    };
-    match crate::api::file_concern(&state, &intake, "web").await? {
-        Ok(code) => Ok(Redirect::to(&format!("/track?code={code}&filed=1")).into_response()),
-        Err(errors) => {
-            let keys = errors
-                .iter()
-                .filter_map(|(f, _)| i18n::known(&format!("err.intake.{f}")))
-                .collect();
-            let csrf =
-                auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
-            let u = user.as_ref().map(|(a, s)| (a, s));
-            let mut res = render_report(&state, tr, csrf, u, form, keys).await?;
-            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(res)
+    let form = up.form;
+    let mut keys: Vec<&'static str> = Vec::new();
+    let photos = match crate::work::photos_from(&state, up.files).await? {
+        Ok(p) => p,
+        Err(k) => {
+            keys.push(k);
+            Vec::new()
         }
-    }
-}
-
-// ---------------------------------------------------------------- concern triage
-
-/// The states staff can list, in the order of the work.
-const QUEUE_STATES: [&str; 6] = [
-    "submitted",
-    "accepted",
-    "assigned",
-    "resolved",
-    "reopened",
-    "rejected",
-];
-
-/// Triage actions offered on the concern page (the engine decides which apply).
-const TRIAGE_ACTIONS: [(&str, &str); 3] = [
-    ("accept", "action.accept"),
-    ("reject", "action.reject"),
-    ("reopen", "action.reopen"),
-];
-
-#[derive(Deserialize)]
-struct StateQuery {
-    state: Option<String>,
-    err: Option<String>,
-    ok: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "concerns.html")]
-struct ConcernsTpl {
-    page: Page,
-    states: Vec<(&'static str, &'static str)>,
-    current: &'static str,
-    rows: Vec<(String, i64, String, String)>,
-    missing_years: Vec<i32>,
-}
-
-async fn concerns_page(
-    State(state): State<AppState>,
-    UiLang(tr): UiLang,
-    u: CurrentUser,
-    Query(q): Query<StateQuery>,
-) -> AppResult<Response> {
-    let current = QUEUE_STATES
-        .into_iter()
-        .find(|s| Some(*s) == q.state.as_deref())
-        .unwrap_or("submitted");
-    let rows = xieshang_store::concern::queue(&state.db, &u.actor, current)
-        .await?
-        .into_iter()
-        .map(|c| (format_time(c.created_at), c.id, c.title, c.area))
-        .collect();
-    let states = QUEUE_STATES
-        .iter()
-        .map(|s| (*s, tr.t(state_key(s))))
-        .collect();
-    let flash = Flash {
-        err: q.err,
-        ok: q.ok,
-        archived: None,
     };
-    let missing_years = state.missing_holiday_years();
-    render(ConcernsTpl {
-        page: Page::signed_in(tr, &u, &flash),
-        states,
-        current,
-        rows,
-        missing_years,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "concern.html")]
-struct ConcernTpl {
-    page: Page,
-    c: xieshang_store::concern::Row,
-    state_key: &'static str,
-    events: Vec<(String, String, &'static str, Option<String>)>,
-    actions: Vec<(&'static str, &'static str)>,
-}
-
-async fn concern_page(
-    State(state): State<AppState>,
-    UiLang(tr): UiLang,
-    u: CurrentUser,
-    Path(id): Path<i64>,
-    Query(flash): Query<Flash>,
-) -> AppResult<Response> {
-    use xieshang_core::item::CONCERN;
-    let c = xieshang_store::concern::get(&state.db, &u.actor, Permission::ConcernView, id).await?;
-    let events = xieshang_store::item::timeline(&state.db, &CONCERN, id)
-        .await?
-        .into_iter()
-        .map(|e| {
-            let party = Role::parse(&e.party)
-                .map(|r| role_label(tr, r).to_owned())
-                .unwrap_or(e.party);
-            (format_time(e.at), party, state_key(&e.to_state), e.note)
-        })
-        .collect();
-    let actions = if u.actor.check(Permission::ConcernTriage, &c.path).is_ok() {
-        TRIAGE_ACTIONS
-            .into_iter()
-            .filter(|(a, _)| {
-                CONCERN
-                    .party_for(a, &u.actor, &c.path)
-                    .is_some_and(|p| CONCERN.apply(&c.state, a, p).is_ok())
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let key = state_key(&c.state);
-    render(ConcernTpl {
-        page: Page::signed_in(tr, &u, &flash),
-        c,
-        state_key: key,
-        events,
-        actions,
-    })
-}
-
-#[derive(Deserialize)]
-struct TransitionForm {
-    action: String,
-    #[serde(default)]
-    note: String,
-}
-
-async fn concern_transition(
-    State(state): State<AppState>,
-    u: CurrentUser,
-    Path(id): Path<i64>,
-    CsrfForm(f): CsrfForm<TransitionForm>,
-) -> AppResult<Response> {
-    use xieshang_core::item::CONCERN;
-    use xieshang_store::item::{self, By, TransitionError};
-    xieshang_store::concern::get(&state.db, &u.actor, Permission::ConcernTriage, id).await?;
-    let to = format!("/concerns/{id}");
-    let note = f.note.trim();
-    if f.action == "reject" && note.is_empty() {
-        return Ok(Redirect::to(&format!("{to}?err=err.reason_required")).into_response());
-    }
-    if !TRIAGE_ACTIONS.iter().any(|(a, _)| *a == f.action) {
-        return Err(AppError::BadRequest(format!("unknown action {}", f.action)));
-    }
-    let note = (!note.is_empty()).then_some(note);
-    match item::transition(
-        &state.db,
-        &CONCERN,
-        id,
-        &f.action,
-        By::User(&u.actor),
-        note,
-        &[],
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("{to}?ok=common.saved")).into_response()),
-        Err(TransitionError::Refused(r)) => {
-            tracing::info!(concern.id = id, refused = %r, "transition refused");
-            Ok(Redirect::to(&format!("{to}?err=err.transition")).into_response())
+    match form.intake() {
+        Ok(intake) if keys.is_empty() => {
+            match crate::api::file_concern(
+                &state,
+                &intake,
+                "web",
+                xieshang_store::item::By::Resident,
+                &photos,
+            )
+            .await?
+            {
+                Ok(code) => {
+                    return Ok(Redirect::to(&format!("/track?code={code}&filed=1")).into_response())
+                }
+                Err(errors) => keys.extend(
+                    errors
+                        .iter()
+                        .filter_map(|(f, _)| i18n::known(&format!("err.intake.{f}"))),
+                ),
+            }
         }
-        Err(TransitionError::Store(e)) => Err(e.into()),
+        Ok(_) => {}
+        Err(f) => keys.extend(i18n::known(&format!("err.intake.{f}"))),
     }
+    let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
+    let u = user.as_ref().map(|(a, s)| (a, s));
+    let mut res = render_report(&state, tr, csrf, u, form, keys).await?;
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
 }
 
 // ---------------------------------------------------------------- login, logout

@@ -16,6 +16,8 @@ pub struct WebConfig {
     pub lock_after_failures: i64,
     /// Minutes an account stays locked.
     pub lock_minutes: i64,
+    /// Concern loop settings (reassignment window, reminder share, escalation).
+    pub policy: xieshang_store::triage::Policy,
 }
 
 impl Default for WebConfig {
@@ -25,6 +27,7 @@ impl Default for WebConfig {
             session_hours: 12,
             lock_after_failures: 5,
             lock_minutes: 15,
+            policy: xieshang_store::triage::Policy::default(),
         }
     }
 }
@@ -43,6 +46,8 @@ pub struct AppState {
     pub metrics: Arc<crate::ops::Metrics>,
     /// The working-day calendar.
     pub calendar: Arc<xieshang_core::calendar::Calendar>,
+    /// The personal-data key; without it, names and phones are refused at intake.
+    pub sealer: Option<Arc<xieshang_store::seal::Sealer>>,
 }
 
 impl AppState {
@@ -57,7 +62,14 @@ impl AppState {
             hashing: Arc::new(Semaphore::new(cpus)),
             metrics: Arc::new(crate::ops::Metrics::new()),
             calendar: Arc::new(xieshang_core::calendar::Calendar::builtin()),
+            sealer: None,
         }
+    }
+
+    /// Uses the personal-data key.
+    pub fn with_sealer(mut self, sealer: xieshang_store::seal::Sealer) -> AppState {
+        self.sealer = Some(Arc::new(sealer));
+        self
     }
 
     /// Uses the operator's calendar.

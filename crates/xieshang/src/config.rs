@@ -39,6 +39,32 @@ pub struct Flags {
     /// Log filter, e.g. info or xieshang=debug [default: info] (toml: log)
     #[arg(long, env = "XIESHANG_LOG", global = true)]
     pub log: Option<String>,
+    /// Key sealing residents' names and phones: 64 hex digits [default: read from, or created in, DATA_DIR/personal-data.key] (toml: personal_data_key)
+    #[arg(
+        long,
+        env = "XIESHANG_PERSONAL_DATA_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub personal_data_key: Option<String>,
+    /// SMTP server for email notifications, smtp://[user:pass@]host:port [default: none, in-app only] (toml: smtp_url)
+    #[arg(long, env = "XIESHANG_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender address of notification emails [default: 协商 <noreply@localhost>] (toml: smtp_from)
+    #[arg(long, env = "XIESHANG_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+    /// Public base URL for links in emails [default: http://LISTEN] (toml: base_url)
+    #[arg(long, env = "XIESHANG_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+    /// Working days after assignment within which a department may ask for reassignment [default: 2] (toml: reassign_window_days)
+    #[arg(long, env = "XIESHANG_REASSIGN_WINDOW_DAYS", global = true)]
+    pub reassign_window_days: Option<u32>,
+    /// Share of the time to a deadline at which departments are reminded, 0–1 [default: 0.75] (toml: reminder_share)
+    #[arg(long, env = "XIESHANG_REMINDER_SHARE", global = true)]
+    pub reminder_share: Option<f64>,
+    /// Working days after a deadline at which an overdue concern goes to the level above [default: 3] (toml: escalate_up_after_days)
+    #[arg(long, env = "XIESHANG_ESCALATE_UP_AFTER_DAYS", global = true)]
+    pub escalate_up_after_days: Option<u32>,
 }
 
 /// The keys of `xieshang.toml`.
@@ -54,6 +80,13 @@ pub struct FileSettings {
     lock_minutes: Option<i64>,
     holidays_file: Option<PathBuf>,
     log: Option<String>,
+    personal_data_key: Option<String>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    base_url: Option<String>,
+    reassign_window_days: Option<u32>,
+    reminder_share: Option<f64>,
+    escalate_up_after_days: Option<u32>,
 }
 
 /// Resolved settings.
@@ -71,6 +104,14 @@ pub struct Settings {
     pub holidays_file: Option<PathBuf>,
     /// Log filter.
     pub log: String,
+    /// Personal-data key (hex), if configured.
+    pub personal_data_key: Option<String>,
+    /// SMTP URL, if configured.
+    pub smtp_url: Option<String>,
+    /// Sender of emails.
+    pub smtp_from: String,
+    /// Base URL for links.
+    pub base_url: String,
 }
 
 impl Settings {
@@ -122,6 +163,20 @@ impl Settings {
                     .lock_minutes
                     .or(file.lock_minutes)
                     .unwrap_or(d.lock_minutes),
+                policy: xieshang_store::triage::Policy {
+                    reassign_window_days: flags
+                        .reassign_window_days
+                        .or(file.reassign_window_days)
+                        .unwrap_or(d.policy.reassign_window_days),
+                    reminder_share: flags
+                        .reminder_share
+                        .or(file.reminder_share)
+                        .unwrap_or(d.policy.reminder_share),
+                    escalate_up_after_days: flags
+                        .escalate_up_after_days
+                        .or(file.escalate_up_after_days)
+                        .unwrap_or(d.policy.escalate_up_after_days),
+                },
             },
             holidays_file: flags
                 .holidays_file
@@ -133,7 +188,32 @@ impl Settings {
                 .clone()
                 .or(file.log)
                 .unwrap_or_else(|| "info".into()),
+            personal_data_key: flags
+                .personal_data_key
+                .clone()
+                .or(file.personal_data_key)
+                .filter(|k| !k.is_empty()),
+            smtp_url: flags
+                .smtp_url
+                .clone()
+                .or(file.smtp_url)
+                .filter(|u| !u.is_empty()),
+            smtp_from: flags
+                .smtp_from
+                .clone()
+                .or(file.smtp_from)
+                .unwrap_or_else(|| "协商 <noreply@localhost>".into()),
+            base_url: String::new(),
         };
+        let mut s = s;
+        s.base_url = flags
+            .base_url
+            .clone()
+            .or(file.base_url)
+            .unwrap_or_else(|| format!("http://{}", s.listen));
+        if !(0.0..=1.0).contains(&s.web.policy.reminder_share) {
+            anyhow::bail!("reminder_share must be between 0 and 1");
+        }
         if s.web.session_hours < 1 || s.web.lock_after_failures < 1 || s.web.lock_minutes < 1 {
             anyhow::bail!("session_hours, lock_after_failures and lock_minutes must be at least 1");
         }
@@ -153,6 +233,36 @@ impl Settings {
         }
     }
 
+    /// The personal-data key: configured, or kept in the data directory (created
+    /// with a fresh random key the first time, readable by the owner only).
+    pub fn sealer(&self) -> anyhow::Result<xieshang_store::seal::Sealer> {
+        use xieshang_store::seal::Sealer;
+        if let Some(k) = &self.personal_data_key {
+            return Ok(Sealer::from_hex(k)?);
+        }
+        let path = self.data_dir.join("personal-data.key");
+        let key = match std::fs::read_to_string(&path) {
+            Ok(k) => k,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&self.data_dir)?;
+                let k = Sealer::generate_hex();
+                write_private(&path, &k)?;
+                tracing::warn!(path = %path.display(), "created a personal-data key; back it up, or set personal_data_key");
+                k
+            }
+            Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
+        };
+        Sealer::from_hex(&key).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+
+    /// The mailer, when SMTP is configured.
+    pub fn mailer(&self) -> anyhow::Result<Option<xieshang_store::jobs::Mailer>> {
+        self.smtp_url
+            .as_deref()
+            .map(|u| xieshang_store::jobs::Mailer::new(u, &self.smtp_from))
+            .transpose()
+    }
+
     /// The database URL: the explicit one, or SQLite in the data directory.
     pub fn database_url(&self) -> String {
         match &self.database_url {
@@ -160,6 +270,22 @@ impl Settings {
             None => format!("sqlite://{}", self.data_dir.join("xieshang.db").display()),
         }
     }
+}
+
+/// Writes a secret file readable by its owner only.
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
 }
 
 #[cfg(test)]

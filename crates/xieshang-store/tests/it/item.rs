@@ -53,6 +53,8 @@ async fn transitions_write_everything_or_nothing() {
             channel: "studio",
             address: None,
             position: None,
+            reporter: None,
+            photos: &[],
         },
     )
     .await
@@ -153,6 +155,8 @@ async fn a_closed_concern_moves_only_by_reopening() {
             channel: "web",
             address: None,
             position: None,
+            reporter: None,
+            photos: &[],
         },
     )
     .await
@@ -192,6 +196,8 @@ async fn a_closed_concern_moves_only_by_reopening() {
             channel: "web",
             address: None,
             position: None,
+            reporter: None,
+            photos: &[],
         },
     )
     .await

@@ -25,7 +25,16 @@ async fn sample_city_has_the_shape_of_the_brief() {
     let tree = org::tree(&t.db, &admin, false).await.unwrap();
     let count = |k: OrgKind| tree.iter().filter(|(_, o)| o.kind == k).count();
     assert_eq!(count(OrgKind::District), 13);
-    assert_eq!(count(OrgKind::Grid), 39);
+    let fenghuang_grids = tree
+        .iter()
+        .filter(|(_, o)| o.kind == OrgKind::Grid && o.code.starts_with("yanliang-fenghuang-"))
+        .count();
+    assert_eq!(fenghuang_grids, 39);
+    assert_eq!(
+        count(OrgKind::Grid),
+        41,
+        "and two in Guanshan for the story"
+    );
     let pos = |name: &str| tree.iter().position(|(_, o)| o.name == name).unwrap();
     assert!(
         pos("凤凰社区第2网格") < pos("凤凰社区第10网格"),
@@ -41,12 +50,29 @@ async fn sample_city_has_the_shape_of_the_brief() {
             .await
             .unwrap();
     assert_eq!(members, 22);
-    let grid_workers: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE role = 'grid_worker'")
-            .fetch_one(t.db.pool())
-            .await
-            .unwrap();
+    let grid_workers: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM grants g JOIN orgs o ON o.id = g.org_id
+                            WHERE g.role = 'grid_worker' AND o.code LIKE 'yanliang-fenghuang-%'",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
     assert_eq!(grid_workers, 39);
+    // Each of the 39 grids is paired with one of the 22 members; every member serves.
+    let pairs: Vec<(i64, i64)> = {
+        use sqlx::Row;
+        sqlx::query(
+            "SELECT COUNT(*) AS grids, COUNT(DISTINCT p.user_id) AS members FROM grid_pairs p
+             JOIN orgs o ON o.id = p.grid_org_id WHERE o.code LIKE 'yanliang-fenghuang-%'",
+        )
+        .fetch_all(t.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get("grids"), r.get("members")))
+        .collect()
+    };
+    assert_eq!(pairs, vec![(39, 22)]);
 }
 
 #[tokio::test]

@@ -5,9 +5,13 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
 use tower::ServiceExt;
+use xieshang_store::jobs::Worker;
+use xieshang_store::seal::Sealer;
 use xieshang_store::testing::TestDb;
+use xieshang_store::Clock;
 use xieshang_store::{org, seed, user};
 use xieshang_web::{AppState, RouteSpec, WebConfig};
 
@@ -21,7 +25,13 @@ pub struct TestApp {
     pub t: TestDb,
     pub router: Router,
     pub routes: Vec<RouteSpec>,
+    /// The app's clock: it stands still until a test moves it.
+    pub clock: Arc<AtomicI64>,
+    pub state: AppState,
 }
+
+/// The personal-data key of the tests.
+pub const TEST_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 pub struct Resp {
     pub status: StatusCode,
@@ -33,11 +43,46 @@ pub struct Resp {
 
 impl TestApp {
     pub async fn new() -> TestApp {
-        let t = TestDb::new().await.unwrap();
+        let mut t = TestDb::new().await.unwrap();
+        let clock = Arc::new(AtomicI64::new(chrono::Utc::now().timestamp_millis()));
+        t.db = t.db.clone().with_clock(Clock::Manual(clock.clone()));
         seed::load_demo(&t.db, demo_hash()).await.unwrap();
-        let state = AppState::new(t.db.clone(), WebConfig::default());
-        let (router, routes) = xieshang_web::app(state);
-        TestApp { t, router, routes }
+        // The clock moves in whole days in some tests: sessions last long enough.
+        let config = WebConfig {
+            session_hours: 24 * 90,
+            ..WebConfig::default()
+        };
+        let state =
+            AppState::new(t.db.clone(), config).with_sealer(Sealer::from_hex(TEST_KEY).unwrap());
+        let (router, routes) = xieshang_web::app(state.clone());
+        TestApp {
+            t,
+            router,
+            routes,
+            clock,
+            state,
+        }
+    }
+
+    /// Sets the clock (unix ms).
+    pub fn set_clock(&self, ms: i64) {
+        self.clock.store(ms, Ordering::SeqCst);
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, ms: i64) {
+        self.clock.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// The job worker for this app, with SMTP if given.
+    pub fn worker(&self, mailer: Option<xieshang_store::jobs::Mailer>) -> Worker {
+        Worker {
+            db: self.t.db.clone(),
+            calendar: (*self.state.calendar).clone(),
+            policy: self.state.config.policy,
+            mailer,
+            base_url: "http://xieshang.test".into(),
+        }
     }
 
     /// A second app (another "process") on the same database.
@@ -169,6 +214,57 @@ impl Client {
         let mut f: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         f.extend_from_slice(form);
         self.post_raw(path, &f).await
+    }
+
+    /// POSTs a multipart form with the session's CSRF token and files
+    /// (field name, file name, bytes).
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> Resp {
+        let page = if self.cookies.iter().any(|(k, _)| k == "xs_session") {
+            "/password"
+        } else {
+            "/login"
+        };
+        let token = self.csrf(page).await;
+        self.post_multipart_raw(path, &token, form, files).await
+    }
+
+    /// POSTs a multipart form with the given CSRF token.
+    pub async fn post_multipart_raw(
+        &mut self,
+        path: &str,
+        token: &str,
+        form: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> Resp {
+        let boundary = "xsBoundary7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        let mut field = |name: &str, value: &str| {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes());
+        };
+        field("_csrf", token);
+        for (k, v) in form {
+            field(k, v);
+        }
+        for (name, file, bytes) in files {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n").bytes());
+            body.extend(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").bytes());
+        let req = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
     }
 
     pub async fn login(&mut self, username: &str, password: &str) -> Resp {

@@ -6,3 +6,5 @@ mod app;
 mod auth;
 mod matrix;
 mod pages;
+mod smtp;
+mod story;

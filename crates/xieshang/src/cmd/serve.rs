@@ -24,8 +24,21 @@ pub async fn serve_with(
     tracing::info!(%addr, database = %crate::redact(&settings.database_url()), "serving");
     on_ready(addr);
     let calendar = settings.calendar()?;
-    let state = AppState::new(db.clone(), settings.web.clone()).with_calendar(calendar);
+    let state = AppState::new(db.clone(), settings.web.clone())
+        .with_calendar(calendar.clone())
+        .with_sealer(settings.sealer()?);
+    let worker = xieshang_store::jobs::Worker {
+        db: db.clone(),
+        calendar,
+        policy: settings.web.policy,
+        mailer: settings.mailer()?,
+        base_url: settings.base_url.clone(),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = tokio::spawn(xieshang_store::jobs::run_forever(worker, stop_rx));
     xieshang_web::serve(listener, state, crate::shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    let _ = jobs.await;
     db.close().await;
     Ok(())
 }

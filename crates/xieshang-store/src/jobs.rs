@@ -1,0 +1,490 @@
+//! The job queue (outbox): notifications, emails, deadline reminders and
+//! escalations. Jobs are written in the same transaction as the change that causes
+//! them and run later by a worker, so a request never waits for sending. A job is
+//! claimed with a lease (a compare-and-set on `locked_until`), so two workers never
+//! run one job at once; a job's own writes and its completion commit together, so
+//! a job that dies half-way runs again from the start. Email leaves at least once.
+
+use crate::db::{col, Db, Tx};
+use crate::item;
+use crate::triage::Policy;
+use crate::{Error, Result};
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde_json::{json, Value};
+use std::time::Duration;
+use xieshang_core::calendar::Calendar;
+use xieshang_core::item::CONCERN;
+use xieshang_core::OrgPath;
+
+/// How long a claimed job stays locked before another worker may take it.
+const LEASE_MS: i64 = 60_000;
+/// Attempts before a failing job is given up (and logged).
+const MAX_ATTEMPTS: i64 = 8;
+
+/// Sends email through an SMTP server.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mailer(from {})", self.from)
+    }
+}
+
+impl Mailer {
+    /// A mailer for `smtp://[user:pass@]host:port` (plain SMTP; STARTTLS is not
+    /// built in yet) sending from `from`.
+    pub fn new(url: &str, from: &str) -> anyhow::Result<Mailer> {
+        let rest = url
+            .strip_prefix("smtp://")
+            .ok_or_else(|| anyhow::anyhow!("the SMTP URL must start with smtp://"))?;
+        let rest = rest.trim_end_matches('/');
+        let (creds, hostport) = match rest.rsplit_once('@') {
+            Some((c, h)) => (Some(c), h),
+            None => (None, rest),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse::<u16>()?),
+            None => (hostport, 25),
+        };
+        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(port)
+            .timeout(Some(Duration::from_secs(20)));
+        if let Some((user, pass)) = creds.and_then(|c| c.split_once(':')) {
+            b = b.credentials(lettre::transport::smtp::authentication::Credentials::new(
+                user.to_owned(),
+                pass.to_owned(),
+            ));
+        }
+        let transport = b.build();
+        Ok(Mailer {
+            transport,
+            from: from.parse()?,
+        })
+    }
+
+    async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
+        let msg = Message::builder()
+            .from(self.from.clone())
+            .to(to.parse()?)
+            .subject(subject)
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(body.to_owned())?;
+        self.transport.send(msg).await?;
+        Ok(())
+    }
+}
+
+/// What the worker needs.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    /// The database.
+    pub db: Db,
+    /// Working-day calendar.
+    pub calendar: Calendar,
+    /// Concern loop settings.
+    pub policy: Policy,
+    /// SMTP, when configured.
+    pub mailer: Option<Mailer>,
+    /// Public base URL for links in emails.
+    pub base_url: String,
+}
+
+impl Worker {
+    /// Runs due jobs until none is left; returns how many ran.
+    pub async fn run_until_idle(&self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let n = self.run_due(50).await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    /// Claims and runs up to `limit` due jobs; returns how many were claimed.
+    pub async fn run_due(&self, limit: i64) -> Result<usize> {
+        let now = self.db.now_ms();
+        let due = sqlx::query(
+            "SELECT id, kind, payload FROM jobs WHERE done_at IS NULL AND run_at <= $1
+               AND (locked_until IS NULL OR locked_until < $1) ORDER BY run_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut ran = 0;
+        for r in &due {
+            let id: i64 = col(r, "id")?;
+            let claimed = sqlx::query(
+                "UPDATE jobs SET locked_until = $1, attempts = attempts + 1
+                 WHERE id = $2 AND done_at IS NULL AND (locked_until IS NULL OR locked_until < $3)",
+            )
+            .bind(now + LEASE_MS)
+            .bind(id)
+            .bind(now)
+            .execute(self.db.pool())
+            .await?
+            .rows_affected();
+            if claimed != 1 {
+                continue;
+            }
+            ran += 1;
+            let kind: String = col(r, "kind")?;
+            let payload: Value =
+                serde_json::from_str(&col::<String>(r, "payload")?).unwrap_or(Value::Null);
+            if let Err(e) = self.run_one(id, &kind, &payload).await {
+                self.failed(id, &kind, &e).await?;
+            }
+        }
+        Ok(ran)
+    }
+
+    async fn failed(&self, id: i64, kind: &str, e: &anyhow::Error) -> Result<()> {
+        let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.db.pool())
+            .await?;
+        let now = self.db.now_ms();
+        if attempts >= MAX_ATTEMPTS {
+            tracing::error!(job.id = id, job.kind = kind, error = %e, "job given up");
+            sqlx::query("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(self.db.pool())
+                .await?;
+        } else {
+            // Back off: 30 s, 1 min, 2 min … doubled per attempt.
+            let delay = 30_000 * (1_i64 << (attempts - 1).clamp(0, 10));
+            tracing::warn!(job.id = id, job.kind = kind, attempts, error = %e, "job failed; will retry");
+            sqlx::query("UPDATE jobs SET run_at = $1, locked_until = NULL WHERE id = $2")
+                .bind(now + delay)
+                .bind(id)
+                .execute(self.db.pool())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn run_one(&self, id: i64, kind: &str, p: &Value) -> anyhow::Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        let now = self.db.now_ms();
+        match kind {
+            "notify" => {
+                let concern = p["concern_id"].as_i64().unwrap_or_default();
+                let event = p["event"].as_str().unwrap_or("updated");
+                self.notify(&mut tx, now, concern, event, None).await?;
+            }
+            "deadline" => self.deadline(&mut tx, now, p).await?,
+            "email" => {
+                // Sent outside the transaction; marked done only once sent.
+                tx.rollback().await?;
+                let mailer = self
+                    .mailer
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("no SMTP configured"))?;
+                mailer
+                    .send(
+                        p["to"].as_str().unwrap_or_default(),
+                        p["subject"].as_str().unwrap_or_default(),
+                        p["body"].as_str().unwrap_or_default(),
+                    )
+                    .await?;
+                tx = self.db.begin_write().await?;
+            }
+            other => anyhow::bail!("unknown job kind {other}"),
+        }
+        sqlx::query("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A concern's deadline stage: reminder, deadline (escalate to the body's
+    /// leaders), escalate_up (to the level above). Stale stages (the concern was
+    /// resolved or reassigned since) do nothing.
+    async fn deadline(&self, tx: &mut Tx, now: i64, p: &Value) -> anyhow::Result<()> {
+        let id = p["concern_id"].as_i64().unwrap_or_default();
+        let round = p["round"].as_i64().unwrap_or_default();
+        let stage = p["stage"].as_str().unwrap_or_default();
+        let Some(row) = sqlx::query("SELECT state, assignment_round FROM concerns WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+        else {
+            return Ok(());
+        };
+        let state: String = col(&row, "state")?;
+        let current: i64 = col(&row, "assignment_round")?;
+        if current != round || !matches!(state.as_str(), "assigned" | "in_progress") {
+            return Ok(());
+        }
+        match stage {
+            "reminder" => {
+                item::note_in(tx, now, &CONCERN, id, "remind", None).await?;
+                self.notify(tx, now, id, "reminder", None).await?;
+            }
+            "deadline" | "escalate_up" => {
+                let level: i64 = if stage == "deadline" { 1 } else { 2 };
+                let body = self.body_for(tx, id, level).await?;
+                let Some((body_id, body_name)) = body else {
+                    return Ok(());
+                };
+                item::note_in(tx, now, &CONCERN, id, "escalate", Some(&body_name)).await?;
+                sqlx::query("UPDATE concerns SET escalation_level = $1 WHERE id = $2")
+                    .bind(level)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                self.notify(tx, now, id, "overdue", Some(body_id)).await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The consultative body over a concern at escalation `level`: 1 is the
+    /// nearest district or city body above it, 2 the one above that.
+    async fn body_for(&self, tx: &mut Tx, id: i64, level: i64) -> Result<Option<(i64, String)>> {
+        let path: String = sqlx::query_scalar(
+            "SELECT o.path FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let ids = OrgPath::parse(&path).ok_or(Error::NotFound)?.ids();
+        let mut bodies = Vec::new();
+        for oid in ids.iter().rev() {
+            let row = sqlx::query("SELECT kind, name FROM orgs WHERE id = $1")
+                .bind(*oid)
+                .fetch_one(&mut **tx)
+                .await?;
+            let kind: String = col(&row, "kind")?;
+            if kind == "district" || kind == "city" {
+                bodies.push((*oid, col::<String>(&row, "name")?));
+            }
+        }
+        Ok(bodies.into_iter().nth((level - 1) as usize))
+    }
+
+    /// Writes in-app notifications for every party of `event` on a concern, and
+    /// queues an email for those with an address when SMTP is configured.
+    async fn notify(
+        &self,
+        tx: &mut Tx,
+        now: i64,
+        concern: i64,
+        event: &str,
+        leaders_of: Option<i64>,
+    ) -> Result<()> {
+        let Some(row) = sqlx::query(
+            "SELECT c.title, c.tracking_code, c.recorded_by, o.path FROM concerns c
+             JOIN orgs o ON o.id = c.org_id WHERE c.id = $1",
+        )
+        .bind(concern)
+        .fetch_optional(&mut **tx)
+        .await?
+        else {
+            return Ok(());
+        };
+        let title: String = col(&row, "title")?;
+        let path: String = col(&row, "path")?;
+        let recorder: Option<i64> = col(&row, "recorded_by")?;
+        let mut to: Vec<i64> = Vec::new();
+        let staff = "SELECT DISTINCT g.user_id FROM grants g JOIN orgs o ON o.id = g.org_id
+                     WHERE g.role = 'staff' AND $1 LIKE o.path || '%'";
+        let handlers = "SELECT DISTINCT g.user_id FROM grants g JOIN orgs o ON o.id = g.org_id
+                        JOIN concern_assignments a ON a.concern_id = $1
+                        JOIN orgs d ON d.id = a.org_id
+                        WHERE g.role = 'department_handler' AND d.path LIKE o.path || '%'
+                          AND a.round = (SELECT assignment_round FROM concerns WHERE id = $1)";
+        let followers = "SELECT user_id FROM concern_followers WHERE concern_id = $1";
+        let want_staff = !matches!(event, "assigned" | "reminder");
+        let want_handlers = matches!(
+            event,
+            "assigned" | "reminder" | "overdue" | "reopened" | "closed"
+        );
+        let want_followers = !matches!(event, "submitted" | "reminder");
+        if want_staff {
+            to.extend(ids(tx, staff, Param::Text(path.clone())).await?);
+        }
+        if want_handlers {
+            to.extend(ids(tx, handlers, Param::Int(concern)).await?);
+        }
+        if want_followers {
+            to.extend(ids(tx, followers, Param::Int(concern)).await?);
+        }
+        if let Some(body) = leaders_of {
+            to.extend(
+                ids(
+                    tx,
+                    "SELECT user_id FROM grants WHERE role = 'leader' AND org_id = $1",
+                    Param::Int(body),
+                )
+                .await?,
+            );
+        }
+        to.extend(recorder);
+        to.sort_unstable();
+        to.dedup();
+        for user in to {
+            sqlx::query(
+                "INSERT INTO notifications (user_id, kind, item_kind, item_id, body, created_at)
+                 VALUES ($1, $2, 'concern', $3, $4, $5)",
+            )
+            .bind(user)
+            .bind(event)
+            .bind(concern)
+            .bind(&title)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            if self.mailer.is_none() {
+                continue;
+            }
+            let email: Option<String> =
+                sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND disabled_at IS NULL")
+                    .bind(user)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .flatten();
+            if let Some(email) = email.filter(|e| e.contains('@')) {
+                let label = event_label(event);
+                let job = item::Job {
+                    kind: "email",
+                    payload: json!({
+                        "to": email,
+                        "subject": format!("【协商】{label}：{title}"),
+                        "body": format!("{label}：{title}\n\n{}/concerns/{concern}\n", self.base_url.trim_end_matches('/')),
+                    }),
+                };
+                item::enqueue(tx, now, &[job]).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+async fn ids(tx: &mut Tx, sql: &str, p: Param) -> Result<Vec<i64>> {
+    let q = sqlx::query_scalar::<_, i64>(sql);
+    let q = match p {
+        Param::Int(i) => q.bind(i),
+        Param::Text(s) => q.bind(s),
+    };
+    Ok(q.fetch_all(&mut **tx).await?)
+}
+
+/// The zh-CN label of a notification event (emails are in zh-CN).
+pub fn event_label(event: &str) -> &'static str {
+    match event {
+        "submitted" => "新诉求",
+        "assigned" => "诉求已交办",
+        "progress" => "办理进展",
+        "resolved" => "诉求已办结",
+        "reassignment_requested" => "申请改派",
+        "reminder" => "临期提醒",
+        "overdue" => "逾期督办",
+        "reopened" => "诉求重新办理",
+        "closed" => "诉求已评价",
+        "merged" => "诉求已并案",
+        "converted" => "诉求已转办",
+        _ => "诉求更新",
+    }
+}
+
+/// Jobs due now and not done (tests assert none is left behind).
+pub async fn pending_due(db: &Db) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE done_at IS NULL AND run_at <= $1")
+            .bind(db.now_ms())
+            .fetch_one(db.pool())
+            .await?,
+    )
+}
+
+/// One in-app notification.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    /// Id.
+    pub id: i64,
+    /// Event code.
+    pub kind: String,
+    /// Concern id.
+    pub item_id: i64,
+    /// Concern title.
+    pub body: String,
+    /// When, unix ms.
+    pub created_at: i64,
+    /// Whether it has been read.
+    pub read: bool,
+}
+
+/// The user's notifications, newest first.
+pub async fn notifications(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
+    let rows = sqlx::query(
+        "SELECT id, kind, item_id, body, created_at, read_at FROM notifications
+         WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Notification {
+                id: col(r, "id")?,
+                kind: col(r, "kind")?,
+                item_id: col(r, "item_id")?,
+                body: col(r, "body")?,
+                created_at: col(r, "created_at")?,
+                read: col::<Option<i64>>(r, "read_at")?.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// Unread notifications of a user.
+pub async fn unread(db: &Db, user_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// Marks all of a user's notifications read.
+pub async fn mark_read(db: &Db, user_id: i64) -> Result<()> {
+    sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+        .bind(db.now_ms())
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Runs the worker until `stop` resolves, polling every second.
+pub async fn run_forever(worker: Worker, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = worker.run_due(50).await {
+            tracing::error!(error = %e, "job worker");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Email notifications over a real SMTP exchange: a minimal SMTP server runs inside
+//! the test on a local port, the worker's mailer (lettre) talks SMTP to it, and the
+//! test reads what arrived. Requests never wait for mail: the page answers first,
+//! the worker sends later.
+
+use crate::app::TestApp;
+use axum::http::StatusCode;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Default, Clone)]
+struct Mail {
+    from: String,
+    to: Vec<String>,
+    data: String,
+}
+
+/// Accepts SMTP sessions and keeps each message; enough of RFC 5321 for a client
+/// that sends EHLO, MAIL, RCPT, DATA, QUIT.
+async fn smtp_sink() -> (String, Arc<Mutex<Vec<Mail>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let inbox: Arc<Mutex<Vec<Mail>>> = Arc::default();
+    let kept = inbox.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let inbox = kept.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 sink.test ESMTP\r\n").await.unwrap();
+                let mut mail = Mail::default();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250-sink.test\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("MAIL FROM:") {
+                        mail.from = line[10..].trim().to_owned();
+                        b"250 OK\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        mail.to.push(line[8..].trim().to_owned());
+                        b"250 OK\r\n"
+                    } else if upper == "DATA" {
+                        w.write_all(b"354 go ahead\r\n").await.unwrap();
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        mail.data = data;
+                        inbox.lock().unwrap().push(std::mem::take(&mut mail));
+                        b"250 queued\r\n"
+                    } else if upper == "QUIT" {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else if upper == "RSET" || upper == "NOOP" {
+                        b"250 OK\r\n"
+                    } else {
+                        b"502 not implemented\r\n"
+                    };
+                    if w.write_all(reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (format!("smtp://{addr}"), inbox)
+}
+
+#[tokio::test]
+async fn assignment_emails_the_department_through_smtp() {
+    let app = TestApp::new().await;
+    let (url, inbox) = smtp_sink().await;
+    sqlx::query(
+        "UPDATE users SET email = 'cgj-handler@yanliang.example' WHERE username = 'handler'",
+    )
+    .execute(app.t.db.pool())
+    .await
+    .unwrap();
+    let mailer = xieshang_store::jobs::Mailer::new(&url, "协商 <noreply@xieshang.test>").unwrap();
+    let worker = app.worker(Some(mailer));
+
+    let mut staff = app.login("staff").await;
+    let mut member = app.login("member-gs-01").await;
+    let r = member
+        .post_multipart(
+            "/record",
+            &[
+                ("channel", "member"),
+                ("category", "road"),
+                ("area", "yanliang-guanshan-g01"),
+                ("title", "人行道砖松动"),
+                ("description", "关山中学北侧人行道砖松动"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM concerns WHERE title = '人行道砖松动'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await;
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    let r = staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[("departments", &cgj), ("lead", &cgj)],
+        )
+        .await;
+    assert!(!r.location.unwrap().contains("err="));
+    // The request did not send anything itself.
+    assert!(inbox.lock().unwrap().is_empty());
+
+    // First pass writes notifications and queues the email; the next sends it.
+    worker.run_until_idle().await.unwrap();
+    let mails = inbox.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let m = &mails[0];
+    assert_eq!(m.to, vec!["<cgj-handler@yanliang.example>".to_owned()]);
+    assert!(m.from.contains("noreply@xieshang.test"));
+    // The subject is an encoded word and the body base64: decode both.
+    let subject = decode_words(&m.data);
+    assert!(
+        subject.contains("【协商】诉求已交办：人行道砖松动"),
+        "{subject}"
+    );
+    let body = decode_body(&m.data);
+    assert!(
+        body.contains(&format!("http://xieshang.test/concerns/{id}")),
+        "{body}"
+    );
+    assert_eq!(
+        xieshang_store::jobs::pending_due(&app.t.db).await.unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_refusing_server_means_retry_later_not_loss() {
+    let app = TestApp::new().await;
+    // Nothing listens here: connection refused.
+    let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", dead.local_addr().unwrap());
+    drop(dead);
+    sqlx::query("UPDATE users SET email = 'staff@yanliang.example' WHERE username = 'staff'")
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+    let worker = app.worker(Some(
+        xieshang_store::jobs::Mailer::new(&url, "noreply@xieshang.test").unwrap(),
+    ));
+    let mut resident = app.client();
+    resident.get("/report").await;
+    let token = resident
+        .cookies
+        .iter()
+        .find(|(k, _)| k == "xs_csrf")
+        .unwrap()
+        .1
+        .clone();
+    let r = resident
+        .post_raw(
+            "/report",
+            &[
+                ("_csrf", &token),
+                ("category", "water"),
+                ("area", "yanliang-guanshan-g02"),
+                ("title", "停水"),
+                ("description", "三天没有水"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    worker.run_until_idle().await.unwrap();
+    let (attempts, done): (i64, Option<i64>) = {
+        let row = sqlx::query("SELECT attempts, done_at FROM jobs WHERE kind = 'email'")
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+        use sqlx::Row;
+        (row.get("attempts"), row.get("done_at"))
+    };
+    assert_eq!(attempts, 1);
+    assert_eq!(done, None, "kept for a retry");
+    // With the server back, the retry after the back-off delivers it.
+    let (url2, inbox) = smtp_sink().await;
+    let worker = app.worker(Some(
+        xieshang_store::jobs::Mailer::new(&url2, "noreply@xieshang.test").unwrap(),
+    ));
+    worker.run_until_idle().await.unwrap();
+    assert!(inbox.lock().unwrap().is_empty(), "not before the back-off");
+    app.advance(31_000);
+    worker.run_until_idle().await.unwrap();
+    assert_eq!(inbox.lock().unwrap().len(), 1);
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The text of every `=?utf-8?b?…?=` word in the message, concatenated.
+fn decode_words(data: &str) -> String {
+    data.split("=?utf-8?b?")
+        .skip(1)
+        .filter_map(|w| w.split("?=").next())
+        .map(b64)
+        .collect()
+}
+
+/// The base64 body after the blank line that ends the headers.
+fn decode_body(data: &str) -> String {
+    let body = data.split("\n\n").nth(1).unwrap_or_default();
+    b64(&body.replace('\n', ""))
+}
