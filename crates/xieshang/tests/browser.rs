@@ -147,93 +147,178 @@ async fn staff_sees_the_tree(c: &Client, base: &str, w: u32, h: u32, name: &str)
         .unwrap();
 }
 
-/// A resident on a phone raises a concern with no account and follows it by code.
-async fn resident_reports_on_a_phone(c: &Client, base: &str) {
+async fn click(c: &Client, css: &str) {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn type_in(c: &Client, css: &str, text: &str) {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    std::fs::write(shot_path(name), png).unwrap();
+}
+
+async fn login(c: &Client, base: &str, user: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    type_in(c, "#username", user).await;
+    type_in(c, "#password", "xieshang-demo").await;
+    click(c, "#login-submit").await;
+    c.wait().for_element(Locator::Css("#logout")).await.unwrap();
+}
+
+async fn logout(c: &Client) {
+    click(c, "#logout").await;
+    c.wait()
+        .for_element(Locator::Css("#nav-login"))
+        .await
+        .unwrap();
+}
+
+/// Follows a tracking code from the home page, as a resident would.
+async fn track(c: &Client, base: &str, code: &str) -> String {
+    c.goto(&format!("{base}/")).await.unwrap();
+    type_in(c, "#code", code).await;
+    type_in(c, "#code", "\u{E007}").await;
+    text_of(c, "#status").await
+}
+
+/// A resident on a phone raises a concern with no account, with a photo and a
+/// phone number, and follows it by code; returns the code.
+async fn resident_reports_on_a_phone(c: &Client, base: &str, photo: &std::path::Path) -> String {
     c.set_window_size(390, 844).await.unwrap();
     c.goto(&format!("{base}/")).await.unwrap();
-    c.find(Locator::Css("#report-link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("#report-submit"))
-        .await
-        .unwrap();
-    c.find(Locator::Css("#category option[value='road']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("#area option[value='yanliang-guanshan']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("#title"))
-        .await
-        .unwrap()
-        .send_keys("学校门口道路破损")
-        .await
-        .unwrap();
-    c.find(Locator::Css("#description"))
-        .await
-        .unwrap()
-        .send_keys("凤凰路中学门口路面塌陷，学生上下学不安全")
-        .await
-        .unwrap();
-    let png = c.screenshot().await.unwrap();
-    std::fs::write(shot_path("resident-report-phone"), png).unwrap();
-    c.find(Locator::Css("#report-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let code = c
-        .wait()
-        .for_element(Locator::Css("#tracking-code"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    click(c, "#report-link").await;
+    click(c, "#category option[value='road']").await;
+    click(c, "#area option[value='yanliang-guanshan-g01']").await;
+    type_in(c, "#title", "学校门口道路破损").await;
+    type_in(c, "#description", "关山中学门口路面塌陷，学生上下学不安全").await;
+    type_in(c, "#address", "关山中学南门").await;
+    type_in(c, "#photos", &photo.display().to_string()).await;
+    type_in(c, "#name", "王秀英").await;
+    type_in(c, "#phone", "13912345678").await;
+    shot(c, "resident-report-phone").await;
+    click(c, "#report-submit").await;
+    let code = text_of(c, "#tracking-code").await;
     assert_eq!(code.len(), 10, "{code}");
-    // Later, from the home page, with the code alone.
-    c.goto(&format!("{base}/")).await.unwrap();
-    c.find(Locator::Css("#code"))
-        .await
-        .unwrap()
-        .send_keys(&code)
-        .await
-        .unwrap();
-    c.find(Locator::Css("#code"))
-        .await
-        .unwrap()
-        .send_keys("\u{E007}")
-        .await
-        .unwrap();
-    let status = c
-        .wait()
-        .for_element(Locator::Css("#status"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = track(c, base, &code).await;
     assert!(
         status.contains("学校门口道路破损") && status.contains("已提交"),
         "{status}"
     );
-    let png = c.screenshot().await.unwrap();
-    std::fs::write(shot_path("resident-track-phone"), png).unwrap();
+    assert!(!status.contains("王秀英") && !status.contains("1391234"));
+    shot(c, "resident-track-phone").await;
+    code
+}
+
+/// Staff triage and assign on a desktop; the department resolves.
+async fn staff_and_department_on_a_desktop(c: &Client, base: &str) {
+    c.set_window_size(1280, 900).await.unwrap();
+    login(c, base, "staff").await;
+    click(c, "#nav-concerns").await;
+    let queue = text_of(c, "#queue").await;
+    assert!(queue.contains("学校门口道路破损"), "{queue}");
+    c.find(Locator::LinkText("学校门口道路破损"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let reporters = text_of(c, "#reporters").await;
+    assert!(
+        reporters.contains("139****5678") && reporters.contains("王**"),
+        "{reporters}"
+    );
+    click(c, "#do-accept").await;
+    c.wait()
+        .for_element(Locator::Css("#assign-form"))
+        .await
+        .unwrap();
+    let cgj = c
+        .find(Locator::XPath(
+            "//label[contains(., '阎良区城市管理和综合执法局')]/input",
+        ))
+        .await
+        .unwrap();
+    let id = cgj.attr("value").await.unwrap().unwrap();
+    cgj.click().await.unwrap();
+    click(c, &format!("#lead-{id}")).await;
+    type_in(c, "#assign-note", "请尽快修复").await;
+    shot(c, "staff-assign-desktop").await;
+    click(c, "#do-assign").await;
+    let assigned = text_of(c, "#assigned").await;
+    assert!(
+        assigned.contains("阎良区城市管理和综合执法局（牵头）"),
+        "{assigned}"
+    );
+    assert!(text_of(c, "#state").await.contains("已交办"));
+    logout(c).await;
+
+    login(c, base, "handler").await;
+    click(c, "#nav-my").await;
+    let mine = text_of(c, "#my-queue").await;
+    assert!(mine.contains("学校门口道路破损"), "{mine}");
+    c.find(Locator::LinkText("学校门口道路破损"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    type_in(c, "#handle-note", "已重新铺设路面").await;
+    shot(c, "department-resolve-desktop").await;
+    click(c, "#do-resolve").await;
+    assert!(text_of(c, "#state").await.contains("已办结"));
+    assert!(text_of(c, "#result").await.contains("已重新铺设路面"));
+    shot(c, "department-resolved-desktop").await;
+    logout(c).await;
+}
+
+/// The resident sees the result and thanks them, on the phone.
+async fn resident_thanks_on_a_phone(c: &Client, base: &str, code: &str) {
+    c.set_window_size(390, 844).await.unwrap();
+    let status = track(c, base, code).await;
+    assert!(
+        status.contains("已办结") && status.contains("已重新铺设路面"),
+        "{status}"
+    );
+    click(c, "#rating-satisfied").await;
+    type_in(c, "#thanks", "感谢为孩子们修好了路").await;
+    shot(c, "resident-feedback-phone").await;
+    click(c, "#feedback-submit").await;
+    let status = text_of(c, "#status").await;
+    assert!(
+        status.contains("已关闭") && status.contains("感谢为孩子们修好了路"),
+        "{status}"
+    );
+    shot(c, "resident-closed-phone").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn staff_log_in_on_a_phone_and_a_desktop_and_see_the_tree() {
+async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     let Some((chromium, driver)) = tools() else {
         if std::env::var("XIESHANG_REQUIRE_BROWSER").as_deref() == Ok("1") {
             panic!("XIESHANG_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed");
@@ -253,20 +338,33 @@ async fn staff_log_in_on_a_phone_and_a_desktop_and_see_the_tree() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(xieshang_web::serve(
-        listener,
-        AppState::new(t.db.clone(), WebConfig::default()),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let key = xieshang_store::seal::Sealer::generate_hex();
+    let state = AppState::new(t.db.clone(), WebConfig::default())
+        .with_sealer(xieshang_store::seal::Sealer::from_hex(&key).unwrap());
+    let server = tokio::spawn(xieshang_web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
 
     let (_driver, port) = start_driver(&driver);
     let profile = tempfile::tempdir().unwrap();
     let c = browser(&chromium, port, profile.path()).await;
     staff_sees_the_tree(&c, &base, 390, 844, "staff-tree-phone").await;
     staff_sees_the_tree(&c, &base, 1280, 900, "staff-tree-desktop").await;
-    resident_reports_on_a_phone(&c, &base).await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("road.png");
+    image::RgbImage::from_fn(320, 240, |x, y| {
+        image::Rgb([(x % 255) as u8, (y % 255) as u8, 90])
+    })
+    .save(&photo)
+    .unwrap();
+    let code = resident_reports_on_a_phone(&c, &base, &photo).await;
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 1, "the photo arrived");
+    staff_and_department_on_a_desktop(&c, &base).await;
+    resident_thanks_on_a_phone(&c, &base, &code).await;
     c.close().await.unwrap();
 
     let _ = stop.send(());
