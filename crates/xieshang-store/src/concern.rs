@@ -33,6 +33,10 @@ pub struct NewConcern<'a> {
     pub reporter: Option<NewReporter<'a>>,
     /// Photos, already checked and re-encoded.
     pub photos: &'a [crate::photo::Photo],
+    /// Answers to the category's extra questions, as JSON (already checked).
+    pub attributes: Option<String>,
+    /// The API key that filed it, if a machine client did.
+    pub api_key_id: Option<i64>,
 }
 
 /// A resident's contact details as given at intake; the phone is already checked.
@@ -88,8 +92,8 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
     let code = new_tracking_code();
     let row = sqlx::query(
         "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel, state,
-           address, lat, lng, created_at, updated_at, recorded_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
+           address, lat, lng, created_at, updated_at, recorded_by, attributes, api_key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) RETURNING id",
     )
     .bind(c.org_id)
     .bind(&code)
@@ -103,6 +107,8 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
     .bind(c.position.map(|p| p.1))
     .bind(now)
     .bind(actor.map(|a| a.user_id))
+    .bind(c.attributes.as_deref())
+    .bind(c.api_key_id)
     .fetch_one(&mut *tx)
     .await?;
     let id: i64 = col(&row, "id")?;

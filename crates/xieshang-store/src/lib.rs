@@ -6,6 +6,7 @@
 //! [`scope`]). Errors on the request path are [`Error`]; CLI-only helpers use
 //! `anyhow`. This crate never renders pages.
 
+pub mod apikey;
 pub mod audit;
 pub mod concern;
 pub mod db;
@@ -14,6 +15,7 @@ pub mod handling;
 pub mod item;
 pub mod jobs;
 pub mod migrate;
+pub mod open_data;
 pub mod org;
 pub mod password;
 pub mod photo;

@@ -17,6 +17,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "concern_loop",
         include_str!("migrations/0003_concern_loop.sql"),
     ),
+    (
+        4,
+        "open_interfaces",
+        include_str!("migrations/0004_open_interfaces.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

@@ -97,6 +97,16 @@ pub(crate) struct Intake {
     pub(crate) name: Option<String>,
     #[serde(default)]
     pub(crate) phone: Option<String>,
+    /// Answers to the category's questions, checked JSON (Open311 attributes).
+    #[serde(skip)]
+    pub(crate) attributes: Option<String>,
+    /// The API key filing it.
+    #[serde(skip)]
+    pub(crate) api_key_id: Option<i64>,
+    /// A unit chosen by the caller instead of `area` (Open311 without an
+    /// address_id files at the jurisdiction).
+    #[serde(skip)]
+    pub(crate) org_id: Option<i64>,
 }
 
 /// Field errors of an intake: (field, English message).
@@ -148,7 +158,12 @@ pub(crate) async fn file_concern(
     if category::by_code(&intake.category).is_none() {
         errors.push(("category", "unknown category code (see /api/v1/categories)"));
     }
-    let area = concern::area_by_code(&state.db, &intake.area).await?;
+    let area = match intake.org_id {
+        Some(id) => Some(id),
+        None => concern::area_by_code(&state.db, &intake.area)
+            .await?
+            .map(|a| a.id),
+    };
     if area.is_none() {
         errors.push(("area", "unknown area code (see /api/v1/areas)"));
     }
@@ -191,7 +206,7 @@ pub(crate) async fn file_concern(
         &state.db,
         by,
         NewConcern {
-            org_id: area.id,
+            org_id: area,
             category: &intake.category,
             title: &intake.title,
             description: intake.description.trim(),
@@ -204,6 +219,8 @@ pub(crate) async fn file_concern(
             position,
             reporter,
             photos,
+            attributes: intake.attributes.clone(),
+            api_key_id: intake.api_key_id,
         },
     )
     .await;

@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod open311;
 pub mod ops;
 pub mod pages;
 pub mod routes;

@@ -22,6 +22,7 @@ use xieshang_store::{org, password, session, user};
 pub fn register(r: Routes) -> Routes {
     use Access::*;
     let r = crate::work::register(r);
+    let r = crate::open311::register(r);
     r.get("/", Public, get(home))
         .get("/healthz", Public, get(ops::healthz))
         .get("/readyz", Public, get(ops::readyz))

@@ -662,6 +662,9 @@ impl RecordForm {
             lng: num(&self.lng)?,
             name: opt(&self.name),
             phone: opt(&self.phone),
+            attributes: None,
+            api_key_id: None,
+            org_id: None,
         })
     }
 }

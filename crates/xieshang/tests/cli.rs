@@ -77,3 +77,58 @@ fn help_documents_every_setting() {
         );
     }
 }
+
+#[tokio::test]
+async fn api_keys_are_created_listed_and_revoked_from_the_command_line() {
+    let t = TestDb::new().await.unwrap();
+    xieshang_store::seed::load_demo(&t.db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .unwrap();
+    let (code, key) = xieshang(
+        &t.url,
+        &[
+            "admin",
+            "api-key",
+            "create",
+            "--org",
+            "yanliang",
+            "--name",
+            "12345热线",
+        ],
+    );
+    assert_eq!(code, 0, "{key}");
+    let key = key.trim().to_owned();
+    assert!(key.starts_with("xs_") && key.len() == 67, "{key}");
+    let found = xieshang_store::apikey::verify(&t.db, &key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.name, "12345热线");
+    assert!(found.allows(xieshang_store::apikey::Scope::ConcernsCreate));
+    let stored: String = sqlx::query_scalar("SELECT key_hash FROM api_keys")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert!(!stored.contains(&key[3..]), "only the hash is stored");
+    let (code, list) = xieshang(&t.url, &["admin", "api-key", "list"]);
+    assert_eq!(code, 0);
+    assert!(list.contains(&key[..10]) && list.contains("active") && !list.contains(&key));
+    let (code, _) = xieshang(
+        &t.url,
+        &["admin", "api-key", "revoke", "--id", &found.id.to_string()],
+    );
+    assert_eq!(code, 0);
+    assert!(xieshang_store::apikey::verify(&t.db, &key)
+        .await
+        .unwrap()
+        .is_none());
+    let (code, _) = xieshang(&t.url, &["admin", "api-key", "create", "--org", "nowhere"]);
+    assert_ne!(code, 0, "an unknown unit is refused");
+    let (code, _) = xieshang(
+        &t.url,
+        &[
+            "admin", "api-key", "create", "--org", "yanliang", "--scopes", "root",
+        ],
+    );
+    assert_ne!(code, 0, "an unknown scope is refused");
+}

@@ -55,6 +55,8 @@ async fn transitions_write_everything_or_nothing() {
             position: None,
             reporter: None,
             photos: &[],
+            attributes: None,
+            api_key_id: None,
         },
     )
     .await
@@ -157,6 +159,8 @@ async fn a_closed_concern_moves_only_by_reopening() {
             position: None,
             reporter: None,
             photos: &[],
+            attributes: None,
+            api_key_id: None,
         },
     )
     .await
@@ -198,6 +202,8 @@ async fn a_closed_concern_moves_only_by_reopening() {
             position: None,
             reporter: None,
             photos: &[],
+            attributes: None,
+            api_key_id: None,
         },
     )
     .await

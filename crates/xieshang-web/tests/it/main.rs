@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod auth;
 mod matrix;
+mod open311;
 mod pages;
 mod smtp;
 mod story;

@@ -46,6 +46,8 @@ async fn new_concern(app: &TestApp, area: i64) -> (i64, String) {
             position: None,
             reporter: None,
             photos: &[],
+            attributes: None,
+            api_key_id: None,
         },
     )
     .await

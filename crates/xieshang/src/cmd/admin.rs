@@ -24,6 +24,36 @@ pub enum AdminCommand {
         #[arg(long, env = "XIESHANG_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// API keys for machine clients (Open311 apps, department systems).
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+}
+
+/// `xieshang admin api-key …`
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key for a unit and print it (it is shown only this once).
+    Create {
+        /// Code of the unit the key belongs to, e.g. yanliang.
+        #[arg(long)]
+        org: String,
+        /// A name to recognise the key by, e.g. the app's name.
+        #[arg(long, default_value = "api client")]
+        name: String,
+        /// Scopes, comma-separated: concerns:create, concerns:read, concerns:update.
+        #[arg(long, default_value = "concerns:create")]
+        scopes: String,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by id; it stops working at once.
+    Revoke {
+        /// The key's id (from `list`).
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 /// Runs an admin subcommand.
@@ -48,5 +78,53 @@ pub async fn run(settings: &Settings, command: &AdminCommand) -> anyhow::Result<
             )?;
             Ok(())
         }
+        AdminCommand::ApiKey { command } => api_key(settings, command).await,
     }
+}
+
+async fn api_key(settings: &Settings, command: &ApiKeyCommand) -> anyhow::Result<()> {
+    use xieshang_store::apikey::{self, Scope};
+    let db = crate::open_db(settings).await?;
+    let mut out = std::io::stdout().lock();
+    match command {
+        ApiKeyCommand::Create { org, name, scopes } => {
+            let parsed: Vec<Scope> = scopes
+                .split(',')
+                .map(|s| {
+                    Scope::parse(s).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "unknown scope '{}' (use concerns:create, concerns:read, concerns:update)",
+                            s.trim()
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?;
+            let (id, key) = apikey::create(&db, org, name, &parsed).await?;
+            writeln!(out, "{key}")?;
+            writeln!(
+                std::io::stderr(),
+                "api key {id} for {org} ({scopes}); store it now, it is not shown again"
+            )?;
+        }
+        ApiKeyCommand::List => {
+            for k in apikey::list(&db).await? {
+                let state = if k.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                writeln!(
+                    out,
+                    "{:>4}  {:<10}  {:<12}  {:<7}  {}  {}",
+                    k.id, k.prefix, k.org_code, state, k.scopes, k.name
+                )?;
+            }
+        }
+        ApiKeyCommand::Revoke { id } => {
+            apikey::revoke(&db, *id).await?;
+            writeln!(out, "api key {id} revoked")?;
+        }
+    }
+    db.close().await;
+    Ok(())
 }

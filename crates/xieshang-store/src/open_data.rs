@@ -1,0 +1,173 @@
+//! Concerns as the public may see them through machine interfaces (Open311 GET
+//! requests, the open-data export): what was asked and what was done, where and
+//! when, never who asked.
+
+use crate::db::{col, query_with, Arg, Db};
+use crate::Result;
+use xieshang_core::OrgPath;
+
+/// States Open311 calls "closed": nothing more will be done.
+pub const CLOSED_STATES: [&str; 5] = ["resolved", "closed", "rejected", "merged", "converted"];
+
+/// Which concerns to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Tracking codes (overrides the other filters, as Open311 says).
+    pub codes: Vec<String>,
+    /// Category code.
+    pub category: Option<String>,
+    /// Open (true) or closed (false).
+    pub open: Option<bool>,
+    /// Raised at or after (unix ms).
+    pub start: Option<i64>,
+    /// Raised at or before (unix ms).
+    pub end: Option<i64>,
+    /// Only inside this unit.
+    pub within: Option<OrgPath>,
+    /// Only in these states.
+    pub states: Vec<String>,
+    /// At most this many, newest first.
+    pub limit: i64,
+}
+
+/// One concern, public fields only.
+#[derive(Debug, Clone)]
+pub struct PublicConcern {
+    /// Tracking code (the Open311 service_request_id).
+    pub tracking_code: String,
+    /// State.
+    pub state: String,
+    /// Category code.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Raised at (unix ms).
+    pub created_at: i64,
+    /// Last change (unix ms).
+    pub updated_at: i64,
+    /// Deadline (unix ms).
+    pub deadline_at: Option<i64>,
+    /// Resolved at (unix ms).
+    pub resolved_at: Option<i64>,
+    /// Address as given.
+    pub address: Option<String>,
+    /// Unit code (the Open311 address_id).
+    pub area_code: String,
+    /// Unit name.
+    pub area: String,
+    /// Latitude.
+    pub lat: Option<f64>,
+    /// Longitude.
+    pub lng: Option<f64>,
+    /// Result note.
+    pub result_note: Option<String>,
+    /// Lead department's name.
+    pub agency: Option<String>,
+    /// Public token of the first photo.
+    pub media_token: Option<String>,
+}
+
+impl PublicConcern {
+    /// Whether Open311 calls it open.
+    pub fn is_open(&self) -> bool {
+        !CLOSED_STATES.contains(&self.state.as_str())
+    }
+}
+
+/// Lists concerns by the filter, newest first.
+pub async fn list(db: &Db, f: &Filter) -> Result<Vec<PublicConcern>> {
+    let mut conds: Vec<String> = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
+    let mut push = |cond: &str, arg: Arg, conds: &mut Vec<String>| {
+        args.push(arg);
+        conds.push(cond.replace('?', &format!("${}", args.len())));
+    };
+    if !f.codes.is_empty() {
+        let mut parts = Vec::new();
+        for c in f.codes.iter().take(100) {
+            push(
+                "c.tracking_code = ?",
+                Arg::Text(c.trim().to_uppercase()),
+                &mut parts,
+            );
+        }
+        conds.push(format!("({})", parts.join(" OR ")));
+    } else {
+        if let Some(c) = &f.category {
+            push("c.category = ?", Arg::Text(c.clone()), &mut conds);
+        }
+        if let Some(s) = f.start {
+            push("c.created_at >= ?", Arg::Int(s), &mut conds);
+        }
+        if let Some(e) = f.end {
+            push("c.created_at <= ?", Arg::Int(e), &mut conds);
+        }
+        if let Some(open) = f.open {
+            let list = CLOSED_STATES.map(|s| format!("'{s}'")).join(", ");
+            conds.push(if open {
+                format!("c.state NOT IN ({list})")
+            } else {
+                format!("c.state IN ({list})")
+            });
+        }
+        if !f.states.is_empty() {
+            let mut parts = Vec::new();
+            for s in &f.states {
+                push("c.state = ?", Arg::Text(s.clone()), &mut parts);
+            }
+            conds.push(format!("({})", parts.join(" OR ")));
+        }
+    }
+    if let Some(w) = &f.within {
+        push(
+            "o.path LIKE ?",
+            Arg::Text(format!("{}%", w.as_str())),
+            &mut conds,
+        );
+    }
+    args.push(Arg::Int(f.limit.clamp(1, 10_000)));
+    let limit = args.len();
+    let cond = if conds.is_empty() {
+        "1 = 1".to_owned()
+    } else {
+        conds.join(" AND ")
+    };
+    let sql = format!(
+        "SELECT c.tracking_code, c.state, c.category, c.title, c.description, c.created_at,
+                c.updated_at, c.deadline_at, c.resolved_at, c.address, o.code AS area_code,
+                o.name AS area, c.lat, c.lng, c.result_note,
+                (SELECT d.name FROM concern_assignments a JOIN orgs d ON d.id = a.org_id
+                  WHERE a.concern_id = c.id AND a.lead = 1 ORDER BY a.id DESC LIMIT 1) AS agency,
+                (SELECT t.public_token FROM attachments t
+                  WHERE t.kind = 'concern' AND t.item_id = c.id AND t.stage = 'intake'
+                  ORDER BY t.id LIMIT 1) AS media
+         FROM concerns c JOIN orgs o ON o.id = c.org_id
+         WHERE {cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit}"
+    );
+    let rows = query_with(&sql, args).fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PublicConcern {
+                tracking_code: col(r, "tracking_code")?,
+                state: col(r, "state")?,
+                category: col(r, "category")?,
+                title: col(r, "title")?,
+                description: col(r, "description")?,
+                created_at: col(r, "created_at")?,
+                updated_at: col(r, "updated_at")?,
+                deadline_at: col(r, "deadline_at")?,
+                resolved_at: col(r, "resolved_at")?,
+                address: col(r, "address")?,
+                area_code: col(r, "area_code")?,
+                area: col(r, "area")?,
+                lat: col(r, "lat")?,
+                lng: col(r, "lng")?,
+                result_note: col(r, "result_note")?,
+                agency: col(r, "agency")?,
+                media_token: col(r, "media")?,
+            })
+        })
+        .collect()
+}

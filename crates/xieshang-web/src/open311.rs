@@ -1,0 +1,727 @@
+//! Open311 GeoReport v2 at `/open311/v2/`: discovery, the service list (the concern
+//! categories), service definitions (a category's extra questions as attributes),
+//! POST requests (API key required), GET requests with the specification's filters,
+//! GET one request, and tokens. Every method answers in XML and JSON (`.xml` /
+//! `.json`). `jurisdiction_id` is a district's (or the city's) code. Reporters'
+//! personal data is never part of a response.
+
+use crate::routes::{Access, Routes};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use xieshang_core::category::{self, Category};
+use xieshang_core::OrgPath;
+use xieshang_store::apikey::{self, Scope};
+use xieshang_store::item::By;
+use xieshang_store::open_data::{self, PublicConcern};
+use xieshang_store::org;
+
+/// Registers the Open311 routes.
+pub fn register(r: Routes) -> Routes {
+    r.get("/open311/v2/{file}", Access::Public, get(top))
+        .api_post("/open311/v2/{file}", post(create))
+        .get(
+            "/open311/v2/services/{file}",
+            Access::Public,
+            get(definition),
+        )
+        .get("/open311/v2/requests/{file}", Access::Public, get(one))
+        .get("/open311/v2/tokens/{file}", Access::Public, get(token))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Xml,
+    Json,
+}
+
+/// Splits `name.ext` into the name and the format.
+fn split(file: &str) -> Result<(&str, Format), Box<Response>> {
+    match file.rsplit_once('.') {
+        Some((name, "xml")) => Ok((name, Format::Xml)),
+        Some((name, "json")) => Ok((name, Format::Json)),
+        Some(_) => Err(Box::new(error(
+            Format::Json,
+            StatusCode::BAD_REQUEST,
+            "format must be xml or json",
+        ))),
+        None => Err(Box::new(error(
+            Format::Json,
+            StatusCode::NOT_FOUND,
+            "not found",
+        ))),
+    }
+}
+
+/// A node of a response document: the same tree renders as XML or JSON.
+enum Node {
+    Text(String),
+    Null,
+    Bool(bool),
+    Num(f64),
+    Int(i64),
+    /// An object: ordered fields.
+    Obj(Vec<(&'static str, Node)>),
+    /// A list: each child is wrapped in the element name in XML.
+    List(&'static str, Vec<Node>),
+}
+
+fn text(s: impl Into<String>) -> Node {
+    Node::Text(s.into())
+}
+
+fn opt(s: Option<String>) -> Node {
+    s.map(Node::Text).unwrap_or(Node::Null)
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry are dropped.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Node {
+    fn json(&self) -> Value {
+        match self {
+            Node::Text(s) => Value::String(s.clone()),
+            Node::Null => Value::Null,
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Num(n) => json!(n),
+            Node::Int(n) => json!(n),
+            Node::Obj(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.json()))
+                    .collect(),
+            ),
+            Node::List(_, items) => Value::Array(items.iter().map(Node::json).collect()),
+        }
+    }
+
+    fn xml(&self, out: &mut String) {
+        match self {
+            Node::Text(s) => out.push_str(&escape(s)),
+            Node::Null => {}
+            Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Node::Num(n) => out.push_str(&n.to_string()),
+            Node::Int(n) => out.push_str(&n.to_string()),
+            Node::Obj(fields) => {
+                for (k, v) in fields {
+                    out.push_str(&format!("<{k}>"));
+                    v.xml(out);
+                    out.push_str(&format!("</{k}>"));
+                }
+            }
+            Node::List(item, items) => {
+                for i in items {
+                    out.push_str(&format!("<{item}>"));
+                    i.xml(out);
+                    out.push_str(&format!("</{item}>"));
+                }
+            }
+        }
+    }
+}
+
+/// Renders a document whose XML root is `root`; in JSON the root is the node.
+fn respond(format: Format, status: StatusCode, root: &str, node: Node) -> Response {
+    match format {
+        Format::Json => (
+            status,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            node.json().to_string(),
+        )
+            .into_response(),
+        Format::Xml => {
+            let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+            out.push_str(&format!("<{root}>"));
+            node.xml(&mut out);
+            out.push_str(&format!("</{root}>"));
+            (
+                status,
+                [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+                out,
+            )
+                .into_response()
+        }
+    }
+}
+
+fn error(format: Format, status: StatusCode, description: &str) -> Response {
+    let e = Node::List(
+        "error",
+        vec![Node::Obj(vec![
+            ("code", Node::Int(i64::from(status.as_u16()))),
+            ("description", text(description)),
+        ])],
+    );
+    respond(format, status, "errors", e)
+}
+
+fn iso(ms: i64) -> String {
+    let (Some(offset), Some(t)) = (
+        chrono::FixedOffset::east_opt(8 * 3600),
+        chrono::DateTime::from_timestamp_millis(ms),
+    ) else {
+        return String::new();
+    };
+    t.with_timezone(&offset)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn parse_date(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+/// The unit named by `jurisdiction_id` (a district or the city), if given.
+async fn jurisdiction(
+    state: &AppState,
+    q: &HashMap<String, String>,
+    f: Format,
+) -> Result<Option<org::Org>, Response> {
+    let Some(code) = q
+        .get("jurisdiction_id")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    match org::by_code_unchecked(&state.db, code).await {
+        Ok(o) if matches!(o.kind.code(), "district" | "city") && o.archived_at.is_none() => {
+            Ok(Some(o))
+        }
+        Ok(_) | Err(xieshang_store::Error::NotFound) => {
+            Err(error(f, StatusCode::NOT_FOUND, "jurisdiction_id not found"))
+        }
+        Err(e) => Err(internal(f, e)),
+    }
+}
+
+fn internal(f: Format, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "open311");
+    error(f, StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+fn service(c: &Category) -> Node {
+    Node::Obj(vec![
+        ("service_code", text(c.code)),
+        ("service_name", text(c.name_zh)),
+        (
+            "description",
+            text(format!(
+                "{}（{} 个工作日内办结）",
+                c.name_zh, c.service_days
+            )),
+        ),
+        ("metadata", Node::Bool(!c.questions.is_empty())),
+        ("type", text("realtime")),
+        ("keywords", text(c.name_en)),
+        ("group", text("民情诉求")),
+    ])
+}
+
+async fn top(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let (name, f) = match split(&file) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    match name {
+        "discovery" => {
+            let base = base_url(&headers);
+            let formats = Node::List("format", vec![text("text/xml"), text("application/json")]);
+            let endpoint = Node::Obj(vec![
+                (
+                    "specification",
+                    text("http://wiki.open311.org/GeoReport_v2"),
+                ),
+                ("url", text(format!("{base}/open311/v2"))),
+                ("changeset", text("2026-11-26T00:00:00+08:00")),
+                ("type", text("production")),
+                ("formats", formats),
+            ]);
+            let doc = Node::Obj(vec![
+                ("changeset", text("2026-11-26T00:00:00+08:00")),
+                ("contact", text("Xieshang; ask the CPPCC office of your district")),
+                ("key_service", text("API keys are issued by a body's administrator (xieshang admin api-key create)")),
+                ("endpoints", Node::List("endpoint", vec![endpoint])),
+            ]);
+            respond(f, StatusCode::OK, "discovery", doc)
+        }
+        "services" => {
+            if let Err(r) = jurisdiction(&state, &q, f).await {
+                return r;
+            }
+            let list = Node::List("service", category::DEFAULT.iter().map(service).collect());
+            respond(f, StatusCode::OK, "services", list)
+        }
+        "requests" => list_requests(&state, &headers, &q, f).await,
+        _ => error(f, StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+async fn definition(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let (code, f) = match split(&file) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    if let Err(r) = jurisdiction(&state, &q, f).await {
+        return r;
+    }
+    let Some(c) = category::by_code(code) else {
+        return error(f, StatusCode::NOT_FOUND, "service_code not found");
+    };
+    let attributes = c
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            Node::Obj(vec![
+                ("variable", Node::Bool(true)),
+                ("code", text(q.code)),
+                ("datatype", text(q.datatype.code())),
+                ("required", Node::Bool(q.required)),
+                ("datatype_description", text(q.text_en)),
+                ("order", Node::Int(i as i64 + 1)),
+                ("description", text(q.text_zh)),
+                (
+                    "values",
+                    Node::List(
+                        "value",
+                        q.values
+                            .iter()
+                            .map(|(k, n)| Node::Obj(vec![("key", text(*k)), ("name", text(*n))]))
+                            .collect(),
+                    ),
+                ),
+            ])
+        })
+        .collect();
+    let doc = Node::Obj(vec![
+        ("service_code", text(c.code)),
+        ("attributes", Node::List("attribute", attributes)),
+    ]);
+    respond(f, StatusCode::OK, "service_definition", doc)
+}
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
+
+fn request_node(c: &PublicConcern, base: &str) -> Node {
+    let cat = category::by_code(&c.category);
+    let notes = c.result_note.clone().unwrap_or_else(|| {
+        crate::i18n::text(crate::i18n::Lang::ZhCn, crate::pages::state_key(&c.state)).to_owned()
+    });
+    Node::Obj(vec![
+        ("service_request_id", text(&c.tracking_code)),
+        ("status", text(if c.is_open() { "open" } else { "closed" })),
+        ("status_notes", text(notes)),
+        (
+            "service_name",
+            text(cat.map(|c| c.name_zh).unwrap_or("其他")),
+        ),
+        ("service_code", text(&c.category)),
+        ("description", text(&c.description)),
+        ("agency_responsible", opt(c.agency.clone())),
+        (
+            "service_notice",
+            text(
+                cat.map(|c| format!("{} 个工作日内办结", c.service_days))
+                    .unwrap_or_default(),
+            ),
+        ),
+        ("requested_datetime", text(iso(c.created_at))),
+        ("updated_datetime", text(iso(c.updated_at))),
+        ("expected_datetime", opt(c.deadline_at.map(iso))),
+        (
+            "address",
+            opt(c.address.clone().or_else(|| Some(c.area.clone()))),
+        ),
+        ("address_id", text(&c.area_code)),
+        ("zipcode", Node::Null),
+        ("lat", c.lat.map(Node::Num).unwrap_or(Node::Null)),
+        ("long", c.lng.map(Node::Num).unwrap_or(Node::Null)),
+        (
+            "media_url",
+            opt(c.media_token.as_ref().map(|t| format!("{base}/photos/{t}"))),
+        ),
+    ])
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+async fn list_requests(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    f: Format,
+) -> Response {
+    let within = match jurisdiction(state, q, f).await {
+        Ok(j) => j.map(|o| o.path),
+        Err(r) => return r,
+    };
+    let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let mut filter = open_data::Filter {
+        within,
+        limit: 1000,
+        ..Default::default()
+    };
+    if let Some(ids) = get("service_request_id") {
+        filter.codes = ids.split(',').map(str::to_owned).collect();
+    } else {
+        filter.category = get("service_code").map(str::to_owned);
+        if let Some(c) = &filter.category {
+            if category::by_code(c).is_none() {
+                return error(f, StatusCode::BAD_REQUEST, "service_code not found");
+            }
+        }
+        for (key, slot) in [
+            ("start_date", &mut filter.start),
+            ("end_date", &mut filter.end),
+        ] {
+            if let Some(v) = get(key) {
+                match parse_date(v) {
+                    Some(t) => *slot = Some(t),
+                    None => {
+                        return error(
+                            f,
+                            StatusCode::BAD_REQUEST,
+                            &format!("{key} must be a w3c date-time with a time zone"),
+                        )
+                    }
+                }
+            }
+        }
+        if let (Some(s), Some(e)) = (filter.start, filter.end) {
+            if e < s || e - s > 90 * DAY_MS {
+                return error(
+                    f,
+                    StatusCode::BAD_REQUEST,
+                    "start_date to end_date must be 0 to 90 days",
+                );
+            }
+        }
+        if filter.start.is_none() {
+            filter.start = Some(filter.end.unwrap_or_else(|| state.db.now_ms()) - 90 * DAY_MS);
+        }
+        if let Some(s) = get("status") {
+            let wants: Vec<&str> = s.split(',').map(str::trim).collect();
+            if wants.iter().any(|w| !matches!(*w, "open" | "closed")) {
+                return error(f, StatusCode::BAD_REQUEST, "status is open, closed or both");
+            }
+            let (o, c) = (wants.contains(&"open"), wants.contains(&"closed"));
+            filter.open = if o && !c {
+                Some(true)
+            } else if c && !o {
+                Some(false)
+            } else {
+                None
+            };
+        }
+    }
+    match open_data::list(&state.db, &filter).await {
+        Ok(list) => {
+            let base = base_url(headers);
+            let nodes = list.iter().map(|c| request_node(c, &base)).collect();
+            respond(
+                f,
+                StatusCode::OK,
+                "service_requests",
+                Node::List("request", nodes),
+            )
+        }
+        Err(e) => internal(f, e),
+    }
+}
+
+async fn one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let (id, f) = match split(&file) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let within = match jurisdiction(&state, &q, f).await {
+        Ok(j) => j.map(|o| o.path),
+        Err(r) => return r,
+    };
+    let filter = open_data::Filter {
+        codes: vec![id.to_owned()],
+        within,
+        limit: 1,
+        ..Default::default()
+    };
+    match open_data::list(&state.db, &filter).await {
+        Ok(list) if list.is_empty() => {
+            error(f, StatusCode::NOT_FOUND, "service_request_id not found")
+        }
+        Ok(list) => {
+            let base = base_url(&headers);
+            respond(
+                f,
+                StatusCode::OK,
+                "service_requests",
+                Node::List(
+                    "request",
+                    list.iter().map(|c| request_node(c, &base)).collect(),
+                ),
+            )
+        }
+        Err(e) => internal(f, e),
+    }
+}
+
+/// Tokens: requests get their id at once, so a token is the id itself.
+async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let (t, f) = match split(&file) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    match xieshang_store::concern::public_status(&state.db, t).await {
+        Ok(s) => respond(
+            f,
+            StatusCode::OK,
+            "service_requests",
+            Node::List(
+                "request",
+                vec![Node::Obj(vec![
+                    ("service_request_id", text(&s.tracking_code)),
+                    ("token", text(&s.tracking_code)),
+                ])],
+            ),
+        ),
+        Err(xieshang_store::Error::NotFound) => error(f, StatusCode::NOT_FOUND, "token not found"),
+        Err(e) => internal(f, e),
+    }
+}
+
+/// POST Service Request (form-encoded, as the specification says).
+async fn create(State(state): State<AppState>, Path(file): Path<String>, body: Bytes) -> Response {
+    let (name, f) = match split(&file) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    if name != "requests" {
+        return error(f, StatusCode::NOT_FOUND, "not found");
+    }
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
+        return error(
+            f,
+            StatusCode::BAD_REQUEST,
+            "the body must be application/x-www-form-urlencoded",
+        );
+    };
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    // The key first: without a good one nothing else is looked at.
+    let key = match get("api_key") {
+        Some(k) => match apikey::verify(&state.db, k).await {
+            Ok(Some(key)) if key.allows(Scope::ConcernsCreate) => key,
+            Ok(_) => {
+                return error(
+                    f,
+                    StatusCode::FORBIDDEN,
+                    "api_key is not valid for posting requests",
+                )
+            }
+            Err(e) => return internal(f, e),
+        },
+        None => return error(f, StatusCode::FORBIDDEN, "api_key is required"),
+    };
+    let Some(code) = get("service_code") else {
+        return error(f, StatusCode::BAD_REQUEST, "service_code is required");
+    };
+    let Some(cat) = category::by_code(code) else {
+        return error(f, StatusCode::BAD_REQUEST, "service_code not found");
+    };
+    let q: HashMap<String, String> = pairs.iter().cloned().collect();
+    let juris = match jurisdiction(&state, &q, f).await {
+        Ok(j) => j,
+        Err(r) => return r,
+    };
+    // Where: an address_id (a street, community or grid code), else the
+    // jurisdiction, else the key's own unit.
+    let (org_id, path): (i64, OrgPath) = if let Some(a) = get("address_id") {
+        match org::by_code_unchecked(&state.db, a).await {
+            Ok(o)
+                if matches!(o.kind.code(), "street" | "community" | "grid")
+                    && o.archived_at.is_none() =>
+            {
+                (o.id, o.path)
+            }
+            Ok(_) | Err(xieshang_store::Error::NotFound) => {
+                return error(
+                    f,
+                    StatusCode::BAD_REQUEST,
+                    "address_id is not a known area code",
+                )
+            }
+            Err(e) => return internal(f, e),
+        }
+    } else if let Some(j) = &juris {
+        (j.id, j.path.clone())
+    } else {
+        (key.org_id, key.org_path.clone())
+    };
+    if !path.is_within(&key.org_path) || juris.as_ref().is_some_and(|j| !path.is_within(&j.path)) {
+        return error(
+            f,
+            StatusCode::FORBIDDEN,
+            "api_key is not valid for this jurisdiction or address",
+        );
+    }
+    let lat = get("lat").map(str::parse::<f64>);
+    let lng = get("long").map(str::parse::<f64>);
+    let (lat, lng) = match (lat, lng) {
+        (Some(Ok(a)), Some(Ok(b))) => (Some(a), Some(b)),
+        (None, None) => (None, None),
+        _ => {
+            return error(
+                f,
+                StatusCode::BAD_REQUEST,
+                "lat and long must both be numbers",
+            )
+        }
+    };
+    if lat.is_none() && get("address_string").is_none() && get("address_id").is_none() {
+        return error(
+            f,
+            StatusCode::BAD_REQUEST,
+            "a location is required: lat and long, address_string or address_id",
+        );
+    }
+    let Some(description) = get("description") else {
+        return error(f, StatusCode::BAD_REQUEST, "description is required");
+    };
+    // attribute[code]=v and attribute[code][]=v
+    let mut answers: Vec<(String, Vec<String>)> = Vec::new();
+    for (k, v) in &pairs {
+        if let Some(rest) = k.strip_prefix("attribute[") {
+            let code = rest.trim_end_matches("[]").trim_end_matches(']').to_owned();
+            match answers.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, vals)) => vals.push(v.clone()),
+                None => answers.push((code, vec![v.clone()])),
+            }
+        }
+    }
+    let checked = match cat.check_answers(&answers) {
+        Ok(a) => a,
+        Err((code, msg)) => {
+            return error(
+                f,
+                StatusCode::BAD_REQUEST,
+                &format!("attribute {code}: {msg}"),
+            )
+        }
+    };
+    let attributes = (!checked.is_empty()).then(|| {
+        Value::Object(
+            checked
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), json!(v)))
+                .collect(),
+        )
+        .to_string()
+    });
+    let name = [get("last_name"), get("first_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("");
+    let title: String = description
+        .lines()
+        .next()
+        .unwrap_or(description)
+        .chars()
+        .take(40)
+        .collect();
+    let intake = crate::api::Intake {
+        category: cat.code.to_owned(),
+        area: String::new(),
+        title,
+        description: description.to_owned(),
+        address: get("address_string").map(str::to_owned),
+        lat,
+        lng,
+        name: (!name.is_empty()).then_some(name),
+        phone: get("phone").map(str::to_owned),
+        attributes,
+        api_key_id: Some(key.id),
+        org_id: Some(org_id),
+    };
+    match crate::api::file_concern(&state, &intake, "api", By::Resident, &[]).await {
+        Ok(Ok(code)) => {
+            let doc = Node::List(
+                "request",
+                vec![Node::Obj(vec![
+                    ("service_request_id", text(&code)),
+                    (
+                        "service_notice",
+                        text(format!(
+                            "{} 个工作日内办结；凭查询码 {code} 查询进度",
+                            cat.service_days
+                        )),
+                    ),
+                    ("account_id", Node::Null),
+                ])],
+            );
+            respond(f, StatusCode::OK, "service_requests", doc)
+        }
+        Ok(Err(fields)) => {
+            let msg = fields
+                .iter()
+                .map(|(k, m)| format!("{k}: {m}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            error(f, StatusCode::BAD_REQUEST, &msg)
+        }
+        Err(e) => internal(f, e),
+    }
+}

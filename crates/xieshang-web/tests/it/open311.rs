@@ -1,0 +1,321 @@
+//! Open311 GeoReport v2: discovery, services, definitions, POST with API keys,
+//! GET with the specification's filters, XML and JSON, errors and codes as the
+//! specification says, no personal data.
+
+use crate::app::{Client, TestApp};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::Value;
+use xieshang_store::apikey::{self, Scope};
+
+async fn post(c: &mut Client, path: &str, form: &[(&str, &str)]) -> crate::app::Resp {
+    let req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
+        .unwrap();
+    c.send(req).await
+}
+
+fn json(r: &crate::app::Resp) -> Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
+}
+
+#[tokio::test]
+async fn discovery_services_and_definitions_in_xml_and_json() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let r = c.get("/open311/v2/discovery.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let d = json(&r);
+    assert_eq!(
+        d["endpoints"][0]["specification"],
+        "http://wiki.open311.org/GeoReport_v2"
+    );
+    assert_eq!(d["endpoints"][0]["formats"][1], "application/json");
+    let r = c.get("/open311/v2/discovery.xml").await;
+    assert!(r.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/xml"));
+    assert!(r
+        .body
+        .starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><discovery>"));
+    assert!(r
+        .body
+        .contains("<formats><format>text/xml</format><format>application/json</format></formats>"));
+
+    let r = c
+        .get("/open311/v2/services.json?jurisdiction_id=yanliang")
+        .await;
+    let services = json(&r);
+    let road = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service_code"] == "road")
+        .unwrap();
+    assert_eq!(road["service_name"], "道路设施");
+    assert_eq!(road["metadata"], true);
+    assert_eq!(road["type"], "realtime");
+    let r = c.get("/open311/v2/services.xml").await;
+    assert!(
+        r.body
+            .contains("<services><service><service_code>road</service_code>"),
+        "{}",
+        r.body
+    );
+    let r = c
+        .get("/open311/v2/services.json?jurisdiction_id=atlantis")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(json(&r)[0]["code"], 404);
+
+    let r = c.get("/open311/v2/services/water.json").await;
+    let def = json(&r);
+    assert_eq!(def["service_code"], "water");
+    let attr = &def["attributes"][0];
+    assert_eq!(attr["code"], "water_kind");
+    assert_eq!(attr["datatype"], "singlevaluelist");
+    assert_eq!(attr["values"][0]["key"], "burst_main");
+    let r = c.get("/open311/v2/services/water.xml").await;
+    assert!(r.body.contains("<service_definition><service_code>water</service_code><attributes><attribute><variable>true</variable>"));
+    let r = c.get("/open311/v2/services/nope.xml").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.body.contains("<errors><error><code>404</code>"),
+        "{}",
+        r.body
+    );
+    let r = c.get("/open311/v2/services.yaml").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn posting_needs_a_key_and_files_a_concern_without_publishing_who() {
+    let app = TestApp::new().await;
+    let (_, key) = apikey::create(
+        &app.t.db,
+        "yanliang",
+        "区12345热线",
+        &[Scope::ConcernsCreate],
+    )
+    .await
+    .unwrap();
+    let (read_id, read_only) =
+        apikey::create(&app.t.db, "yanliang", "只读", &[Scope::ConcernsRead])
+            .await
+            .unwrap();
+    let mut c = app.client();
+    let base = [
+        ("jurisdiction_id", "yanliang"),
+        ("service_code", "water"),
+        ("address_id", "yanliang-fenghuang-g07"),
+        ("lat", "34.662"),
+        ("long", "109.226"),
+        ("description", "凤凰路与人民路口供水管爆裂，水漫路面"),
+        ("first_name", "建国"),
+        ("last_name", "王"),
+        ("phone", "13700001234"),
+        ("email", "wang@example.com"),
+        ("attribute[water_kind]", "burst_main"),
+    ];
+    // No key, a wrong key, a key without the scope: 403, nothing filed.
+    let r = post(&mut c, "/open311/v2/requests.json", &base).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(json(&r)[0]["code"], 403);
+    for k in ["xs_wrong", read_only.as_str()] {
+        let mut f = base.to_vec();
+        f.push(("api_key", k));
+        let r = post(&mut c, "/open311/v2/requests.xml", &f).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(r.body.contains("<errors><error><code>403</code>"));
+    }
+    // A bad answer to the category's question: 400.
+    let mut f = base.to_vec();
+    f.push(("api_key", &key));
+    f.retain(|(k, _)| *k != "attribute[water_kind]");
+    f.push(("attribute[water_kind]", "lava"));
+    let r = post(&mut c, "/open311/v2/requests.json", &f).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+
+    let mut f = base.to_vec();
+    f.push(("api_key", &key));
+    let r = post(&mut c, "/open311/v2/requests.json", &f).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let id = json(&r)[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 10);
+    let stored: (String, Option<String>, Option<i64>) = {
+        use sqlx::Row;
+        let row = sqlx::query(
+            "SELECT channel, attributes, api_key_id FROM concerns WHERE tracking_code = $1",
+        )
+        .bind(&id)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+        (row.get(0), row.get(1), row.get(2))
+    };
+    assert_eq!(stored.0, "api");
+    assert_eq!(
+        stored.1.as_deref(),
+        Some("{\"water_kind\":[\"burst_main\"]}")
+    );
+    assert!(stored.2.is_some());
+
+    // GET it back, by id and in lists, in both formats: no name, phone or email.
+    for path in [
+        format!("/open311/v2/requests/{id}.json"),
+        format!("/open311/v2/requests.json?service_request_id={id}"),
+        "/open311/v2/requests.json?jurisdiction_id=yanliang&status=open&service_code=water"
+            .to_owned(),
+        format!("/open311/v2/requests/{id}.xml"),
+    ] {
+        let r = c.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        for secret in [
+            "13700001234",
+            "137****1234",
+            "王建国",
+            "建国",
+            "wang@example.com",
+        ] {
+            assert!(!r.body.contains(secret), "{path} shows {secret}");
+        }
+        assert!(r.body.contains(&id), "{path}: {}", r.body);
+    }
+    let r = c.get(&format!("/open311/v2/requests/{id}.json")).await;
+    let req = &json(&r)[0];
+    assert_eq!(req["status"], "open");
+    assert_eq!(req["service_code"], "water");
+    assert_eq!(req["address_id"], "yanliang-fenghuang-g07");
+    assert_eq!(req["lat"], 34.662);
+    assert!(req["requested_datetime"]
+        .as_str()
+        .unwrap()
+        .ends_with("+08:00"));
+    let r = c.get(&format!("/open311/v2/requests/{id}.xml")).await;
+    assert!(r
+        .body
+        .contains("<service_requests><request><service_request_id>"));
+    let r = c.get(&format!("/open311/v2/tokens/{id}.json")).await;
+    assert_eq!(json(&r)[0]["service_request_id"], id.as_str());
+
+    // Filters: closed excludes it; another district excludes it; a time window
+    // that ends before it excludes it; over 90 days or a bad date is a 400.
+    let r = c.get("/open311/v2/requests.json?status=closed").await;
+    assert!(!r.body.contains(&id));
+    let r = c
+        .get("/open311/v2/requests.json?jurisdiction_id=beilin")
+        .await;
+    assert_eq!(json(&r), Value::Array(vec![]));
+    let r = c.get("/open311/v2/requests.json?start_date=2020-01-01T00:00:00Z&end_date=2020-02-01T00:00:00%2B08:00").await;
+    assert_eq!(json(&r), Value::Array(vec![]));
+    let r = c.get("/open311/v2/requests.json?start_date=2020-01-01T00:00:00Z&end_date=2020-06-01T00:00:00Z").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = c
+        .get("/open311/v2/requests.json?start_date=yesterday")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = c.get("/open311/v2/requests/NOSUCHCODE.json").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The key works only in its own district.
+    let mut f: Vec<(&str, &str)> = base
+        .iter()
+        .filter(|(k, _)| *k != "address_id" && *k != "jurisdiction_id")
+        .copied()
+        .collect();
+    f.push(("api_key", &key));
+    f.push(("jurisdiction_id", "beilin"));
+    let r = post(&mut c, "/open311/v2/requests.json", &f).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // A revoked key stops at once.
+    let (_, k2) = apikey::create(&app.t.db, "yanliang", "旧系统", &[Scope::ConcernsCreate])
+        .await
+        .unwrap();
+    let id2 = apikey::list(&app.t.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.name == "旧系统")
+        .unwrap()
+        .id;
+    apikey::revoke(&app.t.db, id2).await.unwrap();
+    let mut f = base.to_vec();
+    f.push(("api_key", &k2));
+    let r = post(&mut c, "/open311/v2/requests.json", &f).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let _ = read_id;
+    // No location at all: 400.
+    let f = [
+        ("api_key", key.as_str()),
+        ("service_code", "road"),
+        ("description", "路灯坏了"),
+    ];
+    let r = post(&mut c, "/open311/v2/requests.json", &f).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // With lat/long only, it files at the key's district.
+    let f = [
+        ("api_key", key.as_str()),
+        ("service_code", "road"),
+        ("description", "路灯坏了"),
+        ("lat", "34.6"),
+        ("long", "109.2"),
+    ];
+    let r = post(&mut c, "/open311/v2/requests.xml", &f).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("<service_request_id>"));
+}
+
+#[tokio::test]
+async fn the_default_list_is_the_last_90_days() {
+    let app = TestApp::new().await;
+    let (_, key) = apikey::create(&app.t.db, "yanliang", "热线", &[Scope::ConcernsCreate])
+        .await
+        .unwrap();
+    let mut c = app.client();
+    let f = [
+        ("api_key", key.as_str()),
+        ("service_code", "road"),
+        ("description", "旧事"),
+        ("address_id", "yanliang-guanshan"),
+    ];
+    let r = post(&mut c, "/open311/v2/requests.json", &f).await;
+    let old = json(&r)[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.advance(100 * 86_400_000);
+    let f = [
+        ("api_key", key.as_str()),
+        ("service_code", "road"),
+        ("description", "新事"),
+        ("address_id", "yanliang-guanshan"),
+    ];
+    let r = post(&mut c, "/open311/v2/requests.json", &f).await;
+    let new = json(&r)[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = c.get("/open311/v2/requests.json").await;
+    assert!(
+        r.body.contains(&new) && !r.body.contains(&old),
+        "{}",
+        r.body
+    );
+    // Asking by id overrides the window.
+    let r = c
+        .get(&format!(
+            "/open311/v2/requests.json?service_request_id={old},{new}"
+        ))
+        .await;
+    assert_eq!(json(&r).as_array().unwrap().len(), 2);
+}
