@@ -76,6 +76,40 @@ impl PublicConcern {
     }
 }
 
+/// Lists concerns by the filter inside the actor's view scope (staff exports).
+pub async fn list_for(
+    db: &Db,
+    actor: &xieshang_core::Actor,
+    f: &Filter,
+) -> Result<Vec<PublicConcern>> {
+    use xieshang_core::Permission;
+    actor.require(Permission::ConcernView)?;
+    let scopes = actor.scopes(Permission::ConcernView);
+    let mut out = Vec::new();
+    // One query per scope keeps the SQL simple; actors hold few scopes.
+    for s in scopes {
+        let within = match &f.within {
+            Some(w) if w.is_within(&s) => w.clone(),
+            Some(w) if s.is_within(w) => s.clone(),
+            Some(_) => continue,
+            None => s.clone(),
+        };
+        let g = Filter {
+            within: Some(within),
+            ..f.clone()
+        };
+        out.extend(list(db, &g).await?);
+    }
+    out.sort_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| a.tracking_code.cmp(&b.tracking_code))
+    });
+    out.dedup_by(|a, b| a.tracking_code == b.tracking_code);
+    out.truncate(f.limit.max(0) as usize);
+    Ok(out)
+}
+
 /// Lists concerns by the filter, newest first.
 pub async fn list(db: &Db, f: &Filter) -> Result<Vec<PublicConcern>> {
     let mut conds: Vec<String> = Vec::new();

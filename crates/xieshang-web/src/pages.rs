@@ -23,6 +23,7 @@ pub fn register(r: Routes) -> Routes {
     use Access::*;
     let r = crate::work::register(r);
     let r = crate::open311::register(r);
+    let r = crate::exports::register(r);
     r.get("/", Public, get(home))
         .get("/healthz", Public, get(ops::healthz))
         .get("/readyz", Public, get(ops::readyz))

@@ -4,6 +4,7 @@
 mod api;
 mod app;
 mod auth;
+mod exports;
 mod matrix;
 mod open311;
 mod pages;

@@ -193,6 +193,7 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
     };
     path.replace("{id}", &id.to_string())
         .replace("{grant}", &s.grant.to_string())
+        .replace("{file}", "concerns.csv")
 }
 
 async fn call(

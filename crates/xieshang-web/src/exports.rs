@@ -1,0 +1,226 @@
+//! Exports: staff download any filtered concern list as CSV or XLSX (inside their
+//! scope); anyone downloads the open-data CSV of resolved concerns. Neither holds
+//! personal data: no names, phones or recorders.
+
+use crate::auth::{CurrentUser, UiLang};
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+use crate::pages::{format_time, state_key};
+use crate::routes::{Access, Routes, Target};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use xieshang_core::{category, Permission};
+use xieshang_store::open_data::{self, Filter, PublicConcern};
+
+/// Registers the export routes.
+pub fn register(r: Routes) -> Routes {
+    r.get(
+        "/exports/{file}",
+        Access::Needs(Permission::ConcernView, Target::None),
+        get(staff_export),
+    )
+    .get("/open-data/{file}", Access::Public, get(open_data_export))
+}
+
+/// At most this many rows per export.
+const MAX_ROWS: i64 = 50_000;
+
+#[derive(Debug, Default, Deserialize)]
+struct ExportQuery {
+    state: Option<String>,
+    category: Option<String>,
+    /// First day, YYYY-MM-DD (China time).
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD (China time).
+    to: Option<String>,
+}
+
+fn day_ms(s: &str, end: bool) -> AppResult<i64> {
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::BadRequest(format!("not a date: {s}")))?;
+    let d = if end { d + chrono::Days::new(1) } else { d };
+    let t = d
+        .and_hms_opt(0, 0, 0)
+        .ok_or_else(|| AppError::BadRequest(s.to_owned()))?;
+    Ok(t.and_utc().timestamp_millis() - 8 * 3_600_000 - i64::from(end))
+}
+
+impl ExportQuery {
+    fn filter(&self) -> AppResult<Filter> {
+        let mut f = Filter {
+            limit: MAX_ROWS,
+            ..Default::default()
+        };
+        if let Some(s) = self.state.as_deref().filter(|s| !s.is_empty()) {
+            if !xieshang_core::item::CONCERN.states.contains(&s) {
+                return Err(AppError::BadRequest(format!("no state {s}")));
+            }
+            f.states = vec![s.to_owned()];
+        }
+        if let Some(c) = self.category.as_deref().filter(|s| !s.is_empty()) {
+            if category::by_code(c).is_none() {
+                return Err(AppError::BadRequest(format!("no category {c}")));
+            }
+            f.category = Some(c.to_owned());
+        }
+        f.start = self
+            .from
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| day_ms(s, false))
+            .transpose()?;
+        f.end = self
+            .to
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| day_ms(s, true))
+            .transpose()?;
+        Ok(f)
+    }
+}
+
+/// The columns: (code, zh-CN/en label key, value).
+fn columns(tr: Tr, c: &PublicConcern) -> Vec<(&'static str, String)> {
+    let cat = category::by_code(&c.category)
+        .map(|k| k.name_zh.to_owned())
+        .unwrap_or_else(|| c.category.clone());
+    vec![
+        ("tracking_code", c.tracking_code.clone()),
+        ("category", cat),
+        ("area", c.area.clone()),
+        ("title", c.title.clone()),
+        ("description", c.description.clone()),
+        ("state", tr.t(state_key(&c.state)).to_owned()),
+        ("created_at", format_time(c.created_at)),
+        (
+            "deadline_at",
+            c.deadline_at.map(format_time).unwrap_or_default(),
+        ),
+        (
+            "resolved_at",
+            c.resolved_at.map(format_time).unwrap_or_default(),
+        ),
+        ("agency", c.agency.clone().unwrap_or_default()),
+        ("result_note", c.result_note.clone().unwrap_or_default()),
+    ]
+}
+
+fn csv(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
+    // A byte-order mark, so spreadsheet programs read the Chinese as UTF-8.
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let head: Vec<&str> = columns(tr, &empty()).iter().map(|(k, _)| *k).collect();
+    w.write_record(&head)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    for r in rows {
+        let cols = columns(tr, r);
+        w.write_record(cols.iter().map(|(_, v)| v.as_str()))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    w.into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn xlsx(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(tr.t("concerns.title")).map_err(err)?;
+    let bold = Format::new().set_bold();
+    for (i, (k, _)) in columns(tr, &empty()).iter().enumerate() {
+        sheet
+            .write_string_with_format(0, i as u16, tr.t(&format!("export.{k}")), &bold)
+            .map_err(err)?;
+    }
+    for (n, r) in rows.iter().enumerate() {
+        for (i, (_, v)) in columns(tr, r).iter().enumerate() {
+            sheet.write_string(n as u32 + 1, i as u16, v).map_err(err)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(err)?;
+    book.save_to_buffer().map_err(err)
+}
+
+fn empty() -> PublicConcern {
+    PublicConcern {
+        tracking_code: String::new(),
+        state: "submitted".into(),
+        category: String::new(),
+        title: String::new(),
+        description: String::new(),
+        created_at: 0,
+        updated_at: 0,
+        deadline_at: None,
+        resolved_at: None,
+        address: None,
+        area_code: String::new(),
+        area: String::new(),
+        lat: None,
+        lng: None,
+        result_note: None,
+        agency: None,
+        media_token: None,
+    }
+}
+
+fn download(bytes: Vec<u8>, name: &str, xlsx: bool) -> Response {
+    let ctype = if xlsx {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, ctype.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn staff_export(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(file): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    u.actor.require(Permission::ConcernView)?;
+    let xlsx_wanted = match file.as_str() {
+        "concerns.csv" => false,
+        "concerns.xlsx" => true,
+        _ => return Err(AppError::NotFound),
+    };
+    let rows = open_data::list_for(&state.db, &u.actor, &q.filter()?).await?;
+    let bytes = if xlsx_wanted {
+        xlsx(tr, &rows)?
+    } else {
+        csv(tr, &rows)?
+    };
+    Ok(download(bytes, &file, xlsx_wanted))
+}
+
+/// Resolved and closed concerns, city-wide or for one unit (`?area=code`).
+async fn open_data_export(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    Path(file): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    if file != "concerns.csv" {
+        return Err(AppError::NotFound);
+    }
+    let mut f = ExportQuery { state: None, ..q }.filter()?;
+    f.states = vec!["resolved".into(), "closed".into()];
+    let rows = open_data::list(&state.db, &f).await?;
+    Ok(download(csv(tr, &rows)?, "concerns-open-data.csv", false))
+}

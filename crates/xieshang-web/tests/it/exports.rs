@@ -1,0 +1,121 @@
+//! Exports: staff lists as CSV and XLSX inside their scope; the public open-data
+//! CSV of resolved concerns; no personal data in either.
+
+use crate::app::TestApp;
+use axum::http::StatusCode;
+use serde_json::json;
+
+async fn file(app: &TestApp, area: &str, title: &str, phone: &str) -> String {
+    let mut c = app.client();
+    let body = json!({"category": "road", "area": area, "title": title, "description": "路面破损",
+                      "name": "赵丽华", "phone": phone});
+    let req = axum::http::Request::post("/api/v1/concerns")
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    let r = c.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn staff_export_their_lists_and_anyone_gets_open_data() {
+    let app = TestApp::new().await;
+    let mine = file(&app, "yanliang-guanshan", "关山路面破损", "13600001111").await;
+    let theirs = file(&app, "beilin-nanyuanmen", "南院门路面破损", "13600002222").await;
+    let mut staff = app.login("staff").await;
+    let r = staff.get("/exports/concerns.csv?state=submitted").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("concerns.csv"));
+    assert!(r.body.starts_with('\u{feff}'), "BOM for spreadsheets");
+    assert!(r.body.contains(&mine) && !r.body.contains(&theirs));
+    for secret in ["赵丽华", "13600001111", "136****1111", "赵**"] {
+        assert!(!r.body.contains(secret), "export shows {secret}");
+    }
+    let r = staff.get("/exports/concerns.csv?state=closed").await;
+    assert!(!r.body.contains(&mine), "filtered by state");
+    let r = staff
+        .get("/exports/concerns.csv?from=2000-01-01&to=2000-01-31")
+        .await;
+    assert!(!r.body.contains(&mine), "filtered by date");
+    assert_eq!(
+        staff.get("/exports/concerns.csv?state=bogus").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        staff.get("/exports/secrets.csv").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let req = axum::http::Request::get("/exports/concerns.xlsx")
+        .header(
+            axum::http::header::COOKIE,
+            staff
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(app.router.clone(), req)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert!(bytes.starts_with(b"PK\x03\x04"), "an XLSX is a zip");
+    assert!(bytes.len() > 3000);
+
+    // Open data: only resolved or closed concerns, none yet.
+    let mut anon = app.client();
+    let r = anon.get("/open-data/concerns.csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains(&mine));
+    // Resolve it through the loop; then it is published, without the reporter.
+    let id: i64 = sqlx::query_scalar("SELECT id FROM concerns WHERE tracking_code = $1")
+        .bind(&mine)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await;
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[("departments", &cgj), ("lead", &cgj)],
+        )
+        .await;
+    let mut handler = app.login("handler").await;
+    let r = handler
+        .post(
+            &format!("/concerns/{id}/handle"),
+            &[("action", "resolve"), ("note", "已修复路面")],
+        )
+        .await;
+    assert!(!r.location.unwrap().contains("err="));
+    let r = anon.get("/open-data/concerns.csv").await;
+    assert!(
+        r.body.contains(&mine)
+            && r.body.contains("已修复路面")
+            && r.body.contains("阎良区城市管理和综合执法局")
+    );
+    assert!(!r.body.contains(&theirs));
+    for secret in ["赵丽华", "13600001111", "136****1111", "赵**"] {
+        assert!(!r.body.contains(secret), "open data shows {secret}");
+    }
+}
