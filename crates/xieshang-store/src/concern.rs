@@ -150,6 +150,15 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
     Ok((id, code))
 }
 
+/// The id of the concern with a tracking code.
+pub async fn id_by_code(db: &Db, tracking_code: &str) -> Result<i64> {
+    sqlx::query_scalar("SELECT id FROM concerns WHERE tracking_code = $1")
+        .bind(tracking_code.trim().to_uppercase())
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::NotFound)
+}
+
 /// The current state of a concern (no personal data).
 pub async fn state(db: &Db, id: i64) -> Result<String> {
     let row = sqlx::query("SELECT state FROM concerns WHERE id = $1")

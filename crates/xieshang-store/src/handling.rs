@@ -64,12 +64,107 @@ pub async fn handle(
     note: &str,
     photos: &[crate::photo::Photo],
 ) -> std::result::Result<&'static str, TransitionError> {
-    if !ACTIONS.contains(&action) {
-        return Err(Error::field("action", "err.transition", "unknown action").into());
-    }
     let (_, lead) = assigned_department(db, actor, id)
         .await?
         .ok_or(Error::Denied(Denied::OutOfScope))?;
+    let by = By::Assignee(actor, Role::DepartmentHandler);
+    apply(
+        db,
+        cal,
+        policy,
+        Work {
+            id,
+            action,
+            note,
+            photos,
+            lead,
+        },
+        by,
+    )
+    .await
+}
+
+/// A department's case system acts through its API key (scope
+/// `concerns:update`) on a concern assigned to the key's unit. The note records
+/// which system spoke.
+pub async fn handle_by_key(
+    db: &Db,
+    cal: &Calendar,
+    policy: &Policy,
+    key: &crate::apikey::ApiKey,
+    id: i64,
+    action: &str,
+    note: &str,
+) -> std::result::Result<&'static str, TransitionError> {
+    if !key.allows(crate::apikey::Scope::ConcernsUpdate) {
+        return Err(Error::Denied(Denied::Forbidden).into());
+    }
+    let rows = sqlx::query(
+        "SELECT a.lead, o.path FROM concern_assignments a JOIN orgs o ON o.id = a.org_id
+         WHERE a.concern_id = $1 AND a.active = 1 ORDER BY a.lead DESC",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(Error::from)?;
+    let mut lead = None;
+    for r in &rows {
+        let path = OrgPath::parse(&col::<String>(r, "path").map_err(Error::from)?)
+            .ok_or(Error::NotFound)?;
+        if path.is_within(&key.org_path) {
+            lead = Some(col::<i64>(r, "lead").map_err(Error::from)? == 1);
+            break;
+        }
+    }
+    let lead = lead.ok_or(Error::Denied(Denied::OutOfScope))?;
+    let trimmed = note.trim();
+    let signed = if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("{trimmed}（{}）", key.name)
+    };
+    let by = By::Connected(Role::DepartmentHandler);
+    apply(
+        db,
+        cal,
+        policy,
+        Work {
+            id,
+            action,
+            note: &signed,
+            photos: &[],
+            lead,
+        },
+        by,
+    )
+    .await
+}
+
+struct Work<'a> {
+    id: i64,
+    action: &'a str,
+    note: &'a str,
+    photos: &'a [crate::photo::Photo],
+    lead: bool,
+}
+
+async fn apply(
+    db: &Db,
+    cal: &Calendar,
+    policy: &Policy,
+    w: Work<'_>,
+    by: By<'_>,
+) -> std::result::Result<&'static str, TransitionError> {
+    let Work {
+        id,
+        action,
+        note,
+        photos,
+        lead,
+    } = w;
+    if !ACTIONS.contains(&action) {
+        return Err(Error::field("action", "err.transition", "unknown action").into());
+    }
     let note = note.trim();
     if note.is_empty() {
         return Err(Error::field("note", "err.note_required", "say what was done, or why").into());
@@ -115,7 +210,7 @@ pub async fn handle(
         &CONCERN,
         id,
         action,
-        By::Assignee(actor, Role::DepartmentHandler),
+        by,
         Some(note),
         &[notify_job(id, event)],
     )

@@ -22,6 +22,9 @@ pub enum By<'a> {
     /// A user acting through an assignment (a department handler on an item
     /// assigned to their department); the caller has checked the assignment.
     Assignee(&'a Actor, xieshang_core::Role),
+    /// A connected system acting in a role through an API key (a department's
+    /// case system); the caller has checked the key and the assignment.
+    Connected(xieshang_core::Role),
 }
 
 impl<'a> By<'a> {
@@ -36,6 +39,7 @@ impl<'a> By<'a> {
             By::Resident => Ok((Party::Resident, None)),
             By::System => Ok((Party::System, None)),
             By::Assignee(a, role) => Ok((Party::Role(role), Some(a))),
+            By::Connected(role) => Ok((Party::Role(role), None)),
         }
     }
 }

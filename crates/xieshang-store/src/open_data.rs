@@ -28,11 +28,15 @@ pub struct Filter {
     pub states: Vec<String>,
     /// At most this many, newest first.
     pub limit: i64,
+    /// Keyset pagination: only ids above this one, oldest id first.
+    pub after_id: Option<i64>,
 }
 
 /// One concern, public fields only.
 #[derive(Debug, Clone)]
 pub struct PublicConcern {
+    /// Internal id (the API's cursor; not shown).
+    pub id: i64,
     /// Tracking code (the Open311 service_request_id).
     pub tracking_code: String,
     /// State.
@@ -161,6 +165,14 @@ pub async fn list(db: &Db, f: &Filter) -> Result<Vec<PublicConcern>> {
             &mut conds,
         );
     }
+    if let Some(a) = f.after_id {
+        push("c.id > ?", Arg::Int(a), &mut conds);
+    }
+    let order = if f.after_id.is_some() {
+        "c.id"
+    } else {
+        "c.created_at DESC, c.id DESC"
+    };
     args.push(Arg::Int(f.limit.clamp(1, 10_000)));
     let limit = args.len();
     let cond = if conds.is_empty() {
@@ -169,7 +181,7 @@ pub async fn list(db: &Db, f: &Filter) -> Result<Vec<PublicConcern>> {
         conds.join(" AND ")
     };
     let sql = format!(
-        "SELECT c.tracking_code, c.state, c.category, c.title, c.description, c.created_at,
+        "SELECT c.id, c.tracking_code, c.state, c.category, c.title, c.description, c.created_at,
                 c.updated_at, c.deadline_at, c.resolved_at, c.address, o.code AS area_code,
                 o.name AS area, c.lat, c.lng, c.result_note,
                 (SELECT d.name FROM concern_assignments a JOIN orgs d ON d.id = a.org_id
@@ -178,12 +190,13 @@ pub async fn list(db: &Db, f: &Filter) -> Result<Vec<PublicConcern>> {
                   WHERE t.kind = 'concern' AND t.item_id = c.id AND t.stage = 'intake'
                   ORDER BY t.id LIMIT 1) AS media
          FROM concerns c JOIN orgs o ON o.id = c.org_id
-         WHERE {cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit}"
+         WHERE {cond} ORDER BY {order} LIMIT ${limit}"
     );
     let rows = query_with(&sql, args).fetch_all(db.pool()).await?;
     rows.iter()
         .map(|r| {
             Ok(PublicConcern {
+                id: col(r, "id")?,
                 tracking_code: col(r, "tracking_code")?,
                 state: col(r, "state")?,
                 category: col(r, "category")?,

@@ -1,6 +1,9 @@
-//! The JSON API for apps (`/api/v1`): concern intake and public status, and the
-//! category and area codes. Public: it reads no cookies, so no CSRF applies.
-//! Errors are JSON: `{"error": "...", "fields": {"title": "..."}}`.
+//! The JSON API (`/api/v1`): concern intake and public status, the category and
+//! area codes (public), and for machine clients holding an API key (header
+//! `X-Api-Key`): lists with filters and cursor pagination, and updates from
+//! department systems. It reads no cookies, so no CSRF applies. Errors are JSON:
+//! `{"error": "...", "fields": {"title": "..."}}`. The OpenAPI document at
+//! `/api/v1/openapi.json` is generated from these handlers and types.
 
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -8,8 +11,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use xieshang_core::category;
 use xieshang_store::concern::{self, NewConcern};
 use xieshang_store::item::By;
@@ -59,43 +63,105 @@ impl From<xieshang_store::Error> for ApiError {
     }
 }
 
-/// `GET /api/v1/categories`
-pub async fn categories() -> Json<Value> {
-    Json(Value::Array(
+/// A concern category.
+#[derive(Serialize, ToSchema)]
+pub struct CategoryOut {
+    /// Code to send as `category`.
+    code: &'static str,
+    /// zh-CN name.
+    name: &'static str,
+    /// English name.
+    name_en: &'static str,
+    /// Working days from assignment to resolution.
+    service_days: u32,
+}
+
+/// The concern categories.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "concerns",
+    responses((status = 200, description = "Every category", body = [CategoryOut])))]
+pub async fn categories() -> Json<Vec<CategoryOut>> {
+    Json(
         category::DEFAULT
             .iter()
-            .map(|c| json!({"code": c.code, "name": c.name_zh, "name_en": c.name_en, "service_days": c.service_days}))
+            .map(|c| CategoryOut {
+                code: c.code,
+                name: c.name_zh,
+                name_en: c.name_en,
+                service_days: c.service_days,
+            })
+            .collect(),
+    )
+}
+
+/// An area where concerns may be raised.
+#[derive(Serialize, ToSchema)]
+pub struct AreaOut {
+    /// Code to send as `area`.
+    code: String,
+    /// Name.
+    name: String,
+    /// street, community or grid.
+    kind: String,
+    /// The parent's code.
+    parent: Option<String>,
+}
+
+/// The areas: streets, communities and grids.
+#[utoipa::path(get, path = "/api/v1/areas", tag = "concerns",
+    responses((status = 200, description = "Every area", body = [AreaOut])))]
+pub async fn areas(State(state): State<AppState>) -> Result<Json<Vec<AreaOut>>, ApiError> {
+    let areas = concern::areas(&state.db).await?;
+    Ok(Json(
+        areas
+            .into_iter()
+            .filter(concern::Area::selectable)
+            .map(|a| AreaOut {
+                code: a.code,
+                name: a.name,
+                kind: a.kind,
+                parent: a.parent_code,
+            })
             .collect(),
     ))
 }
 
-/// `GET /api/v1/areas`
-pub async fn areas(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let areas = concern::areas(&state.db).await?;
-    Ok(Json(Value::Array(
-        areas
-            .into_iter()
-            .filter(concern::Area::selectable)
-            .map(|a| json!({"code": a.code, "name": a.name, "kind": a.kind, "parent": a.parent_code}))
-            .collect(),
-    )))
-}
-
 /// The intake body. Name and phone are optional personal data: sealed at rest,
 /// shown masked, never published.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Intake {
+    /// A category code from `/api/v1/categories`.
+    #[schema(example = "road")]
     pub(crate) category: String,
+    /// An area code from `/api/v1/areas`.
+    #[schema(example = "yanliang-guanshan-g01")]
     pub(crate) area: String,
+    /// 1 to 100 characters, no control characters.
+    #[schema(min_length = 1, max_length = 100, example = "学校门口道路破损")]
     pub(crate) title: String,
+    /// 1 to 2000 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        example = "路面塌陷，学生上下学不安全"
+    )]
     pub(crate) description: String,
+    /// At most 200 characters.
+    #[schema(max_length = 200)]
     pub(crate) address: Option<String>,
+    /// WGS84 latitude; give lng too.
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub(crate) lat: Option<f64>,
+    /// WGS84 longitude; give lat too.
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub(crate) lng: Option<f64>,
+    /// The resident's name (sealed, shown masked, never published).
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub(crate) name: Option<String>,
+    /// A mobile (11 digits) or landline number (sealed, shown masked).
     #[serde(default)]
+    #[schema(example = "13800001234")]
     pub(crate) phone: Option<String>,
     /// Answers to the category's questions, checked JSON (Open311 attributes).
     #[serde(skip)]
@@ -122,6 +188,21 @@ pub(crate) async fn file_concern(
     photos: &[xieshang_store::photo::Photo],
 ) -> Result<Result<String, FieldErrors>, xieshang_store::Error> {
     let mut errors: FieldErrors = Vec::new();
+    let control = |s: &str| {
+        s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    };
+    for (field, value) in [
+        ("title", Some(intake.title.as_str())),
+        ("description", Some(intake.description.as_str())),
+        ("address", intake.address.as_deref()),
+        ("name", intake.name.as_deref()),
+        ("phone", intake.phone.as_deref()),
+    ] {
+        if value.is_some_and(control) {
+            errors.push((field, "control characters are not allowed"));
+        }
+    }
     let name = intake
         .name
         .as_deref()
@@ -228,7 +309,34 @@ pub(crate) async fn file_concern(
     recorded.map(|(_, code)| Ok(code))
 }
 
-/// `POST /api/v1/concerns`: 201 with the tracking code.
+/// The answer to an intake.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    /// The code residents follow the concern by.
+    tracking_code: String,
+    /// Always `submitted`.
+    state: &'static str,
+    /// This API's status URL.
+    status_url: String,
+    /// The public tracking page.
+    page_url: String,
+}
+
+/// An error: a message, and a message per field for invalid input.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    error: String,
+    /// Per field, what is wrong with it.
+    fields: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Raise a concern (no account needed).
+#[utoipa::path(post, path = "/api/v1/concerns", tag = "concerns", request_body = Intake,
+    responses(
+        (status = 201, description = "Filed", body = Created),
+        (status = 400, description = "Malformed JSON or unknown fields", body = ErrorBody),
+        (status = 422, description = "A message per invalid field", body = ErrorBody)))]
 pub async fn create_concern(
     State(state): State<AppState>,
     body: Bytes,
@@ -245,31 +353,413 @@ pub async fn create_concern(
             return Err(e);
         }
     };
-    let body = json!({
-        "tracking_code": code,
-        "state": "submitted",
-        "status_url": format!("/api/v1/concerns/{code}"),
-        "page_url": format!("/track?code={code}"),
-    });
+    let body = Created {
+        status_url: format!("/api/v1/concerns/{code}"),
+        page_url: format!("/track?code={code}"),
+        tracking_code: code,
+        state: "submitted",
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-/// `GET /api/v1/concerns/{tracking_code}`: state and the public timeline.
+/// One event of the public timeline.
+#[derive(Serialize, ToSchema)]
+pub struct TimelineOut {
+    /// What was done.
+    action: String,
+    /// The state after it.
+    state: String,
+    /// When (unix ms).
+    at: i64,
+}
+
+/// A resident's feedback.
+#[derive(Serialize, ToSchema)]
+pub struct FeedbackOut {
+    /// satisfied, basically_satisfied or unsatisfied.
+    rating: String,
+    /// Comment.
+    comment: Option<String>,
+    /// Thanks.
+    thanks: Option<String>,
+    /// When (unix ms).
+    at: i64,
+}
+
+/// The concern a merged one is handled with.
+#[derive(Serialize, ToSchema)]
+pub struct MergedOut {
+    /// Its tracking code.
+    tracking_code: String,
+    /// Its state.
+    state: String,
+}
+
+/// What anyone with the tracking code may see.
+#[derive(Serialize, ToSchema)]
+pub struct StatusOut {
+    tracking_code: String,
+    category: String,
+    title: String,
+    area: String,
+    state: String,
+    /// Raised at (unix ms).
+    created_at: i64,
+    timeline: Vec<TimelineOut>,
+    result_note: Option<String>,
+    feedback: Vec<FeedbackOut>,
+    merged_into: Option<MergedOut>,
+}
+
+/// State and public timeline by tracking code (no personal data).
+#[utoipa::path(get, path = "/api/v1/concerns/{code}", tag = "concerns",
+    params(("code" = String, Path, description = "Tracking code")),
+    responses(
+        (status = 200, description = "The public status", body = StatusOut),
+        (status = 404, description = "No such tracking code", body = ErrorBody)))]
 pub async fn concern_status(
     State(state): State<AppState>,
     Path(code): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<StatusOut>, ApiError> {
     let s = concern::public_status(&state.db, &code).await?;
-    Ok(Json(json!({
-        "tracking_code": s.tracking_code,
-        "category": s.category,
-        "title": s.title,
-        "area": s.area,
-        "state": s.state,
-        "created_at": s.created_at,
-        "timeline": s.timeline.iter().map(|(action, st, at)| json!({"action": action, "state": st, "at": at})).collect::<Vec<_>>(),
-        "result_note": s.result_note,
-        "feedback": s.feedback.iter().map(|(rating, comment, thanks, at)| json!({"rating": rating, "comment": comment, "thanks": thanks, "at": at})).collect::<Vec<_>>(),
-        "merged_into": s.merged_into.as_ref().map(|m| json!({"tracking_code": m.tracking_code, "state": m.state})),
-    })))
+    Ok(Json(StatusOut {
+        tracking_code: s.tracking_code,
+        category: s.category,
+        title: s.title,
+        area: s.area,
+        state: s.state,
+        created_at: s.created_at,
+        timeline: s
+            .timeline
+            .into_iter()
+            .map(|(action, state, at)| TimelineOut { action, state, at })
+            .collect(),
+        result_note: s.result_note,
+        feedback: s
+            .feedback
+            .into_iter()
+            .map(|(rating, comment, thanks, at)| FeedbackOut {
+                rating,
+                comment,
+                thanks,
+                at,
+            })
+            .collect(),
+        merged_into: s.merged_into.map(|m| MergedOut {
+            tracking_code: m.tracking_code,
+            state: m.state,
+        }),
+    }))
+}
+
+/// The API key in `X-Api-Key` (or `Authorization: Bearer`), with the scope.
+async fn key_with(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    scope: xieshang_store::apikey::Scope,
+) -> Result<xieshang_store::apikey::ApiKey, ApiError> {
+    let given = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| {
+            headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+        })
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let Some(given) = given else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "an API key is required (X-Api-Key)",
+        ));
+    };
+    match xieshang_store::apikey::verify(&state.db, given).await? {
+        Some(k) if k.allows(scope) => Ok(k),
+        Some(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("the API key lacks the scope {}", scope.code()),
+        )),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "the API key is not valid",
+        )),
+    }
+}
+
+/// Filters of the concern list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only this state.
+    state: Option<String>,
+    /// Only this category code.
+    category: Option<String>,
+    /// Only inside this area (any unit code inside the key's unit).
+    area: Option<String>,
+    /// Raised at or after (RFC 3339).
+    since: Option<String>,
+    /// Raised at or before (RFC 3339).
+    until: Option<String>,
+    /// From `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<i64>,
+}
+
+/// A concern in a list (public fields; no personal data).
+#[derive(Serialize, ToSchema)]
+pub struct ConcernOut {
+    tracking_code: String,
+    state: String,
+    category: String,
+    title: String,
+    description: String,
+    area: String,
+    area_code: String,
+    address: Option<String>,
+    lat: Option<f64>,
+    lng: Option<f64>,
+    /// Raised at (unix ms).
+    created_at: i64,
+    /// Last change (unix ms).
+    updated_at: i64,
+    /// Deadline (unix ms).
+    deadline_at: Option<i64>,
+    /// Resolved at (unix ms).
+    resolved_at: Option<i64>,
+    /// Lead department.
+    agency: Option<String>,
+    result_note: Option<String>,
+}
+
+/// One page of concerns.
+#[derive(Serialize, ToSchema)]
+pub struct Page {
+    items: Vec<ConcernOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+fn bad(field: &str, message: &str) -> ApiError {
+    let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
+    e.fields.insert(field.into(), message.into());
+    e
+}
+
+/// Concerns inside the key's unit, oldest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/concerns", tag = "machine clients",
+    params(ListQuery),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "A page", body = Page),
+        (status = 400, description = "An unknown or malformed query parameter", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key lacks concerns:read, or the area is outside its unit", body = ErrorBody),
+        (status = 422, description = "A bad filter", body = ErrorBody)))]
+pub async fn list_concerns(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    query: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Page>, ApiError> {
+    let key = key_with(
+        &state,
+        &headers,
+        xieshang_store::apikey::Scope::ConcernsRead,
+    )
+    .await?;
+    let axum::extract::Query(q) =
+        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let mut f = xieshang_store::open_data::Filter {
+        within: Some(key.org_path.clone()),
+        limit: q.limit.unwrap_or(50),
+        after_id: Some(0),
+        ..Default::default()
+    };
+    if !(1..=200).contains(&f.limit) {
+        return Err(bad("limit", "1 to 200"));
+    }
+    if let Some(s) = q.state.as_deref() {
+        if !xieshang_core::item::CONCERN.states.contains(&s) {
+            return Err(bad("state", "not a state"));
+        }
+        f.states = vec![s.to_owned()];
+    }
+    if let Some(c) = q.category.as_deref() {
+        if category::by_code(c).is_none() {
+            return Err(bad("category", "unknown category code"));
+        }
+        f.category = Some(c.to_owned());
+    }
+    if let Some(a) = q.area.as_deref() {
+        let o = xieshang_store::org::by_code_unchecked(&state.db, a)
+            .await
+            .map_err(|_| bad("area", "unknown area code"))?;
+        if !o.path.is_within(&key.org_path) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "the area is outside the key's unit",
+            ));
+        }
+        f.within = Some(o.path);
+    }
+    for (name, v, slot) in [
+        ("since", &q.since, &mut f.start),
+        ("until", &q.until, &mut f.end),
+    ] {
+        if let Some(v) = v {
+            *slot = Some(
+                chrono::DateTime::parse_from_rfc3339(v)
+                    .map_err(|_| bad(name, "an RFC 3339 date-time"))?
+                    .timestamp_millis(),
+            );
+        }
+    }
+    if let Some(c) = q.cursor.as_deref() {
+        f.after_id = Some(
+            c.strip_prefix('c')
+                .and_then(|n| n.parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| bad("cursor", "not a cursor from this API"))?,
+        );
+    }
+    let want = f.limit;
+    f.limit = want + 1;
+    let mut rows = xieshang_store::open_data::list(&state.db, &f).await?;
+    let more = rows.len() as i64 > want;
+    rows.truncate(want as usize);
+    let next_cursor = more.then(|| format!("c{}", rows.last().map(|r| r.id).unwrap_or(0)));
+    Ok(Json(Page {
+        items: rows
+            .into_iter()
+            .map(|c| ConcernOut {
+                tracking_code: c.tracking_code,
+                state: c.state,
+                category: c.category,
+                title: c.title,
+                description: c.description,
+                area: c.area,
+                area_code: c.area_code,
+                address: c.address,
+                lat: c.lat,
+                lng: c.lng,
+                created_at: c.created_at,
+                updated_at: c.updated_at,
+                deadline_at: c.deadline_at,
+                resolved_at: c.resolved_at,
+                agency: c.agency,
+                result_note: c.result_note,
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// An update from a department's case system.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIn {
+    /// progress, resolve or request_reassignment.
+    action: String,
+    /// What was done (the result note when resolving), or why.
+    note: String,
+}
+
+/// The state after an update.
+#[derive(Serialize, ToSchema)]
+pub struct UpdateOut {
+    tracking_code: String,
+    state: String,
+}
+
+/// Post progress, resolve, or ask for reassignment, as the department the
+/// concern is assigned to (key scope `concerns:update`, key of that department).
+#[utoipa::path(post, path = "/api/v1/concerns/{code}/updates", tag = "machine clients",
+    params(("code" = String, Path, description = "Tracking code")),
+    request_body = UpdateIn,
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Done", body = UpdateOut),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "No or unknown API key", body = ErrorBody),
+        (status = 403, description = "The key lacks concerns:update", body = ErrorBody),
+        (status = 404, description = "No such tracking code", body = ErrorBody),
+        (status = 409, description = "Not assigned to the key's unit, or not possible in the concern's state", body = ErrorBody),
+        (status = 422, description = "A bad action or note", body = ErrorBody)))]
+pub async fn post_update(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Json<UpdateOut>, ApiError> {
+    let key = key_with(
+        &state,
+        &headers,
+        xieshang_store::apikey::Scope::ConcernsUpdate,
+    )
+    .await?;
+    let u: UpdateIn = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
+    let id = concern::id_by_code(&state.db, &code).await?;
+    match xieshang_store::handling::handle_by_key(
+        &state.db,
+        &state.calendar,
+        &state.config.policy,
+        &key,
+        id,
+        &u.action,
+        &u.note,
+    )
+    .await
+    {
+        Ok(to) => Ok(Json(UpdateOut {
+            tracking_code: code.trim().to_uppercase(),
+            state: to.to_owned(),
+        })),
+        Err(xieshang_store::item::TransitionError::Refused(r)) => {
+            Err(ApiError::new(StatusCode::CONFLICT, r.to_string()))
+        }
+        Err(xieshang_store::item::TransitionError::Store(xieshang_store::Error::Denied(_))) => {
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "the concern is not assigned to the key's unit",
+            ))
+        }
+        Err(xieshang_store::item::TransitionError::Store(e)) => Err(e.into()),
+    }
+}
+
+struct ApiKeyScheme;
+
+impl utoipa::Modify for ApiKeyScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        if let Some(c) = doc.components.as_mut() {
+            c.add_security_scheme(
+                "api_key",
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
+            );
+        }
+    }
+}
+
+/// The OpenAPI document of `/api/v1`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Open311 GeoReport v2 is at /open311/v2/."),
+    paths(categories, areas, create_concern, concern_status, list_concerns, post_update),
+    components(schemas(CategoryOut, AreaOut, Intake, Created, ErrorBody, StatusOut, TimelineOut, FeedbackOut, MergedOut, ConcernOut, Page, UpdateIn, UpdateOut)),
+    modifiers(&ApiKeyScheme)
+)]
+pub struct ApiDoc;
+
+/// `GET /api/v1/openapi.json`
+pub async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        ApiDoc::openapi().to_pretty_json().unwrap_or_default(),
+    )
+        .into_response()
 }

@@ -147,6 +147,7 @@ fn xlsx(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
 
 fn empty() -> PublicConcern {
     PublicConcern {
+        id: 0,
         tracking_code: String::new(),
         state: "submitted".into(),
         category: String::new(),

@@ -43,6 +43,12 @@ pub fn register(r: Routes) -> Routes {
         .get("/api/v1/categories", Public, get(crate::api::categories))
         .get("/api/v1/areas", Public, get(crate::api::areas))
         .api_post("/api/v1/concerns", post(crate::api::create_concern))
+        .get("/api/v1/concerns", Public, get(crate::api::list_concerns))
+        .api_post(
+            "/api/v1/concerns/{code}/updates",
+            post(crate::api::post_update),
+        )
+        .get("/api/v1/openapi.json", Public, get(crate::api::openapi))
         .get(
             "/api/v1/concerns/{code}",
             Public,

@@ -293,3 +293,250 @@ async fn a_resident_reports_through_the_public_form_without_an_account() {
         .unwrap();
     assert_eq!(channel, "web");
 }
+
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(k) = key {
+        b = b.header("x-api-key", k);
+    }
+    let req = match body {
+        Some(v) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string()))
+            .unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    };
+    let r = app.client().send(req).await;
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn machine_clients_page_through_lists_and_departments_post_updates() {
+    use xieshang_store::apikey::{self, Scope};
+    let app = TestApp::new().await;
+    let mut codes = Vec::new();
+    for i in 0..5 {
+        let body = json!({"category": "road", "area": "yanliang-guanshan-g01", "title": format!("路面{i}"), "description": "坑"});
+        let (s, v) = post_json(&app, &body.to_string()).await;
+        assert_eq!(s, StatusCode::CREATED);
+        codes.push(v["tracking_code"].as_str().unwrap().to_owned());
+    }
+    let body = json!({"category": "road", "area": "beilin-nanyuanmen", "title": "碑林", "description": "坑"});
+    post_json(&app, &body.to_string()).await;
+    let (_, read) = apikey::create(&app.t.db, "yanliang", "区平台", &[Scope::ConcernsRead])
+        .await
+        .unwrap();
+
+    let (s, v) = call(&app, "GET", "/api/v1/concerns", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(v["error"].is_string());
+    let (s, _) = call(&app, "GET", "/api/v1/concerns", Some("xs_nope"), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/concerns?limit=2&cursor={c}"),
+            None => "/api/v1/concerns?limit=2".to_owned(),
+        };
+        let (s, v) = call(&app, "GET", &path, Some(&read), None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        for i in v["items"].as_array().unwrap() {
+            seen.push(i["tracking_code"].as_str().unwrap().to_owned());
+            assert!(i.get("name").is_none() && i.get("phone").is_none());
+        }
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen, codes,
+        "every concern of the key's district once, in order; none of Beilin's"
+    );
+    let (s, v) = call(
+        &app,
+        "GET",
+        "/api/v1/concerns?state=assigned",
+        Some(&read),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, v["items"].as_array().unwrap().len()),
+        (StatusCode::OK, 0)
+    );
+    let (s, v) = call(&app, "GET", "/api/v1/concerns?limit=0", Some(&read), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["fields"]["limit"].is_string());
+    let (s, _) = call(
+        &app,
+        "GET",
+        "/api/v1/concerns?area=beilin-nanyuanmen",
+        Some(&read),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = call(
+        &app,
+        "GET",
+        "/api/v1/concerns?cursor=zzz",
+        Some(&read),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Staff assign the first to the urban-management bureau; its system resolves it.
+    let id: i64 = sqlx::query_scalar("SELECT id FROM concerns WHERE tracking_code = $1")
+        .bind(&codes[0])
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let mut staff = app.login("staff").await;
+    staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await;
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[("departments", &cgj), ("lead", &cgj)],
+        )
+        .await;
+    let (_, system) = apikey::create(
+        &app.t.db,
+        "yanliang-cgj",
+        "城管案件系统",
+        &[Scope::ConcernsUpdate],
+    )
+    .await
+    .unwrap();
+    let (_, water) = apikey::create(
+        &app.t.db,
+        "yanliang-swj",
+        "水务系统",
+        &[Scope::ConcernsUpdate],
+    )
+    .await
+    .unwrap();
+    let path = format!("/api/v1/concerns/{}/updates", codes[0]);
+    let (s, _) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&read),
+        Some(json!({"action": "progress", "note": "x"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a read key cannot update");
+    let (s, _) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&water),
+        Some(json!({"action": "progress", "note": "x"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "not assigned to the water bureau");
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/v1/concerns/NOSUCHCODE/updates",
+        Some(&system),
+        Some(json!({"action": "progress", "note": "x"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&system),
+        Some(json!({"action": "fly", "note": "x"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&system),
+        Some(json!({"action": "progress", "note": "已派单"})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("in_progress")),
+        "{v}"
+    );
+    let (s, v) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&system),
+        Some(json!({"action": "resolve", "note": "已修复"})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("resolved")),
+        "{v}"
+    );
+    let (s, _) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&system),
+        Some(json!({"action": "progress", "note": "再报"})),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "a resolved concern takes no more progress"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_api() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let r = c.get("/api/v1/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&r.body).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for p in [
+        "/api/v1/concerns",
+        "/api/v1/concerns/{code}",
+        "/api/v1/categories",
+        "/api/v1/areas",
+        "/api/v1/concerns/{code}/updates",
+    ] {
+        assert!(doc["paths"][p].is_object(), "{p} documented");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["name"],
+        "X-Api-Key"
+    );
+    assert!(doc["components"]["schemas"]["Intake"]["properties"]["phone"].is_object());
+    // Control characters are refused, not stored.
+    let body = json!({"category": "road", "area": "yanliang-guanshan", "title": "a\u{0}b", "description": "d"});
+    let (s, v) = post_json(&app, &body.to_string()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["fields"]["title"].is_string());
+}
