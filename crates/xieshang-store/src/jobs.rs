@@ -92,6 +92,8 @@ pub struct Worker {
     pub mailer: Option<Mailer>,
     /// Public base URL for links in emails.
     pub base_url: String,
+    /// The personal-data key (opens webhook secrets).
+    pub sealer: Option<crate::seal::Sealer>,
 }
 
 impl Worker {
@@ -179,8 +181,15 @@ impl Worker {
                 let concern = p["concern_id"].as_i64().unwrap_or_default();
                 let event = p["event"].as_str().unwrap_or("updated");
                 self.notify(&mut tx, now, concern, event, None).await?;
+                crate::webhook::enqueue_for(&mut tx, now, concern, event).await?;
             }
             "deadline" => self.deadline(&mut tx, now, p).await?,
+            "webhook" => {
+                tx.rollback().await?;
+                let delivery = p["delivery_id"].as_i64().unwrap_or_default();
+                crate::webhook::deliver(&self.db, self.sealer.as_ref(), delivery).await?;
+                tx = self.db.begin_write().await?;
+            }
             "email" => {
                 // Sent outside the transaction; marked done only once sent.
                 tx.rollback().await?;
@@ -245,6 +254,7 @@ impl Worker {
                     .execute(&mut **tx)
                     .await?;
                 self.notify(tx, now, id, "overdue", Some(body_id)).await?;
+                crate::webhook::enqueue_for(tx, now, id, "overdue").await?;
             }
             _ => {}
         }

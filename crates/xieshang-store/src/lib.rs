@@ -27,6 +27,7 @@ pub mod stats;
 pub mod testing;
 pub mod triage;
 pub mod user;
+pub mod webhook;
 
 pub use db::{Clock, Db, Dialect, Tx};
 pub use error::{Error, Result};

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "open_interfaces",
         include_str!("migrations/0004_open_interfaces.sql"),
     ),
+    (5, "webhooks", include_str!("migrations/0005_webhooks.sql")),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

@@ -291,8 +291,9 @@ async fn staff_and_department_on_a_desktop(c: &Client, base: &str) {
     type_in(c, "#handle-note", "已重新铺设路面").await;
     shot(c, "department-resolve-desktop").await;
     click(c, "#do-resolve").await;
-    assert!(text_of(c, "#state").await.contains("已办结"));
+    // The result line exists only on the page after resolving: wait for it first.
     assert!(text_of(c, "#result").await.contains("已重新铺设路面"));
+    assert!(text_of(c, "#state").await.contains("已办结"));
     shot(c, "department-resolved-desktop").await;
     logout(c).await;
 }
@@ -309,6 +310,10 @@ async fn resident_thanks_on_a_phone(c: &Client, base: &str, code: &str) {
     type_in(c, "#thanks", "感谢为孩子们修好了路").await;
     shot(c, "resident-feedback-phone").await;
     click(c, "#feedback-submit").await;
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
     let status = text_of(c, "#status").await;
     assert!(
         status.contains("已关闭") && status.contains("感谢为孩子们修好了路"),

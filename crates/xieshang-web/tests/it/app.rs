@@ -82,6 +82,7 @@ impl TestApp {
             policy: self.state.config.policy,
             mailer,
             base_url: "http://xieshang.test".into(),
+            sealer: Some(Sealer::from_hex(TEST_KEY).unwrap()),
         }
     }
 

@@ -10,3 +10,4 @@ mod open311;
 mod pages;
 mod smtp;
 mod story;
+mod webhooks;

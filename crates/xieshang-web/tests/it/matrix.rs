@@ -160,6 +160,11 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
         ],
         "/users/{id}/reset" => vec![("password", "matrix-password-1".into())],
         "/concerns/{id}/transition" => vec![("action", "accept".into()), ("note", "矩阵".into())],
+        "/orgs/{id}/webhooks" => vec![
+            ("action", "create".into()),
+            ("url", "http://127.0.0.1:9/matrix".into()),
+            ("events", "concern.created".into()),
+        ],
         "/concerns/{id}/merge" => vec![("into", s.survivor.clone()), ("note", "矩阵".into())],
         "/concerns/{id}/convert" => vec![("to", "opinion_report".into())],
         "/concerns/{id}/assign" => vec![

@@ -24,15 +24,17 @@ pub async fn serve_with(
     tracing::info!(%addr, database = %crate::redact(&settings.database_url()), "serving");
     on_ready(addr);
     let calendar = settings.calendar()?;
+    let sealer = settings.sealer()?;
     let state = AppState::new(db.clone(), settings.web.clone())
         .with_calendar(calendar.clone())
-        .with_sealer(settings.sealer()?);
+        .with_sealer(sealer.clone());
     let worker = xieshang_store::jobs::Worker {
         db: db.clone(),
         calendar,
         policy: settings.web.policy,
         mailer: settings.mailer()?,
         base_url: settings.base_url.clone(),
+        sealer: Some(sealer),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(xieshang_store::jobs::run_forever(worker, stop_rx));

@@ -1,0 +1,399 @@
+//! Webhooks: a unit registers endpoints for concern events in its subtree. Each
+//! event becomes a logged delivery and a `webhook` job; the worker POSTs the JSON
+//! body signed with HMAC-SHA256 (header `X-Xieshang-Signature: sha256=<hex>`), and
+//! a failed attempt is retried with back-off through the job queue. The signing
+//! secret is sealed with the personal-data key and shown once, at registration.
+//! Deliveries go over plain HTTP for now (no TLS client is built in).
+
+use crate::audit::{self, Entry};
+use crate::db::{col, Db, Tx};
+use crate::item;
+use crate::seal::Sealer;
+use crate::{Error, Result};
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+use xieshang_core::{Actor, OrgPath, Permission};
+
+/// Events a hook may subscribe to, and the notification events they come from.
+pub const EVENTS: [(&str, &str); 9] = [
+    ("concern.created", "submitted"),
+    ("concern.accepted", "accepted"),
+    ("concern.rejected", "rejected"),
+    ("concern.assigned", "assigned"),
+    ("concern.progress", "progress"),
+    ("concern.resolved", "resolved"),
+    ("concern.reopened", "reopened"),
+    ("concern.closed", "closed"),
+    ("concern.overdue", "overdue"),
+];
+
+/// The webhook event for a notification event, if any.
+pub fn event_for(notify_event: &str) -> Option<&'static str> {
+    EVENTS
+        .iter()
+        .find(|(_, n)| *n == notify_event)
+        .map(|(e, _)| *e)
+}
+
+/// The signature header value of a body under a secret.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    // HMAC accepts keys of any length; this cannot fail.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(m) => m,
+        Err(_) => return String::new(),
+    };
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// A registered hook.
+#[derive(Debug, Clone)]
+pub struct Hook {
+    /// Id.
+    pub id: i64,
+    /// Target URL.
+    pub url: String,
+    /// Subscribed events, space-separated.
+    pub events: String,
+    /// Whether it is disabled.
+    pub disabled: bool,
+}
+
+fn check_url(url: &str) -> Result<()> {
+    let bad = || {
+        Error::field(
+            "url",
+            "err.webhook_url",
+            "an http:// URL of at most 500 characters",
+        )
+    };
+    let rest = url.strip_prefix("http://").ok_or_else(bad)?;
+    if url.len() > 500
+        || rest.is_empty()
+        || rest.starts_with('/')
+        || url.chars().any(char::is_whitespace)
+    {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// Registers a hook for the unit (the actor manages it); returns (id, secret).
+pub async fn create(
+    db: &Db,
+    sealer: &Sealer,
+    actor: &Actor,
+    org_id: i64,
+    url: &str,
+    events: &[String],
+) -> Result<(i64, String)> {
+    let org = crate::org::get(db, actor, Permission::OrgManage, org_id).await?;
+    let url = url.trim();
+    check_url(url)?;
+    let events: Vec<&str> = events
+        .iter()
+        .filter_map(|e| EVENTS.iter().find(|(k, _)| k == e).map(|(k, _)| *k))
+        .collect();
+    if events.is_empty() {
+        return Err(Error::field(
+            "events",
+            "err.webhook_events",
+            "choose at least one event",
+        ));
+    }
+    let secret = crate::session::random_token();
+    let mut tx = db.begin_write().await?;
+    let now = db.now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO webhooks (org_id, url, secret_sealed, events, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(org.id)
+    .bind(url)
+    .bind(sealer.seal(&secret))
+    .bind(events.join(" "))
+    .bind(actor.user_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor: Some(actor),
+            action: "webhook.create",
+            entity: "webhook",
+            entity_id: id.to_string(),
+            org_id: Some(org.id),
+            before: None,
+            after: Some(json!({"url": url, "events": events})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, secret))
+}
+
+/// Disables a hook of the unit.
+pub async fn disable(db: &Db, actor: &Actor, org_id: i64, hook_id: i64) -> Result<()> {
+    let org = crate::org::get(db, actor, Permission::OrgManage, org_id).await?;
+    let mut tx = db.begin_write().await?;
+    let now = db.now_ms();
+    let n = sqlx::query("UPDATE webhooks SET disabled_at = $1 WHERE id = $2 AND org_id = $3 AND disabled_at IS NULL")
+        .bind(now)
+        .bind(hook_id)
+        .bind(org.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor: Some(actor),
+            action: "webhook.disable",
+            entity: "webhook",
+            entity_id: hook_id.to_string(),
+            org_id: Some(org.id),
+            before: None,
+            after: Some(json!({"disabled": true})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The unit's hooks.
+pub async fn list(db: &Db, actor: &Actor, org_id: i64) -> Result<Vec<Hook>> {
+    let org = crate::org::get(db, actor, Permission::OrgManage, org_id).await?;
+    let rows = sqlx::query(
+        "SELECT id, url, events, disabled_at FROM webhooks WHERE org_id = $1 ORDER BY id",
+    )
+    .bind(org.id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Hook {
+                id: col(r, "id")?,
+                url: col(r, "url")?,
+                events: col(r, "events")?,
+                disabled: col::<Option<i64>>(r, "disabled_at")?.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// One delivery in the log.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Id.
+    pub id: i64,
+    /// Hook id.
+    pub webhook_id: i64,
+    /// Event.
+    pub event: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// Last HTTP status.
+    pub last_status: Option<i64>,
+    /// Last error.
+    pub last_error: Option<String>,
+    /// Created at (unix ms).
+    pub created_at: i64,
+    /// Delivered at (unix ms).
+    pub delivered_at: Option<i64>,
+}
+
+/// The unit's latest deliveries.
+pub async fn deliveries(db: &Db, actor: &Actor, org_id: i64, limit: i64) -> Result<Vec<Delivery>> {
+    let org = crate::org::get(db, actor, Permission::OrgManage, org_id).await?;
+    let rows = sqlx::query(
+        "SELECT d.id, d.webhook_id, d.event, d.attempts, d.last_status, d.last_error, d.created_at,
+                d.delivered_at
+         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+         WHERE w.org_id = $1 ORDER BY d.id DESC LIMIT $2",
+    )
+    .bind(org.id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Delivery {
+                id: col(r, "id")?,
+                webhook_id: col(r, "webhook_id")?,
+                event: col(r, "event")?,
+                attempts: col(r, "attempts")?,
+                last_status: col(r, "last_status")?,
+                last_error: col(r, "last_error")?,
+                created_at: col(r, "created_at")?,
+                delivered_at: col(r, "delivered_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Queues deliveries of `notify_event` on a concern to every active hook of a unit
+/// above (or at) the concern's unit that subscribed to it (inside the job's
+/// transaction).
+pub(crate) async fn enqueue_for(
+    tx: &mut Tx,
+    now: i64,
+    concern_id: i64,
+    notify_event: &str,
+) -> Result<()> {
+    let Some(event) = event_for(notify_event) else {
+        return Ok(());
+    };
+    let Some(row) = sqlx::query(
+        "SELECT c.tracking_code, c.state, c.category, c.title, c.deadline_at, c.result_note,
+                o.code AS area_code, o.path
+         FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1",
+    )
+    .bind(concern_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(());
+    };
+    let path = OrgPath::parse(&col::<String>(&row, "path")?).ok_or(Error::NotFound)?;
+    let hooks = sqlx::query(
+        "SELECT w.id, w.events, o.path FROM webhooks w JOIN orgs o ON o.id = w.org_id
+         WHERE w.disabled_at IS NULL",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for h in &hooks {
+        let hook_path = OrgPath::parse(&col::<String>(h, "path")?).ok_or(Error::NotFound)?;
+        let events: String = col(h, "events")?;
+        if !path.is_within(&hook_path) || !events.split_whitespace().any(|e| e == event) {
+            continue;
+        }
+        let hook_id: i64 = col(h, "id")?;
+        let body = json!({
+            "event": event,
+            "occurred_at": now,
+            "concern": {
+                "tracking_code": col::<String>(&row, "tracking_code")?,
+                "state": col::<String>(&row, "state")?,
+                "category": col::<String>(&row, "category")?,
+                "title": col::<String>(&row, "title")?,
+                "area_code": col::<String>(&row, "area_code")?,
+                "deadline_at": col::<Option<i64>>(&row, "deadline_at")?,
+                "result_note": col::<Option<String>>(&row, "result_note")?,
+            }
+        })
+        .to_string();
+        let delivery: i64 = sqlx::query_scalar(
+            "INSERT INTO webhook_deliveries (webhook_id, event, payload, created_at)
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(hook_id)
+        .bind(event)
+        .bind(&body)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        item::enqueue(
+            tx,
+            now,
+            &[item::Job {
+                kind: "webhook",
+                payload: json!({"delivery_id": delivery}),
+            }],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Makes one delivery attempt and logs it. Ok when the endpoint answered 2xx (or
+/// the hook is gone); an error makes the job retry later.
+pub(crate) async fn deliver(
+    db: &Db,
+    sealer: Option<&Sealer>,
+    delivery_id: i64,
+) -> anyhow::Result<()> {
+    let Some(row) = sqlx::query(
+        "SELECT d.event, d.payload, d.delivered_at, w.url, w.secret_sealed, w.disabled_at
+         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1",
+    )
+    .bind(delivery_id)
+    .fetch_optional(db.pool())
+    .await?
+    else {
+        return Ok(());
+    };
+    if col::<Option<i64>>(&row, "delivered_at")?.is_some()
+        || col::<Option<i64>>(&row, "disabled_at")?.is_some()
+    {
+        return Ok(());
+    }
+    let sealer =
+        sealer.ok_or_else(|| anyhow::anyhow!("no personal-data key to open the webhook secret"))?;
+    let secret = sealer.open(&col::<String>(&row, "secret_sealed")?)?;
+    let payload: String = col(&row, "payload")?;
+    let event: String = col(&row, "event")?;
+    let url: String = col(&row, "url")?;
+    let result = post(
+        &url,
+        &event,
+        delivery_id,
+        &sign(&secret, payload.as_bytes()),
+        payload,
+    )
+    .await;
+    let now = db.now_ms();
+    let (status, error) = match &result {
+        Ok(s) => (
+            Some(i64::from(*s)),
+            (!(200..300).contains(s)).then(|| format!("HTTP {s}")),
+        ),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    sqlx::query(
+        "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $1, last_error = $2,
+           last_attempt_at = $3, delivered_at = $4 WHERE id = $5",
+    )
+    .bind(status)
+    .bind(error.as_deref())
+    .bind(now)
+    .bind(error.is_none().then_some(now))
+    .bind(delivery_id)
+    .execute(db.pool())
+    .await?;
+    match error {
+        None => Ok(()),
+        Some(e) => anyhow::bail!("webhook delivery {delivery_id}: {e}"),
+    }
+}
+
+async fn post(
+    url: &str,
+    event: &str,
+    delivery: i64,
+    signature: &str,
+    body: String,
+) -> anyhow::Result<u16> {
+    use http_body_util::Full;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client: Client<_, Full<hyper::body::Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let req = hyper::Request::post(url)
+        .header("content-type", "application/json")
+        .header("user-agent", "xieshang-webhook/1")
+        .header("x-xieshang-event", event)
+        .header("x-xieshang-delivery", delivery.to_string())
+        .header("x-xieshang-signature", signature)
+        .body(Full::new(hyper::body::Bytes::from(body)))?;
+    let res =
+        tokio::time::timeout(std::time::Duration::from_secs(10), client.request(req)).await??;
+    Ok(res.status().as_u16())
+}
