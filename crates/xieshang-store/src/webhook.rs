@@ -3,7 +3,7 @@
 //! body signed with HMAC-SHA256 (header `X-Xieshang-Signature: sha256=<hex>`), and
 //! a failed attempt is retried with back-off through the job queue. The signing
 //! secret is sealed with the personal-data key and shown once, at registration.
-//! Deliveries go over plain HTTP for now (no TLS client is built in).
+//! Deliveries go over HTTPS (rustls, the system's root certificates) or HTTP.
 
 use crate::audit::{self, Entry};
 use crate::db::{col, Db, Tx};
@@ -65,10 +65,13 @@ fn check_url(url: &str) -> Result<()> {
         Error::field(
             "url",
             "err.webhook_url",
-            "an http:// URL of at most 500 characters",
+            "an https:// or http:// URL of at most 500 characters",
         )
     };
-    let rest = url.strip_prefix("http://").ok_or_else(bad)?;
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(bad)?;
     if url.len() > 500
         || rest.is_empty()
         || rest.starts_with('/')
@@ -355,7 +358,7 @@ pub(crate) async fn deliver(
             Some(i64::from(*s)),
             (!(200..300).contains(s)).then(|| format!("HTTP {s}")),
         ),
-        Err(e) => (None, Some(e.to_string())),
+        Err(e) => (None, Some(format!("{e:#}"))),
     };
     sqlx::query(
         "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $1, last_error = $2,
@@ -374,6 +377,27 @@ pub(crate) async fn deliver(
     }
 }
 
+type HttpsClient = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Full<hyper::body::Bytes>,
+>;
+
+/// One client for all deliveries (the root certificates are read once).
+fn client() -> anyhow::Result<&'static HttpsClient> {
+    static CLIENT: std::sync::OnceLock<HttpsClient> = std::sync::OnceLock::new();
+    if let Some(c) = CLIENT.get() {
+        return Ok(c);
+    }
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let c = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build(https);
+    Ok(CLIENT.get_or_init(|| c))
+}
+
 async fn post(
     url: &str,
     event: &str,
@@ -382,10 +406,6 @@ async fn post(
     body: String,
 ) -> anyhow::Result<u16> {
     use http_body_util::Full;
-    use hyper_util::client::legacy::Client;
-    use hyper_util::rt::TokioExecutor;
-    let client: Client<_, Full<hyper::body::Bytes>> =
-        Client::builder(TokioExecutor::new()).build_http();
     let req = hyper::Request::post(url)
         .header("content-type", "application/json")
         .header("user-agent", "xieshang-webhook/1")
@@ -394,6 +414,6 @@ async fn post(
         .header("x-xieshang-signature", signature)
         .body(Full::new(hyper::body::Bytes::from(body)))?;
     let res =
-        tokio::time::timeout(std::time::Duration::from_secs(10), client.request(req)).await??;
+        tokio::time::timeout(std::time::Duration::from_secs(10), client()?.request(req)).await??;
     Ok(res.status().as_u16())
 }

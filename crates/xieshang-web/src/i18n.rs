@@ -118,7 +118,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("common.submit", "提交", "Submit"),
     ("nav.concerns", "民情诉求", "Concerns"),
     ("webhooks.title", "数据推送（Webhook）", "Webhooks"),
-    ("webhooks.help", "本单位及下级的诉求事件推送到外部系统；请求体为 JSON，以 HMAC-SHA256 签名（X-Xieshang-Signature 头）；失败会按退避间隔重试。目前只支持 http:// 地址。", "Concern events in this unit's subtree are posted to outside systems as JSON signed with HMAC-SHA256 (X-Xieshang-Signature header); failures are retried with back-off. Only http:// addresses for now."),
+    ("webhooks.help", "本单位及下级的诉求事件推送到外部系统；请求体为 JSON，以 HMAC-SHA256 签名（X-Xieshang-Signature 头）；失败会按退避间隔重试。", "Concern events in this unit's subtree are posted to outside systems as JSON signed with HMAC-SHA256 (X-Xieshang-Signature header); failures are retried with back-off."),
     ("webhooks.secret", "签名密钥（只显示这一次，请妥善保存）：", "Signing secret (shown only this once; keep it safe):"),
     ("webhooks.events", "事件", "Events"),
     ("webhooks.disabled", "已停用", "Disabled"),
@@ -129,7 +129,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("webhooks.result", "结果", "Result"),
     ("webhooks.delivered", "已送达", "Delivered"),
     ("webhooks.pending", "等待发送", "Waiting"),
-    ("err.webhook_url", "请填写 http:// 开头的地址（最多500个字符）。", "Give an http:// address of at most 500 characters."),
+    ("err.webhook_url", "请填写 https:// 或 http:// 开头的地址（最多500个字符）。", "Give an https:// or http:// address of at most 500 characters."),
     ("err.webhook_events", "请至少选择一个事件。", "Choose at least one event."),
 
     ("export.tracking_code", "查询码", "Tracking code"),

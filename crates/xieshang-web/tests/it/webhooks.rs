@@ -165,3 +165,50 @@ async fn events_are_delivered_signed_and_retried() {
         0
     );
 }
+
+#[tokio::test]
+async fn https_endpoints_are_spoken_to_over_tls() {
+    // The receiver speaks plain HTTP; an https:// hook to it must fail in the TLS
+    // handshake (so TLS is really attempted), be logged, and stay queued for retry.
+    let app = TestApp::new().await;
+    let (url, inbox) = receiver().await;
+    let tls_url = url.replace("http://", "https://");
+    let yanliang = app.org_id("yanliang").await;
+    let mut staff = app.login("staff").await;
+    let r = staff
+        .post(
+            &format!("/orgs/{yanliang}/webhooks"),
+            &[
+                ("action", "create"),
+                ("url", &tls_url),
+                ("events", "concern.created"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "https URLs are accepted");
+    file(&app, "yanliang-guanshan-g01").await;
+    app.worker(None).run_until_idle().await.unwrap();
+    assert_eq!(inbox.lock().unwrap().received.len(), 0);
+    let (attempts, status, error): (i64, Option<i64>, Option<String>) = {
+        use sqlx::Row;
+        let r = sqlx::query("SELECT attempts, last_status, last_error FROM webhook_deliveries")
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+        (r.get(0), r.get(1), r.get(2))
+    };
+    assert_eq!(
+        (attempts, status),
+        (1, None),
+        "no HTTP answer over a failed handshake"
+    );
+    // rustls read the plain-HTTP answer as a corrupt TLS record.
+    let error = error.unwrap_or_default();
+    assert!(error.contains("corrupt message"), "{error}");
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'webhook' AND done_at IS NULL")
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(pending, 1, "kept for a retry");
+}
