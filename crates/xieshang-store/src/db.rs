@@ -181,6 +181,10 @@ pub enum Arg {
     Int(i64),
     /// A string.
     Text(String),
+    /// NULL in an integer column.
+    NullInt,
+    /// NULL in a text column.
+    NullText,
 }
 
 /// Builds a query from SQL and dynamic arguments.
@@ -193,6 +197,8 @@ pub fn query_with(
         q = match a {
             Arg::Int(i) => q.bind(i),
             Arg::Text(s) => q.bind(s),
+            Arg::NullInt => q.bind(None::<i64>),
+            Arg::NullText => q.bind(None::<String>),
         };
     }
     q

@@ -9,6 +9,7 @@
 pub mod apikey;
 pub mod audit;
 pub mod concern;
+pub mod datagen;
 pub mod db;
 pub mod error;
 pub mod handling;

@@ -25,6 +25,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
             return Ok(std::process::ExitCode::from(code));
         }
         Command::Admin { command } => cmd::admin::run(&settings, command).await?,
+        Command::Datagen(args) => cmd::datagen::run(&settings, args).await?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

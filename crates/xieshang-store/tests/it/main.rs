@@ -1,5 +1,6 @@
 //! Store integration tests, on SQLite and (with XIESHANG_TEST_PG) on PostgreSQL.
 
 mod audit;
+mod datagen;
 mod item;
 mod org;

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod datagen;
 pub mod demo;
 pub mod migrate;
 pub mod serve;
@@ -36,6 +37,8 @@ pub enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// Fill an empty database with a realistic city for load tests.
+    Datagen(datagen::DatagenArgs),
     /// Administration: first admin, password resets.
     Admin {
         /// What to do.

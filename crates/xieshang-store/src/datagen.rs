@@ -1,0 +1,706 @@
+//! A realistic city for load tests: Xi'an's 13 districts with streets,
+//! communities and grids, departments, members paired with grids, and concerns
+//! over several years with their timelines, assignments and feedback, in varied
+//! Chinese. Bulk inserts (many rows per statement, many statements per
+//! transaction); concerns get explicit ids so their events can refer to them.
+//! Writes no audit rows: the audit log records people's changes, and this is
+//! neither.
+
+use crate::db::{Db, Dialect, Tx};
+use crate::org::{self, Org};
+use crate::{seed, user, Error, Result};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use xieshang_core::values::Username;
+use xieshang_core::{OrgKind, Role};
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// Concerns in all.
+    pub concerns: u64,
+    /// Members in all.
+    pub members: u64,
+    /// Years of history, ending now.
+    pub years: u32,
+    /// Random seed (same seed, same city).
+    pub seed: u64,
+}
+
+/// What was generated, and how fast.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Report {
+    /// Units created.
+    pub orgs: u64,
+    /// Members created.
+    pub members: u64,
+    /// Concerns created.
+    pub concerns: u64,
+    /// Concern rows written in all (concerns, events, assignments, feedback).
+    pub rows: u64,
+}
+
+const STREET_WORDS: [&str; 16] = [
+    "东关",
+    "西关",
+    "南关",
+    "北关",
+    "长乐",
+    "太华",
+    "含光",
+    "朱雀",
+    "曲江",
+    "电子城",
+    "鱼化",
+    "丈八",
+    "新城",
+    "凤城",
+    "大明宫",
+    "未央宫",
+];
+const ROADS: [&str; 24] = [
+    "人民路",
+    "解放路",
+    "建设路",
+    "幸福路",
+    "友谊路",
+    "长安路",
+    "凤凰路",
+    "关山路",
+    "文化路",
+    "振兴街",
+    "育才路",
+    "光明巷",
+    "和平路",
+    "团结路",
+    "新华街",
+    "兴业路",
+    "学府路",
+    "民主街",
+    "胜利路",
+    "公园路",
+    "朝阳路",
+    "华清路",
+    "太白路",
+    "纬二街",
+];
+const PLACES: [&str; 16] = [
+    "小学门口",
+    "中学南门",
+    "菜市场旁",
+    "公交站附近",
+    "小区东门",
+    "十字路口",
+    "幼儿园对面",
+    "医院后门",
+    "社区广场",
+    "老旧小区内",
+    "桥下",
+    "商场停车场",
+    "村口",
+    "文化站门前",
+    "地铁口",
+    "健身广场",
+];
+const CATEGORIES: [(&str, &[&str]); 8] = [
+    (
+        "road",
+        &[
+            "路面塌陷",
+            "人行道砖松动",
+            "井盖缺失",
+            "路灯不亮",
+            "道路坑洼积水",
+            "护栏损坏",
+        ],
+    ),
+    (
+        "water",
+        &[
+            "供水管爆裂",
+            "连续停水",
+            "下水道堵塞",
+            "污水外溢",
+            "雨后积水严重",
+            "水压太低",
+        ],
+    ),
+    (
+        "environment",
+        &[
+            "垃圾无人清运",
+            "噪音扰民",
+            "油烟污染",
+            "绿化带被毁",
+            "公厕脏乱",
+            "乱倒建筑垃圾",
+        ],
+    ),
+    (
+        "safety",
+        &[
+            "电线私拉乱接",
+            "燃气管道老化",
+            "违规停放电动车充电",
+            "消防通道被占",
+            "危墙有倒塌风险",
+            "楼道堆放杂物",
+        ],
+    ),
+    (
+        "market",
+        &[
+            "占道经营",
+            "流动摊贩堵路",
+            "商户装修违规",
+            "无证经营",
+            "缺斤短两",
+            "夜市影响通行",
+        ],
+    ),
+    (
+        "housing",
+        &[
+            "屋顶漏水",
+            "电梯经常故障",
+            "物业不作为",
+            "外墙脱落",
+            "暖气不热",
+            "楼道灯坏",
+        ],
+    ),
+    (
+        "education",
+        &[
+            "上学路上不安全",
+            "校门口拥堵",
+            "学位紧张",
+            "课后托管难",
+            "校车停放混乱",
+            "学校周边摊点",
+        ],
+    ),
+    (
+        "other",
+        &[
+            "公交线路调整不便",
+            "停车难",
+            "快递乱放",
+            "宠物扰民",
+            "健身器材损坏",
+            "信号差",
+        ],
+    ),
+];
+const DETAILS: [&str; 12] = [
+    "已经持续一个多月，居民反映强烈",
+    "老人孩子出行很不方便",
+    "晚上看不清，容易摔倒",
+    "多次向物业反映没有结果",
+    "雨天尤其严重",
+    "影响周边商户正常经营",
+    "存在安全隐患，希望尽快处理",
+    "附近居民联名反映",
+    "上下班高峰时段特别拥堵",
+    "希望有关部门到现场看一看",
+    "去年修过一次，现在又坏了",
+    "周末人多的时候问题更突出",
+];
+const RESULTS: [&str; 8] = [
+    "已安排施工队完成修复",
+    "已协调相关单位现场处置",
+    "已纳入年度改造计划并先行临时处置",
+    "已约谈责任单位并限期整改",
+    "已清理完毕并建立长效巡查机制",
+    "已更换设施，经回访群众满意",
+    "已联合执法整治",
+    "已与居民协商达成一致方案",
+];
+
+/// Tracking codes from a counter: base 31 without look-alikes, after a `G`.
+fn code(n: u64) -> String {
+    const A: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut s = [b'2'; 9];
+    let mut v = n;
+    for d in s.iter_mut().rev() {
+        *d = A[(v % 31) as usize];
+        v /= 31;
+    }
+    format!("G{}", String::from_utf8_lossy(&s))
+}
+
+/// A batch of rows for one multi-row INSERT; `None` values become SQL NULL.
+struct Batch {
+    head: &'static str,
+    width: usize,
+    /// Which columns hold text (for typed NULLs).
+    text: &'static [usize],
+    rows: usize,
+    values: Vec<Option<crate::db::Arg>>,
+}
+
+impl Batch {
+    fn new(head: &'static str, width: usize, text: &'static [usize]) -> Batch {
+        Batch {
+            head,
+            width,
+            text,
+            rows: 0,
+            values: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, row: Vec<Option<crate::db::Arg>>) {
+        debug_assert_eq!(row.len(), self.width);
+        self.values.extend(row);
+        self.rows += 1;
+    }
+
+    async fn flush(&mut self, tx: &mut Tx) -> Result<u64> {
+        if self.rows == 0 {
+            return Ok(0);
+        }
+        let mut sql = String::with_capacity(self.values.len() * 6 + self.head.len());
+        sql.push_str(self.head);
+        let mut args = Vec::with_capacity(self.values.len());
+        for (i, v) in std::mem::take(&mut self.values).into_iter().enumerate() {
+            let col = i % self.width;
+            sql.push_str(match (i, col) {
+                (0, _) => " VALUES (",
+                (_, 0) => "), (",
+                _ => ", ",
+            });
+            // NULLs are typed parameters too, so a batch's SQL is the same text
+            // every time and its prepared statement is reused.
+            args.push(v.unwrap_or(if self.text.contains(&col) {
+                crate::db::Arg::NullText
+            } else {
+                crate::db::Arg::NullInt
+            }));
+            sql.push('$');
+            sql.push_str(&args.len().to_string());
+        }
+        sql.push(')');
+        crate::db::query_with(&sql, args).execute(&mut **tx).await?;
+        let rows = self.rows as u64;
+        self.rows = 0;
+        Ok(rows)
+    }
+}
+
+use crate::db::Arg::{Int, Text};
+
+/// Fills an empty database. `password_hash` is given to the few staff accounts
+/// (`staff-<district>`, one per district) so that a person can log in.
+pub async fn generate(
+    db: &Db,
+    plan: Plan,
+    password_hash: &str,
+    mut progress: impl FnMut(u64),
+) -> Result<Report> {
+    let mut rng = StdRng::seed_from_u64(plan.seed);
+    let now = db.now_ms();
+    let mut report = Report::default();
+    let mut tx = db.begin_write().await?;
+    let any: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await?;
+    if any.is_some() {
+        return Err(Error::field(
+            "database",
+            "err.demo_not_empty",
+            "datagen fills an empty database only",
+        ));
+    }
+    let city = org::insert(&mut tx, now, None, OrgKind::City, "xa", "西安市政协").await?;
+    let mut grids: Vec<(Org, usize)> = Vec::new();
+    let mut departments: Vec<Vec<i64>> = Vec::new();
+    let mut streets: Vec<(Org, usize)> = Vec::new();
+    for (d, (dcode, dname)) in seed::DISTRICTS.iter().enumerate() {
+        let district =
+            org::insert(&mut tx, now, Some(&city), OrgKind::District, dcode, dname).await?;
+        let uname = Username::parse(&format!("staff-{dcode}"))
+            .map_err(|e| Error::invalid("username", e))?;
+        let uid = user::insert(
+            &mut tx,
+            now,
+            &uname,
+            &format!("{dname}工作人员"),
+            password_hash,
+            district.id,
+        )
+        .await?;
+        user::insert_grant(&mut tx, now, uid, Role::Staff, district.id).await?;
+        let prefix = dname
+            .trim_end_matches("政协")
+            .trim_end_matches('区')
+            .trim_end_matches('县');
+        let mut depts = Vec::new();
+        for (k, dep) in [
+            "城市管理和综合执法局",
+            "水务局",
+            "住房和城乡建设局",
+            "教育局",
+            "市场监督管理局",
+            "交通运输局",
+            "生态环境局",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let o = org::insert(
+                &mut tx,
+                now,
+                Some(&district),
+                OrgKind::Department,
+                &format!("{dcode}-dept{k}"),
+                &format!("{dname}{dep}").replace("政协", ""),
+            )
+            .await?;
+            depts.push(o.id);
+        }
+        departments.push(depts);
+        for s in 0..8 {
+            let street = org::insert(
+                &mut tx,
+                now,
+                Some(&district),
+                OrgKind::Street,
+                &format!("{dcode}-s{s}"),
+                &format!(
+                    "{prefix}{}街道",
+                    STREET_WORDS[(d * 3 + s) % STREET_WORDS.len()]
+                ),
+            )
+            .await?;
+            for c in 0..4 {
+                let community = org::insert(
+                    &mut tx,
+                    now,
+                    Some(&street),
+                    OrgKind::Community,
+                    &format!("{dcode}-s{s}-c{c}"),
+                    &format!(
+                        "{}{}社区",
+                        STREET_WORDS[(s + c) % STREET_WORDS.len()],
+                        ["一", "二", "三", "四"][c]
+                    ),
+                )
+                .await?;
+                for g in 0..6 {
+                    let grid = org::insert(
+                        &mut tx,
+                        now,
+                        Some(&community),
+                        OrgKind::Grid,
+                        &format!("{dcode}-s{s}-c{c}-g{g}"),
+                        &format!("{}第{}网格", community.name, g + 1),
+                    )
+                    .await?;
+                    grids.push((grid, d));
+                }
+                report.orgs += 1;
+            }
+            streets.push((street, d));
+            report.orgs += 1;
+        }
+        report.orgs += 8;
+    }
+    report.orgs += grids.len() as u64 + 1;
+    // Members: at street level, paired with grids of their street in turn.
+    let mut pair = Batch::new(
+        "INSERT INTO grid_pairs (grid_org_id, user_id, created_at)",
+        3,
+        &[],
+    );
+    for m in 0..plan.members {
+        let (street, _) = &streets[(m as usize) % streets.len()];
+        let uname =
+            Username::parse(&format!("m{m:05}")).map_err(|e| Error::invalid("username", e))?;
+        let name = format!(
+            "{}{}",
+            ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"][rng.random_range(0..8)],
+            ["建华", "秀兰", "志强", "海燕", "文博", "静怡", "国庆", "春梅"]
+                [rng.random_range(0..8)]
+        );
+        let uid = user::insert(&mut tx, now, &uname, &name, password_hash, street.id).await?;
+        user::insert_grant(&mut tx, now, uid, Role::Member, street.id).await?;
+        report.members += 1;
+        let street_grids: Vec<&Org> = grids
+            .iter()
+            .filter(|(g, _)| g.path.is_within(&street.path))
+            .map(|(g, _)| g)
+            .collect();
+        let g = street_grids[(m as usize / streets.len()) % street_grids.len()];
+        pair.push(vec![Some(Int(g.id)), Some(Int(uid)), Some(Int(now))]);
+        if pair.rows >= 500 {
+            pair.flush(&mut tx).await?;
+        }
+    }
+    pair.flush(&mut tx).await?;
+    tx.commit().await?;
+
+    // Concerns, oldest first, in transactions of a few thousand.
+    let span = i64::from(plan.years) * 365 * 86_400_000;
+    let start = now - span;
+    let first_id: i64 = 1;
+    let per_tx = 2_000u64;
+    let mut done = 0u64;
+    while done < plan.concerns {
+        let mut tx = db.begin_write().await?;
+        let mut c = Batch::new(
+            "INSERT INTO concerns (id, org_id, tracking_code, category, title, description, channel, address, state,
+               created_at, updated_at, assigned_at, deadline_at, resolved_at, closed_at, result_note, assignment_round)",
+            17,
+            &[2, 3, 4, 5, 6, 7, 8, 15],
+        );
+        let mut ev = Batch::new(
+            "INSERT INTO item_events (kind, item_id, org_id, action, from_state, to_state, party, note, at)",
+            9,
+            &[0, 3, 4, 5, 6, 7],
+        );
+        let mut asg = Batch::new(
+            "INSERT INTO concern_assignments (concern_id, org_id, lead, round, active, assigned_at)",
+            6,
+            &[],
+        );
+        let mut fb = Batch::new(
+            "INSERT INTO concern_feedback (concern_id, rating, comment, thanks, at)",
+            5,
+            &[1, 2, 3],
+        );
+        let end = (done + per_tx).min(plan.concerns);
+        for n in done..end {
+            let id = first_id + n as i64;
+            let created = start
+                + (span as f64 * (n as f64 + rng.random::<f64>()) / plan.concerns as f64) as i64;
+            let (grid, d) = &grids[rng.random_range(0..grids.len())];
+            let (cat, problems) = CATEGORIES[rng.random_range(0..CATEGORIES.len())];
+            let problem = problems[rng.random_range(0..problems.len())];
+            let road = ROADS[rng.random_range(0..ROADS.len())];
+            let place = PLACES[rng.random_range(0..PLACES.len())];
+            let title = format!("{road}{place}{problem}");
+            let description = format!(
+                "{road}{place}{problem}，{}。",
+                DETAILS[rng.random_range(0..DETAILS.len())]
+            );
+            let channel =
+                ["web", "api", "liaison", "grid", "studio", "member"][rng.random_range(0..6)];
+            let age_days = (now - created) / 86_400_000;
+            // Older concerns have gone further through the loop.
+            let stage = if age_days > 30 {
+                5
+            } else {
+                rng.random_range(0..6)
+            };
+            let day = 86_400_000;
+            let assigned = created + day / 2;
+            let deadline = assigned + 14 * day;
+            let resolved = assigned + rng.random_range(1..20) * day;
+            let state = match stage {
+                0 => "submitted",
+                1 => "accepted",
+                2 => "assigned",
+                3 => "in_progress",
+                4 => "resolved",
+                _ => {
+                    if rng.random_range(0..20) == 0 {
+                        "rejected"
+                    } else {
+                        "closed"
+                    }
+                }
+            };
+            let rejected = state == "rejected";
+            let reached = |s: u32| !rejected && stage >= s;
+            let result = reached(4).then(|| RESULTS[rng.random_range(0..RESULTS.len())].to_owned());
+            let updated = if reached(4) {
+                resolved
+            } else if reached(2) {
+                assigned
+            } else {
+                created
+            };
+            c.push(vec![
+                Some(Int(id)),
+                Some(Int(grid.id)),
+                Some(Text(code(n))),
+                Some(Text(cat.into())),
+                Some(Text(title)),
+                Some(Text(description)),
+                Some(Text(channel.into())),
+                Some(Text(format!("{road}{}号", rng.random_range(1..300)))),
+                Some(Text(state.into())),
+                Some(Int(created)),
+                Some(Int(updated)),
+                reached(2).then_some(Int(assigned)),
+                reached(2).then_some(Int(deadline)),
+                reached(4).then_some(Int(resolved)),
+                (state == "closed").then_some(Int(resolved + day)),
+                result.clone().map(Text),
+                Some(Int(i64::from(reached(2)))),
+            ]);
+            let mut event = |action: &str,
+                             from: Option<&str>,
+                             to: &str,
+                             party: &str,
+                             note: Option<String>,
+                             at: i64| {
+                ev.push(vec![
+                    Some(Text("concern".into())),
+                    Some(Int(id)),
+                    Some(Int(grid.id)),
+                    Some(Text(action.into())),
+                    from.map(|f| Text(f.into())),
+                    Some(Text(to.into())),
+                    Some(Text(party.into())),
+                    note.map(Text),
+                    Some(Int(at)),
+                ]);
+            };
+            event("submit", None, "submitted", "resident", None, created);
+            if rejected {
+                event(
+                    "reject",
+                    Some("submitted"),
+                    "rejected",
+                    "staff",
+                    Some("不属于受理范围".into()),
+                    created + day / 4,
+                );
+            }
+            if reached(1) {
+                event(
+                    "accept",
+                    Some("submitted"),
+                    "accepted",
+                    "staff",
+                    None,
+                    created + day / 4,
+                );
+            }
+            if reached(2) {
+                event(
+                    "assign",
+                    Some("accepted"),
+                    "assigned",
+                    "staff",
+                    None,
+                    assigned,
+                );
+                let lead = departments[*d][rng.random_range(0..7)];
+                asg.push(vec![
+                    Some(Int(id)),
+                    Some(Int(lead)),
+                    Some(Int(1)),
+                    Some(Int(1)),
+                    Some(Int(i64::from(!reached(4)))),
+                    Some(Int(assigned)),
+                ]);
+            }
+            if reached(3) {
+                event(
+                    "progress",
+                    Some("assigned"),
+                    "in_progress",
+                    "department_handler",
+                    Some("已到现场查看".into()),
+                    assigned + day,
+                );
+            }
+            if reached(4) {
+                event(
+                    "resolve",
+                    Some("in_progress"),
+                    "resolved",
+                    "department_handler",
+                    result,
+                    resolved,
+                );
+            }
+            if state == "closed" {
+                let r = rng.random_range(0..100);
+                let rating = if r < 80 {
+                    "satisfied"
+                } else if r < 93 {
+                    "basically_satisfied"
+                } else {
+                    "unsatisfied"
+                };
+                // Unsatisfied feedback would reopen; here the office closed it after a re-check.
+                let action = if rating == "unsatisfied" {
+                    "close"
+                } else {
+                    "feedback_satisfied"
+                };
+                event(
+                    action,
+                    Some("resolved"),
+                    "closed",
+                    if rating == "unsatisfied" {
+                        "staff"
+                    } else {
+                        "resident"
+                    },
+                    None,
+                    resolved + day,
+                );
+                fb.push(vec![
+                    Some(Int(id)),
+                    Some(Text(rating.into())),
+                    (r % 3 == 0).then(|| Text("处理及时，谢谢".into())),
+                    (r % 10 == 0).then(|| Text("感谢为群众办实事".into())),
+                    Some(Int(resolved + day)),
+                ]);
+            }
+            // Concerns first: assignments and feedback refer to them.
+            if c.rows >= 400 || ev.rows >= 400 || asg.rows >= 400 || fb.rows >= 400 {
+                for b in [&mut c, &mut ev, &mut asg, &mut fb] {
+                    report.rows += b.flush(&mut tx).await?;
+                }
+            }
+        }
+        for b in [&mut c, &mut ev, &mut asg, &mut fb] {
+            report.rows += b.flush(&mut tx).await?;
+        }
+        tx.commit().await?;
+        report.concerns += end - done;
+        done = end;
+        progress(done);
+    }
+    if db.dialect() == Dialect::Postgres {
+        // Explicit ids leave the identity sequence behind; move it past them.
+        sqlx::query("SELECT setval(pg_get_serial_sequence('concerns', 'id'), COALESCE((SELECT MAX(id) FROM concerns), 1))")
+            .execute(db.pool())
+            .await?;
+    }
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('datagen', $1)")
+        .bind(format!("{} concerns, seed {}", plan.concerns, plan.seed))
+        .execute(db.pool())
+        .await?;
+    Ok(report)
+}
+
+/// Units and timeline events in the database (for the report).
+pub async fn counts(db: &Db) -> Result<(i64, i64)> {
+    let orgs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+        .fetch_one(db.pool())
+        .await?;
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM item_events")
+        .fetch_one(db.pool())
+        .await?;
+    Ok((orgs, events))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_are_distinct_and_readable() {
+        let a = super::code(0);
+        let b = super::code(1);
+        let c = super::code(999_999);
+        assert_eq!(a.len(), 10);
+        assert!(a != b && b != c);
+        assert!(!c.contains('0') && !c.contains('O') && !c.contains('1') && !c.contains('I'));
+    }
+}
