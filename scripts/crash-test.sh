@@ -17,7 +17,8 @@ port=$((20000 + RANDOM % 20000))
 base="http://127.0.0.1:$port"
 work="$(mktemp -d)"
 bin=target/debug/xieshang
-cargo build -q -p xieshang
+# The binary as the test suite built it (same features), so nothing recompiles.
+cargo test -q -p xieshang --no-run
 
 db_url=""
 pg_admin="${XIESHANG_CRASH_PG:-postgres://postgres@127.0.0.1:5432}"
