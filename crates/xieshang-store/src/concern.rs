@@ -182,31 +182,35 @@ pub struct Area {
     pub kind: String,
     /// Parent's code.
     pub parent_code: Option<String>,
+    /// Unit path.
+    pub path: OrgPath,
+}
+
+const AREA_COLS: &str = "o.id, o.code, o.name, o.kind, o.path, p.code AS parent_code";
+
+fn area_from(r: &sqlx::any::AnyRow) -> Result<Area> {
+    Ok(Area {
+        id: col(r, "id")?,
+        code: col(r, "code")?,
+        name: col(r, "name")?,
+        kind: col(r, "kind")?,
+        parent_code: col(r, "parent_code")?,
+        path: OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?,
+    })
 }
 
 /// Every active district, street, community and grid, parents first: public, for
 /// intake forms and apps. Concerns are raised in streets, communities and grids
 /// ([`Area::selectable`]); districts are listed so that labels can name them.
 pub async fn areas(db: &Db) -> Result<Vec<Area>> {
-    let rows = sqlx::query(
-        "SELECT o.id, o.code, o.name, o.kind, p.code AS parent_code FROM orgs o
-         LEFT JOIN orgs p ON p.id = o.parent_id
+    let rows = sqlx::query(&format!(
+        "SELECT {AREA_COLS} FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id
          WHERE o.archived_at IS NULL AND o.kind IN ('district', 'street', 'community', 'grid')
-         ORDER BY o.path",
-    )
+         ORDER BY o.path"
+    ))
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Area {
-                id: col(r, "id")?,
-                code: col(r, "code")?,
-                name: col(r, "name")?,
-                kind: col(r, "kind")?,
-                parent_code: col(r, "parent_code")?,
-            })
-        })
-        .collect()
+    rows.iter().map(area_from).collect()
 }
 
 impl Area {
@@ -218,24 +222,14 @@ impl Area {
 
 /// The active area with this code, if it is one where concerns may be raised.
 pub async fn area_by_code(db: &Db, code: &str) -> Result<Option<Area>> {
-    let row = sqlx::query(
-        "SELECT o.id, o.code, o.name, o.kind, p.code AS parent_code FROM orgs o
-         LEFT JOIN orgs p ON p.id = o.parent_id
-         WHERE o.code = $1 AND o.archived_at IS NULL AND o.kind IN ('street', 'community', 'grid')",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT {AREA_COLS} FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id
+         WHERE o.code = $1 AND o.archived_at IS NULL AND o.kind IN ('street', 'community', 'grid')"
+    ))
     .bind(code)
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| {
-        Ok(Area {
-            id: col(&r, "id")?,
-            code: col(&r, "code")?,
-            name: col(&r, "name")?,
-            kind: col(&r, "kind")?,
-            parent_code: col(&r, "parent_code")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(area_from).transpose()
 }
 
 /// What anyone holding the tracking code may see: what was asked and what was

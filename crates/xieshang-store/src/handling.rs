@@ -18,6 +18,18 @@ pub async fn assigned_department(db: &Db, actor: &Actor, id: i64) -> Result<Opti
     if scopes.is_empty() {
         return Ok(None);
     }
+    Ok(assignment_within(db, id, &scopes)
+        .await?
+        .map(|(org, lead, _)| (org, lead)))
+}
+
+/// The first active assignment (lead first) of the concern's current round whose
+/// department lies inside one of `units`: (department id, lead, department path).
+async fn assignment_within(
+    db: &Db,
+    id: i64,
+    units: &[OrgPath],
+) -> Result<Option<(i64, bool, OrgPath)>> {
     let rows = sqlx::query(
         "SELECT a.org_id, a.lead, o.path FROM concern_assignments a JOIN orgs o ON o.id = a.org_id
          WHERE a.concern_id = $1 AND a.active = 1 ORDER BY a.lead DESC",
@@ -27,8 +39,8 @@ pub async fn assigned_department(db: &Db, actor: &Actor, id: i64) -> Result<Opti
     .await?;
     for r in &rows {
         let path = OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?;
-        if triage::inside_any(&path, &scopes) {
-            return Ok(Some((col(r, "org_id")?, col::<i64>(r, "lead")? == 1)));
+        if triage::inside_any(&path, units) {
+            return Ok(Some((col(r, "org_id")?, col::<i64>(r, "lead")? == 1, path)));
         }
     }
     Ok(None)
@@ -99,24 +111,9 @@ pub async fn handle_by_key(
     if !key.allows(crate::apikey::Scope::ConcernsUpdate) {
         return Err(Error::Denied(Denied::Forbidden).into());
     }
-    let rows = sqlx::query(
-        "SELECT a.lead, o.path FROM concern_assignments a JOIN orgs o ON o.id = a.org_id
-         WHERE a.concern_id = $1 AND a.active = 1 ORDER BY a.lead DESC",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await
-    .map_err(Error::from)?;
-    let mut lead = None;
-    for r in &rows {
-        let path = OrgPath::parse(&col::<String>(r, "path").map_err(Error::from)?)
-            .ok_or(Error::NotFound)?;
-        if path.is_within(&key.org_path) {
-            lead = Some(col::<i64>(r, "lead").map_err(Error::from)? == 1);
-            break;
-        }
-    }
-    let lead = lead.ok_or(Error::Denied(Denied::OutOfScope))?;
+    let (_, lead, _) = assignment_within(db, id, std::slice::from_ref(&key.org_path))
+        .await?
+        .ok_or(Error::Denied(Denied::OutOfScope))?;
     let trimmed = note.trim();
     let signed = if trimmed.is_empty() {
         String::new()

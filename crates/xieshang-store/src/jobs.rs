@@ -174,25 +174,14 @@ impl Worker {
     }
 
     async fn run_one(&self, id: i64, kind: &str, p: &Value) -> anyhow::Result<()> {
-        let mut tx = self.db.begin_write().await?;
-        let now = self.db.now_ms();
+        // Jobs that talk to the outside world do so before the transaction opens,
+        // and are marked done only once that succeeded.
         match kind {
-            "notify" => {
-                let concern = p["concern_id"].as_i64().unwrap_or_default();
-                let event = p["event"].as_str().unwrap_or("updated");
-                self.notify(&mut tx, now, concern, event, None).await?;
-                crate::webhook::enqueue_for(&mut tx, now, concern, event).await?;
-            }
-            "deadline" => self.deadline(&mut tx, now, p).await?,
             "webhook" => {
-                tx.rollback().await?;
                 let delivery = p["delivery_id"].as_i64().unwrap_or_default();
                 crate::webhook::deliver(&self.db, self.sealer.as_ref(), delivery).await?;
-                tx = self.db.begin_write().await?;
             }
             "email" => {
-                // Sent outside the transaction; marked done only once sent.
-                tx.rollback().await?;
                 let mailer = self
                     .mailer
                     .as_ref()
@@ -204,9 +193,21 @@ impl Worker {
                         p["body"].as_str().unwrap_or_default(),
                     )
                     .await?;
-                tx = self.db.begin_write().await?;
             }
+            "notify" | "deadline" => {}
             other => anyhow::bail!("unknown job kind {other}"),
+        }
+        let mut tx = self.db.begin_write().await?;
+        let now = self.db.now_ms();
+        match kind {
+            "notify" => {
+                let concern = p["concern_id"].as_i64().unwrap_or_default();
+                let event = p["event"].as_str().unwrap_or("updated");
+                self.notify(&mut tx, now, concern, event, None).await?;
+                crate::webhook::enqueue_for(&mut tx, now, concern, event).await?;
+            }
+            "deadline" => self.deadline(&mut tx, now, p).await?,
+            _ => {}
         }
         sqlx::query("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
             .bind(now)

@@ -132,6 +132,34 @@ pub fn form_token(headers: &HeaderMap, user: Option<&Session>) -> Option<String>
     }
 }
 
+/// The CSRF token for a page's forms, and the `Set-Cookie` value to send with the
+/// page when an anonymous visitor has no token cookie yet (double submit).
+pub fn page_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: Option<&Session>,
+) -> (String, Option<String>) {
+    match form_token(headers, user) {
+        Some(t) if user.is_some() || t.len() == 64 => (t, None),
+        _ => {
+            let t = session::random_token();
+            let c = set_cookie(state, headers, CSRF_COOKIE, &t, 86_400);
+            (t, Some(c))
+        }
+    }
+}
+
+/// Adds the cookie from [`page_token`], if any, to a response.
+pub fn with_token_cookie(
+    mut res: axum::response::Response,
+    set: Option<String>,
+) -> axum::response::Response {
+    if let Some(v) = set.and_then(|c| c.parse().ok()) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
 /// A url-encoded form whose `_csrf` field matched; `T` ignores that field.
 pub struct CsrfForm<T>(pub T);
 

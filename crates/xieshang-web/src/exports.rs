@@ -93,41 +93,48 @@ impl ExportQuery {
     }
 }
 
-/// The columns: (code, zh-CN/en label key, value).
-fn columns(tr: Tr, c: &PublicConcern) -> Vec<(&'static str, String)> {
+/// The columns' codes (CSV header; `export.<code>` labels the XLSX header).
+const COLUMNS: [&str; 11] = [
+    "tracking_code",
+    "category",
+    "area",
+    "title",
+    "description",
+    "state",
+    "created_at",
+    "deadline_at",
+    "resolved_at",
+    "agency",
+    "result_note",
+];
+
+/// A concern's values, in [`COLUMNS`] order.
+fn values(tr: Tr, c: &PublicConcern) -> [String; 11] {
     let cat = category::by_code(&c.category)
         .map(|k| k.name_zh.to_owned())
         .unwrap_or_else(|| c.category.clone());
-    vec![
-        ("tracking_code", c.tracking_code.clone()),
-        ("category", cat),
-        ("area", c.area.clone()),
-        ("title", c.title.clone()),
-        ("description", c.description.clone()),
-        ("state", tr.t(state_key(&c.state)).to_owned()),
-        ("created_at", format_time(c.created_at)),
-        (
-            "deadline_at",
-            c.deadline_at.map(format_time).unwrap_or_default(),
-        ),
-        (
-            "resolved_at",
-            c.resolved_at.map(format_time).unwrap_or_default(),
-        ),
-        ("agency", c.agency.clone().unwrap_or_default()),
-        ("result_note", c.result_note.clone().unwrap_or_default()),
+    [
+        c.tracking_code.clone(),
+        cat,
+        c.area.clone(),
+        c.title.clone(),
+        c.description.clone(),
+        tr.t(state_key(&c.state)).to_owned(),
+        format_time(c.created_at),
+        c.deadline_at.map(format_time).unwrap_or_default(),
+        c.resolved_at.map(format_time).unwrap_or_default(),
+        c.agency.clone().unwrap_or_default(),
+        c.result_note.clone().unwrap_or_default(),
     ]
 }
 
 fn csv(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
     // A byte-order mark, so spreadsheet programs read the Chinese as UTF-8.
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let head: Vec<&str> = columns(tr, &empty()).iter().map(|(k, _)| *k).collect();
-    w.write_record(&head)
+    w.write_record(COLUMNS)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     for r in rows {
-        let cols = columns(tr, r);
-        w.write_record(cols.iter().map(|(_, v)| v.as_str()))
+        w.write_record(values(tr, r))
             .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     w.into_inner()
@@ -141,41 +148,18 @@ fn xlsx(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
     let sheet = book.add_worksheet();
     sheet.set_name(tr.t("concerns.title")).map_err(err)?;
     let bold = Format::new().set_bold();
-    for (i, (k, _)) in columns(tr, &empty()).iter().enumerate() {
+    for (i, k) in COLUMNS.iter().enumerate() {
         sheet
             .write_string_with_format(0, i as u16, tr.t(&format!("export.{k}")), &bold)
             .map_err(err)?;
     }
     for (n, r) in rows.iter().enumerate() {
-        for (i, (_, v)) in columns(tr, r).iter().enumerate() {
+        for (i, v) in values(tr, r).iter().enumerate() {
             sheet.write_string(n as u32 + 1, i as u16, v).map_err(err)?;
         }
     }
     sheet.set_freeze_panes(1, 0).map_err(err)?;
     book.save_to_buffer().map_err(err)
-}
-
-fn empty() -> PublicConcern {
-    PublicConcern {
-        id: 0,
-        tracking_code: String::new(),
-        state: "submitted".into(),
-        category: String::new(),
-        title: String::new(),
-        description: String::new(),
-        created_at: 0,
-        updated_at: 0,
-        deadline_at: None,
-        resolved_at: None,
-        address: None,
-        area_code: String::new(),
-        area: String::new(),
-        lat: None,
-        lng: None,
-        result_note: None,
-        agency: None,
-        media_token: None,
-    }
 }
 
 fn download(bytes: Vec<u8>, name: &str, xlsx: bool) -> Response {

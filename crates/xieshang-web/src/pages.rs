@@ -357,20 +357,12 @@ async fn track_page(
             Err(e) => return Err(e.into()),
         }
     };
-    let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
     let flash = Flash {
         ok: q.ok,
         err: q.err,
         archived: None,
     };
-    let (csrf, set) = match csrf {
-        t if !t.is_empty() => (t, None),
-        _ => {
-            let t = session::random_token();
-            let c = auth::set_cookie(&state, &headers, auth::CSRF_COOKIE, &t, 86_400);
-            (t, Some(c))
-        }
-    };
+    let (csrf, set) = auth::page_token(&state, &headers, user.as_ref().map(|(_, s)| s));
     let page = Page::new(tr, user.as_ref().map(|(a, s)| (a, s)), csrf, &flash);
     let mut res = render(TrackTpl {
         page,
@@ -382,10 +374,7 @@ async fn track_page(
     if not_found {
         *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
     }
-    if let Some(c) = set.and_then(|c| c.parse().ok()) {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
-    Ok(res)
+    Ok(auth::with_token_cookie(res, set))
 }
 
 /// A time in China Standard Time (UTC+8), minutes precision.
@@ -419,13 +408,21 @@ struct ReportTpl {
 /// Areas labelled with their whole path, so one list works without JavaScript.
 pub(crate) async fn area_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
     let areas = xieshang_store::concern::areas(&state.db).await?;
+    Ok(area_labels(&areas, |_| true))
+}
+
+/// The selectable areas that pass `keep`, labelled with their whole path.
+pub(crate) fn area_labels(
+    areas: &[xieshang_store::concern::Area],
+    keep: impl Fn(&xieshang_store::concern::Area) -> bool,
+) -> Vec<(String, String)> {
     let names: std::collections::HashMap<&str, (&str, Option<&str>)> = areas
         .iter()
         .map(|a| (a.code.as_str(), (a.name.as_str(), a.parent_code.as_deref())))
         .collect();
-    Ok(areas
+    areas
         .iter()
-        .filter(|a| a.selectable())
+        .filter(|a| a.selectable() && keep(a))
         .map(|a| {
             let mut parts = vec![a.name.as_str()];
             let mut up = a.parent_code.as_deref();
@@ -436,7 +433,7 @@ pub(crate) async fn area_choices(state: &AppState) -> AppResult<Vec<(String, Str
             parts.reverse();
             (a.code.clone(), parts.join(" / "))
         })
-        .collect())
+        .collect()
 }
 
 pub(crate) fn category_choices(tr: Tr) -> Vec<(&'static str, &'static str)> {
@@ -480,20 +477,10 @@ async fn report_page(
     MaybeUser(user): MaybeUser,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let (csrf, set) = match auth::form_token(&headers, user.as_ref().map(|(_, s)| s)) {
-        Some(t) if !t.is_empty() => (t, None),
-        _ => {
-            let t = session::random_token();
-            let c = auth::set_cookie(&state, &headers, auth::CSRF_COOKIE, &t, 86_400);
-            (t, Some(c))
-        }
-    };
+    let (csrf, set) = auth::page_token(&state, &headers, user.as_ref().map(|(_, s)| s));
     let u = user.as_ref().map(|(a, s)| (a, s));
-    let mut res = render_report(&state, tr, csrf, u, ReportForm::default(), Vec::new()).await?;
-    if let Some(c) = set.and_then(|c| c.parse().ok()) {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
-    Ok(res)
+    let res = render_report(&state, tr, csrf, u, ReportForm::default(), Vec::new()).await?;
+    Ok(auth::with_token_cookie(res, set))
 }
 
 async fn report(
@@ -558,25 +545,13 @@ async fn login_page(
     headers: HeaderMap,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
-    let (token, set) = match auth::cookie(&headers, auth::CSRF_COOKIE) {
-        Some(t) if t.len() == 64 => (t, None),
-        _ => {
-            let t = session::random_token();
-            let c = auth::set_cookie(&state, &headers, auth::CSRF_COOKIE, &t, 86_400);
-            (t, Some(c))
-        }
-    };
+    let (token, set) = auth::page_token(&state, &headers, None);
     let page = Page::new(tr, None, token, &flash);
-    let mut res = render(LoginTpl {
+    let res = render(LoginTpl {
         page,
         username: String::new(),
     })?;
-    if let Some(c) = set {
-        if let Ok(v) = c.parse() {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    Ok(res)
+    Ok(auth::with_token_cookie(res, set))
 }
 
 #[derive(Deserialize)]

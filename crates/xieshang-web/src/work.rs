@@ -7,9 +7,7 @@
 use crate::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang, Upload, UPLOAD_BODY_LIMIT};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Tr};
-use crate::pages::{
-    area_choices, category_choices, format_time, render, role_label, state_key, Flash, Page,
-};
+use crate::pages::{category_choices, format_time, render, role_label, state_key, Flash, Page};
 use crate::routes::{Access, Routes, Target};
 use crate::state::AppState;
 use askama::Template;
@@ -693,21 +691,9 @@ async fn record_areas(
 ) -> AppResult<Vec<(String, String)>> {
     let all = xieshang_store::concern::areas(&state.db).await?;
     let scopes = actor.scopes(Permission::ConcernRecord);
-    let inside: std::collections::HashSet<String> = {
-        let mut set = std::collections::HashSet::new();
-        for a in &all {
-            let org = xieshang_store::org::get_unchecked(&state.db, a.id).await?;
-            if scopes.iter().any(|s| org.path.is_within(s)) {
-                set.insert(a.code.clone());
-            }
-        }
-        set
-    };
-    Ok(area_choices(state)
-        .await?
-        .into_iter()
-        .filter(|(code, _)| inside.contains(code))
-        .collect())
+    Ok(crate::pages::area_labels(&all, |a| {
+        scopes.iter().any(|s| a.path.is_within(s))
+    }))
 }
 
 async fn record_page(
