@@ -247,7 +247,7 @@ pub const CONCERN: KindSpec = KindSpec {
             by: &[STAFF],
         },
     ],
-    notes: &["remind", "escalate", "reveal"],
+    notes: &["remind", "escalate", "reveal", "same_report"],
 };
 
 #[cfg(test)]

@@ -113,28 +113,7 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
     .await?;
     let id: i64 = col(&row, "id")?;
     if let Some(r) = &c.reporter {
-        let name = r.name.map(str::trim).filter(|n| !n.is_empty());
-        if name.is_some_and(|n| n.chars().count() > 50) {
-            return Err(Error::field(
-                "name",
-                "err.name",
-                "a name has at most 50 characters",
-            ));
-        }
-        if name.is_some() || r.phone.is_some() {
-            sqlx::query(
-                "INSERT INTO concern_reporters (concern_id, name_sealed, phone_sealed, name_masked,
-                   phone_masked, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(name.map(|n| r.sealer.seal(n)))
-            .bind(r.phone.map(|p| r.sealer.seal(p.as_str())))
-            .bind(name.map(mask_name))
-            .bind(r.phone.map(|p| mask_phone(p.as_str())))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_reporter(&mut tx, id, r, now).await?;
     }
     if c.photos.len() > crate::photo::MAX_PHOTOS {
         return Err(Error::field(
@@ -145,9 +124,77 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
     }
     crate::photo::attach(&mut tx, now, "concern", id, "intake", c.photos).await?;
     item::record_creation(&mut tx, &CONCERN, id, c.org_id, party, actor, now).await?;
+    crate::search::index_in(
+        &mut tx,
+        db.dialect(),
+        crate::search::CONCERN,
+        id,
+        &crate::search::concern_text(title, c.description, c.address),
+    )
+    .await?;
     item::enqueue(&mut tx, now, &[notify_job(id, "submitted")]).await?;
     tx.commit().await?;
     Ok((id, code))
+}
+
+/// Keeps a reporter's name and phone (sealed, with masked copies) when either was
+/// given.
+async fn insert_reporter(tx: &mut Tx, id: i64, r: &NewReporter<'_>, now: i64) -> Result<()> {
+    let name = r.name.map(str::trim).filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > 50) {
+        return Err(Error::field(
+            "name",
+            "err.name",
+            "a name has at most 50 characters",
+        ));
+    }
+    if name.is_some() || r.phone.is_some() {
+        sqlx::query(
+            "INSERT INTO concern_reporters (concern_id, name_sealed, phone_sealed, name_masked,
+               phone_masked, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(name.map(|n| r.sealer.seal(n)))
+        .bind(r.phone.map(|p| r.sealer.seal(p.as_str())))
+        .bind(name.map(mask_name))
+        .bind(r.phone.map(|p| mask_phone(p.as_str())))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A resident says an open concern is their problem too, instead of filing it
+/// again: their name and phone (if given) join the concern's reporters and the
+/// timeline notes another report. Returns the tracking code to follow.
+pub async fn join_same(
+    db: &Db,
+    tracking_code: &str,
+    reporter: Option<NewReporter<'_>>,
+) -> Result<String> {
+    let mut tx = db.begin_write().await?;
+    let row = sqlx::query("SELECT id, state, tracking_code FROM concerns WHERE tracking_code = $1")
+        .bind(tracking_code.trim().to_uppercase())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let state: String = col(&row, "state")?;
+    if !crate::search::OPEN_STATES.contains(&state.as_str()) {
+        return Err(Error::field(
+            "code",
+            "err.same_closed",
+            "that concern is no longer open; please submit yours",
+        ));
+    }
+    let id: i64 = col(&row, "id")?;
+    let now = db.now_ms();
+    if let Some(r) = &reporter {
+        insert_reporter(&mut tx, id, r, now).await?;
+    }
+    item::note_in(&mut tx, now, &CONCERN, id, "same_report", None).await?;
+    tx.commit().await?;
+    col(&row, "tracking_code").map_err(Error::from)
 }
 
 /// The id of the concern with a tracking code.
@@ -371,7 +418,7 @@ impl Row {
     }
 }
 
-const ROW_COLS: &str =
+pub(crate) const ROW_COLS: &str =
     "c.id, c.tracking_code, c.org_id, o.name AS area, o.path, c.category, c.title, \
      c.description, c.channel, c.state, c.created_at, c.address, c.deadline_at, \
      c.escalation_level, u.display_name AS recorded_by, c.merged_into, c.result_note";
@@ -379,7 +426,7 @@ const ROW_COLS: &str =
 const ROW_FROM: &str =
     "concerns c JOIN orgs o ON o.id = c.org_id LEFT JOIN users u ON u.id = c.recorded_by";
 
-fn row_from(r: &sqlx::any::AnyRow) -> Result<Row> {
+pub(crate) fn row_from(r: &sqlx::any::AnyRow) -> Result<Row> {
     Ok(Row {
         id: col(r, "id")?,
         tracking_code: col(r, "tracking_code")?,

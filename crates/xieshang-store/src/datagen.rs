@@ -469,6 +469,13 @@ pub async fn generate(
             5,
             &[1, 2, 3],
         );
+        // Search entries use the concern's id as their own, so SQLite's FTS5
+        // index can be rebuilt from them in one statement at the end.
+        let mut sd = Batch::new(
+            "INSERT INTO search_docs (id, kind, item_id, tokens)",
+            4,
+            &[1, 3],
+        );
         let end = (done + per_tx).min(plan.concerns);
         for n in done..end {
             let id = first_id + n as i64;
@@ -521,6 +528,20 @@ pub async fn generate(
             } else {
                 created
             };
+            let address = format!("{road}{}号", rng.random_range(1..300));
+            sd.push(vec![
+                Some(Int(id)),
+                Some(Text(crate::search::CONCERN.into())),
+                Some(Int(id)),
+                Some(Text(
+                    xieshang_text::search_tokens(&crate::search::concern_text(
+                        &title,
+                        &description,
+                        Some(&address),
+                    ))
+                    .join(" "),
+                )),
+            ]);
             c.push(vec![
                 Some(Int(id)),
                 Some(Int(grid.id)),
@@ -529,7 +550,7 @@ pub async fn generate(
                 Some(Text(title)),
                 Some(Text(description)),
                 Some(Text(channel.into())),
-                Some(Text(format!("{road}{}号", rng.random_range(1..300)))),
+                Some(Text(address)),
                 Some(Text(state.into())),
                 Some(Int(created)),
                 Some(Int(updated)),
@@ -655,12 +676,12 @@ pub async fn generate(
             }
             // Concerns first: assignments and feedback refer to them.
             if c.rows >= 400 || ev.rows >= 400 || asg.rows >= 400 || fb.rows >= 400 {
-                for b in [&mut c, &mut ev, &mut asg, &mut fb] {
+                for b in [&mut c, &mut ev, &mut asg, &mut fb, &mut sd] {
                     report.rows += b.flush(&mut tx).await?;
                 }
             }
         }
-        for b in [&mut c, &mut ev, &mut asg, &mut fb] {
+        for b in [&mut c, &mut ev, &mut asg, &mut fb, &mut sd] {
             report.rows += b.flush(&mut tx).await?;
         }
         tx.commit().await?;
@@ -670,10 +691,13 @@ pub async fn generate(
     }
     if db.dialect() == Dialect::Postgres {
         // Explicit ids leave the identity sequence behind; move it past them.
-        sqlx::query("SELECT setval(pg_get_serial_sequence('concerns', 'id'), COALESCE((SELECT MAX(id) FROM concerns), 1))")
-            .execute(db.pool())
-            .await?;
+        for table in ["concerns", "search_docs"] {
+            sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+                .execute(db.pool())
+                .await?;
+        }
     }
+    crate::search::rebuild(db).await?;
     sqlx::query("INSERT INTO meta (key, value) VALUES ('datagen', $1)")
         .bind(format!("{} concerns, seed {}", plan.concerns, plan.seed))
         .execute(db.pool())

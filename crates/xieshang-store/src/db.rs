@@ -49,7 +49,20 @@ impl Dialect {
                 "BYTEA",
             ),
         };
-        sql.replace("{{id}}", id).replace("{{blob}}", blob)
+        let search_index = match self {
+            Dialect::Sqlite => {
+                "CREATE VIRTUAL TABLE search_fts USING fts5(tokens, content='search_docs', \
+                 content_rowid='id', tokenize='unicode61 remove_diacritics 0')"
+            }
+            Dialect::Postgres => {
+                "ALTER TABLE search_docs ADD COLUMN tsv tsvector \
+                 GENERATED ALWAYS AS (to_tsvector('simple', tokens)) STORED;\n\
+                 CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv)"
+            }
+        };
+        sql.replace("{{id}}", id)
+            .replace("{{blob}}", blob)
+            .replace("{{search_index}}", search_index)
     }
 
     /// The statement that opens a write transaction. SQLite takes the write lock up

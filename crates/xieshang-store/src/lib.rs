@@ -22,6 +22,7 @@ pub mod password;
 pub mod photo;
 pub mod scope;
 pub mod seal;
+pub mod search;
 pub mod seed;
 pub mod session;
 pub mod stats;

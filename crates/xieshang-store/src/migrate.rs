@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0004_open_interfaces.sql"),
     ),
     (5, "webhooks", include_str!("migrations/0005_webhooks.sql")),
+    (6, "search", include_str!("migrations/0006_search.sql")),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).
@@ -78,6 +79,11 @@ pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
         tx.commit().await?;
         tracing::info!(version, name, "migration applied");
         applied_now.push(*version);
+    }
+    // Items written before the index existed (or loaded in bulk) get their entries.
+    let indexed = crate::search::index_missing(db).await?;
+    if indexed > 0 {
+        tracing::info!(indexed, "search index filled");
     }
     Ok(applied_now)
 }

@@ -1,7 +1,16 @@
-//! Chinese text for Xieshang: script conversion and normalisation.
+//! Chinese text for Xieshang: script conversion, normalisation, segmentation into
+//! search tokens, similarity of two texts, and highlighting.
 //!
 //! Conversion uses OpenCC dictionaries (ferrous-opencc, Apache-2.0), phrase-aware, so
 //! 头发 becomes 頭髮 and not 頭發. This crate knows nothing of HTTP or SQL.
+
+mod highlight;
+mod segment;
+mod similar;
+
+pub use highlight::{highlight, snippet, Segment};
+pub use segment::{index_string, query_terms, search_tokens, words, QueryTerm};
+pub use similar::{similarity, Profile};
 
 use ferrous_opencc::config::BuiltinConfig;
 use ferrous_opencc::OpenCC;
@@ -43,16 +52,24 @@ pub fn to_simplified(text: &str) -> String {
 /// Full-width ASCII to half-width, ideographic space to space, runs of whitespace
 /// collapsed, and traditional characters to simplified.
 pub fn normalise(text: &str) -> String {
-    let half: String = text
-        .chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
-        .collect();
+    let half: String = text.chars().map(half_width).collect();
     let collapsed = half.split_whitespace().collect::<Vec<_>>().join(" ");
     to_simplified(&collapsed)
+}
+
+/// One character with full-width ASCII made half-width and the ideographic space a
+/// space; every other character unchanged.
+pub(crate) fn half_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Whether a character is a CJK ideograph.
+pub(crate) fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FFFF}')
 }
 
 #[cfg(test)]

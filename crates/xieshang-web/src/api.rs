@@ -33,6 +33,16 @@ impl ApiError {
             fields: Map::new(),
         }
     }
+
+    /// An error with a status and a message.
+    pub(crate) fn status(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError::new(status, message)
+    }
+
+    /// 422 with a message for one field.
+    pub(crate) fn field(field: &str, message: &str) -> ApiError {
+        bad(field, message)
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -749,8 +759,8 @@ impl utoipa::Modify for ApiKeyScheme {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Open311 GeoReport v2 is at /open311/v2/."),
-    paths(categories, areas, create_concern, concern_status, list_concerns, post_update),
-    components(schemas(CategoryOut, AreaOut, Intake, Created, ErrorBody, StatusOut, TimelineOut, FeedbackOut, MergedOut, ConcernOut, Page, UpdateIn, UpdateOut)),
+    paths(categories, areas, create_concern, concern_status, list_concerns, post_update, crate::find::similar_api),
+    components(schemas(CategoryOut, AreaOut, Intake, Created, ErrorBody, StatusOut, TimelineOut, FeedbackOut, MergedOut, ConcernOut, Page, UpdateIn, UpdateOut, crate::find::SimilarOut, crate::find::SimilarList)),
     modifiers(&ApiKeyScheme)
 )]
 pub struct ApiDoc;

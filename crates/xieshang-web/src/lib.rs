@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod exports;
+pub mod find;
 pub mod i18n;
 pub mod open311;
 pub mod ops;

@@ -24,6 +24,7 @@ pub fn register(r: Routes) -> Routes {
     let r = crate::work::register(r);
     let r = crate::open311::register(r);
     let r = crate::exports::register(r);
+    let r = crate::find::register(r);
     r.get("/", Public, get(home))
         .get("/healthz", Public, get(ops::healthz))
         .get("/readyz", Public, get(ops::readyz))
@@ -288,6 +289,8 @@ impl TrackView {
                         format_time(*at),
                         if action == "escalate" || action == "remind" {
                             "event.escalate_public"
+                        } else if action == "same_report" {
+                            "event.same_report"
                         } else {
                             state_key(to)
                         },
@@ -324,12 +327,14 @@ struct TrackTpl {
     status: Option<TrackView>,
     not_found: bool,
     filed: bool,
+    joined: bool,
 }
 
 #[derive(Deserialize)]
 struct TrackQuery {
     code: Option<String>,
     filed: Option<String>,
+    joined: Option<String>,
     ok: Option<String>,
     err: Option<String>,
 }
@@ -348,6 +353,7 @@ async fn track_page(
 ) -> AppResult<Response> {
     let code = q.code.unwrap_or_default().trim().to_uppercase();
     let filed = q.filed.as_deref() == Some("1");
+    let joined = q.joined.as_deref() == Some("1");
     let (status, not_found) = if code.is_empty() {
         (None, false)
     } else {
@@ -370,6 +376,7 @@ async fn track_page(
         status,
         not_found,
         filed,
+        joined,
     })?;
     if not_found {
         *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
@@ -403,6 +410,8 @@ struct ReportTpl {
     errors: Vec<&'static str>,
     categories: Vec<(&'static str, &'static str)>,
     areas: Vec<(String, String)>,
+    similar: Vec<crate::find::SimilarView>,
+    had_photos: bool,
 }
 
 /// Areas labelled with their whole path, so one list works without JavaScript.
@@ -452,22 +461,32 @@ pub(crate) fn category_choices(tr: Tr) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// What the report page shows besides the form.
+#[derive(Default)]
+struct ReportExtras {
+    errors: Vec<&'static str>,
+    similar: Vec<crate::find::SimilarView>,
+    had_photos: bool,
+}
+
 async fn render_report(
     state: &AppState,
     tr: Tr,
     csrf: String,
     user: Option<(&Actor, &Session)>,
     form: ReportForm,
-    errors: Vec<&'static str>,
+    extras: ReportExtras,
 ) -> AppResult<Response> {
     let page = Page::new(tr, user, csrf, &Flash::default());
     let areas = area_choices(state).await?;
     render(ReportTpl {
         page,
         form,
-        errors,
+        errors: extras.errors,
         categories: category_choices(tr),
         areas,
+        similar: extras.similar,
+        had_photos: extras.had_photos,
     })
 }
 
@@ -479,7 +498,15 @@ async fn report_page(
 ) -> AppResult<Response> {
     let (csrf, set) = auth::page_token(&state, &headers, user.as_ref().map(|(_, s)| s));
     let u = user.as_ref().map(|(a, s)| (a, s));
-    let res = render_report(&state, tr, csrf, u, ReportForm::default(), Vec::new()).await?;
+    let res = render_report(
+        &state,
+        tr,
+        csrf,
+        u,
+        ReportForm::default(),
+        ReportExtras::default(),
+    )
+    .await?;
     Ok(auth::with_token_cookie(res, set))
 }
 
@@ -499,8 +526,29 @@ async fn report(
             Vec::new()
         }
     };
+    let u = user.as_ref().map(|(a, s)| (a, s));
     match form.intake() {
         Ok(intake) if keys.is_empty() => {
+            // Before filing, show open concerns that look like the same problem,
+            // unless the resident has seen them and goes on.
+            if form.confirm_new != "1" {
+                let text = xieshang_store::search::concern_text(
+                    &intake.title,
+                    &intake.description,
+                    intake.address.as_deref(),
+                );
+                let similar = crate::find::similar_for_form(&state, &intake.area, &text).await?;
+                if !similar.is_empty() {
+                    let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s))
+                        .unwrap_or_default();
+                    let extras = ReportExtras {
+                        errors: Vec::new(),
+                        had_photos: !photos.is_empty(),
+                        similar,
+                    };
+                    return render_report(&state, tr, csrf, u, form, extras).await;
+                }
+            }
             match crate::api::file_concern(
                 &state,
                 &intake,
@@ -524,8 +572,11 @@ async fn report(
         Err(f) => keys.extend(i18n::known(&format!("err.intake.{f}"))),
     }
     let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
-    let u = user.as_ref().map(|(a, s)| (a, s));
-    let mut res = render_report(&state, tr, csrf, u, form, keys).await?;
+    let extras = ReportExtras {
+        errors: keys,
+        ..Default::default()
+    };
+    let mut res = render_report(&state, tr, csrf, u, form, extras).await?;
     *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
 }

@@ -310,6 +310,7 @@ struct ConcernTpl {
     can_reveal: bool,
     handle_actions: Vec<(&'static str, &'static str)>,
     photos: Vec<(String, String)>,
+    similar: Vec<(String, String, String, &'static str)>,
 }
 
 async fn concern_page(
@@ -380,6 +381,19 @@ async fn concern_page(
     };
     let can_reveal = u.actor.check(Permission::ReporterReveal, &c.path).is_ok() || handle.is_some();
     let now = state.db.now_ms();
+    // Staff who could merge it see open concerns that look like the same problem.
+    let similar = if triage && allowed("merge") {
+        let text =
+            xieshang_store::search::concern_text(&c.title, &c.description, c.address.as_deref());
+        xieshang_store::search::similar(&state.db, c.org_id, &text, Some(id), 5)
+            .await?
+            .into_iter()
+            .filter(|s| u.actor.check(Permission::ConcernTriage, &s.path).is_ok())
+            .map(|s| (s.tracking_code, s.title, s.area, state_key(&s.state)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(ConcernTpl {
         page: Page::signed_in(tr, &u, &flash),
         category: category_name(tr, &c.category),
@@ -399,6 +413,7 @@ async fn concern_page(
         can_reveal,
         handle_actions,
         photos: photo::tokens(&state.db, "concern", id).await?,
+        similar,
         c,
     })
 }
@@ -635,6 +650,9 @@ pub(crate) struct RecordForm {
     pub(crate) lat: String,
     #[serde(default)]
     pub(crate) lng: String,
+    /// "1" once the resident has seen similar open concerns and files anyway.
+    #[serde(default)]
+    pub(crate) confirm_new: String,
 }
 
 impl RecordForm {

@@ -13,3 +13,82 @@
     });
   });
 })();
+
+// On the public report form: while the resident writes, show open concerns in
+// the same street that look like the same problem, each with a "same problem"
+// button that follows it instead of filing again. The server makes the same
+// check when the form is sent without this script.
+(function () {
+  var form = document.getElementById("report-form");
+  var box = document.getElementById("similar-live");
+  var confirm = document.getElementById("confirm_new");
+  if (!form || !box || !confirm || !window.fetch) return;
+  var area = document.getElementById("area");
+  var title = document.getElementById("title");
+  var description = document.getElementById("description");
+  var csrf = form.querySelector("input[name=_csrf]");
+  var timer = null;
+  function el(tag, text) {
+    var e = document.createElement(tag);
+    if (text) e.textContent = text;
+    return e;
+  }
+  function hidden(name, value) {
+    var i = el("input");
+    i.type = "hidden";
+    i.name = name;
+    i.value = value;
+    return i;
+  }
+  function show(list) {
+    box.textContent = "";
+    if (!list.length) {
+      box.hidden = true;
+      return;
+    }
+    box.className = "card similar";
+    box.appendChild(el("h2", box.dataset.title));
+    box.appendChild(el("p", box.dataset.help));
+    var ul = el("ul");
+    list.forEach(function (s) {
+      var li = el("li");
+      var a = el("a", s.title);
+      a.href = "/track?code=" + encodeURIComponent(s.tracking_code);
+      li.appendChild(a);
+      li.appendChild(el("span", " " + s.area + " "));
+      var f = el("form");
+      f.method = "post";
+      f.action = "/report/same";
+      f.className = "inline";
+      f.appendChild(hidden("_csrf", csrf ? csrf.value : ""));
+      f.appendChild(hidden("code", s.tracking_code));
+      f.appendChild(hidden("name", (document.getElementById("name") || {}).value || ""));
+      f.appendChild(hidden("phone", (document.getElementById("phone") || {}).value || ""));
+      var b = el("button", box.dataset.same);
+      b.type = "submit";
+      b.className = "same-problem";
+      f.appendChild(b);
+      li.appendChild(f);
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    box.hidden = false;
+    // The resident has seen them; sending the form files a new concern.
+    confirm.value = "1";
+  }
+  function check() {
+    var text = (title.value + " " + description.value).trim();
+    if (text.length < 4 || !area.value) return;
+    var url = "/api/v1/similar?area=" + encodeURIComponent(area.value) +
+      "&text=" + encodeURIComponent(text.slice(0, 2100));
+    fetch(url).then(function (r) { return r.ok ? r.json() : { similar: [] }; })
+      .then(function (body) { show(body.similar || []); })
+      .catch(function () {});
+  }
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(check, 600);
+  }
+  [title, description].forEach(function (i) { if (i) i.addEventListener("input", later); });
+  if (area) area.addEventListener("change", later);
+})();

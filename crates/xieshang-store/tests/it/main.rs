@@ -4,3 +4,4 @@ mod audit;
 mod datagen;
 mod item;
 mod org;
+mod search;

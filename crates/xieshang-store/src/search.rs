@@ -1,0 +1,584 @@
+//! Search over items, duplicate suggestions and hotspots.
+//!
+//! The text crate turns text into tokens (jieba words and character pairs); the
+//! tokens go into `search_docs`, which SQLite indexes with FTS5 and PostgreSQL with
+//! a 'simple' tsvector under GIN. Queries are built from the same tokens, so the
+//! only dialect difference is the match and rank expression. Suggestions and
+//! hotspots compare texts with [`xieshang_text::similarity`].
+
+use crate::concern::{self, Row};
+use crate::db::{col, Arg, Db, Dialect, Tx};
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+use xieshang_core::{Actor, OrgPath, Permission};
+use xieshang_text::{Profile, QueryTerm, Segment};
+
+/// The kind under which concerns are indexed.
+pub const CONCERN: &str = "concern";
+
+/// States in which a concern is still being worked on (what a resident could
+/// join instead of filing again).
+pub const OPEN_STATES: &[&str] = &[
+    "submitted",
+    "accepted",
+    "assigned",
+    "in_progress",
+    "reopened",
+];
+
+/// Similarity from which two concerns are suggested as the same problem; chosen
+/// on the labelled set (see BENCHMARKS.md, "Duplicate suggestions").
+pub const SUGGEST_THRESHOLD: f32 = 0.38;
+
+/// How many open concerns of an area a suggestion compares with (the most recent).
+const SUGGEST_CANDIDATES: i64 = 400;
+
+/// The text of a concern that is indexed and compared.
+pub fn concern_text(title: &str, description: &str, address: Option<&str>) -> String {
+    format!("{title} {description} {}", address.unwrap_or_default())
+}
+
+/// Writes (or rewrites) the index entry of one item inside the caller's
+/// transaction, so the item and its entry commit together.
+pub async fn index_in(
+    tx: &mut Tx,
+    dialect: Dialect,
+    kind: &str,
+    item_id: i64,
+    text: &str,
+) -> Result<()> {
+    let tokens = xieshang_text::search_tokens(text).join(" ");
+    let old = sqlx::query("SELECT id, tokens FROM search_docs WHERE kind = $1 AND item_id = $2")
+        .bind(kind)
+        .bind(item_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let id: i64 =
+        match old {
+            Some(r) => {
+                let id: i64 = col(&r, "id")?;
+                if dialect == Dialect::Sqlite {
+                    // External-content FTS5 forgets a row given the values it indexed.
+                    sqlx::query(
+                    "INSERT INTO search_fts (search_fts, rowid, tokens) VALUES ('delete', $1, $2)",
+                )
+                .bind(id)
+                .bind(col::<String>(&r, "tokens")?)
+                .execute(&mut **tx)
+                .await?;
+                }
+                sqlx::query("UPDATE search_docs SET tokens = $1 WHERE id = $2")
+                    .bind(&tokens)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                id
+            }
+            None => sqlx::query_scalar(
+                "INSERT INTO search_docs (kind, item_id, tokens) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(kind)
+            .bind(item_id)
+            .bind(&tokens)
+            .fetch_one(&mut **tx)
+            .await?,
+        };
+    if dialect == Dialect::Sqlite {
+        sqlx::query("INSERT INTO search_fts (rowid, tokens) VALUES ($1, $2)")
+            .bind(id)
+            .bind(&tokens)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Indexes every concern that has no entry yet (after an upgrade, or after a bulk
+/// load), a thousand per transaction. Returns how many it indexed.
+pub async fn index_missing(db: &Db) -> Result<u64> {
+    let mut after = 0i64;
+    let mut done = 0u64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT c.id, c.title, c.description, c.address FROM concerns c
+             WHERE c.id > $1 AND NOT EXISTS
+               (SELECT 1 FROM search_docs d WHERE d.kind = 'concern' AND d.item_id = c.id)
+             ORDER BY c.id LIMIT 1000",
+        )
+        .bind(after)
+        .fetch_all(db.pool())
+        .await?;
+        let Some(last) = rows.last() else {
+            return Ok(done);
+        };
+        after = col(last, "id")?;
+        let mut tx = db.begin_write().await?;
+        for r in &rows {
+            let text = concern_text(
+                &col::<String>(r, "title")?,
+                &col::<String>(r, "description")?,
+                col::<Option<String>>(r, "address")?.as_deref(),
+            );
+            index_in(&mut tx, db.dialect(), CONCERN, col(r, "id")?, &text).await?;
+        }
+        tx.commit().await?;
+        done += rows.len() as u64;
+    }
+}
+
+/// Rebuilds SQLite's FTS5 index from `search_docs` (after rows were written there
+/// in bulk); PostgreSQL's tsvector is kept by the database itself.
+pub async fn rebuild(db: &Db) -> Result<()> {
+    if db.dialect() == Dialect::Sqlite {
+        sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('rebuild')")
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(())
+}
+
+fn fts5_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn ts_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// The match expression for the dialect: every term must match.
+fn match_expr(dialect: Dialect, terms: &[QueryTerm]) -> String {
+    let (quote, and, or): (fn(&str) -> String, &str, &str) = match dialect {
+        Dialect::Sqlite => (fts5_quote, " AND ", " OR "),
+        Dialect::Postgres => (ts_quote, " & ", " | "),
+    };
+    terms
+        .iter()
+        .map(|t| {
+            if t.pairs.is_empty() {
+                quote(&t.word)
+            } else {
+                let pairs: Vec<String> = t.pairs.iter().map(|p| quote(p)).collect();
+                format!("({}{or}({}))", quote(&t.word), pairs.join(and))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(and)
+}
+
+/// What staff search for, and where.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The query, in any script.
+    pub q: String,
+    /// Only inside this unit's subtree.
+    pub unit: Option<i64>,
+    /// Only in this state.
+    pub state: Option<String>,
+    /// Only in this category.
+    pub category: Option<String>,
+    /// Raised at or after (unix ms).
+    pub from_ms: Option<i64>,
+    /// Raised before (unix ms).
+    pub to_ms: Option<i64>,
+    /// At most this many hits (1–200).
+    pub limit: i64,
+}
+
+/// One search result.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// The concern.
+    pub row: Row,
+    /// Its title with the query's terms marked.
+    pub title: Vec<Segment>,
+    /// A passage of its description with the terms marked.
+    pub snippet: Vec<Segment>,
+}
+
+/// Concerns inside the actor's view scope that match every term of the query,
+/// best first (BM25 on SQLite, ts_rank on PostgreSQL), with the terms marked.
+pub async fn search(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Hit>> {
+    actor.require(Permission::ConcernView)?;
+    let terms = xieshang_text::query_terms(&f.q);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    if terms.len() > 32 {
+        return Err(Error::field("q", "err.query_long", "at most 32 words"));
+    }
+    let dialect = db.dialect();
+    let mut args = vec![Arg::Text(match_expr(dialect, &terms))];
+    let (scope, scope_args) =
+        crate::scope::condition(actor, Permission::ConcernView, "o.path", args.len() + 1);
+    args.extend(scope_args);
+    let mut conds = vec![scope];
+    if let Some(unit) = f.unit {
+        let path: Option<String> = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
+            .bind(unit)
+            .fetch_optional(db.pool())
+            .await?;
+        let path = path.ok_or(Error::field("unit", "err.org_unknown", "no such unit"))?;
+        args.push(Arg::Text(format!("{path}%")));
+        conds.push(format!("o.path LIKE ${}", args.len()));
+    }
+    if let Some(state) = &f.state {
+        args.push(Arg::Text(state.clone()));
+        conds.push(format!("c.state = ${}", args.len()));
+    }
+    if let Some(category) = &f.category {
+        args.push(Arg::Text(category.clone()));
+        conds.push(format!("c.category = ${}", args.len()));
+    }
+    if let Some(from) = f.from_ms {
+        args.push(Arg::Int(from));
+        conds.push(format!("c.created_at >= ${}", args.len()));
+    }
+    if let Some(to) = f.to_ms {
+        args.push(Arg::Int(to));
+        conds.push(format!("c.created_at < ${}", args.len()));
+    }
+    args.push(Arg::Int(f.limit.clamp(1, 200)));
+    let limit = args.len();
+    let cols = concern::ROW_COLS;
+    let joins = "JOIN concerns c ON c.id = d.item_id JOIN orgs o ON o.id = c.org_id \
+                 LEFT JOIN users u ON u.id = c.recorded_by";
+    let sql = match dialect {
+        Dialect::Sqlite => format!(
+            "SELECT {cols}, bm25(search_fts) AS score
+             FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid {joins}
+             WHERE search_fts MATCH $1 AND d.kind = 'concern' AND {conds}
+             ORDER BY score, c.id DESC LIMIT ${limit}",
+            conds = conds.join(" AND ")
+        ),
+        Dialect::Postgres => format!(
+            "SELECT {cols}, ts_rank(d.tsv, to_tsquery('simple', $1)) AS score
+             FROM search_docs d {joins}
+             WHERE d.tsv @@ to_tsquery('simple', $1) AND d.kind = 'concern' AND {conds}
+             ORDER BY score DESC, c.id DESC LIMIT ${limit}",
+            conds = conds.join(" AND ")
+        ),
+    };
+    let rows = crate::db::query_with(&sql, args)
+        .fetch_all(db.pool())
+        .await?;
+    let marks: Vec<String> = terms.iter().flat_map(|t| t.strings()).cloned().collect();
+    rows.iter()
+        .map(|r| {
+            let row = concern::row_from(r)?;
+            Ok(Hit {
+                title: xieshang_text::highlight(&row.title, &marks),
+                snippet: xieshang_text::snippet(&row.description, &marks, 120),
+                row,
+            })
+        })
+        .collect()
+}
+
+/// An open concern that may be the same problem as a text being written.
+#[derive(Debug, Clone)]
+pub struct Similar {
+    /// Id.
+    pub id: i64,
+    /// Tracking code (residents follow it).
+    pub tracking_code: String,
+    /// Title.
+    pub title: String,
+    /// The unit's name.
+    pub area: String,
+    /// The unit's path (for permission checks; not for residents).
+    pub path: OrgPath,
+    /// State.
+    pub state: String,
+    /// Raised at, unix ms.
+    pub created_at: i64,
+    /// Similarity, 0–1.
+    pub score: f32,
+}
+
+/// The path of the area a concern raised in `unit` is compared within: its
+/// street, or the unit itself when it is not inside a street.
+async fn comparison_area(db: &Db, unit: i64) -> Result<OrgPath> {
+    let path: Option<String> = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
+        .bind(unit)
+        .fetch_optional(db.pool())
+        .await?;
+    let path = path.and_then(|p| OrgPath::parse(&p)).ok_or(Error::field(
+        "area",
+        "err.org_unknown",
+        "no such unit",
+    ))?;
+    let ids = path.ids();
+    let list = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = crate::db::query_with(
+        &format!("SELECT path FROM orgs WHERE kind = 'street' AND id IN ({list})"),
+        ids.into_iter().map(Arg::Int).collect(),
+    )
+    .fetch_all(db.pool())
+    .await?;
+    match rows.first() {
+        Some(r) => OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound),
+        None => Ok(path),
+    }
+}
+
+/// Open concerns in the same street as `unit` whose text is at least
+/// [`SUGGEST_THRESHOLD`] alike, most alike first. Only public fields are returned:
+/// residents see these before they submit.
+pub async fn similar(
+    db: &Db,
+    unit: i64,
+    text: &str,
+    exclude: Option<i64>,
+    limit: usize,
+) -> Result<Vec<Similar>> {
+    let probe = Profile::new(text);
+    if probe.is_empty() {
+        return Ok(Vec::new());
+    }
+    let area = comparison_area(db, unit).await?;
+    let states = OPEN_STATES
+        .iter()
+        .enumerate()
+        .map(|(i, _)| format!("${}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut args = vec![
+        Arg::Text(format!("{}%", area.as_str())),
+        Arg::Int(exclude.unwrap_or(0)),
+    ];
+    args.extend(OPEN_STATES.iter().map(|s| Arg::Text((*s).into())));
+    args.push(Arg::Int(SUGGEST_CANDIDATES));
+    let sql = format!(
+        "SELECT c.id, c.tracking_code, c.title, c.description, c.address, c.state, c.created_at,
+                o.name AS area, o.path
+         FROM concerns c JOIN orgs o ON o.id = c.org_id
+         WHERE o.path LIKE $1 AND c.id <> $2 AND c.state IN ({states})
+         ORDER BY c.created_at DESC, c.id DESC LIMIT ${}",
+        args.len()
+    );
+    let rows = crate::db::query_with(&sql, args)
+        .fetch_all(db.pool())
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let title: String = col(r, "title")?;
+        let other = Profile::new(&concern_text(
+            &title,
+            &col::<String>(r, "description")?,
+            col::<Option<String>>(r, "address")?.as_deref(),
+        ));
+        let score = xieshang_text::similarity(&probe, &other);
+        if score >= SUGGEST_THRESHOLD {
+            out.push(Similar {
+                id: col(r, "id")?,
+                tracking_code: col(r, "tracking_code")?,
+                title,
+                area: col(r, "area")?,
+                path: OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?,
+                state: col(r, "state")?,
+                created_at: col(r, "created_at")?,
+                score,
+            });
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.id.cmp(&a.id)));
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// Where hotspots are looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Within each street.
+    Street,
+    /// Within each grid.
+    Grid,
+}
+
+/// One concern of a hotspot.
+#[derive(Debug, Clone)]
+pub struct HotspotItem {
+    /// Id.
+    pub id: i64,
+    /// Tracking code.
+    pub tracking_code: String,
+    /// Title.
+    pub title: String,
+    /// State.
+    pub state: String,
+    /// Raised at, unix ms.
+    pub created_at: i64,
+}
+
+/// A cluster of similar concerns in one street or grid: a candidate topic for a
+/// consultation.
+#[derive(Debug, Clone)]
+pub struct Hotspot {
+    /// The street or grid.
+    pub area: String,
+    /// Words most of its concerns share.
+    pub label: Vec<String>,
+    /// Its concerns, newest first.
+    pub items: Vec<HotspotItem>,
+}
+
+/// At most this many concerns are clustered per request (the most recent).
+const HOTSPOT_CANDIDATES: i64 = 5_000;
+
+/// Clusters of at least `min_size` alike concerns (not rejected or merged away)
+/// raised since `since_ms` inside the actor's view scope, within each street or
+/// grid; biggest first. Two concerns join a cluster when their similarity reaches
+/// `threshold` (single link).
+pub async fn hotspots(
+    db: &Db,
+    actor: &Actor,
+    level: Level,
+    since_ms: i64,
+    min_size: usize,
+    threshold: f32,
+) -> Result<Vec<Hotspot>> {
+    actor.require(Permission::ConcernView)?;
+    let (scope, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
+    args.push(Arg::Int(since_ms));
+    let since = args.len();
+    args.push(Arg::Int(HOTSPOT_CANDIDATES));
+    let sql = format!(
+        "SELECT c.id, c.tracking_code, c.title, c.description, c.address, c.state, c.created_at,
+                o.path
+         FROM concerns c JOIN orgs o ON o.id = c.org_id
+         WHERE {scope} AND c.created_at >= ${since} AND c.state NOT IN ('rejected', 'merged')
+         ORDER BY c.created_at DESC LIMIT ${}",
+        args.len()
+    );
+    let rows = crate::db::query_with(&sql, args)
+        .fetch_all(db.pool())
+        .await?;
+    let kind = match level {
+        Level::Street => "street",
+        Level::Grid => "grid",
+    };
+    let areas: HashMap<i64, String> = sqlx::query("SELECT id, name FROM orgs WHERE kind = $1")
+        .bind(kind)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((col(r, "id")?, col(r, "name")?)))
+        .collect::<sqlx::Result<_>>()?;
+    // Group by area, then cluster inside each group.
+    let mut groups: HashMap<i64, Vec<(HotspotItem, Profile)>> = HashMap::new();
+    for r in &rows {
+        let path = OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?;
+        let Some(area) = path.ids().into_iter().find(|id| areas.contains_key(id)) else {
+            continue;
+        };
+        let title: String = col(r, "title")?;
+        let profile = Profile::new(&concern_text(
+            &title,
+            &col::<String>(r, "description")?,
+            col::<Option<String>>(r, "address")?.as_deref(),
+        ));
+        groups.entry(area).or_default().push((
+            HotspotItem {
+                id: col(r, "id")?,
+                tracking_code: col(r, "tracking_code")?,
+                title,
+                state: col(r, "state")?,
+                created_at: col(r, "created_at")?,
+            },
+            profile,
+        ));
+    }
+    let mut out = Vec::new();
+    for (area, members) in groups {
+        for cluster in clusters(&members, threshold) {
+            if cluster.len() < min_size {
+                continue;
+            }
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            for &i in &cluster {
+                for w in members[i].1.top_words(6) {
+                    *counts.entry(w).or_default() += 1;
+                }
+            }
+            let mut label: Vec<(String, usize)> = counts.into_iter().collect();
+            label.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut items: Vec<HotspotItem> =
+                cluster.iter().map(|&i| members[i].0.clone()).collect();
+            items.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+            out.push(Hotspot {
+                area: areas.get(&area).cloned().unwrap_or_default(),
+                label: label.into_iter().take(3).map(|(w, _)| w).collect(),
+                items,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        b.items
+            .len()
+            .cmp(&a.items.len())
+            .then(a.area.cmp(&b.area))
+            .then(a.items[0].id.cmp(&b.items[0].id))
+    });
+    Ok(out)
+}
+
+/// Single-link clusters (connected components of the "alike" graph), as indexes.
+/// Only pairs that share a word are compared.
+fn clusters(members: &[(HotspotItem, Profile)], threshold: f32) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..members.len()).collect();
+    fn find(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let mut by_word: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, (_, p)) in members.iter().enumerate() {
+        for w in p.top_words(8) {
+            by_word.entry(w).or_default().push(i);
+        }
+    }
+    let mut compared = std::collections::HashSet::new();
+    for list in by_word.values() {
+        for (k, &i) in list.iter().enumerate() {
+            for &j in &list[k + 1..] {
+                if !compared.insert((i.min(j), i.max(j))) {
+                    continue;
+                }
+                if xieshang_text::similarity(&members[i].1, &members[j].1) >= threshold {
+                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                    parent[a] = b;
+                }
+            }
+        }
+    }
+    let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..members.len() {
+        let root = find(&mut parent, i);
+        out.entry(root).or_default().push(i);
+    }
+    out.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_expressions_quote_and_group() {
+        let terms = xieshang_text::query_terms("自来水管 爆裂");
+        let s = match_expr(Dialect::Sqlite, &terms);
+        assert_eq!(
+            s,
+            "(\"自来水管\" OR (\"自来\" AND \"来水\" AND \"水管\")) AND \"爆裂\""
+        );
+        let p = match_expr(Dialect::Postgres, &terms);
+        assert_eq!(p, "('自来水管' | ('自来' & '来水' & '水管')) & '爆裂'");
+        assert_eq!(fts5_quote("a\"b"), "\"a\"\"b\"");
+        assert_eq!(ts_quote("a'b"), "'a''b'");
+    }
+}
