@@ -5,7 +5,7 @@
 use crate::api::ApiError;
 use crate::auth::{CsrfForm, CurrentUser, UiLang};
 use crate::error::{AppError, AppResult};
-use crate::pages::{area_choices, category_choices, format_time, render, state_key, Flash, Page};
+use crate::pages::{category_choices, format_time, render, state_key, Flash, Page};
 use crate::routes::{Access, Routes, Target};
 use crate::state::AppState;
 use askama::Template;
@@ -91,6 +91,7 @@ async fn search_page(
     u: CurrentUser,
     Query(q): Query<SearchQuery>,
 ) -> AppResult<Response> {
+    u.actor.require(Permission::ConcernView)?;
     let mut errors = Vec::new();
     let mut f = search::Filter {
         q: q.q.clone(),
@@ -164,7 +165,9 @@ async fn search_page(
         .collect();
     let mut res = render(SearchTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
-        areas: area_choices(&state).await?,
+        areas: crate::pages::area_labels(&concern::areas(&state.db).await?, |a| {
+            u.actor.check(Permission::ConcernView, &a.path).is_ok()
+        }),
         states,
         categories: category_choices(tr),
         q,
@@ -217,6 +220,7 @@ async fn hotspots_page(
     u: CurrentUser,
     Query(q): Query<HotspotQuery>,
 ) -> AppResult<Response> {
+    u.actor.require(Permission::ConcernView)?;
     let days = q.days.unwrap_or(30).clamp(1, 366);
     let min = q.min.unwrap_or(3).clamp(2, 50);
     let (level, level_code) = match q.level.as_deref() {

@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod auth;
 mod exports;
+mod find;
 mod matrix;
 mod open311;
 mod pages;

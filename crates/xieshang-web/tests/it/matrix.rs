@@ -196,9 +196,15 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
             .unwrap_or(s.concern),
         Target::None => 0,
     };
-    path.replace("{id}", &id.to_string())
+    let url = path
+        .replace("{id}", &id.to_string())
         .replace("{grant}", &s.grant.to_string())
-        .replace("{file}", "concerns.csv")
+        .replace("{file}", "concerns.csv");
+    // Search lists nothing without a query: ask for the title both sides share.
+    if url == "/search" {
+        return "/search?q=%E7%9F%A9%E9%98%B5".into();
+    }
+    url
 }
 
 async fn call(

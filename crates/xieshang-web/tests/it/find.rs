@@ -1,0 +1,304 @@
+//! Finding things over HTTP: staff search with highlights and filters, similar
+//! open concerns before a resident submits (JSON and the form without
+//! JavaScript), "same problem", suggestions and merge in triage, hotspots.
+
+use crate::app::TestApp;
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+
+async fn file(app: &TestApp, area: &str, title: &str, description: &str) -> String {
+    let mut c = app.client();
+    let body = json!({"category": "water", "area": area, "title": title, "description": description,
+                      "name": "钱多多", "phone": "13900007777"});
+    let req = axum::http::Request::post("/api/v1/concerns")
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    let r = c.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    serde_json::from_str::<Value>(&r.body).unwrap()["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn id_of(app: &TestApp, code: &str) -> i64 {
+    xieshang_store::concern::id_by_code(&app.t.db, code)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn staff_search_across_scripts_with_highlights_filters_and_scope() {
+    let app = TestApp::new().await;
+    let mine = file(
+        &app,
+        "yanliang-fenghuang-g01",
+        "鳳鳴花園東門水管爆裂",
+        "東門口自來水管破了，水漫到路上。",
+    )
+    .await;
+    let theirs = file(&app, "beilin-nanyuanmen", "南院门水管爆裂", "水漫到路上。").await;
+    let mut staff = app.login("staff").await;
+
+    let r = staff.get("/search?q=%E6%B0%B4%E7%AE%A1").await; // 水管
+    assert_eq!(r.status, StatusCode::OK);
+    let id = id_of(&app, &mine).await;
+    assert!(r.body.contains(&format!("/concerns/{id}")), "{}", r.body);
+    assert!(r.body.contains("<mark>水管</mark>"), "marked as written");
+    assert!(
+        !r.body.contains("南院门水管"),
+        "another district's concern is not listed"
+    );
+    let _ = theirs;
+
+    // A traditional query finds simplified text too (自来水 in 東門口自來水管).
+    let r = staff.get("/search?q=%E8%87%AA%E4%BE%86%E6%B0%B4").await; // 自來水
+    assert!(r.body.contains(&format!("/concerns/{id}")));
+
+    // Filters: a state it is not in, a category it is not in, a bad date.
+    let r = staff.get("/search?q=%E6%B0%B4%E7%AE%A1&state=closed").await;
+    assert!(!r.body.contains(&format!("/concerns/{id}")));
+    let r = staff
+        .get("/search?q=%E6%B0%B4%E7%AE%A1&category=road")
+        .await;
+    assert!(!r.body.contains(&format!("/concerns/{id}")));
+    let r = staff
+        .get("/search?q=%E6%B0%B4%E7%AE%A1&area=yanliang-fenghuang&from=2020-01-01&to=2099-12-31")
+        .await;
+    assert!(r.body.contains(&format!("/concerns/{id}")));
+    let r = staff
+        .get("/search?q=%E6%B0%B4%E7%AE%A1&from=yesterday")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("日期格式应为"));
+
+    // No personal data in results.
+    for secret in ["钱多多", "13900007777"] {
+        assert!(!r.body.contains(secret));
+    }
+}
+
+#[tokio::test]
+async fn similar_open_concerns_are_offered_as_json_without_personal_data() {
+    let app = TestApp::new().await;
+    let code = file(
+        &app,
+        "yanliang-fenghuang-g15",
+        "凤鸣花园东门水管爆裂",
+        "东门口自来水管爆了，水漫到马路上。",
+    )
+    .await;
+    let _other = file(
+        &app,
+        "yanliang-fenghuang-g15",
+        "凤鸣花园东门路灯不亮",
+        "晚上很黑。",
+    )
+    .await;
+    let mut c = app.client();
+    let q = "/api/v1/similar?area=yanliang-fenghuang-g16&text=";
+    let text = "凤鸣花园东门口水管破裂，一直冒水";
+    let url = format!("{q}{}", urlencode(text));
+    let r = c.get(&url).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    let list = v["similar"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{v}");
+    assert_eq!(list[0]["tracking_code"], code);
+    assert!(list[0]["score"].as_f64().unwrap() >= 0.38);
+    for secret in ["钱多多", "13900007777", "139****7777"] {
+        assert!(!r.body.contains(secret));
+    }
+    // Another street: nothing.
+    let r = c
+        .get(&format!(
+            "/api/v1/similar?area=yanliang-guanshan-g01&text={}",
+            urlencode(text)
+        ))
+        .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&r.body).unwrap()["similar"],
+        json!([])
+    );
+    // Bad input.
+    let r = c.get("/api/v1/similar?area=nowhere&text=abc").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("\"area\""));
+    let r = c
+        .get("/api/v1/similar?area=yanliang-fenghuang-g16&text=%20")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        c.get("/api/v1/similar?area=x").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_owned()
+}
+
+#[tokio::test]
+async fn the_public_form_suggests_first_and_the_resident_joins_or_files_anyway() {
+    let app = TestApp::new().await;
+    let code = file(
+        &app,
+        "yanliang-fenghuang-g15",
+        "凤鸣花园东门水管爆裂",
+        "东门口自来水管爆了，水漫到马路上。",
+    )
+    .await;
+    let mut c = app.client();
+    c.get("/report").await;
+    let form = [
+        ("category", "water"),
+        ("area", "yanliang-fenghuang-g16"),
+        ("title", "东门口水管破裂冒水"),
+        (
+            "description",
+            "凤鸣花园小区东门那里地下水管破了，水漫到马路上。",
+        ),
+        ("name", "孙小美"),
+        ("phone", "13700001234"),
+    ];
+    let token = c.csrf("/report").await;
+    let r = c.post_multipart_raw("/report", &token, &form, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "shown, not filed: {}", r.body);
+    assert!(r.location.is_none());
+    assert!(r.body.contains("id=\"similar\""));
+    assert!(
+        r.body.contains(&format!("value=\"{code}\"")),
+        "a same-problem button for it"
+    );
+    assert!(
+        r.body.contains("value=\"东门口水管破裂冒水\""),
+        "the form keeps what was written"
+    );
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(before, 1, "nothing filed yet");
+
+    // "Same problem": follows the existing one; name and phone join its reporters.
+    let r = c
+        .post_raw(
+            "/report/same",
+            &[
+                ("_csrf", &token),
+                ("code", &code),
+                ("name", "孙小美"),
+                ("phone", "13700001234"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/track?code={code}&joined=1").as_str())
+    );
+    let t = c.get(r.location.as_deref().unwrap()).await;
+    assert!(t.body.contains("id=\"joined\"") && t.body.contains("又有居民反映同一问题"));
+    let id = id_of(&app, &code).await;
+    let mut staff = app.login("staff").await;
+    let page = staff.get(&format!("/concerns/{id}")).await;
+    assert!(
+        page.body.contains("137****1234"),
+        "the new reporter, masked"
+    );
+    assert!(!page.body.contains("13700001234"));
+
+    // Not the same problem: confirm_new files it.
+    let mut f = form.to_vec();
+    f.push(("confirm_new", "1"));
+    let r = c.post_multipart_raw("/report", &token, &f, &[]).await;
+    let loc = r.location.unwrap();
+    assert!(loc.ends_with("&filed=1"), "{loc}");
+    // Unknown or closed concerns cannot be joined.
+    let r = c
+        .post_raw("/report/same", &[("_csrf", &token), ("code", "NOPE")])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = c.post_raw("/report/same", &[("code", &code)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "CSRF");
+}
+
+#[tokio::test]
+async fn triage_shows_similar_concerns_and_merges_one_in_a_click() {
+    let app = TestApp::new().await;
+    let first = file(
+        &app,
+        "yanliang-fenghuang-g15",
+        "凤鸣花园东门水管爆裂",
+        "东门口自来水管爆了，水漫到马路上。",
+    )
+    .await;
+    let second = file(
+        &app,
+        "yanliang-fenghuang-g16",
+        "东门口水管破裂冒水",
+        "凤鸣花园小区东门那里地下水管破了，水漫到马路上。",
+    )
+    .await;
+    let _other = file(&app, "yanliang-fenghuang-g16", "凤翔苑停车难", "车位太少。").await;
+    let mut staff = app.login("staff").await;
+    let id2 = id_of(&app, &second).await;
+    let page = staff.get(&format!("/concerns/{id2}")).await;
+    assert!(page.body.contains("相似的在办诉求"));
+    assert!(page
+        .body
+        .contains(&format!("name=\"into\" value=\"{first}\"")));
+    assert!(!page.body.contains("凤翔苑停车难"));
+    let r = staff
+        .post(&format!("/concerns/{id2}/merge"), &[("into", &first)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        xieshang_store::concern::state(&app.t.db, id2)
+            .await
+            .unwrap(),
+        "merged"
+    );
+    // Another district cannot open it at all.
+    let mut beilin = app.login("staff-beilin").await;
+    assert_eq!(
+        beilin.get(&format!("/concerns/{id2}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn hotspots_list_recurring_problems_of_a_street_for_staff() {
+    let app = TestApp::new().await;
+    for (area, title, d) in [
+        (
+            "yanliang-fenghuang-g01",
+            "凤凰广场广场舞噪音扰民",
+            "凤凰广场晚上广场舞音响太吵。",
+        ),
+        (
+            "yanliang-fenghuang-g04",
+            "广场舞音响太大",
+            "凤凰广场跳舞音响声音很大，影响休息。",
+        ),
+        (
+            "yanliang-fenghuang-c1",
+            "凤凰广场噪音",
+            "凤凰广场广场舞噪音扰民，十点还不停。",
+        ),
+        ("yanliang-fenghuang-g02", "井盖丢失", "人民路井盖不见了。"),
+    ] {
+        file(&app, area, title, d).await;
+    }
+    let mut staff = app.login("staff").await;
+    let r = staff.get("/hotspots").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("凤凰街道"), "{}", r.body);
+    assert!(r.body.contains("3 件诉求"));
+    assert!(r.body.contains("凤凰广场噪音") && !r.body.contains("井盖丢失"));
+    let r = staff.get("/hotspots?level=grid").await;
+    assert!(r.body.contains("id=\"no-hotspots\""));
+    let mut beilin = app.login("staff-beilin").await;
+    let r = beilin.get("/hotspots").await;
+    assert!(r.body.contains("id=\"no-hotspots\"") && !r.body.contains("凤凰广场"));
+}
