@@ -18,7 +18,7 @@
 // the same street that look like the same problem, each with a "same problem"
 // button that follows it instead of filing again. The server makes the same
 // check when the form is sent without this script.
-(function () {
+document.addEventListener("DOMContentLoaded", function () {
   var form = document.getElementById("report-form");
   var box = document.getElementById("similar-live");
   var confirm = document.getElementById("confirm_new");
@@ -26,19 +26,14 @@
   var area = document.getElementById("area");
   var title = document.getElementById("title");
   var description = document.getElementById("description");
-  var csrf = form.querySelector("input[name=_csrf]");
+  var submit = document.getElementById("report-submit");
   var timer = null;
+  // Shown just above the submit button, where the resident ends up.
+  if (submit) form.insertBefore(box, submit);
   function el(tag, text) {
     var e = document.createElement(tag);
     if (text) e.textContent = text;
     return e;
-  }
-  function hidden(name, value) {
-    var i = el("input");
-    i.type = "hidden";
-    i.name = name;
-    i.value = value;
-    return i;
   }
   function show(list) {
     box.textContent = "";
@@ -46,7 +41,7 @@
       box.hidden = true;
       return;
     }
-    box.className = "card similar";
+    box.className = "similar";
     box.appendChild(el("h2", box.dataset.title));
     box.appendChild(el("p", box.dataset.help));
     var ul = el("ul");
@@ -56,19 +51,17 @@
       a.href = "/track?code=" + encodeURIComponent(s.tracking_code);
       li.appendChild(a);
       li.appendChild(el("span", " " + s.area + " "));
-      var f = el("form");
-      f.method = "post";
-      f.action = "/report/same";
-      f.className = "inline";
-      f.appendChild(hidden("_csrf", csrf ? csrf.value : ""));
-      f.appendChild(hidden("code", s.tracking_code));
-      f.appendChild(hidden("name", (document.getElementById("name") || {}).value || ""));
-      f.appendChild(hidden("phone", (document.getElementById("phone") || {}).value || ""));
+      // Sends this form (its token, name and phone) to "same problem" instead.
       var b = el("button", box.dataset.same);
       b.type = "submit";
+      b.name = "code";
+      b.value = s.tracking_code;
       b.className = "same-problem";
-      f.appendChild(b);
-      li.appendChild(f);
+      b.formAction = "/report/same";
+      b.formMethod = "post";
+      b.formEnctype = "application/x-www-form-urlencoded";
+      b.formNoValidate = true;
+      li.appendChild(b);
       ul.appendChild(li);
     });
     box.appendChild(ul);
@@ -91,4 +84,4 @@
   }
   [title, description].forEach(function (i) { if (i) i.addEventListener("input", later); });
   if (area) area.addEventListener("change", later);
-})();
+});

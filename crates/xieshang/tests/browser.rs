@@ -235,6 +235,52 @@ async fn resident_reports_on_a_phone(c: &Client, base: &str, photo: &std::path::
     code
 }
 
+/// A second resident on a phone starts to report the same broken road: the form
+/// shows the open concern while they type, and they follow it instead.
+async fn neighbour_joins_the_same_problem_on_a_phone(c: &Client, base: &str, code: &str) {
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{base}/report")).await.unwrap();
+    click(c, "#area option[value='yanliang-guanshan-g02']").await;
+    type_in(c, "#title", "关山中学门口路面塌了").await;
+    type_in(
+        c,
+        "#description",
+        "关山中学门前的路面塌了一个大坑，孩子上学很危险",
+    )
+    .await;
+    type_in(c, "#phone", "13800002222").await;
+    c.wait()
+        .for_element(Locator::Css("#similar-live .same-problem"))
+        .await
+        .unwrap();
+    let offered = text_of(c, "#similar-live").await;
+    assert!(offered.contains("学校门口道路破损"), "{offered}");
+    shot(c, "resident-similar-phone").await;
+    click(c, "#similar-live .same-problem").await;
+    let joined = text_of(c, "#joined").await;
+    assert!(joined.contains(code), "{joined}");
+    shot(c, "resident-joined-phone").await;
+}
+
+/// Staff find the concern by words, in traditional characters, with the words
+/// marked.
+async fn staff_search_on_a_desktop(c: &Client, base: &str) {
+    c.set_window_size(1280, 900).await.unwrap();
+    login(c, base, "staff").await;
+    c.goto(&format!("{base}/search")).await.unwrap();
+    type_in(c, "#q", "道路破損").await;
+    click(c, "#search-submit").await;
+    let results = text_of(c, "#search-results").await;
+    assert!(results.contains("学校门口道路破损"), "{results}");
+    let marked = c
+        .find_all(Locator::Css("#search-results mark"))
+        .await
+        .unwrap();
+    assert!(!marked.is_empty(), "the words are marked");
+    shot(c, "staff-search-desktop").await;
+    logout(c).await;
+}
+
 /// Staff triage and assign on a desktop; the department resolves.
 async fn staff_and_department_on_a_desktop(c: &Client, base: &str) {
     c.set_window_size(1280, 900).await.unwrap();
@@ -368,6 +414,13 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(stored, 1, "the photo arrived");
+    neighbour_joins_the_same_problem_on_a_phone(&c, &base, &code).await;
+    let filed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(filed, 1, "the neighbour followed instead of filing again");
+    staff_search_on_a_desktop(&c, &base).await;
     staff_and_department_on_a_desktop(&c, &base).await;
     resident_thanks_on_a_phone(&c, &base, &code).await;
     c.close().await.unwrap();
