@@ -130,6 +130,7 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
         crate::search::CONCERN,
         id,
         &crate::search::concern_text(title, c.description, c.address),
+        &path,
     )
     .await?;
     item::enqueue(&mut tx, now, &[notify_job(id, "submitted")]).await?;

@@ -533,14 +533,10 @@ pub async fn generate(
                 Some(Int(id)),
                 Some(Text(crate::search::CONCERN.into())),
                 Some(Int(id)),
-                Some(Text(
-                    xieshang_text::search_tokens(&crate::search::concern_text(
-                        &title,
-                        &description,
-                        Some(&address),
-                    ))
-                    .join(" "),
-                )),
+                Some(Text(crate::search::entry_tokens(
+                    &crate::search::concern_text(&title, &description, Some(&address)),
+                    &grid.path,
+                ))),
             ]);
             c.push(vec![
                 Some(Int(id)),

@@ -38,16 +38,25 @@ pub fn concern_text(title: &str, description: &str, address: Option<&str>) -> St
     format!("{title} {description} {}", address.unwrap_or_default())
 }
 
+/// The token that says an entry lies inside a unit's subtree (letters and digits
+/// only, so both databases keep it whole).
+fn unit_token(id: i64) -> String {
+    format!("unit{id}")
+}
+
 /// Writes (or rewrites) the index entry of one item inside the caller's
-/// transaction, so the item and its entry commit together.
+/// transaction, so the item and its entry commit together. Besides the text's
+/// tokens the entry holds one token per unit above the item, so a search within
+/// a scope asks the index for it instead of ranking the whole city's matches.
 pub async fn index_in(
     tx: &mut Tx,
     dialect: Dialect,
     kind: &str,
     item_id: i64,
     text: &str,
+    unit: &OrgPath,
 ) -> Result<()> {
-    let tokens = xieshang_text::search_tokens(text).join(" ");
+    let tokens = entry_tokens(text, unit);
     let old = sqlx::query("SELECT id, tokens FROM search_docs WHERE kind = $1 AND item_id = $2")
         .bind(kind)
         .bind(item_id)
@@ -93,6 +102,35 @@ pub async fn index_in(
     Ok(())
 }
 
+/// The tokens of an entry: the text's, then the units'.
+pub fn entry_tokens(text: &str, unit: &OrgPath) -> String {
+    let mut tokens = xieshang_text::search_tokens(text);
+    tokens.extend(unit.ids().into_iter().map(unit_token));
+    tokens.join(" ")
+}
+
+/// Rewrites the entries of every concern inside a unit's subtree (after the
+/// subtree moved), inside the caller's transaction.
+pub async fn reindex_within_in(tx: &mut Tx, dialect: Dialect, unit: &OrgPath) -> Result<u64> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.title, c.description, c.address, o.path FROM concerns c
+         JOIN orgs o ON o.id = c.org_id WHERE o.path LIKE $1",
+    )
+    .bind(format!("{}%", unit.as_str()))
+    .fetch_all(&mut **tx)
+    .await?;
+    for r in &rows {
+        let path = OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?;
+        let text = concern_text(
+            &col::<String>(r, "title")?,
+            &col::<String>(r, "description")?,
+            col::<Option<String>>(r, "address")?.as_deref(),
+        );
+        index_in(tx, dialect, CONCERN, col(r, "id")?, &text, &path).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
 /// Indexes every concern that has no entry yet (after an upgrade, or after a bulk
 /// load), a thousand per transaction. Returns how many it indexed.
 pub async fn index_missing(db: &Db) -> Result<u64> {
@@ -100,7 +138,8 @@ pub async fn index_missing(db: &Db) -> Result<u64> {
     let mut done = 0u64;
     loop {
         let rows = sqlx::query(
-            "SELECT c.id, c.title, c.description, c.address FROM concerns c
+            "SELECT c.id, c.title, c.description, c.address, o.path FROM concerns c
+             JOIN orgs o ON o.id = c.org_id
              WHERE c.id > $1 AND NOT EXISTS
                (SELECT 1 FROM search_docs d WHERE d.kind = 'concern' AND d.item_id = c.id)
              ORDER BY c.id LIMIT 1000",
@@ -119,7 +158,8 @@ pub async fn index_missing(db: &Db) -> Result<u64> {
                 &col::<String>(r, "description")?,
                 col::<Option<String>>(r, "address")?.as_deref(),
             );
-            index_in(&mut tx, db.dialect(), CONCERN, col(r, "id")?, &text).await?;
+            let path = OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?;
+            index_in(&mut tx, db.dialect(), CONCERN, col(r, "id")?, &text, &path).await?;
         }
         tx.commit().await?;
         done += rows.len() as u64;
@@ -145,8 +185,9 @@ fn ts_quote(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
 }
 
-/// The match expression for the dialect: every term must match.
-fn match_expr(dialect: Dialect, terms: &[QueryTerm]) -> String {
+/// The match expression for the dialect: every term must match, and one unit of
+/// each group of units.
+fn match_expr(dialect: Dialect, terms: &[QueryTerm], units: &[Vec<i64>]) -> String {
     let (quote, and, or): (fn(&str) -> String, &str, &str) = match dialect {
         Dialect::Sqlite => (fts5_quote, " AND ", " OR "),
         Dialect::Postgres => (ts_quote, " & ", " | "),
@@ -161,9 +202,16 @@ fn match_expr(dialect: Dialect, terms: &[QueryTerm]) -> String {
                 format!("({}{or}({}))", quote(&t.word), pairs.join(and))
             }
         })
+        .chain(units.iter().filter(|g| !g.is_empty()).map(|g| {
+            let any: Vec<String> = g.iter().map(|id| quote(&unit_token(*id))).collect();
+            format!("({})", any.join(or))
+        }))
         .collect::<Vec<_>>()
         .join(and)
 }
+
+/// How far down the index's ranking each round of a search looks.
+const SEARCH_DEPTHS: [i64; 3] = [250, 20_000, i64::MAX];
 
 /// What staff search for, and where.
 #[derive(Debug, Clone, Default)]
@@ -207,7 +255,23 @@ pub async fn search(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Hit>> {
         return Err(Error::field("q", "err.query_long", "at most 32 words"));
     }
     let dialect = db.dialect();
-    let mut args = vec![Arg::Text(match_expr(dialect, &terms))];
+    // The scope's units (and the chosen unit) as index tokens; the path
+    // conditions below stay the authority.
+    // A scope at a root holds every entry under it: no token narrows that.
+    let paths = actor.scopes(Permission::ConcernView);
+    let scopes: Vec<i64> = if paths.iter().any(|p| p.depth() <= 1) {
+        Vec::new()
+    } else {
+        paths
+            .iter()
+            .filter_map(|p| p.ids().last().copied())
+            .collect()
+    };
+    let mut units = vec![scopes];
+    if let Some(unit) = f.unit {
+        units.push(vec![unit]);
+    }
+    let mut args = vec![Arg::Text(match_expr(dialect, &terms, &units))];
     let (scope, scope_args) =
         crate::scope::condition(actor, Permission::ConcernView, "o.path", args.len() + 1);
     args.extend(scope_args);
@@ -237,30 +301,51 @@ pub async fn search(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Hit>> {
         args.push(Arg::Int(to));
         conds.push(format!("c.created_at < ${}", args.len()));
     }
-    args.push(Arg::Int(f.limit.clamp(1, 200)));
-    let limit = args.len();
+    let limit = f.limit.clamp(1, 200);
+    args.push(Arg::Int(limit));
+    let limit_at = args.len();
+    args.push(Arg::Int(0));
+    let top_at = args.len();
     let cols = concern::ROW_COLS;
     let joins = "JOIN concerns c ON c.id = d.item_id JOIN orgs o ON o.id = c.org_id \
                  LEFT JOIN users u ON u.id = c.recorded_by";
-    let sql = match dialect {
+    // The index ranks its best matches first; scope and filters apply to those.
+    // When too few survive, the next round looks further down, the last one at
+    // every match, so the answer is the same as ranking all matches at once.
+    let top = match dialect {
         Dialect::Sqlite => format!(
-            "SELECT {cols}, bm25(search_fts) AS score
-             FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid {joins}
-             WHERE search_fts MATCH $1 AND d.kind = 'concern' AND {conds}
-             ORDER BY score, c.id DESC LIMIT ${limit}",
-            conds = conds.join(" AND ")
+            "SELECT rowid AS doc, rank AS score FROM search_fts WHERE search_fts MATCH $1
+             ORDER BY rank LIMIT ${top_at}"
         ),
         Dialect::Postgres => format!(
-            "SELECT {cols}, ts_rank(d.tsv, to_tsquery('simple', $1)) AS score
-             FROM search_docs d {joins}
-             WHERE d.tsv @@ to_tsquery('simple', $1) AND d.kind = 'concern' AND {conds}
-             ORDER BY score DESC, c.id DESC LIMIT ${limit}",
-            conds = conds.join(" AND ")
+            "SELECT id AS doc, ts_rank(tsv, to_tsquery('simple', $1)) AS score FROM search_docs
+             WHERE tsv @@ to_tsquery('simple', $1) AND kind = 'concern'
+             ORDER BY score DESC LIMIT ${top_at}"
         ),
     };
-    let rows = crate::db::query_with(&sql, args)
-        .fetch_all(db.pool())
-        .await?;
+    // SQLite's planner would otherwise walk every entry of the kind and probe the
+    // ranked list; CROSS JOIN makes it start from the ranked list.
+    let (first_join, order) = match dialect {
+        Dialect::Sqlite => ("CROSS JOIN", "top.score, c.id DESC"),
+        Dialect::Postgres => ("JOIN", "top.score DESC, c.id DESC"),
+    };
+    let sql = format!(
+        "WITH top AS ({top})
+         SELECT {cols}, top.score FROM top {first_join} search_docs d ON d.id = top.doc {joins}
+         WHERE d.kind = 'concern' AND {conds}
+         ORDER BY {order} LIMIT ${limit_at}",
+        conds = conds.join(" AND ")
+    );
+    let mut rows = Vec::new();
+    for depth in SEARCH_DEPTHS {
+        args[top_at - 1] = Arg::Int(depth);
+        rows = crate::db::query_with(&sql, args.clone())
+            .fetch_all(db.pool())
+            .await?;
+        if rows.len() as i64 >= limit {
+            break;
+        }
+    }
     let marks: Vec<String> = terms.iter().flat_map(|t| t.strings()).cloned().collect();
     rows.iter()
         .map(|r| {
@@ -571,13 +656,16 @@ mod tests {
     #[test]
     fn match_expressions_quote_and_group() {
         let terms = xieshang_text::query_terms("自来水管 爆裂");
-        let s = match_expr(Dialect::Sqlite, &terms);
+        let s = match_expr(Dialect::Sqlite, &terms, &[]);
         assert_eq!(
             s,
             "(\"自来水管\" OR (\"自来\" AND \"来水\" AND \"水管\")) AND \"爆裂\""
         );
-        let p = match_expr(Dialect::Postgres, &terms);
-        assert_eq!(p, "('自来水管' | ('自来' & '来水' & '水管')) & '爆裂'");
+        let p = match_expr(Dialect::Postgres, &terms, &[vec![3, 4], vec![], vec![9]]);
+        assert_eq!(
+            p,
+            "('自来水管' | ('自来' & '来水' & '水管')) & '爆裂' & ('unit3' | 'unit4') & ('unit9')"
+        );
         assert_eq!(fts5_quote("a\"b"), "\"a\"\"b\"");
         assert_eq!(ts_quote("a'b"), "'a''b'");
     }

@@ -26,6 +26,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Admin { command } => cmd::admin::run(&settings, command).await?,
         Command::Datagen(args) => cmd::datagen::run(&settings, args).await?,
+        Command::BenchSearch(args) => cmd::bench::search(&settings, args).await?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -169,6 +169,24 @@ async fn search_crosses_scripts_ranks_marks_and_keeps_to_scope() {
         vec![lamp]
     );
 
+    // A unit moved elsewhere takes its concerns' entries along.
+    let g01 = org::by_code_unchecked(&t.db, "yanliang-fenghuang-g01")
+        .await
+        .unwrap();
+    let c1 = org::by_code_unchecked(&t.db, "yanliang-guanshan-c1")
+        .await
+        .unwrap();
+    org::move_to(&t.db, &staff, g01.id, c1.id).await.unwrap();
+    let mut f = q("路灯");
+    f.unit = Some(guanshan.id);
+    assert_eq!(
+        ids(&search::search(&t.db, &staff, &f).await.unwrap()),
+        vec![lamp]
+    );
+    org::move_to(&t.db, &staff, g01.id, g01.parent_id.unwrap())
+        .await
+        .unwrap();
+
     // Ranking: the text that says it more often and more closely comes first.
     let twice = file(
         &t,

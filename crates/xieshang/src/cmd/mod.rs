@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod bench;
 pub mod datagen;
 pub mod demo;
 pub mod migrate;
@@ -39,6 +40,8 @@ pub enum Command {
     },
     /// Fill an empty database with a realistic city for load tests.
     Datagen(datagen::DatagenArgs),
+    /// Measure search and duplicate-suggestion latency on a (generated) database.
+    BenchSearch(bench::BenchSearchArgs),
     /// Administration: first admin, password resets.
     Admin {
         /// What to do.

@@ -1,0 +1,196 @@
+//! `xieshang bench-search`: latency of staff search and of duplicate suggestions
+//! on a database filled by `xieshang datagen`, one request at a time, printed as
+//! p50 / p99 / max.
+
+use crate::config::Settings;
+use clap::Args;
+use rand::{Rng, SeedableRng};
+use sqlx::Row;
+use std::io::Write;
+use std::time::{Duration, Instant};
+use xieshang_core::{Actor, Grant, OrgPath, Role};
+use xieshang_store::search::{self, Filter};
+
+/// How many requests of each kind.
+#[derive(Debug, Args)]
+pub struct BenchSearchArgs {
+    /// Requests per measurement.
+    #[arg(long, default_value_t = 300)]
+    pub requests: usize,
+    /// Random seed for the sampled queries.
+    #[arg(long, default_value_t = 5)]
+    pub seed: u64,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn line(
+    out: &mut impl Write,
+    what: &str,
+    mut times: Vec<Duration>,
+    hits: usize,
+) -> std::io::Result<()> {
+    times.sort();
+    writeln!(
+        out,
+        "  {what}: {} requests, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.1} results per request",
+        times.len(),
+        percentile(&times, 0.50),
+        percentile(&times, 0.99),
+        percentile(&times, 1.0),
+        hits as f64 / times.len().max(1) as f64
+    )
+}
+
+/// Runs the measurements and prints them.
+pub async fn search(settings: &Settings, args: &BenchSearchArgs) -> anyhow::Result<()> {
+    let db = crate::open_db(settings).await?;
+    let pool = db.pool();
+    let (concerns, max_id): (i64, i64) = {
+        let r = sqlx::query("SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m FROM concerns")
+            .fetch_one(pool)
+            .await?;
+        (r.try_get("n")?, r.try_get("m")?)
+    };
+    anyhow::ensure!(concerns > 0, "no concerns: run `xieshang datagen` first");
+    let indexed = search::index_missing(&db).await?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
+
+    // Sample concerns: their words make the queries, their texts the suggestions.
+    let mut samples = Vec::new();
+    while samples.len() < args.requests {
+        let id = rng.random_range(1..=max_id);
+        let row = sqlx::query(
+            "SELECT c.title, c.description, c.address, c.org_id, o.path FROM concerns c
+             JOIN orgs o ON o.id = c.org_id WHERE c.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+        if let Some(r) = row {
+            samples.push((
+                r.try_get::<String, _>("title")?,
+                r.try_get::<String, _>("description")?,
+                r.try_get::<Option<String>, _>("address")?,
+                r.try_get::<i64, _>("org_id")?,
+                r.try_get::<String, _>("path")?,
+            ));
+        }
+    }
+    let queries: Vec<(String, OrgPath)> = samples
+        .iter()
+        .map(|(title, _, _, _, path)| {
+            let words = xieshang_text::words(title);
+            let n = if words.len() > 1 && rng.random_bool(0.5) {
+                2
+            } else {
+                1
+            };
+            let start = rng.random_range(0..words.len().saturating_sub(n - 1).max(1));
+            let q = words
+                .iter()
+                .skip(start)
+                .take(n)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let district = OrgPath::parse(path)
+                .map(|p| p.ids().into_iter().take(2).collect::<Vec<_>>())
+                .unwrap_or_default();
+            let district = district
+                .iter()
+                .fold(None, |acc: Option<OrgPath>, id| {
+                    Some(match acc {
+                        None => OrgPath::root(*id),
+                        Some(p) => p.child(*id),
+                    })
+                })
+                .unwrap_or_else(|| OrgPath::root(1));
+            (q, district)
+        })
+        .collect();
+    let city: String =
+        sqlx::query_scalar("SELECT path FROM orgs WHERE kind = 'city' ORDER BY id LIMIT 1")
+            .fetch_one(pool)
+            .await?;
+    let actor = |path: OrgPath| Actor {
+        user_id: 0,
+        username: "bench".into(),
+        display_name: "bench".into(),
+        grants: vec![Grant {
+            role: Role::Staff,
+            org_id: path.ids().last().copied().unwrap_or(0),
+            org_path: path,
+        }],
+    };
+    let city = actor(OrgPath::parse(&city).ok_or_else(|| anyhow::anyhow!("bad city path"))?);
+
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "bench-search ({}): {concerns} concerns{}",
+        match db.dialect() {
+            xieshang_store::Dialect::Sqlite => "sqlite",
+            xieshang_store::Dialect::Postgres => "postgres",
+        },
+        if indexed > 0 {
+            format!(", {indexed} indexed first")
+        } else {
+            String::new()
+        }
+    )?;
+    // Warm the caches the way a running server has them warm.
+    for (q, _) in queries.iter().take(20) {
+        let f = Filter {
+            q: q.clone(),
+            limit: 50,
+            ..Default::default()
+        };
+        search::search(&db, &city, &f).await?;
+    }
+    for (label, scope) in [
+        ("search, district staff", false),
+        ("search, city-wide", true),
+    ] {
+        let mut times = Vec::new();
+        let mut hits = 0;
+        for (q, district) in &queries {
+            let who = if scope {
+                city.clone()
+            } else {
+                actor(district.clone())
+            };
+            let f = Filter {
+                q: q.clone(),
+                limit: 50,
+                ..Default::default()
+            };
+            let t = Instant::now();
+            hits += search::search(&db, &who, &f).await?.len();
+            times.push(t.elapsed());
+        }
+        line(&mut out, label, times, hits)?;
+    }
+    let mut times = Vec::new();
+    let mut hits = 0;
+    for (title, description, address, org, _) in &samples {
+        let text = search::concern_text(title, description, address.as_deref());
+        let t = Instant::now();
+        hits += search::similar(&db, *org, &text, None, 5).await?.len();
+        times.push(t.elapsed());
+    }
+    line(
+        &mut out,
+        "suggestions (similar open concerns in the street)",
+        times,
+        hits,
+    )?;
+    db.close().await;
+    Ok(())
+}
