@@ -33,6 +33,31 @@ pub const SUGGEST_THRESHOLD: f32 = 0.38;
 /// How many open concerns of an area a suggestion compares with (the most recent).
 const SUGGEST_CANDIDATES: i64 = 400;
 
+/// Profiles of texts already seen, by a hash of the text: suggestions compare a
+/// new text with the same open concerns again and again, and segmenting them is
+/// most of the work. About 1 KB each; emptied when full.
+fn profile_of(text: &str) -> std::sync::Arc<Profile> {
+    use std::hash::{Hash, Hasher};
+    type Cache = std::sync::Mutex<HashMap<u64, std::sync::Arc<Profile>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    const CAPACITY: usize = 20_000;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    let key = h.finish();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(p) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return p;
+    }
+    let p = std::sync::Arc::new(Profile::new(text));
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= CAPACITY {
+            c.clear();
+        }
+        c.insert(key, p.clone());
+    }
+    p
+}
+
 /// The text of a concern that is indexed and compared.
 pub fn concern_text(title: &str, description: &str, address: Option<&str>) -> String {
     format!("{title} {description} {}", address.unwrap_or_default())
@@ -436,10 +461,16 @@ pub async fn similar(
     ];
     args.extend(OPEN_STATES.iter().map(|s| Arg::Text((*s).into())));
     args.push(Arg::Int(SUGGEST_CANDIDATES));
+    // From the street's units to their open concerns (SQLite would otherwise walk
+    // every open concern of the city).
+    let join = match db.dialect() {
+        Dialect::Sqlite => "CROSS JOIN",
+        Dialect::Postgres => "JOIN",
+    };
     let sql = format!(
         "SELECT c.id, c.tracking_code, c.title, c.description, c.address, c.state, c.created_at,
                 o.name AS area, o.path
-         FROM concerns c JOIN orgs o ON o.id = c.org_id
+         FROM orgs o {join} concerns c ON c.org_id = o.id
          WHERE o.path LIKE $1 AND c.id <> $2 AND c.state IN ({states})
          ORDER BY c.created_at DESC, c.id DESC LIMIT ${}",
         args.len()
@@ -450,7 +481,7 @@ pub async fn similar(
     let mut out = Vec::new();
     for r in &rows {
         let title: String = col(r, "title")?;
-        let other = Profile::new(&concern_text(
+        let other = profile_of(&concern_text(
             &title,
             &col::<String>(r, "description")?,
             col::<Option<String>>(r, "address")?.as_deref(),

@@ -359,8 +359,12 @@ fn word_weight(w: &str) -> f32 {
 /// (3号楼), the named places (凤鸣花园, 人民路) and the kinds of problem named.
 #[derive(Debug, Clone, Default)]
 pub struct Profile {
-    terms: HashMap<String, f32>,
+    /// Hashed terms and their weights, sorted by hash: compact, and compared by
+    /// one merge.
+    terms: Vec<(u32, f32)>,
     norm: f32,
+    /// The heaviest words, for naming clusters.
+    top: Vec<String>,
     buildings: Vec<String>,
     places: Vec<String>,
     problems: Vec<&'static str>,
@@ -503,9 +507,20 @@ impl Profile {
         }
         let norm = terms.values().map(|v| v * v).sum::<f32>().sqrt();
         let chars: Vec<char> = prepared.chars().collect();
+        let mut words: Vec<(&String, &f32)> =
+            terms.iter().filter(|(k, _)| k.starts_with("w:")).collect();
+        words.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+        let top = words
+            .iter()
+            .take(8)
+            .map(|(k, _)| k[2..].to_owned())
+            .collect();
+        let mut hashed: Vec<(u32, f32)> = terms.iter().map(|(k, v)| (term_hash(k), *v)).collect();
+        hashed.sort_by_key(|(h, _)| *h);
         Profile {
-            terms,
+            terms: hashed,
             norm,
+            top,
             buildings: buildings(&chars),
             places: places(&chars),
             problems,
@@ -520,22 +535,15 @@ impl Profile {
     /// The words of this profile with the largest weights, heaviest first (for
     /// naming a cluster of concerns).
     pub fn top_words(&self, n: usize) -> Vec<String> {
-        let mut ws: Vec<(&String, &f32)> = self
-            .terms
-            .iter()
-            .filter(|(k, _)| k.starts_with("w:"))
-            .collect();
-        ws.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
-        ws.into_iter()
-            .take(n)
-            .map(|(k, _)| k[2..].to_owned())
-            .collect()
+        self.top.iter().take(n).cloned().collect()
     }
+}
 
-    /// The words of this profile (without weights).
-    pub fn words(&self) -> impl Iterator<Item = &str> {
-        self.terms.keys().filter_map(|k| k.strip_prefix("w:"))
-    }
+/// A term's 32-bit FNV-1a hash (stable across runs and builds).
+fn term_hash(term: &str) -> u32 {
+    term.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 fn han_bigrams(run: &str) -> Vec<String> {
@@ -548,16 +556,20 @@ pub fn similarity(a: &Profile, b: &Profile) -> f32 {
     if a.norm == 0.0 || b.norm == 0.0 {
         return 0.0;
     }
-    let (small, large) = if a.terms.len() <= b.terms.len() {
-        (a, b)
-    } else {
-        (b, a)
-    };
-    let dot: f32 = small
-        .terms
-        .iter()
-        .filter_map(|(k, v)| large.terms.get(k).map(|w| v * w))
-        .sum();
+    let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
+    while i < a.terms.len() && j < b.terms.len() {
+        let (ha, wa) = a.terms[i];
+        let (hb, wb) = b.terms[j];
+        match ha.cmp(&hb) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                dot += wa * wb;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
     let cosine = dot / (a.norm * b.norm);
     // Both name a building, a place or a kind of problem, and none in common:
     // most likely two problems.

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod datagen;
 pub mod demo;
 pub mod migrate;
+pub mod rawbench;
 pub mod serve;
 
 use crate::config::Flags;
@@ -42,6 +43,12 @@ pub enum Command {
     Datagen(datagen::DatagenArgs),
     /// Measure search and duplicate-suggestion latency on a (generated) database.
     BenchSearch(bench::BenchSearchArgs),
+    /// The machine's limit: durable single-row inserts, one transaction each.
+    BenchRawInsert(rawbench::RawInsertArgs),
+    /// The machine's limit: a minimal handler reading one row by key and rendering a page.
+    BenchRawServe(rawbench::RawServeArgs),
+    /// Print an area code and random tracking codes of a generated database.
+    BenchSample(rawbench::SampleArgs),
     /// Administration: first admin, password resets.
     Admin {
         /// What to do.

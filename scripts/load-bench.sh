@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Load benchmark (issue 7): the machine's limits and Xieshang at 64 connections on a
+# generated city, in one run on one machine, with wrk (Debian's package) as the load
+# generator. Prints throughput, p50/p99 latency, peak RSS and the ratios
+#   intake ÷ raw durable insert   and   status page ÷ raw point-read handler.
+#
+#   scripts/load-bench.sh sqlite   DATA_DIR       # a directory filled by `xieshang datagen`
+#   scripts/load-bench.sh postgres DATABASE_URL   # a database filled by `xieshang datagen`
+#
+# Fill one first, e.g. `target/release/xieshang --data-dir /tmp/city datagen`.
+# Intake adds concerns to that database. Options (environment): SECONDS_PER_RUN
+# (default 20), CONNECTIONS (default 64), THREADS (wrk threads, default 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+backend="${1:?sqlite or postgres}"
+target="${2:?data directory or database URL}"
+secs="${SECONDS_PER_RUN:-20}"
+conns="${CONNECTIONS:-64}"
+threads="${THREADS:-2}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+cargo build -q --release -p xieshang
+bin=target/release/xieshang
+work="$(mktemp -d)"
+port=$((20000 + RANDOM % 20000))
+raw_port=$((port + 1))
+base="http://127.0.0.1:$port"
+pids=()
+cleanup() {
+  for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$backend" = sqlite ]; then
+  db_args=(--data-dir "$target")
+  raw_url="sqlite://$work/raw.db"
+else
+  db_args=(--database-url "$target")
+  raw_url="${target%/*}/xs_raw_$$"
+  psql "${target%/*}/postgres" -qc "CREATE DATABASE xs_raw_$$" >/dev/null
+  trap 'cleanup; psql "${target%/*}/postgres" -qc "DROP DATABASE IF EXISTS xs_raw_$$ WITH (FORCE)" >/dev/null || true' EXIT
+fi
+
+wait_ready() {
+  for _ in $(seq 1 "${2:-600}"); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done
+  echo "not ready: $1"; exit 1
+}
+
+peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# wrk with --latency; prints "label  req/s  p50  p99".
+results=()
+run() {
+  local label="$1" url="$2" script="${3:-}"
+  local out
+  if [ -n "$script" ]; then
+    out="$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$script" "$url")"
+  else
+    out="$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency "$url")"
+  fi
+  local rps p50 p99 errors
+  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+  p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  errors="$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")"
+  printf '%-44s %10s req/s   p50 %9s   p99 %9s   non-2xx %s\n' "$label" "$rps" "$p50" "$p99" "${errors:-0}"
+  results+=("$label=$rps")
+}
+
+rate_of() { for r in "${results[@]}"; do [ "${r%%=*}" = "$1" ] && echo "${r#*=}"; done; }
+
+echo "load benchmark: $backend, $conns connections, ${secs}s per run, wrk $threads threads, $(nproc) cores"
+
+# --- The limits -----------------------------------------------------------------
+clients=1
+[ "$backend" = postgres ] && clients=64
+insert_line="$("$bin" --log warn bench-raw-insert --url "$raw_url" --seconds "$secs" --clients "$clients")"
+echo "$insert_line"
+raw_insert="$(sed -E 's/.*= ([0-9]+) rows\/s.*/\1/' <<<"$insert_line")"
+
+# The status page's size, to render a raw page of the same size.
+"$bin" --log warn "${db_args[@]}" bench-sample --codes 20000 >"$work/sample.txt"
+area="$(awk 'NR == 1 {print $2}' "$work/sample.txt")"
+tail -n +2 "$work/sample.txt" >"$work/codes.txt"
+XIESHANG_LOG=warn "$bin" "${db_args[@]}" --listen "127.0.0.1:$port" serve >"$work/server.log" 2>&1 &
+server=$!
+pids+=("$server")
+wait_ready "$base/readyz"
+page_bytes="$(curl -s "$base/track?code=$(head -1 "$work/codes.txt")" | wc -c)"
+
+"$bin" --log warn bench-raw-serve --url "$raw_url" --addr "127.0.0.1:$raw_port" --rows 1000000 --page-bytes "$page_bytes" >"$work/raw.log" 2>&1 &
+raw=$!
+pids+=("$raw")
+# The first run fills its table with a million rows: allow it ten minutes.
+wait_ready "http://127.0.0.1:$raw_port/r/1" 6000
+cat >"$work/raw.lua" <<'EOF'
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/r/" .. math.random(1, 1000000))
+end
+EOF
+run "raw point-read page (${page_bytes} B)" "http://127.0.0.1:$raw_port" "$work/raw.lua"
+kill "$raw"; wait "$raw" 2>/dev/null || true
+
+# --- Xieshang ---------------------------------------------------------------------
+cat >"$work/status.lua" <<EOF
+math.randomseed(os.time())
+codes = {}
+for line in io.lines("$work/codes.txt") do codes[#codes + 1] = line end
+request = function()
+  return wrk.format("GET", "/track?code=" .. codes[math.random(#codes)])
+end
+EOF
+run "status page /track (${page_bytes} B)" "$base" "$work/status.lua"
+
+cat >"$work/intake.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"category":"road","area":"$area","title":"路灯不亮","description":"晚上路灯不亮，行人看不清路，请尽快维修。","address":"人民路12号"}'
+EOF
+run "intake POST /api/v1/concerns" "$base/api/v1/concerns" "$work/intake.lua"
+
+# Staff of the first district, logged in once.
+district="$(curl -s "$base/api/v1/areas" | python3 -c 'import json,sys; print(next(a["parent"] for a in json.load(sys.stdin) if a["kind"] == "street"))')"
+jar="$work/jar"
+token="$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
+curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$token" \
+  --data-urlencode "username=staff-$district" --data-urlencode "password=xieshang-demo" "$base/login"
+session="$(awk '$6 == "xs_session" {print $7}' "$jar")"
+[ -n "$session" ] || { echo "staff login failed"; exit 1; }
+cat >"$work/staff.lua" <<EOF
+wrk.headers["Cookie"] = "xs_session=$session"
+EOF
+run "staff queue /concerns (staff-$district)" "$base/concerns?state=submitted" "$work/staff.lua"
+run "dashboard /stats/concerns (staff-$district)" "$base/stats/concerns" "$work/staff.lua"
+
+rss="$(peak_rss_mb "$server")"
+kill "$server"; wait "$server" 2>/dev/null || true
+
+intake="$(rate_of "intake POST /api/v1/concerns")"
+status="$(rate_of "status page /track (${page_bytes} B)")"
+rawread="$(rate_of "raw point-read page (${page_bytes} B)")"
+echo "peak RSS of the Xieshang server: ${rss} MB"
+python3 - "$intake" "$raw_insert" "$status" "$rawread" <<'EOF'
+import sys
+intake, raw_insert, status, raw_read = map(float, sys.argv[1:])
+print(f"ratio intake / raw durable insert:        {intake / raw_insert:.2f}  ({intake:.0f} / {raw_insert:.0f})")
+print(f"ratio status page / raw point-read page:  {status / raw_read:.2f}  ({status:.0f} / {raw_read:.0f})")
+EOF
