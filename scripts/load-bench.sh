@@ -46,7 +46,7 @@ wait_ready() {
   echo "not ready: $1"; exit 1
 }
 
-peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "n/a (server gone)"; }
 
 # wrk with --latency; prints "label  req/s  p50  p99".
 results=()
@@ -67,7 +67,7 @@ run() {
   results+=("$label=$rps")
 }
 
-rate_of() { for r in "${results[@]}"; do [ "${r%%=*}" = "$1" ] && echo "${r#*=}"; done; }
+rate_of() { for r in "${results[@]}"; do if [ "${r%%=*}" = "$1" ]; then echo "${r#*=}"; fi; done; }
 
 echo "load benchmark: $backend, $conns connections, ${secs}s per run, wrk $threads threads, $(nproc) cores"
 

@@ -449,27 +449,49 @@ pub(crate) fn row_from(r: &sqlx::any::AnyRow) -> Result<Row> {
     })
 }
 
-/// Concerns in one state inside the actor's view scope: overdue ones first (by
-/// deadline), then the ones waiting longest.
-pub async fn queue(db: &Db, actor: &Actor, state: &str) -> Result<Vec<Row>> {
+/// Rows per page of a queue.
+pub const QUEUE_PAGE: i64 = 50;
+
+/// One page (from 0) of the concerns in one state inside the actor's view scope:
+/// overdue ones first (by deadline), then the ones waiting longest; and whether
+/// there is a next page.
+pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Vec<Row>, bool)> {
     actor.require(Permission::ConcernView)?;
     let (cond, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
     args.push(crate::db::Arg::Text(state.to_owned()));
     args.push(crate::db::Arg::Int(db.now_ms()));
+    args.push(crate::db::Arg::Int(QUEUE_PAGE + 1));
+    args.push(crate::db::Arg::Int(page.max(0) * QUEUE_PAGE));
+    // From the scope's units to their concerns in the state (SQLite would
+    // otherwise walk every concern of the city in that state).
+    let join = match db.dialect() {
+        crate::Dialect::Sqlite => "CROSS JOIN",
+        crate::Dialect::Postgres => "JOIN",
+    };
+    let n = args.len();
     let sql = format!(
-        "SELECT {ROW_COLS} FROM {ROW_FROM}
-         WHERE {cond} AND c.state = ${n}
-         ORDER BY CASE WHEN c.deadline_at IS NOT NULL AND c.deadline_at < ${m} THEN 0 ELSE 1 END,
+        "SELECT {ROW_COLS} FROM orgs o {join} concerns c ON c.org_id = o.id
+           LEFT JOIN users u ON u.id = c.recorded_by
+         WHERE {cond} AND c.state = ${s}
+         ORDER BY CASE WHEN c.deadline_at IS NOT NULL AND c.deadline_at < ${now} THEN 0 ELSE 1 END,
                   CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END, c.deadline_at,
                   c.created_at, c.id
-         LIMIT 200",
-        n = args.len() - 1,
-        m = args.len()
+         LIMIT ${limit} OFFSET ${offset}",
+        s = n - 3,
+        now = n - 2,
+        limit = n - 1,
+        offset = n
     );
     let rows = crate::db::query_with(&sql, args)
         .fetch_all(db.pool())
         .await?;
-    rows.iter().map(row_from).collect()
+    let more = rows.len() as i64 > QUEUE_PAGE;
+    let rows = rows
+        .iter()
+        .take(QUEUE_PAGE as usize)
+        .map(row_from)
+        .collect::<Result<Vec<_>>>()?;
+    Ok((rows, more))
 }
 
 /// One concern the actor may see with `permission`: over its unit, or (for

@@ -107,6 +107,8 @@ pub struct Db {
     pool: AnyPool,
     dialect: Dialect,
     clock: Clock,
+    /// Which connection this is, for in-process caches shared by several databases.
+    serial: u64,
 }
 
 impl Db {
@@ -138,10 +140,12 @@ impl Db {
             }
         };
         let pool = opts.connect(&url).await?;
+        static SERIAL: AtomicI64 = AtomicI64::new(0);
         Ok(Db {
             pool,
             dialect,
             clock: Clock::System,
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed) as u64,
         })
     }
 
@@ -179,6 +183,11 @@ impl Db {
     /// True when the database answers a trivial query.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").fetch_one(&self.pool).await.is_ok()
+    }
+
+    /// A number that tells this database apart from others opened by the process.
+    pub fn instance(&self) -> u64 {
+        self.serial
     }
 
     /// Closes the pool.

@@ -3,7 +3,7 @@
 
 use crate::db::{col, query_with, Arg, Db};
 use crate::Result;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use xieshang_core::{Actor, OrgPath, Permission};
 
 /// The concern loop's figures for one actor's scope.
@@ -34,9 +34,54 @@ impl Stats {
     }
 }
 
-/// Computes the figures over the actor's view scope.
+/// The figures over the actor's view scope. They are computed once per scope for
+/// each state of the data (the newest timeline event, which every change to a
+/// concern writes) and minute (overdue counts move with the clock), and shared by
+/// the requests that ask meanwhile, so a busy dashboard costs one computation.
 pub async fn stats(db: &Db, actor: &Actor) -> Result<Stats> {
     actor.require(Permission::ConcernView)?;
+    let mut scopes: Vec<String> = actor
+        .scopes(Permission::ConcernView)
+        .iter()
+        .map(|p| p.as_str().to_owned())
+        .collect();
+    scopes.sort();
+    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM item_events")
+        .fetch_one(db.pool())
+        .await?;
+    let key = format!(
+        "{}|{}|{}|{}",
+        db.instance(),
+        scopes.join(","),
+        newest.unwrap_or(0),
+        db.now_ms() / 60_000
+    );
+    type Slot = std::sync::Arc<tokio::sync::Mutex<Option<(String, Stats)>>>;
+    static SLOTS: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Slot>>> =
+        std::sync::OnceLock::new();
+    let slot: Slot = {
+        let mut slots = SLOTS
+            .get_or_init(Default::default)
+            .lock()
+            .map_err(|_| crate::Error::NotFound)?;
+        if slots.len() > 1_000 {
+            slots.clear();
+        }
+        slots.entry(scopes.join(",")).or_default().clone()
+    };
+    // One computation per scope at a time; the others wait and take its result.
+    let mut held = slot.lock().await;
+    if let Some((k, s)) = held.as_ref() {
+        if *k == key {
+            return Ok(s.clone());
+        }
+    }
+    let s = compute(db, actor).await?;
+    *held = Some((key, s.clone()));
+    Ok(s)
+}
+
+async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
     let (cond, args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
     let from = format!("concerns c JOIN orgs o ON o.id = c.org_id WHERE {cond}");
     let pairs = |sql: String, args: Vec<Arg>| async move {
@@ -95,19 +140,37 @@ pub async fn stats(db: &Db, actor: &Actor) -> Result<Stats> {
     .await
     .and_then(|r| col(&r, "n"))?;
 
-    let mut durations: Vec<i64> = query_with(
-        &format!(
-            "SELECT c.resolved_at - c.created_at AS d FROM {from} AND c.resolved_at IS NOT NULL"
-        ),
+    // The median in the database: count, then read the middle one or two.
+    let resolved = format!("{from} AND c.resolved_at IS NOT NULL");
+    let n: i64 = query_with(
+        &format!("SELECT COUNT(*) AS n FROM {resolved}"),
         args.clone(),
     )
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| col::<i64>(r, "d"))
-    .collect::<sqlx::Result<_>>()?;
-    durations.sort_unstable();
-    let median_resolution_ms = median(&durations);
+    .fetch_one(db.pool())
+    .await
+    .and_then(|r| col(&r, "n"))?;
+    let median_resolution_ms = if n == 0 {
+        None
+    } else {
+        let mut a = args.clone();
+        a.push(Arg::Int(2 - n % 2));
+        a.push(Arg::Int((n - 1) / 2));
+        let middle: Vec<i64> = query_with(
+            &format!(
+                "SELECT c.resolved_at - c.created_at AS d FROM {resolved}
+                 ORDER BY d LIMIT ${} OFFSET ${}",
+                a.len() - 1,
+                a.len()
+            ),
+            a,
+        )
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| col::<i64>(r, "d"))
+        .collect::<sqlx::Result<_>>()?;
+        median(&middle)
+    };
 
     let ratings = pairs(
         format!(

@@ -292,6 +292,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.intake.address", "地址最多200个字符。", "An address has at most 200 characters."),
     ("err.intake.lat", "位置坐标无效。", "The coordinates are not valid."),
     ("track.filed", "已提交。请记下您的查询码：", "Submitted. Keep your tracking code:"),
+    ("common.prev", "上一页", "Previous page"),
+    ("common.next", "下一页", "Next page"),
     ("track.joined", "已为您关注这件事，您反映的情况已记入。查询码：", "You now follow this concern and your report was added to it. Tracking code:"),
     ("event.same_report", "又有居民反映同一问题", "Another resident reported the same problem"),
     ("similar.title", "附近已有相似的问题正在办理", "Similar problems nearby are already being handled"),

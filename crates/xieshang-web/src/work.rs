@@ -151,6 +151,7 @@ const QUEUE_STATES: [&str; 10] = [
 #[derive(Deserialize)]
 struct StateQuery {
     state: Option<String>,
+    page: Option<i64>,
     err: Option<String>,
     ok: Option<String>,
 }
@@ -174,6 +175,8 @@ struct ConcernsTpl {
     current: &'static str,
     rows: Vec<QueueRow>,
     missing_years: Vec<i32>,
+    page_no: i64,
+    more: bool,
 }
 
 async fn queue_page(
@@ -187,8 +190,9 @@ async fn queue_page(
         .find(|s| Some(*s) == q.state.as_deref())
         .unwrap_or("submitted");
     let now = state.db.now_ms();
-    let rows = concern::queue(&state.db, &u.actor, current)
-        .await?
+    let page = q.page.unwrap_or(0).clamp(0, 10_000);
+    let (rows, more) = concern::queue(&state.db, &u.actor, current, page).await?;
+    let rows = rows
         .into_iter()
         .map(|c| QueueRow {
             id: c.id,
@@ -215,6 +219,8 @@ async fn queue_page(
         current,
         rows,
         missing_years: state.missing_holiday_years(),
+        page_no: page,
+        more,
     })
 }
 

@@ -302,3 +302,24 @@ async fn hotspots_list_recurring_problems_of_a_street_for_staff() {
     let r = beilin.get("/hotspots").await;
     assert!(r.body.contains("id=\"no-hotspots\"") && !r.body.contains("凤凰广场"));
 }
+
+#[tokio::test]
+async fn the_queue_pages_by_fifty() {
+    let app = TestApp::new().await;
+    for i in 0..51 {
+        file(
+            &app,
+            "yanliang-fenghuang-g01",
+            &format!("排队事项{i:02}"),
+            "分页",
+        )
+        .await;
+    }
+    let mut staff = app.login("staff").await;
+    let first = staff.get("/concerns?state=submitted").await;
+    assert_eq!(first.body.matches("排队事项").count(), 50);
+    assert!(first.body.contains("id=\"next-page\"") && !first.body.contains("id=\"prev-page\""));
+    let second = staff.get("/concerns?state=submitted&page=1").await;
+    assert_eq!(second.body.matches("排队事项").count(), 1);
+    assert!(!second.body.contains("id=\"next-page\"") && second.body.contains("id=\"prev-page\""));
+}
