@@ -80,9 +80,10 @@ pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
         tracing::info!(version, name, "migration applied");
         applied_now.push(*version);
     }
-    // Items written before the index existed (or loaded in bulk) get their entries.
-    let indexed = crate::search::index_missing(db).await?;
-    if indexed > 0 {
+    // Items written before the index existed get their entries, once, when the
+    // search migration is applied (later items are indexed as they are written).
+    if applied_now.contains(&6) {
+        let indexed = crate::search::index_missing(db).await?;
         tracing::info!(indexed, "search index filled");
     }
     Ok(applied_now)
