@@ -7,6 +7,7 @@
 //! `anyhow`. This crate never renders pages.
 
 pub mod apikey;
+pub mod area;
 pub mod audit;
 pub mod concern;
 pub mod datagen;

@@ -34,6 +34,11 @@ pub fn register(r: Routes) -> Routes {
         Needs(Permission::ConcernView, Target::None),
         get(hotspots_page),
     )
+    .get(
+        "/areas/{id}",
+        Needs(Permission::ConcernView, Target::Org),
+        get(area_page),
+    )
     .get("/api/v1/similar", Public, get(similar_api))
     .post("/report/same", Public, post(same_problem))
 }
@@ -258,6 +263,52 @@ async fn hotspots_page(
         level: level_code,
         min,
         spots,
+    })
+}
+
+// ---------------------------------------------------------------- an area's page
+
+#[derive(Template)]
+#[template(path = "area.html")]
+struct AreaTpl {
+    page: Page,
+    a: xieshang_store::area::AreaService,
+    kind: &'static str,
+    can_open: bool,
+    open: Vec<(i64, String, String, &'static str, String, String)>,
+}
+
+/// Who serves a grid (or every grid of a community or street) and what is open
+/// there; for staff over it, its paired members and its grid workers.
+async fn area_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> AppResult<Response> {
+    let a = xieshang_store::area::service(&state.db, &u.actor, id).await?;
+    // Staff open the concern; those who serve the area follow it by its code.
+    let can_open = u.actor.check(Permission::ConcernView, &a.path).is_ok();
+    let open = a
+        .open
+        .iter()
+        .map(|c| {
+            (
+                c.id,
+                c.tracking_code.clone(),
+                c.title.clone(),
+                state_key(&c.state),
+                c.unit.clone(),
+                format_time(c.created_at),
+            )
+        })
+        .collect();
+    render(AreaTpl {
+        page: Page::signed_in(tr, &u, &Flash::default()),
+        kind: crate::i18n::known(&format!("kind.{}", a.kind)).unwrap_or("kind.grid"),
+        open,
+        can_open,
+        a,
     })
 }
 

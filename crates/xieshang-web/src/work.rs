@@ -817,6 +817,7 @@ struct MyRow {
 struct MyTpl {
     page: Page,
     rows: Vec<MyRow>,
+    grids: Vec<(i64, String)>,
 }
 
 async fn my_page(
@@ -845,6 +846,7 @@ async fn my_page(
     render(MyTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         rows,
+        grids: xieshang_store::area::served_by(&state.db, u.actor.user_id).await?,
     })
 }
 

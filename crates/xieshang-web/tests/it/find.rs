@@ -323,3 +323,68 @@ async fn the_queue_pages_by_fifty() {
     assert_eq!(second.body.matches("排队事项").count(), 1);
     assert!(!second.body.contains("id=\"next-page\"") && second.body.contains("id=\"prev-page\""));
 }
+
+#[tokio::test]
+async fn an_area_page_shows_who_serves_it_and_what_is_open() {
+    let app = TestApp::new().await;
+    let code = file(
+        &app,
+        "yanliang-guanshan-g01",
+        "关山中学门口路灯不亮",
+        "晚上很黑。",
+    )
+    .await;
+    let done = file(&app, "yanliang-guanshan-g01", "已经办完的事", "办完了。").await;
+    sqlx::query("UPDATE concerns SET state = 'closed' WHERE tracking_code = $1")
+        .bind(&done)
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+    let grid = app.org_id("yanliang-guanshan-g01").await;
+    let name = |u: &'static str| {
+        let db = app.t.db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT display_name FROM users WHERE username = $1")
+                .bind(u)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let (worker, member) = (name("gw-gs-01").await, name("member-gs-01").await);
+    let id = id_of(&app, &code).await;
+
+    let mut staff = app.login("staff").await;
+    let r = staff.get(&format!("/areas/{grid}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains(&worker) && r.body.contains(&member),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&format!("/concerns/{id}")));
+    assert!(!r.body.contains("已经办完的事"), "closed ones are not open");
+    // The street's page gathers its grids.
+    let street = app.org_id("yanliang-guanshan").await;
+    let r = staff.get(&format!("/areas/{street}")).await;
+    assert!(r.body.contains(&member) && r.body.contains("关山中学门口路灯不亮"));
+
+    // The paired member finds the grid from their own page and follows by code.
+    let mut m = app.login("member-gs-01").await;
+    let my = m.get("/my").await;
+    assert!(my.body.contains(&format!("/areas/{grid}")), "{}", my.body);
+    let r = m.get(&format!("/areas/{grid}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(&format!("/track?code={code}")));
+    let mut w = app.login("gw-gs-01").await;
+    assert_eq!(
+        w.get(&format!("/areas/{grid}")).await.status,
+        StatusCode::OK
+    );
+    // A member who does not serve it may not.
+    let mut other = app.login("member-fh-01").await;
+    assert_eq!(
+        other.get(&format!("/areas/{grid}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
