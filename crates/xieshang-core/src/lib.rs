@@ -11,6 +11,7 @@ pub mod item;
 pub mod org;
 pub mod personal;
 pub mod role;
+pub mod rota;
 pub mod values;
 
 pub use authz::{Actor, Denied, Grant};

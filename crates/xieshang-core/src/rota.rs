@@ -1,0 +1,221 @@
+//! Duty rotas for member studios (委员工作室): who is on duty on which day.
+//!
+//! A studio has members in a fixed order, one or more duty weekdays and a number
+//! of members per duty day. The rota walks the members round-robin from where the
+//! last rota stopped, so over time everyone serves equally often. A duty day that
+//! falls on a holiday (on the working-day calendar) is either dropped or moved to
+//! the next working day. Pure: storage and permissions are the store's job.
+
+use crate::calendar::Calendar;
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+
+/// What happens to a duty day that is not a working day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnHoliday {
+    /// No duty that day.
+    Skip,
+    /// The duty moves to the next working day.
+    NextWorkingDay,
+}
+
+/// How a studio's duty runs.
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    /// Members (ids) in rotation order.
+    pub members: &'a [i64],
+    /// Duty weekdays.
+    pub weekdays: &'a [Weekday],
+    /// Members on duty per duty day (at least one; at most all).
+    pub per_day: usize,
+    /// Holidays.
+    pub on_holiday: OnHoliday,
+    /// Index in `members` of the next one to serve (where the last rota stopped).
+    pub next: usize,
+}
+
+/// One member's duty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duty {
+    /// The day they serve.
+    pub day: NaiveDate,
+    /// The weekday it was planned for (differs when moved off a holiday).
+    pub planned: NaiveDate,
+    /// Member id.
+    pub member: i64,
+}
+
+/// The duties from `from` to `to` (inclusive), and the index of the member who
+/// serves next after them.
+pub fn generate(
+    cal: &Calendar,
+    plan: &Plan<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> (Vec<Duty>, usize) {
+    let n = plan.members.len();
+    if n == 0 || plan.weekdays.is_empty() || from > to {
+        return (Vec::new(), plan.next);
+    }
+    let per_day = plan.per_day.clamp(1, n);
+    let mut next = plan.next % n;
+    let mut out = Vec::new();
+    let mut d = from;
+    while d <= to {
+        if plan.weekdays.contains(&d.weekday()) {
+            let day = if cal.is_working_day(d) {
+                Some(d)
+            } else {
+                match plan.on_holiday {
+                    OnHoliday::Skip => None,
+                    OnHoliday::NextWorkingDay => {
+                        let mut m = d;
+                        loop {
+                            m = m.checked_add_days(Days::new(1)).unwrap_or(m);
+                            if cal.is_working_day(m) {
+                                break Some(m);
+                            }
+                        }
+                    }
+                }
+            };
+            if let Some(day) = day {
+                for _ in 0..per_day {
+                    out.push(Duty {
+                        day,
+                        planned: d,
+                        member: plan.members[next],
+                    });
+                    next = (next + 1) % n;
+                }
+            }
+        }
+        match d.checked_add_days(Days::new(1)) {
+            Some(x) => d = x,
+            None => break,
+        }
+    }
+    (out, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn members(n: i64) -> Vec<i64> {
+        (1..=n).collect()
+    }
+
+    #[test]
+    fn the_fenghuang_studio_rotates_22_members_one_each_friday() {
+        let cal = Calendar::builtin();
+        let m = members(22);
+        let plan = Plan {
+            members: &m,
+            weekdays: &[Weekday::Fri],
+            per_day: 1,
+            on_holiday: OnHoliday::Skip,
+            next: 0,
+        };
+        // 2026 has 52 Fridays; six fall in holidays (元旦 01-02, 春节 02-20, 劳动节
+        // 05-01, 端午节 06-19, 中秋节 09-25, 国庆节 10-02) and are skipped.
+        let (duties, next) = generate(&cal, &plan, d("2026-01-01"), d("2026-12-31"));
+        assert_eq!(duties.len(), 46);
+        assert!(duties.iter().all(|x| x.day.weekday() == Weekday::Fri));
+        for off in [
+            "2026-01-02",
+            "2026-02-20",
+            "2026-05-01",
+            "2026-06-19",
+            "2026-09-25",
+            "2026-10-02",
+        ] {
+            assert!(!duties.iter().any(|x| x.day == d(off)), "{off}");
+        }
+        assert_eq!(duties[0].member, 1);
+        assert_eq!(
+            duties[22].member, 1,
+            "the 23rd Friday starts the round again"
+        );
+        assert_eq!(next, 46 % 22);
+        // Fair: everyone serves two or three times in the year.
+        for id in &m {
+            let k = duties.iter().filter(|x| x.member == *id).count();
+            assert!((2..=3).contains(&k), "member {id}: {k}");
+        }
+    }
+
+    #[test]
+    fn a_duty_in_a_holiday_week_moves_to_the_next_working_day() {
+        let cal = Calendar::builtin();
+        let m = members(3);
+        let plan = Plan {
+            members: &m,
+            weekdays: &[Weekday::Fri],
+            per_day: 1,
+            on_holiday: OnHoliday::NextWorkingDay,
+            next: 0,
+        };
+        // Fridays 2026-09-25 (中秋节) and 2026-10-02 (国庆节), then 2026-10-09.
+        let (duties, _) = generate(&cal, &plan, d("2026-09-21"), d("2026-10-11"));
+        let days: Vec<(NaiveDate, NaiveDate, i64)> = duties
+            .iter()
+            .map(|x| (x.planned, x.day, x.member))
+            .collect();
+        assert_eq!(
+            days,
+            vec![
+                (d("2026-09-25"), d("2026-09-28"), 1),
+                (d("2026-10-02"), d("2026-10-08"), 2),
+                (d("2026-10-09"), d("2026-10-09"), 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_next_rota_continues_where_the_last_stopped_and_pairs_serve_together() {
+        let cal = Calendar::builtin();
+        let m = members(5);
+        let first = Plan {
+            members: &m,
+            weekdays: &[Weekday::Tue, Weekday::Thu],
+            per_day: 2,
+            on_holiday: OnHoliday::Skip,
+            next: 0,
+        };
+        let (a, next) = generate(&cal, &first, d("2026-03-02"), d("2026-03-08"));
+        assert_eq!(
+            a.iter().map(|x| x.member).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4]
+        );
+        assert_eq!(a[0].day, a[1].day, "two on the same day");
+        let second = Plan {
+            next,
+            ..first.clone()
+        };
+        let (b, _) = generate(&cal, &second, d("2026-03-09"), d("2026-03-15"));
+        assert_eq!(
+            b.iter().map(|x| x.member).collect::<Vec<_>>(),
+            vec![5, 1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn nothing_to_rotate_gives_nothing() {
+        let cal = Calendar::builtin();
+        let plan = Plan {
+            members: &[],
+            weekdays: &[Weekday::Fri],
+            per_day: 1,
+            on_holiday: OnHoliday::Skip,
+            next: 3,
+        };
+        assert_eq!(
+            generate(&cal, &plan, d("2026-01-01"), d("2026-02-01")),
+            (Vec::new(), 3)
+        );
+    }
+}
