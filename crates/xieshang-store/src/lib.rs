@@ -27,6 +27,7 @@ pub mod search;
 pub mod seed;
 pub mod session;
 pub mod stats;
+pub mod studio;
 pub mod testing;
 pub mod triage;
 pub mod user;

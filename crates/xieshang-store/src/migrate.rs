@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (5, "webhooks", include_str!("migrations/0005_webhooks.sql")),
     (6, "search", include_str!("migrations/0006_search.sql")),
+    (7, "studios", include_str!("migrations/0007_studios.sql")),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

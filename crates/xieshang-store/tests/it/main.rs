@@ -5,3 +5,4 @@ mod datagen;
 mod item;
 mod org;
 mod search;
+mod studio;

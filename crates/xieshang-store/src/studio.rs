@@ -1,0 +1,418 @@
+//! Member studios and their duty rotas: generate a rota over a date range on the
+//! working-day calendar, swap two shifts, and let members check in on the day.
+//! Staff manage rotas over the studio's unit (OrgManage); viewing needs OrgView.
+
+use crate::audit::{self, Entry};
+use crate::db::{col, Db};
+use crate::{Error, Result};
+use chrono::{NaiveDate, Weekday};
+use serde_json::json;
+use xieshang_core::calendar::{cst_date, Calendar};
+use xieshang_core::rota::{self, OnHoliday};
+use xieshang_core::{Actor, OrgPath, Permission};
+
+/// A studio.
+#[derive(Debug, Clone)]
+pub struct Studio {
+    /// Id.
+    pub id: i64,
+    /// Its unit.
+    pub org_id: i64,
+    /// The unit's path.
+    pub path: OrgPath,
+    /// Name.
+    pub name: String,
+    /// Duty weekdays.
+    pub weekdays: Vec<Weekday>,
+    /// Members per duty day.
+    pub per_day: i64,
+    /// What a holiday does to a duty day.
+    pub on_holiday: OnHoliday,
+    /// Index of the member who serves next.
+    pub next_member: i64,
+    /// Members in rotation order: id and name.
+    pub members: Vec<(i64, String)>,
+}
+
+/// One shift.
+#[derive(Debug, Clone)]
+pub struct Shift {
+    /// Id.
+    pub id: i64,
+    /// The studio.
+    pub studio_id: i64,
+    /// Day served (YYYY-MM-DD).
+    pub day: String,
+    /// Day planned (differs when moved off a holiday).
+    pub planned_day: String,
+    /// Member id.
+    pub user_id: i64,
+    /// Member name.
+    pub name: String,
+    /// When they checked in, unix ms.
+    pub checked_in_at: Option<i64>,
+}
+
+fn weekdays_code(days: &[Weekday]) -> String {
+    days.iter()
+        .map(|d| d.number_from_monday().to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn weekdays_parse(code: &str) -> Vec<Weekday> {
+    code.split(',')
+        .filter_map(|n| n.trim().parse::<u8>().ok())
+        .filter_map(|n| match n {
+            1 => Some(Weekday::Mon),
+            2 => Some(Weekday::Tue),
+            3 => Some(Weekday::Wed),
+            4 => Some(Weekday::Thu),
+            5 => Some(Weekday::Fri),
+            6 => Some(Weekday::Sat),
+            7 => Some(Weekday::Sun),
+            _ => None,
+        })
+        .collect()
+}
+
+fn holiday_code(h: OnHoliday) -> &'static str {
+    match h {
+        OnHoliday::Skip => "skip",
+        OnHoliday::NextWorkingDay => "next_working_day",
+    }
+}
+
+/// Creates a studio with its members in rotation order (seed and set-up).
+pub async fn create(
+    db: &Db,
+    org_id: i64,
+    name: &str,
+    weekdays: &[Weekday],
+    per_day: i64,
+    on_holiday: OnHoliday,
+    members: &[i64],
+) -> Result<i64> {
+    let mut tx = db.begin_write().await?;
+    let now = db.now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO studios (org_id, name, weekdays, per_day, on_holiday, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(org_id)
+    .bind(name)
+    .bind(weekdays_code(weekdays))
+    .bind(per_day)
+    .bind(holiday_code(on_holiday))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (i, m) in members.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO studio_members (studio_id, user_id, position) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(*m)
+        .bind(i as i64)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The studios of a unit's subtree that the actor may view.
+pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<(i64, String, String)>> {
+    let (cond, args) = crate::scope::condition(actor, Permission::OrgView, "o.path", 1);
+    crate::db::query_with(
+        &format!(
+            "SELECT s.id, s.name, o.name AS unit FROM studios s JOIN orgs o ON o.id = s.org_id
+             WHERE {cond} ORDER BY o.path, s.name"
+        ),
+        args,
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, "id")?, col(r, "name")?, col(r, "unit")?)))
+    .collect()
+}
+
+/// A studio, if the actor holds `permission` over its unit.
+pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Result<Studio> {
+    let r = sqlx::query(
+        "SELECT s.id, s.org_id, o.path, s.name, s.weekdays, s.per_day, s.on_holiday, s.next_member
+         FROM studios s JOIN orgs o ON o.id = s.org_id WHERE s.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let path = OrgPath::parse(&col::<String>(&r, "path")?).ok_or(Error::NotFound)?;
+    actor.check(permission, &path)?;
+    let members = sqlx::query(
+        "SELECT u.id, u.display_name FROM studio_members m JOIN users u ON u.id = m.user_id
+         WHERE m.studio_id = $1 ORDER BY m.position",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|m| Ok((col(m, "id")?, col(m, "display_name")?)))
+    .collect::<Result<Vec<_>>>()?;
+    Ok(Studio {
+        id,
+        org_id: col(&r, "org_id")?,
+        path,
+        name: col(&r, "name")?,
+        weekdays: weekdays_parse(&col::<String>(&r, "weekdays")?),
+        per_day: col(&r, "per_day")?,
+        on_holiday: if col::<String>(&r, "on_holiday")? == "skip" {
+            OnHoliday::Skip
+        } else {
+            OnHoliday::NextWorkingDay
+        },
+        next_member: col(&r, "next_member")?,
+        members,
+    })
+}
+
+/// Writes the rota from `from` to `to`: shifts planned in that range that nobody
+/// checked in to are replaced; the rotation goes on from where it stopped.
+/// Returns the number of shifts written.
+pub async fn generate(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<usize> {
+    let s = get(db, actor, Permission::OrgManage, id).await?;
+    if to < from || (to - from).num_days() > 366 {
+        return Err(Error::field(
+            "to",
+            "err.rota_range",
+            "the range runs forwards and covers at most a year",
+        ));
+    }
+    let ids: Vec<i64> = s.members.iter().map(|(i, _)| *i).collect();
+    let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    // Shifts already served stay as they were: the new rota starts after the last.
+    let served: Option<String> = sqlx::query_scalar(
+        "SELECT MAX(planned_day) FROM duty_shifts
+         WHERE studio_id = $1 AND planned_day >= $2 AND planned_day <= $3
+           AND checked_in_at IS NOT NULL",
+    )
+    .bind(id)
+    .bind(fmt(from))
+    .bind(fmt(to))
+    .fetch_one(db.pool())
+    .await?;
+    let from = match served.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) {
+        Some(d) => d.succ_opt().unwrap_or(d),
+        None => from,
+    };
+    // The rotation goes on after whoever served last before the range.
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT m.position FROM duty_shifts d
+         JOIN studio_members m ON m.studio_id = d.studio_id AND m.user_id = d.user_id
+         WHERE d.studio_id = $1 AND d.planned_day < $2
+         ORDER BY d.planned_day DESC, d.id DESC LIMIT 1",
+    )
+    .bind(id)
+    .bind(fmt(from))
+    .fetch_optional(db.pool())
+    .await?;
+    let plan = rota::Plan {
+        members: &ids,
+        weekdays: &s.weekdays,
+        per_day: s.per_day.max(1) as usize,
+        on_holiday: s.on_holiday,
+        next: last.map(|p| p as usize + 1).unwrap_or(0),
+    };
+    let (duties, next) = rota::generate(cal, &plan, from, to);
+    let mut tx = db.begin_write().await?;
+    let now = db.now_ms();
+    sqlx::query(
+        "DELETE FROM duty_shifts WHERE studio_id = $1 AND planned_day >= $2 AND planned_day <= $3
+           AND checked_in_at IS NULL",
+    )
+    .bind(id)
+    .bind(fmt(from))
+    .bind(fmt(to))
+    .execute(&mut *tx)
+    .await?;
+    let mut written = 0;
+    for d in &duties {
+        // A checked-in shift kept from before wins over the new one.
+        let done = sqlx::query(
+            "INSERT INTO duty_shifts (studio_id, user_id, day, planned_day, created_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (studio_id, day, user_id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(d.member)
+        .bind(fmt(d.day))
+        .bind(fmt(d.planned))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        written += done.rows_affected() as usize;
+    }
+    sqlx::query("UPDATE studios SET next_member = $1 WHERE id = $2")
+        .bind(next as i64)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor: Some(actor),
+            action: "studio.rota",
+            entity: "studio",
+            entity_id: id.to_string(),
+            org_id: Some(s.org_id),
+            before: Some(json!({ "next_member": s.next_member })),
+            after: Some(
+                json!({ "from": fmt(from), "to": fmt(to), "shifts": written, "next_member": next }),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+const SHIFT_COLS: &str =
+    "d.id, d.studio_id, d.day, d.planned_day, d.user_id, u.display_name, d.checked_in_at";
+
+fn shift_from(r: &sqlx::any::AnyRow) -> Result<Shift> {
+    Ok(Shift {
+        id: col(r, "id")?,
+        studio_id: col(r, "studio_id")?,
+        day: col(r, "day")?,
+        planned_day: col(r, "planned_day")?,
+        user_id: col(r, "user_id")?,
+        name: col(r, "display_name")?,
+        checked_in_at: col(r, "checked_in_at")?,
+    })
+}
+
+/// A studio's shifts from `from` to `to` (days as YYYY-MM-DD), in order.
+pub async fn shifts(db: &Db, id: i64, from: &str, to: &str) -> Result<Vec<Shift>> {
+    sqlx::query(&format!(
+        "SELECT {SHIFT_COLS} FROM duty_shifts d JOIN users u ON u.id = d.user_id
+         WHERE d.studio_id = $1 AND d.day >= $2 AND d.day <= $3 ORDER BY d.day, d.id"
+    ))
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(shift_from)
+    .collect()
+}
+
+/// Swaps the members of two shifts of a studio (neither checked in, on different
+/// days).
+pub async fn swap(db: &Db, actor: &Actor, id: i64, a: i64, b: i64) -> Result<()> {
+    let s = get(db, actor, Permission::OrgManage, id).await?;
+    let mut tx = db.begin_write().await?;
+    let sql = format!(
+        "SELECT {SHIFT_COLS} FROM duty_shifts d JOIN users u ON u.id = d.user_id
+         WHERE d.id = $1 AND d.studio_id = $2"
+    );
+    let mut found = Vec::new();
+    for shift in [a, b] {
+        let r = sqlx::query(&sql)
+            .bind(shift)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Error::NotFound)?;
+        found.push(shift_from(&r)?);
+    }
+    let (x, y) = (found[0].clone(), found[1].clone());
+    if x.day == y.day || x.checked_in_at.is_some() || y.checked_in_at.is_some() {
+        return Err(Error::field(
+            "b",
+            "err.swap",
+            "swap two shifts on different days that nobody has checked in to",
+        ));
+    }
+    for (shift, user) in [(x.id, y.user_id), (y.id, x.user_id)] {
+        sqlx::query("UPDATE duty_shifts SET user_id = $1 WHERE id = $2")
+            .bind(user)
+            .bind(shift)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let now = db.now_ms();
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor: Some(actor),
+            action: "studio.swap",
+            entity: "studio",
+            entity_id: id.to_string(),
+            org_id: Some(s.org_id),
+            before: Some(json!({ "shifts": [[x.id, x.day, x.user_id], [y.id, y.day, y.user_id]] })),
+            after: Some(json!({ "shifts": [[x.id, x.day, y.user_id], [y.id, y.day, x.user_id]] })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A member's shifts from a day on (with the studio's name).
+pub async fn my_shifts(db: &Db, user_id: i64, from: &str) -> Result<Vec<(Shift, String)>> {
+    sqlx::query(&format!(
+        "SELECT {SHIFT_COLS}, s.name AS studio FROM duty_shifts d
+         JOIN users u ON u.id = d.user_id JOIN studios s ON s.id = d.studio_id
+         WHERE d.user_id = $1 AND d.day >= $2 ORDER BY d.day LIMIT 20"
+    ))
+    .bind(user_id)
+    .bind(from)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((shift_from(r)?, col(r, "studio")?)))
+    .collect()
+}
+
+/// The member checks in to their own shift, on its day (China time).
+pub async fn check_in(db: &Db, actor: &Actor, shift: i64) -> Result<()> {
+    let now = db.now_ms();
+    let today = cst_date(now).format("%Y-%m-%d").to_string();
+    let done = sqlx::query(
+        "UPDATE duty_shifts SET checked_in_at = $1
+         WHERE id = $2 AND user_id = $3 AND day = $4 AND checked_in_at IS NULL",
+    )
+    .bind(now)
+    .bind(shift)
+    .bind(actor.user_id)
+    .bind(&today)
+    .execute(db.pool())
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    let mine: Option<String> =
+        sqlx::query_scalar("SELECT day FROM duty_shifts WHERE id = $1 AND user_id = $2")
+            .bind(shift)
+            .bind(actor.user_id)
+            .fetch_optional(db.pool())
+            .await?;
+    match mine {
+        None => Err(Error::NotFound),
+        Some(_) => Err(Error::field(
+            "shift",
+            "err.check_in",
+            "check in on the day of the shift, once",
+        )),
+    }
+}

@@ -1,0 +1,148 @@
+//! Studio duty rotas on the suite's backend: generation across a holiday week,
+//! continuation, swaps and check-in on the day.
+
+use chrono::NaiveDate;
+use xieshang_core::calendar::Calendar;
+use xieshang_store::testing::TestDb;
+use xieshang_store::{seed, studio, user, Error};
+
+async fn actor(t: &TestDb, username: &str) -> xieshang_core::Actor {
+    let c = user::credentials(&t.db, username).await.unwrap().unwrap();
+    user::actor(&t.db, c.id).await.unwrap()
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+#[tokio::test]
+async fn the_fenghuang_rota_moves_holiday_fridays_and_members_check_in_on_the_day() {
+    let clock = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let t = TestDb::new().await.unwrap();
+    let db =
+        t.db.clone()
+            .with_clock(xieshang_store::Clock::Manual(clock.clone()));
+    seed::load_demo(&db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .unwrap();
+    let staff = actor(&t, "staff").await;
+    let beilin = actor(&t, "staff-beilin").await;
+    let studios = studio::list(&db, &staff).await.unwrap();
+    assert_eq!(studios.len(), 1);
+    let (id, name, _) = studios[0].clone();
+    assert_eq!(name, "凤凰路委员工作室");
+    let s = studio::get(&db, &staff, xieshang_core::Permission::OrgView, id)
+        .await
+        .unwrap();
+    assert_eq!(s.members.len(), 22);
+    let cal = Calendar::builtin();
+
+    // Fridays 2026-09-25 (中秋节) and 2026-10-02 (国庆节) move to the next working day.
+    let n = studio::generate(&db, &cal, &staff, id, d("2026-09-21"), d("2026-10-11"))
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
+    let shifts = studio::shifts(&db, id, "2026-09-01", "2026-10-31")
+        .await
+        .unwrap();
+    let got: Vec<(&str, &str, i64)> = shifts
+        .iter()
+        .map(|x| (x.day.as_str(), x.planned_day.as_str(), x.user_id))
+        .collect();
+    let m = |i: usize| s.members[i].0;
+    assert_eq!(
+        got,
+        vec![
+            ("2026-09-28", "2026-09-25", m(0)),
+            ("2026-10-08", "2026-10-02", m(1)),
+            ("2026-10-09", "2026-10-09", m(2))
+        ]
+    );
+    // The next range goes on with the fourth member; regenerating a range keeps
+    // its start.
+    studio::generate(&db, &cal, &staff, id, d("2026-10-12"), d("2026-10-18"))
+        .await
+        .unwrap();
+    let next = studio::shifts(&db, id, "2026-10-12", "2026-10-18")
+        .await
+        .unwrap();
+    assert_eq!(next[0].user_id, m(3));
+    studio::generate(&db, &cal, &staff, id, d("2026-09-21"), d("2026-10-11"))
+        .await
+        .unwrap();
+    assert_eq!(
+        studio::shifts(&db, id, "2026-09-01", "2026-10-11")
+            .await
+            .unwrap()[0]
+            .user_id,
+        m(0)
+    );
+    // Another district's staff may not touch it.
+    assert!(matches!(
+        studio::generate(&db, &cal, &beilin, id, d("2026-11-01"), d("2026-11-30")).await,
+        Err(Error::Denied(_))
+    ));
+
+    // Swap the first two shifts; the same day twice is refused.
+    let sh = studio::shifts(&db, id, "2026-09-01", "2026-10-11")
+        .await
+        .unwrap();
+    studio::swap(&db, &staff, id, sh[0].id, sh[1].id)
+        .await
+        .unwrap();
+    let swapped = studio::shifts(&db, id, "2026-09-01", "2026-10-11")
+        .await
+        .unwrap();
+    assert_eq!((swapped[0].user_id, swapped[1].user_id), (m(1), m(0)));
+    assert!(matches!(
+        studio::swap(&db, &staff, id, sh[0].id, sh[0].id).await,
+        Err(Error::Invalid { .. })
+    ));
+
+    // Check-in: only the member on duty, only on the day (China time), once.
+    let first = &swapped[0];
+    let on_duty = user::actor(&db, first.user_id).await.unwrap();
+    let other = user::actor(&db, m(5)).await.unwrap();
+    let day_ms = |s: &str| {
+        d(s).and_hms_opt(9, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+            - 8 * 3_600_000
+    };
+    clock.store(day_ms("2026-09-27"), std::sync::atomic::Ordering::SeqCst);
+    assert!(matches!(
+        studio::check_in(&db, &on_duty, first.id).await,
+        Err(Error::Invalid { .. })
+    ));
+    clock.store(day_ms("2026-09-28"), std::sync::atomic::Ordering::SeqCst);
+    assert!(matches!(
+        studio::check_in(&db, &other, first.id).await,
+        Err(Error::NotFound)
+    ));
+    studio::check_in(&db, &on_duty, first.id).await.unwrap();
+    assert!(matches!(
+        studio::check_in(&db, &on_duty, first.id).await,
+        Err(Error::Invalid { .. })
+    ));
+    let after = studio::shifts(&db, id, "2026-09-28", "2026-09-28")
+        .await
+        .unwrap();
+    assert!(after[0].checked_in_at.is_some());
+    // A checked-in shift survives regeneration and cannot be swapped.
+    studio::generate(&db, &cal, &staff, id, d("2026-09-21"), d("2026-10-11"))
+        .await
+        .unwrap();
+    let kept = studio::shifts(&db, id, "2026-09-28", "2026-09-28")
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].checked_in_at.is_some());
+    let later = studio::shifts(&db, id, "2026-10-08", "2026-10-08")
+        .await
+        .unwrap();
+    assert!(matches!(
+        studio::swap(&db, &staff, id, kept[0].id, later[0].id).await,
+        Err(Error::Invalid { .. })
+    ));
+}
