@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod duty;
 pub mod error;
 pub mod exports;
 pub mod find;

@@ -18,6 +18,8 @@ pub enum Target {
     User,
     /// `{id}` is a concern.
     Concern,
+    /// `{id}` is a member studio.
+    Studio,
 }
 
 /// Who may call a route.

@@ -4,6 +4,7 @@
 mod api;
 mod app;
 mod auth;
+mod duty;
 mod exports;
 mod find;
 mod matrix;

@@ -29,6 +29,9 @@ struct Side {
     grant: i64,
     /// A name that belongs to this side only, for list pages.
     marker: &'static str,
+    /// A member studio of the side, and two of its shifts.
+    studio: i64,
+    shifts: (i64, i64),
 }
 
 async fn new_concern(app: &TestApp, area: i64) -> (i64, String) {
@@ -122,8 +125,44 @@ async fn side(
         .fetch_one(app.t.db.pool())
         .await
         .unwrap();
+    // A studio in the side's unit with two members and a fortnight of Mondays.
+    let org_id = app.org_id(org).await;
+    let studio = xieshang_store::studio::create(
+        &app.t.db,
+        org_id,
+        marker,
+        &[chrono::Weekday::Mon],
+        1,
+        xieshang_core::rota::OnHoliday::Skip,
+        &[
+            user_id,
+            if user_id == staff.user_id {
+                app.user_id("admin").await
+            } else {
+                staff.user_id
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    xieshang_store::studio::generate(
+        &app.t.db,
+        &app.state.calendar,
+        &staff,
+        studio,
+        day("2026-03-02"),
+        day("2026-03-15"),
+    )
+    .await
+    .unwrap();
+    let sh = xieshang_store::studio::shifts(&app.t.db, studio, "2026-03-01", "2026-03-15")
+        .await
+        .unwrap();
     Side {
-        org: app.org_id(org).await,
+        studio,
+        shifts: (sh[0].id, sh[1].id),
+        org: org_id,
         concern,
         for_route,
         survivor,
@@ -166,6 +205,8 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("events", "concern.created".into()),
         ],
         "/concerns/{id}/merge" => vec![("into", s.survivor.clone()), ("note", "矩阵".into())],
+        "/studios/{id}/rota" => vec![("from", "2026-03-16".into()), ("to", "2026-03-31".into())],
+        "/studios/{id}/swap" => vec![("a", s.shifts.0.to_string()), ("b", s.shifts.1.to_string())],
         "/concerns/{id}/convert" => vec![("to", "opinion_report".into())],
         "/concerns/{id}/assign" => vec![
             ("departments", s.department.to_string()),
@@ -194,6 +235,7 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
             .find(|(p, _)| *p == path)
             .map(|(_, id)| *id)
             .unwrap_or(s.concern),
+        Target::Studio => s.studio,
         Target::None => 0,
     };
     let url = path

@@ -1,0 +1,285 @@
+//! Member studios: staff see and generate the duty rota and swap shifts; the
+//! studio shows a QR code of the check-in page; members check in on the day.
+
+use crate::auth::{CsrfForm, CurrentUser, UiLang};
+use crate::error::{AppError, AppResult};
+use crate::pages::{render, Flash, Page};
+use crate::routes::{Access, Routes, Target};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{Days, NaiveDate};
+use serde::Deserialize;
+use xieshang_core::calendar::cst_date;
+use xieshang_core::Permission;
+use xieshang_store::{studio, Error};
+
+/// Registers the studio and duty routes.
+pub fn register(r: Routes) -> Routes {
+    use Access::*;
+    r.get(
+        "/studios",
+        Needs(Permission::OrgView, Target::None),
+        get(studios_page),
+    )
+    .get(
+        "/studios/{id}",
+        Needs(Permission::OrgView, Target::Studio),
+        get(studio_page),
+    )
+    .post(
+        "/studios/{id}/rota",
+        Needs(Permission::OrgManage, Target::Studio),
+        post(generate),
+    )
+    .post(
+        "/studios/{id}/swap",
+        Needs(Permission::OrgManage, Target::Studio),
+        post(swap),
+    )
+    .get("/duty", SignedIn, get(duty_page))
+    .post("/duty/{id}/check-in", SignedIn, post(check_in))
+}
+
+#[derive(Template)]
+#[template(path = "studios.html")]
+struct StudiosTpl {
+    page: Page,
+    studios: Vec<(i64, String, String)>,
+}
+
+async fn studios_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+) -> AppResult<Response> {
+    u.actor.require(Permission::OrgView)?;
+    render(StudiosTpl {
+        page: Page::signed_in(tr, &u, &Flash::default()),
+        studios: studio::list(&state.db, &u.actor).await?,
+    })
+}
+
+struct ShiftView {
+    id: i64,
+    day: String,
+    moved_from: Option<String>,
+    name: String,
+    status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "studio.html")]
+struct StudioTpl {
+    page: Page,
+    s: studio::Studio,
+    weekdays: String,
+    shifts: Vec<ShiftView>,
+    can_manage: bool,
+    from: String,
+    to: String,
+    qr: String,
+    check_in_url: String,
+    missed: usize,
+}
+
+#[derive(Deserialize)]
+struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+    err: Option<String>,
+    ok: Option<String>,
+}
+
+fn day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+fn fmt(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// The site's address as the browser sees it (for the QR code).
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
+}
+
+async fn studio_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<RangeQuery>,
+) -> AppResult<Response> {
+    let s = studio::get(&state.db, &u.actor, Permission::OrgView, id).await?;
+    let today = cst_date(state.db.now_ms());
+    let from = q
+        .from
+        .as_deref()
+        .and_then(day)
+        .unwrap_or_else(|| today.checked_sub_days(Days::new(28)).unwrap_or(today));
+    let to =
+        q.to.as_deref()
+            .and_then(day)
+            .unwrap_or_else(|| today.checked_add_days(Days::new(56)).unwrap_or(today));
+    let shifts: Vec<ShiftView> = studio::shifts(&state.db, id, &fmt(from), &fmt(to))
+        .await?
+        .into_iter()
+        .map(|x| {
+            let past = day(&x.day).is_some_and(|d| d < today);
+            ShiftView {
+                id: x.id,
+                moved_from: (x.planned_day != x.day).then(|| x.planned_day.clone()),
+                status: match (x.checked_in_at, past) {
+                    (Some(_), _) => "duty.checked_in",
+                    (None, true) => "duty.missed",
+                    (None, false) => "duty.upcoming",
+                },
+                day: x.day,
+                name: x.name,
+            }
+        })
+        .collect();
+    let missed = shifts.iter().filter(|x| x.status == "duty.missed").count();
+    let check_in_url = format!("{}/duty", base_url(&headers));
+    let qr = qrcode::QrCode::new(check_in_url.as_bytes())
+        .map(|c| {
+            c.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(180, 180)
+                .build()
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let weekdays = s
+        .weekdays
+        .iter()
+        .map(|w| tr.t(&format!("weekday.{}", w.number_from_monday())))
+        .collect::<Vec<_>>()
+        .join("、");
+    let flash = Flash {
+        err: q.err,
+        ok: q.ok,
+        archived: None,
+    };
+    render(StudioTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        can_manage: u.actor.check(Permission::OrgManage, &s.path).is_ok(),
+        weekdays,
+        shifts,
+        from: fmt(from),
+        to: fmt(to),
+        qr,
+        check_in_url,
+        missed,
+        s,
+    })
+}
+
+#[derive(Deserialize)]
+struct GenerateForm {
+    from: String,
+    to: String,
+}
+
+async fn generate(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<GenerateForm>,
+) -> AppResult<Response> {
+    let back = |key: &str| Redirect::to(&format!("/studios/{id}?{key}")).into_response();
+    let (Some(from), Some(to)) = (day(&f.from), day(&f.to)) else {
+        studio::get(&state.db, &u.actor, Permission::OrgManage, id).await?;
+        return Ok(back("err=err.search.date"));
+    };
+    match studio::generate(&state.db, &state.calendar, &u.actor, id, from, to).await {
+        Ok(_) => Ok(back(&format!(
+            "ok=common.saved&from={}&to={}",
+            fmt(from),
+            fmt(to)
+        ))),
+        Err(Error::Invalid { .. }) => Ok(back("err=err.rota_range")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct SwapForm {
+    a: i64,
+    b: i64,
+}
+
+async fn swap(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<SwapForm>,
+) -> AppResult<Response> {
+    match studio::swap(&state.db, &u.actor, id, f.a, f.b).await {
+        Ok(()) => Ok(Redirect::to(&format!("/studios/{id}?ok=common.saved")).into_response()),
+        Err(Error::Invalid { .. }) => {
+            Ok(Redirect::to(&format!("/studios/{id}?err=err.swap")).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "duty.html")]
+struct DutyTpl {
+    page: Page,
+    shifts: Vec<(i64, String, String, bool, bool)>,
+}
+
+/// The member's own shifts; today's can be checked in to.
+async fn duty_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let today = fmt(cst_date(state.db.now_ms()));
+    let shifts = studio::my_shifts(&state.db, u.actor.user_id, &today)
+        .await?
+        .into_iter()
+        .map(|(x, studio)| {
+            let is_today = x.day == today;
+            (x.id, x.day, studio, is_today, x.checked_in_at.is_some())
+        })
+        .collect();
+    render(DutyTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        shifts,
+    })
+}
+
+#[derive(Deserialize)]
+struct CheckInForm {}
+
+async fn check_in(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(_f): CsrfForm<CheckInForm>,
+) -> AppResult<Response> {
+    match studio::check_in(&state.db, &u.actor, id).await {
+        Ok(()) => Ok(Redirect::to("/duty?ok=duty.checked_in").into_response()),
+        Err(Error::Invalid { .. }) => Ok(Redirect::to("/duty?err=err.check_in").into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
