@@ -177,8 +177,9 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
     })
 }
 
-/// Writes the rota from `from` to `to`: shifts planned in that range that nobody
-/// checked in to are replaced; the rotation goes on from where it stopped.
+/// Writes the rota from `from` (today at the earliest) to `to`: shifts planned in
+/// that range that nobody checked in to are replaced; the rotation goes on after
+/// whoever served last before it.
 /// Returns the number of shifts written.
 pub async fn generate(
     db: &Db,
@@ -213,6 +214,8 @@ pub async fn generate(
         Some(d) => d.succ_opt().unwrap_or(d),
         None => from,
     };
+    // The past is a record (served or missed), not a plan: start today at the earliest.
+    let from = from.max(cst_date(db.now_ms()));
     // The rotation goes on after whoever served last before the range.
     let last: Option<i64> = sqlx::query_scalar(
         "SELECT m.position FROM duty_shifts d

@@ -300,6 +300,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("studio.qr", "扫码签到", "Scan to check in"),
     ("studio.generate", "生成值班表", "Generate the rota"),
     ("studio.swap", "调换两个班次", "Swap two shifts"),
+    ("studio.from", "开始日期", "From"),
+    ("studio.to", "结束日期", "To"),
     ("studio.swap_a", "班次一", "First shift"),
     ("studio.swap_b", "班次二", "Second shift"),
     ("studio.rota", "值班表", "Rota"),

@@ -368,6 +368,39 @@ async fn resident_thanks_on_a_phone(c: &Client, base: &str, code: &str) {
     shot(c, "resident-closed-phone").await;
 }
 
+/// A member on duty today checks in from their phone.
+async fn member_checks_in_on_a_phone(c: &Client, base: &str, shift: i64) {
+    c.set_window_size(390, 844).await.unwrap();
+    login(c, base, "member-fh-01").await;
+    click(c, "#nav-my").await;
+    click(c, "#duty-link").await;
+    shot(c, "member-duty-phone").await;
+    click(c, &format!("#check-in-{shift}")).await;
+    let done = text_of(c, &format!("#checked-in-{shift}")).await;
+    assert!(done.contains("已签到"), "{done}");
+    shot(c, "member-checked-in-phone").await;
+    logout(c).await;
+}
+
+/// Staff see the studio's rota with today's check-in and the QR code.
+async fn staff_see_the_studio_on_a_desktop(c: &Client, base: &str) {
+    c.set_window_size(1280, 900).await.unwrap();
+    login(c, base, "staff").await;
+    click(c, "#nav-concerns").await;
+    click(c, "#studios-link").await;
+    c.find(Locator::LinkText("凤凰路委员工作室"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let rota = text_of(c, "#rota").await;
+    assert!(rota.contains("已签到"), "{rota}");
+    c.find(Locator::Css("#check-in-qr svg")).await.unwrap();
+    shot(c, "staff-studio-desktop").await;
+    logout(c).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     let Some((chromium, driver)) = tools() else {
@@ -423,6 +456,22 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     staff_search_on_a_desktop(&c, &base).await;
     staff_and_department_on_a_desktop(&c, &base).await;
     resident_thanks_on_a_phone(&c, &base, &code).await;
+
+    // member-fh-01 is on duty today at the 凤凰路 studio.
+    let today = xieshang_core::calendar::cst_date(t.db.now_ms())
+        .format("%Y-%m-%d")
+        .to_string();
+    let shift: i64 = sqlx::query_scalar(
+        "INSERT INTO duty_shifts (studio_id, user_id, day, planned_day, created_at)
+         SELECT s.id, u.id, $1, $1, 0 FROM studios s, users u
+         WHERE s.name = '凤凰路委员工作室' AND u.username = 'member-fh-01' RETURNING id",
+    )
+    .bind(&today)
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    member_checks_in_on_a_phone(&c, &base, shift).await;
+    staff_see_the_studio_on_a_desktop(&c, &base).await;
     c.close().await.unwrap();
 
     let _ = stop.send(());

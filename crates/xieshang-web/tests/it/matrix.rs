@@ -29,9 +29,10 @@ struct Side {
     grant: i64,
     /// A name that belongs to this side only, for list pages.
     marker: &'static str,
-    /// A member studio of the side, and two of its shifts.
+    /// A member studio of the side, two of its shifts, and a later range.
     studio: i64,
     shifts: (i64, i64),
+    later: (String, String),
 }
 
 async fn new_concern(app: &TestApp, area: i64) -> (i64, String) {
@@ -131,7 +132,15 @@ async fn side(
         &app.t.db,
         org_id,
         marker,
-        &[chrono::Weekday::Mon],
+        &[
+            chrono::Weekday::Mon,
+            chrono::Weekday::Tue,
+            chrono::Weekday::Wed,
+            chrono::Weekday::Thu,
+            chrono::Weekday::Fri,
+            chrono::Weekday::Sat,
+            chrono::Weekday::Sun,
+        ],
         1,
         xieshang_core::rota::OnHoliday::Skip,
         &[
@@ -145,23 +154,27 @@ async fn side(
     )
     .await
     .unwrap();
-    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    // A fortnight from today (the rota only plans from today on).
+    let today = xieshang_core::calendar::cst_date(app.t.db.now_ms());
+    let at = |n: u64| today.checked_add_days(chrono::Days::new(n)).unwrap();
+    let ymd = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
     xieshang_store::studio::generate(
         &app.t.db,
         &app.state.calendar,
         &staff,
         studio,
-        day("2026-03-02"),
-        day("2026-03-15"),
+        at(0),
+        at(13),
     )
     .await
     .unwrap();
-    let sh = xieshang_store::studio::shifts(&app.t.db, studio, "2026-03-01", "2026-03-15")
+    let sh = xieshang_store::studio::shifts(&app.t.db, studio, &ymd(at(0)), &ymd(at(13)))
         .await
         .unwrap();
     Side {
         studio,
         shifts: (sh[0].id, sh[1].id),
+        later: (ymd(at(20)), ymd(at(30))),
         org: org_id,
         concern,
         for_route,
@@ -205,7 +218,7 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("events", "concern.created".into()),
         ],
         "/concerns/{id}/merge" => vec![("into", s.survivor.clone()), ("note", "矩阵".into())],
-        "/studios/{id}/rota" => vec![("from", "2026-03-16".into()), ("to", "2026-03-31".into())],
+        "/studios/{id}/rota" => vec![("from", s.later.0.clone()), ("to", s.later.1.clone())],
         "/studios/{id}/swap" => vec![("a", s.shifts.0.to_string()), ("b", s.shifts.1.to_string())],
         "/concerns/{id}/convert" => vec![("to", "opinion_report".into())],
         "/concerns/{id}/assign" => vec![
