@@ -21,6 +21,7 @@ pub mod open_data;
 pub mod org;
 pub mod password;
 pub mod photo;
+pub mod reception;
 pub mod scope;
 pub mod seal;
 pub mod search;

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "webhooks", include_str!("migrations/0005_webhooks.sql")),
     (6, "search", include_str!("migrations/0006_search.sql")),
     (7, "studios", include_str!("migrations/0007_studios.sql")),
+    (
+        8,
+        "receptions",
+        include_str!("migrations/0008_receptions.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

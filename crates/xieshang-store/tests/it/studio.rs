@@ -146,3 +146,155 @@ async fn the_fenghuang_rota_moves_holiday_fridays_and_members_check_in_on_the_da
         Err(Error::Invalid { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
+    let clock = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let t = TestDb::new().await.unwrap();
+    let db =
+        t.db.clone()
+            .with_clock(xieshang_store::Clock::Manual(clock.clone()));
+    seed::load_demo(&db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .unwrap();
+    let staff = actor(&t, "staff").await;
+    let on_duty = actor(&t, "member-fh-01").await;
+    let paired = actor(&t, "member-fh-07").await;
+    let sealer = xieshang_store::seal::Sealer::from_hex(&"07".repeat(32)).unwrap();
+    let day_ms = d("2026-11-27")
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+        - 8 * 3_600_000;
+    clock.store(day_ms, std::sync::atomic::Ordering::SeqCst);
+    let (id, _, _) = studio::list(&db, &staff).await.unwrap()[0].clone();
+    studio::generate(
+        &db,
+        &Calendar::builtin(),
+        &staff,
+        id,
+        d("2026-11-27"),
+        d("2026-11-27"),
+    )
+    .await
+    .unwrap();
+    let shift = studio::shifts(&db, id, "2026-11-27", "2026-11-27")
+        .await
+        .unwrap()[0]
+        .clone();
+    assert_eq!(shift.user_id, on_duty.user_id);
+
+    // Before checking in, nothing can be logged.
+    let phone = xieshang_core::personal::Phone::parse("13712345678").unwrap();
+    let visit = xieshang_store::reception::NewReception {
+        name: Some("刘大爷"),
+        phone: Some(&phone),
+        matter: "凤凰社区第7网格楼下井盖松动，晚上踩上去会响，怕掉下去",
+        action_taken: "记录并转交网格处理",
+    };
+    assert!(matches!(
+        xieshang_store::reception::log(&db, Some(&sealer), &on_duty, shift.id, visit.clone()).await,
+        Err(Error::Invalid { .. })
+    ));
+    studio::check_in(&db, &on_duty, shift.id).await.unwrap();
+    let rid = xieshang_store::reception::log(&db, Some(&sealer), &on_duty, shift.id, visit)
+        .await
+        .unwrap();
+    let listed = xieshang_store::reception::of_shift(&db, shift.id)
+        .await
+        .unwrap();
+    assert_eq!(listed[0].phone.as_deref(), Some("137****5678"));
+    assert_eq!(listed[0].name.as_deref(), Some("刘**"));
+
+    // It becomes a concern in grid 7, recorded by the member on the studio channel.
+    let grid = xieshang_store::org::by_code_unchecked(&db, "yanliang-fenghuang-g07")
+        .await
+        .unwrap();
+    let code = xieshang_store::reception::to_concern(
+        &db,
+        Some(&sealer),
+        &on_duty,
+        rid,
+        grid.id,
+        "road",
+        "井盖松动",
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        xieshang_store::reception::to_concern(
+            &db,
+            Some(&sealer),
+            &on_duty,
+            rid,
+            grid.id,
+            "road",
+            "又一次"
+        )
+        .await,
+        Err(Error::Invalid { .. })
+    ));
+    assert_eq!(
+        xieshang_store::reception::of_shift(&db, shift.id)
+            .await
+            .unwrap()[0]
+            .concern
+            .as_deref(),
+        Some(code.as_str())
+    );
+    let cid = xieshang_store::concern::id_by_code(&db, &code)
+        .await
+        .unwrap();
+    let row =
+        xieshang_store::concern::get(&db, &staff, xieshang_core::Permission::ConcernView, cid)
+            .await
+            .unwrap();
+    assert_eq!(row.channel, "studio");
+    assert!(row.recorded_by.is_some());
+    let reporters = xieshang_store::concern::reporters(&db, cid).await.unwrap();
+    assert_eq!(reporters[0].phone.as_deref(), Some("137****5678"));
+
+    // Staff accept and assign it; the member paired with grid 7 has it in their queue.
+    xieshang_store::item::transition(
+        &db,
+        &xieshang_core::item::CONCERN,
+        cid,
+        "accept",
+        xieshang_store::item::By::User(&staff),
+        None,
+        &[],
+    )
+    .await
+    .unwrap();
+    let dept = xieshang_store::org::by_code_unchecked(&db, "yanliang-cgj")
+        .await
+        .unwrap();
+    xieshang_store::triage::assign(
+        &db,
+        &Calendar::builtin(),
+        &Default::default(),
+        &staff,
+        cid,
+        &[dept.id],
+        dept.id,
+        None,
+    )
+    .await
+    .unwrap();
+    let work = xieshang_store::handling::my_work(&db, &paired)
+        .await
+        .unwrap();
+    assert!(
+        work.iter().any(|(r, _)| r.id == cid),
+        "the paired member follows it"
+    );
+    // The visitor follows it by its code.
+    assert_eq!(
+        xieshang_store::concern::public_status(&db, &code)
+            .await
+            .unwrap()
+            .state,
+        "assigned"
+    );
+}

@@ -93,8 +93,13 @@ async fn staff_plan_the_rota_and_the_member_checks_in_on_the_day() {
     assert!(page.body.contains("已签到") && page.body.contains("未签到"));
     // Planning again over the same weeks leaves the past as it was.
     staff
-        .post(&format!("/studios/{id}/rota"), &[("from", "2026-09-21"), ("to", "2026-10-31")])
+        .post(
+            &format!("/studios/{id}/rota"),
+            &[("from", "2026-09-21"), ("to", "2026-10-31")],
+        )
         .await;
-    let again = staff.get(&format!("/studios/{id}?from=2026-09-21&to=2026-10-11")).await;
+    let again = staff
+        .get(&format!("/studios/{id}?from=2026-09-21&to=2026-10-11"))
+        .await;
     assert!(again.body.contains("id=\"missed\"") && again.body.contains("2026-10-08"));
 }
