@@ -42,6 +42,7 @@ pub fn register(r: Routes) -> Routes {
     )
     .get("/duty", SignedIn, get(duty_page))
     .post("/duty/{id}/check-in", SignedIn, post(check_in))
+    .post("/duty/{id}/receptions", SignedIn, post(log_reception))
 }
 
 #[derive(Template)]
@@ -244,6 +245,20 @@ async fn swap(
 struct DutyTpl {
     page: Page,
     shifts: Vec<(i64, String, String, bool, bool)>,
+    /// Today's checked-in shift, where receptions are logged.
+    on_duty: Option<i64>,
+    receptions: Vec<xieshang_store::reception::Reception>,
+    categories: Vec<(&'static str, &'static str)>,
+    areas: Vec<(String, String)>,
+    /// The tracking code of the concern just filed, for the visitor.
+    filed: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DutyQuery {
+    ok: Option<String>,
+    err: Option<String>,
+    code: Option<String>,
 }
 
 /// The member's own shifts; today's can be checked in to.
@@ -251,20 +266,44 @@ async fn duty_page(
     State(state): State<AppState>,
     UiLang(tr): UiLang,
     u: CurrentUser,
-    Query(flash): Query<Flash>,
+    Query(q): Query<DutyQuery>,
 ) -> AppResult<Response> {
+    let flash = Flash {
+        ok: q.ok,
+        err: q.err,
+        archived: None,
+    };
+    let filed = q
+        .code
+        .filter(|c| c.chars().all(|ch| ch.is_ascii_alphanumeric()) && c.len() <= 20);
     let today = fmt(cst_date(state.db.now_ms()));
-    let shifts = studio::my_shifts(&state.db, u.actor.user_id, &today)
-        .await?
+    let mine = studio::my_shifts(&state.db, u.actor.user_id, &today).await?;
+    let on_duty = mine
+        .iter()
+        .find(|(x, _)| x.day == today && x.checked_in_at.is_some())
+        .map(|(x, _)| x.id);
+    let receptions = match on_duty {
+        Some(id) => xieshang_store::reception::of_shift(&state.db, id).await?,
+        None => Vec::new(),
+    };
+    let shifts = mine
         .into_iter()
         .map(|(x, studio)| {
             let is_today = x.day == today;
             (x.id, x.day, studio, is_today, x.checked_in_at.is_some())
         })
         .collect();
+    let areas = crate::pages::area_labels(&xieshang_store::concern::areas(&state.db).await?, |a| {
+        u.actor.check(Permission::ConcernRecord, &a.path).is_ok()
+    });
     render(DutyTpl {
         page: Page::signed_in(tr, &u, &flash),
         shifts,
+        on_duty,
+        receptions,
+        categories: crate::pages::category_choices(tr),
+        areas,
+        filed,
     })
 }
 
@@ -280,6 +319,103 @@ async fn check_in(
     match studio::check_in(&state.db, &u.actor, id).await {
         Ok(()) => Ok(Redirect::to("/duty?ok=duty.checked_in").into_response()),
         Err(Error::Invalid { .. }) => Ok(Redirect::to("/duty?err=err.check_in").into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct ReceptionForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    matter: String,
+    #[serde(default)]
+    action_taken: String,
+    /// "1" to turn it into a concern at once.
+    #[serde(default)]
+    concern: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// Logs a visitor's matter during the member's shift, and files it as a concern
+/// when asked; the visitor then follows it by the tracking code shown.
+async fn log_reception(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ReceptionForm>,
+) -> AppResult<Response> {
+    let back = |q: &str| Ok(Redirect::to(&format!("/duty?{q}")).into_response());
+    let phone = match Some(f.phone.trim()).filter(|p| !p.is_empty()) {
+        Some(p) => match xieshang_core::personal::Phone::parse(p) {
+            Ok(p) => Some(p),
+            Err(_) => return back("err=err.intake.phone"),
+        },
+        None => None,
+    };
+    let wants_concern = f.concern == "1";
+    let area = if wants_concern {
+        let title_len = f.title.trim().chars().count();
+        if title_len == 0 || title_len > 100 {
+            return back("err=err.intake.title");
+        }
+        match xieshang_store::concern::area_by_code(&state.db, &f.area).await? {
+            Some(a) => Some(a.id),
+            None => return back("err=err.intake.area"),
+        }
+    } else {
+        None
+    };
+    let sealer = state.sealer.as_deref();
+    let logged = xieshang_store::reception::log(
+        &state.db,
+        sealer,
+        &u.actor,
+        id,
+        xieshang_store::reception::NewReception {
+            name: Some(f.name.as_str()),
+            phone: phone.as_ref(),
+            matter: &f.matter,
+            action_taken: &f.action_taken,
+        },
+    )
+    .await;
+    let rid = match logged {
+        Ok(rid) => rid,
+        Err(Error::Invalid { key, .. }) => {
+            return back(&format!(
+                "err={}",
+                crate::i18n::known(key).unwrap_or("err.bad_input")
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let Some(area) = area else {
+        return back("ok=common.saved");
+    };
+    match xieshang_store::reception::to_concern(
+        &state.db,
+        sealer,
+        &u.actor,
+        rid,
+        area,
+        &f.category,
+        f.title.trim(),
+    )
+    .await
+    {
+        Ok(code) => back(&format!("ok=duty.filed&code={code}")),
+        Err(Error::Invalid { key, .. }) => back(&format!(
+            "err={}",
+            crate::i18n::known(key).unwrap_or("err.bad_input")
+        )),
         Err(e) => Err(e.into()),
     }
 }

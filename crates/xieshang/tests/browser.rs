@@ -379,6 +379,25 @@ async fn member_checks_in_on_a_phone(c: &Client, base: &str, shift: i64) {
     let done = text_of(c, &format!("#checked-in-{shift}")).await;
     assert!(done.contains("已签到"), "{done}");
     shot(c, "member-checked-in-phone").await;
+    // A visitor comes in: the member logs the matter and files it for grid 7.
+    type_in(c, "#matter", "凤凰社区第7网格楼下井盖松动，晚上踩上去会响").await;
+    type_in(c, "#action_taken", "登记并转网格处理").await;
+    type_in(c, "#phone", "13712345678").await;
+    click(c, "#make-concern").await;
+    click(c, "#category option[value='road']").await;
+    click(c, "#area option[value='yanliang-fenghuang-g07']").await;
+    type_in(c, "#title", "井盖松动").await;
+    shot(c, "member-reception-phone").await;
+    click(c, "#log-reception").await;
+    let code = text_of(c, "#filed-code").await;
+    assert_eq!(code.len(), 10, "{code}");
+    let logged = text_of(c, "#receptions").await;
+    assert!(
+        logged.contains("井盖松动") && logged.contains("137****5678"),
+        "{logged}"
+    );
+    assert!(logged.contains("查询码"), "{logged}");
+    shot(c, "member-reception-logged-phone").await;
     logout(c).await;
 }
 

@@ -74,6 +74,44 @@ async fn staff_plan_the_rota_and_the_member_checks_in_on_the_day() {
         .await
         .body
         .contains(&format!("id=\"checked-in-{shift}\"")));
+    // A visitor's matter is logged and filed as a concern in grid 7 at once.
+    let r = m
+        .post(
+            &format!("/duty/{shift}/receptions"),
+            &[
+                ("matter", "楼下井盖松动，晚上踩上去会响"),
+                ("action_taken", "登记转办"),
+                ("name", "刘大爷"),
+                ("phone", "13712345678"),
+                ("concern", "1"),
+                ("category", "road"),
+                ("area", "yanliang-fenghuang-g07"),
+                ("title", "井盖松动"),
+            ],
+        )
+        .await;
+    let loc = r.location.unwrap();
+    assert!(loc.starts_with("/duty?ok=duty.filed&code="), "{loc}");
+    let code = loc.rsplit('=').next().unwrap().to_owned();
+    let duty = m.get("/duty").await;
+    assert!(
+        duty.body.contains(&format!("/track?code={code}")) && duty.body.contains("137****5678")
+    );
+    assert!(!duty.body.contains("13712345678"));
+    let channel: String =
+        sqlx::query_scalar("SELECT channel FROM concerns WHERE tracking_code = $1")
+            .bind(&code)
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(channel, "studio");
+    // Another member cannot log on someone else's shift.
+    let r = app
+        .login("member-fh-02")
+        .await
+        .post(&format!("/duty/{shift}/receptions"), &[("matter", "x")])
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/duty?err=err.reception_shift"));
     // Another member cannot check in to it.
     let mut other = app.login("member-fh-02").await;
     assert_eq!(
