@@ -32,6 +32,8 @@ pub struct Studio {
     pub next_member: i64,
     /// Members in rotation order: id and name.
     pub members: Vec<(i64, String)>,
+    /// Their usernames, in the same order.
+    pub usernames: Vec<String>,
 }
 
 /// One shift.
@@ -121,6 +123,168 @@ pub async fn create(
     Ok(id)
 }
 
+/// What staff set for a studio.
+#[derive(Debug, Clone)]
+pub struct Settings<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// Duty weekdays.
+    pub weekdays: &'a [Weekday],
+    /// Members per duty day (1 to 10).
+    pub per_day: i64,
+    /// What a holiday does to a duty day.
+    pub on_holiday: OnHoliday,
+    /// Members' usernames in rotation order.
+    pub members: &'a [String],
+}
+
+/// Checks the settings and turns usernames into ids: each must be an active
+/// account holding the member role inside the studio's unit.
+async fn check_settings(db: &Db, unit: &OrgPath, s: &Settings<'_>) -> Result<Vec<i64>> {
+    let name = s.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::field(
+            "name",
+            "err.studio_name",
+            "a name has 1 to 100 characters",
+        ));
+    }
+    if s.weekdays.is_empty() {
+        return Err(Error::field(
+            "weekdays",
+            "err.studio_weekdays",
+            "choose at least one duty day",
+        ));
+    }
+    if !(1..=10).contains(&s.per_day) {
+        return Err(Error::field(
+            "per_day",
+            "err.studio_per_day",
+            "1 to 10 members a day",
+        ));
+    }
+    let mut ids = Vec::new();
+    for username in s.members.iter().map(|u| u.trim()).filter(|u| !u.is_empty()) {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT u.id FROM users u JOIN grants g ON g.user_id = u.id JOIN orgs o ON o.id = g.org_id
+             WHERE u.username = $1 AND u.disabled_at IS NULL AND g.role = 'member'
+               AND (o.path LIKE $2 OR $3 LIKE o.path || '%')
+             LIMIT 1",
+        )
+        .bind(username)
+        .bind(format!("{}%", unit.as_str()))
+        .bind(unit.as_str())
+        .fetch_optional(db.pool())
+        .await?;
+        match id {
+            Some(id) if !ids.contains(&id) => ids.push(id),
+            Some(_) => {}
+            None => {
+                return Err(Error::field(
+                    "members",
+                    "err.studio_member",
+                    "every line must be the username of a member of this unit",
+                ))
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// Staff set up a studio in a unit they manage.
+pub async fn create_by(db: &Db, actor: &Actor, org_id: i64, s: &Settings<'_>) -> Result<i64> {
+    let path: Option<String> =
+        sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1 AND archived_at IS NULL")
+            .bind(org_id)
+            .fetch_optional(db.pool())
+            .await?;
+    let path = path.and_then(|p| OrgPath::parse(&p)).ok_or(Error::field(
+        "org",
+        "err.org_unknown",
+        "no such unit",
+    ))?;
+    actor.check(Permission::OrgManage, &path)?;
+    let members = check_settings(db, &path, s).await?;
+    let id = create(
+        db,
+        org_id,
+        s.name.trim(),
+        s.weekdays,
+        s.per_day,
+        s.on_holiday,
+        &members,
+    )
+    .await?;
+    let mut tx = db.begin_write().await?;
+    audit::record(
+        &mut tx,
+        db.now_ms(),
+        Entry {
+            actor: Some(actor),
+            action: "studio.create",
+            entity: "studio",
+            entity_id: id.to_string(),
+            org_id: Some(org_id),
+            before: None,
+            after: Some(json!({ "name": s.name.trim(), "weekdays": weekdays_code(s.weekdays),
+                "per_day": s.per_day, "on_holiday": holiday_code(s.on_holiday), "members": members })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Staff change a studio's settings and members (the order is the rotation).
+pub async fn update(db: &Db, actor: &Actor, id: i64, s: &Settings<'_>) -> Result<()> {
+    let before = get(db, actor, Permission::OrgManage, id).await?;
+    let members = check_settings(db, &before.path, s).await?;
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "UPDATE studios SET name = $1, weekdays = $2, per_day = $3, on_holiday = $4 WHERE id = $5",
+    )
+    .bind(s.name.trim())
+    .bind(weekdays_code(s.weekdays))
+    .bind(s.per_day)
+    .bind(holiday_code(s.on_holiday))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM studio_members WHERE studio_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for (i, m) in members.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO studio_members (studio_id, user_id, position) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(*m)
+        .bind(i as i64)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        db.now_ms(),
+        Entry {
+            actor: Some(actor),
+            action: "studio.update",
+            entity: "studio",
+            entity_id: id.to_string(),
+            org_id: Some(before.org_id),
+            before: Some(json!({ "name": before.name, "weekdays": weekdays_code(&before.weekdays),
+                "per_day": before.per_day, "on_holiday": holiday_code(before.on_holiday),
+                "members": before.members.iter().map(|m| m.0).collect::<Vec<_>>() })),
+            after: Some(json!({ "name": s.name.trim(), "weekdays": weekdays_code(s.weekdays),
+                "per_day": s.per_day, "on_holiday": holiday_code(s.on_holiday), "members": members })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The studios of a unit's subtree that the actor may view.
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<(i64, String, String)>> {
     let (cond, args) = crate::scope::condition(actor, Permission::OrgView, "o.path", 1);
@@ -150,16 +314,21 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
     .ok_or(Error::NotFound)?;
     let path = OrgPath::parse(&col::<String>(&r, "path")?).ok_or(Error::NotFound)?;
     actor.check(permission, &path)?;
-    let members = sqlx::query(
-        "SELECT u.id, u.display_name FROM studio_members m JOIN users u ON u.id = m.user_id
-         WHERE m.studio_id = $1 ORDER BY m.position",
+    let rows = sqlx::query(
+        "SELECT u.id, u.display_name, u.username FROM studio_members m
+         JOIN users u ON u.id = m.user_id WHERE m.studio_id = $1 ORDER BY m.position",
     )
     .bind(id)
     .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|m| Ok((col(m, "id")?, col(m, "display_name")?)))
-    .collect::<Result<Vec<_>>>()?;
+    .await?;
+    let members = rows
+        .iter()
+        .map(|m| Ok((col(m, "id")?, col(m, "display_name")?)))
+        .collect::<Result<Vec<_>>>()?;
+    let usernames = rows
+        .iter()
+        .map(|m| col(m, "username"))
+        .collect::<sqlx::Result<Vec<String>>>()?;
     Ok(Studio {
         id,
         org_id: col(&r, "org_id")?,
@@ -174,6 +343,7 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
         },
         next_member: col(&r, "next_member")?,
         members,
+        usernames,
     })
 }
 

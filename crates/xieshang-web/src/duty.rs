@@ -25,6 +25,16 @@ pub fn register(r: Routes) -> Routes {
         Needs(Permission::OrgView, Target::None),
         get(studios_page),
     )
+    .post(
+        "/studios",
+        Needs(Permission::OrgManage, Target::None),
+        post(create_studio),
+    )
+    .post(
+        "/studios/{id}",
+        Needs(Permission::OrgManage, Target::Studio),
+        post(update_studio),
+    )
     .get(
         "/studios/{id}",
         Needs(Permission::OrgView, Target::Studio),
@@ -50,18 +60,158 @@ pub fn register(r: Routes) -> Routes {
 struct StudiosTpl {
     page: Page,
     studios: Vec<(i64, String, String)>,
+    /// Units where the user may set up a studio (id, label).
+    units: Vec<(i64, String)>,
+    weekdays: Vec<(u8, &'static str, bool)>,
+}
+
+fn weekday_choices(tr: crate::i18n::Tr, on: &[chrono::Weekday]) -> Vec<(u8, &'static str, bool)> {
+    (1..=7u8)
+        .map(|n| {
+            let set = on.iter().any(|w| w.number_from_monday() == u32::from(n));
+            (n, tr.t(&format!("weekday.{n}")), set)
+        })
+        .collect()
 }
 
 async fn studios_page(
     State(state): State<AppState>,
     UiLang(tr): UiLang,
     u: CurrentUser,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     u.actor.require(Permission::OrgView)?;
+    let areas = xieshang_store::concern::areas(&state.db).await?;
+    let labels = crate::pages::area_labels(&areas, |a| {
+        a.kind == "street" && u.actor.check(Permission::OrgManage, &a.path).is_ok()
+    });
+    let units = labels
+        .into_iter()
+        .filter_map(|(code, label)| areas.iter().find(|a| a.code == code).map(|a| (a.id, label)))
+        .collect();
     render(StudiosTpl {
-        page: Page::signed_in(tr, &u, &Flash::default()),
+        page: Page::signed_in(tr, &u, &flash),
         studios: studio::list(&state.db, &u.actor).await?,
+        units,
+        weekdays: weekday_choices(tr, &[chrono::Weekday::Fri]),
     })
+}
+
+#[derive(Deserialize, Default)]
+struct StudioForm {
+    #[serde(default)]
+    org: Option<i64>,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    wd1: Option<String>,
+    #[serde(default)]
+    wd2: Option<String>,
+    #[serde(default)]
+    wd3: Option<String>,
+    #[serde(default)]
+    wd4: Option<String>,
+    #[serde(default)]
+    wd5: Option<String>,
+    #[serde(default)]
+    wd6: Option<String>,
+    #[serde(default)]
+    wd7: Option<String>,
+    #[serde(default)]
+    per_day: Option<i64>,
+    #[serde(default)]
+    on_holiday: String,
+    #[serde(default)]
+    members: String,
+}
+
+impl StudioForm {
+    fn weekdays(&self) -> Vec<chrono::Weekday> {
+        use chrono::Weekday::*;
+        [
+            (&self.wd1, Mon),
+            (&self.wd2, Tue),
+            (&self.wd3, Wed),
+            (&self.wd4, Thu),
+            (&self.wd5, Fri),
+            (&self.wd6, Sat),
+            (&self.wd7, Sun),
+        ]
+        .into_iter()
+        .filter(|(v, _)| v.is_some())
+        .map(|(_, w)| w)
+        .collect()
+    }
+
+    fn members(&self) -> Vec<String> {
+        self.members
+            .lines()
+            .map(|l| l.trim().to_owned())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    fn on_holiday(&self) -> xieshang_core::rota::OnHoliday {
+        if self.on_holiday == "skip" {
+            xieshang_core::rota::OnHoliday::Skip
+        } else {
+            xieshang_core::rota::OnHoliday::NextWorkingDay
+        }
+    }
+}
+
+fn refused(path: &str, e: Error) -> AppResult<Response> {
+    match e {
+        Error::Invalid { key, .. } => Ok(Redirect::to(&format!(
+            "{path}?err={}",
+            crate::i18n::known(key).unwrap_or("err.bad_input")
+        ))
+        .into_response()),
+        e => Err(e.into()),
+    }
+}
+
+async fn create_studio(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    CsrfForm(f): CsrfForm<StudioForm>,
+) -> AppResult<Response> {
+    u.actor.require(Permission::OrgManage)?;
+    let Some(org) = f.org else {
+        return Ok(Redirect::to("/studios?err=err.org_unknown").into_response());
+    };
+    let (weekdays, members) = (f.weekdays(), f.members());
+    let settings = studio::Settings {
+        name: &f.name,
+        weekdays: &weekdays,
+        per_day: f.per_day.unwrap_or(1),
+        on_holiday: f.on_holiday(),
+        members: &members,
+    };
+    match studio::create_by(&state.db, &u.actor, org, &settings).await {
+        Ok(id) => Ok(Redirect::to(&format!("/studios/{id}?ok=common.saved")).into_response()),
+        Err(e) => refused("/studios", e),
+    }
+}
+
+async fn update_studio(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<StudioForm>,
+) -> AppResult<Response> {
+    let (weekdays, members) = (f.weekdays(), f.members());
+    let settings = studio::Settings {
+        name: &f.name,
+        weekdays: &weekdays,
+        per_day: f.per_day.unwrap_or(1),
+        on_holiday: f.on_holiday(),
+        members: &members,
+    };
+    match studio::update(&state.db, &u.actor, id, &settings).await {
+        Ok(()) => Ok(Redirect::to(&format!("/studios/{id}?ok=common.saved")).into_response()),
+        Err(e) => refused(&format!("/studios/{id}"), e),
+    }
 }
 
 struct ShiftView {
@@ -85,6 +235,9 @@ struct StudioTpl {
     qr: String,
     check_in_url: String,
     missed: usize,
+    weekday_boxes: Vec<(u8, &'static str, bool)>,
+    members_text: String,
+    skip_holidays: bool,
 }
 
 #[derive(Deserialize)]
@@ -179,6 +332,9 @@ async fn studio_page(
     };
     render(StudioTpl {
         page: Page::signed_in(tr, &u, &flash),
+        weekday_boxes: weekday_choices(tr, &s.weekdays),
+        members_text: s.usernames.join("\n"),
+        skip_holidays: s.on_holiday == xieshang_core::rota::OnHoliday::Skip,
         can_manage: u.actor.check(Permission::OrgManage, &s.path).is_ok(),
         weekdays,
         shifts,

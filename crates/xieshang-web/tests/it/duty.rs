@@ -141,3 +141,96 @@ async fn staff_plan_the_rota_and_the_member_checks_in_on_the_day() {
         .await;
     assert!(again.body.contains("id=\"missed\"") && again.body.contains("2026-10-08"));
 }
+
+#[tokio::test]
+async fn staff_set_up_a_studio_and_change_its_members() {
+    let app = TestApp::new().await;
+    let mut staff = app.login("staff").await;
+    let guanshan = app.org_id("yanliang-guanshan").await.to_string();
+    let page = staff.get("/studios").await;
+    assert!(page.body.contains("id=\"new-studio\""));
+    // A member of another street cannot be in Guanshan's studio.
+    let r = staff
+        .post(
+            "/studios",
+            &[
+                ("org", &guanshan),
+                ("name", "关山委员工作室"),
+                ("wd3", "1"),
+                ("per_day", "1"),
+                ("members", "member-gs-01\nmember-fh-01"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/studios?err=err.studio_member")
+    );
+    let r = staff
+        .post(
+            "/studios",
+            &[
+                ("org", &guanshan),
+                ("name", "关山委员工作室"),
+                ("wd3", "1"),
+                ("per_day", "1"),
+                ("members", "member-gs-01"),
+            ],
+        )
+        .await;
+    let loc = r.location.unwrap();
+    assert!(loc.ends_with("?ok=common.saved"), "{loc}");
+    let id: i64 = loc
+        .trim_start_matches("/studios/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let page = staff.get(&format!("/studios/{id}")).await;
+    assert!(page.body.contains("关山委员工作室") && page.body.contains("周三"));
+    assert!(page.body.contains("member-gs-01"));
+    // No duty day: refused; a change of name and days: saved and audited.
+    let r = staff
+        .post(
+            &format!("/studios/{id}"),
+            &[("name", "关山工作室"), ("per_day", "1")],
+        )
+        .await;
+    assert_eq!(
+        r.location.unwrap(),
+        format!("/studios/{id}?err=err.studio_weekdays")
+    );
+    let r = staff
+        .post(
+            &format!("/studios/{id}"),
+            &[
+                ("name", "关山工作室"),
+                ("wd2", "1"),
+                ("wd4", "1"),
+                ("per_day", "2"),
+                ("on_holiday", "skip"),
+                ("members", "member-gs-01"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.unwrap(),
+        format!("/studios/{id}?ok=common.saved")
+    );
+    let page = staff.get(&format!("/studios/{id}")).await;
+    assert!(page.body.contains("关山工作室") && page.body.contains("周二、周四"));
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action IN ('studio.create', 'studio.update')",
+    )
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(audited, 2);
+    // Another district's staff cannot see or change it.
+    let mut beilin = app.login("staff-beilin").await;
+    assert_eq!(
+        beilin.get(&format!("/studios/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -218,6 +218,17 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("events", "concern.created".into()),
         ],
         "/concerns/{id}/merge" => vec![("into", s.survivor.clone()), ("note", "矩阵".into())],
+        "/studios" => vec![
+            ("org", s.org.to_string()),
+            ("name", "矩阵工作室".into()),
+            ("wd5", "1".into()),
+            ("per_day", "1".into()),
+        ],
+        "/studios/{id}" => vec![
+            ("name", "矩阵工作室".into()),
+            ("wd1", "1".into()),
+            ("per_day", "1".into()),
+        ],
         "/studios/{id}/rota" => vec![("from", s.later.0.clone()), ("to", s.later.1.clone())],
         "/studios/{id}/swap" => vec![("a", s.shifts.0.to_string()), ("b", s.shifts.1.to_string())],
         "/concerns/{id}/convert" => vec![("to", "opinion_report".into())],
