@@ -12,6 +12,7 @@ pub mod audit;
 pub mod concern;
 pub mod datagen;
 pub mod db;
+pub mod duty_record;
 pub mod error;
 pub mod handling;
 pub mod item;

@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "receptions",
         include_str!("migrations/0008_receptions.sql"),
     ),
+    (
+        9,
+        "duty_entries",
+        include_str!("migrations/0009_duty_entries.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

@@ -51,6 +51,17 @@ pub fn register(r: Routes) -> Routes {
         post(swap),
     )
     .get("/duty", SignedIn, get(duty_page))
+    .get("/duty/record", SignedIn, get(own_record))
+    .get(
+        "/users/{id}/duty",
+        Needs(Permission::UserView, Target::User),
+        get(member_record),
+    )
+    .post(
+        "/users/{id}/duty",
+        Needs(Permission::UserManage, Target::User),
+        post(add_entry),
+    )
     .post("/duty/{id}/check-in", SignedIn, post(check_in))
     .post("/duty/{id}/receptions", SignedIn, post(log_reception))
 }
@@ -573,5 +584,156 @@ async fn log_reception(
             crate::i18n::known(key).unwrap_or("err.bad_input")
         )),
         Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------- duty records
+
+#[derive(Template)]
+#[template(path = "duty_record.html")]
+struct RecordTpl {
+    page: Page,
+    who: String,
+    year: i32,
+    r: xieshang_store::duty_record::DutyRecord,
+    manual: Vec<(&'static str, String, String, String, String)>,
+    /// Where staff add entries (None on one's own page).
+    add_to: Option<i64>,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize)]
+struct YearQuery {
+    year: Option<i32>,
+    ok: Option<String>,
+    err: Option<String>,
+}
+
+fn entry_kind(kind: &str) -> &'static str {
+    crate::i18n::known(&format!("entry.{kind}")).unwrap_or("entry.other")
+}
+
+async fn record_page(
+    state: &AppState,
+    tr: crate::i18n::Tr,
+    u: &CurrentUser,
+    q: YearQuery,
+    user_id: i64,
+    who: String,
+    add_to: Option<i64>,
+) -> AppResult<Response> {
+    let this_year = chrono::Datelike::year(&cst_date(state.db.now_ms()));
+    let year = q
+        .year
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or(this_year);
+    let r = xieshang_store::duty_record::for_member(&state.db, user_id, year).await?;
+    let manual = r
+        .manual
+        .iter()
+        .map(|e| {
+            (
+                entry_kind(&e.kind),
+                e.description.clone(),
+                e.evidence.clone(),
+                e.added_by.clone(),
+                crate::pages::format_time(e.at),
+            )
+        })
+        .collect();
+    let flash = Flash {
+        ok: q.ok,
+        err: q.err,
+        archived: None,
+    };
+    render(RecordTpl {
+        page: Page::signed_in(tr, u, &flash),
+        who,
+        year,
+        r,
+        manual,
+        add_to,
+        kinds: xieshang_store::duty_record::ENTRY_KINDS
+            .iter()
+            .map(|k| (*k, tr.t(entry_kind(k))))
+            .collect(),
+    })
+}
+
+async fn own_record(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(q): Query<YearQuery>,
+) -> AppResult<Response> {
+    let who = u.actor.display_name.clone();
+    record_page(&state, tr, &u, q, u.actor.user_id, who, None).await
+}
+
+/// The person's display name, if the actor holds `permission` where they belong.
+async fn person_for(
+    state: &AppState,
+    u: &CurrentUser,
+    permission: Permission,
+    id: i64,
+) -> AppResult<String> {
+    u.actor.require(permission)?;
+    let paths = xieshang_store::duty_record::person_paths(&state.db, id).await?;
+    if !paths.iter().any(|p| u.actor.check(permission, p).is_ok()) {
+        return Err(AppError::NotFound);
+    }
+    let user = xieshang_store::user::actor(&state.db, id).await?;
+    Ok(user.display_name)
+}
+
+async fn member_record(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> AppResult<Response> {
+    let who = person_for(&state, &u, Permission::UserView, id).await?;
+    let can_add = person_for(&state, &u, Permission::UserManage, id)
+        .await
+        .is_ok();
+    record_page(&state, tr, &u, q, id, who, can_add.then_some(id)).await
+}
+
+#[derive(Deserialize)]
+struct EntryForm {
+    #[serde(default)]
+    year: i32,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    evidence: String,
+}
+
+async fn add_entry(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<EntryForm>,
+) -> AppResult<Response> {
+    u.actor.require(Permission::UserManage)?;
+    match xieshang_store::duty_record::add_entry(
+        &state.db,
+        &u.actor,
+        id,
+        f.year,
+        &f.kind,
+        &f.description,
+        &f.evidence,
+    )
+    .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/users/{id}/duty?year={}&ok=common.saved", f.year))
+                .into_response(),
+        ),
+        Err(e) => refused(&format!("/users/{id}/duty"), e),
     }
 }

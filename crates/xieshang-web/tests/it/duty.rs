@@ -105,6 +105,57 @@ async fn staff_plan_the_rota_and_the_member_checks_in_on_the_day() {
             .await
             .unwrap();
     assert_eq!(channel, "studio");
+    // The duty record reads the activity: a shift, a reception filed, a concern.
+    let record = m.get("/duty/record?year=2026").await;
+    assert!(
+        record.body.contains("id=\"shifts-attended\">1<"),
+        "{}",
+        record.body
+    );
+    assert!(record.body.contains("id=\"concerns-recorded\">1<"));
+    assert!(record
+        .body
+        .contains("id=\"receptions-count\">1（其中转为诉求 1）<"));
+    // Staff see it and add a speech with its evidence; another district cannot.
+    let member_id = app.user_id("member-fh-01").await;
+    let r = staff
+        .post(
+            &format!("/users/{member_id}/duty"),
+            &[
+                ("year", "2026"),
+                ("kind", "speech"),
+                ("description", "全会大会发言"),
+                ("evidence", "大会发言材料第12号"),
+            ],
+        )
+        .await;
+    assert!(r.location.unwrap().ends_with("ok=common.saved"));
+    let r = staff
+        .post(
+            &format!("/users/{member_id}/duty"),
+            &[
+                ("year", "2026"),
+                ("kind", "speech"),
+                ("description", "无佐证"),
+                ("evidence", " "),
+            ],
+        )
+        .await;
+    assert!(r.location.unwrap().contains("err=err.entry"));
+    let seen = staff
+        .get(&format!("/users/{member_id}/duty?year=2026"))
+        .await;
+    assert!(seen.body.contains("全会大会发言") && seen.body.contains("大会发言材料第12号"));
+    assert!(m
+        .get("/duty/record?year=2026")
+        .await
+        .body
+        .contains("全会大会发言"));
+    let mut beilin = app.login("staff-beilin").await;
+    assert_eq!(
+        beilin.get(&format!("/users/{member_id}/duty")).await.status,
+        StatusCode::NOT_FOUND
+    );
     // Another member cannot log on someone else's shift.
     let r = app
         .login("member-fh-02")

@@ -218,6 +218,12 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("events", "concern.created".into()),
         ],
         "/concerns/{id}/merge" => vec![("into", s.survivor.clone()), ("note", "矩阵".into())],
+        "/users/{id}/duty" => vec![
+            ("year", "2026".into()),
+            ("kind", "speech".into()),
+            ("description", "矩阵发言".into()),
+            ("evidence", "会议纪要".into()),
+        ],
         "/studios" => vec![
             ("org", s.org.to_string()),
             ("name", "矩阵工作室".into()),

@@ -1,0 +1,242 @@
+//! A member's duty record (履职档案) for a year, read from the activity itself:
+//! studio shifts attended and missed, receptions, concerns recorded for residents
+//! and concerns followed as a paired member; plus staff's manual entries, each
+//! with its evidence and audited. Meetings, proposals and reports join as those
+//! features land.
+
+use crate::audit::{self, Entry};
+use crate::db::{col, Db};
+use crate::{Error, Result};
+use chrono::NaiveDate;
+use serde_json::json;
+use xieshang_core::{Actor, OrgPath, Permission};
+
+/// Kinds of manual entry.
+pub const ENTRY_KINDS: &[&str] = &[
+    "meeting",
+    "speech",
+    "research",
+    "inspection",
+    "special_task",
+    "other",
+];
+
+/// One manual entry.
+#[derive(Debug, Clone)]
+pub struct ManualEntry {
+    /// Kind code.
+    pub kind: String,
+    /// What was done.
+    pub description: String,
+    /// Where it is documented.
+    pub evidence: String,
+    /// Who added it.
+    pub added_by: String,
+    /// When, unix ms.
+    pub at: i64,
+}
+
+/// The record of one member for one year.
+#[derive(Debug, Clone, Default)]
+pub struct DutyRecord {
+    /// Studio shifts checked in to.
+    pub shifts_attended: i64,
+    /// Past studio shifts not checked in to.
+    pub shifts_missed: i64,
+    /// Receptions logged.
+    pub receptions: i64,
+    /// Receptions that became concerns.
+    pub receptions_filed: i64,
+    /// Concerns recorded for residents.
+    pub concerns_recorded: i64,
+    /// Concerns followed (paired grids).
+    pub concerns_followed: i64,
+    /// Staff's manual entries.
+    pub manual: Vec<ManualEntry>,
+}
+
+/// Unix ms of the start of a year, China time.
+fn year_start(year: i32) -> i64 {
+    NaiveDate::from_ymd_opt(year, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
+        .unwrap_or(0)
+}
+
+/// A member's record for a year (no permission check: callers decide who sees it).
+pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> {
+    let (from_ms, to_ms) = (year_start(year), year_start(year + 1));
+    let (from_day, to_day) = (format!("{year}-01-01"), format!("{year}-12-31"));
+    let today = xieshang_core::calendar::cst_date(db.now_ms())
+        .format("%Y-%m-%d")
+        .to_string();
+    // Shifts by day (text), the rest by time (ms).
+    let by_day = |sql: &'static str, until: String| {
+        let (from_day, to_day) = (from_day.clone(), to_day.clone());
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(user_id)
+                .bind(from_day)
+                .bind(to_day)
+                .bind(until)
+                .fetch_one(db.pool())
+                .await
+        }
+    };
+    let by_time = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .bind(user_id)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_one(db.pool())
+            .await
+    };
+    let shifts_attended = by_day(
+        "SELECT COUNT(*) FROM duty_shifts WHERE user_id = $1 AND checked_in_at IS NOT NULL
+           AND day >= $2 AND day <= $3 AND day <= $4",
+        to_day.clone(),
+    )
+    .await?;
+    let shifts_missed = by_day(
+        "SELECT COUNT(*) FROM duty_shifts WHERE user_id = $1 AND checked_in_at IS NULL
+           AND day >= $2 AND day <= $3 AND day < $4",
+        today,
+    )
+    .await?;
+    let receptions = by_time(
+        "SELECT COUNT(*) FROM receptions WHERE user_id = $1 AND created_at >= $2 AND created_at < $3",
+    )
+    .await?;
+    let receptions_filed = by_time(
+        "SELECT COUNT(*) FROM receptions WHERE user_id = $1 AND created_at >= $2
+           AND created_at < $3 AND concern_id IS NOT NULL",
+    )
+    .await?;
+    let concerns_recorded = by_time(
+        "SELECT COUNT(*) FROM concerns WHERE recorded_by = $1 AND created_at >= $2 AND created_at < $3",
+    )
+    .await?;
+    let concerns_followed = by_time(
+        "SELECT COUNT(*) FROM concern_followers WHERE user_id = $1 AND created_at >= $2
+           AND created_at < $3",
+    )
+    .await?;
+    let manual = sqlx::query(
+        "SELECT e.kind, e.description, e.evidence, u.display_name, e.created_at FROM duty_entries e
+         JOIN users u ON u.id = e.created_by WHERE e.user_id = $1 AND e.year = $2 ORDER BY e.id",
+    )
+    .bind(user_id)
+    .bind(i64::from(year))
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ManualEntry {
+            kind: col(r, "kind")?,
+            description: col(r, "description")?,
+            evidence: col(r, "evidence")?,
+            added_by: col(r, "display_name")?,
+            at: col(r, "created_at")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    Ok(DutyRecord {
+        shifts_attended,
+        shifts_missed,
+        receptions,
+        receptions_filed,
+        concerns_recorded,
+        concerns_followed,
+        manual,
+    })
+}
+
+/// The unit paths where a person holds roles (to check staff's rights over them).
+pub async fn person_paths(db: &Db, user_id: i64) -> Result<Vec<OrgPath>> {
+    let rows = sqlx::query(
+        "SELECT o.path FROM grants g JOIN orgs o ON o.id = g.org_id WHERE g.user_id = $1
+         UNION SELECT o.path FROM users u JOIN orgs o ON o.id = u.home_org_id WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound))
+        .collect()
+}
+
+/// Staff add a manual entry with its evidence to a member's record; audited.
+pub async fn add_entry(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    year: i32,
+    kind: &str,
+    description: &str,
+    evidence: &str,
+) -> Result<()> {
+    let paths = person_paths(db, user_id).await?;
+    if paths.is_empty()
+        || !paths
+            .iter()
+            .any(|p| actor.check(Permission::UserManage, p).is_ok())
+    {
+        return Err(Error::NotFound);
+    }
+    if !ENTRY_KINDS.contains(&kind) {
+        return Err(Error::field("kind", "err.bad_input", "unknown kind"));
+    }
+    let (description, evidence) = (description.trim(), evidence.trim());
+    if description.is_empty() || description.chars().count() > 1000 {
+        return Err(Error::field(
+            "description",
+            "err.entry",
+            "a description has 1 to 1000 characters",
+        ));
+    }
+    if evidence.is_empty() || evidence.chars().count() > 500 {
+        return Err(Error::field(
+            "evidence",
+            "err.entry",
+            "evidence has 1 to 500 characters",
+        ));
+    }
+    if !(2000..=2100).contains(&year) {
+        return Err(Error::field(
+            "year",
+            "err.bad_input",
+            "a year from 2000 to 2100",
+        ));
+    }
+    let mut tx = db.begin_write().await?;
+    let now = db.now_ms();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO duty_entries (user_id, year, kind, description, evidence, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(i64::from(year))
+    .bind(kind)
+    .bind(description)
+    .bind(evidence)
+    .bind(actor.user_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor: Some(actor),
+            action: "duty.entry",
+            entity: "user",
+            entity_id: user_id.to_string(),
+            org_id: None,
+            before: None,
+            after: Some(json!({ "entry": id, "year": year, "kind": kind, "description": description, "evidence": evidence })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
