@@ -24,6 +24,7 @@ pub mod password;
 pub mod photo;
 pub mod reception;
 pub mod scope;
+pub mod scoring;
 pub mod seal;
 pub mod search;
 pub mod seed;

@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "duty_entries",
         include_str!("migrations/0009_duty_entries.sql"),
     ),
+    (10, "scoring", include_str!("migrations/0010_scoring.sql")),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

@@ -50,6 +50,16 @@ pub fn register(r: Routes) -> Routes {
         Needs(Permission::OrgManage, Target::Studio),
         post(swap),
     )
+    .get(
+        "/units/{id}/scores",
+        Needs(Permission::UserView, Target::Org),
+        get(scores_page),
+    )
+    .post(
+        "/units/{id}/rules",
+        Needs(Permission::UserManage, Target::Org),
+        post(set_rule),
+    )
     .get("/duty", SignedIn, get(duty_page))
     .get("/duty/record", SignedIn, get(own_record))
     .get(
@@ -735,5 +745,132 @@ async fn add_entry(
                 .into_response(),
         ),
         Err(e) => refused(&format!("/users/{id}/duty"), e),
+    }
+}
+
+// ---------------------------------------------------------------- scores
+
+#[derive(Template)]
+#[template(path = "scores.html")]
+struct ScoresTpl {
+    page: Page,
+    unit: i64,
+    unit_name: String,
+    year: i32,
+    rules: Vec<(xieshang_store::scoring::Rule, &'static str)>,
+    scores: Vec<(xieshang_store::scoring::Score, &'static str, String)>,
+    warnings: usize,
+    can_edit: bool,
+}
+
+fn item_label(item: &str) -> &'static str {
+    crate::i18n::known(&format!("score.{item}")).unwrap_or("entry.other")
+}
+
+async fn scores_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> AppResult<Response> {
+    u.actor.require(Permission::UserView)?;
+    let this_year = chrono::Datelike::year(&cst_date(state.db.now_ms()));
+    let year = q
+        .year
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or(this_year);
+    let rules = xieshang_store::scoring::rules(&state.db, &u.actor, id).await?;
+    let scores = xieshang_store::scoring::scores(&state.db, &u.actor, id, year).await?;
+    let unit = xieshang_store::org::get(&state.db, &u.actor, Permission::UserView, id).await?;
+    let warnings = scores
+        .iter()
+        .filter(|s| !s.below_minimum.is_empty() || !s.exit_triggers.is_empty())
+        .count();
+    let scores = scores
+        .into_iter()
+        .map(|s| {
+            let mut notes: Vec<String> = s
+                .below_minimum
+                .iter()
+                .map(|i| format!("{}{}", tr.t("score.below"), tr.t(item_label(i))))
+                .collect();
+            notes.extend(
+                s.exit_triggers
+                    .iter()
+                    .map(|i| format!("{}{}", tr.t("score.exit"), tr.t(item_label(i)))),
+            );
+            let grade =
+                crate::i18n::known(&format!("grade.{}", s.grade)).unwrap_or("grade.not_competent");
+            (s, grade, notes.join("；"))
+        })
+        .collect();
+    let flash = Flash {
+        ok: q.ok,
+        err: q.err,
+        archived: None,
+    };
+    render(ScoresTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        unit: id,
+        unit_name: unit.name,
+        year,
+        can_edit: u.actor.has_permission(Permission::UserManage),
+        rules: rules
+            .into_iter()
+            .map(|r| {
+                let label = item_label(&r.item);
+                (r, label)
+            })
+            .collect(),
+        scores,
+        warnings,
+    })
+}
+
+#[derive(Deserialize)]
+struct RuleForm {
+    item: String,
+    #[serde(default)]
+    points: String,
+    #[serde(default)]
+    cap: String,
+    #[serde(default)]
+    minimum: String,
+    #[serde(default)]
+    exit_at: String,
+}
+
+async fn set_rule(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<RuleForm>,
+) -> AppResult<Response> {
+    u.actor.require(Permission::UserManage)?;
+    let path = format!("/units/{id}/scores");
+    let opt = |s: &str| -> Result<Option<i64>, ()> {
+        let s = s.trim();
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            s.parse().map(Some).map_err(|_| ())
+        }
+    };
+    let (Ok(points), Ok(cap), Ok(minimum), Ok(exit_at)) = (
+        f.points.trim().parse::<i64>(),
+        opt(&f.cap),
+        opt(&f.minimum),
+        opt(&f.exit_at),
+    ) else {
+        return Ok(Redirect::to(&format!("{path}?err=err.rule")).into_response());
+    };
+    match xieshang_store::scoring::set_rule(
+        &state.db, &u.actor, id, &f.item, points, cap, minimum, exit_at,
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("{path}?ok=common.saved")).into_response()),
+        Err(e) => refused(&path, e),
     }
 }

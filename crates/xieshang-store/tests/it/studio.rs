@@ -298,3 +298,81 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
         "assigned"
     );
 }
+
+#[tokio::test]
+async fn scores_follow_the_rules_and_a_rule_change_recomputes_them() {
+    let t = TestDb::new().await.unwrap();
+    seed::load_demo(&t.db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .unwrap();
+    let db = &t.db;
+    let staff = actor(&t, "staff").await;
+    let beilin = actor(&t, "staff-beilin").await;
+    let member = actor(&t, "member-fh-01").await;
+    let year = chrono::Datelike::year(&xieshang_core::calendar::cst_date(db.now_ms()));
+    for text in ["全会大会发言", "专题协商会发言"] {
+        xieshang_store::duty_record::add_entry(
+            db,
+            &staff,
+            member.user_id,
+            year,
+            "speech",
+            text,
+            "会议材料",
+        )
+        .await
+        .unwrap();
+    }
+    let fenghuang = xieshang_store::org::by_code_unchecked(db, "yanliang-fenghuang")
+        .await
+        .unwrap();
+    let score_of = |scores: &[xieshang_store::scoring::Score]| {
+        scores
+            .iter()
+            .find(|s| s.user_id == member.user_id)
+            .cloned()
+            .unwrap()
+    };
+    let before = xieshang_store::scoring::scores(db, &staff, fenghuang.id, year)
+        .await
+        .unwrap();
+    assert_eq!(before.len(), 22, "the street's member group");
+    let s = score_of(&before);
+    assert_eq!(s.total, 10, "two speeches at 5");
+    assert_eq!(s.grade, "not_competent");
+    assert!(s.below_minimum.contains(&"shift_attended".to_owned()));
+
+    // Speeches now count 45 each: the score is recomputed, the grade follows.
+    xieshang_store::scoring::set_rule(db, &staff, fenghuang.id, "speech", 45, None, None, None)
+        .await
+        .unwrap();
+    let after = score_of(
+        &xieshang_store::scoring::scores(db, &staff, fenghuang.id, year)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(after.total, 90);
+    assert_eq!(after.grade, "excellent");
+    // A cap holds it; another district may not change Yanliang's rules.
+    xieshang_store::scoring::set_rule(db, &staff, fenghuang.id, "speech", 45, Some(60), None, None)
+        .await
+        .unwrap();
+    let capped = score_of(
+        &xieshang_store::scoring::scores(db, &staff, fenghuang.id, year)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(capped.total, 60);
+    assert_eq!(capped.grade, "competent");
+    assert!(matches!(
+        xieshang_store::scoring::set_rule(db, &beilin, fenghuang.id, "speech", 1, None, None, None)
+            .await,
+        Err(Error::Denied(_))
+    ));
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'scoring.rule'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(audited, 2);
+}

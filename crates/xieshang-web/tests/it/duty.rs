@@ -285,3 +285,51 @@ async fn staff_set_up_a_studio_and_change_its_members() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn staff_see_scores_with_warnings_and_change_a_rule() {
+    let app = TestApp::new().await;
+    let mut staff = app.login("staff").await;
+    let fenghuang = app.org_id("yanliang-fenghuang").await;
+    let page = staff.get(&format!("/units/{fenghuang}/scores")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("id=\"score-warnings\""),
+        "nobody has served yet"
+    );
+    assert!(page.body.contains("未达最低要求：工作室坐班"));
+    let r = staff
+        .post(
+            &format!("/units/{fenghuang}/rules"),
+            &[("item", "meeting"), ("points", "8"), ("cap", "40")],
+        )
+        .await;
+    assert_eq!(
+        r.location.unwrap(),
+        format!("/units/{fenghuang}/scores?ok=common.saved")
+    );
+    let page = staff.get(&format!("/units/{fenghuang}/scores")).await;
+    assert!(
+        page.body.contains("name=\"points\" value=\"8\""),
+        "{}",
+        page.body
+    );
+    let r = staff
+        .post(
+            &format!("/units/{fenghuang}/rules"),
+            &[("item", "meeting"), ("points", "lots")],
+        )
+        .await;
+    assert_eq!(
+        r.location.unwrap(),
+        format!("/units/{fenghuang}/scores?err=err.rule")
+    );
+    let mut member = app.login("member-fh-01").await;
+    assert_eq!(
+        member
+            .get(&format!("/units/{fenghuang}/scores"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
