@@ -70,6 +70,8 @@ pub struct Score {
     pub below_minimum: Vec<String>,
     /// Items at or over their exit trigger.
     pub exit_triggers: Vec<String>,
+    /// The duty record the score was computed from.
+    pub record: DutyRecord,
 }
 
 /// The grade for a score.
@@ -299,6 +301,7 @@ pub async fn scores(db: &Db, actor: &Actor, unit: i64, year: i32) -> Result<Vec<
             grade: grade(total),
             below_minimum,
             exit_triggers,
+            record,
         });
     }
     Ok(out)

@@ -60,6 +60,16 @@ pub fn register(r: Routes) -> Routes {
         Needs(Permission::UserManage, Target::Org),
         post(set_rule),
     )
+    .get(
+        "/units/{id}/report",
+        Needs(Permission::UserView, Target::Org),
+        get(report_page),
+    )
+    .get(
+        "/units/{id}/report.xlsx",
+        Needs(Permission::UserView, Target::Org),
+        get(report_xlsx),
+    )
     .get("/duty", SignedIn, get(duty_page))
     .get("/duty/record", SignedIn, get(own_record))
     .get(
@@ -873,4 +883,194 @@ async fn set_rule(
         Ok(()) => Ok(Redirect::to(&format!("{path}?ok=common.saved")).into_response()),
         Err(e) => refused(&path, e),
     }
+}
+
+// ---------------------------------------------------------------- annual report
+
+/// One member's line in the annual report.
+struct ReportLine {
+    name: String,
+    shifts: i64,
+    missed: i64,
+    receptions: i64,
+    recorded: i64,
+    followed: i64,
+    entries: usize,
+    total: i64,
+    grade: &'static str,
+}
+
+/// The figures of a unit's member group for a year, the members' lines and the
+/// highlights (manual entries: speeches, research, inspections …).
+async fn report_data(
+    state: &AppState,
+    u: &CurrentUser,
+    id: i64,
+    year: i32,
+) -> AppResult<(String, Vec<ReportLine>, Vec<(String, &'static str, String)>)> {
+    u.actor.require(Permission::UserView)?;
+    let unit = xieshang_store::org::get(&state.db, &u.actor, Permission::UserView, id).await?;
+    let scores = xieshang_store::scoring::scores(&state.db, &u.actor, id, year).await?;
+    let mut highlights = Vec::new();
+    let lines = scores
+        .into_iter()
+        .map(|s| {
+            for e in &s.record.manual {
+                highlights.push((s.name.clone(), entry_kind(&e.kind), e.description.clone()));
+            }
+            ReportLine {
+                shifts: s.record.shifts_attended,
+                missed: s.record.shifts_missed,
+                receptions: s.record.receptions,
+                recorded: s.record.concerns_recorded,
+                followed: s.record.concerns_followed,
+                entries: s.record.manual.len(),
+                total: s.total,
+                grade: crate::i18n::known(&format!("grade.{}", s.grade))
+                    .unwrap_or("grade.not_competent"),
+                name: s.name,
+            }
+        })
+        .collect();
+    Ok((unit.name, lines, highlights))
+}
+
+#[derive(Template)]
+#[template(path = "group_report.html")]
+struct ReportTpl {
+    page: Page,
+    unit: i64,
+    unit_name: String,
+    year: i32,
+    lines: Vec<ReportLine>,
+    totals: ReportLine,
+    highlights: Vec<(String, &'static str, String)>,
+}
+
+fn totals(lines: &[ReportLine]) -> ReportLine {
+    ReportLine {
+        name: String::new(),
+        shifts: lines.iter().map(|l| l.shifts).sum(),
+        missed: lines.iter().map(|l| l.missed).sum(),
+        receptions: lines.iter().map(|l| l.receptions).sum(),
+        recorded: lines.iter().map(|l| l.recorded).sum(),
+        followed: lines.iter().map(|l| l.followed).sum(),
+        entries: lines.iter().map(|l| l.entries).sum(),
+        total: lines.iter().map(|l| l.total).sum(),
+        grade: "",
+    }
+}
+
+fn report_year(state: &AppState, q: &YearQuery) -> i32 {
+    let this_year = chrono::Datelike::year(&cst_date(state.db.now_ms()));
+    q.year
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or(this_year)
+}
+
+/// The member group's annual report to the standing committee, printable.
+async fn report_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> AppResult<Response> {
+    let year = report_year(&state, &q);
+    let (unit_name, lines, highlights) = report_data(&state, &u, id, year).await?;
+    render(ReportTpl {
+        page: Page::signed_in(tr, &u, &Flash::default()),
+        unit: id,
+        unit_name,
+        year,
+        totals: totals(&lines),
+        lines,
+        highlights,
+    })
+}
+
+/// The same report as a spreadsheet.
+async fn report_xlsx(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> AppResult<Response> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let year = report_year(&state, &q);
+    let (unit_name, lines, highlights) = report_data(&state, &u, id, year).await?;
+    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name(tr.t("report.group_sheet")).map_err(err)?;
+    sheet
+        .write_string_with_format(
+            0,
+            0,
+            format!("{unit_name} {year} {}", tr.t("report.group_title")),
+            &bold,
+        )
+        .map_err(err)?;
+    let heads = [
+        "studio.member",
+        "record.shifts_attended",
+        "record.shifts_missed",
+        "record.receptions",
+        "record.concerns_recorded",
+        "record.concerns_followed",
+        "record.manual",
+        "score.total",
+        "score.grade",
+    ];
+    for (i, h) in heads.iter().enumerate() {
+        sheet
+            .write_string_with_format(2, i as u16, tr.t(h), &bold)
+            .map_err(err)?;
+    }
+    let all = totals(&lines);
+    let mut row = 3u32;
+    for l in lines.iter().chain(std::iter::once(&all)) {
+        let name = if l.name.is_empty() {
+            tr.t("report.totals").to_owned()
+        } else {
+            l.name.clone()
+        };
+        sheet.write_string(row, 0, name).map_err(err)?;
+        let figures = [
+            l.shifts,
+            l.missed,
+            l.receptions,
+            l.recorded,
+            l.followed,
+            l.entries as i64,
+            l.total,
+        ];
+        for (i, v) in figures.iter().enumerate() {
+            sheet
+                .write_number(row, i as u16 + 1, *v as f64)
+                .map_err(err)?;
+        }
+        if !l.grade.is_empty() {
+            sheet.write_string(row, 8, tr.t(l.grade)).map_err(err)?;
+        }
+        row += 1;
+    }
+    row += 1;
+    sheet
+        .write_string_with_format(row, 0, tr.t("report.highlights"), &bold)
+        .map_err(err)?;
+    for (who, kind, what) in &highlights {
+        row += 1;
+        sheet.write_string(row, 0, who).map_err(err)?;
+        sheet.write_string(row, 1, tr.t(kind)).map_err(err)?;
+        sheet.write_string(row, 2, what).map_err(err)?;
+    }
+    let bytes = book.save_to_buffer().map_err(err)?;
+    Ok(crate::exports::download(
+        bytes,
+        &format!("member-group-{year}.xlsx"),
+        true,
+    ))
 }

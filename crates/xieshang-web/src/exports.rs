@@ -162,7 +162,7 @@ fn xlsx(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
     book.save_to_buffer().map_err(err)
 }
 
-fn download(bytes: Vec<u8>, name: &str, xlsx: bool) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, name: &str, xlsx: bool) -> Response {
     let ctype = if xlsx {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     } else {
