@@ -106,10 +106,7 @@ pub async fn service(db: &Db, actor: &Actor, id: i64) -> Result<AreaService> {
         .join(", ");
     let mut args = vec![crate::db::Arg::Text(within.clone())];
     args.extend(states.iter().map(|s| crate::db::Arg::Text((*s).into())));
-    let join = match db.dialect() {
-        crate::Dialect::Sqlite => "CROSS JOIN",
-        crate::Dialect::Postgres => "JOIN",
-    };
+    let join = db.dialect().driving_join();
     let open_total: i64 = crate::db::query_with(
         &format!(
             "SELECT COUNT(*) AS n FROM orgs o {join} concerns c ON c.org_id = o.id

@@ -464,10 +464,7 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     args.push(crate::db::Arg::Int(page.max(0) * QUEUE_PAGE));
     // From the scope's units to their concerns in the state (SQLite would
     // otherwise walk every concern of the city in that state).
-    let join = match db.dialect() {
-        crate::Dialect::Sqlite => "CROSS JOIN",
-        crate::Dialect::Postgres => "JOIN",
-    };
+    let join = db.dialect().driving_join();
     let n = args.len();
     let sql = format!(
         "SELECT {ROW_COLS} FROM orgs o {join} concerns c ON c.org_id = o.id

@@ -65,6 +65,16 @@ impl Dialect {
             .replace("{{search_index}}", search_index)
     }
 
+    /// The join that makes the planner walk its left side first: SQLite's
+    /// `CROSS JOIN` fixes the order (its planner otherwise starts from a large
+    /// table and probes the small one); PostgreSQL plans a plain join well.
+    pub fn driving_join(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "CROSS JOIN",
+            Dialect::Postgres => "JOIN",
+        }
+    }
+
     /// The statement that opens a write transaction. SQLite takes the write lock up
     /// front so a read-then-write transaction cannot fail to upgrade.
     fn begin_write(self) -> &'static str {

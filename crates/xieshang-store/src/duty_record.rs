@@ -9,7 +9,7 @@ use crate::db::{col, Db};
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use serde_json::json;
-use xieshang_core::{Actor, OrgPath, Permission};
+use xieshang_core::{Actor, Permission};
 
 /// Kinds of manual entry.
 pub const ENTRY_KINDS: &[&str] = &[
@@ -151,20 +151,6 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
     })
 }
 
-/// The unit paths where a person holds roles (to check staff's rights over them).
-pub async fn person_paths(db: &Db, user_id: i64) -> Result<Vec<OrgPath>> {
-    let rows = sqlx::query(
-        "SELECT o.path FROM grants g JOIN orgs o ON o.id = g.org_id WHERE g.user_id = $1
-         UNION SELECT o.path FROM users u JOIN orgs o ON o.id = u.home_org_id WHERE u.id = $1",
-    )
-    .bind(user_id)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound))
-        .collect()
-}
-
 /// Staff add a manual entry with its evidence to a member's record; audited.
 pub async fn add_entry(
     db: &Db,
@@ -175,14 +161,7 @@ pub async fn add_entry(
     description: &str,
     evidence: &str,
 ) -> Result<()> {
-    let paths = person_paths(db, user_id).await?;
-    if paths.is_empty()
-        || !paths
-            .iter()
-            .any(|p| actor.check(Permission::UserManage, p).is_ok())
-    {
-        return Err(Error::NotFound);
-    }
+    crate::user::get(db, actor, Permission::UserManage, user_id).await?;
     if !ENTRY_KINDS.contains(&kind) {
         return Err(Error::field("kind", "err.bad_input", "unknown kind"));
     }

@@ -350,9 +350,10 @@ pub async fn search(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Hit>> {
     };
     // SQLite's planner would otherwise walk every entry of the kind and probe the
     // ranked list; CROSS JOIN makes it start from the ranked list.
-    let (first_join, order) = match dialect {
-        Dialect::Sqlite => ("CROSS JOIN", "top.score, c.id DESC"),
-        Dialect::Postgres => ("JOIN", "top.score DESC, c.id DESC"),
+    let first_join = dialect.driving_join();
+    let order = match dialect {
+        Dialect::Sqlite => "top.score, c.id DESC",
+        Dialect::Postgres => "top.score DESC, c.id DESC",
     };
     let sql = format!(
         "WITH top AS ({top})
@@ -463,10 +464,7 @@ pub async fn similar(
     args.push(Arg::Int(SUGGEST_CANDIDATES));
     // From the street's units to their open concerns (SQLite would otherwise walk
     // every open concern of the city).
-    let join = match db.dialect() {
-        Dialect::Sqlite => "CROSS JOIN",
-        Dialect::Postgres => "JOIN",
-    };
+    let join = db.dialect().driving_join();
     let sql = format!(
         "SELECT c.id, c.tracking_code, c.title, c.description, c.address, c.state, c.created_at,
                 o.name AS area, o.path

@@ -173,32 +173,6 @@ impl Seeder<'_> {
         Ok(())
     }
 
-    /// A member studio with its members in rotation order, on duty on `weekday`
-    /// (1 = Monday), one member a day, moved to the next working day on holidays.
-    async fn studio(&mut self, org: &Org, name: &str, weekday: u8, members: &[i64]) -> Result<()> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO studios (org_id, name, weekdays, per_day, on_holiday, created_at)
-             VALUES ($1, $2, $3, 1, 'next_working_day', $4) RETURNING id",
-        )
-        .bind(org.id)
-        .bind(name)
-        .bind(weekday.to_string())
-        .bind(self.now)
-        .fetch_one(&mut **self.tx)
-        .await?;
-        for (i, m) in members.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO studio_members (studio_id, user_id, position) VALUES ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(*m)
-            .bind(i as i64)
-            .execute(&mut **self.tx)
-            .await?;
-        }
-        Ok(())
-    }
-
     async fn person(&mut self, username: &str, role: Role, org: &Org) -> Result<i64> {
         let name = person_name(self.people);
         self.people += 1;
@@ -381,8 +355,17 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
         s.pair(g, members[i % members.len()]).await?;
     }
     // The 凤凰路 member studio: the 22 members take Fridays in turn.
-    s.studio(&fenghuang, "凤凰路委员工作室", 5, &members)
-        .await?;
+    crate::studio::create_in(
+        s.tx,
+        s.now,
+        fenghuang.id,
+        "凤凰路委员工作室",
+        &[chrono::Weekday::Fri],
+        1,
+        xieshang_core::rota::OnHoliday::NextWorkingDay,
+        &members,
+    )
+    .await?;
 
     // Departments that answer to the district, a school, a party organisation.
     let departments = [

@@ -3,7 +3,7 @@
 //! Staff manage rotas over the studio's unit (OrgManage); viewing needs OrgView.
 
 use crate::audit::{self, Entry};
-use crate::db::{col, Db};
+use crate::db::{col, Db, Tx};
 use crate::{Error, Result};
 use chrono::{NaiveDate, Weekday};
 use serde_json::json;
@@ -85,9 +85,12 @@ fn holiday_code(h: OnHoliday) -> &'static str {
     }
 }
 
-/// Creates a studio with its members in rotation order (seed and set-up).
-pub async fn create(
-    db: &Db,
+/// Writes a studio with its members in rotation order inside the caller's
+/// transaction (seed, tests and staff's set-up).
+#[allow(clippy::too_many_arguments)]
+pub async fn create_in(
+    tx: &mut Tx,
+    now: i64,
     org_id: i64,
     name: &str,
     weekdays: &[Weekday],
@@ -95,8 +98,6 @@ pub async fn create(
     on_holiday: OnHoliday,
     members: &[i64],
 ) -> Result<i64> {
-    let mut tx = db.begin_write().await?;
-    let now = db.now_ms();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO studios (org_id, name, weekdays, per_day, on_holiday, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -107,8 +108,14 @@ pub async fn create(
     .bind(per_day)
     .bind(holiday_code(on_holiday))
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
+    insert_members(tx, id, members).await?;
+    Ok(id)
+}
+
+/// Writes a studio's members in rotation order.
+async fn insert_members(tx: &mut Tx, id: i64, members: &[i64]) -> Result<()> {
     for (i, m) in members.iter().enumerate() {
         sqlx::query(
             "INSERT INTO studio_members (studio_id, user_id, position) VALUES ($1, $2, $3)",
@@ -116,11 +123,48 @@ pub async fn create(
         .bind(id)
         .bind(*m)
         .bind(i as i64)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
+    Ok(())
+}
+
+/// Creates a studio with its members in rotation order (set-up without an actor).
+pub async fn create(
+    db: &Db,
+    org_id: i64,
+    name: &str,
+    weekdays: &[Weekday],
+    per_day: i64,
+    on_holiday: OnHoliday,
+    members: &[i64],
+) -> Result<i64> {
+    let mut tx = db.begin_write().await?;
+    let id = create_in(
+        &mut tx,
+        db.now_ms(),
+        org_id,
+        name,
+        weekdays,
+        per_day,
+        on_holiday,
+        members,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// What the audit log keeps of a studio's settings.
+fn snapshot(
+    name: &str,
+    weekdays: &[Weekday],
+    per_day: i64,
+    on_holiday: OnHoliday,
+    members: &[i64],
+) -> serde_json::Value {
+    json!({ "name": name, "weekdays": weekdays_code(weekdays), "per_day": per_day,
+        "on_holiday": holiday_code(on_holiday), "members": members })
 }
 
 /// What staff set for a studio.
@@ -273,11 +317,20 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, s: &Settings<'_>) -> Result
             entity: "studio",
             entity_id: id.to_string(),
             org_id: Some(before.org_id),
-            before: Some(json!({ "name": before.name, "weekdays": weekdays_code(&before.weekdays),
-                "per_day": before.per_day, "on_holiday": holiday_code(before.on_holiday),
-                "members": before.members.iter().map(|m| m.0).collect::<Vec<_>>() })),
-            after: Some(json!({ "name": s.name.trim(), "weekdays": weekdays_code(s.weekdays),
-                "per_day": s.per_day, "on_holiday": holiday_code(s.on_holiday), "members": members })),
+            before: Some(snapshot(
+                &before.name,
+                &before.weekdays,
+                before.per_day,
+                before.on_holiday,
+                &before.members.iter().map(|m| m.0).collect::<Vec<_>>(),
+            )),
+            after: Some(snapshot(
+                s.name.trim(),
+                s.weekdays,
+                s.per_day,
+                s.on_holiday,
+                &members,
+            )),
         },
     )
     .await?;

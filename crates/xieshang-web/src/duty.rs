@@ -287,23 +287,6 @@ fn fmt(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-/// The site's address as the browser sees it (for the QR code).
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    format!("{}://{host}", if https { "https" } else { "http" })
-}
-
 async fn studio_page(
     State(state): State<AppState>,
     UiLang(tr): UiLang,
@@ -342,7 +325,7 @@ async fn studio_page(
         })
         .collect();
     let missed = shifts.iter().filter(|x| x.status == "duty.missed").count();
-    let check_in_url = format!("{}/duty", base_url(&headers));
+    let check_in_url = format!("{}/duty", crate::open311::base_url(&headers));
     let qr = qrcode::QrCode::new(check_in_url.as_bytes())
         .map(|c| {
             c.render::<qrcode::render::svg::Color<'_>>()
@@ -690,7 +673,7 @@ async fn own_record(
     record_page(&state, tr, &u, q, u.actor.user_id, who, None).await
 }
 
-/// The person's display name, if the actor holds `permission` where they belong.
+/// The person's display name, if the actor holds `permission` over their home unit.
 async fn person_for(
     state: &AppState,
     u: &CurrentUser,
@@ -698,12 +681,11 @@ async fn person_for(
     id: i64,
 ) -> AppResult<String> {
     u.actor.require(permission)?;
-    let paths = xieshang_store::duty_record::person_paths(&state.db, id).await?;
-    if !paths.iter().any(|p| u.actor.check(permission, p).is_ok()) {
-        return Err(AppError::NotFound);
-    }
-    let user = xieshang_store::user::actor(&state.db, id).await?;
-    Ok(user.display_name)
+    Ok(
+        xieshang_store::user::get(&state.db, &u.actor, permission, id)
+            .await?
+            .display_name,
+    )
 }
 
 async fn member_record(
@@ -961,6 +943,7 @@ fn totals(lines: &[ReportLine]) -> ReportLine {
     }
 }
 
+/// The year asked for (2000–2100), or the current one in China time.
 fn report_year(state: &AppState, q: &YearQuery) -> i32 {
     let this_year = chrono::Datelike::year(&cst_date(state.db.now_ms()));
     q.year

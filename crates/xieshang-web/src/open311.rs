@@ -330,7 +330,8 @@ async fn definition(
     respond(f, StatusCode::OK, "service_definition", doc)
 }
 
-fn base_url(headers: &HeaderMap) -> String {
+/// The site's address as the client sees it (Host, and https behind a proxy).
+pub(crate) fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
