@@ -23,6 +23,7 @@ pub mod org;
 pub mod password;
 pub mod photo;
 pub mod reception;
+pub mod roster;
 pub mod scope;
 pub mod scoring;
 pub mod seal;

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0009_duty_entries.sql"),
     ),
     (10, "scoring", include_str!("migrations/0010_scoring.sql")),
+    (11, "roster", include_str!("migrations/0011_roster.sql")),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

@@ -121,7 +121,7 @@ pub fn apply(rules: &[Rule], r: &DutyRecord) -> (i64, Vec<String>, Vec<String>) 
 }
 
 /// A unit's path and its body: the nearest city or district CPPCC at or above it.
-async fn unit_and_body(db: &Db, unit: i64) -> Result<(OrgPath, i64)> {
+pub(crate) async fn unit_and_body(db: &Db, unit: i64) -> Result<(OrgPath, i64)> {
     let p: Option<String> = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
         .bind(unit)
         .fetch_optional(db.pool())

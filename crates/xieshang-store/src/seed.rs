@@ -173,6 +173,37 @@ impl Seeder<'_> {
         Ok(())
     }
 
+    /// Puts a member's account on the body's roster, in a sector by turn.
+    async fn roster(&mut self, body: &Org, street: &Org, user_id: i64, n: usize) -> Result<()> {
+        const SECTORS: [&str; 8] = [
+            "中国共产党",
+            "民革",
+            "无党派人士",
+            "经济界",
+            "教育界",
+            "医药卫生界",
+            "农业和农村界",
+            "社会福利和社会保障界",
+        ];
+        let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut **self.tx)
+            .await?;
+        crate::roster::seed_member(
+            self.tx,
+            self.now,
+            body.id,
+            &format!("YL{n:03}"),
+            &name,
+            "第十届",
+            SECTORS[n % SECTORS.len()],
+            street.id,
+            user_id,
+            "2021-12-28",
+        )
+        .await
+    }
+
     async fn person(&mut self, username: &str, role: Role, org: &Org) -> Result<i64> {
         let name = person_name(self.people);
         self.people += 1;
@@ -302,6 +333,7 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
     // The member of the story: collects reports near the school and is paired
     // with Guanshan's grids.
     let gs_member = s.person("member-gs-01", Role::Member, &guanshan).await?;
+    s.roster(&yanliang, &guanshan, gs_member, 1).await?;
     for g in &guanshan_grids {
         s.pair(g, gs_member).await?;
     }
@@ -346,10 +378,11 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
     // 22 members paired with the 39 grids in turn (some serve two).
     let mut members = Vec::new();
     for m in 1..=22 {
-        members.push(
-            s.person(&format!("member-fh-{m:02}"), Role::Member, &fenghuang)
-                .await?,
-        );
+        let id = s
+            .person(&format!("member-fh-{m:02}"), Role::Member, &fenghuang)
+            .await?;
+        s.roster(&yanliang, &fenghuang, id, m + 1).await?;
+        members.push(id);
     }
     for (i, g) in fenghuang_grids.iter().enumerate() {
         s.pair(g, members[i % members.len()]).await?;

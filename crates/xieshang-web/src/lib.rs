@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod open311;
 pub mod ops;
 pub mod pages;
+pub mod roster;
 pub mod routes;
 pub mod state;
 pub mod work;

@@ -26,6 +26,7 @@ pub fn register(r: Routes) -> Routes {
     let r = crate::exports::register(r);
     let r = crate::find::register(r);
     let r = crate::duty::register(r);
+    let r = crate::roster::register(r);
     r.get("/", Public, get(home))
         .get("/healthz", Public, get(ops::healthz))
         .get("/readyz", Public, get(ops::readyz))

@@ -20,6 +20,8 @@ pub enum Target {
     Concern,
     /// `{id}` is a member studio.
     Studio,
+    /// `{id}` is a member on a roster.
+    Member,
 }
 
 /// Who may call a route.

@@ -4,5 +4,6 @@ mod audit;
 mod datagen;
 mod item;
 mod org;
+mod roster;
 mod search;
 mod studio;

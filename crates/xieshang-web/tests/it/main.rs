@@ -10,6 +10,7 @@ mod find;
 mod matrix;
 mod open311;
 mod pages;
+mod roster;
 mod smtp;
 mod story;
 mod webhooks;

@@ -33,6 +33,9 @@ struct Side {
     studio: i64,
     shifts: (i64, i64),
     later: (String, String),
+    /// A member on the roster, in the side's street group, and the side's code.
+    member: i64,
+    org_code: &'static str,
 }
 
 async fn new_concern(app: &TestApp, area: i64) -> (i64, String) {
@@ -67,7 +70,7 @@ async fn actor(app: &TestApp, username: &str) -> xieshang_core::Actor {
 #[allow(clippy::too_many_arguments)]
 async fn side(
     app: &TestApp,
-    org: &str,
+    org: &'static str,
     parent: &str,
     user: &str,
     concern_area: &'static str,
@@ -171,7 +174,27 @@ async fn side(
     let sh = xieshang_store::studio::shifts(&app.t.db, studio, &ymd(at(0)), &ymd(at(13)))
         .await
         .unwrap();
+    let member = xieshang_store::roster::add(
+        &app.t.db,
+        app.state.sealer.as_deref(),
+        &staff,
+        org_id,
+        &xieshang_store::roster::Fields {
+            code: format!("M-{marker}"),
+            name: "矩阵委员".into(),
+            term: "第十届".into(),
+            sector: "经济界".into(),
+            street_group: org.into(),
+            phone: "13812345678".into(),
+            ..Default::default()
+        },
+        "矩阵",
+    )
+    .await
+    .unwrap();
     Side {
+        member,
+        org_code: org,
         studio,
         shifts: (sh[0].id, sh[1].id),
         later: (ymd(at(20)), ymd(at(30))),
@@ -239,6 +262,34 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
         "/studios/{id}/rota" => vec![("from", s.later.0.clone()), ("to", s.later.1.clone())],
         "/studios/{id}/swap" => vec![("a", s.shifts.0.to_string()), ("b", s.shifts.1.to_string())],
         "/concerns/{id}/convert" => vec![("to", "opinion_report".into())],
+        "/units/{id}/roster" => vec![
+            ("code", format!("matrix-{n}")),
+            ("name", "矩阵增补".into()),
+            ("term", "第十届".into()),
+            ("sector", "教育界".into()),
+            ("street_group", s.org_code.into()),
+        ],
+        "/units/{id}/roster/import" => vec![
+            ("mode", "commit".into()),
+            (
+                "rows",
+                format!(
+                    "编号,姓名,届次,界别,街道组\nimport-{n},矩阵导入,第十届,教育界,{}",
+                    s.org_code
+                ),
+            ),
+        ],
+        "/members/{id}" => vec![
+            ("name", "矩阵委员".into()),
+            ("term", "第十届".into()),
+            ("sector", "教育界".into()),
+            ("street_group", s.org_code.into()),
+        ],
+        "/members/{id}/exit" => vec![
+            ("exit_type", "resignation".into()),
+            ("reason", "矩阵辞职".into()),
+        ],
+        "/members/{id}/rejoin" => vec![("reason", "矩阵重新加入".into())],
         "/concerns/{id}/assign" => vec![
             ("departments", s.department.to_string()),
             ("lead", s.department.to_string()),
@@ -267,6 +318,7 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
             .map(|(_, id)| *id)
             .unwrap_or(s.concern),
         Target::Studio => s.studio,
+        Target::Member => s.member,
         Target::None => 0,
     };
     let url = path
