@@ -66,6 +66,20 @@ pub fn new_tracking_code() -> String {
 /// row, in one transaction. A user must hold a role over the unit; residents may
 /// record anywhere. Returns (id, tracking code).
 pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, String)> {
+    let mut tx = db.begin_write().await?;
+    let out = record_in(&mut tx, db, by, c).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// [`record`] inside the caller's transaction, for writes that must land
+/// together with the concern (a reception's link to it).
+pub(crate) async fn record_in(
+    tx: &mut Tx,
+    db: &Db,
+    by: By<'_>,
+    c: NewConcern<'_>,
+) -> Result<(i64, String)> {
     let title = c.title.trim();
     if title.is_empty() || title.chars().count() > 100 {
         return Err(Error::field(
@@ -74,10 +88,9 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
             "a title has 1 to 100 characters",
         ));
     }
-    let mut tx = db.begin_write().await?;
     let org = sqlx::query("SELECT path FROM orgs WHERE id = $1 AND archived_at IS NULL")
         .bind(c.org_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or(Error::field("area", "err.org_unknown", "no such unit"))?;
     let path = OrgPath::parse(&col::<String>(&org, "path")?).ok_or(Error::NotFound)?;
@@ -109,11 +122,11 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
     .bind(actor.map(|a| a.user_id))
     .bind(c.attributes.as_deref())
     .bind(c.api_key_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let id: i64 = col(&row, "id")?;
     if let Some(r) = &c.reporter {
-        insert_reporter(&mut tx, id, r, now).await?;
+        insert_reporter(tx, id, r, now).await?;
     }
     if c.photos.len() > crate::photo::MAX_PHOTOS {
         return Err(Error::field(
@@ -122,10 +135,10 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
             "at most 4 photos",
         ));
     }
-    crate::photo::attach(&mut tx, now, "concern", id, "intake", c.photos).await?;
-    item::record_creation(&mut tx, &CONCERN, id, c.org_id, party, actor, now).await?;
+    crate::photo::attach(tx, now, "concern", id, "intake", c.photos).await?;
+    item::record_creation(tx, &CONCERN, id, c.org_id, party, actor, now).await?;
     crate::search::index_in(
-        &mut tx,
+        tx,
         db.dialect(),
         crate::search::CONCERN,
         id,
@@ -133,8 +146,7 @@ pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, Stri
         &path,
     )
     .await?;
-    item::enqueue(&mut tx, now, &[notify_job(id, "submitted")]).await?;
-    tx.commit().await?;
+    item::enqueue(tx, now, &[notify_job(id, "submitted")]).await?;
     Ok((id, code))
 }
 

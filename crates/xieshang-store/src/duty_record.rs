@@ -47,6 +47,8 @@ pub struct DutyRecord {
     pub receptions: i64,
     /// Receptions that became concerns.
     pub receptions_filed: i64,
+    /// Receptions marked as leads for proposals or opinion reports.
+    pub receptions_leads: i64,
     /// Concerns recorded for residents.
     pub concerns_recorded: i64,
     /// Concerns followed (paired grids).
@@ -112,6 +114,12 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
            AND created_at < $3 AND concern_id IS NOT NULL",
     )
     .await?;
+    let receptions_leads = by_time(
+        "SELECT COUNT(DISTINCT r.id) FROM receptions r JOIN item_links l
+           ON l.from_kind = 'reception' AND l.from_id = r.id
+         WHERE r.user_id = $1 AND r.created_at >= $2 AND r.created_at < $3",
+    )
+    .await?;
     let concerns_recorded = by_time(
         "SELECT COUNT(*) FROM concerns WHERE recorded_by = $1 AND created_at >= $2 AND created_at < $3",
     )
@@ -145,6 +153,7 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
         shifts_missed,
         receptions,
         receptions_filed,
+        receptions_leads,
         concerns_recorded,
         concerns_followed,
         manual,

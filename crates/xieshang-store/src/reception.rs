@@ -4,8 +4,9 @@
 //! the visitor follows it by the tracking code.
 
 use crate::concern::{self, NewConcern, NewReporter};
-use crate::db::{col, Db};
+use crate::db::{col, Db, Tx};
 use crate::item::By;
+use crate::triage::ConvertTo;
 use crate::{Error, Result};
 use xieshang_core::calendar::cst_date;
 use xieshang_core::personal::{mask_name, mask_phone, Phone};
@@ -39,18 +40,50 @@ pub struct Reception {
     pub action_taken: String,
     /// The concern it became (tracking code), if any.
     pub concern: Option<String>,
+    /// The leads it was marked as (`proposal_lead`, `opinion_report`).
+    pub leads: Vec<String>,
     /// When, unix ms.
     pub created_at: i64,
 }
 
-/// Logs a reception during the member's own shift, on its day, after checking in.
+/// What becomes of a reception as it is logged.
+#[derive(Debug, Clone, Copy)]
+pub enum FollowUp<'a> {
+    /// Nothing more: the member dealt with it.
+    None,
+    /// A concern in `area` (channel studio, the visitor as reporter).
+    Concern {
+        /// Area unit id.
+        area: i64,
+        /// Category code.
+        category: &'a str,
+        /// Title.
+        title: &'a str,
+    },
+    /// A lead for a proposal or an opinion report (a typed link those
+    /// features pick up).
+    Lead(ConvertTo),
+}
+
+impl Reception {
+    /// Whether it was marked as this kind of lead.
+    pub fn has_lead(&self, kind: &str) -> bool {
+        self.leads.iter().any(|l| l == kind)
+    }
+}
+
+/// Logs a reception during the member's own shift, on its day, after checking
+/// in, and its follow-up, all in one transaction: the reception, its concern (or
+/// lead) and the link between them land together or not at all. Returns the
+/// reception id and the concern's tracking code, if one was filed.
 pub async fn log(
     db: &Db,
     sealer: Option<&crate::seal::Sealer>,
     actor: &Actor,
     shift_id: i64,
     r: NewReception<'_>,
-) -> Result<i64> {
+    then: FollowUp<'_>,
+) -> Result<(i64, Option<String>)> {
     let matter = r.matter.trim();
     let action = r.action_taken.trim();
     if matter.is_empty() || matter.chars().count() > 2000 {
@@ -84,6 +117,7 @@ pub async fn log(
     }
     let now = db.now_ms();
     let today = cst_date(now).format("%Y-%m-%d").to_string();
+    let mut tx = db.begin_write().await?;
     let ok: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM duty_shifts WHERE id = $1 AND user_id = $2 AND day = $3
            AND checked_in_at IS NOT NULL",
@@ -91,7 +125,7 @@ pub async fn log(
     .bind(shift_id)
     .bind(actor.user_id)
     .bind(&today)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *tx)
     .await?;
     if ok.is_none() {
         return Err(Error::field(
@@ -115,20 +149,171 @@ pub async fn log(
     .bind(matter)
     .bind(action)
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(id)
+    let code = match then {
+        FollowUp::None => None,
+        FollowUp::Concern {
+            area,
+            category,
+            title,
+        } => {
+            let reporter = sealer
+                .filter(|_| name.is_some() || r.phone.is_some())
+                .map(|sealer| NewReporter {
+                    sealer,
+                    name,
+                    phone: r.phone,
+                });
+            Some(
+                file_concern(
+                    &mut tx, db, actor, id, matter, area, category, title, reporter,
+                )
+                .await?,
+            )
+        }
+        FollowUp::Lead(to) => {
+            lead_in(&mut tx, now, actor, id, to).await?;
+            None
+        }
+    };
+    tx.commit().await?;
+    Ok((id, code))
 }
 
-/// The receptions of a shift.
-pub async fn of_shift(db: &Db, shift_id: i64) -> Result<Vec<Reception>> {
+/// Files the concern of a reception inside the transaction and links it; the
+/// link is only made when the reception has none yet.
+#[allow(clippy::too_many_arguments)]
+async fn file_concern(
+    tx: &mut Tx,
+    db: &Db,
+    actor: &Actor,
+    reception_id: i64,
+    matter: &str,
+    area: i64,
+    category: &str,
+    title: &str,
+    reporter: Option<NewReporter<'_>>,
+) -> Result<String> {
+    if xieshang_core::category::by_code(category).is_none() {
+        return Err(Error::field(
+            "category",
+            "err.intake.category",
+            "unknown category",
+        ));
+    }
+    let (concern, code) = concern::record_in(
+        tx,
+        db,
+        By::User(actor),
+        NewConcern {
+            org_id: area,
+            category,
+            title,
+            description: matter,
+            channel: "studio",
+            address: None,
+            position: None,
+            reporter,
+            photos: &[],
+            attributes: None,
+            api_key_id: None,
+        },
+    )
+    .await?;
+    let linked =
+        sqlx::query("UPDATE receptions SET concern_id = $1 WHERE id = $2 AND concern_id IS NULL")
+            .bind(concern)
+            .bind(reception_id)
+            .execute(&mut **tx)
+            .await?;
+    if linked.rows_affected() != 1 {
+        return Err(Error::field(
+            "reception",
+            "err.reception_done",
+            "it is a concern already",
+        ));
+    }
+    Ok(code)
+}
+
+/// Writes the typed link that marks a reception as a lead.
+async fn lead_in(tx: &mut Tx, now: i64, actor: &Actor, id: i64, to: ConvertTo) -> Result<()> {
+    let org: i64 = sqlx::query_scalar(
+        "SELECT s.org_id FROM receptions r JOIN duty_shifts d ON d.id = r.shift_id
+         JOIN studios s ON s.id = d.studio_id WHERE r.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let already: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM item_links WHERE from_kind = 'reception' AND from_id = $1 AND to_kind = $2",
+    )
+    .bind(id)
+    .bind(to.code())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if already.is_some() {
+        return Err(Error::field(
+            "lead",
+            "err.reception_lead_done",
+            "this reception is already that kind of lead",
+        ));
+    }
     sqlx::query(
+        "INSERT INTO item_links (from_kind, from_id, link, to_kind, org_id, created_by, created_at)
+         VALUES ('reception', $1, 'lead', $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(to.code())
+    .bind(org)
+    .bind(actor.user_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks the member's own reception, later, as a lead for a proposal or an
+/// opinion report.
+pub async fn mark_lead(db: &Db, actor: &Actor, reception_id: i64, to: ConvertTo) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let mine: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM receptions WHERE id = $1 AND user_id = $2")
+            .bind(reception_id)
+            .bind(actor.user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if mine.is_none() {
+        return Err(Error::NotFound);
+    }
+    lead_in(&mut tx, db.now_ms(), actor, reception_id, to).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The receptions of a shift, with the concern or leads each became.
+pub async fn of_shift(db: &Db, shift_id: i64) -> Result<Vec<Reception>> {
+    load(db, "r.shift_id = $1", shift_id, 1000).await
+}
+
+/// A member's latest receptions (newest first), to follow up on later.
+pub async fn recent(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Reception>> {
+    let mut out = load(db, "r.user_id = $1", user_id, limit).await?;
+    out.reverse();
+    Ok(out)
+}
+
+/// Receptions matching `cond` on `r` with one argument: the newest `limit`,
+/// oldest first.
+async fn load(db: &Db, cond: &str, arg: i64, limit: i64) -> Result<Vec<Reception>> {
+    let mut out: Vec<Reception> = sqlx::query(&format!(
         "SELECT r.id, r.visitor_name_masked, r.visitor_phone_masked, r.matter, r.action_taken,
                 c.tracking_code, r.created_at
          FROM receptions r LEFT JOIN concerns c ON c.id = r.concern_id
-         WHERE r.shift_id = $1 ORDER BY r.id",
-    )
-    .bind(shift_id)
+         WHERE {cond} ORDER BY r.id DESC LIMIT {limit}"
+    ))
+    .bind(arg)
     .fetch_all(db.pool())
     .await?
     .iter()
@@ -140,14 +325,34 @@ pub async fn of_shift(db: &Db, shift_id: i64) -> Result<Vec<Reception>> {
             matter: col(r, "matter")?,
             action_taken: col(r, "action_taken")?,
             concern: col(r, "tracking_code")?,
+            leads: Vec::new(),
             created_at: col(r, "created_at")?,
         })
     })
-    .collect()
+    .collect::<Result<_>>()?;
+    out.reverse();
+    if let (Some(first), Some(last)) = (out.first().map(|r| r.id), out.last().map(|r| r.id)) {
+        let leads = sqlx::query(
+            "SELECT from_id, to_kind FROM item_links
+             WHERE from_kind = 'reception' AND from_id >= $1 AND from_id <= $2 ORDER BY id",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(db.pool())
+        .await?;
+        for l in &leads {
+            let from: i64 = col(l, "from_id")?;
+            if let Some(r) = out.iter_mut().find(|r| r.id == from) {
+                r.leads.push(col(l, "to_kind")?);
+            }
+        }
+    }
+    Ok(out)
 }
 
-/// Turns the member's own reception into a concern in `area` (channel studio, the
-/// visitor as reporter) and links it. Returns the tracking code.
+/// Turns the member's own logged reception into a concern in `area` (channel
+/// studio, the visitor as reporter) and links it, in one transaction. Returns
+/// the tracking code.
 pub async fn to_concern(
     db: &Db,
     sealer: Option<&crate::seal::Sealer>,
@@ -157,13 +362,14 @@ pub async fn to_concern(
     category: &str,
     title: &str,
 ) -> Result<String> {
+    let mut tx = db.begin_write().await?;
     let r = sqlx::query(
         "SELECT matter, visitor_name_sealed, visitor_phone_sealed, concern_id FROM receptions
          WHERE id = $1 AND user_id = $2",
     )
     .bind(reception_id)
     .bind(actor.user_id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *tx)
     .await?
     .ok_or(Error::NotFound)?;
     if col::<Option<i64>>(&r, "concern_id")?.is_some() {
@@ -171,13 +377,6 @@ pub async fn to_concern(
             "reception",
             "err.reception_done",
             "it is a concern already",
-        ));
-    }
-    if xieshang_core::category::by_code(category).is_none() {
-        return Err(Error::field(
-            "category",
-            "err.intake.category",
-            "unknown category",
         ));
     }
     let open = |v: Option<String>| -> Option<String> {
@@ -193,29 +392,18 @@ pub async fn to_concern(
             name: name.as_deref(),
             phone: phone.as_ref(),
         });
-    let (id, code) = concern::record(
+    let code = file_concern(
+        &mut tx,
         db,
-        By::User(actor),
-        NewConcern {
-            org_id: area,
-            category,
-            title,
-            description: &matter,
-            channel: "studio",
-            address: None,
-            position: None,
-            reporter,
-            photos: &[],
-            attributes: None,
-            api_key_id: None,
-        },
+        actor,
+        reception_id,
+        &matter,
+        area,
+        category,
+        title,
+        reporter,
     )
     .await?;
-    // Linked only if nobody linked it meanwhile.
-    sqlx::query("UPDATE receptions SET concern_id = $1 WHERE id = $2 AND concern_id IS NULL")
-        .bind(id)
-        .bind(reception_id)
-        .execute(db.pool())
-        .await?;
+    tx.commit().await?;
     Ok(code)
 }

@@ -178,16 +178,18 @@ pub async fn convert(
     Ok(())
 }
 
-/// A pending conversion link: (link id, concern id, target kind).
-pub async fn pending_conversions(db: &Db, to: ConvertTo) -> Result<Vec<(i64, i64)>> {
+/// The pending links to a target kind, oldest first, for that feature to pick
+/// up: (link id, source kind — `concern` or `reception` — and source id).
+pub async fn pending_conversions(db: &Db, to: ConvertTo) -> Result<Vec<(i64, String, i64)>> {
     let rows = sqlx::query(
-        "SELECT id, from_id FROM item_links WHERE to_kind = $1 AND picked_up_at IS NULL ORDER BY id",
+        "SELECT id, from_kind, from_id FROM item_links
+         WHERE to_kind = $1 AND picked_up_at IS NULL ORDER BY id",
     )
     .bind(to.code())
     .fetch_all(db.pool())
     .await?;
     rows.iter()
-        .map(|r| Ok((col(r, "id")?, col(r, "from_id")?)))
+        .map(|r| Ok((col(r, "id")?, col(r, "from_kind")?, col(r, "from_id")?)))
         .collect()
 }
 

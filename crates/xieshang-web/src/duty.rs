@@ -84,6 +84,7 @@ pub fn register(r: Routes) -> Routes {
     )
     .post("/duty/{id}/check-in", SignedIn, post(check_in))
     .post("/duty/{id}/receptions", SignedIn, post(log_reception))
+    .post("/receptions/{id}/lead", SignedIn, post(mark_lead))
 }
 
 #[derive(Template)]
@@ -417,6 +418,7 @@ struct DutyTpl {
     shifts: Vec<(i64, String, String, bool, bool)>,
     /// Today's checked-in shift, where receptions are logged.
     on_duty: Option<i64>,
+    /// The member's latest receptions, newest first.
     receptions: Vec<xieshang_store::reception::Reception>,
     categories: Vec<(&'static str, &'static str)>,
     areas: Vec<(String, String)>,
@@ -452,10 +454,7 @@ async fn duty_page(
         .iter()
         .find(|(x, _)| x.day == today && x.checked_in_at.is_some())
         .map(|(x, _)| x.id);
-    let receptions = match on_duty {
-        Some(id) => xieshang_store::reception::of_shift(&state.db, id).await?,
-        None => Vec::new(),
-    };
+    let receptions = xieshang_store::reception::recent(&state.db, u.actor.user_id, 20).await?;
     let shifts = mine
         .into_iter()
         .map(|(x, studio)| {
@@ -544,6 +543,14 @@ async fn log_reception(
         None
     };
     let sealer = state.sealer.as_deref();
+    let then = match area {
+        Some(area) => xieshang_store::reception::FollowUp::Concern {
+            area,
+            category: &f.category,
+            title: f.title.trim(),
+        },
+        None => xieshang_store::reception::FollowUp::None,
+    };
     let logged = xieshang_store::reception::log(
         &state.db,
         sealer,
@@ -555,38 +562,40 @@ async fn log_reception(
             matter: &f.matter,
             action_taken: &f.action_taken,
         },
+        then,
     )
     .await;
-    let rid = match logged {
-        Ok(rid) => rid,
-        Err(Error::Invalid { key, .. }) => {
-            return back(&format!(
-                "err={}",
-                crate::i18n::known(key).unwrap_or("err.bad_input")
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let Some(area) = area else {
-        return back("ok=common.saved");
-    };
-    match xieshang_store::reception::to_concern(
-        &state.db,
-        sealer,
-        &u.actor,
-        rid,
-        area,
-        &f.category,
-        f.title.trim(),
-    )
-    .await
-    {
-        Ok(code) => back(&format!("ok=duty.filed&code={code}")),
+    match logged {
+        Ok((_, Some(code))) => back(&format!("ok=duty.filed&code={code}")),
+        Ok((_, None)) => back("ok=common.saved"),
         Err(Error::Invalid { key, .. }) => back(&format!(
             "err={}",
             crate::i18n::known(key).unwrap_or("err.bad_input")
         )),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct LeadForm {
+    #[serde(default)]
+    to: String,
+}
+
+/// The member marks one of their receptions, later, as a lead for a proposal
+/// or an opinion report.
+async fn mark_lead(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<LeadForm>,
+) -> AppResult<Response> {
+    let Some(to) = xieshang_store::triage::ConvertTo::parse(&f.to) else {
+        return Ok(Redirect::to("/duty?err=err.bad_input").into_response());
+    };
+    match xieshang_store::reception::mark_lead(&state.db, &u.actor, id, to).await {
+        Ok(()) => Ok(Redirect::to("/duty?ok=reception.marked").into_response()),
+        Err(e) => refused("/duty", e),
     }
 }
 

@@ -566,6 +566,14 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.member_not_active", "该委员不在册，不能办理退出。", "Only an active member can exit."),
     ("err.member_not_exited", "该委员仍在册。", "This member is still active."),
     ("err.exit_type", "请选择退出方式。", "Choose the type of exit."),
+    ("reception.mine", "我的接待记录", "My receptions"),
+    ("reception.as_proposal_lead", "作为提案线索", "Mark as a proposal lead"),
+    ("reception.as_opinion_report", "作为社情民意", "Mark as an opinion report"),
+    ("reception.is_proposal_lead", "提案线索", "Proposal lead"),
+    ("reception.is_opinion_report", "社情民意", "Opinion report"),
+    ("reception.marked", "已标记，待提案或社情民意工作采用。", "Marked; it waits for the proposal or opinion-report work to take it up."),
+    ("record.receptions_leads", "作为线索", "as leads"),
+    ("err.reception_lead_done", "这条接待已作此标记。", "This reception is already marked so."),
 ];
 
 fn traditional() -> &'static HashMap<&'static str, &'static str> {

@@ -194,13 +194,29 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
         action_taken: "记录并转交网格处理",
     };
     assert!(matches!(
-        xieshang_store::reception::log(&db, Some(&sealer), &on_duty, shift.id, visit.clone()).await,
+        xieshang_store::reception::log(
+            &db,
+            Some(&sealer),
+            &on_duty,
+            shift.id,
+            visit.clone(),
+            xieshang_store::reception::FollowUp::None
+        )
+        .await,
         Err(Error::Invalid { .. })
     ));
     studio::check_in(&db, &on_duty, shift.id).await.unwrap();
-    let rid = xieshang_store::reception::log(&db, Some(&sealer), &on_duty, shift.id, visit)
-        .await
-        .unwrap();
+    let (rid, none) = xieshang_store::reception::log(
+        &db,
+        Some(&sealer),
+        &on_duty,
+        shift.id,
+        visit.clone(),
+        xieshang_store::reception::FollowUp::None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(none, None);
     let listed = xieshang_store::reception::of_shift(&db, shift.id)
         .await
         .unwrap();
@@ -243,6 +259,39 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
             .as_deref(),
         Some(code.as_str())
     );
+    // Logged with a concern that cannot be filed (no such category), nothing
+    // lands: no reception, no concern.
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let (receptions, concerns) = (
+        count("SELECT COUNT(*) FROM receptions").await,
+        count("SELECT COUNT(*) FROM concerns").await,
+    );
+    assert!(matches!(
+        xieshang_store::reception::log(
+            &db,
+            Some(&sealer),
+            &on_duty,
+            shift.id,
+            visit,
+            xieshang_store::reception::FollowUp::Concern {
+                area: grid.id,
+                category: "no-such-category",
+                title: "井盖",
+            },
+        )
+        .await,
+        Err(Error::Invalid { .. })
+    ));
+    assert_eq!(count("SELECT COUNT(*) FROM receptions").await, receptions);
+    assert_eq!(count("SELECT COUNT(*) FROM concerns").await, concerns);
     let cid = xieshang_store::concern::id_by_code(&db, &code)
         .await
         .unwrap();

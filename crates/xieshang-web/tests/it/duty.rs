@@ -115,7 +115,90 @@ async fn staff_plan_the_rota_and_the_member_checks_in_on_the_day() {
     assert!(record.body.contains("id=\"concerns-recorded\">1<"));
     assert!(record
         .body
-        .contains("id=\"receptions-count\">1（其中转为诉求 1）<"));
+        .contains("id=\"receptions-count\">1（其中转为诉求 1 · 作为线索 <span id=\"receptions-leads\">0</span>）<"));
+    // Later, the member marks the reception as a proposal lead: a typed link
+    // the proposal work will pick up; marking twice is refused.
+    let rid: i64 = sqlx::query_scalar("SELECT id FROM receptions WHERE shift_id = $1")
+        .bind(shift)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let r = m
+        .post(
+            &format!("/receptions/{rid}/lead"),
+            &[("to", "proposal_lead")],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/duty?ok=reception.marked"));
+    let r = m
+        .post(
+            &format!("/receptions/{rid}/lead"),
+            &[("to", "proposal_lead")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/duty?err=err.reception_lead_done")
+    );
+    let pending = xieshang_store::triage::pending_conversions(
+        &app.t.db,
+        xieshang_store::triage::ConvertTo::ProposalLead,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        pending
+            .iter()
+            .map(|p| (p.1.as_str(), p.2))
+            .collect::<Vec<_>>(),
+        vec![("reception", rid)]
+    );
+    let duty = m.get("/duty").await;
+    assert!(duty.body.contains("提案线索") && !duty.body.contains(&format!("lead-proposal-{rid}")));
+    assert!(duty.body.contains(&format!("lead-report-{rid}")));
+    assert!(m
+        .get("/duty/record?year=2026")
+        .await
+        .body
+        .contains("id=\"receptions-leads\">1<"));
+    // Nobody else marks another member's reception.
+    let r = app
+        .login("member-fh-02")
+        .await
+        .post(
+            &format!("/receptions/{rid}/lead"),
+            &[("to", "opinion_report")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // A reception whose concern cannot be filed is not logged either: the
+    // reception, its concern and the link land together or not at all.
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM receptions")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let r = m
+        .post(
+            &format!("/duty/{shift}/receptions"),
+            &[
+                ("matter", "碑林区的事"),
+                ("concern", "1"),
+                ("category", "road"),
+                ("area", "beilin-nanyuanmen"),
+                ("title", "跨区"),
+            ],
+        )
+        .await;
+    assert!(
+        matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        r.status
+    );
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM receptions")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(after, before, "nothing half-done");
     // Staff see it and add a speech with its evidence; another district cannot.
     let member_id = app.user_id("member-fh-01").await;
     let r = staff

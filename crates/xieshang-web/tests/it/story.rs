@@ -411,7 +411,7 @@ async fn conversion_leaves_a_typed_link_for_later_features() {
     .await
     .unwrap();
     assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].1, id);
+    assert_eq!((pending[0].1.as_str(), pending[0].2), ("concern", id));
     let r = staff
         .post(
             &format!("/concerns/{id}/convert"),
