@@ -390,6 +390,22 @@ struct MemberTpl {
     today: String,
 }
 
+/// The interface label of an import column.
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "code" => "roster.code",
+        "name" => "roster.name",
+        "term" => "roster.term",
+        "sector" => "roster.sector",
+        "street_group" => "roster.street_group",
+        "phone" => "roster.phone",
+        "email" => "roster.email",
+        "joined_on" => "roster.joined_on",
+        "username" => "roster.account",
+        _ => "common.unknown",
+    }
+}
+
 fn exit_label(code: &str) -> &'static str {
     match code {
         "resignation" => "exit.resignation",

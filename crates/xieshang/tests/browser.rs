@@ -420,6 +420,62 @@ async fn staff_see_the_studio_on_a_desktop(c: &Client, base: &str) {
     logout(c).await;
 }
 
+/// Staff check a roster file (the refused rows are listed), fix it and import
+/// it; the members appear by sector.
+async fn staff_import_the_roster_on_a_desktop(c: &Client, base: &str, unit: i64) {
+    c.set_window_size(1280, 900).await.unwrap();
+    login(c, base, "staff").await;
+    c.goto(&format!("{base}/orgs/{unit}")).await.unwrap();
+    click(c, "#roster-link").await;
+    let counts = text_of(c, "#roster-counts").await;
+    assert!(counts.contains("在册 23"), "{counts}");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("roster-bad.csv");
+    std::fs::write(
+        &bad,
+        "编号,姓名,届次,界别,街道组,电话\nB01,石一,第十届,教育界,凤凰街道,13900002222\nB02,石二,第十届,,不存在街道,123\n",
+    )
+    .unwrap();
+    c.find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(bad.to_str().unwrap())
+        .await
+        .unwrap();
+    click(c, "#do-check").await;
+    let rejects = text_of(c, "#rejects").await;
+    assert!(
+        rejects.contains("本级政协下没有这个街道") && rejects.contains("电话号码应为"),
+        "{rejects}"
+    );
+    shot(c, "staff-roster-dry-run-desktop").await;
+    click(c, "#back-to-roster").await;
+    let good = dir.path().join("roster.csv");
+    std::fs::write(
+        &good,
+        "编号,姓名,届次,界别,街道组,电话\nB01,石一,第十届,教育界,凤凰街道,13900002222\nB02,石二,第十届,文化艺术界,关山街道,\n",
+    )
+    .unwrap();
+    c.find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(good.to_str().unwrap())
+        .await
+        .unwrap();
+    click(c, "#do-import").await;
+    let written = text_of(c, "#import-written").await;
+    assert!(written.contains('2'), "{written}");
+    click(c, "#back-to-roster").await;
+    let roster = text_of(c, "#roster").await;
+    assert!(
+        roster.contains("石一") && roster.contains("139****2222"),
+        "{roster}"
+    );
+    assert!(!roster.contains("13900002222"));
+    shot(c, "staff-roster-desktop").await;
+    logout(c).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     let Some((chromium, driver)) = tools() else {
@@ -491,6 +547,11 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     .unwrap();
     member_checks_in_on_a_phone(&c, &base, shift).await;
     staff_see_the_studio_on_a_desktop(&c, &base).await;
+    let yanliang = xieshang_store::org::by_code_unchecked(&t.db, "yanliang")
+        .await
+        .unwrap()
+        .id;
+    staff_import_the_roster_on_a_desktop(&c, &base, yanliang).await;
     c.close().await.unwrap();
 
     let _ = stop.send(());
