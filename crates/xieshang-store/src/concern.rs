@@ -50,6 +50,106 @@ pub struct NewReporter<'a> {
     pub phone: Option<&'a Phone>,
 }
 
+/// A reporter's contact details sealed for storage, with the masked copies.
+#[derive(Debug, Clone, Default)]
+pub struct SealedReporter {
+    name_sealed: Option<String>,
+    phone_sealed: Option<String>,
+    name_masked: Option<String>,
+    phone_masked: Option<String>,
+}
+
+impl NewReporter<'_> {
+    /// Checks and seals the details; None when neither was given.
+    pub fn seal(&self) -> Result<Option<SealedReporter>> {
+        let name = self.name.map(str::trim).filter(|n| !n.is_empty());
+        if name.is_some_and(|n| n.chars().count() > 50) {
+            return Err(Error::field(
+                "name",
+                "err.name",
+                "a name has at most 50 characters",
+            ));
+        }
+        if name.is_none() && self.phone.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(SealedReporter {
+            name_sealed: name.map(|n| self.sealer.seal(n)),
+            phone_sealed: self.phone.map(|p| self.sealer.seal(p.as_str())),
+            name_masked: name.map(mask_name),
+            phone_masked: self.phone.map(|p| mask_phone(p.as_str())),
+        }))
+    }
+}
+
+/// A concern to record, owning its data, for the group-commit writer
+/// ([`crate::intake`]). The reporter is sealed already.
+#[derive(Debug, Clone)]
+pub struct OwnedConcern {
+    /// See [`NewConcern`].
+    pub org_id: i64,
+    /// Category code.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Channel.
+    pub channel: String,
+    /// Address.
+    pub address: Option<String>,
+    /// Coordinates.
+    pub position: Option<(f64, f64)>,
+    /// The sealed reporter.
+    pub reporter: Option<SealedReporter>,
+    /// Photos.
+    pub photos: Vec<crate::photo::Photo>,
+    /// Attribute answers as JSON.
+    pub attributes: Option<String>,
+    /// The API key that filed it.
+    pub api_key_id: Option<i64>,
+}
+
+impl OwnedConcern {
+    /// Takes a copy of a new concern, sealing its reporter.
+    pub fn from_new(c: &NewConcern<'_>) -> Result<OwnedConcern> {
+        Ok(OwnedConcern {
+            org_id: c.org_id,
+            category: c.category.to_owned(),
+            title: c.title.to_owned(),
+            description: c.description.to_owned(),
+            channel: c.channel.to_owned(),
+            address: c.address.map(str::to_owned),
+            position: c.position,
+            reporter: c
+                .reporter
+                .as_ref()
+                .map(NewReporter::seal)
+                .transpose()?
+                .flatten(),
+            photos: c.photos.to_vec(),
+            attributes: c.attributes.clone(),
+            api_key_id: c.api_key_id,
+        })
+    }
+
+    fn as_new(&self) -> NewConcern<'_> {
+        NewConcern {
+            org_id: self.org_id,
+            category: &self.category,
+            title: &self.title,
+            description: &self.description,
+            channel: &self.channel,
+            address: self.address.as_deref(),
+            position: self.position,
+            reporter: None,
+            photos: &self.photos,
+            attributes: self.attributes.clone(),
+            api_key_id: self.api_key_id,
+        }
+    }
+}
+
 /// How a concern can come in.
 pub const CHANNELS: [&str; 6] = ["web", "api", "liaison", "grid", "studio", "member"];
 
@@ -80,6 +180,36 @@ pub(crate) async fn record_in(
     by: By<'_>,
     c: NewConcern<'_>,
 ) -> Result<(i64, String)> {
+    let sealed = c
+        .reporter
+        .as_ref()
+        .map(NewReporter::seal)
+        .transpose()?
+        .flatten();
+    record_sealed(tx, db, by, &c, sealed.as_ref()).await
+}
+
+/// Records an owned concern inside the caller's transaction (the group-commit
+/// writer). Every check comes before the first write, so an `Invalid` or
+/// `Denied` error leaves the transaction as it was.
+pub(crate) async fn record_owned(tx: &mut Tx, db: &Db, c: &OwnedConcern) -> Result<(i64, String)> {
+    record_sealed(tx, db, By::Resident, &c.as_new(), c.reporter.as_ref()).await
+}
+
+async fn record_sealed(
+    tx: &mut Tx,
+    db: &Db,
+    by: By<'_>,
+    c: &NewConcern<'_>,
+    reporter: Option<&SealedReporter>,
+) -> Result<(i64, String)> {
+    if c.photos.len() > crate::photo::MAX_PHOTOS {
+        return Err(Error::field(
+            "photos",
+            "err.photo_count",
+            "at most 4 photos",
+        ));
+    }
     let title = c.title.trim();
     if title.is_empty() || title.chars().count() > 100 {
         return Err(Error::field(
@@ -125,15 +255,8 @@ pub(crate) async fn record_in(
     .fetch_one(&mut **tx)
     .await?;
     let id: i64 = col(&row, "id")?;
-    if let Some(r) = &c.reporter {
-        insert_reporter(tx, id, r, now).await?;
-    }
-    if c.photos.len() > crate::photo::MAX_PHOTOS {
-        return Err(Error::field(
-            "photos",
-            "err.photo_count",
-            "at most 4 photos",
-        ));
+    if let Some(r) = reporter {
+        insert_sealed(tx, id, r, now).await?;
     }
     crate::photo::attach(tx, now, "concern", id, "intake", c.photos).await?;
     item::record_creation(tx, &CONCERN, id, c.org_id, party, actor, now).await?;
@@ -150,31 +273,20 @@ pub(crate) async fn record_in(
     Ok((id, code))
 }
 
-/// Keeps a reporter's name and phone (sealed, with masked copies) when either was
-/// given.
-async fn insert_reporter(tx: &mut Tx, id: i64, r: &NewReporter<'_>, now: i64) -> Result<()> {
-    let name = r.name.map(str::trim).filter(|n| !n.is_empty());
-    if name.is_some_and(|n| n.chars().count() > 50) {
-        return Err(Error::field(
-            "name",
-            "err.name",
-            "a name has at most 50 characters",
-        ));
-    }
-    if name.is_some() || r.phone.is_some() {
-        sqlx::query(
-            "INSERT INTO concern_reporters (concern_id, name_sealed, phone_sealed, name_masked,
-               phone_masked, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(name.map(|n| r.sealer.seal(n)))
-        .bind(r.phone.map(|p| r.sealer.seal(p.as_str())))
-        .bind(name.map(mask_name))
-        .bind(r.phone.map(|p| mask_phone(p.as_str())))
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    }
+/// Keeps a sealed reporter's details.
+async fn insert_sealed(tx: &mut Tx, id: i64, r: &SealedReporter, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO concern_reporters (concern_id, name_sealed, phone_sealed, name_masked,
+           phone_masked, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(&r.name_sealed)
+    .bind(&r.phone_sealed)
+    .bind(&r.name_masked)
+    .bind(&r.phone_masked)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -202,8 +314,13 @@ pub async fn join_same(
     }
     let id: i64 = col(&row, "id")?;
     let now = db.now_ms();
-    if let Some(r) = &reporter {
-        insert_reporter(&mut tx, id, r, now).await?;
+    if let Some(r) = reporter
+        .as_ref()
+        .map(NewReporter::seal)
+        .transpose()?
+        .flatten()
+    {
+        insert_sealed(&mut tx, id, &r, now).await?;
     }
     item::note_in(&mut tx, now, &CONCERN, id, "same_report", None).await?;
     tx.commit().await?;
@@ -322,52 +439,57 @@ pub struct PublicStatus {
     pub photos: Vec<String>,
 }
 
-/// The public status of a concern by tracking code.
+/// The public status of a concern by tracking code: two statements on one
+/// connection (the concern; then its timeline, feedback and photos together),
+/// since on this hot public path each statement's round trip is most of the cost.
 pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
+    let mut conn = db.pool().acquire().await?;
     let row = sqlx::query(
         "SELECT c.id, c.tracking_code, c.category, c.title, c.state, c.created_at, o.name AS area,
-                c.merged_into, c.result_note
-         FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE c.tracking_code = $1",
+                c.merged_into, c.result_note, m.tracking_code AS merged_code
+         FROM concerns c JOIN orgs o ON o.id = c.org_id
+           LEFT JOIN concerns m ON m.id = c.merged_into
+         WHERE c.tracking_code = $1",
     )
     .bind(tracking_code.trim().to_uppercase())
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *conn)
     .await?
     .ok_or(Error::NotFound)?;
     let id: i64 = col(&row, "id")?;
-    let merged_into = match col::<Option<i64>>(&row, "merged_into")? {
-        Some(other) => {
-            let code: String =
-                sqlx::query_scalar("SELECT tracking_code FROM concerns WHERE id = $1")
-                    .bind(other)
-                    .fetch_one(db.pool())
-                    .await?;
-            // One level: a surviving concern is never itself merged (merge refuses
-            // closed targets), so this does not recurse further.
-            Some(Box::new(Box::pin(public_status(db, &code)).await?))
+    let parts = sqlx::query(
+        "SELECT 'e' AS t, id AS n, action AS a, to_state AS b, CAST(NULL AS TEXT) AS x, at
+           FROM item_events WHERE kind = $1 AND item_id = $2
+         UNION ALL
+         SELECT 'f', id, rating, comment, thanks, at FROM concern_feedback WHERE concern_id = $2
+         UNION ALL
+         SELECT 'p', id, public_token, CAST(NULL AS TEXT), CAST(NULL AS TEXT), created_at
+           FROM attachments WHERE kind = 'concern' AND item_id = $2
+         ORDER BY 1, 2",
+    )
+    .bind(CONCERN.kind)
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    drop(conn);
+    let (mut timeline, mut feedback, mut photos) = (Vec::new(), Vec::new(), Vec::new());
+    for p in &parts {
+        let t: String = col(p, "t")?;
+        let a: String = col(p, "a")?;
+        let b: Option<String> = col(p, "b")?;
+        let at: i64 = col(p, "at")?;
+        match t.as_str() {
+            "e" => timeline.push((a, b.unwrap_or_default(), at)),
+            "f" => feedback.push((a, b, col(p, "x")?, at)),
+            _ => photos.push(a),
         }
+    }
+    let merged_into = match col::<Option<String>>(&row, "merged_code")? {
+        // One level: a surviving concern is never itself merged (merge refuses
+        // closed targets), so this does not recurse further.
+        Some(code) => Some(Box::new(Box::pin(public_status(db, &code)).await?)),
         None => None,
     };
-    let feedback = sqlx::query(
-        "SELECT rating, comment, thanks, at FROM concern_feedback WHERE concern_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| Ok((col(r, "rating")?, col(r, "comment")?, col(r, "thanks")?, col(r, "at")?)))
-    .collect::<Result<Vec<_>>>()?;
-    let photos = sqlx::query_scalar::<_, String>(
-        "SELECT public_token FROM attachments WHERE kind = 'concern' AND item_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?;
     let state: String = col(&row, "state")?;
-    let timeline = item::timeline(db, &CONCERN, id)
-        .await?
-        .into_iter()
-        .map(|e| (e.action, e.to_state, e.at))
-        .collect();
     Ok(PublicStatus {
         tracking_code: col(&row, "tracking_code")?,
         category: col(&row, "category")?,

@@ -15,6 +15,7 @@ pub mod db;
 pub mod duty_record;
 pub mod error;
 pub mod handling;
+pub mod intake;
 pub mod item;
 pub mod jobs;
 pub mod migrate;

@@ -293,28 +293,33 @@ pub(crate) async fn file_concern(
         name,
         phone: phone.as_ref(),
     });
-    let recorded = concern::record(
-        &state.db,
-        by,
-        NewConcern {
-            org_id: area,
-            category: &intake.category,
-            title: &intake.title,
-            description: intake.description.trim(),
-            channel,
-            address: intake
-                .address
-                .as_deref()
-                .map(str::trim)
-                .filter(|a| !a.is_empty()),
-            position,
-            reporter,
-            photos,
-            attributes: intake.attributes.clone(),
-            api_key_id: intake.api_key_id,
-        },
-    )
-    .await;
+    let new = NewConcern {
+        org_id: area,
+        category: &intake.category,
+        title: &intake.title,
+        description: intake.description.trim(),
+        channel,
+        address: intake
+            .address
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty()),
+        position,
+        reporter,
+        photos,
+        attributes: intake.attributes.clone(),
+        api_key_id: intake.api_key_id,
+    };
+    // Residents' submissions go through group commit; recorders' through
+    // their own transaction (their role over the area is checked there).
+    let recorded = if matches!(by, By::Resident) {
+        match concern::OwnedConcern::from_new(&new) {
+            Ok(owned) => state.group_commit().record(owned).await,
+            Err(e) => Err(e),
+        }
+    } else {
+        concern::record(&state.db, by, new).await
+    };
     // A recorder outside the area is denied (the form only offers their own).
     recorded.map(|(_, code)| Ok(code))
 }

@@ -48,6 +48,8 @@ pub struct AppState {
     pub calendar: Arc<xieshang_core::calendar::Calendar>,
     /// The personal-data key; without it, names and phones are refused at intake.
     pub sealer: Option<Arc<xieshang_store::seal::Sealer>>,
+    /// Residents' intake through group commit, started on first use.
+    intake: Arc<std::sync::OnceLock<xieshang_store::intake::GroupCommit>>,
 }
 
 impl AppState {
@@ -63,7 +65,15 @@ impl AppState {
             metrics: Arc::new(crate::ops::Metrics::new()),
             calendar: Arc::new(xieshang_core::calendar::Calendar::builtin()),
             sealer: None,
+            intake: Arc::new(std::sync::OnceLock::new()),
         }
+    }
+
+    /// The group-commit writer for residents' intake (started on first use, on
+    /// the runtime serving requests).
+    pub fn group_commit(&self) -> &xieshang_store::intake::GroupCommit {
+        self.intake
+            .get_or_init(|| xieshang_store::intake::GroupCommit::start(self.db.clone()))
     }
 
     /// Uses the personal-data key.

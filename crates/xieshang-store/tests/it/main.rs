@@ -2,6 +2,7 @@
 
 mod audit;
 mod datagen;
+mod intake;
 mod item;
 mod org;
 mod roster;

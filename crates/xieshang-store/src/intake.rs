@@ -1,0 +1,101 @@
+//! Group commit for residents' intake. Concurrent submissions are handed to one
+//! writer task, which records whatever has queued up (at most [`MAX_BATCH`]) in
+//! one transaction and answers each submitter only after that transaction has
+//! committed, so an acknowledged concern is as durable as with one transaction
+//! each, while the commit (the disk flush, and on PostgreSQL the audit chain's
+//! lock) is paid once per batch instead of once per concern.
+//!
+//! A concern the checks refuse is answered with its error and leaves the batch
+//! untouched (every check comes before the first write). If the batch itself
+//! fails (a database error, a failed commit), nothing of it stays and each
+//! concern is retried in a transaction of its own, so one bad row cannot take
+//! its neighbours down with it.
+
+use crate::concern::{self, OwnedConcern};
+use crate::{Db, Error, Result};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most concerns one transaction takes.
+pub const MAX_BATCH: usize = 64;
+
+struct Job {
+    concern: OwnedConcern,
+    reply: oneshot::Sender<Result<(i64, String)>>,
+}
+
+/// The handle submitters use; cheap to clone.
+#[derive(Clone)]
+pub struct GroupCommit {
+    tx: mpsc::Sender<Job>,
+}
+
+impl GroupCommit {
+    /// Starts the writer task on the current Tokio runtime.
+    pub fn start(db: Db) -> GroupCommit {
+        let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(writer(db, rx));
+        GroupCommit { tx }
+    }
+
+    /// Records a resident's concern; returns (id, tracking code) once committed.
+    pub async fn record(&self, concern: OwnedConcern) -> Result<(i64, String)> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Job { concern, reply })
+            .await
+            .map_err(|_| Error::Db(sqlx::Error::PoolClosed))?;
+        answer
+            .await
+            .map_err(|_| Error::Db(sqlx::Error::PoolClosed))?
+    }
+}
+
+async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        match batch(&db, &jobs).await {
+            Ok(results) => {
+                for (job, r) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(r);
+                }
+            }
+            Err(e) => {
+                if jobs.len() > 1 {
+                    tracing::warn!(error = %e, size = jobs.len(), "intake batch failed; retrying one by one");
+                }
+                for job in jobs {
+                    let r = one(&db, &job.concern).await;
+                    let _ = job.reply.send(r);
+                }
+            }
+        }
+    }
+}
+
+/// Records the batch in one transaction: each concern's own result, or the
+/// batch's error (then nothing was kept).
+async fn batch(db: &Db, jobs: &[Job]) -> Result<Vec<Result<(i64, String)>>> {
+    let mut tx = db.begin_write().await?;
+    let mut results = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match concern::record_owned(&mut tx, db, &job.concern).await {
+            Err(Error::Db(e)) => return Err(Error::Db(e)),
+            r => results.push(r),
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn one(db: &Db, c: &OwnedConcern) -> Result<(i64, String)> {
+    let mut tx = db.begin_write().await?;
+    let r = concern::record_owned(&mut tx, db, c).await?;
+    tx.commit().await?;
+    Ok(r)
+}
