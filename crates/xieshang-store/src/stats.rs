@@ -4,6 +4,8 @@
 use crate::db::{col, query_with, Arg, Db};
 use crate::Result;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use xieshang_core::{Actor, OrgPath, Permission};
 
 /// The concern loop's figures for one actor's scope.
@@ -38,6 +40,9 @@ impl Stats {
 /// each state of the data (the newest timeline event, which every change to a
 /// concern writes) and minute (overdue counts move with the clock), and shared by
 /// the requests that ask meanwhile, so a busy dashboard costs one computation.
+/// While one request computes, the others get the previous figures if they are
+/// under a minute old, so a change under load does not queue every reader behind
+/// the computation; a lone reader after a change always waits for fresh ones.
 pub async fn stats(db: &Db, actor: &Actor) -> Result<Stats> {
     actor.require(Permission::ConcernView)?;
     let mut scopes: Vec<String> = actor
@@ -56,10 +61,9 @@ pub async fn stats(db: &Db, actor: &Actor) -> Result<Stats> {
         newest.unwrap_or(0),
         db.now_ms() / 60_000
     );
-    type Slot = std::sync::Arc<tokio::sync::Mutex<Option<(String, Stats)>>>;
-    static SLOTS: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Slot>>> =
-        std::sync::OnceLock::new();
-    let slot: Slot = {
+    let slot: Arc<Slot> = {
+        static SLOTS: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Arc<Slot>>>> =
+            std::sync::OnceLock::new();
         let mut slots = SLOTS
             .get_or_init(Default::default)
             .lock()
@@ -69,16 +73,55 @@ pub async fn stats(db: &Db, actor: &Actor) -> Result<Stats> {
         }
         slots.entry(scopes.join(",")).or_default().clone()
     };
-    // One computation per scope at a time; the others wait and take its result.
-    let mut held = slot.lock().await;
-    if let Some((k, s)) = held.as_ref() {
-        if *k == key {
-            return Ok(s.clone());
+    let now = db.now_ms();
+    {
+        let held = slot.cached.lock().map_err(|_| crate::Error::NotFound)?;
+        if let Some(c) = held.as_ref() {
+            // Current figures; or, while another request computes newer ones,
+            // figures at most a minute old rather than a queue behind it.
+            if c.key == key || (slot.computing.load(Ordering::Acquire) && now - c.at < 60_000) {
+                return Ok(c.stats.clone());
+            }
         }
     }
-    let s = compute(db, actor).await?;
-    *held = Some((key, s.clone()));
+    // One computation per scope at a time: the first to arrive computes; the
+    // others wait for it (or, see above, take the previous figures).
+    let _turn = slot.turn.lock().await;
+    if let Some(c) = slot
+        .cached
+        .lock()
+        .map_err(|_| crate::Error::NotFound)?
+        .as_ref()
+    {
+        if c.key == key {
+            return Ok(c.stats.clone());
+        }
+    }
+    slot.computing.store(true, Ordering::Release);
+    let computed = compute(db, actor).await;
+    slot.computing.store(false, Ordering::Release);
+    let s = computed?;
+    *slot.cached.lock().map_err(|_| crate::Error::NotFound)? = Some(Cached {
+        key,
+        stats: s.clone(),
+        at: now,
+    });
     Ok(s)
+}
+
+/// Figures kept for a scope.
+struct Cached {
+    key: String,
+    stats: Stats,
+    at: i64,
+}
+
+/// A scope's cached figures and the turn to compute them.
+#[derive(Default)]
+struct Slot {
+    cached: std::sync::Mutex<Option<Cached>>,
+    turn: tokio::sync::Mutex<()>,
+    computing: AtomicBool,
 }
 
 async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
