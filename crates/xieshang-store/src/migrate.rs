@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (10, "scoring", include_str!("migrations/0010_scoring.sql")),
     (11, "roster", include_str!("migrations/0011_roster.sql")),
+    (
+        12,
+        "queue_order",
+        include_str!("migrations/0012_queue_order.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

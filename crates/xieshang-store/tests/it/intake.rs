@@ -95,3 +95,101 @@ async fn concurrent_submissions_commit_together_and_answer_one_by_one() {
         audit::Verdict::Ok { .. }
     ));
 }
+
+/// The queue's order (overdue by deadline, then deadlines to come, then those
+/// without one by arrival) is the same whether it is read in index order (a
+/// district's staff) or gathered from the scope's units (a street's staff).
+#[tokio::test]
+async fn the_queue_order_is_the_same_for_both_reading_plans() {
+    use xieshang_core::{Actor, Grant, OrgPath, Role};
+    let t = TestDb::new().await.unwrap();
+    seed::load_demo(&t.db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .unwrap();
+    let street = org::by_code_unchecked(&t.db, "yanliang-guanshan")
+        .await
+        .unwrap();
+    let grid = org::by_code_unchecked(&t.db, "yanliang-guanshan-g01")
+        .await
+        .unwrap()
+        .id;
+    let now = t.db.now_ms();
+    let day = 86_400_000;
+    // (title, deadline, created)
+    let plan: [(&str, Option<i64>, i64); 7] = [
+        ("future-late", Some(now + 5 * day), now - 9 * day),
+        ("none-second", None, now - 3 * day),
+        ("overdue-older", Some(now - 4 * day), now - 8 * day),
+        ("none-first", None, now - 6 * day),
+        ("future-soon", Some(now + day), now - 2 * day),
+        ("overdue-newer", Some(now - day), now - 7 * day),
+        ("none-third", None, now - day),
+    ];
+    for (title, deadline, created) in plan {
+        let (id, _) = xieshang_store::concern::record(
+            &t.db,
+            xieshang_store::item::By::Resident,
+            NewConcern {
+                org_id: grid,
+                category: "road",
+                title,
+                description: "排序",
+                channel: "web",
+                address: None,
+                position: None,
+                reporter: None,
+                photos: &[],
+                attributes: None,
+                api_key_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE concerns SET state = 'assigned', deadline_at = $1, created_at = $2 WHERE id = $3",
+        )
+        .bind(deadline)
+        .bind(created)
+        .bind(id)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    }
+    let expected = [
+        "overdue-older",
+        "overdue-newer",
+        "future-soon",
+        "future-late",
+        "none-first",
+        "none-second",
+        "none-third",
+    ];
+    let district = xieshang_store::user::actor(
+        &t.db,
+        xieshang_store::user::credentials(&t.db, "staff")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    )
+    .await
+    .unwrap();
+    let street_staff = Actor {
+        user_id: district.user_id,
+        username: "street-staff".into(),
+        display_name: "街道工作人员".into(),
+        grants: vec![Grant {
+            role: Role::Staff,
+            org_id: street.id,
+            org_path: OrgPath::parse(street.path.as_str()).unwrap(),
+        }],
+    };
+    for actor in [&district, &street_staff] {
+        let (rows, more) = xieshang_store::concern::queue(&t.db, actor, "assigned", 0)
+            .await
+            .unwrap();
+        let titles: Vec<&str> = rows.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(titles, expected, "{}", actor.username);
+        assert!(!more);
+    }
+}
