@@ -592,110 +592,60 @@ pub const QUEUE_PAGE: i64 = 50;
 pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Vec<Row>, bool)> {
     actor.require(Permission::ConcernView)?;
     let offset = page.max(0) * QUEUE_PAGE;
-    let want = offset + QUEUE_PAGE + 1;
-    // A district's or the city's staff: read the state's concerns in queue order
-    // from the index and keep those in scope (about one in thirteen for a
-    // district), which stays fast however long the backlog. Narrower scopes:
-    // from the scope's units to their concerns, then sort.
-    let broad = actor
-        .scopes(Permission::ConcernView)
-        .iter()
-        .any(|p| p.depth() <= 2);
-    let rows = if broad && want <= 1_000 {
-        queue_in_order(db, actor, state, want).await?
-    } else {
-        queue_by_units(db, actor, state, want).await?
-    };
-    let more = rows.len() as i64 > offset + QUEUE_PAGE;
-    let rows = rows
-        .iter()
-        .skip(offset as usize)
-        .take(QUEUE_PAGE as usize)
-        .map(row_from)
-        .collect::<Result<Vec<_>>>()?;
-    Ok((rows, more))
-}
-
-/// The first `want` of a state's concerns in queue order, in three index-ordered
-/// reads: overdue (by deadline), with a deadline to come, without a deadline (by
-/// arrival).
-async fn queue_in_order(
-    db: &Db,
-    actor: &Actor,
-    state: &str,
-    want: i64,
-) -> Result<Vec<sqlx::any::AnyRow>> {
-    let join = db.dialect().driving_join();
-    let now = db.now_ms();
-    let mut out = Vec::new();
-    for (extra, order) in [
-        (
-            "c.deadline_at IS NOT NULL AND c.deadline_at < $N",
-            "c.deadline_at, c.created_at, c.id",
-        ),
-        ("c.deadline_at >= $N", "c.deadline_at, c.created_at, c.id"),
-        ("c.deadline_at IS NULL", "c.created_at, c.id"),
-    ] {
-        let left = want - out.len() as i64;
-        if left <= 0 {
-            break;
-        }
-        let (cond, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
-        args.push(crate::db::Arg::Text(state.to_owned()));
-        let s = args.len();
-        let extra = if extra.contains("$N") {
-            args.push(crate::db::Arg::Int(now));
-            extra.replace("$N", &format!("${}", args.len()))
-        } else {
-            extra.to_owned()
-        };
-        args.push(crate::db::Arg::Int(left));
-        let limit = args.len();
-        let sql = format!(
-            "SELECT {ROW_COLS} FROM concerns c {join} orgs o ON o.id = c.org_id
-               LEFT JOIN users u ON u.id = c.recorded_by
-             WHERE c.state = ${s} AND {extra} AND {cond}
-             ORDER BY {order} LIMIT ${limit}"
-        );
-        out.extend(
-            crate::db::query_with(&sql, args)
-                .fetch_all(db.pool())
-                .await?,
-        );
-    }
-    Ok(out)
-}
-
-/// The first `want` of a state's concerns in queue order, from the scope's
-/// units to their concerns (SQLite would otherwise walk every concern of the
-/// city in that state), sorted.
-async fn queue_by_units(
-    db: &Db,
-    actor: &Actor,
-    state: &str,
-    want: i64,
-) -> Result<Vec<sqlx::any::AnyRow>> {
+    // First the page's ids in queue order, sorted from the (unit, state,
+    // deadline, arrival) index alone; then only those rows.
     let (cond, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
     args.push(crate::db::Arg::Text(state.to_owned()));
     args.push(crate::db::Arg::Int(db.now_ms()));
-    args.push(crate::db::Arg::Int(want));
+    args.push(crate::db::Arg::Int(QUEUE_PAGE + 1));
+    args.push(crate::db::Arg::Int(offset));
+    // From the scope's units to their concerns (SQLite would otherwise walk
+    // every concern of the city in that state).
     let join = db.dialect().driving_join();
     let n = args.len();
     let sql = format!(
-        "SELECT {ROW_COLS} FROM orgs o {join} concerns c ON c.org_id = o.id
-           LEFT JOIN users u ON u.id = c.recorded_by
+        "SELECT c.id FROM orgs o {join} concerns c ON c.org_id = o.id
          WHERE {cond} AND c.state = ${s}
          ORDER BY CASE WHEN c.deadline_at IS NOT NULL AND c.deadline_at < ${now} THEN 0 ELSE 1 END,
                   CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END, c.deadline_at,
                   c.created_at, c.id
-         LIMIT ${limit}",
-        s = n - 2,
-        now = n - 1,
-        limit = n
+         LIMIT ${limit} OFFSET ${offset}",
+        s = n - 3,
+        now = n - 2,
+        limit = n - 1,
+        offset = n
     );
-    Ok(crate::db::query_with(&sql, args)
+    let ids: Vec<i64> = crate::db::query_with(&sql, args)
         .fetch_all(db.pool())
-        .await?)
+        .await?
+        .iter()
+        .map(|r| col(r, "id"))
+        .collect::<sqlx::Result<_>>()?;
+    let more = ids.len() as i64 > QUEUE_PAGE;
+    let ids = &ids[..ids.len().min(QUEUE_PAGE as usize)];
+    if ids.is_empty() {
+        return Ok((Vec::new(), more));
+    }
+    let list = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = crate::db::query_with(
+        &format!("SELECT {ROW_COLS} FROM {ROW_FROM} WHERE c.id IN ({list})"),
+        ids.iter().map(|id| crate::db::Arg::Int(*id)).collect(),
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(row_from)
+    .collect::<Result<Vec<_>>>()?;
+    let mut ordered = Vec::with_capacity(rows.len());
+    for id in ids {
+        if let Some(r) = rows.iter().find(|r| r.id == *id) {
+            ordered.push(r.clone());
+        }
+    }
+    Ok((ordered, more))
 }
 
 /// One concern the actor may see with `permission`: over its unit, or (for

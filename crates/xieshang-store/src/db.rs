@@ -8,12 +8,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Pragmas set on every SQLite connection: WAL, and synchronous=FULL so that a
-/// committed write survives a power cut.
+/// committed write survives a power cut. A case-sensitive LIKE lets a scope's
+/// `path LIKE '/1/7/%'` read the path index as a range instead of scanning every
+/// unit (paths are digits and slashes, so case never mattered there; the few
+/// LIKEs on people's text compare upper-cased).
 const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
+    "PRAGMA case_sensitive_like=ON",
 ];
 
 /// A write transaction.

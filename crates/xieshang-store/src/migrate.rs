@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "queue_order",
         include_str!("migrations/0012_queue_order.sql"),
     ),
+    (
+        13,
+        "org_queue",
+        include_str!("migrations/0013_org_queue.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

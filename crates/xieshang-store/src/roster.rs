@@ -697,9 +697,11 @@ pub async fn list(db: &Db, actor: &Actor, unit: i64, f: &Filter) -> Result<Vec<M
     }
     if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern: String = t.chars().filter(|c| !matches!(c, '%' | '_')).collect();
-        args.push(Arg::Text(format!("%{pattern}%")));
+        args.push(Arg::Text(format!("%{}%", pattern.to_uppercase())));
         let n = args.len();
-        sql.push_str(&format!(" AND (m.name LIKE ${n} OR m.code LIKE ${n})"));
+        sql.push_str(&format!(
+            " AND (UPPER(m.name) LIKE ${n} OR UPPER(m.code) LIKE ${n})"
+        ));
     }
     sql.push_str(" ORDER BY m.status, m.sector, m.code");
     let rows = query_with(&sql, args).fetch_all(db.pool()).await?;

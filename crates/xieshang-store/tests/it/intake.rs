@@ -96,11 +96,10 @@ async fn concurrent_submissions_commit_together_and_answer_one_by_one() {
     ));
 }
 
-/// The queue's order (overdue by deadline, then deadlines to come, then those
-/// without one by arrival) is the same whether it is read in index order (a
-/// district's staff) or gathered from the scope's units (a street's staff).
+/// The queue's order: overdue by deadline, then deadlines to come, then those
+/// without one by arrival, for a district's staff and a street's alike.
 #[tokio::test]
-async fn the_queue_order_is_the_same_for_both_reading_plans() {
+async fn the_queue_puts_overdue_first_then_deadlines_then_arrival() {
     use xieshang_core::{Actor, Grant, OrgPath, Role};
     let t = TestDb::new().await.unwrap();
     seed::load_demo(&t.db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")

@@ -53,6 +53,20 @@ async fn import_checks_every_row_and_writes_all_or_nothing() {
         .await
         .unwrap();
     assert_eq!(fh.len(), 22);
+    // Finding by number ignores case.
+    let found = roster::list(
+        &t.db,
+        &staff,
+        yanliang,
+        &Filter {
+            text: Some("yl002".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].code, "YL002");
     assert!(matches!(
         roster::list(&t.db, &beilin, yanliang, &Filter::default()).await,
         Err(Error::Denied(_))
