@@ -4,7 +4,7 @@
 use crate::db::{col, query_with, Arg, Db};
 use crate::Result;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use xieshang_core::{Actor, OrgPath, Permission};
 
@@ -74,6 +74,7 @@ pub async fn stats(db: &Db, actor: &Actor) -> Result<Stats> {
         slots.entry(scopes.join(",")).or_default().clone()
     };
     let now = db.now_ms();
+    let seen = slot.generation.load(Ordering::Acquire);
     {
         let held = slot.cached.lock().map_err(|_| crate::Error::NotFound)?;
         if let Some(c) = held.as_ref() {
@@ -93,7 +94,8 @@ pub async fn stats(db: &Db, actor: &Actor) -> Result<Stats> {
         .map_err(|_| crate::Error::NotFound)?
         .as_ref()
     {
-        if c.key == key {
+        // Computed while this request waited for its turn: as fresh as it asked.
+        if c.key == key || slot.generation.load(Ordering::Acquire) > seen {
             return Ok(c.stats.clone());
         }
     }
@@ -106,6 +108,7 @@ pub async fn stats(db: &Db, actor: &Actor) -> Result<Stats> {
         stats: s.clone(),
         at: now,
     });
+    slot.generation.fetch_add(1, Ordering::AcqRel);
     Ok(s)
 }
 
@@ -113,6 +116,7 @@ pub async fn stats(db: &Db, actor: &Actor) -> Result<Stats> {
 struct Cached {
     key: String,
     stats: Stats,
+    /// When the computation started, unix ms.
     at: i64,
 }
 
@@ -122,6 +126,8 @@ struct Slot {
     cached: std::sync::Mutex<Option<Cached>>,
     turn: tokio::sync::Mutex<()>,
     computing: AtomicBool,
+    /// Computations finished so far.
+    generation: AtomicU64,
 }
 
 async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
