@@ -68,6 +68,56 @@ pub async fn lookup(db: &Db, token: &str) -> Result<Option<Session>> {
     .transpose()
 }
 
+/// The live session for a cookie token and its account's actor (grants with
+/// their paths), in one statement: every signed-in request starts here.
+pub async fn lookup_actor(db: &Db, token: &str) -> Result<Option<(xieshang_core::Actor, Session)>> {
+    let rows = sqlx::query(
+        "SELECT s.user_id, s.csrf_token, u.must_change_password, u.username, u.display_name,
+                g.role, g.org_id, o.path
+         FROM sessions s JOIN users u ON u.id = s.user_id
+           LEFT JOIN grants g ON g.user_id = u.id LEFT JOIN orgs o ON o.id = g.org_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL
+         ORDER BY g.id",
+    )
+    .bind(token_hash(token))
+    .bind(db.now_ms())
+    .fetch_all(db.pool())
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut grants = Vec::new();
+    for r in &rows {
+        let role: Option<String> = col(r, "role")?;
+        let path: Option<String> = col(r, "path")?;
+        if let (Some(role), Some(org_path), Some(org_id)) = (
+            role.as_deref().and_then(xieshang_core::Role::parse),
+            path.as_deref().and_then(xieshang_core::OrgPath::parse),
+            col::<Option<i64>>(r, "org_id")?,
+        ) {
+            grants.push(xieshang_core::Grant {
+                role,
+                org_id,
+                org_path,
+            });
+        }
+    }
+    let user_id: i64 = col(first, "user_id")?;
+    Ok(Some((
+        xieshang_core::Actor {
+            user_id,
+            username: col(first, "username")?,
+            display_name: col(first, "display_name")?,
+            grants,
+        },
+        Session {
+            user_id,
+            csrf_token: col(first, "csrf_token")?,
+            must_change_password: col::<i64>(first, "must_change_password")? != 0,
+        },
+    )))
+}
+
 /// Ends one session.
 pub async fn delete(db: &Db, token: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")

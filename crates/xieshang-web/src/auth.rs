@@ -86,11 +86,7 @@ async fn load_user_headers(
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let Some(s) = session::lookup(&state.db, &token).await? else {
-        return Ok(None);
-    };
-    let actor = xieshang_store::user::actor(&state.db, s.user_id).await?;
-    Ok(Some((actor, s)))
+    Ok(session::lookup_actor(&state.db, &token).await?)
 }
 
 impl FromRequestParts<AppState> for MaybeUser {
