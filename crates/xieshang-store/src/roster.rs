@@ -152,15 +152,8 @@ struct Valid {
 /// The body a unit belongs to, with its path, and the unit's own path.
 async fn body(db: &Db, unit: i64) -> Result<(OrgPath, i64, OrgPath)> {
     let (unit_path, body_id) = crate::scoring::unit_and_body(db, unit).await?;
-    let p: String = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
-        .bind(body_id)
-        .fetch_one(db.pool())
-        .await?;
-    Ok((
-        unit_path,
-        body_id,
-        OrgPath::parse(&p).ok_or(Error::NotFound)?,
-    ))
+    let body = crate::org::get_unchecked(db, body_id).await?;
+    Ok((unit_path, body_id, body.path))
 }
 
 /// Checks an email address: one `@`, a dotted domain, no spaces, at most 254.
@@ -814,11 +807,8 @@ pub async fn exit(
             "only an active member can exit",
         ));
     }
-    let body_path: String = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
-        .bind(m.body_id)
-        .fetch_one(db.pool())
-        .await?;
-    let within = format!("{body_path}%");
+    let body_path = crate::org::get_unchecked(db, m.body_id).await?.path;
+    let within = format!("{}%", body_path.as_str());
     let now = db.now_ms();
     let today = cst_date(now).format("%Y-%m-%d").to_string();
     let mut tx = db.begin_write().await?;
@@ -1018,17 +1008,13 @@ pub async fn update(
     let m = get(db, actor, Permission::UserManage, id).await?;
     // The same checks as an import, with the member's own code and account set
     // aside so that "already on the roster" does not refuse itself.
-    let body_path: String = sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1")
-        .bind(m.body_id)
-        .fetch_one(db.pool())
-        .await?;
-    let body_path = OrgPath::parse(&body_path).ok_or(Error::NotFound)?;
+    let body_path = crate::org::get_unchecked(db, m.body_id).await?.path;
     let probe = Fields {
         code: m.code.clone(),
         joined_on: m.joined_on.clone(),
         ..f.clone()
     };
-    let (_, _, rejects) =
+    let (valid, _, rejects) =
         check_rows(db, sealer, m.body_id, &body_path, &probe.table(), Some(id)).await?;
     if let Some(r) = rejects.first() {
         return Err(Error::field(
@@ -1037,21 +1023,18 @@ pub async fn update(
             "the member's details were refused",
         ));
     }
-    let streets = streets(db, &body_path).await?;
-    let street_group = streets.get(f.street_group.trim()).copied();
-    let user_id = if f.username.trim().is_empty() {
-        None
-    } else {
-        sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = $1")
-            .bind(f.username.trim())
-            .fetch_optional(db.pool())
-            .await?
+    // The checked row carries the street group, account, phone and email as
+    // resolved by the checks.
+    let Some(Valid {
+        street_group,
+        user_id,
+        phone,
+        email,
+        ..
+    }) = valid.into_iter().next()
+    else {
+        return Err(Error::NotFound);
     };
-    let phone = (!f.phone.trim().is_empty())
-        .then(|| Phone::parse(&f.phone).map(|p| p.as_str().to_owned()))
-        .transpose()
-        .map_err(|e| Error::invalid("phone", e))?;
-    let email = (!f.email.trim().is_empty()).then(|| f.email.trim().to_owned());
     let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     sqlx::query(

@@ -47,27 +47,6 @@ pub async fn create(db: &Db, user_id: i64, ttl_ms: i64) -> Result<String> {
     Ok(token)
 }
 
-/// The live session for a cookie token, if any.
-pub async fn lookup(db: &Db, token: &str) -> Result<Option<Session>> {
-    let row = sqlx::query(
-        "SELECT s.user_id, s.csrf_token, u.must_change_password FROM sessions s
-         JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
-    )
-    .bind(token_hash(token))
-    .bind(db.now_ms())
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(|r| {
-        Ok(Session {
-            user_id: col(&r, "user_id")?,
-            csrf_token: col(&r, "csrf_token")?,
-            must_change_password: col::<i64>(&r, "must_change_password")? != 0,
-        })
-    })
-    .transpose()
-}
-
 /// The live session for a cookie token and its account's actor (grants with
 /// their paths), in one statement: every signed-in request starts here.
 pub async fn lookup_actor(db: &Db, token: &str) -> Result<Option<(xieshang_core::Actor, Session)>> {

@@ -192,7 +192,8 @@ impl StudioForm {
     }
 }
 
-fn refused(path: &str, e: Error) -> AppResult<Response> {
+/// Back to `path` with the message key of a refused input; other errors as pages.
+pub(crate) fn refused(path: &str, e: Error) -> AppResult<Response> {
     match e {
         Error::Invalid { key, .. } => Ok(Redirect::to(&format!(
             "{path}?err={}",

@@ -3,6 +3,7 @@
 //! import from CSV or XLSX with a dry run that lists every refused row.
 
 use crate::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang};
+use crate::duty::refused;
 use crate::error::{AppError, AppResult};
 use crate::pages::{render, Flash, Page};
 use crate::routes::{Access, Routes, Target};
@@ -15,7 +16,6 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use xieshang_core::Permission;
 use xieshang_store::roster::{self, Fields, Filter, ImportReport, Member};
-use xieshang_store::Error;
 
 /// Registers the roster routes.
 pub fn register(r: Routes) -> Routes {
@@ -272,17 +272,6 @@ impl MemberForm {
     }
 }
 
-fn back(path: &str, e: Error) -> AppResult<Response> {
-    match e {
-        Error::Invalid { key, .. } => Ok(Redirect::to(&format!(
-            "{path}?err={}",
-            crate::i18n::known(key).unwrap_or("err.bad_input")
-        ))
-        .into_response()),
-        e => Err(e.into()),
-    }
-}
-
 async fn add_member(
     State(state): State<AppState>,
     u: CurrentUser,
@@ -301,7 +290,7 @@ async fn add_member(
     .await
     {
         Ok(m) => Ok(Redirect::to(&format!("/members/{m}?ok=roster.joined")).into_response()),
-        Err(e) => back(&format!("/units/{id}/roster"), e),
+        Err(e) => refused(&format!("/units/{id}/roster"), e),
     }
 }
 
@@ -490,7 +479,7 @@ async fn update_member(
     .await
     {
         Ok(()) => Ok(Redirect::to(&format!("{path}?ok=common.saved")).into_response()),
-        Err(e) => back(&path, e),
+        Err(e) => refused(&path, e),
     }
 }
 
@@ -516,7 +505,7 @@ async fn exit_member(
     let path = format!("/members/{id}");
     match roster::exit(&state.db, &u.actor, id, &f.exit_type, &f.reason, &f.on_date).await {
         Ok(_) => Ok(Redirect::to(&format!("{path}?ok=roster.exited_ok")).into_response()),
-        Err(e) => back(&path, e),
+        Err(e) => refused(&path, e),
     }
 }
 
@@ -530,7 +519,7 @@ async fn rejoin_member(
     let path = format!("/members/{id}");
     match roster::rejoin(&state.db, &u.actor, id, &f.term, &f.reason, &f.on_date).await {
         Ok(()) => Ok(Redirect::to(&format!("{path}?ok=roster.joined")).into_response()),
-        Err(e) => back(&path, e),
+        Err(e) => refused(&path, e),
     }
 }
 
