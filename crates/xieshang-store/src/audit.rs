@@ -81,55 +81,79 @@ fn digest(r: &Row) -> String {
 
 /// Appends an entry inside the caller's transaction.
 pub async fn record(tx: &mut Tx, now_ms: i64, entry: Entry<'_>) -> Result<i64> {
+    let ids = record_many(tx, now_ms, vec![entry]).await?;
+    Ok(ids.start)
+}
+
+/// Appends entries in order inside the caller's transaction: the head is
+/// taken once and the rows go in one statement, whatever their number.
+/// Returns the ids they got.
+pub async fn record_many(
+    tx: &mut Tx,
+    now_ms: i64,
+    entries: Vec<Entry<'_>>,
+) -> Result<std::ops::Range<i64>> {
+    let n = entries.len() as i64;
     let head = sqlx::query(
-        "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, last_hash",
+        "UPDATE audit_head SET last_id = last_id + $1 WHERE id = 1 RETURNING last_id, last_hash",
     )
+    .bind(n)
     .fetch_one(&mut **tx)
     .await?;
-    let id: i64 = col(&head, "last_id")?;
-    let prev_hash: String = col(&head, "last_hash")?;
-    let mut row = Row {
-        id,
-        at: now_ms,
-        actor_user_id: entry.actor.map(|a| a.user_id),
-        actor_name: entry
-            .actor
-            .map(|a| a.username.clone())
-            .unwrap_or_else(|| "system".into()),
-        action: entry.action.to_owned(),
-        entity: entry.entity.to_owned(),
-        entity_id: entry.entity_id,
-        org_id: entry.org_id,
-        before_json: entry.before.map(|v| v.to_string()),
-        after_json: entry.after.map(|v| v.to_string()),
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = digest(&row);
-    sqlx::query(
+    let last: i64 = col(&head, "last_id")?;
+    let mut prev_hash: String = col(&head, "last_hash")?;
+    if n == 0 {
+        return Ok(last + 1..last + 1);
+    }
+    let first = last - n + 1;
+    let mut rows = crate::db::Batch::new(
         "INSERT INTO audit_log (id, at, actor_user_id, actor_name, action, entity, entity_id,
-           org_id, before_json, after_json, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(row.id)
-    .bind(row.at)
-    .bind(row.actor_user_id)
-    .bind(&row.actor_name)
-    .bind(&row.action)
-    .bind(&row.entity)
-    .bind(&row.entity_id)
-    .bind(row.org_id)
-    .bind(&row.before_json)
-    .bind(&row.after_json)
-    .bind(&row.prev_hash)
-    .bind(&row.hash)
-    .execute(&mut **tx)
-    .await?;
+           org_id, before_json, after_json, prev_hash, hash)",
+        12,
+        &[3, 4, 5, 6, 8, 9, 10, 11],
+    );
+    for (id, entry) in (first..).zip(entries) {
+        let mut row = Row {
+            id,
+            at: now_ms,
+            actor_user_id: entry.actor.map(|a| a.user_id),
+            actor_name: entry
+                .actor
+                .map(|a| a.username.clone())
+                .unwrap_or_else(|| "system".into()),
+            action: entry.action.to_owned(),
+            entity: entry.entity.to_owned(),
+            entity_id: entry.entity_id,
+            org_id: entry.org_id,
+            before_json: entry.before.map(|v| v.to_string()),
+            after_json: entry.after.map(|v| v.to_string()),
+            prev_hash: std::mem::take(&mut prev_hash),
+            hash: String::new(),
+        };
+        row.hash = digest(&row);
+        prev_hash = row.hash.clone();
+        use crate::db::Arg::{Int, Text};
+        rows.push(vec![
+            Some(Int(row.id)),
+            Some(Int(row.at)),
+            row.actor_user_id.map(Int),
+            Some(Text(row.actor_name)),
+            Some(Text(row.action)),
+            Some(Text(row.entity)),
+            Some(Text(row.entity_id)),
+            row.org_id.map(Int),
+            row.before_json.map(Text),
+            row.after_json.map(Text),
+            Some(Text(row.prev_hash)),
+            Some(Text(row.hash)),
+        ]);
+    }
+    rows.flush(tx).await?;
     sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-        .bind(&row.hash)
+        .bind(&prev_hash)
         .execute(&mut **tx)
         .await?;
-    Ok(id)
+    Ok(first..last + 1)
 }
 
 fn row_from(r: &sqlx::any::AnyRow) -> sqlx::Result<Row> {

@@ -108,6 +108,9 @@ pub struct OwnedConcern {
     pub attributes: Option<String>,
     /// The API key that filed it.
     pub api_key_id: Option<i64>,
+    /// The text's search tokens, segmented by the submitter's task rather than
+    /// inside the one writer's batch.
+    tokens: Vec<String>,
 }
 
 impl OwnedConcern {
@@ -130,6 +133,7 @@ impl OwnedConcern {
             photos: c.photos.to_vec(),
             attributes: c.attributes.clone(),
             api_key_id: c.api_key_id,
+            tokens: text_tokens(c),
         })
     }
 
@@ -162,6 +166,15 @@ pub fn new_tracking_code() -> String {
         .collect()
 }
 
+/// The search tokens of a concern's text.
+fn text_tokens(c: &NewConcern<'_>) -> Vec<String> {
+    xieshang_text::search_tokens(&crate::search::concern_text(
+        c.title.trim(),
+        c.description,
+        c.address,
+    ))
+}
+
 /// Records a concern in its initial state with its first timeline event and audit
 /// row, in one transaction. A user must hold a role over the unit; residents may
 /// record anywhere. Returns (id, tracking code).
@@ -186,23 +199,52 @@ pub(crate) async fn record_in(
         .map(NewReporter::seal)
         .transpose()?
         .flatten();
-    record_sealed(tx, db, by, &c, sealed.as_ref()).await
+    let tokens = text_tokens(&c);
+    let item = ToRecord {
+        concern: c,
+        reporter: sealed.as_ref(),
+        tokens: &tokens,
+    };
+    record_many(tx, db, by, std::slice::from_ref(&item))
+        .await?
+        .pop()
+        .unwrap_or(Err(Error::NotFound))
 }
 
-/// Records an owned concern inside the caller's transaction (the group-commit
-/// writer). Every check comes before the first write, so an `Invalid` or
-/// `Denied` error leaves the transaction as it was.
-pub(crate) async fn record_owned(tx: &mut Tx, db: &Db, c: &OwnedConcern) -> Result<(i64, String)> {
-    record_sealed(tx, db, By::Resident, &c.as_new(), c.reporter.as_ref()).await
-}
-
-async fn record_sealed(
+/// Records residents' owned concerns inside the caller's transaction (the
+/// group-commit writer): each one's own result, in order. Every check comes
+/// before the first write, so an `Invalid` or `Denied` result leaves the
+/// transaction as it was; an `Err` of the whole means a database failure.
+pub(crate) async fn record_owned_many(
     tx: &mut Tx,
     db: &Db,
-    by: By<'_>,
+    concerns: &[&OwnedConcern],
+) -> Result<Vec<Result<(i64, String)>>> {
+    let items: Vec<ToRecord<'_>> = concerns
+        .iter()
+        .map(|c| ToRecord {
+            concern: c.as_new(),
+            reporter: c.reporter.as_ref(),
+            tokens: &c.tokens,
+        })
+        .collect();
+    record_many(tx, db, By::Resident, &items).await
+}
+
+/// A concern on its way in: checked, with its sealed reporter and text tokens.
+struct ToRecord<'a> {
+    concern: NewConcern<'a>,
+    reporter: Option<&'a SealedReporter>,
+    tokens: &'a [String],
+}
+
+/// What a concern is checked against before anything is written: its unit's
+/// path, and the party recording it.
+fn check<'a>(
     c: &NewConcern<'_>,
-    reporter: Option<&SealedReporter>,
-) -> Result<(i64, String)> {
+    paths: &std::collections::HashMap<i64, OrgPath>,
+    by: By<'a>,
+) -> Result<(OrgPath, xieshang_core::item::Party, Option<&'a Actor>)> {
     if c.photos.len() > crate::photo::MAX_PHOTOS {
         return Err(Error::field(
             "photos",
@@ -218,12 +260,11 @@ async fn record_sealed(
             "a title has 1 to 100 characters",
         ));
     }
-    let org = sqlx::query("SELECT path FROM orgs WHERE id = $1 AND archived_at IS NULL")
-        .bind(c.org_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(Error::field("area", "err.org_unknown", "no such unit"))?;
-    let path = OrgPath::parse(&col::<String>(&org, "path")?).ok_or(Error::NotFound)?;
+    let path = paths.get(&c.org_id).cloned().ok_or(Error::field(
+        "area",
+        "err.org_unknown",
+        "no such unit",
+    ))?;
     if !CHANNELS.contains(&c.channel) {
         return Err(Error::field("channel", "err.channel", "no such channel"));
     }
@@ -231,62 +272,146 @@ async fn record_sealed(
     if let Some(a) = actor {
         a.check(Permission::ConcernRecord, &path)?;
     }
-    let now = db.now_ms();
-    let code = new_tracking_code();
-    let row = sqlx::query(
-        "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel, state,
-           address, lat, lng, created_at, updated_at, recorded_by, attributes, api_key_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14) RETURNING id",
+    Ok((path, party, actor))
+}
+
+/// Records concerns in their initial state inside the caller's transaction,
+/// each with its reporter, photos, first timeline event, audit row, search
+/// entry and notification job. However many there are, each table takes one
+/// statement (photos aside), so a batch costs about as many round trips as
+/// one concern. Returns each concern's (id, tracking code) or why it was
+/// refused, in order; refusals are decided before the first write.
+async fn record_many(
+    tx: &mut Tx,
+    db: &Db,
+    by: By<'_>,
+    items: &[ToRecord<'_>],
+) -> Result<Vec<Result<(i64, String)>>> {
+    use crate::db::Arg::{Float, Int, Text};
+    let mut units: Vec<i64> = items.iter().map(|i| i.concern.org_id).collect();
+    units.sort_unstable();
+    units.dedup();
+    let list = (1..=units.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let paths = crate::db::query_with(
+        &format!("SELECT id, path FROM orgs WHERE archived_at IS NULL AND id IN ({list})"),
+        units.iter().map(|u| Int(*u)).collect(),
     )
-    .bind(c.org_id)
-    .bind(&code)
-    .bind(c.category)
-    .bind(title)
-    .bind(c.description)
-    .bind(c.channel)
-    .bind(CONCERN.initial)
-    .bind(c.address)
-    .bind(c.position.map(|p| p.0))
-    .bind(c.position.map(|p| p.1))
-    .bind(now)
-    .bind(actor.map(|a| a.user_id))
-    .bind(c.attributes.as_deref())
-    .bind(c.api_key_id)
-    .fetch_one(&mut **tx)
-    .await?;
-    let id: i64 = col(&row, "id")?;
-    if let Some(r) = reporter {
-        insert_sealed(tx, id, r, now).await?;
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| {
+        let path = OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?;
+        Ok((col::<i64>(r, "id")?, path))
+    })
+    .collect::<Result<std::collections::HashMap<_, _>>>()?;
+    let mut out: Vec<Result<(i64, String)>> = Vec::with_capacity(items.len());
+    // (index, path, party, actor, tracking code) of each concern to write.
+    let mut accepted = Vec::with_capacity(items.len());
+    let mut codes = std::collections::HashSet::new();
+    for (n, item) in items.iter().enumerate() {
+        match check(&item.concern, &paths, by) {
+            Ok((path, party, actor)) => {
+                let mut code = new_tracking_code();
+                while !codes.insert(code.clone()) {
+                    code = new_tracking_code();
+                }
+                out.push(Ok((0, code.clone())));
+                accepted.push((n, path, party, actor, code));
+            }
+            Err(e) => out.push(Err(e)),
+        }
     }
-    crate::photo::attach(tx, now, "concern", id, "intake", c.photos).await?;
-    item::record_creation(tx, &CONCERN, id, c.org_id, party, actor, now).await?;
-    crate::search::index_in(
-        tx,
-        db.dialect(),
-        crate::search::CONCERN,
-        id,
-        &crate::search::concern_text(title, c.description, c.address),
-        &path,
+    if accepted.is_empty() {
+        return Ok(out);
+    }
+    let now = db.now_ms();
+    let mut rows = crate::db::Batch::new(
+        "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel,
+           state, address, lat, lng, created_at, updated_at, recorded_by, attributes, api_key_id)",
+        15,
+        &[1, 2, 3, 4, 5, 6, 7, 13],
     )
-    .await?;
-    item::enqueue(tx, now, &[notify_job(id, "submitted")]).await?;
-    Ok((id, code))
+    .floats(&[8, 9]);
+    for (n, _, _, actor, code) in &accepted {
+        let c = &items[*n].concern;
+        rows.push(vec![
+            Some(Int(c.org_id)),
+            Some(Text(code.clone())),
+            Some(Text(c.category.to_owned())),
+            Some(Text(c.title.trim().to_owned())),
+            Some(Text(c.description.to_owned())),
+            Some(Text(c.channel.to_owned())),
+            Some(Text(CONCERN.initial.to_owned())),
+            c.address.map(|a| Text(a.to_owned())),
+            c.position.map(|p| Float(p.0)),
+            c.position.map(|p| Float(p.1)),
+            Some(Int(now)),
+            Some(Int(now)),
+            actor.map(|a| Int(a.user_id)),
+            c.attributes.clone().map(Text),
+            c.api_key_id.map(Int),
+        ]);
+    }
+    let ids: std::collections::HashMap<String, i64> = rows
+        .returning(tx, "id, tracking_code")
+        .await?
+        .iter()
+        .map(|r| Ok((col::<String>(r, "tracking_code")?, col::<i64>(r, "id")?)))
+        .collect::<sqlx::Result<_>>()?;
+    let mut reporters = crate::db::Batch::new(REPORTER_HEAD, 6, &[1, 2, 3, 4]);
+    let mut created = Vec::with_capacity(accepted.len());
+    let mut entries = Vec::with_capacity(accepted.len());
+    let mut jobs = Vec::with_capacity(accepted.len());
+    for (n, path, party, actor, code) in &accepted {
+        let item = &items[*n];
+        let id = *ids.get(code).ok_or(Error::NotFound)?;
+        if let Some(r) = item.reporter {
+            reporters.push(reporter_row(id, r, now));
+        }
+        crate::photo::attach(tx, now, "concern", id, "intake", item.concern.photos).await?;
+        created.push(item::Created {
+            item_id: id,
+            org_id: item.concern.org_id,
+            party: *party,
+            actor: *actor,
+        });
+        entries.push((
+            id,
+            crate::search::entry_tokens_from(item.tokens.to_vec(), path),
+        ));
+        jobs.push(notify_job(id, "submitted"));
+        out[*n] = Ok((id, code.clone()));
+    }
+    reporters.flush(tx).await?;
+    item::record_creations(tx, &CONCERN, &created, now).await?;
+    crate::search::index_new_many(tx, db.dialect(), crate::search::CONCERN, &entries).await?;
+    item::enqueue(tx, now, &jobs).await?;
+    Ok(out)
+}
+
+const REPORTER_HEAD: &str = "INSERT INTO concern_reporters (concern_id, name_sealed, \
+     phone_sealed, name_masked, phone_masked, created_at)";
+
+fn reporter_row(id: i64, r: &SealedReporter, now: i64) -> Vec<Option<crate::db::Arg>> {
+    use crate::db::Arg::{Int, Text};
+    vec![
+        Some(Int(id)),
+        r.name_sealed.clone().map(Text),
+        r.phone_sealed.clone().map(Text),
+        r.name_masked.clone().map(Text),
+        r.phone_masked.clone().map(Text),
+        Some(Int(now)),
+    ]
 }
 
 /// Keeps a sealed reporter's details.
 async fn insert_sealed(tx: &mut Tx, id: i64, r: &SealedReporter, now: i64) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO concern_reporters (concern_id, name_sealed, phone_sealed, name_masked,
-           phone_masked, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(&r.name_sealed)
-    .bind(&r.phone_sealed)
-    .bind(&r.name_masked)
-    .bind(&r.phone_masked)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    let mut row = crate::db::Batch::new(REPORTER_HEAD, 6, &[1, 2, 3, 4]);
+    row.push(reporter_row(id, r, now));
+    row.flush(tx).await?;
     Ok(())
 }
 
@@ -439,40 +564,41 @@ pub struct PublicStatus {
     pub photos: Vec<String>,
 }
 
-/// The public status of a concern by tracking code: two statements on one
-/// connection (the concern; then its timeline, feedback and photos together),
-/// since on this hot public path each statement's round trip is most of the cost.
+/// The public status of a concern by tracking code, in one statement (the
+/// concern, its timeline, feedback and photos as tagged rows), since on this hot
+/// public path each statement's round trip is most of the cost.
 pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
-    let mut conn = db.pool().acquire().await?;
-    let row = sqlx::query(
-        "SELECT c.id, c.tracking_code, c.category, c.title, c.state, c.created_at, o.name AS area,
-                c.merged_into, c.result_note, m.tracking_code AS merged_code
-         FROM concerns c JOIN orgs o ON o.id = c.org_id
-           LEFT JOIN concerns m ON m.id = c.merged_into
-         WHERE c.tracking_code = $1",
-    )
-    .bind(tracking_code.trim().to_uppercase())
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or(Error::NotFound)?;
-    let id: i64 = col(&row, "id")?;
     let parts = sqlx::query(
-        "SELECT 'e' AS t, id AS n, action AS a, to_state AS b, CAST(NULL AS TEXT) AS x, at
-           FROM item_events WHERE kind = $1 AND item_id = $2
+        "SELECT 'c' AS t, c.id AS n, c.state AS a, c.title AS b, c.result_note AS x,
+                c.created_at AS at, c.tracking_code AS code, c.category AS category,
+                o.name AS area, m.tracking_code AS merged_code
+           FROM concerns c JOIN orgs o ON o.id = c.org_id
+             LEFT JOIN concerns m ON m.id = c.merged_into
+          WHERE c.tracking_code = $1
          UNION ALL
-         SELECT 'f', id, rating, comment, thanks, at FROM concern_feedback WHERE concern_id = $2
+         SELECT 'e', e.id, e.action, e.to_state, NULL, e.at, NULL, NULL, NULL, NULL
+           FROM concerns c JOIN item_events e ON e.kind = $2 AND e.item_id = c.id
+          WHERE c.tracking_code = $1
          UNION ALL
-         SELECT 'p', id, public_token, CAST(NULL AS TEXT), CAST(NULL AS TEXT), created_at
-           FROM attachments WHERE kind = 'concern' AND item_id = $2
+         SELECT 'f', f.id, f.rating, f.comment, f.thanks, f.at, NULL, NULL, NULL, NULL
+           FROM concerns c JOIN concern_feedback f ON f.concern_id = c.id
+          WHERE c.tracking_code = $1
+         UNION ALL
+         SELECT 'p', p.id, p.public_token, NULL, NULL, p.created_at, NULL, NULL, NULL, NULL
+           FROM concerns c JOIN attachments p ON p.kind = 'concern' AND p.item_id = c.id
+          WHERE c.tracking_code = $1
          ORDER BY 1, 2",
     )
+    .bind(tracking_code.trim().to_uppercase())
     .bind(CONCERN.kind)
-    .bind(id)
-    .fetch_all(&mut *conn)
+    .fetch_all(db.pool())
     .await?;
-    drop(conn);
+    let row = parts
+        .first()
+        .filter(|r| col::<String>(r, "t").is_ok_and(|t| t == "c"))
+        .ok_or(Error::NotFound)?;
     let (mut timeline, mut feedback, mut photos) = (Vec::new(), Vec::new(), Vec::new());
-    for p in &parts {
+    for p in &parts[1..] {
         let t: String = col(p, "t")?;
         let a: String = col(p, "a")?;
         let b: Option<String> = col(p, "b")?;
@@ -483,24 +609,24 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
             _ => photos.push(a),
         }
     }
-    let merged_into = match col::<Option<String>>(&row, "merged_code")? {
+    let merged_into = match col::<Option<String>>(row, "merged_code")? {
         // One level: a surviving concern is never itself merged (merge refuses
         // closed targets), so this does not recurse further.
         Some(code) => Some(Box::new(Box::pin(public_status(db, &code)).await?)),
         None => None,
     };
-    let state: String = col(&row, "state")?;
+    let state: String = col(row, "a")?;
     Ok(PublicStatus {
-        tracking_code: col(&row, "tracking_code")?,
-        category: col(&row, "category")?,
-        title: col(&row, "title")?,
-        area: col(&row, "area")?,
+        tracking_code: col(row, "code")?,
+        category: col(row, "category")?,
+        title: col(row, "b")?,
+        area: col(row, "area")?,
         awaiting_feedback: state == "resolved",
         state,
-        created_at: col(&row, "created_at")?,
+        created_at: col(row, "at")?,
         timeline,
         merged_into,
-        result_note: col(&row, "result_note")?,
+        result_note: col(row, "x")?,
         feedback,
         photos,
     })

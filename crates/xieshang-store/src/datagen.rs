@@ -6,7 +6,7 @@
 //! Writes no audit rows: the audit log records people's changes, and this is
 //! neither.
 
-use crate::db::{Db, Dialect, Tx};
+use crate::db::{Db, Dialect};
 use crate::org::{self, Org};
 use crate::{seed, user, Error, Result};
 use rand::rngs::StdRng;
@@ -229,66 +229,8 @@ fn code(n: u64) -> String {
     format!("G{}", String::from_utf8_lossy(&s))
 }
 
-/// A batch of rows for one multi-row INSERT; `None` values become SQL NULL.
-struct Batch {
-    head: &'static str,
-    width: usize,
-    /// Which columns hold text (for typed NULLs).
-    text: &'static [usize],
-    rows: usize,
-    values: Vec<Option<crate::db::Arg>>,
-}
-
-impl Batch {
-    fn new(head: &'static str, width: usize, text: &'static [usize]) -> Batch {
-        Batch {
-            head,
-            width,
-            text,
-            rows: 0,
-            values: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, row: Vec<Option<crate::db::Arg>>) {
-        debug_assert_eq!(row.len(), self.width);
-        self.values.extend(row);
-        self.rows += 1;
-    }
-
-    async fn flush(&mut self, tx: &mut Tx) -> Result<u64> {
-        if self.rows == 0 {
-            return Ok(0);
-        }
-        let mut sql = String::with_capacity(self.values.len() * 6 + self.head.len());
-        sql.push_str(self.head);
-        let mut args = Vec::with_capacity(self.values.len());
-        for (i, v) in std::mem::take(&mut self.values).into_iter().enumerate() {
-            let col = i % self.width;
-            sql.push_str(match (i, col) {
-                (0, _) => " VALUES (",
-                (_, 0) => "), (",
-                _ => ", ",
-            });
-            // NULLs are typed parameters too, so a batch's SQL is the same text
-            // every time and its prepared statement is reused.
-            args.push(v.unwrap_or(if self.text.contains(&col) {
-                crate::db::Arg::NullText
-            } else {
-                crate::db::Arg::NullInt
-            }));
-            sql.push('$');
-            sql.push_str(&args.len().to_string());
-        }
-        sql.push(')');
-        crate::db::query_with(&sql, args).execute(&mut **tx).await?;
-        let rows = self.rows as u64;
-        self.rows = 0;
-        Ok(rows)
-    }
-}
-
 use crate::db::Arg::{Int, Text};
+use crate::db::Batch;
 
 /// Fills an empty database. `password_hash` is given to the few staff accounts
 /// (`staff-<district>`, one per district) so that a person can log in.

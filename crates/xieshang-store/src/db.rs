@@ -221,6 +221,10 @@ pub enum Arg {
     NullInt,
     /// NULL in a text column.
     NullText,
+    /// A floating-point number.
+    Float(f64),
+    /// NULL in a floating-point column.
+    NullFloat,
 }
 
 /// Builds a query from SQL and dynamic arguments.
@@ -235,6 +239,8 @@ pub fn query_with(
             Arg::Text(s) => q.bind(s),
             Arg::NullInt => q.bind(None::<i64>),
             Arg::NullText => q.bind(None::<String>),
+            Arg::Float(f) => q.bind(f),
+            Arg::NullFloat => q.bind(None::<f64>),
         };
     }
     q
@@ -247,4 +253,101 @@ where
 {
     use sqlx::Row;
     row.try_get(name)
+}
+
+/// Rows for one multi-row INSERT, so a batch of writes costs one statement (and
+/// one round trip) per table instead of one per row. `None` values become typed
+/// NULL parameters, so a batch's SQL is the same text for the same number of
+/// rows and its prepared statement is reused.
+pub(crate) struct Batch {
+    head: &'static str,
+    width: usize,
+    /// Which columns hold text, and which floating-point numbers (for typed NULLs).
+    text: &'static [usize],
+    floats: &'static [usize],
+    /// Rows pushed since the last flush.
+    pub(crate) rows: usize,
+    values: Vec<Option<Arg>>,
+}
+
+impl Batch {
+    /// `head` is `INSERT INTO t (a, b, …)` with `width` columns; `text` lists
+    /// the text columns by position.
+    pub(crate) fn new(head: &'static str, width: usize, text: &'static [usize]) -> Batch {
+        Batch {
+            head,
+            width,
+            text,
+            floats: &[],
+            rows: 0,
+            values: Vec::new(),
+        }
+    }
+
+    /// Marks floating-point columns by position.
+    pub(crate) fn floats(mut self, floats: &'static [usize]) -> Batch {
+        self.floats = floats;
+        self
+    }
+
+    /// Adds one row of `width` values.
+    pub(crate) fn push(&mut self, row: Vec<Option<Arg>>) {
+        debug_assert_eq!(row.len(), self.width);
+        self.values.extend(row);
+        self.rows += 1;
+    }
+
+    fn take(&mut self) -> (String, Vec<Arg>) {
+        let mut sql = String::with_capacity(self.values.len() * 6 + self.head.len());
+        sql.push_str(self.head);
+        let mut args = Vec::with_capacity(self.values.len());
+        for (i, v) in std::mem::take(&mut self.values).into_iter().enumerate() {
+            let col = i % self.width;
+            sql.push_str(match (i, col) {
+                (0, _) => " VALUES (",
+                (_, 0) => "), (",
+                _ => ", ",
+            });
+            args.push(v.unwrap_or(if self.text.contains(&col) {
+                Arg::NullText
+            } else if self.floats.contains(&col) {
+                Arg::NullFloat
+            } else {
+                Arg::NullInt
+            }));
+            sql.push('$');
+            sql.push_str(&args.len().to_string());
+        }
+        sql.push(')');
+        self.rows = 0;
+        (sql, args)
+    }
+
+    /// Inserts the rows pushed so far; returns how many.
+    pub(crate) async fn flush(&mut self, tx: &mut Tx) -> sqlx::Result<u64> {
+        if self.rows == 0 {
+            return Ok(0);
+        }
+        let rows = self.rows as u64;
+        let (sql, args) = self.take();
+        query_with(&sql, args).execute(&mut **tx).await?;
+        Ok(rows)
+    }
+
+    /// Inserts the rows pushed so far and returns `returning` (a column list)
+    /// of each. The rows come back in no particular order (SQLite does not
+    /// promise one), so callers match them by a returned key.
+    pub(crate) async fn returning(
+        &mut self,
+        tx: &mut Tx,
+        returning: &str,
+    ) -> sqlx::Result<Vec<AnyRow>> {
+        if self.rows == 0 {
+            return Ok(Vec::new());
+        }
+        let (mut sql, args) = self.take();
+        sql.push_str(" RETURNING ");
+        sql.push_str(returning);
+        query_with(&sql, args).fetch_all(&mut **tx).await
+    }
 }

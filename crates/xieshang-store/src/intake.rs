@@ -82,20 +82,18 @@ async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
 /// batch's error (then nothing was kept).
 async fn batch(db: &Db, jobs: &[Job]) -> Result<Vec<Result<(i64, String)>>> {
     let mut tx = db.begin_write().await?;
-    let mut results = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        match concern::record_owned(&mut tx, db, &job.concern).await {
-            Err(Error::Db(e)) => return Err(Error::Db(e)),
-            r => results.push(r),
-        }
-    }
+    let concerns: Vec<&OwnedConcern> = jobs.iter().map(|j| &j.concern).collect();
+    let results = concern::record_owned_many(&mut tx, db, &concerns).await?;
     tx.commit().await?;
     Ok(results)
 }
 
 async fn one(db: &Db, c: &OwnedConcern) -> Result<(i64, String)> {
     let mut tx = db.begin_write().await?;
-    let r = concern::record_owned(&mut tx, db, c).await?;
+    let r = concern::record_owned_many(&mut tx, db, &[c])
+        .await?
+        .pop()
+        .unwrap_or(Err(Error::NotFound))?;
     tx.commit().await?;
     Ok(r)
 }

@@ -102,11 +102,15 @@ struct NewEvent<'a> {
     at: i64,
 }
 
+const EVENT_HEAD: &str = "INSERT INTO item_events (kind, item_id, org_id, action, from_state, \
+     to_state, party, actor_user_id, note, at)";
+/// The text columns of [`EVENT_HEAD`].
+const EVENT_TEXT: &[usize] = &[0, 3, 4, 5, 6, 8];
+
 async fn insert_event(tx: &mut Tx, spec: &KindSpec, e: NewEvent<'_>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO item_events (kind, item_id, org_id, action, from_state, to_state, party,
-           actor_user_id, note, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
+    sqlx::query(&format!(
+        "{EVENT_HEAD} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ))
     .bind(spec.kind)
     .bind(e.item_id)
     .bind(e.org_id)
@@ -122,16 +126,23 @@ async fn insert_event(tx: &mut Tx, spec: &KindSpec, e: NewEvent<'_>) -> Result<(
     Ok(())
 }
 
-/// Enqueues jobs inside the caller's transaction.
+/// Enqueues jobs inside the caller's transaction, in one statement.
 pub(crate) async fn enqueue(tx: &mut Tx, now: i64, jobs: &[Job]) -> Result<()> {
+    use crate::db::Arg::{Int, Text};
+    let mut rows = crate::db::Batch::new(
+        "INSERT INTO jobs (kind, payload, run_at, created_at)",
+        4,
+        &[0, 1],
+    );
     for j in jobs {
-        sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $3)")
-            .bind(j.kind)
-            .bind(j.payload.to_string())
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+        rows.push(vec![
+            Some(Text(j.kind.to_owned())),
+            Some(Text(j.payload.to_string())),
+            Some(Int(now)),
+            Some(Int(now)),
+        ]);
     }
+    rows.flush(tx).await?;
     Ok(())
 }
 
@@ -147,43 +158,59 @@ pub(crate) async fn enqueue_at(tx: &mut Tx, now: i64, run_at: i64, job: &Job) ->
     Ok(())
 }
 
-/// Records the first timeline event of a newly inserted item (inside the caller's
-/// transaction, which inserted the row in `spec.initial`).
-pub(crate) async fn record_creation(
+/// One newly inserted item, for [`record_creations`].
+pub(crate) struct Created<'a> {
+    /// The item's id.
+    pub item_id: i64,
+    /// Its unit.
+    pub org_id: i64,
+    /// Who raised it.
+    pub party: Party,
+    /// The acting user, if any.
+    pub actor: Option<&'a Actor>,
+}
+
+/// Records the first timeline event and audit row of newly inserted items
+/// (inside the caller's transaction, which inserted the rows in
+/// `spec.initial`): one statement for all the events and one for all the
+/// audit rows, however many items.
+pub(crate) async fn record_creations(
     tx: &mut Tx,
     spec: &KindSpec,
-    item_id: i64,
-    org_id: i64,
-    party: Party,
-    actor: Option<&Actor>,
+    items: &[Created<'_>],
     now: i64,
 ) -> Result<()> {
-    let event = NewEvent {
-        item_id,
-        org_id,
-        action: "submit",
-        from: None,
-        to: spec.initial,
-        party,
-        actor,
-        note: None,
-        at: now,
-    };
-    insert_event(tx, spec, event).await?;
-    audit::record(
-        tx,
-        now,
-        Entry {
-            actor,
-            action: &format!("{}.submit", spec.kind),
+    use crate::db::Arg::{Int, Text};
+    let mut events = crate::db::Batch::new(EVENT_HEAD, 10, EVENT_TEXT);
+    for c in items {
+        events.push(vec![
+            Some(Text(spec.kind.to_owned())),
+            Some(Int(c.item_id)),
+            Some(Int(c.org_id)),
+            Some(Text("submit".to_owned())),
+            None,
+            Some(Text(spec.initial.to_owned())),
+            Some(Text(c.party.code().to_owned())),
+            c.actor.map(|a| Int(a.user_id)),
+            None,
+            Some(Int(now)),
+        ]);
+    }
+    events.flush(tx).await?;
+    let action = format!("{}.submit", spec.kind);
+    let entries = items
+        .iter()
+        .map(|c| Entry {
+            actor: c.actor,
+            action: &action,
             entity: spec.kind,
-            entity_id: item_id.to_string(),
-            org_id: Some(org_id),
+            entity_id: c.item_id.to_string(),
+            org_id: Some(c.org_id),
             before: None,
             after: Some(json!({"state": spec.initial})),
-        },
-    )
-    .await?;
+        })
+        .collect();
+    audit::record_many(tx, now, entries).await?;
     Ok(())
 }
 

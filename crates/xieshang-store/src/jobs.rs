@@ -110,41 +110,98 @@ impl Worker {
     }
 
     /// Claims and runs up to `limit` due jobs; returns how many were claimed.
+    /// The claim is one statement, and the jobs that only write to the
+    /// database (notifications, deadline stages) commit together, so a busy
+    /// queue pays two commits per round instead of two per job; if that
+    /// shared transaction fails, each of them runs again on its own so the
+    /// failure lands on the job that caused it.
     pub async fn run_due(&self, limit: i64) -> Result<usize> {
         let now = self.db.now_ms();
-        let due = sqlx::query(
-            "SELECT id, kind, payload FROM jobs WHERE done_at IS NULL AND run_at <= $1
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $1
                AND (locked_until IS NULL OR locked_until < $1) ORDER BY run_at, id LIMIT $2",
         )
         .bind(now)
         .bind(limit)
         .fetch_all(self.db.pool())
         .await?;
-        let mut ran = 0;
-        for r in &due {
-            let id: i64 = col(r, "id")?;
-            let claimed = sqlx::query(
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let list = (3..due.len() + 3)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut args = vec![
+            crate::db::Arg::Int(now + LEASE_MS),
+            crate::db::Arg::Int(now),
+        ];
+        args.extend(due.iter().map(|id| crate::db::Arg::Int(*id)));
+        let mut claimed = crate::db::query_with(
+            &format!(
                 "UPDATE jobs SET locked_until = $1, attempts = attempts + 1
-                 WHERE id = $2 AND done_at IS NULL AND (locked_until IS NULL OR locked_until < $3)",
-            )
-            .bind(now + LEASE_MS)
-            .bind(id)
-            .bind(now)
-            .execute(self.db.pool())
-            .await?
-            .rows_affected();
-            if claimed != 1 {
-                continue;
-            }
-            ran += 1;
-            let kind: String = col(r, "kind")?;
+                 WHERE id IN ({list}) AND done_at IS NULL
+                   AND (locked_until IS NULL OR locked_until < $2)
+                 RETURNING id, kind, payload"
+            ),
+            args,
+        )
+        .fetch_all(self.db.pool())
+        .await?
+        .iter()
+        .map(|r| {
             let payload: Value =
                 serde_json::from_str(&col::<String>(r, "payload")?).unwrap_or(Value::Null);
-            if let Err(e) = self.run_one(id, &kind, &payload).await {
-                self.failed(id, &kind, &e).await?;
+            Ok((col::<i64>(r, "id")?, col::<String>(r, "kind")?, payload))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        claimed.sort_by_key(|(id, _, _)| due.iter().position(|d| d == id));
+        let ran = claimed.len();
+        let (local, outside): (Vec<_>, Vec<_>) = claimed
+            .into_iter()
+            .partition(|(_, kind, _)| matches!(kind.as_str(), "notify" | "deadline"));
+        if !local.is_empty() {
+            if let Err(e) = self.run_local_together(&local).await {
+                if local.len() > 1 {
+                    tracing::warn!(error = %e, jobs = local.len(), "jobs failed together; running them one by one");
+                }
+                for (id, kind, payload) in &local {
+                    if let Err(e) = self.run_one(*id, kind, payload).await {
+                        self.failed(*id, kind, &e).await?;
+                    }
+                }
+            }
+        }
+        for (id, kind, payload) in &outside {
+            if let Err(e) = self.run_one(*id, kind, payload).await {
+                self.failed(*id, kind, &e).await?;
             }
         }
         Ok(ran)
+    }
+
+    /// Runs jobs that only write to the database in one transaction, marking
+    /// them done with it.
+    async fn run_local_together(&self, jobs: &[(i64, String, Value)]) -> anyhow::Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        let now = self.db.now_ms();
+        for (_, kind, payload) in jobs {
+            self.run_local(&mut tx, now, kind, payload).await?;
+        }
+        let list = (2..jobs.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut args = vec![crate::db::Arg::Int(now)];
+        args.extend(jobs.iter().map(|(id, _, _)| crate::db::Arg::Int(*id)));
+        crate::db::query_with(
+            &format!("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id IN ({list})"),
+            args,
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn failed(&self, id: i64, kind: &str, e: &anyhow::Error) -> Result<()> {
@@ -199,22 +256,28 @@ impl Worker {
         }
         let mut tx = self.db.begin_write().await?;
         let now = self.db.now_ms();
-        match kind {
-            "notify" => {
-                let concern = p["concern_id"].as_i64().unwrap_or_default();
-                let event = p["event"].as_str().unwrap_or("updated");
-                self.notify(&mut tx, now, concern, event, None).await?;
-                crate::webhook::enqueue_for(&mut tx, now, concern, event).await?;
-            }
-            "deadline" => self.deadline(&mut tx, now, p).await?,
-            _ => {}
-        }
+        self.run_local(&mut tx, now, kind, p).await?;
         sqlx::query("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// The database writes of a job, inside the caller's transaction.
+    async fn run_local(&self, tx: &mut Tx, now: i64, kind: &str, p: &Value) -> anyhow::Result<()> {
+        match kind {
+            "notify" => {
+                let concern = p["concern_id"].as_i64().unwrap_or_default();
+                let event = p["event"].as_str().unwrap_or("updated");
+                self.notify(tx, now, concern, event, None).await?;
+                crate::webhook::enqueue_for(tx, now, concern, event).await?;
+            }
+            "deadline" => self.deadline(tx, now, p).await?,
+            _ => {}
+        }
         Ok(())
     }
 
@@ -487,11 +550,22 @@ pub async fn mark_read(db: &Db, user_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Runs the worker until `stop` resolves, polling every second.
+/// Jobs a worker claims at a time.
+const ROUND: i64 = 50;
+
+/// Runs the worker until `stop` resolves: round after round while jobs are
+/// waiting, then polling every second.
 pub async fn run_forever(worker: Worker, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
-        if let Err(e) = worker.run_due(50).await {
-            tracing::error!(error = %e, "job worker");
+        let ran = match worker.run_due(ROUND).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "job worker");
+                0
+            }
+        };
+        if ran as i64 == ROUND && !stop.has_changed().unwrap_or(true) {
+            continue;
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}

@@ -127,11 +127,56 @@ pub async fn index_in(
     Ok(())
 }
 
-/// The tokens of an entry: the text's, then the units'.
-pub fn entry_tokens(text: &str, unit: &OrgPath) -> String {
-    let mut tokens = xieshang_text::search_tokens(text);
+/// Writes the index entries of new items (which have none yet) inside the
+/// caller's transaction: one statement for all entries, and on SQLite one for
+/// their FTS5 rows. `entries` holds each item's id and
+/// [`entry_tokens_from`] tokens.
+pub(crate) async fn index_new_many(
+    tx: &mut Tx,
+    dialect: Dialect,
+    kind: &str,
+    entries: &[(i64, String)],
+) -> Result<()> {
+    let mut docs = crate::db::Batch::new(
+        "INSERT INTO search_docs (kind, item_id, tokens)",
+        3,
+        &[0, 2],
+    );
+    for (item, tokens) in entries {
+        docs.push(vec![
+            Some(Arg::Text(kind.to_owned())),
+            Some(Arg::Int(*item)),
+            Some(Arg::Text(tokens.clone())),
+        ]);
+    }
+    let ids = docs.returning(tx, "id, item_id").await?;
+    if dialect == Dialect::Sqlite {
+        let mut fts = crate::db::Batch::new("INSERT INTO search_fts (rowid, tokens)", 2, &[1]);
+        for r in &ids {
+            let item: i64 = col(r, "item_id")?;
+            let Some((_, tokens)) = entries.iter().find(|(i, _)| *i == item) else {
+                continue;
+            };
+            fts.push(vec![
+                Some(Arg::Int(col(r, "id")?)),
+                Some(Arg::Text(tokens.clone())),
+            ]);
+        }
+        fts.flush(tx).await?;
+    }
+    Ok(())
+}
+
+/// The tokens of an entry from the text's tokens (already segmented, see
+/// [`xieshang_text::search_tokens`]) and the unit's.
+pub fn entry_tokens_from(mut tokens: Vec<String>, unit: &OrgPath) -> String {
     tokens.extend(unit.ids().into_iter().map(unit_token));
     tokens.join(" ")
+}
+
+/// The tokens of an entry: the text's, then the units'.
+pub fn entry_tokens(text: &str, unit: &OrgPath) -> String {
+    entry_tokens_from(xieshang_text::search_tokens(text), unit)
 }
 
 /// Rewrites the entries of every concern inside a unit's subtree (after the

@@ -83,6 +83,31 @@ async fn concurrent_submissions_commit_together_and_answer_one_by_one() {
     );
     assert_eq!(count("SELECT COUNT(*) FROM concern_reporters").await, 12);
     assert_eq!(count("SELECT COUNT(*) FROM search_docs").await, 118);
+    // Rows written together are matched to their own concern.
+    let with_reporter: Vec<String> = sqlx::query_scalar(
+        "SELECT c.title FROM concern_reporters r JOIN concerns c ON c.id = r.concern_id",
+    )
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    assert!(
+        with_reporter
+            .iter()
+            .all(|t| t.trim_start_matches("路灯不亮 ").ends_with('0')),
+        "{with_reporter:?}"
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM search_docs s JOIN concerns c ON c.id = s.item_id
+             WHERE s.tokens LIKE '%unit%'"
+        )
+        .await,
+        118
+    );
+    assert_eq!(
+        count("SELECT COUNT(DISTINCT payload) FROM jobs WHERE kind = 'notify'").await,
+        118
+    );
     for code in &codes {
         let s = xieshang_store::concern::public_status(&t.db, code)
             .await
