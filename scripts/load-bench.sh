@@ -9,7 +9,9 @@
 #
 # Fill one first, e.g. `target/release/xieshang --data-dir /tmp/city datagen`.
 # Intake adds concerns to that database. Options (environment): SECONDS_PER_RUN
-# (default 20), CONNECTIONS (default 64), THREADS (wrk threads, default 2).
+# (default 20), CONNECTIONS (default 64), THREADS (wrk threads, default 2),
+# XIESHANG_BIN (a binary to measure instead of building this checkout's, for
+# before/after runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:?sqlite or postgres}"
@@ -18,8 +20,12 @@ secs="${SECONDS_PER_RUN:-20}"
 conns="${CONNECTIONS:-64}"
 threads="${THREADS:-2}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
-cargo build -q --release -p xieshang
-bin=target/release/xieshang
+if [ -n "${XIESHANG_BIN:-}" ]; then
+  bin="$XIESHANG_BIN"
+else
+  cargo build -q --release -p xieshang
+  bin=target/release/xieshang
+fi
 work="$(mktemp -d)"
 port=$((20000 + RANDOM % 20000))
 raw_port=$((port + 1))

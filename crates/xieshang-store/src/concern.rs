@@ -564,72 +564,135 @@ pub struct PublicStatus {
     pub photos: Vec<String>,
 }
 
-/// The public status of a concern by tracking code, in one statement (the
-/// concern, its timeline, feedback and photos as tagged rows), since on this hot
-/// public path each statement's round trip is most of the cost.
+/// The public status of a concern by tracking code: one statement that
+/// answers one row, the timeline, feedback and photos folded into it. On this
+/// hot public path each row costs SQLite's driver a hand-over between threads,
+/// which was most of the page's time. Free text (feedback comments and
+/// thanks) is folded length-prefixed ([`unfold_feedback`]), so no character
+/// in it can be taken for a separator.
 pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
-    let parts = sqlx::query(
-        "SELECT 'c' AS t, c.id AS n, c.state AS a, c.title AS b, c.result_note AS x,
-                c.created_at AS at, c.tracking_code AS code, c.category AS category,
-                o.name AS area, m.tracking_code AS merged_code
+    let row = sqlx::query(
+        "SELECT c.state, c.title, c.result_note, c.created_at, c.tracking_code, c.category,
+                o.name AS area, m.tracking_code AS merged_code,
+                (SELECT string_agg(e.action || ' ' || e.to_state || ' ' || CAST(e.at AS TEXT),
+                                   ',' ORDER BY e.id)
+                   FROM item_events e WHERE e.kind = $2 AND e.item_id = c.id) AS timeline,
+                (SELECT string_agg(f.rating || ' ' || CAST(f.at AS TEXT) || ' '
+                                   || COALESCE(length(f.comment) || ':' || f.comment, '-')
+                                   || COALESCE(length(f.thanks) || ':' || f.thanks, '-'),
+                                   '' ORDER BY f.id)
+                   FROM concern_feedback f WHERE f.concern_id = c.id) AS feedback,
+                (SELECT string_agg(p.public_token, ' ' ORDER BY p.id)
+                   FROM attachments p WHERE p.kind = 'concern' AND p.item_id = c.id) AS photos
            FROM concerns c JOIN orgs o ON o.id = c.org_id
              LEFT JOIN concerns m ON m.id = c.merged_into
-          WHERE c.tracking_code = $1
-         UNION ALL
-         SELECT 'e', e.id, e.action, e.to_state, NULL, e.at, NULL, NULL, NULL, NULL
-           FROM concerns c JOIN item_events e ON e.kind = $2 AND e.item_id = c.id
-          WHERE c.tracking_code = $1
-         UNION ALL
-         SELECT 'f', f.id, f.rating, f.comment, f.thanks, f.at, NULL, NULL, NULL, NULL
-           FROM concerns c JOIN concern_feedback f ON f.concern_id = c.id
-          WHERE c.tracking_code = $1
-         UNION ALL
-         SELECT 'p', p.id, p.public_token, NULL, NULL, p.created_at, NULL, NULL, NULL, NULL
-           FROM concerns c JOIN attachments p ON p.kind = 'concern' AND p.item_id = c.id
-          WHERE c.tracking_code = $1
-         ORDER BY 1, 2",
+          WHERE c.tracking_code = $1",
     )
     .bind(tracking_code.trim().to_uppercase())
     .bind(CONCERN.kind)
-    .fetch_all(db.pool())
-    .await?;
-    let row = parts
-        .first()
-        .filter(|r| col::<String>(r, "t").is_ok_and(|t| t == "c"))
-        .ok_or(Error::NotFound)?;
-    let (mut timeline, mut feedback, mut photos) = (Vec::new(), Vec::new(), Vec::new());
-    for p in &parts[1..] {
-        let t: String = col(p, "t")?;
-        let a: String = col(p, "a")?;
-        let b: Option<String> = col(p, "b")?;
-        let at: i64 = col(p, "at")?;
-        match t.as_str() {
-            "e" => timeline.push((a, b.unwrap_or_default(), at)),
-            "f" => feedback.push((a, b, col(p, "x")?, at)),
-            _ => photos.push(a),
-        }
-    }
-    let merged_into = match col::<Option<String>>(row, "merged_code")? {
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let timeline = col::<Option<String>>(&row, "timeline")?
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|e| {
+            let mut p = e.split(' ');
+            let (action, to, at) = (p.next()?, p.next()?, p.next()?.parse().ok()?);
+            Some((action.to_owned(), to.to_owned(), at))
+        })
+        .collect();
+    let feedback = unfold_feedback(&col::<Option<String>>(&row, "feedback")?.unwrap_or_default())
+        .ok_or_else(|| Error::Db(sqlx::Error::Protocol("unreadable feedback".into())))?;
+    let photos = col::<Option<String>>(&row, "photos")?
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let merged_into = match col::<Option<String>>(&row, "merged_code")? {
         // One level: a surviving concern is never itself merged (merge refuses
         // closed targets), so this does not recurse further.
         Some(code) => Some(Box::new(Box::pin(public_status(db, &code)).await?)),
         None => None,
     };
-    let state: String = col(row, "a")?;
+    let state: String = col(&row, "state")?;
     Ok(PublicStatus {
-        tracking_code: col(row, "code")?,
-        category: col(row, "category")?,
-        title: col(row, "b")?,
-        area: col(row, "area")?,
+        tracking_code: col(&row, "tracking_code")?,
+        category: col(&row, "category")?,
+        title: col(&row, "title")?,
+        area: col(&row, "area")?,
         awaiting_feedback: state == "resolved",
         state,
-        created_at: col(row, "at")?,
+        created_at: col(&row, "created_at")?,
         timeline,
         merged_into,
-        result_note: col(row, "x")?,
+        result_note: col(&row, "result_note")?,
         feedback,
         photos,
     })
+}
+
+/// Feedback as folded by [`public_status`]: records of `rating at ` and two
+/// fields, each `-` (none) or `N:` and N characters. None if it does not parse.
+fn unfold_feedback(folded: &str) -> Option<Vec<(String, Option<String>, Option<String>, i64)>> {
+    fn field(rest: &mut std::str::Chars<'_>) -> Option<Option<String>> {
+        let mut digits = String::new();
+        loop {
+            match rest.next()? {
+                '-' if digits.is_empty() => return Some(None),
+                ':' => break,
+                d if d.is_ascii_digit() => digits.push(d),
+                _ => return None,
+            }
+        }
+        let n: usize = digits.parse().ok()?;
+        let text: String = rest.by_ref().take(n).collect();
+        (text.chars().count() == n).then_some(Some(text))
+    }
+    fn word(rest: &mut std::str::Chars<'_>) -> Option<String> {
+        let w: String = rest.by_ref().take_while(|c| *c != ' ').collect();
+        (!w.is_empty()).then_some(w)
+    }
+    let mut out = Vec::new();
+    let mut rest = folded.chars();
+    while !rest.as_str().is_empty() {
+        let rating = word(&mut rest)?;
+        let at = word(&mut rest)?.parse().ok()?;
+        let comment = field(&mut rest)?;
+        let thanks = field(&mut rest)?;
+        out.push((rating, comment, thanks, at));
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unfold_feedback;
+
+    #[test]
+    fn folded_feedback_reads_back_whatever_the_text_holds() {
+        let folded = "satisfied 1700000000000 8:路修好了, 谢谢-unsatisfied 1700000000001 -4:a:1-";
+        let got = unfold_feedback(folded).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "satisfied".to_owned(),
+                    Some("路修好了, 谢谢".to_owned()),
+                    None,
+                    1_700_000_000_000
+                ),
+                (
+                    "unsatisfied".to_owned(),
+                    None,
+                    Some("a:1-".to_owned()),
+                    1_700_000_000_001
+                ),
+            ]
+        );
+        assert_eq!(unfold_feedback(""), Some(Vec::new()));
+        assert_eq!(unfold_feedback("satisfied 17 12:too short"), None);
+    }
 }
 
 /// A concern as staff see it in queues.
@@ -722,22 +785,21 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     // deadline, arrival) index alone; then only those rows.
     let (cond, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
     args.push(crate::db::Arg::Text(state.to_owned()));
-    args.push(crate::db::Arg::Int(db.now_ms()));
     args.push(crate::db::Arg::Int(QUEUE_PAGE + 1));
     args.push(crate::db::Arg::Int(offset));
     // From the scope's units to their concerns (SQLite would otherwise walk
-    // every concern of the city in that state).
+    // every concern of the city in that state). Overdue first, then deadlines
+    // to come, is simply deadline order (a passed deadline is the earlier);
+    // those without a deadline follow by arrival.
     let join = db.dialect().driving_join();
     let n = args.len();
     let sql = format!(
         "SELECT c.id FROM orgs o {join} concerns c ON c.org_id = o.id
          WHERE {cond} AND c.state = ${s}
-         ORDER BY CASE WHEN c.deadline_at IS NOT NULL AND c.deadline_at < ${now} THEN 0 ELSE 1 END,
-                  CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END, c.deadline_at,
+         ORDER BY CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END, c.deadline_at,
                   c.created_at, c.id
          LIMIT ${limit} OFFSET ${offset}",
-        s = n - 3,
-        now = n - 2,
+        s = n - 2,
         limit = n - 1,
         offset = n
     );

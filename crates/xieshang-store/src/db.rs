@@ -20,8 +20,40 @@ const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA case_sensitive_like=ON",
 ];
 
-/// A write transaction.
-pub type Tx = Transaction<'static, Any>;
+/// A write transaction. On SQLite it also holds the process's turn to write
+/// ([`Db::begin_write`]); it derefs to the connection, so statements run on
+/// `&mut **tx` (or `&mut *tx` on an owned one).
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    // Dropped after `inner`, whose drop queues the rollback of an unfinished
+    // transaction on its connection first.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    /// Commits.
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.inner.commit().await
+    }
+
+    /// Rolls back.
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.inner
+    }
+}
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,9 +96,15 @@ impl Dialect {
                  CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv)"
             }
         };
+        let path_bytewise = match self {
+            // BINARY, SQLite's default collation, compares bytes already.
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "ALTER TABLE orgs ALTER COLUMN path TYPE TEXT COLLATE \"C\"",
+        };
         sql.replace("{{id}}", id)
             .replace("{{blob}}", blob)
             .replace("{{search_index}}", search_index)
+            .replace("{{path_bytewise}}", path_bytewise)
     }
 
     /// The join that makes the planner walk its left side first: SQLite's
@@ -123,6 +161,8 @@ pub struct Db {
     clock: Clock,
     /// Which connection this is, for in-process caches shared by several databases.
     serial: u64,
+    /// SQLite's writers take turns here before `BEGIN IMMEDIATE`.
+    writers: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Db {
@@ -133,15 +173,21 @@ impl Db {
         let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         let url = match dialect {
             Dialect::Sqlite => {
-                opts = opts.max_connections(8).after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        use sqlx::Executor;
-                        for pragma in SQLITE_PRAGMAS {
-                            conn.execute(*pragma).await?;
-                        }
-                        Ok(())
-                    })
-                });
+                // No ping before each acquire: an embedded database's connection
+                // cannot drop, and the ping cost every request an extra hand-over
+                // to the connection's thread.
+                opts = opts
+                    .max_connections(8)
+                    .test_before_acquire(false)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            use sqlx::Executor;
+                            for pragma in SQLITE_PRAGMAS {
+                                conn.execute(*pragma).await?;
+                            }
+                            Ok(())
+                        })
+                    });
                 if url.contains('?') {
                     url.to_owned()
                 } else {
@@ -160,6 +206,7 @@ impl Db {
             dialect,
             clock: Clock::System,
             serial: SERIAL.fetch_add(1, Ordering::Relaxed) as u64,
+            writers: (dialect == Dialect::Sqlite).then(Default::default),
         })
     }
 
@@ -189,9 +236,17 @@ impl Db {
         self.clock.now_ms()
     }
 
-    /// Opens a write transaction.
+    /// Opens a write transaction. SQLite has one writer at a time: the
+    /// process's writers queue for it in order here, instead of in SQLite's
+    /// busy handler, which retries with sleeps of up to 100 ms and let a busy
+    /// writer (the job worker) starve the intake writer for seconds.
     pub async fn begin_write(&self) -> sqlx::Result<Tx> {
-        self.pool.begin_with(self.dialect.begin_write()).await
+        let turn = match &self.writers {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        };
+        let inner = self.pool.begin_with(self.dialect.begin_write()).await?;
+        Ok(Tx { inner, _turn: turn })
     }
 
     /// True when the database answers a trivial query.

@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "org_queue",
         include_str!("migrations/0013_org_queue.sql"),
     ),
+    (
+        14,
+        "path_bytewise",
+        include_str!("migrations/0014_path_bytewise.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

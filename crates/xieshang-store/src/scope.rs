@@ -7,6 +7,13 @@ use xieshang_core::{Actor, Permission};
 /// A condition on a path column (`o.path`) that holds for rows inside the actor's
 /// scopes for `permission`, with its arguments numbered from `first`. An actor with
 /// no scope gets a condition that is always false.
+///
+/// A subtree is the range of paths from its own (`/1/7/`) up to the next
+/// prefix (`/1/70`, since `0` follows `/`), so that both databases read the
+/// path index as a range even in a prepared statement's generic plan, which a
+/// `LIKE` with a bound pattern cannot give PostgreSQL. This relies on paths
+/// comparing byte by byte: SQLite's default collation does, and the path
+/// column is `COLLATE "C"` on PostgreSQL (migration 0014).
 pub fn condition(
     actor: &Actor,
     permission: Permission,
@@ -19,10 +26,46 @@ pub fn condition(
     }
     let mut parts = Vec::new();
     let mut args = Vec::new();
-    for (i, s) in scopes.iter().enumerate() {
-        // Paths are digits and slashes, so no LIKE wildcard can sneak in.
-        parts.push(format!("{path_column} LIKE ${}", first + i));
-        args.push(Arg::Text(format!("{}%", s.as_str())));
+    for s in &scopes {
+        let (from, to) = subtree_range(s.as_str());
+        let n = first + args.len();
+        parts.push(format!(
+            "({path_column} >= ${n} AND {path_column} < ${})",
+            n + 1
+        ));
+        args.push(Arg::Text(from));
+        args.push(Arg::Text(to));
     }
     (format!("({})", parts.join(" OR ")), args)
+}
+
+/// The half-open range of paths inside the subtree at `path` (which ends in
+/// `/`): every path that starts with it, and no other.
+fn subtree_range(path: &str) -> (String, String) {
+    let mut to = path.as_bytes().to_vec();
+    // Paths are ASCII digits and slashes; the last byte is the slash.
+    if let Some(last) = to.last_mut() {
+        *last += 1;
+    }
+    (path.to_owned(), String::from_utf8_lossy(&to).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subtree_range;
+
+    #[test]
+    fn a_subtree_range_holds_its_paths_and_no_neighbour() {
+        let (from, to) = subtree_range("/1/7/");
+        assert_eq!((from.as_str(), to.as_str()), ("/1/7/", "/1/70"));
+        let inside = |p: &str| p >= from.as_str() && p < to.as_str();
+        assert!(inside("/1/7/"));
+        assert!(inside("/1/7/12/"));
+        assert!(inside("/1/7/99/3/"));
+        assert!(!inside("/1/70/"));
+        assert!(!inside("/1/71/2/"));
+        assert!(!inside("/1/8/"));
+        assert!(!inside("/1/"));
+        assert!(!inside("/1/6/"));
+    }
 }

@@ -590,9 +590,16 @@ fn traditional() -> &'static HashMap<&'static str, &'static str> {
     })
 }
 
+/// The catalog's entries by key: a page looks up dozens of texts, and a walk
+/// through five hundred entries for each showed in profiles.
+fn entries() -> &'static HashMap<&'static str, &'static (&'static str, &'static str, &'static str)> {
+    static BY_KEY: OnceLock<HashMap<&'static str, &'static (&str, &str, &str)>> = OnceLock::new();
+    BY_KEY.get_or_init(|| CATALOG.iter().map(|e| (e.0, e)).collect())
+}
+
 /// Looks up interface text; an unknown key shows itself, so a gap is visible.
 pub fn text(lang: Lang, key: &str) -> &'static str {
-    let Some((k, zh, en)) = CATALOG.iter().find(|(k, _, _)| *k == key) else {
+    let Some((k, zh, en)) = entries().get(key).copied() else {
         return "?";
     };
     match lang {
@@ -623,10 +630,7 @@ impl Tr {
 
 /// The catalog's own copy of a key, if the key exists (for keys that arrive in a URL).
 pub fn known(key: &str) -> Option<&'static str> {
-    CATALOG
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(k, _, _)| *k)
+    entries().get(key).map(|(k, _, _)| *k)
 }
 
 #[cfg(test)]

@@ -386,16 +386,25 @@ async fn track_page(
     Ok(auth::with_token_cookie(res, set))
 }
 
-/// A time in China Standard Time (UTC+8), minutes precision.
+/// A time in China Standard Time (UTC+8), minutes precision. Written out by
+/// hand: chrono's format string is parsed again on every call, and a page
+/// formats a time per timeline entry.
 pub(crate) fn format_time(ms: i64) -> String {
+    use chrono::{Datelike, Timelike};
     let Some(offset) = chrono::FixedOffset::east_opt(8 * 3600) else {
         return String::new();
     };
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| {
-            t.with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
+            let t = t.with_timezone(&offset);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
         })
         .unwrap_or_default()
 }
@@ -1132,4 +1141,14 @@ async fn user_reset(
         format!("/users/{id}"),
         user::reset_password(&state.db, &u.actor, id, &hash).await,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_in_china_standard_time() {
+        assert_eq!(super::format_time(0), "1970-01-01 08:00");
+        // 2026-02-14 23:59:30 UTC is the next morning in Beijing.
+        assert_eq!(super::format_time(1_771_113_570_000), "2026-02-15 07:59");
+    }
 }
