@@ -781,8 +781,6 @@ pub const QUEUE_PAGE: i64 = 50;
 pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Vec<Row>, bool)> {
     actor.require(Permission::ConcernView)?;
     let offset = page.max(0) * QUEUE_PAGE;
-    // First the page's ids in queue order, sorted from the (unit, state,
-    // deadline, arrival) index alone; then only those rows.
     let (cond, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
     args.push(crate::db::Arg::Text(state.to_owned()));
     args.push(crate::db::Arg::Int(QUEUE_PAGE + 1));
@@ -793,47 +791,34 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     // those without a deadline follow by arrival.
     let join = db.dialect().driving_join();
     let n = args.len();
+    // The inner query sorts the page's ids from the (unit, state, deadline,
+    // arrival) index alone; only those rows are then read, in the same
+    // statement (PostgreSQL hash-joined every unit and account when the ids
+    // came back as a list of fifty parameters).
     let sql = format!(
-        "SELECT c.id FROM orgs o {join} concerns c ON c.org_id = o.id
-         WHERE {cond} AND c.state = ${s}
-         ORDER BY CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END, c.deadline_at,
-                  c.created_at, c.id
-         LIMIT ${limit} OFFSET ${offset}",
+        "SELECT {ROW_COLS} FROM (
+           SELECT c.id AS qid, CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
+                  c.deadline_at AS k2, c.created_at AS k3
+             FROM orgs o {join} concerns c ON c.org_id = o.id
+            WHERE {cond} AND c.state = ${s}
+            ORDER BY k1, k2, k3, qid
+            LIMIT ${limit} OFFSET ${offset}) q
+         {join} concerns c ON c.id = q.qid JOIN orgs o ON o.id = c.org_id
+           LEFT JOIN users u ON u.id = c.recorded_by
+         ORDER BY q.k1, q.k2, q.k3, q.qid",
         s = n - 2,
         limit = n - 1,
         offset = n
     );
-    let ids: Vec<i64> = crate::db::query_with(&sql, args)
+    let mut rows = crate::db::query_with(&sql, args)
         .fetch_all(db.pool())
         .await?
         .iter()
-        .map(|r| col(r, "id"))
-        .collect::<sqlx::Result<_>>()?;
-    let more = ids.len() as i64 > QUEUE_PAGE;
-    let ids = &ids[..ids.len().min(QUEUE_PAGE as usize)];
-    if ids.is_empty() {
-        return Ok((Vec::new(), more));
-    }
-    let list = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rows = crate::db::query_with(
-        &format!("SELECT {ROW_COLS} FROM {ROW_FROM} WHERE c.id IN ({list})"),
-        ids.iter().map(|id| crate::db::Arg::Int(*id)).collect(),
-    )
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(row_from)
-    .collect::<Result<Vec<_>>>()?;
-    let mut ordered = Vec::with_capacity(rows.len());
-    for id in ids {
-        if let Some(r) = rows.iter().find(|r| r.id == *id) {
-            ordered.push(r.clone());
-        }
-    }
-    Ok((ordered, more))
+        .map(row_from)
+        .collect::<Result<Vec<_>>>()?;
+    let more = rows.len() as i64 > QUEUE_PAGE;
+    rows.truncate(QUEUE_PAGE as usize);
+    Ok((rows, more))
 }
 
 /// One concern the actor may see with `permission`: over its unit, or (for

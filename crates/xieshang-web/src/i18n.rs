@@ -592,7 +592,8 @@ fn traditional() -> &'static HashMap<&'static str, &'static str> {
 
 /// The catalog's entries by key: a page looks up dozens of texts, and a walk
 /// through five hundred entries for each showed in profiles.
-fn entries() -> &'static HashMap<&'static str, &'static (&'static str, &'static str, &'static str)> {
+fn entries() -> &'static HashMap<&'static str, &'static (&'static str, &'static str, &'static str)>
+{
     static BY_KEY: OnceLock<HashMap<&'static str, &'static (&str, &str, &str)>> = OnceLock::new();
     BY_KEY.get_or_init(|| CATALOG.iter().map(|e| (e.0, e)).collect())
 }
