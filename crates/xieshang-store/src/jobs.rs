@@ -351,6 +351,9 @@ impl Worker {
 
     /// Writes in-app notifications for every party of `event` on a concern, and
     /// queues an email for those with an address when SMTP is configured.
+    /// Grants over a unit are found by the ids of the unit's ancestors, which
+    /// its path holds, so each lookup reads the grants index instead of every
+    /// grant of the city (a notification followed every resident's concern).
     async fn notify(
         &self,
         tx: &mut Tx,
@@ -359,6 +362,7 @@ impl Worker {
         event: &str,
         leaders_of: Option<i64>,
     ) -> Result<()> {
+        use crate::db::Arg::{Int, Text};
         let Some(row) = sqlx::query(
             "SELECT c.title, c.tracking_code, c.recorded_by, o.path FROM concerns c
              JOIN orgs o ON o.id = c.org_id WHERE c.id = $1",
@@ -370,17 +374,9 @@ impl Worker {
             return Ok(());
         };
         let title: String = col(&row, "title")?;
-        let path: String = col(&row, "path")?;
+        let path = OrgPath::parse(&col::<String>(&row, "path")?).ok_or(Error::NotFound)?;
         let recorder: Option<i64> = col(&row, "recorded_by")?;
         let mut to: Vec<i64> = Vec::new();
-        let staff = "SELECT DISTINCT g.user_id FROM grants g JOIN orgs o ON o.id = g.org_id
-                     WHERE g.role = 'staff' AND $1 LIKE o.path || '%'";
-        let handlers = "SELECT DISTINCT g.user_id FROM grants g JOIN orgs o ON o.id = g.org_id
-                        JOIN concern_assignments a ON a.concern_id = $1
-                        JOIN orgs d ON d.id = a.org_id
-                        WHERE g.role = 'department_handler' AND d.path LIKE o.path || '%'
-                          AND a.round = (SELECT assignment_round FROM concerns WHERE id = $1)";
-        let followers = "SELECT user_id FROM concern_followers WHERE concern_id = $1";
         let want_staff = !matches!(event, "assigned" | "reminder");
         let want_handlers = matches!(
             event,
@@ -388,77 +384,120 @@ impl Worker {
         );
         let want_followers = !matches!(event, "submitted" | "reminder");
         if want_staff {
-            to.extend(ids(tx, staff, Param::Text(path.clone())).await?);
+            to.extend(holders(tx, "staff", &path.ids()).await?);
         }
         if want_handlers {
-            to.extend(ids(tx, handlers, Param::Int(concern)).await?);
+            // Handlers of the departments on the current assignment, granted on
+            // the department or a unit above it.
+            let departments: Vec<String> = sqlx::query_scalar(
+                "SELECT d.path FROM concern_assignments a JOIN orgs d ON d.id = a.org_id
+                 WHERE a.concern_id = $1
+                   AND a.round = (SELECT assignment_round FROM concerns WHERE id = $1)",
+            )
+            .bind(concern)
+            .fetch_all(&mut **tx)
+            .await?;
+            let mut units: Vec<i64> = departments
+                .iter()
+                .filter_map(|p| OrgPath::parse(p))
+                .flat_map(|p| p.ids())
+                .collect();
+            units.sort_unstable();
+            units.dedup();
+            to.extend(holders(tx, "department_handler", &units).await?);
         }
         if want_followers {
-            to.extend(ids(tx, followers, Param::Int(concern)).await?);
-        }
-        if let Some(body) = leaders_of {
             to.extend(
-                ids(
-                    tx,
-                    "SELECT user_id FROM grants WHERE role = 'leader' AND org_id = $1",
-                    Param::Int(body),
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT user_id FROM concern_followers WHERE concern_id = $1",
                 )
+                .bind(concern)
+                .fetch_all(&mut **tx)
                 .await?,
             );
+        }
+        if let Some(body) = leaders_of {
+            to.extend(holders(tx, "leader", &[body]).await?);
         }
         to.extend(recorder);
         to.sort_unstable();
         to.dedup();
-        for user in to {
-            sqlx::query(
-                "INSERT INTO notifications (user_id, kind, item_kind, item_id, body, created_at)
-                 VALUES ($1, $2, 'concern', $3, $4, $5)",
-            )
-            .bind(user)
-            .bind(event)
-            .bind(concern)
-            .bind(&title)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
-            if self.mailer.is_none() {
-                continue;
-            }
-            let email: Option<String> =
-                sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND disabled_at IS NULL")
-                    .bind(user)
-                    .fetch_optional(&mut **tx)
-                    .await?
-                    .flatten();
-            if let Some(email) = email.filter(|e| e.contains('@')) {
-                let label = event_label(event);
-                let job = item::Job {
-                    kind: "email",
-                    payload: json!({
-                        "to": email,
-                        "subject": format!("【协商】{label}：{title}"),
-                        "body": format!("{label}：{title}\n\n{}/concerns/{concern}\n", self.base_url.trim_end_matches('/')),
-                    }),
-                };
-                item::enqueue(tx, now, &[job]).await?;
-            }
+        if to.is_empty() {
+            return Ok(());
         }
+        let mut rows = crate::db::Batch::new(
+            "INSERT INTO notifications (user_id, kind, item_kind, item_id, body, created_at)",
+            6,
+            &[1, 2, 4],
+        );
+        for user in &to {
+            rows.push(vec![
+                Some(Int(*user)),
+                Some(Text(event.to_owned())),
+                Some(Text("concern".to_owned())),
+                Some(Int(concern)),
+                Some(Text(title.clone())),
+                Some(Int(now)),
+            ]);
+        }
+        rows.flush(tx).await?;
+        if self.mailer.is_none() {
+            return Ok(());
+        }
+        let list = (1..=to.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let emails: Vec<Option<String>> = crate::db::query_with(
+            &format!(
+                "SELECT email FROM users WHERE id IN ({list}) AND disabled_at IS NULL ORDER BY id"
+            ),
+            to.iter().map(|u| Int(*u)).collect(),
+        )
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| col(r, "email"))
+        .collect::<sqlx::Result<_>>()?;
+        let label = event_label(event);
+        let jobs: Vec<item::Job> = emails
+            .into_iter()
+            .flatten()
+            .filter(|e| e.contains('@'))
+            .map(|email| item::Job {
+                kind: "email",
+                payload: json!({
+                    "to": email,
+                    "subject": format!("【协商】{label}：{title}"),
+                    "body": format!("{label}：{title}\n\n{}/concerns/{concern}\n", self.base_url.trim_end_matches('/')),
+                }),
+            })
+            .collect();
+        item::enqueue(tx, now, &jobs).await?;
         Ok(())
     }
 }
 
-enum Param {
-    Int(i64),
-    Text(String),
-}
-
-async fn ids(tx: &mut Tx, sql: &str, p: Param) -> Result<Vec<i64>> {
-    let q = sqlx::query_scalar::<_, i64>(sql);
-    let q = match p {
-        Param::Int(i) => q.bind(i),
-        Param::Text(s) => q.bind(s),
-    };
-    Ok(q.fetch_all(&mut **tx).await?)
+/// The accounts holding `role` on any of `units`.
+async fn holders(tx: &mut Tx, role: &str, units: &[i64]) -> Result<Vec<i64>> {
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (2..units.len() + 2)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut args = vec![crate::db::Arg::Text(role.to_owned())];
+    args.extend(units.iter().map(|u| crate::db::Arg::Int(*u)));
+    crate::db::query_with(
+        &format!("SELECT DISTINCT user_id FROM grants WHERE role = $1 AND org_id IN ({list})"),
+        args,
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| col(r, "user_id").map_err(Error::from))
+    .collect()
 }
 
 /// The zh-CN label of a notification event (emails are in zh-CN).
