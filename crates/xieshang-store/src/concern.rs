@@ -386,9 +386,11 @@ async fn record_many(
         out[*n] = Ok((id, code.clone()));
     }
     reporters.flush(tx).await?;
-    item::record_creations(tx, &CONCERN, &created, now).await?;
     crate::search::index_new_many(tx, db.dialect(), crate::search::CONCERN, &entries).await?;
     item::enqueue(tx, now, &jobs).await?;
+    // Last, since appending to the audit chain locks its head until the
+    // commit: concurrent writers do everything else in the meantime.
+    item::record_creations(tx, &CONCERN, &created, now).await?;
     Ok(out)
 }
 

@@ -30,10 +30,20 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer task on the current Tokio runtime.
+    /// Starts the writer tasks on the current Tokio runtime: one on SQLite,
+    /// which has one writer at a time anyway; two on PostgreSQL, so that one
+    /// batch is written while the other commits (they meet only at the audit
+    /// chain's head, which each takes last).
     pub fn start(db: Db) -> GroupCommit {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(writer(db, rx));
+        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+        let writers = match db.dialect() {
+            crate::Dialect::Sqlite => 1,
+            crate::Dialect::Postgres => 2,
+        };
+        for _ in 0..writers {
+            tokio::spawn(writer(db.clone(), rx.clone()));
+        }
         GroupCommit { tx }
     }
 
@@ -50,15 +60,22 @@ impl GroupCommit {
     }
 }
 
-async fn writer(db: Db, mut rx: mpsc::Receiver<Job>) {
-    while let Some(first) = rx.recv().await {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => jobs.push(j),
-                Err(_) => break,
-            }
+/// Takes what has queued up (at least one, at most [`MAX_BATCH`]); None once
+/// every submitter is gone.
+async fn next_batch(rx: &tokio::sync::Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
+    let mut rx = rx.lock().await;
+    let mut jobs = vec![rx.recv().await?];
+    while jobs.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(j) => jobs.push(j),
+            Err(_) => break,
         }
+    }
+    Some(jobs)
+}
+
+async fn writer(db: Db, rx: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
+    while let Some(jobs) = next_batch(&rx).await {
         match batch(&db, &jobs).await {
             Ok(results) => {
                 for (job, r) in jobs.into_iter().zip(results) {
