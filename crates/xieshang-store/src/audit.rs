@@ -94,6 +94,9 @@ pub async fn record_many(
     entries: Vec<Entry<'_>>,
 ) -> Result<std::ops::Range<i64>> {
     let n = entries.len() as i64;
+    if n == 0 {
+        return Ok(0..0);
+    }
     let head = sqlx::query(
         "UPDATE audit_head SET last_id = last_id + $1 WHERE id = 1 RETURNING last_id, last_hash",
     )
@@ -102,9 +105,6 @@ pub async fn record_many(
     .await?;
     let last: i64 = col(&head, "last_id")?;
     let mut prev_hash: String = col(&head, "last_hash")?;
-    if n == 0 {
-        return Ok(last + 1..last + 1);
-    }
     let first = last - n + 1;
     let mut rows = crate::db::Batch::new(
         "INSERT INTO audit_log (id, at, actor_user_id, actor_name, action, entity, entity_id,

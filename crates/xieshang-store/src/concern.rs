@@ -536,6 +536,10 @@ pub async fn area_by_code(db: &Db, code: &str) -> Result<Option<Area>> {
     row.as_ref().map(area_from).transpose()
 }
 
+/// A resident's feedback as the public page shows it: (rating, comment, thanks,
+/// when).
+pub type PublicFeedback = (String, Option<String>, Option<String>, i64);
+
 /// What anyone holding the tracking code may see: what was asked and what was
 /// done, never who asked.
 #[derive(Debug, Clone)]
@@ -560,8 +564,8 @@ pub struct PublicStatus {
     pub result_note: Option<String>,
     /// Whether the resident may give feedback now.
     pub awaiting_feedback: bool,
-    /// Feedback given: (rating, comment, thanks, when).
-    pub feedback: Vec<(String, Option<String>, Option<String>, i64)>,
+    /// Feedback given.
+    pub feedback: Vec<PublicFeedback>,
     /// Public tokens of the photos residents sent.
     pub photos: Vec<String>,
 }
@@ -636,7 +640,7 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
 
 /// Feedback as folded by [`public_status`]: records of `rating at ` and two
 /// fields, each `-` (none) or `N:` and N characters. None if it does not parse.
-fn unfold_feedback(folded: &str) -> Option<Vec<(String, Option<String>, Option<String>, i64)>> {
+fn unfold_feedback(folded: &str) -> Option<Vec<PublicFeedback>> {
     fn field(rest: &mut std::str::Chars<'_>) -> Option<Option<String>> {
         let mut digits = String::new();
         loop {
