@@ -291,10 +291,7 @@ async fn record_many(
     let mut units: Vec<i64> = items.iter().map(|i| i.concern.org_id).collect();
     units.sort_unstable();
     units.dedup();
-    let list = (1..=units.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = crate::db::placeholders(1, units.len());
     let paths = crate::db::query_with(
         &format!("SELECT id, path FROM orgs WHERE archived_at IS NULL AND id IN ({list})"),
         units.iter().map(|u| Int(*u)).collect(),

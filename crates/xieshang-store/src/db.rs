@@ -282,6 +282,14 @@ pub enum Arg {
     NullFloat,
 }
 
+/// `$first, $first+1, …` for `n` parameters: the list inside an `IN (…)`.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Builds a query from SQL and dynamic arguments.
 pub fn query_with(
     sql: &str,

@@ -128,10 +128,7 @@ impl Worker {
         if due.is_empty() {
             return Ok(0);
         }
-        let list = (3..due.len() + 3)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::db::placeholders(3, due.len());
         let mut args = vec![
             crate::db::Arg::Int(now + LEASE_MS),
             crate::db::Arg::Int(now),
@@ -188,10 +185,7 @@ impl Worker {
         for (_, kind, payload) in jobs {
             self.run_local(&mut tx, now, kind, payload).await?;
         }
-        let list = (2..jobs.len() + 2)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::db::placeholders(2, jobs.len());
         let mut args = vec![crate::db::Arg::Int(now)];
         args.extend(jobs.iter().map(|(id, _, _)| crate::db::Arg::Int(*id)));
         crate::db::query_with(
@@ -444,10 +438,7 @@ impl Worker {
         if self.mailer.is_none() {
             return Ok(());
         }
-        let list = (1..=to.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::db::placeholders(1, to.len());
         let emails: Vec<Option<String>> = crate::db::query_with(
             &format!(
                 "SELECT email FROM users WHERE id IN ({list}) AND disabled_at IS NULL ORDER BY id"
@@ -483,10 +474,7 @@ async fn holders(tx: &mut Tx, role: &str, units: &[i64]) -> Result<Vec<i64>> {
     if units.is_empty() {
         return Ok(Vec::new());
     }
-    let list = (2..units.len() + 2)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = crate::db::placeholders(2, units.len());
     let mut args = vec![crate::db::Arg::Text(role.to_owned())];
     args.extend(units.iter().map(|u| crate::db::Arg::Int(*u)));
     crate::db::query_with(

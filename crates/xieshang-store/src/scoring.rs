@@ -128,10 +128,7 @@ pub(crate) async fn unit_and_body(db: &Db, unit: i64) -> Result<(OrgPath, i64)> 
         .await?;
     let path = p.and_then(|p| OrgPath::parse(&p)).ok_or(Error::NotFound)?;
     let ids = path.ids();
-    let list = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = crate::db::placeholders(1, ids.len());
     let bodies = crate::db::query_with(
         &format!("SELECT id, path FROM orgs WHERE kind IN ('city', 'district') AND id IN ({list})"),
         ids.into_iter().map(crate::db::Arg::Int).collect(),

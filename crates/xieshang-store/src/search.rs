@@ -464,10 +464,7 @@ async fn comparison_area(db: &Db, unit: i64) -> Result<OrgPath> {
         "no such unit",
     ))?;
     let ids = path.ids();
-    let list = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = crate::db::placeholders(1, ids.len());
     let rows = crate::db::query_with(
         &format!("SELECT path FROM orgs WHERE kind = 'street' AND id IN ({list})"),
         ids.into_iter().map(Arg::Int).collect(),
