@@ -13,7 +13,10 @@ cd "$(dirname "$0")/.."
 backend="${1:-sqlite}"
 cycles="${2:-20}"
 clients="${3:-4}"
-port=$((20000 + RANDOM % 20000))
+# Below the kernel's ephemeral range (32768 and up here), so that no outgoing
+# connection (the server's own to PostgreSQL, made before it listens) can hold
+# the port a restarted server must bind.
+port=$((20000 + RANDOM % 12000))
 base="http://127.0.0.1:$port"
 work="$(mktemp -d)"
 bin=target/debug/xieshang
@@ -40,7 +43,8 @@ start() {
     curl -sf -o /dev/null "$base/readyz" && return 0
     sleep 0.1
   done
-  echo "server did not become ready"; tail -20 "$work/server.log"; exit 1
+  # The error chain, without the backtrace's frames.
+  echo "server did not become ready"; grep -v '^ \{2,\}[0-9]*:\|^ \{6,\}at ' "$work/server.log" | tail -20; exit 1
 }
 
 cleanup() {

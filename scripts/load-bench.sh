@@ -27,7 +27,10 @@ else
   bin=target/release/xieshang
 fi
 work="$(mktemp -d)"
-port=$((20000 + RANDOM % 20000))
+# Below the kernel's ephemeral range (32768 and up here), so that no outgoing
+# connection (the server's own to PostgreSQL, made before it listens) can hold
+# the port a restarted server must bind.
+port=$((20000 + RANDOM % 12000))
 raw_port=$((port + 1))
 base="http://127.0.0.1:$port"
 pids=()

@@ -52,18 +52,24 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "path_bytewise",
         include_str!("migrations/0014_path_bytewise.sql"),
     ),
+    (
+        15,
+        "jobs_pending",
+        include_str!("migrations/0015_jobs_pending.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).
-fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
-    sql.split(';')
-        .map(|s| {
-            s.lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
+/// Comment lines go first, so a `;` in a comment splits nothing.
+fn statements(sql: &str) -> Vec<String> {
+    sql.lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .split(';')
+        .map(str::to_owned)
         .filter(|s| !s.trim().is_empty())
+        .collect()
 }
 
 /// Applies every migration not yet applied, each in its own transaction.
@@ -115,4 +121,19 @@ pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
         tracing::info!(indexed, "search index filled");
     }
     Ok(applied_now)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_semicolon_in_a_comment_splits_nothing() {
+        let sql = "-- one; two\nCREATE TABLE a (x INT);\n-- three; four\nDROP TABLE b;\n";
+        assert_eq!(
+            super::statements(sql),
+            vec![
+                "CREATE TABLE a (x INT)".to_owned(),
+                "\nDROP TABLE b".to_owned()
+            ]
+        );
+    }
 }
