@@ -358,7 +358,7 @@ async fn record_many(
         .iter()
         .map(|r| Ok((col::<String>(r, "tracking_code")?, col::<i64>(r, "id")?)))
         .collect::<sqlx::Result<_>>()?;
-    let mut reporters = crate::db::Batch::new(REPORTER_HEAD, 6, &[1, 2, 3, 4]);
+    let mut reporters = reporter_batch();
     let mut created = Vec::with_capacity(accepted.len());
     let mut entries = Vec::with_capacity(accepted.len());
     let mut jobs = Vec::with_capacity(accepted.len());
@@ -391,8 +391,15 @@ async fn record_many(
     Ok(out)
 }
 
-const REPORTER_HEAD: &str = "INSERT INTO concern_reporters (concern_id, name_sealed, \
-     phone_sealed, name_masked, phone_masked, created_at)";
+/// Reporters to write in one statement.
+fn reporter_batch() -> crate::db::Batch {
+    crate::db::Batch::new(
+        "INSERT INTO concern_reporters (concern_id, name_sealed, phone_sealed, name_masked,
+           phone_masked, created_at)",
+        6,
+        &[1, 2, 3, 4],
+    )
+}
 
 fn reporter_row(id: i64, r: &SealedReporter, now: i64) -> Vec<Option<crate::db::Arg>> {
     use crate::db::Arg::{Int, Text};
@@ -408,7 +415,7 @@ fn reporter_row(id: i64, r: &SealedReporter, now: i64) -> Vec<Option<crate::db::
 
 /// Keeps a sealed reporter's details.
 async fn insert_sealed(tx: &mut Tx, id: i64, r: &SealedReporter, now: i64) -> Result<()> {
-    let mut row = crate::db::Batch::new(REPORTER_HEAD, 6, &[1, 2, 3, 4]);
+    let mut row = reporter_batch();
     row.push(reporter_row(id, r, now));
     row.flush(tx).await?;
     Ok(())

@@ -102,45 +102,45 @@ struct NewEvent<'a> {
     at: i64,
 }
 
-const EVENT_HEAD: &str = "INSERT INTO item_events (kind, item_id, org_id, action, from_state, \
-     to_state, party, actor_user_id, note, at)";
-/// The text columns of [`EVENT_HEAD`].
-const EVENT_TEXT: &[usize] = &[0, 3, 4, 5, 6, 8];
+/// Timeline events to write in one statement.
+fn event_batch() -> crate::db::Batch {
+    crate::db::Batch::new(
+        "INSERT INTO item_events (kind, item_id, org_id, action, from_state, to_state, party,
+           actor_user_id, note, at)",
+        10,
+        &[0, 3, 4, 5, 6, 8],
+    )
+}
+
+/// One timeline event as a row of [`event_batch`].
+fn event_row(spec: &KindSpec, e: &NewEvent<'_>) -> Vec<Option<crate::db::Arg>> {
+    use crate::db::Arg::{Int, Text};
+    vec![
+        Some(Text(spec.kind.to_owned())),
+        Some(Int(e.item_id)),
+        Some(Int(e.org_id)),
+        Some(Text(e.action.to_owned())),
+        e.from.map(|f| Text(f.to_owned())),
+        Some(Text(e.to.to_owned())),
+        Some(Text(e.party.code().to_owned())),
+        e.actor.map(|a| Int(a.user_id)),
+        e.note.map(|n| Text(n.to_owned())),
+        Some(Int(e.at)),
+    ]
+}
 
 async fn insert_event(tx: &mut Tx, spec: &KindSpec, e: NewEvent<'_>) -> Result<()> {
-    sqlx::query(&format!(
-        "{EVENT_HEAD} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    ))
-    .bind(spec.kind)
-    .bind(e.item_id)
-    .bind(e.org_id)
-    .bind(e.action)
-    .bind(e.from)
-    .bind(e.to)
-    .bind(e.party.code())
-    .bind(e.actor.map(|a| a.user_id))
-    .bind(e.note)
-    .bind(e.at)
-    .execute(&mut **tx)
-    .await?;
+    let mut events = event_batch();
+    events.push(event_row(spec, &e));
+    events.flush(tx).await?;
     Ok(())
 }
 
-/// Enqueues jobs inside the caller's transaction, in one statement.
+/// Enqueues jobs to run now inside the caller's transaction, in one statement.
 pub(crate) async fn enqueue(tx: &mut Tx, now: i64, jobs: &[Job]) -> Result<()> {
-    use crate::db::Arg::{Int, Text};
-    let mut rows = crate::db::Batch::new(
-        "INSERT INTO jobs (kind, payload, run_at, created_at)",
-        4,
-        &[0, 1],
-    );
+    let mut rows = job_batch();
     for j in jobs {
-        rows.push(vec![
-            Some(Text(j.kind.to_owned())),
-            Some(Text(j.payload.to_string())),
-            Some(Int(now)),
-            Some(Int(now)),
-        ]);
+        rows.push(job_row(j, now, now));
     }
     rows.flush(tx).await?;
     Ok(())
@@ -148,14 +148,28 @@ pub(crate) async fn enqueue(tx: &mut Tx, now: i64, jobs: &[Job]) -> Result<()> {
 
 /// Enqueues one job to run at `run_at` inside the caller's transaction.
 pub(crate) async fn enqueue_at(tx: &mut Tx, now: i64, run_at: i64, job: &Job) -> Result<()> {
-    sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(job.kind)
-        .bind(job.payload.to_string())
-        .bind(run_at)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    let mut rows = job_batch();
+    rows.push(job_row(job, run_at, now));
+    rows.flush(tx).await?;
     Ok(())
+}
+
+fn job_batch() -> crate::db::Batch {
+    crate::db::Batch::new(
+        "INSERT INTO jobs (kind, payload, run_at, created_at)",
+        4,
+        &[0, 1],
+    )
+}
+
+fn job_row(j: &Job, run_at: i64, now: i64) -> Vec<Option<crate::db::Arg>> {
+    use crate::db::Arg::{Int, Text};
+    vec![
+        Some(Text(j.kind.to_owned())),
+        Some(Text(j.payload.to_string())),
+        Some(Int(run_at)),
+        Some(Int(now)),
+    ]
 }
 
 /// One newly inserted item, for [`record_creations`].
@@ -180,21 +194,20 @@ pub(crate) async fn record_creations(
     items: &[Created<'_>],
     now: i64,
 ) -> Result<()> {
-    use crate::db::Arg::{Int, Text};
-    let mut events = crate::db::Batch::new(EVENT_HEAD, 10, EVENT_TEXT);
+    let mut events = event_batch();
     for c in items {
-        events.push(vec![
-            Some(Text(spec.kind.to_owned())),
-            Some(Int(c.item_id)),
-            Some(Int(c.org_id)),
-            Some(Text("submit".to_owned())),
-            None,
-            Some(Text(spec.initial.to_owned())),
-            Some(Text(c.party.code().to_owned())),
-            c.actor.map(|a| Int(a.user_id)),
-            None,
-            Some(Int(now)),
-        ]);
+        let event = NewEvent {
+            item_id: c.item_id,
+            org_id: c.org_id,
+            action: "submit",
+            from: None,
+            to: spec.initial,
+            party: c.party,
+            actor: c.actor,
+            note: None,
+            at: now,
+        };
+        events.push(event_row(spec, &event));
     }
     events.flush(tx).await?;
     let action = format!("{}.submit", spec.kind);
