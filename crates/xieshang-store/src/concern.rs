@@ -327,11 +327,14 @@ async fn record_many(
     let now = db.now_ms();
     let mut rows = crate::db::Batch::new(
         "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel,
-           state, address, lat, lng, created_at, updated_at, recorded_by, attributes, api_key_id)",
-        15,
-        &[1, 2, 3, 4, 5, 6, 7, 13],
+           state, address, lat, lng, created_at, updated_at, recorded_by, attributes, api_key_id,
+           public_timeline)",
+        16,
+        &[1, 2, 3, 4, 5, 6, 7, 13, 15],
     )
     .floats(&[8, 9]);
+    // The first event, as record_creations below writes it.
+    let trail = item::first_trail(&CONCERN, now);
     for (n, _, _, actor, code) in &accepted {
         let c = &items[*n].concern;
         rows.push(vec![
@@ -350,6 +353,7 @@ async fn record_many(
             actor.map(|a| Int(a.user_id)),
             c.attributes.clone().map(Text),
             c.api_key_id.map(Int),
+            Some(Text(trail.clone())),
         ]);
     }
     let ids: std::collections::HashMap<String, i64> = rows
@@ -574,48 +578,30 @@ pub struct PublicStatus {
     pub photos: Vec<String>,
 }
 
-/// The public status of a concern by tracking code: one statement that
-/// answers one row, the timeline, feedback and photos folded into it. On this
-/// hot public path each row costs SQLite's driver a hand-over between threads,
-/// which was most of the page's time. Free text (feedback comments and
-/// thanks) is folded length-prefixed ([`unfold_feedback`]), so no character
-/// in it can be taken for a separator.
+/// The public status of a concern by tracking code: one row. On this hot public
+/// path every page and every statement counts (each row costs SQLite's driver a
+/// hand-over between threads, each index a descent through pages), so the row
+/// carries what the page shows of its timeline, feedback and photos, folded
+/// (migration 0016, decision record 0008), and nothing else is read.
 pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
     let row = sqlx::query(
         "SELECT c.state, c.title, c.result_note, c.created_at, c.tracking_code, c.category,
-                o.name AS area, m.tracking_code AS merged_code,
-                (SELECT string_agg(e.action || ' ' || e.to_state || ' ' || CAST(e.at AS TEXT),
-                                   ',' ORDER BY e.id)
-                   FROM item_events e WHERE e.kind = $2 AND e.item_id = c.id) AS timeline,
-                (SELECT string_agg(f.rating || ' ' || CAST(f.at AS TEXT) || ' '
-                                   || COALESCE(length(f.comment) || ':' || f.comment, '-')
-                                   || COALESCE(length(f.thanks) || ':' || f.thanks, '-'),
-                                   '' ORDER BY f.id)
-                   FROM concern_feedback f WHERE f.concern_id = c.id) AS feedback,
-                (SELECT string_agg(p.public_token, ' ' ORDER BY p.id)
-                   FROM attachments p WHERE p.kind = 'concern' AND p.item_id = c.id) AS photos
+                c.public_timeline, c.public_feedback, c.public_photos,
+                o.name AS area, m.tracking_code AS merged_code
            FROM concerns c JOIN orgs o ON o.id = c.org_id
              LEFT JOIN concerns m ON m.id = c.merged_into
           WHERE c.tracking_code = $1",
     )
     .bind(tracking_code.trim().to_uppercase())
-    .bind(CONCERN.kind)
     .fetch_optional(db.pool())
     .await?
     .ok_or(Error::NotFound)?;
-    let timeline = col::<Option<String>>(&row, "timeline")?
-        .unwrap_or_default()
-        .split(',')
-        .filter_map(|e| {
-            let mut p = e.split(' ');
-            let (action, to, at) = (p.next()?, p.next()?, p.next()?.parse().ok()?);
-            Some((action.to_owned(), to.to_owned(), at))
-        })
-        .collect();
-    let feedback = unfold_feedback(&col::<Option<String>>(&row, "feedback")?.unwrap_or_default())
-        .ok_or_else(|| Error::Db(sqlx::Error::Protocol("unreadable feedback".into())))?;
-    let photos = col::<Option<String>>(&row, "photos")?
-        .unwrap_or_default()
+    let unreadable = |what: &str| Error::Db(sqlx::Error::Protocol(format!("unreadable {what}")));
+    let timeline = unfold_timeline(&col::<String>(&row, "public_timeline")?)
+        .ok_or_else(|| unreadable("timeline"))?;
+    let feedback = unfold_feedback(&col::<String>(&row, "public_feedback")?)
+        .ok_or_else(|| unreadable("feedback"))?;
+    let photos = col::<String>(&row, "public_photos")?
         .split_whitespace()
         .map(str::to_owned)
         .collect();
@@ -642,8 +628,53 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
     })
 }
 
-/// Feedback as folded by [`public_status`]: records of `rating at ` and two
-/// fields, each `-` (none) or `N:` and N characters. None if it does not parse.
+/// One timeline event as `public_timeline` holds it: `action to_state at,`
+/// (action and state are codes, so neither holds a space or a comma).
+pub(crate) fn fold_event(action: &str, to_state: &str, at: i64) -> String {
+    format!("{action} {to_state} {at},")
+}
+
+/// One feedback as `public_feedback` holds it: `rating at ` and two fields,
+/// each `-` (none) or `N:` and N characters, so no character of the free text
+/// can be taken for a separator.
+pub(crate) fn fold_feedback(
+    rating: &str,
+    at: i64,
+    comment: Option<&str>,
+    thanks: Option<&str>,
+) -> String {
+    let field = |t: Option<&str>| match t {
+        Some(t) => format!("{}:{t}", t.chars().count()),
+        None => "-".to_owned(),
+    };
+    format!("{rating} {at} {}{}", field(comment), field(thanks))
+}
+
+/// One photo as `public_photos` holds it: its public token and a space.
+pub(crate) fn fold_photo(token: &str) -> String {
+    format!("{token} ")
+}
+
+/// The timeline as [`fold_event`] folds it. None if any record does not parse,
+/// as for feedback: a page that silently left out a step would tell the
+/// resident something untrue.
+fn unfold_timeline(folded: &str) -> Option<Vec<(String, String, i64)>> {
+    if folded.is_empty() {
+        return Some(Vec::new());
+    }
+    folded
+        .strip_suffix(',')?
+        .split(',')
+        .map(|e| {
+            let mut p = e.split(' ');
+            let (action, to, at) = (p.next()?, p.next()?, p.next()?.parse().ok()?);
+            (p.next().is_none() && !action.is_empty() && !to.is_empty())
+                .then(|| (action.to_owned(), to.to_owned(), at))
+        })
+        .collect()
+}
+
+/// Feedback as [`fold_feedback`] folds it. None if it does not parse.
 fn unfold_feedback(folded: &str) -> Option<Vec<PublicFeedback>> {
     fn field(rest: &mut std::str::Chars<'_>) -> Option<Option<String>> {
         let mut digits = String::new();
@@ -677,11 +708,38 @@ fn unfold_feedback(folded: &str) -> Option<Vec<PublicFeedback>> {
 
 #[cfg(test)]
 mod tests {
-    use super::unfold_feedback;
+    use super::{fold_event, fold_feedback, unfold_feedback, unfold_timeline};
+
+    #[test]
+    fn folded_timeline_reads_back_or_is_refused_whole() {
+        let folded = fold_event("submit", "submitted", 17) + &fold_event("accept", "accepted", 18);
+        assert_eq!(folded, "submit submitted 17,accept accepted 18,");
+        assert_eq!(
+            unfold_timeline(&folded),
+            Some(vec![
+                ("submit".to_owned(), "submitted".to_owned(), 17),
+                ("accept".to_owned(), "accepted".to_owned(), 18),
+            ])
+        );
+        assert_eq!(unfold_timeline(""), Some(Vec::new()));
+        // One bad record refuses the whole timeline, as bad feedback does.
+        assert_eq!(
+            unfold_timeline("submit submitted 17,accept accepted x,"),
+            None
+        );
+        assert_eq!(unfold_timeline("submit submitted 17 extra,"), None);
+        assert_eq!(unfold_timeline("submit submitted 17,,"), None);
+        assert_eq!(unfold_timeline("submit submitted 17"), None);
+    }
 
     #[test]
     fn folded_feedback_reads_back_whatever_the_text_holds() {
         let folded = "satisfied 1700000000000 8:路修好了, 谢谢-unsatisfied 1700000000001 -4:a:1-";
+        assert_eq!(
+            fold_feedback("satisfied", 1_700_000_000_000, Some("路修好了, 谢谢"), None)
+                + &fold_feedback("unsatisfied", 1_700_000_000_001, None, Some("a:1-")),
+            folded
+        );
         let got = unfold_feedback(folded).unwrap();
         assert_eq!(
             got,
@@ -1042,16 +1100,15 @@ pub async fn feedback(
     .execute(&mut *tx)
     .await
     .map_err(Error::from)?;
-    set_closed_at(&mut tx, id, (to == "closed").then_some(now)).await?;
+    sqlx::query(
+        "UPDATE concerns SET closed_at = $1, public_feedback = public_feedback || $2 WHERE id = $3",
+    )
+    .bind((to == "closed").then_some(now))
+    .bind(fold_feedback(rating.code(), now, comment, thanks))
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(Error::from)?;
     tx.commit().await.map_err(Error::from)?;
     Ok(to)
-}
-
-async fn set_closed_at(tx: &mut Tx, id: i64, at: Option<i64>) -> Result<()> {
-    sqlx::query("UPDATE concerns SET closed_at = $1 WHERE id = $2")
-        .bind(at)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }

@@ -392,9 +392,10 @@ pub async fn generate(
         let mut tx = db.begin_write().await?;
         let mut c = Batch::new(
             "INSERT INTO concerns (id, org_id, tracking_code, category, title, description, channel, address, state,
-               created_at, updated_at, assigned_at, deadline_at, resolved_at, closed_at, result_note, assignment_round)",
-            17,
-            &[2, 3, 4, 5, 6, 7, 8, 15],
+               created_at, updated_at, assigned_at, deadline_at, resolved_at, closed_at, result_note, assignment_round,
+               public_timeline, public_feedback)",
+            19,
+            &[2, 3, 4, 5, 6, 7, 8, 15, 17, 18],
         );
         let mut ev = Batch::new(
             "INSERT INTO item_events (kind, item_id, org_id, action, from_state, to_state, party, note, at)",
@@ -480,7 +481,7 @@ pub async fn generate(
                     &grid.path,
                 ))),
             ]);
-            c.push(vec![
+            let mut row = vec![
                 Some(Int(id)),
                 Some(Int(grid.id)),
                 Some(Text(code(n))),
@@ -498,7 +499,10 @@ pub async fn generate(
                 (state == "closed").then_some(Int(resolved + day)),
                 result.clone().map(Text),
                 Some(Int(i64::from(reached(2)))),
-            ]);
+            ];
+            // What the public status page reads (migration 0016), folded as the
+            // product folds it.
+            let mut trail = String::new();
             let mut event = |action: &str,
                              from: Option<&str>,
                              to: &str,
@@ -516,6 +520,7 @@ pub async fn generate(
                     note.map(Text),
                     Some(Int(at)),
                 ]);
+                trail.push_str(&crate::concern::fold_event(action, to, at));
             };
             event("submit", None, "submitted", "resident", None, created);
             if rejected {
@@ -577,6 +582,7 @@ pub async fn generate(
                     resolved,
                 );
             }
+            let mut feedback = String::new();
             if state == "closed" {
                 let r = rng.random_range(0..100);
                 let rating = if r < 80 {
@@ -604,14 +610,20 @@ pub async fn generate(
                     None,
                     resolved + day,
                 );
+                let comment = (r % 3 == 0).then_some("处理及时，谢谢");
+                let thanks = (r % 10 == 0).then_some("感谢为群众办实事");
                 fb.push(vec![
                     Some(Int(id)),
                     Some(Text(rating.into())),
-                    (r % 3 == 0).then(|| Text("处理及时，谢谢".into())),
-                    (r % 10 == 0).then(|| Text("感谢为群众办实事".into())),
+                    comment.map(|t| Text(t.into())),
+                    thanks.map(|t| Text(t.into())),
                     Some(Int(resolved + day)),
                 ]);
+                feedback = crate::concern::fold_feedback(rating, resolved + day, comment, thanks);
             }
+            row.push(Some(Text(trail)));
+            row.push(Some(Text(feedback)));
+            c.push(row);
             // Concerns first: assignments and feedback refer to them.
             if c.rows >= 400 || ev.rows >= 400 || asg.rows >= 400 || fb.rows >= 400 {
                 for b in [&mut c, &mut ev, &mut asg, &mut fb, &mut sd] {

@@ -129,12 +129,51 @@ fn event_row(spec: &KindSpec, e: &NewEvent<'_>) -> Vec<Option<crate::db::Arg>> {
     ]
 }
 
-async fn insert_event(tx: &mut Tx, spec: &KindSpec, e: NewEvent<'_>) -> Result<()> {
+/// Writes one event and appends it to the item's public timeline
+/// (`public_timeline`, migration 0016), and, when `state_changes`, sets the
+/// item's state to the event's in the same statement.
+async fn insert_event(
+    tx: &mut Tx,
+    spec: &KindSpec,
+    e: NewEvent<'_>,
+    state_changes: bool,
+) -> Result<()> {
+    let table = table(spec)?;
     let mut events = event_batch();
     events.push(event_row(spec, &e));
     events.flush(tx).await?;
+    let trail = crate::concern::fold_event(e.action, e.to, e.at);
+    if state_changes {
+        sqlx::query(&format!(
+            "UPDATE {table} SET state = $1, updated_at = $2, public_timeline = public_timeline || $3
+             WHERE id = $4"
+        ))
+        .bind(e.to)
+        .bind(e.at)
+        .bind(trail)
+        .bind(e.item_id)
+        .execute(&mut **tx)
+        .await?;
+    } else {
+        sqlx::query(&format!(
+            "UPDATE {table} SET public_timeline = public_timeline || $1 WHERE id = $2"
+        ))
+        .bind(trail)
+        .bind(e.item_id)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }
+
+/// The public timeline of an item just created in `spec.initial` at `now`:
+/// what [`record_creations`] writes as its first event, folded.
+pub(crate) fn first_trail(spec: &KindSpec, now: i64) -> String {
+    crate::concern::fold_event(SUBMIT, spec.initial, now)
+}
+
+/// The action of an item's first event.
+const SUBMIT: &str = "submit";
 
 /// Enqueues jobs to run now inside the caller's transaction, in one statement.
 pub(crate) async fn enqueue(tx: &mut Tx, now: i64, jobs: &[Job]) -> Result<()> {
@@ -199,7 +238,7 @@ pub(crate) async fn record_creations(
         let event = NewEvent {
             item_id: c.item_id,
             org_id: c.org_id,
-            action: "submit",
+            action: SUBMIT,
             from: None,
             to: spec.initial,
             party: c.party,
@@ -278,15 +317,6 @@ pub async fn transition_in(
         party = spec.party_for(action, a, &path).unwrap_or(party);
     }
     let to = spec.apply(&state, action, party)?;
-    sqlx::query(&format!(
-        "UPDATE {table} SET state = $1, updated_at = $2 WHERE id = $3"
-    ))
-    .bind(to)
-    .bind(now)
-    .bind(item_id)
-    .execute(&mut **tx)
-    .await
-    .map_err(Error::from)?;
     let event = NewEvent {
         item_id,
         org_id,
@@ -298,7 +328,7 @@ pub async fn transition_in(
         note,
         at: now,
     };
-    insert_event(tx, spec, event).await?;
+    insert_event(tx, spec, event, true).await?;
     audit::record(
         tx,
         now,
@@ -348,7 +378,7 @@ pub async fn note_in(
         note,
         at: now,
     };
-    insert_event(tx, spec, event).await
+    insert_event(tx, spec, event, false).await
 }
 
 /// The full timeline of an item, oldest first.

@@ -57,6 +57,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "jobs_pending",
         include_str!("migrations/0015_jobs_pending.sql"),
     ),
+    (
+        16,
+        "public_trail",
+        include_str!("migrations/0016_public_trail.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

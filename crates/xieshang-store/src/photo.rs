@@ -79,13 +79,14 @@ pub async fn attach(
     photos: &[Photo],
 ) -> Result<()> {
     for p in photos {
+        let token = crate::session::random_token();
         sqlx::query(
             "INSERT INTO attachments (kind, item_id, public_token, stage, content_type, width, height, bytes, created_at)
              VALUES ($1, $2, $3, $4, 'image/jpeg', $5, $6, $7, $8)",
         )
         .bind(kind)
         .bind(item_id)
-        .bind(crate::session::random_token())
+        .bind(&token)
         .bind(stage)
         .bind(i64::from(p.width))
         .bind(i64::from(p.height))
@@ -93,6 +94,14 @@ pub async fn attach(
         .bind(now)
         .execute(&mut **tx)
         .await?;
+        if kind == "concern" {
+            // The public status page's list of photos (migration 0016).
+            sqlx::query("UPDATE concerns SET public_photos = public_photos || $1 WHERE id = $2")
+                .bind(crate::concern::fold_photo(&token))
+                .bind(item_id)
+                .execute(&mut **tx)
+                .await?;
+        }
     }
     Ok(())
 }

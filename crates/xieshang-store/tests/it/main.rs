@@ -5,6 +5,7 @@ mod datagen;
 mod intake;
 mod item;
 mod org;
+mod public_trail;
 mod roster;
 mod search;
 mod studio;

@@ -1,0 +1,217 @@
+//! The public status page reads what the concern's row carries of its
+//! timeline, feedback and photos (migration 0016). Whatever path writes an
+//! event, a feedback or a photo, the page must say what the records say; and
+//! the migration's backfill must fold old records exactly as the live writes
+//! and the data generator do.
+
+use xieshang_core::item::CONCERN;
+use xieshang_core::Role;
+use xieshang_store::concern::{self, NewConcern, Rating};
+use xieshang_store::datagen::{self, Plan};
+use xieshang_store::item::{self, By};
+use xieshang_store::photo::Photo;
+use xieshang_store::testing::TestDb;
+use xieshang_store::{migrate, org, seed, user};
+
+const HASH: &str = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA";
+
+/// What the records say the page should show: (timeline, feedback, photos).
+async fn from_records(
+    t: &TestDb,
+    id: i64,
+) -> (
+    Vec<(String, String, i64)>,
+    Vec<concern::PublicFeedback>,
+    Vec<String>,
+) {
+    let timeline = item::timeline(&t.db, &CONCERN, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.to_state, e.at))
+        .collect();
+    let feedback = sqlx::query_as::<_, (String, Option<String>, Option<String>, i64)>(
+        "SELECT rating, comment, thanks, at FROM concern_feedback WHERE concern_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    let photos = sqlx::query_scalar::<_, String>(
+        "SELECT public_token FROM attachments WHERE kind = 'concern' AND item_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    (timeline, feedback, photos)
+}
+
+/// The three folded columns of every concern, by id.
+async fn folded(t: &TestDb) -> Vec<(i64, String, String, String)> {
+    sqlx::query_as(
+        "SELECT id, public_timeline, public_feedback, public_photos FROM concerns ORDER BY id",
+    )
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap()
+}
+
+/// Empties the folded columns and runs migration 16's backfill again.
+async fn backfill(t: &TestDb) {
+    sqlx::query(
+        "UPDATE concerns SET public_timeline = '', public_feedback = '', public_photos = ''",
+    )
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    let (_, _, sql) = migrate::MIGRATIONS
+        .iter()
+        .find(|m| m.0 == 16)
+        .expect("migration 16");
+    let update = sql
+        .split(';')
+        .find(|s| s.contains("UPDATE concerns SET"))
+        .expect("the backfill statement");
+    sqlx::query(update).execute(t.db.pool()).await.unwrap();
+}
+
+#[tokio::test]
+async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
+    let t = TestDb::new().await.unwrap();
+    seed::load_demo(&t.db, HASH).await.unwrap();
+    let grid = org::by_code_unchecked(&t.db, "yanliang-fenghuang-g07")
+        .await
+        .unwrap();
+    let c = user::credentials(&t.db, "staff").await.unwrap().unwrap();
+    let staff = user::actor(&t.db, c.id).await.unwrap();
+    let photo = |n: u8| Photo {
+        jpeg: vec![0xff, 0xd8, n],
+        width: 1,
+        height: 1,
+    };
+    let (id, code) = concern::record(
+        &t.db,
+        By::Resident,
+        NewConcern {
+            org_id: grid.id,
+            category: "road",
+            title: "凤凰路井盖缺失",
+            description: "夜里看不见，已有人绊倒",
+            channel: "web",
+            address: None,
+            position: None,
+            reporter: None,
+            photos: &[photo(1), photo(2)],
+            attributes: None,
+            api_key_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let check = |label: &'static str| {
+        let (t, code) = (&t, code.clone());
+        async move {
+            let s = concern::public_status(&t.db, &code).await.unwrap();
+            let (timeline, feedback, photos) = from_records(t, id).await;
+            assert_eq!(s.timeline, timeline, "{label}");
+            assert_eq!(s.feedback, feedback, "{label}");
+            assert_eq!(s.photos, photos, "{label}");
+            assert_eq!(s.state, concern::state(&t.db, id).await.unwrap(), "{label}");
+            s
+        }
+    };
+    assert_eq!(check("submitted").await.photos.len(), 2);
+
+    let dept = By::Connected(Role::DepartmentHandler);
+    for (action, by) in [("accept", By::User(&staff)), ("assign", By::User(&staff))] {
+        item::transition(&t.db, &CONCERN, id, action, by, None, &[])
+            .await
+            .unwrap();
+    }
+    check("assigned").await;
+    // A note that leaves the state as it is, inside a transaction of its own.
+    let mut tx = t.db.begin_write().await.unwrap();
+    item::note_in(&mut tx, t.db.now_ms(), &CONCERN, id, "remind", Some("催办"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    xieshang_store::photo::attach_now(&t.db, "concern", id, "progress", &[photo(3)])
+        .await
+        .unwrap();
+    item::transition(&t.db, &CONCERN, id, "progress", dept, Some("已到现场"), &[])
+        .await
+        .unwrap();
+    item::transition(
+        &t.db,
+        &CONCERN,
+        id,
+        "resolve",
+        dept,
+        Some("已补装井盖"),
+        &[],
+    )
+    .await
+    .unwrap();
+    check("resolved").await;
+    // Unsatisfied feedback reopens it; free text with the separators in it.
+    concern::feedback(
+        &t.db,
+        &code,
+        Rating::Unsatisfied,
+        Some("还是, 没修好 -3:x"),
+        None,
+    )
+    .await
+    .unwrap();
+    item::transition(&t.db, &CONCERN, id, "assign", By::User(&staff), None, &[])
+        .await
+        .unwrap();
+    item::transition(&t.db, &CONCERN, id, "resolve", dept, None, &[])
+        .await
+        .unwrap();
+    concern::feedback(
+        &t.db,
+        &code,
+        Rating::Satisfied,
+        Some("修好了"),
+        Some("谢谢社区"),
+    )
+    .await
+    .unwrap();
+    let s = check("closed").await;
+    assert_eq!(s.state, "closed");
+    assert_eq!(s.timeline.len(), 10, "{:?}", s.timeline);
+    assert_eq!(s.feedback.len(), 2);
+    assert_eq!(s.photos.len(), 3);
+
+    // A refused transition leaves the page as it was.
+    let before = folded(&t).await;
+    item::transition(&t.db, &CONCERN, id, "resolve", dept, None, &[])
+        .await
+        .unwrap_err();
+    assert_eq!(folded(&t).await, before);
+
+    // The backfill folds the records exactly as the live writes did.
+    assert!(before.iter().all(|(_, tl, _, _)| !tl.is_empty()));
+    backfill(&t).await;
+    assert_eq!(folded(&t).await, before);
+}
+
+#[tokio::test]
+async fn generated_concerns_are_folded_as_the_backfill_folds_them() {
+    let t = TestDb::new().await.unwrap();
+    let plan = Plan {
+        concerns: 400,
+        members: 30,
+        years: 3,
+        seed: 5,
+    };
+    datagen::generate(&t.db, plan, HASH, |_| {}).await.unwrap();
+    let generated = folded(&t).await;
+    assert_eq!(generated.len(), 400);
+    assert!(generated.iter().all(|(_, tl, _, _)| !tl.is_empty()));
+    assert!(generated.iter().any(|(_, _, fb, _)| !fb.is_empty()));
+    backfill(&t).await;
+    assert_eq!(folded(&t).await, generated);
+}
