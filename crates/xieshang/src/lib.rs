@@ -23,6 +23,42 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Claims an SQLite database for this server process, for as long as the
+/// returned file is held (the kernel lets go when the process ends, however it
+/// ends). Writers take turns inside one process (`Db::begin_write`); two
+/// servers on one file would meet in SQLite's busy handler instead, which sleeps
+/// between tries, so a second server on the same file is refused at start.
+/// Short commands (`admin`, `audit`, `migrate`) may still run beside a server:
+/// they write little and wait in the busy handler. PostgreSQL and in-memory
+/// databases need no claim (None).
+pub fn claim_sqlite(url: &str) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(rest) = url.strip_prefix("sqlite://") else {
+        return Ok(None);
+    };
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(None);
+    }
+    let lock_path = format!("{path}.serving");
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .with_context(|| format!("opening {lock_path}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another Xieshang server is serving {path} (it holds {lock_path}); \
+             one server per SQLite database: stop the other, or use PostgreSQL to run several"
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {lock_path}"))
+        }
+    }
+}
+
 /// A URL with any password hidden, for logs.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -132,3 +132,77 @@ async fn api_keys_are_created_listed_and_revoked_from_the_command_line() {
     );
     assert_ne!(code, 0, "an unknown scope is refused");
 }
+
+/// A second server on the SQLite file another serves is refused at start, with
+/// a message that says why; once the first is gone (even by SIGKILL), a new one
+/// starts.
+#[test]
+fn one_server_per_sqlite_database() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let serve = |log: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_xieshang"))
+            .current_dir(dir.path())
+            .env_remove("XIESHANG_DATABASE_URL")
+            .env("XIESHANG_LOG", "info")
+            .args(["--data-dir", "data", "--listen", "127.0.0.1:0", "serve"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap()
+    };
+    let wait_serving = |log: &std::path::Path| {
+        let start = Instant::now();
+        while !std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .contains("serving")
+        {
+            assert!(start.elapsed() < Duration::from_secs(60), "never served");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // Waits for a process to end; kills it and fails if it does not.
+    let exit_of = |child: &mut std::process::Child| {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                child.kill().unwrap();
+                panic!("the second server kept running");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let first_log = dir.path().join("first.log");
+    let mut first = serve(&first_log);
+    wait_serving(&first_log);
+
+    let second_log = dir.path().join("second.log");
+    let mut second = serve(&second_log);
+    let status = exit_of(&mut second);
+    let said = std::fs::read_to_string(&second_log).unwrap();
+    assert!(!status.success(), "{said}");
+    assert!(
+        said.contains("another Xieshang server is serving"),
+        "{said}"
+    );
+    // A short command may still run beside the server.
+    let out = Command::new(env!("CARGO_BIN_EXE_xieshang"))
+        .current_dir(dir.path())
+        .env_remove("XIESHANG_DATABASE_URL")
+        .env("XIESHANG_LOG", "warn")
+        .args(["--data-dir", "data", "audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+
+    first.kill().unwrap(); // SIGKILL: no clean shutdown
+    first.wait().unwrap();
+    let third_log = dir.path().join("third.log");
+    let mut third = serve(&third_log);
+    wait_serving(&third_log);
+    third.kill().unwrap();
+    third.wait().unwrap();
+}

@@ -17,6 +17,8 @@ pub async fn serve_with(
     db: Db,
     on_ready: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
+    // Held until the server has stopped.
+    let _claim = crate::claim_sqlite(&settings.database_url())?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
