@@ -129,18 +129,42 @@ wrk.body = '{"category":"road","area":"$area","title":"路灯不亮","descriptio
 EOF
 run "intake POST /api/v1/concerns" "$base/api/v1/concerns" "$work/intake.lua"
 
-# Staff of the first district, logged in once.
-district="$(curl -s "$base/api/v1/areas" | python3 -c 'import json,sys; print(next(a["parent"] for a in json.load(sys.stdin) if a["kind"] == "street"))')"
-jar="$work/jar"
-token="$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
-curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$token" \
-  --data-urlencode "username=staff-$district" --data-urlencode "password=xieshang-demo" "$base/login"
-session="$(awk '$6 == "xs_session" {print $7}' "$jar")"
-[ -n "$session" ] || { echo "staff login failed"; exit 1; }
+# A district's staff, logged in once; prints the session cookie's value.
+login() {
+  local jar="$work/jar-$1" token session
+  token="$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$token" \
+    --data-urlencode "username=staff-$1" --data-urlencode "password=xieshang-demo" "$base/login"
+  session="$(awk '$6 == "xs_session" {print $7}' "$jar")"
+  [ -n "$session" ] || { echo "staff login failed: staff-$1" >&2; exit 1; }
+  echo "$session"
+}
+# Two queues: a district the intake run did not touch (the first district that
+# is not the intake's), and the intake's own district, whose one grid now holds
+# the run's whole backlog of new concerns.
+curl -s "$base/api/v1/areas" >"$work/areas.json"
+cat >"$work/districts.py" <<'EOF'
+import json, sys
+areas = {a["code"]: a for a in json.load(open(sys.argv[1]))}
+def district_of(code):
+    while areas[code]["kind"] != "district":
+        code = areas[code]["parent"]
+    return code
+flooded = district_of(sys.argv[2])
+quiet = next(a["code"] for a in areas.values() if a["kind"] == "district" and a["code"] != flooded)
+print(quiet, flooded)
+EOF
+read -r district flooded < <(python3 "$work/districts.py" "$work/areas.json" "$area")
+session="$(login "$district")"
 cat >"$work/staff.lua" <<EOF
 wrk.headers["Cookie"] = "xs_session=$session"
 EOF
 run "staff queue /concerns (staff-$district)" "$base/concerns?state=submitted" "$work/staff.lua"
+flooded_session="$(login "$flooded")"
+cat >"$work/flooded.lua" <<EOF
+wrk.headers["Cookie"] = "xs_session=$flooded_session"
+EOF
+run "staff queue /concerns (staff-$flooded, holds the intake)" "$base/concerns?state=submitted" "$work/flooded.lua"
 # The dashboard's figures are computed once per scope and minute; the first
 # computation after the server starts is timed on its own, then the steady state.
 first="$(curl -s -o /dev/null -w '%{time_total}' -b "xs_session=$session" "$base/stats/concerns")"
