@@ -182,9 +182,19 @@ impl Worker {
     async fn run_local_together(&self, jobs: &[(i64, String, Value)]) -> anyhow::Result<()> {
         let mut tx = self.db.begin_write().await?;
         let now = self.db.now_ms();
+        // The round's notifications are written together (a few statements
+        // for the whole round instead of several per concern); the other jobs
+        // one after another in the same transaction.
+        let mut notices = Vec::new();
         for (_, kind, payload) in jobs {
-            self.run_local(&mut tx, now, kind, payload).await?;
+            match notice_of(kind, payload) {
+                Some(n) => notices.push(n),
+                None => self.run_local(&mut tx, now, kind, payload).await?,
+            }
         }
+        self.notify(&mut tx, now, &notices).await?;
+        let events: Vec<(i64, &str)> = notices.iter().map(|n| (n.concern, n.event)).collect();
+        crate::webhook::enqueue_for_many(&mut tx, now, &events).await?;
         let list = crate::db::placeholders(2, jobs.len());
         let mut args = vec![crate::db::Arg::Int(now)];
         args.extend(jobs.iter().map(|(id, _, _)| crate::db::Arg::Int(*id)));
@@ -264,10 +274,10 @@ impl Worker {
     async fn run_local(&self, tx: &mut Tx, now: i64, kind: &str, p: &Value) -> anyhow::Result<()> {
         match kind {
             "notify" => {
-                let concern = p["concern_id"].as_i64().unwrap_or_default();
-                let event = p["event"].as_str().unwrap_or("updated");
-                self.notify(tx, now, concern, event, None).await?;
-                crate::webhook::enqueue_for(tx, now, concern, event).await?;
+                if let Some(n) = notice_of(kind, p) {
+                    self.notify(tx, now, std::slice::from_ref(&n)).await?;
+                    crate::webhook::enqueue_for(tx, now, n.concern, n.event).await?;
+                }
             }
             "deadline" => self.deadline(tx, now, p).await?,
             _ => {}
@@ -297,7 +307,12 @@ impl Worker {
         match stage {
             "reminder" => {
                 item::note_in(tx, now, &CONCERN, id, "remind", None).await?;
-                self.notify(tx, now, id, "reminder", None).await?;
+                let n = Notice {
+                    concern: id,
+                    event: "reminder",
+                    leaders_of: None,
+                };
+                self.notify(tx, now, &[n]).await?;
             }
             "deadline" | "escalate_up" => {
                 let level: i64 = if stage == "deadline" { 1 } else { 2 };
@@ -311,7 +326,12 @@ impl Worker {
                     .bind(id)
                     .execute(&mut **tx)
                     .await?;
-                self.notify(tx, now, id, "overdue", Some(body_id)).await?;
+                let n = Notice {
+                    concern: id,
+                    event: "overdue",
+                    leaders_of: Some(body_id),
+                };
+                self.notify(tx, now, &[n]).await?;
                 crate::webhook::enqueue_for(tx, now, id, "overdue").await?;
             }
             _ => {}
@@ -343,130 +363,215 @@ impl Worker {
         Ok(bodies.into_iter().nth((level - 1) as usize))
     }
 
-    /// Writes in-app notifications for every party of `event` on a concern, and
-    /// queues an email for those with an address when SMTP is configured.
-    /// Grants over a unit are found by the ids of the unit's ancestors, which
-    /// its path holds, so each lookup reads the grants index instead of every
-    /// grant of the city (a notification followed every resident's concern).
-    async fn notify(
-        &self,
-        tx: &mut Tx,
-        now: i64,
-        concern: i64,
-        event: &str,
-        leaders_of: Option<i64>,
-    ) -> Result<()> {
+    /// Writes in-app notifications for every party of each notice's event on
+    /// its concern, and queues an email for those with an address when SMTP is
+    /// configured. The concerns are read in one statement, the staff over all
+    /// of them in one (grants over a unit are found by the ids of the unit's
+    /// ancestors, which its path holds, so the lookup reads the grants index
+    /// instead of every grant of the city), and the notifications written in
+    /// one; only events that reach departments or followers read more per
+    /// concern.
+    async fn notify(&self, tx: &mut Tx, now: i64, notices: &[Notice<'_>]) -> Result<()> {
         use crate::db::Arg::{Int, Text};
-        let Some(row) = sqlx::query(
-            "SELECT c.title, c.tracking_code, c.recorded_by, o.path FROM concerns c
-             JOIN orgs o ON o.id = c.org_id WHERE c.id = $1",
-        )
-        .bind(concern)
-        .fetch_optional(&mut **tx)
-        .await?
-        else {
+        if notices.is_empty() {
             return Ok(());
-        };
-        let title: String = col(&row, "title")?;
-        let path = OrgPath::parse(&col::<String>(&row, "path")?).ok_or(Error::NotFound)?;
-        let recorder: Option<i64> = col(&row, "recorded_by")?;
-        let mut to: Vec<i64> = Vec::new();
-        let want_staff = !matches!(event, "assigned" | "reminder");
-        let want_handlers = matches!(
-            event,
-            "assigned" | "reminder" | "overdue" | "reopened" | "closed"
-        );
-        let want_followers = !matches!(event, "submitted" | "reminder");
-        if want_staff {
-            to.extend(holders(tx, "staff", &path.ids()).await?);
         }
-        if want_handlers {
-            // Handlers of the departments on the current assignment, granted on
-            // the department or a unit above it.
-            let departments: Vec<String> = sqlx::query_scalar(
-                "SELECT d.path FROM concern_assignments a JOIN orgs d ON d.id = a.org_id
-                 WHERE a.concern_id = $1
-                   AND a.round = (SELECT assignment_round FROM concerns WHERE id = $1)",
-            )
-            .bind(concern)
-            .fetch_all(&mut **tx)
-            .await?;
-            let mut units: Vec<i64> = departments
-                .iter()
-                .filter_map(|p| OrgPath::parse(p))
-                .flat_map(|p| p.ids())
-                .collect();
-            units.sort_unstable();
-            units.dedup();
-            to.extend(holders(tx, "department_handler", &units).await?);
-        }
-        if want_followers {
-            to.extend(
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT user_id FROM concern_followers WHERE concern_id = $1",
-                )
-                .bind(concern)
-                .fetch_all(&mut **tx)
-                .await?,
+        let mut ids: Vec<i64> = notices.iter().map(|n| n.concern).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let list = crate::db::placeholders(1, ids.len());
+        // id → (title, recorder, path)
+        let mut concerns = std::collections::HashMap::new();
+        for row in crate::db::query_with(
+            &format!(
+                "SELECT c.id, c.title, c.recorded_by, o.path FROM concerns c
+                 JOIN orgs o ON o.id = c.org_id WHERE c.id IN ({list})"
+            ),
+            ids.iter().map(|id| Int(*id)).collect(),
+        )
+        .fetch_all(&mut **tx)
+        .await?
+        {
+            let path = OrgPath::parse(&col::<String>(&row, "path")?).ok_or(Error::NotFound)?;
+            concerns.insert(
+                col::<i64>(&row, "id")?,
+                (
+                    col::<String>(&row, "title")?,
+                    col::<Option<i64>>(&row, "recorded_by")?,
+                    path,
+                ),
             );
         }
-        if let Some(body) = leaders_of {
-            to.extend(holders(tx, "leader", &[body]).await?);
-        }
-        to.extend(recorder);
-        to.sort_unstable();
-        to.dedup();
-        if to.is_empty() {
-            return Ok(());
-        }
+        let wants_staff = |event: &str| !matches!(event, "assigned" | "reminder");
+        let mut units: Vec<i64> = notices
+            .iter()
+            .filter(|n| wants_staff(n.event))
+            .filter_map(|n| concerns.get(&n.concern))
+            .flat_map(|(_, _, path)| path.ids())
+            .collect();
+        units.sort_unstable();
+        units.dedup();
+        let staff = holders_by_unit(tx, "staff", &units).await?;
         let mut rows = crate::db::Batch::new(
             "INSERT INTO notifications (user_id, kind, item_kind, item_id, body, created_at)",
             6,
             &[1, 2, 4],
         );
-        for user in &to {
-            rows.push(vec![
-                Some(Int(*user)),
-                Some(Text(event.to_owned())),
-                Some(Text("concern".to_owned())),
-                Some(Int(concern)),
-                Some(Text(title.clone())),
-                Some(Int(now)),
-            ]);
+        // (recipients, title, event, concern) of each notice, for the emails.
+        let mut sent: Vec<(Vec<i64>, &str, &str, i64)> = Vec::new();
+        for n in notices {
+            let Some((title, recorder, path)) = concerns.get(&n.concern) else {
+                continue;
+            };
+            let event = n.event;
+            let mut to: Vec<i64> = Vec::new();
+            let want_handlers = matches!(
+                event,
+                "assigned" | "reminder" | "overdue" | "reopened" | "closed"
+            );
+            let want_followers = !matches!(event, "submitted" | "reminder");
+            if wants_staff(event) {
+                for unit in path.ids() {
+                    to.extend(staff.get(&unit).into_iter().flatten());
+                }
+            }
+            if want_handlers {
+                // Handlers of the departments on the current assignment, granted on
+                // the department or a unit above it.
+                let departments: Vec<String> = sqlx::query_scalar(
+                    "SELECT d.path FROM concern_assignments a JOIN orgs d ON d.id = a.org_id
+                     WHERE a.concern_id = $1
+                       AND a.round = (SELECT assignment_round FROM concerns WHERE id = $1)",
+                )
+                .bind(n.concern)
+                .fetch_all(&mut **tx)
+                .await?;
+                let mut units: Vec<i64> = departments
+                    .iter()
+                    .filter_map(|p| OrgPath::parse(p))
+                    .flat_map(|p| p.ids())
+                    .collect();
+                units.sort_unstable();
+                units.dedup();
+                to.extend(holders(tx, "department_handler", &units).await?);
+            }
+            if want_followers {
+                to.extend(
+                    sqlx::query_scalar::<_, i64>(
+                        "SELECT user_id FROM concern_followers WHERE concern_id = $1",
+                    )
+                    .bind(n.concern)
+                    .fetch_all(&mut **tx)
+                    .await?,
+                );
+            }
+            if let Some(body) = n.leaders_of {
+                to.extend(holders(tx, "leader", &[body]).await?);
+            }
+            to.extend(*recorder);
+            to.sort_unstable();
+            to.dedup();
+            for user in &to {
+                rows.push(vec![
+                    Some(Int(*user)),
+                    Some(Text(event.to_owned())),
+                    Some(Text("concern".to_owned())),
+                    Some(Int(n.concern)),
+                    Some(Text(title.clone())),
+                    Some(Int(now)),
+                ]);
+            }
+            if !to.is_empty() {
+                sent.push((to, title, event, n.concern));
+            }
         }
         rows.flush(tx).await?;
-        if self.mailer.is_none() {
+        if self.mailer.is_none() || sent.is_empty() {
             return Ok(());
         }
-        let list = crate::db::placeholders(1, to.len());
-        let emails: Vec<Option<String>> = crate::db::query_with(
-            &format!(
-                "SELECT email FROM users WHERE id IN ({list}) AND disabled_at IS NULL ORDER BY id"
-            ),
-            to.iter().map(|u| Int(*u)).collect(),
+        let mut users: Vec<i64> = sent
+            .iter()
+            .flat_map(|(to, ..)| to.iter().copied())
+            .collect();
+        users.sort_unstable();
+        users.dedup();
+        let list = crate::db::placeholders(1, users.len());
+        let mut emails = std::collections::HashMap::new();
+        for r in crate::db::query_with(
+            &format!("SELECT id, email FROM users WHERE id IN ({list}) AND disabled_at IS NULL"),
+            users.iter().map(|u| Int(*u)).collect(),
         )
         .fetch_all(&mut **tx)
         .await?
-        .iter()
-        .map(|r| col(r, "email"))
-        .collect::<sqlx::Result<_>>()?;
-        let label = event_label(event);
-        let jobs: Vec<item::Job> = emails
-            .into_iter()
-            .flatten()
-            .filter(|e| e.contains('@'))
-            .map(|email| item::Job {
-                kind: "email",
-                payload: json!({
-                    "to": email,
-                    "subject": format!("【协商】{label}：{title}"),
-                    "body": format!("{label}：{title}\n\n{}/concerns/{concern}\n", self.base_url.trim_end_matches('/')),
-                }),
-            })
-            .collect();
+        {
+            if let Some(email) = col::<Option<String>>(&r, "email")?.filter(|e| e.contains('@')) {
+                emails.insert(col::<i64>(&r, "id")?, email);
+            }
+        }
+        let mut jobs: Vec<item::Job> = Vec::new();
+        for (to, title, event, concern) in &sent {
+            let label = event_label(event);
+            // In account order, as each notice's recipients are.
+            for email in to.iter().filter_map(|u| emails.get(u)) {
+                jobs.push(item::Job {
+                    kind: "email",
+                    payload: json!({
+                        "to": email,
+                        "subject": format!("【协商】{label}：{title}"),
+                        "body": format!("{label}：{title}\n\n{}/concerns/{concern}\n", self.base_url.trim_end_matches('/')),
+                    }),
+                });
+            }
+        }
         item::enqueue(tx, now, &jobs).await?;
         Ok(())
     }
+}
+
+/// One notification to write: an event on a concern, and the body whose
+/// leaders hear of it too (escalations).
+struct Notice<'a> {
+    concern: i64,
+    event: &'a str,
+    leaders_of: Option<i64>,
+}
+
+/// The notice a `notify` job carries.
+fn notice_of<'a>(kind: &str, p: &'a Value) -> Option<Notice<'a>> {
+    (kind == "notify").then(|| Notice {
+        concern: p["concern_id"].as_i64().unwrap_or_default(),
+        event: p["event"].as_str().unwrap_or("updated"),
+        leaders_of: None,
+    })
+}
+
+/// The accounts holding `role` on each of `units`, by unit.
+async fn holders_by_unit(
+    tx: &mut Tx,
+    role: &str,
+    units: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<i64>>> {
+    let mut out: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    if units.is_empty() {
+        return Ok(out);
+    }
+    let list = crate::db::placeholders(2, units.len());
+    let mut args = vec![crate::db::Arg::Text(role.to_owned())];
+    args.extend(units.iter().map(|u| crate::db::Arg::Int(*u)));
+    for r in crate::db::query_with(
+        &format!(
+            "SELECT DISTINCT org_id, user_id FROM grants WHERE role = $1 AND org_id IN ({list})"
+        ),
+        args,
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    {
+        out.entry(col::<i64>(&r, "org_id")?)
+            .or_default()
+            .push(col::<i64>(&r, "user_id")?);
+    }
+    Ok(out)
 }
 
 /// The accounts holding `role` on any of `units`.

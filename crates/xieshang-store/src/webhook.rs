@@ -251,6 +251,37 @@ pub(crate) async fn enqueue_for(
     concern_id: i64,
     notify_event: &str,
 ) -> Result<()> {
+    enqueue_for_many(tx, now, &[(concern_id, notify_event)]).await
+}
+
+/// [`enqueue_for`] for several (concern, event) pairs: the active hooks are
+/// read once, and a concern only when some hook is active.
+pub(crate) async fn enqueue_for_many(tx: &mut Tx, now: i64, events: &[(i64, &str)]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let hooks = sqlx::query(
+        "SELECT w.id, w.events, o.path FROM webhooks w JOIN orgs o ON o.id = w.org_id
+         WHERE w.disabled_at IS NULL",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    for (concern_id, notify_event) in events {
+        enqueue_one(tx, now, *concern_id, notify_event, &hooks).await?;
+    }
+    Ok(())
+}
+
+async fn enqueue_one(
+    tx: &mut Tx,
+    now: i64,
+    concern_id: i64,
+    notify_event: &str,
+    hooks: &[sqlx::any::AnyRow],
+) -> Result<()> {
     let Some(event) = event_for(notify_event) else {
         return Ok(());
     };
@@ -266,13 +297,7 @@ pub(crate) async fn enqueue_for(
         return Ok(());
     };
     let path = OrgPath::parse(&col::<String>(&row, "path")?).ok_or(Error::NotFound)?;
-    let hooks = sqlx::query(
-        "SELECT w.id, w.events, o.path FROM webhooks w JOIN orgs o ON o.id = w.org_id
-         WHERE w.disabled_at IS NULL",
-    )
-    .fetch_all(&mut **tx)
-    .await?;
-    for h in &hooks {
+    for h in hooks {
         let hook_path = OrgPath::parse(&col::<String>(h, "path")?).ok_or(Error::NotFound)?;
         let events: String = col(h, "events")?;
         if !path.is_within(&hook_path) || !events.split_whitespace().any(|e| e == event) {

@@ -217,3 +217,97 @@ async fn the_queue_puts_overdue_first_then_deadlines_then_arrival() {
         assert!(!more);
     }
 }
+
+/// The worker writes a round of notifications together: concerns in units of
+/// two districts, each notified to exactly the staff granted on its unit or a
+/// unit above it, as the grants say.
+#[tokio::test]
+async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
+    let t = TestDb::new().await.unwrap();
+    // A generated city: 13 districts, each with its own staff.
+    let plan = xieshang_store::datagen::Plan {
+        concerns: 10,
+        members: 20,
+        years: 1,
+        seed: 3,
+    };
+    xieshang_store::datagen::generate(
+        &t.db,
+        plan,
+        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+        |_| {},
+    )
+    .await
+    .unwrap();
+    // Two grids of each district.
+    let all: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, path FROM orgs WHERE kind = 'grid' ORDER BY id")
+            .fetch_all(t.db.pool())
+            .await
+            .unwrap();
+    let mut per_district = std::collections::HashMap::<String, usize>::new();
+    let grids: Vec<(i64, String)> = all
+        .into_iter()
+        .filter(|(_, p)| {
+            let n = per_district
+                .entry(p.split('/').nth(2).unwrap().to_owned())
+                .or_default();
+            *n += 1;
+            *n <= 2
+        })
+        .collect();
+    assert_eq!(grids.len(), 26);
+    let gc = GroupCommit::start(t.db.clone());
+    let mut ids = Vec::new();
+    for (n, (grid, _)) in grids.iter().enumerate() {
+        let c = OwnedConcern::from_new(&NewConcern {
+            org_id: *grid,
+            category: "road",
+            title: &format!("井盖缺失 {n}"),
+            description: "夜里看不见",
+            channel: "web",
+            address: None,
+            position: None,
+            reporter: None,
+            photos: &[],
+            attributes: None,
+            api_key_id: None,
+        })
+        .unwrap();
+        ids.push(gc.record(c).await.unwrap().0);
+    }
+    let worker = xieshang_store::jobs::Worker {
+        db: t.db.clone(),
+        calendar: xieshang_core::calendar::Calendar::builtin(),
+        policy: xieshang_store::triage::Policy::default(),
+        mailer: None,
+        base_url: "http://xieshang.test".into(),
+        sealer: None,
+    };
+    assert!(worker.run_until_idle().await.unwrap() >= ids.len());
+    let mut reached = 0;
+    for id in &ids {
+        let got: Vec<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM notifications WHERE item_id = $1 AND kind = 'submitted' ORDER BY user_id",
+        )
+        .bind(id)
+        .fetch_all(t.db.pool())
+        .await
+        .unwrap();
+        // Staff granted on the concern's unit or any unit above it.
+        let want: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT g.user_id FROM concerns c JOIN orgs u ON u.id = c.org_id
+               JOIN grants g ON g.role = 'staff'
+               JOIN orgs a ON a.id = g.org_id
+              WHERE c.id = $1 AND (u.path = a.path OR substr(u.path, 1, length(a.path)) = a.path)
+              ORDER BY g.user_id",
+        )
+        .bind(id)
+        .fetch_all(t.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(got, want, "concern {id}");
+        reached += usize::from(!got.is_empty());
+    }
+    assert!(reached > 0, "some concern must reach some staff");
+}
