@@ -147,11 +147,17 @@ cat >"$work/districts.py" <<'EOF'
 import json, sys
 areas = {a["code"]: a for a in json.load(open(sys.argv[1]))}
 def district_of(code):
-    while areas[code]["kind"] != "district":
+    # Walk up to the district (which the list may leave out).
+    while code in areas and areas[code]["kind"] != "district":
         code = areas[code]["parent"]
     return code
 flooded = district_of(sys.argv[2])
-quiet = next(a["code"] for a in areas.values() if a["kind"] == "district" and a["code"] != flooded)
+districts = []
+for a in areas.values():
+    d = district_of(a["code"])
+    if d not in districts:
+        districts.append(d)
+quiet = next(d for d in districts if d != flooded)
 print(quiet, flooded)
 EOF
 read -r district flooded < <(python3 "$work/districts.py" "$work/areas.json" "$area")
