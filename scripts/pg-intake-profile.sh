@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Where PostgreSQL's time goes during intake: copies a datagen city, runs 20 s of
+# intake over HTTP at 64 connections, and prints the rate, the CPU time of the
+# Xieshang server and of all PostgreSQL processes over the run, and the top
+# statements by total time from pg_stat_statements (five seconds after the run,
+# so the worker's notifications of the run are counted too).
+#
+#   scripts/pg-intake-profile.sh TEMPLATE_DB [XIESHANG_BIN]
+#
+# Needs wrk and pg_stat_statements loaded by the server:
+#   psql -h 127.0.0.1 -U postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+#   pg_ctlcluster --skip-systemctl-redirect 15 main restart
+# (and `ALTER SYSTEM RESET shared_preload_libraries` plus a restart to undo).
+set -euo pipefail
+template="${1:?a database filled by xieshang datagen}"
+bin="${2:-target/release/xieshang}"
+pg="postgres://postgres@127.0.0.1:5432"
+db="xs_prof_$$"
+port=$((20000 + RANDOM % 12000))
+work="$(mktemp -d)"
+srv=""
+cleanup() {
+  [ -n "$srv" ] && { kill "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true; }
+  psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+psql "$pg/postgres" -Atc "SHOW shared_preload_libraries" | grep -q pg_stat_statements \
+  || { echo "pg_stat_statements is not loaded (see the header of this script)"; exit 1; }
+createdb -h 127.0.0.1 -U postgres -T "$template" "$db"
+psql "$pg/$db" -qc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+XIESHANG_LOG=warn "$bin" --database-url "$pg/$db" --listen "127.0.0.1:$port" serve >"$work/server.log" 2>&1 &
+srv=$!
+for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.2; done
+area="$("$bin" --log warn --database-url "$pg/$db" bench-sample --codes 1 | awk 'NR == 1 {print $2}')"
+cat >"$work/intake.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"category":"road","area":"$area","title":"路灯不亮","description":"晚上路灯不亮，行人看不清路，请尽快维修。","address":"人民路12号"}'
+LUA
+psql "$pg/$db" -qc "SELECT pg_stat_statements_reset()" >/dev/null
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() { local t=0; for p in $(pgrep -x postgres); do t=$((t + $(ticks "$p"))); done; echo "$t"; }
+a="$(ticks "$srv")"; b="$(pg_ticks)"
+wrk -t2 -c64 -d20s --latency -s "$work/intake.lua" "http://127.0.0.1:$port/api/v1/concerns" | grep -E "Requests/sec|99%"
+a2="$(ticks "$srv")"; b2="$(pg_ticks)"
+hz="$(getconf CLK_TCK)"
+echo "CPU over the run: xieshang $(( (a2 - a) / hz )) s, postgres $(( (b2 - b) / hz )) s"
+sleep 5
+psql "$pg/$db" -c "SELECT calls, round(total_exec_time::numeric) AS total_ms,
+    round((total_exec_time / calls)::numeric, 3) AS ms_per_call, rows,
+    left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS statement
+  FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15"
+psql "$pg/$db" -Atc "SELECT 'notify jobs: ' || count(*) FILTER (WHERE done_at IS NOT NULL) || ' done of ' || count(*) FROM jobs WHERE kind = 'notify'"
