@@ -311,3 +311,112 @@ async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
     }
     assert!(reached > 0, "some concern must reach some staff");
 }
+
+/// The staff queue's order over a scope with a backlog (read unit by unit)
+/// and over one without (read in one sort) is the same: deadlines first, the
+/// earliest first, then those without one by arrival, ties by id; pages follow
+/// on without gaps or repeats.
+#[tokio::test]
+async fn the_queue_keeps_its_order_with_and_without_a_backlog() {
+    let t = TestDb::new().await.unwrap();
+    let plan = xieshang_store::datagen::Plan {
+        concerns: 50,
+        members: 20,
+        years: 1,
+        seed: 9,
+    };
+    xieshang_store::datagen::generate(
+        &t.db,
+        plan,
+        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let district: (i64, String, String) = sqlx::query_as(
+        "SELECT id, code, path FROM orgs WHERE kind = 'district' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    let grids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM orgs WHERE kind = 'grid' AND path >= $1 AND path < $2 ORDER BY id LIMIT 5",
+    )
+    .bind(&district.2)
+    .bind(format!("{}~", district.2))
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(grids.len(), 5);
+    // Two backlogs of 2,400 in five grids, one mostly without deadlines
+    // ('reopened') and one mostly with ('accepted'), so that each unit holds
+    // more of either kind than a page takes from it; and 40 'converted' (no
+    // backlog). Deadlines shared and distinct, arrivals out of id order.
+    let mut tx = t.db.begin_write().await.unwrap();
+    for n in 0..4_840_i64 {
+        let (state, with_deadline) = match n {
+            0..2_400 => ("reopened", n % 10 == 1),
+            2_400..4_800 => ("accepted", n % 10 != 1),
+            _ => ("converted", n % 2 == 0),
+        };
+        let deadline = match (with_deadline, n % 3) {
+            (false, _) => None,
+            (true, 0) => Some(1_000_000 + (n % 7) * 1000), // shared deadlines
+            (true, _) => Some(2_000_000 - n * 10),
+        };
+        sqlx::query(
+            "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel,
+               state, created_at, updated_at, deadline_at)
+             VALUES ($1, $2, 'road', '积水', '路口积水', 'web', $3, $4, $4, $5)",
+        )
+        .bind(grids[(n % 5) as usize])
+        .bind(format!("QQ{n:08}"))
+        .bind(state)
+        .bind(500_000 + (n * 37) % 1_000) // arrivals out of id order, with ties
+        .bind(deadline)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let c = xieshang_store::user::credentials(&t.db, &format!("staff-{}", district.1))
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = xieshang_store::user::actor(&t.db, c.id).await.unwrap();
+    for (state, total) in [
+        ("reopened", 2_400_usize),
+        ("accepted", 2_400),
+        ("converted", 40),
+    ] {
+        let mut want: Vec<(bool, i64, i64, i64)> = sqlx::query_as::<_, (i64, Option<i64>, i64)>(
+            "SELECT c.id, c.deadline_at, c.created_at FROM concerns c JOIN orgs o ON o.id = c.org_id
+              WHERE c.state = $1 AND o.path >= $2 AND o.path < $3",
+        )
+        .bind(state)
+        .bind(&district.2)
+        .bind(format!("{}~", district.2))
+        .fetch_all(t.db.pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, d, c)| (d.is_none(), d.unwrap_or(0), c, id))
+        .collect();
+        want.sort_unstable();
+        assert_eq!(want.len(), total, "{state}");
+        // Every page to the end: the concerns without a deadline come last.
+        let mut got = Vec::new();
+        for page in 0.. {
+            let (rows, more) = xieshang_store::concern::queue(&t.db, &actor, state, page)
+                .await
+                .unwrap();
+            got.extend(rows.iter().map(|r| r.id));
+            assert_eq!(more, got.len() < total, "{state} page {page}");
+            if !more {
+                break;
+            }
+        }
+        let want_ids: Vec<i64> = want.iter().map(|w| w.3).collect();
+        assert_eq!(got, want_ids, "{state}");
+    }
+}
