@@ -484,6 +484,11 @@ impl Worker {
             if !to.is_empty() {
                 sent.push((to, title, event, n.concern));
             }
+            // Well below either database's limit on parameters per statement
+            // (six per row), however many people a round reaches.
+            if rows.rows >= NOTIFICATION_ROWS {
+                rows.flush(tx).await?;
+            }
         }
         rows.flush(tx).await?;
         if self.mailer.is_none() || sent.is_empty() {
@@ -527,6 +532,9 @@ impl Worker {
         Ok(())
     }
 }
+
+/// At most this many notifications go into one INSERT.
+const NOTIFICATION_ROWS: usize = 1_000;
 
 /// One notification to write: an event on a concern, and the body whose
 /// leaders hear of it too (escalations).

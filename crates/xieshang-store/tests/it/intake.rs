@@ -227,7 +227,7 @@ async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
     // A generated city: 13 districts, each with its own staff.
     let plan = xieshang_store::datagen::Plan {
         concerns: 10,
-        members: 20,
+        members: 60,
         years: 1,
         seed: 3,
     };
@@ -257,6 +257,17 @@ async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
         })
         .collect();
     assert_eq!(grids.len(), 26);
+    // Every account is also city-wide staff, so the round reaches more people
+    // than one INSERT of notifications takes.
+    sqlx::query(
+        "INSERT INTO grants (user_id, role, org_id, created_at)
+         SELECT u.id, 'staff', r.id, 0 FROM users u CROSS JOIN orgs r
+          WHERE r.parent_id IS NULL AND NOT EXISTS (
+                SELECT 1 FROM grants g WHERE g.user_id = u.id AND g.role = 'staff' AND g.org_id = r.id)",
+    )
+    .execute(t.db.pool())
+    .await
+    .unwrap();
     let gc = GroupCommit::start(t.db.clone());
     let mut ids = Vec::new();
     for (n, (grid, _)) in grids.iter().enumerate() {
@@ -309,7 +320,12 @@ async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
         assert_eq!(got, want, "concern {id}");
         reached += usize::from(!got.is_empty());
     }
-    assert!(reached > 0, "some concern must reach some staff");
+    assert_eq!(reached, ids.len(), "every concern reaches the city's staff");
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert!(total > 1_000, "{total}: more than one INSERT's worth");
 }
 
 /// The staff queue's order over a scope with a backlog (read unit by unit)
