@@ -597,7 +597,7 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
     .await?
     .ok_or(Error::NotFound)?;
     let unreadable = |what: &str| Error::Db(sqlx::Error::Protocol(format!("unreadable {what}")));
-    let timeline = unfold_timeline(&col::<String>(&row, "public_timeline")?)
+    let timeline = item::unfold_timeline(&col::<String>(&row, "public_timeline")?)
         .ok_or_else(|| unreadable("timeline"))?;
     let feedback = unfold_feedback(&col::<String>(&row, "public_feedback")?)
         .ok_or_else(|| unreadable("feedback"))?;
@@ -628,12 +628,6 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
     })
 }
 
-/// One timeline event as `public_timeline` holds it: `action to_state at,`
-/// (action and state are codes, so neither holds a space or a comma).
-pub(crate) fn fold_event(action: &str, to_state: &str, at: i64) -> String {
-    format!("{action} {to_state} {at},")
-}
-
 /// One feedback as `public_feedback` holds it: `rating at ` and two fields,
 /// each `-` (none) or `N:` and N characters, so no character of the free text
 /// can be taken for a separator.
@@ -653,25 +647,6 @@ pub(crate) fn fold_feedback(
 /// One photo as `public_photos` holds it: its public token and a space.
 pub(crate) fn fold_photo(token: &str) -> String {
     format!("{token} ")
-}
-
-/// The timeline as [`fold_event`] folds it. None if any record does not parse,
-/// as for feedback: a page that silently left out a step would tell the
-/// resident something untrue.
-fn unfold_timeline(folded: &str) -> Option<Vec<(String, String, i64)>> {
-    if folded.is_empty() {
-        return Some(Vec::new());
-    }
-    folded
-        .strip_suffix(',')?
-        .split(',')
-        .map(|e| {
-            let mut p = e.split(' ');
-            let (action, to, at) = (p.next()?, p.next()?, p.next()?.parse().ok()?);
-            (p.next().is_none() && !action.is_empty() && !to.is_empty())
-                .then(|| (action.to_owned(), to.to_owned(), at))
-        })
-        .collect()
 }
 
 /// Feedback as [`fold_feedback`] folds it. None if it does not parse.
@@ -708,29 +683,7 @@ fn unfold_feedback(folded: &str) -> Option<Vec<PublicFeedback>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold_event, fold_feedback, unfold_feedback, unfold_timeline};
-
-    #[test]
-    fn folded_timeline_reads_back_or_is_refused_whole() {
-        let folded = fold_event("submit", "submitted", 17) + &fold_event("accept", "accepted", 18);
-        assert_eq!(folded, "submit submitted 17,accept accepted 18,");
-        assert_eq!(
-            unfold_timeline(&folded),
-            Some(vec![
-                ("submit".to_owned(), "submitted".to_owned(), 17),
-                ("accept".to_owned(), "accepted".to_owned(), 18),
-            ])
-        );
-        assert_eq!(unfold_timeline(""), Some(Vec::new()));
-        // One bad record refuses the whole timeline, as bad feedback does.
-        assert_eq!(
-            unfold_timeline("submit submitted 17,accept accepted x,"),
-            None
-        );
-        assert_eq!(unfold_timeline("submit submitted 17 extra,"), None);
-        assert_eq!(unfold_timeline("submit submitted 17,,"), None);
-        assert_eq!(unfold_timeline("submit submitted 17"), None);
-    }
+    use super::{fold_feedback, unfold_feedback};
 
     #[test]
     fn folded_feedback_reads_back_whatever_the_text_holds() {

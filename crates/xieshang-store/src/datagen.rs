@@ -520,7 +520,7 @@ pub async fn generate(
                     note.map(Text),
                     Some(Int(at)),
                 ]);
-                trail.push_str(&crate::concern::fold_event(action, to, at));
+                trail.push_str(&crate::item::fold_event(action, to, at));
             };
             event("submit", None, "submitted", "resident", None, created);
             if rejected {

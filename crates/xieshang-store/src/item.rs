@@ -142,34 +142,49 @@ async fn insert_event(
     let mut events = event_batch();
     events.push(event_row(spec, &e));
     events.flush(tx).await?;
-    let trail = crate::concern::fold_event(e.action, e.to, e.at);
-    if state_changes {
-        sqlx::query(&format!(
-            "UPDATE {table} SET state = $1, updated_at = $2, public_timeline = public_timeline || $3
-             WHERE id = $4"
-        ))
-        .bind(e.to)
-        .bind(e.at)
-        .bind(trail)
-        .bind(e.item_id)
-        .execute(&mut **tx)
-        .await?;
-    } else {
-        sqlx::query(&format!(
-            "UPDATE {table} SET public_timeline = public_timeline || $1 WHERE id = $2"
-        ))
-        .bind(trail)
-        .bind(e.item_id)
-        .execute(&mut **tx)
-        .await?;
-    }
+    // A note leaves the state and `updated_at` as they are.
+    sqlx::query(&format!(
+        "UPDATE {table} SET state = $1, updated_at = COALESCE($2, updated_at),
+           public_timeline = public_timeline || $3 WHERE id = $4"
+    ))
+    .bind(e.to)
+    .bind(state_changes.then_some(e.at))
+    .bind(fold_event(e.action, e.to, e.at))
+    .bind(e.item_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
+}
+
+/// One timeline event as `public_timeline` holds it: `action to_state at,`
+/// (action and state are codes, so neither holds a space or a comma).
+pub(crate) fn fold_event(action: &str, to_state: &str, at: i64) -> String {
+    format!("{action} {to_state} {at},")
+}
+
+/// A public timeline as [`fold_event`] folds it. None if any record does not parse,
+/// as for feedback: a page that silently left out a step would tell the
+/// resident something untrue.
+pub(crate) fn unfold_timeline(folded: &str) -> Option<Vec<(String, String, i64)>> {
+    if folded.is_empty() {
+        return Some(Vec::new());
+    }
+    folded
+        .strip_suffix(',')?
+        .split(',')
+        .map(|e| {
+            let mut p = e.split(' ');
+            let (action, to, at) = (p.next()?, p.next()?, p.next()?.parse().ok()?);
+            (p.next().is_none() && !action.is_empty() && !to.is_empty())
+                .then(|| (action.to_owned(), to.to_owned(), at))
+        })
+        .collect()
 }
 
 /// The public timeline of an item just created in `spec.initial` at `now`:
 /// what [`record_creations`] writes as its first event, folded.
 pub(crate) fn first_trail(spec: &KindSpec, now: i64) -> String {
-    crate::concern::fold_event(SUBMIT, spec.initial, now)
+    fold_event(SUBMIT, spec.initial, now)
 }
 
 /// The action of an item's first event.
@@ -403,4 +418,31 @@ pub async fn timeline(db: &Db, spec: &KindSpec, item_id: i64) -> Result<Vec<Even
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fold_event, unfold_timeline};
+
+    #[test]
+    fn folded_timeline_reads_back_or_is_refused_whole() {
+        let folded = fold_event("submit", "submitted", 17) + &fold_event("accept", "accepted", 18);
+        assert_eq!(folded, "submit submitted 17,accept accepted 18,");
+        assert_eq!(
+            unfold_timeline(&folded),
+            Some(vec![
+                ("submit".to_owned(), "submitted".to_owned(), 17),
+                ("accept".to_owned(), "accepted".to_owned(), 18),
+            ])
+        );
+        assert_eq!(unfold_timeline(""), Some(Vec::new()));
+        // One bad record refuses the whole timeline, as bad feedback does.
+        assert_eq!(
+            unfold_timeline("submit submitted 17,accept accepted x,"),
+            None
+        );
+        assert_eq!(unfold_timeline("submit submitted 17 extra,"), None);
+        assert_eq!(unfold_timeline("submit submitted 17,,"), None);
+        assert_eq!(unfold_timeline("submit submitted 17"), None);
+    }
 }

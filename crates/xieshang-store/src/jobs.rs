@@ -584,21 +584,11 @@ async fn holders_by_unit(
 
 /// The accounts holding `role` on any of `units`.
 async fn holders(tx: &mut Tx, role: &str, units: &[i64]) -> Result<Vec<i64>> {
-    if units.is_empty() {
-        return Ok(Vec::new());
-    }
-    let list = crate::db::placeholders(2, units.len());
-    let mut args = vec![crate::db::Arg::Text(role.to_owned())];
-    args.extend(units.iter().map(|u| crate::db::Arg::Int(*u)));
-    crate::db::query_with(
-        &format!("SELECT DISTINCT user_id FROM grants WHERE role = $1 AND org_id IN ({list})"),
-        args,
-    )
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| col(r, "user_id").map_err(Error::from))
-    .collect()
+    Ok(holders_by_unit(tx, role, units)
+        .await?
+        .into_values()
+        .flatten()
+        .collect())
 }
 
 /// The zh-CN label of a notification event (emails are in zh-CN).

@@ -225,20 +225,7 @@ async fn the_queue_puts_overdue_first_then_deadlines_then_arrival() {
 async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
     let t = TestDb::new().await.unwrap();
     // A generated city: 13 districts, each with its own staff.
-    let plan = xieshang_store::datagen::Plan {
-        concerns: 10,
-        members: 60,
-        years: 1,
-        seed: 3,
-    };
-    xieshang_store::datagen::generate(
-        &t.db,
-        plan,
-        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
-        |_| {},
-    )
-    .await
-    .unwrap();
+    crate::generated_city(&t, 10, 60, 1, 3).await;
     // Two grids of each district.
     let all: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, path FROM orgs WHERE kind = 'grid' ORDER BY id")
@@ -335,20 +322,7 @@ async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
 #[tokio::test]
 async fn the_queue_keeps_its_order_with_and_without_a_backlog() {
     let t = TestDb::new().await.unwrap();
-    let plan = xieshang_store::datagen::Plan {
-        concerns: 50,
-        members: 20,
-        years: 1,
-        seed: 9,
-    };
-    xieshang_store::datagen::generate(
-        &t.db,
-        plan,
-        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
-        |_| {},
-    )
-    .await
-    .unwrap();
+    crate::generated_city(&t, 50, 20, 1, 9).await;
     let district: (i64, String, String) = sqlx::query_as(
         "SELECT id, code, path FROM orgs WHERE kind = 'district' ORDER BY id LIMIT 1",
     )
@@ -395,11 +369,7 @@ async fn the_queue_keeps_its_order_with_and_without_a_backlog() {
         .unwrap();
     }
     tx.commit().await.unwrap();
-    let c = xieshang_store::user::credentials(&t.db, &format!("staff-{}", district.1))
-        .await
-        .unwrap()
-        .unwrap();
-    let actor = xieshang_store::user::actor(&t.db, c.id).await.unwrap();
+    let actor = crate::actor(&t, &format!("staff-{}", district.1)).await;
     for (state, total) in [
         ("reopened", 2_400_usize),
         ("accepted", 2_400),

@@ -1,6 +1,7 @@
 //! One transition is one transaction: state, timeline, audit and jobs together, or
 //! nothing; the timeline replays to the state.
 
+use crate::actor;
 use serde_json::json;
 use xieshang_core::item::{Party, Refused, CONCERN};
 use xieshang_core::Role;
@@ -8,12 +9,7 @@ use xieshang_store::audit::{self, Verdict};
 use xieshang_store::concern::{self, NewConcern};
 use xieshang_store::item::{self, By, Job, TransitionError};
 use xieshang_store::testing::TestDb;
-use xieshang_store::{org, seed, user, Error};
-
-async fn actor(t: &TestDb, username: &str) -> xieshang_core::Actor {
-    let c = user::credentials(&t.db, username).await.unwrap().unwrap();
-    user::actor(&t.db, c.id).await.unwrap()
-}
+use xieshang_store::{org, seed, Error};
 
 async fn counts(t: &TestDb) -> (i64, i64, i64) {
     let q = |sql: &'static str| async move {

@@ -9,3 +9,30 @@ mod public_trail;
 mod roster;
 mod search;
 mod studio;
+
+use xieshang_store::testing::TestDb;
+
+/// A password hash for test accounts (cheap parameters).
+pub const HASH: &str = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA";
+
+/// The signed-in actor of an account.
+pub async fn actor(t: &TestDb, username: &str) -> xieshang_core::Actor {
+    let c = xieshang_store::user::credentials(&t.db, username)
+        .await
+        .unwrap()
+        .unwrap();
+    xieshang_store::user::actor(&t.db, c.id).await.unwrap()
+}
+
+/// Fills the database with a generated city of 13 districts.
+pub async fn generated_city(t: &TestDb, concerns: u64, members: u64, years: u32, seed: u64) {
+    let plan = xieshang_store::datagen::Plan {
+        concerns,
+        members,
+        years,
+        seed,
+    };
+    xieshang_store::datagen::generate(&t.db, plan, HASH, |_| {})
+        .await
+        .unwrap();
+}

@@ -1,6 +1,7 @@
+use crate::actor;
 use xieshang_core::{OrgKind, Permission};
 use xieshang_store::testing::TestDb;
-use xieshang_store::{org, seed, user, Error};
+use xieshang_store::{org, seed, Error};
 
 async fn demo() -> TestDb {
     let t = TestDb::new().await.unwrap();
@@ -11,11 +12,6 @@ async fn demo() -> TestDb {
     );
     assert!(!seed::load_demo(&t.db, "x").await.unwrap(), "loads once");
     t
-}
-
-async fn actor(t: &TestDb, username: &str) -> xieshang_core::Actor {
-    let c = user::credentials(&t.db, username).await.unwrap().unwrap();
-    user::actor(&t.db, c.id).await.unwrap()
 }
 
 #[tokio::test]

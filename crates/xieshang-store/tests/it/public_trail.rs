@@ -4,16 +4,14 @@
 //! the migration's backfill must fold old records exactly as the live writes
 //! and the data generator do.
 
+use crate::HASH;
 use xieshang_core::item::CONCERN;
 use xieshang_core::Role;
 use xieshang_store::concern::{self, NewConcern, Rating};
-use xieshang_store::datagen::{self, Plan};
 use xieshang_store::item::{self, By};
 use xieshang_store::photo::Photo;
 use xieshang_store::testing::TestDb;
-use xieshang_store::{migrate, org, seed, user};
-
-const HASH: &str = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA";
+use xieshang_store::{migrate, org, seed};
 
 /// What the records say the page should show: (timeline, feedback, photos).
 async fn from_records(
@@ -83,8 +81,7 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
     let grid = org::by_code_unchecked(&t.db, "yanliang-fenghuang-g07")
         .await
         .unwrap();
-    let c = user::credentials(&t.db, "staff").await.unwrap().unwrap();
-    let staff = user::actor(&t.db, c.id).await.unwrap();
+    let staff = crate::actor(&t, "staff").await;
     let photo = |n: u8| Photo {
         jpeg: vec![0xff, 0xd8, n],
         width: 1,
@@ -201,13 +198,7 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
 #[tokio::test]
 async fn generated_concerns_are_folded_as_the_backfill_folds_them() {
     let t = TestDb::new().await.unwrap();
-    let plan = Plan {
-        concerns: 400,
-        members: 30,
-        years: 3,
-        seed: 5,
-    };
-    datagen::generate(&t.db, plan, HASH, |_| {}).await.unwrap();
+    crate::generated_city(&t, 400, 30, 3, 5).await;
     let generated = folded(&t).await;
     assert_eq!(generated.len(), 400);
     assert!(generated.iter().all(|(_, tl, _, _)| !tl.is_empty()));

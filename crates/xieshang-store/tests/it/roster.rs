@@ -2,16 +2,12 @@
 //! run that names every refused row, an all-or-nothing import, exits with their
 //! effects on the account, re-joins, edits and audited reveals.
 
+use crate::actor;
 use xieshang_core::{Permission, Role};
 use xieshang_store::roster::{self, Fields, Filter};
 use xieshang_store::seal::Sealer;
 use xieshang_store::testing::TestDb;
 use xieshang_store::{org, seed, studio, user, Error};
-
-async fn actor(t: &TestDb, username: &str) -> xieshang_core::Actor {
-    let c = user::credentials(&t.db, username).await.unwrap().unwrap();
-    user::actor(&t.db, c.id).await.unwrap()
-}
 
 fn table(csv: &str) -> Vec<Vec<String>> {
     csv.lines()

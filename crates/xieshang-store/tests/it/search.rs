@@ -2,17 +2,13 @@
 //! is written with the concern, queries cross scripts, scope and filters hold,
 //! and suggestion quality on the labelled set stays above its floor.
 
+use crate::actor;
 use std::collections::HashMap;
 use xieshang_store::concern::{self, NewConcern};
 use xieshang_store::item::By;
 use xieshang_store::search::{self, Filter, Level};
 use xieshang_store::testing::TestDb;
-use xieshang_store::{org, seed, user, Error};
-
-async fn actor(t: &TestDb, username: &str) -> xieshang_core::Actor {
-    let c = user::credentials(&t.db, username).await.unwrap().unwrap();
-    user::actor(&t.db, c.id).await.unwrap()
-}
+use xieshang_store::{org, seed, Error};
 
 async fn city() -> TestDb {
     let t = TestDb::new().await.unwrap();

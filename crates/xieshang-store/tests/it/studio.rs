@@ -1,15 +1,11 @@
 //! Studio duty rotas on the suite's backend: generation across a holiday week,
 //! continuation, swaps and check-in on the day.
 
+use crate::actor;
 use chrono::NaiveDate;
 use xieshang_core::calendar::Calendar;
 use xieshang_store::testing::TestDb;
 use xieshang_store::{seed, studio, user, Error};
-
-async fn actor(t: &TestDb, username: &str) -> xieshang_core::Actor {
-    let c = user::credentials(&t.db, username).await.unwrap().unwrap();
-    user::actor(&t.db, c.id).await.unwrap()
-}
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
