@@ -127,6 +127,15 @@ impl OrgPath {
         self.ids().len()
     }
 
+    /// The branch the unit belongs to: its ancestor one level below the root
+    /// (a district under the city), the unit itself at that level, or the root
+    /// for the root. Concerns carry it so that a branch's queue is one index
+    /// range however many units the branch holds.
+    pub fn branch(&self) -> i64 {
+        let ids = self.ids();
+        ids.get(1).or(ids.first()).copied().unwrap_or_default()
+    }
+
     /// True when this unit is `ancestor` itself or lies in its subtree.
     pub fn is_within(&self, ancestor: &OrgPath) -> bool {
         self.0.starts_with(&ancestor.0)
@@ -142,6 +151,17 @@ impl std::fmt::Display for OrgPath {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_units_branch_is_its_ancestor_below_the_root() {
+        let city = OrgPath::root(1);
+        let district = city.child(7);
+        let grid = district.child(12).child(40).child(41);
+        assert_eq!(city.branch(), 1);
+        assert_eq!(district.branch(), 7);
+        assert_eq!(grid.branch(), 7);
+        assert_eq!(city.child(8).child(9).branch(), 8);
+    }
 
     #[test]
     fn subtree_membership_is_by_whole_segments() {

@@ -328,14 +328,14 @@ async fn record_many(
     let mut rows = crate::db::Batch::new(
         "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel,
            state, address, lat, lng, created_at, updated_at, recorded_by, attributes, api_key_id,
-           public_timeline)",
-        16,
+           public_timeline, branch_id)",
+        17,
         &[1, 2, 3, 4, 5, 6, 7, 13, 15],
     )
     .floats(&[8, 9]);
     // The first event, as record_creations below writes it.
     let trail = item::first_trail(&CONCERN, now);
-    for (n, _, _, actor, code) in &accepted {
+    for (n, path, _, actor, code) in &accepted {
         let c = &items[*n].concern;
         rows.push(vec![
             Some(Int(c.org_id)),
@@ -354,6 +354,7 @@ async fn record_many(
             c.attributes.clone().map(Text),
             c.api_key_id.map(Int),
             Some(Text(trail.clone())),
+            Some(Int(path.branch())),
         ]);
     }
     let ids: std::collections::HashMap<String, i64> = rows
@@ -793,6 +794,23 @@ pub(crate) fn row_from(r: &sqlx::any::AnyRow) -> Result<Row> {
     })
 }
 
+/// Sets the branch of every concern inside the subtree at `path` (which lies
+/// below the root) to the subtree's branch: after a migration, or after the
+/// subtree moved.
+pub(crate) async fn set_branch_within(tx: &mut Tx, path: &OrgPath) -> Result<()> {
+    let (from, to) = crate::scope::subtree_range(path.as_str());
+    sqlx::query(
+        "UPDATE concerns SET branch_id = $1
+          WHERE org_id IN (SELECT id FROM orgs WHERE path >= $2 AND path < $3)",
+    )
+    .bind(path.branch())
+    .bind(from)
+    .bind(to)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Rows per page of a queue.
 pub const QUEUE_PAGE: i64 = 50;
 
@@ -806,7 +824,16 @@ const QUEUE_BACKLOG: i64 = 2_000;
 pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Vec<Row>, bool)> {
     actor.require(Permission::ConcernView)?;
     let offset = page.max(0) * QUEUE_PAGE;
-    let (cond, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
+    // A scope of the whole tree or of a whole branch (a city's or a district's
+    // staff) is read from the branch index ([`branch_queue_ids`]); narrower
+    // ones from their units, as follows.
+    let scopes = actor.scopes(Permission::ConcernView);
+    let by_branch = !scopes.is_empty() && scopes.iter().all(|p| p.depth() <= 2);
+    let (cond, mut args) = if by_branch {
+        (String::new(), Vec::new())
+    } else {
+        crate::scope::condition(actor, Permission::ConcernView, "o.path", 1)
+    };
     args.push(crate::db::Arg::Text(state.to_owned()));
     args.push(crate::db::Arg::Int(QUEUE_PAGE + 1));
     args.push(crate::db::Arg::Int(offset));
@@ -825,34 +852,41 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     // PostgreSQL that plan (LATERAL) costs what the plain one does when there
     // is no backlog, so it is always used; on SQLite it costs 1.2 ms against
     // 0.3 ms, so a probe that counts at most QUEUE_BACKLOG rows decides.
-    let per_unit = match db.dialect() {
-        crate::Dialect::Postgres => true,
-        crate::Dialect::Sqlite => {
-            let probe = format!(
+    let per_unit = by_branch
+        || match db.dialect() {
+            crate::Dialect::Postgres => true,
+            crate::Dialect::Sqlite => {
+                let probe = format!(
                 "SELECT COUNT(*) AS n FROM (SELECT 1 FROM orgs o CROSS JOIN concerns c ON c.org_id = o.id
                   WHERE {cond} AND c.state = ${s} LIMIT {QUEUE_BACKLOG})"
             );
-            let found: i64 = col(
-                &crate::db::query_with(&probe, args[..s].to_vec())
-                    .fetch_one(db.pool())
-                    .await?,
-                "n",
-            )?;
-            found >= QUEUE_BACKLOG
-        }
-    };
-    let ids = match (per_unit, db.dialect()) {
-        (false, _) => format!(
-            "SELECT c.id AS qid, CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
+                let found: i64 = col(
+                    &crate::db::query_with(&probe, args[..s].to_vec())
+                        .fetch_one(db.pool())
+                        .await?,
+                    "n",
+                )?;
+                found >= QUEUE_BACKLOG
+            }
+        };
+    let ids = if by_branch {
+        let first = args.len() + 1;
+        let (sql, extra) = branch_queue_ids(db.dialect(), &scopes, s, limit, offset, first);
+        args.extend(extra);
+        sql
+    } else {
+        match (per_unit, db.dialect()) {
+            (false, _) => format!(
+                "SELECT c.id AS qid, CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
                     c.deadline_at AS k2, c.created_at AS k3
                FROM orgs o CROSS JOIN concerns c ON c.org_id = o.id
               WHERE {cond} AND c.state = ${s}
               ORDER BY k1, k2, k3, qid
               LIMIT ${limit} OFFSET ${offset}"
-        ),
-        // PostgreSQL's index order (NULLs last) is the queue's order.
-        (true, crate::Dialect::Postgres) => format!(
-            "SELECT x.id AS qid, CASE WHEN x.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
+            ),
+            // PostgreSQL's index order (NULLs last) is the queue's order.
+            (true, crate::Dialect::Postgres) => format!(
+                "SELECT x.id AS qid, CASE WHEN x.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
                     x.deadline_at AS k2, x.created_at AS k3
                FROM orgs o CROSS JOIN LATERAL (
                     SELECT c.id, c.deadline_at, c.created_at FROM concerns c
@@ -862,11 +896,11 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
               WHERE {cond}
               ORDER BY k1, k2, k3, qid
               LIMIT ${limit} OFFSET ${offset}"
-        ),
-        // SQLite's index puts NULLs first: each unit's deadlines and its
-        // concerns without one are taken as two index ranges.
-        (true, crate::Dialect::Sqlite) => format!(
-            "SELECT qid, k1, k2, k3 FROM (
+            ),
+            // SQLite's index puts NULLs first: each unit's deadlines and its
+            // concerns without one are taken as two index ranges.
+            (true, crate::Dialect::Sqlite) => format!(
+                "SELECT qid, k1, k2, k3 FROM (
                SELECT c.id AS qid, 0 AS k1, c.deadline_at AS k2, c.created_at AS k3
                  FROM orgs o CROSS JOIN concerns c
                 WHERE {cond} AND c.id IN (
@@ -882,7 +916,8 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
                        ORDER BY x.created_at, x.id LIMIT ${limit} + ${offset}))
              ORDER BY k1, k2, k3, qid
              LIMIT ${limit} OFFSET ${offset}"
-        ),
+            ),
+        }
     };
     // Only the page's rows are then read, in the same statement (PostgreSQL
     // hash-joined every unit and account when the ids came back as a list of
@@ -903,6 +938,69 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     let more = rows.len() as i64 > QUEUE_PAGE;
     rows.truncate(QUEUE_PAGE as usize);
     Ok((rows, more))
+}
+
+/// The queue's id query for scopes that are each the whole tree (a root) or
+/// a whole branch: every concern of a branch is one range of the
+/// (branch, state, deadline, arrival, id) index in queue order, and a root's
+/// are the (state, deadline, arrival, id) index's range, kept to the root's
+/// branches. Each scope gives its first rows and those are merged. Returns
+/// the SQL and the arguments it adds, numbered from `first`.
+fn branch_queue_ids(
+    dialect: crate::Dialect,
+    scopes: &[OrgPath],
+    s: usize,
+    limit: usize,
+    offset: usize,
+    first: usize,
+) -> (String, Vec<crate::db::Arg>) {
+    let mut args = Vec::new();
+    let mut parts = Vec::new();
+    for scope in scopes {
+        let n = first + args.len();
+        let drive = if scope.depth() == 1 {
+            args.push(crate::db::Arg::Int(scope.branch()));
+            // The unary plus keeps SQLite on the queue-order index (the branch
+            // index would give the rows unsorted).
+            format!("+c.branch_id IN (SELECT id FROM orgs WHERE id = ${n} OR parent_id = ${n})")
+        } else {
+            args.push(crate::db::Arg::Int(scope.branch()));
+            format!("c.branch_id = ${n}")
+        };
+        match dialect {
+            // PostgreSQL's index order (NULLs last) is the queue's order.
+            crate::Dialect::Postgres => parts.push(format!(
+                "SELECT * FROM (SELECT c.id, c.deadline_at, c.created_at FROM concerns c
+                  WHERE {drive} AND c.state = ${s}
+                  ORDER BY c.deadline_at, c.created_at, c.id LIMIT ${limit} + ${offset}) p{n}"
+            )),
+            // SQLite's index puts NULLs first: deadlines and the concerns
+            // without one are two ranges.
+            crate::Dialect::Sqlite => {
+                parts.push(format!(
+                    "SELECT * FROM (SELECT c.id, c.deadline_at, c.created_at FROM concerns c
+                      WHERE {drive} AND c.state = ${s} AND c.deadline_at IS NOT NULL
+                      ORDER BY c.deadline_at, c.created_at, c.id LIMIT ${limit} + ${offset})"
+                ));
+                parts.push(format!(
+                    "SELECT * FROM (SELECT c.id, c.deadline_at, c.created_at FROM concerns c
+                      WHERE {drive} AND c.state = ${s} AND c.deadline_at IS NULL
+                      ORDER BY c.created_at, c.id LIMIT ${limit} + ${offset})"
+                ));
+            }
+        }
+    }
+    let union = parts.join(" UNION ALL ");
+    (
+        format!(
+            "SELECT x.id AS qid, CASE WHEN x.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
+                    x.deadline_at AS k2, x.created_at AS k3
+               FROM ({union}) x
+              ORDER BY k1, k2, k3, qid
+              LIMIT ${limit} OFFSET ${offset}"
+        ),
+        args,
+    )
 }
 
 /// One concern the actor may see with `permission`: over its unit, or (for

@@ -393,8 +393,8 @@ pub async fn generate(
         let mut c = Batch::new(
             "INSERT INTO concerns (id, org_id, tracking_code, category, title, description, channel, address, state,
                created_at, updated_at, assigned_at, deadline_at, resolved_at, closed_at, result_note, assignment_round,
-               public_timeline, public_feedback)",
-            19,
+               public_timeline, public_feedback, branch_id)",
+            20,
             &[2, 3, 4, 5, 6, 7, 8, 15, 17, 18],
         );
         let mut ev = Batch::new(
@@ -623,6 +623,7 @@ pub async fn generate(
             }
             row.push(Some(Text(trail)));
             row.push(Some(Text(feedback)));
+            row.push(Some(Int(grid.path.branch())));
             c.push(row);
             // Concerns first: assignments and feedback refer to them.
             if c.rows >= 400 || ev.rows >= 400 || asg.rows >= 400 || fb.rows >= 400 {

@@ -62,6 +62,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "public_trail",
         include_str!("migrations/0016_public_trail.sql"),
     ),
+    (
+        17,
+        "concern_branch",
+        include_str!("migrations/0017_concern_branch.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).
@@ -107,6 +112,11 @@ pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
                 .await
                 .map_err(|e| anyhow::anyhow!("migration {version} ({name}) failed: {e}\n{stmt}"))?;
         }
+        if *version == 17 {
+            fill_branches(&mut tx)
+                .await
+                .map_err(|e| anyhow::anyhow!("migration 17 ({name}) failed: {e}"))?;
+        }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         )
@@ -126,6 +136,33 @@ pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
         tracing::info!(indexed, "search index filled");
     }
     Ok(applied_now)
+}
+
+/// Migration 17's data: every existing concern's branch, then the index that
+/// reads a branch's queue (created after the fill, which is faster than
+/// keeping it up to date row by row).
+async fn fill_branches(tx: &mut crate::db::Tx) -> crate::Result<()> {
+    let units: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, path FROM orgs WHERE parent_id IS NULL OR parent_id IN (SELECT id FROM orgs WHERE parent_id IS NULL)")
+            .fetch_all(&mut **tx)
+            .await?;
+    for (id, path) in units {
+        let path = xieshang_core::OrgPath::parse(&path).ok_or(crate::Error::NotFound)?;
+        if path.depth() == 1 {
+            sqlx::query("UPDATE concerns SET branch_id = $1 WHERE org_id = $1")
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        } else {
+            crate::concern::set_branch_within(tx, &path).await?;
+        }
+    }
+    sqlx::query(
+        "CREATE INDEX concerns_branch_queue ON concerns(branch_id, state, deadline_at, created_at, id)",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

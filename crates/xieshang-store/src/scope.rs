@@ -41,7 +41,7 @@ pub fn condition(
 
 /// The half-open range of paths inside the subtree at `path` (which ends in
 /// `/`): every path that starts with it, and no other.
-fn subtree_range(path: &str) -> (String, String) {
+pub(crate) fn subtree_range(path: &str) -> (String, String) {
     let mut to = path.as_bytes().to_vec();
     // Paths are ASCII digits and slashes; the last byte is the slash.
     if let Some(last) = to.last_mut() {

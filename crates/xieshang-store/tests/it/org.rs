@@ -176,3 +176,55 @@ async fn staff_manage_only_their_subtree() {
     assert!(tree.iter().all(|(_, o)| o.path.is_within(&yanliang.path)));
     assert_eq!(tree[0].1.id, yanliang.id);
 }
+
+#[tokio::test]
+async fn a_moved_street_takes_its_concerns_to_the_new_districts_queue() {
+    use xieshang_store::concern::{self, NewConcern};
+    use xieshang_store::item::By;
+    let t = demo().await;
+    let grid = org::by_code_unchecked(&t.db, "yanliang-fenghuang-g07")
+        .await
+        .unwrap();
+    let street = org::by_code_unchecked(&t.db, "yanliang-fenghuang")
+        .await
+        .unwrap();
+    let beilin = org::by_code_unchecked(&t.db, "beilin").await.unwrap();
+    let member = actor(&t, "member-fh-01").await;
+    let (id, _) = concern::record(
+        &t.db,
+        By::User(&member),
+        NewConcern {
+            org_id: grid.id,
+            category: "water",
+            title: "凤凰路供水管爆裂",
+            description: "路口积水",
+            channel: "studio",
+            address: None,
+            position: None,
+            reporter: None,
+            photos: &[],
+            attributes: None,
+            api_key_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let in_queue = |who: &'static str| {
+        let t = &t;
+        async move {
+            let a = actor(t, who).await;
+            let (rows, _) = concern::queue(&t.db, &a, "submitted", 0).await.unwrap();
+            rows.iter().any(|r| r.id == id)
+        }
+    };
+    assert!(in_queue("staff").await, "the district's staff see it");
+    assert!(in_queue("admin").await, "the city's admin sees it");
+    assert!(!in_queue("staff-beilin").await);
+    let admin = actor(&t, "admin").await;
+    org::move_to(&t.db, &admin, street.id, beilin.id)
+        .await
+        .unwrap();
+    assert!(in_queue("staff-beilin").await, "it follows its street");
+    assert!(!in_queue("staff").await);
+    assert!(in_queue("admin").await);
+}
