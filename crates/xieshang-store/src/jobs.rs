@@ -17,6 +17,32 @@ use xieshang_core::calendar::Calendar;
 use xieshang_core::item::CONCERN;
 use xieshang_core::OrgPath;
 
+/// Puts a lease on the jobs among `ids` that are still to run and not leased
+/// by another worker; returns how many it took.
+async fn lease(tx: &mut Tx, now: i64, ids: impl IntoIterator<Item = i64>) -> Result<u64> {
+    let ids: Vec<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let list = crate::db::placeholders(3, ids.len());
+    let mut args = vec![
+        crate::db::Arg::Int(now + LEASE_MS),
+        crate::db::Arg::Int(now),
+    ];
+    args.extend(ids.into_iter().map(crate::db::Arg::Int));
+    Ok(crate::db::query_with(
+        &format!(
+            "UPDATE jobs SET locked_until = $1, attempts = attempts + 1
+             WHERE id IN ({list}) AND done_at IS NULL
+               AND (locked_until IS NULL OR locked_until < $2)"
+        ),
+        args,
+    )
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
 /// How long a claimed job stays locked before another worker may take it.
 const LEASE_MS: i64 = 60_000;
 /// Attempts before a failing job is given up (and logged).
@@ -110,40 +136,31 @@ impl Worker {
     }
 
     /// Claims and runs up to `limit` due jobs; returns how many were claimed.
-    /// The claim is one statement, and the jobs that only write to the
-    /// database (notifications, deadline stages) commit together, so a busy
-    /// queue pays two commits per round instead of two per job; if that
-    /// shared transaction fails, each of them runs again on its own so the
-    /// failure lands on the job that caused it.
+    ///
+    /// A round is one transaction: it takes the due jobs (on PostgreSQL with
+    /// `FOR UPDATE SKIP LOCKED`, so another worker skips them; on SQLite the
+    /// write lock is held throughout), runs the ones that only write to the
+    /// database (notifications, deadline stages) and marks them done, and puts
+    /// a lease on the ones that talk to the outside world, which run after the
+    /// commit. So a busy queue pays one commit per round, and a notification's
+    /// job row is written once more (done), not twice (leased, then done). If
+    /// the round's work fails, nothing of it stays; then every job of the
+    /// round is leased on its own and run one by one, so the failure lands on
+    /// the job that caused it.
     pub async fn run_due(&self, limit: i64) -> Result<usize> {
+        let mut tx = self.db.begin_write().await?;
         let now = self.db.now_ms();
-        let due: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $1
-               AND (locked_until IS NULL OR locked_until < $1) ORDER BY run_at, id LIMIT $2",
-        )
+        let lock = match self.db.dialect() {
+            crate::Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+            crate::Dialect::Sqlite => "",
+        };
+        let due = sqlx::query(&format!(
+            "SELECT id, kind, payload FROM jobs WHERE done_at IS NULL AND run_at <= $1
+               AND (locked_until IS NULL OR locked_until < $1) ORDER BY run_at, id LIMIT $2{lock}"
+        ))
         .bind(now)
         .bind(limit)
-        .fetch_all(self.db.pool())
-        .await?;
-        if due.is_empty() {
-            return Ok(0);
-        }
-        let list = crate::db::placeholders(3, due.len());
-        let mut args = vec![
-            crate::db::Arg::Int(now + LEASE_MS),
-            crate::db::Arg::Int(now),
-        ];
-        args.extend(due.iter().map(|id| crate::db::Arg::Int(*id)));
-        let mut claimed = crate::db::query_with(
-            &format!(
-                "UPDATE jobs SET locked_until = $1, attempts = attempts + 1
-                 WHERE id IN ({list}) AND done_at IS NULL
-                   AND (locked_until IS NULL OR locked_until < $2)
-                 RETURNING id, kind, payload"
-            ),
-            args,
-        )
-        .fetch_all(self.db.pool())
+        .fetch_all(&mut *tx)
         .await?
         .iter()
         .map(|r| {
@@ -152,22 +169,38 @@ impl Worker {
             Ok((col::<i64>(r, "id")?, col::<String>(r, "kind")?, payload))
         })
         .collect::<Result<Vec<_>>>()?;
-        claimed.sort_by_key(|(id, _, _)| due.iter().position(|d| d == id));
-        let ran = claimed.len();
-        let (local, outside): (Vec<_>, Vec<_>) = claimed
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let ran = due.len();
+        let (local, outside): (Vec<_>, Vec<_>) = due
             .into_iter()
             .partition(|(_, kind, _)| matches!(kind.as_str(), "notify" | "deadline"));
-        if !local.is_empty() {
-            if let Err(e) = self.run_local_together(&local).await {
-                if local.len() > 1 {
-                    tracing::warn!(error = %e, jobs = local.len(), "jobs failed together; running them one by one");
+        let together = async {
+            if !local.is_empty() {
+                self.run_local_together(&mut tx, now, &local).await?;
+            }
+            lease(&mut tx, now, outside.iter().map(|(id, _, _)| *id)).await?;
+            tx.commit().await?;
+            anyhow::Ok(())
+        }
+        .await;
+        if let Err(e) = together {
+            if local.len() > 1 {
+                tracing::warn!(error = %e, jobs = local.len(), "jobs failed together; running them one by one");
+            }
+            for (id, kind, payload) in local.iter().chain(&outside) {
+                let mut tx = self.db.begin_write().await?;
+                let leased = lease(&mut tx, self.db.now_ms(), [*id]).await?;
+                tx.commit().await?;
+                if leased == 0 {
+                    continue; // another worker has it
                 }
-                for (id, kind, payload) in &local {
-                    if let Err(e) = self.run_one(*id, kind, payload).await {
-                        self.failed(*id, kind, &e).await?;
-                    }
+                if let Err(e) = self.run_one(*id, kind, payload).await {
+                    self.failed(*id, kind, &e).await?;
                 }
             }
+            return Ok(ran);
         }
         for (id, kind, payload) in &outside {
             if let Err(e) = self.run_one(*id, kind, payload).await {
@@ -179,9 +212,12 @@ impl Worker {
 
     /// Runs jobs that only write to the database in one transaction, marking
     /// them done with it.
-    async fn run_local_together(&self, jobs: &[(i64, String, Value)]) -> anyhow::Result<()> {
-        let mut tx = self.db.begin_write().await?;
-        let now = self.db.now_ms();
+    async fn run_local_together(
+        &self,
+        tx: &mut Tx,
+        now: i64,
+        jobs: &[(i64, String, Value)],
+    ) -> anyhow::Result<()> {
         // The round's notifications are written together (a few statements
         // for the whole round instead of several per concern); the other jobs
         // one after another in the same transaction.
@@ -189,22 +225,24 @@ impl Worker {
         for (_, kind, payload) in jobs {
             match notice_of(kind, payload) {
                 Some(n) => notices.push(n),
-                None => self.run_local(&mut tx, now, kind, payload).await?,
+                None => self.run_local(tx, now, kind, payload).await?,
             }
         }
-        self.notify(&mut tx, now, &notices).await?;
+        self.notify(tx, now, &notices).await?;
         let events: Vec<(i64, &str)> = notices.iter().map(|n| (n.concern, n.event)).collect();
-        crate::webhook::enqueue_for_many(&mut tx, now, &events).await?;
+        crate::webhook::enqueue_for_many(tx, now, &events).await?;
         let list = crate::db::placeholders(2, jobs.len());
         let mut args = vec![crate::db::Arg::Int(now)];
         args.extend(jobs.iter().map(|(id, _, _)| crate::db::Arg::Int(*id)));
         crate::db::query_with(
-            &format!("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id IN ({list})"),
+            &format!(
+                "UPDATE jobs SET done_at = $1, locked_until = NULL, attempts = attempts + 1
+                 WHERE id IN ({list})"
+            ),
             args,
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -407,7 +407,10 @@ async fn the_queue_keeps_its_order_with_and_without_a_backlog() {
     for (who, actor) in [
         ("district", staff.clone()),
         ("city", scoped(vec![city.clone()])),
-        ("two districts", scoped(vec![district.2.clone(), other.clone()])),
+        (
+            "two districts",
+            scoped(vec![district.2.clone(), other.clone()]),
+        ),
         ("street", scoped(vec![street.clone()])),
     ] {
         check_queue_order(&t, &actor, who).await;
