@@ -17,12 +17,25 @@ use xieshang_core::calendar::Calendar;
 use xieshang_core::item::CONCERN;
 use xieshang_core::OrgPath;
 
+/// How many jobs are due and not yet done: the worker's backlog.
+pub async fn due_count(db: &Db) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE done_at IS NULL AND run_at <= $1")
+            .bind(db.now_ms())
+            .fetch_one(db.pool())
+            .await?,
+    )
+}
+
+/// A job as read for a round: id, kind, payload.
+type Job = (i64, String, Value);
+
 /// Puts a lease on the jobs among `ids` that are still to run and not leased
-/// by another worker; returns how many it took.
-async fn lease(tx: &mut Tx, now: i64, ids: impl IntoIterator<Item = i64>) -> Result<u64> {
+/// by another worker; returns the ids it took.
+async fn lease(tx: &mut Tx, now: i64, ids: impl IntoIterator<Item = i64>) -> Result<Vec<i64>> {
     let ids: Vec<i64> = ids.into_iter().collect();
     if ids.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let list = crate::db::placeholders(3, ids.len());
     let mut args = vec![
@@ -30,17 +43,20 @@ async fn lease(tx: &mut Tx, now: i64, ids: impl IntoIterator<Item = i64>) -> Res
         crate::db::Arg::Int(now),
     ];
     args.extend(ids.into_iter().map(crate::db::Arg::Int));
-    Ok(crate::db::query_with(
+    crate::db::query_with(
         &format!(
             "UPDATE jobs SET locked_until = $1, attempts = attempts + 1
              WHERE id IN ({list}) AND done_at IS NULL
-               AND (locked_until IS NULL OR locked_until < $2)"
+               AND (locked_until IS NULL OR locked_until < $2)
+             RETURNING id"
         ),
         args,
     )
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?
-    .rows_affected())
+    .iter()
+    .map(|r| Ok(col::<i64>(r, "id")?))
+    .collect()
 }
 
 /// How long a claimed job stays locked before another worker may take it.
@@ -136,31 +152,25 @@ impl Worker {
     }
 
     /// Claims and runs up to `limit` due jobs; returns how many were claimed.
-    ///
-    /// A round is one transaction: it takes the due jobs (on PostgreSQL with
-    /// `FOR UPDATE SKIP LOCKED`, so another worker skips them; on SQLite the
-    /// write lock is held throughout), runs the ones that only write to the
-    /// database (notifications, deadline stages) and marks them done, and puts
-    /// a lease on the ones that talk to the outside world, which run after the
-    /// commit. So a busy queue pays one commit per round, and a notification's
-    /// job row is written once more (done), not twice (leased, then done). If
-    /// the round's work fails, nothing of it stays; then every job of the
-    /// round is leased on its own and run one by one, so the failure lands on
-    /// the job that caused it.
     pub async fn run_due(&self, limit: i64) -> Result<usize> {
-        let mut tx = self.db.begin_write().await?;
-        let now = self.db.now_ms();
-        let lock = match self.db.dialect() {
-            crate::Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
-            crate::Dialect::Sqlite => "",
-        };
-        let due = sqlx::query(&format!(
+        match self.db.dialect() {
+            crate::Dialect::Postgres => self.run_round_locked(limit).await,
+            crate::Dialect::Sqlite => self.run_round_leased(limit).await,
+        }
+    }
+
+    /// The due jobs (id, kind, payload), at most `limit`, in run order.
+    async fn due<'c, E>(&self, conn: E, now: i64, limit: i64, lock: &str) -> Result<Vec<Job>>
+    where
+        E: sqlx::Executor<'c, Database = sqlx::Any>,
+    {
+        sqlx::query(&format!(
             "SELECT id, kind, payload FROM jobs WHERE done_at IS NULL AND run_at <= $1
                AND (locked_until IS NULL OR locked_until < $1) ORDER BY run_at, id LIMIT $2{lock}"
         ))
         .bind(now)
         .bind(limit)
-        .fetch_all(&mut *tx)
+        .fetch_all(conn)
         .await?
         .iter()
         .map(|r| {
@@ -168,7 +178,71 @@ impl Worker {
                 serde_json::from_str(&col::<String>(r, "payload")?).unwrap_or(Value::Null);
             Ok((col::<i64>(r, "id")?, col::<String>(r, "kind")?, payload))
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+    }
+
+    /// SQLite's round: the due jobs are read, leased in one short write, and
+    /// then the database-only ones run and are marked done together in a
+    /// second (one by one again if that fails), the others one by one. With
+    /// one writer at a time, a round held in one write transaction (as on
+    /// PostgreSQL) kept residents' intake waiting for the whole round, and
+    /// intake measured about a quarter slower that way (BENCHMARKS.md).
+    async fn run_round_leased(&self, limit: i64) -> Result<usize> {
+        let now = self.db.now_ms();
+        let due = self.due(self.db.pool(), now, limit, "").await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.db.begin_write().await?;
+        let leased = lease(&mut tx, now, due.iter().map(|(id, _, _)| *id)).await?;
+        tx.commit().await?;
+        let (local, outside): (Vec<_>, Vec<_>) = due
+            .into_iter()
+            .filter(|(id, _, _)| leased.contains(id))
+            .partition(|(_, kind, _)| matches!(kind.as_str(), "notify" | "deadline"));
+        if !local.is_empty() {
+            let together = async {
+                let mut tx = self.db.begin_write().await?;
+                self.run_local_together(&mut tx, self.db.now_ms(), &local)
+                    .await?;
+                tx.commit().await?;
+                anyhow::Ok(())
+            }
+            .await;
+            if let Err(e) = together {
+                if local.len() > 1 {
+                    tracing::warn!(error = %e, jobs = local.len(), "jobs failed together; running them one by one");
+                }
+                for (id, kind, payload) in &local {
+                    if let Err(e) = self.run_one(*id, kind, payload).await {
+                        self.failed(*id, kind, &e).await?;
+                    }
+                }
+            }
+        }
+        for (id, kind, payload) in &outside {
+            if let Err(e) = self.run_one(*id, kind, payload).await {
+                self.failed(*id, kind, &e).await?;
+            }
+        }
+        Ok(leased.len())
+    }
+
+    /// PostgreSQL's round is one transaction: it takes the due jobs with
+    /// `FOR UPDATE SKIP LOCKED`, so another worker skips them, runs the ones
+    /// that only write to the database (notifications, deadline stages) and marks them done, and puts
+    /// a lease on the ones that talk to the outside world, which run after the
+    /// commit. So a busy queue pays one commit per round, and a notification's
+    /// job row is written once more (done), not twice (leased, then done). If
+    /// the round's work fails, nothing of it stays; then every job of the
+    /// round is leased on its own and run one by one, so the failure lands on
+    /// the job that caused it.
+    async fn run_round_locked(&self, limit: i64) -> Result<usize> {
+        let mut tx = self.db.begin_write().await?;
+        let now = self.db.now_ms();
+        let due = self
+            .due(&mut *tx, now, limit, " FOR UPDATE SKIP LOCKED")
+            .await?;
         if due.is_empty() {
             return Ok(0);
         }
@@ -193,7 +267,7 @@ impl Worker {
                 let mut tx = self.db.begin_write().await?;
                 let leased = lease(&mut tx, self.db.now_ms(), [*id]).await?;
                 tx.commit().await?;
-                if leased == 0 {
+                if leased.is_empty() {
                     continue; // another worker has it
                 }
                 if let Err(e) = self.run_one(*id, kind, payload).await {

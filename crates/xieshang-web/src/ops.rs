@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::sync::Mutex;
@@ -26,6 +27,7 @@ pub struct Metrics {
     registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Histogram,
+    jobs_due: Gauge,
 }
 
 impl Metrics {
@@ -44,10 +46,17 @@ impl Metrics {
             "HTTP request latency",
             latency.clone(),
         );
+        let jobs_due = Gauge::default();
+        registry.register(
+            "jobs_due",
+            "Jobs due and not yet done (the worker's backlog), read at each scrape",
+            jobs_due.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
             latency,
+            jobs_due,
         }
     }
 
@@ -130,6 +139,12 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    match xieshang_store::jobs::due_count(&state.db).await {
+        Ok(n) => {
+            state.metrics.jobs_due.set(n);
+        }
+        Err(e) => tracing::warn!(error = %e, "could not count due jobs for /metrics"),
+    }
     (
         [(
             header::CONTENT_TYPE,

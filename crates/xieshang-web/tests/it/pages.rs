@@ -95,6 +95,24 @@ async fn health_readiness_and_metrics() {
     assert!(m
         .body
         .contains("xieshang_http_request_duration_seconds_bucket"));
+    // The worker's backlog: a resident's concern queues its notification.
+    assert!(m.body.contains("xieshang_jobs_due 0\n"), "{}", m.body);
+    let r = c
+        .send(
+            axum::http::Request::post("/api/v1/concerns")
+                .header(axum::http::header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from(
+                    r#"{"category":"road","area":"yanliang-fenghuang-g01","title":"路灯不亮","description":"晚上路灯不亮"}"#,
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let m = c.get("/metrics").await;
+    assert!(m.body.contains("xieshang_jobs_due 1\n"), "{}", m.body);
+    app.worker(None).run_until_idle().await.unwrap();
+    let m = c.get("/metrics").await;
+    assert!(m.body.contains("xieshang_jobs_due 0\n"), "{}", m.body);
     app.t.db.close().await;
     assert_eq!(
         c.get("/readyz").await.status,
