@@ -492,12 +492,15 @@ impl Worker {
         ids.sort_unstable();
         ids.dedup();
         let list = crate::db::placeholders(1, ids.len());
-        // id → (title, recorder, path)
+        // id → (title, recorder, path). The path comes from a subquery per
+        // row: joined, PostgreSQL's generic plan for fifty ids hash-joined all
+        // units of the city (1.5 ms against 0.25 ms by EXPLAIN ANALYZE).
         let mut concerns = std::collections::HashMap::new();
         for row in crate::db::query_with(
             &format!(
-                "SELECT c.id, c.title, c.recorded_by, o.path FROM concerns c
-                 JOIN orgs o ON o.id = c.org_id WHERE c.id IN ({list})"
+                "SELECT c.id, c.title, c.recorded_by,
+                        (SELECT o.path FROM orgs o WHERE o.id = c.org_id) AS path
+                   FROM concerns c WHERE c.id IN ({list})"
             ),
             ids.iter().map(|id| Int(*id)).collect(),
         )
