@@ -251,9 +251,7 @@ pub(crate) async fn file_concern(
     }
     let area = match intake.org_id {
         Some(id) => Some(id),
-        None => concern::area_by_code(&state.db, &intake.area)
-            .await?
-            .map(|a| a.id),
+        None => state.area_id(&intake.area).await?,
     };
     if area.is_none() {
         errors.push(("area", "unknown area code (see /api/v1/areas)"));

@@ -50,7 +50,18 @@ pub struct AppState {
     pub sealer: Option<Arc<xieshang_store::seal::Sealer>>,
     /// Residents' intake through group commit, started on first use.
     intake: Arc<std::sync::OnceLock<xieshang_store::intake::GroupCommit>>,
+    /// Area codes residents' intake resolved lately ([`AppState::area_id`]).
+    area_ids: Arc<std::sync::RwLock<AreaIds>>,
 }
+
+/// Area code → (unit id, when it was read).
+type AreaIds = std::collections::HashMap<String, (i64, std::time::Instant)>;
+
+/// How long a resolved area code is reused.
+const AREA_ID_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// The most codes kept (a city has a few thousand areas; unknown codes are
+/// never kept, so a stream of made-up codes cannot grow it).
+const AREA_IDS_MAX: usize = 20_000;
 
 impl AppState {
     /// Builds the state.
@@ -66,7 +77,35 @@ impl AppState {
             calendar: Arc::new(xieshang_core::calendar::Calendar::builtin()),
             sealer: None,
             intake: Arc::new(std::sync::OnceLock::new()),
+            area_ids: Arc::default(),
         }
+    }
+
+    /// The unit id of the area where residents may raise concerns with this
+    /// code, reused for [`AREA_ID_TTL`] once read. Every submission asked the
+    /// database for it (a statement per concern, measured as the most frequent
+    /// one of PostgreSQL's intake). Reusing it is safe because the id of a code
+    /// never changes and the writer checks the unit again in its transaction:
+    /// a unit archived meanwhile is refused there.
+    pub async fn area_id(&self, code: &str) -> Result<Option<i64>, xieshang_store::Error> {
+        let now = std::time::Instant::now();
+        if let Ok(map) = self.area_ids.read() {
+            if let Some((id, at)) = map.get(code) {
+                if now.duration_since(*at) < AREA_ID_TTL {
+                    return Ok(Some(*id));
+                }
+            }
+        }
+        let id = xieshang_store::concern::area_by_code(&self.db, code)
+            .await?
+            .map(|a| a.id);
+        if let (Some(id), Ok(mut map)) = (id, self.area_ids.write()) {
+            if map.len() >= AREA_IDS_MAX {
+                map.clear();
+            }
+            map.insert(code.to_owned(), (id, now));
+        }
+        Ok(id)
     }
 
     /// The group-commit writer for residents' intake (started on first use, on

@@ -540,3 +540,31 @@ async fn the_openapi_document_describes_the_api() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(v["fields"]["title"].is_string());
 }
+
+#[tokio::test]
+async fn an_area_archived_after_a_submission_refuses_the_next() {
+    // The area's code is resolved once and reused for a while; the writer's
+    // own check still refuses a unit archived meanwhile.
+    let app = TestApp::new().await;
+    let body = json!({"category": "road", "area": "yanliang-fenghuang-g01", "title": "路灯不亮",
+                      "description": "晚上路灯不亮"})
+    .to_string();
+    let (status, created) = post_json(&app, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let admin = xieshang_store::user::actor(&app.t.db, app.user_id("admin").await)
+        .await
+        .unwrap();
+    let grid = app.org_id("yanliang-fenghuang-g01").await;
+    xieshang_store::org::set_archived(&app.t.db, &admin, grid, true)
+        .await
+        .unwrap();
+    let (status, refused) = post_json(&app, &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused.to_string().contains("area"), "{refused}");
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns WHERE org_id = $1")
+        .bind(grid)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(open, 1, "only the first was kept");
+}
