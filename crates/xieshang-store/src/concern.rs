@@ -852,8 +852,13 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     // PostgreSQL that plan (LATERAL) costs what the plain one does when there
     // is no backlog, so it is always used; on SQLite it costs 1.2 ms against
     // 0.3 ms, so a probe that counts at most QUEUE_BACKLOG rows decides.
-    let per_unit = by_branch
-        || match db.dialect() {
+    let ids = if by_branch {
+        let first = args.len() + 1;
+        let (sql, extra) = branch_queue_ids(db.dialect(), &scopes, s, limit, offset, first);
+        args.extend(extra);
+        sql
+    } else {
+        let per_unit = match db.dialect() {
             crate::Dialect::Postgres => true,
             crate::Dialect::Sqlite => {
                 let probe = format!(
@@ -869,12 +874,6 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
                 found >= QUEUE_BACKLOG
             }
         };
-    let ids = if by_branch {
-        let first = args.len() + 1;
-        let (sql, extra) = branch_queue_ids(db.dialect(), &scopes, s, limit, offset, first);
-        args.extend(extra);
-        sql
-    } else {
         match (per_unit, db.dialect()) {
             (false, _) => format!(
                 "SELECT c.id AS qid, CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
@@ -958,13 +957,12 @@ fn branch_queue_ids(
     let mut parts = Vec::new();
     for scope in scopes {
         let n = first + args.len();
+        args.push(crate::db::Arg::Int(scope.branch()));
         let drive = if scope.depth() == 1 {
-            args.push(crate::db::Arg::Int(scope.branch()));
             // The unary plus keeps SQLite on the queue-order index (the branch
             // index would give the rows unsorted).
             format!("+c.branch_id IN (SELECT id FROM orgs WHERE id = ${n} OR parent_id = ${n})")
         } else {
-            args.push(crate::db::Arg::Int(scope.branch()));
             format!("c.branch_id = ${n}")
         };
         match dialect {

@@ -30,6 +30,14 @@ pub async fn due_count(db: &Db) -> Result<i64> {
 /// A job as read for a round: id, kind, payload.
 type Job = (i64, String, Value);
 
+/// Logs a round whose database-only jobs failed together (they run again one
+/// by one).
+fn failed_together(e: &anyhow::Error, jobs: usize) {
+    if jobs > 1 {
+        tracing::warn!(error = %e, jobs, "jobs failed together; running them one by one");
+    }
+}
+
 /// Puts a lease on the jobs among `ids` that are still to run and not leased
 /// by another worker; returns the ids it took.
 async fn lease(tx: &mut Tx, now: i64, ids: impl IntoIterator<Item = i64>) -> Result<Vec<i64>> {
@@ -210,29 +218,30 @@ impl Worker {
             }
             .await;
             if let Err(e) = together {
-                if local.len() > 1 {
-                    tracing::warn!(error = %e, jobs = local.len(), "jobs failed together; running them one by one");
-                }
-                for (id, kind, payload) in &local {
-                    if let Err(e) = self.run_one(*id, kind, payload).await {
-                        self.failed(*id, kind, &e).await?;
-                    }
-                }
+                failed_together(&e, local.len());
+                self.run_each(&local).await?;
             }
         }
-        for (id, kind, payload) in &outside {
+        self.run_each(&outside).await?;
+        Ok(leased.len())
+    }
+
+    /// Runs leased jobs one by one, each marked done with its own writes or
+    /// put back for a retry.
+    async fn run_each(&self, jobs: &[Job]) -> Result<()> {
+        for (id, kind, payload) in jobs {
             if let Err(e) = self.run_one(*id, kind, payload).await {
                 self.failed(*id, kind, &e).await?;
             }
         }
-        Ok(leased.len())
+        Ok(())
     }
 
     /// PostgreSQL's round is one transaction: it takes the due jobs with
     /// `FOR UPDATE SKIP LOCKED`, so another worker skips them, runs the ones
-    /// that only write to the database (notifications, deadline stages) and marks them done, and puts
-    /// a lease on the ones that talk to the outside world, which run after the
-    /// commit. So a busy queue pays one commit per round, and a notification's
+    /// that only write to the database (notifications, deadline stages) and
+    /// marks them done, and puts a lease on the ones that talk to the outside
+    /// world, which run after the commit. So a busy queue pays one commit per round, and a notification's
     /// job row is written once more (done), not twice (leased, then done). If
     /// the round's work fails, nothing of it stays; then every job of the
     /// round is leased on its own and run one by one, so the failure lands on
@@ -260,38 +269,25 @@ impl Worker {
         }
         .await;
         if let Err(e) = together {
-            if local.len() > 1 {
-                tracing::warn!(error = %e, jobs = local.len(), "jobs failed together; running them one by one");
-            }
-            for (id, kind, payload) in local.iter().chain(&outside) {
+            failed_together(&e, local.len());
+            for job in local.iter().chain(&outside) {
                 let mut tx = self.db.begin_write().await?;
-                let leased = lease(&mut tx, self.db.now_ms(), [*id]).await?;
+                let leased = lease(&mut tx, self.db.now_ms(), [job.0]).await?;
                 tx.commit().await?;
-                if leased.is_empty() {
-                    continue; // another worker has it
-                }
-                if let Err(e) = self.run_one(*id, kind, payload).await {
-                    self.failed(*id, kind, &e).await?;
+                // An empty lease: another worker has it.
+                if !leased.is_empty() {
+                    self.run_each(std::slice::from_ref(job)).await?;
                 }
             }
             return Ok(ran);
         }
-        for (id, kind, payload) in &outside {
-            if let Err(e) = self.run_one(*id, kind, payload).await {
-                self.failed(*id, kind, &e).await?;
-            }
-        }
+        self.run_each(&outside).await?;
         Ok(ran)
     }
 
     /// Runs jobs that only write to the database in one transaction, marking
     /// them done with it.
-    async fn run_local_together(
-        &self,
-        tx: &mut Tx,
-        now: i64,
-        jobs: &[(i64, String, Value)],
-    ) -> anyhow::Result<()> {
+    async fn run_local_together(&self, tx: &mut Tx, now: i64, jobs: &[Job]) -> anyhow::Result<()> {
         // The round's notifications are written together (a few statements
         // for the whole round instead of several per concern); the other jobs
         // one after another in the same transaction.
@@ -309,10 +305,7 @@ impl Worker {
         let mut args = vec![crate::db::Arg::Int(now)];
         args.extend(jobs.iter().map(|(id, _, _)| crate::db::Arg::Int(*id)));
         crate::db::query_with(
-            &format!(
-                "UPDATE jobs SET done_at = $1, locked_until = NULL, attempts = attempts + 1
-                 WHERE id IN ({list})"
-            ),
+            &format!("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id IN ({list})"),
             args,
         )
         .execute(&mut **tx)
