@@ -20,6 +20,10 @@ const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA case_sensitive_like=ON",
 ];
 
+/// How long a pooled PostgreSQL connection may sit idle before it is pinged
+/// on its way out of the pool.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
 /// A write transaction. On SQLite it also holds the process's turn to write
 /// ([`Db::begin_write`]); it derefs to the connection, so statements run on
 /// `&mut **tx` (or `&mut *tx` on an owned one).
@@ -195,7 +199,22 @@ impl Db {
                 }
             }
             Dialect::Postgres => {
-                opts = opts.max_connections(16);
+                // A connection is pinged only when it has sat idle for a while
+                // (the server or the network may have dropped it since); one in
+                // steady use is not: the ping before every acquire was a round
+                // trip of its own for each transaction and each page's read.
+                opts = opts
+                    .max_connections(16)
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= PING_AFTER_IDLE {
+                                use sqlx::Connection;
+                                conn.ping().await?;
+                            }
+                            Ok(true)
+                        })
+                    });
                 url.to_owned()
             }
         };
