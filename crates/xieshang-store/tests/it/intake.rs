@@ -458,4 +458,10 @@ async fn check_queue_order(t: &TestDb, actor: &xieshang_core::Actor, who: &str) 
         let want_ids: Vec<i64> = want.iter().map(|w| w.3).collect();
         assert_eq!(got, want_ids, "{who} {state}");
     }
+    // A state that does not exist lists nothing (the branch queue writes a
+    // known state into its statement; anything else never reaches it).
+    let (rows, more) = xieshang_store::concern::queue(&t.db, actor, "closed' OR '1' = '1", 0)
+        .await
+        .unwrap();
+    assert!(rows.is_empty() && !more, "{who}: an unknown state");
 }
