@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# One load on its own against a fresh copy of a PostgreSQL city, for
+# before/after comparisons of builds in alternating runs (BENCHMARKS.md):
+#
+#   scripts/pg-alone.sh intake TEMPLATE_DB BIN [SECONDS]
+#   scripts/pg-alone.sh queue  TEMPLATE_DB BIN DISTRICT_CODE [SECONDS]
+#
+# TEMPLATE_DB is a database filled by `xieshang datagen` (never written to);
+# each run copies it (file copy, then CHECKPOINT, so the copy's writes are not
+# still being flushed during the run), starts BIN's server on the copy, runs
+# wrk at 64 connections (intake: the load-bench's submission; queue: the
+# district staff's queue of new concerns) and prints the rate, p50/p99, the CPU
+# per request of the server and of all PostgreSQL processes (from /proc), and
+# the hypervisor's steal over the run (a noisy neighbour shows there).
+set -euo pipefail
+kind="${1:?intake or queue}"
+template="${2:?a database filled by xieshang datagen}"
+bin="${3:?a xieshang binary}"
+if [ "$kind" = queue ]; then district="${4:?district code}"; secs="${5:-15}"; else secs="${4:-20}"; fi
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+pg="postgres://postgres@127.0.0.1:5432"
+db="xs_alone_$$"
+port=$((20000 + RANDOM % 12000))
+base="http://127.0.0.1:$port"
+work="$(mktemp -d)"
+srv=""
+cleanup() {
+  [ -n "$srv" ] && { kill "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true; }
+  psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+createdb -h 127.0.0.1 -U postgres --strategy=file_copy -T "$template" "$db"
+psql "$pg/postgres" -qc CHECKPOINT
+XIESHANG_LOG=warn "$bin" --database-url "$pg/$db" --listen "127.0.0.1:$port" serve >"$work/server.log" 2>&1 &
+srv=$!
+for _ in $(seq 300); do curl -sf -o /dev/null "$base/readyz" && break; sleep 0.2; done
+if [ "$kind" = intake ]; then
+  area="$("$bin" --log warn --database-url "$pg/$db" bench-sample --codes 1 | awk 'NR == 1 {print $2}')"
+  cat >"$work/load.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"category":"road","area":"$area","title":"路灯不亮","description":"晚上路灯不亮，行人看不清路，请尽快维修。","address":"人民路12号"}'
+LUA
+  url="$base/api/v1/concerns"
+  label="intake"
+else
+  jar="$work/jar"
+  token="$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$token" \
+    --data-urlencode "username=staff-$district" --data-urlencode "password=xieshang-demo" "$base/login"
+  session="$(awk '$6 == "xs_session" {print $7}' "$jar")"
+  [ -n "$session" ] || { echo "staff login failed: staff-$district"; exit 1; }
+  echo "wrk.headers[\"Cookie\"] = \"xs_session=$session\"" >"$work/load.lua"
+  url="$base/concerns?state=submitted"
+  label="queue staff-$district"
+  curl -s -o /dev/null -b "xs_session=$session" "$url"
+fi
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() { local t=0; for p in $(pgrep -x postgres); do t=$((t + $(ticks "$p"))); done; echo "$t"; }
+steal() { awk '/^cpu / {print $9}' /proc/stat; }
+s1="$(steal)"; a="$(ticks "$srv")"; b="$(pg_ticks)"
+out="$(wrk -t2 -c64 -d"${secs}s" --latency -s "$work/load.lua" "$url")"
+a2="$(ticks "$srv")"; b2="$(pg_ticks)"; s2="$(steal)"
+rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
+p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+non="$(awk '/Non-2xx/ {print $5}' <<<"$out")"
+n="$(awk '/requests in/ {print $1}' <<<"$out")"
+hz="$(getconf CLK_TCK)"
+echo "$(basename "$bin") $label: $rps req/s p50 $p50 p99 $p99 non-2xx ${non:-0};" \
+  "CPU per request: xieshang $(( (a2 - a) * 1000000 / hz / n )) us, postgres $(( (b2 - b) * 1000000 / hz / n )) us;" \
+  "steal $(( s2 - s1 )) ticks"
