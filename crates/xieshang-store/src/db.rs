@@ -157,6 +157,21 @@ impl Clock {
     }
 }
 
+/// PostgreSQL's pool settings: a connection is pinged on its way out of the
+/// pool only when it has sat idle for [`PING_AFTER_IDLE`].
+fn postgres_pool(opts: AnyPoolOptions) -> AnyPoolOptions {
+    opts.test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    use sqlx::Connection;
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 /// A database handle: pool, dialect and clock.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -203,18 +218,7 @@ impl Db {
                 // (the server or the network may have dropped it since); one in
                 // steady use is not: the ping before every acquire was a round
                 // trip of its own for each transaction and each page's read.
-                opts = opts
-                    .max_connections(16)
-                    .test_before_acquire(false)
-                    .before_acquire(|conn, meta| {
-                        Box::pin(async move {
-                            if meta.idle_for >= PING_AFTER_IDLE {
-                                use sqlx::Connection;
-                                conn.ping().await?;
-                            }
-                            Ok(true)
-                        })
-                    });
+                opts = postgres_pool(opts.max_connections(16));
                 url.to_owned()
             }
         };
@@ -227,6 +231,27 @@ impl Db {
             serial: SERIAL.fetch_add(1, Ordering::Relaxed) as u64,
             writers: (dialect == Dialect::Sqlite).then(Default::default),
         })
+    }
+
+    /// The same database through a pool of its own of at most `connections`,
+    /// for tasks on a runtime of their own: the pool connects lazily, so its
+    /// connections are opened, and their sockets driven, by the runtime that
+    /// uses them (and a database that is down for a while fails that while's
+    /// statements, as the shared pool's would). PostgreSQL only; SQLite's
+    /// writers must share the process's write turn.
+    pub fn with_own_pool(&self, connections: u32) -> Db {
+        debug_assert_eq!(self.dialect, Dialect::Postgres);
+        let opts = self.pool.connect_options();
+        let pool = postgres_pool(
+            AnyPoolOptions::new()
+                .acquire_timeout(Duration::from_secs(10))
+                .max_connections(connections),
+        )
+        .connect_lazy_with((*opts).clone());
+        Db {
+            pool,
+            ..self.clone()
+        }
     }
 
     /// Replaces the clock (tests).

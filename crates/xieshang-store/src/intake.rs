@@ -30,19 +30,31 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the writer tasks on the current Tokio runtime: one on SQLite,
-    /// which has one writer at a time anyway; two on PostgreSQL, so that one
-    /// batch is written while the other commits (they meet only at the audit
-    /// chain's head, which each takes last).
+    /// Starts the writers. On SQLite, one task on the current Tokio runtime
+    /// (SQLite has one writer at a time anyway). On PostgreSQL, two, so that
+    /// one batch is written while the other commits (they meet only at the
+    /// audit chain's head, which each takes last), on a thread and runtime of
+    /// their own with their own two connections: on the server's runtime,
+    /// each of a batch's statements waited for its turn behind the requests'
+    /// tasks before the next could go out, and the database sat idle in the
+    /// transaction meanwhile.
     pub fn start(db: Db) -> GroupCommit {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
         let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
-        let writers = match db.dialect() {
-            crate::Dialect::Sqlite => 1,
-            crate::Dialect::Postgres => 2,
-        };
-        for _ in 0..writers {
-            tokio::spawn(writer(db.clone(), rx.clone()));
+        match db.dialect() {
+            crate::Dialect::Sqlite => {
+                tokio::spawn(writer(db, rx));
+            }
+            crate::Dialect::Postgres => {
+                let started = std::thread::Builder::new()
+                    .name("xs-intake".into())
+                    .spawn(move || writers_on_own_runtime(db, rx));
+                if let Err(e) = started {
+                    // The receiver is gone with the closure: submissions are
+                    // refused as with a closed pool, not left waiting.
+                    tracing::error!(error = %e, "cannot start the intake writers' thread");
+                }
+            }
         }
         GroupCommit { tx }
     }
@@ -58,6 +70,32 @@ impl GroupCommit {
             .await
             .map_err(|_| Error::Db(sqlx::Error::PoolClosed))?
     }
+}
+
+/// PostgreSQL's two writers on a current-thread runtime, until every
+/// submitter is gone.
+fn writers_on_own_runtime(db: Db, rx: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the intake writers' runtime");
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let db = db.with_own_pool(2);
+        let writers = [
+            tokio::spawn(writer(db.clone(), rx.clone())),
+            tokio::spawn(writer(db.clone(), rx)),
+        ];
+        for w in writers {
+            let _ = w.await;
+        }
+        db.close().await;
+    });
 }
 
 /// Takes what has queued up (at least one, at most [`MAX_BATCH`]); None once
