@@ -1,6 +1,6 @@
 //! `xieshang bench-search`: latency of staff search and of duplicate suggestions
-//! on a database filled by `xieshang datagen`, one request at a time, printed as
-//! p50 / p99 / max.
+//! on a database filled by `xieshang datagen`, one request at a time, and the
+//! time intake spends on a submission's index tokens, printed as p50 / p99 / max.
 
 use crate::config::Settings;
 use clap::Args;
@@ -191,6 +191,29 @@ pub async fn search(settings: &Settings, args: &BenchSearchArgs) -> anyhow::Resu
         times,
         hits,
     )?;
+    // The tokens intake computes for each submission (in the request, before
+    // the group commit): the sampled concerns' texts, and the same texts
+    // repeated to the longest description a resident may send.
+    for (label, longest) in [
+        (
+            "index tokens of a concern's text (\"results\" = tokens)",
+            false,
+        ),
+        ("index tokens of a 2,000-character text", true),
+    ] {
+        let mut times = Vec::new();
+        let mut tokens = 0;
+        for (title, description, address, _, _) in &samples {
+            let mut text = search::concern_text(title, description, address.as_deref());
+            if longest {
+                text = text.chars().cycle().take(2_000).collect();
+            }
+            let t = Instant::now();
+            tokens += xieshang_text::search_tokens(&text).len();
+            times.push(t.elapsed());
+        }
+        line(&mut out, label, times, tokens)?;
+    }
     db.close().await;
     Ok(())
 }
