@@ -18,30 +18,12 @@ template="${2:?a database filled by xieshang datagen}"
 bin="${3:?a xieshang binary}"
 if [ "$kind" = queue ]; then district="${4:?district code}"; secs="${5:-15}"; else secs="${4:-20}"; fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
-pg="postgres://postgres@127.0.0.1:5432"
-db="xs_alone_$$"
-port=$((20000 + RANDOM % 12000))
-base="http://127.0.0.1:$port"
-work="$(mktemp -d)"
-srv=""
-cleanup() {
-  [ -n "$srv" ] && { kill "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true; }
-  psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-createdb -h 127.0.0.1 -U postgres --strategy=file_copy -T "$template" "$db"
-psql "$pg/postgres" -qc CHECKPOINT
-XIESHANG_LOG=warn "$bin" --database-url "$pg/$db" --listen "127.0.0.1:$port" serve >"$work/server.log" 2>&1 &
-srv=$!
-for _ in $(seq 300); do curl -sf -o /dev/null "$base/readyz" && break; sleep 0.2; done
+# shellcheck source=lib/pg-city.sh
+. "$(dirname "$0")/lib/pg-city.sh"
+pg_city_copy
+pg_city_serve
 if [ "$kind" = intake ]; then
-  area="$("$bin" --log warn --database-url "$pg/$db" bench-sample --codes 1 | awk 'NR == 1 {print $2}')"
-  cat >"$work/load.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"category":"road","area":"$area","title":"路灯不亮","description":"晚上路灯不亮，行人看不清路，请尽快维修。","address":"人民路12号"}'
-LUA
+  pg_city_intake_lua "$work/load.lua"
   url="$base/api/v1/concerns"
   label="intake"
 else
@@ -56,8 +38,6 @@ else
   label="queue staff-$district"
   curl -s -o /dev/null -b "xs_session=$session" "$url"
 fi
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-pg_ticks() { local t=0; for p in $(pgrep -x postgres); do t=$((t + $(ticks "$p"))); done; echo "$t"; }
 steal() { awk '/^cpu / {print $9}' /proc/stat; }
 s1="$(steal)"; a="$(ticks "$srv")"; b="$(pg_ticks)"
 out="$(wrk -t2 -c64 -d"${secs}s" --latency -s "$work/load.lua" "$url")"

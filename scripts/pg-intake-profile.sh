@@ -14,35 +14,17 @@
 set -euo pipefail
 template="${1:?a database filled by xieshang datagen}"
 bin="${2:-target/release/xieshang}"
-pg="postgres://postgres@127.0.0.1:5432"
-db="xs_prof_$$"
-port=$((20000 + RANDOM % 12000))
-work="$(mktemp -d)"
-srv=""
-cleanup() {
-  [ -n "$srv" ] && { kill "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true; }
-  psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=lib/pg-city.sh
+. "$(dirname "$0")/lib/pg-city.sh"
 psql "$pg/postgres" -Atc "SHOW shared_preload_libraries" | grep -q pg_stat_statements \
   || { echo "pg_stat_statements is not loaded (see the header of this script)"; exit 1; }
-createdb -h 127.0.0.1 -U postgres -T "$template" "$db"
+pg_city_copy
 psql "$pg/$db" -qc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
-XIESHANG_LOG=warn "$bin" --database-url "$pg/$db" --listen "127.0.0.1:$port" serve >"$work/server.log" 2>&1 &
-srv=$!
-for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.2; done
-area="$("$bin" --log warn --database-url "$pg/$db" bench-sample --codes 1 | awk 'NR == 1 {print $2}')"
-cat >"$work/intake.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"category":"road","area":"$area","title":"路灯不亮","description":"晚上路灯不亮，行人看不清路，请尽快维修。","address":"人民路12号"}'
-LUA
+pg_city_serve
+pg_city_intake_lua "$work/intake.lua"
 psql "$pg/$db" -qc "SELECT pg_stat_statements_reset()" >/dev/null
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-pg_ticks() { local t=0; for p in $(pgrep -x postgres); do t=$((t + $(ticks "$p"))); done; echo "$t"; }
 a="$(ticks "$srv")"; b="$(pg_ticks)"
-wrk -t2 -c64 -d20s --latency -s "$work/intake.lua" "http://127.0.0.1:$port/api/v1/concerns" | grep -E "Requests/sec|99%"
+wrk -t2 -c64 -d20s --latency -s "$work/intake.lua" "$base/api/v1/concerns" | grep -E "Requests/sec|99%"
 a2="$(ticks "$srv")"; b2="$(pg_ticks)"
 hz="$(getconf CLK_TCK)"
 echo "CPU over the run: xieshang $(( (a2 - a) / hz )) s, postgres $(( (b2 - b) / hz )) s"

@@ -836,105 +836,18 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     let offset = page.max(0) * QUEUE_PAGE;
     // A scope of the whole tree or of a whole branch (a city's or a district's
     // staff) is read from the branch index ([`branch_queue_ids`]); narrower
-    // ones from their units, as follows.
+    // ones from their units ([`unit_queue_ids`]).
     let scopes = actor.scopes(Permission::ConcernView);
     let by_branch = !scopes.is_empty() && scopes.iter().all(|p| p.depth() <= 2);
-    let (cond, mut args) = if by_branch {
-        (String::new(), Vec::new())
-    } else {
-        crate::scope::condition(actor, Permission::ConcernView, "o.path", 1)
-    };
-    args.push(crate::db::Arg::Text(state.to_owned()));
-    args.push(crate::db::Arg::Int(QUEUE_PAGE + 1));
-    args.push(crate::db::Arg::Int(offset));
-    let n = args.len();
-    let (s, limit, offset) = (n - 2, n - 1, n);
-    // The page's ids, sorted from the (unit, state, deadline, arrival) index
-    // alone, from the scope's units to their concerns (SQLite would otherwise
-    // walk every concern of the city in that state). Overdue first, then
-    // deadlines to come, is simply deadline order (a passed deadline is the
-    // earlier); those without a deadline follow by arrival.
-    //
-    // When the scope holds many concerns in this state (a grid flooded with
-    // new ones), sorting them all to take fifty cost 15 ms on SQLite and 28 ms
-    // on PostgreSQL at 60,000; so each unit gives only its own first rows of
-    // the page, in index order, and those are merged (1.3–1.4 ms, flat). On
-    // PostgreSQL that plan (LATERAL) costs what the plain one does when there
-    // is no backlog, so it is always used; on SQLite it costs 1.2 ms against
-    // 0.3 ms, so a probe that counts at most QUEUE_BACKLOG rows decides.
-    let ids = if by_branch {
+    let (ids, args) = if by_branch {
         // Written with its values, not parameters (see branch_queue_ids).
         let Some(known) = CONCERN.states.iter().find(|k| **k == state) else {
             return Ok((Vec::new(), false));
         };
-        args.clear();
-        branch_queue_ids(
-            db.dialect(),
-            &scopes,
-            known,
-            QUEUE_PAGE + 1,
-            page.max(0) * QUEUE_PAGE,
-        )
+        let sql = branch_queue_ids(db.dialect(), &scopes, known, QUEUE_PAGE + 1, offset);
+        (sql, Vec::new())
     } else {
-        let per_unit = match db.dialect() {
-            crate::Dialect::Postgres => true,
-            crate::Dialect::Sqlite => {
-                let probe = format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM orgs o CROSS JOIN concerns c ON c.org_id = o.id
-                  WHERE {cond} AND c.state = ${s} LIMIT {QUEUE_BACKLOG})"
-            );
-                let found: i64 = col(
-                    &crate::db::query_with(&probe, args[..s].to_vec())
-                        .fetch_one(db.pool())
-                        .await?,
-                    "n",
-                )?;
-                found >= QUEUE_BACKLOG
-            }
-        };
-        match (per_unit, db.dialect()) {
-            (false, _) => format!(
-                "SELECT c.id AS qid, CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
-                    c.deadline_at AS k2, c.created_at AS k3
-               FROM orgs o CROSS JOIN concerns c ON c.org_id = o.id
-              WHERE {cond} AND c.state = ${s}
-              ORDER BY k1, k2, k3, qid
-              LIMIT ${limit} OFFSET ${offset}"
-            ),
-            // PostgreSQL's index order (NULLs last) is the queue's order.
-            (true, crate::Dialect::Postgres) => format!(
-                "SELECT x.id AS qid, CASE WHEN x.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
-                    x.deadline_at AS k2, x.created_at AS k3
-               FROM orgs o CROSS JOIN LATERAL (
-                    SELECT c.id, c.deadline_at, c.created_at FROM concerns c
-                     WHERE c.org_id = o.id AND c.state = ${s}
-                     ORDER BY c.deadline_at, c.created_at, c.id
-                     LIMIT ${limit} + ${offset}) x
-              WHERE {cond}
-              ORDER BY k1, k2, k3, qid
-              LIMIT ${limit} OFFSET ${offset}"
-            ),
-            // SQLite's index puts NULLs first: each unit's deadlines and its
-            // concerns without one are taken as two index ranges.
-            (true, crate::Dialect::Sqlite) => format!(
-                "SELECT qid, k1, k2, k3 FROM (
-               SELECT c.id AS qid, 0 AS k1, c.deadline_at AS k2, c.created_at AS k3
-                 FROM orgs o CROSS JOIN concerns c
-                WHERE {cond} AND c.id IN (
-                      SELECT x.id FROM concerns x
-                       WHERE x.org_id = o.id AND x.state = ${s} AND x.deadline_at IS NOT NULL
-                       ORDER BY x.deadline_at, x.created_at, x.id LIMIT ${limit} + ${offset})
-               UNION ALL
-               SELECT c.id, 1, NULL, c.created_at
-                 FROM orgs o CROSS JOIN concerns c
-                WHERE {cond} AND c.id IN (
-                      SELECT x.id FROM concerns x
-                       WHERE x.org_id = o.id AND x.state = ${s} AND x.deadline_at IS NULL
-                       ORDER BY x.created_at, x.id LIMIT ${limit} + ${offset}))
-             ORDER BY k1, k2, k3, qid
-             LIMIT ${limit} OFFSET ${offset}"
-            ),
-        }
+        unit_queue_ids(db, actor, state, offset).await?
     };
     // Only the page's rows are then read, in the same statement (PostgreSQL
     // hash-joined every unit and account when the ids came back as a list of
@@ -955,6 +868,95 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     let more = rows.len() as i64 > QUEUE_PAGE;
     rows.truncate(QUEUE_PAGE as usize);
     Ok((rows, more))
+}
+
+/// The queue's id query for narrower scopes (a street, a community): read
+/// from the scope's units. Returns the SQL and its arguments.
+async fn unit_queue_ids(
+    db: &Db,
+    actor: &Actor,
+    state: &str,
+    offset: i64,
+) -> Result<(String, Vec<crate::db::Arg>)> {
+    let (cond, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
+    args.push(crate::db::Arg::Text(state.to_owned()));
+    args.push(crate::db::Arg::Int(QUEUE_PAGE + 1));
+    args.push(crate::db::Arg::Int(offset));
+    let n = args.len();
+    let (s, limit, offset) = (n - 2, n - 1, n);
+    // The page's ids, sorted from the (unit, state, deadline, arrival) index
+    // alone, from the scope's units to their concerns (SQLite would otherwise
+    // walk every concern of the city in that state). Overdue first, then
+    // deadlines to come, is simply deadline order (a passed deadline is the
+    // earlier); those without a deadline follow by arrival.
+    //
+    // When the scope holds many concerns in this state (a grid flooded with
+    // new ones), sorting them all to take fifty cost 15 ms on SQLite and 28 ms
+    // on PostgreSQL at 60,000; so each unit gives only its own first rows of
+    // the page, in index order, and those are merged (1.3–1.4 ms, flat). On
+    // PostgreSQL that plan (LATERAL) costs what the plain one does when there
+    // is no backlog, so it is always used; on SQLite it costs 1.2 ms against
+    // 0.3 ms, so a probe that counts at most QUEUE_BACKLOG rows decides.
+    let per_unit = match db.dialect() {
+        crate::Dialect::Postgres => true,
+        crate::Dialect::Sqlite => {
+            let probe = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM orgs o CROSS JOIN concerns c ON c.org_id = o.id
+              WHERE {cond} AND c.state = ${s} LIMIT {QUEUE_BACKLOG})"
+        );
+            let found: i64 = col(
+                &crate::db::query_with(&probe, args[..s].to_vec())
+                    .fetch_one(db.pool())
+                    .await?,
+                "n",
+            )?;
+            found >= QUEUE_BACKLOG
+        }
+    };
+    let ids = match (per_unit, db.dialect()) {
+        (false, _) => format!(
+            "SELECT c.id AS qid, CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
+                c.deadline_at AS k2, c.created_at AS k3
+           FROM orgs o CROSS JOIN concerns c ON c.org_id = o.id
+          WHERE {cond} AND c.state = ${s}
+          ORDER BY k1, k2, k3, qid
+          LIMIT ${limit} OFFSET ${offset}"
+        ),
+        // PostgreSQL's index order (NULLs last) is the queue's order.
+        (true, crate::Dialect::Postgres) => format!(
+            "SELECT x.id AS qid, CASE WHEN x.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
+                x.deadline_at AS k2, x.created_at AS k3
+           FROM orgs o CROSS JOIN LATERAL (
+                SELECT c.id, c.deadline_at, c.created_at FROM concerns c
+                 WHERE c.org_id = o.id AND c.state = ${s}
+                 ORDER BY c.deadline_at, c.created_at, c.id
+                 LIMIT ${limit} + ${offset}) x
+          WHERE {cond}
+          ORDER BY k1, k2, k3, qid
+          LIMIT ${limit} OFFSET ${offset}"
+        ),
+        // SQLite's index puts NULLs first: each unit's deadlines and its
+        // concerns without one are taken as two index ranges.
+        (true, crate::Dialect::Sqlite) => format!(
+            "SELECT qid, k1, k2, k3 FROM (
+           SELECT c.id AS qid, 0 AS k1, c.deadline_at AS k2, c.created_at AS k3
+             FROM orgs o CROSS JOIN concerns c
+            WHERE {cond} AND c.id IN (
+                  SELECT x.id FROM concerns x
+                   WHERE x.org_id = o.id AND x.state = ${s} AND x.deadline_at IS NOT NULL
+                   ORDER BY x.deadline_at, x.created_at, x.id LIMIT ${limit} + ${offset})
+           UNION ALL
+           SELECT c.id, 1, NULL, c.created_at
+             FROM orgs o CROSS JOIN concerns c
+            WHERE {cond} AND c.id IN (
+                  SELECT x.id FROM concerns x
+                   WHERE x.org_id = o.id AND x.state = ${s} AND x.deadline_at IS NULL
+                   ORDER BY x.created_at, x.id LIMIT ${limit} + ${offset}))
+         ORDER BY k1, k2, k3, qid
+         LIMIT ${limit} OFFSET ${offset}"
+        ),
+    };
+    Ok((ids, args))
 }
 
 /// The queue's id query for scopes that are each the whole tree (a root) or

@@ -118,8 +118,7 @@ pub fn search_tokens(text: &str) -> Vec<String> {
         for pair in cs.windows(2) {
             let b: String = pair.iter().collect();
             // A two-character word is already there once.
-            if !taken.contains(&b) {
-                taken.insert(b.clone());
+            if taken.insert(b.clone()) {
                 out.push(b);
             }
         }
