@@ -583,15 +583,14 @@ pub struct PublicStatus {
 /// path every page and every statement counts (each row costs SQLite's driver a
 /// hand-over between threads, each index a descent through pages), so the row
 /// carries what the page shows of its timeline, feedback and photos, folded
-/// (migration 0016, decision record 0008), and nothing else is read.
+/// (migration 0016, decision record 0008), and nothing else is read: the
+/// area's name comes from [`crate::org::name_of`], and the code of the concern
+/// it was merged into, if any, from a second statement.
 pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
     let row = sqlx::query(
-        "SELECT c.state, c.title, c.result_note, c.created_at, c.tracking_code, c.category,
-                c.public_timeline, c.public_feedback, c.public_photos,
-                o.name AS area, m.tracking_code AS merged_code
-           FROM concerns c JOIN orgs o ON o.id = c.org_id
-             LEFT JOIN concerns m ON m.id = c.merged_into
-          WHERE c.tracking_code = $1",
+        "SELECT state, title, result_note, created_at, tracking_code, category,
+                public_timeline, public_feedback, public_photos, org_id, merged_into
+           FROM concerns WHERE tracking_code = $1",
     )
     .bind(tracking_code.trim().to_uppercase())
     .fetch_optional(db.pool())
@@ -606,18 +605,26 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    let merged_into = match col::<Option<String>>(&row, "merged_code")? {
+    let merged_into = match col::<Option<i64>>(&row, "merged_into")? {
         // One level: a surviving concern is never itself merged (merge refuses
         // closed targets), so this does not recurse further.
-        Some(code) => Some(Box::new(Box::pin(public_status(db, &code)).await?)),
+        Some(id) => {
+            let code: String =
+                sqlx::query_scalar("SELECT tracking_code FROM concerns WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(db.pool())
+                    .await?;
+            Some(Box::new(Box::pin(public_status(db, &code)).await?))
+        }
         None => None,
     };
+    let area = crate::org::name_of(db, col(&row, "org_id")?).await?;
     let state: String = col(&row, "state")?;
     Ok(PublicStatus {
         tracking_code: col(&row, "tracking_code")?,
         category: col(&row, "category")?,
         title: col(&row, "title")?,
-        area: col(&row, "area")?,
+        area: area.to_string(),
         awaiting_feedback: state == "resolved",
         state,
         created_at: col(&row, "created_at")?,

@@ -370,7 +370,15 @@ async fn track_page(
         err: q.err,
         archived: None,
     };
-    let (csrf, set) = auth::page_token(&state, &headers, user.as_ref().map(|(_, s)| s));
+    // Only a page with a form that posts needs the token: the feedback form
+    // and a signed-in visitor's logout. The resident who only looks is not
+    // handed a cookie on every visit.
+    let posts = user.is_some() || status.as_ref().is_some_and(|s| s.awaiting_feedback);
+    let (csrf, set) = if posts {
+        auth::page_token(&state, &headers, user.as_ref().map(|(_, s)| s))
+    } else {
+        (String::new(), None)
+    };
     let page = Page::new(tr, user.as_ref().map(|(a, s)| (a, s)), csrf, &flash);
     let mut res = render(TrackTpl {
         page,

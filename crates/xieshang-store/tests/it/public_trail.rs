@@ -206,3 +206,46 @@ async fn generated_concerns_are_folded_as_the_backfill_folds_them() {
     backfill(&t).await;
     assert_eq!(folded(&t).await, generated);
 }
+
+/// The page names the concern's area from a cache of unit names (the page's
+/// statement reads one table); a rename made by this process shows at once.
+#[tokio::test]
+async fn the_status_page_shows_a_renamed_area_at_once() {
+    let t = TestDb::new().await.unwrap();
+    seed::load_demo(&t.db, HASH).await.unwrap();
+    let grid = org::by_code_unchecked(&t.db, "yanliang-fenghuang-g07")
+        .await
+        .unwrap();
+    let staff = crate::actor(&t, "staff").await;
+    let (_, code) = concern::record(
+        &t.db,
+        By::Resident,
+        NewConcern {
+            org_id: grid.id,
+            category: "road",
+            title: "凤凰路井盖缺失",
+            description: "夜里看不见，已有人绊倒",
+            channel: "web",
+            address: None,
+            position: None,
+            reporter: None,
+            photos: &[],
+            attributes: None,
+            api_key_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let before = concern::public_status(&t.db, &code).await.unwrap();
+    assert_eq!(before.area, grid.name);
+    org::rename(&t.db, &staff, grid.id, "凤凰社区第七网格")
+        .await
+        .unwrap();
+    let after = concern::public_status(&t.db, &code).await.unwrap();
+    assert_eq!(after.area, "凤凰社区第七网格");
+    // An unknown code is still not found (not an error of the name lookup).
+    assert!(matches!(
+        concern::public_status(&t.db, "NOSUCHCODE").await,
+        Err(xieshang_store::Error::NotFound)
+    ));
+}

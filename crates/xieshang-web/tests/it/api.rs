@@ -167,6 +167,11 @@ async fn a_resident_follows_the_concern_on_the_tracking_page() {
     let r = c.get("/track?code=ZZZZZZZZZZ").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("没有找到该查询码"));
+    // A page without a form that posts hands the visitor no token cookie.
+    let r = app.client().get(&format!("/track?code={code}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.set_cookies.is_empty(), "{:?}", r.set_cookies);
+    assert!(!r.body.contains("_csrf"), "{}", r.body);
 }
 
 #[tokio::test]

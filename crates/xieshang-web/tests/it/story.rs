@@ -254,6 +254,12 @@ async fn the_broken_road_near_the_school() {
     let mut school = app.client();
     let r = school.get(&format!("/track?code={code}")).await;
     assert!(r.body.contains("已办结") && r.body.contains("已重新铺设路面并增设排水"));
+    // The feedback form posts: the page hands the token with it.
+    assert!(
+        r.set_cookies.iter().any(|c| c.starts_with("xs_csrf=")),
+        "{:?}",
+        r.set_cookies
+    );
     for secret in [
         "张老师",
         "13812345678",
