@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
-# Load benchmark (issue 7): the machine's limits and Xieshang at 64 connections on a
-# generated city, in one run on one machine, with wrk (Debian's package) as the load
-# generator. Prints throughput, p50/p99 latency, peak RSS and the ratios
+# Load benchmark (issue 7): the machine's limits and Xieshang at 64 connections on
+# generated cities, in one run on one machine, with wrk (Debian's package) as the
+# load generator. Prints throughput, p50/p99 latency, peak RSS and the ratios
 #   intake ÷ raw durable insert   and   status page ÷ raw point-read handler.
 #
-#   scripts/load-bench.sh sqlite   DATA_DIR       # a directory filled by `xieshang datagen`
-#   scripts/load-bench.sh postgres DATABASE_URL   # a database filled by `xieshang datagen`
+#   scripts/load-bench.sh all      DATA_DIR DATABASE_URL  # the limits, then Xieshang on SQLite and on PostgreSQL
+#   scripts/load-bench.sh sqlite   DATA_DIR               # the limits, then Xieshang on SQLite
+#   scripts/load-bench.sh postgres DATABASE_URL           # the limits, then Xieshang on PostgreSQL
 #
-# Fill one first, e.g. `target/release/xieshang --data-dir /tmp/city datagen`.
-# Intake adds concerns to that database. Options (environment): SECONDS_PER_RUN
-# (default 20), CONNECTIONS (default 64), THREADS (wrk threads, default 2),
-# XIESHANG_BIN (a binary to measure instead of building this checkout's, for
-# before/after runs).
+# DATA_DIR is a directory and DATABASE_URL a database filled by `xieshang
+# datagen`, e.g. `target/release/xieshang --data-dir /tmp/city datagen`. Intake
+# adds concerns to them.
+#
+# The limits are the issue's: durable single-row inserts of a ~500-byte row into
+# SQLite with the product's pragmas (one client, one transaction per row), and a
+# minimal axum handler reading one row by primary key from a 1,000,000-row
+# SQLite table and rendering a page of the status page's size. Whenever
+# PostgreSQL is measured, the same two are also measured on PostgreSQL (inserts
+# from 64 clients, just before Xieshang on PostgreSQL), and its ratios are
+# printed against both: the SQLite limits (the machine's) and PostgreSQL's own.
+#
+# Options (environment): SECONDS_PER_RUN (default 20), CONNECTIONS (default 64),
+# THREADS (wrk threads, default 2), XIESHANG_BIN (a binary to measure instead of
+# building this checkout's, for before/after runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-backend="${1:?sqlite or postgres}"
-target="${2:?data directory or database URL}"
+mode="${1:?all, sqlite or postgres}"
+case "$mode" in
+  all) sqlite_dir="${2:?data directory}"; pg_url="${3:?database URL}"; backends=(sqlite postgres) ;;
+  sqlite) sqlite_dir="${2:?data directory}"; pg_url=""; backends=(sqlite) ;;
+  postgres) sqlite_dir=""; pg_url="${2:?database URL}"; backends=(postgres) ;;
+  *) echo "unknown mode $mode: all, sqlite or postgres"; exit 2 ;;
+esac
 secs="${SECONDS_PER_RUN:-20}"
 conns="${CONNECTIONS:-64}"
 threads="${THREADS:-2}"
@@ -33,22 +49,16 @@ work="$(mktemp -d)"
 port=$((20000 + RANDOM % 12000))
 raw_port=$((port + 1))
 base="http://127.0.0.1:$port"
+raw_pg_db="xs_raw_$$"
 pids=()
 cleanup() {
   for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  if [ -n "$pg_url" ]; then
+    psql "${pg_url%/*}/postgres" -qc "DROP DATABASE IF EXISTS $raw_pg_db WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-if [ "$backend" = sqlite ]; then
-  db_args=(--data-dir "$target")
-  raw_url="sqlite://$work/raw.db"
-else
-  db_args=(--database-url "$target")
-  raw_url="${target%/*}/xs_raw_$$"
-  psql "${target%/*}/postgres" -qc "CREATE DATABASE xs_raw_$$" >/dev/null
-  trap 'cleanup; psql "${target%/*}/postgres" -qc "DROP DATABASE IF EXISTS xs_raw_$$ WITH (FORCE)" >/dev/null || true' EXIT
-fi
 
 wait_ready() {
   for _ in $(seq 1 "${2:-600}"); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done
@@ -57,10 +67,15 @@ wait_ready() {
 
 peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "n/a (server gone)"; }
 
-# wrk with --latency; prints "label  req/s  p50  p99".
-results=()
+# Results as "key=value" lines in a file, read back by value_of.
+results="$work/results"
+: >"$results"
+record() { echo "$1=$2" >>"$results"; }
+value_of() { awk -F= -v k="$1" '$1 == k {v = $2} END {print v}' "$results"; }
+
+# wrk with --latency; prints "label  req/s  p50  p99" and records the rate under key.
 run() {
-  local label="$1" url="$2" script="${3:-}"
+  local key="$1" label="$2" url="$3" script="${4:-}"
   local out
   if [ -n "$script" ]; then
     out="$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$script" "$url")"
@@ -72,85 +87,74 @@ run() {
   p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
   errors="$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")"
-  printf '%-44s %10s req/s   p50 %9s   p99 %9s   non-2xx %s\n' "$label" "$rps" "$p50" "$p99" "${errors:-0}"
-  results+=("$label=$rps")
+  printf '%-52s %10s req/s   p50 %9s   p99 %9s   non-2xx %s\n' "$label" "$rps" "$p50" "$p99" "${errors:-0}"
+  record "$key" "$rps"
 }
 
-rate_of() { for r in "${results[@]}"; do if [ "${r%%=*}" = "$1" ]; then echo "${r#*=}"; fi; done; }
+# Sets db_args to the arguments that point Xieshang at a backend's city.
+set_db_args() {
+  if [ "$1" = sqlite ]; then db_args=(--data-dir "$sqlite_dir"); else db_args=(--database-url "$pg_url"); fi
+}
 
-echo "load benchmark: $backend, $conns connections, ${secs}s per run, wrk $threads threads, $(nproc) cores"
+# Starts Xieshang on a backend's city; sets `server`.
+start_server() {
+  set_db_args "$1"
+  XIESHANG_LOG=warn "$bin" "${db_args[@]}" --listen "127.0.0.1:$port" serve >"$work/server-$1.log" 2>&1 &
+  server=$!
+  pids+=("$server")
+  wait_ready "$base/readyz"
+}
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; }
+
+echo "load benchmark: ${backends[*]}, $conns connections, ${secs}s per run, wrk $threads threads, $(nproc) cores"
+
+# The status page's size, to render raw pages of the same size, and codes and an
+# area of each city for the load generator.
+for b in "${backends[@]}"; do
+  set_db_args "$b"
+  "$bin" --log warn "${db_args[@]}" bench-sample --codes 20000 >"$work/sample-$b.txt"
+  awk 'NR == 1 {print $2}' "$work/sample-$b.txt" >"$work/area-$b.txt"
+  tail -n +2 "$work/sample-$b.txt" >"$work/codes-$b.txt"
+done
+first="${backends[0]}"
+start_server "$first"
+page_bytes="$(curl -s "$base/track?code=$(head -1 "$work/codes-$first.txt")" | wc -c)"
+stop_server
 
 # --- The limits -----------------------------------------------------------------
-clients=1
-[ "$backend" = postgres ] && clients=64
-insert_line="$("$bin" --log warn bench-raw-insert --url "$raw_url" --seconds "$secs" --clients "$clients")"
-echo "$insert_line"
-raw_insert="$(sed -E 's/.*= ([0-9]+) rows\/s.*/\1/' <<<"$insert_line")"
-
-# The status page's size, to render a raw page of the same size.
-"$bin" --log warn "${db_args[@]}" bench-sample --codes 20000 >"$work/sample.txt"
-area="$(awk 'NR == 1 {print $2}' "$work/sample.txt")"
-tail -n +2 "$work/sample.txt" >"$work/codes.txt"
-XIESHANG_LOG=warn "$bin" "${db_args[@]}" --listen "127.0.0.1:$port" serve >"$work/server.log" 2>&1 &
-server=$!
-pids+=("$server")
-wait_ready "$base/readyz"
-page_bytes="$(curl -s "$base/track?code=$(head -1 "$work/codes.txt")" | wc -c)"
-
-"$bin" --log warn bench-raw-serve --url "$raw_url" --addr "127.0.0.1:$raw_port" --rows 1000000 --page-bytes "$page_bytes" >"$work/raw.log" 2>&1 &
-raw=$!
-pids+=("$raw")
-# The first run fills its table with a million rows: allow it ten minutes.
-wait_ready "http://127.0.0.1:$raw_port/r/1" 6000
 cat >"$work/raw.lua" <<'EOF'
 math.randomseed(os.time())
 request = function()
   return wrk.format("GET", "/r/" .. math.random(1, 1000000))
 end
 EOF
-run "raw point-read page (${page_bytes} B)" "http://127.0.0.1:$raw_port" "$work/raw.lua"
-kill "$raw"; wait "$raw" 2>/dev/null || true
+# limits KIND URL CLIENTS
+limits() {
+  local kind="$1" url="$2" clients="$3" line raw
+  line="$("$bin" --log warn bench-raw-insert --url "$url" --seconds "$secs" --clients "$clients")"
+  echo "$line"
+  record "raw_insert_$kind" "$(sed -E 's/.*= ([0-9]+) rows\/s.*/\1/' <<<"$line")"
+  "$bin" --log warn bench-raw-serve --url "$url" --addr "127.0.0.1:$raw_port" --rows 1000000 \
+    --page-bytes "$page_bytes" >"$work/raw-$kind.log" 2>&1 &
+  raw=$!
+  pids+=("$raw")
+  # The first request waits for the table's million rows: allow ten minutes.
+  wait_ready "http://127.0.0.1:$raw_port/r/1" 6000
+  if [ "$kind" = postgres ]; then
+    # Vacuumed and flushed now, so that neither autovacuum nor a checkpoint of
+    # the fill runs during the measurements.
+    psql "$url" -qc "VACUUM ANALYZE" -c CHECKPOINT
+  fi
+  run "raw_read_$kind" "raw point-read page, $kind (${page_bytes} B)" "http://127.0.0.1:$raw_port" "$work/raw.lua"
+  kill "$raw"; wait "$raw" 2>/dev/null || true
+}
+limits sqlite "sqlite://$work/raw.db" 1
 
 # --- Xieshang ---------------------------------------------------------------------
-cat >"$work/status.lua" <<EOF
-math.randomseed(os.time())
-codes = {}
-for line in io.lines("$work/codes.txt") do codes[#codes + 1] = line end
-request = function()
-  return wrk.format("GET", "/track?code=" .. codes[math.random(#codes)])
-end
-EOF
-run "status page /track (${page_bytes} B)" "$base" "$work/status.lua"
-
-cat >"$work/intake.lua" <<EOF
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"category":"road","area":"$area","title":"路灯不亮","description":"晚上路灯不亮，行人看不清路，请尽快维修。","address":"人民路12号"}'
-EOF
-run "intake POST /api/v1/concerns" "$base/api/v1/concerns" "$work/intake.lua"
-
-# The intake run leaves the worker a backlog of notifications. It is drained
-# before the next runs, which would otherwise measure the pages while sharing
-# the two cores with the worker (and the time it takes is a figure of its own).
-jobs_due() { curl -s "$base/metrics" | awk '$1 == "xieshang_jobs_due" {print $2}'; }
-backlog="$(jobs_due)"
-if [ -z "$backlog" ]; then
-  echo "worker backlog after intake: n/a (this build has no xieshang_jobs_due metric; not waited for)"
-else
-  drain_start="$(date +%s.%N)"
-  left="$backlog"
-  for _ in $(seq 1 3000); do
-    [ "$left" = 0 ] && break
-    sleep 0.2
-    left="$(jobs_due)"
-  done
-  echo "worker backlog after intake: $backlog jobs, $left left after $(awk -v a="$drain_start" \
-    -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s"
-fi
-
 # A district's staff, logged in once; prints the session cookie's value.
 login() {
   local jar="$work/jar-$1" token session
+  rm -f "$jar"
   token="$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
   curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$token" \
     --data-urlencode "username=staff-$1" --data-urlencode "password=xieshang-demo" "$base/login"
@@ -158,10 +162,6 @@ login() {
   [ -n "$session" ] || { echo "staff login failed: staff-$1" >&2; exit 1; }
   echo "$session"
 }
-# Two queues: a district the intake run did not touch (the first district that
-# is not the intake's), and the intake's own district, whose one grid now holds
-# the run's whole backlog of new concerns.
-curl -s "$base/api/v1/areas" >"$work/areas.json"
 cat >"$work/districts.py" <<'EOF'
 import json, sys
 areas = {a["code"]: a for a in json.load(open(sys.argv[1]))}
@@ -179,33 +179,93 @@ for a in areas.values():
 quiet = next(d for d in districts if d != flooded)
 print(quiet, flooded)
 EOF
-read -r district flooded < <(python3 "$work/districts.py" "$work/areas.json" "$area")
-session="$(login "$district")"
-cat >"$work/staff.lua" <<EOF
-wrk.headers["Cookie"] = "xs_session=$session"
-EOF
-run "staff queue /concerns (staff-$district)" "$base/concerns?state=submitted" "$work/staff.lua"
-flooded_session="$(login "$flooded")"
-cat >"$work/flooded.lua" <<EOF
-wrk.headers["Cookie"] = "xs_session=$flooded_session"
-EOF
-run "staff queue /concerns (staff-$flooded, holds the intake)" "$base/concerns?state=submitted" "$work/flooded.lua"
-# The dashboard's figures are computed once per scope and minute; the first
-# computation after the server starts is timed on its own, then the steady state.
-first="$(curl -s -o /dev/null -w '%{time_total}' -b "xs_session=$session" "$base/stats/concerns")"
-echo "dashboard first computation (cold, one request): ${first} s"
-run "dashboard /stats/concerns (staff-$district)" "$base/stats/concerns" "$work/staff.lua"
+jobs_due() { curl -s "$base/metrics" | awk '$1 == "xieshang_jobs_due" {print $2}'; }
 
-rss="$(peak_rss_mb "$server")"
-kill "$server"; wait "$server" 2>/dev/null || true
+xieshang() {
+  local b="$1" area
+  area="$(cat "$work/area-$b.txt")"
+  echo "--- Xieshang on $b"
+  start_server "$b"
+  cat >"$work/status-$b.lua" <<EOF
+math.randomseed(os.time())
+codes = {}
+for line in io.lines("$work/codes-$b.txt") do codes[#codes + 1] = line end
+request = function()
+  return wrk.format("GET", "/track?code=" .. codes[math.random(#codes)])
+end
+EOF
+  run "status_$b" "status page /track" "$base" "$work/status-$b.lua"
 
-intake="$(rate_of "intake POST /api/v1/concerns")"
-status="$(rate_of "status page /track (${page_bytes} B)")"
-rawread="$(rate_of "raw point-read page (${page_bytes} B)")"
-echo "peak RSS of the Xieshang server: ${rss} MB"
-python3 - "$intake" "$raw_insert" "$status" "$rawread" <<'EOF'
+  cat >"$work/intake-$b.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"category":"road","area":"$area","title":"路灯不亮","description":"晚上路灯不亮，行人看不清路，请尽快维修。","address":"人民路12号"}'
+EOF
+  run "intake_$b" "intake POST /api/v1/concerns" "$base/api/v1/concerns" "$work/intake-$b.lua"
+
+  # The intake run leaves the worker a backlog of notifications. It is drained
+  # before the next runs, which would otherwise measure the pages while sharing
+  # the two cores with the worker (and the time it takes is a figure of its own).
+  local backlog left drain_start
+  backlog="$(jobs_due)"
+  drain_start="$(date +%s.%N)"
+  left="$backlog"
+  for _ in $(seq 1 3000); do
+    [ "$left" = 0 ] && break
+    sleep 0.2
+    left="$(jobs_due)"
+  done
+  echo "worker backlog after intake: $backlog jobs, $left left after $(awk -v a="$drain_start" \
+    -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s"
+
+  # Two queues: a district the intake run did not touch (the first district that
+  # is not the intake's), and the intake's own district, whose one grid now holds
+  # the run's whole backlog of new concerns.
+  curl -s "$base/api/v1/areas" >"$work/areas-$b.json"
+  local district flooded session flooded_session cold
+  read -r district flooded < <(python3 "$work/districts.py" "$work/areas-$b.json" "$area")
+  session="$(login "$district")"
+  echo "wrk.headers[\"Cookie\"] = \"xs_session=$session\"" >"$work/staff-$b.lua"
+  run "queue_$b" "staff queue /concerns (staff-$district)" "$base/concerns?state=submitted" "$work/staff-$b.lua"
+  flooded_session="$(login "$flooded")"
+  echo "wrk.headers[\"Cookie\"] = \"xs_session=$flooded_session\"" >"$work/flooded-$b.lua"
+  run "flooded_$b" "staff queue /concerns (staff-$flooded, holds the intake)" "$base/concerns?state=submitted" "$work/flooded-$b.lua"
+  # The dashboard's figures are computed once per scope and minute; the first
+  # computation after the server starts is timed on its own, then the steady state.
+  cold="$(curl -s -o /dev/null -w '%{time_total}' -b "xs_session=$session" "$base/stats/concerns")"
+  echo "dashboard first computation (cold, one request): ${cold} s"
+  run "dashboard_$b" "dashboard /stats/concerns (staff-$district)" "$base/stats/concerns" "$work/staff-$b.lua"
+
+  local rss
+  rss="$(peak_rss_mb "$server")"
+  stop_server
+  echo "peak RSS of the Xieshang server on $b: ${rss} MB"
+}
+# Each backend's own limits are measured just before it (PostgreSQL's), so that
+# both stand as close in time as they can on a machine whose speed drifts.
+for b in "${backends[@]}"; do
+  if [ "$b" = postgres ]; then
+    psql "${pg_url%/*}/postgres" -qc "CREATE DATABASE $raw_pg_db" >/dev/null
+    limits postgres "${pg_url%/*}/$raw_pg_db" 64
+    psql "${pg_url%/*}/postgres" -qc "DROP DATABASE $raw_pg_db WITH (FORCE)" -c CHECKPOINT >/dev/null
+  fi
+  xieshang "$b"
+done
+
+# --- Ratios -------------------------------------------------------------------------
+echo "--- ratios (targets: both >= 0.5)"
+ratio() {
+  python3 - "$1" "$2" "$3" <<'EOF'
 import sys
-intake, raw_insert, status, raw_read = map(float, sys.argv[1:])
-print(f"ratio intake / raw durable insert:        {intake / raw_insert:.2f}  ({intake:.0f} / {raw_insert:.0f})")
-print(f"ratio status page / raw point-read page:  {status / raw_read:.2f}  ({status:.0f} / {raw_read:.0f})")
+label, num, den = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+print(f"{label:<60} {num / den:.2f}  ({num:.0f} / {den:.0f})")
 EOF
+}
+for b in "${backends[@]}"; do
+  ratio "$b: intake / raw durable insert (SQLite, 1 client)" "$(value_of "intake_$b")" "$(value_of raw_insert_sqlite)"
+  ratio "$b: status page / raw point-read page (SQLite)" "$(value_of "status_$b")" "$(value_of raw_read_sqlite)"
+  if [ "$b" = postgres ]; then
+    ratio "$b: intake / raw durable insert (PostgreSQL, 64 clients)" "$(value_of intake_postgres)" "$(value_of raw_insert_postgres)"
+    ratio "$b: status page / raw point-read page (PostgreSQL)" "$(value_of status_postgres)" "$(value_of raw_read_postgres)"
+  fi
+done

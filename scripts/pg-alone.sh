@@ -3,17 +3,19 @@
 # before/after comparisons of builds in alternating runs (BENCHMARKS.md):
 #
 #   scripts/pg-alone.sh intake TEMPLATE_DB BIN [SECONDS]
+#   scripts/pg-alone.sh status TEMPLATE_DB BIN [SECONDS]
 #   scripts/pg-alone.sh queue  TEMPLATE_DB BIN DISTRICT_CODE [SECONDS]
 #
 # TEMPLATE_DB is a database filled by `xieshang datagen` (never written to);
 # each run copies it (file copy, then CHECKPOINT, so the copy's writes are not
 # still being flushed during the run), starts BIN's server on the copy, runs
-# wrk at 64 connections (intake: the load-bench's submission; queue: the
-# district staff's queue of new concerns) and prints the rate, p50/p99, the CPU
+# wrk at 64 connections (intake: the load-bench's submission; status: the
+# public status page of 20,000 sampled concerns; queue: the district staff's
+# queue of new concerns) and prints the rate, p50/p99, the CPU
 # per request of the server and of all PostgreSQL processes (from /proc), and
 # the hypervisor's steal over the run (a noisy neighbour shows there).
 set -euo pipefail
-kind="${1:?intake or queue}"
+kind="${1:?intake, status or queue}"
 template="${2:?a database filled by xieshang datagen}"
 bin="${3:?a xieshang binary}"
 if [ "$kind" = queue ]; then district="${4:?district code}"; secs="${5:-15}"; else secs="${4:-20}"; fi
@@ -26,6 +28,18 @@ if [ "$kind" = intake ]; then
   pg_city_intake_lua "$work/load.lua"
   url="$base/api/v1/concerns"
   label="intake"
+elif [ "$kind" = status ]; then
+  "$bin" --log warn --database-url "$pg/$db" bench-sample --codes 20000 | tail -n +2 >"$work/codes.txt"
+  cat >"$work/load.lua" <<LUA
+math.randomseed(os.time())
+codes = {}
+for line in io.lines("$work/codes.txt") do codes[#codes + 1] = line end
+request = function()
+  return wrk.format("GET", "/track?code=" .. codes[math.random(#codes)])
+end
+LUA
+  url="$base"
+  label="status"
 else
   jar="$work/jar"
   token="$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
