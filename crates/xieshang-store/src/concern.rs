@@ -780,10 +780,66 @@ pub(crate) const ROW_COLS: &str =
 /// the description and the result note (up to 2,000 characters each, which
 /// the database sent and the driver copied and checked for every row of
 /// every page).
+/// A queue row's columns, in the order of [`QueueTuple`]. The description and
+/// the result note are left out (a queue lists concerns, [`get`] opens one).
+const QUEUE_VALUES: &str = "c.id, c.tracking_code, c.org_id, o.name, o.path, c.category, c.title, \
+     c.channel, c.state, c.created_at, c.address, c.deadline_at, c.escalation_level, \
+     u.display_name, c.merged_into";
+
+/// [`QUEUE_VALUES`] named for [`row_from`].
 const QUEUE_COLS: &str =
     "c.id, c.tracking_code, c.org_id, o.name AS area, o.path, c.category, c.title, \
      '' AS description, c.channel, c.state, c.created_at, c.address, c.deadline_at, \
      c.escalation_level, u.display_name AS recorded_by, c.merged_into, NULL AS result_note";
+
+/// One queue row as SQLite writes it into the page's JSON array.
+type QueueTuple = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+    i64,
+    Option<String>,
+    Option<i64>,
+);
+
+/// The page's rows out of the JSON array the queue statement returns.
+fn rows_from_page_json(page: &str) -> Result<Vec<Row>> {
+    let unreadable = || Error::Db(sqlx::Error::Protocol("unreadable queue page".into()));
+    let tuples: Vec<QueueTuple> = serde_json::from_str(page).map_err(|_| unreadable())?;
+    tuples
+        .into_iter()
+        .map(|t| {
+            Ok(Row {
+                id: t.0,
+                tracking_code: t.1,
+                org_id: t.2,
+                area: t.3,
+                path: OrgPath::parse(&t.4).ok_or_else(unreadable)?,
+                category: t.5,
+                title: t.6,
+                description: String::new(),
+                channel: t.7,
+                state: t.8,
+                created_at: t.9,
+                address: t.10,
+                deadline_at: t.11,
+                escalation_level: t.12,
+                recorded_by: t.13,
+                merged_into: t.14,
+                result_note: None,
+            })
+        })
+        .collect()
+}
 
 const ROW_FROM: &str =
     "concerns c JOIN orgs o ON o.id = c.org_id LEFT JOIN users u ON u.id = c.recorded_by";
@@ -860,18 +916,40 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     // hash-joined every unit and account when the ids came back as a list of
     // fifty parameters).
     let join = db.dialect().driving_join();
-    let sql = format!(
-        "SELECT {QUEUE_COLS} FROM ({ids}) q
-         {join} concerns c ON c.id = q.qid JOIN orgs o ON o.id = c.org_id
-           LEFT JOIN users u ON u.id = c.recorded_by
-         ORDER BY q.k1, q.k2, q.k3, q.qid"
+    let from = format!(
+        "FROM ({ids}) q {join} concerns c ON c.id = q.qid JOIN orgs o ON o.id = c.org_id
+           LEFT JOIN users u ON u.id = c.recorded_by"
     );
-    let mut rows = crate::db::query_with(&sql, args)
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(row_from)
-        .collect::<Result<Vec<_>>>()?;
+    let order = "q.k1, q.k2, q.k3, q.qid";
+    let mut rows = match db.dialect() {
+        // On SQLite the page comes back as one JSON array in one row: as
+        // fifty-one rows of fifteen values, each row crossed the driver's
+        // thread on its own and each value was copied twice on the way, half
+        // of the page's CPU (1.2-1.5 ms a page against 0.6 ms this way).
+        crate::Dialect::Sqlite => {
+            let sql = format!(
+                "SELECT json_group_array(json_array({QUEUE_VALUES}) ORDER BY {order}) AS page {from}"
+            );
+            let page: String = col(
+                &crate::db::query_with(&sql, args)
+                    .fetch_one(db.pool())
+                    .await?,
+                "page",
+            )?;
+            rows_from_page_json(&page)?
+        }
+        // PostgreSQL's driver has no such crossing, and building the JSON cost
+        // PostgreSQL more than it saved this process: plain rows.
+        crate::Dialect::Postgres => {
+            let sql = format!("SELECT {QUEUE_COLS} {from} ORDER BY {order}");
+            crate::db::query_with(&sql, args)
+                .fetch_all(db.pool())
+                .await?
+                .iter()
+                .map(row_from)
+                .collect::<Result<Vec<_>>>()?
+        }
+    };
     let more = rows.len() as i64 > QUEUE_PAGE;
     rows.truncate(QUEUE_PAGE as usize);
     Ok((rows, more))

@@ -451,6 +451,24 @@ async fn check_queue_order(t: &TestDb, actor: &xieshang_core::Actor, who: &str) 
                 .unwrap();
             got.extend(rows.iter().map(|r| r.id));
             assert_eq!(more, got.len() < total, "{who} {state} page {page}");
+            // Each row says what the concern's own row says (SQLite reads the
+            // page as one JSON array), less the description and result note.
+            for r in rows.iter().take(if page == 0 { 50 } else { 3 }) {
+                let full = xieshang_store::concern::get(
+                    &t.db,
+                    actor,
+                    xieshang_core::Permission::ConcernView,
+                    r.id,
+                )
+                .await
+                .unwrap();
+                let want = xieshang_store::concern::Row {
+                    description: String::new(),
+                    result_note: None,
+                    ..full
+                };
+                assert_eq!(format!("{r:?}"), format!("{want:?}"), "{who} {state}");
+            }
             if !more {
                 break;
             }
