@@ -4,7 +4,7 @@
 
 use xieshang_core::item::{Party, CONCERN};
 use xieshang_core::Role;
-use xieshang_store::concern::{self, NewConcern};
+use xieshang_store::concern;
 use xieshang_store::datagen::{self, Plan};
 use xieshang_store::item::{self, By};
 use xieshang_store::testing::TestDb;
@@ -81,19 +81,7 @@ async fn generated_timelines_replay_and_the_app_carries_on() {
     let (id, _) = concern::record(
         &t.db,
         By::Resident,
-        NewConcern {
-            org_id: grid,
-            category: "road",
-            title: "新事项",
-            description: "生成数据之后提交",
-            channel: "web",
-            address: None,
-            position: None,
-            reporter: None,
-            photos: &[],
-            attributes: None,
-            api_key_id: None,
-        },
+        crate::web_concern(grid, "road", "新事项", "生成数据之后提交"),
     )
     .await
     .unwrap();

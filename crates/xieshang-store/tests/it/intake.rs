@@ -153,19 +153,7 @@ async fn the_queue_puts_overdue_first_then_deadlines_then_arrival() {
         let (id, _) = xieshang_store::concern::record(
             &t.db,
             xieshang_store::item::By::Resident,
-            NewConcern {
-                org_id: grid,
-                category: "road",
-                title,
-                description: "排序",
-                channel: "web",
-                address: None,
-                position: None,
-                reporter: None,
-                photos: &[],
-                attributes: None,
-                api_key_id: None,
-            },
+            crate::web_concern(grid, "road", title, "排序"),
         )
         .await
         .unwrap();
@@ -258,19 +246,12 @@ async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
     let gc = GroupCommit::start(t.db.clone());
     let mut ids = Vec::new();
     for (n, (grid, _)) in grids.iter().enumerate() {
-        let c = OwnedConcern::from_new(&NewConcern {
-            org_id: *grid,
-            category: "road",
-            title: &format!("井盖缺失 {n}"),
-            description: "夜里看不见",
-            channel: "web",
-            address: None,
-            position: None,
-            reporter: None,
-            photos: &[],
-            attributes: None,
-            api_key_id: None,
-        })
+        let c = OwnedConcern::from_new(&crate::web_concern(
+            *grid,
+            "road",
+            &format!("井盖缺失 {n}"),
+            "夜里看不见",
+        ))
         .unwrap();
         ids.push(gc.record(c).await.unwrap().0);
     }

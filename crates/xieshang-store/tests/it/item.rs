@@ -42,17 +42,8 @@ async fn transitions_write_everything_or_nothing() {
         &t.db,
         By::User(&member),
         NewConcern {
-            org_id: grid.id,
-            category: "water",
-            title: "凤凰路供水管爆裂",
-            description: "路口积水",
             channel: "studio",
-            address: None,
-            position: None,
-            reporter: None,
-            photos: &[],
-            attributes: None,
-            api_key_id: None,
+            ..crate::web_concern(grid.id, "water", "凤凰路供水管爆裂", "路口积水")
         },
     )
     .await
@@ -145,19 +136,7 @@ async fn a_closed_concern_moves_only_by_reopening() {
     let (id, _) = concern::record(
         &t.db,
         By::Resident,
-        NewConcern {
-            org_id: street.id,
-            category: "road",
-            title: "学校门口道路破损",
-            description: "",
-            channel: "web",
-            address: None,
-            position: None,
-            reporter: None,
-            photos: &[],
-            attributes: None,
-            api_key_id: None,
-        },
+        crate::web_concern(street.id, "road", "学校门口道路破损", ""),
     )
     .await
     .unwrap();
@@ -188,19 +167,7 @@ async fn a_closed_concern_moves_only_by_reopening() {
     assert!(concern::record(
         &t.db,
         By::Resident,
-        NewConcern {
-            org_id: street.id,
-            category: "road",
-            title: "  ",
-            description: "",
-            channel: "web",
-            address: None,
-            position: None,
-            reporter: None,
-            photos: &[],
-            attributes: None,
-            api_key_id: None,
-        },
+        crate::web_concern(street.id, "road", "  ", ""),
     )
     .await
     .is_err());

@@ -194,17 +194,8 @@ async fn a_moved_street_takes_its_concerns_to_the_new_districts_queue() {
         &t.db,
         By::User(&member),
         NewConcern {
-            org_id: grid.id,
-            category: "water",
-            title: "凤凰路供水管爆裂",
-            description: "路口积水",
             channel: "studio",
-            address: None,
-            position: None,
-            reporter: None,
-            photos: &[],
-            attributes: None,
-            api_key_id: None,
+            ..crate::web_concern(grid.id, "water", "凤凰路供水管爆裂", "路口积水")
         },
     )
     .await

@@ -91,17 +91,8 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
         &t.db,
         By::Resident,
         NewConcern {
-            org_id: grid.id,
-            category: "road",
-            title: "凤凰路井盖缺失",
-            description: "夜里看不见，已有人绊倒",
-            channel: "web",
-            address: None,
-            position: None,
-            reporter: None,
             photos: &[photo(1), photo(2)],
-            attributes: None,
-            api_key_id: None,
+            ..crate::web_concern(grid.id, "road", "凤凰路井盖缺失", "夜里看不见，已有人绊倒")
         },
     )
     .await
@@ -220,19 +211,7 @@ async fn the_status_page_shows_a_renamed_area_at_once() {
     let (_, code) = concern::record(
         &t.db,
         By::Resident,
-        NewConcern {
-            org_id: grid.id,
-            category: "road",
-            title: "凤凰路井盖缺失",
-            description: "夜里看不见，已有人绊倒",
-            channel: "web",
-            address: None,
-            position: None,
-            reporter: None,
-            photos: &[],
-            attributes: None,
-            api_key_id: None,
-        },
+        crate::web_concern(grid.id, "road", "凤凰路井盖缺失", "夜里看不见，已有人绊倒"),
     )
     .await
     .unwrap();

@@ -23,19 +23,7 @@ async fn file(t: &TestDb, area: &str, category: &str, title: &str, description: 
     concern::record(
         &t.db,
         By::Resident,
-        NewConcern {
-            org_id: unit.id,
-            category,
-            title,
-            description,
-            channel: "web",
-            address: None,
-            position: None,
-            reporter: None,
-            photos: &[],
-            attributes: None,
-            api_key_id: None,
-        },
+        crate::web_concern(unit.id, category, title, description),
     )
     .await
     .unwrap()
@@ -236,17 +224,8 @@ async fn the_index_entry_commits_with_the_concern_or_not_at_all() {
         &t.db,
         By::Resident,
         NewConcern {
-            org_id: unit.id,
-            category: "road",
-            title: "井盖丢失第二次",
-            description: "又丢了",
-            channel: "web",
-            address: None,
-            position: None,
-            reporter: None,
             photos: &photos,
-            attributes: None,
-            api_key_id: None,
+            ..crate::web_concern(unit.id, "road", "井盖丢失第二次", "又丢了")
         },
     )
     .await;
