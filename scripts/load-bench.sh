@@ -25,6 +25,8 @@
 # building this checkout's, for before/after runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/load.sh
+. scripts/lib/load.sh
 mode="${1:?all, sqlite or postgres}"
 case "$mode" in
   all) sqlite_dir="${2:?data directory}"; pg_url="${3:?database URL}"; backends=(sqlite postgres) ;;
@@ -152,16 +154,7 @@ limits sqlite "sqlite://$work/raw.db" 1
 
 # --- Xieshang ---------------------------------------------------------------------
 # A district's staff, logged in once; prints the session cookie's value.
-login() {
-  local jar="$work/jar-$1" token session
-  rm -f "$jar"
-  token="$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
-  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$token" \
-    --data-urlencode "username=staff-$1" --data-urlencode "password=xieshang-demo" "$base/login"
-  session="$(awk '$6 == "xs_session" {print $7}' "$jar")"
-  [ -n "$session" ] || { echo "staff login failed: staff-$1" >&2; exit 1; }
-  echo "$session"
-}
+login() { staff_session "$base" "staff-$1" "$work/jar-$1"; }
 cat >"$work/districts.py" <<'EOF'
 import json, sys
 areas = {a["code"]: a for a in json.load(open(sys.argv[1]))}
@@ -186,14 +179,7 @@ xieshang() {
   area="$(cat "$work/area-$b.txt")"
   echo "--- Xieshang on $b"
   start_server "$b"
-  cat >"$work/status-$b.lua" <<EOF
-math.randomseed(os.time())
-codes = {}
-for line in io.lines("$work/codes-$b.txt") do codes[#codes + 1] = line end
-request = function()
-  return wrk.format("GET", "/track?code=" .. codes[math.random(#codes)])
-end
-EOF
+  status_lua "$work/codes-$b.txt" "$work/status-$b.lua"
   run "status_$b" "status page /track" "$base" "$work/status-$b.lua"
 
   cat >"$work/intake-$b.lua" <<EOF

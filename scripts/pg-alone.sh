@@ -22,6 +22,8 @@ if [ "$kind" = queue ]; then district="${4:?district code}"; secs="${5:-15}"; el
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 # shellcheck source=lib/pg-city.sh
 . "$(dirname "$0")/lib/pg-city.sh"
+# shellcheck source=lib/load.sh
+. "$(dirname "$0")/lib/load.sh"
 pg_city_copy
 pg_city_serve
 if [ "$kind" = intake ]; then
@@ -30,23 +32,11 @@ if [ "$kind" = intake ]; then
   label="intake"
 elif [ "$kind" = status ]; then
   "$bin" --log warn --database-url "$pg/$db" bench-sample --codes 20000 | tail -n +2 >"$work/codes.txt"
-  cat >"$work/load.lua" <<LUA
-math.randomseed(os.time())
-codes = {}
-for line in io.lines("$work/codes.txt") do codes[#codes + 1] = line end
-request = function()
-  return wrk.format("GET", "/track?code=" .. codes[math.random(#codes)])
-end
-LUA
+  status_lua "$work/codes.txt" "$work/load.lua"
   url="$base"
   label="status"
 else
-  jar="$work/jar"
-  token="$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="_csrf" value="\([^"]*\)".*/\1/p' | head -1)"
-  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "_csrf=$token" \
-    --data-urlencode "username=staff-$district" --data-urlencode "password=xieshang-demo" "$base/login"
-  session="$(awk '$6 == "xs_session" {print $7}' "$jar")"
-  [ -n "$session" ] || { echo "staff login failed: staff-$district"; exit 1; }
+  session="$(staff_session "$base" "staff-$district" "$work/jar")"
   echo "wrk.headers[\"Cookie\"] = \"xs_session=$session\"" >"$work/load.lua"
   url="$base/concerns?state=submitted"
   label="queue staff-$district"

@@ -779,20 +779,12 @@ pub(crate) const ROW_COLS: &str =
 /// [`ROW_COLS`] for a queue's rows, which are listed, not opened: without
 /// the description and the result note (up to 2,000 characters each, which
 /// the database sent and the driver copied and checked for every row of
-/// every page).
-/// A queue row's columns, in the order of [`QueueTuple`]. The description and
-/// the result note are left out (a queue lists concerns, [`get`] opens one).
+/// every page). In the order of [`QueueTuple`].
 const QUEUE_VALUES: &str = "c.id, c.tracking_code, c.org_id, o.name, o.path, c.category, c.title, \
      c.channel, c.state, c.created_at, c.address, c.deadline_at, c.escalation_level, \
      u.display_name, c.merged_into";
 
-/// [`QUEUE_VALUES`] named for [`row_from`].
-const QUEUE_COLS: &str =
-    "c.id, c.tracking_code, c.org_id, o.name AS area, o.path, c.category, c.title, \
-     '' AS description, c.channel, c.state, c.created_at, c.address, c.deadline_at, \
-     c.escalation_level, u.display_name AS recorded_by, c.merged_into, NULL AS result_note";
-
-/// One queue row as SQLite writes it into the page's JSON array.
+/// One queue row, as [`QUEUE_VALUES`] lists it.
 type QueueTuple = (
     i64,
     String,
@@ -811,34 +803,28 @@ type QueueTuple = (
     Option<i64>,
 );
 
-/// The page's rows out of the JSON array the queue statement returns.
-fn rows_from_page_json(page: &str) -> Result<Vec<Row>> {
-    let unreadable = || Error::Db(sqlx::Error::Protocol("unreadable queue page".into()));
-    let tuples: Vec<QueueTuple> = serde_json::from_str(page).map_err(|_| unreadable())?;
-    tuples
-        .into_iter()
-        .map(|t| {
-            Ok(Row {
-                id: t.0,
-                tracking_code: t.1,
-                org_id: t.2,
-                area: t.3,
-                path: OrgPath::parse(&t.4).ok_or_else(unreadable)?,
-                category: t.5,
-                title: t.6,
-                description: String::new(),
-                channel: t.7,
-                state: t.8,
-                created_at: t.9,
-                address: t.10,
-                deadline_at: t.11,
-                escalation_level: t.12,
-                recorded_by: t.13,
-                merged_into: t.14,
-                result_note: None,
-            })
-        })
-        .collect()
+/// A queue row out of its values; the description is empty and the result
+/// note `None`.
+fn queue_row(t: QueueTuple) -> Result<Row> {
+    Ok(Row {
+        id: t.0,
+        tracking_code: t.1,
+        org_id: t.2,
+        area: t.3,
+        path: OrgPath::parse(&t.4).ok_or(Error::NotFound)?,
+        category: t.5,
+        title: t.6,
+        description: String::new(),
+        channel: t.7,
+        state: t.8,
+        created_at: t.9,
+        address: t.10,
+        deadline_at: t.11,
+        escalation_level: t.12,
+        recorded_by: t.13,
+        merged_into: t.14,
+        result_note: None,
+    })
 }
 
 const ROW_FROM: &str =
@@ -936,20 +922,25 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
                     .await?,
                 "page",
             )?;
-            rows_from_page_json(&page)?
+            serde_json::from_str::<Vec<QueueTuple>>(&page).map_err(|e| {
+                Error::Db(sqlx::Error::Protocol(format!("unreadable queue page: {e}")))
+            })?
         }
         // PostgreSQL's driver has no such crossing, and building the JSON cost
         // PostgreSQL more than it saved this process: plain rows.
         crate::Dialect::Postgres => {
-            let sql = format!("SELECT {QUEUE_COLS} {from} ORDER BY {order}");
+            let sql = format!("SELECT {QUEUE_VALUES} {from} ORDER BY {order}");
             crate::db::query_with(&sql, args)
                 .fetch_all(db.pool())
                 .await?
                 .iter()
-                .map(row_from)
-                .collect::<Result<Vec<_>>>()?
+                .map(<QueueTuple as sqlx::FromRow<_>>::from_row)
+                .collect::<sqlx::Result<Vec<_>>>()?
         }
-    };
+    }
+    .into_iter()
+    .map(queue_row)
+    .collect::<Result<Vec<_>>>()?;
     let more = rows.len() as i64 > QUEUE_PAGE;
     rows.truncate(QUEUE_PAGE as usize);
     Ok((rows, more))

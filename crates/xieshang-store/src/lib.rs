@@ -35,6 +35,7 @@ pub mod stats;
 pub mod studio;
 pub mod testing;
 pub mod triage;
+pub mod ttl;
 pub mod user;
 pub mod webhook;
 

@@ -271,31 +271,24 @@ pub async fn create(
     Ok(org)
 }
 
-/// How long [`name_of`] reuses a unit's name read from the database. A rename
-/// made by this process shows at once (it drops the name); one made by another
-/// server on the same PostgreSQL database shows within this time.
-const NAME_TTL: std::time::Duration = std::time::Duration::from_secs(30);
-/// The most names kept (a city has a few thousand units).
-const NAMES_MAX: usize = 50_000;
-
-/// (database instance, unit id) → (name, when it was read).
-type Names = std::collections::HashMap<(u64, i64), (std::sync::Arc<str>, std::time::Instant)>;
-
-fn names() -> &'static std::sync::RwLock<Names> {
-    static NAMES: std::sync::OnceLock<std::sync::RwLock<Names>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(Default::default)
+/// Unit names by (database instance, unit id), for [`name_of`]: kept 30 s. A
+/// rename made by this process shows at once (it drops the name); one made by
+/// another server on the same PostgreSQL database shows within that time.
+fn names() -> &'static crate::ttl::TtlMap<(u64, i64), std::sync::Arc<str>> {
+    static NAMES: std::sync::OnceLock<crate::ttl::TtlMap<(u64, i64), std::sync::Arc<str>>> =
+        std::sync::OnceLock::new();
+    // A city has a few thousand units.
+    NAMES.get_or_init(|| crate::ttl::TtlMap::new(std::time::Duration::from_secs(30), 50_000))
 }
 
 /// A unit's name, for pages that show a row's unit by name on every request
-/// (the public status page): kept for [`NAME_TTL`], so the page's statement
+/// (the public status page): kept a while ([`names`]), so the page's statement
 /// reads one table instead of joining `orgs`, which on PostgreSQL cost a
 /// quarter of that statement.
 pub async fn name_of(db: &Db, id: i64) -> Result<std::sync::Arc<str>> {
     let key = (db.instance(), id);
-    if let Some((name, at)) = names().read().ok().and_then(|m| m.get(&key).cloned()) {
-        if at.elapsed() < NAME_TTL {
-            return Ok(name);
-        }
+    if let Some(name) = names().get(&key) {
+        return Ok(name);
     }
     let name: String = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
         .bind(id)
@@ -303,12 +296,7 @@ pub async fn name_of(db: &Db, id: i64) -> Result<std::sync::Arc<str>> {
         .await?
         .ok_or(Error::NotFound)?;
     let name: std::sync::Arc<str> = name.into();
-    if let Ok(mut m) = names().write() {
-        if m.len() >= NAMES_MAX {
-            m.clear();
-        }
-        m.insert(key, (name.clone(), std::time::Instant::now()));
-    }
+    names().insert(key, name.clone());
     Ok(name)
 }
 
@@ -331,9 +319,7 @@ pub async fn rename(db: &Db, actor: &Actor, id: i64, name: &str) -> Result<Org> 
     };
     record(&mut tx, now, actor, "org.rename", Some(&before), &after).await?;
     tx.commit().await?;
-    if let Ok(mut m) = names().write() {
-        m.retain(|&(_, unit), _| unit != id);
-    }
+    names().retain(|&(_, unit)| unit != id);
     Ok(after)
 }
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 use tokio::sync::Semaphore;
+use xieshang_store::ttl::TtlMap;
 use xieshang_store::user::LockPolicy;
 use xieshang_store::Db;
 
@@ -51,11 +52,8 @@ pub struct AppState {
     /// Residents' intake through group commit, started on first use.
     intake: Arc<std::sync::OnceLock<xieshang_store::intake::GroupCommit>>,
     /// Area codes residents' intake resolved lately ([`AppState::area_id`]).
-    area_ids: Arc<std::sync::RwLock<AreaIds>>,
+    area_ids: Arc<TtlMap<String, i64>>,
 }
-
-/// Area code → (unit id, when it was read).
-type AreaIds = std::collections::HashMap<String, (i64, std::time::Instant)>;
 
 /// How long a resolved area code is reused.
 const AREA_ID_TTL: std::time::Duration = std::time::Duration::from_secs(30);
@@ -77,7 +75,7 @@ impl AppState {
             calendar: Arc::new(xieshang_core::calendar::Calendar::builtin()),
             sealer: None,
             intake: Arc::new(std::sync::OnceLock::new()),
-            area_ids: Arc::default(),
+            area_ids: Arc::new(TtlMap::new(AREA_ID_TTL, AREA_IDS_MAX)),
         }
     }
 
@@ -88,22 +86,14 @@ impl AppState {
     /// never changes and the writer checks the unit again in its transaction:
     /// a unit archived meanwhile is refused there.
     pub async fn area_id(&self, code: &str) -> Result<Option<i64>, xieshang_store::Error> {
-        let now = std::time::Instant::now();
-        if let Ok(map) = self.area_ids.read() {
-            if let Some((id, at)) = map.get(code) {
-                if now.duration_since(*at) < AREA_ID_TTL {
-                    return Ok(Some(*id));
-                }
-            }
+        if let Some(id) = self.area_ids.get(code) {
+            return Ok(Some(id));
         }
         let id = xieshang_store::concern::area_by_code(&self.db, code)
             .await?
             .map(|a| a.id);
-        if let (Some(id), Ok(mut map)) = (id, self.area_ids.write()) {
-            if map.len() >= AREA_IDS_MAX {
-                map.clear();
-            }
-            map.insert(code.to_owned(), (id, now));
+        if let Some(id) = id {
+            self.area_ids.insert(code.to_owned(), id);
         }
         Ok(id)
     }
