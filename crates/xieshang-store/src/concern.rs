@@ -587,15 +587,20 @@ pub struct PublicStatus {
 /// area's name comes from [`crate::org::name_of`], and the code of the concern
 /// it was merged into, if any, from a second statement.
 pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
-    let row = sqlx::query(
-        "SELECT state, title, result_note, created_at, tracking_code, category,
-                public_timeline, public_feedback, public_photos, org_id, merged_into
-           FROM concerns WHERE tracking_code = $1",
-    )
-    .bind(tracking_code.trim().to_uppercase())
-    .fetch_optional(db.pool())
-    .await?
-    .ok_or(Error::NotFound)?;
+    // The page anyone can open, the busiest read: on a reader connection.
+    let row = db
+        .reader()
+        .await?
+        .fetch_optional(
+            sqlx::query(
+                "SELECT state, title, result_note, created_at, tracking_code, category,
+                        public_timeline, public_feedback, public_photos, org_id, merged_into
+                   FROM concerns WHERE tracking_code = $1",
+            )
+            .bind(tracking_code.trim().to_uppercase()),
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
     let unreadable = |what: &str| Error::Db(sqlx::Error::Protocol(format!("unreadable {what}")));
     let timeline = item::unfold_timeline(&col::<String>(&row, "public_timeline")?)
         .ok_or_else(|| unreadable("timeline"))?;

@@ -12,7 +12,7 @@ use std::time::Duration;
 /// `path LIKE '/1/7/%'` read the path index as a range instead of scanning every
 /// unit (paths are digits and slashes, so case never mattered there; the few
 /// LIKEs on people's text compare upper-cased).
-const SQLITE_PRAGMAS: &[&str] = &[
+pub(crate) const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
@@ -22,7 +22,10 @@ const SQLITE_PRAGMAS: &[&str] = &[
 
 /// How long a pooled PostgreSQL connection may sit idle before it is pinged
 /// on its way out of the pool.
-const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+pub(crate) const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
+/// Reader connections per process ([`crate::reader`]), beside the main pool.
+const READERS: usize = 16;
 
 /// A write transaction. On SQLite it also holds the process's turn to write
 /// ([`Db::begin_write`]); it derefs to the connection, so statements run on
@@ -182,6 +185,8 @@ pub struct Db {
     serial: u64,
     /// SQLite's writers take turns here before `BEGIN IMMEDIATE`.
     writers: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// Connections for the hottest public reads ([`crate::reader`]).
+    readers: crate::reader::Readers,
 }
 
 impl Db {
@@ -223,6 +228,7 @@ impl Db {
             }
         };
         let pool = opts.connect(&url).await?;
+        let readers = crate::reader::Readers::new(pool.connect_options(), dialect, READERS);
         static SERIAL: AtomicI64 = AtomicI64::new(0);
         Ok(Db {
             pool,
@@ -230,6 +236,7 @@ impl Db {
             clock: Clock::System,
             serial: SERIAL.fetch_add(1, Ordering::Relaxed) as u64,
             writers: (dialect == Dialect::Sqlite).then(Default::default),
+            readers,
         })
     }
 
@@ -303,8 +310,14 @@ impl Db {
         self.serial
     }
 
-    /// Closes the pool.
+    /// A reader connection, for the hottest public reads ([`crate::reader`]).
+    pub async fn reader(&self) -> sqlx::Result<crate::reader::Reader> {
+        self.readers.get().await
+    }
+
+    /// Closes the pools.
     pub async fn close(&self) {
+        self.readers.close();
         self.pool.close().await;
     }
 }

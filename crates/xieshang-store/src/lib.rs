@@ -23,6 +23,7 @@ pub mod open_data;
 pub mod org;
 pub mod password;
 pub mod photo;
+pub mod reader;
 pub mod reception;
 pub mod roster;
 pub mod scope;

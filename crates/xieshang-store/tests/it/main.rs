@@ -6,6 +6,7 @@ mod intake;
 mod item;
 mod org;
 mod public_trail;
+mod reader;
 mod roster;
 mod search;
 mod studio;

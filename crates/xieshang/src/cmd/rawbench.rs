@@ -126,24 +126,35 @@ pub struct RawServeArgs {
     /// Size of the rendered page in bytes (match the page being compared).
     #[arg(long, default_value_t = 5_000)]
     pub page_bytes: usize,
+    /// Read through sqlx's pool, which tests each connection with a round
+    /// trip on its way back, instead of the reader connections the status page
+    /// uses (for comparison).
+    #[arg(long)]
+    pub through_sqlx_pool: bool,
 }
 
 #[derive(Clone)]
 struct RawState {
     db: Db,
     page_bytes: usize,
+    through_sqlx_pool: bool,
 }
 
 async fn raw_page(
     axum::extract::State(s): axum::extract::State<RawState>,
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Result<axum::response::Html<String>, axum::http::StatusCode> {
-    let row = sqlx::query("SELECT title, body FROM raw_pages WHERE id = $1")
-        .bind(id)
-        .fetch_optional(s.db.pool())
-        .await
-        .map_err(|_| axum::http::StatusCode::INTERNAL_SERVER_ERROR)?
-        .ok_or(axum::http::StatusCode::NOT_FOUND)?;
+    let query = sqlx::query("SELECT title, body FROM raw_pages WHERE id = $1").bind(id);
+    let row = if s.through_sqlx_pool {
+        query.fetch_optional(s.db.pool()).await
+    } else {
+        match s.db.reader().await {
+            Ok(mut reader) => reader.fetch_optional(query).await,
+            Err(e) => Err(e),
+        }
+    }
+    .map_err(|_| axum::http::StatusCode::INTERNAL_SERVER_ERROR)?
+    .ok_or(axum::http::StatusCode::NOT_FOUND)?;
     let title: String = row.try_get("title").unwrap_or_default();
     let text: String = row.try_get("body").unwrap_or_default();
     let mut html = format!(
@@ -194,6 +205,7 @@ pub async fn serve(args: &RawServeArgs) -> anyhow::Result<()> {
         .with_state(RawState {
             db,
             page_bytes: args.page_bytes,
+            through_sqlx_pool: args.through_sqlx_pool,
         });
     let listener = tokio::net::TcpListener::bind(&args.addr).await?;
     writeln!(
