@@ -15,7 +15,8 @@
 # The limits are the issue's: durable single-row inserts of a ~500-byte row into
 # SQLite with the product's pragmas (one client, one transaction per row), and a
 # minimal axum handler reading one row by primary key from a 1,000,000-row
-# SQLite table and rendering a page of the status page's size. Whenever
+# SQLite table and rendering a page of the status page's size (on reader
+# connections, as the status page reads; decision 0012). Whenever
 # PostgreSQL is measured, the same two are also measured on PostgreSQL (inserts
 # from 64 clients, just before Xieshang on PostgreSQL), and its ratios are
 # printed against both: the SQLite limits (the machine's) and PostgreSQL's own.
