@@ -100,3 +100,26 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// A concern as a resident sends it through the web form, with nothing
+/// optional; tests change what they need with `..web_concern(…)`.
+pub fn web_concern<'a>(
+    org_id: i64,
+    category: &'a str,
+    title: &'a str,
+    description: &'a str,
+) -> crate::concern::NewConcern<'a> {
+    crate::concern::NewConcern {
+        org_id,
+        category,
+        title,
+        description,
+        channel: "web",
+        address: None,
+        position: None,
+        reporter: None,
+        photos: &[],
+        attributes: None,
+        api_key_id: None,
+    }
+}

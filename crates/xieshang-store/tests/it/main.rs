@@ -38,25 +38,4 @@ pub async fn generated_city(t: &TestDb, concerns: u64, members: u64, years: u32,
         .unwrap();
 }
 
-/// A concern as a resident sends it through the web form, with nothing
-/// optional; tests change what they need with `..web_concern(…)`.
-pub fn web_concern<'a>(
-    org_id: i64,
-    category: &'a str,
-    title: &'a str,
-    description: &'a str,
-) -> xieshang_store::concern::NewConcern<'a> {
-    xieshang_store::concern::NewConcern {
-        org_id,
-        category,
-        title,
-        description,
-        channel: "web",
-        address: None,
-        position: None,
-        reporter: None,
-        photos: &[],
-        attributes: None,
-        api_key_id: None,
-    }
-}
+pub use xieshang_store::testing::web_concern;

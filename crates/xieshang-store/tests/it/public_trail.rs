@@ -74,14 +74,20 @@ async fn backfill(t: &TestDb) {
     sqlx::query(update).execute(t.db.pool()).await.unwrap();
 }
 
-#[tokio::test]
-async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
+/// The sample city, one of Fenghuang's grids and its street's staff.
+async fn demo_grid() -> (TestDb, org::Org, xieshang_core::Actor) {
     let t = TestDb::new().await.unwrap();
     seed::load_demo(&t.db, HASH).await.unwrap();
     let grid = org::by_code_unchecked(&t.db, "yanliang-fenghuang-g07")
         .await
         .unwrap();
     let staff = crate::actor(&t, "staff").await;
+    (t, grid, staff)
+}
+
+#[tokio::test]
+async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
+    let (t, grid, staff) = demo_grid().await;
     let photo = |n: u8| Photo {
         jpeg: vec![0xff, 0xd8, n],
         width: 1,
@@ -202,12 +208,7 @@ async fn generated_concerns_are_folded_as_the_backfill_folds_them() {
 /// statement reads one table); a rename made by this process shows at once.
 #[tokio::test]
 async fn the_status_page_shows_a_renamed_area_at_once() {
-    let t = TestDb::new().await.unwrap();
-    seed::load_demo(&t.db, HASH).await.unwrap();
-    let grid = org::by_code_unchecked(&t.db, "yanliang-fenghuang-g07")
-        .await
-        .unwrap();
-    let staff = crate::actor(&t, "staff").await;
+    let (t, grid, staff) = demo_grid().await;
     let (_, code) = concern::record(
         &t.db,
         By::Resident,

@@ -39,23 +39,10 @@ struct Side {
 }
 
 async fn new_concern(app: &TestApp, area: i64) -> (i64, String) {
-    use xieshang_store::concern::{self, NewConcern};
-    concern::record(
+    xieshang_store::concern::record(
         &app.t.db,
         xieshang_store::item::By::Resident,
-        NewConcern {
-            org_id: area,
-            category: "road",
-            title: "矩阵事项",
-            description: "用于隔离测试",
-            channel: "web",
-            address: None,
-            position: None,
-            reporter: None,
-            photos: &[],
-            attributes: None,
-            api_key_id: None,
-        },
+        xieshang_store::testing::web_concern(area, "road", "矩阵事项", "用于隔离测试"),
     )
     .await
     .unwrap()
