@@ -579,38 +579,84 @@ pub struct PublicStatus {
     pub photos: Vec<String>,
 }
 
+/// The columns of a concern that its public status page shows, as one read.
+#[derive(Debug, Clone)]
+pub struct StatusRow {
+    state: String,
+    title: String,
+    result_note: Option<String>,
+    created_at: i64,
+    tracking_code: String,
+    category: String,
+    public_timeline: String,
+    public_feedback: String,
+    public_photos: String,
+    org_id: i64,
+    merged_into: Option<i64>,
+}
+
+/// Reads the status rows of distinct tracking codes in one statement, on a
+/// reader connection ([`crate::coalesce`] gathers the codes that wait).
+pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::coalesce::Batch<StatusRow> {
+    Box::pin(async move {
+        let sql = format!(
+            "SELECT state, title, result_note, created_at, tracking_code, category,
+                    public_timeline, public_feedback, public_photos, org_id, merged_into
+               FROM concerns WHERE tracking_code IN ({})",
+            crate::coalesce::placeholders(codes.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for code in crate::coalesce::padded(codes) {
+            query = query.bind(code);
+        }
+        let rows = db.reader().await?.fetch_all(query).await?;
+        rows.iter()
+            .map(|r| {
+                use sqlx::Row;
+                let row = StatusRow {
+                    state: r.try_get("state")?,
+                    title: r.try_get("title")?,
+                    result_note: r.try_get("result_note")?,
+                    created_at: r.try_get("created_at")?,
+                    tracking_code: r.try_get("tracking_code")?,
+                    category: r.try_get("category")?,
+                    public_timeline: r.try_get("public_timeline")?,
+                    public_feedback: r.try_get("public_feedback")?,
+                    public_photos: r.try_get("public_photos")?,
+                    org_id: r.try_get("org_id")?,
+                    merged_into: r.try_get("merged_into")?,
+                };
+                Ok((row.tracking_code.clone(), row))
+            })
+            .collect()
+    })
+}
+
 /// The public status of a concern by tracking code: one row. On this hot public
 /// path every page and every statement counts (each row costs SQLite's driver a
 /// hand-over between threads, each index a descent through pages), so the row
 /// carries what the page shows of its timeline, feedback and photos, folded
 /// (migration 0016, decision record 0008), and nothing else is read: the
 /// area's name comes from [`crate::org::name_of`], and the code of the concern
-/// it was merged into, if any, from a second statement.
+/// it was merged into, if any, from a second statement. The row is read on a
+/// reader connection together with those of the other status pages asked at
+/// the same moment ([`crate::coalesce`], decision record 0013).
 pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
-    // The page anyone can open, the busiest read: on a reader connection.
     let row = db
-        .reader()
-        .await?
-        .fetch_optional(
-            sqlx::query(
-                "SELECT state, title, result_note, created_at, tracking_code, category,
-                        public_timeline, public_feedback, public_photos, org_id, merged_into
-                   FROM concerns WHERE tracking_code = $1",
-            )
-            .bind(tracking_code.trim().to_uppercase()),
-        )
+        .status_rows()
+        .get(db, tracking_code.trim().to_uppercase())
         .await?
         .ok_or(Error::NotFound)?;
     let unreadable = |what: &str| Error::Db(sqlx::Error::Protocol(format!("unreadable {what}")));
-    let timeline = item::unfold_timeline(&col::<String>(&row, "public_timeline")?)
-        .ok_or_else(|| unreadable("timeline"))?;
-    let feedback = unfold_feedback(&col::<String>(&row, "public_feedback")?)
-        .ok_or_else(|| unreadable("feedback"))?;
-    let photos = col::<String>(&row, "public_photos")?
+    let timeline =
+        item::unfold_timeline(&row.public_timeline).ok_or_else(|| unreadable("timeline"))?;
+    let feedback = unfold_feedback(&row.public_feedback).ok_or_else(|| unreadable("feedback"))?;
+    let photos = row
+        .public_photos
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    let merged_into = match col::<Option<i64>>(&row, "merged_into")? {
+    let merged_into = match row.merged_into {
         // One level: a surviving concern is never itself merged (merge refuses
         // closed targets), so this does not recurse further.
         Some(id) => {
@@ -623,19 +669,18 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
         }
         None => None,
     };
-    let area = crate::org::name_of(db, col(&row, "org_id")?).await?;
-    let state: String = col(&row, "state")?;
+    let area = crate::org::name_of(db, row.org_id).await?;
     Ok(PublicStatus {
-        tracking_code: col(&row, "tracking_code")?,
-        category: col(&row, "category")?,
-        title: col(&row, "title")?,
+        tracking_code: row.tracking_code,
+        category: row.category,
+        title: row.title,
         area: area.to_string(),
-        awaiting_feedback: state == "resolved",
-        state,
-        created_at: col(&row, "created_at")?,
+        awaiting_feedback: row.state == "resolved",
+        state: row.state,
+        created_at: row.created_at,
         timeline,
         merged_into,
-        result_note: col(&row, "result_note")?,
+        result_note: row.result_note,
         feedback,
         photos,
     })

@@ -9,6 +9,7 @@
 pub mod apikey;
 pub mod area;
 pub mod audit;
+pub mod coalesce;
 pub mod concern;
 pub mod datagen;
 pub mod db;

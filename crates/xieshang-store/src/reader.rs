@@ -135,6 +135,17 @@ impl Reader {
         Ok(row)
     }
 
+    /// Runs a statement and returns all its rows.
+    pub async fn fetch_all<'q>(
+        &mut self,
+        query: sqlx::query::Query<'q, Any, AnyArguments<'q>>,
+    ) -> sqlx::Result<Vec<AnyRow>> {
+        self.0.finished = false;
+        let rows = query.fetch_all(&mut self.0.conn).await?;
+        self.0.finished = true;
+        Ok(rows)
+    }
+
     /// Which connection this is (tests: a connection is reused or replaced).
     pub fn id(&self) -> managed::ObjectId {
         Object::id(&self.0)

@@ -1,6 +1,7 @@
 //! Store integration tests, on SQLite and (with XIESHANG_TEST_PG) on PostgreSQL.
 
 mod audit;
+mod coalesce;
 mod datagen;
 mod intake;
 mod item;
