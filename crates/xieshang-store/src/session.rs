@@ -50,7 +50,9 @@ pub async fn create(db: &Db, user_id: i64, ttl_ms: i64) -> Result<String> {
 /// The live session for a cookie token and its account's actor (grants with
 /// their paths), in one statement: every signed-in request starts here.
 pub async fn lookup_actor(db: &Db, token: &str) -> Result<Option<(xieshang_core::Actor, Session)>> {
-    let rows = sqlx::query(
+    // On a reader connection: no round trip on its way back (decision 0012),
+    // on the statement every signed-in page asks first.
+    let query = sqlx::query(
         "SELECT s.user_id, s.csrf_token, u.must_change_password, u.username, u.display_name,
                 g.role, g.org_id, o.path
          FROM sessions s JOIN users u ON u.id = s.user_id
@@ -59,9 +61,8 @@ pub async fn lookup_actor(db: &Db, token: &str) -> Result<Option<(xieshang_core:
          ORDER BY g.id",
     )
     .bind(token_hash(token))
-    .bind(db.now_ms())
-    .fetch_all(db.pool())
-    .await?;
+    .bind(db.now_ms());
+    let rows = db.reader().await?.fetch_all(query).await?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
