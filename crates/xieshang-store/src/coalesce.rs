@@ -46,6 +46,8 @@ pub struct Coalescer<V> {
     run: BatchFn<V>,
     /// Statements run so far.
     statements: AtomicU64,
+    /// Reads answered by them so far (each request's, shared or not).
+    answered: AtomicU64,
 }
 
 impl<V> std::fmt::Debug for Coalescer<V> {
@@ -61,6 +63,12 @@ impl<V> Coalescer<V> {
     /// How many statements have read keys so far.
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// How many requests those statements have answered so far: divided by
+    /// [`Coalescer::statements`], the mean number of requests a statement served.
+    pub fn answered(&self) -> u64 {
+        self.answered.load(Ordering::Relaxed)
     }
 
     fn lock(&self) -> MutexGuard<'_, Queue<V>> {
@@ -81,6 +89,7 @@ impl<V: Clone + Send + 'static> Coalescer<V> {
             max_batch: max_batch.max(1),
             run,
             statements: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
         }
     }
 
@@ -138,6 +147,9 @@ impl<V: Clone + Send + 'static> Lane<V> {
             keys.sort_unstable();
             keys.dedup();
             self.coalescer.statements.fetch_add(1, Ordering::Relaxed);
+            self.coalescer
+                .answered
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
             match (self.coalescer.run)(db.clone(), keys).await {
                 Ok(found) => {
                     let found: HashMap<String, V> = found.into_iter().collect();

@@ -355,6 +355,11 @@ impl Db {
         self.status_rows.statements()
     }
 
+    /// How many status page reads those statements have answered so far.
+    pub fn status_reads(&self) -> u64 {
+        self.status_rows.answered()
+    }
+
     /// Closes the pools.
     pub async fn close(&self) {
         self.readers.close();

@@ -28,6 +28,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Histogram,
     jobs_due: Gauge,
+    status_statements: Counter,
+    status_reads: Counter,
 }
 
 impl Metrics {
@@ -52,11 +54,25 @@ impl Metrics {
             "Jobs due and not yet done (the worker's backlog), read at each scrape",
             jobs_due.clone(),
         );
+        let status_statements = Counter::default();
+        registry.register(
+            "status_statements",
+            "Statements that read status pages (pages asked at the same moment share one)",
+            status_statements.clone(),
+        );
+        let status_reads = Counter::default();
+        registry.register(
+            "status_reads",
+            "Status page reads answered (the page, the API and Open311)",
+            status_reads.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
             latency,
             jobs_due,
+            status_statements,
+            status_reads,
         }
     }
 
@@ -145,6 +161,15 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         }
         Err(e) => tracing::warn!(error = %e, "could not count due jobs for /metrics"),
     }
+    // The store counts; the counters catch up with it at each scrape.
+    let catch_up = |c: &Counter, now: u64| {
+        c.inc_by(now.saturating_sub(c.get()));
+    };
+    catch_up(
+        &state.metrics.status_statements,
+        state.db.status_statements(),
+    );
+    catch_up(&state.metrics.status_reads, state.db.status_reads());
     (
         [(
             header::CONTENT_TYPE,

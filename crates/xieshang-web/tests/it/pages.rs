@@ -113,6 +113,34 @@ async fn health_readiness_and_metrics() {
     app.worker(None).run_until_idle().await.unwrap();
     let m = c.get("/metrics").await;
     assert!(m.body.contains("xieshang_jobs_due 0\n"), "{}", m.body);
+    // Status pages read and the statements that read them (one each, asked
+    // one after the other; an unknown code is a read too).
+    assert!(
+        m.body.contains("xieshang_status_reads_total 0\n"),
+        "{}",
+        m.body
+    );
+    let created: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let code = created["tracking_code"].as_str().unwrap();
+    assert_eq!(
+        c.get(&format!("/track?code={code}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        c.get("/track?code=NOSUCH").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let m = c.get("/metrics").await;
+    assert!(
+        m.body.contains("xieshang_status_reads_total 2\n"),
+        "{}",
+        m.body
+    );
+    assert!(
+        m.body.contains("xieshang_status_statements_total 2\n"),
+        "{}",
+        m.body
+    );
     app.t.db.close().await;
     assert_eq!(
         c.get("/readyz").await.status,
