@@ -195,17 +195,8 @@ fn copy_error(e: &sqlx::Error) -> sqlx::Error {
     }
 }
 
-/// `$1, $2, …, $n` for an `IN` list of `n` keys, `n` rounded up to a power of
-/// two (so that a connection prepares few distinct statements); the caller
-/// binds [`padded`] keys.
-pub fn placeholders(n: usize) -> String {
-    (1..=n.next_power_of_two())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The keys, the last repeated to the length [`placeholders`] asks for.
+/// The keys, the last repeated to a power of two, for an `IN` list of that
+/// length (so that a connection prepares few distinct statements).
 pub fn padded(mut keys: Vec<String>) -> Vec<String> {
     let n = keys.len().next_power_of_two();
     if let Some(last) = keys.last().cloned() {
@@ -216,13 +207,15 @@ pub fn padded(mut keys: Vec<String>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{padded, placeholders};
+    use super::padded;
+    use crate::db::placeholders;
 
     #[test]
     fn in_lists_round_up_to_powers_of_two() {
-        assert_eq!(placeholders(1), "$1");
-        assert_eq!(placeholders(3), "$1, $2, $3, $4");
-        assert_eq!(placeholders(4), "$1, $2, $3, $4");
+        let list = |n: usize| placeholders(1, padded(vec![String::new(); n]).len());
+        assert_eq!(list(1), "$1");
+        assert_eq!(list(3), "$1, $2, $3, $4");
+        assert_eq!(list(4), "$1, $2, $3, $4");
         assert_eq!(
             padded(vec!["a".into(), "b".into(), "c".into()]),
             vec!["a", "b", "c", "c"]

@@ -599,14 +599,15 @@ pub struct StatusRow {
 /// reader connection ([`crate::coalesce`] gathers the codes that wait).
 pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::coalesce::Batch<StatusRow> {
     Box::pin(async move {
+        let codes = crate::coalesce::padded(codes);
         let sql = format!(
             "SELECT state, title, result_note, created_at, tracking_code, category,
                     public_timeline, public_feedback, public_photos, org_id, merged_into
                FROM concerns WHERE tracking_code IN ({})",
-            crate::coalesce::placeholders(codes.len())
+            crate::db::placeholders(1, codes.len())
         );
         let mut query = sqlx::query(&sql);
-        for code in crate::coalesce::padded(codes) {
+        for code in codes {
             query = query.bind(code);
         }
         let rows = db.reader().await?.fetch_all(query).await?;

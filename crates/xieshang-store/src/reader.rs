@@ -127,12 +127,8 @@ impl Reader {
         &mut self,
         query: sqlx::query::Query<'q, Any, AnyArguments<'q>>,
     ) -> sqlx::Result<Option<AnyRow>> {
-        // Marked unfinished until the statement has run to its end: dropped
-        // before then, or failed, the connection is closed instead of reused.
-        self.0.finished = false;
-        let row = query.fetch_optional(&mut self.0.conn).await?;
-        self.0.finished = true;
-        Ok(row)
+        let ReaderConn { conn, finished } = &mut *self.0;
+        to_the_end(finished, query.fetch_optional(conn)).await
     }
 
     /// Runs a statement and returns all its rows.
@@ -140,14 +136,25 @@ impl Reader {
         &mut self,
         query: sqlx::query::Query<'q, Any, AnyArguments<'q>>,
     ) -> sqlx::Result<Vec<AnyRow>> {
-        self.0.finished = false;
-        let rows = query.fetch_all(&mut self.0.conn).await?;
-        self.0.finished = true;
-        Ok(rows)
+        let ReaderConn { conn, finished } = &mut *self.0;
+        to_the_end(finished, query.fetch_all(conn)).await
     }
 
     /// Which connection this is (tests: a connection is reused or replaced).
     pub fn id(&self) -> managed::ObjectId {
         Object::id(&self.0)
     }
+}
+
+/// Runs a connection's statement, marked unfinished until it has run to its
+/// end: dropped before then, or failed, the connection is closed instead of
+/// reused.
+async fn to_the_end<T>(
+    finished: &mut bool,
+    statement: impl std::future::Future<Output = sqlx::Result<T>>,
+) -> sqlx::Result<T> {
+    *finished = false;
+    let out = statement.await?;
+    *finished = true;
+    Ok(out)
 }
