@@ -3,7 +3,9 @@
 # intake over HTTP at 64 connections, and prints the rate, the CPU time of the
 # Xieshang server and of all PostgreSQL processes over the run, and the top
 # statements by total time from pg_stat_statements (five seconds after the run,
-# so the worker's notifications of the run are counted too).
+# so the worker's notifications of the run are counted too), with planning time
+# when pg_stat_statements.track_planning is on; statements that differ only in
+# their number of rows (a batch's VALUES) are summed as one.
 #
 #   scripts/pg-intake-profile.sh TEMPLATE_DB [XIESHANG_BIN]
 #
@@ -29,8 +31,8 @@ a2="$(ticks "$srv")"; b2="$(pg_ticks)"
 hz="$(getconf CLK_TCK)"
 echo "CPU over the run: xieshang $(( (a2 - a) / hz )) s, postgres $(( (b2 - b) / hz )) s"
 sleep 5
-psql "$pg/$db" -c "SELECT calls, round(total_exec_time::numeric) AS total_ms,
-    round((total_exec_time / calls)::numeric, 3) AS ms_per_call, rows,
-    left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS statement
-  FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15"
+psql "$pg/$db" -c "SELECT sum(calls) AS calls, round(sum(total_exec_time)::numeric) AS exec_ms,
+    round(sum(total_plan_time)::numeric) AS plan_ms, sum(plans) AS plans, sum(rows) AS rows,
+    count(*) AS variants, left(regexp_replace(query, '\s+', ' ', 'g'), 70) AS statement
+  FROM pg_stat_statements GROUP BY 7 ORDER BY sum(total_exec_time + total_plan_time) DESC LIMIT 20"
 psql "$pg/$db" -Atc "SELECT 'notify jobs: ' || count(*) FILTER (WHERE done_at IS NOT NULL) || ' done of ' || count(*) FROM jobs WHERE kind = 'notify'"

@@ -25,7 +25,7 @@ pg_city_copy() {
 }
 
 pg_city_serve() {
-  XIESHANG_LOG=warn "$bin" --database-url "$pg/$db" --listen "127.0.0.1:$port" serve >"$work/server.log" 2>&1 &
+  XIESHANG_LOG=warn "$bin" --database-url "$pg/$db${XS_URL_QUERY:-}" --listen "127.0.0.1:$port" serve >"$work/server.log" 2>&1 &
   srv=$!
   for _ in $(seq 300); do curl -sf -o /dev/null "$base/readyz" && return 0; sleep 0.2; done
   echo "server not ready"; exit 1
