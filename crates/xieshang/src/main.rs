@@ -4,6 +4,13 @@ use clap::Parser;
 use xieshang::cmd::{self, Cli, Command};
 use xieshang::config::Settings;
 
+/// mimalloc instead of the C library's allocator: a request allocates and
+/// frees many small buffers (headers, JSON, rows, search tokens), and glibc's
+/// bookkeeping for them (malloc_consolidate, unlink_chunk, _int_free) was
+/// about a seventh of the server's CPU during intake (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
