@@ -13,7 +13,10 @@
 # adds concerns to them.
 #
 # The limits are the issue's: durable single-row inserts of a ~500-byte row into
-# SQLite with the product's pragmas (one client, one transaction per row), and a
+# SQLite with the product's pragmas (one client, one transaction per row,
+# through SQLite's own interface by rusqlite since 2026-12-04: through the
+# product's async driver the limit measured less than half of what SQLite and
+# the disk allow, and flattered intake's ratio; BENCHMARKS.md), and a
 # minimal axum handler reading one row by primary key from a 1,000,000-row
 # SQLite table and rendering a page of the status page's size (on reader
 # connections, as the status page reads; decision 0012), measured at the start

@@ -12,7 +12,7 @@ use std::time::Duration;
 /// `path LIKE '/1/7/%'` read the path index as a range instead of scanning every
 /// unit (paths are digits and slashes, so case never mattered there; the few
 /// LIKEs on people's text compare upper-cased).
-pub(crate) const SQLITE_PRAGMAS: &[&str] = &[
+pub const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
