@@ -7,7 +7,7 @@ use xieshang::config::Settings;
 /// mimalloc instead of the C library's allocator: a request allocates and
 /// frees many small buffers (headers, JSON, rows, search tokens), and glibc's
 /// bookkeeping for them (malloc_consolidate, unlink_chunk, _int_free) was
-/// about a seventh of the server's CPU during intake (BENCHMARKS.md).
+/// nearly a fifth of the server's samples during intake (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
