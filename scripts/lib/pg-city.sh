@@ -3,6 +3,8 @@
 # intake body, CPU ticks from /proc, and the cleanup of all of it on exit.
 # The caller sets `template` and `bin` and then calls pg_city_copy and
 # pg_city_serve; `db`, `base`, `work` and `srv` are theirs to use.
+# XS_URL_QUERY (e.g. `?statement-cache-capacity=2000`) is appended to the
+# server's database URL, for experiments with connection settings.
 pg="postgres://postgres@127.0.0.1:5432"
 db="xs_copy_$$"
 port=$((20000 + RANDOM % 12000))

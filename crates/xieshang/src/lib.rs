@@ -23,6 +23,12 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// The file of a `sqlite://PATH[?options]` URL; None for any other URL.
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://")?;
+    Some(rest.split('?').next().unwrap_or_default())
+}
+
 /// Claims an SQLite database for this server process, for as long as the
 /// returned file is held (the kernel lets go when the process ends, however it
 /// ends). Writers take turns inside one process (`Db::begin_write`); two
@@ -32,10 +38,9 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
 /// they write little and wait in the busy handler. PostgreSQL and in-memory
 /// databases need no claim (None).
 pub fn claim_sqlite(url: &str) -> anyhow::Result<Option<std::fs::File>> {
-    let Some(rest) = url.strip_prefix("sqlite://") else {
+    let Some(path) = sqlite_path(url) else {
         return Ok(None);
     };
-    let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
         return Ok(None);
     }

@@ -55,10 +55,9 @@ async fn create_table(db: &Db, table: &str, columns: &str) -> anyhow::Result<()>
 /// `--through-sqlx`; on PostgreSQL through sqlx, whose client work is small
 /// beside the server's.
 pub async fn insert(args: &RawInsertArgs) -> anyhow::Result<()> {
-    let direct = match args.url.strip_prefix("sqlite://") {
-        Some(rest) if !args.through_sqlx => Some(rest.split('?').next().unwrap_or(rest).to_owned()),
-        _ => None,
-    };
+    let direct = crate::sqlite_path(&args.url)
+        .filter(|_| !args.through_sqlx)
+        .map(str::to_owned);
     let started = Instant::now();
     let (backend, via, mut times) = match direct {
         Some(path) => {
