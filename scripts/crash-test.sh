@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Crash test: while concurrent clients submit concerns, the server is killed with
-# SIGKILL again and again and restarted. Afterwards every concern whose submission
-# was acknowledged (HTTP 201 with a tracking code) must be there with its timeline.
+# Crash test: while wrk (Debian's load generator) submits concerns over 64
+# connections, the server is killed with SIGKILL again and again and restarted.
+# Afterwards every concern whose submission was acknowledged (HTTP 201 with a
+# tracking code) must be there: its public status must carry the title that was
+# submitted and a timeline that starts with the submission.
 #
-#   scripts/crash-test.sh [sqlite|postgres] [cycles=20] [clients=4]
+#   scripts/crash-test.sh [sqlite|postgres] [cycles=20] [connections=64]
+#
+# At 64 connections intake commits concerns in groups (group commit), which is
+# where an acknowledgement sent before its group is durable would show; the
+# test before 2026-12-04 (third session) ran four curl loops, whose concerns
+# mostly committed one at a time.
 #
 # PostgreSQL uses a fresh database on $XIESHANG_CRASH_PG (default
 # postgres://postgres@127.0.0.1:5432), dropped afterwards. Prints the counts; exits
@@ -12,7 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:-sqlite}"
 cycles="${2:-20}"
-clients="${3:-4}"
+conns="${3:-64}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 # Below the kernel's ephemeral range (32768 and up here), so that no outgoing
 # connection (the server's own to PostgreSQL, made before it listens) can hold
 # the port a restarted server must bind.
@@ -32,6 +40,7 @@ if [ "$backend" = postgres ]; then
 fi
 
 server=""
+loader=""
 start() {
   if [ -n "$db_url" ]; then
     XIESHANG_LOG=warn "$bin" demo --database-url "$db_url" --data-dir "$work/data" --listen "127.0.0.1:$port" >>"$work/server.log" 2>&1 &
@@ -39,7 +48,7 @@ start() {
     XIESHANG_LOG=warn "$bin" demo --data-dir "$work/data" --listen "127.0.0.1:$port" >>"$work/server.log" 2>&1 &
   fi
   server=$!
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 200); do
     curl -sf -o /dev/null "$base/readyz" && return 0
     sleep 0.1
   done
@@ -49,7 +58,7 @@ start() {
 
 cleanup() {
   if [ -n "$server" ]; then kill -9 "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  for p in "${loaders[@]:-}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$loader" ]; then kill -9 "$loader" 2>/dev/null || true; wait "$loader" 2>/dev/null || true; fi
   if [ -n "$db_url" ]; then
     psql "$pg_admin/postgres" -qc "DROP DATABASE IF EXISTS $pg_name WITH (FORCE)" >/dev/null || true
   fi
@@ -57,29 +66,43 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# One client: submits concerns in a loop; records the tracking code of each 201.
-client() {
-  local n=0 code body
-  while [ ! -e "$work/stop" ]; do
-    n=$((n + 1))
-    body=$(printf '{"category":"road","area":"yanliang-guanshan-g01","title":"崩溃测试 %s-%s","description":"客户端 %s 第 %s 条：路面破损需要修复"}' "$1" "$n" "$1" "$n")
-    if out=$(curl -s -m 5 -w '\n%{http_code}' -H 'content-type: application/json' -d "$body" "$base/api/v1/concerns" 2>/dev/null); then
-      if [ "$(tail -n1 <<<"$out")" = 201 ]; then
-        code=$(grep -o '"tracking_code":"[A-Z0-9]*"' <<<"$out" | cut -d'"' -f4)
-        [ -n "$code" ] && echo "$code" >>"$work/acked.$1"
-      fi
-    else
-      sleep 0.05
-    fi
-  done
-}
+# The load: every request a concern of its own (connection number and count in
+# the title); every 201 appends "tracking code <TAB> title" to a file of the
+# wrk thread's own, flushed at once, so that what was acknowledged is on disk
+# whatever happens to wrk afterwards.
+cat >"$work/crash.lua" <<'LUA'
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local out, n = nil, 0
+function init(args)
+  out = assert(io.open(args[1] .. "." .. tid, "a"))
+end
+function request()
+  n = n + 1
+  local title = string.format("崩溃测试 %d-%d", tid, n)
+  local body = string.format(
+    '{"category":"road","area":"yanliang-guanshan-g01","title":"%s","description":"线程 %d 第 %d 条：路面破损需要修复"}',
+    title, tid, n)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+end
+function response(status, headers, body)
+  if status == 201 then
+    local code = body:match('"tracking_code":"([A-Z0-9]+)"')
+    if code then
+      out:write(code, "\n")
+      out:flush()
+    end
+  end
+end
+LUA
 
 start
-loaders=()
-for c in $(seq 1 "$clients"); do
-  client "$c" &
-  loaders+=($!)
-done
+# Far longer than the cycles take; stopped with SIGINT after the last cycle.
+wrk -t2 -c"$conns" -d3600s --timeout 5s -s "$work/crash.lua" "$base/api/v1/concerns" -- "$work/acked" >"$work/wrk.log" 2>&1 &
+loader=$!
 for i in $(seq 1 "$cycles"); do
   sleep "0.$((3 + RANDOM % 7))"
   kill -9 "$server"
@@ -87,21 +110,49 @@ for i in $(seq 1 "$cycles"); do
   start
 done
 sleep 0.5
-touch "$work/stop"
-for p in "${loaders[@]}"; do wait "$p" 2>/dev/null || true; done
+kill -INT "$loader"
+wait "$loader" 2>/dev/null || true
+loader=""
+# wrk's own count: requests answered, and the errors the kills caused.
+grep -E 'requests in|Socket errors|Non-2xx' "$work/wrk.log" || true
 
-cat "$work"/acked.* 2>/dev/null | sort -u >"$work/acked" || true
-acked=$(wc -l <"$work/acked")
-present=0
-lost=0
-while read -r code; do
-  if curl -sf "$base/api/v1/concerns/$code" | grep -q '"action":"submit"'; then
-    present=$((present + 1))
-  else
-    lost=$((lost + 1))
-    echo "LOST: $code"
-  fi
-done <"$work/acked"
-echo "crash test ($backend): $cycles kill -9 cycles, $clients clients: acknowledged $acked, present with timeline $present, lost $lost"
-[ "$acked" -gt 0 ] || { echo "no submission was acknowledged: the test proved nothing"; exit 1; }
-[ "$lost" -eq 0 ]
+cat "$work"/acked.* >"$work/acked" 2>/dev/null || true
+# Every acknowledged code asked for over one kept-alive connection; a code is
+# present when its status is there with a timeline that starts with the
+# submission. Every request had a title of its own, so a code acknowledged
+# twice, or two codes with one title, would be two submissions taken as one
+# (or one stored twice): both fail the test too.
+python3 - "$base" "$work/acked" "$backend" "$cycles" "$conns" <<'PY'
+import http.client, json, sys, urllib.parse
+base, acked_file, backend, cycles, conns = sys.argv[1:]
+u = urllib.parse.urlparse(base)
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+codes = [line.strip() for line in open(acked_file) if line.strip()]
+twice = len(codes) - len(set(codes))
+present = lost = 0
+titles = set()
+for code in sorted(set(codes)):
+    conn.request("GET", "/api/v1/concerns/" + code)
+    r = conn.getresponse()
+    body = r.read()
+    ok = False
+    if r.status == 200:
+        s = json.loads(body)
+        timeline = s.get("timeline") or []
+        ok = (s.get("tracking_code") == code
+              and s.get("title", "").startswith("崩溃测试 ")
+              and len(timeline) > 0 and timeline[0].get("action") == "submit")
+    if ok:
+        present += 1
+        titles.add(s["title"])
+    else:
+        lost += 1
+        print(f"LOST: {code} (HTTP {r.status}) {body[:200]!r}")
+print(f"crash test ({backend}): {cycles} kill -9 cycles, wrk at {conns} connections: "
+      f"acknowledged {len(codes)}, present with timeline {present}, lost {lost}, "
+      f"codes acknowledged twice {twice}, titles shared {present - len(titles)}")
+if not codes:
+    print("no submission was acknowledged: the test proved nothing")
+    sys.exit(1)
+sys.exit(1 if lost or twice or present != len(titles) else 0)
+PY
