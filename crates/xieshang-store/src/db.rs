@@ -29,6 +29,7 @@ pub(crate) const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 /// `&mut **tx` (or `&mut *tx` on an owned one).
 pub struct Tx {
     inner: Transaction<'static, Any>,
+    dialect: Dialect,
     // Dropped after `inner`, whose drop queues the rollback of an unfinished
     // transaction on its connection first.
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -43,6 +44,11 @@ impl Tx {
     /// Rolls back.
     pub async fn rollback(self) -> sqlx::Result<()> {
         self.inner.rollback().await
+    }
+
+    /// Which database the transaction is on.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 }
 
@@ -325,7 +331,11 @@ impl Db {
             None => None,
         };
         let inner = self.pool.begin_with(self.dialect.begin_write()).await?;
-        Ok(Tx { inner, _turn: turn })
+        Ok(Tx {
+            inner,
+            dialect: self.dialect,
+            _turn: turn,
+        })
     }
 
     /// True when the database answers a trivial query.
@@ -424,6 +434,13 @@ where
 /// one round trip) per table instead of one per row. `None` values become typed
 /// NULL parameters, so a batch's SQL is the same text for the same number of
 /// rows and its prepared statement is reused.
+///
+/// On SQLite the parameters are anonymous (`?`), in order. The driver asks
+/// SQLite for each parameter's name before binding it, and SQLite finds a
+/// name by walking the statement's list of names from the start: with `$n`
+/// a batch of 64 concerns (over 700 parameters) took a quarter of a million
+/// steps to bind, 9% of the server's CPU during intake (`perf`, BENCHMARKS.md
+/// 2026-12-04, third session). Anonymous parameters have no names to walk.
 pub(crate) struct Batch {
     head: &'static str,
     width: usize,
@@ -462,7 +479,7 @@ impl Batch {
         self.rows += 1;
     }
 
-    fn take(&mut self) -> (String, Vec<Arg>) {
+    fn take(&mut self, dialect: Dialect) -> (String, Vec<Arg>) {
         let mut sql = String::with_capacity(self.values.len() * 6 + self.head.len());
         sql.push_str(self.head);
         let mut args = Vec::with_capacity(self.values.len());
@@ -480,8 +497,13 @@ impl Batch {
             } else {
                 Arg::NullInt
             }));
-            sql.push('$');
-            sql.push_str(&args.len().to_string());
+            match dialect {
+                Dialect::Sqlite => sql.push('?'),
+                Dialect::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&args.len().to_string());
+                }
+            }
         }
         sql.push(')');
         self.rows = 0;
@@ -494,7 +516,7 @@ impl Batch {
             return Ok(0);
         }
         let rows = self.rows as u64;
-        let (sql, args) = self.take();
+        let (sql, args) = self.take(tx.dialect());
         query_with(&sql, args).execute(&mut **tx).await?;
         Ok(rows)
     }
@@ -510,9 +532,34 @@ impl Batch {
         if self.rows == 0 {
             return Ok(Vec::new());
         }
-        let (mut sql, args) = self.take();
+        let (mut sql, args) = self.take(tx.dialect());
         sql.push_str(" RETURNING ");
         sql.push_str(returning);
         query_with(&sql, args).fetch_all(&mut **tx).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Arg, Batch, Dialect};
+
+    fn two_rows() -> Batch {
+        let mut b = Batch::new("INSERT INTO t (a, b)", 2, &[1]);
+        b.push(vec![Some(Arg::Int(1)), None]);
+        b.push(vec![Some(Arg::Int(2)), Some(Arg::Text("x".into()))]);
+        b
+    }
+
+    #[test]
+    fn batch_parameters_are_anonymous_on_sqlite_and_numbered_on_postgres() {
+        let (sql, args) = two_rows().take(Dialect::Sqlite);
+        assert_eq!(sql, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+        assert!(matches!(
+            args.as_slice(),
+            [Arg::Int(1), Arg::NullText, Arg::Int(2), Arg::Text(x)] if x == "x"
+        ));
+        let (sql, args) = two_rows().take(Dialect::Postgres);
+        assert_eq!(sql, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        assert_eq!(args.len(), 4);
     }
 }
