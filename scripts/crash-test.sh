@@ -2,8 +2,8 @@
 # Crash test: while wrk (Debian's load generator) submits concerns over 64
 # connections, the server is killed with SIGKILL again and again and restarted.
 # Afterwards every concern whose submission was acknowledged (HTTP 201 with a
-# tracking code) must be there: its public status must carry the title that was
-# submitted and a timeline that starts with the submission.
+# tracking code) must be there: its public status must carry one of the test's
+# titles, no other code's, and a timeline that starts with the submission.
 #
 #   scripts/crash-test.sh [sqlite|postgres] [cycles=20] [connections=64]
 #
@@ -66,10 +66,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The load: every request a concern of its own (connection number and count in
-# the title); every 201 appends "tracking code <TAB> title" to a file of the
-# wrk thread's own, flushed at once, so that what was acknowledged is on disk
-# whatever happens to wrk afterwards.
+# The load: every request a concern of its own (wrk thread and count in the
+# title); every 201 appends its tracking code to a file of the wrk thread's
+# own, flushed at once, so that what was acknowledged is on disk whatever
+# happens to wrk afterwards.
 cat >"$work/crash.lua" <<'LUA'
 local threads = 0
 function setup(thread)

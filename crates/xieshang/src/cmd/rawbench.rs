@@ -41,10 +41,15 @@ fn body(n: u64) -> String {
     s
 }
 
-async fn create_table(db: &Db, table: &str, columns: &str) -> anyhow::Result<()> {
-    let sql = db.dialect().ddl(&format!(
+/// `CREATE TABLE IF NOT EXISTS` with the dialect's id column, then `columns`.
+fn table_ddl(dialect: xieshang_store::Dialect, table: &str, columns: &str) -> String {
+    dialect.ddl(&format!(
         "CREATE TABLE IF NOT EXISTS {table} (id {{{{id}}}}, {columns})"
-    ));
+    ))
+}
+
+async fn create_table(db: &Db, table: &str, columns: &str) -> anyhow::Result<()> {
+    let sql = table_ddl(db.dialect(), table, columns);
     sqlx::query(&sql).execute(db.pool()).await?;
     Ok(())
 }
@@ -147,9 +152,11 @@ fn insert_sqlite_direct(path: &str, seconds: u64, clients: usize) -> anyhow::Res
         }
         Ok(conn)
     };
-    open()?.execute_batch(
-        "CREATE TABLE IF NOT EXISTS raw_rows (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)",
-    )?;
+    open()?.execute_batch(&table_ddl(
+        xieshang_store::Dialect::Sqlite,
+        "raw_rows",
+        "body TEXT NOT NULL",
+    ))?;
     let stop = Arc::new(AtomicBool::new(false));
     let counter = Arc::new(AtomicU64::new(0));
     let mut threads = Vec::new();
