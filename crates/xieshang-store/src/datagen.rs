@@ -636,6 +636,7 @@ pub async fn generate(
             report.rows += b.flush(&mut tx).await?;
         }
         tx.commit().await?;
+        crate::tally::compact(db).await?;
         report.concerns += end - done;
         done = end;
         progress(done);

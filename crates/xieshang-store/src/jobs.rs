@@ -792,9 +792,18 @@ pub async fn mark_read(db: &Db, user_id: i64) -> Result<()> {
 const ROUND: i64 = 50;
 
 /// Runs the worker until `stop` resolves: round after round while jobs are
-/// waiting, then polling every second.
+/// waiting, then polling every second; and at most once a second, busy or
+/// not, folds the dashboard's count log into its tallies (tally.rs), so the
+/// log stays at about a second of changes.
 pub async fn run_forever(worker: Worker, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut compacted = std::time::Instant::now();
     loop {
+        if compacted.elapsed() >= Duration::from_secs(1) {
+            if let Err(e) = crate::tally::compact(&worker.db).await {
+                tracing::error!(error = %e, "folding the dashboard's counts");
+            }
+            compacted = std::time::Instant::now();
+        }
         let ran = match worker.run_due(ROUND).await {
             Ok(n) => n,
             Err(e) => {

@@ -35,6 +35,7 @@ pub mod seed;
 pub mod session;
 pub mod stats;
 pub mod studio;
+pub mod tally;
 pub mod testing;
 pub mod triage;
 pub mod ttl;

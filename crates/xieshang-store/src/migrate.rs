@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "concern_branch",
         include_str!("migrations/0017_concern_branch.sql"),
     ),
+    (
+        18,
+        "concern_tallies",
+        include_str!("migrations/0018_concern_tallies.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).
@@ -116,6 +121,11 @@ pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
             fill_branches(&mut tx)
                 .await
                 .map_err(|e| anyhow::anyhow!("migration 17 ({name}) failed: {e}"))?;
+        }
+        if *version == 18 {
+            crate::tally::install(&mut tx)
+                .await
+                .map_err(|e| anyhow::anyhow!("migration 18 ({name}) failed: {e}"))?;
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

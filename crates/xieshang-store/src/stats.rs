@@ -2,6 +2,7 @@
 //! overdue work, median time to resolution and the satisfaction rate.
 
 use crate::db::{col, query_with, Arg, Db};
+use crate::tally::BUCKET_MS;
 use crate::Result;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,7 +22,8 @@ pub struct Stats {
     pub by_street: Vec<(String, i64)>,
     /// Open past their deadline.
     pub overdue: i64,
-    /// Median time from submission to resolution, in ms.
+    /// Median time from submission to resolution, in ms, to the twentieth of a
+    /// day: each time counts at its tenth of a day, rounded (tally.rs).
     pub median_resolution_ms: Option<i64>,
     /// Feedback counts: satisfied, basically satisfied, unsatisfied.
     pub feedback: (i64, i64, i64),
@@ -130,32 +132,70 @@ struct Slot {
     generation: AtomicU64,
 }
 
-async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
-    let (cond, args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
-    let from = format!("concerns c JOIN orgs o ON o.id = c.org_id WHERE {cond}");
-    let pairs = |sql: String, args: Vec<Arg>| async move {
-        let rows = query_with(&sql, args).fetch_all(db.pool()).await?;
-        rows.iter()
-            .map(|r| Ok((col::<String>(r, "k")?, col::<i64>(r, "n")?)))
-            .collect::<Result<Vec<_>>>()
-    };
-    let by_state = pairs(
+/// The figures computed now, without [`stats`]'s cache (which a change that
+/// writes no timeline event, such as a test's own SQL, would not refresh).
+pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
+    actor.require(Permission::ConcernView)?;
+    // The kept counts (tally.rs) of the units in scope: the tallies and the
+    // log not yet folded into them, in one statement (one snapshot).
+    let (scoped, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
+    let (scoped_again, more) =
+        crate::scope::condition(actor, Permission::ConcernView, "o.path", 1 + args.len());
+    args.extend(more);
+    let join = db.dialect().driving_join();
+    let kept = |select: &str, only: &str| {
         format!(
-            "SELECT c.state AS k, COUNT(*) AS n FROM {from} GROUP BY c.state ORDER BY n DESC, k"
+            "SELECT {select}, t.n AS n FROM orgs o JOIN concern_tallies t ON t.org_id = o.id
+               WHERE {scoped}{only}
+             UNION ALL SELECT {select}, t.d FROM concern_tally_log t {join} orgs o ON o.id = t.org_id
+               WHERE {scoped_again}{only}"
+        )
+    };
+    let rows = query_with(
+        &format!(
+            "SELECT dim, k, CAST(SUM(n) AS BIGINT) AS n FROM ({}) x GROUP BY dim, k",
+            kept("t.dim AS dim, t.k AS k", "")
         ),
         args.clone(),
     )
+    .fetch_all(db.pool())
     .await?;
-    let by_category = pairs(
-        format!("SELECT c.category AS k, COUNT(*) AS n FROM {from} GROUP BY c.category ORDER BY n DESC, k"),
-        args.clone(),
+    let mut by_state = Vec::new();
+    let mut by_category = Vec::new();
+    let mut resolved: Vec<(i64, i64)> = Vec::new();
+    let mut ratings: HashMap<String, i64> = HashMap::new();
+    for r in &rows {
+        let (dim, k, n): (String, String, i64) = (col(r, "dim")?, col(r, "k")?, col(r, "n")?);
+        if n == 0 {
+            continue;
+        }
+        match dim.as_str() {
+            "state" => by_state.push((k, n)),
+            "category" => by_category.push((k, n)),
+            "resolved" => resolved.push((k.parse().unwrap_or(0), n)),
+            "rating" => {
+                ratings.insert(k, n);
+            }
+            _ => {}
+        }
+    }
+    for v in [&mut by_state, &mut by_category] {
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    }
+    resolved.sort_unstable();
+
+    let by_path = query_with(
+        &format!(
+            "SELECT path AS k, CAST(SUM(n) AS BIGINT) AS n FROM ({}) x GROUP BY path",
+            kept("o.path AS path", " AND t.dim = 'state'")
+        ),
+        args,
     )
-    .await?;
-    let by_path = pairs(
-        format!("SELECT o.path AS k, COUNT(*) AS n FROM {from} GROUP BY o.path"),
-        args.clone(),
-    )
-    .await?;
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((col::<String>(r, "k")?, col::<i64>(r, "n")?)))
+    .collect::<Result<Vec<_>>>()?;
     let streets: BTreeMap<i64, String> =
         sqlx::query("SELECT id, name FROM orgs WHERE kind = 'street'")
             .fetch_all(db.pool())
@@ -171,16 +211,19 @@ async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
             *street_counts.entry(s).or_default() += n;
         }
     }
-    let mut by_street: Vec<(String, i64)> = street_counts.into_iter().collect();
+    let mut by_street: Vec<(String, i64)> =
+        street_counts.into_iter().filter(|(_, n)| *n != 0).collect();
     by_street.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let total = by_state.iter().map(|(_, n)| n).sum();
 
-    let mut a = args.clone();
+    // Overdue work moves with the clock, so it is counted: the open concerns
+    // past a deadline are few and the (state, deadline) index finds them.
+    let (cond, mut a) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
     a.push(Arg::Int(db.now_ms()));
     let overdue: i64 = query_with(
         &format!(
-            "SELECT COUNT(*) AS n FROM {from} AND c.state IN ('assigned', 'in_progress')
-             AND c.deadline_at < ${}",
+            "SELECT COUNT(*) AS n FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE {cond}
+             AND c.state IN ('assigned', 'in_progress') AND c.deadline_at < ${}",
             a.len()
         ),
         a,
@@ -189,61 +232,14 @@ async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
     .await
     .and_then(|r| col(&r, "n"))?;
 
-    // The median in the database: count, then read the middle one or two.
-    let resolved = format!("{from} AND c.resolved_at IS NOT NULL");
-    let n: i64 = query_with(
-        &format!("SELECT COUNT(*) AS n FROM {resolved}"),
-        args.clone(),
-    )
-    .fetch_one(db.pool())
-    .await
-    .and_then(|r| col(&r, "n"))?;
-    let median_resolution_ms = if n == 0 {
-        None
-    } else {
-        let mut a = args.clone();
-        a.push(Arg::Int(2 - n % 2));
-        a.push(Arg::Int((n - 1) / 2));
-        let middle: Vec<i64> = query_with(
-            &format!(
-                "SELECT c.resolved_at - c.created_at AS d FROM {resolved}
-                 ORDER BY d LIMIT ${} OFFSET ${}",
-                a.len() - 1,
-                a.len()
-            ),
-            a,
-        )
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(|r| col::<i64>(r, "d"))
-        .collect::<sqlx::Result<_>>()?;
-        median(&middle)
-    };
-
-    let ratings = pairs(
-        format!(
-            "SELECT f.rating AS k, COUNT(*) AS n FROM concern_feedback f
-             JOIN concerns c ON c.id = f.concern_id JOIN orgs o ON o.id = c.org_id
-             WHERE {cond} GROUP BY f.rating"
-        ),
-        args,
-    )
-    .await?;
-    let count = |k: &str| {
-        ratings
-            .iter()
-            .find(|(r, _)| r == k)
-            .map(|(_, n)| *n)
-            .unwrap_or(0)
-    };
+    let count = |k: &str| ratings.get(k).copied().unwrap_or(0);
     Ok(Stats {
         total,
         by_state,
         by_category,
         by_street,
         overdue,
-        median_resolution_ms,
+        median_resolution_ms: histogram_median(&resolved).map(|b| b * BUCKET_MS / 2),
         feedback: (
             count("satisfied"),
             count("basically_satisfied"),
@@ -252,23 +248,48 @@ async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
     })
 }
 
-/// The median of sorted values (mean of the middle two for an even count).
-pub fn median(sorted: &[i64]) -> Option<i64> {
-    let n = sorted.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2]),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2),
+/// The median of a histogram given as (bucket, count) sorted by bucket, in
+/// half-buckets: twice the bucket of the middle value, or the sum of the
+/// buckets of the middle two for an even count.
+pub fn histogram_median(buckets: &[(i64, i64)]) -> Option<i64> {
+    let total: i64 = buckets.iter().map(|(_, n)| *n).filter(|n| *n > 0).sum();
+    if total == 0 {
+        return None;
     }
+    // 0-based positions of the middle one or two values.
+    let (lo, hi) = ((total - 1) / 2, total / 2);
+    let mut seen = 0;
+    let (mut at_lo, mut at_hi) = (None, None);
+    for (b, n) in buckets.iter().filter(|(_, n)| *n > 0) {
+        seen += n;
+        if at_lo.is_none() && seen > lo {
+            at_lo = Some(*b);
+        }
+        if seen > hi {
+            at_hi = Some(*b);
+            break;
+        }
+    }
+    Some(at_lo? + at_hi?)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::histogram_median as m;
+
     #[test]
-    fn median() {
-        assert_eq!(super::median(&[]), None);
-        assert_eq!(super::median(&[5]), Some(5));
-        assert_eq!(super::median(&[1, 3, 10]), Some(3));
-        assert_eq!(super::median(&[1, 3, 5, 10]), Some(4));
+    fn histogram_median_takes_the_middle_one_or_two() {
+        assert_eq!(m(&[]), None);
+        assert_eq!(m(&[(4, 0)]), None);
+        // One value in bucket 30: twice 30 half-buckets.
+        assert_eq!(m(&[(30, 1)]), Some(60));
+        // 1, 3, 10 (each once): the middle one is 3.
+        assert_eq!(m(&[(1, 1), (3, 1), (10, 1)]), Some(6));
+        // 1, 3, 5, 10: the middle two are 3 and 5.
+        assert_eq!(m(&[(1, 1), (3, 1), (5, 1), (10, 1)]), Some(8));
+        // 2, 2, 2, 7: both middle values in bucket 2; empty buckets skipped.
+        assert_eq!(m(&[(0, 0), (2, 3), (7, 1)]), Some(4));
+        // 1, 1, 9, 9: the middle two straddle two buckets.
+        assert_eq!(m(&[(1, 2), (9, 2)]), Some(10));
     }
 }

@@ -11,6 +11,7 @@ mod reader;
 mod roster;
 mod search;
 mod studio;
+mod tally;
 
 use xieshang_store::testing::TestDb;
 

@@ -1,0 +1,209 @@
+//! The dashboard's kept counts: whatever writes the concerns (the generator,
+//! plain SQL that no code path of the product wrote), the tallies and their log
+//! equal a recount, before and after folding; and the figures built from them
+//! equal the figures counted from the concerns themselves.
+
+use crate::{actor, generated_city};
+use sqlx::Row;
+use xieshang_store::stats::{self, Stats};
+use xieshang_store::tally::{self, BUCKET_MS};
+use xieshang_store::testing::TestDb;
+
+async fn exec(t: &TestDb, sql: &str) -> u64 {
+    sqlx::query(sql)
+        .execute(t.db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {sql}"))
+        .rows_affected()
+}
+
+async fn assert_kept(t: &TestDb, when: &str) {
+    let differing = tally::verify(&t.db).await.unwrap();
+    assert!(differing.is_empty(), "{when}: {differing:?}");
+}
+
+/// The figures over the subtree at `path`, counted from the concerns.
+async fn counted(t: &TestDb, path: &str) -> Stats {
+    let under =
+        format!("FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE o.path LIKE '{path}%'");
+    let pairs = |sql: String| async move {
+        let mut v: Vec<(String, i64)> = sqlx::query(&sql)
+            .fetch_all(t.db.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    };
+    let by_state = pairs(format!("SELECT c.state, COUNT(*) {under} GROUP BY c.state")).await;
+    let by_category = pairs(format!(
+        "SELECT c.category, COUNT(*) {under} GROUP BY c.category"
+    ))
+    .await;
+    let ratings = pairs(format!(
+        "SELECT f.rating, COUNT(*) FROM concern_feedback f JOIN concerns c ON c.id = f.concern_id
+         JOIN orgs o ON o.id = c.org_id WHERE o.path LIKE '{path}%' GROUP BY f.rating"
+    ))
+    .await;
+    let rating = |k: &str| ratings.iter().find(|(r, _)| r == k).map_or(0, |(_, n)| *n);
+    // Each time at its tenth of a day, rounded; the middle one or two.
+    let mut tenths: Vec<i64> = sqlx::query(&format!(
+        "SELECT c.resolved_at - c.created_at {under} AND c.resolved_at IS NOT NULL"
+    ))
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| (r.get::<i64, _>(0) + BUCKET_MS / 2) / BUCKET_MS)
+    .collect();
+    tenths.sort_unstable();
+    let n = tenths.len();
+    let median = (n > 0).then(|| (tenths[(n - 1) / 2] + tenths[n / 2]) * BUCKET_MS / 2);
+    Stats {
+        total: by_state.iter().map(|(_, n)| n).sum(),
+        by_state,
+        by_category,
+        by_street: Vec::new(),
+        overdue: 0,
+        median_resolution_ms: median,
+        feedback: (
+            rating("satisfied"),
+            rating("basically_satisfied"),
+            rating("unsatisfied"),
+        ),
+    }
+}
+
+async fn assert_figures(t: &TestDb, username: &str, path: &str, when: &str) {
+    let kept = stats::compute(&t.db, &actor(t, username).await)
+        .await
+        .unwrap();
+    let want = counted(t, path).await;
+    assert_eq!(kept.total, want.total, "{when}: total");
+    assert_eq!(kept.by_state, want.by_state, "{when}: states");
+    assert_eq!(kept.by_category, want.by_category, "{when}: categories");
+    assert_eq!(kept.feedback, want.feedback, "{when}: ratings");
+    assert_eq!(
+        kept.median_resolution_ms, want.median_resolution_ms,
+        "{when}: median"
+    );
+    let streets: i64 = kept.by_street.iter().map(|(_, n)| n).sum();
+    assert_eq!(
+        streets, want.total,
+        "{when}: every concern lies in a street"
+    );
+}
+
+async fn one(t: &TestDb, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn kept_counts_follow_every_change_and_folding_keeps_them() {
+    let t = TestDb::new().await.unwrap();
+    generated_city(&t, 2_000, 60, 3, 17).await;
+    let district: (i64, String) = {
+        let r = sqlx::query("SELECT id, path FROM orgs WHERE kind = 'district' AND code = 'yanta'")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    let path = district.1.clone();
+    assert_kept(&t, "after datagen").await;
+    // datagen folds after each of its transactions.
+    assert_eq!(one(&t, "SELECT COUNT(*) FROM concern_tally_log").await, 0);
+    assert!(one(&t, "SELECT COUNT(*) FROM concern_tallies").await > 100);
+    assert_figures(&t, "staff-yanta", &path, "after datagen").await;
+
+    // Grids of the district and one of another, to move concerns between.
+    let grids: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM orgs WHERE kind = 'grid' AND path LIKE '{path}%' ORDER BY id LIMIT 2"
+    ))
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    let elsewhere: i64 = one(
+        &t,
+        &format!("SELECT MIN(id) FROM orgs WHERE kind = 'grid' AND path NOT LIKE '{path}%'"),
+    )
+    .await;
+    let in_district = format!(
+        "SELECT c.id FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE o.path LIKE '{path}%'"
+    );
+    let with_feedback =
+        format!("{in_district} AND c.id IN (SELECT concern_id FROM concern_feedback)");
+
+    // Plain SQL, as no code path of the product writes it: the triggers count
+    // it all the same.
+    let changes = [
+        // States: closed concerns reopened, submitted ones accepted.
+        format!("UPDATE concerns SET state = 'in_progress' WHERE id IN ({with_feedback} ORDER BY c.id LIMIT 7)"),
+        "UPDATE concerns SET state = 'accepted' WHERE state = 'submitted' AND id % 3 = 0".into(),
+        // Categories.
+        format!("UPDATE concerns SET category = 'water' WHERE category <> 'water' AND id IN ({in_district} ORDER BY c.id DESC LIMIT 9)"),
+        // Out of the district with their feedback, and into it.
+        format!("UPDATE concerns SET org_id = {elsewhere} WHERE id IN ({with_feedback} ORDER BY c.id DESC LIMIT 5)"),
+        format!("UPDATE concerns SET org_id = {} WHERE org_id = {elsewhere} AND id % 2 = 0", grids[0]),
+        // Between two grids of the district.
+        format!("UPDATE concerns SET org_id = {} WHERE org_id = {}", grids[1], grids[0]),
+        // Resolution times changed, cleared, and one set where there was none.
+        format!("UPDATE concerns SET resolved_at = resolved_at + 3 * {BUCKET_MS} WHERE id IN ({in_district} AND c.resolved_at IS NOT NULL ORDER BY c.id LIMIT 11)"),
+        format!("UPDATE concerns SET resolved_at = NULL WHERE id IN ({in_district} AND c.resolved_at IS NOT NULL ORDER BY c.id DESC LIMIT 4)"),
+        format!("UPDATE concerns SET resolved_at = created_at + 86400000 WHERE id IN ({in_district} AND c.resolved_at IS NULL ORDER BY c.id LIMIT 1)"),
+        // An update that touches none of the counted columns' values.
+        format!("UPDATE concerns SET state = state, escalation_level = escalation_level + 1 WHERE id IN ({in_district} ORDER BY c.id LIMIT 20)"),
+        // Feedback: ratings changed, removed, added.
+        format!("UPDATE concern_feedback SET rating = 'unsatisfied' WHERE rating <> 'unsatisfied' AND concern_id IN ({with_feedback} ORDER BY c.id LIMIT 6)"),
+        format!("DELETE FROM concern_feedback WHERE concern_id IN ({with_feedback} ORDER BY c.id DESC LIMIT 3)"),
+        format!("INSERT INTO concern_feedback (concern_id, rating, at) SELECT id, 'satisfied', 1 FROM concerns WHERE id IN ({in_district} AND c.resolved_at IS NOT NULL ORDER BY c.id LIMIT 2)"),
+    ];
+    for (i, sql) in changes.iter().enumerate() {
+        assert!(exec(&t, sql).await > 0, "change {i} changed nothing: {sql}");
+        assert_kept(&t, &format!("after change {i}")).await;
+        assert_figures(&t, "staff-yanta", &path, &format!("after change {i}")).await;
+    }
+
+    // A concern added and removed again (nothing refers to it).
+    let code = "GTALLYTEST1";
+    exec(
+        &t,
+        &format!(
+        "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel, state,
+         created_at, updated_at, resolved_at, branch_id)
+         VALUES ({}, '{code}', 'road', 't', 'd', 'web', 'resolved', 0, 0, {}, {})",
+        grids[1], 2 * BUCKET_MS, district.0
+    ),
+    )
+    .await;
+    assert_kept(&t, "after an insert").await;
+    assert_figures(&t, "staff-yanta", &path, "after an insert").await;
+    assert_eq!(
+        exec(
+            &t,
+            &format!("DELETE FROM concerns WHERE tracking_code = '{code}'")
+        )
+        .await,
+        1
+    );
+    assert_kept(&t, "after a delete").await;
+    assert_figures(&t, "staff-yanta", &path, "after a delete").await;
+
+    // Folding moves the log into the tallies and changes no figure.
+    let logged = one(&t, "SELECT COUNT(*) FROM concern_tally_log").await;
+    assert!(logged > 0);
+    assert_eq!(tally::compact(&t.db).await.unwrap(), logged as u64);
+    assert_eq!(one(&t, "SELECT COUNT(*) FROM concern_tally_log").await, 0);
+    assert_kept(&t, "after folding").await;
+    assert_figures(&t, "staff-yanta", &path, "after folding").await;
+    assert_eq!(
+        tally::compact(&t.db).await.unwrap(),
+        0,
+        "nothing left to fold"
+    );
+}
