@@ -136,30 +136,67 @@ struct Slot {
 /// writes no timeline event, such as a test's own SQL, would not refresh).
 pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
     actor.require(Permission::ConcernView)?;
-    // The kept counts (tally.rs) of the units in scope: the tallies and the
-    // log not yet folded into them, in one statement (one snapshot).
-    let (scoped, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
-    let (scoped_again, more) =
-        crate::scope::condition(actor, Permission::ConcernView, "o.path", 1 + args.len());
-    args.extend(more);
+    // The kept counts (tally.rs) in scope: the tallies and the log not yet
+    // folded into them, in one statement (one snapshot). A scope at the root
+    // or a branch (a district) reads its branches' counts, a narrower one its
+    // units'; an actor's scopes never overlap (Actor::scopes).
     let join = db.dialect().driving_join();
-    let kept = |select: &str, only: &str| {
-        format!(
-            "SELECT {select}, t.n AS n FROM orgs o JOIN concern_tallies t ON t.org_id = o.id
-               WHERE {scoped}{only}
-             UNION ALL SELECT {select}, t.d FROM concern_tally_log t {join} orgs o ON o.id = t.org_id
-               WHERE {scoped_again}{only}"
-        )
-    };
-    let rows = query_with(
-        &format!(
-            "SELECT dim, k, CAST(SUM(n) AS BIGINT) AS n FROM ({}) x GROUP BY dim, k",
-            kept("t.dim AS dim, t.k AS k", "")
+    let mut args = Vec::new();
+    let mut parts = Vec::new();
+    let scopes = actor.scopes(Permission::ConcernView);
+    let (branches, units): (Vec<_>, Vec<_>) = scopes.iter().partition(|p| p.depth() <= 2);
+    for (paths, dims) in [
+        (
+            branches,
+            "t.dim IN ('b.state', 'b.category', 'b.resolved', 'b.rating')",
         ),
-        args.clone(),
-    )
-    .fetch_all(db.pool())
-    .await?;
+        (
+            units,
+            "t.dim IN ('state', 'category', 'resolved', 'rating')",
+        ),
+    ] {
+        if paths.is_empty() {
+            continue;
+        }
+        for (table, n) in [("concern_tallies", "t.n"), ("concern_tally_log", "t.d")] {
+            let mut ranges = Vec::new();
+            for p in &paths {
+                let (from, to) = crate::scope::subtree_range(p.as_str());
+                args.push(Arg::Text(from));
+                args.push(Arg::Text(to));
+                ranges.push(format!(
+                    "(o.path >= ${} AND o.path < ${})",
+                    args.len() - 1,
+                    args.len()
+                ));
+            }
+            let ranges = ranges.join(" OR ");
+            parts.push(if table == "concern_tallies" {
+                format!(
+                    "SELECT t.dim AS dim, t.k AS k, {n} AS n FROM orgs o
+                     JOIN {table} t ON t.org_id = o.id WHERE ({ranges}) AND {dims}"
+                )
+            } else {
+                format!(
+                    "SELECT t.dim, t.k, {n} FROM {table} t {join} orgs o ON o.id = t.org_id
+                     WHERE ({ranges}) AND {dims}"
+                )
+            });
+        }
+    }
+    let rows = if parts.is_empty() {
+        Vec::new()
+    } else {
+        query_with(
+            &format!(
+                "SELECT dim, k, CAST(SUM(n) AS BIGINT) AS n FROM ({}) x GROUP BY dim, k",
+                parts.join("\n UNION ALL ")
+            ),
+            args,
+        )
+        .fetch_all(db.pool())
+        .await?
+    };
     let mut by_state = Vec::new();
     let mut by_category = Vec::new();
     let mut resolved: Vec<(i64, i64)> = Vec::new();
@@ -169,7 +206,7 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
         if n == 0 {
             continue;
         }
-        match dim.as_str() {
+        match dim.strip_prefix("b.").unwrap_or(&dim) {
             "state" => by_state.push((k, n)),
             "category" => by_category.push((k, n)),
             "resolved" => resolved.push((k.parse().unwrap_or(0), n)),
@@ -184,10 +221,19 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
     }
     resolved.sort_unstable();
 
+    // Streets from their units' state counts.
+    let (scoped, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
+    let (scoped_again, more) =
+        crate::scope::condition(actor, Permission::ConcernView, "o.path", 1 + args.len());
+    args.extend(more);
     let by_path = query_with(
         &format!(
-            "SELECT path AS k, CAST(SUM(n) AS BIGINT) AS n FROM ({}) x GROUP BY path",
-            kept("o.path AS path", " AND t.dim = 'state'")
+            "SELECT path AS k, CAST(SUM(n) AS BIGINT) AS n FROM (
+               SELECT o.path AS path, t.n AS n FROM orgs o JOIN concern_tallies t ON t.org_id = o.id
+                 WHERE {scoped} AND t.dim = 'state'
+               UNION ALL SELECT o.path, t.d FROM concern_tally_log t {join} orgs o ON o.id = t.org_id
+                 WHERE {scoped_again} AND t.dim = 'state') x
+             GROUP BY path"
         ),
         args,
     )

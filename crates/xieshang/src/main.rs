@@ -34,6 +34,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::Admin { command } => cmd::admin::run(&settings, command).await?,
         Command::Datagen(args) => cmd::datagen::run(&settings, args).await?,
         Command::BenchSearch(args) => cmd::bench::search(&settings, args).await?,
+        Command::BenchDashboard(args) => cmd::bench::dashboard(&settings, args).await?,
         Command::BenchRawInsert(args) => cmd::rawbench::insert(args).await?,
         Command::BenchRawServe(args) => cmd::rawbench::serve(args).await?,
         Command::BenchSample(args) => cmd::rawbench::sample(&settings, args).await?,

@@ -1,9 +1,11 @@
 -- The dashboard's figures kept as counts per unit, so that a staff member's
--- first look after a change reads a few thousand counts instead of every
--- concern of the scope (1.2-1.9 s for a district of a 1,000,000-concern city,
--- BENCHMARKS.md 2026-12-05). Dimensions (dim): the concern's state, its
--- category, its resolution time in tenths of a day (k is the tenth, rounded;
--- the figure the page shows) and its residents' feedback ratings.
+-- first look after a change reads a few dozen counts instead of every concern
+-- of the scope (0.5-0.9 s for a district of a 1,000,000-concern city after
+-- each change; BENCHMARKS.md 2026-12-04, fourth session). Dimensions (dim):
+-- the concern's state, its category, its resolution time in tenths of a day
+-- (k is the tenth, rounded; the figure the page shows) and its residents'
+-- feedback ratings; each at the concern's unit and again at its branch (dim
+-- prefixed 'b.'), which a district's or the city's dashboard reads.
 --
 -- Triggers on concerns and concern_feedback (tally.rs; created with this
 -- migration by migrate.rs, as their bodies hold semicolons) append each

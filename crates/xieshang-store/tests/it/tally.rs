@@ -3,8 +3,9 @@
 //! equal a recount, before and after folding; and the figures built from them
 //! equal the figures counted from the concerns themselves.
 
-use crate::{actor, generated_city};
+use crate::generated_city;
 use sqlx::Row;
+use xieshang_core::{Actor, Grant, OrgPath, Role};
 use xieshang_store::stats::{self, Stats};
 use xieshang_store::tally::{self, BUCKET_MS};
 use xieshang_store::testing::TestDb;
@@ -76,10 +77,31 @@ async fn counted(t: &TestDb, path: &str) -> Stats {
     }
 }
 
-async fn assert_figures(t: &TestDb, username: &str, path: &str, when: &str) {
-    let kept = stats::compute(&t.db, &actor(t, username).await)
-        .await
-        .unwrap();
+/// Staff of the unit at `path`.
+fn staff_at(path: &str) -> Actor {
+    let path = OrgPath::parse(path).unwrap();
+    Actor {
+        user_id: 0,
+        username: "tally".into(),
+        display_name: "tally".into(),
+        grants: vec![Grant {
+            role: Role::Staff,
+            org_id: path.ids().last().copied().unwrap(),
+            org_path: path,
+        }],
+    }
+}
+
+/// The figures of staff at the city, at two districts (read from their
+/// branches' counts) and at a street (from its units').
+async fn assert_all(t: &TestDb, paths: &[String], when: &str) {
+    for p in paths {
+        assert_figures(t, p, &format!("{when}, staff at {p}")).await;
+    }
+}
+
+async fn assert_figures(t: &TestDb, path: &str, when: &str) {
+    let kept = stats::compute(&t.db, &staff_at(path)).await.unwrap();
     let want = counted(t, path).await;
     assert_eq!(kept.total, want.total, "{when}: total");
     assert_eq!(kept.by_state, want.by_state, "{when}: states");
@@ -115,11 +137,39 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
         (r.get(0), r.get(1))
     };
     let path = district.1.clone();
+    let other: (i64, String) = {
+        let r = sqlx::query(&format!(
+            "SELECT id, path FROM orgs WHERE kind = 'district' AND path <> '{path}' ORDER BY id LIMIT 1"
+        ))
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+        (r.get(0), r.get(1))
+    };
+    let street: (i64, String) = {
+        let r = sqlx::query(&format!(
+            "SELECT id, path FROM orgs WHERE kind = 'street' AND path LIKE '{path}%' ORDER BY id LIMIT 1"
+        ))
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+        (r.get(0), r.get(1))
+    };
+    let city: String = sqlx::query_scalar("SELECT path FROM orgs WHERE kind = 'city'")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    let scopes = [
+        city.clone(),
+        path.clone(),
+        other.1.clone(),
+        street.1.clone(),
+    ];
     assert_kept(&t, "after datagen").await;
     // datagen folds after each of its transactions.
     assert_eq!(one(&t, "SELECT COUNT(*) FROM concern_tally_log").await, 0);
     assert!(one(&t, "SELECT COUNT(*) FROM concern_tallies").await > 100);
-    assert_figures(&t, "staff-yanta", &path, "after datagen").await;
+    assert_all(&t, &scopes, "after datagen").await;
 
     // Grids of the district and one of another, to move concerns between.
     let grids: Vec<i64> = sqlx::query_scalar(&format!(
@@ -130,7 +180,10 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
     .unwrap();
     let elsewhere: i64 = one(
         &t,
-        &format!("SELECT MIN(id) FROM orgs WHERE kind = 'grid' AND path NOT LIKE '{path}%'"),
+        &format!(
+            "SELECT MIN(id) FROM orgs WHERE kind = 'grid' AND path LIKE '{}%'",
+            other.1
+        ),
     )
     .await;
     let in_district = format!(
@@ -147,9 +200,10 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
         "UPDATE concerns SET state = 'accepted' WHERE state = 'submitted' AND id % 3 = 0".into(),
         // Categories.
         format!("UPDATE concerns SET category = 'water' WHERE category <> 'water' AND id IN ({in_district} ORDER BY c.id DESC LIMIT 9)"),
-        // Out of the district with their feedback, and into it.
-        format!("UPDATE concerns SET org_id = {elsewhere} WHERE id IN ({with_feedback} ORDER BY c.id DESC LIMIT 5)"),
-        format!("UPDATE concerns SET org_id = {} WHERE org_id = {elsewhere} AND id % 2 = 0", grids[0]),
+        // Out of the district with their feedback, and into it (unit and
+        // branch together, as they go).
+        format!("UPDATE concerns SET org_id = {elsewhere}, branch_id = {} WHERE id IN ({with_feedback} ORDER BY c.id DESC LIMIT 5)", other.0),
+        format!("UPDATE concerns SET org_id = {}, branch_id = {} WHERE org_id = {elsewhere} AND id % 2 = 0", grids[0], district.0),
         // Between two grids of the district.
         format!("UPDATE concerns SET org_id = {} WHERE org_id = {}", grids[1], grids[0]),
         // Resolution times changed, cleared, and one set where there was none.
@@ -166,10 +220,40 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
     for (i, sql) in changes.iter().enumerate() {
         assert!(exec(&t, sql).await > 0, "change {i} changed nothing: {sql}");
         assert_kept(&t, &format!("after change {i}")).await;
-        assert_figures(&t, "staff-yanta", &path, &format!("after change {i}")).await;
+        assert_all(&t, &scopes, &format!("after change {i}")).await;
     }
 
+    // A street moved to the other district: its units' paths change and its
+    // concerns' branch with them (org::move_to), so the district's counts
+    // move from one branch to the other.
+    let moved = one(
+        &t,
+        &format!("SELECT COUNT(*) FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE o.path LIKE '{}%'", street.1),
+    )
+    .await;
+    assert!(moved > 0);
+    let before = stats::compute(&t.db, &staff_at(&path)).await.unwrap().total;
+    xieshang_store::org::move_to(&t.db, &staff_at(&city), street.0, other.0)
+        .await
+        .unwrap();
+    assert_kept(&t, "after a street moved").await;
+    let after = stats::compute(&t.db, &staff_at(&path)).await.unwrap().total;
+    assert_eq!(after, before - moved);
+    let street_path: String =
+        sqlx::query_scalar(&format!("SELECT path FROM orgs WHERE id = {}", street.0))
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    let scopes = [city.clone(), path.clone(), other.1.clone(), street_path];
+    assert_all(&t, &scopes, "after a street moved").await;
+
     // A concern added and removed again (nothing refers to it).
+    let grid_path: String =
+        sqlx::query_scalar(&format!("SELECT path FROM orgs WHERE id = {}", grids[1]))
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    let branch = OrgPath::parse(&grid_path).unwrap().branch();
     let code = "GTALLYTEST1";
     exec(
         &t,
@@ -177,12 +261,12 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
         "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel, state,
          created_at, updated_at, resolved_at, branch_id)
          VALUES ({}, '{code}', 'road', 't', 'd', 'web', 'resolved', 0, 0, {}, {})",
-        grids[1], 2 * BUCKET_MS, district.0
+        grids[1], 2 * BUCKET_MS, branch
     ),
     )
     .await;
     assert_kept(&t, "after an insert").await;
-    assert_figures(&t, "staff-yanta", &path, "after an insert").await;
+    assert_all(&t, &scopes, "after an insert").await;
     assert_eq!(
         exec(
             &t,
@@ -192,7 +276,7 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
         1
     );
     assert_kept(&t, "after a delete").await;
-    assert_figures(&t, "staff-yanta", &path, "after a delete").await;
+    assert_all(&t, &scopes, "after a delete").await;
 
     // Folding moves the log into the tallies and changes no figure.
     let logged = one(&t, "SELECT COUNT(*) FROM concern_tally_log").await;
@@ -200,7 +284,7 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
     assert_eq!(tally::compact(&t.db).await.unwrap(), logged as u64);
     assert_eq!(one(&t, "SELECT COUNT(*) FROM concern_tally_log").await, 0);
     assert_kept(&t, "after folding").await;
-    assert_figures(&t, "staff-yanta", &path, "after folding").await;
+    assert_all(&t, &scopes, "after folding").await;
     assert_eq!(
         tally::compact(&t.db).await.unwrap(),
         0,

@@ -1,6 +1,8 @@
 //! `xieshang bench-search`: latency of staff search and of duplicate suggestions
 //! on a database filled by `xieshang datagen`, one request at a time, and the
 //! time intake spends on a submission's index tokens, printed as p50 / p99 / max.
+//! `xieshang bench-dashboard`: the dashboard's figures computed afresh (no
+//! cache) for each district's staff and for the city's.
 
 use crate::config::Settings;
 use clap::Args;
@@ -46,6 +48,78 @@ fn line(
         percentile(&times, 1.0),
         hits as f64 / times.len().max(1) as f64
     )
+}
+
+/// How many computations of each scope.
+#[derive(Debug, Args)]
+pub struct BenchDashboardArgs {
+    /// Computations per scope.
+    #[arg(long, default_value_t = 10)]
+    pub rounds: usize,
+}
+
+/// A staff member of the unit at `path`.
+fn staff_at(path: OrgPath) -> Actor {
+    Actor {
+        user_id: 0,
+        username: "bench".into(),
+        display_name: "bench".into(),
+        grants: vec![Grant {
+            role: Role::Staff,
+            org_id: path.ids().last().copied().unwrap_or(0),
+            org_path: path,
+        }],
+    }
+}
+
+/// Times the dashboard's figures computed afresh, as the first staff member
+/// to look after a change waits for them: every district's and the city's.
+pub async fn dashboard(settings: &Settings, args: &BenchDashboardArgs) -> anyhow::Result<()> {
+    let db = crate::open_db(settings).await?;
+    let folded = xieshang_store::tally::compact(&db).await?;
+    let paths = |kind: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT path FROM orgs WHERE kind = $1 ORDER BY id")
+                .bind(kind)
+                .fetch_all(db.pool())
+                .await?
+                .iter()
+                .map(|p| OrgPath::parse(p).ok_or_else(|| anyhow::anyhow!("bad path {p}")))
+                .collect::<anyhow::Result<Vec<_>>>()
+        }
+    };
+    let concerns: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(db.pool())
+        .await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "bench-dashboard ({}): {concerns} concerns, {folded} log rows folded first",
+        match db.dialect() {
+            xieshang_store::Dialect::Sqlite => "sqlite",
+            xieshang_store::Dialect::Postgres => "postgres",
+        }
+    )?;
+    for (label, kind) in [("district staff", "district"), ("city staff", "city")] {
+        let scopes: Vec<Actor> = paths(kind).await?.into_iter().map(staff_at).collect();
+        let mut times = Vec::new();
+        let mut counted = 0;
+        for _ in 0..args.rounds {
+            for who in &scopes {
+                let t = Instant::now();
+                counted += xieshang_store::stats::compute(&db, who).await?.total as usize;
+                times.push(t.elapsed());
+            }
+        }
+        line(
+            &mut out,
+            &format!("dashboard figures, {label} (\"results\" = concerns counted)"),
+            times,
+            counted,
+        )?;
+    }
+    Ok(())
 }
 
 /// Runs the measurements and prints them.

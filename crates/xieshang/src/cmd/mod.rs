@@ -43,6 +43,8 @@ pub enum Command {
     Datagen(datagen::DatagenArgs),
     /// Measure search and duplicate-suggestion latency on a (generated) database.
     BenchSearch(bench::BenchSearchArgs),
+    /// Time the dashboard's figures computed afresh for each district and the city.
+    BenchDashboard(bench::BenchDashboardArgs),
     /// The machine's limit: durable single-row inserts, one transaction each.
     BenchRawInsert(rawbench::RawInsertArgs),
     /// The machine's limit: a minimal handler reading one row by key and rendering a page.
