@@ -301,6 +301,12 @@ pub(crate) async fn install(tx: &mut Tx) -> Result<()> {
     for stmt in triggers(tx.dialect()) {
         sqlx::query(&stmt).execute(&mut **tx).await?;
     }
+    if tx.dialect() == Dialect::Postgres {
+        // Nor autovacuum: see `compact`.
+        sqlx::query("ALTER TABLE concern_tally_log SET (vacuum_truncate = false)")
+            .execute(&mut **tx)
+            .await?;
+    }
     sqlx::query(&format!(
         "INSERT INTO concern_tallies (org_id, dim, k, n) {}",
         recount_sql()
@@ -358,8 +364,10 @@ pub async fn compact(db: &Db) -> Result<u64> {
         // (2,930 concerns/s for the first 100,000, 1,202 on average by the
         // 500,000th, 2.8 million dead rows and no autovacuum yet). A vacuum
         // of the few pages the log occupies is cheap, and on PostgreSQL it
-        // must run outside a transaction.
-        sqlx::query("VACUUM concern_tally_log")
+        // must run outside a transaction. Without truncating the table's
+        // empty end: that takes an exclusive lock, which the intake's
+        // triggers (inserting into the log) would queue behind.
+        sqlx::query("VACUUM (TRUNCATE false) concern_tally_log")
             .execute(db.pool())
             .await?;
     }
