@@ -44,6 +44,21 @@ pub enum Denied {
 }
 
 impl Actor {
+    /// An actor that is no account (a benchmark's, a test's): `role` over the
+    /// subtree at `path`.
+    pub fn unattached(name: &str, role: Role, path: OrgPath) -> Actor {
+        Actor {
+            user_id: 0,
+            username: name.into(),
+            display_name: name.into(),
+            grants: vec![Grant {
+                role,
+                org_id: path.ids().last().copied().unwrap_or(0),
+                org_path: path,
+            }],
+        }
+    }
+
     /// True when some grant carries the permission, wherever it applies.
     pub fn has_permission(&self, permission: Permission) -> bool {
         self.grants.iter().any(|g| g.role.allows(permission))

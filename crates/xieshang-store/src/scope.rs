@@ -2,7 +2,7 @@
 //! contain what [`xieshang_core::Actor::check`] would allow one by one.
 
 use crate::db::Arg;
-use xieshang_core::{Actor, Permission};
+use xieshang_core::{Actor, OrgPath, Permission};
 
 /// A condition on a path column (`o.path`) that holds for rows inside the actor's
 /// scopes for `permission`, with its arguments numbered from `first`. An actor with
@@ -20,13 +20,21 @@ pub fn condition(
     path_column: &str,
     first: usize,
 ) -> (String, Vec<Arg>) {
-    let scopes = actor.scopes(permission);
-    if scopes.is_empty() {
+    paths_condition(&actor.scopes(permission), path_column, first)
+}
+
+/// [`condition`] for a given set of subtrees (some of an actor's scopes).
+pub(crate) fn paths_condition(
+    paths: &[OrgPath],
+    path_column: &str,
+    first: usize,
+) -> (String, Vec<Arg>) {
+    if paths.is_empty() {
         return ("1 = 0".into(), Vec::new());
     }
     let mut parts = Vec::new();
     let mut args = Vec::new();
-    for s in &scopes {
+    for s in paths {
         let (from, to) = subtree_range(s.as_str());
         let n = first + args.len();
         parts.push(format!(

@@ -136,15 +136,14 @@ struct Slot {
 /// writes no timeline event, such as a test's own SQL, would not refresh).
 pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
     actor.require(Permission::ConcernView)?;
-    // The kept counts (tally.rs) in scope: the tallies and the log not yet
-    // folded into them, in one statement (one snapshot). A scope at the root
-    // or a branch (a district) reads its branches' counts, a narrower one its
-    // units'; an actor's scopes never overlap (Actor::scopes).
+    // The kept counts (tally.rs) in scope. A scope at the root or a branch
+    // (a district) reads its branches' counts, a narrower one its units';
+    // an actor's scopes never overlap (Actor::scopes).
     let join = db.dialect().driving_join();
+    let scopes = actor.scopes(Permission::ConcernView);
+    let (branches, units): (Vec<_>, Vec<_>) = scopes.iter().cloned().partition(|p| p.depth() <= 2);
     let mut args = Vec::new();
     let mut parts = Vec::new();
-    let scopes = actor.scopes(Permission::ConcernView);
-    let (branches, units): (Vec<_>, Vec<_>) = scopes.iter().partition(|p| p.depth() <= 2);
     for (paths, dims) in [
         (
             branches,
@@ -155,33 +154,14 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
             "t.dim IN ('state', 'category', 'resolved', 'rating')",
         ),
     ] {
-        if paths.is_empty() {
-            continue;
-        }
-        for (table, n) in [("concern_tallies", "t.n"), ("concern_tally_log", "t.d")] {
-            let mut ranges = Vec::new();
-            for p in &paths {
-                let (from, to) = crate::scope::subtree_range(p.as_str());
-                args.push(Arg::Text(from));
-                args.push(Arg::Text(to));
-                ranges.push(format!(
-                    "(o.path >= ${} AND o.path < ${})",
-                    args.len() - 1,
-                    args.len()
-                ));
-            }
-            let ranges = ranges.join(" OR ");
-            parts.push(if table == "concern_tallies" {
-                format!(
-                    "SELECT t.dim AS dim, t.k AS k, {n} AS n FROM orgs o
-                     JOIN {table} t ON t.org_id = o.id WHERE ({ranges}) AND {dims}"
-                )
-            } else {
-                format!(
-                    "SELECT t.dim, t.k, {n} FROM {table} t {join} orgs o ON o.id = t.org_id
-                     WHERE ({ranges}) AND {dims}"
-                )
-            });
+        if !paths.is_empty() {
+            parts.push(kept(
+                &paths,
+                "t.dim AS dim, t.k AS k",
+                dims,
+                join,
+                &mut args,
+            ));
         }
     }
     let rows = if parts.is_empty() {
@@ -222,19 +202,16 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
     resolved.sort_unstable();
 
     // Streets from their units' state counts.
-    let (scoped, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
-    let (scoped_again, more) =
-        crate::scope::condition(actor, Permission::ConcernView, "o.path", 1 + args.len());
-    args.extend(more);
+    let mut args = Vec::new();
+    let units = kept(
+        &scopes,
+        "o.path AS path",
+        "t.dim = 'state'",
+        join,
+        &mut args,
+    );
     let by_path = query_with(
-        &format!(
-            "SELECT path AS k, CAST(SUM(n) AS BIGINT) AS n FROM (
-               SELECT o.path AS path, t.n AS n FROM orgs o JOIN concern_tallies t ON t.org_id = o.id
-                 WHERE {scoped} AND t.dim = 'state'
-               UNION ALL SELECT o.path, t.d FROM concern_tally_log t {join} orgs o ON o.id = t.org_id
-                 WHERE {scoped_again} AND t.dim = 'state') x
-             GROUP BY path"
-        ),
+        &format!("SELECT path AS k, CAST(SUM(n) AS BIGINT) AS n FROM ({units}) x GROUP BY path"),
         args,
     )
     .fetch_all(db.pool())
@@ -292,6 +269,24 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
             count("unsatisfied"),
         ),
     })
+}
+
+/// The kept counts of the units in the subtrees at `paths` whose dimension
+/// passes `only`: `select` (over the units `o` and the counts `t`) and `n`,
+/// from the tallies and the log not yet folded into them, in one statement so
+/// that a fold between two reads cannot count a change twice or lose it.
+/// Appends its arguments to `args`.
+fn kept(paths: &[OrgPath], select: &str, only: &str, join: &str, args: &mut Vec<Arg>) -> String {
+    let (folded, more) = crate::scope::paths_condition(paths, "o.path", args.len() + 1);
+    args.extend(more);
+    let (logged, more) = crate::scope::paths_condition(paths, "o.path", args.len() + 1);
+    args.extend(more);
+    format!(
+        "SELECT {select}, t.n AS n FROM orgs o JOIN concern_tallies t ON t.org_id = o.id
+           WHERE {folded} AND {only}
+         UNION ALL SELECT {select}, t.d FROM concern_tally_log t {join} orgs o ON o.id = t.org_id
+           WHERE {logged} AND {only}"
+    )
 }
 
 /// The median of a histogram given as (bucket, count) sorted by bucket, in

@@ -27,6 +27,14 @@ pub async fn actor(t: &TestDb, username: &str) -> xieshang_core::Actor {
     xieshang_store::user::actor(&t.db, c.id).await.unwrap()
 }
 
+/// One number a query gives (a count).
+pub async fn count(t: &TestDb, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap()
+}
+
 /// Fills the database with a generated city of 13 districts.
 pub async fn generated_city(t: &TestDb, concerns: u64, members: u64, years: u32, seed: u64) {
     let plan = xieshang_store::datagen::Plan {

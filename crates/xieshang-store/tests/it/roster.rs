@@ -2,7 +2,7 @@
 //! run that names every refused row, an all-or-nothing import, exits with their
 //! effects on the account, re-joins, edits and audited reveals.
 
-use crate::actor;
+use crate::{actor, count};
 use xieshang_core::{Permission, Role};
 use xieshang_store::roster::{self, Fields, Filter};
 use xieshang_store::seal::Sealer;
@@ -13,13 +13,6 @@ fn table(csv: &str) -> Vec<Vec<String>> {
     csv.lines()
         .map(|l| l.split(',').map(str::to_owned).collect())
         .collect()
-}
-
-async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool())
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

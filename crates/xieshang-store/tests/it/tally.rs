@@ -3,9 +3,9 @@
 //! equal a recount, before and after folding; and the figures built from them
 //! equal the figures counted from the concerns themselves.
 
-use crate::generated_city;
+use crate::{count, generated_city};
 use sqlx::Row;
-use xieshang_core::{Actor, Grant, OrgPath, Role};
+use xieshang_core::{Actor, OrgPath, Role};
 use xieshang_store::stats::{self, Stats};
 use xieshang_store::tally::{self, BUCKET_MS};
 use xieshang_store::testing::TestDb;
@@ -79,17 +79,7 @@ async fn counted(t: &TestDb, path: &str) -> Stats {
 
 /// Staff of the unit at `path`.
 fn staff_at(path: &str) -> Actor {
-    let path = OrgPath::parse(path).unwrap();
-    Actor {
-        user_id: 0,
-        username: "tally".into(),
-        display_name: "tally".into(),
-        grants: vec![Grant {
-            role: Role::Staff,
-            org_id: path.ids().last().copied().unwrap(),
-            org_path: path,
-        }],
-    }
+    Actor::unattached("tally", Role::Staff, OrgPath::parse(path).unwrap())
 }
 
 /// The figures of staff at the city, at two districts (read from their
@@ -116,13 +106,6 @@ async fn assert_figures(t: &TestDb, path: &str, when: &str) {
         streets, want.total,
         "{when}: every concern lies in a street"
     );
-}
-
-async fn one(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool())
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -167,8 +150,8 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
     ];
     assert_kept(&t, "after datagen").await;
     // datagen folds after each of its transactions.
-    assert_eq!(one(&t, "SELECT COUNT(*) FROM concern_tally_log").await, 0);
-    assert!(one(&t, "SELECT COUNT(*) FROM concern_tallies").await > 100);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM concern_tally_log").await, 0);
+    assert!(count(&t, "SELECT COUNT(*) FROM concern_tallies").await > 100);
     assert_all(&t, &scopes, "after datagen").await;
 
     // Grids of the district and one of another, to move concerns between.
@@ -178,7 +161,7 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
     .fetch_all(t.db.pool())
     .await
     .unwrap();
-    let elsewhere: i64 = one(
+    let elsewhere: i64 = count(
         &t,
         &format!(
             "SELECT MIN(id) FROM orgs WHERE kind = 'grid' AND path LIKE '{}%'",
@@ -226,7 +209,7 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
     // A street moved to the other district: its units' paths change and its
     // concerns' branch with them (org::move_to), so the district's counts
     // move from one branch to the other.
-    let moved = one(
+    let moved = count(
         &t,
         &format!("SELECT COUNT(*) FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE o.path LIKE '{}%'", street.1),
     )
@@ -279,10 +262,10 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
     assert_all(&t, &scopes, "after a delete").await;
 
     // Folding moves the log into the tallies and changes no figure.
-    let logged = one(&t, "SELECT COUNT(*) FROM concern_tally_log").await;
+    let logged = count(&t, "SELECT COUNT(*) FROM concern_tally_log").await;
     assert!(logged > 0);
     assert_eq!(tally::compact(&t.db).await.unwrap(), logged as u64);
-    assert_eq!(one(&t, "SELECT COUNT(*) FROM concern_tally_log").await, 0);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM concern_tally_log").await, 0);
     assert_kept(&t, "after folding").await;
     assert_all(&t, &scopes, "after folding").await;
     assert_eq!(

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use sqlx::Row;
 use std::io::Write;
 use std::time::{Duration, Instant};
-use xieshang_core::{Actor, Grant, OrgPath, Role};
+use xieshang_core::{Actor, OrgPath, Role};
 use xieshang_store::search::{self, Filter};
 
 /// How many requests of each kind.
@@ -60,16 +60,7 @@ pub struct BenchDashboardArgs {
 
 /// A staff member of the unit at `path`.
 fn staff_at(path: OrgPath) -> Actor {
-    Actor {
-        user_id: 0,
-        username: "bench".into(),
-        display_name: "bench".into(),
-        grants: vec![Grant {
-            role: Role::Staff,
-            org_id: path.ids().last().copied().unwrap_or(0),
-            org_path: path,
-        }],
-    }
+    Actor::unattached("bench", Role::Staff, path)
 }
 
 /// Times the dashboard's figures computed afresh, as the first staff member
@@ -193,17 +184,7 @@ pub async fn search(settings: &Settings, args: &BenchSearchArgs) -> anyhow::Resu
         sqlx::query_scalar("SELECT path FROM orgs WHERE kind = 'city' ORDER BY id LIMIT 1")
             .fetch_one(pool)
             .await?;
-    let actor = |path: OrgPath| Actor {
-        user_id: 0,
-        username: "bench".into(),
-        display_name: "bench".into(),
-        grants: vec![Grant {
-            role: Role::Staff,
-            org_id: path.ids().last().copied().unwrap_or(0),
-            org_path: path,
-        }],
-    };
-    let city = actor(OrgPath::parse(&city).ok_or_else(|| anyhow::anyhow!("bad city path"))?);
+    let city = staff_at(OrgPath::parse(&city).ok_or_else(|| anyhow::anyhow!("bad city path"))?);
 
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -238,7 +219,7 @@ pub async fn search(settings: &Settings, args: &BenchSearchArgs) -> anyhow::Resu
             let who = if scope {
                 city.clone()
             } else {
-                actor(district.clone())
+                staff_at(district.clone())
             };
             let f = Filter {
                 q: q.clone(),
