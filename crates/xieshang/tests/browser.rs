@@ -368,6 +368,27 @@ async fn resident_thanks_on_a_phone(c: &Client, base: &str, code: &str) {
     shot(c, "resident-closed-phone").await;
 }
 
+/// Staff open the figures from the queue: the one concern, closed, with its
+/// category and the resident's satisfied rating, counted by the kept tallies.
+async fn staff_read_the_figures_on_a_desktop(c: &Client, base: &str) {
+    c.set_window_size(1280, 900).await.unwrap();
+    login(c, base, "staff").await;
+    click(c, "#nav-concerns").await;
+    click(c, "#stats-link").await;
+    assert_eq!(text_of(c, "#total").await, "1");
+    assert_eq!(text_of(c, "#overdue").await, "0");
+    assert_eq!(text_of(c, "#satisfaction").await, "100%");
+    let figures = text_of(c, "#figures").await;
+    assert!(figures.contains("（1 / 0 / 0）"), "{figures}");
+    let by_state = text_of(c, "#by-state").await;
+    assert!(by_state.contains("已关闭 1"), "{by_state}");
+    assert!(!by_state.contains("已受理"), "{by_state}");
+    let by_category = text_of(c, "#by-category").await;
+    assert!(by_category.contains(" 1"), "{by_category}");
+    shot(c, "staff-figures-desktop").await;
+    logout(c).await;
+}
+
 /// A member on duty today checks in from their phone.
 async fn member_checks_in_on_a_phone(c: &Client, base: &str, shift: i64) {
     c.set_window_size(390, 844).await.unwrap();
@@ -531,6 +552,7 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     staff_search_on_a_desktop(&c, &base).await;
     staff_and_department_on_a_desktop(&c, &base).await;
     resident_thanks_on_a_phone(&c, &base, &code).await;
+    staff_read_the_figures_on_a_desktop(&c, &base).await;
 
     // member-fh-01 is on duty today at the 凤凰路 studio.
     let today = xieshang_core::calendar::cst_date(t.db.now_ms())
