@@ -27,6 +27,16 @@ pub async fn due_count(db: &Db) -> Result<i64> {
     )
 }
 
+/// How many jobs the worker gave up after their attempts (kept with their
+/// errors in `jobs.given_up`).
+pub async fn given_up_count(db: &Db) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE given_up IS NOT NULL")
+            .fetch_one(db.pool())
+            .await?,
+    )
+}
+
 /// A job as read for a round: id, kind, payload.
 type Job = (i64, String, Value);
 
@@ -129,6 +139,36 @@ impl Mailer {
     }
 }
 
+/// Days a done job is kept before `prune` deletes it, unless configured.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
+/// Deletes up to `limit` jobs that were done more than `days` days ago,
+/// oldest first, in one write; returns how many went. A job given up after its
+/// attempts stays (it is done, but with `given_up` set), and so does every job
+/// not yet done. `days` = 0 keeps everything.
+pub async fn prune(db: &Db, days: u32, limit: i64) -> Result<u64> {
+    if days == 0 {
+        return Ok(0);
+    }
+    let before = db.now_ms() - i64::from(days) * 86_400_000;
+    let mut tx = db.begin_write().await?;
+    let gone = sqlx::query(
+        "DELETE FROM jobs WHERE id IN (
+            SELECT id FROM jobs WHERE done_at IS NOT NULL AND given_up IS NULL AND done_at < $1
+            ORDER BY done_at LIMIT $2)",
+    )
+    .bind(before)
+    .bind(limit)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(gone)
+}
+
+/// Done jobs `run_forever` deletes in one write (one `prune`).
+const PRUNE_CHUNK: i64 = 1_000;
+
 /// What the worker needs.
 #[derive(Debug, Clone)]
 pub struct Worker {
@@ -144,6 +184,8 @@ pub struct Worker {
     pub base_url: String,
     /// The personal-data key (opens webhook secrets).
     pub sealer: Option<crate::seal::Sealer>,
+    /// Days done jobs are kept (`prune`); 0 keeps them for good.
+    pub retention_days: u32,
 }
 
 impl Worker {
@@ -321,11 +363,16 @@ impl Worker {
         let now = self.db.now_ms();
         if attempts >= MAX_ATTEMPTS {
             tracing::error!(job.id = id, job.kind = kind, error = %e, "job given up");
-            sqlx::query("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
-                .bind(now)
-                .bind(id)
-                .execute(self.db.pool())
-                .await?;
+            // Kept with its error: prune never deletes a job given up.
+            let error: String = format!("{e:#}").chars().take(2_000).collect();
+            sqlx::query(
+                "UPDATE jobs SET done_at = $1, locked_until = NULL, given_up = $2 WHERE id = $3",
+            )
+            .bind(now)
+            .bind(error)
+            .bind(id)
+            .execute(self.db.pool())
+            .await?;
         } else {
             // Back off: 30 s, 1 min, 2 min … doubled per attempt.
             let delay = 30_000 * (1_i64 << (attempts - 1).clamp(0, 10));
@@ -792,17 +839,35 @@ pub async fn mark_read(db: &Db, user_id: i64) -> Result<()> {
 const ROUND: i64 = 50;
 
 /// Runs the worker until `stop` resolves: round after round while jobs are
-/// waiting, then polling every second; and at most once a second, busy or
-/// not, folds the dashboard's count log into its tallies (tally.rs), so the
-/// log stays at about a second of changes.
+/// waiting, then polling every second. At most once a second, busy or not, it
+/// folds the dashboard's count log into its tallies (tally.rs), so the log
+/// stays at about a second of changes; and it deletes done jobs past their
+/// retention a chunk at a time: once a minute, or at every pass while the last
+/// chunk came back full (a first run on a long-kept queue), so a backlog of
+/// old jobs goes at about a chunk a second between the rounds.
 pub async fn run_forever(worker: Worker, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut compacted = std::time::Instant::now();
+    let mut pruned: Option<(std::time::Instant, bool)> = None;
     loop {
         if compacted.elapsed() >= Duration::from_secs(1) {
             if let Err(e) = crate::tally::compact(&worker.db).await {
                 tracing::error!(error = %e, "folding the dashboard's counts");
             }
             compacted = std::time::Instant::now();
+        }
+        let prune_due = match pruned {
+            None => true,
+            Some((at, full)) => at.elapsed() >= Duration::from_secs(if full { 1 } else { 60 }),
+        };
+        if prune_due {
+            let full = match prune(&worker.db, worker.retention_days, PRUNE_CHUNK).await {
+                Ok(n) => n as i64 == PRUNE_CHUNK,
+                Err(e) => {
+                    tracing::error!(error = %e, "deleting done jobs past their retention");
+                    false
+                }
+            };
+            pruned = Some((std::time::Instant::now(), full));
         }
         let ran = match worker.run_due(ROUND).await {
             Ok(n) => n,

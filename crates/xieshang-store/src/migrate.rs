@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "concern_tallies",
         include_str!("migrations/0018_concern_tallies.sql"),
     ),
+    (
+        19,
+        "jobs_retention",
+        include_str!("migrations/0019_jobs_retention.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

@@ -28,6 +28,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Histogram,
     jobs_due: Gauge,
+    jobs_given_up: Gauge,
     status_statements: Counter,
     status_reads: Counter,
 }
@@ -54,6 +55,12 @@ impl Metrics {
             "Jobs due and not yet done (the worker's backlog), read at each scrape",
             jobs_due.clone(),
         );
+        let jobs_given_up = Gauge::default();
+        registry.register(
+            "jobs_given_up",
+            "Jobs the worker gave up after their attempts, kept with their errors (jobs.given_up), read at each scrape",
+            jobs_given_up.clone(),
+        );
         let status_statements = Counter::default();
         registry.register(
             "status_statements",
@@ -71,6 +78,7 @@ impl Metrics {
             requests,
             latency,
             jobs_due,
+            jobs_given_up,
             status_statements,
             status_reads,
         }
@@ -160,6 +168,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             state.metrics.jobs_due.set(n);
         }
         Err(e) => tracing::warn!(error = %e, "could not count due jobs for /metrics"),
+    }
+    match xieshang_store::jobs::given_up_count(&state.db).await {
+        Ok(n) => {
+            state.metrics.jobs_given_up.set(n);
+        }
+        Err(e) => tracing::warn!(error = %e, "could not count jobs given up for /metrics"),
     }
     // The store counts; the counters catch up with it at each scrape.
     let catch_up = |c: &Counter, now: u64| {

@@ -65,6 +65,9 @@ pub struct Flags {
     /// Working days after a deadline at which an overdue concern goes to the level above [default: 3] (toml: escalate_up_after_days)
     #[arg(long, env = "XIESHANG_ESCALATE_UP_AFTER_DAYS", global = true)]
     pub escalate_up_after_days: Option<u32>,
+    /// Days a finished background job (notification, email, reminder, webhook) is kept before it is deleted; 0 keeps them all; jobs given up are always kept [default: 30] (toml: job_retention_days)
+    #[arg(long, env = "XIESHANG_JOB_RETENTION_DAYS", global = true)]
+    pub job_retention_days: Option<u32>,
 }
 
 /// The keys of `xieshang.toml`.
@@ -87,6 +90,7 @@ pub struct FileSettings {
     reassign_window_days: Option<u32>,
     reminder_share: Option<f64>,
     escalate_up_after_days: Option<u32>,
+    job_retention_days: Option<u32>,
 }
 
 /// Resolved settings.
@@ -112,6 +116,8 @@ pub struct Settings {
     pub smtp_from: String,
     /// Base URL for links.
     pub base_url: String,
+    /// Days done jobs are kept; 0 keeps them.
+    pub job_retention_days: u32,
 }
 
 impl Settings {
@@ -204,6 +210,10 @@ impl Settings {
                 .or(file.smtp_from)
                 .unwrap_or_else(|| "协商 <noreply@localhost>".into()),
             base_url: String::new(),
+            job_retention_days: flags
+                .job_retention_days
+                .or(file.job_retention_days)
+                .unwrap_or(xieshang_store::jobs::DEFAULT_RETENTION_DAYS),
         };
         let mut s = s;
         s.base_url = flags

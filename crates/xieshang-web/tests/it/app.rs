@@ -83,6 +83,7 @@ impl TestApp {
             mailer,
             base_url: "http://xieshang.test".into(),
             sealer: Some(Sealer::from_hex(TEST_KEY).unwrap()),
+            retention_days: xieshang_store::jobs::DEFAULT_RETENTION_DAYS,
         }
     }
 

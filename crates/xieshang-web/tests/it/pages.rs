@@ -97,6 +97,7 @@ async fn health_readiness_and_metrics() {
         .contains("xieshang_http_request_duration_seconds_bucket"));
     // The worker's backlog: a resident's concern queues its notification.
     assert!(m.body.contains("xieshang_jobs_due 0\n"), "{}", m.body);
+    assert!(m.body.contains("xieshang_jobs_given_up 0\n"), "{}", m.body);
     let r = c
         .send(
             axum::http::Request::post("/api/v1/concerns")

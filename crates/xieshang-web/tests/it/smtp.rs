@@ -208,6 +208,132 @@ async fn a_refusing_server_means_retry_later_not_loss() {
     assert_eq!(inbox.lock().unwrap().len(), 1);
 }
 
+/// A resident's report through the web form (which notifies the district's
+/// staff, and staff@yanliang.example by email), filed as new even when it
+/// resembles one already in hand.
+async fn report(app: &TestApp, title: &str) {
+    let mut resident = app.client();
+    let r = resident
+        .post(
+            "/report",
+            &[
+                ("category", "water"),
+                ("area", "yanliang-guanshan-g02"),
+                ("title", title),
+                ("description", "三天没有水"),
+                ("confirm_new", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+async fn ids(app: &TestApp, sql: &str) -> Vec<i64> {
+    sqlx::query_scalar(sql)
+        .fetch_all(app.t.db.pool())
+        .await
+        .unwrap()
+}
+
+/// An email that never gets through is given up after its attempts and kept
+/// with its error; done jobs go once past the retention period, and nothing
+/// else does: not the job given up, not a job done since, not one still to run.
+#[tokio::test]
+async fn done_jobs_go_after_the_retention_but_a_job_given_up_stays() {
+    use xieshang_store::jobs::{prune, DEFAULT_RETENTION_DAYS};
+    const DAY: i64 = 86_400_000;
+    let app = TestApp::new().await;
+    let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", dead.local_addr().unwrap());
+    drop(dead);
+    sqlx::query("UPDATE users SET email = 'staff@yanliang.example' WHERE username = 'staff'")
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+    let worker = app.worker(Some(
+        xieshang_store::jobs::Mailer::new(&url, "noreply@xieshang.test").unwrap(),
+    ));
+    report(&app, "停水").await;
+    worker.run_until_idle().await.unwrap();
+    // The back-off is under a day for every attempt: a day between runs
+    // gives each attempt its turn, eight in all.
+    for _ in 0..7 {
+        app.advance(DAY);
+        worker.run_until_idle().await.unwrap();
+    }
+    let email =
+        sqlx::query("SELECT id, attempts, done_at, given_up FROM jobs WHERE kind = 'email'")
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+    use sqlx::Row;
+    let email_id: i64 = email.get("id");
+    let attempts: i64 = email.get("attempts");
+    let done: Option<i64> = email.get("done_at");
+    let given_up: Option<String> = email.get("given_up");
+    assert_eq!(attempts, 8);
+    assert!(done.is_some(), "given up, so no longer due");
+    let error = given_up.expect("given up with its error");
+    assert!(error.to_lowercase().contains("refused"), "{error}");
+    let m = app.client().get("/metrics").await;
+    assert!(m.body.contains("xieshang_jobs_given_up 1\n"), "{}", m.body);
+
+    // Thirty-one days after the email was given up, everything done so far is
+    // past the retention; then another report, whose jobs run now.
+    app.advance(31 * DAY);
+    let old_done = ids(
+        &app,
+        "SELECT id FROM jobs WHERE done_at IS NOT NULL AND given_up IS NULL ORDER BY id",
+    )
+    .await;
+    assert!(!old_done.is_empty(), "the notification ran");
+    report(&app, "又停水").await;
+    worker.run_until_idle().await.unwrap();
+    let recent = ids(
+        &app,
+        "SELECT id FROM jobs WHERE done_at IS NOT NULL AND given_up IS NULL ORDER BY id",
+    )
+    .await
+    .into_iter()
+    .filter(|id| !old_done.contains(id))
+    .collect::<Vec<_>>();
+    assert!(!recent.is_empty());
+    let waiting = ids(
+        &app,
+        "SELECT id FROM jobs WHERE done_at IS NULL ORDER BY id",
+    )
+    .await;
+
+    assert_eq!(prune(&app.t.db, 0, 1_000).await.unwrap(), 0, "0 keeps all");
+    // One at a time, then the rest.
+    assert_eq!(
+        prune(&app.t.db, DEFAULT_RETENTION_DAYS, 1).await.unwrap(),
+        1
+    );
+    let rest = prune(&app.t.db, DEFAULT_RETENTION_DAYS, 1_000)
+        .await
+        .unwrap();
+    assert_eq!(rest as usize + 1, old_done.len());
+    assert_eq!(
+        prune(&app.t.db, DEFAULT_RETENTION_DAYS, 1_000)
+            .await
+            .unwrap(),
+        0
+    );
+    let left = ids(&app, "SELECT id FROM jobs ORDER BY id").await;
+    let mut want: Vec<i64> = recent.iter().chain(&waiting).copied().collect();
+    want.push(email_id);
+    want.sort();
+    assert_eq!(left, want);
+    // The notifications themselves are the staff's, and stay.
+    let notes = ids(
+        &app,
+        "SELECT id FROM notifications WHERE kind = 'submitted'",
+    )
+    .await;
+    assert!(notes.len() >= 2, "{notes:?}");
+}
+
 fn b64(s: &str) -> String {
     use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD
