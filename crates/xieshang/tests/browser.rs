@@ -384,7 +384,9 @@ async fn staff_read_the_figures_on_a_desktop(c: &Client, base: &str) {
     assert!(by_state.contains("已关闭 1"), "{by_state}");
     assert!(!by_state.contains("已受理"), "{by_state}");
     let by_category = text_of(c, "#by-category").await;
-    assert!(by_category.contains(" 1"), "{by_category}");
+    assert!(by_category.contains("道路设施 1"), "{by_category}");
+    let by_street = text_of(c, "#by-street").await;
+    assert!(by_street.contains("关山街道 1"), "{by_street}");
     shot(c, "staff-figures-desktop").await;
     logout(c).await;
 }
