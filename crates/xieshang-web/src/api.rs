@@ -507,19 +507,42 @@ async fn key_with(
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only this state.
+    #[param(schema_with = state_schema)]
     state: Option<String>,
     /// Only this category code.
+    #[param(schema_with = category_schema)]
     category: Option<String>,
     /// Only inside this area (any unit code inside the key's unit).
+    #[param(pattern = "^[a-z0-9-]{2,40}$", example = "yanliang-guanshan")]
     area: Option<String>,
     /// Raised at or after (RFC 3339).
+    #[param(format = DateTime, example = "2026-01-01T00:00:00+08:00")]
     since: Option<String>,
     /// Raised at or before (RFC 3339).
+    #[param(format = DateTime, example = "2026-12-31T23:59:59+08:00")]
     until: Option<String>,
     /// From `next_cursor` of the previous page.
+    #[param(pattern = "^c[0-9]+$")]
     cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+}
+
+/// The states a concern can be in, as an enumeration of strings.
+fn state_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(xieshang_core::item::CONCERN.states.iter().copied()))
+        .build()
+}
+
+/// The category codes (`/api/v1/categories`), as an enumeration of strings.
+fn category_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(category::DEFAULT.iter().map(|c| c.code)))
+        .build()
 }
 
 /// A concern in a list (public fields; no personal data).

@@ -319,8 +319,16 @@ async fn area_page(
 #[into_params(parameter_in = Query)]
 pub struct SimilarQuery {
     /// The area code the concern is raised in (from `/api/v1/areas`).
+    #[param(pattern = "^[a-z0-9-]{2,40}$", example = "yanliang-guanshan-g01")]
     area: String,
-    /// The title and description written so far (1 to 2100 characters).
+    /// The title and description written so far (1 to 2100 characters, not
+    /// all of them spaces).
+    #[param(
+        min_length = 1,
+        max_length = 2100,
+        pattern = "\\S",
+        example = "学校门口路面塌陷"
+    )]
     text: String,
 }
 
@@ -367,8 +375,7 @@ pub async fn similar_api(
     query: Result<Query<SimilarQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SimilarList>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::status(StatusCode::BAD_REQUEST, e.body_text()))?;
-    let len = q.text.trim().chars().count();
-    if len == 0 || len > 2100 {
+    if q.text.trim().is_empty() || q.text.chars().count() > 2100 {
         return Err(ApiError::field("text", "1 to 2100 characters"));
     }
     let area = concern::area_by_code(&state.db, &q.area)

@@ -573,3 +573,142 @@ async fn an_area_archived_after_a_submission_refuses_the_next() {
         .unwrap();
     assert_eq!(open, 1, "only the first was kept");
 }
+
+/// The query parameter `name` of the GET operation at `path`, from the document.
+fn param<'a>(doc: &'a Value, path: &str, name: &str) -> &'a Value {
+    doc["paths"][path]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{path} documents {name}"))
+}
+
+fn enum_of(p: &Value) -> Vec<String> {
+    p["schema"]["enum"]
+        .as_array()
+        .unwrap_or_else(|| panic!("an enumeration: {p}"))
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// What the document says of the list's and the similar-concern lookup's
+/// parameters is what the API accepts and refuses: each documented state and
+/// category is taken and anything else refused, the area pattern fits every
+/// area the API lists, the page size and text bounds are the API's own.
+#[tokio::test]
+async fn the_documented_parameter_bounds_are_the_apis() {
+    use xieshang_store::apikey::{self, Scope};
+    let app = TestApp::new().await;
+    let (_, key) = apikey::create(&app.t.db, "xa", "全市", &[Scope::ConcernsRead])
+        .await
+        .unwrap();
+    let key = Some(key.as_str());
+    let (_, doc) = call(&app, "GET", "/api/v1/openapi.json", None, None).await;
+    let list = "/api/v1/concerns";
+
+    let states = enum_of(param(&doc, list, "state"));
+    assert!(
+        states.contains(&"submitted".to_owned()) && states.len() > 4,
+        "{states:?}"
+    );
+    for s in &states {
+        let (st, v) = call(&app, "GET", &format!("{list}?state={s}"), key, None).await;
+        assert_eq!(st, StatusCode::OK, "{s}: {v}");
+    }
+    let (st, _) = call(&app, "GET", &format!("{list}?state=lost"), key, None).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (_, cats) = call(&app, "GET", "/api/v1/categories", None, None).await;
+    let mut listed: Vec<String> = cats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect();
+    let mut documented = enum_of(param(&doc, list, "category"));
+    listed.sort();
+    documented.sort();
+    assert_eq!(documented, listed);
+    for c in &documented {
+        let (st, v) = call(&app, "GET", &format!("{list}?category={c}"), key, None).await;
+        assert_eq!(st, StatusCode::OK, "{c}: {v}");
+    }
+    let (st, _) = call(&app, "GET", &format!("{list}?category=roads"), key, None).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Codes are 2 to 40 of a-z, 0-9 and '-': the pattern the document gives.
+    let code_pattern = "^[a-z0-9-]{2,40}$";
+    assert_eq!(param(&doc, list, "area")["schema"]["pattern"], code_pattern);
+    assert_eq!(
+        param(&doc, "/api/v1/similar", "area")["schema"]["pattern"],
+        code_pattern
+    );
+    let (_, areas) = call(&app, "GET", "/api/v1/areas", None, None).await;
+    let areas = areas.as_array().unwrap();
+    assert!(areas.len() > 10);
+    for a in areas {
+        let code = a["code"].as_str().unwrap();
+        assert!(
+            (2..=40).contains(&code.len())
+                && code
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
+            "{code} fits {code_pattern}"
+        );
+    }
+
+    let limit = &param(&doc, list, "limit")["schema"];
+    let (lo, hi) = (
+        limit["minimum"].as_i64().unwrap(),
+        limit["maximum"].as_i64().unwrap(),
+    );
+    for (n, want) in [
+        (lo - 1, StatusCode::UNPROCESSABLE_ENTITY),
+        (lo, StatusCode::OK),
+        (hi, StatusCode::OK),
+        (hi + 1, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (st, v) = call(&app, "GET", &format!("{list}?limit={n}"), key, None).await;
+        assert_eq!(st, want, "limit {n}: {v}");
+    }
+    for name in ["since", "until"] {
+        assert_eq!(param(&doc, list, name)["schema"]["format"], "date-time");
+        let (st, v) = call(
+            &app,
+            "GET",
+            &format!("{list}?{name}=2026-01-01T00:00:00%2B08:00"),
+            key,
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{name}: {v}");
+        let (st, _) = call(&app, "GET", &format!("{list}?{name}=yesterday"), key, None).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    let text = &param(&doc, "/api/v1/similar", "text")["schema"];
+    let max = text["maxLength"].as_u64().unwrap() as usize;
+    assert_eq!(text["minLength"], 1);
+    assert_eq!(text["pattern"], "\\S", "not all spaces");
+    let similar = |t: String| {
+        format!(
+            "/api/v1/similar?area=yanliang-guanshan-g01&text={}",
+            crate::find::urlencode(&t)
+        )
+    };
+    for (t, want) in [
+        ("路".repeat(max), StatusCode::OK),
+        (
+            format!(" {}", "路".repeat(max)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("路".repeat(max + 1), StatusCode::UNPROCESSABLE_ENTITY),
+        ("   ".to_owned(), StatusCode::UNPROCESSABLE_ENTITY),
+        (String::new(), StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (st, v) = call(&app, "GET", &similar(t.clone()), None, None).await;
+        assert_eq!(st, want, "{} characters: {v}", t.chars().count());
+    }
+}

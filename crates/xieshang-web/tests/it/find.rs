@@ -135,7 +135,7 @@ async fn similar_open_concerns_are_offered_as_json_without_personal_data() {
     );
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     serde_urlencoded::to_string([("x", s)]).unwrap()[2..].to_owned()
 }
 
