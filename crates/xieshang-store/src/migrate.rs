@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "jobs_retention",
         include_str!("migrations/0019_jobs_retention.sql"),
     ),
+    (
+        20,
+        "tallies_by_dim",
+        include_str!("migrations/0020_tallies_by_dim.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

@@ -62,12 +62,19 @@ async fn counted(t: &TestDb, path: &str) -> Stats {
     tenths.sort_unstable();
     let n = tenths.len();
     let median = (n > 0).then(|| (tenths[(n - 1) / 2] + tenths[n / 2]) * BUCKET_MS / 2);
+    let overdue: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) {under} AND c.state IN ('assigned', 'in_progress') AND c.deadline_at < $1"
+    ))
+    .bind(t.db.now_ms())
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
     Stats {
         total: by_state.iter().map(|(_, n)| n).sum(),
         by_state,
         by_category,
         by_street: Vec::new(),
-        overdue: 0,
+        overdue,
         median_resolution_ms: median,
         feedback: (
             rating("satisfied"),
@@ -97,6 +104,7 @@ async fn assert_figures(t: &TestDb, path: &str, when: &str) {
     assert_eq!(kept.by_state, want.by_state, "{when}: states");
     assert_eq!(kept.by_category, want.by_category, "{when}: categories");
     assert_eq!(kept.feedback, want.feedback, "{when}: ratings");
+    assert_eq!(kept.overdue, want.overdue, "{when}: overdue");
     assert_eq!(
         kept.median_resolution_ms, want.median_resolution_ms,
         "{when}: median"
@@ -153,6 +161,8 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
     assert_eq!(count(&t, "SELECT COUNT(*) FROM concern_tally_log").await, 0);
     assert!(count(&t, "SELECT COUNT(*) FROM concern_tallies").await > 100);
     assert_all(&t, &scopes, "after datagen").await;
+    let overdue = counted(&t, &city).await.overdue;
+    assert!(overdue > 0, "the city has overdue work to count: {overdue}");
 
     // Grids of the district and one of another, to move concerns between.
     let grids: Vec<i64> = sqlx::query_scalar(&format!(
