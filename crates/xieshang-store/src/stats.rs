@@ -219,23 +219,41 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
     .iter()
     .map(|r| Ok((col::<String>(r, "k")?, col::<i64>(r, "n")?)))
     .collect::<Result<Vec<_>>>()?;
-    let streets: BTreeMap<i64, String> =
-        sqlx::query("SELECT id, name FROM orgs WHERE kind = 'street'")
-            .fetch_all(db.pool())
-            .await?
-            .iter()
-            .map(|r| Ok((col(r, "id")?, col(r, "name")?)))
-            .collect::<Result<_>>()?;
-    let mut street_counts: BTreeMap<String, i64> = BTreeMap::new();
+    // Each street counted on its own (two districts may each have a street
+    // of one name), named with its district where its name is not unique.
+    let streets: BTreeMap<i64, (String, String)> = sqlx::query(
+        "SELECT s.id, s.name, COALESCE(p.name, '') AS parent FROM orgs s
+           LEFT JOIN orgs p ON p.id = s.parent_id WHERE s.kind = 'street'",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, "id")?, (col(r, "name")?, col(r, "parent")?))))
+    .collect::<Result<_>>()?;
+    let mut street_counts: BTreeMap<i64, i64> = BTreeMap::new();
     for (path, n) in &by_path {
         let street = OrgPath::parse(path)
-            .and_then(|p| p.ids().into_iter().find_map(|id| streets.get(&id).cloned()));
+            .and_then(|p| p.ids().into_iter().find(|id| streets.contains_key(id)));
         if let Some(s) = street {
             *street_counts.entry(s).or_default() += n;
         }
     }
-    let mut by_street: Vec<(String, i64)> =
-        street_counts.into_iter().filter(|(_, n)| *n != 0).collect();
+    street_counts.retain(|_, n| *n != 0);
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    for id in street_counts.keys() {
+        *names.entry(streets[id].0.as_str()).or_default() += 1;
+    }
+    let mut by_street: Vec<(String, i64)> = street_counts
+        .iter()
+        .map(|(id, n)| {
+            let (name, parent) = &streets[id];
+            if names[name.as_str()] > 1 {
+                (format!("{name}（{parent}）"), *n)
+            } else {
+                (name.clone(), *n)
+            }
+        })
+        .collect();
     by_street.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let total = by_state.iter().map(|(_, n)| n).sum();
 

@@ -114,6 +114,20 @@ async fn assert_figures(t: &TestDb, path: &str, when: &str) {
         streets, want.total,
         "{when}: every concern lies in a street"
     );
+    // Each street's own count, recounted street by street (the names may
+    // repeat across districts, so the counts are compared as a whole).
+    let mut got: Vec<i64> = kept.by_street.iter().map(|(_, n)| *n).collect();
+    let mut recount: Vec<i64> = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM orgs s JOIN orgs o ON o.path LIKE s.path || '%'
+           JOIN concerns c ON c.org_id = o.id
+          WHERE s.kind = 'street' AND s.path LIKE '{path}%' GROUP BY s.id"
+    ))
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    got.sort_unstable();
+    recount.sort_unstable();
+    assert_eq!(got, recount, "{when}: streets");
 }
 
 #[tokio::test]
@@ -163,6 +177,35 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
     assert_all(&t, &scopes, "after datagen").await;
     let overdue = counted(&t, &city).await.overdue;
     assert!(overdue > 0, "the city has overdue work to count: {overdue}");
+
+    // A street of the other district named as one of this district: the city
+    // counts them apart and names each with its district.
+    let name: String =
+        sqlx::query_scalar(&format!("SELECT name FROM orgs WHERE id = {}", street.0))
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    exec(
+        &t,
+        &format!(
+            "UPDATE orgs SET name = '{name}' WHERE id = (SELECT MIN(id) FROM orgs
+               WHERE kind = 'street' AND path LIKE '{}%')",
+            other.1
+        ),
+    )
+    .await;
+    let named: Vec<String> = stats::compute(&t.db, &staff_at(&city))
+        .await
+        .unwrap()
+        .by_street
+        .into_iter()
+        .map(|(s, _)| s)
+        .filter(|s| s.starts_with(&name))
+        .collect();
+    assert_eq!(named.len(), 2, "{named:?}");
+    assert!(named.iter().all(|s| s.ends_with("政协）")), "{named:?}");
+    assert_ne!(named[0], named[1]);
+    assert_all(&t, &scopes, "two streets of one name").await;
 
     // Grids of the district and one of another, to move concerns between.
     let grids: Vec<i64> = sqlx::query_scalar(&format!(
