@@ -149,10 +149,9 @@ async fn assignment_emails_the_department_through_smtp() {
     );
 }
 
-#[tokio::test]
-async fn a_refusing_server_means_retry_later_not_loss() {
-    let app = TestApp::new().await;
-    // Nothing listens here: connection refused.
+/// A worker whose SMTP server refuses every connection (nothing listens on
+/// its port), with the district's staff account given an email address.
+async fn worker_refused_by_smtp(app: &TestApp) -> xieshang_store::jobs::Worker {
     let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("smtp://{}", dead.local_addr().unwrap());
     drop(dead);
@@ -160,9 +159,15 @@ async fn a_refusing_server_means_retry_later_not_loss() {
         .execute(app.t.db.pool())
         .await
         .unwrap();
-    let worker = app.worker(Some(
+    app.worker(Some(
         xieshang_store::jobs::Mailer::new(&url, "noreply@xieshang.test").unwrap(),
-    ));
+    ))
+}
+
+#[tokio::test]
+async fn a_refusing_server_means_retry_later_not_loss() {
+    let app = TestApp::new().await;
+    let worker = worker_refused_by_smtp(&app).await;
     let mut resident = app.client();
     resident.get("/report").await;
     let token = resident
@@ -243,16 +248,7 @@ async fn done_jobs_go_after_the_retention_but_a_job_given_up_stays() {
     use xieshang_store::jobs::{prune, DEFAULT_RETENTION_DAYS};
     const DAY: i64 = 86_400_000;
     let app = TestApp::new().await;
-    let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("smtp://{}", dead.local_addr().unwrap());
-    drop(dead);
-    sqlx::query("UPDATE users SET email = 'staff@yanliang.example' WHERE username = 'staff'")
-        .execute(app.t.db.pool())
-        .await
-        .unwrap();
-    let worker = app.worker(Some(
-        xieshang_store::jobs::Mailer::new(&url, "noreply@xieshang.test").unwrap(),
-    ));
+    let worker = worker_refused_by_smtp(&app).await;
     report(&app, "停水").await;
     worker.run_until_idle().await.unwrap();
     // The back-off is under a day for every attempt: a day between runs
