@@ -938,7 +938,7 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     // staff) is read from the branch index ([`branch_queue_ids`]); narrower
     // ones from their units ([`unit_queue_ids`]).
     let scopes = actor.scopes(Permission::ConcernView);
-    let by_branch = !scopes.is_empty() && scopes.iter().all(|p| p.depth() <= 2);
+    let by_branch = crate::scope::whole_branches(&scopes);
     let (ids, args) = if by_branch {
         // Written with its values, not parameters (see branch_queue_ids).
         let Some(known) = CONCERN.states.iter().find(|k| **k == state) else {
@@ -1107,14 +1107,10 @@ fn branch_queue_ids(
 ) -> String {
     let mut parts = Vec::new();
     for scope in scopes {
-        let b = scope.branch();
-        let drive = if scope.depth() == 1 {
-            // The unary plus keeps SQLite on the queue-order index (the branch
-            // index would give the rows unsorted).
-            format!("+c.branch_id IN (SELECT id FROM orgs WHERE id = {b} OR parent_id = {b})")
-        } else {
-            format!("c.branch_id = {b}")
-        };
+        // For a root, the unary plus keeps SQLite on the queue-order index
+        // (the branch index would give the rows unsorted).
+        let plus = if scope.depth() == 1 { "+" } else { "" };
+        let drive = format!("{plus}c.branch_id {}", crate::scope::branch_match(scope));
         let take = limit + offset;
         match dialect {
             // PostgreSQL's index order (NULLs last) is the queue's order.

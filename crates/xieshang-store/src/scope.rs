@@ -47,6 +47,25 @@ pub(crate) fn paths_condition(
     (format!("({})", parts.join(" OR ")), args)
 }
 
+/// True when every one of `scopes` is a whole tree (a root) or a whole branch
+/// (a district): then its concerns are named by their branch column alone,
+/// through [`branch_match`], without a look at their units.
+pub(crate) fn whole_branches(scopes: &[OrgPath]) -> bool {
+    !scopes.is_empty() && scopes.iter().all(|p| p.depth() <= 2)
+}
+
+/// What a concern's branch column must match to lie in `scope`, a root or a
+/// branch (see [`whole_branches`]): a branch's own id, or for a root, its own
+/// and its branches' ids. The ids are numbers written into the SQL.
+pub(crate) fn branch_match(scope: &OrgPath) -> String {
+    let b = scope.branch();
+    if scope.depth() == 1 {
+        format!("IN (SELECT id FROM orgs WHERE id = {b} OR parent_id = {b})")
+    } else {
+        format!("= {b}")
+    }
+}
+
 /// The half-open range of paths inside the subtree at `path` (which ends in
 /// `/`): every path that starts with it, and no other.
 pub(crate) fn subtree_range(path: &str) -> (String, String) {

@@ -264,21 +264,10 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
     // PostgreSQL, 3-4 ms this way; BENCHMARKS.md); a narrower scope's are
     // found through its units.
     let now = db.now_ms();
-    let by_branch = !scopes.is_empty() && scopes.iter().all(|p| p.depth() <= 2);
-    let (from, mut a) = if by_branch {
-        // The ids are numbers from the actor's own scopes, written in.
+    let (from, mut a) = if crate::scope::whole_branches(&scopes) {
         let branches: Vec<String> = scopes
             .iter()
-            .map(|p| {
-                let b = p.branch();
-                if p.depth() == 1 {
-                    format!(
-                        "c.branch_id IN (SELECT id FROM orgs WHERE id = {b} OR parent_id = {b})"
-                    )
-                } else {
-                    format!("c.branch_id = {b}")
-                }
-            })
+            .map(|p| format!("c.branch_id {}", crate::scope::branch_match(p)))
             .collect();
         (
             format!("concerns c WHERE ({})", branches.join(" OR ")),
