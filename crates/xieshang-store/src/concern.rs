@@ -166,6 +166,66 @@ pub fn new_tracking_code() -> String {
         .collect()
 }
 
+/// What recording a concern gives back: its id, its public tracking code, and
+/// the resident's key, the secret that resident actions need. The key is in
+/// no table (only its hash is), so this is the one time it can be shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// The concern's id.
+    pub id: i64,
+    /// The public tracking code.
+    pub code: String,
+    /// The resident's key.
+    pub key: String,
+}
+
+/// A new resident's key: 16 characters of the tracking code's alphabet (about
+/// 79 bits), short enough to read out over a counter or a phone.
+pub fn new_resident_key() -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// What is stored of a resident's key: the SHA-256 of its normal form (upper
+/// case, spaces and dashes dropped, so a key read out in groups still works).
+/// A fast hash is enough: the key is random, not chosen by a person.
+pub fn resident_key_hash(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let norm: String = key
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect();
+    hex::encode(Sha256::digest(norm.as_bytes()))
+}
+
+/// Whether `key` is the key whose hash is `stored`, in time that does not
+/// depend on where they differ.
+fn key_matches(stored: Option<&str>, key: &str) -> bool {
+    let Some(stored) = stored else {
+        return false;
+    };
+    let given = resident_key_hash(key);
+    stored.len() == given.len()
+        && stored
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// The one answer to a wrong key or an unknown code.
+fn wrong_key() -> Error {
+    Error::field(
+        "key",
+        "err.resident_key",
+        "the resident's key does not match this tracking code",
+    )
+}
+
 /// The search tokens of a concern's text.
 fn text_tokens(c: &NewConcern<'_>) -> Vec<String> {
     xieshang_text::search_tokens(&crate::search::concern_text(
@@ -177,8 +237,14 @@ fn text_tokens(c: &NewConcern<'_>) -> Vec<String> {
 
 /// Records a concern in its initial state with its first timeline event and audit
 /// row, in one transaction. A user must hold a role over the unit; residents may
-/// record anywhere. Returns (id, tracking code).
+/// record anywhere. Returns (id, tracking code); [`record_keyed`] gives the
+/// resident's key too.
 pub async fn record(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<(i64, String)> {
+    record_keyed(db, by, c).await.map(|r| (r.id, r.code))
+}
+
+/// [`record`], giving back the resident's key to hand over.
+pub async fn record_keyed(db: &Db, by: By<'_>, c: NewConcern<'_>) -> Result<Recorded> {
     let mut tx = db.begin_write().await?;
     let out = record_in(&mut tx, db, by, c).await?;
     tx.commit().await?;
@@ -192,7 +258,7 @@ pub(crate) async fn record_in(
     db: &Db,
     by: By<'_>,
     c: NewConcern<'_>,
-) -> Result<(i64, String)> {
+) -> Result<Recorded> {
     let sealed = c
         .reporter
         .as_ref()
@@ -219,7 +285,7 @@ pub(crate) async fn record_owned_many(
     tx: &mut Tx,
     db: &Db,
     concerns: &[&OwnedConcern],
-) -> Result<Vec<Result<(i64, String)>>> {
+) -> Result<Vec<Result<Recorded>>> {
     let items: Vec<ToRecord<'_>> = concerns
         .iter()
         .map(|c| ToRecord {
@@ -286,7 +352,7 @@ async fn record_many(
     db: &Db,
     by: By<'_>,
     items: &[ToRecord<'_>],
-) -> Result<Vec<Result<(i64, String)>>> {
+) -> Result<Vec<Result<Recorded>>> {
     use crate::db::Arg::{Float, Int, Text};
     let mut units: Vec<i64> = items.iter().map(|i| i.concern.org_id).collect();
     units.sort_unstable();
@@ -304,8 +370,8 @@ async fn record_many(
         Ok((col::<i64>(r, "id")?, path))
     })
     .collect::<Result<std::collections::HashMap<_, _>>>()?;
-    let mut out: Vec<Result<(i64, String)>> = Vec::with_capacity(items.len());
-    // (index, path, party, actor, tracking code) of each concern to write.
+    let mut out: Vec<Result<Recorded>> = Vec::with_capacity(items.len());
+    // (index, path, party, actor, tracking code, key) of each concern to write.
     let mut accepted = Vec::with_capacity(items.len());
     let mut codes = std::collections::HashSet::new();
     for (n, item) in items.iter().enumerate() {
@@ -315,8 +381,13 @@ async fn record_many(
                 while !codes.insert(code.clone()) {
                     code = new_tracking_code();
                 }
-                out.push(Ok((0, code.clone())));
-                accepted.push((n, path, party, actor, code));
+                let key = new_resident_key();
+                out.push(Ok(Recorded {
+                    id: 0,
+                    code: code.clone(),
+                    key: key.clone(),
+                }));
+                accepted.push((n, path, party, actor, code, key));
             }
             Err(e) => out.push(Err(e)),
         }
@@ -328,14 +399,14 @@ async fn record_many(
     let mut rows = crate::db::Batch::new(
         "INSERT INTO concerns (org_id, tracking_code, category, title, description, channel,
            state, address, lat, lng, created_at, updated_at, recorded_by, attributes, api_key_id,
-           public_timeline, branch_id)",
-        17,
-        &[1, 2, 3, 4, 5, 6, 7, 13, 15],
+           public_timeline, branch_id, resident_key_hash)",
+        18,
+        &[1, 2, 3, 4, 5, 6, 7, 13, 15, 17],
     )
     .floats(&[8, 9]);
     // The first event, as record_creations below writes it.
     let trail = item::first_trail(&CONCERN, now);
-    for (n, path, _, actor, code) in &accepted {
+    for (n, path, _, actor, code, key) in &accepted {
         let c = &items[*n].concern;
         rows.push(vec![
             Some(Int(c.org_id)),
@@ -355,6 +426,7 @@ async fn record_many(
             c.api_key_id.map(Int),
             Some(Text(trail.clone())),
             Some(Int(path.branch())),
+            Some(Text(resident_key_hash(key))),
         ]);
     }
     let ids: std::collections::HashMap<String, i64> = rows
@@ -367,7 +439,7 @@ async fn record_many(
     let mut created = Vec::with_capacity(accepted.len());
     let mut entries = Vec::with_capacity(accepted.len());
     let mut jobs = Vec::with_capacity(accepted.len());
-    for (n, path, party, actor, code) in &accepted {
+    for (n, path, party, actor, code, key) in &accepted {
         let item = &items[*n];
         let id = *ids.get(code).ok_or(Error::NotFound)?;
         if let Some(r) = item.reporter {
@@ -385,7 +457,11 @@ async fn record_many(
             crate::search::entry_tokens_from(item.tokens.to_vec(), path),
         ));
         jobs.push(notify_job(id, "submitted"));
-        out[*n] = Ok((id, code.clone()));
+        out[*n] = Ok(Recorded {
+            id,
+            code: code.clone(),
+            key: key.clone(),
+        });
     }
     reporters.flush(tx).await?;
     crate::search::index_new_many(tx, db.dialect(), crate::search::CONCERN, &entries).await?;
@@ -1305,11 +1381,15 @@ impl Rating {
     }
 }
 
-/// The resident, known by the tracking code alone, gives feedback on a resolved
-/// concern; unsatisfied feedback reopens it. Returns the new state.
+/// The resident gives feedback on a resolved concern; unsatisfied feedback
+/// reopens it. The tracking code names the concern, the resident's key (given
+/// when it was filed) proves who speaks: a wrong or missing key is the field
+/// error `err.resident_key`, the same whether or not the code exists. Returns
+/// the new state.
 pub async fn feedback(
     db: &Db,
     tracking_code: &str,
+    key: &str,
     rating: Rating,
     comment: Option<&str>,
     thanks: Option<&str>,
@@ -1322,12 +1402,24 @@ pub async fn feedback(
         return Err(Error::field("comment", "err.too_long", "at most 1000 characters").into());
     }
     let mut tx = db.begin_write().await.map_err(Error::from)?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM concerns WHERE tracking_code = $1")
+    let row = sqlx::query("SELECT id, resident_key_hash FROM concerns WHERE tracking_code = $1")
         .bind(tracking_code.trim().to_uppercase())
         .fetch_optional(&mut *tx)
         .await
-        .map_err(Error::from)?
-        .ok_or(Error::NotFound)?;
+        .map_err(Error::from)?;
+    let stored: Option<String> = match &row {
+        Some(r) => col(r, "resident_key_hash").map_err(Error::from)?,
+        None => None,
+    };
+    // Hash the given key even when there is no concern, so the answer takes
+    // as long either way.
+    if !key_matches(stored.as_deref(), key) {
+        return Err(wrong_key().into());
+    }
+    let id: i64 = match &row {
+        Some(r) => col(r, "id").map_err(Error::from)?,
+        None => return Err(wrong_key().into()),
+    };
     let now = db.now_ms();
     let action = format!("feedback_{}", rating.code());
     let event = if rating == Rating::Unsatisfied {

@@ -26,7 +26,7 @@ const PG_WRITERS: usize = 2;
 
 struct Job {
     concern: OwnedConcern,
-    reply: oneshot::Sender<Result<(i64, String)>>,
+    reply: oneshot::Sender<Result<concern::Recorded>>,
 }
 
 /// The handle submitters use; cheap to clone.
@@ -65,8 +65,8 @@ impl GroupCommit {
         GroupCommit { tx }
     }
 
-    /// Records a resident's concern; returns (id, tracking code) once committed.
-    pub async fn record(&self, concern: OwnedConcern) -> Result<(i64, String)> {
+    /// Records a resident's concern; returns its id, code and key once committed.
+    pub async fn record(&self, concern: OwnedConcern) -> Result<concern::Recorded> {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Job { concern, reply })
@@ -157,7 +157,7 @@ async fn writer(db: Db, rx: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job
 
 /// Records the batch in one transaction: each concern's own result, or the
 /// batch's error (then nothing was kept).
-async fn batch(db: &Db, jobs: &[Job]) -> Result<Vec<Result<(i64, String)>>> {
+async fn batch(db: &Db, jobs: &[Job]) -> Result<Vec<Result<concern::Recorded>>> {
     let mut tx = db.begin_write().await?;
     let concerns: Vec<&OwnedConcern> = jobs.iter().map(|j| &j.concern).collect();
     let results = concern::record_owned_many(&mut tx, db, &concerns).await?;
@@ -165,7 +165,7 @@ async fn batch(db: &Db, jobs: &[Job]) -> Result<Vec<Result<(i64, String)>>> {
     Ok(results)
 }
 
-async fn one(db: &Db, c: &OwnedConcern) -> Result<(i64, String)> {
+async fn one(db: &Db, c: &OwnedConcern) -> Result<concern::Recorded> {
     let mut tx = db.begin_write().await?;
     let r = concern::record_owned_many(&mut tx, db, &[c])
         .await?

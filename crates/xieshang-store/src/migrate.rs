@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "tallies_by_dim",
         include_str!("migrations/0020_tallies_by_dim.sql"),
     ),
+    (
+        21,
+        "resident_keys",
+        include_str!("migrations/0021_resident_keys.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

@@ -75,7 +75,7 @@ impl Reception {
 /// Logs a reception during the member's own shift, on its day, after checking
 /// in, and its follow-up, all in one transaction: the reception, its concern (or
 /// lead) and the link between them land together or not at all. Returns the
-/// reception id and the concern's tracking code, if one was filed.
+/// reception id and the concern filed (code and visitor's key), if any.
 pub async fn log(
     db: &Db,
     sealer: Option<&crate::seal::Sealer>,
@@ -83,7 +83,7 @@ pub async fn log(
     shift_id: i64,
     r: NewReception<'_>,
     then: FollowUp<'_>,
-) -> Result<(i64, Option<String>)> {
+) -> Result<(i64, Option<concern::Recorded>)> {
     let matter = r.matter.trim();
     let action = r.action_taken.trim();
     if matter.is_empty() || matter.chars().count() > 2000 {
@@ -194,7 +194,7 @@ async fn file_concern(
     category: &str,
     title: &str,
     reporter: Option<NewReporter<'_>>,
-) -> Result<String> {
+) -> Result<concern::Recorded> {
     if xieshang_core::category::by_code(category).is_none() {
         return Err(Error::field(
             "category",
@@ -202,7 +202,7 @@ async fn file_concern(
             "unknown category",
         ));
     }
-    let (concern, code) = concern::record_in(
+    let recorded = concern::record_in(
         tx,
         db,
         By::User(actor),
@@ -223,7 +223,7 @@ async fn file_concern(
     .await?;
     let linked =
         sqlx::query("UPDATE receptions SET concern_id = $1 WHERE id = $2 AND concern_id IS NULL")
-            .bind(concern)
+            .bind(recorded.id)
             .bind(reception_id)
             .execute(&mut **tx)
             .await?;
@@ -234,7 +234,7 @@ async fn file_concern(
             "it is a concern already",
         ));
     }
-    Ok(code)
+    Ok(recorded)
 }
 
 /// Writes the typed link that marks a reception as a lead.
@@ -352,7 +352,7 @@ async fn load(db: &Db, cond: &str, arg: i64, limit: i64) -> Result<Vec<Reception
 
 /// Turns the member's own logged reception into a concern in `area` (channel
 /// studio, the visitor as reporter) and links it, in one transaction. Returns
-/// the tracking code.
+/// the tracking code and the visitor's key.
 pub async fn to_concern(
     db: &Db,
     sealer: Option<&crate::seal::Sealer>,
@@ -361,7 +361,7 @@ pub async fn to_concern(
     area: i64,
     category: &str,
     title: &str,
-) -> Result<String> {
+) -> Result<concern::Recorded> {
     let mut tx = db.begin_write().await?;
     let r = sqlx::query(
         "SELECT matter, visitor_name_sealed, visitor_phone_sealed, concern_id FROM receptions

@@ -526,6 +526,14 @@ pub async fn change_own_password(db: &Db, actor: &Actor, password_hash: &str) ->
     .await
 }
 
+/// Ends every session of an account (its lock-out while signed in).
+pub async fn end_sessions(db: &Db, user_id: i64) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    crate::session::delete_for_user(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The password hash of an account (to check the old password on change).
 pub async fn password_hash(db: &Db, user_id: i64) -> Result<String> {
     let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")

@@ -6,6 +6,7 @@
 //! `/api/v1/openapi.json` is generated from these handlers and types.
 
 use crate::state::AppState;
+use crate::throttle::ClientAddr;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -23,6 +24,8 @@ pub struct ApiError {
     status: StatusCode,
     message: String,
     fields: Map<String, Value>,
+    /// Seconds for `Retry-After` (a rate limit).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -31,6 +34,7 @@ impl ApiError {
             status,
             message: message.into(),
             fields: Map::new(),
+            retry_after: None,
         }
     }
 
@@ -51,7 +55,22 @@ impl IntoResponse for ApiError {
         if !self.fields.is_empty() {
             body["fields"] = Value::Object(self.fields);
         }
-        (self.status, Json(body)).into_response()
+        let mut res = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        res
+    }
+}
+
+impl From<crate::throttle::Limited> for ApiError {
+    fn from(l: crate::throttle::Limited) -> Self {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too many requests");
+        e.retry_after = Some(l.retry_after);
+        e
     }
 }
 
@@ -196,7 +215,7 @@ pub(crate) async fn file_concern(
     channel: &str,
     by: By<'_>,
     photos: &[xieshang_store::photo::Photo],
-) -> Result<Result<String, FieldErrors>, xieshang_store::Error> {
+) -> Result<Result<concern::Recorded, FieldErrors>, xieshang_store::Error> {
     let mut errors: FieldErrors = Vec::new();
     let control = |s: &str| {
         s.chars()
@@ -316,10 +335,10 @@ pub(crate) async fn file_concern(
             Err(e) => Err(e),
         }
     } else {
-        concern::record(&state.db, by, new).await
+        concern::record_keyed(&state.db, by, new).await
     };
     // A recorder outside the area is denied (the form only offers their own).
-    recorded.map(|(_, code)| Ok(code))
+    recorded.map(Ok)
 }
 
 /// The answer to an intake.
@@ -331,7 +350,12 @@ pub struct Created {
     state: &'static str,
     /// This API's status URL.
     status_url: String,
-    /// The public tracking page.
+    /// The resident's key: the secret that giving feedback needs. Only its
+    /// hash is kept, so this is the one time it is given out; no list, feed or
+    /// status answer carries it.
+    resident_key: String,
+    /// The public tracking page, with the key (hand this link to the resident
+    /// only).
     page_url: String,
 }
 
@@ -349,15 +373,18 @@ pub struct ErrorBody {
     responses(
         (status = 201, description = "Filed", body = Created),
         (status = 400, description = "Malformed JSON or unknown fields", body = ErrorBody),
-        (status = 422, description = "A message per invalid field", body = ErrorBody)))]
+        (status = 422, description = "A message per invalid field", body = ErrorBody),
+        (status = 429, description = "Too many submissions from this address; see Retry-After", body = ErrorBody)))]
 pub async fn create_concern(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    state.throttles.intake(addr)?;
     let intake: Intake = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
-    let code = match file_concern(&state, &intake, "api", By::Resident, &[]).await? {
-        Ok(code) => code,
+    let recorded = match file_concern(&state, &intake, "api", By::Resident, &[]).await? {
+        Ok(r) => r,
         Err(errors) => {
             let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
             for (f, m) in errors {
@@ -366,10 +393,12 @@ pub async fn create_concern(
             return Err(e);
         }
     };
+    let concern::Recorded { code, key, .. } = recorded;
     let body = Created {
         status_url: format!("/api/v1/concerns/{code}"),
-        page_url: format!("/track?code={code}"),
+        page_url: format!("/track?code={code}&key={key}"),
         tracking_code: code,
+        resident_key: key,
         state: "submitted",
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -429,11 +458,14 @@ pub struct StatusOut {
     params(("code" = String, Path, description = "Tracking code")),
     responses(
         (status = 200, description = "The public status", body = StatusOut),
-        (status = 404, description = "No such tracking code", body = ErrorBody)))]
+        (status = 404, description = "No such tracking code", body = ErrorBody),
+        (status = 429, description = "Too many lookups from this address; see Retry-After", body = ErrorBody)))]
 pub async fn concern_status(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Path(code): Path<String>,
 ) -> Result<Json<StatusOut>, ApiError> {
+    state.throttles.track(addr)?;
     let s = concern::public_status(&state.db, &code).await?;
     Ok(Json(StatusOut {
         tracking_code: s.tracking_code,

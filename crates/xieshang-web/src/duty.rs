@@ -425,6 +425,8 @@ struct DutyTpl {
     areas: Vec<(String, String)>,
     /// The tracking code of the concern just filed, for the visitor.
     filed: Option<String>,
+    /// The visitor's key of that concern (shown this once).
+    filed_key: String,
 }
 
 #[derive(Deserialize)]
@@ -432,6 +434,7 @@ struct DutyQuery {
     ok: Option<String>,
     err: Option<String>,
     code: Option<String>,
+    key: Option<String>,
 }
 
 /// The member's own shifts; today's can be checked in to.
@@ -449,6 +452,7 @@ async fn duty_page(
     let filed = q
         .code
         .filter(|c| c.chars().all(|ch| ch.is_ascii_alphanumeric()) && c.len() <= 20);
+    let filed_key = crate::pages::resident_key_param(q.key);
     let today = fmt(cst_date(state.db.now_ms()));
     let mine = studio::my_shifts(&state.db, u.actor.user_id, &today).await?;
     let on_duty = mine
@@ -474,6 +478,7 @@ async fn duty_page(
         categories: crate::pages::category_choices(tr),
         areas,
         filed,
+        filed_key,
     })
 }
 
@@ -567,7 +572,7 @@ async fn log_reception(
     )
     .await;
     match logged {
-        Ok((_, Some(code))) => back(&format!("ok=duty.filed&code={code}")),
+        Ok((_, Some(r))) => back(&format!("ok=duty.filed&code={}&key={}", r.code, r.key)),
         Ok((_, None)) => back("ok=common.saved"),
         Err(Error::Invalid { key, .. }) => back(&format!(
             "err={}",

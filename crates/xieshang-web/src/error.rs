@@ -21,6 +21,8 @@ pub enum AppError {
     BadRequest(String),
     /// 413: an upload over its size cap.
     TooLarge,
+    /// 429: a rate limit; seconds until a retry can pass.
+    TooMany(u64),
     /// 500; the text goes to the log only.
     Internal(String),
 }
@@ -99,12 +101,28 @@ impl IntoResponse for AppError {
                 let (zh, en) = both("err.photo");
                 page(StatusCode::PAYLOAD_TOO_LARGE, zh, en)
             }
+            AppError::TooMany(secs) => {
+                tracing::info!(retry_after = secs, "rate limited");
+                let (zh, en) = both("error.too_many");
+                let mut res = page(StatusCode::TOO_MANY_REQUESTS, zh, en);
+                res.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(secs),
+                );
+                res
+            }
             AppError::Internal(why) => {
                 tracing::error!(%why, "internal error");
                 let (zh, en) = both("error.internal");
                 page(StatusCode::INTERNAL_SERVER_ERROR, zh, en)
             }
         }
+    }
+}
+
+impl From<crate::throttle::Limited> for AppError {
+    fn from(l: crate::throttle::Limited) -> Self {
+        AppError::TooMany(l.retry_after)
     }
 }
 

@@ -8,6 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::pages::{category_choices, format_time, render, state_key, Flash, Page};
 use crate::routes::{Access, Routes, Target};
 use crate::state::AppState;
+use crate::throttle::ClientAddr;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -437,11 +438,15 @@ struct SameForm {
 }
 
 /// "Same problem": the resident follows the existing concern; their name and
-/// phone, if given, join its reporters.
+/// phone, if given, join its reporters. Limited per address and per concern,
+/// so a tracking code read from a public list cannot be used to pile made-up
+/// reporters onto a concern.
 async fn same_problem(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     CsrfForm(form): CsrfForm<SameForm>,
 ) -> AppResult<Response> {
+    state.throttles.same(addr, &form.code)?;
     let name = Some(form.name.trim()).filter(|n| !n.is_empty());
     let phone = match Some(form.phone.trim()).filter(|p| !p.is_empty()) {
         Some(p) => match xieshang_core::personal::Phone::parse(p) {

@@ -18,6 +18,7 @@ pub mod pages;
 pub mod roster;
 pub mod routes;
 pub mod state;
+pub mod throttle;
 pub mod work;
 
 pub use routes::{Access, RouteSpec, Target};
@@ -45,8 +46,22 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (router, _) = app(state);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (router, _) = app(state.clone());
+    // Full buckets are dropped each minute, so idle clients take no memory.
+    let throttles = state.throttles.clone();
+    let housekeeping = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            throttles.forget_idle();
+        }
+    });
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    housekeeping.abort();
+    served
 }

@@ -698,7 +698,8 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         org_id: Some(org_id),
     };
     match crate::api::file_concern(&state, &intake, "api", By::Resident, &[]).await {
-        Ok(Ok(code)) => {
+        Ok(Ok(recorded)) => {
+            let xieshang_store::concern::Recorded { code, key, .. } = recorded;
             let doc = Node::List(
                 "request",
                 vec![Node::Obj(vec![
@@ -706,7 +707,8 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
                     (
                         "service_notice",
                         text(format!(
-                            "{} 个工作日内办结；凭查询码 {code} 查询进度",
+                            "{} 个工作日内办结；凭查询码 {code} 查询进度；\
+                             评价办理结果需凭密钥 {key}（只显示这一次，请交给反映人本人）",
                             cat.service_days
                         )),
                     ),

@@ -8,6 +8,7 @@ use crate::i18n::{self, Lang, Tr};
 use crate::ops;
 use crate::routes::{Access, Routes, Target};
 use crate::state::AppState;
+use crate::throttle::ClientAddr;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -326,6 +327,8 @@ impl TrackView {
 struct TrackTpl {
     page: Page,
     code: String,
+    /// The resident's key from the link, if it carried one.
+    key: String,
     status: Option<TrackView>,
     not_found: bool,
     filed: bool,
@@ -335,10 +338,19 @@ struct TrackTpl {
 #[derive(Deserialize)]
 struct TrackQuery {
     code: Option<String>,
+    key: Option<String>,
     filed: Option<String>,
     joined: Option<String>,
     ok: Option<String>,
     err: Option<String>,
+}
+
+/// A resident's key from a query string, only if well formed (it is put back
+/// into a page), else empty.
+pub(crate) fn resident_key_param(key: Option<String>) -> String {
+    key.map(|k| k.trim().to_uppercase())
+        .filter(|k| k.len() == 16 && k.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_default()
 }
 
 pub(crate) fn state_key(state: &str) -> &'static str {
@@ -348,6 +360,7 @@ pub(crate) fn state_key(state: &str) -> &'static str {
 /// The resident's page: the tracking code alone shows what was asked and done.
 async fn track_page(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     UiLang(tr): UiLang,
     MaybeUser(user): MaybeUser,
     headers: HeaderMap,
@@ -356,9 +369,13 @@ async fn track_page(
     let code = q.code.unwrap_or_default().trim().to_uppercase();
     let filed = q.filed.as_deref() == Some("1");
     let joined = q.joined.as_deref() == Some("1");
+    // The resident's key, only as a well-formed one (it goes back into the
+    // page's feedback form and the link shown once after filing).
+    let key = resident_key_param(q.key);
     let (status, not_found) = if code.is_empty() {
         (None, false)
     } else {
+        state.throttles.track(addr)?;
         match xieshang_store::concern::public_status(&state.db, &code).await {
             Ok(s) => (Some(TrackView::from(s)), false),
             Err(xieshang_store::Error::NotFound) => (None, true),
@@ -383,6 +400,7 @@ async fn track_page(
     let mut res = render(TrackTpl {
         page,
         code,
+        key,
         status,
         not_found,
         filed,
@@ -531,11 +549,13 @@ async fn report_page(
 
 async fn report(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     UiLang(tr): UiLang,
     MaybeUser(user): MaybeUser,
     headers: HeaderMap,
     up: auth::CsrfUpload<ReportForm>,
 ) -> AppResult<Response> {
+    state.throttles.intake(addr)?;
     let form = up.form;
     let mut keys: Vec<&'static str> = Vec::new();
     let photos = match crate::work::photos_from(&state, up.files).await? {
@@ -577,8 +597,9 @@ async fn report(
             )
             .await?
             {
-                Ok(code) => {
-                    return Ok(Redirect::to(&format!("/track?code={code}&filed=1")).into_response())
+                Ok(r) => {
+                    let to = format!("/track?code={}&key={}&filed=1", r.code, r.key);
+                    return Ok(Redirect::to(&to).into_response());
                 }
                 Err(errors) => keys.extend(
                     errors
@@ -630,35 +651,41 @@ struct LoginForm {
     password: String,
 }
 
+/// Logs a user in. Every failure gets the one answer `login.failed` after the
+/// same work (a password check against the account's hash, or a decoy's when
+/// there is no such account), whether the name is unknown, the account
+/// disabled or locked, or the password wrong, so neither the answer nor its
+/// time tells which names exist. Tries are limited per address and per account
+/// name before any of that ([`crate::throttle`]).
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
+    state.throttles.login(addr, &form.username)?;
+    let failed = || Ok(Redirect::to("/login?err=login.failed").into_response());
     let creds = user::credentials(&state.db, &form.username).await?;
     let now = state.db.now_ms();
+    let hash = creds.as_ref().map(|c| c.password_hash.clone());
+    let pw = form.password;
+    let ok = state
+        .hashing(move || password::verify(hash.as_deref().unwrap_or(password::decoy()), &pw))
+        .await?;
     let Some(creds) = creds else {
-        // Spend the same time as a real check, so usernames cannot be probed.
-        let pw = form.password.clone();
-        state
-            .hashing(move || password::verify(password::decoy(), &pw))
-            .await?;
-        return Ok(Redirect::to("/login?err=login.failed").into_response());
+        return failed();
     };
     if creds.disabled || creds.locked_until.is_some_and(|t| t > now) {
-        return Ok(Redirect::to("/login?err=login.locked").into_response());
+        tracing::info!(
+            user.id = creds.id,
+            "login refused: account disabled or locked"
+        );
+        return failed();
     }
-    let (hash, pw) = (creds.password_hash.clone(), form.password);
-    let ok = state.hashing(move || password::verify(&hash, &pw)).await?;
     if !ok {
         let locked = user::login_failed(&state.db, creds.id, state.lock_policy()).await?;
-        let key = if locked {
-            "login.locked"
-        } else {
-            "login.failed"
-        };
         tracing::info!(user.id = creds.id, locked, "login failed");
-        return Ok(Redirect::to(&format!("/login?err={key}")).into_response());
+        return failed();
     }
     user::login_succeeded(&state.db, creds.id).await?;
     let ttl = state.config.session_hours * 3_600_000;
@@ -741,12 +768,31 @@ async fn change_password(
         Ok(p) => p,
         Err(e) => return Ok(Redirect::to(&format!("/password?err={}", e.key)).into_response()),
     };
+    state.throttles.password(u.actor.user_id)?;
     let hash = user::password_hash(&state.db, u.actor.user_id).await?;
     let current = form.current;
     if !state
         .hashing(move || password::verify(&hash, &current))
         .await?
     {
+        // A wrong current password counts as a failed login: whoever holds
+        // the session cannot try passwords here past the lock-out rule, and
+        // when it locks, every session of the account ends.
+        let locked = user::login_failed(&state.db, u.actor.user_id, state.lock_policy()).await?;
+        tracing::info!(
+            user.id = u.actor.user_id,
+            locked,
+            "password change: wrong current password"
+        );
+        if locked {
+            user::end_sessions(&state.db, u.actor.user_id).await?;
+            let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, "", 0);
+            return Ok((
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to("/login?err=login.failed"),
+            )
+                .into_response());
+        }
         return Ok(Redirect::to("/password?err=password.wrong_current").into_response());
     }
     let new_pw = new.expose().to_owned();

@@ -19,6 +19,11 @@ pub struct WebConfig {
     pub lock_minutes: i64,
     /// Concern loop settings (reassignment window, reminder share, escalation).
     pub policy: xieshang_store::triage::Policy,
+    /// Rate limits on logins, intake, feedback and lookups ([`crate::throttle`]);
+    /// off only for load benchmarks.
+    pub rate_limits: bool,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -29,6 +34,8 @@ impl Default for WebConfig {
             lock_after_failures: 5,
             lock_minutes: 15,
             policy: xieshang_store::triage::Policy::default(),
+            rate_limits: true,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -45,6 +52,8 @@ pub struct AppState {
     pub hashing: Arc<Semaphore>,
     /// Prometheus metrics.
     pub metrics: Arc<crate::ops::Metrics>,
+    /// Rate limits per address, account and concern.
+    pub throttles: Arc<crate::throttle::Throttles>,
     /// The working-day calendar.
     pub calendar: Arc<xieshang_core::calendar::Calendar>,
     /// The personal-data key; without it, names and phones are refused at intake.
@@ -69,6 +78,7 @@ impl AppState {
             .unwrap_or(2);
         AppState {
             db,
+            throttles: Arc::new(crate::throttle::Throttles::new(config.rate_limits)),
             config: Arc::new(config),
             hashing: Arc::new(Semaphore::new(cpus)),
             metrics: Arc::new(crate::ops::Metrics::new()),

@@ -10,6 +10,7 @@ use crate::i18n::{self, Tr};
 use crate::pages::{category_choices, format_time, render, role_label, state_key, Flash, Page};
 use crate::routes::{Access, Routes, Target};
 use crate::state::AppState;
+use crate::throttle::ClientAddr;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::header;
@@ -701,11 +702,14 @@ struct RecordTpl {
     categories: Vec<(&'static str, &'static str)>,
     areas: Vec<(String, String)>,
     recorded: Option<String>,
+    /// The resident's key of the concern just recorded (shown this once).
+    recorded_key: String,
 }
 
 #[derive(Deserialize)]
 struct RecordQuery {
     code: Option<String>,
+    key: Option<String>,
 }
 
 /// Areas where the actor may record: inside their recording scope.
@@ -737,6 +741,7 @@ async fn record_page(
         recorded: q
             .code
             .filter(|c| c.len() == 10 && c.chars().all(|c| c.is_ascii_alphanumeric())),
+        recorded_key: crate::pages::resident_key_param(q.key),
     })
 }
 
@@ -778,8 +783,9 @@ async fn record(
             )
             .await?
             {
-                Ok(code) => {
-                    return Ok(Redirect::to(&format!("/record?code={code}")).into_response())
+                Ok(r) => {
+                    let to = format!("/record?code={}&key={}", r.code, r.key);
+                    return Ok(Redirect::to(&to).into_response());
                 }
                 Err(fields) => errors.extend(fields.iter().map(|(f, _)| {
                     i18n::known(&format!("err.intake.{f}")).unwrap_or("err.bad_input")
@@ -795,6 +801,7 @@ async fn record(
         form,
         errors,
         recorded: None,
+        recorded_key: String::new(),
     })?;
     *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
@@ -914,6 +921,8 @@ async fn photo_file(
 #[derive(Deserialize)]
 struct FeedbackForm {
     code: String,
+    #[serde(default)]
+    key: String,
     rating: String,
     #[serde(default)]
     comment: String,
@@ -921,19 +930,25 @@ struct FeedbackForm {
     thanks: String,
 }
 
+/// The resident rates the result. The tracking code names the concern; the
+/// key given at filing proves it is the resident. Limited per address and
+/// per concern.
 async fn feedback(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     CsrfForm(f): CsrfForm<FeedbackForm>,
 ) -> AppResult<Response> {
     let code = f.code.trim().to_uppercase();
     if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(AppError::NotFound);
     }
+    state.throttles.feedback(addr, &code)?;
     let to = |key: &str| Redirect::to(&format!("/track?code={code}&{key}")).into_response();
     let Some(rating) = concern::Rating::parse(&f.rating) else {
         return Ok(to("err=err.rating"));
     };
-    match concern::feedback(&state.db, &code, rating, Some(&f.comment), Some(&f.thanks)).await {
+    let given = (Some(f.comment.as_str()), Some(f.thanks.as_str()));
+    match concern::feedback(&state.db, &code, &f.key, rating, given.0, given.1).await {
         Ok(_) => Ok(to("ok=track.thanks")),
         Err(TransitionError::Refused(_)) => Ok(to("err=err.transition")),
         Err(TransitionError::Store(xieshang_store::Error::Invalid { key, .. })) => Ok(to(

@@ -68,6 +68,12 @@ pub struct Flags {
     /// Days a finished background job (notification, email, reminder, webhook) is kept before it is deleted; 0 keeps them all; jobs given up are always kept [default: 30] (toml: job_retention_days)
     #[arg(long, env = "XIESHANG_JOB_RETENTION_DAYS", global = true)]
     pub job_retention_days: Option<u32>,
+    /// Rate limits on logins, password changes, residents' intake, feedback and tracking lookups; turn off only for load benchmarks [default: true] (toml: rate_limits)
+    #[arg(long, env = "XIESHANG_RATE_LIMITS", global = true)]
+    pub rate_limits: Option<bool>,
+    /// Reverse proxies whose X-Forwarded-For names the client, comma-separated addresses [default: none] (toml: trusted_proxies)
+    #[arg(long, env = "XIESHANG_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
 }
 
 /// The keys of `xieshang.toml`.
@@ -91,6 +97,8 @@ pub struct FileSettings {
     reminder_share: Option<f64>,
     escalate_up_after_days: Option<u32>,
     job_retention_days: Option<u32>,
+    rate_limits: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// Resolved settings.
@@ -169,6 +177,16 @@ impl Settings {
                     .lock_minutes
                     .or(file.lock_minutes)
                     .unwrap_or(d.lock_minutes),
+                rate_limits: flags
+                    .rate_limits
+                    .or(file.rate_limits)
+                    .unwrap_or(d.rate_limits),
+                trusted_proxies: match flags.trusted_proxies.as_deref() {
+                    Some(list) => parse_addresses(list.split(','))?,
+                    None => {
+                        parse_addresses(file.trusted_proxies.iter().flatten().map(String::as_str))?
+                    }
+                },
                 policy: xieshang_store::triage::Policy {
                     reassign_window_days: flags
                         .reassign_window_days
@@ -283,6 +301,20 @@ impl Settings {
 }
 
 /// Writes a secret file readable by its owner only.
+/// Addresses from a list, empty entries skipped; a malformed one is an error.
+fn parse_addresses<'a>(
+    items: impl Iterator<Item = &'a str>,
+) -> anyhow::Result<Vec<std::net::IpAddr>> {
+    items
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            a.parse()
+                .map_err(|_| anyhow::anyhow!("trusted_proxies: {a:?} is not an IP address"))
+        })
+        .collect()
+}
+
 fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();

@@ -208,8 +208,13 @@ async fn track(c: &Client, base: &str, code: &str) -> String {
 }
 
 /// A resident on a phone raises a concern with no account, with a photo and a
-/// phone number, and follows it by code; returns the code.
-async fn resident_reports_on_a_phone(c: &Client, base: &str, photo: &std::path::Path) -> String {
+/// phone number, notes the key shown once, and follows it by code; returns
+/// (code, key).
+async fn resident_reports_on_a_phone(
+    c: &Client,
+    base: &str,
+    photo: &std::path::Path,
+) -> (String, String) {
     c.set_window_size(390, 844).await.unwrap();
     c.goto(&format!("{base}/")).await.unwrap();
     click(c, "#report-link").await;
@@ -225,6 +230,9 @@ async fn resident_reports_on_a_phone(c: &Client, base: &str, photo: &std::path::
     click(c, "#report-submit").await;
     let code = text_of(c, "#tracking-code").await;
     assert_eq!(code.len(), 10, "{code}");
+    let key = text_of(c, "#resident-key").await;
+    assert_eq!(key.len(), 16, "{key}");
+    shot(c, "resident-filed-key-phone").await;
     let status = track(c, base, &code).await;
     assert!(
         status.contains("学校门口道路破损") && status.contains("已提交"),
@@ -232,7 +240,7 @@ async fn resident_reports_on_a_phone(c: &Client, base: &str, photo: &std::path::
     );
     assert!(!status.contains("王秀英") && !status.contains("1391234"));
     shot(c, "resident-track-phone").await;
-    code
+    (code, key)
 }
 
 /// A second resident on a phone starts to report the same broken road: the form
@@ -345,7 +353,7 @@ async fn staff_and_department_on_a_desktop(c: &Client, base: &str) {
 }
 
 /// The resident sees the result and thanks them, on the phone.
-async fn resident_thanks_on_a_phone(c: &Client, base: &str, code: &str) {
+async fn resident_thanks_on_a_phone(c: &Client, base: &str, code: &str, key: &str) {
     c.set_window_size(390, 844).await.unwrap();
     let status = track(c, base, code).await;
     assert!(
@@ -353,6 +361,7 @@ async fn resident_thanks_on_a_phone(c: &Client, base: &str, code: &str) {
         "{status}"
     );
     click(c, "#rating-satisfied").await;
+    type_in(c, "#key", key).await;
     type_in(c, "#thanks", "感谢为孩子们修好了路").await;
     shot(c, "resident-feedback-phone").await;
     click(c, "#feedback-submit").await;
@@ -539,7 +548,7 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     })
     .save(&photo)
     .unwrap();
-    let code = resident_reports_on_a_phone(&c, &base, &photo).await;
+    let (code, key) = resident_reports_on_a_phone(&c, &base, &photo).await;
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
         .fetch_one(t.db.pool())
         .await
@@ -553,7 +562,7 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     assert_eq!(filed, 1, "the neighbour followed instead of filing again");
     staff_search_on_a_desktop(&c, &base).await;
     staff_and_department_on_a_desktop(&c, &base).await;
-    resident_thanks_on_a_phone(&c, &base, &code).await;
+    resident_thanks_on_a_phone(&c, &base, &code, &key).await;
     staff_read_the_figures_on_a_desktop(&c, &base).await;
 
     // member-fh-01 is on duty today at the 凤凰路 studio.

@@ -63,7 +63,7 @@ async fn concurrent_submissions_commit_together_and_answer_one_by_one() {
                 matches!(r, Err(Error::Invalid { field: "area", .. })),
                 "{r:?}"
             ),
-            _ => codes.push(r.unwrap().1),
+            _ => codes.push(r.unwrap().code),
         }
     }
     assert_eq!(codes.len(), 118);
@@ -253,7 +253,7 @@ async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
             "夜里看不见",
         ))
         .unwrap();
-        ids.push(gc.record(c).await.unwrap().0);
+        ids.push(gc.record(c).await.unwrap().id);
     }
     let worker = xieshang_store::jobs::Worker {
         db: t.db.clone(),

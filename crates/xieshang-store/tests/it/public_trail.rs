@@ -93,7 +93,7 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
         width: 1,
         height: 1,
     };
-    let (id, code) = concern::record(
+    let concern::Recorded { id, code, key } = concern::record_keyed(
         &t.db,
         By::Resident,
         NewConcern {
@@ -148,10 +148,43 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
     .await
     .unwrap();
     check("resolved").await;
+    // The tracking code alone gives no say: a wrong key, or none, is refused
+    // with the same answer as a code that does not exist, and changes nothing.
+    for (c, k) in [
+        (code.as_str(), ""),
+        (code.as_str(), "23456789ABCDEFGH"),
+        ("NOSUCHCODE", key.as_str()),
+    ] {
+        let refused = concern::feedback(&t.db, c, k, Rating::Satisfied, None, None).await;
+        assert!(
+            matches!(
+                refused,
+                Err(item::TransitionError::Store(
+                    xieshang_store::Error::Invalid {
+                        key: "err.resident_key",
+                        ..
+                    }
+                ))
+            ),
+            "{c} {k}: {refused:?}"
+        );
+    }
+    check("resolved, after refused feedback").await;
+    // The key is kept only as its hash.
+    let stored: String = sqlx::query_scalar("SELECT resident_key_hash FROM concerns WHERE id = $1")
+        .bind(id)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, concern::resident_key_hash(&key));
+    assert!(!stored.contains(&key));
     // Unsatisfied feedback reopens it; free text with the separators in it.
+    // The key read out in groups, in lower case, still works.
+    let spoken = format!("{}-{}", &key[..8], &key[8..]).to_lowercase();
     concern::feedback(
         &t.db,
         &code,
+        &spoken,
         Rating::Unsatisfied,
         Some("还是, 没修好 -3:x"),
         None,
@@ -167,6 +200,7 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
     concern::feedback(
         &t.db,
         &code,
+        &key,
         Rating::Satisfied,
         Some("修好了"),
         Some("谢谢社区"),

@@ -233,7 +233,8 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
         "井盖松动",
     )
     .await
-    .unwrap();
+    .unwrap()
+    .code;
     assert!(matches!(
         xieshang_store::reception::to_concern(
             &db,

@@ -92,8 +92,17 @@ async fn staff_plan_the_rota_and_the_member_checks_in_on_the_day() {
         .await;
     let loc = r.location.unwrap();
     assert!(loc.starts_with("/duty?ok=duty.filed&code="), "{loc}");
-    let code = loc.rsplit('=').next().unwrap().to_owned();
+    let code = loc.split("code=").nth(1).unwrap()[..10].to_owned();
+    let key = loc.split("key=").nth(1).unwrap().to_owned();
+    assert_eq!(key.len(), 16, "{loc}");
+    // The member sees the visitor's key once, right after filing, to hand over.
+    let shown = m.get(&loc).await;
+    assert!(shown.body.contains(&format!("id=\"filed-key\">{key}<")));
     let duty = m.get("/duty").await;
+    assert!(
+        !duty.body.contains(&key),
+        "the key is not on the page later"
+    );
     assert!(
         duty.body.contains(&format!("/track?code={code}")) && duty.body.contains("137****5678")
     );

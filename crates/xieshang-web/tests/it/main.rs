@@ -1,6 +1,7 @@
 //! Web integration tests: the real router in-process, a fresh database per test,
 //! SQLite always and PostgreSQL when XIESHANG_TEST_PG names a server.
 
+mod abuse;
 mod api;
 mod app;
 mod auth;

@@ -46,6 +46,22 @@ fn tracking_code(location: &str) -> String {
 
 /// A member records a road concern for a resident; returns (code, id).
 async fn member_records(app: &TestApp, member: &mut Client, title: &str) -> (String, i64) {
+    let (code, _, id) = member_records_keyed(app, member, title).await;
+    (code, id)
+}
+
+/// The resident's key in a redirect after filing.
+fn resident_key(location: &str) -> String {
+    location.split("key=").nth(1).unwrap()[..16].to_owned()
+}
+
+/// [`member_records`], with the resident's key the member hands over:
+/// (code, key, id).
+async fn member_records_keyed(
+    app: &TestApp,
+    member: &mut Client,
+    title: &str,
+) -> (String, String, i64) {
     let r = member.get("/record").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
@@ -75,10 +91,15 @@ async fn member_records(app: &TestApp, member: &mut Client, title: &str) -> (Str
     let loc = r.location.unwrap();
     assert!(loc.starts_with("/record?code="), "{loc}");
     let code = tracking_code(&loc);
+    let key = resident_key(&loc);
     let r = member.get(&loc).await;
     assert!(r.body.contains(&code));
+    assert!(
+        r.body.contains(&format!("id=\"resident-key\">{key}<")),
+        "the key is shown to hand over"
+    );
     let id = concern_id(app, &code).await;
-    (code, id)
+    (code, key, id)
 }
 
 async fn assign(app: &TestApp, staff: &mut Client, id: i64) -> crate::app::Resp {
@@ -121,7 +142,7 @@ async fn the_broken_road_near_the_school() {
 
     // A member on duty records it for the school, with a photo and a phone.
     let mut member = app.login("member-gs-01").await;
-    let (code, id) = member_records(&app, &mut member, "关山中学门口道路破损").await;
+    let (code, key, id) = member_records_keyed(&app, &mut member, "关山中学门口道路破损").await;
 
     // The photo was re-encoded: no EXIF, no GPS.
     let token: String =
@@ -274,6 +295,7 @@ async fn the_broken_road_near_the_school() {
             "/track/feedback",
             &[
                 ("code", &code),
+                ("key", &key),
                 ("rating", "satisfied"),
                 ("comment", "修得又快又好"),
                 ("thanks", "全校师生和家长送上锦旗，感谢为孩子们修好了路"),
@@ -318,7 +340,7 @@ async fn unsatisfied_feedback_reopens_and_staff_assign_again() {
     let app = TestApp::new().await;
     app.set_clock(MONDAY_9AM);
     let mut member = app.login("member-gs-01").await;
-    let (code, id) = member_records(&app, &mut member, "路灯不亮").await;
+    let (code, key, id) = member_records_keyed(&app, &mut member, "路灯不亮").await;
     let mut staff = app.login("staff").await;
     ok(&staff
         .post(
@@ -341,6 +363,7 @@ async fn unsatisfied_feedback_reopens_and_staff_assign_again() {
             "/track/feedback",
             &[
                 ("code", &code),
+                ("key", &key),
                 ("rating", "unsatisfied"),
                 ("comment", "晚上还是不亮"),
             ],

@@ -1,0 +1,394 @@
+//! Attacks on what anyone can reach, replayed against the real server over
+//! TCP: the tracking code that acted as a credential, "same problem" as a way
+//! to pile made-up reporters onto a concern, floods of lookups, submissions
+//! and logins, and the login answers that told which accounts exist.
+//!
+//! Requests come from several loopback addresses (127.0.0.N), so the limits
+//! per address and per concern can be told apart.
+
+use crate::app::TestApp;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use xieshang_core::item::CONCERN;
+use xieshang_store::item::{self, By};
+
+/// The app's state served on a real listener; stops with the test's runtime.
+async fn served(app: &TestApp) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = app.state.clone();
+    tokio::spawn(xieshang_web::serve(
+        listener,
+        state,
+        std::future::pending::<()>(),
+    ));
+    addr
+}
+
+struct Answer {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
+/// One HTTP/1.1 request from the loopback address 127.0.0.`from`.
+async fn call(
+    server: SocketAddr,
+    from: u8,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, from), 0)))
+        .unwrap();
+    let mut stream = socket.connect(server).await.unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: xieshang.test\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Answer {
+        status,
+        head: head.to_owned(),
+        body: body.to_owned(),
+    }
+}
+
+/// A form post with the anonymous double-submit CSRF token.
+async fn form(server: SocketAddr, from: u8, path: &str, fields: &[(&str, &str)]) -> Answer {
+    let mut all = vec![("_csrf", "t0k3n-for-this-test")];
+    all.extend_from_slice(fields);
+    let body = serde_urlencoded::to_string(&all).unwrap();
+    call(
+        server,
+        from,
+        "POST",
+        path,
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", "xs_csrf=t0k3n-for-this-test"),
+        ],
+        &body,
+    )
+    .await
+}
+
+/// A resident files through the API; returns (code, key).
+async fn file(server: SocketAddr, from: u8, title: &str) -> (String, String) {
+    let body = serde_json::json!({
+        "area": "yanliang-fenghuang-g07",
+        "category": "road",
+        "title": title,
+        "description": "井盖松动，夜里有人绊倒",
+    })
+    .to_string();
+    let r = call(
+        server,
+        from,
+        "POST",
+        "/api/v1/concerns",
+        &[("Content-Type", "application/json")],
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let code = v["tracking_code"].as_str().unwrap().to_owned();
+    let key = v["resident_key"].as_str().unwrap().to_owned();
+    assert_eq!(
+        v["page_url"].as_str().unwrap(),
+        format!("/track?code={code}&key={key}")
+    );
+    (code, key)
+}
+
+async fn resolve(app: &TestApp, code: &str) -> i64 {
+    let db = &app.t.db;
+    let id = xieshang_store::concern::id_by_code(db, code).await.unwrap();
+    let staff = xieshang_store::user::actor(db, app.user_id("staff").await)
+        .await
+        .unwrap();
+    for action in ["accept", "assign"] {
+        item::transition(db, &CONCERN, id, action, By::User(&staff), None, &[])
+            .await
+            .unwrap();
+    }
+    let dept = By::Connected(xieshang_core::Role::DepartmentHandler);
+    item::transition(db, &CONCERN, id, "resolve", dept, Some("已修复"), &[])
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_tracking_code_read_from_public_lists_cannot_rate_a_concern() {
+    let app = TestApp::new().await;
+    let server = served(&app).await;
+    let (code, key) = file(server, 1, "凤凰路井盖松动").await;
+    let id = resolve(&app, &code).await;
+    // Every public list and answer names the code, none carries the key.
+    for path in [
+        format!("/api/v1/concerns/{code}"),
+        format!("/track?code={code}"),
+        "/open311/v2/requests.json".to_owned(),
+        "/open-data/concerns.csv".to_owned(),
+    ] {
+        let r = call(server, 2, "GET", &path, &[], "").await;
+        assert!(!r.body.contains(&key), "{path} shows the key");
+    }
+    // The attacker rates with the code alone, or a guessed key: refused, the
+    // concern stays resolved, no feedback is kept.
+    for guess in ["", "23456789ABCDEFGH"] {
+        let r = form(
+            server,
+            2,
+            "/track/feedback",
+            &[("code", &code), ("key", guess), ("rating", "unsatisfied")],
+        )
+        .await;
+        assert_eq!(r.status, 303);
+        assert_eq!(
+            r.header("location"),
+            Some(format!("/track?code={code}&err=err.resident_key").as_str())
+        );
+    }
+    let state = xieshang_store::concern::state(&app.t.db, id).await.unwrap();
+    assert_eq!(state, "resolved");
+    // The resident, with the key from the link, is heard.
+    let r = form(
+        server,
+        1,
+        "/track/feedback",
+        &[("code", &code), ("key", &key), ("rating", "satisfied")],
+    )
+    .await;
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/track?code={code}&ok=track.thanks").as_str())
+    );
+    let state = xieshang_store::concern::state(&app.t.db, id).await.unwrap();
+    assert_eq!(state, "closed");
+}
+
+#[tokio::test]
+async fn same_problem_is_limited_per_concern_and_per_address() {
+    let app = TestApp::new().await;
+    let server = served(&app).await;
+    let (code, _) = file(server, 1, "凤凰路路灯不亮").await;
+    // Made-up reporters from ever new addresses: ten join, then the concern's
+    // own limit refuses.
+    let mut answers = Vec::new();
+    for from in 10..22u8 {
+        let name = format!("假名{from}");
+        let r = form(
+            server,
+            from,
+            "/report/same",
+            &[("code", &code), ("name", &name), ("phone", "13800000000")],
+        )
+        .await;
+        answers.push(r.status);
+    }
+    assert_eq!(&answers[..10], &[303; 10], "{answers:?}");
+    assert!(answers[10..].iter().all(|s| *s == 429), "{answers:?}");
+    let id = xieshang_store::concern::id_by_code(&app.t.db, &code)
+        .await
+        .unwrap();
+    let reporters = xieshang_store::concern::reporters(&app.t.db, id)
+        .await
+        .unwrap();
+    assert_eq!(reporters.len(), 10);
+    // One address, other concerns: five, then refused.
+    let mut codes = Vec::new();
+    for n in 0..6 {
+        codes.push(file(server, 2, &format!("凤凰路第{n}处坑洼")).await.0);
+    }
+    let mut answers = Vec::new();
+    for c in &codes {
+        answers.push(
+            form(server, 30, "/report/same", &[("code", c)])
+                .await
+                .status,
+        );
+    }
+    assert_eq!(answers, [303, 303, 303, 303, 303, 429]);
+}
+
+#[tokio::test]
+async fn lookups_and_submissions_are_limited_per_address() {
+    let app = TestApp::new().await;
+    let server = served(&app).await;
+    let (code, _) = file(server, 1, "凤凰路积水").await;
+    let path = format!("/api/v1/concerns/{code}");
+    for n in 0..60 {
+        let r = call(server, 3, "GET", &path, &[], "").await;
+        assert_eq!(r.status, 200, "lookup {n}");
+    }
+    let r = call(server, 3, "GET", &path, &[], "").await;
+    assert_eq!(r.status, 429);
+    assert!(r
+        .header("retry-after")
+        .is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
+    let r = call(server, 3, "GET", &format!("/track?code={code}"), &[], "").await;
+    assert_eq!(r.status, 429, "the page shares the API's limit");
+    assert_eq!(call(server, 4, "GET", &path, &[], "").await.status, 200);
+    // Intake: address 1 filed one above; nine more pass, the eleventh not.
+    for n in 0..9 {
+        file(server, 1, &format!("凤凰路第{n}个井盖")).await;
+    }
+    let body = serde_json::json!({
+        "area": "yanliang-fenghuang-g07", "category": "road",
+        "title": "又一个", "description": "又一个井盖",
+    })
+    .to_string();
+    let r = call(
+        server,
+        1,
+        "POST",
+        "/api/v1/concerns",
+        &[("Content-Type", "application/json")],
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 429, "{}", r.body);
+}
+
+#[tokio::test]
+async fn logins_are_limited_and_every_failure_looks_the_same() {
+    let app = TestApp::new().await;
+    let server = served(&app).await;
+    let login = |from: u8, name: String, pw: &'static str| async move {
+        let t0 = Instant::now();
+        let r = form(
+            server,
+            from,
+            "/login",
+            &[("username", &name), ("password", pw)],
+        )
+        .await;
+        (r, t0.elapsed())
+    };
+    // Lock member-fh-02 from five addresses.
+    for from in 40..45 {
+        let (r, _) = login(from, "member-fh-02".into(), "wrong password!").await;
+        assert_eq!(r.header("location"), Some("/login?err=login.failed"));
+    }
+    // No such account, a locked one (even with its right password), a wrong
+    // password: the same answer after the same work, a password check each.
+    let mut times: Vec<(&str, Duration)> = Vec::new();
+    for (n, (name, pw)) in [
+        ("nobody-here", "xieshang-demo"),
+        ("member-fh-02", "xieshang-demo"),
+        ("member-fh-03", "wrong password!"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut best = Duration::MAX;
+        for k in 0..3u8 {
+            let (r, t) = login(50 + n as u8 * 3 + k, name.into(), pw).await;
+            assert_eq!(r.status, 303);
+            assert_eq!(
+                r.header("location"),
+                Some("/login?err=login.failed"),
+                "{name}"
+            );
+            assert!(!r.head.contains("xs_session="), "{name}");
+            best = best.min(t);
+        }
+        times.push((name, best));
+    }
+    let wrong = times[2].1;
+    for (name, t) in &times[..2] {
+        assert!(
+            *t * 3 >= wrong,
+            "{name} answered in {t:?}, a wrong password in {wrong:?}: no password check was made"
+        );
+    }
+    // One address: twenty tries, then 429 whatever the name.
+    for n in 0..20 {
+        let (r, _) = login(60, format!("nobody-{n}"), "guess").await;
+        assert_eq!(r.status, 303, "try {n}");
+    }
+    let (r, _) = login(60, "staff".into(), "xieshang-demo").await;
+    assert_eq!(r.status, 429);
+    // One account name from ever new addresses: ten tries, then 429.
+    for from in 70..80 {
+        let (r, _) = login(from, "admin".into(), "guess").await;
+        assert_eq!(r.status, 303);
+    }
+    let (r, _) = login(80, "Admin".into(), "guess").await;
+    assert_eq!(r.status, 429);
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_lock_the_account_and_end_its_sessions() {
+    let app = TestApp::new().await;
+    let mut c = app.login("member-fh-03").await;
+    for n in 0..4 {
+        let r = c
+            .post(
+                "/password",
+                &[
+                    ("current", "not my password"),
+                    ("new", "a-new-long-password"),
+                    ("confirm", "a-new-long-password"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some("/password?err=password.wrong_current"),
+            "try {n}"
+        );
+    }
+    let r = c
+        .post(
+            "/password",
+            &[
+                ("current", "not my password"),
+                ("new", "a-new-long-password"),
+                ("confirm", "a-new-long-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/login?err=login.failed"));
+    let r = c.get("/password").await;
+    assert_eq!(r.location.as_deref(), Some("/login"), "the session is over");
+    let mut other = app.client();
+    let r = other
+        .login("member-fh-03", xieshang_store::seed::DEMO_PASSWORD)
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/login?err=login.failed"),
+        "locked"
+    );
+}
