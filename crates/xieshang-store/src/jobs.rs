@@ -407,6 +407,32 @@ impl Worker {
                     )
                     .await?;
             }
+            "password_reset" => {
+                let mailer = self
+                    .mailer
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("no SMTP configured"))?;
+                let link = format!(
+                    "{}/password/reset?token={}",
+                    self.base_url.trim_end_matches('/'),
+                    p["token"].as_str().unwrap_or_default()
+                );
+                let body = format!(
+                    "有人（希望是您本人）请求重设协商平台账号的密码。\n\
+                     如是您本人，请在 30 分钟内打开以下链接设置新密码；账号如已被锁定，设置后即解锁：\n\n{link}\n\n\
+                     如不是您本人，请忽略此邮件，您的密码不会改变。\n\n\
+                     Someone (we hope you) asked to reset the password of your account. Within 30 minutes, \
+                     open the link above to choose a new one; a locked account is unlocked. If it was not you, \
+                     ignore this email: your password stays as it is.\n"
+                );
+                mailer
+                    .send(
+                        p["to"].as_str().unwrap_or_default(),
+                        "【协商】重设密码 / Reset your password",
+                        &body,
+                    )
+                    .await?;
+            }
             "notify" | "deadline" => {}
             other => anyhow::bail!("unknown job kind {other}"),
         }
@@ -418,6 +444,14 @@ impl Worker {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        if kind == "password_reset" {
+            // The link is a credential until it expires: once sent, the job
+            // keeps no copy of it.
+            sqlx::query("UPDATE jobs SET payload = '{}' WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

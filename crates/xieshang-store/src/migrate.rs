@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "resident_keys",
         include_str!("migrations/0021_resident_keys.sql"),
     ),
+    (
+        22,
+        "password_reset",
+        include_str!("migrations/0022_password_reset.sql"),
+    ),
 ];
 
 /// Splits a migration file into statements (no statement contains a `;` inside).

@@ -464,7 +464,8 @@ async fn write_password(
     let now = db.now_ms();
     sqlx::query(
         "UPDATE users SET password_hash = $1, must_change_password = $2, failed_logins = 0,
-         locked_until = NULL, updated_at = $3 WHERE id = $4",
+         locked_until = NULL, reset_token_hash = NULL, reset_expires_at = NULL, updated_at = $3
+         WHERE id = $4",
     )
     .bind(password_hash)
     .bind(i64::from(must_change))
@@ -524,6 +525,105 @@ pub async fn change_own_password(db: &Db, actor: &Actor, password_hash: &str) ->
         "user.change_password",
     )
     .await
+}
+
+/// How long a password-reset link works.
+pub const RESET_TTL_MS: i64 = 30 * 60_000;
+
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.trim().as_bytes()))
+}
+
+/// The owner of an account asks for a password-reset link. When the account
+/// exists, is not disabled and has an email address, a new link replaces any
+/// earlier one and an email job carrying it is queued (the worker sends it
+/// with the public base URL); otherwise nothing happens. The caller answers
+/// the same either way, so this tells nobody which accounts exist.
+pub async fn request_reset(db: &Db, username: &str) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let row =
+        sqlx::query("SELECT id, email FROM users WHERE username = $1 AND disabled_at IS NULL")
+            .bind(username.trim())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let Some(email) = col::<Option<String>>(&row, "email")?.filter(|e| e.contains('@')) else {
+        return Ok(());
+    };
+    let id: i64 = col(&row, "id")?;
+    let token: String = {
+        use rand::Rng;
+        const ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
+        let mut rng = rand::rng();
+        (0..32)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+            .collect()
+    };
+    let now = db.now_ms();
+    sqlx::query("UPDATE users SET reset_token_hash = $1, reset_expires_at = $2 WHERE id = $3")
+        .bind(token_hash(&token))
+        .bind(now + RESET_TTL_MS)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    crate::item::enqueue(
+        &mut tx,
+        now,
+        &[crate::item::Job {
+            kind: "password_reset",
+            payload: json!({ "to": email, "token": token }),
+        }],
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor: None,
+            action: "user.reset_requested",
+            entity: "user",
+            entity_id: id.to_string(),
+            org_id: None,
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether a reset link's token works now (for showing its form).
+pub async fn reset_token_valid(db: &Db, token: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE reset_token_hash = $1 AND reset_expires_at > $2
+         AND disabled_at IS NULL",
+    )
+    .bind(token_hash(token))
+    .bind(db.now_ms())
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
+}
+
+/// The owner sets a new password with a reset link's token: the lock (if any)
+/// is lifted, every session ends, and the token is used up. An unknown or
+/// expired token is [`Error::NotFound`].
+pub async fn reset_with_token(db: &Db, token: &str, password_hash: &str) -> Result<()> {
+    let id: i64 = sqlx::query_scalar(
+        "SELECT id FROM users WHERE reset_token_hash = $1 AND reset_expires_at > $2
+         AND disabled_at IS NULL",
+    )
+    .bind(token_hash(token))
+    .bind(db.now_ms())
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let user = load(db, id).await?;
+    write_password(db, None, &user, password_hash, false, "user.reset_by_owner").await
 }
 
 /// Ends every session of an account (its lock-out while signed in).

@@ -61,6 +61,10 @@ pub fn register(r: Routes) -> Routes {
         .get("/login", Public, get(login_page))
         .post("/login", Public, post(login))
         .post("/logout", SignedIn, post(logout))
+        .get("/password/forgot", Public, get(forgot_page))
+        .post("/password/forgot", Public, post(forgot))
+        .get("/password/reset", Public, get(reset_page))
+        .post("/password/reset", Public, post(reset))
         .get("/password", SignedIn, get(password_page))
         .post("/password", SignedIn, post(change_password))
         .get(
@@ -810,6 +814,126 @@ async fn change_password(
         Redirect::to("/password?ok=password.changed"),
     )
         .into_response())
+}
+
+// ---------------------------------------------------------------- the owner's reset
+
+#[derive(Template)]
+#[template(path = "password_forgot.html")]
+struct ForgotTpl {
+    page: Page,
+}
+
+async fn forgot_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    headers: HeaderMap,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let (token, set) = auth::page_token(&state, &headers, None);
+    let res = render(ForgotTpl {
+        page: Page::new(tr, None, token, &flash),
+    })?;
+    Ok(auth::with_token_cookie(res, set))
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    username: String,
+}
+
+/// Queues a reset link for the account's email, if it has one; the answer is
+/// the same whether or not it does, or exists. Limited like logins.
+async fn forgot(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> AppResult<Response> {
+    state.throttles.login(addr, &form.username)?;
+    if form.username.trim().len() <= 64 {
+        user::request_reset(&state.db, &form.username).await?;
+    }
+    Ok(Redirect::to("/password/forgot?ok=reset.sent").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+struct ResetTpl {
+    page: Page,
+    token: String,
+    valid: bool,
+}
+
+#[derive(Deserialize)]
+struct ResetQuery {
+    #[serde(default)]
+    token: String,
+    err: Option<String>,
+}
+
+/// A reset token as it may appear in a link: 32 letters and digits.
+fn reset_token(t: &str) -> Option<&str> {
+    let t = t.trim();
+    (t.len() == 32 && t.chars().all(|c| c.is_ascii_alphanumeric())).then_some(t)
+}
+
+async fn reset_page(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    UiLang(tr): UiLang,
+    headers: HeaderMap,
+    Query(q): Query<ResetQuery>,
+) -> AppResult<Response> {
+    state.throttles.track(addr)?;
+    let token = reset_token(&q.token).unwrap_or_default().to_owned();
+    let valid = !token.is_empty() && user::reset_token_valid(&state.db, &token).await?;
+    let (csrf, set) = auth::page_token(&state, &headers, None);
+    let flash = Flash {
+        ok: None,
+        err: q.err,
+        archived: None,
+    };
+    let mut res = render(ResetTpl {
+        page: Page::new(tr, None, csrf, &flash),
+        token,
+        valid,
+    })?;
+    if !valid {
+        *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    }
+    Ok(auth::with_token_cookie(res, set))
+}
+
+#[derive(Deserialize)]
+struct OwnerResetForm {
+    token: String,
+    new: String,
+    confirm: String,
+}
+
+/// The owner chooses a new password with the link's token; a lock is lifted.
+async fn reset(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(form): CsrfForm<OwnerResetForm>,
+) -> AppResult<Response> {
+    state.throttles.login(addr, "")?;
+    let Some(token) = reset_token(&form.token) else {
+        return Err(AppError::NotFound);
+    };
+    let back = |err: &str| {
+        Redirect::to(&format!("/password/reset?token={token}&err={err}")).into_response()
+    };
+    if form.new != form.confirm {
+        return Ok(back("password.mismatch"));
+    }
+    let hash = match hash_new_password(&state, &form.new).await? {
+        Ok(h) => h,
+        Err(xieshang_store::Error::Invalid { key, .. }) => return Ok(back(key)),
+        Err(e) => return Err(e.into()),
+    };
+    user::reset_with_token(&state.db, token, &hash).await?;
+    Ok(Redirect::to("/login?ok=reset.done").into_response())
 }
 
 // ---------------------------------------------------------------- organisations

@@ -352,3 +352,92 @@ fn decode_body(data: &str) -> String {
     let body = data.split("\n\n").nth(1).unwrap_or_default();
     b64(&body.replace('\n', ""))
 }
+
+#[tokio::test]
+async fn a_locked_out_owner_resets_the_password_through_an_emailed_link() {
+    let app = TestApp::new().await;
+    let (url, inbox) = smtp_sink().await;
+    sqlx::query("UPDATE users SET email = 'fh02@yanliang.example' WHERE username = 'member-fh-02'")
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+    let mailer = xieshang_store::jobs::Mailer::new(&url, "协商 <noreply@xieshang.test>").unwrap();
+    let worker = app.worker(Some(mailer));
+    // Someone else's wrong guesses lock the account.
+    let mut c = app.client();
+    for _ in 0..5 {
+        c.login("member-fh-02", "wrong password!").await;
+    }
+    let r = c
+        .login("member-fh-02", xieshang_store::seed::DEMO_PASSWORD)
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/login?err=login.failed"));
+
+    // The owner asks for a link; an unknown name gets the same answer, and
+    // no mail.
+    let mut owner = app.client();
+    let page = owner.get("/login").await;
+    assert!(page.body.contains("/password/forgot"));
+    owner.get("/password/forgot").await;
+    for name in ["member-fh-02", "no-such-account"] {
+        let r = owner.post("/password/forgot", &[("username", name)]).await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some("/password/forgot?ok=reset.sent")
+        );
+    }
+    worker.run_until_idle().await.unwrap();
+    let mails = inbox.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].to, ["<fh02@yanliang.example>"]);
+    let body = decode_body(&mails[0].data);
+    let at = body
+        .find("/password/reset?token=")
+        .expect("a link in the mail");
+    let token: String = body[at + 22..].chars().take(32).collect();
+    assert_eq!(token.len(), 32, "{body}");
+    assert!(
+        body[..at].ends_with("http://xieshang.test"),
+        "the public address"
+    );
+    // The sent job keeps no copy of the link.
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE payload LIKE $1")
+        .bind(format!("%{token}%"))
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(kept, 0);
+
+    // A made-up token shows no form.
+    let r = owner
+        .get(&format!("/password/reset?token={}", "a".repeat(32)))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = owner.get(&format!("/password/reset?token={token}")).await;
+    assert!(r.body.contains("reset-form"));
+    let r = owner
+        .post(
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("new", "my-own-new-password"),
+                ("confirm", "my-own-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/login?ok=reset.done"));
+    // Unlocked, with the new password; the link is used up.
+    let r = owner.login("member-fh-02", "my-own-new-password").await;
+    assert_eq!(r.location.as_deref(), Some("/"));
+    let r = owner
+        .post(
+            "/password/reset",
+            &[
+                ("token", &token),
+                ("new", "another-new-password"),
+                ("confirm", "another-new-password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "used up");
+}
