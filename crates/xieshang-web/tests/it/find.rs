@@ -89,6 +89,8 @@ async fn similar_open_concerns_are_offered_as_json_without_personal_data() {
         "东门口自来水管爆了，水漫到马路上。",
     )
     .await;
+    // Suggested once staff took it up (an unreviewed one is not shown).
+    app.accept(&code).await;
     let _other = file(
         &app,
         "yanliang-fenghuang-g15",
@@ -149,6 +151,8 @@ async fn the_public_form_suggests_first_and_the_resident_joins_or_files_anyway()
         "东门口自来水管爆了，水漫到马路上。",
     )
     .await;
+    // Suggested once staff took it up (an unreviewed one is not shown).
+    app.accept(&code).await;
     let mut c = app.client();
     c.get("/report").await;
     let form = [
