@@ -8,7 +8,6 @@ use crate::routes::{Access, Routes, Target};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{Days, NaiveDate};
@@ -293,7 +292,6 @@ async fn studio_page(
     State(state): State<AppState>,
     UiLang(tr): UiLang,
     u: CurrentUser,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Query(q): Query<RangeQuery>,
 ) -> AppResult<Response> {
@@ -327,7 +325,7 @@ async fn studio_page(
         })
         .collect();
     let missed = shifts.iter().filter(|x| x.status == "duty.missed").count();
-    let check_in_url = format!("{}/duty", crate::open311::base_url(&headers));
+    let check_in_url = format!("{}/duty", crate::open311::base_url(&state));
     let qr = qrcode::QrCode::new(check_in_url.as_bytes())
         .map(|c| {
             c.render::<qrcode::render::svg::Color<'_>>()

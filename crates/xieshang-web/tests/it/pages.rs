@@ -175,3 +175,26 @@ async fn staff_are_told_when_the_holiday_schedule_is_missing() {
         page.body.contains("id=\"calendar-warning\"") && page.body.contains(&this_year.to_string())
     );
 }
+
+#[tokio::test]
+async fn hsts_is_sent_when_cookies_are_secure_and_only_then() {
+    let plain = TestApp::new().await;
+    for path in ["/", "/login", "/track?code=NOSUCHCODE", "/healthz"] {
+        let r = plain.client().get(path).await;
+        assert!(
+            r.headers.get("strict-transport-security").is_none(),
+            "{path} over http"
+        );
+    }
+    let https = TestApp::with_config(|c| c.secure_cookies = true).await;
+    for path in ["/", "/login", "/track?code=NOSUCHCODE", "/healthz"] {
+        let r = https.client().get(path).await;
+        assert_eq!(
+            r.headers
+                .get("strict-transport-security")
+                .map(|v| v.to_str().unwrap()),
+            Some("max-age=31536000"),
+            "{path} behind https"
+        );
+    }
+}
