@@ -472,6 +472,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.username_taken", "该用户名已被使用。", "This username is already used."),
     ("err.display_name", "姓名须为1至40个字符。", "A name has 1 to 40 characters."),
     ("err.role_admin_only", "只有系统管理员可以授予该角色。", "Only an administrator grants this role."),
+    ("err.role_above_own", "不能授予、收回高于本人的角色，也不能重置持有此类角色的账号的密码。", "Nobody grants or takes back a role above their own, or resets the password of an account that holds one."),
+    ("err.grant_self", "不能给自己授予角色，请由其他有权限的人员办理。", "Nobody grants a role to themselves; ask someone else who may."),
     ("err.grant_exists", "该账号在此范围已有此角色。", "The account already has this role there."),
     ("err.bad_input", "输入有误，请检查。", "Please check your input."),
     ("error.not_found", "找不到该页面或记录", "Not found"),

@@ -198,3 +198,111 @@ async fn hsts_is_sent_when_cookies_are_secure_and_only_then() {
         );
     }
 }
+
+/// The roles an account holds, as (role code, unit code), sorted.
+async fn roles_of(app: &TestApp, username: &str) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT g.role, o.code FROM grants g JOIN users u ON u.id = g.user_id
+         JOIN orgs o ON o.id = g.org_id WHERE u.username = $1 ORDER BY g.role, o.code",
+    )
+    .bind(username)
+    .fetch_all(app.t.db.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
+    let app = TestApp::new().await;
+    let mut staff = app.login("staff").await;
+    let me = app.user_id("staff").await;
+    let member = app.user_id("member-fh-01").await;
+    let leader = app.user_id("leader").await;
+    let district = app.org_id("yanliang").await.to_string();
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    let staff_before = roles_of(&app, "staff").await;
+    let member_before = roles_of(&app, "member-fh-01").await;
+    let leader_before = roles_of(&app, "leader").await;
+
+    // Themselves: no role at all, not even one below their own.
+    for (role, unit) in [("leader", &district), ("department_handler", &cgj), ("member", &district)] {
+        let r = staff
+            .post(&format!("/users/{me}/grants"), &[("role", role), ("org_id", unit)])
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/users/{me}?err=err.grant_self").as_str()),
+            "{role}"
+        );
+    }
+    assert_eq!(roles_of(&app, "staff").await, staff_before);
+    let page = staff.get(&format!("/users/{me}?err=err.grant_self")).await;
+    assert!(page.body.contains("不能给自己授予角色"), "{}", page.body);
+
+    // Others: not above staff.
+    for role in ["leader", "city_overseer", "admin"] {
+        let r = staff
+            .post(&format!("/users/{member}/grants"), &[("role", role), ("org_id", &district)])
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/users/{member}?err=err.role_above_own").as_str()),
+            "{role}"
+        );
+    }
+    assert_eq!(roles_of(&app, "member-fh-01").await, member_before);
+    // The leader's role is not staff's to take back, nor the leader's password to set.
+    let grant: i64 = sqlx::query_scalar("SELECT id FROM grants WHERE user_id = $1")
+        .bind(leader)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let r = staff
+        .post(&format!("/users/{leader}/grants/{grant}/revoke"), &[])
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/users/{leader}?err=err.role_above_own").as_str())
+    );
+    let r = staff
+        .post(&format!("/users/{leader}/reset"), &[("password", "taken-over-123")])
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/users/{leader}?err=err.role_above_own").as_str())
+    );
+    assert_eq!(roles_of(&app, "leader").await, leader_before);
+    assert!(app.client().login("leader", "taken-over-123").await.location.as_deref() != Some("/"));
+    // The page offers only what staff may grant.
+    let page = staff.get(&format!("/users/{member}")).await;
+    assert!(!page.body.contains("value=\"leader\"") && page.body.contains("value=\"department_handler\""));
+
+    // At or below their own, to someone else: done.
+    for (role, unit) in [("department_handler", &cgj), ("staff", &district)] {
+        let r = staff
+            .post(&format!("/users/{member}/grants"), &[("role", role), ("org_id", unit)])
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/users/{member}?ok=common.saved").as_str()),
+            "{role}"
+        );
+    }
+    // An administrator grants a leader, but not to themselves either.
+    let mut admin = app.login("admin").await;
+    let r = admin
+        .post(&format!("/users/{member}/grants"), &[("role", "leader"), ("org_id", &district)])
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/users/{member}?ok=common.saved").as_str())
+    );
+    let admin_id = app.user_id("admin").await;
+    let r = admin
+        .post(&format!("/users/{admin_id}/grants"), &[("role", "staff"), ("org_id", &district)])
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/users/{admin_id}?err=err.grant_self").as_str())
+    );
+}
