@@ -462,6 +462,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.org_name", "名称须为1至60个字符。", "A name has 1 to 60 characters."),
     ("err.org_code", "代码须为2至40位小写字母、数字或连字符。", "A code has 2 to 40 letters, digits or '-'."),
     ("err.org_code_taken", "该代码已被使用。", "This code is already used."),
+    ("err.org_code_branch", "机构代码须以所属区县的代码加“-”开头（例如 yanliang-guanshan），不能使用其他区县的代码。", "A unit's code starts with its district's code and '-' (such as yanliang-guanshan); another district's code cannot be used."),
     ("err.org_kind", "该类型的单位不能设在此上级之下。", "This kind of unit cannot sit under that parent."),
     ("err.org_parent", "上级单位不存在或不在您的管理范围内。", "No such parent unit within your scope."),
     ("err.org_root", "根单位不能移动或归档。", "The root unit cannot be moved or archived."),

@@ -205,7 +205,7 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
         "/orgs/{id}/children" => vec![
             ("kind", "community".into()),
             ("name", "矩阵社区".into()),
-            ("code", format!("matrix-{n}")),
+            ("code", format!("{}-matrix-{n}", s.org_code)),
         ],
         "/orgs/{id}/rename" => vec![("name", "矩阵改名".into())],
         "/orgs/{id}/move" => vec![("parent_id", parent)],

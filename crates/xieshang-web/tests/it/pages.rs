@@ -52,7 +52,7 @@ async fn staff_administer_the_tree_through_the_pages() {
             &[
                 ("kind", "community"),
                 ("name", "凤栖社区"),
-                ("code", "fh-c4"),
+                ("code", "yanliang-fh-c4"),
             ],
         )
         .await;
@@ -66,7 +66,7 @@ async fn staff_administer_the_tree_through_the_pages() {
     let r = c
         .post(
             &format!("/orgs/{street}/children"),
-            &[("kind", "community"), ("name", "重复"), ("code", "fh-c4")],
+            &[("kind", "community"), ("name", "重复"), ("code", "yanliang-fh-c4")],
         )
         .await;
     let page = c.get(r.location.as_deref().unwrap()).await;
@@ -304,5 +304,62 @@ async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
     assert_eq!(
         r.location.as_deref(),
         Some(format!("/users/{admin_id}?err=err.grant_self").as_str())
+    );
+}
+
+#[tokio::test]
+async fn unit_codes_are_reserved_per_district() {
+    let app = TestApp::new().await;
+    let mut beilin = app.login("staff-beilin").await;
+    let street = app.org_id("beilin-nanyuanmen").await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs")
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    // Codes that read as Yanliang's, as no district's, or as the city's.
+    for code in ["yanliang-guanshan-c9", "yanliang-fake", "nanyuanmen-c1", "xa-c1"] {
+        let r = beilin
+            .post(
+                &format!("/orgs/{street}/children"),
+                &[("kind", "community"), ("name", "仿冒社区"), ("code", code)],
+            )
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/orgs/{street}?err=err.org_code_branch").as_str()),
+            "{code}"
+        );
+    }
+    assert_eq!(count().await, before, "nothing created");
+    let page = beilin
+        .get(&format!("/orgs/{street}?err=err.org_code_branch"))
+        .await;
+    assert!(page.body.contains("机构代码须以所属区县的代码"), "{}", page.body);
+    // Its own namespace is open.
+    let r = beilin
+        .post(
+            &format!("/orgs/{street}/children"),
+            &[("kind", "community"), ("name", "南院门社区"), ("code", "beilin-nanyuanmen-c1")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/orgs/{street}?ok=common.saved").as_str())
+    );
+    // The city's administrator may not open a district inside another's either.
+    let mut admin = app.login("admin").await;
+    let city = app.org_id("xa").await;
+    let r = admin
+        .post(
+            &format!("/orgs/{city}/children"),
+            &[("kind", "district"), ("name", "假阎良区政协"), ("code", "yanliang-east")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/orgs/{city}?err=err.org_code_branch").as_str())
     );
 }
