@@ -57,6 +57,20 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// The permission that lets one see the records this one acts on: whoever
+    /// lacks it over a record is told the record does not exist (404), whoever
+    /// holds it is told the action is not theirs (403) (decision 0018).
+    pub fn seen_with(self) -> Permission {
+        use Permission::*;
+        match self {
+            OrgView | OrgManage | AuditView => OrgView,
+            UserView | UserManage => UserView,
+            ConcernView | ConcernTriage | ConcernRecord | ConcernHandle | ReporterReveal => {
+                ConcernView
+            }
+        }
+    }
+
     /// Every permission.
     pub const ALL: [Permission; 10] = [
         Permission::OrgView,

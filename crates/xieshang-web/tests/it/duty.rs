@@ -407,13 +407,14 @@ async fn staff_see_scores_with_warnings_and_change_a_rule() {
         r.location.unwrap(),
         format!("/units/{fenghuang}/scores?err=err.rule")
     );
+    // A member does not see the unit's scores: as if there were no such unit.
     let mut member = app.login("member-fh-01").await;
     assert_eq!(
         member
             .get(&format!("/units/{fenghuang}/scores"))
             .await
             .status,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
 }
 

@@ -385,10 +385,11 @@ async fn an_area_page_shows_who_serves_it_and_what_is_open() {
         w.get(&format!("/areas/{grid}")).await.status,
         StatusCode::OK
     );
-    // A member who does not serve it may not.
+    // A member who does not serve it may not, and is told what a missing
+    // area's visitor is told.
     let mut other = app.login("member-fh-01").await;
-    assert_eq!(
-        other.get(&format!("/areas/{grid}")).await.status,
-        StatusCode::FORBIDDEN
-    );
+    let hidden = other.get(&format!("/areas/{grid}")).await;
+    let missing = other.get("/areas/987654321").await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert_eq!(hidden.body, missing.body);
 }
