@@ -174,9 +174,15 @@ mod tests {
         // A leader sees the district's units but does not manage them: 403.
         let l = actor(vec![(Role::Leader, d.clone())]);
         assert_eq!(l.check(Permission::OrgManage, &d), Err(Denied::Forbidden));
-        assert_eq!(l.check(Permission::ConcernTriage, &d.child(9)), Err(Denied::Forbidden));
+        assert_eq!(
+            l.check(Permission::ConcernTriage, &d.child(9)),
+            Err(Denied::Forbidden)
+        );
         // In another district they see nothing: 404.
-        assert_eq!(l.check(Permission::OrgManage, &other), Err(Denied::OutOfScope));
+        assert_eq!(
+            l.check(Permission::OrgManage, &other),
+            Err(Denied::OutOfScope)
+        );
         // A member does not see units at all, even in their own district: 404.
         let m = actor(vec![(Role::Member, d.clone())]);
         assert_eq!(m.check(Permission::OrgView, &d), Err(Denied::OutOfScope));

@@ -174,9 +174,7 @@ pub fn code_fits(code: &str, place: CodePlace<'_>) -> bool {
     };
     match place {
         CodePlace::Root => true,
-        CodePlace::Branch(others) => others
-            .iter()
-            .all(|o| !inside(code, o) && !inside(o, code)),
+        CodePlace::Branch(others) => others.iter().all(|o| !inside(code, o) && !inside(o, code)),
         CodePlace::Inside(branch) => inside(code, branch),
     }
 }
@@ -188,8 +186,14 @@ mod tests {
     #[test]
     fn codes_are_reserved_per_branch() {
         let districts: Vec<String> = ["yanliang", "beilin", "yan"].map(String::from).to_vec();
-        assert!(code_fits("yanliang-guanshan", CodePlace::Inside("yanliang")));
-        assert!(code_fits("yanliang-guanshan-g01", CodePlace::Inside("yanliang")));
+        assert!(code_fits(
+            "yanliang-guanshan",
+            CodePlace::Inside("yanliang")
+        ));
+        assert!(code_fits(
+            "yanliang-guanshan-g01",
+            CodePlace::Inside("yanliang")
+        ));
         assert!(code_fits("beilin-nanyuanmen", CodePlace::Inside("beilin")));
         // Another district's prefix, none, or a look-alike.
         assert!(!code_fits("yanliang-fake", CodePlace::Inside("beilin")));

@@ -190,10 +190,11 @@ async fn check_code_place(tx: &mut Tx, parent: Option<&Org>, code: &str) -> Resu
     let fits = match parent {
         None => code_fits(code, CodePlace::Root),
         Some(p) if p.parent_id.is_none() => {
-            let others: Vec<String> = sqlx::query_scalar("SELECT code FROM orgs WHERE parent_id = $1")
-                .bind(p.id)
-                .fetch_all(&mut **tx)
-                .await?;
+            let others: Vec<String> =
+                sqlx::query_scalar("SELECT code FROM orgs WHERE parent_id = $1")
+                    .bind(p.id)
+                    .fetch_all(&mut **tx)
+                    .await?;
             code_fits(code, CodePlace::Branch(&others))
         }
         Some(p) => {

@@ -363,7 +363,8 @@ fn rfc3339(ms: i64) -> String {
 }
 
 /// Open concerns in the same street that look like the same problem, for a form
-/// to show before it is submitted. Only public fields.
+/// to show before it is submitted: only concerns staff have accepted (none still
+/// waiting for triage), and only public fields.
 #[utoipa::path(get, path = "/api/v1/similar", tag = "concerns",
     params(SimilarQuery),
     responses(

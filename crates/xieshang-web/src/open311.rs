@@ -388,7 +388,11 @@ const WINDOW_MS: i64 = 90 * DAY_MS;
 /// refused, not cut, so a client does not take a partial list for a whole);
 /// `start_date` alone, the 90 days from it; `end_date` alone, the 90 days up
 /// to it; neither, the last 90 days. Returns (start, end); no end means now.
-fn window(start: Option<i64>, end: Option<i64>, now: i64) -> Result<(i64, Option<i64>), &'static str> {
+fn window(
+    start: Option<i64>,
+    end: Option<i64>,
+    now: i64,
+) -> Result<(i64, Option<i64>), &'static str> {
     match (start, end) {
         (Some(s), Some(e)) if e < s || e - s > WINDOW_MS => {
             Err("start_date to end_date must be 0 to 90 days")
@@ -400,11 +404,7 @@ fn window(start: Option<i64>, end: Option<i64>, now: i64) -> Result<(i64, Option
     }
 }
 
-async fn list_requests(
-    state: &AppState,
-    q: &HashMap<String, String>,
-    f: Format,
-) -> Response {
+async fn list_requests(state: &AppState, q: &HashMap<String, String>, f: Format) -> Response {
     let within = match jurisdiction(state, q, f).await {
         Ok(j) => j.map(|o| o.path),
         Err(r) => return r,

@@ -775,5 +775,9 @@ async fn a_district_key_does_not_act_as_its_departments() {
         Some(json!({"action": "resolve", "note": "已修复"})),
     )
     .await;
-    assert_eq!((s, v["state"].as_str()), (StatusCode::OK, Some("resolved")), "{v}");
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("resolved")),
+        "{v}"
+    );
 }

@@ -429,13 +429,25 @@ async fn the_check_in_qr_code_points_to_the_configured_address_not_the_host_head
         .await
         .unwrap();
     let req = Request::get(format!("/studios/{id}"))
-        .header(header::COOKIE, staff.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+        .header(
+            header::COOKIE,
+            staff
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
         .header(header::HOST, "evil.example")
         .header("x-forwarded-proto", "https")
         .body(Body::empty())
         .unwrap();
     let page = staff.send(req).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("https://xs.example.cn/duty"), "{}", page.body);
+    assert!(
+        page.body.contains("https://xs.example.cn/duty"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("evil.example"));
 }

@@ -355,7 +355,11 @@ async fn concern_in(app: &TestApp, title: &str, to: &str) -> String {
                 .unwrap();
         }
         action => {
-            let action = if action == "rejected" { "reject" } else { "accept" };
+            let action = if action == "rejected" {
+                "reject"
+            } else {
+                "accept"
+            };
             transition(
                 &app.t.db,
                 &xieshang_core::item::CONCERN,
@@ -405,7 +409,9 @@ async fn only_concerns_staff_took_up_are_published() {
             assert!(!r.body.contains("水管"), "{}", r.body);
         }
     }
-    let r = c.get(&format!("/open311/v2/requests/{accepted}.json")).await;
+    let r = c
+        .get(&format!("/open311/v2/requests/{accepted}.json"))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
 
     // The suggestions residents see before they submit: the same rule.
@@ -417,7 +423,11 @@ async fn only_concerns_staff_took_up_are_published() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains(&accepted), "{}", r.body);
     for code in hidden {
-        assert!(!r.body.contains(code.as_str()), "similar shows {code}: {}", r.body);
+        assert!(
+            !r.body.contains(code.as_str()),
+            "similar shows {code}: {}",
+            r.body
+        );
     }
     // The open-data file: resolved and closed ones only, so none of these.
     let r = c.get("/open-data/concerns.csv").await;
@@ -460,13 +470,24 @@ async fn start_date_alone_does_not_open_the_90_day_window() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains(&old), "{}", r.body);
-    assert!(!r.body.contains(&recent), "start_date alone spans 90 days: {}", r.body);
+    assert!(
+        !r.body.contains(&recent),
+        "start_date alone spans 90 days: {}",
+        r.body
+    );
     assert_eq!(json(&r).as_array().unwrap().len(), 1);
     // Up to 150 days ago: the 90 days before then.
     let r = c
-        .get(&format!("/open311/v2/requests.json?end_date={}", rfc(now - 150 * day)))
+        .get(&format!(
+            "/open311/v2/requests.json?end_date={}",
+            rfc(now - 150 * day)
+        ))
         .await;
-    assert!(r.body.contains(&old) && !r.body.contains(&recent), "{}", r.body);
+    assert!(
+        r.body.contains(&old) && !r.body.contains(&recent),
+        "{}",
+        r.body
+    );
     // Both, more than 90 days apart: refused.
     let r = c
         .get(&format!(
@@ -478,7 +499,11 @@ async fn start_date_alone_does_not_open_the_90_day_window() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // Neither: the last 90 days.
     let r = c.get("/open311/v2/requests.json").await;
-    assert!(r.body.contains(&recent) && !r.body.contains(&old), "{}", r.body);
+    assert!(
+        r.body.contains(&recent) && !r.body.contains(&old),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
@@ -510,7 +535,11 @@ async fn urls_start_with_the_configured_address_never_the_host_header() {
         let r = c.send(req).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert!(!r.body.contains("evil.example"), "{path}: {}", r.body);
-        assert!(r.body.contains("https://xieshang.example.cn/"), "{path}: {}", r.body);
+        assert!(
+            r.body.contains("https://xieshang.example.cn/"),
+            "{path}: {}",
+            r.body
+        );
     }
     let req = Request::get("/open311/v2/discovery.json")
         .header(header::HOST, "evil.example")

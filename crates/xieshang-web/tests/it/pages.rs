@@ -66,7 +66,11 @@ async fn staff_administer_the_tree_through_the_pages() {
     let r = c
         .post(
             &format!("/orgs/{street}/children"),
-            &[("kind", "community"), ("name", "重复"), ("code", "yanliang-fh-c4")],
+            &[
+                ("kind", "community"),
+                ("name", "重复"),
+                ("code", "yanliang-fh-c4"),
+            ],
         )
         .await;
     let page = c.get(r.location.as_deref().unwrap()).await;
@@ -225,9 +229,16 @@ async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
     let leader_before = roles_of(&app, "leader").await;
 
     // Themselves: no role at all, not even one below their own.
-    for (role, unit) in [("leader", &district), ("department_handler", &cgj), ("member", &district)] {
+    for (role, unit) in [
+        ("leader", &district),
+        ("department_handler", &cgj),
+        ("member", &district),
+    ] {
         let r = staff
-            .post(&format!("/users/{me}/grants"), &[("role", role), ("org_id", unit)])
+            .post(
+                &format!("/users/{me}/grants"),
+                &[("role", role), ("org_id", unit)],
+            )
             .await;
         assert_eq!(
             r.location.as_deref(),
@@ -242,7 +253,10 @@ async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
     // Others: not above staff.
     for role in ["leader", "city_overseer", "admin"] {
         let r = staff
-            .post(&format!("/users/{member}/grants"), &[("role", role), ("org_id", &district)])
+            .post(
+                &format!("/users/{member}/grants"),
+                &[("role", role), ("org_id", &district)],
+            )
             .await;
         assert_eq!(
             r.location.as_deref(),
@@ -265,22 +279,38 @@ async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
         Some(format!("/users/{leader}?err=err.role_above_own").as_str())
     );
     let r = staff
-        .post(&format!("/users/{leader}/reset"), &[("password", "taken-over-123")])
+        .post(
+            &format!("/users/{leader}/reset"),
+            &[("password", "taken-over-123")],
+        )
         .await;
     assert_eq!(
         r.location.as_deref(),
         Some(format!("/users/{leader}?err=err.role_above_own").as_str())
     );
     assert_eq!(roles_of(&app, "leader").await, leader_before);
-    assert!(app.client().login("leader", "taken-over-123").await.location.as_deref() != Some("/"));
+    assert!(
+        app.client()
+            .login("leader", "taken-over-123")
+            .await
+            .location
+            .as_deref()
+            != Some("/")
+    );
     // The page offers only what staff may grant.
     let page = staff.get(&format!("/users/{member}")).await;
-    assert!(!page.body.contains("value=\"leader\"") && page.body.contains("value=\"department_handler\""));
+    assert!(
+        !page.body.contains("value=\"leader\"")
+            && page.body.contains("value=\"department_handler\"")
+    );
 
     // At or below their own, to someone else: done.
     for (role, unit) in [("department_handler", &cgj), ("staff", &district)] {
         let r = staff
-            .post(&format!("/users/{member}/grants"), &[("role", role), ("org_id", unit)])
+            .post(
+                &format!("/users/{member}/grants"),
+                &[("role", role), ("org_id", unit)],
+            )
             .await;
         assert_eq!(
             r.location.as_deref(),
@@ -291,7 +321,10 @@ async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
     // An administrator grants a leader, but not to themselves either.
     let mut admin = app.login("admin").await;
     let r = admin
-        .post(&format!("/users/{member}/grants"), &[("role", "leader"), ("org_id", &district)])
+        .post(
+            &format!("/users/{member}/grants"),
+            &[("role", "leader"), ("org_id", &district)],
+        )
         .await;
     assert_eq!(
         r.location.as_deref(),
@@ -299,7 +332,10 @@ async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
     );
     let admin_id = app.user_id("admin").await;
     let r = admin
-        .post(&format!("/users/{admin_id}/grants"), &[("role", "staff"), ("org_id", &district)])
+        .post(
+            &format!("/users/{admin_id}/grants"),
+            &[("role", "staff"), ("org_id", &district)],
+        )
         .await;
     assert_eq!(
         r.location.as_deref(),
@@ -320,7 +356,12 @@ async fn unit_codes_are_reserved_per_district() {
     };
     let before = count().await;
     // Codes that read as Yanliang's, as no district's, or as the city's.
-    for code in ["yanliang-guanshan-c9", "yanliang-fake", "nanyuanmen-c1", "xa-c1"] {
+    for code in [
+        "yanliang-guanshan-c9",
+        "yanliang-fake",
+        "nanyuanmen-c1",
+        "xa-c1",
+    ] {
         let r = beilin
             .post(
                 &format!("/orgs/{street}/children"),
@@ -337,12 +378,20 @@ async fn unit_codes_are_reserved_per_district() {
     let page = beilin
         .get(&format!("/orgs/{street}?err=err.org_code_branch"))
         .await;
-    assert!(page.body.contains("机构代码须以所属区县的代码"), "{}", page.body);
+    assert!(
+        page.body.contains("机构代码须以所属区县的代码"),
+        "{}",
+        page.body
+    );
     // Its own namespace is open.
     let r = beilin
         .post(
             &format!("/orgs/{street}/children"),
-            &[("kind", "community"), ("name", "南院门社区"), ("code", "beilin-nanyuanmen-c1")],
+            &[
+                ("kind", "community"),
+                ("name", "南院门社区"),
+                ("code", "beilin-nanyuanmen-c1"),
+            ],
         )
         .await;
     assert_eq!(
@@ -355,7 +404,11 @@ async fn unit_codes_are_reserved_per_district() {
     let r = admin
         .post(
             &format!("/orgs/{city}/children"),
-            &[("kind", "district"), ("name", "假阎良区政协"), ("code", "yanliang-east")],
+            &[
+                ("kind", "district"),
+                ("name", "假阎良区政协"),
+                ("code", "yanliang-east"),
+            ],
         )
         .await;
     assert_eq!(
