@@ -153,6 +153,8 @@ impl Settings {
                 .or(file.database_url)
                 .filter(|u| !u.is_empty()),
             web: xieshang_web::WebConfig {
+                // Set below, once base_url is resolved.
+                base_url: String::new(),
                 secure_cookies: flags
                     .secure_cookies
                     .or(file.secure_cookies)
@@ -348,6 +350,27 @@ mod tests {
             .calendar()
             .unwrap();
         assert!(builtin.knows_year(2026));
+    }
+
+    #[test]
+    fn the_public_address_reaches_the_web_settings() {
+        let s = Settings::resolve(&Flags {
+            listen: Some("0.0.0.0:9000".into()),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert_eq!(s.web.base_url, "http://0.0.0.0:9000");
+        let s = Settings::resolve(&Flags {
+            base_url: Some("https://xieshang.example.cn/".into()),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert_eq!(s.web.base_url, "https://xieshang.example.cn");
+        assert!(Settings::resolve(&Flags {
+            base_url: Some("xieshang.example.cn".into()),
+            ..Flags::default()
+        })
+        .is_err());
     }
 
     #[test]
