@@ -34,11 +34,14 @@ pub struct Actor {
 /// Why an action was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
-    /// The user holds no role that carries the permission anywhere.
+    /// The user may see the record but not do this to it (403), or, with no
+    /// record in question, holds no role that carries the permission anywhere.
     #[error("you have no right to do this")]
     Forbidden,
-    /// The user may do this somewhere, but the record lies outside their subtrees;
-    /// reported as not found so that other districts' records are not revealed.
+    /// The user may not even see the record: reported exactly as a record that
+    /// does not exist (404), so that ids probed one by one reveal nothing of
+    /// other districts' records, or of one's own district's to a role that
+    /// does not see them (decision 0018).
     #[error("not found")]
     OutOfScope,
 }
@@ -69,20 +72,25 @@ impl Actor {
         self.grants.iter().any(|g| g.role == role)
     }
 
-    /// Decides one action on a record that belongs to the unit at `target`.
+    /// Decides one action on a record that belongs to the unit at `target`:
+    /// allowed; or forbidden when the actor may see the record
+    /// ([`Permission::seen_with`] over `target`) but not do this; or else out
+    /// of scope, which callers report as not found.
     pub fn check(&self, permission: Permission, target: &OrgPath) -> Result<(), Denied> {
-        if !self.has_permission(permission) {
-            return Err(Denied::Forbidden);
-        }
-        if self
-            .grants
-            .iter()
-            .any(|g| g.role.allows(permission) && target.is_within(&g.org_path))
-        {
+        if self.holds(permission, target) {
             Ok(())
+        } else if self.holds(permission.seen_with(), target) {
+            Err(Denied::Forbidden)
         } else {
             Err(Denied::OutOfScope)
         }
+    }
+
+    /// True when some grant carries the permission over `target`.
+    fn holds(&self, permission: Permission, target: &OrgPath) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role.allows(permission) && target.is_within(&g.org_path))
     }
 
     /// Requires the permission somewhere (for pages that list within scope).
@@ -160,10 +168,26 @@ mod tests {
     }
 
     #[test]
-    fn role_without_the_right_is_forbidden_even_in_scope() {
+    fn who_sees_a_record_is_forbidden_an_action_and_who_does_not_is_told_nothing() {
         let d = OrgPath::root(1).child(2);
+        let other = OrgPath::root(1).child(3);
+        // A leader sees the district's units but does not manage them: 403.
+        let l = actor(vec![(Role::Leader, d.clone())]);
+        assert_eq!(l.check(Permission::OrgManage, &d), Err(Denied::Forbidden));
+        assert_eq!(
+            l.check(Permission::ConcernTriage, &d.child(9)),
+            Err(Denied::Forbidden)
+        );
+        // In another district they see nothing: 404.
+        assert_eq!(
+            l.check(Permission::OrgManage, &other),
+            Err(Denied::OutOfScope)
+        );
+        // A member does not see units at all, even in their own district: 404.
         let m = actor(vec![(Role::Member, d.clone())]);
-        assert_eq!(m.check(Permission::OrgView, &d), Err(Denied::Forbidden));
+        assert_eq!(m.check(Permission::OrgView, &d), Err(Denied::OutOfScope));
+        assert_eq!(m.check(Permission::UserManage, &d), Err(Denied::OutOfScope));
+        assert_eq!(m.require(Permission::OrgView), Err(Denied::Forbidden));
     }
 
     #[test]

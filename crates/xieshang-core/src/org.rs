@@ -148,9 +148,69 @@ impl std::fmt::Display for OrgPath {
     }
 }
 
+/// Where a new unit's code will sit, for [`code_fits`].
+#[derive(Debug, Clone, Copy)]
+pub enum CodePlace<'a> {
+    /// The root of the tree (the city).
+    Root,
+    /// Directly under the root (a district, or a city-level unit): a branch,
+    /// beside the branches with these codes.
+    Branch(&'a [String]),
+    /// Inside the branch with this code (at any depth).
+    Inside(&'a str),
+}
+
+/// Whether a new unit may take `code` where it will sit (decision 0019). The
+/// code namespace under a branch is the branch's own: a unit inside a district
+/// carries the district's code and `-` in front (`yanliang-guanshan-g01`), so
+/// no one names a unit as if it were another district's; a new branch's code
+/// may not read as inside another branch (`yanliang-x`) nor make another
+/// branch's code read as inside it.
+pub fn code_fits(code: &str, place: CodePlace<'_>) -> bool {
+    let inside = |code: &str, branch: &str| {
+        code.strip_prefix(branch)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|rest| !rest.is_empty())
+    };
+    match place {
+        CodePlace::Root => true,
+        CodePlace::Branch(others) => others.iter().all(|o| !inside(code, o) && !inside(o, code)),
+        CodePlace::Inside(branch) => inside(code, branch),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_reserved_per_branch() {
+        let districts: Vec<String> = ["yanliang", "beilin", "yan"].map(String::from).to_vec();
+        assert!(code_fits(
+            "yanliang-guanshan",
+            CodePlace::Inside("yanliang")
+        ));
+        assert!(code_fits(
+            "yanliang-guanshan-g01",
+            CodePlace::Inside("yanliang")
+        ));
+        assert!(code_fits("beilin-nanyuanmen", CodePlace::Inside("beilin")));
+        // Another district's prefix, none, or a look-alike.
+        assert!(!code_fits("yanliang-fake", CodePlace::Inside("beilin")));
+        assert!(!code_fits("fh-c4", CodePlace::Inside("yanliang")));
+        assert!(!code_fits("yanliangx-c4", CodePlace::Inside("yanliang")));
+        assert!(!code_fits("yanliang", CodePlace::Inside("yanliang")));
+        assert!(!code_fits("yanliang-", CodePlace::Inside("yanliang")));
+        assert!(!code_fits("yan-x", CodePlace::Inside("yanliang")));
+        // New branches: free, except inside another's namespace or around one.
+        assert!(code_fits("lintong", CodePlace::Branch(&districts)));
+        assert!(code_fits("yanta", CodePlace::Branch(&districts)));
+        assert!(!code_fits("yanliang-new", CodePlace::Branch(&districts)));
+        assert!(!code_fits("beilin-x", CodePlace::Branch(&districts)));
+        let with_dash: Vec<String> = vec!["xa-cgj".into()];
+        assert!(!code_fits("xa", CodePlace::Branch(&with_dash)));
+        assert!(code_fits("xa", CodePlace::Root));
+    }
 
     #[test]
     fn a_units_branch_is_its_ancestor_below_the_root() {

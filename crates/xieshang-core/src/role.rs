@@ -57,6 +57,20 @@ pub enum Permission {
 }
 
 impl Permission {
+    /// The permission that lets one see the records this one acts on: whoever
+    /// lacks it over a record is told the record does not exist (404), whoever
+    /// holds it is told the action is not theirs (403) (decision 0018).
+    pub fn seen_with(self) -> Permission {
+        use Permission::*;
+        match self {
+            OrgView | OrgManage | AuditView => OrgView,
+            UserView | UserManage => UserView,
+            ConcernView | ConcernTriage | ConcernRecord | ConcernHandle | ReporterReveal => {
+                ConcernView
+            }
+        }
+    }
+
     /// Every permission.
     pub const ALL: [Permission; 10] = [
         Permission::OrgView,
@@ -138,6 +152,32 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         self.permissions().contains(&permission)
     }
+
+    /// The role's standing when roles are granted (decision 0019): a system
+    /// administrator above everyone; a body's leaders and the city overseer
+    /// above its staff; staff above the roles they give out day to day.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Admin => 4,
+            Role::Leader | Role::CityOverseer => 3,
+            Role::Staff => 2,
+            Role::ProposalCommittee
+            | Role::DepartmentHandler
+            | Role::Member
+            | Role::LiaisonOfficer
+            | Role::GridWorker
+            | Role::Teacher
+            | Role::Student => 1,
+        }
+    }
+
+    /// Whether a holder of this role may grant (or revoke) `other` over units
+    /// inside its subtree: it must manage accounts there, and `other` must not
+    /// stand above it. Nobody grants a role to themselves; that is the store's
+    /// check, since it needs the account.
+    pub fn may_grant(self, other: Role) -> bool {
+        self.allows(Permission::UserManage) && other.rank() <= self.rank()
+    }
 }
 
 #[cfg(test)]
@@ -165,5 +205,62 @@ mod tests {
         }
         assert!(Role::Staff.allows(Permission::OrgManage));
         assert!(!Role::Leader.allows(Permission::OrgManage));
+    }
+
+    /// Every (granter, role) pair against the table written out by hand.
+    #[test]
+    fn who_may_grant_which_role() {
+        use Role::*;
+        let grantable: &[(Role, &[Role])] = &[
+            (Admin, &Role::ALL),
+            (
+                Staff,
+                &[
+                    Staff,
+                    ProposalCommittee,
+                    DepartmentHandler,
+                    Member,
+                    LiaisonOfficer,
+                    GridWorker,
+                    Teacher,
+                    Student,
+                ],
+            ),
+            (Leader, &[]),
+            (CityOverseer, &[]),
+            (ProposalCommittee, &[]),
+            (DepartmentHandler, &[]),
+            (Member, &[]),
+            (LiaisonOfficer, &[]),
+            (GridWorker, &[]),
+            (Teacher, &[]),
+            (Student, &[]),
+        ];
+        assert_eq!(grantable.len(), Role::ALL.len());
+        for granter in Role::ALL {
+            let (_, may) = grantable.iter().find(|(g, _)| *g == granter).unwrap();
+            for role in Role::ALL {
+                assert_eq!(
+                    granter.may_grant(role),
+                    may.contains(&role),
+                    "{granter:?} grants {role:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_grants_a_role_above_their_own() {
+        for a in Role::ALL {
+            for b in Role::ALL {
+                if a.may_grant(b) {
+                    assert!(b.rank() <= a.rank(), "{a:?} grants {b:?}");
+                }
+            }
+        }
+        assert!(!Role::Staff.may_grant(Role::Leader));
+        assert!(!Role::Staff.may_grant(Role::Admin));
+        assert!(!Role::Staff.may_grant(Role::CityOverseer));
+        assert!(Role::Staff.may_grant(Role::DepartmentHandler));
     }
 }

@@ -69,7 +69,8 @@ pub async fn service(db: &Db, actor: &Actor, id: i64) -> Result<AreaService> {
             .ok_or(Error::NotFound)?;
     let path = OrgPath::parse(&col::<String>(&row, "path")?).ok_or(Error::NotFound)?;
     if !may_see(db, actor, id, &path).await? {
-        return Err(Error::Denied(xieshang_core::Denied::Forbidden));
+        // Told exactly as a unit that does not exist (decision 0018).
+        return Err(Error::NotFound);
     }
     let within = format!("{}%", path.as_str());
     let pairs = |rows: Vec<sqlx::any::AnyRow>| {

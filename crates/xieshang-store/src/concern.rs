@@ -10,7 +10,7 @@ use rand::Rng;
 use serde_json::json;
 use xieshang_core::item::CONCERN;
 use xieshang_core::personal::{mask_name, mask_phone, Phone};
-use xieshang_core::{Actor, OrgPath, Permission};
+use xieshang_core::{Actor, Denied, OrgPath, Permission};
 
 /// What is needed to record a concern.
 #[derive(Debug, Clone)]
@@ -1253,10 +1253,21 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
         _ => false,
     };
     if through {
-        Ok(row)
-    } else {
-        Err(direct.err().map(Error::Denied).unwrap_or(Error::NotFound))
+        return Ok(row);
     }
+    // Who sees the concern through an assignment or by following it is told
+    // that the action is not theirs; anyone else, that it does not exist.
+    let seen = permission != Permission::ConcernView
+        && direct == Err(Denied::OutOfScope)
+        && (crate::handling::assigned_department(db, actor, id)
+            .await?
+            .is_some()
+            || crate::handling::follows(db, actor, id).await?);
+    Err(if seen {
+        Error::Denied(Denied::Forbidden)
+    } else {
+        direct.err().map(Error::Denied).unwrap_or(Error::NotFound)
+    })
 }
 
 /// The outbox job that tells every party of a concern about an event.

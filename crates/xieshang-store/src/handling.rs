@@ -46,6 +46,20 @@ async fn assignment_within(
     Ok(None)
 }
 
+/// Whether the unit itself (not a unit under it) holds an active assignment of
+/// the concern's current round: `Some(lead)` when it does.
+async fn assignment_of(db: &Db, id: i64, org_id: i64) -> Result<Option<bool>> {
+    let row = sqlx::query(
+        "SELECT a.lead FROM concern_assignments a
+         WHERE a.concern_id = $1 AND a.org_id = $2 AND a.active = 1 ORDER BY a.lead DESC LIMIT 1",
+    )
+    .bind(id)
+    .bind(org_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| Ok(col::<i64>(&r, "lead")? == 1)).transpose()
+}
+
 /// Whether the actor follows the concern (a paired member).
 pub async fn follows(db: &Db, actor: &Actor, id: i64) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
@@ -97,8 +111,10 @@ pub async fn handle(
 }
 
 /// A department's case system acts through its API key (scope
-/// `concerns:update`) on a concern assigned to the key's unit. The note records
-/// which system spoke.
+/// `concerns:update`) on a concern assigned to the key's own unit. A key acts
+/// as the one unit it was issued to (decision 0019): a district's key is not
+/// its departments' key, so it updates nothing unless the district itself is
+/// assigned, which the loop never does. The note records which system spoke.
 pub async fn handle_by_key(
     db: &Db,
     cal: &Calendar,
@@ -111,7 +127,7 @@ pub async fn handle_by_key(
     if !key.allows(crate::apikey::Scope::ConcernsUpdate) {
         return Err(Error::Denied(Denied::Forbidden).into());
     }
-    let (_, lead, _) = assignment_within(db, id, std::slice::from_ref(&key.org_path))
+    let lead = assignment_of(db, id, key.org_id)
         .await?
         .ok_or(Error::Denied(Denied::OutOfScope))?;
     let trimmed = note.trim();

@@ -1,6 +1,9 @@
 //! Concerns as the public may see them through machine interfaces (Open311 GET
 //! requests, the open-data export): what was asked and what was done, where and
-//! when, never who asked.
+//! when, never who asked. [`published`] is the one list for readers without an
+//! account: it holds only concerns staff have taken up ([`PUBLISHED_STATES`]);
+//! [`list`] and [`list_for`] hold every state, for readers whose scope was
+//! checked (staff exports, an API key's own unit).
 
 use crate::db::{col, query_with, Arg, Db};
 use crate::Result;
@@ -8,6 +11,21 @@ use xieshang_core::OrgPath;
 
 /// States Open311 calls "closed": nothing more will be done.
 pub const CLOSED_STATES: [&str; 5] = ["resolved", "closed", "rejected", "merged", "converted"];
+
+/// States the public may see (decision 0017): concerns staff accepted, from
+/// then on. Not `submitted` (unreviewed text, address and photo), not
+/// `rejected` (refused as not a matter for the body), not `merged` (its
+/// survivor stands for it), not `converted` (it left the concern loop for a
+/// proposal or an opinion report, which have their own rules on publication).
+/// A resident still follows their own concern in any state by its code.
+pub const PUBLISHED_STATES: [&str; 6] = [
+    "accepted",
+    "assigned",
+    "in_progress",
+    "resolved",
+    "closed",
+    "reopened",
+];
 
 /// Which concerns to list.
 #[derive(Debug, Clone, Default)]
@@ -114,9 +132,26 @@ pub async fn list_for(
     Ok(out)
 }
 
-/// Lists concerns by the filter, newest first.
+/// Lists the concerns the public may see ([`PUBLISHED_STATES`]) by the filter,
+/// newest first. The states hold whatever the filter says, tracking codes
+/// included.
+pub async fn published(db: &Db, f: &Filter) -> Result<Vec<PublicConcern>> {
+    query(db, f, true).await
+}
+
+/// Lists concerns in every state by the filter, newest first: for callers
+/// that checked the reader's scope.
 pub async fn list(db: &Db, f: &Filter) -> Result<Vec<PublicConcern>> {
+    query(db, f, false).await
+}
+
+async fn query(db: &Db, f: &Filter, published_only: bool) -> Result<Vec<PublicConcern>> {
     let mut conds: Vec<String> = Vec::new();
+    if published_only {
+        // Written as values, not parameters: a fixed list of known words.
+        let list = PUBLISHED_STATES.map(|s| format!("'{s}'")).join(", ");
+        conds.push(format!("c.state IN ({list})"));
+    }
     let mut args: Vec<Arg> = Vec::new();
     let mut push = |cond: &str, arg: Arg, conds: &mut Vec<String>| {
         args.push(arg);

@@ -5,6 +5,7 @@ use crate::audit::{self, Entry};
 use crate::db::{col, query_with, Db, Tx};
 use crate::{Error, Result};
 use serde_json::json;
+use xieshang_core::org::{code_fits, CodePlace};
 use xieshang_core::values::OrgName;
 use xieshang_core::{Actor, OrgKind, OrgPath, Permission};
 
@@ -183,8 +184,41 @@ fn validate_code(code: &str) -> Result<String> {
     Ok(c)
 }
 
+/// Refuses a code outside the namespace of the branch the new unit will lie in
+/// (`core::org::code_fits`, decision 0019).
+async fn check_code_place(tx: &mut Tx, parent: Option<&Org>, code: &str) -> Result<()> {
+    let fits = match parent {
+        None => code_fits(code, CodePlace::Root),
+        Some(p) if p.parent_id.is_none() => {
+            let others: Vec<String> =
+                sqlx::query_scalar("SELECT code FROM orgs WHERE parent_id = $1")
+                    .bind(p.id)
+                    .fetch_all(&mut **tx)
+                    .await?;
+            code_fits(code, CodePlace::Branch(&others))
+        }
+        Some(p) => {
+            let branch: String = sqlx::query_scalar("SELECT code FROM orgs WHERE id = $1")
+                .bind(p.path.branch())
+                .fetch_one(&mut **tx)
+                .await?;
+            code_fits(code, CodePlace::Inside(&branch))
+        }
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(Error::field(
+            "code",
+            "err.org_code_branch",
+            "a unit's code starts with its district's code and '-'",
+        ))
+    }
+}
+
 /// Inserts a unit inside a transaction (no permission check, no audit): shared by
-/// [`create`] and the seed.
+/// [`create`], the seed and the data generator, so every new unit's code is
+/// checked against its district's namespace here.
 pub(crate) async fn insert(
     tx: &mut Tx,
     now: i64,
@@ -193,6 +227,7 @@ pub(crate) async fn insert(
     code: &str,
     name: &str,
 ) -> Result<Org> {
+    check_code_place(tx, parent, code).await?;
     let taken = sqlx::query("SELECT id FROM orgs WHERE code = $1")
         .bind(code)
         .fetch_optional(&mut **tx)

@@ -26,6 +26,11 @@ pub const OPEN_STATES: &[&str] = &[
     "reopened",
 ];
 
+/// The open states the public may see (decision 0017): [`OPEN_STATES`] that are
+/// also in `open_data::PUBLISHED_STATES`, so not a concern still waiting for
+/// triage.
+pub const PUBLISHED_OPEN_STATES: &[&str] = &["accepted", "assigned", "in_progress", "reopened"];
+
 /// Similarity from which two concerns are suggested as the same problem; chosen
 /// on the labelled set (see BENCHMARKS.md, "Duplicate suggestions").
 pub const SUGGEST_THRESHOLD: f32 = 0.38;
@@ -487,12 +492,35 @@ pub async fn similar(
     exclude: Option<i64>,
     limit: usize,
 ) -> Result<Vec<Similar>> {
+    similar_in(db, unit, text, exclude, limit, OPEN_STATES).await
+}
+
+/// [`similar`] for the public (the report form, `/api/v1/similar`): only
+/// concerns in [`PUBLISHED_OPEN_STATES`], never one that staff have not
+/// reviewed yet.
+pub async fn similar_published(
+    db: &Db,
+    unit: i64,
+    text: &str,
+    limit: usize,
+) -> Result<Vec<Similar>> {
+    similar_in(db, unit, text, None, limit, PUBLISHED_OPEN_STATES).await
+}
+
+async fn similar_in(
+    db: &Db,
+    unit: i64,
+    text: &str,
+    exclude: Option<i64>,
+    limit: usize,
+    open_states: &[&str],
+) -> Result<Vec<Similar>> {
     let probe = Profile::new(text);
     if probe.is_empty() {
         return Ok(Vec::new());
     }
     let area = comparison_area(db, unit).await?;
-    let states = OPEN_STATES
+    let states = open_states
         .iter()
         .enumerate()
         .map(|(i, _)| format!("${}", i + 3))
@@ -502,7 +530,7 @@ pub async fn similar(
         Arg::Text(format!("{}%", area.as_str())),
         Arg::Int(exclude.unwrap_or(0)),
     ];
-    args.extend(OPEN_STATES.iter().map(|s| Arg::Text((*s).into())));
+    args.extend(open_states.iter().map(|s| Arg::Text((*s).into())));
     args.push(Arg::Int(SUGGEST_CANDIDATES));
     // From the street's units to their open concerns (SQLite would otherwise walk
     // every open concern of the city).
@@ -723,6 +751,16 @@ fn clusters(members: &[(HotspotItem, Profile)], threshold: f32) -> Vec<Vec<usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn published_open_states_are_the_open_states_the_public_may_see() {
+        let both: Vec<&str> = OPEN_STATES
+            .iter()
+            .copied()
+            .filter(|s| crate::open_data::PUBLISHED_STATES.contains(s))
+            .collect();
+        assert_eq!(both, PUBLISHED_OPEN_STATES);
+    }
 
     #[test]
     fn match_expressions_quote_and_group() {

@@ -354,21 +354,43 @@ pub async fn grants(db: &Db, actor: &Actor, user_id: i64) -> Result<Vec<GrantRow
     Ok(out)
 }
 
-/// Grants a role over a unit's subtree. The actor must manage users of both the
-/// account and the unit; only an admin grants admin or city overseer.
+/// Whether the actor may give `role` over the unit at `path`, or take it back:
+/// some grant of theirs covers the unit and may grant the role
+/// ([`Role::may_grant`]: accounts managed there, and the role not above it).
+fn may_give(actor: &Actor, role: Role, path: &OrgPath) -> bool {
+    actor
+        .grants
+        .iter()
+        .any(|g| path.is_within(&g.org_path) && g.role.may_grant(role))
+}
+
+fn above_own() -> Error {
+    Error::field(
+        "role",
+        "err.role_above_own",
+        "nobody grants or takes back a role above their own",
+    )
+}
+
+/// Grants a role over a unit's subtree (decision 0019). The actor must manage
+/// users of both the account and the unit, may not grant a role above the one
+/// they hold there, and never grants anything to themselves.
 pub async fn grant(db: &Db, actor: &Actor, user_id: i64, role: Role, org_id: i64) -> Result<i64> {
     let user = get(db, actor, Permission::UserManage, user_id).await?;
-    if matches!(role, Role::Admin | Role::CityOverseer) && !actor.has_role(Role::Admin) {
+    if user.id == actor.user_id {
         return Err(Error::field(
             "role",
-            "err.role_admin_only",
-            "only an admin grants this role",
+            "err.grant_self",
+            "nobody grants a role to themselves",
         ));
     }
     let mut tx = db.begin_write().await?;
     let path = org_path(&mut tx, org_id, "org_id").await?;
     if actor.check(Permission::UserManage, &path).is_err() {
         return Err(Error::field("org_id", "err.org_unknown", "no such unit"));
+    }
+    if !may_give(actor, role, &path) {
+        return Err(above_own());
     }
     let exists =
         sqlx::query("SELECT id FROM grants WHERE user_id = $1 AND role = $2 AND org_id = $3")
@@ -404,7 +426,8 @@ pub async fn grant(db: &Db, actor: &Actor, user_id: i64, role: Role, org_id: i64
     Ok(id)
 }
 
-/// Revokes a grant of an account the actor manages, over a unit the actor manages.
+/// Revokes a grant of an account the actor manages, over a unit the actor
+/// manages, of a role the actor could grant there.
 pub async fn revoke(db: &Db, actor: &Actor, user_id: i64, grant_id: i64) -> Result<()> {
     let user = get(db, actor, Permission::UserManage, user_id).await?;
     let mut tx = db.begin_write().await?;
@@ -420,12 +443,9 @@ pub async fn revoke(db: &Db, actor: &Actor, user_id: i64, grant_id: i64) -> Resu
     let path = OrgPath::parse(&col::<String>(&row, "path")?).ok_or(Error::NotFound)?;
     actor.check(Permission::UserManage, &path)?;
     let role: String = col(&row, "role")?;
-    if role == Role::Admin.code() && !actor.has_role(Role::Admin) {
-        return Err(Error::field(
-            "role",
-            "err.role_admin_only",
-            "only an admin grants this role",
-        ));
+    // What one may not grant, one may not take back either.
+    if !Role::parse(&role).is_some_and(|r| may_give(actor, r, &path)) {
+        return Err(above_own());
     }
     sqlx::query("DELETE FROM grants WHERE id = $1")
         .bind(grant_id)
@@ -494,7 +514,9 @@ async fn write_password(
 }
 
 /// An administrator sets a new temporary password and lifts any lock; the user must
-/// change it at next login, and their sessions end.
+/// change it at next login, and their sessions end. Whoever sets a password can
+/// sign in as the account, so only someone who could grant every role the
+/// account holds may reset it (decision 0019): staff do not reset a leader's.
 pub async fn reset_password(
     db: &Db,
     actor: &Actor,
@@ -502,6 +524,14 @@ pub async fn reset_password(
     password_hash: &str,
 ) -> Result<()> {
     let user = get(db, actor, Permission::UserManage, user_id).await?;
+    let holder = self::actor(db, user.id).await?;
+    if !holder
+        .grants
+        .iter()
+        .all(|g| may_give(actor, g.role, &g.org_path))
+    {
+        return Err(above_own());
+    }
     write_password(
         db,
         Some(actor),

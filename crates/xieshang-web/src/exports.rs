@@ -216,7 +216,7 @@ async fn open_data_export(
     }
     let mut f = ExportQuery { state: None, ..q }.filter()?;
     f.states = vec!["resolved".into(), "closed".into()];
-    let rows = open_data::list(&state.db, &f).await?;
+    let rows = open_data::published(&state.db, &f).await?;
     Ok(download(csv(tr, &rows)?, "concerns-open-data.csv", false))
 }
 

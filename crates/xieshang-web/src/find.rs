@@ -364,7 +364,8 @@ fn rfc3339(ms: i64) -> String {
 }
 
 /// Open concerns in the same street that look like the same problem, for a form
-/// to show before it is submitted. Only public fields.
+/// to show before it is submitted: only concerns staff have accepted (none still
+/// waiting for triage), and only public fields.
 #[utoipa::path(get, path = "/api/v1/similar", tag = "concerns",
     params(SimilarQuery),
     responses(
@@ -382,7 +383,7 @@ pub async fn similar_api(
     let area = concern::area_by_code(&state.db, &q.area)
         .await?
         .ok_or_else(|| ApiError::field("area", "unknown area code (see /api/v1/areas)"))?;
-    let similar = search::similar(&state.db, area.id, &q.text, None, 5)
+    let similar = search::similar_published(&state.db, area.id, &q.text, 5)
         .await?
         .into_iter()
         .map(|s| SimilarOut {
@@ -415,7 +416,7 @@ pub(crate) async fn similar_for_form(
     let Some(area) = concern::area_by_code(&state.db, area_code).await? else {
         return Ok(Vec::new());
     };
-    Ok(search::similar(&state.db, area.id, text, None, 5)
+    Ok(search::similar_published(&state.db, area.id, text, 5)
         .await?
         .into_iter()
         .map(|s| SimilarView {

@@ -35,7 +35,10 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
             state.clone(),
             ops::observe,
         ))
-        .layer(axum::middleware::from_fn(ops::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::security_headers,
+        ))
         .with_state(state);
     (router, specs)
 }

@@ -3,13 +3,15 @@
 //! POST requests (API key required), GET requests with the specification's filters,
 //! GET one request, and tokens. Every method answers in XML and JSON (`.xml` /
 //! `.json`). `jurisdiction_id` is a district's (or the city's) code. Reporters'
-//! personal data is never part of a response.
+//! personal data is never part of a response, and GET answers only with the
+//! concerns staff have taken up (`open_data::published`, decision 0017); URLs
+//! start with the configured public address, never the `Host` header.
 
 use crate::routes::{Access, Routes};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{json, Value};
@@ -240,7 +242,6 @@ fn service(c: &Category) -> Node {
 
 async fn top(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(file): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -250,7 +251,7 @@ async fn top(
     };
     match name {
         "discovery" => {
-            let base = base_url(&headers);
+            let base = base_url(&state);
             let formats = Node::List("format", vec![text("text/xml"), text("application/json")]);
             let endpoint = Node::Obj(vec![
                 (
@@ -277,7 +278,7 @@ async fn top(
             let list = Node::List("service", category::DEFAULT.iter().map(service).collect());
             respond(f, StatusCode::OK, "services", list)
         }
-        "requests" => list_requests(&state, &headers, &q, f).await,
+        "requests" => list_requests(&state, &q, f).await,
         _ => error(f, StatusCode::NOT_FOUND, "not found"),
     }
 }
@@ -330,21 +331,10 @@ async fn definition(
     respond(f, StatusCode::OK, "service_definition", doc)
 }
 
-/// The site's address as the client sees it (Host, and https behind a proxy).
-pub(crate) fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    format!("{}://{host}", if https { "https" } else { "http" })
+/// The site's public address (the configured `base_url`). Never the request's
+/// `Host` header, which the client chooses.
+pub(crate) fn base_url(state: &AppState) -> &str {
+    state.config.public_url()
 }
 
 fn request_node(c: &PublicConcern, base: &str) -> Node {
@@ -390,12 +380,31 @@ fn request_node(c: &PublicConcern, base: &str) -> Node {
 
 const DAY_MS: i64 = 86_400_000;
 
-async fn list_requests(
-    state: &AppState,
-    headers: &HeaderMap,
-    q: &HashMap<String, String>,
-    f: Format,
-) -> Response {
+/// The longest span a request list covers, as GeoReport v2 says.
+const WINDOW_MS: i64 = 90 * DAY_MS;
+
+/// The time window of a request list, never longer than 90 days whatever is
+/// given (decision 0017): both dates, at most 90 days apart (a longer span is
+/// refused, not cut, so a client does not take a partial list for a whole);
+/// `start_date` alone, the 90 days from it; `end_date` alone, the 90 days up
+/// to it; neither, the last 90 days. Returns (start, end); no end means now.
+fn window(
+    start: Option<i64>,
+    end: Option<i64>,
+    now: i64,
+) -> Result<(i64, Option<i64>), &'static str> {
+    match (start, end) {
+        (Some(s), Some(e)) if e < s || e - s > WINDOW_MS => {
+            Err("start_date to end_date must be 0 to 90 days")
+        }
+        (Some(s), Some(e)) => Ok((s, Some(e))),
+        (Some(s), None) => Ok((s, Some(s + WINDOW_MS))),
+        (None, Some(e)) => Ok((e - WINDOW_MS, Some(e))),
+        (None, None) => Ok((now - WINDOW_MS, None)),
+    }
+}
+
+async fn list_requests(state: &AppState, q: &HashMap<String, String>, f: Format) -> Response {
     let within = match jurisdiction(state, q, f).await {
         Ok(j) => j.map(|o| o.path),
         Err(r) => return r,
@@ -432,17 +441,12 @@ async fn list_requests(
                 }
             }
         }
-        if let (Some(s), Some(e)) = (filter.start, filter.end) {
-            if e < s || e - s > 90 * DAY_MS {
-                return error(
-                    f,
-                    StatusCode::BAD_REQUEST,
-                    "start_date to end_date must be 0 to 90 days",
-                );
+        match window(filter.start, filter.end, state.db.now_ms()) {
+            Ok((start, end)) => {
+                filter.start = Some(start);
+                filter.end = end;
             }
-        }
-        if filter.start.is_none() {
-            filter.start = Some(filter.end.unwrap_or_else(|| state.db.now_ms()) - 90 * DAY_MS);
+            Err(msg) => return error(f, StatusCode::BAD_REQUEST, msg),
         }
         if let Some(s) = get("status") {
             let wants: Vec<&str> = s.split(',').map(str::trim).collect();
@@ -459,10 +463,10 @@ async fn list_requests(
             };
         }
     }
-    match open_data::list(&state.db, &filter).await {
+    match open_data::published(&state.db, &filter).await {
         Ok(list) => {
-            let base = base_url(headers);
-            let nodes = list.iter().map(|c| request_node(c, &base)).collect();
+            let base = base_url(state);
+            let nodes = list.iter().map(|c| request_node(c, base)).collect();
             respond(
                 f,
                 StatusCode::OK,
@@ -476,7 +480,6 @@ async fn list_requests(
 
 async fn one(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(file): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -494,19 +497,19 @@ async fn one(
         limit: 1,
         ..Default::default()
     };
-    match open_data::list(&state.db, &filter).await {
+    match open_data::published(&state.db, &filter).await {
         Ok(list) if list.is_empty() => {
             error(f, StatusCode::NOT_FOUND, "service_request_id not found")
         }
         Ok(list) => {
-            let base = base_url(&headers);
+            let base = base_url(&state);
             respond(
                 f,
                 StatusCode::OK,
                 "service_requests",
                 Node::List(
                     "request",
-                    list.iter().map(|c| request_node(c, &base)).collect(),
+                    list.iter().map(|c| request_node(c, base)).collect(),
                 ),
             )
         }

@@ -127,10 +127,22 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                        object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Adds the security headers to every response.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// `Strict-Transport-Security` when the site is served over https (one year; no
+/// `preload`, which only the operator can decide to ask browsers for).
+pub const HSTS: &str = "max-age=31536000";
+
+/// Adds the security headers to every response; HSTS only when `secure_cookies`
+/// says the site is served over https (over plain http it would be ignored, or
+/// lock a local setup out).
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if state.config.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),

@@ -1246,10 +1246,10 @@ async fn user_page(
         .actor
         .check(Permission::UserManage, &target.home_org_path)
         .is_ok();
-    let is_admin = u.actor.has_role(Role::Admin);
+    // The roles some grant of the user's may give (the store decides per unit).
     let roles = Role::ALL
         .into_iter()
-        .filter(|r| is_admin || !matches!(r, Role::Admin | Role::CityOverseer))
+        .filter(|r| u.actor.grants.iter().any(|g| g.role.may_grant(*r)))
         .map(|r| (r.code(), role_label(tr, r)))
         .collect();
     let orgs = manageable_orgs(&state, &u.actor).await?;

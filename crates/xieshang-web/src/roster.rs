@@ -185,7 +185,6 @@ async fn roster_page(
     Path(id): Path<i64>,
     Query(q): Query<RosterQuery>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::UserView)?;
     let unit = xieshang_store::org::get(&state.db, &u.actor, Permission::UserView, id).await?;
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let members = roster::list(
@@ -278,7 +277,6 @@ async fn add_member(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MemberForm>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::UserManage)?;
     match roster::add(
         &state.db,
         state.sealer.as_deref(),
@@ -325,7 +323,6 @@ async fn import(
     Path(id): Path<i64>,
     up: CsrfUpload<ImportForm>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::UserManage)?;
     let unit = xieshang_store::org::get(&state.db, &u.actor, Permission::UserManage, id).await?;
     let commit = up.form.mode == "commit";
     let table = match up.files.first() {
@@ -457,7 +454,6 @@ async fn member_page(
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::UserView)?;
     member_view(&state, tr, &u, id, &flash, None).await
 }
 
@@ -467,7 +463,6 @@ async fn update_member(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MemberForm>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::UserManage)?;
     let path = format!("/members/{id}");
     match roster::update(
         &state.db,
@@ -501,7 +496,6 @@ async fn exit_member(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ChangeForm>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::UserManage)?;
     let path = format!("/members/{id}");
     match roster::exit(&state.db, &u.actor, id, &f.exit_type, &f.reason, &f.on_date).await {
         Ok(_) => Ok(Redirect::to(&format!("{path}?ok=roster.exited_ok")).into_response()),
@@ -515,7 +509,6 @@ async fn rejoin_member(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ChangeForm>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::UserManage)?;
     let path = format!("/members/{id}");
     match roster::rejoin(&state.db, &u.actor, id, &f.term, &f.reason, &f.on_date).await {
         Ok(()) => Ok(Redirect::to(&format!("{path}?ok=roster.joined")).into_response()),

@@ -9,8 +9,13 @@ use xieshang_store::Db;
 /// Settings of the web layer.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// Mark cookies Secure (set when served behind https).
+    /// Mark cookies Secure and send `Strict-Transport-Security` (set when
+    /// served behind https).
     pub secure_cookies: bool,
+    /// The site's public address (`base_url`), without a trailing slash: every
+    /// absolute URL the site writes (Open311, the studio's QR code) starts with
+    /// it, never with the request's `Host` header.
+    pub base_url: String,
     /// Session lifetime in hours.
     pub session_hours: i64,
     /// Failed logins in a row that lock an account.
@@ -26,10 +31,21 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
+/// The public address when none is configured (the default listen address).
+pub const DEFAULT_BASE_URL: &str = "http://127.0.0.1:8080";
+
+impl WebConfig {
+    /// The public address without a trailing slash, for making URLs absolute.
+    pub fn public_url(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+}
+
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             secure_cookies: false,
+            base_url: DEFAULT_BASE_URL.to_owned(),
             session_hours: 12,
             lock_after_failures: 5,
             lock_minutes: 15,

@@ -21,7 +21,7 @@ pub struct Flags {
     /// Database: postgres://USER@HOST/DB, or sqlite://PATH [default: SQLite in the data directory] (toml: database_url)
     #[arg(long, env = "XIESHANG_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
-    /// Mark cookies Secure; set when served behind https [default: false] (toml: secure_cookies)
+    /// Mark cookies Secure and send Strict-Transport-Security (one year); set when served behind https [default: false] (toml: secure_cookies)
     #[arg(long, env = "XIESHANG_SECURE_COOKIES", global = true)]
     pub secure_cookies: Option<bool>,
     /// Session lifetime in hours [default: 12] (toml: session_hours)
@@ -53,7 +53,7 @@ pub struct Flags {
     /// Sender address of notification emails [default: 协商 <noreply@localhost>] (toml: smtp_from)
     #[arg(long, env = "XIESHANG_SMTP_FROM", global = true)]
     pub smtp_from: Option<String>,
-    /// Public base URL for links in emails [default: http://LISTEN] (toml: base_url)
+    /// Public base URL, the start of every absolute link the site writes (emails, Open311, the studio's QR code); never taken from the request's Host header [default: http://LISTEN] (toml: base_url)
     #[arg(long, env = "XIESHANG_BASE_URL", global = true)]
     pub base_url: Option<String>,
     /// Working days after assignment within which a department may ask for reassignment [default: 2] (toml: reassign_window_days)
@@ -161,6 +161,8 @@ impl Settings {
                 .or(file.database_url)
                 .filter(|u| !u.is_empty()),
             web: xieshang_web::WebConfig {
+                // Set below, once base_url is resolved.
+                base_url: String::new(),
                 secure_cookies: flags
                     .secure_cookies
                     .or(file.secure_cookies)
@@ -239,6 +241,10 @@ impl Settings {
             .clone()
             .or(file.base_url)
             .unwrap_or_else(|| format!("http://{}", s.listen));
+        if !(s.base_url.starts_with("http://") || s.base_url.starts_with("https://")) {
+            anyhow::bail!("base_url must start with http:// or https://");
+        }
+        s.web.base_url = s.base_url.trim_end_matches('/').to_owned();
         if !(0.0..=1.0).contains(&s.web.policy.reminder_share) {
             anyhow::bail!("reminder_share must be between 0 and 1");
         }
@@ -376,6 +382,27 @@ mod tests {
             .calendar()
             .unwrap();
         assert!(builtin.knows_year(2026));
+    }
+
+    #[test]
+    fn the_public_address_reaches_the_web_settings() {
+        let s = Settings::resolve(&Flags {
+            listen: Some("0.0.0.0:9000".into()),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert_eq!(s.web.base_url, "http://0.0.0.0:9000");
+        let s = Settings::resolve(&Flags {
+            base_url: Some("https://xieshang.example.cn/".into()),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert_eq!(s.web.base_url, "https://xieshang.example.cn");
+        assert!(Settings::resolve(&Flags {
+            base_url: Some("xieshang.example.cn".into()),
+            ..Flags::default()
+        })
+        .is_err());
     }
 
     #[test]

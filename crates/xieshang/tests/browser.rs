@@ -290,7 +290,9 @@ async fn staff_search_on_a_desktop(c: &Client, base: &str) {
 }
 
 /// Staff triage and assign on a desktop; the department resolves.
-async fn staff_and_department_on_a_desktop(c: &Client, base: &str) {
+/// Staff take up the new concern from their queue (before that, the public
+/// suggestions do not show it: decision 0017).
+async fn staff_accept_on_a_desktop(c: &Client, base: &str) {
     c.set_window_size(1280, 900).await.unwrap();
     login(c, base, "staff").await;
     click(c, "#nav-concerns").await;
@@ -308,6 +310,27 @@ async fn staff_and_department_on_a_desktop(c: &Client, base: &str) {
         "{reporters}"
     );
     click(c, "#do-accept").await;
+    c.wait()
+        .for_element(Locator::Css("#assign-form"))
+        .await
+        .unwrap();
+    logout(c).await;
+}
+
+async fn staff_and_department_on_a_desktop(c: &Client, base: &str) {
+    c.set_window_size(1280, 900).await.unwrap();
+    login(c, base, "staff").await;
+    c.goto(&format!("{base}/concerns?state=accepted"))
+        .await
+        .unwrap();
+    let queue = text_of(c, "#queue").await;
+    assert!(queue.contains("学校门口道路破损"), "{queue}");
+    c.find(Locator::LinkText("学校门口道路破损"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait()
         .for_element(Locator::Css("#assign-form"))
         .await
@@ -554,6 +577,7 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(stored, 1, "the photo arrived");
+    staff_accept_on_a_desktop(&c, &base).await;
     neighbour_joins_the_same_problem_on_a_phone(&c, &base, &code).await;
     let filed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
         .fetch_one(t.db.pool())

@@ -90,7 +90,7 @@ async fn staff_manage_only_their_subtree() {
         &staff,
         guanshan.id,
         OrgKind::Community,
-        "gs-new",
+        "yanliang-gs-new",
         " 新社区 ",
     )
     .await
@@ -101,7 +101,7 @@ async fn staff_manage_only_their_subtree() {
         &staff,
         c.id,
         OrgKind::Grid,
-        "gs-new-g1",
+        "yanliang-gs-new-g1",
         "新社区第1网格",
     )
     .await
@@ -162,7 +162,7 @@ async fn staff_manage_only_their_subtree() {
             &staff,
             guanshan.id,
             OrgKind::Community,
-            "gs-new",
+            "yanliang-gs-new",
             "重复"
         )
         .await,

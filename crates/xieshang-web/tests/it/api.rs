@@ -712,3 +712,72 @@ async fn the_documented_parameter_bounds_are_the_apis() {
         assert_eq!(st, want, "{} characters: {v}", t.chars().count());
     }
 }
+
+#[tokio::test]
+async fn a_district_key_does_not_act_as_its_departments() {
+    use xieshang_store::apikey::{self, Scope};
+    let app = TestApp::new().await;
+    let body = json!({"category": "road", "area": "yanliang-guanshan-g01", "title": "路面坑洼",
+                      "description": "坑"});
+    let (s, v) = post_json(&app, &body.to_string()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let code = v["tracking_code"].as_str().unwrap().to_owned();
+    app.accept(&code).await;
+    let id = xieshang_store::concern::id_by_code(&app.t.db, &code)
+        .await
+        .unwrap();
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    let mut staff = app.login("staff").await;
+    let r = staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[("departments", &cgj), ("lead", &cgj)],
+        )
+        .await;
+    assert!(!r.location.unwrap_or_default().contains("err="));
+    // The district's own key, with concerns:update: the district is not the
+    // department the concern is assigned to.
+    let (_, district) = apikey::create(
+        &app.t.db,
+        "yanliang",
+        "区平台",
+        &[Scope::ConcernsUpdate, Scope::ConcernsRead],
+    )
+    .await
+    .unwrap();
+    let path = format!("/api/v1/concerns/{code}/updates");
+    for action in ["progress", "resolve", "request_reassignment"] {
+        let (s, v) = call(
+            &app,
+            "POST",
+            &path,
+            Some(&district),
+            Some(json!({"action": action, "note": "以区平台的名义"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{action}: {v}");
+    }
+    let state: String = sqlx::query_scalar("SELECT state FROM concerns WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(state, "assigned", "nothing changed");
+    // The department's own key does it.
+    let (_, own) = apikey::create(&app.t.db, "yanliang-cgj", "城管", &[Scope::ConcernsUpdate])
+        .await
+        .unwrap();
+    let (s, v) = call(
+        &app,
+        "POST",
+        &path,
+        Some(&own),
+        Some(json!({"action": "resolve", "note": "已修复"})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["state"].as_str()),
+        (StatusCode::OK, Some("resolved")),
+        "{v}"
+    );
+}

@@ -43,15 +43,21 @@ pub struct Resp {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        TestApp::with_config(|_| {}).await
+    }
+
+    /// A fresh app whose settings `change` adjusts first.
+    pub async fn with_config(change: impl FnOnce(&mut WebConfig)) -> TestApp {
         let mut t = TestDb::new().await.unwrap();
         let clock = Arc::new(AtomicI64::new(chrono::Utc::now().timestamp_millis()));
         t.db = t.db.clone().with_clock(Clock::Manual(clock.clone()));
         seed::load_demo(&t.db, demo_hash()).await.unwrap();
         // The clock moves in whole days in some tests: sessions last long enough.
-        let config = WebConfig {
+        let mut config = WebConfig {
             session_hours: 24 * 90,
             ..WebConfig::default()
         };
+        change(&mut config);
         let state =
             AppState::new(t.db.clone(), config).with_sealer(Sealer::from_hex(TEST_KEY).unwrap());
         let (router, routes) = xieshang_web::app(state.clone());
@@ -62,6 +68,28 @@ impl TestApp {
             clock,
             state,
         }
+    }
+
+    /// Yanliang's staff accept it (a concern filed by a resident
+    /// waits for this before the public sees it).
+    pub async fn accept(&self, code: &str) {
+        let id = xieshang_store::concern::id_by_code(&self.t.db, code)
+            .await
+            .unwrap();
+        let staff = xieshang_store::user::actor(&self.t.db, self.user_id("staff").await)
+            .await
+            .unwrap();
+        xieshang_store::item::transition(
+            &self.t.db,
+            &xieshang_core::item::CONCERN,
+            id,
+            "accept",
+            xieshang_store::item::By::User(&staff),
+            None,
+            &[],
+        )
+        .await
+        .unwrap();
     }
 
     /// Sets the clock (unix ms).

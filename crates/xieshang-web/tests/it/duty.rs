@@ -416,12 +416,47 @@ async fn staff_see_scores_with_warnings_and_change_a_rule() {
         r.location.unwrap(),
         format!("/units/{fenghuang}/scores?err=err.rule")
     );
+    // A member does not see the unit's scores: as if there were no such unit.
     let mut member = app.login("member-fh-01").await;
     assert_eq!(
         member
             .get(&format!("/units/{fenghuang}/scores"))
             .await
             .status,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn the_check_in_qr_code_points_to_the_configured_address_not_the_host_header() {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    let app = TestApp::with_config(|c| c.base_url = "https://xs.example.cn/".into()).await;
+    let mut staff = app.login("staff").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM studios WHERE name = '凤凰路委员工作室'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let req = Request::get(format!("/studios/{id}"))
+        .header(
+            header::COOKIE,
+            staff
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+        .header(header::HOST, "evil.example")
+        .header("x-forwarded-proto", "https")
+        .body(Body::empty())
+        .unwrap();
+    let page = staff.send(req).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("https://xs.example.cn/duty"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("evil.example"));
 }

@@ -89,6 +89,8 @@ async fn similar_open_concerns_are_offered_as_json_without_personal_data() {
         "东门口自来水管爆了，水漫到马路上。",
     )
     .await;
+    // Suggested once staff took it up (an unreviewed one is not shown).
+    app.accept(&code).await;
     let _other = file(
         &app,
         "yanliang-fenghuang-g15",
@@ -149,6 +151,8 @@ async fn the_public_form_suggests_first_and_the_resident_joins_or_files_anyway()
         "东门口自来水管爆了，水漫到马路上。",
     )
     .await;
+    // Suggested once staff took it up (an unreviewed one is not shown).
+    app.accept(&code).await;
     let mut c = app.client();
     c.get("/report").await;
     let form = [
@@ -381,10 +385,11 @@ async fn an_area_page_shows_who_serves_it_and_what_is_open() {
         w.get(&format!("/areas/{grid}")).await.status,
         StatusCode::OK
     );
-    // A member who does not serve it may not.
+    // A member who does not serve it may not, and is told what a missing
+    // area's visitor is told.
     let mut other = app.login("member-fh-01").await;
-    assert_eq!(
-        other.get(&format!("/areas/{grid}")).await.status,
-        StatusCode::FORBIDDEN
-    );
+    let hidden = other.get(&format!("/areas/{grid}")).await;
+    let missing = other.get("/areas/987654321").await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert_eq!(hidden.body, missing.body);
 }

@@ -1,9 +1,13 @@
 //! The isolation matrix. It walks every registered route (the registry is the
 //! router, so a new route joins by construction) and proves, for each one that
 //! reads or changes data:
-//! - a role without the right gets 403;
-//! - staff of one district get 403/404 on another district's records, and the
-//!   database does not change;
+//! - a role without the right gets 403 on a route without a record, and 404 on
+//!   a record it may not see, byte for byte the answer for an id that does not
+//!   exist (decision 0018: ids are sequential, so any difference would count
+//!   the records it may not see);
+//! - a role that sees the record but may not do this gets 403;
+//! - staff of one district get that same 404 on another district's records, and
+//!   the database does not change;
 //! - staff of the record's own district do get through (so the check can fail).
 //!   A POST route needs a sample form below; without one its body is refused with
 //!   400 and the matrix fails, which is how a new route is caught.
@@ -205,7 +209,7 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
         "/orgs/{id}/children" => vec![
             ("kind", "community".into()),
             ("name", "矩阵社区".into()),
-            ("code", format!("matrix-{n}")),
+            ("code", format!("{}-matrix-{n}", s.org_code)),
         ],
         "/orgs/{id}/rename" => vec![("name", "矩阵改名".into())],
         "/orgs/{id}/move" => vec![("parent_id", parent)],
@@ -292,6 +296,27 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
         _ => vec![],
     };
     v.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// An id no record has.
+const MISSING: i64 = 987_654_321;
+
+/// The route's URL for an id that does not exist.
+fn fill_missing(path: &str) -> String {
+    path.replace("{id}", &MISSING.to_string())
+        .replace("{grant}", &MISSING.to_string())
+}
+
+/// Asserts that two answers are the same bytes (status, redirect, type, body).
+fn assert_same(hidden: &crate::app::Resp, missing: &crate::app::Resp, what: &str) {
+    assert_eq!(hidden.status, missing.status, "{what}: status");
+    assert_eq!(hidden.location, missing.location, "{what}: location");
+    assert_eq!(
+        hidden.headers.get("content-type"),
+        missing.headers.get("content-type"),
+        "{what}: content type"
+    );
+    assert_eq!(hidden.body, missing.body, "{what}: body");
 }
 
 fn fill(path: &str, target: Target, s: &Side) -> String {
@@ -409,13 +434,41 @@ async fn every_route_isolates_districts_and_roles() {
         } else {
             &mut member
         };
-        let res = call(lacking, r.method, &url, &sample_form(r.path, &own, n)).await;
-        assert_eq!(
-            res.status,
-            StatusCode::FORBIDDEN,
-            "no right: {} {url}",
-            r.method
-        );
+        let form = sample_form(r.path, &own, n);
+        let res = call(lacking, r.method, &url, &form).await;
+        if target == Target::None {
+            assert_eq!(
+                res.status,
+                StatusCode::FORBIDDEN,
+                "no right: {} {url}",
+                r.method
+            );
+        } else {
+            // A record the role does not see: as if there were none.
+            assert_eq!(
+                res.status,
+                StatusCode::NOT_FOUND,
+                "no right, unseen record: {} {url}",
+                r.method
+            );
+            let missing = call(lacking, r.method, &fill_missing(r.path), &form).await;
+            assert_same(&res, &missing, &format!("no right: {} {url}", r.method));
+        }
+
+        // A role that sees the record but may not do this (a leader of the
+        // record's own district sees its units, accounts and concerns): 403.
+        // (Every permission is seen with OrgView, UserView or ConcernView,
+        // which a leader holds over the district.)
+        if target != Target::None && !Role::Leader.allows(permission) {
+            let res = call(&mut leader, r.method, &url, &form).await;
+            assert_eq!(
+                res.status,
+                StatusCode::FORBIDDEN,
+                "seen, not allowed: {} {url} {:?}",
+                r.method,
+                res.location
+            );
+        }
 
         // Not logged in: sent to the login page (GET) or refused (POST has no token).
         let res = call(&mut anon, r.method, &url, &[]).await;
@@ -433,7 +486,8 @@ async fn every_route_isolates_districts_and_roles() {
         } else {
             &mut staff
         };
-        let res = call(holder, r.method, &url, &sample_form(r.path, &other, n)).await;
+        let form = sample_form(r.path, &other, n);
+        let res = call(holder, r.method, &url, &form).await;
         if target == Target::None && r.method == "GET" {
             assert_eq!(res.status, StatusCode::OK, "{url}");
             assert!(
@@ -445,7 +499,8 @@ async fn every_route_isolates_districts_and_roles() {
                 res.body.contains(own.marker) || r.path == "/orgs",
                 "{url} lists own district"
             );
-        } else {
+        } else if target == Target::None {
+            // A form naming another district's unit: refused as an unknown one.
             assert!(
                 matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
                     || res
@@ -457,6 +512,20 @@ async fn every_route_isolates_districts_and_roles() {
                 r.method,
                 res.status,
                 res.location
+            );
+        } else {
+            assert_eq!(
+                res.status,
+                StatusCode::NOT_FOUND,
+                "staff of another district: {} {url}: {:?}",
+                r.method,
+                res.location
+            );
+            let missing = call(holder, r.method, &fill_missing(r.path), &form).await;
+            assert_same(
+                &res,
+                &missing,
+                &format!("staff of another district: {} {url}", r.method),
             );
         }
     }

@@ -170,6 +170,11 @@ async fn posting_needs_a_key_and_files_a_concern_without_publishing_who() {
     );
     assert!(stored.2.is_some());
 
+    // Before staff take it up, it is nobody's business but the resident's.
+    let r = c.get(&format!("/open311/v2/requests/{id}.json")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    app.accept(&id).await;
+
     // GET it back, by id and in lists, in both formats: no name, phone or email.
     for path in [
         format!("/open311/v2/requests/{id}.json"),
@@ -293,6 +298,7 @@ async fn the_default_list_is_the_last_90_days() {
         .as_str()
         .unwrap()
         .to_owned();
+    app.accept(&old).await;
     app.advance(100 * 86_400_000);
     let f = [
         ("api_key", key.as_str()),
@@ -305,6 +311,7 @@ async fn the_default_list_is_the_last_90_days() {
         .as_str()
         .unwrap()
         .to_owned();
+    app.accept(&new).await;
     let r = c.get("/open311/v2/requests.json").await;
     assert!(
         r.body.contains(&new) && !r.body.contains(&old),
@@ -318,4 +325,238 @@ async fn the_default_list_is_the_last_90_days() {
         ))
         .await;
     assert_eq!(json(&r).as_array().unwrap().len(), 2);
+}
+
+/// A concern in the state `to`, through the actions staff take; its code.
+async fn concern_in(app: &TestApp, title: &str, to: &str) -> String {
+    use xieshang_store::item::{transition, By};
+    let area = app.org_id("yanliang-fenghuang-g15").await;
+    let (id, code) = xieshang_store::concern::record(
+        &app.t.db,
+        By::Resident,
+        xieshang_store::testing::web_concern(
+            area,
+            "water",
+            title,
+            "凤鸣花园东门口自来水管爆了，水漫到马路上。",
+        ),
+    )
+    .await
+    .unwrap();
+    let staff = xieshang_store::user::actor(&app.t.db, app.user_id("staff").await)
+        .await
+        .unwrap();
+    match to {
+        "submitted" => {}
+        "merged" => {
+            let into = Box::pin(concern_in(app, "并入的那一件", "accepted")).await;
+            xieshang_store::triage::merge(&app.t.db, &staff, id, &into, None)
+                .await
+                .unwrap();
+        }
+        action => {
+            let action = if action == "rejected" {
+                "reject"
+            } else {
+                "accept"
+            };
+            transition(
+                &app.t.db,
+                &xieshang_core::item::CONCERN,
+                id,
+                action,
+                By::User(&staff),
+                Some("理由"),
+                &[],
+            )
+            .await
+            .unwrap();
+        }
+    }
+    code
+}
+
+#[tokio::test]
+async fn only_concerns_staff_took_up_are_published() {
+    let app = TestApp::new().await;
+    let submitted = concern_in(&app, "未受理水管爆裂", "submitted").await;
+    let rejected = concern_in(&app, "不予受理水管爆裂", "rejected").await;
+    let merged = concern_in(&app, "已并案水管爆裂", "merged").await;
+    let accepted = concern_in(&app, "已受理水管爆裂", "accepted").await;
+    let hidden = [&submitted, &rejected, &merged];
+    let mut c = app.client();
+    for path in [
+        "/open311/v2/requests.json".to_owned(),
+        "/open311/v2/requests.xml".to_owned(),
+        "/open311/v2/requests.json?status=open".to_owned(),
+        "/open311/v2/requests.json?status=closed".to_owned(),
+        format!("/open311/v2/requests.json?service_request_id={submitted},{rejected},{merged},{accepted}"),
+        format!("/open311/v2/requests.xml?service_request_id={submitted},{rejected},{merged},{accepted}"),
+    ] {
+        let r = c.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        for code in hidden {
+            assert!(!r.body.contains(code.as_str()), "{path} shows {code}: {}", r.body);
+        }
+        if !path.contains("closed") {
+            assert!(r.body.contains(&accepted), "{path} lists the accepted one");
+        }
+    }
+    for code in hidden {
+        for ext in ["json", "xml"] {
+            let r = c.get(&format!("/open311/v2/requests/{code}.{ext}")).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{code}.{ext}: {}", r.body);
+            assert!(!r.body.contains("水管"), "{}", r.body);
+        }
+    }
+    let r = c
+        .get(&format!("/open311/v2/requests/{accepted}.json"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // The suggestions residents see before they submit: the same rule.
+    let url = format!(
+        "/api/v1/similar?area=yanliang-fenghuang-g16&text={}",
+        crate::find::urlencode("凤鸣花园东门口水管破裂，一直冒水")
+    );
+    let r = c.get(&url).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains(&accepted), "{}", r.body);
+    for code in hidden {
+        assert!(
+            !r.body.contains(code.as_str()),
+            "similar shows {code}: {}",
+            r.body
+        );
+    }
+    // The open-data file: resolved and closed ones only, so none of these.
+    let r = c.get("/open-data/concerns.csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    for code in [&submitted, &rejected, &merged, &accepted] {
+        assert!(!r.body.contains(code.as_str()));
+    }
+
+    // Each resident still follows their own concern by its code.
+    for code in [&submitted, &rejected, &merged] {
+        let r = c.get(&format!("/track?code={code}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{code}");
+        let r = c.get(&format!("/api/v1/concerns/{code}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{code}");
+    }
+}
+
+#[tokio::test]
+async fn start_date_alone_does_not_open_the_90_day_window() {
+    let app = TestApp::new().await;
+    let now = app.t.db.now_ms();
+    let day = 86_400_000;
+    app.set_clock(now - 200 * day);
+    let old = concern_in(&app, "二百天前水管爆裂", "accepted").await;
+    app.set_clock(now - 60 * day);
+    let recent = concern_in(&app, "六十天前水管爆裂", "accepted").await;
+    app.set_clock(now);
+    let rfc = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let mut c = app.client();
+    // From 210 days ago: the 90 days from then (the old one), not up to today.
+    let r = c
+        .get(&format!(
+            "/open311/v2/requests.json?start_date={}",
+            rfc(now - 210 * day)
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains(&old), "{}", r.body);
+    assert!(
+        !r.body.contains(&recent),
+        "start_date alone spans 90 days: {}",
+        r.body
+    );
+    assert_eq!(json(&r).as_array().unwrap().len(), 1);
+    // Up to 150 days ago: the 90 days before then.
+    let r = c
+        .get(&format!(
+            "/open311/v2/requests.json?end_date={}",
+            rfc(now - 150 * day)
+        ))
+        .await;
+    assert!(
+        r.body.contains(&old) && !r.body.contains(&recent),
+        "{}",
+        r.body
+    );
+    // Both, more than 90 days apart: refused.
+    let r = c
+        .get(&format!(
+            "/open311/v2/requests.json?start_date={}&end_date={}",
+            rfc(now - 210 * day),
+            rfc(now)
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Neither: the last 90 days.
+    let r = c.get("/open311/v2/requests.json").await;
+    assert!(
+        r.body.contains(&recent) && !r.body.contains(&old),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn urls_start_with_the_configured_address_never_the_host_header() {
+    let app = TestApp::with_config(|c| c.base_url = "https://xieshang.example.cn".into()).await;
+    let code = concern_in(&app, "有照片的水管爆裂", "accepted").await;
+    // Give it a photo so that media_url is written.
+    sqlx::query(
+        "INSERT INTO attachments (kind, item_id, stage, public_token, content_type, width, height, bytes, created_at)
+         SELECT 'concern', id, 'intake', 'tok123', 'image/jpeg', 1, 1, $1, 0 FROM concerns WHERE tracking_code = $2",
+    )
+    .bind(vec![0u8; 4])
+    .bind(&code)
+    .execute(app.t.db.pool())
+    .await
+    .unwrap();
+    let mut c = app.client();
+    for path in [
+        "/open311/v2/discovery.json".to_owned(),
+        "/open311/v2/discovery.xml".to_owned(),
+        "/open311/v2/requests.json".to_owned(),
+        format!("/open311/v2/requests/{code}.xml"),
+    ] {
+        let req = Request::get(path.as_str())
+            .header(header::HOST, "evil.example")
+            .header("x-forwarded-proto", "https")
+            .body(Body::empty())
+            .unwrap();
+        let r = c.send(req).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(!r.body.contains("evil.example"), "{path}: {}", r.body);
+        assert!(
+            r.body.contains("https://xieshang.example.cn/"),
+            "{path}: {}",
+            r.body
+        );
+    }
+    let req = Request::get("/open311/v2/discovery.json")
+        .header(header::HOST, "evil.example")
+        .body(Body::empty())
+        .unwrap();
+    let r = c.send(req).await;
+    assert_eq!(
+        json(&r)["endpoints"][0]["url"],
+        "https://xieshang.example.cn/open311/v2"
+    );
+    let req = Request::get(format!("/open311/v2/requests/{code}.json"))
+        .header(header::HOST, "evil.example")
+        .body(Body::empty())
+        .unwrap();
+    let r = c.send(req).await;
+    assert_eq!(
+        json(&r)[0]["media_url"],
+        "https://xieshang.example.cn/photos/tok123"
+    );
 }

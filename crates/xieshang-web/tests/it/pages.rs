@@ -52,7 +52,7 @@ async fn staff_administer_the_tree_through_the_pages() {
             &[
                 ("kind", "community"),
                 ("name", "凤栖社区"),
-                ("code", "fh-c4"),
+                ("code", "yanliang-fh-c4"),
             ],
         )
         .await;
@@ -66,7 +66,11 @@ async fn staff_administer_the_tree_through_the_pages() {
     let r = c
         .post(
             &format!("/orgs/{street}/children"),
-            &[("kind", "community"), ("name", "重复"), ("code", "fh-c4")],
+            &[
+                ("kind", "community"),
+                ("name", "重复"),
+                ("code", "yanliang-fh-c4"),
+            ],
         )
         .await;
     let page = c.get(r.location.as_deref().unwrap()).await;
@@ -173,5 +177,242 @@ async fn staff_are_told_when_the_holiday_schedule_is_missing() {
     let page = c.get("/concerns").await;
     assert!(
         page.body.contains("id=\"calendar-warning\"") && page.body.contains(&this_year.to_string())
+    );
+}
+
+#[tokio::test]
+async fn hsts_is_sent_when_cookies_are_secure_and_only_then() {
+    let plain = TestApp::new().await;
+    for path in ["/", "/login", "/track?code=NOSUCHCODE", "/healthz"] {
+        let r = plain.client().get(path).await;
+        assert!(
+            r.headers.get("strict-transport-security").is_none(),
+            "{path} over http"
+        );
+    }
+    let https = TestApp::with_config(|c| c.secure_cookies = true).await;
+    for path in ["/", "/login", "/track?code=NOSUCHCODE", "/healthz"] {
+        let r = https.client().get(path).await;
+        assert_eq!(
+            r.headers
+                .get("strict-transport-security")
+                .map(|v| v.to_str().unwrap()),
+            Some("max-age=31536000"),
+            "{path} behind https"
+        );
+    }
+}
+
+/// The roles an account holds, as (role code, unit code), sorted.
+async fn roles_of(app: &TestApp, username: &str) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT g.role, o.code FROM grants g JOIN users u ON u.id = g.user_id
+         JOIN orgs o ON o.id = g.org_id WHERE u.username = $1 ORDER BY g.role, o.code",
+    )
+    .bind(username)
+    .fetch_all(app.t.db.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
+    let app = TestApp::new().await;
+    let mut staff = app.login("staff").await;
+    let me = app.user_id("staff").await;
+    let member = app.user_id("member-fh-01").await;
+    let leader = app.user_id("leader").await;
+    let district = app.org_id("yanliang").await.to_string();
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    let staff_before = roles_of(&app, "staff").await;
+    let member_before = roles_of(&app, "member-fh-01").await;
+    let leader_before = roles_of(&app, "leader").await;
+
+    // Themselves: no role at all, not even one below their own.
+    for (role, unit) in [
+        ("leader", &district),
+        ("department_handler", &cgj),
+        ("member", &district),
+    ] {
+        let r = staff
+            .post(
+                &format!("/users/{me}/grants"),
+                &[("role", role), ("org_id", unit)],
+            )
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/users/{me}?err=err.grant_self").as_str()),
+            "{role}"
+        );
+    }
+    assert_eq!(roles_of(&app, "staff").await, staff_before);
+    let page = staff.get(&format!("/users/{me}?err=err.grant_self")).await;
+    assert!(page.body.contains("不能给自己授予角色"), "{}", page.body);
+
+    // Others: not above staff.
+    for role in ["leader", "city_overseer", "admin"] {
+        let r = staff
+            .post(
+                &format!("/users/{member}/grants"),
+                &[("role", role), ("org_id", &district)],
+            )
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/users/{member}?err=err.role_above_own").as_str()),
+            "{role}"
+        );
+    }
+    assert_eq!(roles_of(&app, "member-fh-01").await, member_before);
+    // The leader's role is not staff's to take back, nor the leader's password to set.
+    let grant: i64 = sqlx::query_scalar("SELECT id FROM grants WHERE user_id = $1")
+        .bind(leader)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let r = staff
+        .post(&format!("/users/{leader}/grants/{grant}/revoke"), &[])
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/users/{leader}?err=err.role_above_own").as_str())
+    );
+    let r = staff
+        .post(
+            &format!("/users/{leader}/reset"),
+            &[("password", "taken-over-123")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/users/{leader}?err=err.role_above_own").as_str())
+    );
+    assert_eq!(roles_of(&app, "leader").await, leader_before);
+    assert!(
+        app.client()
+            .login("leader", "taken-over-123")
+            .await
+            .location
+            .as_deref()
+            != Some("/")
+    );
+    // The page offers only what staff may grant.
+    let page = staff.get(&format!("/users/{member}")).await;
+    assert!(
+        !page.body.contains("value=\"leader\"")
+            && page.body.contains("value=\"department_handler\"")
+    );
+
+    // At or below their own, to someone else: done.
+    for (role, unit) in [("department_handler", &cgj), ("staff", &district)] {
+        let r = staff
+            .post(
+                &format!("/users/{member}/grants"),
+                &[("role", role), ("org_id", unit)],
+            )
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/users/{member}?ok=common.saved").as_str()),
+            "{role}"
+        );
+    }
+    // An administrator grants a leader, but not to themselves either.
+    let mut admin = app.login("admin").await;
+    let r = admin
+        .post(
+            &format!("/users/{member}/grants"),
+            &[("role", "leader"), ("org_id", &district)],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/users/{member}?ok=common.saved").as_str())
+    );
+    let admin_id = app.user_id("admin").await;
+    let r = admin
+        .post(
+            &format!("/users/{admin_id}/grants"),
+            &[("role", "staff"), ("org_id", &district)],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/users/{admin_id}?err=err.grant_self").as_str())
+    );
+}
+
+#[tokio::test]
+async fn unit_codes_are_reserved_per_district() {
+    let app = TestApp::new().await;
+    let mut beilin = app.login("staff-beilin").await;
+    let street = app.org_id("beilin-nanyuanmen").await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orgs")
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    // Codes that read as Yanliang's, as no district's, or as the city's.
+    for code in [
+        "yanliang-guanshan-c9",
+        "yanliang-fake",
+        "nanyuanmen-c1",
+        "xa-c1",
+    ] {
+        let r = beilin
+            .post(
+                &format!("/orgs/{street}/children"),
+                &[("kind", "community"), ("name", "仿冒社区"), ("code", code)],
+            )
+            .await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(format!("/orgs/{street}?err=err.org_code_branch").as_str()),
+            "{code}"
+        );
+    }
+    assert_eq!(count().await, before, "nothing created");
+    let page = beilin
+        .get(&format!("/orgs/{street}?err=err.org_code_branch"))
+        .await;
+    assert!(
+        page.body.contains("机构代码须以所属区县的代码"),
+        "{}",
+        page.body
+    );
+    // Its own namespace is open.
+    let r = beilin
+        .post(
+            &format!("/orgs/{street}/children"),
+            &[
+                ("kind", "community"),
+                ("name", "南院门社区"),
+                ("code", "beilin-nanyuanmen-c1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/orgs/{street}?ok=common.saved").as_str())
+    );
+    // The city's administrator may not open a district inside another's either.
+    let mut admin = app.login("admin").await;
+    let city = app.org_id("xa").await;
+    let r = admin
+        .post(
+            &format!("/orgs/{city}/children"),
+            &[
+                ("kind", "district"),
+                ("name", "假阎良区政协"),
+                ("code", "yanliang-east"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/orgs/{city}?err=err.org_code_branch").as_str())
     );
 }
