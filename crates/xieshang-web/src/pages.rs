@@ -580,11 +580,7 @@ async fn report(
                 Ok(code) => {
                     return Ok(Redirect::to(&format!("/track?code={code}&filed=1")).into_response())
                 }
-                Err(errors) => keys.extend(
-                    errors
-                        .iter()
-                        .filter_map(|(f, _)| i18n::known(&format!("err.intake.{f}"))),
-                ),
+                Err(errors) => keys.extend(errors.iter().filter_map(|(_, e)| i18n::known(e.key))),
             }
         }
         Ok(_) => {}

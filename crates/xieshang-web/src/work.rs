@@ -781,9 +781,11 @@ async fn record(
                 Ok(code) => {
                     return Ok(Redirect::to(&format!("/record?code={code}")).into_response())
                 }
-                Err(fields) => errors.extend(fields.iter().map(|(f, _)| {
-                    i18n::known(&format!("err.intake.{f}")).unwrap_or("err.bad_input")
-                })),
+                Err(fields) => errors.extend(
+                    fields
+                        .iter()
+                        .map(|(_, e)| i18n::known(e.key).unwrap_or("err.bad_input")),
+                ),
             }
         }
     }
