@@ -343,6 +343,7 @@ async fn webhooks_post(
             match webhook::create(
                 &state.db,
                 sealer,
+                &state.config.webhook_policy,
                 &u.actor,
                 id,
                 get("url").unwrap_or(""),

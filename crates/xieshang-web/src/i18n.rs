@@ -130,6 +130,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("webhooks.delivered", "已送达", "Delivered"),
     ("webhooks.pending", "等待发送", "Waiting"),
     ("err.webhook_url", "请填写 https:// 或 http:// 开头的地址（最多500个字符）。", "Give an https:// or http:// address of at most 500 characters."),
+    ("err.webhook_credentials", "地址中不能含用户名或密码；推送以签名验证身份。", "No user name or password in the address: deliveries are signed instead."),
+    ("err.webhook_address", "该地址指向内部网络（本机、内网、链路本地等），不允许推送；如确需推送到内网，请由运维在配置 webhook_allow_private 中放行。", "The address points inside the network (this host, a private or link-local range …); ask the operator to allow the range with webhook_allow_private if deliveries must go there."),
     ("err.webhook_events", "请至少选择一个事件。", "Choose at least one event."),
 
     ("export.tracking_code", "查询码", "Tracking code"),

@@ -19,6 +19,9 @@ pub struct WebConfig {
     pub lock_minutes: i64,
     /// Concern loop settings (reassignment window, reminder share, escalation).
     pub policy: xieshang_store::triage::Policy,
+    /// Where webhook targets may point (public addresses, and the private
+    /// ranges allowed).
+    pub webhook_policy: xieshang_store::net::AddressPolicy,
 }
 
 impl Default for WebConfig {
@@ -29,6 +32,7 @@ impl Default for WebConfig {
             lock_after_failures: 5,
             lock_minutes: 15,
             policy: xieshang_store::triage::Policy::default(),
+            webhook_policy: Default::default(),
         }
     }
 }

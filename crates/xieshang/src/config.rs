@@ -68,6 +68,14 @@ pub struct Flags {
     /// Days a finished background job (notification, email, reminder, webhook) is kept before it is deleted; 0 keeps them all; jobs given up are always kept [default: 30] (toml: job_retention_days)
     #[arg(long, env = "XIESHANG_JOB_RETENTION_DAYS", global = true)]
     pub job_retention_days: Option<u32>,
+    /// Private address ranges webhook deliveries may reach, comma-separated, such as 10.0.0.0/8,fd00::/8 or 127.0.0.1; loopback, private, link-local, carrier-grade NAT and documentation addresses are refused otherwise, and 0.0.0.0, :: and multicast always [default: none, public addresses only] (toml: webhook_allow_private)
+    #[arg(
+        long,
+        env = "XIESHANG_WEBHOOK_ALLOW_PRIVATE",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub webhook_allow_private: Option<Vec<String>>,
 }
 
 /// The keys of `xieshang.toml`.
@@ -91,6 +99,7 @@ pub struct FileSettings {
     reminder_share: Option<f64>,
     escalate_up_after_days: Option<u32>,
     job_retention_days: Option<u32>,
+    webhook_allow_private: Option<Vec<String>>,
 }
 
 /// Resolved settings.
@@ -136,6 +145,16 @@ impl Settings {
             Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
         };
         let d = xieshang_web::WebConfig::default();
+        let mut webhook_allow_private = flags
+            .webhook_allow_private
+            .clone()
+            .or(file.webhook_allow_private)
+            .unwrap_or_default();
+        webhook_allow_private.retain(|r| !r.trim().is_empty());
+        let webhook_policy = xieshang_store::net::AddressPolicy::allowing(
+            xieshang_store::net::Ranges::parse(&webhook_allow_private)
+                .map_err(|e| anyhow::anyhow!("webhook_allow_private: {e}"))?,
+        );
         let s = Settings {
             listen: flags
                 .listen
@@ -183,6 +202,7 @@ impl Settings {
                         .or(file.escalate_up_after_days)
                         .unwrap_or(d.policy.escalate_up_after_days),
                 },
+                webhook_policy,
             },
             holidays_file: flags
                 .holidays_file
@@ -344,6 +364,34 @@ mod tests {
             .calendar()
             .unwrap();
         assert!(builtin.knows_year(2026));
+    }
+
+    #[test]
+    fn webhook_ranges_are_parsed_or_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.toml");
+        std::fs::write(
+            &path,
+            "webhook_allow_private = [\"10.0.0.0/8\", \"127.0.0.1\"]\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(&Flags {
+            config: Some(path.clone()),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert!(s.web.webhook_policy.permits("10.2.3.4".parse().unwrap()));
+        assert!(s.web.webhook_policy.permits("127.0.0.1".parse().unwrap()));
+        assert!(!s.web.webhook_policy.permits("127.0.0.2".parse().unwrap()));
+        std::fs::write(&path, "webhook_allow_private = [\"intranet\"]\n").unwrap();
+        let e = Settings::resolve(&Flags {
+            config: Some(path),
+            ..Flags::default()
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("webhook_allow_private"), "{e}");
+        let d = Settings::resolve(&Flags::default()).unwrap();
+        assert!(!d.web.webhook_policy.permits("10.2.3.4".parse().unwrap()));
     }
 
     #[test]

@@ -43,15 +43,22 @@ pub struct Resp {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        TestApp::with_config(|_| {}).await
+    }
+
+    /// A fresh app whose settings `edit` changes first (the defaults of
+    /// `new` otherwise).
+    pub async fn with_config(edit: impl FnOnce(&mut WebConfig)) -> TestApp {
         let mut t = TestDb::new().await.unwrap();
         let clock = Arc::new(AtomicI64::new(chrono::Utc::now().timestamp_millis()));
         t.db = t.db.clone().with_clock(Clock::Manual(clock.clone()));
         seed::load_demo(&t.db, demo_hash()).await.unwrap();
         // The clock moves in whole days in some tests: sessions last long enough.
-        let config = WebConfig {
+        let mut config = WebConfig {
             session_hours: 24 * 90,
             ..WebConfig::default()
         };
+        edit(&mut config);
         let state =
             AppState::new(t.db.clone(), config).with_sealer(Sealer::from_hex(TEST_KEY).unwrap());
         let (router, routes) = xieshang_web::app(state.clone());
@@ -84,6 +91,7 @@ impl TestApp {
             base_url: "http://xieshang.test".into(),
             sealer: Some(Sealer::from_hex(TEST_KEY).unwrap()),
             retention_days: xieshang_store::jobs::DEFAULT_RETENTION_DAYS,
+            webhook_policy: self.state.config.webhook_policy.clone(),
         }
     }
 
