@@ -159,7 +159,7 @@ pub fn with_token_cookie(
 /// A url-encoded form whose `_csrf` field matched; `T` ignores that field.
 pub struct CsrfForm<T>(pub T);
 
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     // Length is not secret; compare the bytes without an early exit.
     a.len() == b.len()
         && a.bytes()

@@ -22,6 +22,8 @@ pub struct WebConfig {
     /// Where webhook targets may point (public addresses, and the private
     /// ranges allowed).
     pub webhook_policy: xieshang_store::net::AddressPolicy,
+    /// Who may read `/metrics`.
+    pub metrics_access: crate::ops::MetricsAccess,
 }
 
 impl Default for WebConfig {
@@ -33,6 +35,7 @@ impl Default for WebConfig {
             lock_minutes: 15,
             policy: xieshang_store::triage::Policy::default(),
             webhook_policy: Default::default(),
+            metrics_access: Default::default(),
         }
     }
 }

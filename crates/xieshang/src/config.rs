@@ -76,6 +76,22 @@ pub struct Flags {
         value_delimiter = ','
     )]
     pub webhook_allow_private: Option<Vec<String>>,
+    /// Addresses or ranges of peers that may read /metrics, comma-separated, such as 127.0.0.1,10.0.0.0/8 (the TCP peer: behind a proxy, use metrics_token) [default: any] (toml: metrics_allow)
+    #[arg(
+        long,
+        env = "XIESHANG_METRICS_ALLOW",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub metrics_allow: Option<Vec<String>>,
+    /// Bearer token /metrics requires (Authorization: Bearer TOKEN) [default: none] (toml: metrics_token)
+    #[arg(
+        long,
+        env = "XIESHANG_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
 }
 
 /// The keys of `xieshang.toml`.
@@ -100,6 +116,8 @@ pub struct FileSettings {
     escalate_up_after_days: Option<u32>,
     job_retention_days: Option<u32>,
     webhook_allow_private: Option<Vec<String>>,
+    metrics_allow: Option<Vec<String>>,
+    metrics_token: Option<String>,
 }
 
 /// Resolved settings.
@@ -155,6 +173,21 @@ impl Settings {
             xieshang_store::net::Ranges::parse(&webhook_allow_private)
                 .map_err(|e| anyhow::anyhow!("webhook_allow_private: {e}"))?,
         );
+        let mut metrics_allow = flags
+            .metrics_allow
+            .clone()
+            .or(file.metrics_allow)
+            .unwrap_or_default();
+        metrics_allow.retain(|r| !r.trim().is_empty());
+        let metrics_access = xieshang_web::ops::MetricsAccess {
+            allow: xieshang_store::net::Ranges::parse(&metrics_allow)
+                .map_err(|e| anyhow::anyhow!("metrics_allow: {e}"))?,
+            token: flags
+                .metrics_token
+                .clone()
+                .or(file.metrics_token)
+                .filter(|t| !t.trim().is_empty()),
+        };
         let s = Settings {
             listen: flags
                 .listen
@@ -203,6 +236,7 @@ impl Settings {
                         .unwrap_or(d.policy.escalate_up_after_days),
                 },
                 webhook_policy,
+                metrics_access,
             },
             holidays_file: flags
                 .holidays_file
