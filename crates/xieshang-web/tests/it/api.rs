@@ -784,3 +784,50 @@ async fn direction_overrides_and_line_breaks_are_refused_in_single_line_text() {
         .unwrap();
     assert_eq!(n, 1, "only the clean one was filed");
 }
+
+#[tokio::test]
+async fn direction_controls_are_refused_in_every_form() {
+    // Not only intake: any form field (a unit's name here, a multipart report
+    // there) is refused with a message, and nothing is written.
+    let app = TestApp::new().await;
+    let mut staff = app.login("staff").await;
+    let street = app.org_id("yanliang-fenghuang").await;
+    let r = staff
+        .post(
+            &format!("/orgs/{street}/children"),
+            &[
+                ("kind", "community"),
+                ("name", "凤栖\u{202E}区社"),
+                ("code", "fh-c4"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("U+202E"), "{}", r.body);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE code = 'fh-c4'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    let mut resident = app.client();
+    resident.get("/report").await;
+    let r = resident
+        .post_multipart(
+            "/report",
+            &[
+                ("category", "road"),
+                ("area", "yanliang-guanshan-g01"),
+                ("title", "井盖缺失"),
+                ("description", "夜里\u{FFFF}很危险"),
+                ("confirm_new", "1"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
