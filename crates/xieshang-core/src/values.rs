@@ -77,7 +77,11 @@ impl OrgName {
     /// Validates a unit name.
     pub fn parse(raw: &str) -> Result<OrgName, Invalid> {
         let s = raw.trim();
-        if s.is_empty() || s.chars().count() > 60 || s.chars().any(char::is_control) {
+        if s.is_empty()
+            || s.chars().count() > 60
+            || s.chars().any(char::is_control)
+            || check_text(s, Lines::One).is_err()
+        {
             return Err(invalid(
                 "err.org_name",
                 "a name has 1 to 60 characters and no control characters",
@@ -169,6 +173,7 @@ mod tests {
         assert_eq!(OrgName::parse("  凤凰街道 ").unwrap().as_str(), "凤凰街道");
         assert!(OrgName::parse("   ").is_err());
         assert!(OrgName::parse(&"长".repeat(61)).is_err());
+        assert!(OrgName::parse("凤凰\u{202E}街道").is_err());
     }
 
     #[test]

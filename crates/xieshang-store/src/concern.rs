@@ -70,6 +70,11 @@ impl NewReporter<'_> {
                 "a name has at most 50 characters",
             ));
         }
+        if let Some(Err(e)) =
+            name.map(|n| xieshang_core::values::check_text(n, xieshang_core::values::Lines::One))
+        {
+            return Err(Error::invalid("name", e));
+        }
         if name.is_none() && self.phone.is_none() {
             return Ok(None);
         }
