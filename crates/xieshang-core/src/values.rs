@@ -77,7 +77,11 @@ impl OrgName {
     /// Validates a unit name.
     pub fn parse(raw: &str) -> Result<OrgName, Invalid> {
         let s = raw.trim();
-        if s.is_empty() || s.chars().count() > 60 || s.chars().any(char::is_control) {
+        if s.is_empty()
+            || s.chars().count() > 60
+            || s.chars().any(char::is_control)
+            || check_text(s, Lines::One).is_err()
+        {
             return Err(invalid(
                 "err.org_name",
                 "a name has 1 to 60 characters and no control characters",
@@ -90,6 +94,64 @@ impl OrgName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// How many lines a text may span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// A title, a name, a phone, an address: one line.
+    One,
+    /// A description, a note, a comment.
+    Many,
+}
+
+/// A text holds a line break where one line is expected.
+pub const TEXT_LINE_BREAK: Invalid = invalid(
+    "err.text_line_break",
+    "one line only: line breaks are not allowed here",
+);
+/// A text holds a character that changes the direction of what follows.
+pub const TEXT_DIRECTION: Invalid = invalid(
+    "err.text_direction",
+    "direction control characters (such as U+202E) are not allowed",
+);
+/// A text holds a control character or a Unicode noncharacter.
+pub const TEXT_CONTROL: Invalid = invalid(
+    "err.text_control",
+    "control characters and noncharacters (such as U+FFFF) are not allowed",
+);
+
+/// Characters that reorder the text around them when it is shown (bidi
+/// embeddings, overrides, isolates and marks): a title could show one thing
+/// and say another.
+fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Unicode noncharacters (U+FDD0–U+FDEF and the last two of every plane,
+/// U+FFFE and U+FFFF among them): never text, and XML 1.0 cannot carry some.
+fn is_noncharacter(c: char) -> bool {
+    let n = c as u32;
+    (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
+}
+
+/// Checks text typed by a person: no control characters but tab (and line
+/// breaks where `lines` allows them), no noncharacters, no direction
+/// controls. Every text a form, the API or Open311 accepts passes this.
+pub fn check_text(s: &str, lines: Lines) -> Result<(), Invalid> {
+    for c in s.chars() {
+        match c {
+            '\t' => {}
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' if lines == Lines::One => {
+                return Err(TEXT_LINE_BREAK)
+            }
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => {}
+            c if is_direction_control(c) => return Err(TEXT_DIRECTION),
+            c if c.is_control() || is_noncharacter(c) => return Err(TEXT_CONTROL),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -111,5 +173,32 @@ mod tests {
         assert_eq!(OrgName::parse("  凤凰街道 ").unwrap().as_str(), "凤凰街道");
         assert!(OrgName::parse("   ").is_err());
         assert!(OrgName::parse(&"长".repeat(61)).is_err());
+        assert!(OrgName::parse("凤凰\u{202E}街道").is_err());
+    }
+
+    #[test]
+    fn text_checks() {
+        assert_eq!(check_text("井盖缺失\t(3)", Lines::One), Ok(()));
+        assert_eq!(check_text("第一行\r\n第二行", Lines::Many), Ok(()));
+        for bad in ["a\nb", "a\rb", "a\u{2028}b"] {
+            assert_eq!(check_text(bad, Lines::One), Err(TEXT_LINE_BREAK), "{bad:?}");
+        }
+        for bad in ["a\u{202E}b", "\u{2066}x\u{2069}", "a\u{200F}", "\u{061C}"] {
+            assert_eq!(check_text(bad, Lines::Many), Err(TEXT_DIRECTION), "{bad:?}");
+        }
+        for bad in [
+            "a\u{0}",
+            "a\u{1B}[31m",
+            "\u{7F}",
+            "\u{9B}",
+            "\u{FFFE}",
+            "\u{FFFF}",
+            "\u{FDD0}",
+            "\u{10FFFF}",
+        ] {
+            assert_eq!(check_text(bad, Lines::Many), Err(TEXT_CONTROL), "{bad:?}");
+        }
+        // Joiners and the like are ordinary text (emoji sequences, scripts).
+        assert_eq!(check_text("👩\u{200D}👩\u{200C}", Lines::One), Ok(()));
     }
 }

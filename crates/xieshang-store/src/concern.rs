@@ -70,6 +70,11 @@ impl NewReporter<'_> {
                 "a name has at most 50 characters",
             ));
         }
+        if let Some(Err(e)) =
+            name.map(|n| xieshang_core::values::check_text(n, xieshang_core::values::Lines::One))
+        {
+            return Err(Error::invalid("name", e));
+        }
         if name.is_none() && self.phone.is_none() {
             return Ok(None);
         }
@@ -326,6 +331,11 @@ fn check<'a>(
             "a title has 1 to 100 characters",
         ));
     }
+    // The web layer checks first, with its own messages; this holds for every
+    // caller of the store.
+    use xieshang_core::values::{check_text, Lines};
+    check_text(title, Lines::One).map_err(|e| Error::invalid("title", e))?;
+    check_text(c.description, Lines::Many).map_err(|e| Error::invalid("description", e))?;
     let path = paths.get(&c.org_id).cloned().ok_or(Error::field(
         "area",
         "err.org_unknown",

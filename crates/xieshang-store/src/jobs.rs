@@ -186,6 +186,8 @@ pub struct Worker {
     pub sealer: Option<crate::seal::Sealer>,
     /// Days done jobs are kept (`prune`); 0 keeps them for good.
     pub retention_days: u32,
+    /// Where webhook deliveries may connect.
+    pub webhook_policy: crate::net::AddressPolicy,
 }
 
 impl Worker {
@@ -392,7 +394,13 @@ impl Worker {
         match kind {
             "webhook" => {
                 let delivery = p["delivery_id"].as_i64().unwrap_or_default();
-                crate::webhook::deliver(&self.db, self.sealer.as_ref(), delivery).await?;
+                crate::webhook::deliver(
+                    &self.db,
+                    self.sealer.as_ref(),
+                    &self.webhook_policy,
+                    delivery,
+                )
+                .await?;
             }
             "email" => {
                 let mailer = self

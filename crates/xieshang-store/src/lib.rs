@@ -20,6 +20,7 @@ pub mod intake;
 pub mod item;
 pub mod jobs;
 pub mod migrate;
+pub mod net;
 pub mod open_data;
 pub mod org;
 pub mod password;

@@ -108,6 +108,11 @@ pub async fn log(
             "a name has at most 50 characters",
         ));
     }
+    if let Some(Err(e)) =
+        name.map(|n| xieshang_core::values::check_text(n, xieshang_core::values::Lines::One))
+    {
+        return Err(Error::invalid("name", e));
+    }
     if (name.is_some() || r.phone.is_some()) && sealer.is_none() {
         return Err(Error::field(
             "phone",

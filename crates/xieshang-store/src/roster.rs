@@ -197,7 +197,11 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 
 fn text_ok(s: &str, max: usize) -> bool {
     let n = s.chars().count();
-    n > 0 && n <= max && !s.chars().any(|c| c.is_control())
+    // Cells come from files, not forms: the text rule is checked here.
+    n > 0
+        && n <= max
+        && !s.chars().any(|c| c.is_control())
+        && xieshang_core::values::check_text(s, xieshang_core::values::Lines::One).is_ok()
 }
 
 /// The street units of a body, by code and by name.

@@ -193,6 +193,8 @@ async fn check_settings(db: &Db, unit: &OrgPath, s: &Settings<'_>) -> Result<Vec
             "a name has 1 to 100 characters",
         ));
     }
+    xieshang_core::values::check_text(name, xieshang_core::values::Lines::One)
+        .map_err(|e| Error::invalid("name", e))?;
     if s.weekdays.is_empty() {
         return Err(Error::field(
             "weekdays",

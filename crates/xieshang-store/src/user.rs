@@ -261,6 +261,8 @@ pub async fn create(
             "a name has 1 to 40 characters",
         ));
     }
+    xieshang_core::values::check_text(display_name, xieshang_core::values::Lines::One)
+        .map_err(|e| Error::invalid("display_name", e))?;
     let mut tx = db.begin_write().await?;
     let path = org_path(&mut tx, home_org_id, "home_org_id").await?;
     actor.check(Permission::UserManage, &path)?;

@@ -3,11 +3,16 @@
 //! body signed with HMAC-SHA256 (header `X-Xieshang-Signature: sha256=<hex>`), and
 //! a failed attempt is retried with back-off through the job queue. The signing
 //! secret is sealed with the personal-data key and shown once, at registration.
-//! Deliveries go over HTTPS (rustls, the system's root certificates) or HTTP.
+//! Deliveries go over HTTPS (rustls, the system's root certificates) or HTTP,
+//! only to addresses [`crate::net`] allows (public ones, and the private ranges
+//! the operator allows), checked when a URL is saved and again when each
+//! delivery connects. Redirects are never followed: a 3xx answer is a failed
+//! attempt. The log holds the class of a failure, never the error's text.
 
 use crate::audit::{self, Entry};
 use crate::db::{col, Db, Tx};
 use crate::item;
+use crate::net::{self, AddressPolicy, Failure, Refusal};
 use crate::seal::Sealer;
 use crate::{Error, Result};
 use hmac::{Hmac, Mac};
@@ -52,7 +57,7 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 pub struct Hook {
     /// Id.
     pub id: i64,
-    /// Target URL.
+    /// Target URL, with any credentials masked.
     pub url: String,
     /// Subscribed events, space-separated.
     pub events: String,
@@ -60,7 +65,7 @@ pub struct Hook {
     pub disabled: bool,
 }
 
-fn check_url(url: &str) -> Result<()> {
+fn check_url(url: &str, policy: &AddressPolicy) -> Result<()> {
     let bad = || {
         Error::field(
             "url",
@@ -79,13 +84,27 @@ fn check_url(url: &str) -> Result<()> {
     {
         return Err(bad());
     }
-    Ok(())
+    net::check_target(url, policy).map_err(|r| match r {
+        Refusal::Malformed => bad(),
+        Refusal::Credentials => Error::field(
+            "url",
+            "err.webhook_credentials",
+            "no user name or password in the URL: deliveries are signed instead",
+        ),
+        Refusal::Address => Error::field(
+            "url",
+            "err.webhook_address",
+            "the address is internal (loopback, private, link-local ...) and not allowed",
+        ),
+    })
 }
 
 /// Registers a hook for the unit (the actor manages it); returns (id, secret).
+/// The URL must reach an address the policy allows.
 pub async fn create(
     db: &Db,
     sealer: &Sealer,
+    policy: &AddressPolicy,
     actor: &Actor,
     org_id: i64,
     url: &str,
@@ -93,7 +112,7 @@ pub async fn create(
 ) -> Result<(i64, String)> {
     let org = crate::org::get(db, actor, Permission::OrgManage, org_id).await?;
     let url = url.trim();
-    check_url(url)?;
+    check_url(url, policy)?;
     let events: Vec<&str> = events
         .iter()
         .filter_map(|e| EVENTS.iter().find(|(k, _)| k == e).map(|(k, _)| *k))
@@ -184,7 +203,7 @@ pub async fn list(db: &Db, actor: &Actor, org_id: i64) -> Result<Vec<Hook>> {
         .map(|r| {
             Ok(Hook {
                 id: col(r, "id")?,
-                url: col(r, "url")?,
+                url: net::mask_credentials(&col::<String>(r, "url")?),
                 events: col(r, "events")?,
                 disabled: col::<Option<i64>>(r, "disabled_at")?.is_some(),
             })
@@ -205,7 +224,7 @@ pub struct Delivery {
     pub attempts: i64,
     /// Last HTTP status.
     pub last_status: Option<i64>,
-    /// Last error.
+    /// Last error: the class of the failure ([`Failure`]).
     pub last_error: Option<String>,
     /// Created at (unix ms).
     pub created_at: i64,
@@ -234,7 +253,8 @@ pub async fn deliveries(db: &Db, actor: &Actor, org_id: i64, limit: i64) -> Resu
                 event: col(r, "event")?,
                 attempts: col(r, "attempts")?,
                 last_status: col(r, "last_status")?,
-                last_error: col(r, "last_error")?,
+                last_error: col::<Option<String>>(r, "last_error")?
+                    .map(|e| Failure::shown(&e).to_owned()),
                 created_at: col(r, "created_at")?,
                 delivered_at: col(r, "delivered_at")?,
             })
@@ -346,6 +366,7 @@ async fn enqueue_one(
 pub(crate) async fn deliver(
     db: &Db,
     sealer: Option<&Sealer>,
+    policy: &AddressPolicy,
     delivery_id: i64,
 ) -> anyhow::Result<()> {
     let Some(row) = sqlx::query(
@@ -370,6 +391,7 @@ pub(crate) async fn deliver(
     let event: String = col(&row, "event")?;
     let url: String = col(&row, "url")?;
     let result = post(
+        policy,
         &url,
         &event,
         delivery_id,
@@ -378,12 +400,12 @@ pub(crate) async fn deliver(
     )
     .await;
     let now = db.now_ms();
-    let (status, error) = match &result {
+    let (status, error) = match result {
         Ok(s) => (
-            Some(i64::from(*s)),
-            (!(200..300).contains(s)).then(|| format!("HTTP {s}")),
+            Some(i64::from(s)),
+            (!(200..300).contains(&s)).then(|| Failure::Status(s).to_string()),
         ),
-        Err(e) => (None, Some(format!("{e:#}"))),
+        Err(f) => (None, Some(f.to_string())),
     };
     sqlx::query(
         "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $1, last_error = $2,
@@ -402,34 +424,30 @@ pub(crate) async fn deliver(
     }
 }
 
-type HttpsClient = hyper_util::client::legacy::Client<
-    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-    http_body_util::Full<hyper::body::Bytes>,
->;
-
-/// One client for all deliveries (the root certificates are read once).
-fn client() -> anyhow::Result<&'static HttpsClient> {
-    static CLIENT: std::sync::OnceLock<HttpsClient> = std::sync::OnceLock::new();
-    if let Some(c) = CLIENT.get() {
-        return Ok(c);
+/// The TLS settings of deliveries (the system's root certificates, read once).
+fn tls() -> anyhow::Result<rustls::ClientConfig> {
+    use hyper_rustls::ConfigBuilderExt;
+    static TLS: std::sync::OnceLock<rustls::ClientConfig> = std::sync::OnceLock::new();
+    if let Some(c) = TLS.get() {
+        return Ok(c.clone());
     }
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
+    let c = rustls::ClientConfig::builder()
         .with_native_roots()?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let c = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build(https);
-    Ok(CLIENT.get_or_init(|| c))
+        .with_no_client_auth();
+    Ok(TLS.get_or_init(|| c).clone())
 }
 
+/// POSTs one delivery through a connector that reaches only addresses the
+/// policy permits; the status, or the class of the failure (the error itself
+/// goes to the server's log, for the operator).
 async fn post(
+    policy: &AddressPolicy,
     url: &str,
     event: &str,
     delivery: i64,
     signature: &str,
     body: String,
-) -> anyhow::Result<u16> {
+) -> std::result::Result<u16, Failure> {
     use http_body_util::Full;
     let req = hyper::Request::post(url)
         .header("content-type", "application/json")
@@ -437,8 +455,27 @@ async fn post(
         .header("x-xieshang-event", event)
         .header("x-xieshang-delivery", delivery.to_string())
         .header("x-xieshang-signature", signature)
-        .body(Full::new(hyper::body::Bytes::from(body)))?;
-    let res =
-        tokio::time::timeout(std::time::Duration::from_secs(10), client()?.request(req)).await??;
-    Ok(res.status().as_u16())
+        .body(Full::new(hyper::body::Bytes::from(body)))
+        .map_err(|_| Failure::AddressNotAllowed)?;
+    let tls = tls().map_err(|e| {
+        tracing::error!(error = %e, "no TLS root certificates for webhook deliveries");
+        Failure::Tls
+    })?;
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(net::VettedConnector::new(policy.clone()));
+    // A client per delivery: no connection outlives the check of its address.
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build::<_, Full<hyper::body::Bytes>>(https);
+    match tokio::time::timeout(std::time::Duration::from_secs(10), client.request(req)).await {
+        Ok(Ok(res)) => Ok(res.status().as_u16()),
+        Ok(Err(e)) => {
+            let class = net::classify(&e);
+            tracing::info!(webhook.delivery = delivery, error = %format!("{e:#}"), %class, "webhook delivery failed");
+            Err(class)
+        }
+        Err(_) => Err(Failure::Timeout),
+    }
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use xieshang_core::category;
+use xieshang_core::values::Invalid;
 use xieshang_store::concern::{self, NewConcern};
 use xieshang_store::item::By;
 
@@ -204,8 +205,14 @@ pub(crate) struct Intake {
     pub(crate) org_id: Option<i64>,
 }
 
-/// Field errors of an intake: (field, English message).
-pub(crate) type FieldErrors = Vec<(&'static str, &'static str)>;
+/// Field errors of an intake: the field, and the message's key (for pages)
+/// and English text (for the API).
+pub(crate) type FieldErrors = Vec<(&'static str, Invalid)>;
+
+/// An intake field's error of its own (`err.intake.<field>`).
+const fn field_error(key: &'static str, message: &'static str) -> Invalid {
+    Invalid { key, message }
+}
 
 /// Validates an intake and records it; the tracking code, or the field errors.
 /// Shared by the API and the public form.
@@ -216,20 +223,21 @@ pub(crate) async fn file_concern(
     by: By<'_>,
     photos: &[xieshang_store::photo::Photo],
 ) -> Result<Result<concern::Recorded, FieldErrors>, xieshang_store::Error> {
+    use xieshang_core::values::{check_text, Lines};
     let mut errors: FieldErrors = Vec::new();
-    let control = |s: &str| {
-        s.chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    };
-    for (field, value) in [
-        ("title", Some(intake.title.as_str())),
-        ("description", Some(intake.description.as_str())),
-        ("address", intake.address.as_deref()),
-        ("name", intake.name.as_deref()),
-        ("phone", intake.phone.as_deref()),
+    for (field, value, lines) in [
+        ("title", Some(intake.title.as_str()), Lines::One),
+        (
+            "description",
+            Some(intake.description.as_str()),
+            Lines::Many,
+        ),
+        ("address", intake.address.as_deref(), Lines::One),
+        ("name", intake.name.as_deref(), Lines::One),
+        ("phone", intake.phone.as_deref(), Lines::One),
     ] {
-        if value.is_some_and(control) {
-            errors.push((field, "control characters are not allowed"));
+        if let Some(Err(e)) = value.map(|v| check_text(v, lines)) {
+            errors.push((field, e));
         }
     }
     let name = intake
@@ -238,7 +246,10 @@ pub(crate) async fn file_concern(
         .map(str::trim)
         .filter(|n| !n.is_empty());
     if name.is_some_and(|n| n.chars().count() > 50) {
-        errors.push(("name", "a name has at most 50 characters"));
+        errors.push((
+            "name",
+            field_error("err.intake.name", "a name has at most 50 characters"),
+        ));
     }
     let phone = match intake
         .phone
@@ -251,7 +262,10 @@ pub(crate) async fn file_concern(
             Err(_) => {
                 errors.push((
                     "phone",
-                    "a phone number is an 11-digit mobile or a landline",
+                    field_error(
+                        "err.intake.phone",
+                        "a phone number is an 11-digit mobile or a landline",
+                    ),
                 ));
                 None
             }
@@ -262,33 +276,60 @@ pub(crate) async fn file_concern(
     if (name.is_some() || phone.is_some()) && sealer.is_none() {
         errors.push((
             "phone",
-            "this server has no personal-data key, so name and phone cannot be kept",
+            field_error(
+                "err.intake.phone",
+                "this server has no personal-data key, so name and phone cannot be kept",
+            ),
         ));
     }
     if category::by_code(&intake.category).is_none() {
-        errors.push(("category", "unknown category code (see /api/v1/categories)"));
+        errors.push((
+            "category",
+            field_error(
+                "err.intake.category",
+                "unknown category code (see /api/v1/categories)",
+            ),
+        ));
     }
     let area = match intake.org_id {
         Some(id) => Some(id),
         None => state.area_id(&intake.area).await?,
     };
     if area.is_none() {
-        errors.push(("area", "unknown area code (see /api/v1/areas)"));
+        errors.push((
+            "area",
+            field_error("err.intake.area", "unknown area code (see /api/v1/areas)"),
+        ));
     }
     let title_len = intake.title.trim().chars().count();
     if title_len == 0 || title_len > 100 {
-        errors.push(("title", "a title has 1 to 100 characters"));
+        errors.push((
+            "title",
+            field_error("err.intake.title", "a title has 1 to 100 characters"),
+        ));
     }
     let desc_len = intake.description.trim().chars().count();
     if desc_len == 0 || desc_len > 2000 {
-        errors.push(("description", "a description has 1 to 2000 characters"));
+        errors.push((
+            "description",
+            field_error(
+                "err.intake.description",
+                "a description has 1 to 2000 characters",
+            ),
+        ));
     }
     if intake
         .address
         .as_deref()
         .is_some_and(|a| a.chars().count() > 200)
     {
-        errors.push(("address", "an address has at most 200 characters"));
+        errors.push((
+            "address",
+            field_error(
+                "err.intake.address",
+                "an address has at most 200 characters",
+            ),
+        ));
     }
     let position = match (intake.lat, intake.lng) {
         (None, None) => None,
@@ -298,7 +339,13 @@ pub(crate) async fn file_concern(
             Some((lat, lng))
         }
         _ => {
-            errors.push(("lat", "give both lat and lng, within -90..90 and -180..180"));
+            errors.push((
+                "lat",
+                field_error(
+                    "err.intake.lat",
+                    "give both lat and lng, within -90..90 and -180..180",
+                ),
+            ));
             None
         }
     };
@@ -388,7 +435,7 @@ pub async fn create_concern(
         Err(errors) => {
             let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
             for (f, m) in errors {
-                e.fields.insert(f.into(), m.into());
+                e.fields.insert(f.into(), m.message.into());
             }
             return Err(e);
         }
@@ -770,6 +817,11 @@ pub async fn post_update(
     .await?;
     let u: UpdateIn = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
+    if let Err(e) = xieshang_core::values::check_text(&u.note, xieshang_core::values::Lines::Many) {
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
+        err.fields.insert("note".into(), e.message.into());
+        return Err(err);
+    }
     let id = concern::id_by_code(&state.db, &code).await?;
     match xieshang_store::handling::handle_by_key(
         &state.db,

@@ -159,13 +159,30 @@ pub fn with_token_cookie(
 /// A url-encoded form whose `_csrf` field matched; `T` ignores that field.
 pub struct CsrfForm<T>(pub T);
 
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     // Length is not secret; compare the bytes without an early exit.
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
+}
+
+/// Refuses a form any of whose fields holds a control character (other than
+/// tab and line breaks), a noncharacter or a direction control: no form of the
+/// product takes them, and shown again they garble or disguise text. Password
+/// fields are exempt: they are never shown, and a password set before this
+/// check must still work. Fields that take one line are checked for line
+/// breaks where they are validated.
+fn plain_text(fields: &[(String, String)]) -> Result<(), AppError> {
+    use xieshang_core::values::{check_text, Lines};
+    for (k, v) in fields {
+        if matches!(k.as_str(), "password" | "current" | "new" | "confirm") {
+            continue;
+        }
+        check_text(v, Lines::Many).map_err(|e| AppError::Refused(e.key))?;
+    }
+    Ok(())
 }
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
@@ -190,6 +207,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             (Some(e), Some(g)) if !e.is_empty() && same(&e, g) => {}
             _ => return Err(AppError::Csrf),
         }
+        plain_text(&fields)?;
         let value = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
         Ok(CsrfForm(value))
@@ -280,6 +298,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfUpload<T> {
             (Some(e), Some(g)) if !e.is_empty() && same(&e, g) => {}
             _ => return Err(AppError::Csrf),
         }
+        plain_text(&fields)?;
         let encoded = serde_urlencoded::to_string(&fields)
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
         let form = serde_urlencoded::from_str(&encoded)

@@ -23,6 +23,8 @@ pub enum AppError {
     TooLarge,
     /// 429: a rate limit; seconds until a retry can pass.
     TooMany(u64),
+    /// 422: input refused as a whole, with the key of the message shown.
+    Refused(&'static str),
     /// 500; the text goes to the log only.
     Internal(String),
 }
@@ -96,6 +98,11 @@ impl IntoResponse for AppError {
                 tracing::info!(%why, "bad request");
                 let (zh, en) = both("error.bad_request");
                 page(StatusCode::BAD_REQUEST, zh, en)
+            }
+            AppError::Refused(key) => {
+                tracing::info!(key, "input refused");
+                let (zh, en) = both(key);
+                page(StatusCode::UNPROCESSABLE_ENTITY, zh, en)
             }
             AppError::TooLarge => {
                 let (zh, en) = both("err.photo");

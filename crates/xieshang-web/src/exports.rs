@@ -1,6 +1,7 @@
 //! Exports: staff download any filtered concern list as CSV or XLSX (inside their
 //! scope); anyone downloads the open-data CSV of resolved concerns. Neither holds
-//! personal data: no names, phones or recorders.
+//! personal data: no names, phones or recorders. No CSV cell can run as a
+//! formula ([`inert_cell`]); XLSX cells are written as strings, which never do.
 
 use crate::auth::{CurrentUser, UiLang};
 use crate::error::{AppError, AppResult};
@@ -128,13 +129,29 @@ fn values(tr: Tr, c: &PublicConcern) -> [String; 11] {
     ]
 }
 
+/// A CSV cell as a spreadsheet will show it and never run it: a cell that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula
+/// (or becomes one) in Excel and LibreOffice, so it gets a leading `'`, as
+/// OWASP recommends. Every CSV the product writes goes through [`csv`], which
+/// applies this to every cell, so the rule has one place. No column holds a
+/// number the product formats itself (codes, names, texts and times only); a
+/// product-formatted number would be safe as it is, but would be neutralised
+/// the same way here, so a reader never sees two rules.
+pub fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 fn csv(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
     // A byte-order mark, so spreadsheet programs read the Chinese as UTF-8.
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     w.write_record(COLUMNS)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     for r in rows {
-        w.write_record(values(tr, r))
+        w.write_record(values(tr, r).iter().map(|v| inert_cell(v).into_owned()))
             .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     w.into_inner()
@@ -326,6 +343,7 @@ async fn webhooks_post(
             match webhook::create(
                 &state.db,
                 sealer,
+                &state.config.webhook_policy,
                 &u.actor,
                 id,
                 get("url").unwrap_or(""),

@@ -129,6 +129,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("webhooks.delivered", "已送达", "Delivered"),
     ("webhooks.pending", "等待发送", "Waiting"),
     ("err.webhook_url", "请填写 https:// 或 http:// 开头的地址（最多500个字符）。", "Give an https:// or http:// address of at most 500 characters."),
+    ("err.webhook_credentials", "地址中不能含用户名或密码；推送以签名验证身份。", "No user name or password in the address: deliveries are signed instead."),
+    ("err.webhook_address", "该地址指向内部网络（本机、内网、链路本地等），不允许推送；如确需推送到内网，请由运维在配置 webhook_allow_private 中放行。", "The address points inside the network (this host, a private or link-local range …); ask the operator to allow the range with webhook_allow_private if deliveries must go there."),
     ("err.webhook_events", "请至少选择一个事件。", "Choose at least one event."),
 
     ("export.tracking_code", "查询码", "Tracking code"),
@@ -290,6 +292,9 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.intake.description", "具体情况须为1至2000个字符。", "A description has 1 to 2000 characters."),
     ("err.intake.address", "地址最多200个字符。", "An address has at most 200 characters."),
     ("err.intake.lat", "位置坐标无效。", "The coordinates are not valid."),
+    ("err.text_line_break", "标题、姓名、电话、地址等须写在一行内，不能换行。", "Titles, names, phone numbers and addresses take one line: no line breaks."),
+    ("err.text_direction", "文字中含有改变文字方向的控制字符（如 U+202E），请删除后再提交。", "The text holds direction control characters (such as U+202E); remove them and send it again."),
+    ("err.text_control", "文字中含有控制字符或非字符（如 U+FFFF），请删除后再提交。", "The text holds control characters or noncharacters (such as U+FFFF); remove them and send it again."),
     ("track.filed", "已提交。请记下您的查询码：", "Submitted. Keep your tracking code:"),
     ("common.prev", "上一页", "Previous page"),
     ("studios.title", "委员工作室", "Member studios"),

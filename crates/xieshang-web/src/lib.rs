@@ -59,6 +59,8 @@ pub async fn serve(
             throttles.forget_idle();
         }
     });
+    // The peer's address reaches handlers: rate limits count by it, and
+    // `/metrics` may be restricted by it.
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),

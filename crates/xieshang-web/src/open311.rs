@@ -90,8 +90,11 @@ fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry are dropped.
+            // Characters XML 1.0 cannot carry are dropped: C0 controls but
+            // tab and line breaks, and U+FFFE and U+FFFF (its `Char`
+            // production; surrogates cannot occur in a Rust string).
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -579,6 +582,14 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         },
         None => return error(f, StatusCode::FORBIDDEN, "api_key is required"),
     };
+    // Every value (attributes and names too) is text as forms take it.
+    if let Some(Err(e)) = pairs
+        .iter()
+        .map(|(_, v)| xieshang_core::values::check_text(v, xieshang_core::values::Lines::Many))
+        .find(Result::is_err)
+    {
+        return error(f, StatusCode::BAD_REQUEST, e.message);
+    }
     let Some(code) = get("service_code") else {
         return error(f, StatusCode::BAD_REQUEST, "service_code is required");
     };
@@ -723,7 +734,7 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         Ok(Err(fields)) => {
             let msg = fields
                 .iter()
-                .map(|(k, m)| format!("{k}: {m}"))
+                .map(|(k, m)| format!("{k}: {}", m.message))
                 .collect::<Vec<_>>()
                 .join("; ");
             error(f, StatusCode::BAD_REQUEST, &msg)

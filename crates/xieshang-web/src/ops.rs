@@ -1,4 +1,8 @@
 //! Operations: security headers, request metrics, health, readiness, Prometheus.
+//! Every metric label comes from a closed set (a known method or "other", the
+//! route's pattern or "unmatched", the status the server answered), so no
+//! request can add label values; `/metrics` may be restricted to addresses
+//! and a bearer token ([`MetricsAccess`]).
 
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
@@ -11,15 +15,73 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Instant;
 
 /// Labels of the request counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
+}
+
+/// The method as a label: the standard ones, every other as "other" (a
+/// method is any token of any length, chosen by the client).
+fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    const KNOWN: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::HEAD, "HEAD"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::DELETE, "DELETE"),
+        (Method::PATCH, "PATCH"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(k, _)| k == m)
+        .map_or("other", |(_, label)| label)
+}
+
+/// Who may read `/metrics`: anyone (the default), or only peers in `allow`
+/// and/or requests carrying `Authorization: Bearer <token>`; each restriction
+/// that is set must hold. The address is the TCP peer's: behind a reverse
+/// proxy it is the proxy's, so use the token there.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsAccess {
+    /// Peer addresses allowed; empty means any.
+    pub allow: xieshang_store::net::Ranges,
+    /// The bearer token required, if any.
+    pub token: Option<String>,
+}
+
+impl MetricsAccess {
+    /// Ok, or the status refusing the request.
+    fn check(
+        &self,
+        peer: Option<IpAddr>,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<(), StatusCode> {
+        if !self.allow.is_empty() && !peer.is_some_and(|ip| self.allow.contains(ip)) {
+            return Err(StatusCode::FORBIDDEN);
+        }
+        if let Some(token) = &self.token {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            if !crate::auth::same(token, given.trim()) {
+                return Err(StatusCode::UNAUTHORIZED);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The process's metrics.
@@ -103,7 +165,7 @@ impl Default for Metrics {
 /// Counts and times every request by its route pattern (never the raw path).
 pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -173,8 +235,17 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text format, to those [`MetricsAccess`] lets in.
+pub async fn metrics(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<SocketAddr>>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let peer = peer.map(|p| p.0 .0.ip());
+    if let Err(status) = state.config.metrics_access.check(peer, &headers) {
+        tracing::info!(?peer, %status, "/metrics refused");
+        return status.into_response();
+    }
     match xieshang_store::jobs::due_count(&state.db).await {
         Ok(n) => {
             state.metrics.jobs_due.set(n);

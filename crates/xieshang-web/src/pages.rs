@@ -605,11 +605,7 @@ async fn report(
                     let to = format!("/track?code={}&key={}&filed=1", r.code, r.key);
                     return Ok(Redirect::to(&to).into_response());
                 }
-                Err(errors) => keys.extend(
-                    errors
-                        .iter()
-                        .filter_map(|(f, _)| i18n::known(&format!("err.intake.{f}"))),
-                ),
+                Err(errors) => keys.extend(errors.iter().filter_map(|(_, e)| i18n::known(e.key))),
             }
         }
         Ok(_) => {}

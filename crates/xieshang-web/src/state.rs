@@ -29,6 +29,11 @@ pub struct WebConfig {
     pub rate_limits: bool,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Where webhook targets may point (public addresses, and the private
+    /// ranges allowed).
+    pub webhook_policy: xieshang_store::net::AddressPolicy,
+    /// Who may read `/metrics`.
+    pub metrics_access: crate::ops::MetricsAccess,
 }
 
 /// The public address when none is configured (the default listen address).
@@ -52,6 +57,8 @@ impl Default for WebConfig {
             policy: xieshang_store::triage::Policy::default(),
             rate_limits: true,
             trusted_proxies: Vec::new(),
+            webhook_policy: Default::default(),
+            metrics_access: Default::default(),
         }
     }
 }

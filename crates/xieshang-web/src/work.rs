@@ -787,9 +787,11 @@ async fn record(
                     let to = format!("/record?code={}&key={}", r.code, r.key);
                     return Ok(Redirect::to(&to).into_response());
                 }
-                Err(fields) => errors.extend(fields.iter().map(|(f, _)| {
-                    i18n::known(&format!("err.intake.{f}")).unwrap_or("err.bad_input")
-                })),
+                Err(fields) => errors.extend(
+                    fields
+                        .iter()
+                        .map(|(_, e)| i18n::known(e.key).unwrap_or("err.bad_input")),
+                ),
             }
         }
     }

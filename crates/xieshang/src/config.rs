@@ -74,6 +74,30 @@ pub struct Flags {
     /// Reverse proxies whose X-Forwarded-For names the client, comma-separated addresses [default: none] (toml: trusted_proxies)
     #[arg(long, env = "XIESHANG_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
+    /// Private address ranges webhook deliveries may reach, comma-separated, such as 10.0.0.0/8,fd00::/8 or 127.0.0.1; loopback, private, link-local, carrier-grade NAT and documentation addresses are refused otherwise, and 0.0.0.0, :: and multicast always [default: none, public addresses only] (toml: webhook_allow_private)
+    #[arg(
+        long,
+        env = "XIESHANG_WEBHOOK_ALLOW_PRIVATE",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub webhook_allow_private: Option<Vec<String>>,
+    /// Addresses or ranges of peers that may read /metrics, comma-separated, such as 127.0.0.1,10.0.0.0/8 (the TCP peer: behind a proxy, use metrics_token) [default: any] (toml: metrics_allow)
+    #[arg(
+        long,
+        env = "XIESHANG_METRICS_ALLOW",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub metrics_allow: Option<Vec<String>>,
+    /// Bearer token /metrics requires (Authorization: Bearer TOKEN) [default: none] (toml: metrics_token)
+    #[arg(
+        long,
+        env = "XIESHANG_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
 }
 
 /// The keys of `xieshang.toml`.
@@ -99,6 +123,9 @@ pub struct FileSettings {
     job_retention_days: Option<u32>,
     rate_limits: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
+    webhook_allow_private: Option<Vec<String>>,
+    metrics_allow: Option<Vec<String>>,
+    metrics_token: Option<String>,
 }
 
 /// Resolved settings.
@@ -144,6 +171,31 @@ impl Settings {
             Err(e) => anyhow::bail!("cannot read {}: {e}", path.display()),
         };
         let d = xieshang_web::WebConfig::default();
+        let mut webhook_allow_private = flags
+            .webhook_allow_private
+            .clone()
+            .or(file.webhook_allow_private)
+            .unwrap_or_default();
+        webhook_allow_private.retain(|r| !r.trim().is_empty());
+        let webhook_policy = xieshang_store::net::AddressPolicy::allowing(
+            xieshang_store::net::Ranges::parse(&webhook_allow_private)
+                .map_err(|e| anyhow::anyhow!("webhook_allow_private: {e}"))?,
+        );
+        let mut metrics_allow = flags
+            .metrics_allow
+            .clone()
+            .or(file.metrics_allow)
+            .unwrap_or_default();
+        metrics_allow.retain(|r| !r.trim().is_empty());
+        let metrics_access = xieshang_web::ops::MetricsAccess {
+            allow: xieshang_store::net::Ranges::parse(&metrics_allow)
+                .map_err(|e| anyhow::anyhow!("metrics_allow: {e}"))?,
+            token: flags
+                .metrics_token
+                .clone()
+                .or(file.metrics_token)
+                .filter(|t| !t.trim().is_empty()),
+        };
         let s = Settings {
             listen: flags
                 .listen
@@ -203,6 +255,8 @@ impl Settings {
                         .or(file.escalate_up_after_days)
                         .unwrap_or(d.policy.escalate_up_after_days),
                 },
+                webhook_policy,
+                metrics_access,
             },
             holidays_file: flags
                 .holidays_file
@@ -403,6 +457,34 @@ mod tests {
             ..Flags::default()
         })
         .is_err());
+    }
+
+    #[test]
+    fn webhook_ranges_are_parsed_or_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.toml");
+        std::fs::write(
+            &path,
+            "webhook_allow_private = [\"10.0.0.0/8\", \"127.0.0.1\"]\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(&Flags {
+            config: Some(path.clone()),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert!(s.web.webhook_policy.permits("10.2.3.4".parse().unwrap()));
+        assert!(s.web.webhook_policy.permits("127.0.0.1".parse().unwrap()));
+        assert!(!s.web.webhook_policy.permits("127.0.0.2".parse().unwrap()));
+        std::fs::write(&path, "webhook_allow_private = [\"intranet\"]\n").unwrap();
+        let e = Settings::resolve(&Flags {
+            config: Some(path),
+            ..Flags::default()
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("webhook_allow_private"), "{e}");
+        let d = Settings::resolve(&Flags::default()).unwrap();
+        assert!(!d.web.webhook_policy.permits("10.2.3.4".parse().unwrap()));
     }
 
     #[test]

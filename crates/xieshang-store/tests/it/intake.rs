@@ -263,6 +263,7 @@ async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
         base_url: "http://xieshang.test".into(),
         sealer: None,
         retention_days: xieshang_store::jobs::DEFAULT_RETENTION_DAYS,
+        webhook_policy: Default::default(),
     };
     assert!(worker.run_until_idle().await.unwrap() >= ids.len());
     let mut reached = 0;

@@ -781,3 +781,122 @@ async fn a_district_key_does_not_act_as_its_departments() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn direction_overrides_and_line_breaks_are_refused_in_single_line_text() {
+    // Finding 9 of issue 24: titles took U+202E (right-to-left override), CR/LF
+    // and noncharacters; the form and the API must refuse them.
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let bad_titles = [
+        "井盖\u{202E}失缺",
+        "井盖\u{2066}缺失\u{2069}",
+        "井盖\u{200F}缺失",
+        "井盖\n缺失",
+        "井盖\r缺失",
+        "井盖\u{FFFF}缺失",
+    ];
+    for title in bad_titles {
+        let body = serde_json::json!({"category": "road", "area": "yanliang-guanshan-g01",
+            "title": title, "description": "夜里很危险"});
+        let req = Request::post("/api/v1/concerns")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let r = c.send(req).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{title:?}: {}",
+            r.body
+        );
+        assert!(r.body.contains("\"title\""), "{}", r.body);
+        let r = c
+            .post(
+                "/report",
+                &[
+                    ("category", "road"),
+                    ("area", "yanliang-guanshan-g01"),
+                    ("title", title),
+                    ("description", "夜里很危险"),
+                    ("confirm_new", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{title:?}");
+    }
+    // A direction override is refused in a description too; a line break is not.
+    let body = serde_json::json!({"category": "road", "area": "yanliang-guanshan-g01",
+        "title": "井盖缺失", "description": "夜里\u{202E}很危险"});
+    let req = Request::post("/api/v1/concerns")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let r = c.send(req).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = c
+        .post(
+            "/report",
+            &[
+                ("category", "road"),
+                ("area", "yanliang-guanshan-g01"),
+                ("title", "井盖缺失"),
+                ("description", "夜里很危险\r\n第二行"),
+                ("confirm_new", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "only the clean one was filed");
+}
+
+#[tokio::test]
+async fn direction_controls_are_refused_in_every_form() {
+    // Not only intake: any form field (a unit's name here, a multipart report
+    // there) is refused with a message, and nothing is written.
+    let app = TestApp::new().await;
+    let mut staff = app.login("staff").await;
+    let street = app.org_id("yanliang-fenghuang").await;
+    let r = staff
+        .post(
+            &format!("/orgs/{street}/children"),
+            &[
+                ("kind", "community"),
+                ("name", "凤栖\u{202E}区社"),
+                ("code", "fh-c4"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("U+202E"), "{}", r.body);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE code = 'fh-c4'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    let mut resident = app.client();
+    resident.get("/report").await;
+    let r = resident
+        .post_multipart(
+            "/report",
+            &[
+                ("category", "road"),
+                ("area", "yanliang-guanshan-g01"),
+                ("title", "井盖缺失"),
+                ("description", "夜里\u{FFFF}很危险"),
+                ("confirm_new", "1"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}

@@ -112,6 +112,7 @@ impl TestApp {
             base_url: "http://xieshang.test".into(),
             sealer: Some(Sealer::from_hex(TEST_KEY).unwrap()),
             retention_days: xieshang_store::jobs::DEFAULT_RETENTION_DAYS,
+            webhook_policy: self.state.config.webhook_policy.clone(),
         }
     }
 

@@ -119,3 +119,81 @@ async fn staff_export_their_lists_and_anyone_gets_open_data() {
         assert!(!r.body.contains(secret), "open data shows {secret}");
     }
 }
+
+/// The cells of a CSV body (after its byte-order mark).
+fn cells(body: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// No cell may start with a character a spreadsheet reads as a formula.
+fn assert_inert(what: &str, body: &str) {
+    for row in cells(body) {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{what}: a cell a spreadsheet runs: {cell:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn formulas_in_residents_and_departments_text_are_neutralised() {
+    // Finding 6 of issue 24: cells were written as they came.
+    let app = TestApp::new().await;
+    let title = r#"=HYPERLINK("http://evil/","click")"#;
+    let code = file(&app, "yanliang-guanshan", title, "13600003333").await;
+    let mut staff = app.login("staff").await;
+    let r = staff.get("/exports/concerns.csv").await;
+    assert_eq!(r.status, axum::http::StatusCode::OK);
+    assert_inert("staff export", &r.body);
+    let row = cells(&r.body)
+        .into_iter()
+        .find(|row| row[0] == code)
+        .expect("the concern is exported");
+    assert_eq!(row[3], format!("'{title}"), "the title is kept, made inert");
+
+    // A department's result note starting with @ reaches the open data.
+    let id: i64 = sqlx::query_scalar("SELECT id FROM concerns WHERE tracking_code = $1")
+        .bind(&code)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await;
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[("departments", &cgj), ("lead", &cgj)],
+        )
+        .await;
+    let note = "@SUM(1+1)*cmd|' /C calc'!A0";
+    let mut handler = app.login("handler").await;
+    let r = handler
+        .post(
+            &format!("/concerns/{id}/handle"),
+            &[("action", "resolve"), ("note", note)],
+        )
+        .await;
+    assert!(!r.location.unwrap_or_default().contains("err="));
+    let r = app.client().get("/open-data/concerns.csv").await;
+    assert_inert("open data", &r.body);
+    let row = cells(&r.body)
+        .into_iter()
+        .find(|row| row[0] == code)
+        .expect("the resolved concern is published");
+    assert_eq!(row[3], format!("'{title}"));
+    assert_eq!(row[10], format!("'{note}"));
+    let r = staff.get("/exports/concerns.csv").await;
+    assert_inert("staff export after resolving", &r.body);
+}

@@ -9,6 +9,7 @@ mod duty;
 mod exports;
 mod find;
 mod matrix;
+mod metrics;
 mod open311;
 mod pages;
 mod roster;

@@ -228,7 +228,7 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
         "/concerns/{id}/transition" => vec![("action", "accept".into()), ("note", "矩阵".into())],
         "/orgs/{id}/webhooks" => vec![
             ("action", "create".into()),
-            ("url", "http://127.0.0.1:9/matrix".into()),
+            ("url", "https://hooks.example.com/matrix".into()),
             ("events", "concern.created".into()),
         ],
         "/concerns/{id}/merge" => vec![("into", s.survivor.clone()), ("note", "矩阵".into())],

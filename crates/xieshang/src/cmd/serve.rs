@@ -38,6 +38,7 @@ pub async fn serve_with(
         base_url: settings.base_url.clone(),
         sealer: Some(sealer),
         retention_days: settings.job_retention_days,
+        webhook_policy: settings.web.webhook_policy.clone(),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(xieshang_store::jobs::run_forever(worker, stop_rx));
