@@ -253,6 +253,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.channel", "请选择来源。", "Choose a channel."),
     ("err.photo", "照片须为 JPEG、PNG 或 WebP 图片，每张不超过10MB。", "A photo must be a JPEG, PNG or WebP image of at most 10 MB."),
     ("err.photo_count", "最多上传4张照片。", "At most 4 photos."),
+    ("err.photo_pixels", "照片像素过多：每张最多4000万像素，请缩小后再上传。", "A photo has too many pixels: at most 40 megapixels each. Scale it down and upload it again."),
     ("err.note_required", "请填写办理情况或理由。", "Say what was done, or why."),
     ("err.lead_only", "只有牵头部门可以办结。", "Only the lead department resolves."),
     ("err.reassign_window", "已超过可申请改派的期限。", "The time to ask for reassignment has passed."),

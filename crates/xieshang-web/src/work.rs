@@ -98,14 +98,17 @@ pub(crate) async fn photos_from(
         return Ok(Err("err.photo_count"));
     }
     let result = state
-        .hashing(move || {
+        .parsing(move || {
             files
                 .iter()
                 .map(|f| photo::process(&f.bytes))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    Ok(result.map_err(|_| "err.photo"))
+    Ok(result.map_err(|e| match e {
+        xieshang_store::Error::Invalid { key, .. } => i18n::known(key).unwrap_or("err.photo"),
+        _ => "err.photo",
+    }))
 }
 
 fn back(id: i64, key: Result<&str, &str>) -> Response {
