@@ -553,6 +553,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.import_encoding", "文件编码无法识别，请存为 UTF-8 或 GBK 的 CSV。", "The file's encoding is not recognised; save it as CSV in UTF-8 or GBK."),
     ("err.import_csv", "CSV 格式有误。", "The CSV is malformed."),
     ("err.import_xlsx", "XLSX 文件无法读取。", "The XLSX file cannot be read."),
+    ("err.import_too_big", "文件解压后超过32MB或包含的部件过多，不像花名册，未予读取。", "The file unpacks to more than 32 MB or holds too many parts for a roster; it was not read."),
+    ("err.import_bounds", "表格超出花名册的范围：最多5000行、64列、32万个单元格。请删除多余的行和列（包括空的）后再导入。", "The table is larger than a roster may be: at most 5,000 rows, 64 columns and 320,000 cells. Delete the extra rows and columns (empty ones too) and import again."),
     ("err.member_code", "编号应为 1 到 32 个字符。", "A number has 1 to 32 characters."),
     ("err.member_code_taken", "该编号已在名册中。", "This number is already on the roster."),
     ("err.member_code_twice", "该编号在文件中重复。", "This number appears twice in the file."),
