@@ -96,7 +96,7 @@ impl IntoResponse for AppError {
                 page(StatusCode::BAD_REQUEST, zh, en)
             }
             AppError::TooLarge => {
-                let (zh, en) = both("err.photo");
+                let (zh, en) = both("error.too_large");
                 page(StatusCode::PAYLOAD_TOO_LARGE, zh, en)
             }
             AppError::Internal(why) => {

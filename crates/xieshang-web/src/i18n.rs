@@ -479,6 +479,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("error.forbidden", "您没有权限执行此操作", "You have no right to do this"),
     ("error.bad_request", "请求无效", "Bad request"),
     ("error.csrf", "表单已过期，请返回刷新后重试", "The form has expired: go back, reload and try again"),
+    ("error.too_large", "上传的内容过大：每个文件最多10MB，每次提交最多41MB", "The upload is too large: at most 10 MB a file and 41 MB a submission"),
     ("error.internal", "系统出错，请稍后再试", "Something went wrong; please try again later"),
     ("common.all", "全部", "All"),
     ("common.filter", "筛选", "Filter"),
