@@ -19,6 +19,9 @@ pub struct WebConfig {
     pub lock_minutes: i64,
     /// Concern loop settings (reassignment window, reminder share, escalation).
     pub policy: xieshang_store::triage::Policy,
+    /// How long a client may take to send a request's headers (and how long an
+    /// idle kept-alive connection stays open); then the connection is closed.
+    pub header_read_timeout: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -29,6 +32,7 @@ impl Default for WebConfig {
             lock_after_failures: 5,
             lock_minutes: 15,
             policy: xieshang_store::triage::Policy::default(),
+            header_read_timeout: std::time::Duration::from_secs(15),
         }
     }
 }

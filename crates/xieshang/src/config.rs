@@ -183,6 +183,7 @@ impl Settings {
                         .or(file.escalate_up_after_days)
                         .unwrap_or(d.policy.escalate_up_after_days),
                 },
+                header_read_timeout: d.header_read_timeout,
             },
             holidays_file: flags
                 .holidays_file
