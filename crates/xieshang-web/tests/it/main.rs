@@ -13,4 +13,5 @@ mod pages;
 mod roster;
 mod smtp;
 mod story;
+mod uploads;
 mod webhooks;
