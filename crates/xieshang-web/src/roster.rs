@@ -77,7 +77,8 @@ pub const MAX_COLUMNS: u32 = 64;
 /// included: one for each place of the largest table.
 pub const MAX_CELLS: usize = (MAX_ROWS * MAX_COLUMNS) as usize;
 /// The most bytes an XLSX archive may unpack to, counted by decompressing (the
-/// sizes an archive declares can lie). A full 5,000 × 64 roster is about 20 MB.
+/// sizes an archive declares can lie). A full 5,000 × 64 sheet is roughly
+/// 10–20 MB of XML.
 pub const MAX_UNPACKED: u64 = 32 * 1024 * 1024;
 /// The most parts an XLSX archive may have (a workbook has about a dozen).
 pub const MAX_PARTS: usize = 256;
