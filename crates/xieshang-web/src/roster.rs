@@ -82,6 +82,9 @@ pub const MAX_CELLS: usize = (MAX_ROWS * MAX_COLUMNS) as usize;
 pub const MAX_UNPACKED: u64 = 32 * 1024 * 1024;
 /// The most parts an XLSX archive may have (a workbook has about a dozen).
 pub const MAX_PARTS: usize = 256;
+/// The largest number the shared strings table's `<sst>` tag may state: calamine
+/// reserves room for `uniqueCount` strings before reading one (24 bytes each).
+const MAX_SHARED_STRINGS: u64 = 1_000_000;
 
 /// Reads an uploaded table: XLSX (by its zip signature, first sheet), or text
 /// separated by commas (or tabs, as Excel's "Unicode text" saves it) in UTF-8,
@@ -159,7 +162,49 @@ fn check_archive(bytes: &[u8]) -> Result<(), &'static str> {
         }
         left -= unpacked;
     }
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(|_| "err.import_xlsx")?;
+        let name = part.name().map_err(|_| "err.import_xlsx")?;
+        let name = name.replace('\\', "/").to_ascii_lowercase();
+        if name.ends_with("sharedstrings.xml") {
+            check_shared_strings(part.take(MAX_UNPACKED))?;
+        }
+    }
     Ok(())
+}
+
+/// Refuses a shared strings table whose `<sst>` tag states a number over
+/// [`MAX_SHARED_STRINGS`] in any attribute: calamine would reserve that many
+/// strings at once (`uniqueCount="1000000000000"` is 24 TB, and the process
+/// aborts). The tag is found as calamine finds it, by reading XML events.
+fn check_shared_strings(part: impl std::io::Read) -> Result<(), &'static str> {
+    use quick_xml::events::Event;
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                let too_big = e
+                    .attributes_raw()
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|digits| !digits.is_empty())
+                    .any(|digits| {
+                        digits
+                            .parse::<u64>()
+                            .map_or(true, |n| n > MAX_SHARED_STRINGS)
+                    });
+                return if too_big {
+                    Err("err.import_bounds")
+                } else {
+                    Ok(())
+                };
+            }
+            Ok(Event::Eof) => return Ok(()),
+            Err(_) => return Err("err.import_xlsx"),
+            Ok(_) => {}
+        }
+    }
 }
 
 /// Whether a (row, column) position lies within a table's bounds.
@@ -817,6 +862,30 @@ mod tests {
             read_table(&hand_xlsx(&sheet, &many)),
             Err("err.import_too_big")
         );
+    }
+
+    #[test]
+    fn a_shared_strings_table_stating_a_trillion_strings_is_refused() {
+        let sheet = r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>"#;
+        let sst = |unique: &str| {
+            format!(
+                r#"<?xml version="1.0"?><!-- <sst uniqueCount="1"> --><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="{unique}"><si><t>编号</t></si></sst>"#
+            )
+        };
+        let fine = sst("1");
+        let t = read_table(&hand_xlsx(
+            sheet,
+            &[("xl/sharedStrings.xml", fine.as_bytes())],
+        ));
+        assert_eq!(t, Ok(vec![vec!["编号".to_owned()]]));
+        for unique in ["1000000000000", "1000001", "99999999999999999999999"] {
+            let bomb = sst(unique);
+            let t = read_table(&hand_xlsx(
+                sheet,
+                &[("xl/sharedStrings.xml", bomb.as_bytes())],
+            ));
+            assert_eq!(t, Err("err.import_bounds"), "{unique}");
+        }
     }
 
     #[test]

@@ -116,6 +116,57 @@ fn a_spreadsheet_declaring_a_512_gib_grid_is_refused() {
     );
 }
 
+#[test]
+fn a_shared_strings_table_stating_a_trillion_strings_is_refused() {
+    under_memory_cap(
+        "a_shared_strings_table_stating_a_trillion_strings_is_refused",
+        || async {
+            // A real roster whose shared strings table says it holds 10^12
+            // strings: calamine reserved room for them (24 TB) before reading.
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            for (c, v) in ["编号", "姓名", "届次", "界别"].iter().enumerate() {
+                sheet.write_string(0, c as u16, *v).unwrap();
+            }
+            let plain = book.save_to_buffer().unwrap();
+            let mut src = zip::ZipArchive::new(std::io::Cursor::new(plain)).unwrap();
+            let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            let mut rewritten = false;
+            for i in 0..src.len() {
+                let mut part = src.by_index(i).unwrap();
+                let name = part.name().unwrap().into_owned();
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut part, &mut text).unwrap();
+                if name == "xl/sharedStrings.xml" {
+                    let at = text.find("uniqueCount=\"").unwrap() + "uniqueCount=\"".len();
+                    let end = at + text[at..].find('"').unwrap();
+                    text.replace_range(at..end, "1000000000000");
+                    rewritten = true;
+                }
+                out.start_file(name, opts).unwrap();
+                out.write_all(text.as_bytes()).unwrap();
+            }
+            assert!(rewritten);
+            let bomb = out.finish().unwrap().into_inner();
+
+            let app = TestApp::new().await;
+            let unit = app.org_id("yanliang").await;
+            let mut staff = app.login("staff").await;
+            let r = staff
+                .post_multipart(
+                    &format!("/units/{unit}/roster/import"),
+                    &[("mode", "check")],
+                    &[("file", "r.xlsx", bomb)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert!(r.body.contains("最多5000行、64列"), "{}", r.body);
+        },
+    );
+}
+
 #[tokio::test]
 async fn a_spreadsheet_unpacking_past_32_mib_is_refused() {
     // A real roster with a 40 MiB part of zeros added: 40 KB as sent.
