@@ -87,8 +87,9 @@ pub fn register(r: Routes) -> Routes {
     .post("/track/feedback", Public, post(feedback))
 }
 
-/// Checks and re-encodes uploaded photos off the async threads; a bad one is a
-/// field error for the form.
+/// Checks and re-encodes uploaded photos off the async threads, on the parsing
+/// pool (never the password-hashing one); a bad one is a field error for the
+/// form, with its own message when it has too many pixels.
 pub(crate) async fn photos_from(
     state: &AppState,
     files: Vec<Upload>,
