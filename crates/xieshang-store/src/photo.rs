@@ -2,6 +2,10 @@
 //! (JPEG, PNG or WebP, whatever the file name says), decoded under size limits and
 //! re-encoded as JPEG, so no EXIF or GPS block survives; large images are scaled
 //! to at most 2048 pixels on the long side. Stored in the database with the item.
+//!
+//! A photo's pixel count is read from its header and checked before anything is
+//! decoded: a 140 KB PNG can declare 12,000 × 12,000 pixels, which would take
+//! seconds of CPU and hundreds of megabytes to decode (docs/decisions/0015).
 
 use crate::db::{col, Db, Tx};
 use crate::{Error, Result};
@@ -14,6 +18,14 @@ pub const MAX_PHOTOS: usize = 4;
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Long side after re-encoding.
 const MAX_SIDE: u32 = 2048;
+/// At most this many pixels per photo as sent (40 megapixels: any phone's or
+/// camera's photo fits; checked from the header, before decoding).
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// At most this many pixels on either side as sent (panoramas stay possible).
+const MAX_SIDE_SENT: u32 = 16_384;
+/// At most this many bytes the decoder may allocate: a 40-megapixel RGBA image
+/// is 160 MB; deeper colour than that is refused.
+const MAX_DECODE_ALLOC: u64 = 192 * 1024 * 1024;
 
 /// A photo ready to store.
 #[derive(Debug, Clone)]
@@ -45,11 +57,22 @@ pub fn process(bytes: &[u8]) -> Result<Photo> {
     ) {
         return Err(bad());
     }
+    // The header alone says how big the image is; refuse before decoding.
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| bad())?;
+    if u64::from(width) * u64::from(height) > MAX_PIXELS || width.max(height) > MAX_SIDE_SENT {
+        return Err(Error::field(
+            "photos",
+            "err.photo_pixels",
+            "a photo may have at most 40 megapixels",
+        ));
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(12_000);
-    limits.max_image_height = Some(12_000);
-    limits.max_alloc = Some(400 * 1024 * 1024);
+    limits.max_image_width = Some(MAX_SIDE_SENT);
+    limits.max_image_height = Some(MAX_SIDE_SENT);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
     let img = reader.decode().map_err(|_| bad())?;
     let img = if img.width().max(img.height()) > MAX_SIDE {
@@ -187,6 +210,56 @@ mod tests {
         let mut truncated = jpeg_with_exif();
         truncated.truncate(40);
         assert!(process(&truncated).is_err());
+    }
+
+    /// A PNG that is little more than a header: IHDR declaring `w` × `h`
+    /// greyscale pixels, the first bytes of a zlib stream, IEND. Decoding it
+    /// fails; reading its size does not.
+    fn png_header(w: u32, h: u32) -> Vec<u8> {
+        fn crc32(bytes: &[u8]) -> u32 {
+            let mut crc = !0u32;
+            for b in bytes {
+                crc ^= u32::from(*b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ 0xEDB8_8320
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            !crc
+        }
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = |kind: &[u8], data: &[u8]| {
+            out.extend((data.len() as u32).to_be_bytes());
+            let mut body = kind.to_vec();
+            body.extend(data);
+            out.extend(&body);
+            out.extend(crc32(&body).to_be_bytes());
+        };
+        let mut ihdr = w.to_be_bytes().to_vec();
+        ihdr.extend(h.to_be_bytes());
+        ihdr.extend([8, 0, 0, 0, 0]); // 8-bit greyscale, deflate, no filter, no interlace
+        chunk(b"IHDR", &ihdr);
+        chunk(b"IDAT", &[0x78, 0x9c]);
+        chunk(b"IEND", &[]);
+        out
+    }
+
+    #[test]
+    fn too_many_pixels_are_refused_from_the_header() {
+        for (w, h) in [(12_000, 12_000), (40_000, 1_001), (20_000, 100)] {
+            match process(&png_header(w, h)) {
+                Err(Error::Invalid { key, .. }) => assert_eq!(key, "err.photo_pixels", "{w}×{h}"),
+                other => panic!("{w}×{h}: {other:?}"),
+            }
+        }
+        // Within the bounds, the header passes and the missing pixels fail.
+        match process(&png_header(8_000, 5_000)) {
+            Err(Error::Invalid { key, .. }) => assert_eq!(key, "err.photo"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -226,6 +226,12 @@ pub struct Upload {
 /// A form that may carry files: `multipart/form-data` or url-encoded. Its `_csrf`
 /// field is checked as for [`CsrfForm`]; each file is capped at 10 MB while it is
 /// read, and empty file inputs are dropped.
+///
+/// A multipart body is checked as it streams in, so that a forged or oversized
+/// upload costs the server almost nothing: a declared length over
+/// [`UPLOAD_BODY_LIMIT`] is refused before the body is read, and `_csrf` must be
+/// the first field (the product's forms put it first): any other first field, a
+/// file before it, or a wrong token is refused without reading further.
 pub struct CsrfUpload<T> {
     /// The text fields.
     pub form: T,
@@ -235,6 +241,32 @@ pub struct CsrfUpload<T> {
 
 /// The request body cap of routes taking uploads: four photos and the text.
 pub const UPLOAD_BODY_LIMIT: usize = 4 * xieshang_store::photo::MAX_BYTES + 1024 * 1024;
+/// The most bytes of one text field of a multipart form (pasted roster rows
+/// are the longest).
+const TEXT_FIELD_LIMIT: usize = 1024 * 1024;
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::BadRequest(e.body_text())
+    }
+}
+
+/// Reads a multipart field to its end, refusing it past `limit` bytes.
+async fn field_bytes(
+    field: &mut axum::extract::multipart::Field<'_>,
+    limit: usize,
+) -> Result<Vec<u8>, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if bytes.len() + chunk.len() > limit {
+            return Err(AppError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
 
 impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfUpload<T> {
     type Rejection = AppError;
@@ -242,6 +274,11 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfUpload<T> {
         let expected = match load_user_headers(req.headers(), state).await? {
             Some((_, s)) => Some(s.csrf_token),
             None => cookie(req.headers(), CSRF_COOKIE),
+        };
+        let matches = |given: &str| {
+            expected
+                .as_deref()
+                .is_some_and(|e| !e.is_empty() && same(e, given))
         };
         let is_multipart = req
             .headers()
@@ -251,37 +288,41 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfUpload<T> {
         let mut fields: Vec<(String, String)> = Vec::new();
         let mut files = Vec::new();
         if is_multipart {
+            let declared = req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|n| n > UPLOAD_BODY_LIMIT as u64) {
+                return Err(AppError::TooLarge);
+            }
             let mut mp = axum::extract::Multipart::from_request(req, state)
                 .await
                 .map_err(|e| AppError::BadRequest(e.to_string()))?;
-            while let Some(mut field) = mp
-                .next_field()
-                .await
-                .map_err(|e| AppError::BadRequest(e.to_string()))?
-            {
+            let mut checked = false;
+            while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
                 let name = field.name().unwrap_or_default().to_owned();
-                if field.file_name().is_some() {
-                    let mut bytes = Vec::new();
-                    while let Some(chunk) = field
-                        .chunk()
-                        .await
-                        .map_err(|e| AppError::BadRequest(e.to_string()))?
-                    {
-                        if bytes.len() + chunk.len() > xieshang_store::photo::MAX_BYTES {
-                            return Err(AppError::TooLarge);
-                        }
-                        bytes.extend_from_slice(&chunk);
+                if !checked {
+                    if name != "_csrf" || field.file_name().is_some() {
+                        return Err(AppError::Csrf);
                     }
+                    let given = field_bytes(&mut field, 256).await?;
+                    if !std::str::from_utf8(&given).is_ok_and(matches) {
+                        return Err(AppError::Csrf);
+                    }
+                    checked = true;
+                } else if field.file_name().is_some() {
+                    let bytes = field_bytes(&mut field, xieshang_store::photo::MAX_BYTES).await?;
                     if !bytes.is_empty() {
                         files.push(Upload { field: name, bytes });
                     }
                 } else {
-                    let text = field
-                        .text()
-                        .await
-                        .map_err(|e| AppError::BadRequest(e.to_string()))?;
-                    fields.push((name, text));
+                    let bytes = field_bytes(&mut field, TEXT_FIELD_LIMIT).await?;
+                    fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
                 }
+            }
+            if !checked {
+                return Err(AppError::Csrf);
             }
         } else {
             let bytes = axum::body::to_bytes(req.into_body(), 256 * 1024)
@@ -289,14 +330,13 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfUpload<T> {
                 .map_err(|e| AppError::BadRequest(e.to_string()))?;
             fields = serde_urlencoded::from_bytes(&bytes)
                 .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        }
-        let given = fields
-            .iter()
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.as_str());
-        match (expected, given) {
-            (Some(e), Some(g)) if !e.is_empty() && same(&e, g) => {}
-            _ => return Err(AppError::Csrf),
+            let given = fields
+                .iter()
+                .find(|(k, _)| k == "_csrf")
+                .map(|(_, v)| v.as_str());
+            if !given.is_some_and(matches) {
+                return Err(AppError::Csrf);
+            }
         }
         plain_text(&fields)?;
         let encoded = serde_urlencoded::to_string(&fields)

@@ -105,7 +105,7 @@ impl IntoResponse for AppError {
                 page(StatusCode::UNPROCESSABLE_ENTITY, zh, en)
             }
             AppError::TooLarge => {
-                let (zh, en) = both("err.photo");
+                let (zh, en) = both("error.too_large");
                 page(StatusCode::PAYLOAD_TOO_LARGE, zh, en)
             }
             AppError::TooMany(secs) => {

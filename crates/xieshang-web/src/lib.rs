@@ -43,12 +43,19 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     (router, specs)
 }
 
-/// Serves on a bound listener until `shutdown` completes, finishing requests in flight.
+/// Serves on a bound listener until `shutdown` completes, finishing requests in
+/// flight. Connections are served by hyper directly rather than `axum::serve`,
+/// which sets no timer: without one, a client that sends half its headers holds
+/// its connection forever. Each request carries axum's `ConnectInfo` with the
+/// peer's address.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let header_read_timeout = state.config.header_read_timeout;
     let (router, _) = app(state.clone());
     // Full buckets are dropped each minute, so idle clients take no memory.
     let throttles = state.throttles.clone();
@@ -59,14 +66,44 @@ pub async fn serve(
             throttles.forget_idle();
         }
     });
-    // The peer's address reaches handlers: rate limits count by it, and
-    // `/metrics` may be restricted by it.
-    let served = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        // The peer's address reaches handlers: rate limits count by it, and
+        // `/metrics` may be restricted by it.
+        let service = hyper::service::service_fn(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                router.clone().oneshot(req.map(axum::body::Body::new))
+            },
+        );
+        let conn = http.serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
     housekeeping.abort();
-    served
+    graceful.shutdown().await;
+    Ok(())
 }

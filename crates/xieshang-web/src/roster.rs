@@ -63,11 +63,35 @@ pub fn register(r: Routes) -> Routes {
 }
 
 // ---------------------------------------------------------------- reading tables
+//
+// An upload is bounded before it is parsed (docs/decisions/0015): a table by
+// its rows, columns and cells, an XLSX archive by what it really unpacks to.
+// Nothing here allocates by what a file declares: a 1.6 KB XLSX can declare a
+// cell at XFD1048576, and a grid of that size is 512 GiB.
+
+/// The most rows a table may have (a city's body has a few thousand members).
+pub const MAX_ROWS: u32 = 5_000;
+/// The most columns a table may have (a roster has nine; room for notes).
+pub const MAX_COLUMNS: u32 = 64;
+/// The most cells an XLSX sheet may hold, counted as they stream by, repeats
+/// included: one for each place of the largest table.
+pub const MAX_CELLS: usize = (MAX_ROWS * MAX_COLUMNS) as usize;
+/// The most bytes an XLSX archive may unpack to, counted by decompressing (the
+/// sizes an archive declares can lie). A full 5,000 × 64 sheet is roughly
+/// 10–20 MB of XML.
+pub const MAX_UNPACKED: u64 = 32 * 1024 * 1024;
+/// The most parts an XLSX archive may have (a workbook has about a dozen).
+pub const MAX_PARTS: usize = 256;
+/// The largest number the shared strings table's `<sst>` tag may state: calamine
+/// reserves room for `uniqueCount` strings before reading one (24 bytes each).
+const MAX_SHARED_STRINGS: u64 = 1_000_000;
 
 /// Reads an uploaded table: XLSX (by its zip signature, first sheet), or text
 /// separated by commas (or tabs, as Excel's "Unicode text" saves it) in UTF-8,
 /// UTF-16 with a byte-order mark, or GB18030 as Excel in Chinese saves CSV.
-/// Every cell becomes text; whole numbers lose their ".0".
+/// Every cell becomes text; whole numbers lose their ".0". A table beyond
+/// [`MAX_ROWS`] or [`MAX_COLUMNS`] is refused. CPU work: call it through
+/// [`AppState::parsing`].
 pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, &'static str> {
     if bytes.starts_with(b"PK\x03\x04") {
         return read_xlsx(bytes);
@@ -107,43 +131,150 @@ fn read_csv(text: &str) -> Result<Vec<Vec<String>>, &'static str> {
         .delimiter(if tabs { b'\t' } else { b',' })
         .flexible(true)
         .from_reader(text.as_bytes());
-    rd.records()
-        .map(|r| {
-            r.map(|r| r.iter().map(str::to_owned).collect())
-                .map_err(|_| "err.import_csv")
-        })
-        .collect()
+    let mut rows = Vec::new();
+    for record in rd.records() {
+        let record = record.map_err(|_| "err.import_csv")?;
+        if rows.len() >= MAX_ROWS as usize || record.len() > MAX_COLUMNS as usize {
+            return Err("err.import_bounds");
+        }
+        rows.push(record.iter().map(str::to_owned).collect());
+    }
+    Ok(rows)
 }
 
+/// Refuses an archive with more than [`MAX_PARTS`] parts or that unpacks to
+/// more than [`MAX_UNPACKED`] bytes, by decompressing each part into a sink,
+/// never further than the bytes left.
+fn check_archive(bytes: &[u8]) -> Result<(), &'static str> {
+    use std::io::Read;
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| "err.import_xlsx")?;
+    if zip.len() > MAX_PARTS {
+        return Err("err.import_too_big");
+    }
+    let mut left = MAX_UNPACKED;
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(|_| "err.import_xlsx")?;
+        let unpacked = std::io::copy(&mut part.take(left + 1), &mut std::io::sink())
+            .map_err(|_| "err.import_xlsx")?;
+        if unpacked > left {
+            return Err("err.import_too_big");
+        }
+        left -= unpacked;
+    }
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(|_| "err.import_xlsx")?;
+        let name = part.name().map_err(|_| "err.import_xlsx")?;
+        let name = name.replace('\\', "/").to_ascii_lowercase();
+        if name.ends_with("sharedstrings.xml") {
+            check_shared_strings(part.take(MAX_UNPACKED))?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a shared strings table whose `<sst>` tag states a number over
+/// [`MAX_SHARED_STRINGS`] in any attribute: calamine would reserve that many
+/// strings at once (`uniqueCount="1000000000000"` is 24 TB, and the process
+/// aborts). The tag is found as calamine finds it, by reading XML events.
+fn check_shared_strings(part: impl std::io::Read) -> Result<(), &'static str> {
+    use quick_xml::events::Event;
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "sst" => {
+                let too_big = e
+                    .attributes_raw()
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter(|digits| !digits.is_empty())
+                    .any(|digits| {
+                        digits
+                            .parse::<u64>()
+                            .map_or(true, |n| n > MAX_SHARED_STRINGS)
+                    });
+                return if too_big {
+                    Err("err.import_bounds")
+                } else {
+                    Ok(())
+                };
+            }
+            Ok(Event::Eof) => return Ok(()),
+            Err(_) => return Err("err.import_xlsx"),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Whether a (row, column) position lies within a table's bounds.
+fn within((row, col): (u32, u32)) -> bool {
+    row < MAX_ROWS && col < MAX_COLUMNS
+}
+
+/// Reads the first sheet cell by cell (never as a calamine `Range`, which
+/// allocates the whole declared grid) and builds the rows over the cells that
+/// hold something, as a range would.
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, &'static str> {
-    use calamine::{Data, DataType, Reader, Xlsx};
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+    use calamine::{Reader, Xlsx};
+    check_archive(bytes)?;
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| "err.import_xlsx")?;
+    let first = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or("err.import_xlsx")?;
+    let mut cells = book
+        .worksheet_cells_reader(&first)
         .map_err(|_| "err.import_xlsx")?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or("err.import_xlsx")?
-        .map_err(|_| "err.import_xlsx")?;
-    Ok(range
-        .rows()
-        .map(|row| {
-            row.iter()
-                .map(|c| match c {
-                    Data::Empty | Data::Error(_) => String::new(),
-                    Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
-                        format!("{}", *f as i64)
-                    }
-                    Data::Float(f) => f.to_string(),
-                    Data::Int(i) => i.to_string(),
-                    Data::Bool(b) => b.to_string(),
-                    Data::DateTime(_) => c
-                        .as_date()
-                        .map(|d| d.format("%Y-%m-%d").to_string())
-                        .unwrap_or_default(),
-                })
-                .collect()
-        })
-        .collect())
+    let declared = cells.dimensions();
+    if !within(declared.start) || !within(declared.end) {
+        return Err("err.import_bounds");
+    }
+    let mut kept: Vec<((u32, u32), String)> = Vec::new();
+    let mut seen = 0;
+    while let Some(cell) = cells.next_cell().map_err(|_| "err.import_xlsx")? {
+        seen += 1;
+        let pos = cell.get_position();
+        if seen > MAX_CELLS || !within(pos) {
+            return Err("err.import_bounds");
+        }
+        if *cell.get_value() != calamine::DataRef::Empty {
+            kept.push((pos, cell_text(cell.get_value())));
+        }
+    }
+    let Some(top) = kept.iter().map(|((r, _), _)| *r).min() else {
+        return Ok(Vec::new());
+    };
+    let left = kept.iter().map(|((_, c), _)| *c).min().unwrap_or(0);
+    let bottom = kept.iter().map(|((r, _), _)| *r).max().unwrap_or(top);
+    let right = kept.iter().map(|((_, c), _)| *c).max().unwrap_or(left);
+    // Within bounds, so at most MAX_ROWS × MAX_COLUMNS places.
+    let width = (right - left + 1) as usize;
+    let mut rows = vec![vec![String::new(); width]; (bottom - top + 1) as usize];
+    for ((r, c), text) in kept {
+        rows[(r - top) as usize][(c - left) as usize] = text;
+    }
+    Ok(rows)
+}
+
+/// A cell as text: whole numbers without ".0", dates as YYYY-MM-DD.
+fn cell_text(c: &calamine::DataRef<'_>) -> String {
+    use calamine::{DataRef, DataType};
+    match c {
+        DataRef::Empty | DataRef::Error(_) => String::new(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(_) => c
+            .as_date()
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+    }
 }
 
 // ---------------------------------------------------------------- the roster page
@@ -325,9 +456,11 @@ async fn import(
 ) -> AppResult<Response> {
     let unit = xieshang_store::org::get(&state.db, &u.actor, Permission::UserManage, id).await?;
     let commit = up.form.mode == "commit";
-    let table = match up.files.first() {
-        Some(file) => read_table(&file.bytes),
-        None if !up.form.rows.trim().is_empty() => read_csv(up.form.rows.trim()),
+    // Parsing runs on the bounded parsing pool, off the async threads.
+    let rows = up.form.rows.trim().to_owned();
+    let table = match up.files.into_iter().next() {
+        Some(file) => state.parsing(move || read_table(&file.bytes)).await?,
+        None if !rows.is_empty() => state.parsing(move || read_csv(&rows)).await?,
         None => Err("err.import_empty"),
     };
     let (report, unreadable) = match table {
@@ -567,6 +700,198 @@ mod tests {
     fn broken_files_are_named() {
         assert_eq!(read_table(b"PK\x03\x04garbage"), Err("err.import_xlsx"));
         assert_eq!(read_table(b"\x81\x20a,b"), Err("err.import_encoding"));
+    }
+
+    /// A workbook written part by part, with `sheet` as its only worksheet's
+    /// XML and `extra` parts added as they are.
+    fn hand_xlsx(sheet: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let ns = "http://schemas.openxmlformats.org";
+        let parts: Vec<(String, Vec<u8>)> = vec![
+            (
+                "_rels/.rels".into(),
+                format!(r#"<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#).into_bytes(),
+            ),
+            (
+                "xl/workbook.xml".into(),
+                format!(r#"<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#).into_bytes(),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels".into(),
+                format!(r#"<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#).into_bytes(),
+            ),
+            (
+                "xl/worksheets/sheet1.xml".into(),
+                format!(r#"<worksheet xmlns="{ns}/spreadsheetml/2006/main">{sheet}</worksheet>"#).into_bytes(),
+            ),
+        ];
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in parts
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .chain(extra.iter().copied())
+        {
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(bytes).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn inline(cell: &str, text: &str) -> String {
+        format!(r#"<c r="{cell}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+    }
+
+    #[test]
+    fn a_hand_written_workbook_reads_like_a_range() {
+        // Data from B2: rows and columns start at the first cell that holds
+        // something, as calamine's ranges did.
+        let sheet = format!(
+            "<sheetData><row r=\"2\">{}{}</row><row r=\"4\">{}<c r=\"D4\"><v>42</v></c></row></sheetData>",
+            inline("B2", "编号"),
+            inline("C2", "姓名"),
+            inline("B4", "A1"),
+        );
+        let t = read_table(&hand_xlsx(&sheet, &[])).unwrap();
+        assert_eq!(
+            t,
+            vec![
+                vec!["编号", "姓名", ""],
+                vec!["", "", ""],
+                vec!["A1", "", "42"],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sheet_reaching_the_last_cell_is_refused_without_a_grid() {
+        // The attack of issue 24: two cells, A1 and XFD1048576, 512 GiB as a range.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "编号").unwrap();
+        sheet.write_string(1_048_575, 16_383, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(bytes.len() < 8 * 1024, "{} bytes", bytes.len());
+        assert_eq!(read_table(&bytes), Err("err.import_bounds"));
+        // Without a <dimension>, the cell's own position is refused.
+        let far = format!(
+            "<sheetData><row r=\"1\">{}{}</row></sheetData>",
+            inline("A1", "a"),
+            inline("BM1", "b")
+        );
+        assert_eq!(read_table(&hand_xlsx(&far, &[])), Err("err.import_bounds"));
+        let deep = format!(
+            "<sheetData><row r=\"5001\">{}</row></sheetData>",
+            inline("A5001", "a")
+        );
+        assert_eq!(read_table(&hand_xlsx(&deep, &[])), Err("err.import_bounds"));
+        // The last row and column a roster may have are read.
+        let edge = format!(
+            "<sheetData><row r=\"5000\">{}</row></sheetData>",
+            inline("BL5000", "x")
+        );
+        assert_eq!(
+            read_table(&hand_xlsx(&edge, &[])),
+            Ok(vec![vec!["x".to_owned()]])
+        );
+        // A declared dimension beyond the bounds is refused before any cell.
+        let declared = format!(
+            "<dimension ref=\"A1:A9999\"/><sheetData><row r=\"1\">{}</row></sheetData>",
+            inline("A1", "a")
+        );
+        assert_eq!(
+            read_table(&hand_xlsx(&declared, &[])),
+            Err("err.import_bounds")
+        );
+    }
+
+    #[test]
+    fn one_cell_repeated_past_the_cap_is_refused() {
+        let cells = "<c r=\"A1\"><v>1</v></c>".repeat(MAX_CELLS + 1);
+        let sheet = format!("<sheetData><row r=\"1\">{cells}</row></sheetData>");
+        assert_eq!(
+            read_table(&hand_xlsx(&sheet, &[])),
+            Err("err.import_bounds")
+        );
+    }
+
+    #[test]
+    fn an_archive_is_measured_by_what_it_unpacks_to() {
+        let sheet = format!(
+            "<sheetData><row r=\"1\">{}</row></sheetData>",
+            inline("A1", "a")
+        );
+        let fits = vec![0u8; MAX_UNPACKED as usize / 2];
+        assert!(read_table(&hand_xlsx(&sheet, &[("xl/media/a.bin", &fits)])).is_ok());
+        let over = vec![0u8; MAX_UNPACKED as usize + 1];
+        let bomb = hand_xlsx(&sheet, &[("xl/media/a.bin", &over)]);
+        assert!(bomb.len() < 200 * 1024, "{} bytes", bomb.len());
+        assert_eq!(read_table(&bomb), Err("err.import_too_big"));
+        // The sizes the archive declares are ignored: say 100 bytes in the
+        // local and the central header (both hold the 33 MiB as 0x02100001).
+        let declared = (MAX_UNPACKED as u32 + 1).to_le_bytes();
+        let mut lying = bomb.clone();
+        let at: Vec<usize> = lying
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| *w == declared)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(at.len(), 2, "one local and one central header");
+        for i in at {
+            lying[i..i + 4].copy_from_slice(&100u32.to_le_bytes());
+        }
+        assert!(read_table(&lying).is_err());
+        // Too many parts.
+        let many: Vec<(String, Vec<u8>)> = (0..MAX_PARTS)
+            .map(|i| (format!("xl/p{i}.xml"), Vec::new()))
+            .collect();
+        let many: Vec<(&str, &[u8])> = many
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        assert_eq!(
+            read_table(&hand_xlsx(&sheet, &many)),
+            Err("err.import_too_big")
+        );
+    }
+
+    #[test]
+    fn a_shared_strings_table_stating_a_trillion_strings_is_refused() {
+        let sheet = r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>"#;
+        let sst = |unique: &str| {
+            format!(
+                r#"<?xml version="1.0"?><!-- <sst uniqueCount="1"> --><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="{unique}"><si><t>编号</t></si></sst>"#
+            )
+        };
+        let fine = sst("1");
+        let t = read_table(&hand_xlsx(
+            sheet,
+            &[("xl/sharedStrings.xml", fine.as_bytes())],
+        ));
+        assert_eq!(t, Ok(vec![vec!["编号".to_owned()]]));
+        for unique in ["1000000000000", "1000001", "99999999999999999999999"] {
+            let bomb = sst(unique);
+            let t = read_table(&hand_xlsx(
+                sheet,
+                &[("xl/sharedStrings.xml", bomb.as_bytes())],
+            ));
+            assert_eq!(t, Err("err.import_bounds"), "{unique}");
+        }
+    }
+
+    #[test]
+    fn csv_beyond_the_bounds_is_refused() {
+        let rows = "a,b\n".repeat(MAX_ROWS as usize);
+        assert_eq!(
+            read_table(rows.as_bytes()).map(|t| t.len()),
+            Ok(MAX_ROWS as usize)
+        );
+        let rows = "a,b\n".repeat(MAX_ROWS as usize + 1);
+        assert_eq!(read_table(rows.as_bytes()), Err("err.import_bounds"));
+        let wide = vec!["x"; MAX_COLUMNS as usize + 1].join(",");
+        assert_eq!(read_table(wide.as_bytes()), Err("err.import_bounds"));
     }
 
     #[test]

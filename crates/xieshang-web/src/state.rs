@@ -34,6 +34,9 @@ pub struct WebConfig {
     pub webhook_policy: xieshang_store::net::AddressPolicy,
     /// Who may read `/metrics`.
     pub metrics_access: crate::ops::MetricsAccess,
+    /// How long a client may take to send a request's headers (and how long an
+    /// idle kept-alive connection stays open); then the connection is closed.
+    pub header_read_timeout: std::time::Duration,
 }
 
 /// The public address when none is configured (the default listen address).
@@ -59,6 +62,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             webhook_policy: Default::default(),
             metrics_access: Default::default(),
+            header_read_timeout: std::time::Duration::from_secs(15),
         }
     }
 }
@@ -73,6 +77,10 @@ pub struct AppState {
     /// Bounds concurrent password hashing (argon2 is ~20 ms of CPU each), so a
     /// login flood cannot starve the server.
     pub hashing: Arc<Semaphore>,
+    /// Bounds concurrent parsing of uploads (photo decoding, XLSX and CSV
+    /// tables), kept apart from `hashing` so that a flood of uploads cannot
+    /// hold up logins (docs/decisions/0015).
+    pub parsing: Arc<Semaphore>,
     /// Prometheus metrics.
     pub metrics: Arc<crate::ops::Metrics>,
     /// Rate limits per address, account and concern.
@@ -86,6 +94,10 @@ pub struct AppState {
     /// Area codes residents' intake resolved lately ([`AppState::area_id`]).
     area_ids: Arc<TtlMap<String, i64>>,
 }
+
+/// The most uploads parsed at once, whatever the number of CPUs: each may hold
+/// a decoded 40-megapixel photo (a few hundred megabytes at its peak).
+const PARSING_MAX: usize = 4;
 
 /// How long a resolved area code is reused.
 const AREA_ID_TTL: std::time::Duration = std::time::Duration::from_secs(30);
@@ -104,6 +116,7 @@ impl AppState {
             throttles: Arc::new(crate::throttle::Throttles::new(config.rate_limits)),
             config: Arc::new(config),
             hashing: Arc::new(Semaphore::new(cpus)),
+            parsing: Arc::new(Semaphore::new(cpus.clamp(1, PARSING_MAX))),
             metrics: Arc::new(crate::ops::Metrics::new()),
             calendar: Arc::new(xieshang_core::calendar::Calendar::builtin()),
             sealer: None,
@@ -178,13 +191,30 @@ impl AppState {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, crate::error::AppError> {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|_| crate::error::AppError::Internal("hashing pool closed".into()))?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| crate::error::AppError::Internal(e.to_string()))
+        bounded(&self.hashing, "hashing", f).await
     }
+
+    /// Parses an upload (decodes photos, reads tables) on the blocking pool,
+    /// at most [`AppState::parsing`]'s permits at once.
+    pub async fn parsing<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::error::AppError> {
+        bounded(&self.parsing, "parsing", f).await
+    }
+}
+
+/// Runs `f` on tokio's blocking threads once `pool` grants a permit.
+async fn bounded<T: Send + 'static>(
+    pool: &Semaphore,
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, crate::error::AppError> {
+    let _permit = pool
+        .acquire()
+        .await
+        .map_err(|_| crate::error::AppError::Internal(format!("{name} pool closed")))?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| crate::error::AppError::Internal(e.to_string()))
 }

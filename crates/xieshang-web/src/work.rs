@@ -88,8 +88,9 @@ pub fn register(r: Routes) -> Routes {
     .post("/track/feedback", Public, post(feedback))
 }
 
-/// Checks and re-encodes uploaded photos off the async threads; a bad one is a
-/// field error for the form.
+/// Checks and re-encodes uploaded photos off the async threads, on the parsing
+/// pool (never the password-hashing one); a bad one is a field error for the
+/// form, with its own message when it has too many pixels.
 pub(crate) async fn photos_from(
     state: &AppState,
     files: Vec<Upload>,
@@ -99,14 +100,17 @@ pub(crate) async fn photos_from(
         return Ok(Err("err.photo_count"));
     }
     let result = state
-        .hashing(move || {
+        .parsing(move || {
             files
                 .iter()
                 .map(|f| photo::process(&f.bytes))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    Ok(result.map_err(|_| "err.photo"))
+    Ok(result.map_err(|e| match e {
+        xieshang_store::Error::Invalid { key, .. } => i18n::known(key).unwrap_or("err.photo"),
+        _ => "err.photo",
+    }))
 }
 
 fn back(id: i64, key: Result<&str, &str>) -> Response {

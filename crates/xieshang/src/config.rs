@@ -257,6 +257,7 @@ impl Settings {
                 },
                 webhook_policy,
                 metrics_access,
+                header_read_timeout: d.header_read_timeout,
             },
             holidays_file: flags
                 .holidays_file

@@ -15,4 +15,5 @@ mod pages;
 mod roster;
 mod smtp;
 mod story;
+mod uploads;
 mod webhooks;
