@@ -22,7 +22,7 @@ pub struct User {
     pub home_org_name: String,
     /// Path of that unit.
     pub home_org_path: OrgPath,
-    /// Locked until (unix ms), if locked.
+    /// Locked until (unix ms), if locked now.
     pub locked_until: Option<i64>,
     /// Failed logins since the last success.
     pub failed_logins: i64,
@@ -314,8 +314,9 @@ async fn load(db: &Db, id: i64) -> Result<User> {
 
 /// An account the actor may see with `permission`.
 pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Result<User> {
-    let user = load(db, id).await?;
+    let mut user = load(db, id).await?;
     actor.check(permission, &user.home_org_path)?;
+    user.locked_until = user.locked_until.filter(|t| *t > db.now_ms());
     Ok(user)
 }
 
@@ -328,7 +329,16 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<User>> {
          ORDER BY o.path, u.username LIMIT 500"
     );
     let rows = query_with(&sql, args).fetch_all(db.pool()).await?;
-    rows.iter().map(from_row).collect()
+    // A lock that has run out is not shown as one.
+    let now = db.now_ms();
+    rows.iter()
+        .map(|r| {
+            from_row(r).map(|mut u| {
+                u.locked_until = u.locked_until.filter(|t| *t > now);
+                u
+            })
+        })
+        .collect()
 }
 
 /// The grants of an account.

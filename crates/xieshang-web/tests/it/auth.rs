@@ -76,8 +76,29 @@ async fn wrong_passwords_lock_the_account_until_an_admin_resets_it() {
     let page = c.get("/login?err=login.failed").await;
     assert!(page.body.contains("暂时锁定"));
 
-    // Staff of the district reset it; the user must then choose a new password.
+    // Staff of the district see the lock on the account list and the
+    // account's page, and only while it lasts.
     let mut staff = app.login("staff").await;
+    let id = app.user_id("member-fh-02").await;
+    let locked_row = |body: &str| {
+        body.lines()
+            .any(|l| l.contains(">member-fh-02</a>") && l.contains("已锁定"))
+    };
+    assert!(locked_row(&staff.get("/users").await.body));
+    assert!(staff
+        .get(&format!("/users/{id}"))
+        .await
+        .body
+        .contains("已锁定"));
+    app.advance(16 * 60_000);
+    assert!(
+        !locked_row(&staff.get("/users").await.body),
+        "the lock ran out"
+    );
+    app.advance(-16 * 60_000);
+    assert!(locked_row(&staff.get("/users").await.body));
+
+    // Staff of the district reset it; the user must then choose a new password.
     let id = app.user_id("member-fh-02").await;
     let r = staff
         .post(
