@@ -913,10 +913,11 @@ async fn reset(
     ClientAddr(addr): ClientAddr,
     CsrfForm(form): CsrfForm<OwnerResetForm>,
 ) -> AppResult<Response> {
-    state.throttles.login(addr, "")?;
     let Some(token) = reset_token(&form.token) else {
         return Err(AppError::NotFound);
     };
+    // Counted per address, and per token as if it were an account name.
+    state.throttles.login(addr, token)?;
     let back = |err: &str| {
         Redirect::to(&format!("/password/reset?token={token}&err={err}")).into_response()
     };
