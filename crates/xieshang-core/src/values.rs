@@ -40,6 +40,34 @@ impl Username {
     }
 }
 
+/// An email address as an account keeps it: trimmed, at most 254 bytes, one
+/// `@` with something on each side and a dot in the domain, no spaces or
+/// controls. Enough to catch typing slips; only a delivered mail proves more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Validates an email address.
+    pub fn parse(raw: &str) -> Result<Email, Invalid> {
+        let s = raw.trim();
+        let bad = || invalid("err.email", "not an email address");
+        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        let (local, domain) = s.split_once('@').ok_or_else(bad)?;
+        let dot = domain.split('.').all(|p| !p.is_empty()) && domain.contains('.');
+        if local.is_empty() || domain.contains('@') || !dot || s.contains(['<', '>', ',', ';']) {
+            return Err(bad());
+        }
+        Ok(Email(s.to_owned()))
+    }
+
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A new password: at least 10 characters, at most 128.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);
@@ -200,5 +228,26 @@ mod tests {
         }
         // Joiners and the like are ordinary text (emoji sequences, scripts).
         assert_eq!(check_text("👩\u{200D}👩\u{200C}", Lines::One), Ok(()));
+    }
+
+    #[test]
+    fn emails_are_checked_for_slips() {
+        assert_eq!(
+            Email::parse(" fh02@yanliang.example ").unwrap().as_str(),
+            "fh02@yanliang.example"
+        );
+        for bad in [
+            "",
+            "fh02",
+            "@x.cn",
+            "a@",
+            "a@cn",
+            "a@@x.cn",
+            "a b@x.cn",
+            "a@x..cn",
+            "a@x.cn,b@y.cn",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
     }
 }

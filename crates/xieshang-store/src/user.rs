@@ -584,11 +584,17 @@ fn token_hash(token: &str) -> String {
 /// the same either way, so this tells nobody which accounts exist.
 pub async fn request_reset(db: &Db, username: &str) -> Result<()> {
     let mut tx = db.begin_write().await?;
-    let row =
-        sqlx::query("SELECT id, email FROM users WHERE username = $1 AND disabled_at IS NULL")
-            .bind(username.trim())
-            .fetch_optional(&mut *tx)
-            .await?;
+    // A link sent in the last five minutes stands: asking again and again
+    // neither floods the owner's mailbox nor keeps replacing their link.
+    let now = db.now_ms();
+    let row = sqlx::query(
+        "SELECT id, email FROM users WHERE username = $1 AND disabled_at IS NULL
+         AND (reset_expires_at IS NULL OR reset_expires_at < $2)",
+    )
+    .bind(username.trim())
+    .bind(now + RESET_TTL_MS - 5 * 60_000)
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some(row) = row else {
         return Ok(());
     };
@@ -604,7 +610,6 @@ pub async fn request_reset(db: &Db, username: &str) -> Result<()> {
             .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
             .collect()
     };
-    let now = db.now_ms();
     sqlx::query("UPDATE users SET reset_token_hash = $1, reset_expires_at = $2 WHERE id = $3")
         .bind(token_hash(&token))
         .bind(now + RESET_TTL_MS)
@@ -636,6 +641,55 @@ pub async fn request_reset(db: &Db, username: &str) -> Result<()> {
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The signed-in user sets (or, with None, clears) their own email address,
+/// where password-reset links go.
+pub async fn set_own_email(
+    db: &Db,
+    actor: &Actor,
+    email: Option<&xieshang_core::values::Email>,
+) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let now = db.now_ms();
+    let before: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound)?;
+    sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3")
+        .bind(email.map(|e| e.as_str()))
+        .bind(now)
+        .bind(actor.user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor: Some(actor),
+            action: "user.set_email",
+            entity: "user",
+            entity_id: actor.user_id.to_string(),
+            org_id: None,
+            before: Some(json!({ "email": before })),
+            after: Some(json!({ "email": email.map(|e| e.as_str()) })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The signed-in user's own email address, if set.
+pub async fn own_email(db: &Db, user_id: i64) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar::<_, Option<String>>("SELECT email FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db.pool())
+            .await?
+            .flatten(),
+    )
 }
 
 /// Whether a reset link's token works now (for showing its form).

@@ -9,6 +9,7 @@
 
 use crate::routes::{Access, Routes};
 use crate::state::AppState;
+use crate::throttle::ClientAddr;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -166,6 +167,17 @@ fn respond(format: Format, status: StatusCode, root: &str, node: Node) -> Respon
                 .into_response()
         }
     }
+}
+
+/// 429 in the request's format, with `Retry-After`: a lookup by code shares
+/// the tracking page's limit.
+fn limited(format: Format, l: crate::throttle::Limited) -> Response {
+    let mut res = error(format, StatusCode::TOO_MANY_REQUESTS, "too many requests");
+    res.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(l.retry_after),
+    );
+    res
 }
 
 fn error(format: Format, status: StatusCode, description: &str) -> Response {
@@ -483,6 +495,7 @@ async fn list_requests(state: &AppState, q: &HashMap<String, String>, f: Format)
 
 async fn one(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Path(file): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -490,6 +503,9 @@ async fn one(
         Ok(x) => x,
         Err(r) => return *r,
     };
+    if let Err(l) = state.throttles.track(addr) {
+        return limited(f, l);
+    }
     let within = match jurisdiction(&state, &q, f).await {
         Ok(j) => j.map(|o| o.path),
         Err(r) => return r,
@@ -521,11 +537,18 @@ async fn one(
 }
 
 /// Tokens: requests get their id at once, so a token is the id itself.
-async fn token(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+async fn token(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(file): Path<String>,
+) -> Response {
     let (t, f) = match split(&file) {
         Ok(x) => x,
         Err(r) => return *r,
     };
+    if let Err(l) = state.throttles.track(addr) {
+        return limited(f, l);
+    }
     match xieshang_store::concern::public_status(&state.db, t).await {
         Ok(s) => respond(
             f,

@@ -67,6 +67,7 @@ pub fn register(r: Routes) -> Routes {
         .post("/password/reset", Public, post(reset))
         .get("/password", SignedIn, get(password_page))
         .post("/password", SignedIn, post(change_password))
+        .post("/password/email", SignedIn, post(set_email))
         .get(
             "/orgs",
             Needs(Permission::OrgView, Target::None),
@@ -553,13 +554,12 @@ async fn report_page(
 
 async fn report(
     State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
+    _limit: crate::throttle::IntakeAllowed,
     UiLang(tr): UiLang,
     MaybeUser(user): MaybeUser,
     headers: HeaderMap,
     up: auth::CsrfUpload<ReportForm>,
 ) -> AppResult<Response> {
-    state.throttles.intake(addr)?;
     let form = up.form;
     let mut keys: Vec<&'static str> = Vec::new();
     let photos = match crate::work::photos_from(&state, up.files).await? {
@@ -734,18 +734,48 @@ async fn hash_new_password(
 struct PasswordTpl {
     page: Page,
     must_change: bool,
+    /// The account's email address, where reset links go.
+    email: String,
 }
 
 async fn password_page(
+    State(state): State<AppState>,
     UiLang(tr): UiLang,
     u: CurrentUser,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let must_change = u.session.must_change_password;
+    let email = user::own_email(&state.db, u.actor.user_id)
+        .await?
+        .unwrap_or_default();
     render(PasswordTpl {
         page: Page::signed_in(tr, &u, &flash),
         must_change,
+        email,
     })
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// The user sets the email address their reset links go to (empty clears it).
+async fn set_email(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    CsrfForm(form): CsrfForm<EmailForm>,
+) -> AppResult<Response> {
+    let email = match form.email.trim() {
+        "" => None,
+        e => match xieshang_core::values::Email::parse(e) {
+            Ok(e) => Some(e),
+            Err(e) => return Ok(Redirect::to(&format!("/password?err={}", e.key)).into_response()),
+        },
+    };
+    user::set_own_email(&state.db, &u.actor, email.as_ref()).await?;
+    Ok(Redirect::to("/password?ok=common.saved").into_response())
 }
 
 #[derive(Deserialize)]

@@ -28,7 +28,7 @@ use std::time::Duration;
 pub struct Throttles {
     on: bool,
     login_addr: DefaultKeyedRateLimiter<IpAddr>,
-    login_account: DefaultKeyedRateLimiter<String>,
+    login_account: DefaultKeyedRateLimiter<(String, Option<IpAddr>)>,
     password_account: DefaultKeyedRateLimiter<i64>,
     intake_addr: DefaultKeyedRateLimiter<IpAddr>,
     feedback_addr: DefaultKeyedRateLimiter<IpAddr>,
@@ -67,14 +67,20 @@ impl Throttles {
     pub fn new(on: bool) -> Throttles {
         Throttles {
             on,
-            // Logins: 20 tries an address at once, then 10 a minute; 10 an
-            // account name at once, then one a minute, whoever tries.
+            // Logins: 20 tries an address at once, then 10 a minute; from one
+            // address, 10 tries of one account name at once, then one a
+            // minute. Not per name alone: one client could then keep the
+            // owner out with a try a minute. Guessing from many addresses
+            // meets the account's lock (5 failures) in the database, which
+            // the owner's reset lifts.
             login_addr: RateLimiter::keyed(quota(10, MINUTE, 20)),
             login_account: RateLimiter::keyed(quota(1, MINUTE, 10)),
             password_account: RateLimiter::keyed(quota(1, MINUTE, 10)),
             // Residents' intake: 10 at once, then 30 an hour an address.
             intake_addr: RateLimiter::keyed(quota(30, HOUR, 10)),
-            // Feedback: 10 an address an hour (5 at once), 5 a concern a day.
+            // Feedback: 10 an address an hour (5 at once); 5 wrong keys a
+            // concern a day (a right key is never held back by others'
+            // wrong ones).
             feedback_addr: RateLimiter::keyed(quota(10, HOUR, 5)),
             feedback_concern: RateLimiter::keyed(quota(5, DAY, 5)),
             // "Same problem": 10 an address an hour (5 at once), 20 a concern a day.
@@ -127,7 +133,7 @@ impl Throttles {
     /// A login attempt from `addr` for the account name `name`.
     pub fn login(&self, addr: Option<IpAddr>, name: &str) -> Result<(), Limited> {
         self.by_addr(&self.login_addr, addr)?;
-        self.by_key(&self.login_account, account_key(name))
+        self.by_key(&self.login_account, (account_key(name), addr))
     }
 
     /// A password change attempt by the signed-in user.
@@ -140,9 +146,14 @@ impl Throttles {
         self.by_addr(&self.intake_addr, addr)
     }
 
-    /// A resident's feedback on the concern with `code`.
-    pub fn feedback(&self, addr: Option<IpAddr>, code: &str) -> Result<(), Limited> {
-        self.by_addr(&self.feedback_addr, addr)?;
+    /// A resident's feedback, before the key is checked.
+    pub fn feedback(&self, addr: Option<IpAddr>) -> Result<(), Limited> {
+        self.by_addr(&self.feedback_addr, addr)
+    }
+
+    /// A wrong key given for the concern with `code`: counted per concern, so
+    /// keys cannot be guessed from many addresses either.
+    pub fn wrong_key(&self, code: &str) -> Result<(), Limited> {
         self.by_key(&self.feedback_concern, code_key(code))
     }
 
@@ -246,6 +257,24 @@ fn counted(a: IpAddr) -> IpAddr {
     }
 }
 
+/// A resident's submission may go on: checked before the body is read, so a
+/// client past its limit costs no upload. As an extractor, put it before the
+/// body's.
+#[derive(Debug, Clone, Copy)]
+pub struct IntakeAllowed;
+
+impl axum::extract::FromRequestParts<crate::AppState> for IntakeAllowed {
+    type Rejection = crate::error::AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let addr = client_addr(parts, &state.config.trusted_proxies);
+        state.throttles.intake(addr)?;
+        Ok(IntakeAllowed)
+    }
+}
+
 /// The client address of a request, as an extractor.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<IpAddr>);
@@ -288,14 +317,17 @@ mod tests {
     #[test]
     fn account_names_are_one_key_whatever_their_case_and_length() {
         let t = Throttles::new(true);
+        let addr = IpAddr::from([198, 51, 100, 1]);
         for n in 0..10 {
-            let addr = IpAddr::from([198, 51, 100, n]);
             t.login(Some(addr), if n % 2 == 0 { "Admin" } else { " admin " })
                 .unwrap();
         }
-        assert!(t
-            .login(Some(IpAddr::from([198, 51, 100, 99])), "ADMIN")
-            .is_err());
+        assert!(t.login(Some(addr), "ADMIN").is_err());
+        assert!(
+            t.login(Some(IpAddr::from([198, 51, 100, 2])), "admin")
+                .is_ok(),
+            "another client is not held back"
+        );
         assert_eq!(account_key(&"名".repeat(100)).len(), 63);
     }
 

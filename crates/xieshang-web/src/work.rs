@@ -948,7 +948,7 @@ async fn feedback(
     if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(AppError::NotFound);
     }
-    state.throttles.feedback(addr, &code)?;
+    state.throttles.feedback(addr)?;
     let to = |key: &str| Redirect::to(&format!("/track?code={code}&{key}")).into_response();
     let Some(rating) = concern::Rating::parse(&f.rating) else {
         return Ok(to("err=err.rating"));
@@ -957,9 +957,15 @@ async fn feedback(
     match concern::feedback(&state.db, &code, &f.key, rating, given.0, given.1).await {
         Ok(_) => Ok(to("ok=track.thanks")),
         Err(TransitionError::Refused(_)) => Ok(to("err=err.transition")),
-        Err(TransitionError::Store(xieshang_store::Error::Invalid { key, .. })) => Ok(to(
-            &format!("err={}", i18n::known(key).unwrap_or("err.bad_input")),
-        )),
+        Err(TransitionError::Store(xieshang_store::Error::Invalid { key, .. })) => {
+            if key == "err.resident_key" {
+                state.throttles.wrong_key(&code)?;
+            }
+            Ok(to(&format!(
+                "err={}",
+                i18n::known(key).unwrap_or("err.bad_input")
+            )))
+        }
         Err(TransitionError::Store(e)) => Err(e.into()),
     }
 }

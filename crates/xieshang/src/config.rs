@@ -361,7 +361,6 @@ impl Settings {
     }
 }
 
-/// Writes a secret file readable by its owner only.
 /// Addresses from a list, empty entries skipped; a malformed one is an error.
 fn parse_addresses<'a>(
     items: impl Iterator<Item = &'a str>,
@@ -376,6 +375,7 @@ fn parse_addresses<'a>(
         .collect()
 }
 
+/// Writes a secret file readable by its owner only.
 fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
