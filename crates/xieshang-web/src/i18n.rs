@@ -487,7 +487,6 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("error.bad_request", "请求无效", "Bad request"),
     ("account.email", "电子邮箱", "Email address"),
     ("account.email_hint", "忘记密码或账号被锁定时，重设链接发到这里；留空则只能请管理员重置。", "Where reset links go if you forget your password or are locked out; leave it empty and only an administrator can reset it."),
-    ("err.email", "电子邮箱格式不对，请核对。", "That is not an email address: please check it."),
     ("reset.title", "重设密码", "Reset your password"),
     ("reset.link", "忘记密码或账号被锁定？", "Forgot your password, or locked out?"),
     ("reset.explain", "输入用户名。账号登记了电子邮箱的，我们会把重设链接发到该邮箱，30 分钟内有效；设置新密码后，被锁定的账号随即解锁。没有登记邮箱的，请联系管理员重置。", "Enter your username. If the account has an email address, a reset link valid for 30 minutes is sent there; choosing a new password also unlocks a locked account. Without an email address, ask an administrator to reset it."),
