@@ -233,6 +233,19 @@ async fn resident_reports_on_a_phone(
     let key = text_of(c, "#resident-key").await;
     assert_eq!(key.len(), 16, "{key}");
     shot(c, "resident-filed-key-phone").await;
+    // The link with the key breaks across lines instead of widening the page.
+    let fits = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fits,
+        serde_json::Value::Bool(true),
+        "the key's link widens the phone page"
+    );
     let status = track(c, base, &code).await;
     assert!(
         status.contains("学校门口道路破损") && status.contains("已提交"),
