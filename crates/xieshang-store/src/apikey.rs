@@ -6,7 +6,6 @@ use crate::audit::{self, Entry};
 use crate::db::{col, Db};
 use crate::{Error, Result};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use xieshang_core::OrgPath;
 
 /// What a key may do.
@@ -67,7 +66,7 @@ impl ApiKey {
 }
 
 fn hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.trim().as_bytes()))
+    crate::secret::sha256_hex(key.trim())
 }
 
 /// Creates a key for the unit with `org_code`; returns (id, the key). The key is

@@ -6,7 +6,6 @@ use crate::db::{col, Db, Tx};
 use crate::item::{self, By, TransitionError};
 use crate::seal::Sealer;
 use crate::{Error, Result};
-use rand::Rng;
 use serde_json::json;
 use xieshang_core::item::CONCERN;
 use xieshang_core::personal::{mask_name, mask_phone, Phone};
@@ -164,11 +163,7 @@ pub const CHANNELS: [&str; 6] = ["web", "api", "liaison", "grid", "studio", "mem
 
 /// A new tracking code: 10 characters without look-alikes (no 0/O, 1/I/L).
 pub fn new_tracking_code() -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rng();
-    (0..10)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
+    crate::secret::random_code(crate::secret::READABLE, 10)
 }
 
 /// What recording a concern gives back: its id, its public tracking code, and
@@ -187,24 +182,18 @@ pub struct Recorded {
 /// A new resident's key: 16 characters of the tracking code's alphabet (about
 /// 79 bits), short enough to read out over a counter or a phone.
 pub fn new_resident_key() -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rng();
-    (0..16)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
+    crate::secret::random_code(crate::secret::READABLE, 16)
 }
 
 /// What is stored of a resident's key: the SHA-256 of its normal form (upper
 /// case, spaces and dashes dropped, so a key read out in groups still works).
-/// A fast hash is enough: the key is random, not chosen by a person.
 pub fn resident_key_hash(key: &str) -> String {
-    use sha2::{Digest, Sha256};
     let norm: String = key
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .flat_map(char::to_uppercase)
         .collect();
-    hex::encode(Sha256::digest(norm.as_bytes()))
+    crate::secret::sha256_hex(&norm)
 }
 
 /// Whether `key` is the key whose hash is `stored`, in time that does not
@@ -213,13 +202,7 @@ fn key_matches(stored: Option<&str>, key: &str) -> bool {
     let Some(stored) = stored else {
         return false;
     };
-    let given = resident_key_hash(key);
-    stored.len() == given.len()
-        && stored
-            .bytes()
-            .zip(given.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    crate::secret::same_hash(stored, &resident_key_hash(key))
 }
 
 /// The one answer to a wrong key or an unknown code.

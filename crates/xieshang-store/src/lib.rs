@@ -32,6 +32,7 @@ pub mod scope;
 pub mod scoring;
 pub mod seal;
 pub mod search;
+pub mod secret;
 pub mod seed;
 pub mod session;
 pub mod stats;

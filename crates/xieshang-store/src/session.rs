@@ -5,10 +5,9 @@
 use crate::db::{col, Db, Tx};
 use crate::Result;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    crate::secret::sha256_hex(token)
 }
 
 /// A random 256-bit token in hex.

@@ -573,8 +573,7 @@ pub async fn change_own_password(db: &Db, actor: &Actor, password_hash: &str) ->
 pub const RESET_TTL_MS: i64 = 30 * 60_000;
 
 fn token_hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(token.trim().as_bytes()))
+    crate::secret::sha256_hex(token.trim())
 }
 
 /// The owner of an account asks for a password-reset link. When the account
@@ -602,14 +601,7 @@ pub async fn request_reset(db: &Db, username: &str) -> Result<()> {
         return Ok(());
     };
     let id: i64 = col(&row, "id")?;
-    let token: String = {
-        use rand::Rng;
-        const ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
-        let mut rng = rand::rng();
-        (0..32)
-            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-            .collect()
-    };
+    let token = crate::secret::random_code(b"23456789abcdefghjkmnpqrstuvwxyz", 32);
     sqlx::query("UPDATE users SET reset_token_hash = $1, reset_expires_at = $2 WHERE id = $3")
         .bind(token_hash(&token))
         .bind(now + RESET_TTL_MS)
