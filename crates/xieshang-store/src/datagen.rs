@@ -8,7 +8,7 @@
 
 use crate::db::{Db, Dialect};
 use crate::org::{self, Org};
-use crate::{seed, user, Error, Result};
+use crate::{account::user, seed, Error, Result};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use xieshang_core::values::Username;
@@ -636,7 +636,7 @@ pub async fn generate(
             report.rows += b.flush(&mut tx).await?;
         }
         tx.commit().await?;
-        crate::tally::compact(db).await?;
+        crate::concern::tally::compact(db).await?;
         report.concerns += end - done;
         done = end;
         progress(done);

@@ -1,10 +1,10 @@
 //! The sample city (Xi'an) for `xieshang demo`, and the first-admin bootstrap.
 //! All people here are fictional.
 
+use crate::account::user;
 use crate::audit::{self, Entry};
 use crate::db::{col, Db, Tx};
 use crate::org::{self, Org};
-use crate::user;
 use crate::{Error, Result};
 use serde_json::json;
 use xieshang_core::values::Username;
@@ -388,7 +388,7 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
         s.pair(g, members[i % members.len()]).await?;
     }
     // The 凤凰路 member studio: the 22 members take Fridays in turn.
-    crate::studio::create_in(
+    crate::duty::studio::create_in(
         s.tx,
         s.now,
         fenghuang.id,

@@ -37,7 +37,7 @@ impl TestDb {
     pub async fn new() -> anyhow::Result<TestDb> {
         let name = format!(
             "xs_test_{}",
-            crate::session::random_token()[..16].to_owned()
+            crate::account::session::random_token()[..16].to_owned()
         );
         match std::env::var("XIESHANG_TEST_PG") {
             Ok(server) if !server.is_empty() => {
@@ -49,7 +49,7 @@ impl TestDb {
                 let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
                 let url = format!("{base}/{name}");
                 let db = Db::connect(&url).await?;
-                crate::migrate::run(&db).await?;
+                crate::db::migrate::run(&db).await?;
                 Ok(TestDb {
                     db,
                     url,
@@ -62,7 +62,7 @@ impl TestDb {
                 std::fs::create_dir_all(&dir)?;
                 let url = format!("sqlite://{}/xieshang.db", dir.display());
                 let db = Db::connect(&url).await?;
-                crate::migrate::run(&db).await?;
+                crate::db::migrate::run(&db).await?;
                 Ok(TestDb {
                     db,
                     url,

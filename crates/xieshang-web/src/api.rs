@@ -221,7 +221,7 @@ pub(crate) async fn file_concern(
     intake: &Intake,
     channel: &str,
     by: By<'_>,
-    photos: &[xieshang_store::photo::Photo],
+    photos: &[xieshang_store::concern::photo::Photo],
 ) -> Result<Result<concern::Recorded, FieldErrors>, xieshang_store::Error> {
     use xieshang_core::values::{check_text, Lines};
     let mut errors: FieldErrors = Vec::new();
@@ -548,8 +548,8 @@ pub async fn concern_status(
 async fn key_with(
     state: &AppState,
     headers: &axum::http::HeaderMap,
-    scope: xieshang_store::apikey::Scope,
-) -> Result<xieshang_store::apikey::ApiKey, ApiError> {
+    scope: xieshang_store::account::apikey::Scope,
+) -> Result<xieshang_store::account::apikey::ApiKey, ApiError> {
     let given = headers
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
@@ -567,7 +567,7 @@ async fn key_with(
             "an API key is required (X-Api-Key)",
         ));
     };
-    match xieshang_store::apikey::verify(&state.db, given).await? {
+    match xieshang_store::account::apikey::verify(&state.db, given).await? {
         Some(k) if k.allows(scope) => Ok(k),
         Some(_) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -682,12 +682,12 @@ pub async fn list_concerns(
     let key = key_with(
         &state,
         &headers,
-        xieshang_store::apikey::Scope::ConcernsRead,
+        xieshang_store::account::apikey::Scope::ConcernsRead,
     )
     .await?;
     let axum::extract::Query(q) =
         query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
-    let mut f = xieshang_store::open_data::Filter {
+    let mut f = xieshang_store::concern::open_data::Filter {
         within: Some(key.org_path.clone()),
         limit: q.limit.unwrap_or(50),
         after_id: Some(0),
@@ -742,7 +742,7 @@ pub async fn list_concerns(
     }
     let want = f.limit;
     f.limit = want + 1;
-    let mut rows = xieshang_store::open_data::list(&state.db, &f).await?;
+    let mut rows = xieshang_store::concern::open_data::list(&state.db, &f).await?;
     let more = rows.len() as i64 > want;
     rows.truncate(want as usize);
     let next_cursor = more.then(|| format!("c{}", rows.last().map(|r| r.id).unwrap_or(0)));
@@ -812,7 +812,7 @@ pub async fn post_update(
     let key = key_with(
         &state,
         &headers,
-        xieshang_store::apikey::Scope::ConcernsUpdate,
+        xieshang_store::account::apikey::Scope::ConcernsUpdate,
     )
     .await?;
     let u: UpdateIn = serde_json::from_slice(&body)
@@ -823,7 +823,7 @@ pub async fn post_update(
         return Err(err);
     }
     let id = concern::id_by_code(&state.db, &code).await?;
-    match xieshang_store::handling::handle_by_key(
+    match xieshang_store::concern::handling::handle_by_key(
         &state.db,
         &state.calendar,
         &state.config.policy,

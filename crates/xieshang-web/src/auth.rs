@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use serde::de::DeserializeOwned;
 use xieshang_core::Actor;
-use xieshang_store::session::{self, Session};
+use xieshang_store::account::session::{self, Session};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "xs_session";
@@ -219,7 +219,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
 pub struct Upload {
     /// Form field name.
     pub field: String,
-    /// The bytes (at most [`xieshang_store::photo::MAX_BYTES`]).
+    /// The bytes (at most [`xieshang_store::concern::photo::MAX_BYTES`]).
     pub bytes: Vec<u8>,
 }
 
@@ -240,7 +240,7 @@ pub struct CsrfUpload<T> {
 }
 
 /// The request body cap of routes taking uploads: four photos and the text.
-pub const UPLOAD_BODY_LIMIT: usize = 4 * xieshang_store::photo::MAX_BYTES + 1024 * 1024;
+pub const UPLOAD_BODY_LIMIT: usize = 4 * xieshang_store::concern::photo::MAX_BYTES + 1024 * 1024;
 /// The most bytes of one text field of a multipart form (pasted roster rows
 /// are the longest).
 const TEXT_FIELD_LIMIT: usize = 1024 * 1024;
@@ -312,7 +312,8 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfUpload<T> {
                     }
                     checked = true;
                 } else if field.file_name().is_some() {
-                    let bytes = field_bytes(&mut field, xieshang_store::photo::MAX_BYTES).await?;
+                    let bytes =
+                        field_bytes(&mut field, xieshang_store::concern::photo::MAX_BYTES).await?;
                     if !bytes.is_empty() {
                         files.push(Upload { field: name, bytes });
                     }

@@ -14,7 +14,7 @@ use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 use xieshang_core::calendar::cst_date;
 use xieshang_core::Permission;
-use xieshang_store::{studio, Error};
+use xieshang_store::{duty::studio, Error};
 
 /// Registers the studio and duty routes.
 pub fn register(r: Routes) -> Routes {
@@ -418,7 +418,7 @@ struct DutyTpl {
     /// Today's checked-in shift, where receptions are logged.
     on_duty: Option<i64>,
     /// The member's latest receptions, newest first.
-    receptions: Vec<xieshang_store::reception::Reception>,
+    receptions: Vec<xieshang_store::duty::reception::Reception>,
     categories: Vec<(&'static str, &'static str)>,
     areas: Vec<(String, String)>,
     /// The tracking code of the concern just filed, for the visitor.
@@ -457,7 +457,8 @@ async fn duty_page(
         .iter()
         .find(|(x, _)| x.day == today && x.checked_in_at.is_some())
         .map(|(x, _)| x.id);
-    let receptions = xieshang_store::reception::recent(&state.db, u.actor.user_id, 20).await?;
+    let receptions =
+        xieshang_store::duty::reception::recent(&state.db, u.actor.user_id, 20).await?;
     let shifts = mine
         .into_iter()
         .map(|(x, studio)| {
@@ -548,19 +549,19 @@ async fn log_reception(
     };
     let sealer = state.sealer.as_deref();
     let then = match area {
-        Some(area) => xieshang_store::reception::FollowUp::Concern {
+        Some(area) => xieshang_store::duty::reception::FollowUp::Concern {
             area,
             category: &f.category,
             title: f.title.trim(),
         },
-        None => xieshang_store::reception::FollowUp::None,
+        None => xieshang_store::duty::reception::FollowUp::None,
     };
-    let logged = xieshang_store::reception::log(
+    let logged = xieshang_store::duty::reception::log(
         &state.db,
         sealer,
         &u.actor,
         id,
-        xieshang_store::reception::NewReception {
+        xieshang_store::duty::reception::NewReception {
             name: Some(f.name.as_str()),
             phone: phone.as_ref(),
             matter: &f.matter,
@@ -594,10 +595,10 @@ async fn mark_lead(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<LeadForm>,
 ) -> AppResult<Response> {
-    let Some(to) = xieshang_store::triage::ConvertTo::parse(&f.to) else {
+    let Some(to) = xieshang_store::concern::triage::ConvertTo::parse(&f.to) else {
         return Ok(Redirect::to("/duty?err=err.bad_input").into_response());
     };
-    match xieshang_store::reception::mark_lead(&state.db, &u.actor, id, to).await {
+    match xieshang_store::duty::reception::mark_lead(&state.db, &u.actor, id, to).await {
         Ok(()) => Ok(Redirect::to("/duty?ok=reception.marked").into_response()),
         Err(e) => refused("/duty", e),
     }
@@ -611,7 +612,7 @@ struct RecordTpl {
     page: Page,
     who: String,
     year: i32,
-    r: xieshang_store::duty_record::DutyRecord,
+    r: xieshang_store::duty::record::DutyRecord,
     manual: Vec<(&'static str, String, String, String, String)>,
     /// Where staff add entries (None on one's own page).
     add_to: Option<i64>,
@@ -643,7 +644,7 @@ async fn record_page(
         .year
         .filter(|y| (2000..=2100).contains(y))
         .unwrap_or(this_year);
-    let r = xieshang_store::duty_record::for_member(&state.db, user_id, year).await?;
+    let r = xieshang_store::duty::record::for_member(&state.db, user_id, year).await?;
     let manual = r
         .manual
         .iter()
@@ -669,7 +670,7 @@ async fn record_page(
         r,
         manual,
         add_to,
-        kinds: xieshang_store::duty_record::ENTRY_KINDS
+        kinds: xieshang_store::duty::record::ENTRY_KINDS
             .iter()
             .map(|k| (*k, tr.t(entry_kind(k))))
             .collect(),
@@ -694,7 +695,7 @@ async fn person_for(
     id: i64,
 ) -> AppResult<String> {
     Ok(
-        xieshang_store::user::get(&state.db, &u.actor, permission, id)
+        xieshang_store::account::user::get(&state.db, &u.actor, permission, id)
             .await?
             .display_name,
     )
@@ -732,7 +733,7 @@ async fn add_entry(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<EntryForm>,
 ) -> AppResult<Response> {
-    match xieshang_store::duty_record::add_entry(
+    match xieshang_store::duty::record::add_entry(
         &state.db,
         &u.actor,
         id,
@@ -760,8 +761,8 @@ struct ScoresTpl {
     unit: i64,
     unit_name: String,
     year: i32,
-    rules: Vec<(xieshang_store::scoring::Rule, &'static str)>,
-    scores: Vec<(xieshang_store::scoring::Score, &'static str, String)>,
+    rules: Vec<(xieshang_store::duty::scoring::Rule, &'static str)>,
+    scores: Vec<(xieshang_store::duty::scoring::Score, &'static str, String)>,
     warnings: usize,
     can_edit: bool,
 }
@@ -782,8 +783,8 @@ async fn scores_page(
         .year
         .filter(|y| (2000..=2100).contains(y))
         .unwrap_or(this_year);
-    let rules = xieshang_store::scoring::rules(&state.db, &u.actor, id).await?;
-    let scores = xieshang_store::scoring::scores(&state.db, &u.actor, id, year).await?;
+    let rules = xieshang_store::duty::scoring::rules(&state.db, &u.actor, id).await?;
+    let scores = xieshang_store::duty::scoring::scores(&state.db, &u.actor, id, year).await?;
     let unit = xieshang_store::org::get(&state.db, &u.actor, Permission::UserView, id).await?;
     let warnings = scores
         .iter()
@@ -866,7 +867,7 @@ async fn set_rule(
     ) else {
         return Ok(Redirect::to(&format!("{path}?err=err.rule")).into_response());
     };
-    match xieshang_store::scoring::set_rule(
+    match xieshang_store::duty::scoring::set_rule(
         &state.db, &u.actor, id, &f.item, points, cap, minimum, exit_at,
     )
     .await
@@ -900,7 +901,7 @@ async fn report_data(
     year: i32,
 ) -> AppResult<(String, Vec<ReportLine>, Vec<(String, &'static str, String)>)> {
     let unit = xieshang_store::org::get(&state.db, &u.actor, Permission::UserView, id).await?;
-    let scores = xieshang_store::scoring::scores(&state.db, &u.actor, id, year).await?;
+    let scores = xieshang_store::duty::scoring::scores(&state.db, &u.actor, id, year).await?;
     let mut highlights = Vec::new();
     let lines = scores
         .into_iter()

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use xieshang_core::{category, Permission};
-use xieshang_store::open_data::{self, Filter, PublicConcern};
+use xieshang_store::concern::open_data::{self, Filter, PublicConcern};
 
 /// Registers the export and webhook routes.
 pub fn register(r: Routes) -> Routes {
@@ -255,7 +255,7 @@ struct WebhooksTpl {
     page: crate::pages::Page,
     org_id: i64,
     org_name: String,
-    hooks: Vec<xieshang_store::webhook::Hook>,
+    hooks: Vec<xieshang_store::jobs::webhook::Hook>,
     deliveries: Vec<DeliveryView>,
     events: Vec<&'static str>,
     secret: Option<String>,
@@ -275,7 +275,7 @@ async fn render_webhooks(
     flash: crate::pages::Flash,
     secret: Option<String>,
 ) -> AppResult<Response> {
-    use xieshang_store::webhook;
+    use xieshang_store::jobs::webhook;
     let org = xieshang_store::org::get(&state.db, &u.actor, Permission::OrgManage, org_id).await?;
     let hooks = webhook::list(&state.db, &u.actor, org_id).await?;
     let deliveries = webhook::deliveries(&state.db, &u.actor, org_id, 100)
@@ -324,7 +324,7 @@ async fn webhooks_post(
     Path(id): Path<i64>,
     crate::auth::CsrfForm(f): crate::auth::CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    use xieshang_store::webhook;
+    use xieshang_store::jobs::webhook;
     let get = |k: &str| f.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let back = |key: &str| {
         axum::response::Redirect::to(&format!("/orgs/{id}/webhooks?{key}")).into_response()

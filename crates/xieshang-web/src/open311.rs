@@ -19,9 +19,9 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use xieshang_core::category::{self, Category};
 use xieshang_core::OrgPath;
-use xieshang_store::apikey::{self, Scope};
+use xieshang_store::account::apikey::{self, Scope};
+use xieshang_store::concern::open_data::{self, PublicConcern};
 use xieshang_store::item::By;
-use xieshang_store::open_data::{self, PublicConcern};
 use xieshang_store::org;
 
 /// Registers the Open311 routes.

@@ -16,8 +16,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use xieshang_core::{Actor, OrgKind, Permission, Role};
-use xieshang_store::session::Session;
-use xieshang_store::{org, password, session, user};
+use xieshang_store::account::session::Session;
+use xieshang_store::{account::password, account::session, account::user, org};
 
 /// Registers every page route with its access rule.
 pub fn register(r: Routes) -> Routes {

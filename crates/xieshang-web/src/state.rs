@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 use tokio::sync::Semaphore;
+use xieshang_store::account::user::LockPolicy;
 use xieshang_store::ttl::TtlMap;
-use xieshang_store::user::LockPolicy;
 use xieshang_store::Db;
 
 /// Settings of the web layer.
@@ -23,7 +23,7 @@ pub struct WebConfig {
     /// Minutes an account stays locked.
     pub lock_minutes: i64,
     /// Concern loop settings (reassignment window, reminder share, escalation).
-    pub policy: xieshang_store::triage::Policy,
+    pub policy: xieshang_store::concern::triage::Policy,
     /// Rate limits on logins, intake, feedback and lookups ([`crate::throttle`]);
     /// off only for load benchmarks.
     pub rate_limits: bool,
@@ -57,7 +57,7 @@ impl Default for WebConfig {
             session_hours: 12,
             lock_after_failures: 5,
             lock_minutes: 15,
-            policy: xieshang_store::triage::Policy::default(),
+            policy: xieshang_store::concern::triage::Policy::default(),
             rate_limits: true,
             trusted_proxies: Vec::new(),
             webhook_policy: Default::default(),
@@ -90,7 +90,7 @@ pub struct AppState {
     /// The personal-data key; without it, names and phones are refused at intake.
     pub sealer: Option<Arc<xieshang_store::seal::Sealer>>,
     /// Residents' intake through group commit, started on first use.
-    intake: Arc<std::sync::OnceLock<xieshang_store::intake::GroupCommit>>,
+    intake: Arc<std::sync::OnceLock<xieshang_store::concern::intake::GroupCommit>>,
     /// Area codes residents' intake resolved lately ([`AppState::area_id`]).
     area_ids: Arc<TtlMap<String, i64>>,
 }
@@ -146,9 +146,9 @@ impl AppState {
 
     /// The group-commit writer for residents' intake (started on first use, on
     /// the runtime serving requests).
-    pub fn group_commit(&self) -> &xieshang_store::intake::GroupCommit {
+    pub fn group_commit(&self) -> &xieshang_store::concern::intake::GroupCommit {
         self.intake
-            .get_or_init(|| xieshang_store::intake::GroupCommit::start(self.db.clone()))
+            .get_or_init(|| xieshang_store::concern::intake::GroupCommit::start(self.db.clone()))
     }
 
     /// Uses the personal-data key.

@@ -20,7 +20,9 @@ use serde::Deserialize;
 use xieshang_core::item::CONCERN;
 use xieshang_core::{Permission, Role};
 use xieshang_store::item::{self, By, TransitionError};
-use xieshang_store::{concern, handling, jobs, photo, stats, triage};
+use xieshang_store::{
+    concern, concern::handling, concern::photo, concern::stats, concern::triage, jobs,
+};
 
 /// Registers the concern loop's routes.
 pub fn register(r: Routes) -> Routes {
@@ -859,7 +861,7 @@ async fn my_page(
     render(MyTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         rows,
-        grids: xieshang_store::area::served_by(&state.db, u.actor.user_id).await?,
+        grids: xieshang_store::org::area::served_by(&state.db, u.actor.user_id).await?,
     })
 }
 

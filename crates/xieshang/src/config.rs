@@ -241,7 +241,7 @@ impl Settings {
                         parse_addresses(file.trusted_proxies.iter().flatten().map(String::as_str))?
                     }
                 },
-                policy: xieshang_store::triage::Policy {
+                policy: xieshang_store::concern::triage::Policy {
                     reassign_window_days: flags
                         .reassign_window_days
                         .or(file.reassign_window_days)

@@ -560,7 +560,8 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
         return;
     };
     let t = TestDb::new().await.unwrap();
-    let hash = xieshang_store::password::hash(xieshang_store::seed::DEMO_PASSWORD).unwrap();
+    let hash =
+        xieshang_store::account::password::hash(xieshang_store::seed::DEMO_PASSWORD).unwrap();
     xieshang_store::seed::load_demo(&t.db, &hash).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

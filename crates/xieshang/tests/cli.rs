@@ -99,12 +99,12 @@ async fn api_keys_are_created_listed_and_revoked_from_the_command_line() {
     assert_eq!(code, 0, "{key}");
     let key = key.trim().to_owned();
     assert!(key.starts_with("xs_") && key.len() == 67, "{key}");
-    let found = xieshang_store::apikey::verify(&t.db, &key)
+    let found = xieshang_store::account::apikey::verify(&t.db, &key)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(found.name, "12345热线");
-    assert!(found.allows(xieshang_store::apikey::Scope::ConcernsCreate));
+    assert!(found.allows(xieshang_store::account::apikey::Scope::ConcernsCreate));
     let stored: String = sqlx::query_scalar("SELECT key_hash FROM api_keys")
         .fetch_one(t.db.pool())
         .await
@@ -118,7 +118,7 @@ async fn api_keys_are_created_listed_and_revoked_from_the_command_line() {
         &["admin", "api-key", "revoke", "--id", &found.id.to_string()],
     );
     assert_eq!(code, 0);
-    assert!(xieshang_store::apikey::verify(&t.db, &key)
+    assert!(xieshang_store::account::apikey::verify(&t.db, &key)
         .await
         .unwrap()
         .is_none());

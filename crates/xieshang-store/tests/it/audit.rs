@@ -1,6 +1,6 @@
 use xieshang_store::audit::{self, Verdict};
 use xieshang_store::testing::TestDb;
-use xieshang_store::{org, seed, user};
+use xieshang_store::{account::user, org, seed};
 
 async fn demo() -> TestDb {
     let t = TestDb::new().await.unwrap();

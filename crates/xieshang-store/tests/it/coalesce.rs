@@ -1,4 +1,4 @@
-//! The status page's reads coalesced (`xieshang_store::coalesce`): requests
+//! The status page's reads coalesced (`xieshang_store::db::coalesce`): requests
 //! asked at the same moment share statements, each gets its own concern (or
 //! not found), a waiter that goes away harms no one, and a failure reaches
 //! every waiter instead of leaving one waiting.

@@ -3,8 +3,8 @@
 //! disturb its batch; every acknowledged concern is there with its timeline,
 //! reporter and search entry, and the audit chain holds.
 
+use xieshang_store::concern::intake::GroupCommit;
 use xieshang_store::concern::{NewConcern, NewReporter, OwnedConcern};
-use xieshang_store::intake::GroupCommit;
 use xieshang_store::testing::TestDb;
 use xieshang_store::{audit, org, seed, Error};
 
@@ -176,9 +176,9 @@ async fn the_queue_puts_overdue_first_then_deadlines_then_arrival() {
         "none-second",
         "none-third",
     ];
-    let district = xieshang_store::user::actor(
+    let district = xieshang_store::account::user::actor(
         &t.db,
-        xieshang_store::user::credentials(&t.db, "staff")
+        xieshang_store::account::user::credentials(&t.db, "staff")
             .await
             .unwrap()
             .unwrap()
@@ -258,7 +258,7 @@ async fn a_round_of_notifications_reaches_each_concerns_own_staff() {
     let worker = xieshang_store::jobs::Worker {
         db: t.db.clone(),
         calendar: xieshang_core::calendar::Calendar::builtin(),
-        policy: xieshang_store::triage::Policy::default(),
+        policy: xieshang_store::concern::triage::Policy::default(),
         mailer: None,
         base_url: "http://xieshang.test".into(),
         sealer: None,

@@ -20,11 +20,13 @@ pub const HASH: &str = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA";
 
 /// The signed-in actor of an account.
 pub async fn actor(t: &TestDb, username: &str) -> xieshang_core::Actor {
-    let c = xieshang_store::user::credentials(&t.db, username)
+    let c = xieshang_store::account::user::credentials(&t.db, username)
         .await
         .unwrap()
         .unwrap();
-    xieshang_store::user::actor(&t.db, c.id).await.unwrap()
+    xieshang_store::account::user::actor(&t.db, c.id)
+        .await
+        .unwrap()
 }
 
 /// One number a query gives (a count).

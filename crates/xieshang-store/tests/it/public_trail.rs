@@ -7,11 +7,11 @@
 use crate::HASH;
 use xieshang_core::item::CONCERN;
 use xieshang_core::Role;
+use xieshang_store::concern::photo::Photo;
 use xieshang_store::concern::{self, NewConcern, Rating};
 use xieshang_store::item::{self, By};
-use xieshang_store::photo::Photo;
 use xieshang_store::testing::TestDb;
-use xieshang_store::{migrate, org, seed};
+use xieshang_store::{db::migrate, org, seed};
 
 /// What the records say the page should show: (timeline, feedback, photos).
 async fn from_records(
@@ -130,7 +130,7 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    xieshang_store::photo::attach_now(&t.db, "concern", id, "progress", &[photo(3)])
+    xieshang_store::concern::photo::attach_now(&t.db, "concern", id, "progress", &[photo(3)])
         .await
         .unwrap();
     item::transition(&t.db, &CONCERN, id, "progress", dept, Some("已到现场"), &[])

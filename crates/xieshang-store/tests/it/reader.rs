@@ -1,4 +1,4 @@
-//! Reader connections (`xieshang_store::reader`): reused without a round trip,
+//! Reader connections (`xieshang_store::db::reader`): reused without a round trip,
 //! replaced when a statement was abandoned half-way, and unable to write.
 
 use sqlx::Row;
@@ -9,7 +9,7 @@ use xieshang_store::testing::TestDb;
 const SLOW: &str = "SELECT COUNT(*) AS n FROM (WITH RECURSIVE c(x) AS \
                     (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000000) SELECT x FROM c) t";
 
-async fn one_plus(reader: &mut xieshang_store::reader::Reader, n: i64) -> i64 {
+async fn one_plus(reader: &mut xieshang_store::db::reader::Reader, n: i64) -> i64 {
     reader
         .fetch_optional(sqlx::query("SELECT $1 + 1 AS n").bind(n))
         .await

@@ -7,7 +7,7 @@ use xieshang_core::{Permission, Role};
 use xieshang_store::roster::{self, Fields, Filter};
 use xieshang_store::seal::Sealer;
 use xieshang_store::testing::TestDb;
-use xieshang_store::{org, seed, studio, user, Error};
+use xieshang_store::{account::user, duty::studio, org, seed, Error};
 
 fn table(csv: &str) -> Vec<Vec<String>> {
     csv.lines()

@@ -208,7 +208,7 @@ async fn the_index_entry_commits_with_the_concern_or_not_at_all() {
     let unit = org::by_code_unchecked(&t.db, "yanliang-fenghuang-g01")
         .await
         .unwrap();
-    let photo = xieshang_store::photo::Photo {
+    let photo = xieshang_store::concern::photo::Photo {
         jpeg: vec![0xFF, 0xD8, 0xFF, 0xD9],
         width: 1,
         height: 1,

@@ -5,7 +5,7 @@ use crate::actor;
 use chrono::NaiveDate;
 use xieshang_core::calendar::Calendar;
 use xieshang_store::testing::TestDb;
-use xieshang_store::{seed, studio, user, Error};
+use xieshang_store::{account::user, duty::studio, seed, Error};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -183,37 +183,37 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
 
     // Before checking in, nothing can be logged.
     let phone = xieshang_core::personal::Phone::parse("13712345678").unwrap();
-    let visit = xieshang_store::reception::NewReception {
+    let visit = xieshang_store::duty::reception::NewReception {
         name: Some("刘大爷"),
         phone: Some(&phone),
         matter: "凤凰社区第7网格楼下井盖松动，晚上踩上去会响，怕掉下去",
         action_taken: "记录并转交网格处理",
     };
     assert!(matches!(
-        xieshang_store::reception::log(
+        xieshang_store::duty::reception::log(
             &db,
             Some(&sealer),
             &on_duty,
             shift.id,
             visit.clone(),
-            xieshang_store::reception::FollowUp::None
+            xieshang_store::duty::reception::FollowUp::None
         )
         .await,
         Err(Error::Invalid { .. })
     ));
     studio::check_in(&db, &on_duty, shift.id).await.unwrap();
-    let (rid, none) = xieshang_store::reception::log(
+    let (rid, none) = xieshang_store::duty::reception::log(
         &db,
         Some(&sealer),
         &on_duty,
         shift.id,
         visit.clone(),
-        xieshang_store::reception::FollowUp::None,
+        xieshang_store::duty::reception::FollowUp::None,
     )
     .await
     .unwrap();
     assert_eq!(none, None);
-    let listed = xieshang_store::reception::of_shift(&db, shift.id)
+    let listed = xieshang_store::duty::reception::of_shift(&db, shift.id)
         .await
         .unwrap();
     assert_eq!(listed[0].phone.as_deref(), Some("137****5678"));
@@ -223,7 +223,7 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
     let grid = xieshang_store::org::by_code_unchecked(&db, "yanliang-fenghuang-g07")
         .await
         .unwrap();
-    let code = xieshang_store::reception::to_concern(
+    let code = xieshang_store::duty::reception::to_concern(
         &db,
         Some(&sealer),
         &on_duty,
@@ -236,7 +236,7 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
     .unwrap()
     .code;
     assert!(matches!(
-        xieshang_store::reception::to_concern(
+        xieshang_store::duty::reception::to_concern(
             &db,
             Some(&sealer),
             &on_duty,
@@ -249,7 +249,7 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
         Err(Error::Invalid { .. })
     ));
     assert_eq!(
-        xieshang_store::reception::of_shift(&db, shift.id)
+        xieshang_store::duty::reception::of_shift(&db, shift.id)
             .await
             .unwrap()[0]
             .concern
@@ -272,13 +272,13 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
         count("SELECT COUNT(*) FROM concerns").await,
     );
     assert!(matches!(
-        xieshang_store::reception::log(
+        xieshang_store::duty::reception::log(
             &db,
             Some(&sealer),
             &on_duty,
             shift.id,
             visit,
-            xieshang_store::reception::FollowUp::Concern {
+            xieshang_store::duty::reception::FollowUp::Concern {
                 area: grid.id,
                 category: "no-such-category",
                 title: "井盖",
@@ -316,7 +316,7 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
     let dept = xieshang_store::org::by_code_unchecked(&db, "yanliang-cgj")
         .await
         .unwrap();
-    xieshang_store::triage::assign(
+    xieshang_store::concern::triage::assign(
         &db,
         &Calendar::builtin(),
         &Default::default(),
@@ -328,7 +328,7 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
     )
     .await
     .unwrap();
-    let work = xieshang_store::handling::my_work(&db, &paired)
+    let work = xieshang_store::concern::handling::my_work(&db, &paired)
         .await
         .unwrap();
     assert!(
@@ -357,7 +357,7 @@ async fn scores_follow_the_rules_and_a_rule_change_recomputes_them() {
     let member = actor(&t, "member-fh-01").await;
     let year = chrono::Datelike::year(&xieshang_core::calendar::cst_date(db.now_ms()));
     for text in ["全会大会发言", "专题协商会发言"] {
-        xieshang_store::duty_record::add_entry(
+        xieshang_store::duty::record::add_entry(
             db,
             &staff,
             member.user_id,
@@ -372,14 +372,14 @@ async fn scores_follow_the_rules_and_a_rule_change_recomputes_them() {
     let fenghuang = xieshang_store::org::by_code_unchecked(db, "yanliang-fenghuang")
         .await
         .unwrap();
-    let score_of = |scores: &[xieshang_store::scoring::Score]| {
+    let score_of = |scores: &[xieshang_store::duty::scoring::Score]| {
         scores
             .iter()
             .find(|s| s.user_id == member.user_id)
             .cloned()
             .unwrap()
     };
-    let before = xieshang_store::scoring::scores(db, &staff, fenghuang.id, year)
+    let before = xieshang_store::duty::scoring::scores(db, &staff, fenghuang.id, year)
         .await
         .unwrap();
     assert_eq!(before.len(), 22, "the street's member group");
@@ -389,30 +389,57 @@ async fn scores_follow_the_rules_and_a_rule_change_recomputes_them() {
     assert!(s.below_minimum.contains(&"shift_attended".to_owned()));
 
     // Speeches now count 45 each: the score is recomputed, the grade follows.
-    xieshang_store::scoring::set_rule(db, &staff, fenghuang.id, "speech", 45, None, None, None)
-        .await
-        .unwrap();
+    xieshang_store::duty::scoring::set_rule(
+        db,
+        &staff,
+        fenghuang.id,
+        "speech",
+        45,
+        None,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
     let after = score_of(
-        &xieshang_store::scoring::scores(db, &staff, fenghuang.id, year)
+        &xieshang_store::duty::scoring::scores(db, &staff, fenghuang.id, year)
             .await
             .unwrap(),
     );
     assert_eq!(after.total, 90);
     assert_eq!(after.grade, "excellent");
     // A cap holds it; another district may not change Yanliang's rules.
-    xieshang_store::scoring::set_rule(db, &staff, fenghuang.id, "speech", 45, Some(60), None, None)
-        .await
-        .unwrap();
+    xieshang_store::duty::scoring::set_rule(
+        db,
+        &staff,
+        fenghuang.id,
+        "speech",
+        45,
+        Some(60),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
     let capped = score_of(
-        &xieshang_store::scoring::scores(db, &staff, fenghuang.id, year)
+        &xieshang_store::duty::scoring::scores(db, &staff, fenghuang.id, year)
             .await
             .unwrap(),
     );
     assert_eq!(capped.total, 60);
     assert_eq!(capped.grade, "competent");
     assert!(matches!(
-        xieshang_store::scoring::set_rule(db, &beilin, fenghuang.id, "speech", 1, None, None, None)
-            .await,
+        xieshang_store::duty::scoring::set_rule(
+            db,
+            &beilin,
+            fenghuang.id,
+            "speech",
+            1,
+            None,
+            None,
+            None
+        )
+        .await,
         Err(Error::Denied(_))
     ));
     let audited: i64 =

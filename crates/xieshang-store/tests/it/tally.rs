@@ -6,8 +6,8 @@
 use crate::{count, generated_city};
 use sqlx::Row;
 use xieshang_core::{Actor, OrgPath, Role};
-use xieshang_store::stats::{self, Stats};
-use xieshang_store::tally::{self, BUCKET_MS};
+use xieshang_store::concern::stats::{self, Stats};
+use xieshang_store::concern::tally::{self, BUCKET_MS};
 use xieshang_store::testing::TestDb;
 
 async fn exec(t: &TestDb, sql: &str) -> u64 {

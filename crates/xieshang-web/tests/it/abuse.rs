@@ -132,7 +132,7 @@ async fn file(server: SocketAddr, from: u8, title: &str) -> (String, String) {
 async fn resolve(app: &TestApp, code: &str) -> i64 {
     let db = &app.t.db;
     let id = xieshang_store::concern::id_by_code(db, code).await.unwrap();
-    let staff = xieshang_store::user::actor(db, app.user_id("staff").await)
+    let staff = xieshang_store::account::user::actor(db, app.user_id("staff").await)
         .await
         .unwrap();
     for action in ["accept", "assign"] {

@@ -326,7 +326,7 @@ async fn call(
 
 #[tokio::test]
 async fn machine_clients_page_through_lists_and_departments_post_updates() {
-    use xieshang_store::apikey::{self, Scope};
+    use xieshang_store::account::apikey::{self, Scope};
     let app = TestApp::new().await;
     let mut codes = Vec::new();
     for i in 0..5 {
@@ -556,7 +556,7 @@ async fn an_area_archived_after_a_submission_refuses_the_next() {
     .to_string();
     let (status, created) = post_json(&app, &body).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let admin = xieshang_store::user::actor(&app.t.db, app.user_id("admin").await)
+    let admin = xieshang_store::account::user::actor(&app.t.db, app.user_id("admin").await)
         .await
         .unwrap();
     let grid = app.org_id("yanliang-fenghuang-g01").await;
@@ -599,7 +599,7 @@ fn enum_of(p: &Value) -> Vec<String> {
 /// area the API lists, the page size and text bounds are the API's own.
 #[tokio::test]
 async fn the_documented_parameter_bounds_are_the_apis() {
-    use xieshang_store::apikey::{self, Scope};
+    use xieshang_store::account::apikey::{self, Scope};
     let app = TestApp::new().await;
     let (_, key) = apikey::create(&app.t.db, "xa", "全市", &[Scope::ConcernsRead])
         .await
@@ -715,7 +715,7 @@ async fn the_documented_parameter_bounds_are_the_apis() {
 
 #[tokio::test]
 async fn a_district_key_does_not_act_as_its_departments() {
-    use xieshang_store::apikey::{self, Scope};
+    use xieshang_store::account::apikey::{self, Scope};
     let app = TestApp::new().await;
     let body = json!({"category": "road", "area": "yanliang-guanshan-g01", "title": "路面坑洼",
                       "description": "坑"});

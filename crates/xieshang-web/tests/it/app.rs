@@ -12,13 +12,13 @@ use xieshang_store::jobs::Worker;
 use xieshang_store::seal::Sealer;
 use xieshang_store::testing::TestDb;
 use xieshang_store::Clock;
-use xieshang_store::{org, seed, user};
+use xieshang_store::{account::user, org, seed};
 use xieshang_web::{AppState, RouteSpec, WebConfig};
 
 /// The demo password hash, computed once per test binary.
 fn demo_hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| xieshang_store::password::hash(seed::DEMO_PASSWORD).unwrap())
+    H.get_or_init(|| xieshang_store::account::password::hash(seed::DEMO_PASSWORD).unwrap())
 }
 
 pub struct TestApp {
@@ -76,7 +76,7 @@ impl TestApp {
         let id = xieshang_store::concern::id_by_code(&self.t.db, code)
             .await
             .unwrap();
-        let staff = xieshang_store::user::actor(&self.t.db, self.user_id("staff").await)
+        let staff = xieshang_store::account::user::actor(&self.t.db, self.user_id("staff").await)
             .await
             .unwrap();
         xieshang_store::item::transition(

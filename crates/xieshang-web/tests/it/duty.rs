@@ -149,9 +149,9 @@ async fn staff_plan_the_rota_and_the_member_checks_in_on_the_day() {
         r.location.as_deref(),
         Some("/duty?err=err.reception_lead_done")
     );
-    let pending = xieshang_store::triage::pending_conversions(
+    let pending = xieshang_store::concern::triage::pending_conversions(
         &app.t.db,
-        xieshang_store::triage::ConvertTo::ProposalLead,
+        xieshang_store::concern::triage::ConvertTo::ProposalLead,
     )
     .await
     .unwrap();

@@ -53,7 +53,7 @@ async fn new_concern(app: &TestApp, area: i64) -> (i64, String) {
 }
 
 async fn actor(app: &TestApp, username: &str) -> xieshang_core::Actor {
-    xieshang_store::user::actor(&app.t.db, app.user_id(username).await)
+    xieshang_store::account::user::actor(&app.t.db, app.user_id(username).await)
         .await
         .unwrap()
 }
@@ -98,7 +98,7 @@ async fn side(
             .unwrap();
         }
         if path.ends_with("handle") {
-            xieshang_store::triage::assign(
+            xieshang_store::concern::triage::assign(
                 &app.t.db,
                 &app.state.calendar,
                 &app.state.config.policy,
@@ -122,7 +122,7 @@ async fn side(
         .unwrap();
     // A studio in the side's unit with two members and a fortnight of Mondays.
     let org_id = app.org_id(org).await;
-    let studio = xieshang_store::studio::create(
+    let studio = xieshang_store::duty::studio::create(
         &app.t.db,
         org_id,
         marker,
@@ -152,7 +152,7 @@ async fn side(
     let today = xieshang_core::calendar::cst_date(app.t.db.now_ms());
     let at = |n: u64| today.checked_add_days(chrono::Days::new(n)).unwrap();
     let ymd = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
-    xieshang_store::studio::generate(
+    xieshang_store::duty::studio::generate(
         &app.t.db,
         &app.state.calendar,
         &staff,
@@ -162,7 +162,7 @@ async fn side(
     )
     .await
     .unwrap();
-    let sh = xieshang_store::studio::shifts(&app.t.db, studio, &ymd(at(0)), &ymd(at(13)))
+    let sh = xieshang_store::duty::studio::shifts(&app.t.db, studio, &ymd(at(0)), &ymd(at(13)))
         .await
         .unwrap();
     let member = xieshang_store::roster::add(

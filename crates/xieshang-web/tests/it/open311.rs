@@ -6,7 +6,7 @@ use crate::app::{Client, TestApp};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::Value;
-use xieshang_store::apikey::{self, Scope};
+use xieshang_store::account::apikey::{self, Scope};
 
 async fn post(c: &mut Client, path: &str, form: &[(&str, &str)]) -> crate::app::Resp {
     let req = Request::post(path)
@@ -343,14 +343,14 @@ async fn concern_in(app: &TestApp, title: &str, to: &str) -> String {
     )
     .await
     .unwrap();
-    let staff = xieshang_store::user::actor(&app.t.db, app.user_id("staff").await)
+    let staff = xieshang_store::account::user::actor(&app.t.db, app.user_id("staff").await)
         .await
         .unwrap();
     match to {
         "submitted" => {}
         "merged" => {
             let into = Box::pin(concern_in(app, "并入的那一件", "accepted")).await;
-            xieshang_store::triage::merge(&app.t.db, &staff, id, &into, None)
+            xieshang_store::concern::triage::merge(&app.t.db, &staff, id, &into, None)
                 .await
                 .unwrap();
         }

@@ -433,9 +433,9 @@ async fn conversion_leaves_a_typed_link_for_later_features() {
             &[("to", "proposal_lead"), ("note", "政策性问题")],
         )
         .await);
-    let pending = xieshang_store::triage::pending_conversions(
+    let pending = xieshang_store::concern::triage::pending_conversions(
         &app.t.db,
-        xieshang_store::triage::ConvertTo::ProposalLead,
+        xieshang_store::concern::triage::ConvertTo::ProposalLead,
     )
     .await
     .unwrap();

@@ -131,7 +131,7 @@ async fn events_are_delivered_signed_and_retried() {
     assert_eq!(headers["x-xieshang-event"], "concern.created");
     assert_eq!(
         headers["x-xieshang-signature"].to_str().unwrap(),
-        xieshang_store::webhook::sign(&secret, body.as_bytes())
+        xieshang_store::jobs::webhook::sign(&secret, body.as_bytes())
     );
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["concern"]["tracking_code"], code.as_str());

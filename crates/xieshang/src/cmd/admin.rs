@@ -69,7 +69,8 @@ pub async fn run(settings: &Settings, command: &AdminCommand) -> anyhow::Result<
             let db = crate::open_db(settings).await?;
             let pw = pw.expose().to_owned();
             let hash =
-                tokio::task::spawn_blocking(move || xieshang_store::password::hash(&pw)).await??;
+                tokio::task::spawn_blocking(move || xieshang_store::account::password::hash(&pw))
+                    .await??;
             xieshang_store::seed::bootstrap(&db, org_code, org_name, username, &hash).await?;
             db.close().await;
             writeln!(
@@ -83,7 +84,7 @@ pub async fn run(settings: &Settings, command: &AdminCommand) -> anyhow::Result<
 }
 
 async fn api_key(settings: &Settings, command: &ApiKeyCommand) -> anyhow::Result<()> {
-    use xieshang_store::apikey::{self, Scope};
+    use xieshang_store::account::apikey::{self, Scope};
     let db = crate::open_db(settings).await?;
     let mut out = std::io::stdout().lock();
     match command {

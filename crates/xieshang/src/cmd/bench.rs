@@ -67,7 +67,7 @@ fn staff_at(path: OrgPath) -> Actor {
 /// to look after a change waits for them: every district's and the city's.
 pub async fn dashboard(settings: &Settings, args: &BenchDashboardArgs) -> anyhow::Result<()> {
     let db = crate::open_db(settings).await?;
-    let folded = xieshang_store::tally::compact(&db).await?;
+    let folded = xieshang_store::concern::tally::compact(&db).await?;
     let paths = |kind: &'static str| {
         let db = db.clone();
         async move {
@@ -99,7 +99,9 @@ pub async fn dashboard(settings: &Settings, args: &BenchDashboardArgs) -> anyhow
         for _ in 0..args.rounds {
             for who in &scopes {
                 let t = Instant::now();
-                counted += xieshang_store::stats::compute(&db, who).await?.total as usize;
+                counted += xieshang_store::concern::stats::compute(&db, who)
+                    .await?
+                    .total as usize;
                 times.push(t.elapsed());
             }
         }

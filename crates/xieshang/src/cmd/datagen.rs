@@ -27,7 +27,7 @@ pub struct DatagenArgs {
 pub async fn run(settings: &Settings, args: &DatagenArgs) -> anyhow::Result<()> {
     let db = crate::open_db(settings).await?;
     let hash = tokio::task::spawn_blocking(|| {
-        xieshang_store::password::hash(xieshang_store::seed::DEMO_PASSWORD)
+        xieshang_store::account::password::hash(xieshang_store::seed::DEMO_PASSWORD)
     })
     .await??;
     let plan = xieshang_store::datagen::Plan {

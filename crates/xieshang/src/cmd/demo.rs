@@ -8,9 +8,10 @@ use xieshang_store::seed;
 pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     let db = crate::open_db(settings).await?;
     if !seed::demo_loaded(&db).await? {
-        let hash =
-            tokio::task::spawn_blocking(|| xieshang_store::password::hash(seed::DEMO_PASSWORD))
-                .await??;
+        let hash = tokio::task::spawn_blocking(|| {
+            xieshang_store::account::password::hash(seed::DEMO_PASSWORD)
+        })
+        .await??;
         seed::load_demo(&db, &hash).await?;
         tracing::info!("sample city loaded");
     }

@@ -5,7 +5,7 @@
 
 use crate::audit::{self, Entry};
 use crate::db::{col, Db};
-use crate::duty_record::{self, DutyRecord};
+use crate::duty::record::{self, DutyRecord};
 use crate::{Error, Result};
 use serde_json::json;
 use xieshang_core::{Actor, OrgPath, Permission, Role};
@@ -289,7 +289,7 @@ pub async fn scores(db: &Db, actor: &Actor, unit: i64, year: i32) -> Result<Vec<
     let mut out = Vec::new();
     for m in &members {
         let user_id: i64 = col(m, "id")?;
-        let record = duty_record::for_member(db, user_id, year).await?;
+        let record = record::for_member(db, user_id, year).await?;
         let (total, below_minimum, exit_triggers) = apply(&table, &record);
         out.push(Score {
             user_id,

@@ -151,7 +151,7 @@ struct Valid {
 
 /// The body a unit belongs to, with its path, and the unit's own path.
 async fn body(db: &Db, unit: i64) -> Result<(OrgPath, i64, OrgPath)> {
-    let (unit_path, body_id) = crate::scoring::unit_and_body(db, unit).await?;
+    let (unit_path, body_id) = crate::duty::scoring::unit_and_body(db, unit).await?;
     let body = crate::org::get_unchecked(db, body_id).await?;
     Ok((unit_path, body_id, body.path))
 }
@@ -967,7 +967,7 @@ pub async fn rejoin(
         .fetch_optional(&mut *tx)
         .await?;
         if has.is_none() {
-            crate::user::insert_grant(&mut tx, now, *user, Role::Member, org).await?;
+            crate::account::user::insert_grant(&mut tx, now, *user, Role::Member, org).await?;
         }
     }
     change(

@@ -1,6 +1,14 @@
 //! Residents' concerns: recording one (any channel) and reading it. Moves between
 //! states go through [`crate::item::transition`] with [`CONCERN`].
 
+pub mod handling;
+pub mod intake;
+pub mod open_data;
+pub mod photo;
+pub mod stats;
+pub mod tally;
+pub mod triage;
+
 use crate::audit::{self, Entry};
 use crate::db::{col, Db, Tx};
 use crate::item::{self, By, TransitionError};
@@ -31,7 +39,7 @@ pub struct NewConcern<'a> {
     /// The resident's name and phone, if given (sealed before storing).
     pub reporter: Option<NewReporter<'a>>,
     /// Photos, already checked and re-encoded.
-    pub photos: &'a [crate::photo::Photo],
+    pub photos: &'a [crate::concern::photo::Photo],
     /// Answers to the category's extra questions, as JSON (already checked).
     pub attributes: Option<String>,
     /// The API key that filed it, if a machine client did.
@@ -87,7 +95,7 @@ impl NewReporter<'_> {
 }
 
 /// A concern to record, owning its data, for the group-commit writer
-/// ([`crate::intake`]). The reporter is sealed already.
+/// ([`crate::concern::intake`]). The reporter is sealed already.
 #[derive(Debug, Clone)]
 pub struct OwnedConcern {
     /// See [`NewConcern`].
@@ -107,7 +115,7 @@ pub struct OwnedConcern {
     /// The sealed reporter.
     pub reporter: Option<SealedReporter>,
     /// Photos.
-    pub photos: Vec<crate::photo::Photo>,
+    pub photos: Vec<crate::concern::photo::Photo>,
     /// Attribute answers as JSON.
     pub attributes: Option<String>,
     /// The API key that filed it.
@@ -299,7 +307,7 @@ fn check<'a>(
     paths: &std::collections::HashMap<i64, OrgPath>,
     by: By<'a>,
 ) -> Result<(OrgPath, xieshang_core::item::Party, Option<&'a Actor>)> {
-    if c.photos.len() > crate::photo::MAX_PHOTOS {
+    if c.photos.len() > crate::concern::photo::MAX_PHOTOS {
         return Err(Error::field(
             "photos",
             "err.photo_count",
@@ -438,7 +446,8 @@ async fn record_many(
         if let Some(r) = item.reporter {
             reporters.push(reporter_row(id, r, now));
         }
-        crate::photo::attach(tx, now, "concern", id, "intake", item.concern.photos).await?;
+        crate::concern::photo::attach(tx, now, "concern", id, "intake", item.concern.photos)
+            .await?;
         created.push(item::Created {
             item_id: id,
             org_id: item.concern.org_id,
@@ -665,10 +674,10 @@ pub struct StatusRow {
 }
 
 /// Reads the status rows of distinct tracking codes in one statement, on a
-/// reader connection ([`crate::coalesce`] gathers the codes that wait).
-pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::coalesce::Batch<StatusRow> {
+/// reader connection ([`crate::db::coalesce`] gathers the codes that wait).
+pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::db::coalesce::Batch<StatusRow> {
     Box::pin(async move {
-        let codes = crate::coalesce::padded(codes);
+        let codes = crate::db::coalesce::padded(codes);
         let sql = format!(
             "SELECT state, title, result_note, created_at, tracking_code, category,
                     public_timeline, public_feedback, public_photos, org_id, merged_into
@@ -710,7 +719,7 @@ pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::coalesce::Batch<
 /// area's name comes from [`crate::org::name_of`], and the code of the concern
 /// it was merged into, if any, from a second statement. The row is read on a
 /// reader connection together with those of the other status pages asked at
-/// the same moment ([`crate::coalesce`], decision record 0013).
+/// the same moment ([`crate::db::coalesce`], decision record 0013).
 pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
     let row = db
         .status_rows()
@@ -976,7 +985,7 @@ pub(crate) fn row_from(r: &sqlx::any::AnyRow) -> Result<Row> {
 /// below the root) to the subtree's branch: after a migration, or after the
 /// subtree moved.
 pub(crate) async fn set_branch_within(tx: &mut Tx, path: &OrgPath) -> Result<()> {
-    let (from, to) = crate::scope::subtree_range(path.as_str());
+    let (from, to) = crate::db::scope::subtree_range(path.as_str());
     sqlx::query(
         "UPDATE concerns SET branch_id = $1
           WHERE org_id IN (SELECT id FROM orgs WHERE path >= $2 AND path < $3)",
@@ -1007,7 +1016,7 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     // staff) is read from the branch index ([`branch_queue_ids`]); narrower
     // ones from their units ([`unit_queue_ids`]).
     let scopes = actor.scopes(Permission::ConcernView);
-    let by_branch = crate::scope::whole_branches(&scopes);
+    let by_branch = crate::db::scope::whole_branches(&scopes);
     let (ids, args) = if by_branch {
         // Written with its values, not parameters (see branch_queue_ids).
         let Some(known) = CONCERN.states.iter().find(|k| **k == state) else {
@@ -1074,7 +1083,7 @@ async fn unit_queue_ids(
     state: &str,
     offset: i64,
 ) -> Result<(String, Vec<crate::db::Arg>)> {
-    let (cond, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
+    let (cond, mut args) = crate::db::scope::condition(actor, Permission::ConcernView, "o.path", 1);
     args.push(crate::db::Arg::Text(state.to_owned()));
     args.push(crate::db::Arg::Int(QUEUE_PAGE + 1));
     args.push(crate::db::Arg::Int(offset));
@@ -1179,7 +1188,10 @@ fn branch_queue_ids(
         // For a root, the unary plus keeps SQLite on the queue-order index
         // (the branch index would give the rows unsorted).
         let plus = if scope.depth() == 1 { "+" } else { "" };
-        let drive = format!("{plus}c.branch_id {}", crate::scope::branch_match(scope));
+        let drive = format!(
+            "{plus}c.branch_id {}",
+            crate::db::scope::branch_match(scope)
+        );
         let take = limit + offset;
         match dialect {
             // PostgreSQL's index order (NULLs last) is the queue's order.
@@ -1233,13 +1245,13 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
     }
     let through = match permission {
         Permission::ConcernView => {
-            crate::handling::assigned_department(db, actor, id)
+            crate::concern::handling::assigned_department(db, actor, id)
                 .await?
                 .is_some()
-                || crate::handling::follows(db, actor, id).await?
+                || crate::concern::handling::follows(db, actor, id).await?
         }
         Permission::ConcernHandle | Permission::ReporterReveal => {
-            crate::handling::assigned_department(db, actor, id)
+            crate::concern::handling::assigned_department(db, actor, id)
                 .await?
                 .is_some()
         }
@@ -1252,10 +1264,10 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
     // that the action is not theirs; anyone else, that it does not exist.
     let seen = permission != Permission::ConcernView
         && direct == Err(Denied::OutOfScope)
-        && (crate::handling::assigned_department(db, actor, id)
+        && (crate::concern::handling::assigned_department(db, actor, id)
             .await?
             .is_some()
-            || crate::handling::follows(db, actor, id).await?);
+            || crate::concern::handling::follows(db, actor, id).await?);
     Err(if seen {
         Error::Denied(Denied::Forbidden)
     } else {

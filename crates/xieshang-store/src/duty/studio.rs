@@ -342,7 +342,7 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, s: &Settings<'_>) -> Result
 
 /// The studios of a unit's subtree that the actor may view.
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<(i64, String, String)>> {
-    let (cond, args) = crate::scope::condition(actor, Permission::OrgView, "o.path", 1);
+    let (cond, args) = crate::db::scope::condition(actor, Permission::OrgView, "o.path", 1);
     crate::db::query_with(
         &format!(
             "SELECT s.id, s.name, o.name AS unit FROM studios s JOIN orgs o ON o.id = s.org_id

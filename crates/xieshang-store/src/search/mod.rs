@@ -348,7 +348,7 @@ pub async fn search(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Hit>> {
     }
     let mut args = vec![Arg::Text(match_expr(dialect, &terms, &units))];
     let (scope, scope_args) =
-        crate::scope::condition(actor, Permission::ConcernView, "o.path", args.len() + 1);
+        crate::db::scope::condition(actor, Permission::ConcernView, "o.path", args.len() + 1);
     args.extend(scope_args);
     let mut conds = vec![scope];
     if let Some(unit) = f.unit {
@@ -625,7 +625,8 @@ pub async fn hotspots(
     threshold: f32,
 ) -> Result<Vec<Hotspot>> {
     actor.require(Permission::ConcernView)?;
-    let (scope, mut args) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
+    let (scope, mut args) =
+        crate::db::scope::condition(actor, Permission::ConcernView, "o.path", 1);
     args.push(Arg::Int(since_ms));
     let since = args.len();
     args.push(Arg::Int(HOTSPOT_CANDIDATES));
@@ -757,7 +758,7 @@ mod tests {
         let both: Vec<&str> = OPEN_STATES
             .iter()
             .copied()
-            .filter(|s| crate::open_data::PUBLISHED_STATES.contains(s))
+            .filter(|s| crate::concern::open_data::PUBLISHED_STATES.contains(s))
             .collect();
         assert_eq!(both, PUBLISHED_OPEN_STATES);
     }

@@ -253,7 +253,7 @@ pub async fn verify(db: &Db) -> Result<Verdict> {
 pub async fn list(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<Row>> {
     use crate::db::{query_with, Arg};
     let (cond, mut args) =
-        crate::scope::condition(actor, xieshang_core::Permission::AuditView, "o.path", 1);
+        crate::db::scope::condition(actor, xieshang_core::Permission::AuditView, "o.path", 1);
     args.push(Arg::Int(limit));
     let sql = format!(
         "SELECT {cols} FROM audit_log a JOIN orgs o ON o.id = a.org_id WHERE {cond}

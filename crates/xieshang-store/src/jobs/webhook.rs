@@ -124,7 +124,7 @@ pub async fn create(
             "choose at least one event",
         ));
     }
-    let secret = crate::session::random_token();
+    let secret = crate::account::session::random_token();
     let mut tx = db.begin_write().await?;
     let now = db.now_ms();
     let id: i64 = sqlx::query_scalar(

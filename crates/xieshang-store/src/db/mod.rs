@@ -1,6 +1,11 @@
 //! Connection pools and the dialect module: the only place that knows which
 //! database is behind the pool.
 
+pub mod coalesce;
+pub mod migrate;
+pub mod reader;
+pub mod scope;
+
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Transaction};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -127,7 +132,7 @@ impl Dialect {
         }
     }
 
-    /// Reader connections per process ([`crate::reader`]), beside the main
+    /// Reader connections per process ([`crate::db::reader`]), beside the main
     /// pool. Few: on two cores the status page alone on PostgreSQL ran 9,148
     /// and 10,337 req/s with 8 (PostgreSQL's CPU 67–74 µs a page), 7,448 and
     /// 8,145 with 16 (94–103 µs), 8,752 and 8,837 with 4; on SQLite 4, 8 and
@@ -191,10 +196,10 @@ fn postgres_pool(opts: AnyPoolOptions) -> AnyPoolOptions {
         })
 }
 
-/// Status pages read in one statement at most ([`crate::coalesce`]).
+/// Status pages read in one statement at most ([`crate::db::coalesce`]).
 const STATUS_BATCH: usize = 64;
 
-/// Statements reading status pages at once at most ([`crate::coalesce`]). On
+/// Statements reading status pages at once at most ([`crate::db::coalesce`]). On
 /// two cores, the PostgreSQL status page alone at 64 connections ran 25,962
 /// and 25,110 req/s with 2, 25,201 and 22,315 with 4, 23,586 and 22,421 with
 /// 8 (PostgreSQL's CPU 15–16, 19–21, 24–25 µs a page); 1 and 3 fell on either
@@ -211,10 +216,10 @@ pub struct Db {
     serial: u64,
     /// SQLite's writers take turns here before `BEGIN IMMEDIATE`.
     writers: Option<Arc<tokio::sync::Mutex<()>>>,
-    /// Connections for the hottest public reads ([`crate::reader`]).
-    readers: crate::reader::Readers,
-    /// The status page's reads, coalesced ([`crate::coalesce`]).
-    status_rows: Arc<crate::coalesce::Coalescer<crate::concern::StatusRow>>,
+    /// Connections for the hottest public reads ([`crate::db::reader`]).
+    readers: crate::db::reader::Readers,
+    /// The status page's reads, coalesced ([`crate::db::coalesce`]).
+    status_rows: Arc<crate::db::coalesce::Coalescer<crate::concern::StatusRow>>,
 }
 
 impl Db {
@@ -257,7 +262,7 @@ impl Db {
         };
         let pool = opts.connect(&url).await?;
         let readers =
-            crate::reader::Readers::new(pool.connect_options(), dialect, dialect.readers());
+            crate::db::reader::Readers::new(pool.connect_options(), dialect, dialect.readers());
         static SERIAL: AtomicI64 = AtomicI64::new(0);
         Ok(Db {
             pool,
@@ -266,7 +271,7 @@ impl Db {
             serial: SERIAL.fetch_add(1, Ordering::Relaxed) as u64,
             writers: (dialect == Dialect::Sqlite).then(Default::default),
             readers,
-            status_rows: Arc::new(crate::coalesce::Coalescer::new(
+            status_rows: Arc::new(crate::db::coalesce::Coalescer::new(
                 STATUS_LANES,
                 STATUS_BATCH,
                 crate::concern::status_rows,
@@ -348,15 +353,15 @@ impl Db {
         self.serial
     }
 
-    /// A reader connection, for the hottest public reads ([`crate::reader`]).
-    pub async fn reader(&self) -> sqlx::Result<crate::reader::Reader> {
+    /// A reader connection, for the hottest public reads ([`crate::db::reader`]).
+    pub async fn reader(&self) -> sqlx::Result<crate::db::reader::Reader> {
         self.readers.get().await
     }
 
     /// The status page's reads, coalesced ([`crate::concern::public_status`]).
     pub(crate) fn status_rows(
         &self,
-    ) -> &Arc<crate::coalesce::Coalescer<crate::concern::StatusRow>> {
+    ) -> &Arc<crate::db::coalesce::Coalescer<crate::concern::StatusRow>> {
         &self.status_rows
     }
 

@@ -1,8 +1,8 @@
 //! Figures for staff over their scope: counts by state, category and street,
 //! overdue work, median time to resolution and the satisfaction rate.
 
+use crate::concern::tally::BUCKET_MS;
 use crate::db::{col, query_with, Arg, Db};
-use crate::tally::BUCKET_MS;
 use crate::Result;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -264,17 +264,17 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
     // PostgreSQL, 3-4 ms this way; BENCHMARKS.md); a narrower scope's are
     // found through its units.
     let now = db.now_ms();
-    let (from, mut a) = if crate::scope::whole_branches(&scopes) {
+    let (from, mut a) = if crate::db::scope::whole_branches(&scopes) {
         let branches: Vec<String> = scopes
             .iter()
-            .map(|p| format!("c.branch_id {}", crate::scope::branch_match(p)))
+            .map(|p| format!("c.branch_id {}", crate::db::scope::branch_match(p)))
             .collect();
         (
             format!("concerns c WHERE ({})", branches.join(" OR ")),
             Vec::new(),
         )
     } else {
-        let (cond, a) = crate::scope::condition(actor, Permission::ConcernView, "o.path", 1);
+        let (cond, a) = crate::db::scope::condition(actor, Permission::ConcernView, "o.path", 1);
         (
             format!("concerns c JOIN orgs o ON o.id = c.org_id WHERE {cond}"),
             a,
@@ -315,9 +315,9 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
 /// that a fold between two reads cannot count a change twice or lose it.
 /// Appends its arguments to `args`.
 fn kept(paths: &[OrgPath], select: &str, only: &str, join: &str, args: &mut Vec<Arg>) -> String {
-    let (folded, more) = crate::scope::paths_condition(paths, "o.path", args.len() + 1);
+    let (folded, more) = crate::db::scope::paths_condition(paths, "o.path", args.len() + 1);
     args.extend(more);
-    let (logged, more) = crate::scope::paths_condition(paths, "o.path", args.len() + 1);
+    let (logged, more) = crate::db::scope::paths_condition(paths, "o.path", args.len() + 1);
     args.extend(more);
     format!(
         "SELECT {select}, t.n AS n FROM orgs o JOIN concern_tallies t ON t.org_id = o.id

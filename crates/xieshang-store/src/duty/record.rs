@@ -170,7 +170,7 @@ pub async fn add_entry(
     description: &str,
     evidence: &str,
 ) -> Result<()> {
-    crate::user::get(db, actor, Permission::UserManage, user_id).await?;
+    crate::account::user::get(db, actor, Permission::UserManage, user_id).await?;
     if !ENTRY_KINDS.contains(&kind) {
         return Err(Error::field("kind", "err.bad_input", "unknown kind"));
     }

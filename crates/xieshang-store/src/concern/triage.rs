@@ -205,7 +205,7 @@ pub struct Department {
 /// The departments the actor may assign a concern to: active department units in
 /// the actor's triage scope.
 pub async fn departments(db: &Db, actor: &Actor) -> Result<Vec<Department>> {
-    let (cond, args) = crate::scope::condition(actor, Permission::ConcernTriage, "path", 1);
+    let (cond, args) = crate::db::scope::condition(actor, Permission::ConcernTriage, "path", 1);
     let sql = format!(
         "SELECT id, name FROM orgs WHERE kind = 'department' AND archived_at IS NULL AND {cond}
          ORDER BY path"

@@ -2,10 +2,10 @@
 //! result note, or ask for reassignment within the window; paired members follow.
 //! Access comes from the assignment, not from the concern's unit.
 
+use crate::concern::triage::{self, Policy};
 use crate::concern::{self, notify_job, Row};
 use crate::db::{col, Arg, Db};
 use crate::item::{self, By, TransitionError};
-use crate::triage::{self, Policy};
 use crate::{Error, Result};
 use xieshang_core::calendar::Calendar;
 use xieshang_core::item::CONCERN;
@@ -88,7 +88,7 @@ pub async fn handle(
     id: i64,
     action: &str,
     note: &str,
-    photos: &[crate::photo::Photo],
+    photos: &[crate::concern::photo::Photo],
 ) -> std::result::Result<&'static str, TransitionError> {
     let (_, lead) = assigned_department(db, actor, id)
         .await?
@@ -119,12 +119,12 @@ pub async fn handle_by_key(
     db: &Db,
     cal: &Calendar,
     policy: &Policy,
-    key: &crate::apikey::ApiKey,
+    key: &crate::account::apikey::ApiKey,
     id: i64,
     action: &str,
     note: &str,
 ) -> std::result::Result<&'static str, TransitionError> {
-    if !key.allows(crate::apikey::Scope::ConcernsUpdate) {
+    if !key.allows(crate::account::apikey::Scope::ConcernsUpdate) {
         return Err(Error::Denied(Denied::Forbidden).into());
     }
     let lead = assignment_of(db, id, key.org_id)
@@ -157,7 +157,7 @@ struct Work<'a> {
     id: i64,
     action: &'a str,
     note: &'a str,
-    photos: &'a [crate::photo::Photo],
+    photos: &'a [crate::concern::photo::Photo],
     lead: bool,
 }
 
@@ -228,10 +228,10 @@ async fn apply(
         &[notify_job(id, event)],
     )
     .await?;
-    if photos.len() > crate::photo::MAX_PHOTOS {
+    if photos.len() > crate::concern::photo::MAX_PHOTOS {
         return Err(Error::field("photos", "err.photo_count", "at most 4 photos").into());
     }
-    crate::photo::attach(&mut tx, now, "concern", id, action, photos).await?;
+    crate::concern::photo::attach(&mut tx, now, "concern", id, action, photos).await?;
     match action {
         "resolve" => {
             sqlx::query("UPDATE concerns SET resolved_at = $1, result_note = $2 WHERE id = $3")
@@ -274,7 +274,8 @@ pub async fn my_work(db: &Db, actor: &Actor) -> Result<Vec<(Row, Why)>> {
     let mut out: Vec<(Row, Why)> = Vec::new();
     let scopes = actor.scopes(Permission::ConcernHandle);
     if !scopes.is_empty() {
-        let (cond, args) = crate::scope::condition(actor, Permission::ConcernHandle, "d.path", 1);
+        let (cond, args) =
+            crate::db::scope::condition(actor, Permission::ConcernHandle, "d.path", 1);
         let sql = format!(
             "SELECT a.concern_id, MAX(a.lead) AS lead FROM concern_assignments a
              JOIN orgs d ON d.id = a.org_id

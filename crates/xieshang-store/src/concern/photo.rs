@@ -102,7 +102,7 @@ pub async fn attach(
     photos: &[Photo],
 ) -> Result<()> {
     for p in photos {
-        let token = crate::session::random_token();
+        let token = crate::account::session::random_token();
         sqlx::query(
             "INSERT INTO attachments (kind, item_id, public_token, stage, content_type, width, height, bytes, created_at)
              VALUES ($1, $2, $3, $4, 'image/jpeg', $5, $6, $7, $8)",

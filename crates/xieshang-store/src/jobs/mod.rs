@@ -5,9 +5,11 @@
 //! run one job at once; a job's own writes and its completion commit together, so
 //! a job that dies half-way runs again from the start. Email leaves at least once.
 
+pub mod webhook;
+
+use crate::concern::triage::Policy;
 use crate::db::{col, Db, Tx};
 use crate::item;
-use crate::triage::Policy;
 use crate::{Error, Result};
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -344,7 +346,7 @@ impl Worker {
         }
         self.notify(tx, now, &notices).await?;
         let events: Vec<(i64, &str)> = notices.iter().map(|n| (n.concern, n.event)).collect();
-        crate::webhook::enqueue_for_many(tx, now, &events).await?;
+        crate::jobs::webhook::enqueue_for_many(tx, now, &events).await?;
         let list = crate::db::placeholders(2, jobs.len());
         let mut args = vec![crate::db::Arg::Int(now)];
         args.extend(jobs.iter().map(|(id, _, _)| crate::db::Arg::Int(*id)));
@@ -394,7 +396,7 @@ impl Worker {
         match kind {
             "webhook" => {
                 let delivery = p["delivery_id"].as_i64().unwrap_or_default();
-                crate::webhook::deliver(
+                crate::jobs::webhook::deliver(
                     &self.db,
                     self.sealer.as_ref(),
                     &self.webhook_policy,
@@ -470,7 +472,7 @@ impl Worker {
             "notify" => {
                 if let Some(n) = notice_of(kind, p) {
                     self.notify(tx, now, std::slice::from_ref(&n)).await?;
-                    crate::webhook::enqueue_for(tx, now, n.concern, n.event).await?;
+                    crate::jobs::webhook::enqueue_for(tx, now, n.concern, n.event).await?;
                 }
             }
             "deadline" => self.deadline(tx, now, p).await?,
@@ -526,7 +528,7 @@ impl Worker {
                     leaders_of: Some(body_id),
                 };
                 self.notify(tx, now, &[n]).await?;
-                crate::webhook::enqueue_for(tx, now, id, "overdue").await?;
+                crate::jobs::webhook::enqueue_for(tx, now, id, "overdue").await?;
             }
             _ => {}
         }
@@ -892,7 +894,7 @@ pub async fn run_forever(worker: Worker, mut stop: tokio::sync::watch::Receiver<
     let mut pruned: Option<(std::time::Instant, bool)> = None;
     loop {
         if compacted.elapsed() >= Duration::from_secs(1) {
-            if let Err(e) = crate::tally::compact(&worker.db).await {
+            if let Err(e) = crate::concern::tally::compact(&worker.db).await {
                 tracing::error!(error = %e, "folding the dashboard's counts");
             }
             compacted = std::time::Instant::now();

@@ -323,7 +323,7 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
 /// Accounts whose home unit lies in the actor's user-view scope.
 pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<User>> {
     actor.require(Permission::UserView)?;
-    let (cond, args) = crate::scope::condition(actor, Permission::UserView, "o.path", 1);
+    let (cond, args) = crate::db::scope::condition(actor, Permission::UserView, "o.path", 1);
     let sql = format!(
         "SELECT {COLS} FROM users u JOIN orgs o ON o.id = u.home_org_id WHERE {cond}
          ORDER BY o.path, u.username LIMIT 500"
@@ -505,7 +505,7 @@ async fn write_password(
     .bind(user.id)
     .execute(&mut *tx)
     .await?;
-    crate::session::delete_for_user(&mut tx, user.id).await?;
+    crate::account::session::delete_for_user(&mut tx, user.id).await?;
     audit::record(
         &mut tx,
         now,
@@ -717,7 +717,7 @@ pub async fn reset_with_token(db: &Db, token: &str, password_hash: &str) -> Resu
 /// Ends every session of an account (its lock-out while signed in).
 pub async fn end_sessions(db: &Db, user_id: i64) -> Result<()> {
     let mut tx = db.begin_write().await?;
-    crate::session::delete_for_user(&mut tx, user_id).await?;
+    crate::account::session::delete_for_user(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! Organisation units: queries and changes, each checked against the actor and
 //! audited in the same transaction.
 
+pub mod area;
+
 use crate::audit::{self, Entry};
 use crate::db::{col, query_with, Db, Tx};
 use crate::{Error, Result};
@@ -117,7 +119,7 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
 /// kind and creation order.
 pub async fn tree(db: &Db, actor: &Actor, include_archived: bool) -> Result<Vec<(usize, Org)>> {
     actor.require(Permission::OrgView)?;
-    let (cond, args) = crate::scope::condition(actor, Permission::OrgView, "o.path", 1);
+    let (cond, args) = crate::db::scope::condition(actor, Permission::OrgView, "o.path", 1);
     let archived = if include_archived {
         ""
     } else {
@@ -491,7 +493,7 @@ pub async fn set_archived(db: &Db, actor: &Actor, id: i64, archived: bool) -> Re
 
 /// Units the actor may manage, as candidate parents in forms.
 pub async fn manageable(db: &Db, actor: &Actor) -> Result<Vec<Org>> {
-    let (cond, args) = crate::scope::condition(actor, Permission::OrgManage, "o.path", 1);
+    let (cond, args) = crate::db::scope::condition(actor, Permission::OrgManage, "o.path", 1);
     let sql =
         format!("SELECT {COLS} FROM orgs o WHERE {cond} AND o.archived_at IS NULL ORDER BY o.path");
     let rows = query_with(&sql, args).fetch_all(db.pool()).await?;

@@ -99,7 +99,7 @@ pub async fn create(
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(Error::field("org", "err.org_unknown", "no such unit"))?;
-    let key = format!("xs_{}", crate::session::random_token());
+    let key = format!("xs_{}", crate::account::session::random_token());
     let now = db.now_ms();
     let codes: Vec<&str> = scopes.iter().map(|s| s.code()).collect();
     let id: i64 = sqlx::query_scalar(

@@ -3,10 +3,10 @@
 //! (channel `studio`, recorded by the member, the visitor as its reporter), and
 //! the visitor follows it by the tracking code.
 
+use crate::concern::triage::ConvertTo;
 use crate::concern::{self, NewConcern, NewReporter};
 use crate::db::{col, Db, Tx};
 use crate::item::By;
-use crate::triage::ConvertTo;
 use crate::{Error, Result};
 use xieshang_core::calendar::cst_date;
 use xieshang_core::personal::{mask_name, mask_phone, Phone};
