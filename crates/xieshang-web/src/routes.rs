@@ -1,11 +1,23 @@
 //! The route registry. Every route is added here with what it needs, so the
 //! isolation matrix test can walk all of them; a route cannot be added without
 //! declaring its access.
+//!
+//! The declared access is also enforced here, by a layer on each route that
+//! runs before its handler ([`guard`]): `Public` passes; `SignedIn` needs a
+//! session (or is sent to the login page); `Needs(permission, target)` loads
+//! the record `{id}` names through the store's own getter, which answers 404
+//! for a record outside the actor's scope (as for one that does not exist)
+//! and 403 for one in scope without the right. Handlers do not repeat it.
 
+use crate::auth::CurrentUser;
+use crate::error::AppError;
 use crate::state::AppState;
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use axum::Router;
-use xieshang_core::Permission;
+use xieshang_core::{Actor, Permission};
 
 /// What kind of record a route's `{id}` names, for the isolation matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,14 +62,17 @@ pub struct RouteSpec {
 pub struct Routes {
     router: Router<AppState>,
     specs: Vec<RouteSpec>,
+    /// For the access layer of each route.
+    state: AppState,
 }
 
 impl Routes {
-    /// No routes yet.
-    pub fn new() -> Routes {
+    /// No routes yet; `state` is what their access checks read.
+    pub fn new(state: AppState) -> Routes {
         Routes {
             router: Router::new(),
             specs: Vec::new(),
+            state,
         }
     }
 
@@ -98,6 +113,13 @@ impl Routes {
             path,
             access,
         });
+        let handler = match access {
+            Access::Public => handler,
+            access => handler.layer(axum::middleware::from_fn_with_state(
+                (self.state.clone(), access),
+                guard,
+            )),
+        };
         self.router = self.router.route(path, handler);
         self
     }
@@ -108,8 +130,69 @@ impl Routes {
     }
 }
 
-impl Default for Routes {
-    fn default() -> Self {
-        Routes::new()
+
+/// Checks a route's declared access before its handler runs. The actor is
+/// found as the handlers find it ([`CurrentUser`]: no session sends a browser
+/// to the login page, a temporary password to the password page).
+async fn guard(
+    State((state, access)): State<(AppState, Access)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match admit(&state, access, req).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
     }
+}
+
+async fn admit(state: &AppState, access: Access, req: Request) -> Result<Request, AppError> {
+    let (mut parts, body) = req.into_parts();
+    let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+    if let Access::Needs(permission, target) = access {
+        let id = RawPathParams::from_request_parts(&mut parts, state)
+            .await
+            .ok()
+            .and_then(|p| {
+                p.iter()
+                    .find(|(k, _)| *k == "id")
+                    .map(|(_, v)| v.parse::<i64>())
+            });
+        match (target, id) {
+            (Target::None, _) => user.actor.require(permission)?,
+            (_, Some(Ok(id))) => check(state, &user.actor, permission, target, id).await?,
+            // An id that is not a number: the handler's `Path` refuses it
+            // (400) before its body runs.
+            (_, Some(Err(_))) => {}
+            (_, None) => {
+                return Err(AppError::Internal(format!(
+                    "a route guarded by {target:?} has no {{id}}"
+                )))
+            }
+        }
+    }
+    parts.extensions.insert(user);
+    Ok(Request::from_parts(parts, body))
+}
+
+/// The permission over the record `id` of the target's kind, decided by the
+/// store's getter of that kind (concerns are seen through assignments and
+/// following too).
+async fn check(
+    state: &AppState,
+    actor: &Actor,
+    permission: Permission,
+    target: Target,
+    id: i64,
+) -> Result<(), AppError> {
+    use xieshang_store::{concern, org, roster, studio, user};
+    let db = &state.db;
+    match target {
+        Target::None => actor.require(permission)?,
+        Target::Org => drop(org::get(db, actor, permission, id).await?),
+        Target::User => drop(user::get(db, actor, permission, id).await?),
+        Target::Concern => drop(concern::get(db, actor, permission, id).await?),
+        Target::Studio => drop(studio::get(db, actor, permission, id).await?),
+        Target::Member => drop(roster::get(db, actor, permission, id).await?),
+    }
+    Ok(())
 }
