@@ -11,12 +11,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use xieshang_core::category;
 use xieshang_core::values::Invalid;
 use xieshang_store::concern::{self, NewConcern};
+use xieshang_store::apikey::ApiKey;
 use xieshang_store::item::By;
 
 pub use crate::error::ApiError;
@@ -475,37 +476,6 @@ pub async fn concern_status(
     }))
 }
 
-/// The API key in `X-Api-Key` (or `Authorization: Bearer`), with the scope.
-async fn key_with(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-    scope: xieshang_store::apikey::Scope,
-) -> Result<xieshang_store::apikey::ApiKey, ApiError> {
-    let given = headers
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| {
-            headers
-                .get(axum::http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-        })
-        .map(str::trim)
-        .filter(|k| !k.is_empty());
-    let Some(given) = given else {
-        return Err(AppError::NoKey("an API key is required (X-Api-Key)".into()).into());
-    };
-    match xieshang_store::apikey::verify(&state.db, given).await? {
-        Some(k) if k.allows(scope) => Ok(k),
-        Some(_) => Err(AppError::NotAllowed(format!(
-            "the API key lacks the scope {}",
-            scope.code()
-        ))
-        .into()),
-        None => Err(AppError::NoKey("the API key is not valid".into()).into()),
-    }
-}
-
 /// Filters of the concern list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -601,15 +571,9 @@ fn bad(field: &str, message: &str) -> ApiError {
         (status = 422, description = "A bad filter", body = ErrorBody)))]
 pub async fn list_concerns(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    Extension(key): Extension<ApiKey>,
     query: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Page>, ApiError> {
-    let key = key_with(
-        &state,
-        &headers,
-        xieshang_store::apikey::Scope::ConcernsRead,
-    )
-    .await?;
     let axum::extract::Query(q) =
         query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let mut f = xieshang_store::open_data::Filter {
@@ -729,16 +693,10 @@ pub struct UpdateOut {
         (status = 422, description = "A bad action or note", body = ErrorBody)))]
 pub async fn post_update(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    Extension(key): Extension<ApiKey>,
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Json<UpdateOut>, ApiError> {
-    let key = key_with(
-        &state,
-        &headers,
-        xieshang_store::apikey::Scope::ConcernsUpdate,
-    )
-    .await?;
     let u: UpdateIn = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
     if let Err(e) = xieshang_core::values::check_text(&u.note, xieshang_core::values::Lines::Many) {

@@ -37,7 +37,7 @@ pub fn register(r: Routes) -> Routes {
     )
     .get(
         "/areas/{id}",
-        Needs(Permission::ConcernView, Target::Org),
+        Needs(Permission::ConcernView, Target::Area),
         get(area_page),
     )
     .get("/api/v1/similar", Public, get(similar_api))

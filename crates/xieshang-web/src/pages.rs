@@ -22,6 +22,7 @@ use xieshang_store::{org, password, session, user};
 
 /// Registers every page route with its access rule.
 pub fn register(r: Routes) -> Routes {
+    use xieshang_store::apikey::Scope;
     use Access::*;
     let r = crate::work::register(r);
     let r = crate::open311::register(r);
@@ -48,9 +49,14 @@ pub fn register(r: Routes) -> Routes {
         .get("/api/v1/categories", Public, get(crate::api::categories))
         .get("/api/v1/areas", Public, get(crate::api::areas))
         .api_post("/api/v1/concerns", post(crate::api::create_concern))
-        .get("/api/v1/concerns", Public, get(crate::api::list_concerns))
-        .api_post(
+        .get(
+            "/api/v1/concerns",
+            Key(Scope::ConcernsRead),
+            get(crate::api::list_concerns),
+        )
+        .key_post(
             "/api/v1/concerns/{code}/updates",
+            Scope::ConcernsUpdate,
             post(crate::api::post_update),
         )
         .get("/api/v1/openapi.json", Public, get(crate::api::openapi))

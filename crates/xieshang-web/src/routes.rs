@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use axum::Router;
 use xieshang_core::{Actor, Permission};
+use xieshang_store::apikey::Scope;
 
 /// What kind of record a route's `{id}` names, for the isolation matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,10 @@ pub enum Target {
     Studio,
     /// `{id}` is a member on a roster.
     Member,
+    /// `{id}` is a unit whose service page those who view concerns over it
+    /// see, and also the people who serve it (its paired members and grid
+    /// workers).
+    Area,
 }
 
 /// Who may call a route.
@@ -45,6 +50,9 @@ pub enum Access {
     SignedIn,
     /// A user holding the permission over the target's unit.
     Needs(Permission, Target),
+    /// A machine client whose API key (`X-Api-Key` or `Authorization:
+    /// Bearer`) carries the scope; reads no cookies.
+    Key(Scope),
 }
 
 /// One registered route.
@@ -101,6 +109,17 @@ impl Routes {
         self.add("POST", path, Access::Public, handler)
     }
 
+    /// Adds a JSON POST route for machine clients whose key carries `scope`
+    /// (it reads no cookies, so needs no CSRF token).
+    pub fn key_post(
+        self,
+        path: &'static str,
+        scope: Scope,
+        handler: MethodRouter<AppState>,
+    ) -> Routes {
+        self.add("POST", path, Access::Key(scope), handler)
+    }
+
     fn add(
         mut self,
         method: &'static str,
@@ -139,14 +158,22 @@ async fn guard(
     req: Request,
     next: Next,
 ) -> Response {
+    // The JSON API is answered in JSON, pages as pages.
+    let json = matches!(access, Access::Key(_)) || req.uri().path().starts_with("/api/");
     match admit(&state, access, req).await {
         Ok(req) => next.run(req).await,
+        Err(e) if json => e.into_json(),
         Err(e) => e.into_response(),
     }
 }
 
 async fn admit(state: &AppState, access: Access, req: Request) -> Result<Request, AppError> {
     let (mut parts, body) = req.into_parts();
+    if let Access::Key(scope) = access {
+        let key = crate::auth::api_key(state, &parts.headers, scope).await?;
+        parts.extensions.insert(key);
+        return Ok(Request::from_parts(parts, body));
+    }
     let user = CurrentUser::from_request_parts(&mut parts, state).await?;
     if let Access::Needs(permission, target) = access {
         let id = RawPathParams::from_request_parts(&mut parts, state)
@@ -184,7 +211,7 @@ async fn check(
     target: Target,
     id: i64,
 ) -> Result<(), AppError> {
-    use xieshang_store::{concern, org, roster, studio, user};
+    use xieshang_store::{area, concern, org, roster, studio, user};
     let db = &state.db;
     match target {
         Target::None => actor.require(permission)?,
@@ -193,6 +220,8 @@ async fn check(
         Target::Concern => drop(concern::get(db, actor, permission, id).await?),
         Target::Studio => drop(studio::get(db, actor, permission, id).await?),
         Target::Member => drop(roster::get(db, actor, permission, id).await?),
+        // Seeing concerns over the unit, or serving it.
+        Target::Area => area::check(db, actor, id).await?,
     }
     Ok(())
 }
