@@ -11,87 +11,17 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use xieshang_core::category;
 use xieshang_core::values::Invalid;
 use xieshang_store::concern::{self, NewConcern};
+use xieshang_store::account::apikey::ApiKey;
 use xieshang_store::item::By;
 
-/// A JSON error response.
-pub struct ApiError {
-    status: StatusCode,
-    message: String,
-    fields: Map<String, Value>,
-    /// Seconds for `Retry-After` (a rate limit).
-    retry_after: Option<u64>,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            message: message.into(),
-            fields: Map::new(),
-            retry_after: None,
-        }
-    }
-
-    /// An error with a status and a message.
-    pub(crate) fn status(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError::new(status, message)
-    }
-
-    /// 422 with a message for one field.
-    pub(crate) fn field(field: &str, message: &str) -> ApiError {
-        bad(field, message)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.message });
-        if !self.fields.is_empty() {
-            body["fields"] = Value::Object(self.fields);
-        }
-        let mut res = (self.status, Json(body)).into_response();
-        if let Some(secs) = self.retry_after {
-            res.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(secs),
-            );
-        }
-        res
-    }
-}
-
-impl From<crate::throttle::Limited> for ApiError {
-    fn from(l: crate::throttle::Limited) -> Self {
-        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too many requests");
-        e.retry_after = Some(l.retry_after);
-        e
-    }
-}
-
-impl From<xieshang_store::Error> for ApiError {
-    fn from(e: xieshang_store::Error) -> Self {
-        match e {
-            xieshang_store::Error::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not found"),
-            xieshang_store::Error::Denied(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden"),
-            xieshang_store::Error::Invalid { field, message, .. } => {
-                let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
-                e.fields.insert(field.into(), message.into());
-                e
-            }
-            xieshang_store::Error::Db(err) => {
-                tracing::error!(error = %err, "api database error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-            }
-        }
-    }
-}
+pub use crate::error::ApiError;
+use crate::error::AppError;
 
 /// A concern category.
 #[derive(Serialize, ToSchema)]
@@ -429,15 +359,17 @@ pub async fn create_concern(
 ) -> Result<Response, ApiError> {
     state.throttles.intake(addr)?;
     let intake: Intake = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
+        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
     let recorded = match file_concern(&state, &intake, "api", By::Resident, &[]).await? {
         Ok(r) => r,
         Err(errors) => {
-            let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
-            for (f, m) in errors {
-                e.fields.insert(f.into(), m.message.into());
-            }
-            return Err(e);
+            return Err(AppError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|(f, m)| (f.to_owned(), m.message.to_owned()))
+                    .collect(),
+            )
+            .into());
         }
     };
     let concern::Recorded { code, key, .. } = recorded;
@@ -544,42 +476,6 @@ pub async fn concern_status(
     }))
 }
 
-/// The API key in `X-Api-Key` (or `Authorization: Bearer`), with the scope.
-async fn key_with(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-    scope: xieshang_store::account::apikey::Scope,
-) -> Result<xieshang_store::account::apikey::ApiKey, ApiError> {
-    let given = headers
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .or_else(|| {
-            headers
-                .get(axum::http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-        })
-        .map(str::trim)
-        .filter(|k| !k.is_empty());
-    let Some(given) = given else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "an API key is required (X-Api-Key)",
-        ));
-    };
-    match xieshang_store::account::apikey::verify(&state.db, given).await? {
-        Some(k) if k.allows(scope) => Ok(k),
-        Some(_) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("the API key lacks the scope {}", scope.code()),
-        )),
-        None => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "the API key is not valid",
-        )),
-    }
-}
-
 /// Filters of the concern list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -659,9 +555,7 @@ pub struct Page {
 }
 
 fn bad(field: &str, message: &str) -> ApiError {
-    let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
-    e.fields.insert(field.into(), message.into());
-    e
+    AppError::field(field, message).into()
 }
 
 /// Concerns inside the key's unit, oldest first, a page at a time.
@@ -672,21 +566,16 @@ fn bad(field: &str, message: &str) -> ApiError {
         (status = 200, description = "A page", body = Page),
         (status = 400, description = "An unknown or malformed query parameter", body = ErrorBody),
         (status = 401, description = "No or unknown API key", body = ErrorBody),
-        (status = 403, description = "The key lacks concerns:read, or the area is outside its unit", body = ErrorBody),
+        (status = 403, description = "The key lacks concerns:read", body = ErrorBody),
+        (status = 404, description = "The area is outside the key's unit (refused as if it did not exist)", body = ErrorBody),
         (status = 422, description = "A bad filter", body = ErrorBody)))]
 pub async fn list_concerns(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    Extension(key): Extension<ApiKey>,
     query: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Page>, ApiError> {
-    let key = key_with(
-        &state,
-        &headers,
-        xieshang_store::account::apikey::Scope::ConcernsRead,
-    )
-    .await?;
     let axum::extract::Query(q) =
-        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+        query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let mut f = xieshang_store::concern::open_data::Filter {
         within: Some(key.org_path.clone()),
         limit: q.limit.unwrap_or(50),
@@ -712,11 +601,10 @@ pub async fn list_concerns(
         let o = xieshang_store::org::by_code_unchecked(&state.db, a)
             .await
             .map_err(|_| bad("area", "unknown area code"))?;
+        // Outside the key's unit: refused as a record out of scope is
+        // everywhere, as if it did not exist.
         if !o.path.is_within(&key.org_path) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "the area is outside the key's unit",
-            ));
+            return Err(AppError::Missing("no such area in the key's unit".into()).into());
         }
         f.within = Some(o.path);
     }
@@ -805,22 +693,14 @@ pub struct UpdateOut {
         (status = 422, description = "A bad action or note", body = ErrorBody)))]
 pub async fn post_update(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    Extension(key): Extension<ApiKey>,
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Json<UpdateOut>, ApiError> {
-    let key = key_with(
-        &state,
-        &headers,
-        xieshang_store::account::apikey::Scope::ConcernsUpdate,
-    )
-    .await?;
     let u: UpdateIn = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
+        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
     if let Err(e) = xieshang_core::values::check_text(&u.note, xieshang_core::values::Lines::Many) {
-        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid input");
-        err.fields.insert("note".into(), e.message.into());
-        return Err(err);
+        return Err(AppError::field("note", e.message).into());
     }
     let id = concern::id_by_code(&state.db, &code).await?;
     match xieshang_store::concern::handling::handle_by_key(
@@ -839,13 +719,10 @@ pub async fn post_update(
             state: to.to_owned(),
         })),
         Err(xieshang_store::item::TransitionError::Refused(r)) => {
-            Err(ApiError::new(StatusCode::CONFLICT, r.to_string()))
+            Err(AppError::Conflict(r.to_string()).into())
         }
         Err(xieshang_store::item::TransitionError::Store(xieshang_store::Error::Denied(_))) => {
-            Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "the concern is not assigned to the key's unit",
-            ))
+            Err(AppError::Conflict("the concern is not assigned to the key's unit".into()).into())
         }
         Err(xieshang_store::item::TransitionError::Store(e)) => Err(e.into()),
     }

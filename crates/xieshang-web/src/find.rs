@@ -2,7 +2,7 @@
 //! residents before they submit, and for staff in triage), "same problem" joins,
 //! and hotspots as candidate consultation topics.
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 use crate::auth::{CsrfForm, CurrentUser, UiLang};
 use crate::error::{AppError, AppResult};
 use crate::pages::{category_choices, format_time, render, state_key, Flash, Page};
@@ -37,7 +37,7 @@ pub fn register(r: Routes) -> Routes {
     )
     .get(
         "/areas/{id}",
-        Needs(Permission::ConcernView, Target::Org),
+        Needs(Permission::ConcernView, Target::Area),
         get(area_page),
     )
     .get("/api/v1/similar", Public, get(similar_api))
@@ -97,7 +97,6 @@ async fn search_page(
     u: CurrentUser,
     Query(q): Query<SearchQuery>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::ConcernView)?;
     let mut errors = Vec::new();
     let mut f = search::Filter {
         q: q.q.clone(),
@@ -226,7 +225,6 @@ async fn hotspots_page(
     u: CurrentUser,
     Query(q): Query<HotspotQuery>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::ConcernView)?;
     let days = q.days.unwrap_or(30).clamp(1, 366);
     let min = q.min.unwrap_or(3).clamp(2, 50);
     let (level, level_code) = match q.level.as_deref() {
@@ -376,13 +374,13 @@ pub async fn similar_api(
     State(state): State<AppState>,
     query: Result<Query<SimilarQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SimilarList>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::status(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError(AppError::BadRequest(e.body_text())))?;
     if q.text.trim().is_empty() || q.text.chars().count() > 2100 {
-        return Err(ApiError::field("text", "1 to 2100 characters"));
+        return Err(ApiError(AppError::field("text", "1 to 2100 characters")));
     }
     let area = concern::area_by_code(&state.db, &q.area)
         .await?
-        .ok_or_else(|| ApiError::field("area", "unknown area code (see /api/v1/areas)"))?;
+        .ok_or_else(|| ApiError(AppError::field("area", "unknown area code (see /api/v1/areas)")))?;
     let similar = search::similar_published(&state.db, area.id, &q.text, 5)
         .await?
         .into_iter()

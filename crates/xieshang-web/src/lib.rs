@@ -10,6 +10,7 @@ pub mod auth;
 pub mod duty;
 pub mod error;
 pub mod exports;
+mod flash;
 pub mod find;
 pub mod i18n;
 pub mod open311;
@@ -28,7 +29,7 @@ use axum::Router;
 
 /// The application router and the list of its routes.
 pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
-    let routes = pages::register(routes::Routes::new());
+    let routes = pages::register(routes::Routes::new(state.clone()));
     let (router, specs) = routes.finish();
     let router = router
         .layer(axum::middleware::from_fn_with_state(

@@ -7,6 +7,7 @@
 //! concerns staff have taken up (`open_data::published`, decision 0017); URLs
 //! start with the configured public address, never the `Host` header.
 
+use crate::error::AppError;
 use crate::routes::{Access, Routes};
 use crate::state::AppState;
 use crate::throttle::ClientAddr;
@@ -48,16 +49,11 @@ fn split(file: &str) -> Result<(&str, Format), Box<Response>> {
     match file.rsplit_once('.') {
         Some((name, "xml")) => Ok((name, Format::Xml)),
         Some((name, "json")) => Ok((name, Format::Json)),
-        Some(_) => Err(Box::new(error(
+        Some(_) => Err(Box::new(refuse(
             Format::Json,
-            StatusCode::BAD_REQUEST,
-            "format must be xml or json",
+            AppError::BadRequest("format must be xml or json".into()),
         ))),
-        None => Err(Box::new(error(
-            Format::Json,
-            StatusCode::NOT_FOUND,
-            "not found",
-        ))),
+        None => Err(Box::new(refuse(Format::Json, AppError::NotFound))),
     }
 }
 
@@ -172,11 +168,16 @@ fn respond(format: Format, status: StatusCode, root: &str, node: Node) -> Respon
 /// 429 in the request's format, with `Retry-After`: a lookup by code shares
 /// the tracking page's limit.
 fn limited(format: Format, l: crate::throttle::Limited) -> Response {
-    let mut res = error(format, StatusCode::TOO_MANY_REQUESTS, "too many requests");
-    res.headers_mut().insert(
-        axum::http::header::RETRY_AFTER,
-        axum::http::HeaderValue::from(l.retry_after),
-    );
+    refuse(format, l.into())
+}
+
+/// The application's error in Open311's format: the same status and message
+/// as the JSON API gives, in an `errors` document (with `Retry-After` for a
+/// rate limit).
+fn refuse(format: Format, e: AppError) -> Response {
+    e.log();
+    let mut res = error(format, e.status(), &e.public_message());
+    e.retry_after(&mut res);
     res
 }
 
@@ -226,15 +227,14 @@ async fn jurisdiction(
             Ok(Some(o))
         }
         Ok(_) | Err(xieshang_store::Error::NotFound) => {
-            Err(error(f, StatusCode::NOT_FOUND, "jurisdiction_id not found"))
+            Err(refuse(f, AppError::Missing("jurisdiction_id not found".into())))
         }
         Err(e) => Err(internal(f, e)),
     }
 }
 
-fn internal(f: Format, e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "open311");
-    error(f, StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+fn internal(f: Format, e: xieshang_store::Error) -> Response {
+    refuse(f, e.into())
 }
 
 fn service(c: &Category) -> Node {
@@ -294,7 +294,7 @@ async fn top(
             respond(f, StatusCode::OK, "services", list)
         }
         "requests" => list_requests(&state, &q, f).await,
-        _ => error(f, StatusCode::NOT_FOUND, "not found"),
+        _ => refuse(f, AppError::Missing("not found".into())),
     }
 }
 
@@ -311,7 +311,7 @@ async fn definition(
         return r;
     }
     let Some(c) = category::by_code(code) else {
-        return error(f, StatusCode::NOT_FOUND, "service_code not found");
+        return refuse(f, AppError::Missing("service_code not found".into()));
     };
     let attributes = c
         .questions
@@ -436,7 +436,7 @@ async fn list_requests(state: &AppState, q: &HashMap<String, String>, f: Format)
         filter.category = get("service_code").map(str::to_owned);
         if let Some(c) = &filter.category {
             if category::by_code(c).is_none() {
-                return error(f, StatusCode::BAD_REQUEST, "service_code not found");
+                return refuse(f, AppError::BadRequest("service_code not found".into()));
             }
         }
         for (key, slot) in [
@@ -447,11 +447,7 @@ async fn list_requests(state: &AppState, q: &HashMap<String, String>, f: Format)
                 match parse_date(v) {
                     Some(t) => *slot = Some(t),
                     None => {
-                        return error(
-                            f,
-                            StatusCode::BAD_REQUEST,
-                            &format!("{key} must be a w3c date-time with a time zone"),
-                        )
+                        return refuse(f, AppError::BadRequest(format!("{key} must be a w3c date-time with a time zone").into()))
                     }
                 }
             }
@@ -461,12 +457,12 @@ async fn list_requests(state: &AppState, q: &HashMap<String, String>, f: Format)
                 filter.start = Some(start);
                 filter.end = end;
             }
-            Err(msg) => return error(f, StatusCode::BAD_REQUEST, msg),
+            Err(msg) => return refuse(f, AppError::BadRequest(msg.into())),
         }
         if let Some(s) = get("status") {
             let wants: Vec<&str> = s.split(',').map(str::trim).collect();
             if wants.iter().any(|w| !matches!(*w, "open" | "closed")) {
-                return error(f, StatusCode::BAD_REQUEST, "status is open, closed or both");
+                return refuse(f, AppError::BadRequest("status is open, closed or both".into()));
             }
             let (o, c) = (wants.contains(&"open"), wants.contains(&"closed"));
             filter.open = if o && !c {
@@ -518,7 +514,7 @@ async fn one(
     };
     match open_data::published(&state.db, &filter).await {
         Ok(list) if list.is_empty() => {
-            error(f, StatusCode::NOT_FOUND, "service_request_id not found")
+            refuse(f, AppError::Missing("service_request_id not found".into()))
         }
         Ok(list) => {
             let base = base_url(&state);
@@ -562,7 +558,7 @@ async fn token(
                 ])],
             ),
         ),
-        Err(xieshang_store::Error::NotFound) => error(f, StatusCode::NOT_FOUND, "token not found"),
+        Err(xieshang_store::Error::NotFound) => refuse(f, AppError::Missing("token not found".into())),
         Err(e) => internal(f, e),
     }
 }
@@ -574,14 +570,10 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         Err(r) => return *r,
     };
     if name != "requests" {
-        return error(f, StatusCode::NOT_FOUND, "not found");
+        return refuse(f, AppError::Missing("not found".into()));
     }
     let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
-        return error(
-            f,
-            StatusCode::BAD_REQUEST,
-            "the body must be application/x-www-form-urlencoded",
-        );
+        return refuse(f, AppError::BadRequest("the body must be application/x-www-form-urlencoded".into()));
     };
     let get = |k: &str| {
         pairs
@@ -595,15 +587,11 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         Some(k) => match apikey::verify(&state.db, k).await {
             Ok(Some(key)) if key.allows(Scope::ConcernsCreate) => key,
             Ok(_) => {
-                return error(
-                    f,
-                    StatusCode::FORBIDDEN,
-                    "api_key is not valid for posting requests",
-                )
+                return refuse(f, AppError::NotAllowed("api_key is not valid for posting requests".into()))
             }
             Err(e) => return internal(f, e),
         },
-        None => return error(f, StatusCode::FORBIDDEN, "api_key is required"),
+        None => return refuse(f, AppError::NotAllowed("api_key is required".into())),
     };
     // Every value (attributes and names too) is text as forms take it.
     if let Some(Err(e)) = pairs
@@ -611,13 +599,13 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         .map(|(_, v)| xieshang_core::values::check_text(v, xieshang_core::values::Lines::Many))
         .find(Result::is_err)
     {
-        return error(f, StatusCode::BAD_REQUEST, e.message);
+        return refuse(f, AppError::BadRequest(e.message.into()));
     }
     let Some(code) = get("service_code") else {
-        return error(f, StatusCode::BAD_REQUEST, "service_code is required");
+        return refuse(f, AppError::BadRequest("service_code is required".into()));
     };
     let Some(cat) = category::by_code(code) else {
-        return error(f, StatusCode::BAD_REQUEST, "service_code not found");
+        return refuse(f, AppError::BadRequest("service_code not found".into()));
     };
     let q: HashMap<String, String> = pairs.iter().cloned().collect();
     let juris = match jurisdiction(&state, &q, f).await {
@@ -635,11 +623,7 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
                 (o.id, o.path)
             }
             Ok(_) | Err(xieshang_store::Error::NotFound) => {
-                return error(
-                    f,
-                    StatusCode::BAD_REQUEST,
-                    "address_id is not a known area code",
-                )
+                return refuse(f, AppError::BadRequest("address_id is not a known area code".into()))
             }
             Err(e) => return internal(f, e),
         }
@@ -649,11 +633,9 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         (key.org_id, key.org_path.clone())
     };
     if !path.is_within(&key.org_path) || juris.as_ref().is_some_and(|j| !path.is_within(&j.path)) {
-        return error(
-            f,
-            StatusCode::FORBIDDEN,
-            "api_key is not valid for this jurisdiction or address",
-        );
+        // Outside the key's unit: refused as a record out of scope is
+        // everywhere, as if it did not exist.
+        return refuse(f, AppError::Missing("jurisdiction_id or address_id not found for this api_key".into()));
     }
     let lat = get("lat").map(str::parse::<f64>);
     let lng = get("long").map(str::parse::<f64>);
@@ -661,22 +643,14 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         (Some(Ok(a)), Some(Ok(b))) => (Some(a), Some(b)),
         (None, None) => (None, None),
         _ => {
-            return error(
-                f,
-                StatusCode::BAD_REQUEST,
-                "lat and long must both be numbers",
-            )
+            return refuse(f, AppError::BadRequest("lat and long must both be numbers".into()))
         }
     };
     if lat.is_none() && get("address_string").is_none() && get("address_id").is_none() {
-        return error(
-            f,
-            StatusCode::BAD_REQUEST,
-            "a location is required: lat and long, address_string or address_id",
-        );
+        return refuse(f, AppError::BadRequest("a location is required: lat and long, address_string or address_id".into()));
     }
     let Some(description) = get("description") else {
-        return error(f, StatusCode::BAD_REQUEST, "description is required");
+        return refuse(f, AppError::BadRequest("description is required".into()));
     };
     // attribute[code]=v and attribute[code][]=v
     let mut answers: Vec<(String, Vec<String>)> = Vec::new();
@@ -692,11 +666,7 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
     let checked = match cat.check_answers(&answers) {
         Ok(a) => a,
         Err((code, msg)) => {
-            return error(
-                f,
-                StatusCode::BAD_REQUEST,
-                &format!("attribute {code}: {msg}"),
-            )
+            return refuse(f, AppError::BadRequest(format!("attribute {code}: {msg}").into()))
         }
     };
     let attributes = (!checked.is_empty()).then(|| {
@@ -760,7 +730,7 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
                 .map(|(k, m)| format!("{k}: {}", m.message))
                 .collect::<Vec<_>>()
                 .join("; ");
-            error(f, StatusCode::BAD_REQUEST, &msg)
+            refuse(f, AppError::BadRequest(msg))
         }
         Err(e) => internal(f, e),
     }

@@ -2,6 +2,7 @@
 //! store, which asks the actor; forms post through `CsrfForm` and redirect back
 //! with a message key.
 
+use crate::flash;
 use crate::auth::{self, CsrfForm, CurrentUser, MaybeUser, UiLang};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang, Tr};
@@ -21,6 +22,7 @@ use xieshang_store::{account::password, account::session, account::user, org};
 
 /// Registers every page route with its access rule.
 pub fn register(r: Routes) -> Routes {
+    use xieshang_store::account::apikey::Scope;
     use Access::*;
     let r = crate::work::register(r);
     let r = crate::open311::register(r);
@@ -47,9 +49,14 @@ pub fn register(r: Routes) -> Routes {
         .get("/api/v1/categories", Public, get(crate::api::categories))
         .get("/api/v1/areas", Public, get(crate::api::areas))
         .api_post("/api/v1/concerns", post(crate::api::create_concern))
-        .get("/api/v1/concerns", Public, get(crate::api::list_concerns))
-        .api_post(
+        .get(
+            "/api/v1/concerns",
+            Key(Scope::ConcernsRead),
+            get(crate::api::list_concerns),
+        )
+        .key_post(
             "/api/v1/concerns/{code}/updates",
+            Scope::ConcernsUpdate,
             post(crate::api::post_update),
         )
         .get("/api/v1/openapi.json", Public, get(crate::api::openapi))
@@ -194,22 +201,6 @@ pub(crate) fn render(t: impl Template) -> AppResult<Response> {
     t.render()
         .map(|html| Html(html).into_response())
         .map_err(|e| AppError::Internal(e.to_string()))
-}
-
-/// Redirect after a form: back to `to`, with the error key of a refused input.
-fn after(to: String, result: Result<(), xieshang_store::Error>) -> AppResult<Response> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("{to}?ok=common.saved")).into_response()),
-        Err(xieshang_store::Error::Invalid {
-            key,
-            field,
-            message,
-        }) => {
-            tracing::info!(field, message, "form input refused");
-            Ok(Redirect::to(&format!("{to}?err={key}")).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 fn kind_label(tr: Tr, k: OrgKind) -> &'static str {
@@ -664,7 +655,7 @@ async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
     state.throttles.login(addr, &form.username)?;
-    let failed = || Ok(Redirect::to("/login?err=login.failed").into_response());
+    let failed = || Ok(flash::err("/login", "login.failed"));
     let creds = user::credentials(&state.db, &form.username).await?;
     let now = state.db.now_ms();
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
@@ -771,11 +762,11 @@ async fn set_email(
         "" => None,
         e => match xieshang_core::values::Email::parse(e) {
             Ok(e) => Some(e),
-            Err(e) => return Ok(Redirect::to(&format!("/password?err={}", e.key)).into_response()),
+            Err(e) => return Ok(flash::err("/password", e.key)),
         },
     };
     user::set_own_email(&state.db, &u.actor, email.as_ref()).await?;
-    Ok(Redirect::to("/password?ok=common.saved").into_response())
+    Ok(flash::ok("/password", "common.saved"))
 }
 
 #[derive(Deserialize)]
@@ -792,11 +783,11 @@ async fn change_password(
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
     if form.new != form.confirm {
-        return Ok(Redirect::to("/password?err=password.mismatch").into_response());
+        return Ok(flash::err("/password", "password.mismatch"));
     }
     let new = match xieshang_core::values::NewPassword::parse(&form.new) {
         Ok(p) => p,
-        Err(e) => return Ok(Redirect::to(&format!("/password?err={}", e.key)).into_response()),
+        Err(e) => return Ok(flash::err("/password", e.key)),
     };
     state.throttles.password(u.actor.user_id)?;
     let hash = user::password_hash(&state.db, u.actor.user_id).await?;
@@ -819,11 +810,11 @@ async fn change_password(
             let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, "", 0);
             return Ok((
                 [(header::SET_COOKIE, cookie)],
-                Redirect::to("/login?err=login.failed"),
+                flash::err("/login", "login.failed"),
             )
                 .into_response());
         }
-        return Ok(Redirect::to("/password?err=password.wrong_current").into_response());
+        return Ok(flash::err("/password", "password.wrong_current"));
     }
     let new_pw = new.expose().to_owned();
     let new_hash = state
@@ -837,7 +828,7 @@ async fn change_password(
     let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, &token, ttl / 1000);
     Ok((
         [(header::SET_COOKIE, cookie)],
-        Redirect::to("/password?ok=password.changed"),
+        flash::ok("/password", "password.changed"),
     )
         .into_response())
 }
@@ -879,7 +870,7 @@ async fn forgot(
     if form.username.trim().len() <= 64 {
         user::request_reset(&state.db, &form.username).await?;
     }
-    Ok(Redirect::to("/password/forgot?ok=reset.sent").into_response())
+    Ok(flash::ok("/password/forgot", "reset.sent"))
 }
 
 #[derive(Template)]
@@ -948,9 +939,8 @@ async fn reset(
     };
     // Counted per address, and per token as if it were an account name.
     state.throttles.login(addr, token)?;
-    let back = |err: &str| {
-        Redirect::to(&format!("/password/reset?token={token}&err={err}")).into_response()
-    };
+    let to = format!("/password/reset?token={token}");
+    let back = |err: &str| flash::err(&to, err);
     if form.new != form.confirm {
         return Ok(back("password.mismatch"));
     }
@@ -960,7 +950,7 @@ async fn reset(
         Err(e) => return Err(e.into()),
     };
     user::reset_with_token(&state.db, token, &hash).await?;
-    Ok(Redirect::to("/login?ok=reset.done").into_response())
+    Ok(flash::ok("/login", "reset.done"))
 }
 
 // ---------------------------------------------------------------- organisations
@@ -1095,20 +1085,15 @@ async fn org_create(
     CsrfForm(f): CsrfForm<OrgCreateForm>,
 ) -> AppResult<Response> {
     let to = format!("/orgs/{id}");
+    // Access to the unit was checked by the route before a bad kind is told.
     let Some(kind) = OrgKind::parse(&f.kind) else {
-        // Check access first so a bad kind does not reveal another district's unit.
-        org::get(&state.db, &u.actor, Permission::OrgManage, id).await?;
-        return after(
-            to,
-            Err(xieshang_store::Error::field(
-                "kind",
-                "err.org_kind",
-                "unknown kind",
-            )),
+        return flash::refused(
+            &to,
+            xieshang_store::Error::field("kind", "err.org_kind", "unknown kind"),
         );
     };
-    after(
-        to,
+    flash::after(
+        &to,
         org::create(&state.db, &u.actor, id, kind, &f.code, &f.name)
             .await
             .map(|_| ()),
@@ -1126,7 +1111,7 @@ async fn org_rename(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<NameForm>,
 ) -> AppResult<Response> {
-    after(
+    flash::after(&
         format!("/orgs/{id}"),
         org::rename(&state.db, &u.actor, id, &f.name)
             .await
@@ -1145,7 +1130,7 @@ async fn org_move(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MoveForm>,
 ) -> AppResult<Response> {
-    after(
+    flash::after(&
         format!("/orgs/{id}"),
         org::move_to(&state.db, &u.actor, id, f.parent_id)
             .await
@@ -1165,7 +1150,7 @@ async fn org_archive(
     CsrfForm(f): CsrfForm<ArchiveForm>,
 ) -> AppResult<Response> {
     let archived = f.archived == "1";
-    after(
+    flash::after(&
         format!("/orgs/{id}"),
         org::set_archived(&state.db, &u.actor, id, archived)
             .await
@@ -1225,10 +1210,9 @@ async fn user_create(
     u: CurrentUser,
     CsrfForm(f): CsrfForm<UserCreateForm>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::UserManage)?;
     let hash = match hash_new_password(&state, &f.password).await? {
         Ok(h) => h,
-        Err(e) => return after("/users".into(), Err(e)),
+        Err(e) => return flash::refused("/users", e),
     };
     match user::create(
         &state.db,
@@ -1240,8 +1224,8 @@ async fn user_create(
     )
     .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/users/{id}?ok=common.saved")).into_response()),
-        Err(e) => after("/users".into(), Err(e)),
+        Ok(id) => Ok(flash::ok(&format!("/users/{id}"), "common.saved")),
+        Err(e) => flash::refused("/users", e),
     }
 }
 
@@ -1302,11 +1286,10 @@ async fn user_grant(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<GrantForm>,
 ) -> AppResult<Response> {
-    user::get(&state.db, &u.actor, Permission::UserManage, id).await?;
     let Some(role) = Role::parse(&f.role) else {
         return Err(AppError::BadRequest("unknown role".into()));
     };
-    after(
+    flash::after(&
         format!("/users/{id}"),
         user::grant(&state.db, &u.actor, id, role, f.org_id)
             .await
@@ -1320,7 +1303,7 @@ async fn user_revoke(
     Path((id, grant)): Path<(i64, i64)>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    after(
+    flash::after(&
         format!("/users/{id}"),
         user::revoke(&state.db, &u.actor, id, grant).await,
     )
@@ -1337,12 +1320,11 @@ async fn user_reset(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ResetForm>,
 ) -> AppResult<Response> {
-    user::get(&state.db, &u.actor, Permission::UserManage, id).await?;
     let hash = match hash_new_password(&state, &f.password).await? {
         Ok(h) => h,
-        Err(e) => return after(format!("/users/{id}"), Err(e)),
+        Err(e) => return flash::refused(&format!("/users/{id}"), e),
     };
-    after(
+    flash::after(&
         format!("/users/{id}"),
         user::reset_password(&state.db, &u.actor, id, &hash).await,
     )

@@ -3,7 +3,7 @@
 //! import from CSV or XLSX with a dry run that lists every refused row.
 
 use crate::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang};
-use crate::duty::refused;
+use crate::flash;
 use crate::error::{AppError, AppResult};
 use crate::pages::{render, Flash, Page};
 use crate::routes::{Access, Routes, Target};
@@ -11,7 +11,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use xieshang_core::Permission;
@@ -418,8 +418,8 @@ async fn add_member(
     )
     .await
     {
-        Ok(m) => Ok(Redirect::to(&format!("/members/{m}?ok=roster.joined")).into_response()),
-        Err(e) => refused(&format!("/units/{id}/roster"), e),
+        Ok(m) => Ok(flash::ok(&format!("/members/{m}"), "roster.joined")),
+        Err(e) => flash::refused(&format!("/units/{id}/roster"), e),
     }
 }
 
@@ -606,8 +606,8 @@ async fn update_member(
     )
     .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("{path}?ok=common.saved")).into_response()),
-        Err(e) => refused(&path, e),
+        Ok(()) => Ok(flash::ok(&path, "common.saved")),
+        Err(e) => flash::refused(&path, e),
     }
 }
 
@@ -631,8 +631,8 @@ async fn exit_member(
 ) -> AppResult<Response> {
     let path = format!("/members/{id}");
     match roster::exit(&state.db, &u.actor, id, &f.exit_type, &f.reason, &f.on_date).await {
-        Ok(_) => Ok(Redirect::to(&format!("{path}?ok=roster.exited_ok")).into_response()),
-        Err(e) => refused(&path, e),
+        Ok(_) => Ok(flash::ok(&path, "roster.exited_ok")),
+        Err(e) => flash::refused(&path, e),
     }
 }
 
@@ -644,8 +644,8 @@ async fn rejoin_member(
 ) -> AppResult<Response> {
     let path = format!("/members/{id}");
     match roster::rejoin(&state.db, &u.actor, id, &f.term, &f.reason, &f.on_date).await {
-        Ok(()) => Ok(Redirect::to(&format!("{path}?ok=roster.joined")).into_response()),
-        Err(e) => refused(&path, e),
+        Ok(()) => Ok(flash::ok(&path, "roster.joined")),
+        Err(e) => flash::refused(&path, e),
     }
 }
 

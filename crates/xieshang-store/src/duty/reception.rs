@@ -384,11 +384,27 @@ pub async fn to_concern(
             "it is a concern already",
         ));
     }
-    let open = |v: Option<String>| -> Option<String> {
-        v.and_then(|s| sealer.and_then(|k| k.open(&s).ok()))
+    // A sealed value that does not open (another key, altered data, or no key
+    // at all) is an error, logged and told, never a visitor quietly dropped
+    // from the concern.
+    let open = |v: Option<String>| -> Result<Option<String>> {
+        v.map(|s| {
+            sealer
+                .ok_or(crate::seal::SealError::Open)
+                .and_then(|k| k.open(&s))
+                .map_err(|e| {
+                    tracing::error!(
+                        reception.id = reception_id,
+                        error = %e,
+                        "a visitor's personal data does not open"
+                    );
+                    Error::field("visitor", "err.seal", "personal data could not be opened")
+                })
+        })
+        .transpose()
     };
-    let name = open(col(&r, "visitor_name_sealed")?);
-    let phone = open(col(&r, "visitor_phone_sealed")?).and_then(|p| Phone::parse(&p).ok());
+    let name = open(col(&r, "visitor_name_sealed")?)?;
+    let phone = open(col(&r, "visitor_phone_sealed")?)?.and_then(|p| Phone::parse(&p).ok());
     let matter: String = col(&r, "matter")?;
     let reporter = sealer
         .filter(|_| name.is_some() || phone.is_some())

@@ -59,6 +59,24 @@ async fn may_see(db: &Db, actor: &Actor, id: i64, path: &OrgPath) -> Result<bool
     Ok(serves > 0)
 }
 
+/// Whether the actor may see the service page of the unit `id`: not found
+/// when it does not exist, is archived, or is not theirs to see (told
+/// alike, decision 0018).
+pub async fn check(db: &Db, actor: &Actor, id: i64) -> Result<()> {
+    let path: String =
+        sqlx::query_scalar("SELECT path FROM orgs WHERE id = $1 AND archived_at IS NULL")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?
+            .ok_or(Error::NotFound)?;
+    let path = OrgPath::parse(&path).ok_or(Error::NotFound)?;
+    if may_see(db, actor, id, &path).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
 /// The service page of a unit, for an actor who may see it.
 pub async fn service(db: &Db, actor: &Actor, id: i64) -> Result<AreaService> {
     let row =

@@ -346,6 +346,109 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
 }
 
 #[tokio::test]
+async fn a_visitor_sealed_under_another_key_is_an_error_not_a_dropped_name() {
+    let clock = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let t = TestDb::new().await.unwrap();
+    let db =
+        t.db.clone()
+            .with_clock(xieshang_store::Clock::Manual(clock.clone()));
+    seed::load_demo(&db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .unwrap();
+    let staff = actor(&t, "staff").await;
+    let on_duty = actor(&t, "member-fh-01").await;
+    let sealer = xieshang_store::seal::Sealer::from_hex(&"07".repeat(32)).unwrap();
+    let wrong = xieshang_store::seal::Sealer::from_hex(&"08".repeat(32)).unwrap();
+    let day_ms = d("2026-11-27")
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis()
+        - 8 * 3_600_000;
+    clock.store(day_ms, std::sync::atomic::Ordering::SeqCst);
+    let (id, _, _) = studio::list(&db, &staff).await.unwrap()[0].clone();
+    studio::generate(
+        &db,
+        &Calendar::builtin(),
+        &staff,
+        id,
+        d("2026-11-27"),
+        d("2026-11-27"),
+    )
+    .await
+    .unwrap();
+    let shift = studio::shifts(&db, id, "2026-11-27", "2026-11-27")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.user_id == on_duty.user_id)
+        .unwrap();
+    studio::check_in(&db, &on_duty, shift.id).await.unwrap();
+    let phone = xieshang_core::personal::Phone::parse("13712345678").unwrap();
+    let (rid, _) = xieshang_store::duty::reception::log(
+        &db,
+        Some(&sealer),
+        &on_duty,
+        shift.id,
+        xieshang_store::duty::reception::NewReception {
+            name: Some("刘大爷"),
+            phone: Some(&phone),
+            matter: "井盖松动",
+            action_taken: "记录",
+        },
+        xieshang_store::duty::reception::FollowUp::None,
+    )
+    .await
+    .unwrap();
+    let grid = xieshang_store::org::by_code_unchecked(&db, "yanliang-fenghuang-g07")
+        .await
+        .unwrap();
+    let concerns = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM concerns")
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+    };
+    let before = concerns().await;
+    // Under another key, or with no key at all, the visitor's name and phone
+    // do not open: the filing is refused with the sealing error, and no
+    // concern without its reporter is filed.
+    for key in [Some(&wrong), None] {
+        let r = xieshang_store::duty::reception::to_concern(
+            &db, key, &on_duty, rid, grid.id, "road", "井盖松动",
+        )
+        .await;
+        assert!(
+            matches!(r, Err(Error::Invalid { key: "err.seal", .. })),
+            "{r:?}"
+        );
+    }
+    assert_eq!(concerns().await, before, "nothing filed");
+    // With the right key it is filed, the visitor as its reporter.
+    let code = xieshang_store::duty::reception::to_concern(
+        &db,
+        Some(&sealer),
+        &on_duty,
+        rid,
+        grid.id,
+        "road",
+        "井盖松动",
+    )
+    .await
+    .unwrap()
+    .code;
+    assert_eq!(concerns().await, before + 1);
+    let cid = xieshang_store::concern::id_by_code(&db, &code).await.unwrap();
+    let reporters: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM concern_reporters WHERE concern_id = $1")
+            .bind(cid)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(reporters, 1, "the visitor is the reporter");
+}
+
+#[tokio::test]
 async fn scores_follow_the_rules_and_a_rule_change_recomputes_them() {
     let t = TestDb::new().await.unwrap();
     seed::load_demo(&t.db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")

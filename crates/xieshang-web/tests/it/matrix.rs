@@ -321,7 +321,7 @@ fn assert_same(hidden: &crate::app::Resp, missing: &crate::app::Resp, what: &str
 
 fn fill(path: &str, target: Target, s: &Side) -> String {
     let id = match target {
-        Target::Org => s.org,
+        Target::Org | Target::Area => s.org,
         Target::User => s.user,
         Target::Concern => s
             .for_route

@@ -232,7 +232,8 @@ async fn posting_needs_a_key_and_files_a_concern_without_publishing_who() {
     let r = c.get("/open311/v2/requests/NOSUCHCODE.json").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
-    // The key works only in its own district.
+    // The key works only in its own district: another is out of its scope,
+    // 404 as everywhere.
     let mut f: Vec<(&str, &str)> = base
         .iter()
         .filter(|(k, _)| *k != "address_id" && *k != "jurisdiction_id")
@@ -241,7 +242,7 @@ async fn posting_needs_a_key_and_files_a_concern_without_publishing_who() {
     f.push(("api_key", &key));
     f.push(("jurisdiction_id", "beilin"));
     let r = post(&mut c, "/open311/v2/requests.json", &f).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     // A revoked key stops at once.
     let (_, k2) = apikey::create(&app.t.db, "yanliang", "旧系统", &[Scope::ConcernsCreate])
         .await
