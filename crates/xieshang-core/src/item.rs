@@ -17,15 +17,160 @@ pub enum Party {
     System,
 }
 
+/// Declares an enum of stable codes: each variant's code is what the
+/// database, the forms and the timelines hold; `as_str` and `parse` are
+/// exact inverses, and `ALL` lists every variant.
+macro_rules! codes {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The stable code.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code,)+
+                }
+            }
+
+            /// The value of a stable code.
+            pub fn parse(code: &str) -> Option<$name> {
+                match code {
+                    $($code => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                self.as_str() == other
+            }
+        }
+    };
+}
+
+codes! {
+    /// A state an item can be in (the states of every kind; a kind's
+    /// [`KindSpec::states`] says which are its own).
+    State {
+        /// Raised, not yet looked at.
+        Submitted = "submitted",
+        /// Taken up by staff.
+        Accepted = "accepted",
+        /// Refused by staff.
+        Rejected = "rejected",
+        /// Merged into another item.
+        Merged = "merged",
+        /// Converted into an item of another kind.
+        Converted = "converted",
+        /// Assigned to units.
+        Assigned = "assigned",
+        /// Being handled.
+        InProgress = "in_progress",
+        /// Handled; awaiting evaluation.
+        Resolved = "resolved",
+        /// Done.
+        Closed = "closed",
+        /// Opened again.
+        Reopened = "reopened",
+    }
+}
+
+codes! {
+    /// Something done to an item: a transition or a note (every kind's; a
+    /// kind's spec says which are its own).
+    Action {
+        /// The first event of every item.
+        Submit = "submit",
+        /// Take up.
+        Accept = "accept",
+        /// Refuse.
+        Reject = "reject",
+        /// Merge into another item.
+        Merge = "merge",
+        /// Convert into another kind.
+        Convert = "convert",
+        /// Assign to units.
+        Assign = "assign",
+        /// An assigned unit asks to be relieved.
+        RequestReassignment = "request_reassignment",
+        /// Progress report.
+        Progress = "progress",
+        /// Handled, with a result.
+        Resolve = "resolve",
+        /// Evaluation: satisfied.
+        FeedbackSatisfied = "feedback_satisfied",
+        /// Evaluation: basically satisfied.
+        FeedbackBasicallySatisfied = "feedback_basically_satisfied",
+        /// Evaluation: unsatisfied (reopens).
+        FeedbackUnsatisfied = "feedback_unsatisfied",
+        /// Close.
+        Close = "close",
+        /// Reopen a closed item.
+        Reopen = "reopen",
+        /// Note: a deadline reminder.
+        Remind = "remind",
+        /// Note: an escalation.
+        Escalate = "escalate",
+        /// Note: personal data revealed.
+        Reveal = "reveal",
+        /// Note: someone else reported the same.
+        SameReport = "same_report",
+    }
+}
+
+codes! {
+    /// How an item reached the system.
+    Channel {
+        /// The public web form.
+        Web = "web",
+        /// The JSON API or Open311.
+        Api = "api",
+        /// Recorded by a liaison officer.
+        Liaison = "liaison",
+        /// Recorded by a grid worker.
+        Grid = "grid",
+        /// Recorded at a studio reception.
+        Studio = "studio",
+        /// Recorded by a member.
+        Member = "member",
+    }
+}
+
 /// One allowed move between states.
 #[derive(Debug, Clone, Copy)]
 pub struct Transition {
-    /// Stable action code, e.g. `assign`.
-    pub action: &'static str,
+    /// The action.
+    pub action: Action,
     /// States it may start from.
-    pub from: &'static [&'static str],
+    pub from: &'static [State],
     /// State it leads to.
-    pub to: &'static str,
+    pub to: State,
     /// Who may take it.
     pub by: &'static [Party],
 }
@@ -36,16 +181,16 @@ pub struct KindSpec {
     /// Stable kind code.
     pub kind: &'static str,
     /// State of a new item.
-    pub initial: &'static str,
+    pub initial: State,
     /// Every state.
-    pub states: &'static [&'static str],
+    pub states: &'static [State],
     /// States in which the item is closed: only `reopen` moves it on.
-    pub closed: &'static [&'static str],
+    pub closed: &'static [State],
     /// Allowed transitions.
     pub transitions: &'static [Transition],
     /// Timeline events that leave the state as it is (reminders, escalations,
     /// comments); replay passes over them.
-    pub notes: &'static [&'static str],
+    pub notes: &'static [Action],
 }
 
 /// Why a transition was refused; `Display` is for people.
@@ -90,36 +235,76 @@ impl Party {
 
 impl KindSpec {
     /// Whether the state is closed.
-    pub fn is_closed(&self, state: &str) -> bool {
+    pub fn is_closed(&self, state: State) -> bool {
         self.closed.contains(&state)
     }
 
+    /// Whether the state stored as `code` is closed (an unknown code is not).
+    pub fn is_closed_code(&self, code: &str) -> bool {
+        State::parse(code).is_some_and(|s| self.is_closed(s))
+    }
+
+    /// The kind's state of a stored code, if it is one of the kind's.
+    pub fn state(&self, code: &str) -> Option<State> {
+        State::parse(code).filter(|s| self.states.contains(s))
+    }
+
+    /// The kind's action of a code, if it is one of its transitions or notes.
+    pub fn action(&self, code: &str) -> Option<Action> {
+        Action::parse(code).filter(|a| {
+            self.notes.contains(a) || self.transitions.iter().any(|t| t.action == *a)
+        })
+    }
+
     /// Decides a transition: the new state, or why not.
-    pub fn apply(&self, state: &str, action: &str, party: Party) -> Result<&'static str, Refused> {
+    pub fn apply(&self, state: State, action: Action, party: Party) -> Result<State, Refused> {
         let Some(t) = self.transitions.iter().find(|t| t.action == action) else {
             return Err(Refused::UnknownAction {
                 kind: self.kind,
-                action: action.to_owned(),
+                action: action.as_str().to_owned(),
             });
         };
         if !t.from.contains(&state) {
             return Err(Refused::WrongState {
                 kind: self.kind,
-                state: state.to_owned(),
-                action: t.action,
+                state: state.as_str().to_owned(),
+                action: t.action.as_str(),
             });
         }
         if !t.by.contains(&party) {
-            return Err(Refused::NotPermitted { action: t.action });
+            return Err(Refused::NotPermitted {
+                action: t.action.as_str(),
+            });
         }
         Ok(t.to)
+    }
+
+    /// [`apply`](Self::apply) to codes as stored or posted: an unknown action
+    /// code is refused as unknown, a state code that is not the kind's as the
+    /// wrong state.
+    pub fn apply_code(&self, state: &str, action: &str, party: Party) -> Result<State, Refused> {
+        let Some(a) = Action::parse(action).filter(|a| self.transitions.iter().any(|t| t.action == *a))
+        else {
+            return Err(Refused::UnknownAction {
+                kind: self.kind,
+                action: action.to_owned(),
+            });
+        };
+        match self.state(state) {
+            Some(s) => self.apply(s, a, party),
+            None => Err(Refused::WrongState {
+                kind: self.kind,
+                state: state.to_owned(),
+                action: a.as_str(),
+            }),
+        }
     }
 
     /// The party an actor acts as for `action` on an item of the unit at `path`:
     /// one of the actor's roles over that unit that the transition allows.
     pub fn party_for(
         &self,
-        action: &str,
+        action: Action,
         actor: &crate::Actor,
         path: &crate::OrgPath,
     ) -> Option<Party> {
@@ -132,10 +317,10 @@ impl KindSpec {
 
     /// Replays a timeline of actions from the initial state (the timeline is the
     /// single source of an item's history).
-    pub fn replay<'a>(
+    pub fn replay(
         &self,
-        actions: impl IntoIterator<Item = (&'a str, Party)>,
-    ) -> Result<&'static str, Refused> {
+        actions: impl IntoIterator<Item = (Action, Party)>,
+    ) -> Result<State, Refused> {
         let mut state = self.initial;
         for (action, party) in actions {
             if self.notes.contains(&action) {
@@ -150,105 +335,116 @@ impl KindSpec {
 const STAFF: Party = Party::Role(Role::Staff);
 const DEPT: Party = Party::Role(Role::DepartmentHandler);
 
+use Action as A;
+use State as S;
+
 /// Residents' concerns (民情诉求): 收集 → 分流 → 办结 → 反馈.
 pub const CONCERN: KindSpec = KindSpec {
     kind: "concern",
-    initial: "submitted",
+    initial: S::Submitted,
     states: &[
-        "submitted",
-        "accepted",
-        "rejected",
-        "merged",
-        "converted",
-        "assigned",
-        "in_progress",
-        "resolved",
-        "closed",
-        "reopened",
+        S::Submitted,
+        S::Accepted,
+        S::Rejected,
+        S::Merged,
+        S::Converted,
+        S::Assigned,
+        S::InProgress,
+        S::Resolved,
+        S::Closed,
+        S::Reopened,
     ],
-    closed: &["rejected", "merged", "converted", "closed"],
+    closed: &[S::Rejected, S::Merged, S::Converted, S::Closed],
     transitions: &[
         Transition {
-            action: "accept",
-            from: &["submitted"],
-            to: "accepted",
+            action: A::Accept,
+            from: &[S::Submitted],
+            to: S::Accepted,
             by: &[STAFF],
         },
         Transition {
-            action: "reject",
-            from: &["submitted"],
-            to: "rejected",
+            action: A::Reject,
+            from: &[S::Submitted],
+            to: S::Rejected,
             by: &[STAFF],
         },
         Transition {
-            action: "merge",
-            from: &["submitted", "accepted"],
-            to: "merged",
+            action: A::Merge,
+            from: &[S::Submitted, S::Accepted],
+            to: S::Merged,
             by: &[STAFF],
         },
         Transition {
-            action: "convert",
-            from: &["submitted", "accepted"],
-            to: "converted",
+            action: A::Convert,
+            from: &[S::Submitted, S::Accepted],
+            to: S::Converted,
             by: &[STAFF],
         },
         Transition {
-            action: "assign",
-            from: &["accepted", "reopened"],
-            to: "assigned",
+            action: A::Assign,
+            from: &[S::Accepted, S::Reopened],
+            to: S::Assigned,
             by: &[STAFF],
         },
         Transition {
-            action: "request_reassignment",
-            from: &["assigned"],
-            to: "accepted",
+            action: A::RequestReassignment,
+            from: &[S::Assigned],
+            to: S::Accepted,
             by: &[DEPT],
         },
         Transition {
-            action: "progress",
-            from: &["assigned", "in_progress"],
-            to: "in_progress",
+            action: A::Progress,
+            from: &[S::Assigned, S::InProgress],
+            to: S::InProgress,
             by: &[DEPT],
         },
         Transition {
-            action: "resolve",
-            from: &["assigned", "in_progress"],
-            to: "resolved",
+            action: A::Resolve,
+            from: &[S::Assigned, S::InProgress],
+            to: S::Resolved,
             by: &[DEPT],
         },
         Transition {
-            action: "feedback_satisfied",
-            from: &["resolved"],
-            to: "closed",
+            action: A::FeedbackSatisfied,
+            from: &[S::Resolved],
+            to: S::Closed,
             by: &[Party::Resident],
         },
         Transition {
-            action: "feedback_basically_satisfied",
-            from: &["resolved"],
-            to: "closed",
+            action: A::FeedbackBasicallySatisfied,
+            from: &[S::Resolved],
+            to: S::Closed,
             by: &[Party::Resident],
         },
         Transition {
-            action: "feedback_unsatisfied",
-            from: &["resolved"],
-            to: "reopened",
+            action: A::FeedbackUnsatisfied,
+            from: &[S::Resolved],
+            to: S::Reopened,
             by: &[Party::Resident],
         },
         Transition {
-            action: "close",
-            from: &["resolved"],
-            to: "closed",
+            action: A::Close,
+            from: &[S::Resolved],
+            to: S::Closed,
             by: &[STAFF, Party::System],
         },
         Transition {
-            action: "reopen",
-            from: &["closed", "rejected"],
-            to: "reopened",
+            action: A::Reopen,
+            from: &[S::Closed, S::Rejected],
+            to: S::Reopened,
             by: &[STAFF],
         },
     ],
-    notes: &["remind", "escalate", "reveal", "same_report"],
+    notes: &[A::Remind, A::Escalate, A::Reveal, A::SameReport],
 };
+
+/// Every kind the engine serves.
+pub const KINDS: &[KindSpec] = &[CONCERN];
+
+/// The spec of a kind code.
+pub fn spec(kind: &str) -> Option<&'static KindSpec> {
+    KINDS.iter().find(|k| k.kind == kind)
+}
 
 #[cfg(test)]
 mod tests {
@@ -268,7 +464,7 @@ mod tests {
         for t in s.transitions {
             assert!(s.states.contains(&t.to), "{}", t.action);
             assert!(t.from.iter().all(|f| s.states.contains(f)), "{}", t.action);
-            let leaves_closed = t.from.iter().any(|f| s.is_closed(f));
+            let leaves_closed = t.from.iter().any(|f| s.is_closed(*f));
             assert!(
                 !leaves_closed || t.action == "reopen",
                 "{} leaves a closed state",
@@ -283,7 +479,7 @@ mod tests {
         for state in s.states {
             for t in s.transitions {
                 for party in parties() {
-                    let got = s.apply(state, t.action, party);
+                    let got = s.apply(*state, t.action, party);
                     let allowed = t.from.contains(state) && t.by.contains(&party);
                     assert_eq!(
                         got.is_ok(),
@@ -297,19 +493,39 @@ mod tests {
                 }
             }
         }
-        let e = s.apply("closed", "assign", STAFF).unwrap_err();
+        let e = s.apply_code("closed", "assign", STAFF).unwrap_err();
         assert_eq!(
             e.to_string(),
             "this concern is 'closed', so 'assign' cannot be done now"
         );
         assert!(matches!(
-            s.apply("submitted", "fly", STAFF),
+            s.apply_code("submitted", "fly", STAFF),
             Err(Refused::UnknownAction { .. })
         ));
         assert_eq!(
-            s.apply("submitted", "accept", Party::Role(Role::Member)),
+            s.apply_code("submitted", "accept", Party::Role(Role::Member)),
             Err(Refused::NotPermitted { action: "accept" })
         );
+    }
+
+    #[test]
+    fn codes_read_back() {
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()), Some(*s));
+        }
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(*a));
+        }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(*c));
+        }
+        assert_eq!(State::InProgress.as_str(), "in_progress");
+        assert_eq!(Action::SameReport.as_str(), "same_report");
+        assert_eq!(State::parse("nowhere"), None);
+        // Every code the concern kind uses is one of its own.
+        assert_eq!(CONCERN.state("merged"), Some(State::Merged));
+        assert_eq!(CONCERN.action("remind"), Some(Action::Remind));
+        assert_eq!(CONCERN.action("submit"), None);
     }
 
     proptest! {
@@ -320,7 +536,7 @@ mod tests {
             let s = CONCERN;
             let all_parties = parties();
             let mut state = s.initial;
-            let mut timeline: Vec<(&str, Party)> = Vec::new();
+            let mut timeline: Vec<(Action, Party)> = Vec::new();
             for (a, p) in steps {
                 let action = s.transitions[a % s.transitions.len()].action;
                 let party = all_parties[p % all_parties.len()];

@@ -403,14 +403,14 @@ pub async fn generate(
             &[0, 3, 4, 5, 6, 7],
         );
         let mut asg = Batch::new(
-            "INSERT INTO concern_assignments (concern_id, org_id, lead, round, active, assigned_at)",
-            6,
-            &[],
+            "INSERT INTO item_assignments (kind, item_id, org_id, lead, round, active, assigned_at)",
+            7,
+            &[0],
         );
         let mut fb = Batch::new(
-            "INSERT INTO concern_feedback (concern_id, rating, comment, thanks, at)",
-            5,
-            &[1, 2, 3],
+            "INSERT INTO item_feedback (kind, item_id, rating, comment, thanks, at)",
+            6,
+            &[0, 2, 3, 4],
         );
         // Search entries use the concern's id as their own, so SQLite's FTS5
         // index can be rebuilt from them in one statement at the end.
@@ -554,6 +554,7 @@ pub async fn generate(
                 );
                 let lead = departments[*d][rng.random_range(0..7)];
                 asg.push(vec![
+                    Some(Text(crate::search::CONCERN.into())),
                     Some(Int(id)),
                     Some(Int(lead)),
                     Some(Int(1)),
@@ -613,6 +614,7 @@ pub async fn generate(
                 let comment = (r % 3 == 0).then_some("处理及时，谢谢");
                 let thanks = (r % 10 == 0).then_some("感谢为群众办实事");
                 fb.push(vec![
+                    Some(Text(crate::search::CONCERN.into())),
                     Some(Int(id)),
                     Some(Text(rating.into())),
                     comment.map(|t| Text(t.into())),
@@ -666,6 +668,104 @@ pub async fn counts(db: &Db) -> Result<(i64, i64)> {
         .fetch_one(db.pool())
         .await?;
     Ok((orgs, events))
+}
+
+/// What a migration must carry across unchanged, read from whichever schema
+/// the database is at (before or after migration 23, which moved the concern
+/// tables to the item engine's): per table, the rows and a SHA-256 of their
+/// contents in key order; and a SHA-256 of the public status pages of up to
+/// `sample` tracking codes spread evenly over the concerns, read through the
+/// product's own status read. Lines of text, equal before and after a
+/// migration that loses nothing (`scripts/migration-check.sh`).
+pub async fn snapshot(db: &Db, sample: usize) -> Result<Vec<String>> {
+    use sha2::Digest;
+    let version: i64 = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(db.pool())
+        .await?;
+    let engine = version >= 23;
+    let pick = |old: &'static str, new: &'static str| if engine { new } else { old };
+    let tables: Vec<(&str, &str)> = vec![
+        ("concerns", "SELECT id, tracking_code, org_id, state, category, title, created_at, updated_at, assignment_round, public_timeline, public_feedback, public_photos FROM concerns ORDER BY id"),
+        ("assignments", pick(
+            "SELECT id, concern_id, org_id, lead, round, active, assigned_at, ended_at FROM concern_assignments ORDER BY id",
+            "SELECT id, item_id, org_id, lead, round, active, assigned_at, ended_at FROM item_assignments WHERE kind = 'concern' ORDER BY id",
+        )),
+        ("followers", pick(
+            "SELECT concern_id, user_id, reason, created_at FROM concern_followers ORDER BY concern_id, user_id",
+            "SELECT item_id, user_id, reason, created_at FROM item_followers WHERE kind = 'concern' ORDER BY item_id, user_id",
+        )),
+        ("feedback", pick(
+            "SELECT id, concern_id, rating, comment, thanks, at FROM concern_feedback ORDER BY id",
+            "SELECT id, item_id, rating, comment, thanks, at FROM item_feedback WHERE kind = 'concern' ORDER BY id",
+        )),
+        ("timeline_events", "SELECT id, kind, item_id, org_id, action, from_state, to_state, party, actor_user_id, note, at FROM item_events ORDER BY id"),
+        ("links", "SELECT id, from_kind, from_id, link, to_kind, to_id, org_id, created_by, created_at, picked_up_at FROM item_links ORDER BY id"),
+        ("attachments", "SELECT id, kind, item_id, public_token, stage FROM attachments ORDER BY id"),
+        ("deadline_jobs", "SELECT id, run_at, done_at, payload FROM jobs WHERE kind = 'deadline' ORDER BY id"),
+        ("tallies", "SELECT org_id, dim, k, n FROM concern_tallies ORDER BY org_id, dim, k"),
+    ];
+    let mut out = vec![format!("# schema version {version}")];
+    for (name, sql) in tables {
+        let rows = sqlx::query(sql).fetch_all(db.pool()).await?;
+        let mut hash = sha2::Sha256::new();
+        for r in &rows {
+            let mut text = row_text(r);
+            if name == "deadline_jobs" {
+                // The payload as what it means: the item (by kind and id), the
+                // round and the stage, whichever way the version keys it.
+                use sqlx::Row;
+                let p: serde_json::Value =
+                    serde_json::from_str(&r.try_get::<String, _>("payload")?).unwrap_or_default();
+                let kind = p["kind"].as_str().unwrap_or("concern").to_owned();
+                let id = p.get("item_id").or_else(|| p.get("concern_id")).cloned();
+                text = format!(
+                    "{}|{kind}|{}|{}|{}",
+                    text.rsplit_once('|').map_or("", |t| t.0),
+                    id.unwrap_or_default(),
+                    p["round"],
+                    p["stage"]
+                );
+            }
+            hash.update(text.as_bytes());
+            hash.update(b"\n");
+        }
+        out.push(format!("{name} {} {}", rows.len(), hex::encode(hash.finalize())));
+    }
+    let codes: Vec<String> = sqlx::query_scalar("SELECT tracking_code FROM concerns ORDER BY id")
+        .fetch_all(db.pool())
+        .await?;
+    let step = (codes.len() / sample.max(1)).max(1);
+    let mut hash = sha2::Sha256::new();
+    let mut read = 0;
+    for code in codes.iter().step_by(step).take(sample) {
+        let status = crate::concern::public_status(db, code).await?;
+        hash.update(format!("{status:?}\n").as_bytes());
+        read += 1;
+    }
+    out.push(format!("status_pages {read} {}", hex::encode(hash.finalize())));
+    Ok(out)
+}
+
+/// A row's values as text, whatever their types (NULL as `∅`).
+fn row_text(r: &sqlx::any::AnyRow) -> String {
+    use sqlx::{Column, Row};
+    r.columns()
+        .iter()
+        .map(|c| {
+            let i = c.ordinal();
+            if let Ok(v) = r.try_get::<Option<i64>, _>(i) {
+                return v.map_or("∅".to_owned(), |v| v.to_string());
+            }
+            if let Ok(v) = r.try_get::<Option<String>, _>(i) {
+                return v.map_or("∅".to_owned(), |v| format!("{v:?}"));
+            }
+            if let Ok(v) = r.try_get::<Option<f64>, _>(i) {
+                return v.map_or("∅".to_owned(), |v| v.to_string());
+            }
+            "?".to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::audit::{self, Entry};
 use crate::db::{col, Db, Tx};
 use crate::{Error, Result};
 use serde_json::json;
-use xieshang_core::item::{KindSpec, Party, Refused};
+use xieshang_core::item::{Action, KindSpec, Party, Refused, State};
 use xieshang_core::{Actor, Denied, OrgPath};
 
 /// Who asks for a transition.
@@ -81,8 +81,11 @@ pub struct Event {
     pub at: i64,
 }
 
-/// The table holding items of a kind; kinds are a closed set known at compile time.
-fn table(spec: &KindSpec) -> Result<&'static str> {
+/// The table holding items of a kind; kinds are a closed set known at compile
+/// time. A kind's table has at least `id`, `org_id`, `state`, `updated_at`
+/// and `public_timeline` (the folded public trail the engine appends to; the
+/// status page reads the item's row alone, decision 0008).
+pub(crate) fn table(spec: &KindSpec) -> Result<&'static str> {
     match spec.kind {
         "concern" => Ok("concerns"),
         _ => Err(Error::NotFound),
@@ -93,9 +96,9 @@ fn table(spec: &KindSpec) -> Result<&'static str> {
 struct NewEvent<'a> {
     item_id: i64,
     org_id: i64,
-    action: &'a str,
+    action: Action,
     from: Option<&'a str>,
-    to: &'a str,
+    to: State,
     party: Party,
     actor: Option<&'a Actor>,
     note: Option<&'a str>,
@@ -119,9 +122,9 @@ fn event_row(spec: &KindSpec, e: &NewEvent<'_>) -> Vec<Option<crate::db::Arg>> {
         Some(Text(spec.kind.to_owned())),
         Some(Int(e.item_id)),
         Some(Int(e.org_id)),
-        Some(Text(e.action.to_owned())),
+        Some(Text(e.action.as_str().to_owned())),
         e.from.map(|f| Text(f.to_owned())),
-        Some(Text(e.to.to_owned())),
+        Some(Text(e.to.as_str().to_owned())),
         Some(Text(e.party.code().to_owned())),
         e.actor.map(|a| Int(a.user_id)),
         e.note.map(|n| Text(n.to_owned())),
@@ -147,9 +150,9 @@ async fn insert_event(
         "UPDATE {table} SET state = $1, updated_at = COALESCE($2, updated_at),
            public_timeline = public_timeline || $3 WHERE id = $4"
     ))
-    .bind(e.to)
+    .bind(e.to.as_str())
     .bind(state_changes.then_some(e.at))
-    .bind(fold_event(e.action, e.to, e.at))
+    .bind(fold_event(e.action.as_str(), e.to.as_str(), e.at))
     .bind(e.item_id)
     .execute(&mut **tx)
     .await?;
@@ -184,11 +187,11 @@ pub(crate) fn unfold_timeline(folded: &str) -> Option<Vec<(String, String, i64)>
 /// The public timeline of an item just created in `spec.initial` at `now`:
 /// what [`record_creations`] writes as its first event, folded.
 pub(crate) fn first_trail(spec: &KindSpec, now: i64) -> String {
-    fold_event(SUBMIT, spec.initial, now)
+    fold_event(SUBMIT.as_str(), spec.initial.as_str(), now)
 }
 
 /// The action of an item's first event.
-const SUBMIT: &str = "submit";
+const SUBMIT: Action = Action::Submit;
 
 /// Enqueues jobs to run now inside the caller's transaction, in one statement.
 pub(crate) async fn enqueue(tx: &mut Tx, now: i64, jobs: &[Job]) -> Result<()> {
@@ -274,7 +277,7 @@ pub(crate) async fn record_creations(
             entity_id: c.item_id.to_string(),
             org_id: Some(c.org_id),
             before: None,
-            after: Some(json!({"state": spec.initial})),
+            after: Some(json!({"state": spec.initial.as_str()})),
         })
         .collect();
     audit::record_many(tx, now, entries).await?;
@@ -287,11 +290,11 @@ pub async fn transition(
     db: &Db,
     spec: &KindSpec,
     item_id: i64,
-    action: &str,
+    action: Action,
     by: By<'_>,
     note: Option<&str>,
     jobs: &[Job],
-) -> std::result::Result<&'static str, TransitionError> {
+) -> std::result::Result<State, TransitionError> {
     let mut tx = db.begin_write().await.map_err(Error::from)?;
     let now = db.now_ms();
     let to = transition_in(&mut tx, now, spec, item_id, action, by, note, jobs).await?;
@@ -307,11 +310,11 @@ pub async fn transition_in(
     now: i64,
     spec: &KindSpec,
     item_id: i64,
-    action: &str,
+    action: Action,
     by: By<'_>,
     note: Option<&str>,
     jobs: &[Job],
-) -> std::result::Result<&'static str, TransitionError> {
+) -> std::result::Result<State, TransitionError> {
     let table = table(spec)?;
     let row = sqlx::query(&format!(
         "SELECT i.state, i.org_id, o.path FROM {table} i JOIN orgs o ON o.id = i.org_id WHERE i.id = $1"
@@ -331,7 +334,7 @@ pub async fn transition_in(
         // (unknown action, wrong state, or not yours) from the first covering role.
         party = spec.party_for(action, a, &path).unwrap_or(party);
     }
-    let to = spec.apply(&state, action, party)?;
+    let to = spec.apply_code(&state, action.as_str(), party)?;
     let event = NewEvent {
         item_id,
         org_id,
@@ -354,7 +357,7 @@ pub async fn transition_in(
             entity_id: item_id.to_string(),
             org_id: Some(org_id),
             before: Some(json!({"state": state})),
-            after: Some(json!({"state": to, "party": party.code(), "note": note})),
+            after: Some(json!({"state": to.as_str(), "party": party.code(), "note": note})),
         },
     )
     .await?;
@@ -369,7 +372,7 @@ pub async fn note_in(
     now: i64,
     spec: &KindSpec,
     item_id: i64,
-    action: &'static str,
+    action: Action,
     note: Option<&str>,
 ) -> Result<()> {
     if !spec.notes.contains(&action) {
@@ -382,12 +385,13 @@ pub async fn note_in(
         .await?
         .ok_or(Error::NotFound)?;
     let state: String = col(&row, "state")?;
+    let to = spec.state(&state).ok_or(Error::NotFound)?;
     let event = NewEvent {
         item_id,
         org_id: col(&row, "org_id")?,
         action,
         from: Some(&state),
-        to: &state,
+        to,
         party: Party::System,
         actor: None,
         note,
@@ -418,6 +422,333 @@ pub async fn timeline(db: &Db, spec: &KindSpec, item_id: i64) -> Result<Vec<Even
             })
         })
         .collect()
+}
+
+// ------------------------------------------------------------------ the engine's
+// tables for every kind, keyed by (kind, item_id) (migration 23, decision 0022):
+// assignments, followers, feedback, deadline jobs and links. Kind modules call
+// these; none of them writes the tables itself.
+
+/// One unit of an assignment round.
+#[derive(Debug, Clone, Copy)]
+pub struct Unit<'a> {
+    /// The unit (a department).
+    pub org_id: i64,
+    /// Whether it leads the round (one lead per round); the others are co-units.
+    pub lead: bool,
+    /// Its part of a split assignment; `None`: the whole item.
+    pub part: Option<&'a str>,
+}
+
+/// An active assignment of an item, as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assigned {
+    /// The unit.
+    pub org_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its path.
+    pub path: String,
+    /// Whether it leads.
+    pub lead: bool,
+    /// Its part of a split assignment.
+    pub part: Option<String>,
+    /// The end of the window in which it may object to the assignment.
+    pub objection_until: Option<i64>,
+}
+
+/// Ends an item's active assignments (a new round, or a reassignment request).
+pub(crate) async fn end_assignments_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE item_assignments SET active = 0, ended_at = $1
+         WHERE kind = $2 AND item_id = $3 AND active = 1",
+    )
+    .bind(now)
+    .bind(spec.kind)
+    .bind(item_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Assigns an item for `round`: ends the round before, then one row per unit
+/// (exactly one lead). `objection_until` is the end of the window in which a
+/// unit may object (the caller computes it on the working-day calendar).
+pub(crate) async fn assign_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+    round: i64,
+    units: &[Unit<'_>],
+    objection_until: Option<i64>,
+) -> Result<()> {
+    if units.iter().filter(|u| u.lead).count() != 1 {
+        return Err(Error::field("lead", "err.lead", "one unit must lead"));
+    }
+    end_assignments_in(tx, now, spec, item_id).await?;
+    for u in units {
+        sqlx::query(
+            "INSERT INTO item_assignments (kind, item_id, org_id, lead, round, active, assigned_at,
+               part, objection_until)
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8)",
+        )
+        .bind(spec.kind)
+        .bind(item_id)
+        .bind(u.org_id)
+        .bind(i64::from(u.lead))
+        .bind(round)
+        .bind(now)
+        .bind(u.part)
+        .bind(objection_until)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A unit objects to its active assignment, within its window: recorded with
+/// time and reason. Refused (as a field error) once the window has passed or
+/// when the unit holds no active assignment of the item.
+pub async fn object(
+    db: &Db,
+    spec: &KindSpec,
+    item_id: i64,
+    org_id: i64,
+    reason: &str,
+) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let now = db.now_ms();
+    let changed = sqlx::query(
+        "UPDATE item_assignments SET objected_at = $1, objection = $2
+         WHERE kind = $3 AND item_id = $4 AND org_id = $5 AND active = 1
+           AND objected_at IS NULL AND objection_until IS NOT NULL AND objection_until >= $1",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(spec.kind)
+    .bind(item_id)
+    .bind(org_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(Error::field(
+            "objection",
+            "err.objection_window",
+            "the time to object to this assignment has passed",
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The active assignments of an item, lead first, then by unit name.
+pub async fn assignments(db: &Db, spec: &KindSpec, item_id: i64) -> Result<Vec<Assigned>> {
+    let rows = sqlx::query(
+        "SELECT a.org_id, o.name, o.path, a.lead, a.part, a.objection_until
+           FROM item_assignments a JOIN orgs o ON o.id = a.org_id
+          WHERE a.kind = $1 AND a.item_id = $2 AND a.active = 1
+          ORDER BY a.lead DESC, o.name",
+    )
+    .bind(spec.kind)
+    .bind(item_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Assigned {
+                org_id: col(r, "org_id")?,
+                name: col(r, "name")?,
+                path: col(r, "path")?,
+                lead: col::<i64>(r, "lead")? == 1,
+                part: col(r, "part")?,
+                objection_until: col(r, "objection_until")?,
+            })
+        })
+        .collect()
+}
+
+/// The items of a kind with an active assignment to a unit inside the scope
+/// `cond` (over the unit's path `d.path`): (item id, whether one of them leads).
+pub(crate) async fn assigned_within(
+    db: &Db,
+    spec: &KindSpec,
+    cond: &str,
+    args: Vec<crate::db::Arg>,
+) -> Result<Vec<(i64, bool)>> {
+    let n = args.len() + 1;
+    let sql = format!(
+        "SELECT a.item_id, MAX(a.lead) AS lead FROM item_assignments a
+         JOIN orgs d ON d.id = a.org_id
+         WHERE a.active = 1 AND a.kind = ${n} AND {cond} GROUP BY a.item_id"
+    );
+    let mut args = args;
+    args.push(crate::db::Arg::Text(spec.kind.to_owned()));
+    let rows = crate::db::query_with(&sql, args)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "item_id")?, col::<i64>(r, "lead")? == 1)))
+        .collect()
+}
+
+/// Users follow an item (those already following stay as they were).
+pub(crate) async fn follow_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+    user_ids: &[i64],
+    reason: &str,
+) -> Result<()> {
+    for user_id in user_ids {
+        sqlx::query(
+            "INSERT INTO item_followers (kind, item_id, user_id, reason, created_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(spec.kind)
+        .bind(item_id)
+        .bind(user_id)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether a user follows an item.
+pub async fn follows(db: &Db, spec: &KindSpec, item_id: i64, user_id: i64) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM item_followers WHERE kind = $1 AND item_id = $2 AND user_id = $3",
+    )
+    .bind(spec.kind)
+    .bind(item_id)
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
+}
+
+/// The users following an item (ids).
+pub(crate) async fn follower_ids_in(tx: &mut Tx, spec: &KindSpec, item_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT user_id FROM item_followers WHERE kind = $1 AND item_id = $2",
+    )
+    .bind(spec.kind)
+    .bind(item_id)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// The display names of the users following an item, by username.
+pub async fn follower_names(db: &Db, spec: &KindSpec, item_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT u.display_name FROM item_followers f JOIN users u ON u.id = f.user_id
+         WHERE f.kind = $1 AND f.item_id = $2 ORDER BY u.username",
+    )
+    .bind(spec.kind)
+    .bind(item_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// The items of a kind a user follows.
+pub async fn followed_by(db: &Db, spec: &KindSpec, user_id: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT item_id FROM item_followers WHERE user_id = $1 AND kind = $2",
+    )
+    .bind(user_id)
+    .bind(spec.kind)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Records an evaluation of an item (a resident's rating and words).
+pub(crate) async fn feedback_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+    rating: &str,
+    comment: Option<&str>,
+    thanks: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO item_feedback (kind, item_id, rating, comment, thanks, at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(spec.kind)
+    .bind(item_id)
+    .bind(rating)
+    .bind(comment)
+    .bind(thanks)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The job kind of deadline stages.
+pub(crate) const DEADLINE: &str = "deadline";
+
+/// Queues an item's deadline stages for an assignment round: one `deadline`
+/// job per (stage, due time), keyed by kind, item and round, so that a stage
+/// whose round has moved on does nothing.
+pub(crate) async fn deadlines_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+    round: i64,
+    stages: &[(&str, i64)],
+) -> Result<()> {
+    for (stage, at) in stages {
+        enqueue_at(
+            tx,
+            now,
+            *at,
+            &Job {
+                kind: DEADLINE,
+                payload: json!({"kind": spec.kind, "item_id": item_id, "round": round, "stage": stage}),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A typed link from an item to a later one of another kind (`to_id` is set
+/// when that kind picks it up).
+pub(crate) async fn link_in(
+    tx: &mut Tx,
+    now: i64,
+    from: (&KindSpec, i64),
+    link: &str,
+    to_kind: &str,
+    org_id: i64,
+    created_by: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO item_links (from_kind, from_id, link, to_kind, org_id, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(from.0.kind)
+    .bind(from.1)
+    .bind(link)
+    .bind(to_kind)
+    .bind(org_id)
+    .bind(created_by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

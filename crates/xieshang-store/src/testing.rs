@@ -35,6 +35,11 @@ pub fn backend_name() -> &'static str {
 impl TestDb {
     /// A migrated, empty database on the suite's backend.
     pub async fn new() -> anyhow::Result<TestDb> {
+        TestDb::at_version(i64::MAX).await
+    }
+
+    /// An empty database on the suite's backend, migrated up to `version`.
+    pub async fn at_version(version: i64) -> anyhow::Result<TestDb> {
         let name = format!(
             "xs_test_{}",
             crate::account::session::random_token()[..16].to_owned()
@@ -49,7 +54,7 @@ impl TestDb {
                 let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
                 let url = format!("{base}/{name}");
                 let db = Db::connect(&url).await?;
-                crate::db::migrate::run(&db).await?;
+                crate::db::migrate::run_to(&db, version).await?;
                 Ok(TestDb {
                     db,
                     url,
@@ -62,7 +67,7 @@ impl TestDb {
                 std::fs::create_dir_all(&dir)?;
                 let url = format!("sqlite://{}/xieshang.db", dir.display());
                 let db = Db::connect(&url).await?;
-                crate::db::migrate::run(&db).await?;
+                crate::db::migrate::run_to(&db, version).await?;
                 Ok(TestDb {
                     db,
                     url,

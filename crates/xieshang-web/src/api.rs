@@ -508,7 +508,12 @@ pub struct ListQuery {
 fn state_schema() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(xieshang_core::item::CONCERN.states.iter().copied()))
+        .enum_values(Some(
+            xieshang_core::item::CONCERN
+                .states
+                .iter()
+                .map(|s| s.as_str()),
+        ))
         .build()
 }
 
@@ -586,7 +591,7 @@ pub async fn list_concerns(
         return Err(bad("limit", "1 to 200"));
     }
     if let Some(s) = q.state.as_deref() {
-        if !xieshang_core::item::CONCERN.states.contains(&s) {
+        if xieshang_core::item::CONCERN.state(s).is_none() {
             return Err(bad("state", "not a state"));
         }
         f.states = vec![s.to_owned()];

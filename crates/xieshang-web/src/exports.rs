@@ -68,7 +68,7 @@ impl ExportQuery {
             ..Default::default()
         };
         if let Some(s) = self.state.as_deref().filter(|s| !s.is_empty()) {
-            if !xieshang_core::item::CONCERN.states.contains(&s) {
+            if xieshang_core::item::CONCERN.state(s).is_none() {
                 return Err(AppError::BadRequest(format!("no state {s}")));
             }
             f.states = vec![s.to_owned()];

@@ -110,10 +110,7 @@ async fn search_page(
         }
     }
     if !q.state.is_empty() {
-        if xieshang_core::item::CONCERN
-            .states
-            .contains(&q.state.as_str())
-        {
+        if xieshang_core::item::CONCERN.state(&q.state).is_some() {
             f.state = Some(q.state.clone());
         } else {
             errors.push("err.bad_input");
@@ -166,7 +163,7 @@ async fn search_page(
     let states = xieshang_core::item::CONCERN
         .states
         .iter()
-        .map(|s| (*s, tr.t(state_key(s))))
+        .map(|s| (s.as_str(), tr.t(state_key(s.as_str()))))
         .collect();
     let mut res = render(SearchTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),

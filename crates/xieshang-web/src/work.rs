@@ -346,9 +346,11 @@ async fn concern_page(
         .collect();
     let triage = u.actor.check(Permission::ConcernTriage, &c.path).is_ok();
     let allowed = |a: &str| {
-        CONCERN
-            .party_for(a, &u.actor, &c.path)
-            .is_some_and(|p| CONCERN.apply(&c.state, a, p).is_ok())
+        CONCERN.action(a).is_some_and(|action| {
+            CONCERN
+                .party_for(action, &u.actor, &c.path)
+                .is_some_and(|p| CONCERN.apply_code(&c.state, a, p).is_ok())
+        })
     };
     let actions = if triage {
         TRIAGE_ACTIONS
@@ -371,18 +373,18 @@ async fn concern_page(
         Some(lead) => handling::ACTIONS
             .into_iter()
             .filter(|a| {
-                (lead || *a != "resolve")
+                (lead || *a != xieshang_core::item::Action::Resolve)
                     && CONCERN
-                        .apply(
+                        .apply_code(
                             &c.state,
-                            a,
+                            a.as_str(),
                             xieshang_core::item::Party::Role(Role::DepartmentHandler),
                         )
                         .is_ok()
             })
             .map(|a| {
                 (
-                    a,
+                    a.as_str(),
                     i18n::known(&format!("action.{a}")).unwrap_or("event.other"),
                 )
             })
@@ -453,11 +455,14 @@ async fn transition(
         "reject" => "rejected",
         _ => "reopened",
     };
+    let Some(action) = CONCERN.action(&f.action) else {
+        return Err(AppError::BadRequest(format!("unknown action {}", f.action)));
+    };
     let r = item::transition(
         &state.db,
         &CONCERN,
         id,
-        &f.action,
+        action,
         By::User(&u.actor),
         (!note.is_empty()).then_some(note),
         &[concern::notify_job(id, event)],

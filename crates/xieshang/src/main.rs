@@ -38,6 +38,7 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
         Command::BenchRawInsert(args) => cmd::rawbench::insert(args).await?,
         Command::BenchRawServe(args) => cmd::rawbench::serve(args).await?,
         Command::BenchSample(args) => cmd::rawbench::sample(&settings, args).await?,
+        Command::BenchSnapshot(args) => cmd::snapshot::run(&settings, args).await?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

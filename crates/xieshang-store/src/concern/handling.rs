@@ -2,13 +2,13 @@
 //! result note, or ask for reassignment within the window; paired members follow.
 //! Access comes from the assignment, not from the concern's unit.
 
-use crate::concern::triage::{self, Policy};
 use crate::concern::{self, notify_job, Row};
-use crate::db::{col, Arg, Db};
+use crate::db::Db;
 use crate::item::{self, By, TransitionError};
+use crate::concern::triage::{self, Policy};
 use crate::{Error, Result};
 use xieshang_core::calendar::Calendar;
-use xieshang_core::item::CONCERN;
+use xieshang_core::item::{Action, CONCERN};
 use xieshang_core::{Actor, Denied, OrgPath, Permission, Role};
 
 /// The actor's department on the concern's current round, if they handle for one:
@@ -30,17 +30,13 @@ async fn assignment_within(
     id: i64,
     units: &[OrgPath],
 ) -> Result<Option<(i64, bool, OrgPath)>> {
-    let rows = sqlx::query(
-        "SELECT a.org_id, a.lead, o.path FROM concern_assignments a JOIN orgs o ON o.id = a.org_id
-         WHERE a.concern_id = $1 AND a.active = 1 ORDER BY a.lead DESC",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?;
-    for r in &rows {
-        let path = OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?;
+    let mut rows = item::assignments(db, &CONCERN, id).await?;
+    // Lead first (then by unit id, as the rows came before).
+    rows.sort_by_key(|a| (!a.lead, a.org_id));
+    for a in rows {
+        let path = OrgPath::parse(&a.path).ok_or(Error::NotFound)?;
         if triage::inside_any(&path, units) {
-            return Ok(Some((col(r, "org_id")?, col::<i64>(r, "lead")? == 1, path)));
+            return Ok(Some((a.org_id, a.lead, path)));
         }
     }
     Ok(None)
@@ -49,31 +45,25 @@ async fn assignment_within(
 /// Whether the unit itself (not a unit under it) holds an active assignment of
 /// the concern's current round: `Some(lead)` when it does.
 async fn assignment_of(db: &Db, id: i64, org_id: i64) -> Result<Option<bool>> {
-    let row = sqlx::query(
-        "SELECT a.lead FROM concern_assignments a
-         WHERE a.concern_id = $1 AND a.org_id = $2 AND a.active = 1 ORDER BY a.lead DESC LIMIT 1",
-    )
-    .bind(id)
-    .bind(org_id)
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(|r| Ok(col::<i64>(&r, "lead")? == 1)).transpose()
+    let rows = item::assignments(db, &CONCERN, id).await?;
+    Ok(rows
+        .iter()
+        .filter(|a| a.org_id == org_id)
+        .map(|a| a.lead)
+        .max())
 }
 
 /// Whether the actor follows the concern (a paired member).
 pub async fn follows(db: &Db, actor: &Actor, id: i64) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM concern_followers WHERE concern_id = $1 AND user_id = $2",
-    )
-    .bind(id)
-    .bind(actor.user_id)
-    .fetch_one(db.pool())
-    .await?;
-    Ok(n > 0)
+    item::follows(db, &CONCERN, id, actor.user_id).await
 }
 
 /// What a department handler may do.
-pub const ACTIONS: [&str; 3] = ["progress", "resolve", "request_reassignment"];
+pub const ACTIONS: [Action; 3] = [
+    Action::Progress,
+    Action::Resolve,
+    Action::RequestReassignment,
+];
 
 /// A handler acts on a concern assigned to their department. `progress` and
 /// `request_reassignment` need a note (what was done, why); `resolve` needs the
@@ -175,9 +165,9 @@ async fn apply(
         photos,
         lead,
     } = w;
-    if !ACTIONS.contains(&action) {
+    let Some(action) = Action::parse(action).filter(|a| ACTIONS.contains(a)) else {
         return Err(Error::field("action", "err.transition", "unknown action").into());
-    }
+    };
     let note = note.trim();
     if note.is_empty() {
         return Err(Error::field("note", "err.note_required", "say what was done, or why").into());
@@ -185,7 +175,7 @@ async fn apply(
     if note.chars().count() > 2000 {
         return Err(Error::field("note", "err.too_long", "at most 2000 characters").into());
     }
-    if action == "resolve" && !lead {
+    if action == Action::Resolve && !lead {
         return Err(Error::field(
             "action",
             "err.lead_only",
@@ -195,7 +185,7 @@ async fn apply(
     }
     let mut tx = db.begin_write().await.map_err(Error::from)?;
     let now = db.now_ms();
-    if action == "request_reassignment" {
+    if action == Action::RequestReassignment {
         let assigned_at: Option<i64> =
             sqlx::query_scalar("SELECT assigned_at FROM concerns WHERE id = $1")
                 .bind(id)
@@ -213,8 +203,8 @@ async fn apply(
         }
     }
     let event = match action {
-        "resolve" => "resolved",
-        "request_reassignment" => "reassignment_requested",
+        Action::Resolve => "resolved",
+        Action::RequestReassignment => "reassignment_requested",
         _ => "progress",
     };
     let to = item::transition_in(
@@ -231,9 +221,9 @@ async fn apply(
     if photos.len() > crate::concern::photo::MAX_PHOTOS {
         return Err(Error::field("photos", "err.photo_count", "at most 4 photos").into());
     }
-    crate::concern::photo::attach(&mut tx, now, "concern", id, action, photos).await?;
+    crate::concern::photo::attach(&mut tx, now, "concern", id, action.as_str(), photos).await?;
     match action {
-        "resolve" => {
+        Action::Resolve => {
             sqlx::query("UPDATE concerns SET resolved_at = $1, result_note = $2 WHERE id = $3")
                 .bind(now)
                 .bind(note)
@@ -242,8 +232,8 @@ async fn apply(
                 .await
                 .map_err(Error::from)?;
         }
-        "request_reassignment" => {
-            triage::end_assignments(&mut tx, id, now).await?;
+        Action::RequestReassignment => {
+            item::end_assignments_in(&mut tx, now, &CONCERN, id).await?;
             sqlx::query("UPDATE concerns SET deadline_at = NULL WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -253,7 +243,7 @@ async fn apply(
         _ => {}
     }
     tx.commit().await.map_err(Error::from)?;
-    Ok(to)
+    Ok(to.as_str())
 }
 
 /// Why a concern is in someone's own queue.
@@ -274,38 +264,20 @@ pub async fn my_work(db: &Db, actor: &Actor) -> Result<Vec<(Row, Why)>> {
     let mut out: Vec<(Row, Why)> = Vec::new();
     let scopes = actor.scopes(Permission::ConcernHandle);
     if !scopes.is_empty() {
-        let (cond, args) =
-            crate::db::scope::condition(actor, Permission::ConcernHandle, "d.path", 1);
-        let sql = format!(
-            "SELECT a.concern_id, MAX(a.lead) AS lead FROM concern_assignments a
-             JOIN orgs d ON d.id = a.org_id
-             WHERE a.active = 1 AND {cond} GROUP BY a.concern_id"
-        );
-        let rows = crate::db::query_with(&sql, args)
-            .fetch_all(db.pool())
-            .await?;
-        for r in &rows {
-            let id: i64 = col(r, "concern_id")?;
-            let lead = col::<i64>(r, "lead")? == 1;
+        let (cond, args) = crate::db::scope::condition(actor, Permission::ConcernHandle, "d.path", 1);
+        for (id, lead) in item::assigned_within(db, &CONCERN, &cond, args).await? {
             let row = concern::get(db, actor, Permission::ConcernHandle, id).await?;
             if matches!(row.state.as_str(), "assigned" | "in_progress") {
                 out.push((row, Why::Department { lead }));
             }
         }
     }
-    let followed = crate::db::query_with(
-        "SELECT concern_id FROM concern_followers WHERE user_id = $1",
-        vec![Arg::Int(actor.user_id)],
-    )
-    .fetch_all(db.pool())
-    .await?;
-    for r in &followed {
-        let id: i64 = col(r, "concern_id")?;
+    for id in item::followed_by(db, &CONCERN, actor.user_id).await? {
         if out.iter().any(|(c, _)| c.id == id) {
             continue;
         }
         let row = concern::get(db, actor, Permission::ConcernView, id).await?;
-        if !CONCERN.is_closed(&row.state) {
+        if !CONCERN.is_closed_code(&row.state) {
             out.push((row, Why::Paired));
         }
     }

@@ -15,7 +15,7 @@ use crate::item::{self, By, TransitionError};
 use crate::seal::Sealer;
 use crate::{Error, Result};
 use serde_json::json;
-use xieshang_core::item::CONCERN;
+use xieshang_core::item::{Action, State, CONCERN};
 use xieshang_core::personal::{mask_name, mask_phone, Phone};
 use xieshang_core::{Actor, Denied, OrgPath, Permission};
 
@@ -167,7 +167,17 @@ impl OwnedConcern {
 }
 
 /// How a concern can come in.
-pub const CHANNELS: [&str; 6] = ["web", "api", "liaison", "grid", "studio", "member"];
+pub const CHANNELS: [&str; 6] = {
+    use xieshang_core::item::Channel as C;
+    [
+        C::Web.as_str(),
+        C::Api.as_str(),
+        C::Liaison.as_str(),
+        C::Grid.as_str(),
+        C::Studio.as_str(),
+        C::Member.as_str(),
+    ]
+};
 
 /// A new tracking code: 10 characters without look-alikes (no 0/O, 1/I/L).
 pub fn new_tracking_code() -> String {
@@ -332,7 +342,7 @@ fn check<'a>(
         "err.org_unknown",
         "no such unit",
     ))?;
-    if !CHANNELS.contains(&c.channel) {
+    if xieshang_core::item::Channel::parse(c.channel).is_none() {
         return Err(Error::field("channel", "err.channel", "no such channel"));
     }
     let (party, actor) = by.party_over(&path)?;
@@ -416,7 +426,7 @@ async fn record_many(
             Some(Text(c.title.trim().to_owned())),
             Some(Text(c.description.to_owned())),
             Some(Text(c.channel.to_owned())),
-            Some(Text(CONCERN.initial.to_owned())),
+            Some(Text(CONCERN.initial.as_str().to_owned())),
             c.address.map(|a| Text(a.to_owned())),
             c.position.map(|p| Float(p.0)),
             c.position.map(|p| Float(p.1)),
@@ -536,7 +546,7 @@ pub async fn join_same(
     {
         insert_sealed(&mut tx, id, &r, now).await?;
     }
-    item::note_in(&mut tx, now, &CONCERN, id, "same_report", None).await?;
+    item::note_in(&mut tx, now, &CONCERN, id, Action::SameReport, None).await?;
     tx.commit().await?;
     col(&row, "tracking_code").map_err(Error::from)
 }
@@ -1019,7 +1029,7 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     let by_branch = crate::db::scope::whole_branches(&scopes);
     let (ids, args) = if by_branch {
         // Written with its values, not parameters (see branch_queue_ids).
-        let Some(known) = CONCERN.states.iter().find(|k| **k == state) else {
+        let Some(known) = CONCERN.state(state).map(|s| s.as_str()) else {
             return Ok((Vec::new(), false));
         };
         let sql = branch_queue_ids(db.dialect(), &scopes, known, QUEUE_PAGE + 1, offset);
@@ -1437,7 +1447,11 @@ pub async fn feedback(
         None => return Err(wrong_key().into()),
     };
     let now = db.now_ms();
-    let action = format!("feedback_{}", rating.code());
+    let action = match rating {
+        Rating::Satisfied => Action::FeedbackSatisfied,
+        Rating::BasicallySatisfied => Action::FeedbackBasicallySatisfied,
+        Rating::Unsatisfied => Action::FeedbackUnsatisfied,
+    };
     let event = if rating == Rating::Unsatisfied {
         "reopened"
     } else {
@@ -1448,32 +1462,22 @@ pub async fn feedback(
         now,
         &CONCERN,
         id,
-        &action,
+        action,
         By::Resident,
         comment,
         &[notify_job(id, event)],
     )
     .await?;
-    sqlx::query(
-        "INSERT INTO concern_feedback (concern_id, rating, comment, thanks, at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(rating.code())
-    .bind(comment)
-    .bind(thanks)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(Error::from)?;
+    item::feedback_in(&mut tx, now, &CONCERN, id, rating.code(), comment, thanks).await?;
     sqlx::query(
         "UPDATE concerns SET closed_at = $1, public_feedback = public_feedback || $2 WHERE id = $3",
     )
-    .bind((to == "closed").then_some(now))
+    .bind((to == State::Closed).then_some(now))
     .bind(fold_feedback(rating.code(), now, comment, thanks))
     .bind(id)
     .execute(&mut *tx)
     .await
     .map_err(Error::from)?;
     tx.commit().await.map_err(Error::from)?;
-    Ok(to)
+    Ok(to.as_str())
 }

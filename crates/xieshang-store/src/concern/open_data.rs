@@ -219,8 +219,9 @@ async fn query(db: &Db, f: &Filter, published_only: bool) -> Result<Vec<PublicCo
         "SELECT c.id, c.tracking_code, c.state, c.category, c.title, c.description, c.created_at,
                 c.updated_at, c.deadline_at, c.resolved_at, c.address, o.code AS area_code,
                 o.name AS area, c.lat, c.lng, c.result_note,
-                (SELECT d.name FROM concern_assignments a JOIN orgs d ON d.id = a.org_id
-                  WHERE a.concern_id = c.id AND a.lead = 1 ORDER BY a.id DESC LIMIT 1) AS agency,
+                (SELECT d.name FROM item_assignments a JOIN orgs d ON d.id = a.org_id
+                  WHERE a.kind = 'concern' AND a.item_id = c.id AND a.lead = 1
+                  ORDER BY a.id DESC LIMIT 1) AS agency,
                 (SELECT t.public_token FROM attachments t
                   WHERE t.kind = 'concern' AND t.item_id = c.id AND t.stage = 'intake'
                   ORDER BY t.id LIMIT 1) AS media

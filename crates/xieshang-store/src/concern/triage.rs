@@ -4,12 +4,11 @@
 //! a working-day deadline. Each is one transaction with its transition.
 
 use crate::concern::{self, notify_job};
-use crate::db::{col, Db, Tx};
-use crate::item::{self, By, Job, TransitionError};
+use crate::db::{col, Db};
+use crate::item::{self, By, TransitionError};
 use crate::{Error, Result};
-use serde_json::json;
 use xieshang_core::calendar::{self, Calendar};
-use xieshang_core::item::CONCERN;
+use xieshang_core::item::{Action, CONCERN};
 use xieshang_core::{Actor, OrgPath, Permission};
 
 /// Settings of the concern loop an operator may change.
@@ -92,7 +91,7 @@ pub async fn merge(
         )
     };
     let (into_id, into_state) = into.ok_or_else(unknown)?;
-    if into_id == id || CONCERN.is_closed(&into_state) {
+    if into_id == id || CONCERN.is_closed_code(&into_state) {
         return Err(unknown().into());
     }
     // The survivor must be the actor's to triage as well.
@@ -111,7 +110,7 @@ pub async fn merge(
         now,
         &CONCERN,
         id,
-        "merge",
+        Action::Merge,
         By::User(actor),
         Some(&text),
         &[notify_job(id, "merged")],
@@ -156,24 +155,22 @@ pub async fn convert(
         now,
         &CONCERN,
         id,
-        "convert",
+        Action::Convert,
         By::User(actor),
         note.map(str::trim).filter(|n| !n.is_empty()),
         &[notify_job(id, "converted")],
     )
     .await?;
-    sqlx::query(
-        "INSERT INTO item_links (from_kind, from_id, link, to_kind, org_id, created_by, created_at)
-         VALUES ('concern', $1, 'conversion', $2, $3, $4, $5)",
+    item::link_in(
+        &mut tx,
+        now,
+        (&CONCERN, id),
+        "conversion",
+        to.code(),
+        c.org_id,
+        Some(actor.user_id),
     )
-    .bind(id)
-    .bind(to.code())
-    .bind(c.org_id)
-    .bind(actor.user_id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(Error::from)?;
+    .await?;
     tx.commit().await.map_err(Error::from)?;
     Ok(())
 }
@@ -294,27 +291,33 @@ pub async fn assign(
         now,
         &CONCERN,
         id,
-        "assign",
+        Action::Assign,
         By::User(actor),
         Some(&text),
         &[notify_job(id, "assigned")],
     )
     .await?;
-    end_assignments(&mut tx, id, now).await?;
-    for d in departments {
-        sqlx::query(
-            "INSERT INTO concern_assignments (concern_id, org_id, lead, round, active, assigned_at)
-             VALUES ($1, $2, $3, $4, 1, $5)",
-        )
-        .bind(id)
-        .bind(*d)
-        .bind(i64::from(*d == lead))
-        .bind(round)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(Error::from)?;
-    }
+    let units: Vec<item::Unit<'_>> = departments
+        .iter()
+        .map(|d| item::Unit {
+            org_id: *d,
+            lead: *d == lead,
+            part: None,
+        })
+        .collect();
+    // The window in which a department may object is the policy's
+    // reassignment window (handling::apply checks it on the calendar).
+    let objection_until = cal.deadline_after(now, policy.reassign_window_days);
+    item::assign_in(
+        &mut tx,
+        now,
+        &CONCERN,
+        id,
+        round,
+        &units,
+        Some(objection_until),
+    )
+    .await?;
     sqlx::query(
         "UPDATE concerns SET assigned_at = $1, deadline_at = $2, assignment_round = $3,
            escalation_level = 0, resolved_at = NULL, result_note = NULL WHERE id = $4",
@@ -327,17 +330,13 @@ pub async fn assign(
     .await
     .map_err(Error::from)?;
     // The members paired with the concern's grid follow it.
-    sqlx::query(
-        "INSERT INTO concern_followers (concern_id, user_id, reason, created_at)
-         SELECT $1, user_id, 'paired', $2 FROM grid_pairs WHERE grid_org_id = $3
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(now)
-    .bind(c.org_id)
-    .execute(&mut *tx)
-    .await
-    .map_err(Error::from)?;
+    let paired: Vec<i64> =
+        sqlx::query_scalar("SELECT user_id FROM grid_pairs WHERE grid_org_id = $1 ORDER BY user_id")
+            .bind(c.org_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(Error::from)?;
+    item::follow_in(&mut tx, now, &CONCERN, id, &paired, "paired").await?;
     let up = cal.deadline_after(deadline, policy.escalate_up_after_days);
     let stages = [
         (
@@ -347,61 +346,23 @@ pub async fn assign(
         ("deadline", deadline),
         ("escalate_up", up),
     ];
-    for (stage, at) in stages {
-        item::enqueue_at(
-            &mut tx,
-            now,
-            at,
-            &Job {
-                kind: "deadline",
-                payload: json!({"concern_id": id, "round": round, "stage": stage}),
-            },
-        )
-        .await?;
-    }
+    item::deadlines_in(&mut tx, now, &CONCERN, id, round, &stages).await?;
     tx.commit().await.map_err(Error::from)?;
     Ok(deadline)
 }
 
-/// Ends the current round's assignments.
-pub(crate) async fn end_assignments(tx: &mut Tx, id: i64, now: i64) -> Result<()> {
-    sqlx::query("UPDATE concern_assignments SET active = 0, ended_at = $1 WHERE concern_id = $2 AND active = 1")
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 /// The departments of a concern's current round: (unit id, name, lead).
 pub async fn assignments(db: &Db, id: i64) -> Result<Vec<(i64, String, bool)>> {
-    let rows = sqlx::query(
-        "SELECT a.org_id, o.name, a.lead FROM concern_assignments a JOIN orgs o ON o.id = a.org_id
-         WHERE a.concern_id = $1 AND a.active = 1 ORDER BY a.lead DESC, o.name",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                col(r, "org_id")?,
-                col(r, "name")?,
-                col::<i64>(r, "lead")? == 1,
-            ))
-        })
-        .collect()
+    Ok(item::assignments(db, &CONCERN, id)
+        .await?
+        .into_iter()
+        .map(|a| (a.org_id, a.name, a.lead))
+        .collect())
 }
 
 /// The members following a concern (display names).
 pub async fn followers(db: &Db, id: i64) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT u.display_name FROM concern_followers f JOIN users u ON u.id = f.user_id
-         WHERE f.concern_id = $1 ORDER BY u.username",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?)
+    item::follower_names(db, &CONCERN, id).await
 }
 
 /// Pairs a member with a grid (grid pairing; issue 4 builds the admin pages).

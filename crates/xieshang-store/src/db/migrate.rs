@@ -100,17 +100,23 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "password_reset",
         include_str!("../migrations/0022_password_reset.sql"),
     ),
+    (
+        23,
+        "item_engine",
+        include_str!("../migrations/0023_item_engine.sql"),
+    ),
 ];
 
-/// Splits a migration file into statements (no statement contains a `;` inside).
-/// Comment lines go first, so a `;` in a comment splits nothing.
-fn statements(sql: &str) -> Vec<String> {
+/// Splits a migration file into statements at each `;`. Comment lines go
+/// first, so a `;` in a comment splits nothing; a `;` that belongs inside a
+/// statement (a trigger's body) is written `{{semicolon}}` in the file.
+pub(crate) fn statements(sql: &str) -> Vec<String> {
     sql.lines()
         .filter(|l| !l.trim_start().starts_with("--"))
         .collect::<Vec<_>>()
         .join("\n")
         .split(';')
-        .map(str::to_owned)
+        .map(|s| s.replace("{{semicolon}}", ";"))
         .filter(|s| !s.trim().is_empty())
         .collect()
 }
@@ -118,11 +124,17 @@ fn statements(sql: &str) -> Vec<String> {
 /// Applies every migration not yet applied, each in its own transaction.
 /// Returns the versions applied now.
 pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
+    run_to(db, i64::MAX).await
+}
+
+/// Applies the migrations not yet applied up to version `last` (tests of a
+/// migration start from the version before it).
+pub async fn run_to(db: &Db, last: i64) -> anyhow::Result<Vec<i64>> {
     let create = "CREATE TABLE IF NOT EXISTS schema_migrations (
         version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
     sqlx::query(create).execute(db.pool()).await?;
     let mut applied_now = Vec::new();
-    for (version, name, sql) in MIGRATIONS {
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= last) {
         let mut tx = db.begin_write().await?;
         if db.dialect() == Dialect::Postgres {
             // Two processes migrating at once: the second waits, then sees the row.
@@ -213,6 +225,14 @@ mod tests {
             vec![
                 "CREATE TABLE a (x INT)".to_owned(),
                 "\nDROP TABLE b".to_owned()
+            ]
+        );
+        let sql = "CREATE TRIGGER t BEGIN SELECT 1{{semicolon}} END;\nSELECT 2;";
+        assert_eq!(
+            super::statements(sql),
+            vec![
+                "CREATE TRIGGER t BEGIN SELECT 1; END".to_owned(),
+                "\nSELECT 2".to_owned()
             ]
         );
     }

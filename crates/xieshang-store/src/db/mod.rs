@@ -116,7 +116,29 @@ impl Dialect {
             Dialect::Sqlite => "",
             Dialect::Postgres => "ALTER TABLE orgs ALTER COLUMN path TYPE TEXT COLLATE \"C\"",
         };
-        sql.replace("{{id}}", id)
+        // Lines between `{{sqlite}}` and `{{/sqlite}}` (or the PostgreSQL
+        // pair) are for that database only (migration 23's triggers).
+        let (mine, other) = match self {
+            Dialect::Sqlite => ("sqlite", "postgres"),
+            Dialect::Postgres => ("postgres", "sqlite"),
+        };
+        let mut skipping = false;
+        let mut kept = String::with_capacity(sql.len());
+        for line in sql.lines() {
+            let marker = line.trim();
+            if marker == format!("{{{{{other}}}}}") {
+                skipping = true;
+            } else if marker == format!("{{{{/{other}}}}}") {
+                skipping = false;
+            } else if !skipping
+                && marker != format!("{{{{{mine}}}}}")
+                && marker != format!("{{{{/{mine}}}}}")
+            {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+        kept.replace("{{id}}", id)
             .replace("{{blob}}", blob)
             .replace("{{search_index}}", search_index)
             .replace("{{path_bytewise}}", path_bytewise)

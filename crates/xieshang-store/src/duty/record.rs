@@ -125,8 +125,8 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
     )
     .await?;
     let concerns_followed = by_time(
-        "SELECT COUNT(*) FROM concern_followers WHERE user_id = $1 AND created_at >= $2
-           AND created_at < $3",
+        "SELECT COUNT(*) FROM item_followers WHERE user_id = $1 AND created_at >= $2
+           AND created_at < $3 AND kind = 'concern'",
     )
     .await?;
     let manual = sqlx::query(

@@ -16,7 +16,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::{json, Value};
 use std::time::Duration;
 use xieshang_core::calendar::Calendar;
-use xieshang_core::item::CONCERN;
+use xieshang_core::item::{Action, CONCERN};
 use xieshang_core::OrgPath;
 
 /// How many jobs are due and not yet done: the worker's backlog.
@@ -485,13 +485,25 @@ impl Worker {
     /// leaders), escalate_up (to the level above). Stale stages (the concern was
     /// resolved or reassigned since) do nothing.
     async fn deadline(&self, tx: &mut Tx, now: i64, p: &Value) -> anyhow::Result<()> {
-        let id = p["concern_id"].as_i64().unwrap_or_default();
+        // Keyed by kind and item (migration 23 rewrote the queued ones).
+        let Some(spec) = xieshang_core::item::spec(p["kind"].as_str().unwrap_or_default()) else {
+            return Ok(());
+        };
+        if spec.kind != CONCERN.kind {
+            // Only concerns have deadline stages so far; a later kind adds its
+            // own stages here.
+            return Ok(());
+        }
+        let id = p["item_id"].as_i64().unwrap_or_default();
         let round = p["round"].as_i64().unwrap_or_default();
         let stage = p["stage"].as_str().unwrap_or_default();
-        let Some(row) = sqlx::query("SELECT state, assignment_round FROM concerns WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?
+        let table = item::table(spec)?;
+        let Some(row) = sqlx::query(&format!(
+            "SELECT state, assignment_round FROM {table} WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
         else {
             return Ok(());
         };
@@ -502,7 +514,7 @@ impl Worker {
         }
         match stage {
             "reminder" => {
-                item::note_in(tx, now, &CONCERN, id, "remind", None).await?;
+                item::note_in(tx, now, spec, id, Action::Remind, None).await?;
                 let n = Notice {
                     concern: id,
                     event: "reminder",
@@ -516,7 +528,7 @@ impl Worker {
                 let Some((body_id, body_name)) = body else {
                     return Ok(());
                 };
-                item::note_in(tx, now, &CONCERN, id, "escalate", Some(&body_name)).await?;
+                item::note_in(tx, now, spec, id, Action::Escalate, Some(&body_name)).await?;
                 sqlx::query("UPDATE concerns SET escalation_level = $1 WHERE id = $2")
                     .bind(level)
                     .bind(id)
@@ -638,11 +650,12 @@ impl Worker {
                 // Handlers of the departments on the current assignment, granted on
                 // the department or a unit above it.
                 let departments: Vec<String> = sqlx::query_scalar(
-                    "SELECT d.path FROM concern_assignments a JOIN orgs d ON d.id = a.org_id
-                     WHERE a.concern_id = $1
+                    "SELECT d.path FROM item_assignments a JOIN orgs d ON d.id = a.org_id
+                     WHERE a.kind = $2 AND a.item_id = $1
                        AND a.round = (SELECT assignment_round FROM concerns WHERE id = $1)",
                 )
                 .bind(n.concern)
+                .bind(CONCERN.kind)
                 .fetch_all(&mut **tx)
                 .await?;
                 let mut units: Vec<i64> = departments
@@ -655,14 +668,7 @@ impl Worker {
                 to.extend(holders(tx, "department_handler", &units).await?);
             }
             if want_followers {
-                to.extend(
-                    sqlx::query_scalar::<_, i64>(
-                        "SELECT user_id FROM concern_followers WHERE concern_id = $1",
-                    )
-                    .bind(n.concern)
-                    .fetch_all(&mut **tx)
-                    .await?,
-                );
+                to.extend(item::follower_ids_in(tx, &CONCERN, n.concern).await?);
             }
             if let Some(body) = n.leaders_of {
                 to.extend(holders(tx, "leader", &[body]).await?);

@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use xieshang_core::{Actor, OrgPath, Permission};
 use xieshang_text::{Profile, QueryTerm, Segment};
 
-/// The kind under which concerns are indexed.
-pub const CONCERN: &str = "concern";
+/// The kind under which concerns are indexed (the engine's kind code; every
+/// statement here reads the index by kind, written from this code).
+pub const CONCERN: &str = xieshang_core::item::CONCERN.kind;
 
 /// States in which a concern is still being worked on (what a resident could
 /// join instead of filing again).
@@ -216,10 +217,11 @@ pub async fn index_missing(db: &Db) -> Result<u64> {
             "SELECT c.id, c.title, c.description, c.address, o.path FROM concerns c
              JOIN orgs o ON o.id = c.org_id
              WHERE c.id > $1 AND NOT EXISTS
-               (SELECT 1 FROM search_docs d WHERE d.kind = 'concern' AND d.item_id = c.id)
+               (SELECT 1 FROM search_docs d WHERE d.kind = $2 AND d.item_id = c.id)
              ORDER BY c.id LIMIT 1000",
         )
         .bind(after)
+        .bind(CONCERN)
         .fetch_all(db.pool())
         .await?;
         let Some(last) = rows.last() else {
@@ -394,7 +396,7 @@ pub async fn search(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Hit>> {
         ),
         Dialect::Postgres => format!(
             "SELECT id AS doc, ts_rank(tsv, to_tsquery('simple', $1)) AS score FROM search_docs
-             WHERE tsv @@ to_tsquery('simple', $1) AND kind = 'concern'
+             WHERE tsv @@ to_tsquery('simple', $1) AND kind = '{CONCERN}'
              ORDER BY score DESC LIMIT ${top_at}"
         ),
     };
@@ -408,7 +410,7 @@ pub async fn search(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Hit>> {
     let sql = format!(
         "WITH top AS ({top})
          SELECT {cols}, top.score FROM top {first_join} search_docs d ON d.id = top.doc {joins}
-         WHERE d.kind = 'concern' AND {conds}
+         WHERE d.kind = '{CONCERN}' AND {conds}
          ORDER BY {order} LIMIT ${limit_at}",
         conds = conds.join(" AND ")
     );

@@ -63,8 +63,16 @@ async fn generated_timelines_replay_and_the_app_carries_on() {
                 (e.action.clone(), p)
             })
             .collect();
-        let replayed = CONCERN.replay(steps.iter().map(|(a, p)| (a.as_str(), *p)));
-        assert_eq!(replayed.as_deref(), Ok(state.as_str()), "concern {id}");
+        let replayed = CONCERN.replay(
+            steps
+                .iter()
+                .map(|(a, p)| (xieshang_core::item::Action::parse(a).unwrap(), *p)),
+        );
+        assert_eq!(
+            replayed.map(|s| s.as_str()),
+            Ok(state.as_str()),
+            "concern {id}"
+        );
         *states.entry(state.clone()).or_default() += 1;
     }
     assert!(

@@ -53,18 +53,18 @@ async fn transitions_write_everything_or_nothing() {
 
     // Refusals change nothing.
     let before = counts(&t).await;
-    let e = item::transition(&t.db, &CONCERN, id, "accept", By::User(&member), None, &[])
+    let e = item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Accept, By::User(&member), None, &[])
         .await
         .unwrap_err();
     assert!(
         matches!(e, TransitionError::Refused(Refused::NotPermitted { .. })),
         "{e}"
     );
-    let e = item::transition(&t.db, &CONCERN, id, "accept", By::User(&beilin), None, &[])
+    let e = item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Accept, By::User(&beilin), None, &[])
         .await
         .unwrap_err();
     assert!(matches!(e, TransitionError::Store(Error::Denied(_))), "{e}");
-    let e = item::transition(&t.db, &CONCERN, id, "resolve", By::Resident, None, &[])
+    let e = item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Resolve, By::Resident, None, &[])
         .await
         .unwrap_err();
     assert_eq!(
@@ -79,7 +79,7 @@ async fn transitions_write_everything_or_nothing() {
         payload: json!({"concern": id}),
     }];
     assert_eq!(
-        item::transition(&t.db, &CONCERN, id, "accept", By::User(&staff), None, &[])
+        item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Accept, By::User(&staff), None, &[])
             .await
             .unwrap(),
         "accepted"
@@ -89,7 +89,7 @@ async fn transitions_write_everything_or_nothing() {
             &t.db,
             &CONCERN,
             id,
-            "assign",
+            xieshang_core::item::Action::Assign,
             By::User(&staff),
             Some("区水务局"),
             &notify
@@ -113,7 +113,12 @@ async fn transitions_write_everything_or_nothing() {
         .replay(
             tl.iter()
                 .skip(1)
-                .map(|e| (e.action.as_str(), party(&e.party))),
+                .map(|e| {
+                    (
+                        xieshang_core::item::Action::parse(&e.action).unwrap(),
+                        party(&e.party),
+                    )
+                }),
         )
         .unwrap();
     assert_eq!(replayed, concern::state(&t.db, id).await.unwrap());
@@ -144,14 +149,14 @@ async fn a_closed_concern_moves_only_by_reopening() {
         &t.db,
         &CONCERN,
         id,
-        "reject",
+        xieshang_core::item::Action::Reject,
         By::User(&staff),
         Some("不属于受理范围"),
         &[],
     )
     .await
     .unwrap();
-    let e = item::transition(&t.db, &CONCERN, id, "assign", By::User(&staff), None, &[])
+    let e = item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Assign, By::User(&staff), None, &[])
         .await
         .unwrap_err();
     assert!(matches!(
@@ -159,7 +164,7 @@ async fn a_closed_concern_moves_only_by_reopening() {
         TransitionError::Refused(Refused::WrongState { .. })
     ));
     assert_eq!(
-        item::transition(&t.db, &CONCERN, id, "reopen", By::User(&staff), None, &[])
+        item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Reopen, By::User(&staff), None, &[])
             .await
             .unwrap(),
         "reopened"

@@ -3,6 +3,7 @@
 mod audit;
 mod coalesce;
 mod datagen;
+mod engine_migration;
 mod intake;
 mod item;
 mod org;

@@ -29,7 +29,8 @@ async fn from_records(
         .map(|e| (e.action, e.to_state, e.at))
         .collect();
     let feedback = sqlx::query_as::<_, (String, Option<String>, Option<String>, i64)>(
-        "SELECT rating, comment, thanks, at FROM concern_feedback WHERE concern_id = $1 ORDER BY id",
+        "SELECT rating, comment, thanks, at FROM item_feedback
+         WHERE kind = 'concern' AND item_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(t.db.pool())
@@ -70,8 +71,13 @@ async fn backfill(t: &TestDb) {
     let update = sql
         .split(';')
         .find(|s| s.contains("UPDATE concerns SET"))
-        .expect("the backfill statement");
-    sqlx::query(update).execute(t.db.pool()).await.unwrap();
+        .expect("the backfill statement")
+        // Feedback has lived in the item engine's table since migration 23.
+        .replace(
+            "FROM concern_feedback f WHERE f.concern_id = concerns.id",
+            "FROM item_feedback f WHERE f.kind = 'concern' AND f.item_id = concerns.id",
+        );
+    sqlx::query(&update).execute(t.db.pool()).await.unwrap();
 }
 
 /// The sample city, one of Fenghuang's grids and its street's staff.
@@ -118,7 +124,10 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
     assert_eq!(check("submitted").await.photos.len(), 2);
 
     let dept = By::Connected(Role::DepartmentHandler);
-    for (action, by) in [("accept", By::User(&staff)), ("assign", By::User(&staff))] {
+    for (action, by) in [
+        (xieshang_core::item::Action::Accept, By::User(&staff)),
+        (xieshang_core::item::Action::Assign, By::User(&staff)),
+    ] {
         item::transition(&t.db, &CONCERN, id, action, by, None, &[])
             .await
             .unwrap();
@@ -126,21 +135,21 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
     check("assigned").await;
     // A note that leaves the state as it is, inside a transaction of its own.
     let mut tx = t.db.begin_write().await.unwrap();
-    item::note_in(&mut tx, t.db.now_ms(), &CONCERN, id, "remind", Some("催办"))
+    item::note_in(&mut tx, t.db.now_ms(), &CONCERN, id, xieshang_core::item::Action::Remind, Some("催办"))
         .await
         .unwrap();
     tx.commit().await.unwrap();
     xieshang_store::concern::photo::attach_now(&t.db, "concern", id, "progress", &[photo(3)])
         .await
         .unwrap();
-    item::transition(&t.db, &CONCERN, id, "progress", dept, Some("已到现场"), &[])
+    item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Progress, dept, Some("已到现场"), &[])
         .await
         .unwrap();
     item::transition(
         &t.db,
         &CONCERN,
         id,
-        "resolve",
+        xieshang_core::item::Action::Resolve,
         dept,
         Some("已补装井盖"),
         &[],
@@ -191,10 +200,10 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
     )
     .await
     .unwrap();
-    item::transition(&t.db, &CONCERN, id, "assign", By::User(&staff), None, &[])
+    item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Assign, By::User(&staff), None, &[])
         .await
         .unwrap();
-    item::transition(&t.db, &CONCERN, id, "resolve", dept, None, &[])
+    item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Resolve, dept, None, &[])
         .await
         .unwrap();
     concern::feedback(
@@ -215,7 +224,7 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
 
     // A refused transition leaves the page as it was.
     let before = folded(&t).await;
-    item::transition(&t.db, &CONCERN, id, "resolve", dept, None, &[])
+    item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Resolve, dept, None, &[])
         .await
         .unwrap_err();
     assert_eq!(folded(&t).await, before);

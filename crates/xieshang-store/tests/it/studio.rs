@@ -306,7 +306,7 @@ async fn a_reception_becomes_a_concern_that_reaches_the_paired_member() {
         &db,
         &xieshang_core::item::CONCERN,
         cid,
-        "accept",
+        xieshang_core::item::Action::Accept,
         xieshang_store::item::By::User(&staff),
         None,
         &[],

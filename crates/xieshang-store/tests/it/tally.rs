@@ -44,7 +44,7 @@ async fn counted(t: &TestDb, path: &str) -> Stats {
     ))
     .await;
     let ratings = pairs(format!(
-        "SELECT f.rating, COUNT(*) FROM concern_feedback f JOIN concerns c ON c.id = f.concern_id
+        "SELECT f.rating, COUNT(*) FROM item_feedback f JOIN concerns c ON f.kind = 'concern' AND c.id = f.item_id
          JOIN orgs o ON o.id = c.org_id WHERE o.path LIKE '{path}%' GROUP BY f.rating"
     ))
     .await;
@@ -226,7 +226,7 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
         "SELECT c.id FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE o.path LIKE '{path}%'"
     );
     let with_feedback =
-        format!("{in_district} AND c.id IN (SELECT concern_id FROM concern_feedback)");
+        format!("{in_district} AND c.id IN (SELECT item_id FROM item_feedback WHERE kind = 'concern')");
 
     // Plain SQL, as no code path of the product writes it: the triggers count
     // it all the same.
@@ -249,9 +249,9 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
         // An update that touches none of the counted columns' values.
         format!("UPDATE concerns SET state = state, escalation_level = escalation_level + 1 WHERE id IN ({in_district} ORDER BY c.id LIMIT 20)"),
         // Feedback: ratings changed, removed, added.
-        format!("UPDATE concern_feedback SET rating = 'unsatisfied' WHERE rating <> 'unsatisfied' AND concern_id IN ({with_feedback} ORDER BY c.id LIMIT 6)"),
-        format!("DELETE FROM concern_feedback WHERE concern_id IN ({with_feedback} ORDER BY c.id DESC LIMIT 3)"),
-        format!("INSERT INTO concern_feedback (concern_id, rating, at) SELECT id, 'satisfied', 1 FROM concerns WHERE id IN ({in_district} AND c.resolved_at IS NOT NULL ORDER BY c.id LIMIT 2)"),
+        format!("UPDATE item_feedback SET rating = 'unsatisfied' WHERE rating <> 'unsatisfied' AND item_id IN ({with_feedback} ORDER BY c.id LIMIT 6)"),
+        format!("DELETE FROM item_feedback WHERE item_id IN ({with_feedback} ORDER BY c.id DESC LIMIT 3)"),
+        format!("INSERT INTO item_feedback (kind, item_id, rating, at) SELECT 'concern', id, 'satisfied', 1 FROM concerns WHERE id IN ({in_district} AND c.resolved_at IS NOT NULL ORDER BY c.id LIMIT 2)"),
     ];
     for (i, sql) in changes.iter().enumerate() {
         assert!(exec(&t, sql).await > 0, "change {i} changed nothing: {sql}");

@@ -135,13 +135,16 @@ async fn resolve(app: &TestApp, code: &str) -> i64 {
     let staff = xieshang_store::account::user::actor(db, app.user_id("staff").await)
         .await
         .unwrap();
-    for action in ["accept", "assign"] {
+    for action in [
+        xieshang_core::item::Action::Accept,
+        xieshang_core::item::Action::Assign,
+    ] {
         item::transition(db, &CONCERN, id, action, By::User(&staff), None, &[])
             .await
             .unwrap();
     }
     let dept = By::Connected(xieshang_core::Role::DepartmentHandler);
-    item::transition(db, &CONCERN, id, "resolve", dept, Some("已修复"), &[])
+    item::transition(db, &CONCERN, id, xieshang_core::item::Action::Resolve, dept, Some("已修复"), &[])
         .await
         .unwrap();
     id

@@ -83,7 +83,7 @@ impl TestApp {
             &self.t.db,
             &xieshang_core::item::CONCERN,
             id,
-            "accept",
+            xieshang_core::item::Action::Accept,
             xieshang_store::item::By::User(&staff),
             None,
             &[],

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod migrate;
 pub mod rawbench;
 pub mod serve;
+pub mod snapshot;
 
 use crate::config::Flags;
 use clap::{Parser, Subcommand};
@@ -51,6 +52,9 @@ pub enum Command {
     BenchRawServe(rawbench::RawServeArgs),
     /// Print an area code and random tracking codes of a generated database.
     BenchSample(rawbench::SampleArgs),
+    /// Print what a migration must carry across (rows and checksums per table,
+    /// a checksum of sampled status pages), without migrating.
+    BenchSnapshot(snapshot::SnapshotArgs),
     /// Administration: first admin, password resets.
     Admin {
         /// What to do.
