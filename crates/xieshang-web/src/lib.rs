@@ -5,40 +5,42 @@
 //! is declared through [`routes::Routes`], which records what each one needs, so
 //! the isolation matrix in the tests covers new routes by construction.
 
-pub mod api;
-pub mod auth;
-pub mod duty;
-pub mod error;
-pub mod exports;
-mod flash;
-pub mod find;
-pub mod i18n;
-pub mod open311;
-pub mod ops;
-pub mod pages;
-pub mod roster;
-pub mod routes;
-pub mod state;
-pub mod throttle;
-pub mod work;
+// The router root is `app` below; `kit` is what features share; each feature is
+// a folder with its own `routes()` (same names as the store's and core's).
+pub mod kit;
 
-pub use routes::{Access, RouteSpec, Target};
-pub use state::{AppState, WebConfig};
+pub mod account;
+pub mod api;
+pub mod concern;
+pub mod duty;
+pub mod org;
+pub mod roster;
+pub mod search;
+
+pub use kit::routes::{Access, RouteSpec, Target};
+pub use kit::state::{AppState, WebConfig};
 
 use axum::Router;
 
 /// The application router and the list of its routes.
 pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
-    let routes = pages::register(routes::Routes::new(state.clone()));
+    let r = kit::routes(kit::routes::Routes::new(state.clone()));
+    let r = account::routes(r);
+    let r = org::routes(r);
+    let r = concern::routes(r);
+    let r = api::routes(r);
+    let r = search::routes(r);
+    let r = duty::routes(r);
+    let routes = roster::routes(r);
     let (router, specs) = routes.finish();
     let router = router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            ops::observe,
+            kit::ops::observe,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            ops::security_headers,
+            kit::ops::security_headers,
         ))
         .with_state(state);
     (router, specs)

@@ -2,10 +2,10 @@
 //! result note, or ask for reassignment within the window; paired members follow.
 //! Access comes from the assignment, not from the concern's unit.
 
+use crate::concern::triage::{self, Policy};
 use crate::concern::{self, notify_job, Row};
 use crate::db::Db;
 use crate::item::{self, By, TransitionError};
-use crate::concern::triage::{self, Policy};
 use crate::{Error, Result};
 use xieshang_core::calendar::Calendar;
 use xieshang_core::item::{Action, CONCERN};
@@ -264,7 +264,8 @@ pub async fn my_work(db: &Db, actor: &Actor) -> Result<Vec<(Row, Why)>> {
     let mut out: Vec<(Row, Why)> = Vec::new();
     let scopes = actor.scopes(Permission::ConcernHandle);
     if !scopes.is_empty() {
-        let (cond, args) = crate::db::scope::condition(actor, Permission::ConcernHandle, "d.path", 1);
+        let (cond, args) =
+            crate::db::scope::condition(actor, Permission::ConcernHandle, "d.path", 1);
         for (id, lead) in item::assigned_within(db, &CONCERN, &cond, args).await? {
             let row = concern::get(db, actor, Permission::ConcernHandle, id).await?;
             if matches!(row.state.as_str(), "assigned" | "in_progress") {

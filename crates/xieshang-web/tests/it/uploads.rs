@@ -458,7 +458,7 @@ async fn a_forged_upload_is_refused_before_its_body_is_sent() {
     let head = forged_upload_head(
         &cookie,
         ("_csrf", &cookie),
-        xieshang_web::auth::UPLOAD_BODY_LIMIT + 1,
+        xieshang_web::kit::auth::UPLOAD_BODY_LIMIT + 1,
     );
     let head_only = &head[..head.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4];
     s.write_all(head_only).await.unwrap();

@@ -1,0 +1,628 @@
+//! Accounts' pages: the home page and language, login and logout, one's own
+//! password and email, the owner's reset by emailed link, and account administration.
+
+use crate::kit::auth::{self, CsrfForm, CurrentUser, MaybeUser, UiLang};
+use crate::kit::error::{AppError, AppResult};
+use crate::kit::flash;
+use crate::kit::i18n::Lang;
+use crate::kit::page::{render, role_label, Flash, Page};
+use crate::kit::routes::{Access, Routes, Target};
+use crate::kit::state::AppState;
+use crate::kit::throttle::ClientAddr;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use xieshang_core::{Actor, Permission, Role};
+use xieshang_store::{account::password, account::session, account::user, org};
+
+/// The home page, the language switch, signing in and out, passwords and accounts.
+pub fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.get("/", Public, get(home))
+        .get("/lang/{code}", Public, get(set_lang))
+        .get("/login", Public, get(login_page))
+        .post("/login", Public, post(login))
+        .post("/logout", SignedIn, post(logout))
+        .get("/password/forgot", Public, get(forgot_page))
+        .post("/password/forgot", Public, post(forgot))
+        .get("/password/reset", Public, get(reset_page))
+        .post("/password/reset", Public, post(reset))
+        .get("/password", SignedIn, get(password_page))
+        .post("/password", SignedIn, post(change_password))
+        .post("/password/email", SignedIn, post(set_email))
+        .get(
+            "/users",
+            Needs(Permission::UserView, Target::None),
+            get(users_page),
+        )
+        .post(
+            "/users",
+            Needs(Permission::UserManage, Target::None),
+            post(user_create),
+        )
+        .get(
+            "/users/{id}",
+            Needs(Permission::UserView, Target::User),
+            get(user_page),
+        )
+        .post(
+            "/users/{id}/grants",
+            Needs(Permission::UserManage, Target::User),
+            post(user_grant),
+        )
+        .post(
+            "/users/{id}/grants/{grant}/revoke",
+            Needs(Permission::UserManage, Target::User),
+            post(user_revoke),
+        )
+        .post(
+            "/users/{id}/reset",
+            Needs(Permission::UserManage, Target::User),
+            post(user_reset),
+        )
+}
+
+// ---------------------------------------------------------------- home, language
+
+#[derive(Template)]
+#[template(path = "account/home.html")]
+struct HomeTpl {
+    page: Page,
+    roles: Vec<String>,
+}
+
+async fn home(
+    UiLang(tr): UiLang,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
+    let roles = user
+        .as_ref()
+        .map(|(a, _)| {
+            a.grants
+                .iter()
+                .map(|g| role_label(tr, g.role).to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = Page::new(
+        tr,
+        user.as_ref().map(|(a, s)| (a, s)),
+        csrf,
+        &Flash::default(),
+    );
+    render(HomeTpl { page, roles })
+}
+
+async fn set_lang(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
+    let cookie = auth::set_cookie(
+        &state,
+        &headers,
+        auth::LANG_COOKIE,
+        lang.code(),
+        365 * 86_400,
+    );
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+}
+
+// ---------------------------------------------------------------- login, logout
+
+#[derive(Template)]
+#[template(path = "account/login.html")]
+struct LoginTpl {
+    page: Page,
+    username: String,
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    headers: HeaderMap,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let (token, set) = auth::page_token(&state, &headers, None);
+    let page = Page::new(tr, None, token, &flash);
+    let res = render(LoginTpl {
+        page,
+        username: String::new(),
+    })?;
+    Ok(auth::with_token_cookie(res, set))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+/// Logs a user in. Every failure gets the one answer `login.failed` after the
+/// same work (a password check against the account's hash, or a decoy's when
+/// there is no such account), whether the name is unknown, the account
+/// disabled or locked, or the password wrong, so neither the answer nor its
+/// time tells which names exist. Tries are limited per address and per account
+/// name before any of that ([`crate::kit::throttle`]).
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> AppResult<Response> {
+    state.throttles.login(addr, &form.username)?;
+    let failed = || Ok(flash::err("/login", "login.failed"));
+    let creds = user::credentials(&state.db, &form.username).await?;
+    let now = state.db.now_ms();
+    let hash = creds.as_ref().map(|c| c.password_hash.clone());
+    let pw = form.password;
+    let ok = state
+        .hashing(move || password::verify(hash.as_deref().unwrap_or(password::decoy()), &pw))
+        .await?;
+    let Some(creds) = creds else {
+        return failed();
+    };
+    if creds.disabled || creds.locked_until.is_some_and(|t| t > now) {
+        tracing::info!(
+            user.id = creds.id,
+            "login refused: account disabled or locked"
+        );
+        return failed();
+    }
+    if !ok {
+        let locked = user::login_failed(&state.db, creds.id, state.lock_policy()).await?;
+        tracing::info!(user.id = creds.id, locked, "login failed");
+        return failed();
+    }
+    user::login_succeeded(&state.db, creds.id).await?;
+    let ttl = state.config.session_hours * 3_600_000;
+    let token = session::create(&state.db, creds.id, ttl).await?;
+    let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, &token, ttl / 1000);
+    tracing::info!(user.id = creds.id, "login");
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
+        session::delete(&state.db, &token).await?;
+    }
+    let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, "", 0);
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+}
+
+// ---------------------------------------------------------------- password
+
+/// Validates a new password and hashes it on the bounded pool; a refused password
+/// is a field error for the form.
+async fn hash_new_password(
+    state: &AppState,
+    raw: &str,
+) -> AppResult<Result<String, xieshang_store::Error>> {
+    let pw = match xieshang_core::values::NewPassword::parse(raw) {
+        Ok(p) => p.expose().to_owned(),
+        Err(e) => return Ok(Err(xieshang_store::Error::invalid("password", e))),
+    };
+    let hash = state
+        .hashing(move || password::hash(&pw))
+        .await?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Ok(hash))
+}
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+struct PasswordTpl {
+    page: Page,
+    must_change: bool,
+    /// The account's email address, where reset links go.
+    email: String,
+}
+
+async fn password_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let must_change = u.session.must_change_password;
+    let email = user::own_email(&state.db, u.actor.user_id)
+        .await?
+        .unwrap_or_default();
+    render(PasswordTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        must_change,
+        email,
+    })
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// The user sets the email address their reset links go to (empty clears it).
+async fn set_email(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    CsrfForm(form): CsrfForm<EmailForm>,
+) -> AppResult<Response> {
+    let email = match form.email.trim() {
+        "" => None,
+        e => match xieshang_core::values::Email::parse(e) {
+            Ok(e) => Some(e),
+            Err(e) => return Ok(flash::err("/password", e.key)),
+        },
+    };
+    user::set_own_email(&state.db, &u.actor, email.as_ref()).await?;
+    Ok(flash::ok("/password", "common.saved"))
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    headers: HeaderMap,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> AppResult<Response> {
+    if form.new != form.confirm {
+        return Ok(flash::err("/password", "password.mismatch"));
+    }
+    let new = match xieshang_core::values::NewPassword::parse(&form.new) {
+        Ok(p) => p,
+        Err(e) => return Ok(flash::err("/password", e.key)),
+    };
+    state.throttles.password(u.actor.user_id)?;
+    let hash = user::password_hash(&state.db, u.actor.user_id).await?;
+    let current = form.current;
+    if !state
+        .hashing(move || password::verify(&hash, &current))
+        .await?
+    {
+        // A wrong current password counts as a failed login: whoever holds
+        // the session cannot try passwords here past the lock-out rule, and
+        // when it locks, every session of the account ends.
+        let locked = user::login_failed(&state.db, u.actor.user_id, state.lock_policy()).await?;
+        tracing::info!(
+            user.id = u.actor.user_id,
+            locked,
+            "password change: wrong current password"
+        );
+        if locked {
+            user::end_sessions(&state.db, u.actor.user_id).await?;
+            let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, "", 0);
+            return Ok((
+                [(header::SET_COOKIE, cookie)],
+                flash::err("/login", "login.failed"),
+            )
+                .into_response());
+        }
+        return Ok(flash::err("/password", "password.wrong_current"));
+    }
+    let new_pw = new.expose().to_owned();
+    let new_hash = state
+        .hashing(move || password::hash(&new_pw))
+        .await?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    user::change_own_password(&state.db, &u.actor, &new_hash).await?;
+    // Changing the password ends every session; start a fresh one for this browser.
+    let ttl = state.config.session_hours * 3_600_000;
+    let token = session::create(&state.db, u.actor.user_id, ttl).await?;
+    let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, &token, ttl / 1000);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        flash::ok("/password", "password.changed"),
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------- the owner's reset
+
+#[derive(Template)]
+#[template(path = "account/password_forgot.html")]
+struct ForgotTpl {
+    page: Page,
+}
+
+async fn forgot_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    headers: HeaderMap,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let (token, set) = auth::page_token(&state, &headers, None);
+    let res = render(ForgotTpl {
+        page: Page::new(tr, None, token, &flash),
+    })?;
+    Ok(auth::with_token_cookie(res, set))
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    username: String,
+}
+
+/// Queues a reset link for the account's email, if it has one; the answer is
+/// the same whether or not it does, or exists. Limited like logins.
+async fn forgot(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(form): CsrfForm<ForgotForm>,
+) -> AppResult<Response> {
+    state.throttles.login(addr, &form.username)?;
+    if form.username.trim().len() <= 64 {
+        user::request_reset(&state.db, &form.username).await?;
+    }
+    Ok(flash::ok("/password/forgot", "reset.sent"))
+}
+
+#[derive(Template)]
+#[template(path = "account/password_reset.html")]
+struct ResetTpl {
+    page: Page,
+    token: String,
+    valid: bool,
+}
+
+#[derive(Deserialize)]
+struct ResetQuery {
+    #[serde(default)]
+    token: String,
+    err: Option<String>,
+}
+
+/// A reset token as it may appear in a link: 32 letters and digits.
+fn reset_token(t: &str) -> Option<&str> {
+    let t = t.trim();
+    (t.len() == 32 && t.chars().all(|c| c.is_ascii_alphanumeric())).then_some(t)
+}
+
+async fn reset_page(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    UiLang(tr): UiLang,
+    headers: HeaderMap,
+    Query(q): Query<ResetQuery>,
+) -> AppResult<Response> {
+    state.throttles.track(addr)?;
+    let token = reset_token(&q.token).unwrap_or_default().to_owned();
+    let valid = !token.is_empty() && user::reset_token_valid(&state.db, &token).await?;
+    let (csrf, set) = auth::page_token(&state, &headers, None);
+    let flash = Flash {
+        ok: None,
+        err: q.err,
+        archived: None,
+    };
+    let mut res = render(ResetTpl {
+        page: Page::new(tr, None, csrf, &flash),
+        token,
+        valid,
+    })?;
+    if !valid {
+        *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    }
+    Ok(auth::with_token_cookie(res, set))
+}
+
+#[derive(Deserialize)]
+struct OwnerResetForm {
+    token: String,
+    new: String,
+    confirm: String,
+}
+
+/// The owner chooses a new password with the link's token; a lock is lifted.
+async fn reset(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(form): CsrfForm<OwnerResetForm>,
+) -> AppResult<Response> {
+    let Some(token) = reset_token(&form.token) else {
+        return Err(AppError::NotFound);
+    };
+    // Counted per address, and per token as if it were an account name.
+    state.throttles.login(addr, token)?;
+    let to = format!("/password/reset?token={token}");
+    let back = |err: &str| flash::err(&to, err);
+    if form.new != form.confirm {
+        return Ok(back("password.mismatch"));
+    }
+    let hash = match hash_new_password(&state, &form.new).await? {
+        Ok(h) => h,
+        Err(xieshang_store::Error::Invalid { key, .. }) => return Ok(back(key)),
+        Err(e) => return Err(e.into()),
+    };
+    user::reset_with_token(&state.db, token, &hash).await?;
+    Ok(flash::ok("/login", "reset.done"))
+}
+
+// ---------------------------------------------------------------- accounts
+
+#[derive(Template)]
+#[template(path = "account/users.html")]
+struct UsersTpl {
+    page: Page,
+    users: Vec<user::User>,
+    can_manage: bool,
+    orgs: Vec<(i64, String)>,
+}
+
+async fn manageable_orgs(state: &AppState, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
+    if !actor.has_permission(Permission::UserManage) {
+        return Ok(Vec::new());
+    }
+    Ok(org::manageable(&state.db, actor)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+async fn users_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let users = user::list(&state.db, &u.actor).await?;
+    let can_manage = u.actor.has_permission(Permission::UserManage);
+    let orgs = manageable_orgs(&state, &u.actor).await?;
+    render(UsersTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        users,
+        can_manage,
+        orgs,
+    })
+}
+
+#[derive(Deserialize)]
+struct UserCreateForm {
+    username: String,
+    display_name: String,
+    home_org_id: i64,
+    password: String,
+}
+
+async fn user_create(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    CsrfForm(f): CsrfForm<UserCreateForm>,
+) -> AppResult<Response> {
+    let hash = match hash_new_password(&state, &f.password).await? {
+        Ok(h) => h,
+        Err(e) => return flash::refused("/users", e),
+    };
+    match user::create(
+        &state.db,
+        &u.actor,
+        &f.username,
+        &f.display_name,
+        &hash,
+        f.home_org_id,
+    )
+    .await
+    {
+        Ok(id) => Ok(flash::ok(&format!("/users/{id}"), "common.saved")),
+        Err(e) => flash::refused("/users", e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/user.html")]
+struct UserTpl {
+    page: Page,
+    user: user::User,
+    grants: Vec<(i64, &'static str, String)>,
+    can_manage: bool,
+    roles: Vec<(&'static str, &'static str)>,
+    orgs: Vec<(i64, String)>,
+}
+
+async fn user_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let target = user::get(&state.db, &u.actor, Permission::UserView, id).await?;
+    let grants = user::grants(&state.db, &u.actor, id)
+        .await?
+        .into_iter()
+        .map(|g| (g.id, role_label(tr, g.role), g.org_name))
+        .collect();
+    let can_manage = u
+        .actor
+        .check(Permission::UserManage, &target.home_org_path)
+        .is_ok();
+    // The roles some grant of the user's may give (the store decides per unit).
+    let roles = Role::ALL
+        .into_iter()
+        .filter(|r| u.actor.grants.iter().any(|g| g.role.may_grant(*r)))
+        .map(|r| (r.code(), role_label(tr, r)))
+        .collect();
+    let orgs = manageable_orgs(&state, &u.actor).await?;
+    render(UserTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        user: target,
+        grants,
+        can_manage,
+        roles,
+        orgs,
+    })
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    role: String,
+    org_id: i64,
+}
+
+async fn user_grant(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<GrantForm>,
+) -> AppResult<Response> {
+    let Some(role) = Role::parse(&f.role) else {
+        return Err(AppError::BadRequest("unknown role".into()));
+    };
+    flash::after(
+        &format!("/users/{id}"),
+        user::grant(&state.db, &u.actor, id, role, f.org_id)
+            .await
+            .map(|_| ()),
+    )
+}
+
+async fn user_revoke(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path((id, grant)): Path<(i64, i64)>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    flash::after(
+        &format!("/users/{id}"),
+        user::revoke(&state.db, &u.actor, id, grant).await,
+    )
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    password: String,
+}
+
+async fn user_reset(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ResetForm>,
+) -> AppResult<Response> {
+    let hash = match hash_new_password(&state, &f.password).await? {
+        Ok(h) => h,
+        Err(e) => return flash::refused(&format!("/users/{id}"), e),
+    };
+    flash::after(
+        &format!("/users/{id}"),
+        user::reset_password(&state.db, &u.actor, id, &hash).await,
+    )
+}

@@ -1,0 +1,362 @@
+//! Exports: staff download any filtered concern list as CSV or XLSX (inside their
+//! scope); anyone downloads the open-data CSV of resolved concerns. Neither holds
+//! personal data: no names, phones or recorders. No CSV cell can run as a
+//! formula ([`inert_cell`]); XLSX cells are written as strings, which never do.
+
+use crate::kit::auth::{CurrentUser, UiLang};
+use crate::kit::error::{AppError, AppResult};
+use crate::kit::flash::{self, Msg};
+use crate::kit::i18n::Tr;
+use crate::kit::page::{format_time, state_key};
+use crate::kit::routes::{Access, Routes, Target};
+use crate::kit::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::Response;
+use axum::routing::get;
+use serde::Deserialize;
+use xieshang_core::{category, Permission};
+use xieshang_store::concern::open_data::{self, Filter, PublicConcern};
+
+/// Registers the export and webhook routes.
+pub fn routes(r: Routes) -> Routes {
+    r.get(
+        "/orgs/{id}/webhooks",
+        Access::Needs(Permission::OrgManage, Target::Org),
+        get(webhooks_page),
+    )
+    .post(
+        "/orgs/{id}/webhooks",
+        Access::Needs(Permission::OrgManage, Target::Org),
+        axum::routing::post(webhooks_post),
+    )
+    .get(
+        "/exports/{file}",
+        Access::Needs(Permission::ConcernView, Target::None),
+        get(staff_export),
+    )
+    .get("/open-data/{file}", Access::Public, get(open_data_export))
+}
+
+/// At most this many rows per export.
+const MAX_ROWS: i64 = 50_000;
+
+#[derive(Debug, Default, Deserialize)]
+struct ExportQuery {
+    state: Option<String>,
+    category: Option<String>,
+    /// First day, YYYY-MM-DD (China time).
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD (China time).
+    to: Option<String>,
+}
+
+fn day_ms(s: &str, end: bool) -> AppResult<i64> {
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::BadRequest(format!("not a date: {s}")))?;
+    let d = if end { d + chrono::Days::new(1) } else { d };
+    let t = d
+        .and_hms_opt(0, 0, 0)
+        .ok_or_else(|| AppError::BadRequest(s.to_owned()))?;
+    Ok(t.and_utc().timestamp_millis() - 8 * 3_600_000 - i64::from(end))
+}
+
+impl ExportQuery {
+    fn filter(&self) -> AppResult<Filter> {
+        let mut f = Filter {
+            limit: MAX_ROWS,
+            ..Default::default()
+        };
+        if let Some(s) = self.state.as_deref().filter(|s| !s.is_empty()) {
+            if xieshang_core::item::CONCERN.state(s).is_none() {
+                return Err(AppError::BadRequest(format!("no state {s}")));
+            }
+            f.states = vec![s.to_owned()];
+        }
+        if let Some(c) = self.category.as_deref().filter(|s| !s.is_empty()) {
+            if category::by_code(c).is_none() {
+                return Err(AppError::BadRequest(format!("no category {c}")));
+            }
+            f.category = Some(c.to_owned());
+        }
+        f.start = self
+            .from
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| day_ms(s, false))
+            .transpose()?;
+        f.end = self
+            .to
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| day_ms(s, true))
+            .transpose()?;
+        Ok(f)
+    }
+}
+
+/// The columns' codes (CSV header; `export.<code>` labels the XLSX header).
+const COLUMNS: [&str; 11] = [
+    "tracking_code",
+    "category",
+    "area",
+    "title",
+    "description",
+    "state",
+    "created_at",
+    "deadline_at",
+    "resolved_at",
+    "agency",
+    "result_note",
+];
+
+/// A concern's values, in [`COLUMNS`] order.
+fn values(tr: Tr, c: &PublicConcern) -> [String; 11] {
+    let cat = category::by_code(&c.category)
+        .map(|k| k.name_zh.to_owned())
+        .unwrap_or_else(|| c.category.clone());
+    [
+        c.tracking_code.clone(),
+        cat,
+        c.area.clone(),
+        c.title.clone(),
+        c.description.clone(),
+        tr.t(state_key(&c.state)).to_owned(),
+        format_time(c.created_at),
+        c.deadline_at.map(format_time).unwrap_or_default(),
+        c.resolved_at.map(format_time).unwrap_or_default(),
+        c.agency.clone().unwrap_or_default(),
+        c.result_note.clone().unwrap_or_default(),
+    ]
+}
+
+/// A CSV cell as a spreadsheet will show it and never run it: a cell that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula
+/// (or becomes one) in Excel and LibreOffice, so it gets a leading `'`, as
+/// OWASP recommends. Every CSV the product writes goes through [`csv`], which
+/// applies this to every cell, so the rule has one place. No column holds a
+/// number the product formats itself (codes, names, texts and times only); a
+/// product-formatted number would be safe as it is, but would be neutralised
+/// the same way here, so a reader never sees two rules.
+pub fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+fn csv(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
+    // A byte-order mark, so spreadsheet programs read the Chinese as UTF-8.
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    w.write_record(COLUMNS)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    for r in rows {
+        w.write_record(values(tr, r).iter().map(|v| inert_cell(v).into_owned()))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    w.into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn xlsx(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(tr.t("concerns.title")).map_err(err)?;
+    let bold = Format::new().set_bold();
+    for (i, k) in COLUMNS.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, i as u16, tr.t(&format!("export.{k}")), &bold)
+            .map_err(err)?;
+    }
+    for (n, r) in rows.iter().enumerate() {
+        for (i, v) in values(tr, r).iter().enumerate() {
+            sheet.write_string(n as u32 + 1, i as u16, v).map_err(err)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(err)?;
+    book.save_to_buffer().map_err(err)
+}
+
+async fn staff_export(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(file): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    let xlsx_wanted = match file.as_str() {
+        "concerns.csv" => false,
+        "concerns.xlsx" => true,
+        _ => return Err(AppError::NotFound),
+    };
+    let rows = open_data::list_for(&state.db, &u.actor, &q.filter()?).await?;
+    let bytes = if xlsx_wanted {
+        xlsx(tr, &rows)?
+    } else {
+        csv(tr, &rows)?
+    };
+    Ok(crate::kit::page::download(bytes, &file, xlsx_wanted))
+}
+
+/// Resolved and closed concerns, city-wide or for one unit (`?area=code`).
+async fn open_data_export(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    Path(file): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    if file != "concerns.csv" {
+        return Err(AppError::NotFound);
+    }
+    let mut f = ExportQuery { state: None, ..q }.filter()?;
+    f.states = vec!["resolved".into(), "closed".into()];
+    let rows = open_data::published(&state.db, &f).await?;
+    Ok(crate::kit::page::download(
+        csv(tr, &rows)?,
+        "concerns-open-data.csv",
+        false,
+    ))
+}
+
+// ---------------------------------------------------------------- webhooks
+
+struct DeliveryView {
+    id: i64,
+    event: String,
+    attempts: i64,
+    last_status: Option<i64>,
+    last_error: Option<String>,
+    delivered_at: Option<i64>,
+    created: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "concern/webhooks.html")]
+struct WebhooksTpl {
+    page: crate::kit::page::Page,
+    org_id: i64,
+    org_name: String,
+    hooks: Vec<xieshang_store::jobs::webhook::Hook>,
+    deliveries: Vec<DeliveryView>,
+    events: Vec<&'static str>,
+    secret: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WebhooksQuery {
+    err: Option<String>,
+    ok: Option<String>,
+}
+
+async fn render_webhooks(
+    state: &AppState,
+    tr: Tr,
+    u: &CurrentUser,
+    org_id: i64,
+    flash: crate::kit::page::Flash,
+    secret: Option<String>,
+) -> AppResult<Response> {
+    use xieshang_store::jobs::webhook;
+    let org = xieshang_store::org::get(&state.db, &u.actor, Permission::OrgManage, org_id).await?;
+    let hooks = webhook::list(&state.db, &u.actor, org_id).await?;
+    let deliveries = webhook::deliveries(&state.db, &u.actor, org_id, 100)
+        .await?
+        .into_iter()
+        .map(|d| DeliveryView {
+            id: d.id,
+            event: d.event,
+            attempts: d.attempts,
+            last_status: d.last_status,
+            last_error: d.last_error,
+            delivered_at: d.delivered_at,
+            created: format_time(d.created_at),
+        })
+        .collect();
+    crate::kit::page::render(WebhooksTpl {
+        page: crate::kit::page::Page::signed_in(tr, u, &flash),
+        org_id,
+        org_name: org.name,
+        hooks,
+        deliveries,
+        events: webhook::EVENTS.iter().map(|(e, _)| *e).collect(),
+        secret,
+    })
+}
+
+async fn webhooks_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<WebhooksQuery>,
+) -> AppResult<Response> {
+    let flash = crate::kit::page::Flash {
+        err: q.err,
+        ok: q.ok,
+        archived: None,
+    };
+    render_webhooks(&state, tr, &u, id, flash, None).await
+}
+
+async fn webhooks_post(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    crate::kit::auth::CsrfForm(f): crate::kit::auth::CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    use xieshang_store::jobs::webhook;
+    let get = |k: &str| f.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let to = format!("/orgs/{id}/webhooks");
+    let back = |msg: Msg<'_>| flash::back(&to, msg);
+    match get("action") {
+        Some("create") => {
+            let sealer = state
+                .sealer
+                .as_deref()
+                .ok_or_else(|| AppError::Internal("no personal-data key configured".into()))?;
+            let events: Vec<String> = f
+                .iter()
+                .filter(|(k, _)| k == "events")
+                .map(|(_, v)| v.clone())
+                .collect();
+            match webhook::create(
+                &state.db,
+                sealer,
+                &state.config.webhook_policy,
+                &u.actor,
+                id,
+                get("url").unwrap_or(""),
+                &events,
+            )
+            .await
+            {
+                Ok((_, secret)) => {
+                    let flash = crate::kit::page::Flash {
+                        ok: Some("common.saved".into()),
+                        ..Default::default()
+                    };
+                    let mut res = render_webhooks(&state, tr, &u, id, flash, Some(secret)).await?;
+                    res.headers_mut().insert(
+                        header::CACHE_CONTROL,
+                        header::HeaderValue::from_static("no-store"),
+                    );
+                    Ok(res)
+                }
+                Err(xieshang_store::Error::Invalid { key, .. }) => Ok(back(Msg::Err(key))),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Some("disable") => {
+            let hook = get("hook")
+                .and_then(|h| h.parse().ok())
+                .ok_or_else(|| AppError::BadRequest("hook".into()))?;
+            webhook::disable(&state.db, &u.actor, id, hook).await?;
+            Ok(back(Msg::Ok("common.saved")))
+        }
+        _ => Err(AppError::BadRequest("action".into())),
+    }
+}

@@ -1,0 +1,16 @@
+//! The concern loop's pages and downloads: the resident's form and tracking page
+//! (`resident`), the working pages of staff, departments and recorders (`staff`),
+//! and exports (`exports`). The JSON API and Open311 are in `crate::api`.
+
+use crate::kit::routes::Routes;
+
+pub mod exports;
+pub mod resident;
+pub mod staff;
+
+/// The concern loop's routes.
+pub fn routes(r: Routes) -> Routes {
+    let r = resident::routes(r);
+    let r = staff::routes(r);
+    exports::routes(r)
+}

@@ -1,0 +1,972 @@
+//! The concern loop's working pages: staff queues and figures, the concern page
+//! with triage, merge, conversion and assignment, department handling, recording
+//! for residents by liaison officers, grid workers and members, one's own queue,
+//! notifications, residents' feedback, and photos. Each handler asks the store,
+//! which asks the actor (or the assignment).
+
+use crate::kit::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang, Upload, UPLOAD_BODY_LIMIT};
+use crate::kit::error::{AppError, AppResult};
+use crate::kit::flash::{self, Msg};
+use crate::kit::i18n::{self, Tr};
+use crate::kit::page::{category_choices, format_time, render, role_label, state_key, Flash, Page};
+use crate::kit::routes::{Access, Routes, Target};
+use crate::kit::state::AppState;
+use crate::kit::throttle::ClientAddr;
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use xieshang_core::item::CONCERN;
+use xieshang_core::{Permission, Role};
+use xieshang_store::item::{self, By, TransitionError};
+use xieshang_store::{
+    concern, concern::handling, concern::photo, concern::stats, concern::triage, jobs,
+};
+
+/// Registers the concern loop's routes.
+pub fn routes(r: Routes) -> Routes {
+    use Access::*;
+    use Permission::*;
+    r.get(
+        "/concerns",
+        Needs(ConcernView, Target::None),
+        get(queue_page),
+    )
+    .get(
+        "/stats/concerns",
+        Needs(ConcernView, Target::None),
+        get(stats_page),
+    )
+    .get(
+        "/concerns/{id}",
+        Needs(ConcernView, Target::Concern),
+        get(concern_page),
+    )
+    .post(
+        "/concerns/{id}/transition",
+        Needs(ConcernTriage, Target::Concern),
+        post(transition),
+    )
+    .post(
+        "/concerns/{id}/merge",
+        Needs(ConcernTriage, Target::Concern),
+        post(merge),
+    )
+    .post(
+        "/concerns/{id}/convert",
+        Needs(ConcernTriage, Target::Concern),
+        post(convert),
+    )
+    .post(
+        "/concerns/{id}/assign",
+        Needs(ConcernTriage, Target::Concern),
+        post(assign),
+    )
+    .post(
+        "/concerns/{id}/handle",
+        Needs(ConcernHandle, Target::Concern),
+        post(handle).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+    )
+    .post(
+        "/concerns/{id}/reveal",
+        Needs(ReporterReveal, Target::Concern),
+        post(reveal),
+    )
+    .get(
+        "/record",
+        Needs(ConcernRecord, Target::None),
+        get(record_page),
+    )
+    .post(
+        "/record",
+        Needs(ConcernRecord, Target::None),
+        post(record).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+    )
+    .get("/my", SignedIn, get(my_page))
+    .get("/notifications", SignedIn, get(notifications_page))
+    .post("/notifications/read", SignedIn, post(notifications_read))
+    .get("/photos/{token}", Public, get(photo_file))
+    .post("/track/feedback", Public, post(feedback))
+}
+
+/// Checks and re-encodes uploaded photos off the async threads, on the parsing
+/// pool (never the password-hashing one); a bad one is a field error for the
+/// form, with its own message when it has too many pixels.
+pub(crate) async fn photos_from(
+    state: &AppState,
+    files: Vec<Upload>,
+) -> AppResult<Result<Vec<photo::Photo>, &'static str>> {
+    let files: Vec<Upload> = files.into_iter().filter(|f| f.field == "photos").collect();
+    if files.len() > photo::MAX_PHOTOS {
+        return Ok(Err("err.photo_count"));
+    }
+    let result = state
+        .parsing(move || {
+            files
+                .iter()
+                .map(|f| photo::process(&f.bytes))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(result.map_err(|e| match e {
+        xieshang_store::Error::Invalid { key, .. } => i18n::known(key).unwrap_or("err.photo"),
+        _ => "err.photo",
+    }))
+}
+
+/// Back to the concern page with a message.
+fn back(id: i64, msg: Msg<'_>) -> Response {
+    flash::back(&format!("/concerns/{id}"), msg)
+}
+
+/// A refused or invalid change goes back to the concern page with its message; a
+/// denial or database failure is an error page.
+fn after_transition<T>(id: i64, r: Result<T, TransitionError>) -> AppResult<Response> {
+    match r {
+        Ok(_) => Ok(back(id, Msg::Ok("common.saved"))),
+        Err(TransitionError::Refused(why)) => {
+            tracing::info!(concern.id = id, refused = %why, "transition refused");
+            Ok(back(id, Msg::Err("err.transition")))
+        }
+        Err(TransitionError::Store(xieshang_store::Error::Invalid { key, message, .. })) => {
+            tracing::info!(concern.id = id, message, "concern input refused");
+            Ok(back(
+                id,
+                Msg::Err(i18n::known(key).unwrap_or("err.bad_input")),
+            ))
+        }
+        Err(TransitionError::Store(e)) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------- queue and figures
+
+/// The states staff can list, in the order of the work.
+const QUEUE_STATES: [&str; 10] = [
+    "submitted",
+    "accepted",
+    "assigned",
+    "in_progress",
+    "resolved",
+    "reopened",
+    "closed",
+    "rejected",
+    "merged",
+    "converted",
+];
+
+#[derive(Deserialize)]
+struct StateQuery {
+    state: Option<String>,
+    page: Option<i64>,
+    err: Option<String>,
+    ok: Option<String>,
+}
+
+/// A queue row for templates.
+struct QueueRow {
+    id: i64,
+    raised: String,
+    title: String,
+    area: String,
+    deadline: String,
+    overdue: bool,
+    escalation: i64,
+}
+
+#[derive(Template)]
+#[template(path = "concern/concerns.html")]
+struct ConcernsTpl {
+    page: Page,
+    states: Vec<(&'static str, &'static str)>,
+    current: &'static str,
+    rows: Vec<QueueRow>,
+    missing_years: Vec<i32>,
+    page_no: i64,
+    more: bool,
+}
+
+async fn queue_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(q): Query<StateQuery>,
+) -> AppResult<Response> {
+    let current = QUEUE_STATES
+        .into_iter()
+        .find(|s| Some(*s) == q.state.as_deref())
+        .unwrap_or("submitted");
+    let now = state.db.now_ms();
+    let page = q.page.unwrap_or(0).clamp(0, 10_000);
+    let (rows, more) = concern::queue(&state.db, &u.actor, current, page).await?;
+    let rows = rows
+        .into_iter()
+        .map(|c| QueueRow {
+            id: c.id,
+            raised: format_time(c.created_at),
+            overdue: c.overdue(now),
+            deadline: c.deadline_at.map(format_time).unwrap_or_default(),
+            escalation: c.escalation_level,
+            title: c.title,
+            area: c.area,
+        })
+        .collect();
+    let states = QUEUE_STATES
+        .iter()
+        .map(|s| (*s, tr.t(state_key(s))))
+        .collect();
+    let flash = Flash {
+        err: q.err,
+        ok: q.ok,
+        archived: None,
+    };
+    render(ConcernsTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        states,
+        current,
+        rows,
+        missing_years: state.missing_holiday_years(),
+        page_no: page,
+        more,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "concern/stats.html")]
+struct StatsTpl {
+    page: Page,
+    s: stats::Stats,
+    by_state: Vec<(&'static str, i64)>,
+    by_category: Vec<(String, i64)>,
+    median: String,
+    satisfaction: String,
+}
+
+async fn stats_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+) -> AppResult<Response> {
+    let s = stats::stats(&state.db, &u.actor).await?;
+    let by_state = s
+        .by_state
+        .iter()
+        .map(|(k, n)| (tr.t(state_key(k)), *n))
+        .collect();
+    let by_category = s
+        .by_category
+        .iter()
+        .map(|(k, n)| (category_name(tr, k), *n))
+        .collect();
+    let median = s
+        .median_resolution_ms
+        .map(|ms| format!("{:.1}", ms as f64 / 86_400_000.0))
+        .unwrap_or_else(|| "—".into());
+    let satisfaction = s
+        .satisfaction_rate()
+        .map(|r| format!("{:.0}%", r * 100.0))
+        .unwrap_or_else(|| "—".into());
+    render(StatsTpl {
+        page: Page::signed_in(tr, &u, &Flash::default()),
+        s,
+        by_state,
+        by_category,
+        median,
+        satisfaction,
+    })
+}
+
+fn category_name(tr: Tr, code: &str) -> String {
+    category_choices(tr)
+        .into_iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, n)| n.to_owned())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+// ---------------------------------------------------------------- the concern page
+
+/// Triage actions offered as buttons (the engine decides which apply).
+const TRIAGE_ACTIONS: [(&str, &str); 3] = [
+    ("accept", "action.accept"),
+    ("reject", "action.reject"),
+    ("reopen", "action.reopen"),
+];
+
+struct EventView {
+    at: String,
+    party: String,
+    action: &'static str,
+    state: &'static str,
+    note: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "concern/concern.html")]
+struct ConcernTpl {
+    page: Page,
+    c: concern::Row,
+    category: String,
+    channel: &'static str,
+    state_key: &'static str,
+    deadline: String,
+    overdue: bool,
+    events: Vec<EventView>,
+    actions: Vec<(&'static str, &'static str)>,
+    can_merge: bool,
+    can_convert: bool,
+    can_assign: bool,
+    departments: Vec<triage::Department>,
+    assigned: Vec<(i64, String, bool)>,
+    followers: Vec<String>,
+    reporters: Vec<concern::MaskedReporter>,
+    can_reveal: bool,
+    handle_actions: Vec<(&'static str, &'static str)>,
+    photos: Vec<(String, String)>,
+    similar: Vec<(String, String, String, &'static str)>,
+}
+
+async fn concern_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let c = concern::get(&state.db, &u.actor, Permission::ConcernView, id).await?;
+    let events = item::timeline(&state.db, &CONCERN, id)
+        .await?
+        .into_iter()
+        .map(|e| EventView {
+            at: format_time(e.at),
+            party: Role::parse(&e.party)
+                .map(|r| role_label(tr, r).to_owned())
+                .unwrap_or_else(|| tr.t(&format!("party.{}", e.party)).to_owned()),
+            action: i18n::known(&format!("event.{}", e.action)).unwrap_or("event.other"),
+            state: state_key(&e.to_state),
+            note: e.note,
+        })
+        .collect();
+    let triage = u.actor.check(Permission::ConcernTriage, &c.path).is_ok();
+    let allowed = |a: &str| {
+        CONCERN.action(a).is_some_and(|action| {
+            CONCERN
+                .party_for(action, &u.actor, &c.path)
+                .is_some_and(|p| CONCERN.apply_code(&c.state, a, p).is_ok())
+        })
+    };
+    let actions = if triage {
+        TRIAGE_ACTIONS
+            .into_iter()
+            .filter(|(a, _)| allowed(a))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let can_assign = triage && allowed("assign");
+    let departments = if can_assign {
+        triage::departments(&state.db, &u.actor).await?
+    } else {
+        Vec::new()
+    };
+    let handle = handling::assigned_department(&state.db, &u.actor, id)
+        .await?
+        .map(|(_, lead)| lead);
+    let handle_actions = match handle {
+        Some(lead) => handling::ACTIONS
+            .into_iter()
+            .filter(|a| {
+                (lead || *a != xieshang_core::item::Action::Resolve)
+                    && CONCERN
+                        .apply_code(
+                            &c.state,
+                            a.as_str(),
+                            xieshang_core::item::Party::Role(Role::DepartmentHandler),
+                        )
+                        .is_ok()
+            })
+            .map(|a| {
+                (
+                    a.as_str(),
+                    i18n::known(&format!("action.{a}")).unwrap_or("event.other"),
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let can_reveal = u.actor.check(Permission::ReporterReveal, &c.path).is_ok() || handle.is_some();
+    let now = state.db.now_ms();
+    // Staff who could merge it see open concerns that look like the same problem.
+    let similar = if triage && allowed("merge") {
+        let text =
+            xieshang_store::search::concern_text(&c.title, &c.description, c.address.as_deref());
+        xieshang_store::search::similar(&state.db, c.org_id, &text, Some(id), 5)
+            .await?
+            .into_iter()
+            .filter(|s| u.actor.check(Permission::ConcernTriage, &s.path).is_ok())
+            .map(|s| (s.tracking_code, s.title, s.area, state_key(&s.state)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    render(ConcernTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        category: category_name(tr, &c.category),
+        channel: i18n::known(&format!("channel.{}", c.channel)).unwrap_or("channel.web"),
+        state_key: state_key(&c.state),
+        deadline: c.deadline_at.map(format_time).unwrap_or_default(),
+        overdue: c.overdue(now),
+        events,
+        actions,
+        can_merge: triage && allowed("merge"),
+        can_convert: triage && allowed("convert"),
+        can_assign,
+        departments,
+        assigned: triage::assignments(&state.db, id).await?,
+        followers: triage::followers(&state.db, id).await?,
+        reporters: concern::reporters(&state.db, id).await?,
+        can_reveal,
+        handle_actions,
+        photos: photo::tokens(&state.db, "concern", id).await?,
+        similar,
+        c,
+    })
+}
+
+#[derive(Deserialize)]
+struct TransitionForm {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn transition(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<TransitionForm>,
+) -> AppResult<Response> {
+    let note = f.note.trim();
+    if f.action == "reject" && note.is_empty() {
+        return Ok(back(id, Msg::Err("err.reason_required")));
+    }
+    if !TRIAGE_ACTIONS.iter().any(|(a, _)| *a == f.action) {
+        return Err(AppError::BadRequest(format!("unknown action {}", f.action)));
+    }
+    let event = match f.action.as_str() {
+        "accept" => "accepted",
+        "reject" => "rejected",
+        _ => "reopened",
+    };
+    let Some(action) = CONCERN.action(&f.action) else {
+        return Err(AppError::BadRequest(format!("unknown action {}", f.action)));
+    };
+    let r = item::transition(
+        &state.db,
+        &CONCERN,
+        id,
+        action,
+        By::User(&u.actor),
+        (!note.is_empty()).then_some(note),
+        &[concern::notify_job(id, event)],
+    )
+    .await;
+    after_transition(id, r)
+}
+
+#[derive(Deserialize)]
+struct MergeForm {
+    into: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn merge(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<MergeForm>,
+) -> AppResult<Response> {
+    let r = triage::merge(&state.db, &u.actor, id, &f.into, Some(&f.note)).await;
+    after_transition(id, r)
+}
+
+#[derive(Deserialize)]
+struct ConvertForm {
+    to: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn convert(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ConvertForm>,
+) -> AppResult<Response> {
+    let Some(to) = triage::ConvertTo::parse(&f.to) else {
+        return Err(AppError::BadRequest(format!("unknown conversion {}", f.to)));
+    };
+    let r = triage::convert(&state.db, &u.actor, id, to, Some(&f.note)).await;
+    after_transition(id, r)
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let ids = |key: &str| -> Vec<i64> {
+        f.iter()
+            .filter(|(k, _)| k == key)
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect()
+    };
+    let departments = ids("departments");
+    let lead = ids("lead").first().copied().unwrap_or(0);
+    let note = f.iter().find(|(k, _)| k == "note").map(|(_, v)| v.as_str());
+    let r = triage::assign(
+        &state.db,
+        &state.calendar,
+        &state.config.policy,
+        &u.actor,
+        id,
+        &departments,
+        lead,
+        note,
+    )
+    .await;
+    after_transition(id, r)
+}
+
+#[derive(Deserialize)]
+struct HandleForm {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    up: CsrfUpload<HandleForm>,
+) -> AppResult<Response> {
+    let photos = match photos_from(&state, up.files).await? {
+        Ok(p) => p,
+        Err(key) => return Ok(back(id, Msg::Err(key))),
+    };
+    let r = handling::handle(
+        &state.db,
+        &state.calendar,
+        &state.config.policy,
+        &u.actor,
+        id,
+        &up.form.action,
+        &up.form.note,
+        &photos,
+    )
+    .await;
+    after_transition(id, r)
+}
+
+#[derive(Template)]
+#[template(path = "concern/reveal.html")]
+struct RevealTpl {
+    page: Page,
+    id: i64,
+    title: String,
+    reporters: Vec<(Option<String>, Option<String>)>,
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn reveal(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    let c = concern::get(&state.db, &u.actor, Permission::ReporterReveal, id).await?;
+    let sealer = state
+        .sealer
+        .as_deref()
+        .ok_or_else(|| AppError::Internal("no personal-data key configured".into()))?;
+    let reporters = concern::reveal(&state.db, sealer, &u.actor, id).await?;
+    let mut res = render(RevealTpl {
+        page: Page::signed_in(tr, &u, &Flash::default()),
+        id,
+        title: c.title,
+        reporters,
+    })?;
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- recording for residents
+
+/// Channels a recorder may choose, by their roles.
+fn channels_for(actor: &xieshang_core::Actor) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for (role, channel) in [
+        (Role::LiaisonOfficer, "liaison"),
+        (Role::GridWorker, "grid"),
+        (Role::Member, "studio"),
+        (Role::Member, "member"),
+        (Role::Staff, "liaison"),
+        (Role::Staff, "studio"),
+        (Role::Admin, "liaison"),
+    ] {
+        if actor.has_role(role) && !out.contains(&channel) {
+            out.push(channel);
+        }
+    }
+    out
+}
+
+fn channel_choices(actor: &xieshang_core::Actor) -> Vec<(&'static str, &'static str)> {
+    channels_for(actor)
+        .into_iter()
+        .map(|c| {
+            (
+                c,
+                i18n::known(&format!("channel.{c}")).unwrap_or("channel.web"),
+            )
+        })
+        .collect()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RecordForm {
+    #[serde(default)]
+    pub(crate) channel: String,
+    #[serde(default)]
+    pub(crate) category: String,
+    #[serde(default)]
+    pub(crate) area: String,
+    #[serde(default)]
+    pub(crate) title: String,
+    #[serde(default)]
+    pub(crate) description: String,
+    #[serde(default)]
+    pub(crate) address: String,
+    #[serde(default)]
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) phone: String,
+    #[serde(default)]
+    pub(crate) lat: String,
+    #[serde(default)]
+    pub(crate) lng: String,
+    /// "1" once the resident has seen similar open concerns and files anyway.
+    #[serde(default)]
+    pub(crate) confirm_new: String,
+}
+
+impl RecordForm {
+    /// The shared intake of the form's fields; unreadable coordinates are a
+    /// field error, not silently dropped.
+    pub(crate) fn intake(&self) -> Result<crate::api::Intake, &'static str> {
+        let num = |s: &str| -> Result<Option<f64>, &'static str> {
+            let s = s.trim();
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                s.parse().map(Some).map_err(|_| "lat")
+            }
+        };
+        let opt = |s: &str| Some(s.to_owned()).filter(|s| !s.trim().is_empty());
+        Ok(crate::api::Intake {
+            category: self.category.clone(),
+            area: self.area.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            address: opt(&self.address),
+            lat: num(&self.lat)?,
+            lng: num(&self.lng)?,
+            name: opt(&self.name),
+            phone: opt(&self.phone),
+            attributes: None,
+            api_key_id: None,
+            org_id: None,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "concern/record.html")]
+struct RecordTpl {
+    page: Page,
+    form: RecordForm,
+    errors: Vec<&'static str>,
+    channels: Vec<(&'static str, &'static str)>,
+    categories: Vec<(&'static str, &'static str)>,
+    areas: Vec<(String, String)>,
+    recorded: Option<String>,
+    /// The resident's key of the concern just recorded (shown this once).
+    recorded_key: String,
+}
+
+#[derive(Deserialize)]
+struct RecordQuery {
+    code: Option<String>,
+    key: Option<String>,
+}
+
+/// Areas where the actor may record: inside their recording scope.
+async fn record_areas(
+    state: &AppState,
+    actor: &xieshang_core::Actor,
+) -> AppResult<Vec<(String, String)>> {
+    let all = xieshang_store::concern::areas(&state.db).await?;
+    let scopes = actor.scopes(Permission::ConcernRecord);
+    Ok(crate::kit::page::area_labels(&all, |a| {
+        scopes.iter().any(|s| a.path.is_within(s))
+    }))
+}
+
+async fn record_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(q): Query<RecordQuery>,
+) -> AppResult<Response> {
+    render(RecordTpl {
+        page: Page::signed_in(tr, &u, &Flash::default()),
+        form: RecordForm::default(),
+        errors: Vec::new(),
+        channels: channel_choices(&u.actor),
+        categories: category_choices(tr),
+        areas: record_areas(&state, &u.actor).await?,
+        recorded: q
+            .code
+            .filter(|c| c.len() == 10 && c.chars().all(|c| c.is_ascii_alphanumeric())),
+        recorded_key: crate::kit::page::resident_key_param(q.key),
+    })
+}
+
+async fn record(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    up: CsrfUpload<RecordForm>,
+) -> AppResult<Response> {
+    let channels = channels_for(&u.actor);
+    let form = up.form;
+    let mut errors: Vec<&'static str> = Vec::new();
+    if !channels.contains(&form.channel.as_str()) {
+        errors.push("err.channel");
+    }
+    let photos = match photos_from(&state, up.files).await? {
+        Ok(p) => p,
+        Err(k) => {
+            errors.push(k);
+            Vec::new()
+        }
+    };
+    let intake = match form.intake() {
+        Ok(i) => Some(i),
+        Err(f) => {
+            errors.push(i18n::known(&format!("err.intake.{f}")).unwrap_or("err.bad_input"));
+            None
+        }
+    };
+    if errors.is_empty() {
+        if let Some(intake) = intake {
+            match crate::api::file_concern(
+                &state,
+                &intake,
+                &form.channel,
+                By::User(&u.actor),
+                &photos,
+            )
+            .await?
+            {
+                Ok(r) => {
+                    let to = format!("/record?code={}&key={}", r.code, r.key);
+                    return Ok(Redirect::to(&to).into_response());
+                }
+                Err(fields) => errors.extend(
+                    fields
+                        .iter()
+                        .map(|(_, e)| i18n::known(e.key).unwrap_or("err.bad_input")),
+                ),
+            }
+        }
+    }
+    let mut res = render(RecordTpl {
+        page: Page::signed_in(tr, &u, &Flash::default()),
+        channels: channel_choices(&u.actor),
+        categories: category_choices(tr),
+        areas: record_areas(&state, &u.actor).await?,
+        form,
+        errors,
+        recorded: None,
+        recorded_key: String::new(),
+    })?;
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
+}
+
+// ---------------------------------------------------------------- own queue, notifications
+
+struct MyRow {
+    id: i64,
+    title: String,
+    area: String,
+    state: &'static str,
+    deadline: String,
+    overdue: bool,
+    why: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "concern/my.html")]
+struct MyTpl {
+    page: Page,
+    rows: Vec<MyRow>,
+    grids: Vec<(i64, String)>,
+}
+
+async fn my_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+) -> AppResult<Response> {
+    let now = state.db.now_ms();
+    let rows = handling::my_work(&state.db, &u.actor)
+        .await?
+        .into_iter()
+        .map(|(c, why)| MyRow {
+            id: c.id,
+            state: state_key(&c.state),
+            deadline: c.deadline_at.map(format_time).unwrap_or_default(),
+            overdue: c.overdue(now),
+            why: match why {
+                handling::Why::Department { lead: true } => "my.lead",
+                handling::Why::Department { lead: false } => "my.co",
+                handling::Why::Paired => "my.paired",
+            },
+            title: c.title,
+            area: c.area,
+        })
+        .collect();
+    render(MyTpl {
+        page: Page::signed_in(tr, &u, &Flash::default()),
+        rows,
+        grids: xieshang_store::org::area::served_by(&state.db, u.actor.user_id).await?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "concern/notifications.html")]
+struct NotificationsTpl {
+    page: Page,
+    rows: Vec<(String, &'static str, i64, String, bool)>,
+}
+
+async fn notifications_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let rows = jobs::notifications(&state.db, u.actor.user_id, 100)
+        .await?
+        .into_iter()
+        .map(|n| {
+            (
+                format_time(n.created_at),
+                i18n::known(&format!("notify.{}", n.kind)).unwrap_or("notify.updated"),
+                n.item_id,
+                n.body,
+                n.read,
+            )
+        })
+        .collect();
+    render(NotificationsTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        rows,
+    })
+}
+
+async fn notifications_read(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> AppResult<Response> {
+    jobs::mark_read(&state.db, u.actor.user_id).await?;
+    Ok(flash::ok("/notifications", "common.saved"))
+}
+
+// ---------------------------------------------------------------- public: photos, feedback
+
+async fn photo_file(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let bytes = photo::by_token(&state.db, &token).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct FeedbackForm {
+    code: String,
+    #[serde(default)]
+    key: String,
+    rating: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    thanks: String,
+}
+
+/// The resident rates the result. The tracking code names the concern; the
+/// key given at filing proves it is the resident. Limited per address and
+/// per concern.
+async fn feedback(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    CsrfForm(f): CsrfForm<FeedbackForm>,
+) -> AppResult<Response> {
+    let code = f.code.trim().to_uppercase();
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(AppError::NotFound);
+    }
+    state.throttles.feedback(addr)?;
+    let track = format!("/track?code={code}");
+    let to = |msg: Msg<'_>| flash::back(&track, msg);
+    let Some(rating) = concern::Rating::parse(&f.rating) else {
+        return Ok(to(Msg::Err("err.rating")));
+    };
+    let given = (Some(f.comment.as_str()), Some(f.thanks.as_str()));
+    match concern::feedback(&state.db, &code, &f.key, rating, given.0, given.1).await {
+        Ok(_) => Ok(to(Msg::Ok("track.thanks"))),
+        Err(TransitionError::Refused(_)) => Ok(to(Msg::Err("err.transition"))),
+        Err(TransitionError::Store(xieshang_store::Error::Invalid { key, .. })) => {
+            if key == "err.resident_key" {
+                state.throttles.wrong_key(&code)?;
+            }
+            Ok(to(Msg::Err(i18n::known(key).unwrap_or("err.bad_input"))))
+        }
+        Err(TransitionError::Store(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,29 @@
+//! What every feature's web side shares: the page frame and rendering (`page`),
+//! the one application error (`error`) and the one redirect with a message
+//! (`flash`), sign-in, sessions and CSRF (`auth`), translations (`i18n`), the
+//! application state (`state`), the route table that enforces each route's
+//! access (`routes`), rate limits (`throttle`), and health, metrics, security
+//! headers and static files (`ops`).
+
+pub mod auth;
+pub mod error;
+pub mod flash;
+pub mod i18n;
+pub mod ops;
+pub mod page;
+pub mod routes;
+pub mod state;
+pub mod throttle;
+
+use routes::{Access, Routes};
+
+/// Health, readiness, metrics and static files.
+pub fn routes(r: Routes) -> Routes {
+    use axum::routing::get;
+    use Access::Public;
+    r.get("/healthz", Public, get(ops::healthz))
+        .get("/readyz", Public, get(ops::readyz))
+        .get("/metrics", Public, get(ops::metrics))
+        .get("/static/app.css", Public, get(ops::stylesheet))
+        .get("/static/app.js", Public, get(ops::script))
+}

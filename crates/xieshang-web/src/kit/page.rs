@@ -1,0 +1,200 @@
+//! The page kit every feature's pages share: the frame (`Page`), the message
+//! keys passed back after a form (`Flash`), rendering, and the labels, times and
+//! choices several features show.
+
+use crate::kit::auth::CurrentUser;
+use crate::kit::error::{AppError, AppResult};
+use crate::kit::i18n::{self, Lang, Tr};
+use crate::kit::state::AppState;
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use xieshang_core::{Actor, OrgKind, Permission, Role};
+use xieshang_store::account::session::Session;
+
+/// What every page's frame needs.
+pub(crate) struct Page {
+    /// Translator.
+    pub tr: Tr,
+    /// Signed-in user's name.
+    pub user_name: Option<String>,
+    /// CSRF token for the page's forms.
+    pub csrf: String,
+    /// Show the organisations link.
+    pub can_orgs: bool,
+    /// Show the accounts link.
+    pub can_users: bool,
+    /// Show the concerns link.
+    pub can_concerns: bool,
+    /// Show the link to record a concern for a resident.
+    pub can_record: bool,
+    /// Error message key.
+    pub error: Option<&'static str>,
+    /// Notice message key.
+    pub notice: Option<&'static str>,
+}
+
+/// Message keys passed back after a form.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Flash {
+    pub(crate) err: Option<String>,
+    pub(crate) ok: Option<String>,
+    pub(crate) archived: Option<String>,
+}
+
+impl Page {
+    pub(crate) fn new(
+        tr: Tr,
+        user: Option<(&Actor, &Session)>,
+        csrf: String,
+        flash: &Flash,
+    ) -> Page {
+        Page {
+            tr,
+            user_name: user.map(|(a, _)| a.display_name.clone()),
+            csrf,
+            can_orgs: user.is_some_and(|(a, _)| a.has_permission(Permission::OrgView)),
+            can_users: user.is_some_and(|(a, _)| a.has_permission(Permission::UserView)),
+            can_concerns: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernView)),
+            can_record: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernRecord)),
+            error: flash.err.as_deref().and_then(i18n::known),
+            notice: flash.ok.as_deref().and_then(i18n::known),
+        }
+    }
+
+    pub(crate) fn signed_in(tr: Tr, u: &CurrentUser, flash: &Flash) -> Page {
+        Page::new(
+            tr,
+            Some((&u.actor, &u.session)),
+            u.session.csrf_token.clone(),
+            flash,
+        )
+    }
+}
+
+pub(crate) fn render(t: impl Template) -> AppResult<Response> {
+    t.render()
+        .map(|html| Html(html).into_response())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub(crate) fn kind_label(tr: Tr, k: OrgKind) -> &'static str {
+    tr.t(&format!("kind.{}", k.code()))
+}
+
+pub(crate) fn role_label(tr: Tr, r: Role) -> &'static str {
+    tr.t(&format!("role.{}", r.code()))
+}
+
+pub(crate) fn state_key(state: &str) -> &'static str {
+    i18n::known(&format!("state.{state}")).unwrap_or("state.submitted")
+}
+
+/// A resident's key from a query string, only if well formed (it is put back
+/// into a page), else empty.
+pub(crate) fn resident_key_param(key: Option<String>) -> String {
+    key.map(|k| k.trim().to_uppercase())
+        .filter(|k| k.len() == 16 && k.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_default()
+}
+
+/// A time in China Standard Time (UTC+8), minutes precision. Written out by
+/// hand: chrono's format string is parsed again on every call, and a page
+/// formats a time per timeline entry.
+pub(crate) fn format_time(ms: i64) -> String {
+    use chrono::{Datelike, Timelike};
+    let Some(offset) = chrono::FixedOffset::east_opt(8 * 3600) else {
+        return String::new();
+    };
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            let t = t.with_timezone(&offset);
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// Areas labelled with their whole path, so one list works without JavaScript.
+pub(crate) async fn area_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
+    let areas = xieshang_store::concern::areas(&state.db).await?;
+    Ok(area_labels(&areas, |_| true))
+}
+
+/// The selectable areas that pass `keep`, labelled with their whole path.
+pub(crate) fn area_labels(
+    areas: &[xieshang_store::concern::Area],
+    keep: impl Fn(&xieshang_store::concern::Area) -> bool,
+) -> Vec<(String, String)> {
+    let names: std::collections::HashMap<&str, (&str, Option<&str>)> = areas
+        .iter()
+        .map(|a| (a.code.as_str(), (a.name.as_str(), a.parent_code.as_deref())))
+        .collect();
+    areas
+        .iter()
+        .filter(|a| a.selectable() && keep(a))
+        .map(|a| {
+            let mut parts = vec![a.name.as_str()];
+            let mut up = a.parent_code.as_deref();
+            while let Some((name, parent)) = up.and_then(|c| names.get(c)) {
+                parts.push(name);
+                up = *parent;
+            }
+            parts.reverse();
+            (a.code.clone(), parts.join(" / "))
+        })
+        .collect()
+}
+
+pub(crate) fn category_choices(tr: Tr) -> Vec<(&'static str, &'static str)> {
+    xieshang_core::category::DEFAULT
+        .iter()
+        .map(|c| {
+            (
+                c.code,
+                if tr.lang == Lang::En {
+                    c.name_en
+                } else {
+                    c.name_zh
+                },
+            )
+        })
+        .collect()
+}
+
+/// A file to download (CSV or XLSX), never cached.
+pub(crate) fn download(bytes: Vec<u8>, name: &str, xlsx: bool) -> Response {
+    let ctype = if xlsx {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, ctype.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_in_china_standard_time() {
+        assert_eq!(super::format_time(0), "1970-01-01 08:00");
+        // 2026-02-14 23:59:30 UTC is the next morning in Beijing.
+        assert_eq!(super::format_time(1_771_113_570_000), "2026-02-15 07:59");
+    }
+}

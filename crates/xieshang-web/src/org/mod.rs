@@ -1,0 +1,256 @@
+//! The organisation tree's pages: the tree, a unit, creating, renaming, moving
+//! and archiving units.
+
+use crate::kit::auth::{CsrfForm, CurrentUser, UiLang};
+use crate::kit::error::AppResult;
+use crate::kit::flash;
+use crate::kit::page::{kind_label, render, Flash, Page};
+use crate::kit::routes::{Access, Routes, Target};
+use crate::kit::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use xieshang_core::{OrgKind, Permission};
+use xieshang_store::org;
+
+/// The organisation tree's routes.
+pub fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.get(
+        "/orgs",
+        Needs(Permission::OrgView, Target::None),
+        get(orgs_page),
+    )
+    .get(
+        "/orgs/{id}",
+        Needs(Permission::OrgView, Target::Org),
+        get(org_page),
+    )
+    .post(
+        "/orgs/{id}/children",
+        Needs(Permission::OrgManage, Target::Org),
+        post(org_create),
+    )
+    .post(
+        "/orgs/{id}/rename",
+        Needs(Permission::OrgManage, Target::Org),
+        post(org_rename),
+    )
+    .post(
+        "/orgs/{id}/move",
+        Needs(Permission::OrgManage, Target::Org),
+        post(org_move),
+    )
+    .post(
+        "/orgs/{id}/archive",
+        Needs(Permission::OrgManage, Target::Org),
+        post(org_archive),
+    )
+}
+
+// ---------------------------------------------------------------- organisations
+
+struct NodeView {
+    id: i64,
+    depth: usize,
+    name: String,
+    kind: &'static str,
+    archived: bool,
+}
+
+#[derive(Template)]
+#[template(path = "org/orgs.html")]
+struct OrgsTpl {
+    page: Page,
+    nodes: Vec<NodeView>,
+}
+
+async fn orgs_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let tree = org::tree(&state.db, &u.actor, flash.archived.as_deref() == Some("1")).await?;
+    let nodes = tree
+        .into_iter()
+        .map(|(depth, o)| NodeView {
+            id: o.id,
+            depth: depth.min(5),
+            kind: kind_label(tr, o.kind),
+            archived: o.archived_at.is_some(),
+            name: o.name,
+        })
+        .collect();
+    render(OrgsTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        nodes,
+    })
+}
+
+struct ParentView {
+    id: i64,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "org/org.html")]
+struct OrgTpl {
+    page: Page,
+    org: org::Org,
+    kind: &'static str,
+    parent: Option<ParentView>,
+    children: Vec<NodeView>,
+    can_manage: bool,
+    child_kinds: Vec<(&'static str, &'static str)>,
+    parents: Vec<(i64, String, bool)>,
+}
+
+async fn org_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let o = org::get(&state.db, &u.actor, Permission::OrgView, id).await?;
+    let parent = match o.parent_id {
+        Some(p) => org::get(&state.db, &u.actor, Permission::OrgView, p)
+            .await
+            .ok()
+            .map(|p| ParentView {
+                id: p.id,
+                name: p.name,
+            }),
+        None => None,
+    };
+    let children = org::children(&state.db, &u.actor, id)
+        .await?
+        .into_iter()
+        .map(|c| NodeView {
+            id: c.id,
+            depth: 0,
+            kind: kind_label(tr, c.kind),
+            archived: c.archived_at.is_some(),
+            name: c.name,
+        })
+        .collect();
+    let can_manage = u.actor.check(Permission::OrgManage, &o.path).is_ok();
+    let (child_kinds, parents) = if can_manage {
+        let kinds = o
+            .kind
+            .allowed_children()
+            .iter()
+            .map(|k| (k.code(), kind_label(tr, *k)))
+            .collect();
+        let parents = org::manageable(&state.db, &u.actor)
+            .await?
+            .into_iter()
+            .filter(|p| p.kind.may_hold(o.kind) && !p.path.is_within(&o.path))
+            .map(|p| (p.id, p.name, Some(p.id) == o.parent_id))
+            .collect();
+        (kinds, parents)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let kind = kind_label(tr, o.kind);
+    render(OrgTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        org: o,
+        kind,
+        parent,
+        children,
+        can_manage,
+        child_kinds,
+        parents,
+    })
+}
+
+#[derive(Deserialize)]
+struct OrgCreateForm {
+    kind: String,
+    name: String,
+    code: String,
+}
+
+async fn org_create(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<OrgCreateForm>,
+) -> AppResult<Response> {
+    let to = format!("/orgs/{id}");
+    // Access to the unit was checked by the route before a bad kind is told.
+    let Some(kind) = OrgKind::parse(&f.kind) else {
+        return flash::refused(
+            &to,
+            xieshang_store::Error::field("kind", "err.org_kind", "unknown kind"),
+        );
+    };
+    flash::after(
+        &to,
+        org::create(&state.db, &u.actor, id, kind, &f.code, &f.name)
+            .await
+            .map(|_| ()),
+    )
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    name: String,
+}
+
+async fn org_rename(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<NameForm>,
+) -> AppResult<Response> {
+    flash::after(
+        &format!("/orgs/{id}"),
+        org::rename(&state.db, &u.actor, id, &f.name)
+            .await
+            .map(|_| ()),
+    )
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    parent_id: i64,
+}
+
+async fn org_move(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<MoveForm>,
+) -> AppResult<Response> {
+    flash::after(
+        &format!("/orgs/{id}"),
+        org::move_to(&state.db, &u.actor, id, f.parent_id)
+            .await
+            .map(|_| ()),
+    )
+}
+
+#[derive(Deserialize)]
+struct ArchiveForm {
+    archived: String,
+}
+
+async fn org_archive(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ArchiveForm>,
+) -> AppResult<Response> {
+    let archived = f.archived == "1";
+    flash::after(
+        &format!("/orgs/{id}"),
+        org::set_archived(&state.db, &u.actor, id, archived)
+            .await
+            .map(|_| ()),
+    )
+}
