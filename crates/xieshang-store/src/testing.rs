@@ -35,6 +35,14 @@ pub fn backend_name() -> &'static str {
 impl TestDb {
     /// A migrated, empty database on the suite's backend.
     pub async fn new() -> anyhow::Result<TestDb> {
+        let t = TestDb::unmigrated().await?;
+        crate::migrate::run(&t.db).await?;
+        Ok(t)
+    }
+
+    /// An empty database on the suite's backend with no migration applied
+    /// (tests of upgrades).
+    pub async fn unmigrated() -> anyhow::Result<TestDb> {
         let name = format!(
             "xs_test_{}",
             crate::session::random_token()[..16].to_owned()
@@ -49,7 +57,6 @@ impl TestDb {
                 let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
                 let url = format!("{base}/{name}");
                 let db = Db::connect(&url).await?;
-                crate::migrate::run(&db).await?;
                 Ok(TestDb {
                     db,
                     url,
@@ -62,7 +69,6 @@ impl TestDb {
                 std::fs::create_dir_all(&dir)?;
                 let url = format!("sqlite://{}/xieshang.db", dir.display());
                 let db = Db::connect(&url).await?;
-                crate::migrate::run(&db).await?;
                 Ok(TestDb {
                     db,
                     url,

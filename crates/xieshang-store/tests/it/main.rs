@@ -5,6 +5,7 @@ mod coalesce;
 mod datagen;
 mod intake;
 mod item;
+mod migrations;
 mod org;
 mod public_trail;
 mod reader;
