@@ -6,7 +6,7 @@
 //! Writes no audit rows: the audit log records people's changes, and this is
 //! neither.
 
-use crate::db::{Db, Dialect};
+use crate::db::Db;
 use crate::org::{self, Org};
 use crate::{account::user, seed, Error, Result};
 use rand::rngs::StdRng;
@@ -643,12 +643,10 @@ pub async fn generate(
         done = end;
         progress(done);
     }
-    if db.dialect() == Dialect::Postgres {
-        // Explicit ids leave the identity sequence behind; move it past them.
-        for table in ["concerns", "search_docs"] {
-            sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"))
-                .execute(db.pool())
-                .await?;
+    // Explicit ids leave PostgreSQL's identity sequence behind; move it past them.
+    for table in ["concerns", "search_docs"] {
+        if let Some(reset) = db.dialect().reset_identity(table) {
+            sqlx::query(&reset).execute(db.pool()).await?;
         }
     }
     crate::search::rebuild(db).await?;

@@ -38,6 +38,12 @@ impl TestDb {
         TestDb::at_version(i64::MAX).await
     }
 
+    /// An empty database on the suite's backend with no migration applied
+    /// (tests of upgrades).
+    pub async fn unmigrated() -> anyhow::Result<TestDb> {
+        TestDb::at_version(0).await
+    }
+
     /// An empty database on the suite's backend, migrated up to `version`.
     pub async fn at_version(version: i64) -> anyhow::Result<TestDb> {
         let name = format!(

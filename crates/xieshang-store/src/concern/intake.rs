@@ -47,19 +47,16 @@ impl GroupCommit {
     pub fn start(db: Db) -> GroupCommit {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
         let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
-        match db.dialect() {
-            crate::Dialect::Sqlite => {
-                tokio::spawn(writer(db, rx));
-            }
-            crate::Dialect::Postgres => {
-                let started = std::thread::Builder::new()
-                    .name("xs-intake".into())
-                    .spawn(move || writers_on_own_runtime(db, rx));
-                if let Err(e) = started {
-                    // The receiver is gone with the closure: submissions are
-                    // refused as with a closed pool, not left waiting.
-                    tracing::error!(error = %e, "cannot start the intake writers' thread");
-                }
+        if db.dialect().single_writer() {
+            tokio::spawn(writer(db, rx));
+        } else {
+            let started = std::thread::Builder::new()
+                .name("xs-intake".into())
+                .spawn(move || writers_on_own_runtime(db, rx));
+            if let Err(e) = started {
+                // The receiver is gone with the closure: submissions are
+                // refused as with a closed pool, not left waiting.
+                tracing::error!(error = %e, "cannot start the intake writers' thread");
             }
         }
         GroupCommit { tx }

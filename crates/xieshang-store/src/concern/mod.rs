@@ -10,6 +10,7 @@ pub mod tally;
 pub mod triage;
 
 use crate::audit::{self, Entry};
+use crate::db::dialect::PageQuery;
 use crate::db::{col, Db, Tx};
 use crate::item::{self, By, TransitionError};
 use crate::seal::Sealer;
@@ -1046,15 +1047,10 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
            LEFT JOIN users u ON u.id = c.recorded_by"
     );
     let order = "q.k1, q.k2, q.k3, q.qid";
-    let mut rows = match db.dialect() {
-        // On SQLite the page comes back as one JSON array in one row: as
-        // fifty-one rows of fifteen values, each row crossed the driver's
-        // thread on its own and each value was copied twice on the way, half
-        // of the page's CPU (1.2-1.5 ms a page against 0.6 ms this way).
-        crate::Dialect::Sqlite => {
-            let sql = format!(
-                "SELECT json_group_array(json_array({QUEUE_VALUES}) ORDER BY {order}) AS page {from}"
-            );
+    // SQLite's page comes back as one JSON array in one row, PostgreSQL's as
+    // rows (the dialect's `page_query`).
+    let mut rows = match db.dialect().page_query(QUEUE_VALUES, &from, order) {
+        PageQuery::JsonArray(sql) => {
             let page: String = col(
                 &crate::db::query_with(&sql, args)
                     .fetch_one(db.pool())
@@ -1065,17 +1061,12 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
                 Error::Db(sqlx::Error::Protocol(format!("unreadable queue page: {e}")))
             })?
         }
-        // PostgreSQL's driver has no such crossing, and building the JSON cost
-        // PostgreSQL more than it saved this process: plain rows.
-        crate::Dialect::Postgres => {
-            let sql = format!("SELECT {QUEUE_VALUES} {from} ORDER BY {order}");
-            crate::db::query_with(&sql, args)
-                .fetch_all(db.pool())
-                .await?
-                .iter()
-                .map(<QueueTuple as sqlx::FromRow<_>>::from_row)
-                .collect::<sqlx::Result<Vec<_>>>()?
-        }
+        PageQuery::Rows(sql) => crate::db::query_with(&sql, args)
+            .fetch_all(db.pool())
+            .await?
+            .iter()
+            .map(<QueueTuple as sqlx::FromRow<_>>::from_row)
+            .collect::<sqlx::Result<Vec<_>>>()?,
     }
     .into_iter()
     .map(queue_row)
@@ -1112,13 +1103,9 @@ async fn unit_queue_ids(
     // PostgreSQL that plan (LATERAL) costs what the plain one does when there
     // is no backlog, so it is always used; on SQLite it costs 1.2 ms against
     // 0.3 ms, so a probe that counts at most QUEUE_BACKLOG rows decides.
-    let per_unit = match db.dialect() {
-        crate::Dialect::Postgres => true,
-        crate::Dialect::Sqlite => {
-            let probe = format!(
-            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM orgs o CROSS JOIN concerns c ON c.org_id = o.id
-              WHERE {cond} AND c.state = ${s} LIMIT {QUEUE_BACKLOG})"
-        );
+    let per_unit = match db.dialect().queue_backlog_probe(&cond, s, QUEUE_BACKLOG) {
+        None => true,
+        Some(probe) => {
             let found: i64 = col(
                 &crate::db::query_with(&probe, args[..s].to_vec())
                     .fetch_one(db.pool())
@@ -1128,48 +1115,17 @@ async fn unit_queue_ids(
             found >= QUEUE_BACKLOG
         }
     };
-    let ids = match (per_unit, db.dialect()) {
-        (false, _) => format!(
+    let ids = if per_unit {
+        db.dialect().per_unit_queue_ids(&cond, s, limit, offset)
+    } else {
+        format!(
             "SELECT c.id AS qid, CASE WHEN c.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
                 c.deadline_at AS k2, c.created_at AS k3
            FROM orgs o CROSS JOIN concerns c ON c.org_id = o.id
           WHERE {cond} AND c.state = ${s}
           ORDER BY k1, k2, k3, qid
           LIMIT ${limit} OFFSET ${offset}"
-        ),
-        // PostgreSQL's index order (NULLs last) is the queue's order.
-        (true, crate::Dialect::Postgres) => format!(
-            "SELECT x.id AS qid, CASE WHEN x.deadline_at IS NULL THEN 1 ELSE 0 END AS k1,
-                x.deadline_at AS k2, x.created_at AS k3
-           FROM orgs o CROSS JOIN LATERAL (
-                SELECT c.id, c.deadline_at, c.created_at FROM concerns c
-                 WHERE c.org_id = o.id AND c.state = ${s}
-                 ORDER BY c.deadline_at, c.created_at, c.id
-                 LIMIT ${limit} + ${offset}) x
-          WHERE {cond}
-          ORDER BY k1, k2, k3, qid
-          LIMIT ${limit} OFFSET ${offset}"
-        ),
-        // SQLite's index puts NULLs first: each unit's deadlines and its
-        // concerns without one are taken as two index ranges.
-        (true, crate::Dialect::Sqlite) => format!(
-            "SELECT qid, k1, k2, k3 FROM (
-           SELECT c.id AS qid, 0 AS k1, c.deadline_at AS k2, c.created_at AS k3
-             FROM orgs o CROSS JOIN concerns c
-            WHERE {cond} AND c.id IN (
-                  SELECT x.id FROM concerns x
-                   WHERE x.org_id = o.id AND x.state = ${s} AND x.deadline_at IS NOT NULL
-                   ORDER BY x.deadline_at, x.created_at, x.id LIMIT ${limit} + ${offset})
-           UNION ALL
-           SELECT c.id, 1, NULL, c.created_at
-             FROM orgs o CROSS JOIN concerns c
-            WHERE {cond} AND c.id IN (
-                  SELECT x.id FROM concerns x
-                   WHERE x.org_id = o.id AND x.state = ${s} AND x.deadline_at IS NULL
-                   ORDER BY x.created_at, x.id LIMIT ${limit} + ${offset}))
-         ORDER BY k1, k2, k3, qid
-         LIMIT ${limit} OFFSET ${offset}"
-        ),
+        )
     };
     Ok((ids, args))
 }
@@ -1203,29 +1159,7 @@ fn branch_queue_ids(
             crate::db::scope::branch_match(scope)
         );
         let take = limit + offset;
-        match dialect {
-            // PostgreSQL's index order (NULLs last) is the queue's order.
-            crate::Dialect::Postgres => parts.push(format!(
-                "SELECT * FROM (SELECT c.id, c.deadline_at, c.created_at FROM concerns c
-                  WHERE {drive} AND c.state = '{state}'
-                  ORDER BY c.deadline_at, c.created_at, c.id LIMIT {take}) p{}",
-                parts.len()
-            )),
-            // SQLite's index puts NULLs first: deadlines and the concerns
-            // without one are two ranges.
-            crate::Dialect::Sqlite => {
-                parts.push(format!(
-                    "SELECT * FROM (SELECT c.id, c.deadline_at, c.created_at FROM concerns c
-                      WHERE {drive} AND c.state = '{state}' AND c.deadline_at IS NOT NULL
-                      ORDER BY c.deadline_at, c.created_at, c.id LIMIT {take})"
-                ));
-                parts.push(format!(
-                    "SELECT * FROM (SELECT c.id, c.deadline_at, c.created_at FROM concerns c
-                      WHERE {drive} AND c.state = '{state}' AND c.deadline_at IS NULL
-                      ORDER BY c.created_at, c.id LIMIT {take})"
-                ));
-            }
-        }
+        dialect.branch_queue_ranges(&drive, state, take, &mut parts);
     }
     let union = parts.join(" UNION ALL ");
     format!(

@@ -1,10 +1,14 @@
 //! Forward-only, numbered migrations: one set of SQL files for both databases, with
-//! the few type differences expanded by [`Dialect::ddl`].
+//! the few differences expanded by the dialect's `ddl` ([`crate::db::dialect`]). A migration is
+//! SQL only, and frozen once released (decision 0021): no Rust code runs under
+//! a version number, and a test pins every released migration's text.
 
-use crate::db::{Db, Dialect};
+use crate::db::Db;
 use sqlx::Row;
 
-/// The migrations, in order: (version, name, SQL).
+/// The migrations, in order: (version, name, SQL). A released migration whose
+/// data fill was Rust carries it as a second SQL file, run after the first in
+/// the same transaction (the two texts joined by a `;`).
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
@@ -73,12 +77,20 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         17,
         "concern_branch",
-        include_str!("../migrations/0017_concern_branch.sql"),
+        concat!(
+            include_str!("../migrations/0017_concern_branch.sql"),
+            ";\n",
+            include_str!("../migrations/0017_concern_branch_backfill.sql")
+        ),
     ),
     (
         18,
         "concern_tallies",
-        include_str!("../migrations/0018_concern_tallies.sql"),
+        concat!(
+            include_str!("../migrations/0018_concern_tallies.sql"),
+            ";\n",
+            include_str!("../migrations/0018_concern_tallies_backfill.sql")
+        ),
     ),
     (
         19,
@@ -107,18 +119,36 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// Splits a migration file into statements at each `;`. Comment lines go
-/// first, so a `;` in a comment splits nothing; a `;` that belongs inside a
-/// statement (a trigger's body) is written `{{semicolon}}` in the file.
+/// Splits a migration into statements at each `;`, except inside a
+/// PostgreSQL function's body (between `$body$` marks) and inside a SQLite
+/// trigger's `BEGIN … END` (its statement ends at the `;` after `END`).
+/// Comment lines go first, so a `;` in a comment splits nothing. A `;` written
+/// `{{semicolon}}` (inside a trigger's body) never splits.
 pub(crate) fn statements(sql: &str) -> Vec<String> {
-    sql.lines()
+    let text = sql
+        .lines()
         .filter(|l| !l.trim_start().starts_with("--"))
         .collect::<Vec<_>>()
-        .join("\n")
-        .split(';')
-        .map(|s| s.replace("{{semicolon}}", ";"))
-        .filter(|s| !s.trim().is_empty())
-        .collect()
+        .join("\n");
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for piece in text.split_inclusive(';') {
+        current.push_str(piece);
+        let body = current.strip_suffix(';').unwrap_or(&current);
+        let in_function = body.matches("$body$").count() % 2 == 1;
+        let in_trigger = body.trim_start().starts_with("CREATE TRIGGER")
+            && body.split_whitespace().any(|w| w == "BEGIN")
+            && body.split_whitespace().last() != Some("END");
+        if current.ends_with(';') && (in_function || in_trigger) {
+            continue;
+        }
+        let stmt = body.to_owned();
+        current.clear();
+        if !stmt.trim().is_empty() {
+            out.push(stmt.replace("{{semicolon}}", ";"));
+        }
+    }
+    out
 }
 
 /// Applies every migration not yet applied, each in its own transaction.
@@ -136,11 +166,10 @@ pub async fn run_to(db: &Db, last: i64) -> anyhow::Result<Vec<i64>> {
     let mut applied_now = Vec::new();
     for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= last) {
         let mut tx = db.begin_write().await?;
-        if db.dialect() == Dialect::Postgres {
-            // Two processes migrating at once: the second waits, then sees the row.
-            sqlx::query("SELECT pg_advisory_xact_lock(7300001)")
-                .execute(&mut *tx)
-                .await?;
+        // Two processes migrating at once: the second waits, then sees the
+        // row (SQLite's write transaction excludes the second already).
+        if let Some(lock) = db.dialect().advisory_xact_lock(7300001) {
+            sqlx::query(&lock).execute(&mut *tx).await?;
         }
         let done = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = $1")
             .bind(*version)
@@ -157,16 +186,6 @@ pub async fn run_to(db: &Db, last: i64) -> anyhow::Result<Vec<i64>> {
                 .await
                 .map_err(|e| anyhow::anyhow!("migration {version} ({name}) failed: {e}\n{stmt}"))?;
         }
-        if *version == 17 {
-            fill_branches(&mut tx)
-                .await
-                .map_err(|e| anyhow::anyhow!("migration 17 ({name}) failed: {e}"))?;
-        }
-        if *version == 18 {
-            crate::concern::tally::install(&mut tx)
-                .await
-                .map_err(|e| anyhow::anyhow!("migration 18 ({name}) failed: {e}"))?;
-        }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
         )
@@ -179,44 +198,24 @@ pub async fn run_to(db: &Db, last: i64) -> anyhow::Result<Vec<i64>> {
         tracing::info!(version, name, "migration applied");
         applied_now.push(*version);
     }
-    // Items written before the index existed get their entries, once, when the
-    // search migration is applied (later items are indexed as they are written).
-    if applied_now.contains(&6) {
+    // The search index is derived from the items by Rust (the text's
+    // segmentation), so it is no migration's work: after any upgrade, items
+    // without an entry get theirs (those written before migration 6 created
+    // the index; later items are indexed as they are written, so this finds
+    // nothing else). Not on every start: the check reads every concern.
+    if !applied_now.is_empty() {
         let indexed = crate::search::index_missing(db).await?;
-        tracing::info!(indexed, "search index filled");
+        if indexed > 0 {
+            tracing::info!(indexed, "search index filled");
+        }
     }
     Ok(applied_now)
 }
 
-/// Migration 17's data: every existing concern's branch, then the index that
-/// reads a branch's queue (created after the fill, which is faster than
-/// keeping it up to date row by row).
-async fn fill_branches(tx: &mut crate::db::Tx) -> crate::Result<()> {
-    let units: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, path FROM orgs WHERE parent_id IS NULL OR parent_id IN (SELECT id FROM orgs WHERE parent_id IS NULL)")
-            .fetch_all(&mut **tx)
-            .await?;
-    for (id, path) in units {
-        let path = xieshang_core::OrgPath::parse(&path).ok_or(crate::Error::NotFound)?;
-        if path.depth() == 1 {
-            sqlx::query("UPDATE concerns SET branch_id = $1 WHERE org_id = $1")
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-        } else {
-            crate::concern::set_branch_within(tx, &path).await?;
-        }
-    }
-    sqlx::query(
-        "CREATE INDEX concerns_branch_queue ON concerns(branch_id, state, deadline_at, created_at, id)",
-    )
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::db::Dialect;
+
     #[test]
     fn a_semicolon_in_a_comment_splits_nothing() {
         let sql = "-- one; two\nCREATE TABLE a (x INT);\n-- three; four\nDROP TABLE b;\n";
@@ -235,5 +234,92 @@ mod tests {
                 "\nSELECT 2".to_owned()
             ]
         );
+    }
+
+    #[test]
+    fn a_trigger_body_and_a_function_body_stay_whole() {
+        let sql = "CREATE TABLE a (x INT);\n\
+                   CREATE TRIGGER t AFTER INSERT ON a BEGIN\n INSERT INTO b VALUES (1);\n \
+                   INSERT INTO b VALUES (2);\n END;\n\
+                   CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $body$\n BEGIN\n \
+                   INSERT INTO b VALUES (3);\n RETURN NULL;\n END\n $body$;\n\
+                   CREATE TRIGGER g AFTER INSERT ON a FOR EACH STATEMENT EXECUTE FUNCTION f();\n";
+        let s = super::statements(sql);
+        assert_eq!(s.len(), 4, "{s:#?}");
+        assert!(s[1].trim_start().starts_with("CREATE TRIGGER t") && s[1].ends_with("END"));
+        assert!(s[2].trim_start().starts_with("CREATE FUNCTION f") && s[2].ends_with("$body$"));
+        assert!(s[3].trim_start().starts_with("CREATE TRIGGER g"));
+    }
+
+    /// Migration 18's statements on each database: the tables and index,
+    /// six triggers (and on PostgreSQL their six functions and the log's
+    /// storage option), then the recount.
+    #[test]
+    fn migration_18_splits_into_its_statements() {
+        let sql = super::MIGRATIONS.iter().find(|m| m.0 == 18).unwrap().2;
+        for (url, n) in [("sqlite:", 2 + 6 + 1), ("postgres://", 2 + 12 + 1 + 1)] {
+            let d: Dialect = url.parse().unwrap();
+            let s = super::statements(&d.ddl(sql));
+            assert_eq!(s.len(), n, "{url}: {s:#?}");
+            assert!(s[n - 1].trim_start().starts_with(
+                "INSERT INTO concern_tallies (org_id, dim, k, n) SELECT org_id AS org_id"
+            ));
+        }
+    }
+
+    /// Released migrations are frozen: the text each database runs for each
+    /// of them (its files, with the dialect's tokens expanded) is pinned
+    /// here. A change to a released migration is a new migration instead;
+    /// when a new one is released, add its line.
+    #[test]
+    fn released_migrations_are_frozen() {
+        const RELEASED: &[(i64, &str, &str)] = &[
+            (1, "f49d1173fcd23016", "133400b5cbfc3d04"),
+            (2, "ed98cc80db09c6b1", "ef12171a447dc285"),
+            (3, "0eea8ee7330e9386", "95880becda8ec2d3"),
+            (4, "60a04afff20a09b3", "b334f719e26e964d"),
+            (5, "df99d373b4a2f10d", "f999f01fba0e7b98"),
+            (6, "4b18eab9cc1fabf1", "a405db5e02bf70f9"),
+            (7, "26bf9005fef40f78", "6928a55bb41546fc"),
+            (8, "857f0dbeb2ef1f5a", "c0719799cc369b8c"),
+            (9, "134a27c42146d89a", "99d6764285db00f9"),
+            (10, "a510d358e5dd1bb6", "6f179fb2ead729dc"),
+            (11, "693e58d8c90b0595", "fe01d528146b51a6"),
+            (12, "f589e9d139cf9deb", "f589e9d139cf9deb"),
+            (13, "67fef54752fa64c3", "67fef54752fa64c3"),
+            (14, "ab8d84ce26397745", "4d33f9ca28c89122"),
+            (15, "16c5ff73127467de", "16c5ff73127467de"),
+            (16, "866d24b0a6ec3841", "866d24b0a6ec3841"),
+            (17, "3d28d7f7848d8abf", "3d28d7f7848d8abf"),
+            (18, "64527c9f5b77138f", "0ee3daf81454bd87"),
+            (19, "dde0ccb6291fec08", "dde0ccb6291fec08"),
+            (20, "5b3ceaeb985fa366", "5b3ceaeb985fa366"),
+            (21, "9d912c5e5547d2a2", "9d912c5e5547d2a2"),
+            (22, "b6a67cd3ce0664ff", "b6a67cd3ce0664ff"),
+        ];
+        // Each migration's hashes now, as lines for RELEASED.
+        let now: Vec<(i64, String, String)> = super::MIGRATIONS
+            .iter()
+            .map(|(version, _, sql)| {
+                let [sqlite, postgres] = ["sqlite:", "postgres://"].map(|url| {
+                    let d: Dialect = url.parse().unwrap();
+                    crate::secret::sha256_hex(&d.ddl(sql))[..16].to_owned()
+                });
+                (*version, sqlite, postgres)
+            })
+            .collect();
+        let lines: Vec<String> = now
+            .iter()
+            .map(|(v, s, p)| format!("            ({v}, \"{s}\", \"{p}\"),"))
+            .collect();
+        for (version, sqlite, postgres) in RELEASED {
+            let found = now.iter().find(|n| n.0 == *version);
+            assert_eq!(
+                found.map(|n| (n.1.as_str(), n.2.as_str())),
+                Some((*sqlite, *postgres)),
+                "released migration {version} changed or is missing; now:\n{}",
+                lines.join("\n")
+            );
+        }
     }
 }

@@ -16,7 +16,7 @@
 //! cannot write: SQLite's are `query_only`, PostgreSQL's transactions default to
 //! read-only.
 
-use crate::db::{Dialect, PING_AFTER_IDLE, SQLITE_PRAGMAS};
+use crate::db::dialect::{Dialect, PING_AFTER_IDLE};
 use deadpool::managed::{self, Metrics, Object, RecycleError, RecycleResult};
 use sqlx::any::{AnyArguments, AnyConnectOptions, AnyRow};
 use sqlx::{Any, AnyConnection, ConnectOptions, Connection, Executor};
@@ -46,17 +46,8 @@ impl managed::Manager for ReaderManager {
 
     async fn create(&self) -> Result<ReaderConn, sqlx::Error> {
         let mut conn = self.options.connect().await?;
-        match self.dialect {
-            Dialect::Sqlite => {
-                for pragma in SQLITE_PRAGMAS {
-                    conn.execute(*pragma).await?;
-                }
-                conn.execute("PRAGMA query_only=ON").await?;
-            }
-            Dialect::Postgres => {
-                conn.execute("SET default_transaction_read_only = on")
-                    .await?;
-            }
+        for stmt in self.dialect.reader_setup() {
+            conn.execute(stmt).await?;
         }
         Ok(ReaderConn {
             conn,
@@ -70,7 +61,7 @@ impl managed::Manager for ReaderManager {
                 "a statement was abandoned half-way on this connection",
             ));
         }
-        if self.dialect == Dialect::Postgres && metrics.last_used() >= PING_AFTER_IDLE {
+        if self.dialect.pings_idle_connections() && metrics.last_used() >= PING_AFTER_IDLE {
             obj.conn.ping().await.map_err(RecycleError::Backend)?;
         }
         Ok(())

@@ -207,9 +207,9 @@ impl Worker {
 
     /// Claims and runs up to `limit` due jobs; returns how many were claimed.
     pub async fn run_due(&self, limit: i64) -> Result<usize> {
-        match self.db.dialect() {
-            crate::Dialect::Postgres => self.run_round_locked(limit).await,
-            crate::Dialect::Sqlite => self.run_round_leased(limit).await,
+        match self.db.dialect().skip_locked() {
+            Some(lock) => self.run_round_locked(limit, lock).await,
+            None => self.run_round_leased(limit).await,
         }
     }
 
@@ -292,12 +292,10 @@ impl Worker {
     /// the round's work fails, nothing of it stays; then every job of the
     /// round is leased on its own and run one by one, so the failure lands on
     /// the job that caused it.
-    async fn run_round_locked(&self, limit: i64) -> Result<usize> {
+    async fn run_round_locked(&self, limit: i64, lock: &str) -> Result<usize> {
         let mut tx = self.db.begin_write().await?;
         let now = self.db.now_ms();
-        let due = self
-            .due(&mut *tx, now, limit, " FOR UPDATE SKIP LOCKED")
-            .await?;
+        let due = self.due(&mut *tx, now, limit, lock).await?;
         if due.is_empty() {
             return Ok(0);
         }

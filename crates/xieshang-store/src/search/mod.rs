@@ -7,6 +7,7 @@
 //! hotspots compare texts with [`xieshang_text::similarity`].
 
 use crate::concern::{self, Row};
+use crate::db::dialect::FtsSyntax;
 use crate::db::{col, Arg, Db, Dialect, Tx};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
@@ -97,15 +98,13 @@ pub async fn index_in(
         match old {
             Some(r) => {
                 let id: i64 = col(&r, "id")?;
-                if dialect == Dialect::Sqlite {
+                if let Some(forget) = dialect.fts_forget() {
                     // External-content FTS5 forgets a row given the values it indexed.
-                    sqlx::query(
-                    "INSERT INTO search_fts (search_fts, rowid, tokens) VALUES ('delete', $1, $2)",
-                )
-                .bind(id)
-                .bind(col::<String>(&r, "tokens")?)
-                .execute(&mut **tx)
-                .await?;
+                    sqlx::query(forget)
+                        .bind(id)
+                        .bind(col::<String>(&r, "tokens")?)
+                        .execute(&mut **tx)
+                        .await?;
                 }
                 sqlx::query("UPDATE search_docs SET tokens = $1 WHERE id = $2")
                     .bind(&tokens)
@@ -123,8 +122,8 @@ pub async fn index_in(
             .fetch_one(&mut **tx)
             .await?,
         };
-    if dialect == Dialect::Sqlite {
-        sqlx::query("INSERT INTO search_fts (rowid, tokens) VALUES ($1, $2)")
+    if let Some(head) = dialect.fts_insert_head() {
+        sqlx::query(&format!("{head} VALUES ($1, $2)"))
             .bind(id)
             .bind(&tokens)
             .execute(&mut **tx)
@@ -156,8 +155,8 @@ pub(crate) async fn index_new_many(
         ]);
     }
     let ids = docs.returning(tx, "id, item_id").await?;
-    if dialect == Dialect::Sqlite {
-        let mut fts = crate::db::Batch::new("INSERT INTO search_fts (rowid, tokens)", 2, &[1]);
+    if let Some(head) = dialect.fts_insert_head() {
+        let mut fts = crate::db::Batch::new(head, 2, &[1]);
         for r in &ids {
             let item: i64 = col(r, "item_id")?;
             let Some((_, tokens)) = entries.iter().find(|(i, _)| *i == item) else {
@@ -246,29 +245,16 @@ pub async fn index_missing(db: &Db) -> Result<u64> {
 /// Rebuilds SQLite's FTS5 index from `search_docs` (after rows were written there
 /// in bulk); PostgreSQL's tsvector is kept by the database itself.
 pub async fn rebuild(db: &Db) -> Result<()> {
-    if db.dialect() == Dialect::Sqlite {
-        sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('rebuild')")
-            .execute(db.pool())
-            .await?;
+    if let Some(rebuild) = db.dialect().fts_rebuild() {
+        sqlx::query(rebuild).execute(db.pool()).await?;
     }
     Ok(())
 }
 
-fn fts5_quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
-fn ts_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
-}
-
 /// The match expression for the dialect: every term must match, and one unit of
 /// each group of units.
-fn match_expr(dialect: Dialect, terms: &[QueryTerm], units: &[Vec<i64>]) -> String {
-    let (quote, and, or): (fn(&str) -> String, &str, &str) = match dialect {
-        Dialect::Sqlite => (fts5_quote, " AND ", " OR "),
-        Dialect::Postgres => (ts_quote, " & ", " | "),
-    };
+pub(crate) fn match_expr(dialect: Dialect, terms: &[QueryTerm], units: &[Vec<i64>]) -> String {
+    let FtsSyntax { quote, and, or } = dialect.fts_syntax();
     terms
         .iter()
         .map(|t| {
@@ -389,24 +375,11 @@ pub async fn search(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Hit>> {
     // The index ranks its best matches first; scope and filters apply to those.
     // When too few survive, the next round looks further down, the last one at
     // every match, so the answer is the same as ranking all matches at once.
-    let top = match dialect {
-        Dialect::Sqlite => format!(
-            "SELECT rowid AS doc, rank AS score FROM search_fts WHERE search_fts MATCH $1
-             ORDER BY rank LIMIT ${top_at}"
-        ),
-        Dialect::Postgres => format!(
-            "SELECT id AS doc, ts_rank(tsv, to_tsquery('simple', $1)) AS score FROM search_docs
-             WHERE tsv @@ to_tsquery('simple', $1) AND kind = '{CONCERN}'
-             ORDER BY score DESC LIMIT ${top_at}"
-        ),
-    };
+    let top = dialect.fts_top(top_at);
     // SQLite's planner would otherwise walk every entry of the kind and probe the
     // ranked list; CROSS JOIN makes it start from the ranked list.
     let first_join = dialect.driving_join();
-    let order = match dialect {
-        Dialect::Sqlite => "top.score, c.id DESC",
-        Dialect::Postgres => "top.score DESC, c.id DESC",
-    };
+    let order = dialect.fts_rank_order();
     let sql = format!(
         "WITH top AS ({top})
          SELECT {cols}, top.score FROM top {first_join} search_docs d ON d.id = top.doc {joins}
@@ -763,22 +736,5 @@ mod tests {
             .filter(|s| crate::concern::open_data::PUBLISHED_STATES.contains(s))
             .collect();
         assert_eq!(both, PUBLISHED_OPEN_STATES);
-    }
-
-    #[test]
-    fn match_expressions_quote_and_group() {
-        let terms = xieshang_text::query_terms("自来水管 爆裂");
-        let s = match_expr(Dialect::Sqlite, &terms, &[]);
-        assert_eq!(
-            s,
-            "(\"自来水管\" OR (\"自来\" AND \"来水\" AND \"水管\")) AND \"爆裂\""
-        );
-        let p = match_expr(Dialect::Postgres, &terms, &[vec![3, 4], vec![], vec![9]]);
-        assert_eq!(
-            p,
-            "('自来水管' | ('自来' & '来水' & '水管')) & '爆裂' & ('unit3' | 'unit4') & ('unit9')"
-        );
-        assert_eq!(fts5_quote("a\"b"), "\"a\"\"b\"");
-        assert_eq!(ts_quote("a'b"), "'a''b'");
     }
 }

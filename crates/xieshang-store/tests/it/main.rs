@@ -6,6 +6,7 @@ mod datagen;
 mod engine_migration;
 mod intake;
 mod item;
+mod migrations;
 mod org;
 mod public_trail;
 mod reader;

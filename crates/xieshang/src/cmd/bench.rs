@@ -87,10 +87,7 @@ pub async fn dashboard(settings: &Settings, args: &BenchDashboardArgs) -> anyhow
     writeln!(
         out,
         "bench-dashboard ({}): {concerns} concerns, {folded} log rows folded first",
-        match db.dialect() {
-            xieshang_store::Dialect::Sqlite => "sqlite",
-            xieshang_store::Dialect::Postgres => "postgres",
-        }
+        db.dialect().name()
     )?;
     for (label, kind) in [("district staff", "district"), ("city staff", "city")] {
         let scopes: Vec<Actor> = paths(kind).await?.into_iter().map(staff_at).collect();
@@ -192,10 +189,7 @@ pub async fn search(settings: &Settings, args: &BenchSearchArgs) -> anyhow::Resu
     writeln!(
         out,
         "bench-search ({}): {concerns} concerns{}",
-        match db.dialect() {
-            xieshang_store::Dialect::Sqlite => "sqlite",
-            xieshang_store::Dialect::Postgres => "postgres",
-        },
+        db.dialect().name(),
         if indexed > 0 {
             format!(", {indexed} indexed first")
         } else {

@@ -54,10 +54,7 @@ pub async fn run(settings: &Settings, args: &DatagenArgs) -> anyhow::Result<()> 
     writeln!(
         out,
         "datagen ({}): {} units, {} members, {} concerns, {} timeline events, {} rows in {:.1} s: {:.0} concerns/s, {:.0} rows/s",
-        match db.dialect() {
-            xieshang_store::Dialect::Sqlite => "sqlite",
-            xieshang_store::Dialect::Postgres => "postgres",
-        },
+        db.dialect().name(),
         orgs,
         report.members,
         report.concerns,

@@ -153,7 +153,7 @@ fn insert_sqlite_direct(path: &str, seconds: u64, clients: usize) -> anyhow::Res
         Ok(conn)
     };
     open()?.execute_batch(&table_ddl(
-        xieshang_store::Dialect::Sqlite,
+        "sqlite:".parse()?,
         "raw_rows",
         "body TEXT NOT NULL",
     ))?;
@@ -192,10 +192,7 @@ fn insert_sqlite_direct(path: &str, seconds: u64, clients: usize) -> anyhow::Res
 }
 
 fn dialect_name(db: &Db) -> &'static str {
-    match db.dialect() {
-        xieshang_store::Dialect::Sqlite => "sqlite",
-        xieshang_store::Dialect::Postgres => "postgres",
-    }
+    db.dialect().name()
 }
 
 /// What to serve.
