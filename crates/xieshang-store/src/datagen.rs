@@ -474,10 +474,10 @@ pub async fn generate(
             let address = format!("{road}{}号", rng.random_range(1..300));
             sd.push(vec![
                 Some(Int(id)),
-                Some(Text(crate::search::CONCERN.into())),
+                Some(Text(crate::index::CONCERN.into())),
                 Some(Int(id)),
-                Some(Text(crate::search::entry_tokens(
-                    &crate::search::concern_text(&title, &description, Some(&address)),
+                Some(Text(crate::index::entry_tokens(
+                    &crate::index::concern_text(&title, &description, Some(&address)),
                     &grid.path,
                 ))),
             ]);
@@ -554,7 +554,7 @@ pub async fn generate(
                 );
                 let lead = departments[*d][rng.random_range(0..7)];
                 asg.push(vec![
-                    Some(Text(crate::search::CONCERN.into())),
+                    Some(Text(crate::index::CONCERN.into())),
                     Some(Int(id)),
                     Some(Int(lead)),
                     Some(Int(1)),
@@ -614,7 +614,7 @@ pub async fn generate(
                 let comment = (r % 3 == 0).then_some("处理及时，谢谢");
                 let thanks = (r % 10 == 0).then_some("感谢为群众办实事");
                 fb.push(vec![
-                    Some(Text(crate::search::CONCERN.into())),
+                    Some(Text(crate::index::CONCERN.into())),
                     Some(Int(id)),
                     Some(Text(rating.into())),
                     comment.map(|t| Text(t.into())),
@@ -649,7 +649,7 @@ pub async fn generate(
             sqlx::query(&reset).execute(db.pool()).await?;
         }
     }
-    crate::search::rebuild(db).await?;
+    crate::index::rebuild(db).await?;
     sqlx::query("INSERT INTO meta (key, value) VALUES ('datagen', $1)")
         .bind(format!("{} concerns, seed {}", plan.concerns, plan.seed))
         .execute(db.pool())

@@ -6,16 +6,19 @@
 //! [`db::scope`]). Errors on the request path are [`Error`]; CLI-only helpers use
 //! `anyhow`. This crate never renders pages.
 
-// Shared pieces: the database (pool, dialect, batch writer, readers, migrations,
-// scopes), errors, secrets, sealing, outbound network checks, TTL caches.
+// Shared pieces: the database (pool, dialect, batch writer, readers, scopes),
+// the migrations, errors, secrets, sealing, outbound network checks, TTL caches.
 pub mod db;
 pub mod error;
+pub mod migrate;
 pub mod net;
 pub mod seal;
 pub mod secret;
 pub mod ttl;
 
-// The item engine every kind moves through.
+// The item engine every kind moves through, and the full-text index every
+// kind writes into.
+pub mod index;
 pub mod item;
 
 // Features, one folder each (same names in core and web).

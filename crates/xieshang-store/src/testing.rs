@@ -60,7 +60,7 @@ impl TestDb {
                 let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
                 let url = format!("{base}/{name}");
                 let db = Db::connect(&url).await?;
-                crate::db::migrate::run_to(&db, version).await?;
+                crate::migrate::run_to(&db, version).await?;
                 Ok(TestDb {
                     db,
                     url,
@@ -73,7 +73,7 @@ impl TestDb {
                 std::fs::create_dir_all(&dir)?;
                 let url = format!("sqlite://{}/xieshang.db", dir.display());
                 let db = Db::connect(&url).await?;
-                crate::db::migrate::run_to(&db, version).await?;
+                crate::migrate::run_to(&db, version).await?;
                 Ok(TestDb {
                     db,
                     url,

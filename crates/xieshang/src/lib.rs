@@ -19,7 +19,7 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(&url)
         .await
         .with_context(|| format!("opening database {}", redact(&url)))?;
-    xieshang_store::db::migrate::run(&db).await?;
+    xieshang_store::migrate::run(&db).await?;
     Ok(db)
 }
 

@@ -331,7 +331,7 @@ impl Dialect {
     /// What a job claim appends to its `SELECT … LIMIT n` so that another
     /// worker skips the rows it took: PostgreSQL's ` FOR UPDATE SKIP LOCKED`.
     /// None on SQLite, which has no row locks: jobs are leased instead
-    /// (`locked_until`, [`crate::jobs`]).
+    /// (`locked_until`, the job queue).
     pub(crate) fn skip_locked(self) -> Option<&'static str> {
         match self {
             Dialect::Sqlite => None,
@@ -776,21 +776,10 @@ mod tests {
         );
     }
 
-    /// The search module's match expression (moved here with the quoting).
+    /// The quoting the full-text match expressions use
+    /// ([`FtsSyntax`]; the expressions themselves are tested in the index).
     #[test]
-    fn match_expressions_quote_and_group() {
-        use crate::search::match_expr;
-        let terms = xieshang_text::query_terms("自来水管 爆裂");
-        let s = match_expr(Dialect::Sqlite, &terms, &[]);
-        assert_eq!(
-            s,
-            "(\"自来水管\" OR (\"自来\" AND \"来水\" AND \"水管\")) AND \"爆裂\""
-        );
-        let p = match_expr(Dialect::Postgres, &terms, &[vec![3, 4], vec![], vec![9]]);
-        assert_eq!(
-            p,
-            "('自来水管' | ('自来' & '来水' & '水管')) & '爆裂' & ('unit3' | 'unit4') & ('unit9')"
-        );
+    fn match_expressions_quote() {
         assert_eq!(fts5_quote("a\"b"), "\"a\"\"b\"");
         assert_eq!(ts_quote("a'b"), "'a''b'");
     }

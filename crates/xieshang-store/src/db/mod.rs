@@ -6,7 +6,6 @@ pub mod dialect;
 pub use dialect::{Dialect, SQLITE_PRAGMAS};
 
 pub mod coalesce;
-pub mod migrate;
 pub mod reader;
 pub mod scope;
 
@@ -83,16 +82,6 @@ impl Clock {
     }
 }
 
-/// Status pages read in one statement at most ([`crate::db::coalesce`]).
-const STATUS_BATCH: usize = 64;
-
-/// Statements reading status pages at once at most ([`crate::db::coalesce`]). On
-/// two cores, the PostgreSQL status page alone at 64 connections ran 25,962
-/// and 25,110 req/s with 2, 25,201 and 22,315 with 4, 23,586 and 22,421 with
-/// 8 (PostgreSQL's CPU 15–16, 19–21, 24–25 µs a page); 1 and 3 fell on either
-/// side of 2 in two rounds. On SQLite 1, 2 and 4 did not separate.
-const STATUS_LANES: usize = 2;
-
 /// A database handle: pool, dialect and clock.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -105,8 +94,9 @@ pub struct Db {
     writers: Option<Arc<tokio::sync::Mutex<()>>>,
     /// Connections for the hottest public reads ([`crate::db::reader`]).
     readers: crate::db::reader::Readers,
-    /// The status page's reads, coalesced ([`crate::db::coalesce`]).
-    status_rows: Arc<crate::db::coalesce::Coalescer<crate::concern::StatusRow>>,
+    /// Values features keep once per database (such as the status page's
+    /// coalesced reads), by type: see [`Db::shared`].
+    shared: Arc<std::sync::Mutex<Vec<Arc<dyn std::any::Any + Send + Sync>>>>,
 }
 
 impl Db {
@@ -128,11 +118,7 @@ impl Db {
             serial: SERIAL.fetch_add(1, Ordering::Relaxed) as u64,
             writers: dialect.single_writer().then(Default::default),
             readers,
-            status_rows: Arc::new(crate::db::coalesce::Coalescer::new(
-                STATUS_LANES,
-                STATUS_BATCH,
-                crate::concern::status_rows,
-            )),
+            shared: Default::default(),
         })
     }
 
@@ -215,21 +201,19 @@ impl Db {
         self.readers.get().await
     }
 
-    /// The status page's reads, coalesced ([`crate::concern::public_status`]).
-    pub(crate) fn status_rows(
-        &self,
-    ) -> &Arc<crate::db::coalesce::Coalescer<crate::concern::StatusRow>> {
-        &self.status_rows
-    }
-
-    /// How many statements have read status pages so far (tests, metrics).
-    pub fn status_statements(&self) -> u64 {
-        self.status_rows.statements()
-    }
-
-    /// How many status page reads those statements have answered so far.
-    pub fn status_reads(&self) -> u64 {
-        self.status_rows.answered()
+    /// The value of type `T` this database keeps for a feature, made by
+    /// `init` the first time it is asked for; copies of this `Db` (and
+    /// [`Db::with_own_pool`]) share it. Lets a feature keep per-database state
+    /// (the status page's coalesced reads) without the database module knowing
+    /// the feature.
+    pub fn shared<T: std::any::Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        let mut all = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = all.iter().find_map(|v| v.clone().downcast::<T>().ok()) {
+            return found;
+        }
+        let made = Arc::new(init());
+        all.push(made.clone());
+        made
     }
 
     /// Closes the pools.

@@ -1,8 +1,6 @@
 //! Organisation units: queries and changes, each checked against the actor and
 //! audited in the same transaction.
 
-pub mod area;
-
 use crate::audit::{self, Entry};
 use crate::db::{col, query_with, Db, Tx};
 use crate::{Error, Result};
@@ -417,9 +415,9 @@ pub async fn move_to(db: &Db, actor: &Actor, id: i64, new_parent_id: i64) -> Res
     .execute(&mut *tx)
     .await?;
     // Search entries name the units above each concern: rewrite the moved ones.
-    crate::search::reindex_within_in(&mut tx, db.dialect(), &new_path).await?;
+    crate::index::reindex_within_in(&mut tx, db.dialect(), &new_path).await?;
     // The moved concerns may now lie in another branch.
-    crate::concern::set_branch_within(&mut tx, &new_path).await?;
+    crate::item::set_branch_within(&mut tx, &new_path).await?;
     sqlx::query("UPDATE orgs SET parent_id = $1 WHERE id = $2")
         .bind(parent.id)
         .bind(id)

@@ -40,7 +40,7 @@ async fn requests_at_the_same_moment_share_statements_and_each_gets_its_own() {
     let mut asked: Vec<String> = codes.clone();
     asked.extend(codes.iter().map(|c| format!("  {}  ", c.to_lowercase())));
     asked.extend((0..10).map(|i| format!("NOSUCH{i:04}")));
-    let before = t.db.status_statements();
+    let before = xieshang_store::concern::status_statements(&t.db);
     let mut set = JoinSet::new();
     for code in asked.clone() {
         let db = t.db.clone();
@@ -68,7 +68,7 @@ async fn requests_at_the_same_moment_share_statements_and_each_gets_its_own() {
     assert_eq!(answered, 250);
     // The test's runtime has one thread: all 250 wait before the first
     // statement starts, so they take ceil(250 / 64) = 4 statements, not 250.
-    let statements = t.db.status_statements() - before;
+    let statements = xieshang_store::concern::status_statements(&t.db) - before;
     assert!(
         (1..=4).contains(&statements),
         "{statements} statements for 250 requests"
@@ -79,9 +79,12 @@ async fn requests_at_the_same_moment_share_statements_and_each_gets_its_own() {
 async fn a_request_alone_is_read_at_once_and_sees_the_last_write() {
     let (t, table) = city(5).await;
     let code = table.keys().next().unwrap().clone();
-    let before = t.db.status_statements();
+    let before = xieshang_store::concern::status_statements(&t.db);
     let s = concern::public_status(&t.db, &code).await.unwrap();
-    assert_eq!(t.db.status_statements() - before, 1);
+    assert_eq!(
+        xieshang_store::concern::status_statements(&t.db) - before,
+        1
+    );
     // A write committed before the request is asked is in its answer.
     sqlx::query("UPDATE concerns SET title = $1 WHERE tracking_code = $2")
         .bind("改过的标题")

@@ -12,7 +12,7 @@ use xieshang_core::Role;
 use xieshang_store::concern::{self, Rating};
 use xieshang_store::item::{self, By};
 use xieshang_store::testing::TestDb;
-use xieshang_store::{concern::tally, datagen, db::migrate, seed};
+use xieshang_store::{concern::tally, datagen, migrate, seed};
 
 /// Runs one statement.
 async fn exec(t: &TestDb, sql: &str) {

@@ -10,7 +10,7 @@ use crate::count;
 use sqlx::Row;
 use xieshang_core::OrgPath;
 use xieshang_store::concern::tally;
-use xieshang_store::db::migrate;
+use xieshang_store::migrate;
 use xieshang_store::testing::TestDb;
 
 async fn exec(t: &TestDb, sql: &str) {

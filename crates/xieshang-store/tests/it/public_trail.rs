@@ -11,7 +11,7 @@ use xieshang_store::concern::photo::Photo;
 use xieshang_store::concern::{self, NewConcern, Rating};
 use xieshang_store::item::{self, By};
 use xieshang_store::testing::TestDb;
-use xieshang_store::{db::migrate, org, seed};
+use xieshang_store::{migrate, org, seed};
 
 /// What the records say the page should show: (timeline, feedback, photos).
 async fn from_records(

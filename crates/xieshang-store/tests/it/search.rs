@@ -250,7 +250,10 @@ async fn the_index_entry_commits_with_the_concern_or_not_at_all() {
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(search::index_missing(&t.db).await.unwrap(), 1);
+    assert_eq!(
+        xieshang_store::index::index_missing(&t.db).await.unwrap(),
+        1
+    );
     assert_eq!(
         search::search(&t.db, &staff, &q("护栏"))
             .await
@@ -258,7 +261,10 @@ async fn the_index_entry_commits_with_the_concern_or_not_at_all() {
             .len(),
         1
     );
-    assert_eq!(search::index_missing(&t.db).await.unwrap(), 0);
+    assert_eq!(
+        xieshang_store::index::index_missing(&t.db).await.unwrap(),
+        0
+    );
 }
 
 struct Labelled {
@@ -322,7 +328,7 @@ async fn duplicate_suggestions_meet_precision_and_recall_on_the_labelled_set() {
             .filter(|(other, _, m)| other != id && m.group == l.group && !l.group.starts_with('s'))
             .count();
         pairs += truth;
-        let text = search::concern_text(&l.title, &l.description, None);
+        let text = xieshang_store::index::concern_text(&l.title, &l.description, None);
         let got = search::similar(&t.db, *unit, &text, Some(*id), 5)
             .await
             .unwrap();
@@ -349,7 +355,13 @@ async fn duplicate_suggestions_meet_precision_and_recall_on_the_labelled_set() {
     let street = |area: &str| area.split('-').take(2).collect::<Vec<_>>().join("-");
     let profiles: Vec<xieshang_text::Profile> = set
         .iter()
-        .map(|l| xieshang_text::Profile::new(&search::concern_text(&l.title, &l.description, None)))
+        .map(|l| {
+            xieshang_text::Profile::new(&xieshang_store::index::concern_text(
+                &l.title,
+                &l.description,
+                None,
+            ))
+        })
         .collect();
     for threshold in [0.30f32, 0.35, 0.38, 0.40, 0.45] {
         let (mut made, mut hit) = (0usize, 0usize);

@@ -256,7 +256,7 @@ async fn report(
             // Before filing, show open concerns that look like the same problem,
             // unless the resident has seen them and goes on.
             if form.confirm_new != "1" {
-                let text = xieshang_store::search::concern_text(
+                let text = xieshang_store::index::concern_text(
                     &intake.title,
                     &intake.description,
                     intake.address.as_deref(),

@@ -401,7 +401,7 @@ async fn concern_page(
     // Staff who could merge it see open concerns that look like the same problem.
     let similar = if triage && allowed("merge") {
         let text =
-            xieshang_store::search::concern_text(&c.title, &c.description, c.address.as_deref());
+            xieshang_store::index::concern_text(&c.title, &c.description, c.address.as_deref());
         xieshang_store::search::similar(&state.db, c.org_id, &text, Some(id), 5)
             .await?
             .into_iter()
@@ -862,7 +862,7 @@ async fn my_page(
     render(MyTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         rows,
-        grids: xieshang_store::org::area::served_by(&state.db, u.actor.user_id).await?,
+        grids: xieshang_store::search::area::served_by(&state.db, u.actor.user_id).await?,
     })
 }
 

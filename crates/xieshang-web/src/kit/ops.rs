@@ -264,9 +264,12 @@ pub async fn metrics(
     };
     catch_up(
         &state.metrics.status_statements,
-        state.db.status_statements(),
+        xieshang_store::concern::status_statements(&state.db),
     );
-    catch_up(&state.metrics.status_reads, state.db.status_reads());
+    catch_up(
+        &state.metrics.status_reads,
+        xieshang_store::concern::status_reads(&state.db),
+    );
     (
         [(
             header::CONTENT_TYPE,

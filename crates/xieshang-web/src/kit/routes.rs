@@ -210,7 +210,7 @@ async fn check(
     target: Target,
     id: i64,
 ) -> Result<(), AppError> {
-    use xieshang_store::{account::user, concern, duty::studio, org, org::area, roster};
+    use xieshang_store::{account::user, concern, duty::studio, org, roster, search::area};
     let db = &state.db;
     match target {
         Target::None => actor.require(permission)?,

@@ -268,7 +268,7 @@ async fn hotspots_page(
 #[template(path = "search/area.html")]
 struct AreaTpl {
     page: Page,
-    a: xieshang_store::org::area::AreaService,
+    a: xieshang_store::search::area::AreaService,
     kind: &'static str,
     can_open: bool,
     open: Vec<(i64, String, String, &'static str, String, String)>,
@@ -282,7 +282,7 @@ async fn area_page(
     u: CurrentUser,
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> AppResult<Response> {
-    let a = xieshang_store::org::area::service(&state.db, &u.actor, id).await?;
+    let a = xieshang_store::search::area::service(&state.db, &u.actor, id).await?;
     // Staff open the concern; those who serve the area follow it by its code.
     let can_open = u.actor.check(Permission::ConcernView, &a.path).is_ok();
     let open = a

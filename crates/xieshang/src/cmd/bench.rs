@@ -123,7 +123,7 @@ pub async fn search(settings: &Settings, args: &BenchSearchArgs) -> anyhow::Resu
         (r.try_get("n")?, r.try_get("m")?)
     };
     anyhow::ensure!(concerns > 0, "no concerns: run `xieshang datagen` first");
-    let indexed = search::index_missing(&db).await?;
+    let indexed = xieshang_store::index::index_missing(&db).await?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
 
     // Sample concerns: their words make the queries, their texts the suggestions.
@@ -231,7 +231,7 @@ pub async fn search(settings: &Settings, args: &BenchSearchArgs) -> anyhow::Resu
     let mut times = Vec::new();
     let mut hits = 0;
     for (title, description, address, org, _) in &samples {
-        let text = search::concern_text(title, description, address.as_deref());
+        let text = xieshang_store::index::concern_text(title, description, address.as_deref());
         let t = Instant::now();
         hits += search::similar(&db, *org, &text, None, 5).await?.len();
         times.push(t.elapsed());
@@ -255,7 +255,8 @@ pub async fn search(settings: &Settings, args: &BenchSearchArgs) -> anyhow::Resu
         let mut times = Vec::new();
         let mut tokens = 0;
         for (title, description, address, _, _) in &samples {
-            let mut text = search::concern_text(title, description, address.as_deref());
+            let mut text =
+                xieshang_store::index::concern_text(title, description, address.as_deref());
             if longest {
                 text = text.chars().cycle().take(2_000).collect();
             }

@@ -118,7 +118,7 @@ pub async fn service(db: &Db, actor: &Actor, id: i64) -> Result<AreaService> {
         .fetch_all(db.pool())
         .await?,
     )?;
-    let states = crate::search::OPEN_STATES;
+    let states = crate::concern::OPEN_STATES;
     let list = (0..states.len())
         .map(|i| format!("${}", i + 2))
         .collect::<Vec<_>>()

@@ -13,109 +13,101 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "foundation",
-        include_str!("../migrations/0001_foundation.sql"),
+        include_str!("migrations/0001_foundation.sql"),
     ),
-    (2, "items", include_str!("../migrations/0002_items.sql")),
+    (2, "items", include_str!("migrations/0002_items.sql")),
     (
         3,
         "concern_loop",
-        include_str!("../migrations/0003_concern_loop.sql"),
+        include_str!("migrations/0003_concern_loop.sql"),
     ),
     (
         4,
         "open_interfaces",
-        include_str!("../migrations/0004_open_interfaces.sql"),
+        include_str!("migrations/0004_open_interfaces.sql"),
     ),
-    (
-        5,
-        "webhooks",
-        include_str!("../migrations/0005_webhooks.sql"),
-    ),
-    (6, "search", include_str!("../migrations/0006_search.sql")),
-    (7, "studios", include_str!("../migrations/0007_studios.sql")),
+    (5, "webhooks", include_str!("migrations/0005_webhooks.sql")),
+    (6, "search", include_str!("migrations/0006_search.sql")),
+    (7, "studios", include_str!("migrations/0007_studios.sql")),
     (
         8,
         "receptions",
-        include_str!("../migrations/0008_receptions.sql"),
+        include_str!("migrations/0008_receptions.sql"),
     ),
     (
         9,
         "duty_entries",
-        include_str!("../migrations/0009_duty_entries.sql"),
+        include_str!("migrations/0009_duty_entries.sql"),
     ),
-    (
-        10,
-        "scoring",
-        include_str!("../migrations/0010_scoring.sql"),
-    ),
-    (11, "roster", include_str!("../migrations/0011_roster.sql")),
+    (10, "scoring", include_str!("migrations/0010_scoring.sql")),
+    (11, "roster", include_str!("migrations/0011_roster.sql")),
     (
         12,
         "queue_order",
-        include_str!("../migrations/0012_queue_order.sql"),
+        include_str!("migrations/0012_queue_order.sql"),
     ),
     (
         13,
         "org_queue",
-        include_str!("../migrations/0013_org_queue.sql"),
+        include_str!("migrations/0013_org_queue.sql"),
     ),
     (
         14,
         "path_bytewise",
-        include_str!("../migrations/0014_path_bytewise.sql"),
+        include_str!("migrations/0014_path_bytewise.sql"),
     ),
     (
         15,
         "jobs_pending",
-        include_str!("../migrations/0015_jobs_pending.sql"),
+        include_str!("migrations/0015_jobs_pending.sql"),
     ),
     (
         16,
         "public_trail",
-        include_str!("../migrations/0016_public_trail.sql"),
+        include_str!("migrations/0016_public_trail.sql"),
     ),
     (
         17,
         "concern_branch",
         concat!(
-            include_str!("../migrations/0017_concern_branch.sql"),
+            include_str!("migrations/0017_concern_branch.sql"),
             ";\n",
-            include_str!("../migrations/0017_concern_branch_backfill.sql")
+            include_str!("migrations/0017_concern_branch_backfill.sql")
         ),
     ),
     (
         18,
         "concern_tallies",
         concat!(
-            include_str!("../migrations/0018_concern_tallies.sql"),
+            include_str!("migrations/0018_concern_tallies.sql"),
             ";\n",
-            include_str!("../migrations/0018_concern_tallies_backfill.sql")
+            include_str!("migrations/0018_concern_tallies_backfill.sql")
         ),
     ),
     (
         19,
         "jobs_retention",
-        include_str!("../migrations/0019_jobs_retention.sql"),
+        include_str!("migrations/0019_jobs_retention.sql"),
     ),
     (
         20,
         "tallies_by_dim",
-        include_str!("../migrations/0020_tallies_by_dim.sql"),
+        include_str!("migrations/0020_tallies_by_dim.sql"),
     ),
     (
         21,
         "resident_keys",
-        include_str!("../migrations/0021_resident_keys.sql"),
+        include_str!("migrations/0021_resident_keys.sql"),
     ),
     (
         22,
         "password_reset",
-        include_str!("../migrations/0022_password_reset.sql"),
+        include_str!("migrations/0022_password_reset.sql"),
     ),
     (
         23,
         "item_engine",
-        include_str!("../migrations/0023_item_engine.sql"),
+        include_str!("migrations/0023_item_engine.sql"),
     ),
 ];
 
@@ -204,7 +196,7 @@ pub async fn run_to(db: &Db, last: i64) -> anyhow::Result<Vec<i64>> {
     // the index; later items are indexed as they are written, so this finds
     // nothing else). Not on every start: the check reads every concern.
     if !applied_now.is_empty() {
-        let indexed = crate::search::index_missing(db).await?;
+        let indexed = crate::index::index_missing(db).await?;
         if indexed > 0 {
             tracing::info!(indexed, "search index filled");
         }
