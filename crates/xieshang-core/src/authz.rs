@@ -5,7 +5,7 @@
 //! store turns scopes into SQL. No other code decides who may do what.
 
 use crate::org::OrgPath;
-use crate::role::{Permission, Role};
+use crate::account::role::{Permission, Role};
 
 /// One role held over the subtree rooted at an organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]

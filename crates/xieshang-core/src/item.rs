@@ -4,7 +4,7 @@
 //! is the one decision; the store writes the state, the timeline event, the audit
 //! record and the outbox jobs of an accepted transition in one transaction.
 
-use crate::role::Role;
+use crate::account::role::Role;
 
 /// Who takes a transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,16 +4,20 @@
 //! never do IO of any kind: no database, no network, no files, no clock. Errors here
 //! are `thiserror` types that callers match on.
 
+// Shared: the permission decision, the item engine's rules, working days,
+// masking of personal data, validated values.
 pub mod authz;
 pub mod calendar;
-pub mod category;
 pub mod item;
-pub mod org;
 pub mod personal;
-pub mod role;
-pub mod rota;
 pub mod values;
+
+// Features, one folder each (same names as in the store and the web crate).
+pub mod account;
+pub mod category;
+pub mod duty;
+pub mod org;
 
 pub use authz::{Actor, Denied, Grant};
 pub use org::{OrgKind, OrgPath};
-pub use role::{Permission, Role};
+pub use account::role::{Permission, Role};

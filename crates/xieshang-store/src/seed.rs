@@ -395,7 +395,7 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
         "凤凰路委员工作室",
         &[chrono::Weekday::Fri],
         1,
-        xieshang_core::rota::OnHoliday::NextWorkingDay,
+        xieshang_core::duty::rota::OnHoliday::NextWorkingDay,
         &members,
     )
     .await?;

@@ -8,7 +8,7 @@ use crate::{Error, Result};
 use chrono::{NaiveDate, Weekday};
 use serde_json::json;
 use xieshang_core::calendar::{cst_date, Calendar};
-use xieshang_core::rota::{self, OnHoliday};
+use xieshang_core::duty::rota::{self, OnHoliday};
 use xieshang_core::{Actor, OrgPath, Permission};
 
 /// A studio.

@@ -185,11 +185,11 @@ impl StudioForm {
             .collect()
     }
 
-    fn on_holiday(&self) -> xieshang_core::rota::OnHoliday {
+    fn on_holiday(&self) -> xieshang_core::duty::rota::OnHoliday {
         if self.on_holiday == "skip" {
-            xieshang_core::rota::OnHoliday::Skip
+            xieshang_core::duty::rota::OnHoliday::Skip
         } else {
-            xieshang_core::rota::OnHoliday::NextWorkingDay
+            xieshang_core::duty::rota::OnHoliday::NextWorkingDay
         }
     }
 }
@@ -338,7 +338,7 @@ async fn studio_page(
         page: Page::signed_in(tr, &u, &flash),
         weekday_boxes: weekday_choices(tr, &s.weekdays),
         members_text: s.usernames.join("\n"),
-        skip_holidays: s.on_holiday == xieshang_core::rota::OnHoliday::Skip,
+        skip_holidays: s.on_holiday == xieshang_core::duty::rota::OnHoliday::Skip,
         can_manage: u.actor.check(Permission::OrgManage, &s.path).is_ok(),
         weekdays,
         shifts,

@@ -136,7 +136,7 @@ async fn side(
             chrono::Weekday::Sun,
         ],
         1,
-        xieshang_core::rota::OnHoliday::Skip,
+        xieshang_core::duty::rota::OnHoliday::Skip,
         &[
             user_id,
             if user_id == staff.user_id {

@@ -1,0 +1,3 @@
+//! Accounts: roles, their permissions and who may grant which.
+
+pub mod role;

@@ -1,0 +1,3 @@
+//! Members' duty: studio rotas.
+
+pub mod rota;
