@@ -1,7 +1,8 @@
-//! Forward-only, numbered migrations: one set of SQL files for both databases, with
-//! the few differences expanded by the dialect's `ddl` ([`crate::db::dialect`]). A migration is
-//! SQL only, and frozen once released (decision 0021): no Rust code runs under
-//! a version number, and a test pins every released migration's text.
+//! Forward-only, numbered migrations: one set of SQL files for both databases,
+//! with the few differences expanded by the dialect's `ddl`
+//! ([`crate::db::dialect`]). A migration is SQL only, and frozen once released
+//! (decision 0021): no Rust code runs under a version number, and a test pins
+//! every released migration's text.
 
 use crate::db::Db;
 use sqlx::Row;
