@@ -251,9 +251,8 @@ impl KindSpec {
 
     /// The kind's action of a code, if it is one of its transitions or notes.
     pub fn action(&self, code: &str) -> Option<Action> {
-        Action::parse(code).filter(|a| {
-            self.notes.contains(a) || self.transitions.iter().any(|t| t.action == *a)
-        })
+        Action::parse(code)
+            .filter(|a| self.notes.contains(a) || self.transitions.iter().any(|t| t.action == *a))
     }
 
     /// Decides a transition: the new state, or why not.
@@ -283,7 +282,8 @@ impl KindSpec {
     /// code is refused as unknown, a state code that is not the kind's as the
     /// wrong state.
     pub fn apply_code(&self, state: &str, action: &str, party: Party) -> Result<State, Refused> {
-        let Some(a) = Action::parse(action).filter(|a| self.transitions.iter().any(|t| t.action == *a))
+        let Some(a) =
+            Action::parse(action).filter(|a| self.transitions.iter().any(|t| t.action == *a))
         else {
             return Err(Refused::UnknownAction {
                 kind: self.kind,

@@ -729,7 +729,11 @@ pub async fn snapshot(db: &Db, sample: usize) -> Result<Vec<String>> {
             hash.update(text.as_bytes());
             hash.update(b"\n");
         }
-        out.push(format!("{name} {} {}", rows.len(), hex::encode(hash.finalize())));
+        out.push(format!(
+            "{name} {} {}",
+            rows.len(),
+            hex::encode(hash.finalize())
+        ));
     }
     let codes: Vec<String> = sqlx::query_scalar("SELECT tracking_code FROM concerns ORDER BY id")
         .fetch_all(db.pool())
@@ -742,7 +746,10 @@ pub async fn snapshot(db: &Db, sample: usize) -> Result<Vec<String>> {
         hash.update(format!("{status:?}\n").as_bytes());
         read += 1;
     }
-    out.push(format!("status_pages {read} {}", hex::encode(hash.finalize())));
+    out.push(format!(
+        "status_pages {read} {}",
+        hex::encode(hash.finalize())
+    ));
     Ok(out)
 }
 

@@ -637,14 +637,18 @@ pub async fn follows(db: &Db, spec: &KindSpec, item_id: i64, user_id: i64) -> Re
 }
 
 /// The users following an item (ids).
-pub(crate) async fn follower_ids_in(tx: &mut Tx, spec: &KindSpec, item_id: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT user_id FROM item_followers WHERE kind = $1 AND item_id = $2",
+pub(crate) async fn follower_ids_in(
+    tx: &mut Tx,
+    spec: &KindSpec,
+    item_id: i64,
+) -> Result<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT user_id FROM item_followers WHERE kind = $1 AND item_id = $2")
+            .bind(spec.kind)
+            .bind(item_id)
+            .fetch_all(&mut **tx)
+            .await?,
     )
-    .bind(spec.kind)
-    .bind(item_id)
-    .fetch_all(&mut **tx)
-    .await?)
 }
 
 /// The display names of the users following an item, by username.
@@ -661,13 +665,13 @@ pub async fn follower_names(db: &Db, spec: &KindSpec, item_id: i64) -> Result<Ve
 
 /// The items of a kind a user follows.
 pub async fn followed_by(db: &Db, spec: &KindSpec, user_id: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT item_id FROM item_followers WHERE user_id = $1 AND kind = $2",
+    Ok(
+        sqlx::query_scalar("SELECT item_id FROM item_followers WHERE user_id = $1 AND kind = $2")
+            .bind(user_id)
+            .bind(spec.kind)
+            .fetch_all(db.pool())
+            .await?,
     )
-    .bind(user_id)
-    .bind(spec.kind)
-    .fetch_all(db.pool())
-    .await?)
 }
 
 /// Records an evaluation of an item (a resident's rating and words).

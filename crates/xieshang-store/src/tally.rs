@@ -288,12 +288,7 @@ fn postgres_triggers(fb: Feedback) -> Vec<String> {
         function("concern_tally_delete", rows("old_rows", -1)),
         trigger("concern_tally_delete", "DELETE", "concerns", old),
         function("concern_tally_feedback_insert", ratings("new_rows", "")),
-        trigger(
-            "concern_tally_feedback_insert",
-            "INSERT",
-            table,
-            new,
-        ),
+        trigger("concern_tally_feedback_insert", "INSERT", table, new),
         function(
             "concern_tally_feedback_update",
             format!(
@@ -302,19 +297,9 @@ fn postgres_triggers(fb: Feedback) -> Vec<String> {
                 ratings("new_rows", "")
             ),
         ),
-        trigger(
-            "concern_tally_feedback_update",
-            "UPDATE",
-            table,
-            both,
-        ),
+        trigger("concern_tally_feedback_update", "UPDATE", table, both),
         function("concern_tally_feedback_delete", ratings("old_rows", "-")),
-        trigger(
-            "concern_tally_feedback_delete",
-            "DELETE",
-            table,
-            old,
-        ),
+        trigger("concern_tally_feedback_delete", "DELETE", table, old),
     ]
 }
 

@@ -330,12 +330,13 @@ pub async fn assign(
     .await
     .map_err(Error::from)?;
     // The members paired with the concern's grid follow it.
-    let paired: Vec<i64> =
-        sqlx::query_scalar("SELECT user_id FROM grid_pairs WHERE grid_org_id = $1 ORDER BY user_id")
-            .bind(c.org_id)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(Error::from)?;
+    let paired: Vec<i64> = sqlx::query_scalar(
+        "SELECT user_id FROM grid_pairs WHERE grid_org_id = $1 ORDER BY user_id",
+    )
+    .bind(c.org_id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(Error::from)?;
     item::follow_in(&mut tx, now, &CONCERN, id, &paired, "paired").await?;
     let up = cal.deadline_after(deadline, policy.escalate_up_after_days);
     let stages = [

@@ -79,7 +79,11 @@ async fn migration_23_carries_every_row_and_status_page() {
                     ),
                 )
                 .await;
-                exec(&t, &format!("UPDATE concerns SET assignment_round = 1 WHERE id = {id}")).await;
+                exec(
+                    &t,
+                    &format!("UPDATE concerns SET assignment_round = 1 WHERE id = {id}"),
+                )
+                .await;
                 exec(
                     &t,
                     &format!(
@@ -154,7 +158,11 @@ async fn migration_23_carries_every_row_and_status_page() {
     let after = datagen::snapshot(&t.db, 1_000).await.unwrap();
     assert_eq!(after[0], "# schema version 23");
     assert_eq!(before[1..], after[1..]);
-    for old in ["concern_assignments", "concern_followers", "concern_feedback"] {
+    for old in [
+        "concern_assignments",
+        "concern_followers",
+        "concern_feedback",
+    ] {
         let gone = sqlx::query(&format!("SELECT 1 FROM {old}"))
             .fetch_optional(t.db.pool())
             .await;
@@ -174,9 +182,16 @@ async fn migration_23_carries_every_row_and_status_page() {
     // item_feedback, its rating in the dashboard's counts, its words on the
     // status page.
     let (code, key) = &resolved_keys[0];
-    let to = concern::feedback(&t.db, code, key, Rating::Unsatisfied, Some("还是坏的"), None)
-        .await
-        .unwrap();
+    let to = concern::feedback(
+        &t.db,
+        code,
+        key,
+        Rating::Unsatisfied,
+        Some("还是坏的"),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(to, "reopened");
     assert_eq!(count(&t, "SELECT COUNT(*) FROM item_feedback").await, 26);
     let page = concern::public_status(&t.db, code).await.unwrap();
@@ -199,11 +214,10 @@ async fn the_engine_assigns_follows_and_objects_for_any_kind_key() {
             .fetch_all(t.db.pool())
             .await
             .unwrap();
-    let grid: i64 =
-        sqlx::query_scalar("SELECT id FROM orgs WHERE code = 'yanliang-fenghuang-g07'")
-            .fetch_one(t.db.pool())
-            .await
-            .unwrap();
+    let grid: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE code = 'yanliang-fenghuang-g07'")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
     let id = concern::record(
         &t.db,
         By::Resident,
@@ -246,7 +260,9 @@ async fn the_engine_assigns_follows_and_objects_for_any_kind_key() {
     assert_eq!(a.len(), 2);
     assert!(a[0].lead && a[0].org_id == departments[1].0);
     assert!(!a[1].lead);
-    assert!(a.iter().all(|x| x.objection_until.is_some() && x.part.is_none()));
+    assert!(a
+        .iter()
+        .all(|x| x.objection_until.is_some() && x.part.is_none()));
     // A co-unit objects within its window: recorded once.
     item::object(&t.db, &CONCERN, id, departments[0].0, "不归我们")
         .await

@@ -53,20 +53,44 @@ async fn transitions_write_everything_or_nothing() {
 
     // Refusals change nothing.
     let before = counts(&t).await;
-    let e = item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Accept, By::User(&member), None, &[])
-        .await
-        .unwrap_err();
+    let e = item::transition(
+        &t.db,
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Accept,
+        By::User(&member),
+        None,
+        &[],
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(e, TransitionError::Refused(Refused::NotPermitted { .. })),
         "{e}"
     );
-    let e = item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Accept, By::User(&beilin), None, &[])
-        .await
-        .unwrap_err();
+    let e = item::transition(
+        &t.db,
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Accept,
+        By::User(&beilin),
+        None,
+        &[],
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, TransitionError::Store(Error::Denied(_))), "{e}");
-    let e = item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Resolve, By::Resident, None, &[])
-        .await
-        .unwrap_err();
+    let e = item::transition(
+        &t.db,
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Resolve,
+        By::Resident,
+        None,
+        &[],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         e.to_string(),
         "this concern is 'submitted', so 'resolve' cannot be done now"
@@ -79,9 +103,17 @@ async fn transitions_write_everything_or_nothing() {
         payload: json!({"concern": id}),
     }];
     assert_eq!(
-        item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Accept, By::User(&staff), None, &[])
-            .await
-            .unwrap(),
+        item::transition(
+            &t.db,
+            &CONCERN,
+            id,
+            xieshang_core::item::Action::Accept,
+            By::User(&staff),
+            None,
+            &[]
+        )
+        .await
+        .unwrap(),
         "accepted"
     );
     assert_eq!(
@@ -110,16 +142,12 @@ async fn transitions_write_everything_or_nothing() {
     assert_eq!(tl[0].party, Role::Member.code());
     assert_eq!(tl[2].note.as_deref(), Some("区水务局"));
     let replayed = CONCERN
-        .replay(
-            tl.iter()
-                .skip(1)
-                .map(|e| {
-                    (
-                        xieshang_core::item::Action::parse(&e.action).unwrap(),
-                        party(&e.party),
-                    )
-                }),
-        )
+        .replay(tl.iter().skip(1).map(|e| {
+            (
+                xieshang_core::item::Action::parse(&e.action).unwrap(),
+                party(&e.party),
+            )
+        }))
         .unwrap();
     assert_eq!(replayed, concern::state(&t.db, id).await.unwrap());
     assert!(matches!(
@@ -156,17 +184,33 @@ async fn a_closed_concern_moves_only_by_reopening() {
     )
     .await
     .unwrap();
-    let e = item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Assign, By::User(&staff), None, &[])
-        .await
-        .unwrap_err();
+    let e = item::transition(
+        &t.db,
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Assign,
+        By::User(&staff),
+        None,
+        &[],
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(
         e,
         TransitionError::Refused(Refused::WrongState { .. })
     ));
     assert_eq!(
-        item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Reopen, By::User(&staff), None, &[])
-            .await
-            .unwrap(),
+        item::transition(
+            &t.db,
+            &CONCERN,
+            id,
+            xieshang_core::item::Action::Reopen,
+            By::User(&staff),
+            None,
+            &[]
+        )
+        .await
+        .unwrap(),
         "reopened"
     );
     assert!(concern::record(

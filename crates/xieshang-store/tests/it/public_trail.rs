@@ -135,16 +135,31 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
     check("assigned").await;
     // A note that leaves the state as it is, inside a transaction of its own.
     let mut tx = t.db.begin_write().await.unwrap();
-    item::note_in(&mut tx, t.db.now_ms(), &CONCERN, id, xieshang_core::item::Action::Remind, Some("催办"))
-        .await
-        .unwrap();
+    item::note_in(
+        &mut tx,
+        t.db.now_ms(),
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Remind,
+        Some("催办"),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     xieshang_store::photo::attach_now(&t.db, "concern", id, "progress", &[photo(3)])
         .await
         .unwrap();
-    item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Progress, dept, Some("已到现场"), &[])
-        .await
-        .unwrap();
+    item::transition(
+        &t.db,
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Progress,
+        dept,
+        Some("已到现场"),
+        &[],
+    )
+    .await
+    .unwrap();
     item::transition(
         &t.db,
         &CONCERN,
@@ -200,12 +215,28 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
     )
     .await
     .unwrap();
-    item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Assign, By::User(&staff), None, &[])
-        .await
-        .unwrap();
-    item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Resolve, dept, None, &[])
-        .await
-        .unwrap();
+    item::transition(
+        &t.db,
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Assign,
+        By::User(&staff),
+        None,
+        &[],
+    )
+    .await
+    .unwrap();
+    item::transition(
+        &t.db,
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Resolve,
+        dept,
+        None,
+        &[],
+    )
+    .await
+    .unwrap();
     concern::feedback(
         &t.db,
         &code,
@@ -224,9 +255,17 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
 
     // A refused transition leaves the page as it was.
     let before = folded(&t).await;
-    item::transition(&t.db, &CONCERN, id, xieshang_core::item::Action::Resolve, dept, None, &[])
-        .await
-        .unwrap_err();
+    item::transition(
+        &t.db,
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Resolve,
+        dept,
+        None,
+        &[],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(folded(&t).await, before);
 
     // The backfill folds the records exactly as the live writes did.

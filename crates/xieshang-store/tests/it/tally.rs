@@ -225,8 +225,9 @@ async fn kept_counts_follow_every_change_and_folding_keeps_them() {
     let in_district = format!(
         "SELECT c.id FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE o.path LIKE '{path}%'"
     );
-    let with_feedback =
-        format!("{in_district} AND c.id IN (SELECT item_id FROM item_feedback WHERE kind = 'concern')");
+    let with_feedback = format!(
+        "{in_district} AND c.id IN (SELECT item_id FROM item_feedback WHERE kind = 'concern')"
+    );
 
     // Plain SQL, as no code path of the product writes it: the triggers count
     // it all the same.

@@ -144,9 +144,17 @@ async fn resolve(app: &TestApp, code: &str) -> i64 {
             .unwrap();
     }
     let dept = By::Connected(xieshang_core::Role::DepartmentHandler);
-    item::transition(db, &CONCERN, id, xieshang_core::item::Action::Resolve, dept, Some("已修复"), &[])
-        .await
-        .unwrap();
+    item::transition(
+        db,
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Resolve,
+        dept,
+        Some("已修复"),
+        &[],
+    )
+    .await
+    .unwrap();
     id
 }
 
