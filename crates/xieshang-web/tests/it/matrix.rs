@@ -89,7 +89,7 @@ async fn side(
                 &app.t.db,
                 &CONCERN,
                 id,
-                "accept",
+                xieshang_core::item::Action::Accept,
                 By::User(&staff),
                 None,
                 &[],

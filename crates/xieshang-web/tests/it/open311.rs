@@ -356,9 +356,9 @@ async fn concern_in(app: &TestApp, title: &str, to: &str) -> String {
         }
         action => {
             let action = if action == "rejected" {
-                "reject"
+                xieshang_core::item::Action::Reject
             } else {
-                "accept"
+                xieshang_core::item::Action::Accept
             };
             transition(
                 &app.t.db,
