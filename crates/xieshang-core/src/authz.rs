@@ -4,8 +4,8 @@
 //! ([`Actor::check`]) or for the subtrees a list may cover ([`Actor::scopes`]); the
 //! store turns scopes into SQL. No other code decides who may do what.
 
-use crate::org::OrgPath;
 use crate::account::role::{Permission, Role};
+use crate::org::OrgPath;
 
 /// One role held over the subtree rooted at an organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,6 +18,6 @@ pub mod category;
 pub mod duty;
 pub mod org;
 
+pub use account::role::{Permission, Role};
 pub use authz::{Actor, Denied, Grant};
 pub use org::{OrgKind, OrgPath};
-pub use account::role::{Permission, Role};

@@ -2,8 +2,10 @@
 //! sessions, CSRF, security headers, i18n, health and metrics.
 //!
 //! Handlers never hold SQL: they call the store, which asks the actor. Every route
-//! is declared through [`routes::Routes`], which records what each one needs, so
-//! the isolation matrix in the tests covers new routes by construction.
+//! is declared through [`routes::Routes`], which records what each one needs and
+//! checks it before the handler runs, so handlers do not repeat it and the
+//! isolation matrix in the tests covers new routes by construction. Every
+//! failure is one [`error::AppError`]: a page for browsers, JSON for the API.
 
 // The router root is `app` below; `kit` is what features share; each feature is
 // a folder with its own `routes()` (same names as the store's and core's).
