@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use xieshang_core::category;
 use xieshang_core::values::Invalid;
-use xieshang_store::concern::{self, NewConcern};
 use xieshang_store::apikey::ApiKey;
+use xieshang_store::concern::{self, NewConcern};
 use xieshang_store::item::By;
 
 pub use crate::error::ApiError;
@@ -574,8 +574,7 @@ pub async fn list_concerns(
     Extension(key): Extension<ApiKey>,
     query: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Page>, ApiError> {
-    let axum::extract::Query(q) =
-        query.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let axum::extract::Query(q) = query.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let mut f = xieshang_store::open_data::Filter {
         within: Some(key.org_path.clone()),
         limit: q.limit.unwrap_or(50),

@@ -1,9 +1,9 @@
 //! Member studios: staff see and generate the duty rota and swap shifts; the
 //! studio shows a QR code of the check-in page; members check in on the day.
 
-use crate::flash::{self, Msg};
 use crate::auth::{CsrfForm, CurrentUser, UiLang};
 use crate::error::{AppError, AppResult};
+use crate::flash::{self, Msg};
 use crate::pages::{render, Flash, Page};
 use crate::routes::{Access, Routes, Target};
 use crate::state::AppState;
@@ -190,7 +190,6 @@ impl StudioForm {
         }
     }
 }
-
 
 async fn create_studio(
     State(state): State<AppState>,
@@ -391,9 +390,7 @@ async fn swap(
 ) -> AppResult<Response> {
     match studio::swap(&state.db, &u.actor, id, f.a, f.b).await {
         Ok(()) => Ok(flash::ok(&format!("/studios/{id}"), "common.saved")),
-        Err(Error::Invalid { .. }) => {
-            Ok(flash::err(&format!("/studios/{id}"), "err.swap"))
-        }
+        Err(Error::Invalid { .. }) => Ok(flash::err(&format!("/studios/{id}"), "err.swap")),
         Err(e) => Err(e.into()),
     }
 }

@@ -75,9 +75,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound | AppError::Missing(_) => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::Csrf | AppError::NotAllowed(_) => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Forbidden | AppError::Csrf | AppError::NotAllowed(_) => StatusCode::FORBIDDEN,
             AppError::Unauthenticated | AppError::MustChangePassword | AppError::NoKey(_) => {
                 StatusCode::UNAUTHORIZED
             }
@@ -158,9 +156,7 @@ impl AppError {
         let (status, key) = match &self {
             AppError::Unauthenticated => return Redirect::to("/login").into_response(),
             AppError::MustChangePassword => return Redirect::to("/password").into_response(),
-            AppError::NotFound | AppError::Missing(_) => {
-                (StatusCode::NOT_FOUND, "error.not_found")
-            }
+            AppError::NotFound | AppError::Missing(_) => (StatusCode::NOT_FOUND, "error.not_found"),
             AppError::Forbidden | AppError::NotAllowed(_) => {
                 (StatusCode::FORBIDDEN, "error.forbidden")
             }

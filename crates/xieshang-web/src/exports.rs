@@ -3,9 +3,9 @@
 //! personal data: no names, phones or recorders. No CSV cell can run as a
 //! formula ([`inert_cell`]); XLSX cells are written as strings, which never do.
 
-use crate::flash::{self, Msg};
 use crate::auth::{CurrentUser, UiLang};
 use crate::error::{AppError, AppResult};
+use crate::flash::{self, Msg};
 use crate::i18n::Tr;
 use crate::pages::{format_time, state_key};
 use crate::routes::{Access, Routes, Target};

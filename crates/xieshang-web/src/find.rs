@@ -2,8 +2,8 @@
 //! residents before they submit, and for staff in triage), "same problem" joins,
 //! and hotspots as candidate consultation topics.
 
-use crate::error::ApiError;
 use crate::auth::{CsrfForm, CurrentUser, UiLang};
+use crate::error::ApiError;
 use crate::error::{AppError, AppResult};
 use crate::pages::{category_choices, format_time, render, state_key, Flash, Page};
 use crate::routes::{Access, Routes, Target};
@@ -380,7 +380,12 @@ pub async fn similar_api(
     }
     let area = concern::area_by_code(&state.db, &q.area)
         .await?
-        .ok_or_else(|| ApiError(AppError::field("area", "unknown area code (see /api/v1/areas)")))?;
+        .ok_or_else(|| {
+            ApiError(AppError::field(
+                "area",
+                "unknown area code (see /api/v1/areas)",
+            ))
+        })?;
     let similar = search::similar_published(&state.db, area.id, &q.text, 5)
         .await?
         .into_iter()

@@ -55,10 +55,7 @@ pub(crate) fn refused(to: &str, e: xieshang_store::Error) -> AppResult<Response>
             message,
         } => {
             tracing::info!(field, message, "form input refused");
-            Ok(err(
-                to,
-                crate::i18n::known(key).unwrap_or("err.bad_input"),
-            ))
+            Ok(err(to, crate::i18n::known(key).unwrap_or("err.bad_input")))
         }
         e => Err(AppError::from(e)),
     }

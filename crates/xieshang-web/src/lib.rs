@@ -2,16 +2,18 @@
 //! sessions, CSRF, security headers, i18n, health and metrics.
 //!
 //! Handlers never hold SQL: they call the store, which asks the actor. Every route
-//! is declared through [`routes::Routes`], which records what each one needs, so
-//! the isolation matrix in the tests covers new routes by construction.
+//! is declared through [`routes::Routes`], which records what each one needs and
+//! checks it before the handler runs, so handlers do not repeat it and the
+//! isolation matrix in the tests covers new routes by construction. Every
+//! failure is one [`error::AppError`]: a page for browsers, JSON for the API.
 
 pub mod api;
 pub mod auth;
 pub mod duty;
 pub mod error;
 pub mod exports;
-mod flash;
 pub mod find;
+mod flash;
 pub mod i18n;
 pub mod open311;
 pub mod ops;

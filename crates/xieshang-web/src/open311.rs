@@ -226,9 +226,10 @@ async fn jurisdiction(
         Ok(o) if matches!(o.kind.code(), "district" | "city") && o.archived_at.is_none() => {
             Ok(Some(o))
         }
-        Ok(_) | Err(xieshang_store::Error::NotFound) => {
-            Err(refuse(f, AppError::Missing("jurisdiction_id not found".into())))
-        }
+        Ok(_) | Err(xieshang_store::Error::NotFound) => Err(refuse(
+            f,
+            AppError::Missing("jurisdiction_id not found".into()),
+        )),
         Err(e) => Err(internal(f, e)),
     }
 }
@@ -447,7 +448,12 @@ async fn list_requests(state: &AppState, q: &HashMap<String, String>, f: Format)
                 match parse_date(v) {
                     Some(t) => *slot = Some(t),
                     None => {
-                        return refuse(f, AppError::BadRequest(format!("{key} must be a w3c date-time with a time zone").into()))
+                        return refuse(
+                            f,
+                            AppError::BadRequest(format!(
+                                "{key} must be a w3c date-time with a time zone"
+                            )),
+                        )
                     }
                 }
             }
@@ -462,7 +468,10 @@ async fn list_requests(state: &AppState, q: &HashMap<String, String>, f: Format)
         if let Some(s) = get("status") {
             let wants: Vec<&str> = s.split(',').map(str::trim).collect();
             if wants.iter().any(|w| !matches!(*w, "open" | "closed")) {
-                return refuse(f, AppError::BadRequest("status is open, closed or both".into()));
+                return refuse(
+                    f,
+                    AppError::BadRequest("status is open, closed or both".into()),
+                );
             }
             let (o, c) = (wants.contains(&"open"), wants.contains(&"closed"));
             filter.open = if o && !c {
@@ -558,7 +567,9 @@ async fn token(
                 ])],
             ),
         ),
-        Err(xieshang_store::Error::NotFound) => refuse(f, AppError::Missing("token not found".into())),
+        Err(xieshang_store::Error::NotFound) => {
+            refuse(f, AppError::Missing("token not found".into()))
+        }
         Err(e) => internal(f, e),
     }
 }
@@ -573,7 +584,10 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         return refuse(f, AppError::Missing("not found".into()));
     }
     let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
-        return refuse(f, AppError::BadRequest("the body must be application/x-www-form-urlencoded".into()));
+        return refuse(
+            f,
+            AppError::BadRequest("the body must be application/x-www-form-urlencoded".into()),
+        );
     };
     let get = |k: &str| {
         pairs
@@ -587,7 +601,10 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         Some(k) => match apikey::verify(&state.db, k).await {
             Ok(Some(key)) if key.allows(Scope::ConcernsCreate) => key,
             Ok(_) => {
-                return refuse(f, AppError::NotAllowed("api_key is not valid for posting requests".into()))
+                return refuse(
+                    f,
+                    AppError::NotAllowed("api_key is not valid for posting requests".into()),
+                )
             }
             Err(e) => return internal(f, e),
         },
@@ -623,7 +640,10 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
                 (o.id, o.path)
             }
             Ok(_) | Err(xieshang_store::Error::NotFound) => {
-                return refuse(f, AppError::BadRequest("address_id is not a known area code".into()))
+                return refuse(
+                    f,
+                    AppError::BadRequest("address_id is not a known area code".into()),
+                )
             }
             Err(e) => return internal(f, e),
         }
@@ -635,7 +655,10 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
     if !path.is_within(&key.org_path) || juris.as_ref().is_some_and(|j| !path.is_within(&j.path)) {
         // Outside the key's unit: refused as a record out of scope is
         // everywhere, as if it did not exist.
-        return refuse(f, AppError::Missing("jurisdiction_id or address_id not found for this api_key".into()));
+        return refuse(
+            f,
+            AppError::Missing("jurisdiction_id or address_id not found for this api_key".into()),
+        );
     }
     let lat = get("lat").map(str::parse::<f64>);
     let lng = get("long").map(str::parse::<f64>);
@@ -643,11 +666,19 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         (Some(Ok(a)), Some(Ok(b))) => (Some(a), Some(b)),
         (None, None) => (None, None),
         _ => {
-            return refuse(f, AppError::BadRequest("lat and long must both be numbers".into()))
+            return refuse(
+                f,
+                AppError::BadRequest("lat and long must both be numbers".into()),
+            )
         }
     };
     if lat.is_none() && get("address_string").is_none() && get("address_id").is_none() {
-        return refuse(f, AppError::BadRequest("a location is required: lat and long, address_string or address_id".into()));
+        return refuse(
+            f,
+            AppError::BadRequest(
+                "a location is required: lat and long, address_string or address_id".into(),
+            ),
+        );
     }
     let Some(description) = get("description") else {
         return refuse(f, AppError::BadRequest("description is required".into()));
@@ -666,7 +697,7 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
     let checked = match cat.check_answers(&answers) {
         Ok(a) => a,
         Err((code, msg)) => {
-            return refuse(f, AppError::BadRequest(format!("attribute {code}: {msg}").into()))
+            return refuse(f, AppError::BadRequest(format!("attribute {code}: {msg}")))
         }
     };
     let attributes = (!checked.is_empty()).then(|| {

@@ -2,9 +2,9 @@
 //! store, which asks the actor; forms post through `CsrfForm` and redirect back
 //! with a message key.
 
-use crate::flash;
 use crate::auth::{self, CsrfForm, CurrentUser, MaybeUser, UiLang};
 use crate::error::{AppError, AppResult};
+use crate::flash;
 use crate::i18n::{self, Lang, Tr};
 use crate::ops;
 use crate::routes::{Access, Routes, Target};
@@ -1111,8 +1111,8 @@ async fn org_rename(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<NameForm>,
 ) -> AppResult<Response> {
-    flash::after(&
-        format!("/orgs/{id}"),
+    flash::after(
+        &format!("/orgs/{id}"),
         org::rename(&state.db, &u.actor, id, &f.name)
             .await
             .map(|_| ()),
@@ -1130,8 +1130,8 @@ async fn org_move(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MoveForm>,
 ) -> AppResult<Response> {
-    flash::after(&
-        format!("/orgs/{id}"),
+    flash::after(
+        &format!("/orgs/{id}"),
         org::move_to(&state.db, &u.actor, id, f.parent_id)
             .await
             .map(|_| ()),
@@ -1150,8 +1150,8 @@ async fn org_archive(
     CsrfForm(f): CsrfForm<ArchiveForm>,
 ) -> AppResult<Response> {
     let archived = f.archived == "1";
-    flash::after(&
-        format!("/orgs/{id}"),
+    flash::after(
+        &format!("/orgs/{id}"),
         org::set_archived(&state.db, &u.actor, id, archived)
             .await
             .map(|_| ()),
@@ -1289,8 +1289,8 @@ async fn user_grant(
     let Some(role) = Role::parse(&f.role) else {
         return Err(AppError::BadRequest("unknown role".into()));
     };
-    flash::after(&
-        format!("/users/{id}"),
+    flash::after(
+        &format!("/users/{id}"),
         user::grant(&state.db, &u.actor, id, role, f.org_id)
             .await
             .map(|_| ()),
@@ -1303,8 +1303,8 @@ async fn user_revoke(
     Path((id, grant)): Path<(i64, i64)>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> AppResult<Response> {
-    flash::after(&
-        format!("/users/{id}"),
+    flash::after(
+        &format!("/users/{id}"),
         user::revoke(&state.db, &u.actor, id, grant).await,
     )
 }
@@ -1324,8 +1324,8 @@ async fn user_reset(
         Ok(h) => h,
         Err(e) => return flash::refused(&format!("/users/{id}"), e),
     };
-    flash::after(&
-        format!("/users/{id}"),
+    flash::after(
+        &format!("/users/{id}"),
         user::reset_password(&state.db, &u.actor, id, &hash).await,
     )
 }

@@ -3,8 +3,8 @@
 //! import from CSV or XLSX with a dry run that lists every refused row.
 
 use crate::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang};
-use crate::flash;
 use crate::error::{AppError, AppResult};
+use crate::flash;
 use crate::pages::{render, Flash, Page};
 use crate::routes::{Access, Routes, Target};
 use crate::state::AppState;

@@ -7,7 +7,11 @@
 //! session (or is sent to the login page); `Needs(permission, target)` loads
 //! the record `{id}` names through the store's own getter, which answers 404
 //! for a record outside the actor's scope (as for one that does not exist)
-//! and 403 for one in scope without the right. Handlers do not repeat it.
+//! and 403 for one in scope without the right. Handlers do not repeat it
+//! (the store's functions they call still ask the actor: that is the store's
+//! own contract, not a second route check). `Key(scope)` routes are for
+//! machine clients: the layer verifies the API key and hands it to the
+//! handler. Refusals on `/api/` paths are JSON, elsewhere pages.
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -148,7 +152,6 @@ impl Routes {
         (self.router, self.specs)
     }
 }
-
 
 /// Checks a route's declared access before its handler runs. The actor is
 /// found as the handlers find it ([`CurrentUser`]: no session sends a browser

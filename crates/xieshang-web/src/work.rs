@@ -4,9 +4,9 @@
 //! notifications, residents' feedback, and photos. Each handler asks the store,
 //! which asks the actor (or the assignment).
 
-use crate::flash::{self, Msg};
 use crate::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang, Upload, UPLOAD_BODY_LIMIT};
 use crate::error::{AppError, AppResult};
+use crate::flash::{self, Msg};
 use crate::i18n::{self, Tr};
 use crate::pages::{category_choices, format_time, render, role_label, state_key, Flash, Page};
 use crate::routes::{Access, Routes, Target};
@@ -130,7 +130,10 @@ fn after_transition<T>(id: i64, r: Result<T, TransitionError>) -> AppResult<Resp
         }
         Err(TransitionError::Store(xieshang_store::Error::Invalid { key, message, .. })) => {
             tracing::info!(concern.id = id, message, "concern input refused");
-            Ok(back(id, Msg::Err(i18n::known(key).unwrap_or("err.bad_input"))))
+            Ok(back(
+                id,
+                Msg::Err(i18n::known(key).unwrap_or("err.bad_input")),
+            ))
         }
         Err(TransitionError::Store(e)) => Err(e.into()),
     }

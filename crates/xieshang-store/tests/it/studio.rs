@@ -415,11 +415,23 @@ async fn a_visitor_sealed_under_another_key_is_an_error_not_a_dropped_name() {
     // concern without its reporter is filed.
     for key in [Some(&wrong), None] {
         let r = xieshang_store::reception::to_concern(
-            &db, key, &on_duty, rid, grid.id, "road", "井盖松动",
+            &db,
+            key,
+            &on_duty,
+            rid,
+            grid.id,
+            "road",
+            "井盖松动",
         )
         .await;
         assert!(
-            matches!(r, Err(Error::Invalid { key: "err.seal", .. })),
+            matches!(
+                r,
+                Err(Error::Invalid {
+                    key: "err.seal",
+                    ..
+                })
+            ),
             "{r:?}"
         );
     }
@@ -438,7 +450,9 @@ async fn a_visitor_sealed_under_another_key_is_an_error_not_a_dropped_name() {
     .unwrap()
     .code;
     assert_eq!(concerns().await, before + 1);
-    let cid = xieshang_store::concern::id_by_code(&db, &code).await.unwrap();
+    let cid = xieshang_store::concern::id_by_code(&db, &code)
+        .await
+        .unwrap();
     let reporters: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM concern_reporters WHERE concern_id = $1")
             .bind(cid)

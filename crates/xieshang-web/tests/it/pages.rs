@@ -416,3 +416,34 @@ async fn unit_codes_are_reserved_per_district() {
         Some(format!("/orgs/{city}?err=err.org_code_branch").as_str())
     );
 }
+
+#[tokio::test]
+async fn a_refusal_is_the_templated_page_and_the_route_refuses_before_the_form_is_read() {
+    let app = TestApp::new().await;
+    let mut staff = app.login("staff").await;
+    // Another district's unit: 404, on the error page in the site's frame.
+    let beilin = app.org_id("beilin").await;
+    let r = staff.get(&format!("/orgs/{beilin}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("<h1>404</h1>"), "{}", r.body);
+    assert!(r.body.contains("找不到该页面或记录") && r.body.contains("Not found"));
+    assert!(r.body.contains("class=\"brand\""), "the frame of base.html");
+    // The route's access check runs before the form: a POST without a token
+    // to that unit is a 404 too, byte for byte the answer for no unit at all;
+    // to the staff's own unit, the missing token is what is refused.
+    let hidden = staff
+        .post_raw(&format!("/orgs/{beilin}/rename"), &[("name", "x")])
+        .await;
+    let missing = staff
+        .post_raw("/orgs/987654321/rename", &[("name", "x")])
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert_eq!(hidden.body, missing.body);
+    let own = app.org_id("yanliang").await;
+    let r = staff
+        .post_raw(&format!("/orgs/{own}/rename"), &[("name", "x")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body.contains("<h1>403</h1>"), "{}", r.body);
+    assert!(r.body.contains("The form has expired"), "the CSRF refusal");
+}
