@@ -179,7 +179,7 @@ impl Dialect {
             Dialect::Postgres => ("postgres", "sqlite"),
         };
         let mut skipping = false;
-        let mut kept = String::with_capacity(sql.len());
+        let mut lines = Vec::new();
         for line in sql.lines() {
             let marker = line.trim();
             if marker == format!("{{{{{other}}}}}") {
@@ -190,9 +190,13 @@ impl Dialect {
                 && marker != format!("{{{{{mine}}}}}")
                 && marker != format!("{{{{/{mine}}}}}")
             {
-                kept.push_str(line);
-                kept.push('\n');
+                lines.push(line);
             }
+        }
+        // Text without markers comes out as it went in, to the last newline.
+        let mut kept = lines.join("\n");
+        if sql.ends_with('\n') {
+            kept.push('\n');
         }
         kept.replace("{{id}}", id)
             .replace("{{blob}}", blob)
