@@ -7,6 +7,7 @@
 pub mod authz;
 pub mod calendar;
 pub mod category;
+pub mod concern;
 pub mod item;
 pub mod org;
 pub mod personal;

@@ -207,7 +207,7 @@ pub(crate) struct Intake {
 
 /// Field errors of an intake: the field, and the message's key (for pages)
 /// and English text (for the API).
-pub(crate) type FieldErrors = Vec<(&'static str, Invalid)>;
+pub(crate) type FieldErrors = xieshang_core::concern::FieldErrors;
 
 /// An intake field's error of its own (`err.intake.<field>`).
 const fn field_error(key: &'static str, message: &'static str) -> Invalid {
@@ -223,71 +223,29 @@ pub(crate) async fn file_concern(
     by: By<'_>,
     photos: &[xieshang_store::photo::Photo],
 ) -> Result<Result<concern::Recorded, FieldErrors>, xieshang_store::Error> {
-    use xieshang_core::values::{check_text, Lines};
-    let mut errors: FieldErrors = Vec::new();
-    for (field, value, lines) in [
-        ("title", Some(intake.title.as_str()), Lines::One),
-        (
-            "description",
-            Some(intake.description.as_str()),
-            Lines::Many,
-        ),
-        ("address", intake.address.as_deref(), Lines::One),
-        ("name", intake.name.as_deref(), Lines::One),
-        ("phone", intake.phone.as_deref(), Lines::One),
-    ] {
-        if let Some(Err(e)) = value.map(|v| check_text(v, lines)) {
-            errors.push((field, e));
-        }
-    }
-    let name = intake
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    if name.is_some_and(|n| n.chars().count() > 50) {
-        errors.push((
-            "name",
-            field_error("err.intake.name", "a name has at most 50 characters"),
-        ));
-    }
-    let phone = match intake
-        .phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        Some(p) => match xieshang_core::personal::Phone::parse(p) {
-            Ok(p) => Some(p),
-            Err(_) => {
-                errors.push((
-                    "phone",
-                    field_error(
-                        "err.intake.phone",
-                        "a phone number is an 11-digit mobile or a landline",
-                    ),
-                ));
-                None
-            }
-        },
-        None => None,
+    use xieshang_core::concern::{optional, Address, Position, RawConcern, ReporterName};
+    let raw = RawConcern {
+        category: &intake.category,
+        title: &intake.title,
+        description: &intake.description,
+        address: intake.address.as_deref(),
+        lat: intake.lat,
+        lng: intake.lng,
+        name: intake.name.as_deref(),
+        phone: intake.phone.as_deref(),
     };
+    let parsed = xieshang_core::concern::NewConcern::parse(&raw);
+    let mut errors: FieldErrors = parsed.as_ref().err().cloned().unwrap_or_default();
+    // What needs this server or the database: the personal-data key, the area.
+    let personal = optional(raw.name).is_some()
+        || optional(raw.phone).is_some_and(|p| xieshang_core::personal::Phone::parse(p).is_ok());
     let sealer = state.sealer.as_deref();
-    if (name.is_some() || phone.is_some()) && sealer.is_none() {
+    if personal && sealer.is_none() {
         errors.push((
             "phone",
             field_error(
                 "err.intake.phone",
                 "this server has no personal-data key, so name and phone cannot be kept",
-            ),
-        ));
-    }
-    if category::by_code(&intake.category).is_none() {
-        errors.push((
-            "category",
-            field_error(
-                "err.intake.category",
-                "unknown category code (see /api/v1/categories)",
             ),
         ));
     }
@@ -301,74 +259,22 @@ pub(crate) async fn file_concern(
             field_error("err.intake.area", "unknown area code (see /api/v1/areas)"),
         ));
     }
-    let title_len = intake.title.trim().chars().count();
-    if title_len == 0 || title_len > 100 {
-        errors.push((
-            "title",
-            field_error("err.intake.title", "a title has 1 to 100 characters"),
-        ));
-    }
-    let desc_len = intake.description.trim().chars().count();
-    if desc_len == 0 || desc_len > 2000 {
-        errors.push((
-            "description",
-            field_error(
-                "err.intake.description",
-                "a description has 1 to 2000 characters",
-            ),
-        ));
-    }
-    if intake
-        .address
-        .as_deref()
-        .is_some_and(|a| a.chars().count() > 200)
-    {
-        errors.push((
-            "address",
-            field_error(
-                "err.intake.address",
-                "an address has at most 200 characters",
-            ),
-        ));
-    }
-    let position = match (intake.lat, intake.lng) {
-        (None, None) => None,
-        (Some(lat), Some(lng))
-            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) =>
-        {
-            Some((lat, lng))
-        }
-        _ => {
-            errors.push((
-                "lat",
-                field_error(
-                    "err.intake.lat",
-                    "give both lat and lng, within -90..90 and -180..180",
-                ),
-            ));
-            None
-        }
-    };
-    let Some(area) = area.filter(|_| errors.is_empty()) else {
+    let (Ok(c), Some(area)) = (parsed, area.filter(|_| errors.is_empty())) else {
         return Ok(Err(errors));
     };
     let reporter = sealer.map(|sealer| concern::NewReporter {
         sealer,
-        name,
-        phone: phone.as_ref(),
+        name: c.name.as_ref().map(ReporterName::as_str),
+        phone: c.phone.as_ref(),
     });
     let new = NewConcern {
         org_id: area,
-        category: &intake.category,
-        title: &intake.title,
-        description: intake.description.trim(),
+        category: c.category.code,
+        title: c.title.as_str(),
+        description: c.description.as_str(),
         channel,
-        address: intake
-            .address
-            .as_deref()
-            .map(str::trim)
-            .filter(|a| !a.is_empty()),
-        position,
+        address: c.address.as_ref().map(Address::as_str),
+        position: c.position.map(Position::pair),
         reporter,
         photos,
         attributes: intake.attributes.clone(),

@@ -689,8 +689,8 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
             }
         }
     }
-    let checked = match cat.check_answers(&answers) {
-        Ok(a) => a,
+    let attributes = match xieshang_core::concern::Attributes::parse(cat, &answers) {
+        Ok(a) => a.map(xieshang_core::concern::Attributes::into_string),
         Err((code, msg)) => {
             return error(
                 f,
@@ -699,15 +699,6 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
             )
         }
     };
-    let attributes = (!checked.is_empty()).then(|| {
-        Value::Object(
-            checked
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), json!(v)))
-                .collect(),
-        )
-        .to_string()
-    });
     let name = [get("last_name"), get("first_name")]
         .into_iter()
         .flatten()

@@ -744,7 +744,8 @@ async fn record_page(
         areas: record_areas(&state, &u.actor).await?,
         recorded: q
             .code
-            .filter(|c| c.len() == 10 && c.chars().all(|c| c.is_ascii_alphanumeric())),
+            .and_then(|c| xieshang_core::concern::TrackingCode::parse(&c).ok())
+            .map(|c| c.as_str().to_owned()),
         recorded_key: crate::pages::resident_key_param(q.key),
     })
 }
