@@ -9,8 +9,8 @@
 #   scripts/load-bench.sh postgres DATABASE_URL           # the limits, then Xieshang on PostgreSQL
 #
 # DATA_DIR is a directory and DATABASE_URL a database filled by `xieshang
-# datagen`, e.g. `target/release/xieshang --data-dir /tmp/city datagen`. Intake
-# adds concerns to them.
+# bench datagen`, e.g. `target/release/xieshang --data-dir /tmp/city bench datagen`.
+# Intake adds concerns to them.
 #
 # The limits are the issue's: durable single-row inserts of a ~500-byte row into
 # SQLite with the product's pragmas (one client, one transaction per row,
@@ -128,7 +128,7 @@ echo "load benchmark: ${backends[*]}, $conns connections, ${secs}s per run, wrk 
 # area of each city for the load generator.
 for b in "${backends[@]}"; do
   set_db_args "$b"
-  "$bin" --log warn "${db_args[@]}" bench-sample --codes 20000 >"$work/sample-$b.txt"
+  "$bin" --log warn "${db_args[@]}" bench sample --codes 20000 >"$work/sample-$b.txt"
   awk 'NR == 1 {print $2}' "$work/sample-$b.txt" >"$work/area-$b.txt"
   tail -n +2 "$work/sample-$b.txt" >"$work/codes-$b.txt"
 done
@@ -148,7 +148,7 @@ EOF
 # to a million rows first, if it holds fewer), its rate recorded under KEY.
 raw_read() {
   local kind="$1" url="$2" key="$3" label="$4" raw
-  "$bin" --log warn bench-raw-serve --url "$url" --addr "127.0.0.1:$raw_port" --rows 1000000 \
+  "$bin" --log warn bench raw-serve --url "$url" --addr "127.0.0.1:$raw_port" --rows 1000000 \
     --page-bytes "$page_bytes" >"$work/raw-$kind.log" 2>&1 &
   raw=$!
   pids+=("$raw")
@@ -165,7 +165,7 @@ raw_read() {
 # limits KIND URL CLIENTS
 limits() {
   local kind="$1" url="$2" clients="$3" line
-  line="$("$bin" --log warn bench-raw-insert --url "$url" --seconds "$secs" --clients "$clients")"
+  line="$("$bin" --log warn bench raw-insert --url "$url" --seconds "$secs" --clients "$clients")"
   echo "$line"
   record "raw_insert_$kind" "$(sed -E 's/.*= ([0-9]+) rows\/s.*/\1/' <<<"$line")"
   raw_read "$kind" "$url" "raw_read_$kind" "raw point-read page, $kind (${page_bytes} B)"

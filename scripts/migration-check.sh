@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Does a migration carry every row across? Generates a city with the code of
 # the commit before the migration (so the data is written exactly as that
-# version writes it), records what must survive (`xieshang bench-snapshot`:
+# version writes it), records what must survive (`xieshang bench snapshot`:
 # rows and a SHA-256 per table, and a SHA-256 of the public status pages of
 # 1,000 tracking codes read through the product's status read), migrates with
 # the code under test, records again and compares.
@@ -61,6 +61,7 @@ case "$DB" in
 esac
 
 t0=$(date +%s)
+# The base predates `xieshang bench`: its generator is the top-level `datagen`.
 "$WORK/xieshang-base" "${ARGS[@]}" datagen --concerns "$N" --members "$MEMBERS" >&2
 echo "generated in $(( $(date +%s) - t0 )) s" >&2
 if [ "$DB" = sqlite ] && [ ! -f "$WORK/city/xieshang.db" ]; then
@@ -77,11 +78,11 @@ sql "INSERT INTO item_links (from_kind, from_id, link, to_kind, org_id, created_
      SELECT 'concern', id, 'conversion', 'proposal', org_id, updated_at FROM concerns
       WHERE state = 'resolved' AND id % 10 = 0"
 
-"$WORK/xieshang-new" "${ARGS[@]}" bench-snapshot --sample 1000 > "$WORK/before.txt"
+"$WORK/xieshang-new" "${ARGS[@]}" bench snapshot --sample 1000 > "$WORK/before.txt"
 t0=$(date +%s%N)
 "$WORK/xieshang-new" "${ARGS[@]}" migrate >&2
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-"$WORK/xieshang-new" "${ARGS[@]}" bench-snapshot --sample 1000 > "$WORK/after.txt"
+"$WORK/xieshang-new" "${ARGS[@]}" bench snapshot --sample 1000 > "$WORK/after.txt"
 
 echo "--- before (migration $(head -1 "$WORK/before.txt" | awk '{print $4}'))"
 cat "$WORK/before.txt"

@@ -6,7 +6,7 @@
 #   scripts/pg-alone.sh status TEMPLATE_DB BIN [SECONDS]
 #   scripts/pg-alone.sh queue  TEMPLATE_DB BIN DISTRICT_CODE [SECONDS]
 #
-# TEMPLATE_DB is a database filled by `xieshang datagen` (never written to);
+# TEMPLATE_DB is a database filled by `xieshang bench datagen` (never written to);
 # each run copies it (file copy, then CHECKPOINT, so the copy's writes are not
 # still being flushed during the run), starts BIN's server on the copy, runs
 # wrk at 64 connections (intake: the load-bench's submission; status: the
@@ -19,7 +19,7 @@ set -euo pipefail
 # request here comes from one address.
 export XIESHANG_RATE_LIMITS=false
 kind="${1:?intake, status or queue}"
-template="${2:?a database filled by xieshang datagen}"
+template="${2:?a database filled by xieshang bench datagen}"
 bin="${3:?a xieshang binary}"
 if [ "$kind" = queue ]; then district="${4:?district code}"; secs="${5:-15}"; else secs="${4:-20}"; fi
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
@@ -34,7 +34,7 @@ if [ "$kind" = intake ]; then
   url="$base/api/v1/concerns"
   label="intake"
 elif [ "$kind" = status ]; then
-  "$bin" --log warn --database-url "$pg/$db" bench-sample --codes 20000 | tail -n +2 >"$work/codes.txt"
+  "$bin" --log warn --database-url "$pg/$db" bench sample --codes 20000 | tail -n +2 >"$work/codes.txt"
   status_lua "$work/codes.txt" "$work/load.lua"
   url="$base"
   label="status"

@@ -17,7 +17,7 @@ set -euo pipefail
 # The server's rate limits would measure the limiter, not the server: every
 # request here comes from one address.
 export XIESHANG_RATE_LIMITS=false
-template="${1:?a database filled by xieshang datagen}"
+template="${1:?a database filled by xieshang bench datagen}"
 bin="${2:-target/release/xieshang}"
 # shellcheck source=lib/pg-city.sh
 . "$(dirname "$0")/lib/pg-city.sh"

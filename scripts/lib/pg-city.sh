@@ -36,7 +36,7 @@ pg_city_serve() {
 # Writes the load-bench's submission to the file $1 as a wrk script.
 pg_city_intake_lua() {
   local area
-  area="$("$bin" --log warn --database-url "$pg/$db" bench-sample --codes 1 | awk 'NR == 1 {print $2}')"
+  area="$("$bin" --log warn --database-url "$pg/$db" bench sample --codes 1 | awk 'NR == 1 {print $2}')"
   cat >"$1" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"

@@ -14,7 +14,7 @@ pub mod values;
 
 // Features, one folder each (same names as in the store and the web crate).
 pub mod account;
-pub mod category;
+pub mod concern;
 pub mod duty;
 pub mod org;
 

@@ -1,7 +1,7 @@
 //! The `xieshang` binary: parse the command line, set up logging, dispatch.
 
 use clap::Parser;
-use xieshang::cmd::{self, Cli, Command};
+use xieshang::cmd::{self, BenchCommand, Cli, Command};
 use xieshang::config::Settings;
 
 /// mimalloc instead of the C library's allocator: a request allocates and
@@ -32,13 +32,15 @@ async fn main() -> anyhow::Result<std::process::ExitCode> {
             return Ok(std::process::ExitCode::from(code));
         }
         Command::Admin { command } => cmd::admin::run(&settings, command).await?,
-        Command::Datagen(args) => cmd::datagen::run(&settings, args).await?,
-        Command::BenchSearch(args) => cmd::bench::search(&settings, args).await?,
-        Command::BenchDashboard(args) => cmd::bench::dashboard(&settings, args).await?,
-        Command::BenchRawInsert(args) => cmd::rawbench::insert(args).await?,
-        Command::BenchRawServe(args) => cmd::rawbench::serve(args).await?,
-        Command::BenchSample(args) => cmd::rawbench::sample(&settings, args).await?,
-        Command::BenchSnapshot(args) => cmd::snapshot::run(&settings, args).await?,
+        Command::Bench { command } => match command {
+            BenchCommand::Datagen(args) => cmd::datagen::run(&settings, args).await?,
+            BenchCommand::Search(args) => cmd::bench::search(&settings, args).await?,
+            BenchCommand::Dashboard(args) => cmd::bench::dashboard(&settings, args).await?,
+            BenchCommand::RawInsert(args) => cmd::rawbench::insert(args).await?,
+            BenchCommand::RawServe(args) => cmd::rawbench::serve(args).await?,
+            BenchCommand::Sample(args) => cmd::rawbench::sample(&settings, args).await?,
+            BenchCommand::Snapshot(args) => cmd::snapshot::run(&settings, args).await?,
+        },
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -206,3 +206,145 @@ fn one_server_per_sqlite_database() {
     third.kill().unwrap();
     third.wait().unwrap();
 }
+
+fn help_of(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_xieshang"))
+        .args(args)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The subcommands a help screen lists, in order (the first word of each
+/// line of its "Commands:" section).
+fn commands_of(help: &str) -> Vec<String> {
+    help.split("Commands:\n")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn the_first_screen_shows_operators_commands_and_bench_holds_the_load_tools() {
+    assert_eq!(
+        commands_of(&help_of(&[])),
+        ["serve", "demo", "migrate", "admin", "audit", "bench", "help"]
+    );
+    assert_eq!(
+        commands_of(&help_of(&["bench"])),
+        [
+            "datagen",
+            "search",
+            "dashboard",
+            "raw-insert",
+            "raw-serve",
+            "sample",
+            "help"
+        ]
+    );
+    // The tools keep their arguments.
+    for (tool, flag) in [
+        ("datagen", "--concerns"),
+        ("search", "--requests"),
+        ("dashboard", "--rounds"),
+        ("raw-insert", "--through-sqlx"),
+        ("raw-serve", "--addr"),
+        ("sample", "--codes"),
+    ] {
+        assert!(help_of(&["bench", tool]).contains(flag), "{tool} {flag}");
+    }
+    // The old names are gone from the top level.
+    for old in ["datagen", "bench-search", "bench-sample"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_xieshang"))
+            .args([old, "--help"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{old} still answers");
+    }
+    // `admin` promises what it has.
+    let admin = help_of(&["admin"]);
+    assert_eq!(
+        commands_of(&admin),
+        ["bootstrap", "password-reset", "api-key", "help"]
+    );
+    assert!(help_of(&["admin", "password-reset"]).contains("--username"));
+}
+
+#[tokio::test]
+async fn password_reset_prints_a_one_time_password_that_must_be_changed() {
+    let t = TestDb::new().await.unwrap();
+    xieshang_store::seed::load_demo(&t.db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    // Locked out, signed in somewhere: the reset lifts the one and ends the other.
+    sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 5 WHERE id = $2")
+        .bind(i64::MAX / 2)
+        .bind(id)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    xieshang_store::account::session::create(&t.db, id, 3_600_000)
+        .await
+        .unwrap();
+
+    let (code, out) = xieshang(&t.url, &["admin", "password-reset", "--username", "Admin"]);
+    assert_eq!(code, 0, "{out}");
+    let once = out.trim();
+    assert_eq!(once.chars().count(), 16, "{out}");
+    let row = sqlx::query(
+        "SELECT password_hash, must_change_password, locked_until, failed_logins FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    use sqlx::Row;
+    let hash: String = row.get("password_hash");
+    assert!(xieshang_store::account::password::verify(&hash, once));
+    assert!(!hash.contains(once), "only the hash is stored");
+    assert_eq!(row.get::<i64, _>("must_change_password"), 1);
+    assert_eq!(row.get::<Option<i64>, _>("locked_until"), None);
+    assert_eq!(row.get::<i64, _>("failed_logins"), 0);
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0, "every session ends");
+
+    // Audited, without the password, and the chain still holds.
+    let audited = sqlx::query(
+        "SELECT actor_name, entity_id, after_json FROM audit_log
+         WHERE action = 'user.reset_password_cli'",
+    )
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].get::<String, _>("entity_id"), id.to_string());
+    assert_eq!(audited[0].get::<String, _>("actor_name"), "system");
+    let after: String = audited[0].get("after_json");
+    assert!(
+        after.contains("\"must_change_password\":true") && !after.contains(once),
+        "{after}"
+    );
+    let (code, out) = xieshang(&t.url, &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}");
+
+    // A second reset gives another password; an unknown account is refused.
+    let (code, again) = xieshang(&t.url, &["admin", "password-reset", "--username", "admin"]);
+    assert_eq!(code, 0);
+    assert_ne!(again.trim(), once);
+    let (code, out) = xieshang(&t.url, &["admin", "password-reset", "--username", "nobody"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.is_empty(), "no password printed: {out}");
+}

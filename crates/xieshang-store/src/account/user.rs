@@ -555,6 +555,34 @@ pub async fn reset_password(
     .await
 }
 
+/// The operator resets a password from the command line (`xieshang admin
+/// password-reset`), for when nobody who could reset it can sign in: the new
+/// password is temporary (a change is forced at next login), any lock is
+/// lifted, every session ends, and the audit log records it as the system's
+/// (`user.reset_password_cli`). An unknown username is [`Error::NotFound`].
+pub async fn reset_password_by_operator(
+    db: &Db,
+    username: &str,
+    password_hash: &str,
+) -> Result<()> {
+    let username = Username::parse(username).map_err(|e| Error::invalid("username", e))?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username.as_str())
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::NotFound)?;
+    let user = load(db, id).await?;
+    write_password(
+        db,
+        None,
+        &user,
+        password_hash,
+        true,
+        "user.reset_password_cli",
+    )
+    .await
+}
+
 /// A user changes their own password (the caller has checked the old one).
 pub async fn change_own_password(db: &Db, actor: &Actor, password_hash: &str) -> Result<()> {
     let user = load(db, actor.user_id).await?;

@@ -264,7 +264,7 @@ pub async fn assign(
         )
         .into());
     }
-    let days = xieshang_core::category::DEFAULT
+    let days = xieshang_core::concern::category::DEFAULT
         .iter()
         .find(|k| k.code == c.category)
         .map(|k| k.service_days)

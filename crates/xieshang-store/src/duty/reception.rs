@@ -200,7 +200,7 @@ async fn file_concern(
     title: &str,
     reporter: Option<NewReporter<'_>>,
 ) -> Result<concern::Recorded> {
-    if xieshang_core::category::by_code(category).is_none() {
+    if xieshang_core::concern::category::by_code(category).is_none() {
         return Err(Error::field(
             "category",
             "err.intake.category",

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use xieshang_core::category::{self, Category};
+use xieshang_core::concern::category::{self, Category};
 use xieshang_core::OrgPath;
 use xieshang_store::account::apikey::{self, Scope};
 use xieshang_store::concern::open_data::{self, PublicConcern};
@@ -698,8 +698,8 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
             }
         }
     }
-    let checked = match cat.check_answers(&answers) {
-        Ok(a) => a,
+    let attributes = match xieshang_core::concern::Attributes::parse(cat, &answers) {
+        Ok(a) => a.map(xieshang_core::concern::Attributes::into_string),
         Err((code, msg)) => {
             return refuse(
                 f,
@@ -707,15 +707,6 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
             )
         }
     };
-    let attributes = (!checked.is_empty()).then(|| {
-        Value::Object(
-            checked
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), json!(v)))
-                .collect(),
-        )
-        .to_string()
-    });
     let name = [get("last_name"), get("first_name")]
         .into_iter()
         .flatten()
@@ -728,7 +719,7 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         .chars()
         .take(40)
         .collect();
-    let intake = crate::api::Intake {
+    let intake = crate::concern::intake::Intake {
         category: cat.code.to_owned(),
         area: String::new(),
         title,
@@ -742,7 +733,7 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         api_key_id: Some(key.id),
         org_id: Some(org_id),
     };
-    match crate::api::file_concern(&state, &intake, "api", By::Resident, &[]).await {
+    match crate::concern::intake::file_concern(&state, &intake, "api", By::Resident, &[]).await {
         Ok(Ok(recorded)) => {
             let xieshang_store::concern::Recorded { code, key, .. } = recorded;
             let doc = Node::List(

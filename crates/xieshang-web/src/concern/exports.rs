@@ -15,7 +15,7 @@ use axum::http::header;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use xieshang_core::{category, Permission};
+use xieshang_core::{concern::category, Permission};
 use xieshang_store::concern::open_data::{self, Filter, PublicConcern};
 
 /// Registers the export and webhook routes.

@@ -1,10 +1,12 @@
 //! The concern loop's pages and downloads: the resident's form and tracking page
 //! (`resident`), the working pages of staff, departments and recorders (`staff`),
-//! and exports (`exports`). The JSON API and Open311 are in `crate::api`.
+//! exports (`exports`), and the one intake service every channel uses
+//! (`intake`). The JSON API and Open311 are in `crate::api`.
 
 use crate::kit::routes::Routes;
 
 pub mod exports;
+pub mod intake;
 pub mod resident;
 pub mod staff;
 

@@ -273,7 +273,7 @@ async fn report(
                     return render_report(&state, tr, csrf, u, form, extras).await;
                 }
             }
-            match crate::api::file_concern(
+            match crate::concern::intake::file_concern(
                 &state,
                 &intake,
                 "web",

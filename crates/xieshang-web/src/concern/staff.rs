@@ -21,9 +21,7 @@ use serde::Deserialize;
 use xieshang_core::item::CONCERN;
 use xieshang_core::{Permission, Role};
 use xieshang_store::item::{self, By, TransitionError};
-use xieshang_store::{
-    concern, concern::handling, concern::photo, concern::stats, concern::triage, jobs,
-};
+use xieshang_store::{concern, concern::handling, concern::photo, concern::stats, concern::triage, jobs};
 
 /// Registers the concern loop's routes.
 pub fn routes(r: Routes) -> Routes {
@@ -674,7 +672,7 @@ pub(crate) struct RecordForm {
 impl RecordForm {
     /// The shared intake of the form's fields; unreadable coordinates are a
     /// field error, not silently dropped.
-    pub(crate) fn intake(&self) -> Result<crate::api::Intake, &'static str> {
+    pub(crate) fn intake(&self) -> Result<crate::concern::intake::Intake, &'static str> {
         let num = |s: &str| -> Result<Option<f64>, &'static str> {
             let s = s.trim();
             if s.is_empty() {
@@ -684,7 +682,7 @@ impl RecordForm {
             }
         };
         let opt = |s: &str| Some(s.to_owned()).filter(|s| !s.trim().is_empty());
-        Ok(crate::api::Intake {
+        Ok(crate::concern::intake::Intake {
             category: self.category.clone(),
             area: self.area.clone(),
             title: self.title.clone(),
@@ -748,7 +746,8 @@ async fn record_page(
         areas: record_areas(&state, &u.actor).await?,
         recorded: q
             .code
-            .filter(|c| c.len() == 10 && c.chars().all(|c| c.is_ascii_alphanumeric())),
+            .and_then(|c| xieshang_core::concern::TrackingCode::parse(&c).ok())
+            .map(|c| c.as_str().to_owned()),
         recorded_key: crate::kit::page::resident_key_param(q.key),
     })
 }
@@ -781,7 +780,7 @@ async fn record(
     };
     if errors.is_empty() {
         if let Some(intake) = intake {
-            match crate::api::file_concern(
+            match crate::concern::intake::file_concern(
                 &state,
                 &intake,
                 &form.channel,

@@ -525,9 +525,10 @@ async fn log_reception(
     };
     let wants_concern = f.concern == "1";
     let area = if wants_concern {
-        let title_len = f.title.trim().chars().count();
-        if title_len == 0 || title_len > 100 {
-            return back(Msg::Err("err.intake.title"));
+        if let Err(e) = xieshang_core::concern::Title::parse(&f.title) {
+            return back(Msg::Err(
+                crate::kit::i18n::known(e.key).unwrap_or("err.bad_input"),
+            ));
         }
         match xieshang_store::concern::area_by_code(&state.db, &f.area).await? {
             Some(a) => Some(a.id),

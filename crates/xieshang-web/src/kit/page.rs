@@ -153,7 +153,7 @@ pub(crate) fn area_labels(
 }
 
 pub(crate) fn category_choices(tr: Tr) -> Vec<(&'static str, &'static str)> {
-    xieshang_core::category::DEFAULT
+    xieshang_core::concern::category::DEFAULT
         .iter()
         .map(|c| {
             (

@@ -190,9 +190,10 @@ async fn admit(state: &AppState, access: Access, req: Request) -> Result<Request
         match (target, id) {
             (Target::None, _) => user.actor.require(permission)?,
             (_, Some(Ok(id))) => check(state, &user.actor, permission, target, id).await?,
-            // An id that is not a number: the handler's `Path` refuses it
-            // (400) before its body runs.
-            (_, Some(Err(_))) => {}
+            // An id that is not a number names no record: 400, as the
+            // handler's `Path` would answer (refused here, so that no
+            // handler ever runs unchecked).
+            (_, Some(Err(_))) => return Err(AppError::BadRequest("the id is not a number".into())),
             (_, None) => {
                 return Err(AppError::Internal(format!(
                     "a route guarded by {target:?} has no {{id}}"

@@ -117,7 +117,7 @@ async fn search_page(
         }
     }
     if !q.category.is_empty() {
-        if xieshang_core::category::by_code(&q.category).is_some() {
+        if xieshang_core::concern::category::by_code(&q.category).is_some() {
             f.category = Some(q.category.clone());
         } else {
             errors.push("err.intake.category");

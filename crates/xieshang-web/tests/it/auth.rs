@@ -300,3 +300,81 @@ async fn cookies_are_secure_behind_an_https_proxy() {
         "{session}"
     );
 }
+
+/// `xieshang admin password-reset` (the store's operator reset): signing in
+/// with the one-time password leads to the password page from every route
+/// that needs an account, reading or writing, until a new password is chosen;
+/// then the account works and the one-time password no longer does.
+#[tokio::test]
+async fn an_operator_reset_forces_a_new_password_before_anything_else() {
+    let app = TestApp::new().await;
+    let hash = xieshang_store::account::password::hash("one-time-PW-2345").unwrap();
+    xieshang_store::account::user::reset_password_by_operator(&app.t.db, "staff", &hash)
+        .await
+        .unwrap();
+    let mut c = app.client();
+    let r = c.login("staff", "one-time-PW-2345").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.set_cookies.iter().any(|s| s.starts_with("xs_session=")));
+    let page = c.get("/password").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("请先设置新密码"), "{}", page.body);
+    let concern = xieshang_store::concern::record(
+        &app.t.db,
+        xieshang_store::item::By::Resident,
+        xieshang_store::testing::web_concern(
+            app.org_id("yanliang-fenghuang-g01").await,
+            "road",
+            "路灯不亮",
+            "晚上看不清",
+        ),
+    )
+    .await
+    .unwrap()
+    .0;
+    let mut walked = 0;
+    for spec in &app.routes {
+        if spec.access == xieshang_web::Access::Public
+            || ["/password", "/logout"].contains(&spec.path)
+        {
+            continue;
+        }
+        let path = spec.path.replace("{id}", &concern.to_string());
+        let path = path.replace("{token}", "x").replace("{code}", "x");
+        let r = match spec.method {
+            "GET" => c.get(&path).await,
+            _ => c.post(&path, &[]).await,
+        };
+        assert_eq!(
+            (r.status, r.location.as_deref()),
+            (StatusCode::SEE_OTHER, Some("/password")),
+            "{} {path}",
+            spec.method
+        );
+        walked += 1;
+    }
+    assert!(walked > 40, "only {walked} routes walked");
+    let r = c
+        .post(
+            "/password",
+            &[
+                ("current", "one-time-PW-2345"),
+                ("new", "my own password 9"),
+                ("confirm", "my own password 9"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/password?ok=password.changed"));
+    let mut again = app.client();
+    assert_eq!(
+        again
+            .login("staff", "one-time-PW-2345")
+            .await
+            .location
+            .as_deref(),
+        Some("/login?err=login.failed")
+    );
+    let mut again = app.client();
+    again.login("staff", "my own password 9").await;
+    assert_eq!(again.get("/orgs").await.status, StatusCode::OK);
+}

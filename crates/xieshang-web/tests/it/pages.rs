@@ -447,3 +447,11 @@ async fn a_refusal_is_the_templated_page_and_the_route_refuses_before_the_form_i
     assert!(r.body.contains("<h1>403</h1>"), "{}", r.body);
     assert!(r.body.contains("The form has expired"), "the CSRF refusal");
 }
+
+#[tokio::test]
+async fn an_id_that_is_not_a_number_is_a_bad_request() {
+    let app = TestApp::new().await;
+    let mut staff = app.login("staff").await;
+    let r = staff.get("/orgs/abc").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}

@@ -1,5 +1,5 @@
-//! `xieshang admin …`: the first administrator, and lifting a lock-out from the
-//! command line when no administrator can log in.
+//! `xieshang admin …`: the first administrator, a password reset from the
+//! command line when no administrator can sign in, and API keys.
 
 use crate::config::Settings;
 use clap::Subcommand;
@@ -23,6 +23,15 @@ pub enum AdminCommand {
         /// XIESHANG_ADMIN_PASSWORD so it stays out of the shell history.
         #[arg(long, env = "XIESHANG_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
+    },
+    /// Print a one-time password for an account, to be changed at next sign-in.
+    ///
+    /// Lifts any lock and ends the account's sessions; the owner must choose
+    /// a new password before anything else. Recorded in the audit log.
+    PasswordReset {
+        /// The account's username.
+        #[arg(long)]
+        username: String,
     },
     /// API keys for machine clients (Open311 apps, department systems).
     ApiKey {
@@ -79,8 +88,33 @@ pub async fn run(settings: &Settings, command: &AdminCommand) -> anyhow::Result<
             )?;
             Ok(())
         }
+        AdminCommand::PasswordReset { username } => password_reset(settings, username).await,
         AdminCommand::ApiKey { command } => api_key(settings, command).await,
     }
+}
+
+/// Sets a one-time password, forcing a change at next sign-in, and prints it.
+async fn password_reset(settings: &Settings, username: &str) -> anyhow::Result<()> {
+    // 16 characters without look-alikes (about 79 bits): easy to read out,
+    // and a valid new password.
+    let once = xieshang_store::secret::random_code(xieshang_store::secret::READABLE, 16);
+    let pw = xieshang_core::values::NewPassword::parse(&once)?;
+    let db = crate::open_db(settings).await?;
+    let pw = pw.expose().to_owned();
+    let hash = tokio::task::spawn_blocking(move || xieshang_store::account::password::hash(&pw)).await??;
+    let reset = xieshang_store::account::user::reset_password_by_operator(&db, username, &hash).await;
+    db.close().await;
+    match reset {
+        Ok(()) => {}
+        Err(xieshang_store::Error::NotFound) => anyhow::bail!("no account named {username}"),
+        Err(e) => return Err(e.into()),
+    }
+    writeln!(std::io::stdout(), "{once}")?;
+    writeln!(
+        std::io::stderr(),
+        "one-time password for {username}; they must choose a new one at next sign-in"
+    )?;
+    Ok(())
 }
 
 async fn api_key(settings: &Settings, command: &ApiKeyCommand) -> anyhow::Result<()> {

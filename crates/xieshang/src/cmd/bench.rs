@@ -1,7 +1,7 @@
-//! `xieshang bench-search`: latency of staff search and of duplicate suggestions
-//! on a database filled by `xieshang datagen`, one request at a time, and the
+//! `xieshang bench search`: latency of staff search and of duplicate suggestions
+//! on a database filled by `xieshang bench datagen`, one request at a time, and the
 //! time intake spends on a submission's index tokens, printed as p50 / p99 / max.
-//! `xieshang bench-dashboard`: the dashboard's figures computed afresh (no
+//! `xieshang bench dashboard`: the dashboard's figures computed afresh (no
 //! cache) for each district's staff and for the city's.
 
 use crate::config::Settings;
@@ -86,7 +86,7 @@ pub async fn dashboard(settings: &Settings, args: &BenchDashboardArgs) -> anyhow
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "bench-dashboard ({}): {concerns} concerns, {folded} log rows folded first",
+        "bench dashboard ({}): {concerns} concerns, {folded} log rows folded first",
         db.dialect().name()
     )?;
     for (label, kind) in [("district staff", "district"), ("city staff", "city")] {
@@ -122,7 +122,10 @@ pub async fn search(settings: &Settings, args: &BenchSearchArgs) -> anyhow::Resu
             .await?;
         (r.try_get("n")?, r.try_get("m")?)
     };
-    anyhow::ensure!(concerns > 0, "no concerns: run `xieshang datagen` first");
+    anyhow::ensure!(
+        concerns > 0,
+        "no concerns: run `xieshang bench datagen` first"
+    );
     let indexed = xieshang_store::index::index_missing(&db).await?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
 
@@ -188,7 +191,7 @@ pub async fn search(settings: &Settings, args: &BenchSearchArgs) -> anyhow::Resu
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "bench-search ({}): {concerns} concerns{}",
+        "bench search ({}): {concerns} concerns{}",
         db.dialect().name(),
         if indexed > 0 {
             format!(", {indexed} indexed first")

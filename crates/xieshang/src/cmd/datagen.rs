@@ -1,4 +1,4 @@
-//! `xieshang datagen`: fill an empty database with a realistic city for load
+//! `xieshang bench datagen`: fill an empty database with a realistic city for load
 //! tests, and say how fast it went.
 
 use crate::config::Settings;

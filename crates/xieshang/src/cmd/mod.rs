@@ -34,33 +34,44 @@ pub enum Command {
     Demo,
     /// Apply database migrations and exit.
     Migrate,
+    /// Administration: first administrator, password resets, API keys.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
     /// Audit log tools.
     Audit {
         /// What to do with the audit log.
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// Load tools for benchmarks: a generated city, latencies, the machine's limits.
+    Bench {
+        /// Which tool.
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+/// `xieshang bench …`: tools for load tests, not for running a service.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
     /// Fill an empty database with a realistic city for load tests.
     Datagen(datagen::DatagenArgs),
     /// Measure search and duplicate-suggestion latency on a (generated) database.
-    BenchSearch(bench::BenchSearchArgs),
+    Search(bench::BenchSearchArgs),
     /// Time the dashboard's figures computed afresh for each district and the city.
-    BenchDashboard(bench::BenchDashboardArgs),
+    Dashboard(bench::BenchDashboardArgs),
     /// The machine's limit: durable single-row inserts, one transaction each.
-    BenchRawInsert(rawbench::RawInsertArgs),
+    RawInsert(rawbench::RawInsertArgs),
     /// The machine's limit: a minimal handler reading one row by key and rendering a page.
-    BenchRawServe(rawbench::RawServeArgs),
+    RawServe(rawbench::RawServeArgs),
     /// Print an area code and random tracking codes of a generated database.
-    BenchSample(rawbench::SampleArgs),
+    Sample(rawbench::SampleArgs),
     /// Print what a migration must carry across (rows and checksums per table,
     /// a checksum of sampled status pages), without migrating.
-    BenchSnapshot(snapshot::SnapshotArgs),
-    /// Administration: first admin, password resets.
-    Admin {
-        /// What to do.
-        #[command(subcommand)]
-        command: admin::AdminCommand,
-    },
+    Snapshot(snapshot::SnapshotArgs),
 }
 
 #[cfg(test)]

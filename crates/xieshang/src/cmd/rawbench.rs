@@ -1,7 +1,7 @@
 //! The machine's limits, for the load benchmark to be read against
 //! (`scripts/load-bench.sh`): durable single-row inserts with the product's
 //! connection settings, and a minimal axum handler that reads one row by primary
-//! key and renders a page. Also `bench-sample`, which prints tracking codes and an
+//! key and renders a page. Also `bench sample`, which prints tracking codes and an
 //! area code of a generated database for the load generator.
 
 use anyhow::Context;
@@ -324,7 +324,7 @@ pub async fn sample(settings: &crate::config::Settings, args: &SampleArgs) -> an
     let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM concerns")
         .fetch_one(db.pool())
         .await?;
-    anyhow::ensure!(max > 0, "no concerns: run `xieshang datagen` first");
+    anyhow::ensure!(max > 0, "no concerns: run `xieshang bench datagen` first");
     let mut out = std::io::stdout().lock();
     writeln!(out, "area {area}")?;
     let mut rng = rand::rng();

@@ -1,0 +1,162 @@
+//! The one intake service: the resident's form, the recorders' form, the JSON
+//! API and Open311 all hand their fields to [`file_concern`], which parses them
+//! with `xieshang_core::concern::NewConcern::parse` (every field's error at
+//! once) and records the concern through the store's group commit.
+
+use crate::kit::state::AppState;
+use crate::kit::throttle::ClientAddr;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use xieshang_core::concern::category;
+use xieshang_core::values::Invalid;
+use xieshang_store::account::apikey::ApiKey;
+use xieshang_store::concern::{self, NewConcern};
+use xieshang_store::item::By;
+use crate::kit::routes::{Access, Routes};
+use axum::routing::{get, post};
+use crate::kit::error::AppError;
+
+/// The intake body. Name and phone are optional personal data: sealed at rest,
+/// shown masked, never published.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Intake {
+    /// A category code from `/api/v1/categories`.
+    #[schema(example = "road")]
+    pub(crate) category: String,
+    /// An area code from `/api/v1/areas`.
+    #[schema(example = "yanliang-guanshan-g01")]
+    pub(crate) area: String,
+    /// 1 to 100 characters, no control characters.
+    #[schema(min_length = 1, max_length = 100, example = "学校门口道路破损")]
+    pub(crate) title: String,
+    /// 1 to 2000 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        example = "路面塌陷，学生上下学不安全"
+    )]
+    pub(crate) description: String,
+    /// At most 200 characters.
+    #[schema(max_length = 200)]
+    pub(crate) address: Option<String>,
+    /// WGS84 latitude; give lng too.
+    #[schema(minimum = -90.0, maximum = 90.0)]
+    pub(crate) lat: Option<f64>,
+    /// WGS84 longitude; give lat too.
+    #[schema(minimum = -180.0, maximum = 180.0)]
+    pub(crate) lng: Option<f64>,
+    /// The resident's name (sealed, shown masked, never published).
+    #[serde(default)]
+    #[schema(max_length = 50)]
+    pub(crate) name: Option<String>,
+    /// A mobile (11 digits) or landline number (sealed, shown masked).
+    #[serde(default)]
+    #[schema(example = "13800001234")]
+    pub(crate) phone: Option<String>,
+    /// Answers to the category's questions, checked JSON (Open311 attributes).
+    #[serde(skip)]
+    pub(crate) attributes: Option<String>,
+    /// The API key filing it.
+    #[serde(skip)]
+    pub(crate) api_key_id: Option<i64>,
+    /// A unit chosen by the caller instead of `area` (Open311 without an
+    /// address_id files at the jurisdiction).
+    #[serde(skip)]
+    pub(crate) org_id: Option<i64>,
+}
+
+/// Field errors of an intake: the field, and the message's key (for pages)
+/// and English text (for the API).
+pub(crate) type FieldErrors = xieshang_core::concern::FieldErrors;
+
+/// An intake field's error of its own (`err.intake.<field>`).
+const fn field_error(key: &'static str, message: &'static str) -> Invalid {
+    Invalid { key, message }
+}
+
+/// Validates an intake and records it; the tracking code, or the field errors.
+/// Shared by the API and the public form.
+pub(crate) async fn file_concern(
+    state: &AppState,
+    intake: &Intake,
+    channel: &str,
+    by: By<'_>,
+    photos: &[xieshang_store::concern::photo::Photo],
+) -> Result<Result<concern::Recorded, FieldErrors>, xieshang_store::Error> {
+    use xieshang_core::concern::{optional, Address, Position, RawConcern, ReporterName};
+    let raw = RawConcern {
+        category: &intake.category,
+        title: &intake.title,
+        description: &intake.description,
+        address: intake.address.as_deref(),
+        lat: intake.lat,
+        lng: intake.lng,
+        name: intake.name.as_deref(),
+        phone: intake.phone.as_deref(),
+    };
+    let parsed = xieshang_core::concern::NewConcern::parse(&raw);
+    let mut errors: FieldErrors = parsed.as_ref().err().cloned().unwrap_or_default();
+    // What needs this server or the database: the personal-data key, the area.
+    let personal = optional(raw.name).is_some()
+        || optional(raw.phone).is_some_and(|p| xieshang_core::personal::Phone::parse(p).is_ok());
+    let sealer = state.sealer.as_deref();
+    if personal && sealer.is_none() {
+        errors.push((
+            "phone",
+            field_error(
+                "err.intake.phone",
+                "this server has no personal-data key, so name and phone cannot be kept",
+            ),
+        ));
+    }
+    let area = match intake.org_id {
+        Some(id) => Some(id),
+        None => state.area_id(&intake.area).await?,
+    };
+    if area.is_none() {
+        errors.push((
+            "area",
+            field_error("err.intake.area", "unknown area code (see /api/v1/areas)"),
+        ));
+    }
+    let (Ok(c), Some(area)) = (parsed, area.filter(|_| errors.is_empty())) else {
+        return Ok(Err(errors));
+    };
+    let reporter = sealer.map(|sealer| concern::NewReporter {
+        sealer,
+        name: c.name.as_ref().map(ReporterName::as_str),
+        phone: c.phone.as_ref(),
+    });
+    let new = NewConcern {
+        org_id: area,
+        category: c.category.code,
+        title: c.title.as_str(),
+        description: c.description.as_str(),
+        channel,
+        address: c.address.as_ref().map(Address::as_str),
+        position: c.position.map(Position::pair),
+        reporter,
+        photos,
+        attributes: intake.attributes.clone(),
+        api_key_id: intake.api_key_id,
+    };
+    // Residents' submissions go through group commit; recorders' through
+    // their own transaction (their role over the area is checked there).
+    let recorded = if matches!(by, By::Resident) {
+        match concern::OwnedConcern::from_new(&new) {
+            Ok(owned) => state.group_commit().record(owned).await,
+            Err(e) => Err(e),
+        }
+    } else {
+        concern::record_keyed(&state.db, by, new).await
+    };
+    // A recorder outside the area is denied (the form only offers their own).
+    recorded.map(Ok)
+}
+
