@@ -6,7 +6,7 @@
 
 pub mod category;
 
-use crate::concern::category::{self, AnswerError, Category};
+use self::category::{AnswerError, Category};
 use crate::personal::Phone;
 use crate::values::{check_text, Invalid, Lines};
 

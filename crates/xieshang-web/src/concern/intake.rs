@@ -4,22 +4,11 @@
 //! once) and records the concern through the store's group commit.
 
 use crate::kit::state::AppState;
-use crate::kit::throttle::ClientAddr;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, OpenApi, ToSchema};
-use xieshang_core::concern::category;
+use serde::Deserialize;
+use utoipa::ToSchema;
 use xieshang_core::values::Invalid;
-use xieshang_store::account::apikey::ApiKey;
 use xieshang_store::concern::{self, NewConcern};
 use xieshang_store::item::By;
-use crate::kit::routes::{Access, Routes};
-use axum::routing::{get, post};
-use crate::kit::error::AppError;
 
 /// The intake body. Name and phone are optional personal data: sealed at rest,
 /// shown masked, never published.
@@ -159,4 +148,3 @@ pub(crate) async fn file_concern(
     // A recorder outside the area is denied (the form only offers their own).
     recorded.map(Ok)
 }
-

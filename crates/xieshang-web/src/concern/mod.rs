@@ -1,7 +1,7 @@
 //! The concern loop's pages and downloads: the resident's form and tracking page
 //! (`resident`), the working pages of staff, departments and recorders (`staff`),
 //! exports (`exports`), and the one intake service every channel uses
-//! (`intake`). The JSON API and Open311 are in `crate::api`.
+//! (`intake`). The JSON API and Open311 are in the `api` folder.
 
 use crate::kit::routes::Routes;
 

@@ -21,7 +21,9 @@ use serde::Deserialize;
 use xieshang_core::item::CONCERN;
 use xieshang_core::{Permission, Role};
 use xieshang_store::item::{self, By, TransitionError};
-use xieshang_store::{concern, concern::handling, concern::photo, concern::stats, concern::triage, jobs};
+use xieshang_store::{
+    concern, concern::handling, concern::photo, concern::stats, concern::triage, jobs,
+};
 
 /// Registers the concern loop's routes.
 pub fn routes(r: Routes) -> Routes {

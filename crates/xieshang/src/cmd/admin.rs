@@ -101,8 +101,10 @@ async fn password_reset(settings: &Settings, username: &str) -> anyhow::Result<(
     let pw = xieshang_core::values::NewPassword::parse(&once)?;
     let db = crate::open_db(settings).await?;
     let pw = pw.expose().to_owned();
-    let hash = tokio::task::spawn_blocking(move || xieshang_store::account::password::hash(&pw)).await??;
-    let reset = xieshang_store::account::user::reset_password_by_operator(&db, username, &hash).await;
+    let hash =
+        tokio::task::spawn_blocking(move || xieshang_store::account::password::hash(&pw)).await??;
+    let reset =
+        xieshang_store::account::user::reset_password_by_operator(&db, username, &hash).await;
     db.close().await;
     match reset {
         Ok(()) => {}
