@@ -15,6 +15,7 @@ pub mod account;
 pub mod api;
 pub mod concern;
 pub mod duty;
+pub mod jobs;
 pub mod org;
 pub mod roster;
 pub mod search;
@@ -33,6 +34,7 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let r = api::routes(r);
     let r = search::routes(r);
     let r = duty::routes(r);
+    let r = jobs::routes(r);
     let routes = roster::routes(r);
     let (router, specs) = routes.finish();
     let router = router
