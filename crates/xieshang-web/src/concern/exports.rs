@@ -5,13 +5,11 @@
 
 use crate::kit::auth::{CurrentUser, UiLang};
 use crate::kit::error::{AppError, AppResult};
-use crate::kit::flash::{self, Msg};
 use crate::kit::i18n::Tr;
 use crate::kit::page::{format_time, state_key};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;

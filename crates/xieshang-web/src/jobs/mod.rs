@@ -5,7 +5,7 @@ use crate::kit::auth::{CurrentUser, UiLang};
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash::{self, Msg};
 use crate::kit::i18n::Tr;
-use crate::kit::page::{format_time, state_key};
+use crate::kit::page::format_time;
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -13,8 +13,7 @@ use axum::http::header;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
-use xieshang_core::{concern::category, Permission};
-use xieshang_store::concern::open_data::{self, Filter, PublicConcern};
+use xieshang_core::Permission;
 
 /// Registers the webhook routes.
 pub fn routes(r: Routes) -> Routes {
