@@ -244,6 +244,7 @@ fn the_first_screen_shows_operators_commands_and_bench_holds_the_load_tools() {
             "raw-insert",
             "raw-serve",
             "sample",
+            "snapshot",
             "help"
         ]
     );
