@@ -134,7 +134,12 @@ async fn an_upgraded_database_gets_the_branches_and_counts_the_rust_fill_gave() 
             "SELECT CAST(SUM(n) AS BIGINT) FROM concern_tallies WHERE dim = 'b.rating'"
         )
         .await,
-        count(&t, "SELECT COUNT(*) FROM concern_feedback").await
+        // Migration 23 carried the feedback into the item engine's table.
+        count(
+            &t,
+            "SELECT COUNT(*) FROM item_feedback WHERE kind = 'concern'"
+        )
+        .await
     );
     let differing = tally::verify(&t.db).await.unwrap();
     assert!(differing.is_empty(), "{differing:?}");
@@ -150,7 +155,8 @@ async fn an_upgraded_database_gets_the_branches_and_counts_the_rust_fill_gave() 
     exec(&t, "UPDATE concerns SET state = 'assigned' WHERE id = 1").await;
     exec(
         &t,
-        "INSERT INTO concern_feedback (concern_id, rating, at) VALUES (1000, 'satisfied', 6)",
+        "INSERT INTO item_feedback (kind, item_id, rating, at)
+         VALUES ('concern', 1000, 'satisfied', 6)",
     )
     .await;
     assert!(count(&t, "SELECT COUNT(*) FROM concern_tally_log").await > 0);

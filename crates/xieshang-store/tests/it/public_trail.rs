@@ -164,17 +164,6 @@ async fn every_write_reaches_the_status_page_and_the_backfill_agrees() {
         &t.db,
         &CONCERN,
         id,
-        xieshang_core::item::Action::Progress,
-        dept,
-        Some("已到现场"),
-        &[],
-    )
-    .await
-    .unwrap();
-    item::transition(
-        &t.db,
-        &CONCERN,
-        id,
         xieshang_core::item::Action::Resolve,
         dept,
         Some("已补装井盖"),
