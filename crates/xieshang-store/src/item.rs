@@ -755,6 +755,27 @@ pub(crate) async fn link_in(
     Ok(())
 }
 
+/// Sets the branch (`branch_id`, the unit one level below the root) of every
+/// item of every kind inside the subtree at `path` (which lies below the root)
+/// to the subtree's branch, after the subtree moved. Kinds whose table keeps
+/// a branch are listed here.
+pub(crate) async fn set_branch_within(tx: &mut Tx, path: &OrgPath) -> Result<()> {
+    let (from, to) = crate::db::scope::subtree_range(path.as_str());
+    for spec in [&xieshang_core::item::CONCERN] {
+        let table = table(spec)?;
+        sqlx::query(&format!(
+            "UPDATE {table} SET branch_id = $1
+              WHERE org_id IN (SELECT id FROM orgs WHERE path >= $2 AND path < $3)"
+        ))
+        .bind(path.branch())
+        .bind(from.clone())
+        .bind(to.clone())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{fold_event, unfold_timeline};
@@ -780,25 +801,4 @@ mod tests {
         assert_eq!(unfold_timeline("submit submitted 17,,"), None);
         assert_eq!(unfold_timeline("submit submitted 17"), None);
     }
-}
-
-/// Sets the branch (`branch_id`, the unit one level below the root) of every
-/// item of every kind inside the subtree at `path` (which lies below the root)
-/// to the subtree's branch, after the subtree moved. Kinds whose table keeps
-/// a branch are listed here.
-pub(crate) async fn set_branch_within(tx: &mut Tx, path: &OrgPath) -> Result<()> {
-    let (from, to) = crate::db::scope::subtree_range(path.as_str());
-    for spec in [&xieshang_core::item::CONCERN] {
-        let table = table(spec)?;
-        sqlx::query(&format!(
-            "UPDATE {table} SET branch_id = $1
-              WHERE org_id IN (SELECT id FROM orgs WHERE path >= $2 AND path < $3)"
-        ))
-        .bind(path.branch())
-        .bind(from.clone())
-        .bind(to.clone())
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
 }

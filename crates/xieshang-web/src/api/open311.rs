@@ -454,9 +454,9 @@ async fn list_requests(state: &AppState, q: &HashMap<String, String>, f: Format)
                     None => {
                         return refuse(
                             f,
-                            AppError::BadRequest(
-                                format!("{key} must be a w3c date-time with a time zone").into(),
-                            ),
+                            AppError::BadRequest(format!(
+                                "{key} must be a w3c date-time with a time zone"
+                            )),
                         )
                     }
                 }
@@ -701,10 +701,7 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
     let attributes = match xieshang_core::concern::Attributes::parse(cat, &answers) {
         Ok(a) => a.map(xieshang_core::concern::Attributes::into_string),
         Err((code, msg)) => {
-            return refuse(
-                f,
-                AppError::BadRequest(format!("attribute {code}: {msg}").into()),
-            )
+            return refuse(f, AppError::BadRequest(format!("attribute {code}: {msg}")))
         }
     };
     let name = [get("last_name"), get("first_name")]
