@@ -109,9 +109,10 @@ pub struct CurrentUser {
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        // Found already by the route's access check.
-        if let Some(u) = parts.extensions.get::<CurrentUser>() {
-            return Ok(u.clone());
+        // Found already by the route's access check: taken, not copied (a
+        // second extraction in one request would load it again).
+        if let Some(u) = parts.extensions.remove::<CurrentUser>() {
+            return Ok(u);
         }
         let Some((actor, session)) = load_user(parts, state).await? else {
             return Err(AppError::Unauthenticated);

@@ -21,6 +21,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use axum::Router;
+use std::sync::Arc;
 use xieshang_core::{Actor, Permission};
 use xieshang_store::account::apikey::Scope;
 
@@ -139,7 +140,7 @@ impl Routes {
         let handler = match access {
             Access::Public => handler,
             access => handler.layer(axum::middleware::from_fn_with_state(
-                (self.state.clone(), access),
+                Arc::new((self.state.clone(), access)),
                 guard,
             )),
         };
@@ -157,13 +158,16 @@ impl Routes {
 /// found as the handlers find it ([`CurrentUser`]: no session sends a browser
 /// to the login page, a temporary password to the password page).
 async fn guard(
-    State((state, access)): State<(AppState, Access)>,
+    State(guarded): State<Arc<(AppState, Access)>>,
     req: Request,
     next: Next,
 ) -> Response {
+    // Behind one `Arc`: axum hands the state to every request by cloning it,
+    // and the application state is a dozen reference counts.
+    let (state, access) = (&guarded.0, guarded.1);
     // The JSON API is answered in JSON, pages as pages.
     let json = matches!(access, Access::Key(_)) || req.uri().path().starts_with("/api/");
-    match admit(&state, access, req).await {
+    match admit(state, access, req).await {
         Ok(req) => next.run(req).await,
         Err(e) if json => e.into_json(),
         Err(e) => e.into_response(),
