@@ -10,7 +10,8 @@ pub struct Invalid {
     pub message: &'static str,
 }
 
-const fn invalid(key: &'static str, message: &'static str) -> Invalid {
+/// A refusal with its message key and English text (usable in constants).
+pub const fn invalid(key: &'static str, message: &'static str) -> Invalid {
     Invalid { key, message }
 }
 

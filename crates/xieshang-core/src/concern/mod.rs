@@ -8,16 +8,12 @@ pub mod category;
 
 use self::category::{AnswerError, Category};
 use crate::personal::Phone;
-use crate::values::{check_text, Invalid, Lines};
+use crate::values::{check_text, invalid, Invalid, Lines};
 
 /// Field errors: the field, and why (the message's key for pages, its English
 /// text for the API). A field may have more than one (its characters and its
 /// length), in the order they were found.
 pub type FieldErrors = Vec<(&'static str, Invalid)>;
-
-const fn invalid(key: &'static str, message: &'static str) -> Invalid {
-    Invalid { key, message }
-}
 
 /// A title longer than 100 characters, or empty.
 pub const TITLE_LENGTH: Invalid = invalid("err.intake.title", "a title has 1 to 100 characters");

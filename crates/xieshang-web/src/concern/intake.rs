@@ -6,7 +6,6 @@
 use crate::kit::state::AppState;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use xieshang_core::values::Invalid;
 use xieshang_store::concern::{self, NewConcern};
 use xieshang_store::item::By;
 
@@ -64,11 +63,6 @@ pub struct Intake {
 /// and English text (for the API).
 pub(crate) type FieldErrors = xieshang_core::concern::FieldErrors;
 
-/// An intake field's error of its own (`err.intake.<field>`).
-const fn field_error(key: &'static str, message: &'static str) -> Invalid {
-    Invalid { key, message }
-}
-
 /// Validates an intake and records it; the tracking code, or the field errors.
 /// Shared by the API and the public form.
 pub(crate) async fn file_concern(
@@ -98,7 +92,7 @@ pub(crate) async fn file_concern(
     if personal && sealer.is_none() {
         errors.push((
             "phone",
-            field_error(
+            xieshang_core::values::invalid(
                 "err.intake.phone",
                 "this server has no personal-data key, so name and phone cannot be kept",
             ),
@@ -111,7 +105,10 @@ pub(crate) async fn file_concern(
     if area.is_none() {
         errors.push((
             "area",
-            field_error("err.intake.area", "unknown area code (see /api/v1/areas)"),
+            xieshang_core::values::invalid(
+                "err.intake.area",
+                "unknown area code (see /api/v1/areas)",
+            ),
         ));
     }
     let (Ok(c), Some(area)) = (parsed, area.filter(|_| errors.is_empty())) else {
