@@ -602,6 +602,10 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("reception.marked", "已标记，待提案或社情民意工作采用。", "Marked; it waits for the proposal or opinion-report work to take it up."),
     ("record.receptions_leads", "作为线索", "as leads"),
     ("err.reception_lead_done", "这条接待已作此标记。", "This reception is already marked so."),
+    // --- issue 26: resident (keys added by that work go here) ---
+    // --- issue 26: staff and roles (keys added by that work go here) ---
+    // --- issue 26: duty (keys added by that work go here) ---
+    // --- issue 26: language (keys added by that work go here) ---
 ];
 
 fn traditional() -> &'static HashMap<&'static str, &'static str> {

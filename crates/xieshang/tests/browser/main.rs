@@ -2,6 +2,14 @@
 //! chromedriver (WebDriver). Skipped with a message when Chromium is absent; with
 //! XIESHANG_REQUIRE_BROWSER=1 an absent browser is a failure. Screenshots go to
 //! target/screenshots/.
+//!
+//! `main.rs` holds the harness (`demo()`) and the first walk through the loop; each
+//! feature's browser tests live in their own file beside it.
+
+mod duty;
+mod language;
+mod resident;
+mod staff;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::io::{BufRead, BufReader};
@@ -544,8 +552,25 @@ async fn staff_import_the_roster_on_a_desktop(c: &Client, base: &str, unit: i64)
     logout(c).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_tree_and_the_concern_loop_in_a_real_browser() {
+/// A running demo city with a browser on it: the real server on a real port over
+/// a fresh database with the demo seed, and Chromium through chromedriver. Each
+/// browser test takes its own, so tests in feature files do not share state.
+pub struct Demo {
+    /// The database behind the server (for setup and for checking what was stored).
+    pub t: TestDb,
+    /// `http://127.0.0.1:port` of the server.
+    pub base: String,
+    /// The browser.
+    pub c: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts a demo city and a browser, or returns None (with a message) when Chromium
+/// is not installed and XIESHANG_REQUIRE_BROWSER is not 1.
+pub async fn demo() -> Option<Demo> {
     let Some((chromium, driver)) = tools() else {
         if std::env::var("XIESHANG_REQUIRE_BROWSER").as_deref() == Ok("1") {
             panic!("XIESHANG_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed");
@@ -557,7 +582,7 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
             "SKIPPED browser test: chromium and chromium-driver are not installed \
              (apt-get install chromium chromium-driver)"
         );
-        return;
+        return None;
     };
     let t = TestDb::new().await.unwrap();
     let hash =
@@ -572,12 +597,35 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     let server = tokio::spawn(xieshang_web::serve(listener, state, async {
         let _ = stopped.await;
     }));
-
-    let (_driver, port) = start_driver(&driver);
+    let (driver, port) = start_driver(&driver);
     let profile = tempfile::tempdir().unwrap();
     let c = browser(&chromium, port, profile.path()).await;
-    staff_sees_the_tree(&c, &base, 390, 844, "staff-tree-phone").await;
-    staff_sees_the_tree(&c, &base, 1280, 900, "staff-tree-desktop").await;
+    Some(Demo {
+        t,
+        base,
+        c,
+        _driver: driver,
+        _profile: profile,
+        stop,
+        server,
+    })
+}
+
+impl Demo {
+    /// Closes the browser and stops the server, failing if the server failed.
+    pub async fn finish(self) {
+        self.c.close().await.unwrap();
+        let _ = self.stop.send(());
+        self.server.await.unwrap().unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tree_and_the_concern_loop_in_a_real_browser() {
+    let Some(d) = demo().await else { return };
+    let (c, base, t) = (&d.c, d.base.as_str(), &d.t);
+    staff_sees_the_tree(c, base, 390, 844, "staff-tree-phone").await;
+    staff_sees_the_tree(c, base, 1280, 900, "staff-tree-desktop").await;
     let dir = tempfile::tempdir().unwrap();
     let photo = dir.path().join("road.png");
     image::RgbImage::from_fn(320, 240, |x, y| {
@@ -585,23 +633,23 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     })
     .save(&photo)
     .unwrap();
-    let (code, key) = resident_reports_on_a_phone(&c, &base, &photo).await;
+    let (code, key) = resident_reports_on_a_phone(c, base, &photo).await;
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
         .fetch_one(t.db.pool())
         .await
         .unwrap();
     assert_eq!(stored, 1, "the photo arrived");
-    staff_accept_on_a_desktop(&c, &base).await;
-    neighbour_joins_the_same_problem_on_a_phone(&c, &base, &code).await;
+    staff_accept_on_a_desktop(c, base).await;
+    neighbour_joins_the_same_problem_on_a_phone(c, base, &code).await;
     let filed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
         .fetch_one(t.db.pool())
         .await
         .unwrap();
     assert_eq!(filed, 1, "the neighbour followed instead of filing again");
-    staff_search_on_a_desktop(&c, &base).await;
-    staff_and_department_on_a_desktop(&c, &base).await;
-    resident_thanks_on_a_phone(&c, &base, &code, &key).await;
-    staff_read_the_figures_on_a_desktop(&c, &base).await;
+    staff_search_on_a_desktop(c, base).await;
+    staff_and_department_on_a_desktop(c, base).await;
+    resident_thanks_on_a_phone(c, base, &code, &key).await;
+    staff_read_the_figures_on_a_desktop(c, base).await;
 
     // member-fh-01 is on duty today at the 凤凰路 studio.
     let today = xieshang_core::calendar::cst_date(t.db.now_ms())
@@ -616,15 +664,12 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     .fetch_one(t.db.pool())
     .await
     .unwrap();
-    member_checks_in_on_a_phone(&c, &base, shift).await;
-    staff_see_the_studio_on_a_desktop(&c, &base).await;
+    member_checks_in_on_a_phone(c, base, shift).await;
+    staff_see_the_studio_on_a_desktop(c, base).await;
     let yanliang = xieshang_store::org::by_code_unchecked(&t.db, "yanliang")
         .await
         .unwrap()
         .id;
-    staff_import_the_roster_on_a_desktop(&c, &base, yanliang).await;
-    c.close().await.unwrap();
-
-    let _ = stop.send(());
-    server.await.unwrap().unwrap();
+    staff_import_the_roster_on_a_desktop(c, base, yanliang).await;
+    d.finish().await;
 }

@@ -1,0 +1,1 @@
+//! Browser tests: resident (issue 26). Each test takes its own city with `crate::demo()`.
