@@ -33,7 +33,7 @@ cp -r "$city" "$work/city"
 python3 - "$work/city/xieshang.db" "$work" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-codes = [r[0] for r in db.execute("SELECT code FROM concerns ORDER BY id LIMIT 2000")]
+codes = [r[0] for r in db.execute("SELECT tracking_code FROM concerns ORDER BY id LIMIT 2000")]
 open(sys.argv[2] + "/codes.txt", "w").write("\n".join(codes) + "\n")
 PY
 export XIESHANG_RATE_LIMITS=false

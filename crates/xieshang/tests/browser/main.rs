@@ -6,6 +6,7 @@
 //! `main.rs` holds the harness (`demo()`) and the first walk through the loop; each
 //! feature's browser tests live in their own file beside it.
 
+mod a11y;
 mod duty;
 mod language;
 mod resident;
