@@ -46,6 +46,9 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
             state.clone(),
             kit::ops::security_headers,
         ))
+        // gzip for clients that accept it (tower-http's default predicate leaves
+        // out images, which are compressed already, and bodies under 32 bytes).
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);
     (router, specs)
 }

@@ -24,6 +24,5 @@ pub fn routes(r: Routes) -> Routes {
     r.get("/healthz", Public, get(ops::healthz))
         .get("/readyz", Public, get(ops::readyz))
         .get("/metrics", Public, get(ops::metrics))
-        .get("/static/app.css", Public, get(ops::stylesheet))
-        .get("/static/app.js", Public, get(ops::script))
+        .get("/static/{file}", Public, get(ops::asset))
 }

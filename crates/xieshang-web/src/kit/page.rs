@@ -62,6 +62,11 @@ impl Page {
         }
     }
 
+    /// The versioned URL of an embedded static file (see `ops::asset`).
+    pub(crate) fn asset(&self, name: &str) -> &'static str {
+        crate::kit::ops::asset_url(name)
+    }
+
     pub(crate) fn signed_in(tr: Tr, u: &CurrentUser, flash: &Flash) -> Page {
         Page::new(
             tr,

@@ -161,7 +161,7 @@ pub struct Client {
 }
 
 impl Client {
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))

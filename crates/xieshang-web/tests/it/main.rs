@@ -17,3 +17,4 @@ mod smtp;
 mod story;
 mod uploads;
 mod webhooks;
+mod weight;

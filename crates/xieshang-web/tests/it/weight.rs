@@ -1,0 +1,192 @@
+//! Light pages (issue 27 point 5): every page of the route table, opened by an
+//! account that may open it, weighs under 60 KB compressed together with its
+//! stylesheet and script (photos aside); pages go out gzip-compressed to a
+//! client that accepts it, and static files carry versioned names with a year's
+//! cache lifetime.
+
+use crate::app::{Client, TestApp};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use std::collections::BTreeMap;
+use tower::ServiceExt;
+use xieshang_web::{Access, Target};
+
+/// The budget for one page: its HTML, stylesheet and script, compressed.
+const BUDGET: usize = 60_000;
+
+/// A GET with `Accept-Encoding: gzip`: status, headers and the bytes on the wire.
+async fn wire(c: &Client, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let req = Request::get(path)
+        .header(header::COOKIE, c.cookie_header())
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let res = c.router.clone().oneshot(req).await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, headers, bytes)
+}
+
+fn is_page(path: &str) -> bool {
+    ![
+        "/api/",
+        "/open311/",
+        "/open-data/",
+        "/exports/",
+        "/static/",
+        "/photos/",
+        "/lang/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+        && !["/metrics", "/healthz", "/readyz"].contains(&path)
+        && ![".csv", ".ics", ".png", ".xlsx", ".json"]
+            .iter()
+            .any(|e| path.ends_with(e))
+}
+
+/// The `href`/`src` of the page's stylesheet and scripts under /static/.
+fn assets(html: &str) -> Vec<String> {
+    html.match_indices("\"/static/")
+        .map(|(i, _)| {
+            let rest = &html[i + 1..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_page_is_light_and_compressed() {
+    let app = TestApp::new().await;
+    let area = app.org_id("yanliang-fenghuang").await;
+    xieshang_store::concern::record(
+        &app.t.db,
+        xieshang_store::item::By::Resident,
+        xieshang_store::testing::web_concern(area, "road", "路面坑洼", "人行道上有一个大坑。"),
+    )
+    .await
+    .unwrap();
+    let one = |sql: &'static str| {
+        let db = app.t.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let ids: BTreeMap<&str, i64> = BTreeMap::from([
+        (
+            "org",
+            one("SELECT home_org_id FROM users WHERE username = 'staff'").await,
+        ),
+        (
+            "user",
+            one("SELECT id FROM users WHERE username = 'member-fh-01'").await,
+        ),
+        ("concern", one("SELECT MAX(id) FROM concerns").await),
+        ("studio", one("SELECT MIN(id) FROM studios").await),
+        ("member", one("SELECT MIN(id) FROM members").await),
+        ("area", area),
+    ]);
+    let mut pages = Vec::new();
+    for r in app
+        .routes
+        .iter()
+        .filter(|r| r.method == "GET" && is_page(r.path))
+    {
+        let target = match r.access {
+            Access::Key(_) => continue,
+            Access::Needs(_, t) => t,
+            _ => Target::None,
+        };
+        let key = match target {
+            Target::Org => "org",
+            Target::User => "user",
+            Target::Concern => "concern",
+            Target::Studio => "studio",
+            Target::Member => "member",
+            Target::Area => "area",
+            Target::None => "",
+        };
+        let path = match ids.get(key) {
+            Some(id) => r.path.replace("{id}", &id.to_string()),
+            None => r.path.to_owned(),
+        };
+        if !path.contains('{') {
+            pages.push((path, r.access == Access::Public));
+        }
+    }
+
+    let mut weighed = BTreeMap::new();
+    let mut asset_cache: BTreeMap<String, usize> = BTreeMap::new();
+    for who in [
+        None,
+        Some("staff"),
+        Some("admin"),
+        Some("handler"),
+        Some("member-fh-01"),
+        Some("liaison"),
+        Some("leader"),
+        Some("overseer"),
+        Some("committee"),
+    ] {
+        let c = match who {
+            Some(u) => app.login(u).await,
+            None => app.client(),
+        };
+        for (path, public) in &pages {
+            if weighed.contains_key(path) || (who.is_none() && !public) {
+                continue;
+            }
+            let (status, headers, body) = wire(&c, path).await;
+            let html_type = headers
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.to_str().unwrap().starts_with("text/html"));
+            if status != StatusCode::OK || !html_type {
+                continue;
+            }
+            assert_eq!(
+                headers
+                    .get(header::CONTENT_ENCODING)
+                    .map(|v| v.to_str().unwrap()),
+                Some("gzip"),
+                "{path} is compressed"
+            );
+            let mut html = String::new();
+            use std::io::Read;
+            flate2::read::GzDecoder::new(&body[..])
+                .read_to_string(&mut html)
+                .unwrap();
+            let mut total = body.len();
+            for a in assets(&html) {
+                if !asset_cache.contains_key(&a) {
+                    let (s, h, b) = wire(&c, &a).await;
+                    assert_eq!(s, StatusCode::OK, "{a} on {path}");
+                    assert_eq!(
+                        h.get(header::CACHE_CONTROL).unwrap(),
+                        "public, max-age=31536000, immutable",
+                        "{a} is versioned and kept for a year"
+                    );
+                    asset_cache.insert(a.clone(), b.len());
+                }
+                total += asset_cache[&a];
+            }
+            weighed.insert(path.clone(), (total, who.unwrap_or("anonymous")));
+        }
+    }
+    let heaviest = weighed.iter().max_by_key(|(_, (n, _))| *n).unwrap();
+    println!(
+        "{} pages weighed; heaviest {} at {} bytes compressed (as {})",
+        weighed.len(),
+        heaviest.0,
+        heaviest.1 .0,
+        heaviest.1 .1
+    );
+    assert!(weighed.len() >= 20, "pages were weighed: {weighed:?}");
+    assert!(!asset_cache.is_empty(), "pages link their stylesheet");
+    for (path, (n, who)) in &weighed {
+        assert!(*n < BUDGET, "{path} as {who}: {n} bytes compressed");
+    }
+}
