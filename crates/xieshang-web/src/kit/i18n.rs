@@ -594,6 +594,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.member_not_active", "该委员不在册，不能办理退出。", "Only an active member can exit."),
     ("err.member_not_exited", "该委员仍在册。", "This member is still active."),
     ("err.exit_type", "请选择退出方式。", "Choose the type of exit."),
+    ("nav.skip", "跳到正文", "Skip to main content"),
     ("reception.mine", "我的接待记录", "My receptions"),
     ("reception.as_proposal_lead", "作为提案线索", "Mark as a proposal lead"),
     ("reception.as_opinion_report", "作为社情民意", "Mark as an opinion report"),

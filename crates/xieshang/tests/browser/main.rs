@@ -8,6 +8,7 @@
 
 mod a11y;
 mod duty;
+mod keyboard;
 mod language;
 mod resident;
 mod staff;
