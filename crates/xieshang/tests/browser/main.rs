@@ -10,6 +10,7 @@ mod a11y;
 mod duty;
 mod keyboard;
 mod language;
+mod reader;
 mod resident;
 mod staff;
 
