@@ -110,6 +110,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "item_engine",
         include_str!("migrations/0023_item_engine.sql"),
     ),
+    (
+        26,
+        "duty_outside_shift",
+        include_str!("migrations/0026_duty_outside_shift.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a
