@@ -124,8 +124,11 @@ async fn the_scores_page_judges_fairly_and_its_rules_form_is_aligned_and_labelle
         .unwrap();
     let scores = crate::text_of(c, "#scores").await;
     assert!(!scores.contains("不称职"), "{scores}");
-    c.find(Locator::Css("#rules")).await.unwrap();
     crate::shot(c, "duty-scores-desktop").await;
+    c.execute("document.getElementById('rules').scrollIntoView();", vec![])
+        .await
+        .unwrap();
+    crate::shot(c, "duty-scores-rules-desktop").await;
     // Each input sits under its column's header, the four of a row side by side,
     // and its accessible name says which rule and which column.
     let layout = c
