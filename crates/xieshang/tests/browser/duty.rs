@@ -28,6 +28,11 @@ async fn a_sunday_studio_keeps_its_sundays_and_staff_preview_the_rota() {
     crate::click(c, "input[name=wd5]").await;
     crate::click(c, "input[name=wd7]").await;
     crate::click(c, "#save-studio").await;
+    // The page after saving says so.
+    c.wait()
+        .for_element(Locator::Css("p.notice[role=status]"))
+        .await
+        .unwrap();
     let head = crate::text_of(c, "#studio-summary").await;
     assert!(head.contains("周日") && !head.contains("周五"), "{head}");
     // Eight weeks from today (China time): every Sunday that is no statutory holiday.
@@ -71,6 +76,10 @@ async fn a_sunday_studio_keeps_its_sundays_and_staff_preview_the_rota() {
         .unwrap();
     assert_eq!(written, 0, "a preview writes nothing");
     crate::click(c, "#do-rota").await;
+    c.wait()
+        .for_element(Locator::Css("p.notice[role=status]"))
+        .await
+        .unwrap();
     let rota = crate::text_of(c, "#rota").await;
     crate::shot(c, "duty-sunday-rota-desktop").await;
     assert!(!rota.contains("节假日顺延"), "{rota}");
@@ -97,6 +106,10 @@ async fn a_member_finds_my_duty_in_the_menu_and_logs_a_reception_outside_a_shift
     crate::type_in(c, "#action_taken", "记录，下次坐班跟进").await;
     crate::shot(c, "duty-outside-shift-form-phone").await;
     crate::click(c, "#log-reception").await;
+    c.wait()
+        .for_element(Locator::Css("p.notice[role=status]"))
+        .await
+        .unwrap();
     let logged = crate::text_of(c, "#receptions").await;
     assert!(
         logged.contains("班外接待") && logged.contains("路灯不亮"),
