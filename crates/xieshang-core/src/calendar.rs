@@ -110,6 +110,12 @@ impl Calendar {
         self.years.contains(&year)
     }
 
+    /// Whether the date is a statutory holiday (a listed day off), as opposed to
+    /// an ordinary weekend: what moves or skips a studio's duty.
+    pub fn is_holiday(&self, d: NaiveDate) -> bool {
+        matches!(self.days.get(&d), Some((DayKind::Off, _)))
+    }
+
     /// Whether people work on this date.
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
         match self.days.get(&d) {
@@ -214,8 +220,10 @@ mod tests {
         assert_eq!(c.add_working_days(d("2026-09-30"), 3), d("2026-10-10"));
         assert_eq!(c.add_working_days(d("2026-09-30"), 4), d("2026-10-12"));
         assert_eq!(c.working_days_between(d("2026-09-30"), d("2026-10-12")), 4);
-        // An ordinary weekend still counts as off.
+        // An ordinary weekend still counts as off, but it is no holiday.
         assert!(!c.is_working_day(d("2026-11-28")));
+        assert!(!c.is_holiday(d("2026-11-28")));
+        assert!(c.is_holiday(d("2026-10-04")), "a Sunday inside 国庆节");
     }
 
     #[test]

@@ -53,8 +53,11 @@ pub struct Flags {
     /// Sender address of notification emails [default: 协商 <noreply@localhost>] (toml: smtp_from)
     #[arg(long, env = "XIESHANG_SMTP_FROM", global = true)]
     pub smtp_from: Option<String>,
-    /// Public base URL, the start of every absolute link the site writes (emails, Open311, the studio's QR code); never taken from the request's Host header [default: http://LISTEN] (toml: base_url)
-    #[arg(long, env = "XIESHANG_BASE_URL", global = true)]
+    /// Public base URL, such as https://xieshang.example.cn: the start of every absolute link the site writes (the studio's check-in QR code, emails, webhooks, ICS calendars, Open311's URLs); never taken from the request's Host header; serve warns when it is unset and the listen address is not loopback [default: http://LISTEN] (toml: public_url)
+    #[arg(long, env = "XIESHANG_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// The former name of public_url, still read when public_url is unset (toml: base_url)
+    #[arg(long, env = "XIESHANG_BASE_URL", global = true, hide = true)]
     pub base_url: Option<String>,
     /// Working days after assignment within which a department may ask for reassignment [default: 2] (toml: reassign_window_days)
     #[arg(long, env = "XIESHANG_REASSIGN_WINDOW_DAYS", global = true)]
@@ -116,6 +119,7 @@ pub struct FileSettings {
     personal_data_key: Option<String>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
+    public_url: Option<String>,
     base_url: Option<String>,
     reassign_window_days: Option<u32>,
     reminder_share: Option<f64>,
@@ -149,8 +153,10 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// Sender of emails.
     pub smtp_from: String,
-    /// Base URL for links.
-    pub base_url: String,
+    /// Public base URL for links (without a trailing slash).
+    pub public_url: String,
+    /// Whether the public URL was configured (not derived from the listen address).
+    pub public_url_set: bool,
     /// Days done jobs are kept; 0 keeps them.
     pub job_retention_days: u32,
 }
@@ -284,22 +290,28 @@ impl Settings {
                 .clone()
                 .or(file.smtp_from)
                 .unwrap_or_else(|| "协商 <noreply@localhost>".into()),
-            base_url: String::new(),
+            public_url: String::new(),
+            public_url_set: false,
             job_retention_days: flags
                 .job_retention_days
                 .or(file.job_retention_days)
                 .unwrap_or(xieshang_store::jobs::DEFAULT_RETENTION_DAYS),
         };
         let mut s = s;
-        s.base_url = flags
-            .base_url
+        let configured = flags
+            .public_url
             .clone()
+            .or(file.public_url)
+            .or(flags.base_url.clone())
             .or(file.base_url)
-            .unwrap_or_else(|| format!("http://{}", s.listen));
-        if !(s.base_url.starts_with("http://") || s.base_url.starts_with("https://")) {
-            anyhow::bail!("base_url must start with http:// or https://");
+            .filter(|u| !u.trim().is_empty());
+        s.public_url_set = configured.is_some();
+        let url = configured.unwrap_or_else(|| format!("http://{}", s.listen));
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            anyhow::bail!("public_url must start with http:// or https://");
         }
-        s.web.base_url = s.base_url.trim_end_matches('/').to_owned();
+        s.public_url = url.trim().trim_end_matches('/').to_owned();
+        s.web.base_url = s.public_url.clone();
         if !(0.0..=1.0).contains(&s.web.policy.reminder_share) {
             anyhow::bail!("reminder_share must be between 0 and 1");
         }
@@ -307,6 +319,20 @@ impl Settings {
             anyhow::bail!("session_hours, lock_after_failures and lock_minutes must be at least 1");
         }
         Ok(s)
+    }
+
+    /// What `serve` warns at start when no public URL is set and the listen
+    /// address is not loopback: the links it writes (QR codes, emails, webhooks)
+    /// would carry the listen address, which people elsewhere cannot reach.
+    pub fn public_url_warning(&self) -> Option<String> {
+        if self.public_url_set || listens_on_loopback(&self.listen) {
+            return None;
+        }
+        Some(format!(
+            "public_url is not set: QR codes, emails, webhooks and calendars will link to {}; \
+             set public_url (XIESHANG_PUBLIC_URL, --public-url) to the address people reach",
+            self.public_url
+        ))
     }
 
     /// The working-day calendar: the operator's file, or the built-in schedule.
@@ -359,6 +385,19 @@ impl Settings {
             None => format!("sqlite://{}", self.data_dir.join("xieshang.db").display()),
         }
     }
+}
+
+/// Whether a listen address (host:port) is a loopback one.
+fn listens_on_loopback(listen: &str) -> bool {
+    let host = listen
+        .rsplit_once(':')
+        .map_or(listen, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Addresses from a list, empty entries skipped; a malformed one is an error.
@@ -455,6 +494,53 @@ mod tests {
         assert_eq!(s.web.base_url, "https://xieshang.example.cn");
         assert!(Settings::resolve(&Flags {
             base_url: Some("xieshang.example.cn".into()),
+            ..Flags::default()
+        })
+        .is_err());
+    }
+
+    #[test]
+    fn public_url_is_set_by_flag_or_file_and_its_absence_is_warned_off_loopback() {
+        let s = Settings::resolve(&Flags {
+            public_url: Some("https://xs.example.cn/".into()),
+            listen: Some("0.0.0.0:9000".into()),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert_eq!(s.public_url, "https://xs.example.cn");
+        assert_eq!(s.web.base_url, "https://xs.example.cn");
+        assert_eq!(s.public_url_warning(), None);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.toml");
+        std::fs::write(&path, "public_url = \"https://file.example.cn\"\n").unwrap();
+        let s = Settings::resolve(&Flags {
+            config: Some(path),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert_eq!(s.web.base_url, "https://file.example.cn");
+        // Unset on a public listen address: serve warns, naming the setting.
+        let s = Settings::resolve(&Flags {
+            listen: Some("0.0.0.0:9000".into()),
+            ..Flags::default()
+        })
+        .unwrap();
+        let w = s.public_url_warning().expect("a warning");
+        assert!(
+            w.contains("public_url") && w.contains("http://0.0.0.0:9000"),
+            "{w}"
+        );
+        // Unset on loopback (a developer's machine, the demo): no warning.
+        for listen in ["127.0.0.1:8080", "[::1]:8080", "localhost:8080"] {
+            let s = Settings::resolve(&Flags {
+                listen: Some(listen.into()),
+                ..Flags::default()
+            })
+            .unwrap();
+            assert_eq!(s.public_url_warning(), None, "{listen}");
+        }
+        assert!(Settings::resolve(&Flags {
+            public_url: Some("xs.example.cn".into()),
             ..Flags::default()
         })
         .is_err());

@@ -2,21 +2,29 @@
 //!
 //! A studio has members in a fixed order, one or more duty weekdays and a number
 //! of members per duty day. The rota walks the members round-robin from where the
-//! last rota stopped, so over time everyone serves equally often. A duty day that
-//! falls on a holiday (on the working-day calendar) is either dropped or moved to
-//! the next working day. Pure: storage and permissions are the store's job.
+//! last rota stopped, so over time everyone serves equally often. Weekends are
+//! ordinary days for a studio that sits on them: only a statutory holiday (a day
+//! off on the calendar's holiday table) drops a duty day or moves it to the next
+//! free working day. No day ever gets more members than the studio's number per
+//! day, counting the shifts already kept on it. Pure: storage and permissions are
+//! the store's job.
 
 use crate::calendar::Calendar;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
+use std::collections::BTreeMap;
 
-/// What happens to a duty day that is not a working day.
+/// What happens to a duty day that falls on a statutory holiday.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnHoliday {
     /// No duty that day.
     Skip,
-    /// The duty moves to the next working day.
+    /// The duty moves to the next free working day (dropped when none is free
+    /// within two weeks).
     NextWorkingDay,
 }
+
+/// How far a holiday's duty may move before it is dropped.
+const MOVE_WITHIN_DAYS: u64 = 14;
 
 /// How a studio's duty runs.
 #[derive(Debug, Clone)]
@@ -31,6 +39,9 @@ pub struct Plan<'a> {
     pub on_holiday: OnHoliday,
     /// Index in `members` of the next one to serve (where the last rota stopped).
     pub next: usize,
+    /// Members already on duty per day (shifts that are kept): they count
+    /// against `per_day`.
+    pub taken: &'a BTreeMap<NaiveDate, usize>,
 }
 
 /// One member's duty.
@@ -57,35 +68,39 @@ pub fn generate(
         return (Vec::new(), plan.next);
     }
     let per_day = plan.per_day.clamp(1, n);
+    let sits = |d: NaiveDate| plan.weekdays.contains(&d.weekday());
+    let mut load = plan.taken.clone();
     let mut next = plan.next % n;
     let mut out = Vec::new();
     let mut d = from;
     while d <= to {
-        if plan.weekdays.contains(&d.weekday()) {
-            let day = if cal.is_working_day(d) {
+        if sits(d) {
+            let day = if !cal.is_holiday(d) {
                 Some(d)
             } else {
                 match plan.on_holiday {
                     OnHoliday::Skip => None,
-                    OnHoliday::NextWorkingDay => {
-                        let mut m = d;
-                        loop {
-                            m = m.checked_add_days(Days::new(1)).unwrap_or(m);
-                            if cal.is_working_day(m) {
-                                break Some(m);
-                            }
-                        }
-                    }
+                    // A free working day: not a holiday, not one of the studio's own
+                    // duty days (those have their own members), nobody on it yet.
+                    OnHoliday::NextWorkingDay => (1..=MOVE_WITHIN_DAYS)
+                        .filter_map(|k| d.checked_add_days(Days::new(k)))
+                        .find(|&m| {
+                            cal.is_working_day(m)
+                                && !sits(m)
+                                && load.get(&m).copied().unwrap_or(0) == 0
+                        }),
                 }
             };
             if let Some(day) = day {
-                for _ in 0..per_day {
+                let on = load.entry(day).or_insert(0);
+                while *on < per_day {
                     out.push(Duty {
                         day,
                         planned: d,
                         member: plan.members[next],
                     });
                     next = (next + 1) % n;
+                    *on += 1;
                 }
             }
         }
@@ -119,6 +134,7 @@ mod tests {
             per_day: 1,
             on_holiday: OnHoliday::Skip,
             next: 0,
+            taken: &BTreeMap::new(),
         };
         // 2026 has 52 Fridays; six fall in holidays (元旦 01-02, 春节 02-20, 劳动节
         // 05-01, 端午节 06-19, 中秋节 09-25, 国庆节 10-02) and are skipped.
@@ -158,6 +174,7 @@ mod tests {
             per_day: 1,
             on_holiday: OnHoliday::NextWorkingDay,
             next: 0,
+            taken: &BTreeMap::new(),
         };
         // Fridays 2026-09-25 (中秋节) and 2026-10-02 (国庆节), then 2026-10-09.
         let (duties, _) = generate(&cal, &plan, d("2026-09-21"), d("2026-10-11"));
@@ -185,6 +202,7 @@ mod tests {
             per_day: 2,
             on_holiday: OnHoliday::Skip,
             next: 0,
+            taken: &BTreeMap::new(),
         };
         let (a, next) = generate(&cal, &first, d("2026-03-02"), d("2026-03-08"));
         assert_eq!(
@@ -204,6 +222,85 @@ mod tests {
     }
 
     #[test]
+    fn weekends_are_ordinary_days_for_a_studio_that_sits_on_sundays() {
+        let cal = Calendar::builtin();
+        let m = members(4);
+        let plan = Plan {
+            members: &m,
+            weekdays: &[Weekday::Sun],
+            per_day: 1,
+            on_holiday: OnHoliday::NextWorkingDay,
+            next: 0,
+            taken: &BTreeMap::new(),
+        };
+        // Sundays 2026-09-20 (a make-up workday), 09-27 (中秋节), 10-04 (国庆节),
+        // 10-11: the two in holidays move to the first free working day after them.
+        let (duties, _) = generate(&cal, &plan, d("2026-09-14"), d("2026-10-11"));
+        let days: Vec<(NaiveDate, NaiveDate)> = duties.iter().map(|x| (x.planned, x.day)).collect();
+        assert_eq!(
+            days,
+            vec![
+                (d("2026-09-20"), d("2026-09-20")),
+                (d("2026-09-27"), d("2026-09-28")),
+                (d("2026-10-04"), d("2026-10-08")),
+                (d("2026-10-11"), d("2026-10-11")),
+            ]
+        );
+        let skip = Plan {
+            on_holiday: OnHoliday::Skip,
+            ..plan.clone()
+        };
+        let (duties, _) = generate(&cal, &skip, d("2026-11-01"), d("2026-11-30"));
+        assert_eq!(duties.len(), 5, "every Sunday of November 2026");
+    }
+
+    #[test]
+    fn never_more_members_on_a_day_than_the_studio_has_per_day() {
+        // New Year's Day 2027 (a Friday) is a holiday in the operator's file.
+        let cal = Calendar::parse("2027-01-01 off 元旦\n").unwrap();
+        let m = members(6);
+        let taken = BTreeMap::new();
+        let plan = Plan {
+            members: &m,
+            weekdays: &[Weekday::Mon, Weekday::Fri],
+            per_day: 1,
+            on_holiday: OnHoliday::NextWorkingDay,
+            next: 0,
+            taken: &taken,
+        };
+        let (duties, _) = generate(&cal, &plan, d("2026-12-28"), d("2027-01-10"));
+        let mut per_day = BTreeMap::new();
+        for x in &duties {
+            *per_day.entry(x.day).or_insert(0) += 1;
+        }
+        assert!(per_day.values().all(|&k| k == 1), "{per_day:?}");
+        // Monday 01-04 is the studio's own duty day: the holiday's duty goes to Tuesday.
+        assert!(duties
+            .iter()
+            .any(|x| x.planned == d("2027-01-01") && x.day == d("2027-01-05")));
+        // A shift kept on a day counts against the number per day.
+        let kept = BTreeMap::from([(d("2027-01-04"), 1)]);
+        let friday = Plan {
+            weekdays: &[Weekday::Fri],
+            taken: &kept,
+            ..plan.clone()
+        };
+        let (duties, _) = generate(&cal, &friday, d("2027-01-01"), d("2027-01-10"));
+        assert!(
+            duties.iter().all(|x| x.day != d("2027-01-04")),
+            "{duties:?}"
+        );
+        assert_eq!(duties[0].day, d("2027-01-05"));
+        let monday = Plan {
+            weekdays: &[Weekday::Mon],
+            taken: &kept,
+            ..plan.clone()
+        };
+        let (duties, _) = generate(&cal, &monday, d("2027-01-04"), d("2027-01-04"));
+        assert!(duties.is_empty(), "01-04 is full already: {duties:?}");
+    }
+
+    #[test]
     fn nothing_to_rotate_gives_nothing() {
         let cal = Calendar::builtin();
         let plan = Plan {
@@ -212,6 +309,7 @@ mod tests {
             per_day: 1,
             on_holiday: OnHoliday::Skip,
             next: 3,
+            taken: &BTreeMap::new(),
         };
         assert_eq!(
             generate(&cal, &plan, d("2026-01-01"), d("2026-02-01")),

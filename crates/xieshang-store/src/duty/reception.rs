@@ -1,5 +1,5 @@
-//! Receptions during a studio duty shift: the member logs each visitor's matter
-//! and what was done; a matter that needs work elsewhere becomes a concern
+//! Receptions at a studio: the member logs each visitor's matter and what was
+//! done, during their duty shift or, marked as such, outside one; a matter that needs work elsewhere becomes a concern
 //! (channel `studio`, recorded by the member, the visitor as its reporter), and
 //! the visitor follows it by the tracking code.
 
@@ -42,6 +42,8 @@ pub struct Reception {
     pub concern: Option<String>,
     /// The leads it was marked as (`proposal_lead`, `opinion_report`).
     pub leads: Vec<String>,
+    /// Logged outside a duty shift.
+    pub outside_shift: bool,
     /// When, unix ms.
     pub created_at: i64,
 }
@@ -84,6 +86,30 @@ pub async fn log(
     r: NewReception<'_>,
     then: FollowUp<'_>,
 ) -> Result<(i64, Option<concern::Recorded>)> {
+    log_at(db, sealer, actor, Some(shift_id), r, then).await
+}
+
+/// Logs a reception outside any shift of the member's (a visitor who came on
+/// another day), marked as such, in the unit of the member's own member group;
+/// otherwise as `log`. Only a member may.
+pub async fn log_outside_shift(
+    db: &Db,
+    sealer: Option<&crate::seal::Sealer>,
+    actor: &Actor,
+    r: NewReception<'_>,
+    then: FollowUp<'_>,
+) -> Result<(i64, Option<concern::Recorded>)> {
+    log_at(db, sealer, actor, None, r, then).await
+}
+
+async fn log_at(
+    db: &Db,
+    sealer: Option<&crate::seal::Sealer>,
+    actor: &Actor,
+    shift_id: Option<i64>,
+    r: NewReception<'_>,
+    then: FollowUp<'_>,
+) -> Result<(i64, Option<concern::Recorded>)> {
     let matter = r.matter.trim();
     let action = r.action_taken.trim();
     if matter.is_empty() || matter.chars().count() > 2000 {
@@ -123,27 +149,40 @@ pub async fn log(
     let now = db.now_ms();
     let today = cst_date(now).format("%Y-%m-%d").to_string();
     let mut tx = db.begin_write().await?;
-    let ok: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM duty_shifts WHERE id = $1 AND user_id = $2 AND day = $3
-           AND checked_in_at IS NOT NULL",
-    )
-    .bind(shift_id)
-    .bind(actor.user_id)
-    .bind(&today)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if ok.is_none() {
+    // The unit it was received in: the shift's studio's, or the member's own.
+    let org: Option<i64> =
+        match shift_id {
+            Some(shift_id) => {
+                sqlx::query_scalar(
+                    "SELECT s.org_id FROM duty_shifts d JOIN studios s ON s.id = d.studio_id
+                 WHERE d.id = $1 AND d.user_id = $2 AND d.day = $3 AND d.checked_in_at IS NOT NULL",
+                )
+                .bind(shift_id)
+                .bind(actor.user_id)
+                .bind(&today)
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            None => sqlx::query_scalar(
+                "SELECT org_id FROM grants WHERE user_id = $1 AND role = $2 ORDER BY id LIMIT 1",
+            )
+            .bind(actor.user_id)
+            .bind(xieshang_core::Role::Member.code())
+            .fetch_optional(&mut *tx)
+            .await?,
+        };
+    let Some(org) = org else {
         return Err(Error::field(
             "shift",
             "err.reception_shift",
-            "receptions are logged during one's own shift, after checking in",
+            "receptions are logged by members: during one's own shift after checking in, or outside a shift",
         ));
-    }
+    };
     let seal = |v: &str| sealer.map(|s| s.seal(v));
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO receptions (shift_id, user_id, visitor_name_sealed, visitor_phone_sealed,
-           visitor_name_masked, visitor_phone_masked, matter, action_taken, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+           visitor_name_masked, visitor_phone_masked, matter, action_taken, created_at, org_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(shift_id)
     .bind(actor.user_id)
@@ -154,6 +193,7 @@ pub async fn log(
     .bind(matter)
     .bind(action)
     .bind(now)
+    .bind(org)
     .fetch_one(&mut *tx)
     .await?;
     let code = match then {
@@ -245,8 +285,9 @@ async fn file_concern(
 /// Writes the typed link that marks a reception as a lead.
 async fn lead_in(tx: &mut Tx, now: i64, actor: &Actor, id: i64, to: ConvertTo) -> Result<()> {
     let org: i64 = sqlx::query_scalar(
-        "SELECT s.org_id FROM receptions r JOIN duty_shifts d ON d.id = r.shift_id
-         JOIN studios s ON s.id = d.studio_id WHERE r.id = $1",
+        "SELECT COALESCE(s.org_id, r.org_id) FROM receptions r
+         LEFT JOIN duty_shifts d ON d.id = r.shift_id LEFT JOIN studios s ON s.id = d.studio_id
+         WHERE r.id = $1",
     )
     .bind(id)
     .fetch_one(&mut **tx)
@@ -314,7 +355,7 @@ pub async fn recent(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Reception>>
 async fn load(db: &Db, cond: &str, arg: i64, limit: i64) -> Result<Vec<Reception>> {
     let mut out: Vec<Reception> = sqlx::query(&format!(
         "SELECT r.id, r.visitor_name_masked, r.visitor_phone_masked, r.matter, r.action_taken,
-                c.tracking_code, r.created_at
+                c.tracking_code, r.created_at, r.shift_id
          FROM receptions r LEFT JOIN concerns c ON c.id = r.concern_id
          WHERE {cond} ORDER BY r.id DESC LIMIT {limit}"
     ))
@@ -331,6 +372,7 @@ async fn load(db: &Db, cond: &str, arg: i64, limit: i64) -> Result<Vec<Reception
             action_taken: col(r, "action_taken")?,
             concern: col(r, "tracking_code")?,
             leads: Vec::new(),
+            outside_shift: col::<Option<i64>>(r, "shift_id")?.is_none(),
             created_at: col(r, "created_at")?,
         })
     })

@@ -402,18 +402,80 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
     })
 }
 
-/// Writes the rota from `from` (today at the earliest) to `to`: shifts planned in
-/// that range that nobody checked in to are replaced; the rotation goes on after
-/// whoever served last before it.
-/// Returns the number of shifts written.
-pub async fn generate(
+/// How regenerating a rota treats the shifts already planned in its range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regenerate {
+    /// Shifts already assigned stay as they are; the rota goes on after the last
+    /// of them (the default: members keep the days they were told).
+    Keep,
+    /// Shifts nobody has checked in to are planned afresh.
+    Reshuffle,
+}
+
+impl Regenerate {
+    /// `reshuffle`, or `keep` for anything else.
+    pub fn parse(code: &str) -> Regenerate {
+        if code == "reshuffle" {
+            Regenerate::Reshuffle
+        } else {
+            Regenerate::Keep
+        }
+    }
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Regenerate::Keep => "keep",
+            Regenerate::Reshuffle => "reshuffle",
+        }
+    }
+}
+
+/// A new shift a rota plan adds.
+#[derive(Debug, Clone)]
+pub struct NewShift {
+    /// Day served (YYYY-MM-DD).
+    pub day: String,
+    /// Day planned (differs when moved off a holiday).
+    pub planned_day: String,
+    /// Member id.
+    pub user_id: i64,
+    /// Member name.
+    pub name: String,
+}
+
+/// What regenerating a rota would change, shown to staff before it is applied.
+#[derive(Debug, Clone)]
+pub struct RotaPlan {
+    /// The range's first day (today at the earliest).
+    pub from: NaiveDate,
+    /// The range's last day.
+    pub to: NaiveDate,
+    /// How existing shifts are treated.
+    pub mode: Regenerate,
+    /// Shifts in the range that stay (served, or assigned when keeping).
+    pub kept: Vec<Shift>,
+    /// Shifts in the range that would be taken away.
+    pub removed: Vec<Shift>,
+    /// Shifts that would be added.
+    pub added: Vec<NewShift>,
+    /// Index of the member who serves next afterwards.
+    next: usize,
+}
+
+/// What regenerating the rota from `from` (today at the earliest) to `to` would
+/// change; nothing is written. Served shifts always stay; assigned ones stay
+/// unless `mode` is `Reshuffle`; the rotation goes on after whoever was planned
+/// last before the first new shift.
+pub async fn plan(
     db: &Db,
     cal: &Calendar,
     actor: &Actor,
     id: i64,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<usize> {
+    mode: Regenerate,
+) -> Result<RotaPlan> {
     let s = get(db, actor, Permission::OrgManage, id).await?;
     if to < from || (to - from).num_days() > 366 {
         return Err(Error::field(
@@ -422,76 +484,155 @@ pub async fn generate(
             "the range runs forwards and covers at most a year",
         ));
     }
-    let ids: Vec<i64> = s.members.iter().map(|(i, _)| *i).collect();
+    // The past is a record (served or missed), not a plan: start today at the earliest.
+    let from = from.max(cst_date(db.now_ms()));
     let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    // Shifts already served stay as they were: the new rota starts after the last.
-    let served: Option<String> = sqlx::query_scalar(
-        "SELECT MAX(planned_day) FROM duty_shifts
-         WHERE studio_id = $1 AND planned_day >= $2 AND planned_day <= $3
-           AND checked_in_at IS NOT NULL",
-    )
+    let parse = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let in_range: Vec<Shift> = sqlx::query(&format!(
+        "SELECT {SHIFT_COLS} FROM duty_shifts d JOIN users u ON u.id = d.user_id
+         WHERE d.studio_id = $1 AND d.planned_day >= $2 AND d.planned_day <= $3
+         ORDER BY d.planned_day, d.id"
+    ))
     .bind(id)
     .bind(fmt(from))
     .bind(fmt(to))
-    .fetch_one(db.pool())
-    .await?;
-    let from = match served.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()) {
-        Some(d) => d.succ_opt().unwrap_or(d),
-        None => from,
-    };
-    // The past is a record (served or missed), not a plan: start today at the earliest.
-    let from = from.max(cst_date(db.now_ms()));
-    // The rotation goes on after whoever served last before the range.
-    let last: Option<i64> = sqlx::query_scalar(
-        "SELECT m.position FROM duty_shifts d
-         JOIN studio_members m ON m.studio_id = d.studio_id AND m.user_id = d.user_id
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(shift_from)
+    .collect::<Result<_>>()?;
+    // New shifts start after the last shift that stays in the range.
+    let stays = |x: &Shift| mode == Regenerate::Keep || x.checked_in_at.is_some();
+    let start = in_range
+        .iter()
+        .filter(|x| stays(x))
+        .filter_map(|x| parse(&x.planned_day))
+        .max()
+        .and_then(|d| d.succ_opt())
+        .map_or(from, |d| d.max(from));
+    let (kept, removed): (Vec<Shift>, Vec<Shift>) = in_range
+        .into_iter()
+        .partition(|x| stays(x) || parse(&x.planned_day).is_none_or(|d| d < start));
+    let removed_ids: Vec<i64> = removed.iter().map(|x| x.id).collect();
+    // The rotation goes on after whoever was planned last before the new shifts.
+    let before: Vec<(i64, Option<i64>)> = sqlx::query(
+        "SELECT d.id, m.position FROM duty_shifts d
+         LEFT JOIN studio_members m ON m.studio_id = d.studio_id AND m.user_id = d.user_id
          WHERE d.studio_id = $1 AND d.planned_day < $2
-         ORDER BY d.planned_day DESC, d.id DESC LIMIT 1",
+         ORDER BY d.planned_day DESC, d.id DESC LIMIT 50",
     )
     .bind(id)
-    .bind(fmt(from))
-    .fetch_optional(db.pool())
-    .await?;
-    let plan = rota::Plan {
+    .bind(fmt(start))
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, "id")?, col(r, "position")?)))
+    .collect::<Result<_>>()?;
+    let last = before
+        .iter()
+        .find(|(shift, pos)| !removed_ids.contains(shift) && pos.is_some())
+        .and_then(|(_, pos)| *pos);
+    // Days already holding members that stay count against the number per day.
+    let mut taken = std::collections::BTreeMap::new();
+    let days: Vec<String> =
+        sqlx::query_scalar("SELECT day FROM duty_shifts WHERE studio_id = $1 AND day >= $2")
+            .bind(id)
+            .bind(fmt(start))
+            .fetch_all(db.pool())
+            .await?;
+    for d in days.iter().filter_map(|d| parse(d)) {
+        *taken.entry(d).or_insert(0usize) += 1;
+    }
+    for x in &removed {
+        if let Some(k) = parse(&x.day).and_then(|d| taken.get_mut(&d)) {
+            *k = k.saturating_sub(1);
+        }
+    }
+    let ids: Vec<i64> = s.members.iter().map(|(i, _)| *i).collect();
+    let rota_plan = rota::Plan {
         members: &ids,
         weekdays: &s.weekdays,
         per_day: s.per_day.max(1) as usize,
         on_holiday: s.on_holiday,
         next: last.map(|p| p as usize + 1).unwrap_or(0),
+        taken: &taken,
     };
-    let (duties, next) = rota::generate(cal, &plan, from, to);
+    let (duties, next) = if start <= to {
+        rota::generate(cal, &rota_plan, start, to)
+    } else {
+        (Vec::new(), rota_plan.next % ids.len().max(1))
+    };
+    let name_of = |m: i64| {
+        s.members
+            .iter()
+            .find(|(i, _)| *i == m)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let added = duties
+        .iter()
+        .map(|d| NewShift {
+            day: fmt(d.day),
+            planned_day: fmt(d.planned),
+            user_id: d.member,
+            name: name_of(d.member),
+        })
+        .collect();
+    Ok(RotaPlan {
+        from,
+        to,
+        mode,
+        kept,
+        removed,
+        added,
+        next,
+    })
+}
+
+/// Regenerates the rota from `from` (today at the earliest) to `to` as `plan`
+/// shows it, in one transaction: served shifts stay; assigned ones stay unless
+/// `mode` is `Reshuffle`. Returns the number of shifts written.
+pub async fn generate(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    mode: Regenerate,
+) -> Result<usize> {
+    let p = plan(db, cal, actor, id, from, to, mode).await?;
+    let s = get(db, actor, Permission::OrgManage, id).await?;
     let mut tx = db.begin_write().await?;
     let now = db.now_ms();
-    sqlx::query(
-        "DELETE FROM duty_shifts WHERE studio_id = $1 AND planned_day >= $2 AND planned_day <= $3
-           AND checked_in_at IS NULL",
-    )
-    .bind(id)
-    .bind(fmt(from))
-    .bind(fmt(to))
-    .execute(&mut *tx)
-    .await?;
+    for x in &p.removed {
+        // Checked in meanwhile: it stays.
+        sqlx::query("DELETE FROM duty_shifts WHERE id = $1 AND checked_in_at IS NULL")
+            .bind(x.id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let mut written = 0;
-    for d in &duties {
-        // A checked-in shift kept from before wins over the new one.
+    for d in &p.added {
         let done = sqlx::query(
             "INSERT INTO duty_shifts (studio_id, user_id, day, planned_day, created_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (studio_id, day, user_id) DO NOTHING",
         )
         .bind(id)
-        .bind(d.member)
-        .bind(fmt(d.day))
-        .bind(fmt(d.planned))
+        .bind(d.user_id)
+        .bind(&d.day)
+        .bind(&d.planned_day)
         .bind(now)
         .execute(&mut *tx)
         .await?;
         written += done.rows_affected() as usize;
     }
     sqlx::query("UPDATE studios SET next_member = $1 WHERE id = $2")
-        .bind(next as i64)
+        .bind(p.next as i64)
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    let fmt = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     audit::record(
         &mut tx,
         now,
@@ -501,10 +642,10 @@ pub async fn generate(
             entity: "studio",
             entity_id: id.to_string(),
             org_id: Some(s.org_id),
-            before: Some(json!({ "next_member": s.next_member })),
-            after: Some(
-                json!({ "from": fmt(from), "to": fmt(to), "shifts": written, "next_member": next }),
-            ),
+            before: Some(json!({ "next_member": s.next_member,
+                "removed": p.removed.iter().map(|x| json!([x.day, x.user_id])).collect::<Vec<_>>() })),
+            after: Some(json!({ "from": fmt(p.from), "to": fmt(p.to), "mode": mode.code(),
+                "kept": p.kept.len(), "shifts": written, "next_member": p.next })),
         },
     )
     .await?;

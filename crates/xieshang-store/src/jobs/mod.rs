@@ -344,7 +344,7 @@ impl Worker {
         }
         self.notify(tx, now, &notices).await?;
         let events: Vec<(i64, &str)> = notices.iter().map(|n| (n.concern, n.event)).collect();
-        crate::jobs::webhook::enqueue_for_many(tx, now, &events).await?;
+        crate::jobs::webhook::enqueue_for_many(tx, now, &self.base_url, &events).await?;
         let list = crate::db::placeholders(2, jobs.len());
         let mut args = vec![crate::db::Arg::Int(now)];
         args.extend(jobs.iter().map(|(id, _, _)| crate::db::Arg::Int(*id)));
@@ -470,7 +470,8 @@ impl Worker {
             "notify" => {
                 if let Some(n) = notice_of(kind, p) {
                     self.notify(tx, now, std::slice::from_ref(&n)).await?;
-                    crate::jobs::webhook::enqueue_for(tx, now, n.concern, n.event).await?;
+                    crate::jobs::webhook::enqueue_for(tx, now, &self.base_url, n.concern, n.event)
+                        .await?;
                 }
             }
             "deadline" => self.deadline(tx, now, p).await?,
@@ -538,7 +539,7 @@ impl Worker {
                     leaders_of: Some(body_id),
                 };
                 self.notify(tx, now, &[n]).await?;
-                crate::jobs::webhook::enqueue_for(tx, now, id, "overdue").await?;
+                crate::jobs::webhook::enqueue_for(tx, now, &self.base_url, id, "overdue").await?;
             }
             _ => {}
         }

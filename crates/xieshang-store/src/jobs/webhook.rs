@@ -268,15 +268,21 @@ pub async fn deliveries(db: &Db, actor: &Actor, org_id: i64, limit: i64) -> Resu
 pub(crate) async fn enqueue_for(
     tx: &mut Tx,
     now: i64,
+    base_url: &str,
     concern_id: i64,
     notify_event: &str,
 ) -> Result<()> {
-    enqueue_for_many(tx, now, &[(concern_id, notify_event)]).await
+    enqueue_for_many(tx, now, base_url, &[(concern_id, notify_event)]).await
 }
 
 /// [`enqueue_for`] for several (concern, event) pairs: the active hooks are
 /// read once, and a concern only when some hook is active.
-pub(crate) async fn enqueue_for_many(tx: &mut Tx, now: i64, events: &[(i64, &str)]) -> Result<()> {
+pub(crate) async fn enqueue_for_many(
+    tx: &mut Tx,
+    now: i64,
+    base_url: &str,
+    events: &[(i64, &str)],
+) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
@@ -290,7 +296,7 @@ pub(crate) async fn enqueue_for_many(tx: &mut Tx, now: i64, events: &[(i64, &str
         return Ok(());
     }
     for (concern_id, notify_event) in events {
-        enqueue_one(tx, now, *concern_id, notify_event, &hooks).await?;
+        enqueue_one(tx, now, base_url, *concern_id, notify_event, &hooks).await?;
     }
     Ok(())
 }
@@ -298,6 +304,7 @@ pub(crate) async fn enqueue_for_many(tx: &mut Tx, now: i64, events: &[(i64, &str
 async fn enqueue_one(
     tx: &mut Tx,
     now: i64,
+    base_url: &str,
     concern_id: i64,
     notify_event: &str,
     hooks: &[sqlx::any::AnyRow],
@@ -335,6 +342,8 @@ async fn enqueue_one(
                 "area_code": col::<String>(&row, "area_code")?,
                 "deadline_at": col::<Option<i64>>(&row, "deadline_at")?,
                 "result_note": col::<Option<String>>(&row, "result_note")?,
+                // The concern's page for staff, at the configured public address.
+                "url": format!("{}/concerns/{concern_id}", base_url.trim_end_matches('/')),
             }
         })
         .to_string();

@@ -288,6 +288,7 @@ async fn an_exit_ends_the_members_duties_and_the_history_keeps_it() {
         studio_id,
         day("2026-09-07"),
         day("2027-06-30"),
+        studio::Regenerate::Keep,
     )
     .await
     .unwrap();

@@ -60,6 +60,11 @@ pub fn routes(r: Routes) -> Routes {
         Needs(Permission::UserManage, Target::Org),
         post(set_rule),
     )
+    .post(
+        "/units/{id}/judging",
+        Needs(Permission::UserManage, Target::Org),
+        post(set_judging),
+    )
     .get(
         "/units/{id}/report",
         Needs(Permission::UserView, Target::Org),
@@ -72,6 +77,7 @@ pub fn routes(r: Routes) -> Routes {
     )
     .get("/duty", SignedIn, get(duty_page))
     .get("/duty/record", SignedIn, get(own_record))
+    .get("/duty/shifts.ics", SignedIn, get(shifts_ics))
     .get(
         "/users/{id}/duty",
         Needs(Permission::UserView, Target::User),
@@ -84,6 +90,7 @@ pub fn routes(r: Routes) -> Routes {
     )
     .post("/duty/{id}/check-in", SignedIn, post(check_in))
     .post("/duty/{id}/receptions", SignedIn, post(log_reception))
+    .post("/duty/receptions", SignedIn, post(log_reception_outside))
     .post("/receptions/{id}/lead", SignedIn, post(mark_lead))
 }
 
@@ -260,6 +267,10 @@ struct StudioTpl {
     weekday_boxes: Vec<(u8, &'static str, bool)>,
     members_text: String,
     skip_holidays: bool,
+    /// Whether a reshuffle was asked for (the preview's choice).
+    reshuffle: bool,
+    /// What regenerating the rota would change, when staff asked for a preview.
+    preview: Option<studio::RotaPlan>,
 }
 
 #[derive(Deserialize)]
@@ -268,6 +279,10 @@ struct RangeQuery {
     to: Option<String>,
     err: Option<String>,
     ok: Option<String>,
+    /// `keep` (default) or `reshuffle`.
+    mode: Option<String>,
+    /// Set by the rota form: show what regenerating would change.
+    preview: Option<String>,
 }
 
 fn day(s: &str) -> Option<NaiveDate> {
@@ -315,6 +330,20 @@ async fn studio_page(
         })
         .collect();
     let missed = shifts.iter().filter(|x| x.status == "duty.missed").count();
+    let can_manage = u.actor.check(Permission::OrgManage, &s.path).is_ok();
+    let mode = studio::Regenerate::parse(q.mode.as_deref().unwrap_or_default());
+    let preview = match (&q.preview, can_manage) {
+        (Some(_), true) => {
+            match studio::plan(&state.db, &state.calendar, &u.actor, id, from, to, mode).await {
+                Ok(p) => Some(p),
+                Err(Error::Invalid { .. }) => {
+                    return Ok(flash::err(&format!("/studios/{id}"), "err.rota_range"))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => None,
+    };
     let check_in_url = format!("{}/duty", state.config.public_url());
     let qr = qrcode::QrCode::new(check_in_url.as_bytes())
         .map(|c| {
@@ -339,7 +368,9 @@ async fn studio_page(
         weekday_boxes: weekday_choices(tr, &s.weekdays),
         members_text: s.usernames.join("\n"),
         skip_holidays: s.on_holiday == xieshang_core::duty::rota::OnHoliday::Skip,
-        can_manage: u.actor.check(Permission::OrgManage, &s.path).is_ok(),
+        can_manage,
+        reshuffle: mode == studio::Regenerate::Reshuffle,
+        preview,
         weekdays,
         shifts,
         from: fmt(from),
@@ -355,6 +386,9 @@ async fn studio_page(
 struct GenerateForm {
     from: String,
     to: String,
+    /// `keep` (default) or `reshuffle`.
+    #[serde(default)]
+    mode: String,
 }
 
 async fn generate(
@@ -368,7 +402,8 @@ async fn generate(
     let (Some(from), Some(to)) = (day(&f.from), day(&f.to)) else {
         return Ok(flash::err(&page, "err.search.date"));
     };
-    match studio::generate(&state.db, &state.calendar, &u.actor, id, from, to).await {
+    let mode = studio::Regenerate::parse(&f.mode);
+    match studio::generate(&state.db, &state.calendar, &u.actor, id, from, to, mode).await {
         Ok(_) => Ok(flash::back_with(
             &page,
             Msg::Ok("common.saved"),
@@ -405,6 +440,8 @@ struct DutyTpl {
     shifts: Vec<(i64, String, String, bool, bool)>,
     /// Today's checked-in shift, where receptions are logged.
     on_duty: Option<i64>,
+    /// Whether the user is a member (who may log a reception outside a shift).
+    is_member: bool,
     /// The member's latest receptions, newest first.
     receptions: Vec<xieshang_store::duty::reception::Reception>,
     categories: Vec<(&'static str, &'static str)>,
@@ -458,16 +495,85 @@ async fn duty_page(
         crate::kit::page::area_labels(&xieshang_store::concern::areas(&state.db).await?, |a| {
             u.actor.check(Permission::ConcernRecord, &a.path).is_ok()
         });
+    let is_member = u
+        .actor
+        .grants
+        .iter()
+        .any(|g| g.role == xieshang_core::Role::Member);
     render(DutyTpl {
         page: Page::signed_in(tr, &u, &flash),
         shifts,
         on_duty,
+        is_member,
         receptions,
         categories: crate::kit::page::category_choices(tr),
         areas,
         filed,
         filed_key,
     })
+}
+
+/// Text for an iCalendar property value (RFC 5545 §3.3.11).
+fn ics_text(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+/// The member's coming shifts as an iCalendar file for their phone's calendar;
+/// each links to the check-in page at the configured public address.
+async fn shifts_ics(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+) -> AppResult<Response> {
+    use axum::response::IntoResponse;
+    let now = state.db.now_ms();
+    let today = fmt(cst_date(now));
+    let mine = studio::my_shifts(&state.db, u.actor.user_id, &today).await?;
+    let base = state.config.public_url();
+    let host = base
+        .split_once("://")
+        .map_or(base, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let stamp = chrono::DateTime::from_timestamp_millis(now)
+        .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
+        .unwrap_or_default();
+    let mut out = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Xieshang//duty//EN\r\nCALSCALE:GREGORIAN\r\n",
+    );
+    for (x, studio_name) in &mine {
+        let Some(d) = day(&x.day) else { continue };
+        let end = d.succ_opt().unwrap_or(d);
+        out.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:shift-{}@{}\r\nDTSTAMP:{stamp}\r\nDTSTART;VALUE=DATE:{}\r\n\
+             DTEND;VALUE=DATE:{}\r\nSUMMARY:{}\r\nURL:{base}/duty\r\nEND:VEVENT\r\n",
+            x.id,
+            ics_text(host),
+            d.format("%Y%m%d"),
+            end.format("%Y%m%d"),
+            ics_text(&format!("{studio_name} {}", tr.t("duty.ics_summary"))),
+        ));
+    }
+    out.push_str("END:VCALENDAR\r\n");
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"duty.ics\"",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -515,6 +621,24 @@ async fn log_reception(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ReceptionForm>,
 ) -> AppResult<Response> {
+    reception(&state, &u, Some(id), f).await
+}
+
+/// The same, on a day without a shift of the member's: marked as outside a shift.
+async fn log_reception_outside(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    CsrfForm(f): CsrfForm<ReceptionForm>,
+) -> AppResult<Response> {
+    reception(&state, &u, None, f).await
+}
+
+async fn reception(
+    state: &AppState,
+    u: &CurrentUser,
+    shift: Option<i64>,
+    f: ReceptionForm,
+) -> AppResult<Response> {
     let back = |msg: Msg<'_>| Ok(flash::back("/duty", msg));
     let phone = match Some(f.phone.trim()).filter(|p| !p.is_empty()) {
         Some(p) => match xieshang_core::personal::Phone::parse(p) {
@@ -546,20 +670,24 @@ async fn log_reception(
         },
         None => xieshang_store::duty::reception::FollowUp::None,
     };
-    let logged = xieshang_store::duty::reception::log(
-        &state.db,
-        sealer,
-        &u.actor,
-        id,
-        xieshang_store::duty::reception::NewReception {
-            name: Some(f.name.as_str()),
-            phone: phone.as_ref(),
-            matter: &f.matter,
-            action_taken: &f.action_taken,
-        },
-        then,
-    )
-    .await;
+    let visitor = xieshang_store::duty::reception::NewReception {
+        name: Some(f.name.as_str()),
+        phone: phone.as_ref(),
+        matter: &f.matter,
+        action_taken: &f.action_taken,
+    };
+    let logged = match shift {
+        Some(id) => {
+            xieshang_store::duty::reception::log(&state.db, sealer, &u.actor, id, visitor, then)
+                .await
+        }
+        None => {
+            xieshang_store::duty::reception::log_outside_shift(
+                &state.db, sealer, &u.actor, visitor, then,
+            )
+            .await
+        }
+    };
     match logged {
         Ok((_, Some(r))) => Ok(flash::back_with(
             "/duty",
@@ -755,6 +883,10 @@ struct ScoresTpl {
     scores: Vec<(xieshang_store::duty::scoring::Score, &'static str, String)>,
     warnings: usize,
     can_edit: bool,
+    /// The body judges at the year's end (otherwise pro rata).
+    year_end: bool,
+    /// Share of the year gone by, in per cent.
+    share_pct: i64,
 }
 
 fn item_label(item: &str) -> &'static str {
@@ -776,6 +908,8 @@ async fn scores_page(
     let rules = xieshang_store::duty::scoring::rules(&state.db, &u.actor, id).await?;
     let scores = xieshang_store::duty::scoring::scores(&state.db, &u.actor, id, year).await?;
     let unit = xieshang_store::org::get(&state.db, &u.actor, Permission::UserView, id).await?;
+    let judging = xieshang_store::duty::scoring::judging(&state.db, &u.actor, id).await?;
+    let share = xieshang_store::duty::scoring::share_of_year(year, cst_date(state.db.now_ms()));
     let warnings = scores
         .iter()
         .filter(|s| !s.below_minimum.is_empty() || !s.exit_triggers.is_empty())
@@ -818,7 +952,32 @@ async fn scores_page(
             .collect(),
         scores,
         warnings,
+        year_end: judging == xieshang_store::duty::scoring::Judge::YearEnd,
+        share_pct: (share * 100.0).floor() as i64,
     })
+}
+
+#[derive(Deserialize)]
+struct JudgingForm {
+    #[serde(default)]
+    judge: String,
+}
+
+/// Staff choose how the body judges a year that is not over.
+async fn set_judging(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<JudgingForm>,
+) -> AppResult<Response> {
+    let path = format!("/units/{id}/scores");
+    let Some(judge) = xieshang_store::duty::scoring::Judge::parse(&f.judge) else {
+        return Ok(flash::err(&path, "err.bad_input"));
+    };
+    match xieshang_store::duty::scoring::set_judging(&state.db, &u.actor, id, judge).await {
+        Ok(()) => Ok(flash::ok(&path, "common.saved")),
+        Err(e) => flash::refused(&path, e),
+    }
 }
 
 #[derive(Deserialize)]

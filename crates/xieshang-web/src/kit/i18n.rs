@@ -606,6 +606,28 @@ const CATALOG: &[(&str, &str, &str)] = &[
     // --- issue 26: resident (keys added by that work go here) ---
     // --- issue 26: staff and roles (keys added by that work go here) ---
     // --- issue 26: duty (keys added by that work go here) ---
+    ("rota.existing", "已排的班次", "Shifts already planned"),
+    ("rota.keep", "保留已排班次，只补排之后的日期", "Keep them; plan only the days after them"),
+    ("rota.reshuffle", "重新轮排（已签到的班次保留）", "Plan afresh (shifts checked in to stay)"),
+    ("rota.preview", "预览变更", "Preview the changes"),
+    ("rota.preview_title", "值班表变更预览", "What the new rota changes"),
+    ("rota.kept", "保留", "Kept"),
+    ("rota.removed", "撤销", "Removed"),
+    ("rota.added", "新增", "Added"),
+    ("rota.change", "变更", "Change"),
+    ("rota.nothing", "没有需要变更的班次。", "Nothing to change."),
+    ("rota.apply", "确认应用", "Apply"),
+    ("rota.cancel", "取消", "Cancel"),
+    ("reception.outside", "班外接待", "Outside a shift"),
+    ("grade.pending", "年末评定", "Graded at the year's end"),
+    ("duty.ics", "把我的坐班加入手机日历（ICS）", "Add my shifts to my calendar (ICS)"),
+    ("duty.ics_summary", "坐班", "duty shift"),
+    ("score.judging", "未满一年时的评定", "Judging a year that is not over"),
+    ("score.judging_legend", "年度未结束时", "Before the year is over"),
+    ("score.judge_pro_rata", "按已过去的时间折算最低要求和等级分数线", "Minimums and grade thresholds in proportion to the part of the year gone by"),
+    ("score.judge_year_end", "年末前不评定等级、不提示最低要求", "No grade and no minimum warnings before the year's end"),
+    ("score.year_share", "本年已过去", "Share of the year gone by:"),
+    ("reception.outside_note", "今天没有您的值班：这次接待将记为班外接待。", "You have no shift today: this reception is logged as outside a shift."),
     // --- issue 26: language (keys added by that work go here) ---
 ];
 

@@ -28,6 +28,8 @@ pub(crate) struct Page {
     pub can_concerns: bool,
     /// Show the link to record a concern for a resident.
     pub can_record: bool,
+    /// Show the link to one's own duty shifts (members).
+    pub can_duty: bool,
     /// Error message key.
     pub error: Option<&'static str>,
     /// Notice message key.
@@ -57,6 +59,11 @@ impl Page {
             can_users: user.is_some_and(|(a, _)| a.has_permission(Permission::UserView)),
             can_concerns: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernView)),
             can_record: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernRecord)),
+            can_duty: user.is_some_and(|(a, _)| {
+                a.grants
+                    .iter()
+                    .any(|g| g.role == xieshang_core::Role::Member)
+            }),
             error: flash.err.as_deref().and_then(i18n::known),
             notice: flash.ok.as_deref().and_then(i18n::known),
         }

@@ -383,11 +383,25 @@ async fn staff_see_scores_with_warnings_and_change_a_rule() {
     let app = TestApp::new().await;
     let mut staff = app.login("staff").await;
     let fenghuang = app.org_id("yanliang-fenghuang").await;
+    // Issue 26: members are judged on the shifts they were given, so the
+    // warning needs shifts given and missed (it used to come with no rota at all).
+    app.set_clock(cst("2026-09-20", 10));
+    let id: i64 = sqlx::query_scalar("SELECT id FROM studios WHERE name = '凤凰路委员工作室'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    staff
+        .post(
+            &format!("/studios/{id}/rota"),
+            &[("from", "2026-09-21"), ("to", "2026-10-11")],
+        )
+        .await;
+    app.set_clock(cst("2026-10-20", 10));
     let page = staff.get(&format!("/units/{fenghuang}/scores")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
         page.body.contains("id=\"score-warnings\""),
-        "nobody has served yet"
+        "three members missed the shifts they were given"
     );
     assert!(page.body.contains("未达最低要求：工作室坐班"));
     let r = staff
@@ -459,4 +473,341 @@ async fn the_check_in_qr_code_points_to_the_configured_address_not_the_host_head
         page.body
     );
     assert!(!page.body.contains("evil.example"));
+}
+
+async fn studio_id(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT id FROM studios WHERE name = '凤凰路委员工作室'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn rota(app: &TestApp, studio: i64) -> Vec<(i64, String, i64)> {
+    sqlx::query_as::<_, (i64, String, i64)>(
+        "SELECT id, day, user_id FROM duty_shifts WHERE studio_id = $1 ORDER BY day, id",
+    )
+    .bind(studio)
+    .fetch_all(app.t.db.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn regenerating_keeps_assigned_shifts_unless_staff_reshuffle_after_a_preview() {
+    let app = TestApp::new().await;
+    app.set_clock(cst("2026-09-20", 10));
+    let mut staff = app.login("staff").await;
+    let id = studio_id(&app).await;
+    staff
+        .post(
+            &format!("/studios/{id}/rota"),
+            &[("from", "2026-09-21"), ("to", "2026-10-11")],
+        )
+        .await;
+    let first = rota(&app, id).await;
+    assert_eq!(first.len(), 3);
+    // Two members trade their days; they have been told.
+    let r = staff
+        .post(
+            &format!("/studios/{id}/swap"),
+            &[
+                ("a", &first[0].0.to_string()),
+                ("b", &first[1].0.to_string()),
+            ],
+        )
+        .await;
+    assert!(r.location.unwrap().ends_with("ok=common.saved"));
+    let told = rota(&app, id).await;
+    assert_eq!((told[0].2, told[1].2), (first[1].2, first[0].2));
+    // Extending the rota shows what it changes first, and changes nothing yet.
+    let preview = staff
+        .get(&format!(
+            "/studios/{id}?preview=1&from=2026-09-21&to=2026-10-25&mode=keep"
+        ))
+        .await;
+    assert!(
+        preview.body.contains("id=\"rota-preview\""),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("id=\"rota-kept\">3<"));
+    assert!(preview.body.contains("id=\"rota-removed\">0<"));
+    assert!(preview.body.contains("id=\"rota-added\">2<"));
+    assert!(preview.body.contains("2026-10-16") && preview.body.contains("2026-10-23"));
+    assert_eq!(rota(&app, id).await, told, "a preview writes nothing");
+    // Applying it keeps the assigned shifts as they were told.
+    let r = staff
+        .post(
+            &format!("/studios/{id}/rota"),
+            &[
+                ("from", "2026-09-21"),
+                ("to", "2026-10-25"),
+                ("mode", "keep"),
+            ],
+        )
+        .await;
+    assert!(r.location.unwrap().contains("ok=common.saved"));
+    let kept = rota(&app, id).await;
+    assert_eq!(kept.len(), 5);
+    assert_eq!(kept[..3], told[..], "assigned shifts stay");
+    // The rotation goes on after the last of them: the fourth and fifth members.
+    let s = xieshang_store::duty::studio::get(
+        &app.t.db,
+        &xieshang_store::account::user::actor(&app.t.db, app.user_id("staff").await)
+            .await
+            .unwrap(),
+        xieshang_core::Permission::OrgView,
+        id,
+    )
+    .await
+    .unwrap();
+    assert_eq!((kept[3].2, kept[4].2), (s.members[3].0, s.members[4].0));
+    // A reshuffle, chosen, shows what it takes away, and then plans afresh.
+    let preview = staff
+        .get(&format!(
+            "/studios/{id}?preview=1&from=2026-09-21&to=2026-10-25&mode=reshuffle"
+        ))
+        .await;
+    assert!(
+        preview.body.contains("id=\"rota-removed\">5<"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("id=\"rota-added\">5<"));
+    assert!(preview.body.contains("id=\"mode-reshuffle\" checked"));
+    staff
+        .post(
+            &format!("/studios/{id}/rota"),
+            &[
+                ("from", "2026-09-21"),
+                ("to", "2026-10-25"),
+                ("mode", "reshuffle"),
+            ],
+        )
+        .await;
+    let fresh = rota(&app, id).await;
+    assert_eq!(fresh.len(), 5);
+    assert_eq!(fresh[0].2, s.members[0].0, "the swap is undone");
+    assert!(fresh.iter().all(|x| !kept.iter().any(|k| k.0 == x.0)));
+}
+
+#[tokio::test]
+async fn a_member_without_a_shift_today_logs_a_reception_outside_a_shift() {
+    let app = TestApp::new().await;
+    app.set_clock(cst("2026-09-22", 10));
+    let mut m = app.login("member-fh-01").await;
+    let duty = m.get("/duty").await;
+    assert!(
+        duty.body.contains("id=\"nav-duty\""),
+        "我的坐班 in the menu"
+    );
+    assert!(
+        duty.body.contains("id=\"outside-shift-note\"")
+            && duty.body.contains("action=\"/duty/receptions\""),
+        "{}",
+        duty.body
+    );
+    let r = m
+        .post(
+            "/duty/receptions",
+            &[
+                ("matter", "路灯坏了，周末来反映"),
+                ("action_taken", "登记转办"),
+                ("concern", "1"),
+                ("category", "road"),
+                ("area", "yanliang-fenghuang-g07"),
+                ("title", "路灯不亮"),
+            ],
+        )
+        .await;
+    let loc = r.location.unwrap();
+    assert!(loc.starts_with("/duty?ok=duty.filed&code="), "{loc}");
+    let (shift, org): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT shift_id, org_id FROM receptions")
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(shift, None);
+    assert!(org.is_some(), "it keeps the unit it was received in");
+    let duty = m.get("/duty").await;
+    assert!(duty.body.contains("班外接待") && duty.body.contains("路灯坏了"));
+    // It counts in the duty record as a reception.
+    assert!(m
+        .get("/duty/record?year=2026")
+        .await
+        .body
+        .contains("id=\"receptions-count\">1"));
+    // Marking it as a lead works as for one during a shift.
+    let rid: i64 = sqlx::query_scalar("SELECT id FROM receptions")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let r = m
+        .post(
+            &format!("/receptions/{rid}/lead"),
+            &[("to", "opinion_report")],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/duty?ok=reception.marked"));
+    // Staff hold no member grant: no 我的坐班, and no reception outside a shift.
+    let mut staff = app.login("staff").await;
+    assert!(!staff
+        .get("/concerns")
+        .await
+        .body
+        .contains("id=\"nav-duty\""));
+    let r = staff.post("/duty/receptions", &[("matter", "x")]).await;
+    assert_eq!(r.location.as_deref(), Some("/duty?err=err.reception_shift"));
+}
+
+#[tokio::test]
+async fn the_shifts_calendar_links_to_the_public_address() {
+    let app = TestApp::with_config(|c| c.base_url = "https://xs.example.cn".into()).await;
+    app.set_clock(cst("2026-09-20", 10));
+    let mut staff = app.login("staff").await;
+    let id = studio_id(&app).await;
+    staff
+        .post(
+            &format!("/studios/{id}/rota"),
+            &[("from", "2026-09-21"), ("to", "2026-10-11")],
+        )
+        .await;
+    let mut m = app.login("member-fh-01").await;
+    assert!(m
+        .get("/duty")
+        .await
+        .body
+        .contains("href=\"/duty/shifts.ics\""));
+    let ics = m.get("/duty/shifts.ics").await;
+    assert_eq!(ics.status, StatusCode::OK);
+    assert!(ics.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    assert!(ics.body.starts_with("BEGIN:VCALENDAR\r\n"), "{}", ics.body);
+    assert!(
+        ics.body.contains("DTSTART;VALUE=DATE:20260928\r\n"),
+        "{}",
+        ics.body
+    );
+    assert!(ics.body.contains("URL:https://xs.example.cn/duty\r\n"));
+    assert!(ics.body.contains("UID:shift-") && ics.body.contains("@xs.example.cn\r\n"));
+    assert!(!ics.body.contains("127.0.0.1"));
+}
+
+#[tokio::test]
+async fn scores_judge_only_duties_given_and_the_part_of_the_year_gone_by() {
+    let app = TestApp::new().await;
+    app.set_clock(cst("2026-11-26", 10));
+    let mut staff = app.login("staff").await;
+    let id = studio_id(&app).await;
+    staff
+        .post(
+            &format!("/studios/{id}/rota"),
+            &[("from", "2026-11-27"), ("to", "2026-12-04")],
+        )
+        .await;
+    let shifts = rota(&app, id).await;
+    assert_eq!(shifts.len(), 2, "{shifts:?}");
+    // The first serves his Friday; the second misses hers.
+    app.set_clock(cst("2026-11-27", 9));
+    sqlx::query("UPDATE duty_shifts SET checked_in_at = $1 WHERE id = $2")
+        .bind(cst("2026-11-27", 9))
+        .bind(shifts[0].0)
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+    app.set_clock(cst("2026-12-06", 10));
+    let served: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+        .bind(shifts[0].2)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let missed: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+        .bind(shifts[1].2)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    // A member of the district with no studio at all.
+    let loner: Option<String> = sqlx::query_scalar(
+        "SELECT u.display_name FROM users u JOIN grants g ON g.user_id = u.id
+         JOIN orgs o ON o.id = g.org_id
+         WHERE g.role = 'member' AND u.id NOT IN (SELECT user_id FROM studio_members)
+           AND o.path LIKE (SELECT path FROM orgs WHERE code = 'yanliang') || '%'
+         ORDER BY u.id LIMIT 1",
+    )
+    .fetch_optional(app.t.db.pool())
+    .await
+    .unwrap();
+    let yanliang = app.org_id("yanliang").await;
+    let page = staff.get(&format!("/units/{yanliang}/scores")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let row = |name: &str| -> String {
+        let at = page
+            .body
+            .find(&format!(">{name}</a>"))
+            .unwrap_or_else(|| panic!("{name} in {}", page.body));
+        let end = page.body[at..].find("</tr>").unwrap() + at;
+        page.body[at..end].to_owned()
+    };
+    let served_row = row(&served);
+    assert!(!served_row.contains("不称职"), "{served_row}");
+    assert!(!served_row.contains("未达最低要求"), "{served_row}");
+    let missed_row = row(&missed);
+    assert!(missed_row.contains("不称职"), "{missed_row}");
+    assert!(
+        missed_row.contains("未达最低要求：工作室坐班"),
+        "{missed_row}"
+    );
+    // Members the studio never called on are not marked for shifts.
+    let never = sqlx::query_scalar::<_, String>(
+        "SELECT u.display_name FROM studio_members m JOIN users u ON u.id = m.user_id
+         WHERE m.studio_id = $1 AND m.position = 5",
+    )
+    .bind(id)
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
+    let never_row = row(&never);
+    assert!(
+        !never_row.contains("不称职") && !never_row.contains("工作室坐班"),
+        "{never_row}"
+    );
+    if let Some(loner) = loner {
+        let loner_row = row(&loner);
+        assert!(
+            !loner_row.contains("不称职") && !loner_row.contains("工作室坐班"),
+            "{loner_row}"
+        );
+    }
+    assert!(page.body.contains("id=\"year-share\""));
+    // The body may choose to judge only at the year's end.
+    let r = staff
+        .post(
+            &format!("/units/{yanliang}/judging"),
+            &[("judge", "year_end")],
+        )
+        .await;
+    assert!(r.location.unwrap().ends_with("ok=common.saved"));
+    let page = staff.get(&format!("/units/{yanliang}/scores")).await;
+    assert!(!page.body.contains("不称职"), "{}", page.body);
+    assert!(page.body.contains("年末评定"));
+    assert!(page.body.contains("id=\"judge-year-end\" checked"));
+    // A finished year is judged in full: 2025, with no shifts, is no shortfall either.
+    let last = staff
+        .get(&format!("/units/{yanliang}/scores?year=2025"))
+        .await;
+    assert!(!last.body.contains("年末评定") && !last.body.contains("id=\"year-share\""));
+    // Someone who may only read the scores cannot change how they are judged.
+    let mut member = app.login("member-fh-01").await;
+    let r = member
+        .post(
+            &format!("/units/{yanliang}/judging"),
+            &[("judge", "pro_rata")],
+        )
+        .await;
+    assert!(matches!(
+        r.status,
+        StatusCode::NOT_FOUND | StatusCode::FORBIDDEN
+    ));
 }

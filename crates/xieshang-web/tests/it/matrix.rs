@@ -159,6 +159,7 @@ async fn side(
         studio,
         at(0),
         at(13),
+        xieshang_store::duty::studio::Regenerate::Keep,
     )
     .await
     .unwrap();
@@ -233,6 +234,7 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
         ],
         "/concerns/{id}/merge" => vec![("into", s.survivor.clone()), ("note", "矩阵".into())],
         "/units/{id}/rules" => vec![("item", "meeting".into()), ("points", "5".into())],
+        "/units/{id}/judging" => vec![("judge", "pro_rata".into())],
         "/users/{id}/duty" => vec![
             ("year", "2026".into()),
             ("kind", "speech".into()),

@@ -135,6 +135,14 @@ async fn events_are_delivered_signed_and_retried() {
     );
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["concern"]["tracking_code"], code.as_str());
+    // Its link starts with the configured public address (issue 26).
+    let id = xieshang_store::concern::id_by_code(&app.t.db, &code)
+        .await
+        .unwrap();
+    assert_eq!(
+        v["concern"]["url"],
+        format!("http://xieshang.test/concerns/{id}").as_str()
+    );
     assert!(!body.contains("13900001111") && !body.contains("139****1111"));
     let r = staff.get(&format!("/orgs/{yanliang}/webhooks")).await;
     assert!(r.body.contains("已送达"));

@@ -23,7 +23,10 @@ pub async fn serve_with(
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, database = %crate::redact(&settings.database_url()), "serving");
+    tracing::info!(%addr, database = %crate::redact(&settings.database_url()), public_url = %settings.public_url, "serving");
+    if let Some(warning) = settings.public_url_warning() {
+        tracing::warn!("{warning}");
+    }
     on_ready(addr);
     let calendar = settings.calendar()?;
     let sealer = settings.sealer()?;
@@ -35,7 +38,7 @@ pub async fn serve_with(
         calendar,
         policy: settings.web.policy,
         mailer: settings.mailer()?,
-        base_url: settings.base_url.clone(),
+        base_url: settings.public_url.clone(),
         sealer: Some(sealer),
         retention_days: settings.job_retention_days,
         webhook_policy: settings.web.webhook_policy.clone(),
