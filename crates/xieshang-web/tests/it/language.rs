@@ -304,10 +304,14 @@ async fn zh_tw_pages_show_labels_in_traditional_characters() {
     let written = written_by_people(&app).await;
     let mut staff = in_lang(&app, Some("staff"), "zh-TW").await;
     let mut faults = Vec::new();
+    let street = app.org_id("yanliang-fenghuang").await;
     for url in [
         format!("/concerns/{concern}"),
         "/concerns".to_owned(),
         "/search?q=%E8%B7%AF%E9%9D%A2".to_owned(),
+        "/orgs".to_owned(),
+        format!("/orgs/{street}"),
+        format!("/areas/{street}"),
     ] {
         let r = staff.get(&url).await;
         assert_eq!(r.status, StatusCode::OK, "{url}");
