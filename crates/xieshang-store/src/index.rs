@@ -203,11 +203,18 @@ pub async fn rebuild(db: &Db) -> Result<()> {
 /// The match expression for the dialect: every term must match, and one unit of
 /// each group of units.
 pub(crate) fn match_expr(dialect: Dialect, terms: &[QueryTerm], units: &[Vec<i64>]) -> String {
-    let FtsSyntax { quote, and, or } = dialect.fts_syntax();
+    let FtsSyntax {
+        quote,
+        and,
+        or,
+        prefix,
+    } = dialect.fts_syntax();
     terms
         .iter()
         .map(|t| {
-            if t.pairs.is_empty() {
+            if t.prefix {
+                format!("{}{prefix}", quote(&t.word))
+            } else if t.pairs.is_empty() {
                 quote(&t.word)
             } else {
                 let pairs: Vec<String> = t.pairs.iter().map(|p| quote(p)).collect();
@@ -241,5 +248,9 @@ mod tests {
             p,
             "('自来水管' | ('自来' & '来水' & '水管')) & '爆裂' & ('unit3' | 'unit4') & ('unit9')"
         );
+        // One Chinese character: every token it begins (issue 26).
+        let one = xieshang_text::query_terms("坑");
+        assert_eq!(match_expr(Dialect::Sqlite, &one, &[]), "\"坑\"*");
+        assert_eq!(match_expr(Dialect::Postgres, &one, &[]), "'坑':*");
     }
 }

@@ -31,10 +31,14 @@ fn converter(
     .as_ref()
 }
 
-/// Simplified Chinese to Traditional Chinese with Taiwan usage (for the zh-TW interface).
+/// Simplified Chinese to Traditional characters in Taiwan's standard forms (for
+/// the zh-TW interface), characters only: OpenCC's s2tw, not s2twp, whose Taiwan
+/// phrases swap the words themselves (社区 became 社群, 项目 專案, 信息 資訊, 视频
+/// 影片), which reads as another vocabulary to a mainland reader of traditional
+/// script (issue 26; decision 0027).
 pub fn to_traditional_tw(text: &str) -> String {
     static CC: OnceLock<Option<OpenCC>> = OnceLock::new();
-    match converter(&CC, BuiltinConfig::S2twp) {
+    match converter(&CC, BuiltinConfig::S2tw) {
         Some(cc) => cc.convert(text),
         None => text.to_owned(),
     }
@@ -83,6 +87,32 @@ mod tests {
         assert_eq!(to_traditional_tw("以后"), "以後");
         assert_eq!(to_simplified("區縣"), "区县");
         assert_eq!(to_simplified("頭髮"), "头发");
+    }
+
+    /// Issue 26: the words stay the words; only the characters change.
+    #[test]
+    fn traditional_keeps_the_vocabulary() {
+        for (simplified, traditional) in [
+            ("社区", "社區"),
+            ("项目", "項目"),
+            ("账号", "賬號"),
+            ("信息", "信息"),
+            ("视频", "視頻"),
+            ("网络", "網絡"),
+            ("软件", "軟件"),
+            ("打印", "打印"),
+            ("默认", "默認"),
+            ("数据", "數據"),
+            ("用户", "用戶"),
+            ("登录", "登錄"),
+            ("质量", "質量"),
+            ("出租车", "出租車"),
+            ("社情民意信息", "社情民意信息"),
+            ("居民反映的问题", "居民反映的問題"),
+        ] {
+            assert_eq!(to_traditional_tw(simplified), traditional, "{simplified}");
+            assert_eq!(to_simplified(traditional), simplified, "{traditional}");
+        }
     }
 
     #[test]

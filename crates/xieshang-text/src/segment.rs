@@ -104,8 +104,13 @@ fn words_for_search(text: &str) -> Vec<String> {
 
 /// The tokens a document is indexed under: jieba's search mode, which also yields
 /// the dictionary words inside longer ones (自来水管 gives 自来, 自来水, 水管 …),
-/// and the character pairs of every Chinese run, so that a query cut differently
-/// from the document still meets it (see [`query_terms`]).
+/// the character pairs of every Chinese run, so that a query cut differently
+/// from the document still meets it (see [`query_terms`]), and the last
+/// character of every Chinese run alone. With the pairs, that last character
+/// means every character of the text begins some token, so a one-character
+/// query is a prefix search (坑 finds 大坑 through its pair 坑… or, at the end of
+/// a run, the character itself) at the cost of one token per run, where
+/// indexing every character would double the index.
 pub fn search_tokens(text: &str) -> Vec<String> {
     // Prepared once (the conversion to simplified characters is most of the
     // cost of a short text), and the pairs already taken looked up in a set:
@@ -122,6 +127,12 @@ pub fn search_tokens(text: &str) -> Vec<String> {
                 out.push(b);
             }
         }
+        if let Some(last) = cs.last() {
+            let one = last.to_string();
+            if taken.insert(one.clone()) {
+                out.push(one);
+            }
+        }
     }
     out
 }
@@ -134,6 +145,10 @@ pub struct QueryTerm {
     pub word: String,
     /// Its character pairs when it has three or more Chinese characters.
     pub pairs: Vec<String>,
+    /// Whether the word is one Chinese character, matched as the beginning of
+    /// a token: the index holds no token per character, but every character
+    /// begins one (see [`search_tokens`]).
+    pub prefix: bool,
 }
 
 impl QueryTerm {
@@ -158,7 +173,12 @@ pub fn query_terms(text: &str) -> Vec<QueryTerm> {
         } else {
             Vec::new()
         };
-        out.push(QueryTerm { word, pairs });
+        let prefix = cs.len() == 1 && crate::is_han(cs[0]);
+        out.push(QueryTerm {
+            word,
+            pairs,
+            prefix,
+        });
     }
     out
 }
@@ -202,12 +222,17 @@ mod tests {
         let words = search_words(&text.repeat(3));
         assert_eq!(t[..words.len()], words[..]);
         // … then every pair of neighbouring Chinese characters not already
-        // there, each once, in the order the text first has it.
+        // there, each once, in the order the text first has it, and after a
+        // run's pairs its last character (issue 26: one-character search).
         let mut want = Vec::new();
         for run in prepare(text).split(|c: char| !crate::is_han(c)) {
             let cs: Vec<char> = run.chars().collect();
-            for pair in cs.windows(2) {
-                let b: String = pair.iter().collect();
+            let last = cs.last().map(|c| c.to_string());
+            for b in cs
+                .windows(2)
+                .map(|pair| pair.iter().collect::<String>())
+                .chain(last)
+            {
                 if !words.contains(&b) && !want.contains(&b) {
                     want.push(b);
                 }
@@ -240,6 +265,31 @@ mod tests {
         }
         let long = query_terms("自来水管");
         assert_eq!(long[0].pairs, vec!["自来", "来水", "水管"]);
+    }
+
+    #[test]
+    fn every_character_begins_a_token_so_one_character_queries_are_prefixes() {
+        for text in [
+            "路上有个大坑，车过不去",
+            "坑",
+            "门口一个坑。坑洼不平",
+            "井盖丢了",
+        ] {
+            let t = search_tokens(text);
+            for c in prepare(text).chars().filter(|c| crate::is_han(*c)) {
+                assert!(
+                    t.iter().any(|tok| tok.starts_with(c)),
+                    "{c} begins no token of {text}: {t:?}"
+                );
+            }
+        }
+        let q = query_terms("坑");
+        assert_eq!(q.len(), 1);
+        assert!(q[0].prefix && q[0].pairs.is_empty(), "{q:?}");
+        assert_eq!(q[0].word, "坑");
+        // Longer words and a single Latin letter stay whole words.
+        assert!(query_terms("井盖").iter().all(|t| !t.prefix));
+        assert!(query_terms("a").iter().all(|t| !t.prefix));
     }
 
     #[test]

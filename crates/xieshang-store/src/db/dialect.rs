@@ -79,6 +79,9 @@ pub struct FtsSyntax {
     pub and: &'static str,
     /// Either side may match.
     pub or: &'static str,
+    /// Written after a quoted term, matches every token that begins with it
+    /// (FTS5's `"坑"*`, a `tsquery`'s `'坑':*`).
+    pub prefix: &'static str,
 }
 
 /// An FTS5 string: double quotes, doubled inside.
@@ -403,11 +406,13 @@ impl Dialect {
                 quote: fts5_quote,
                 and: " AND ",
                 or: " OR ",
+                prefix: "*",
             },
             Dialect::Postgres => FtsSyntax {
                 quote: ts_quote,
                 and: " & ",
                 or: " | ",
+                prefix: ":*",
             },
         }
     }

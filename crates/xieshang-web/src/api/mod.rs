@@ -534,7 +534,7 @@ impl utoipa::Modify for ApiKeyScheme {
 /// The OpenAPI document of `/api/v1`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Open311 GeoReport v2 is at /open311/v2/."),
+    info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Open311 GeoReport v2 is at /open311/v2/. The CSV downloads (/open-data/concerns.csv for anyone, /exports/concerns.csv for staff) name their columns in the interface language (the xs_lang cookie: zh-CN, zh-TW or en); programs add ?headers=machine for the stable column codes: tracking_code, category, area, title, description, state, created_at, deadline_at, resolved_at, agency, result_note."),
     paths(categories, areas, create_concern, concern_status, list_concerns, post_update, crate::search::similar_api),
     components(schemas(CategoryOut, AreaOut, Intake, Created, ErrorBody, StatusOut, TimelineOut, FeedbackOut, MergedOut, ConcernOut, Page, UpdateIn, UpdateOut, crate::search::SimilarOut, crate::search::SimilarList)),
     modifiers(&ApiKeyScheme)

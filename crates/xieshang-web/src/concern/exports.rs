@@ -2,11 +2,15 @@
 //! scope); anyone downloads the open-data CSV of resolved concerns. Neither holds
 //! personal data: no names, phones or recorders. No CSV cell can run as a
 //! formula ([`inert_cell`]); XLSX cells are written as strings, which never do.
+//!
+//! Headers and labels follow the interface's language (zh-CN, zh-TW, en);
+//! `?headers=machine` gives a CSV the stable column codes of [`COLUMNS`] as
+//! its header instead, for programs that read it (issue 26).
 
 use crate::kit::auth::{CurrentUser, UiLang};
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::i18n::Tr;
-use crate::kit::page::{format_time, state_key};
+use crate::kit::page::{category_choices, format_time, state_key};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -37,6 +41,8 @@ struct ExportQuery {
     from: Option<String>,
     /// Last day, YYYY-MM-DD (China time).
     to: Option<String>,
+    /// `machine`: the CSV header is the stable column codes, not the labels.
+    headers: Option<String>,
 }
 
 fn day_ms(s: &str, end: bool) -> AppResult<i64> {
@@ -83,7 +89,8 @@ impl ExportQuery {
     }
 }
 
-/// The columns' codes (CSV header; `export.<code>` labels the XLSX header).
+/// The columns' codes: the machine header (`?headers=machine`); `export.<code>`
+/// labels them in the interface's language.
 const COLUMNS: [&str; 11] = [
     "tracking_code",
     "category",
@@ -100,20 +107,25 @@ const COLUMNS: [&str; 11] = [
 
 /// A concern's values, in [`COLUMNS`] order.
 fn values(tr: Tr, c: &PublicConcern) -> [String; 11] {
-    let cat = category::by_code(&c.category)
-        .map(|k| k.name_zh.to_owned())
+    let cat = category_choices(tr)
+        .into_iter()
+        .find(|(code, _)| *code == c.category)
+        .map(|(_, name)| name.to_owned())
         .unwrap_or_else(|| c.category.clone());
     [
         c.tracking_code.clone(),
         cat,
-        c.area.clone(),
+        tr.label(&c.area).into_owned(),
         c.title.clone(),
         c.description.clone(),
         tr.t(state_key(&c.state)).to_owned(),
         format_time(c.created_at),
         c.deadline_at.map(format_time).unwrap_or_default(),
         c.resolved_at.map(format_time).unwrap_or_default(),
-        c.agency.clone().unwrap_or_default(),
+        c.agency
+            .as_deref()
+            .map(|a| tr.label(a).into_owned())
+            .unwrap_or_default(),
         c.result_note.clone().unwrap_or_default(),
     ]
 }
@@ -134,11 +146,35 @@ pub fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn csv(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
+/// How a CSV's first row names the columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Header {
+    /// In the interface's language, for people.
+    Labels,
+    /// The stable codes of [`COLUMNS`], for programs.
+    Machine,
+}
+
+impl ExportQuery {
+    fn header(&self) -> AppResult<Header> {
+        match self.headers.as_deref() {
+            None | Some("" | "labels") => Ok(Header::Labels),
+            Some("machine") => Ok(Header::Machine),
+            Some(h) => Err(AppError::BadRequest(format!(
+                "headers={h}: use labels or machine"
+            ))),
+        }
+    }
+}
+
+fn csv(tr: Tr, header: Header, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
     // A byte-order mark, so spreadsheet programs read the Chinese as UTF-8.
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    w.write_record(COLUMNS)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    match header {
+        Header::Machine => w.write_record(COLUMNS),
+        Header::Labels => w.write_record(COLUMNS.map(|k| tr.t(&format!("export.{k}")))),
+    }
+    .map_err(|e| AppError::Internal(e.to_string()))?;
     for r in rows {
         w.write_record(values(tr, r).iter().map(|v| inert_cell(v).into_owned()))
             .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -184,7 +220,7 @@ async fn staff_export(
     let bytes = if xlsx_wanted {
         xlsx(tr, &rows)?
     } else {
-        csv(tr, &rows)?
+        csv(tr, q.header()?, &rows)?
     };
     Ok(crate::kit::page::download(bytes, &file, xlsx_wanted))
 }
@@ -199,11 +235,12 @@ async fn open_data_export(
     if file != "concerns.csv" {
         return Err(AppError::NotFound);
     }
+    let header = q.header()?;
     let mut f = ExportQuery { state: None, ..q }.filter()?;
     f.states = vec!["resolved".into(), "closed".into()];
     let rows = open_data::published(&state.db, &f).await?;
     Ok(crate::kit::page::download(
-        csv(tr, &rows)?,
+        csv(tr, header, &rows)?,
         "concerns-open-data.csv",
         false,
     ))

@@ -299,6 +299,9 @@ struct EventView {
     at: String,
     party: String,
     action: &'static str,
+    /// The state it left, when the event changed the state (a creation or a
+    /// note keeps none, so the line never reads 「Submitted → Submitted」).
+    from: Option<&'static str>,
     state: &'static str,
     note: Option<String>,
 }
@@ -345,6 +348,11 @@ async fn concern_page(
                 .map(|r| role_label(tr, r).to_owned())
                 .unwrap_or_else(|| tr.t(&format!("party.{}", e.party)).to_owned()),
             action: i18n::known(&format!("event.{}", e.action)).unwrap_or("event.other"),
+            from: e
+                .from_state
+                .as_deref()
+                .filter(|f| *f != e.to_state)
+                .map(state_key),
             state: state_key(&e.to_state),
             note: e.note,
         })

@@ -357,7 +357,7 @@ async fn studio_page(
         .iter()
         .map(|w| tr.t(&format!("weekday.{}", w.number_from_monday())))
         .collect::<Vec<_>>()
-        .join("、");
+        .join(tr.list_sep());
     let flash = Flash {
         err: q.err,
         ok: q.ok,
@@ -929,7 +929,7 @@ async fn scores_page(
             );
             let grade = crate::kit::i18n::known(&format!("grade.{}", s.grade))
                 .unwrap_or("grade.not_competent");
-            (s, grade, notes.join("；"))
+            (s, grade, notes.join(tr.semicolon()))
         })
         .collect();
     let flash = Flash {

@@ -665,6 +665,20 @@ pub fn text(lang: Lang, key: &str) -> &'static str {
     }
 }
 
+/// A compiled zh-CN label (a category's name) in the language's script: zh-TW
+/// converted once and kept, as the catalog is.
+pub fn static_label(lang: Lang, zh: &'static str) -> &'static str {
+    if lang != Lang::ZhTw {
+        return zh;
+    }
+    static TW: OnceLock<std::sync::Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
+    let cache = TW.get_or_init(Default::default);
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    cache
+        .entry(zh)
+        .or_insert_with(|| Box::leak(xieshang_text::to_traditional_tw(zh).into_boxed_str()))
+}
+
 /// The translator handed to templates.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
@@ -681,6 +695,63 @@ impl Tr {
     /// The language code.
     pub fn code(&self) -> &'static str {
         self.lang.code()
+    }
+
+    /// A label that comes from data rather than the catalog (a unit's name, a
+    /// department's): converted to traditional characters in zh-TW, as the
+    /// catalog is, and unchanged otherwise. Free text that people wrote (a
+    /// concern's title, a note, a person's name) is shown as written.
+    pub fn label<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.lang == Lang::ZhTw {
+            std::borrow::Cow::Owned(xieshang_text::to_traditional_tw(text))
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        }
+    }
+
+    /// Punctuation between the interface's words: full-width in Chinese,
+    /// ASCII in English (issue 26: no 「Area：」 in English).
+    fn punct(&self, zh: &'static str, en: &'static str) -> &'static str {
+        if self.lang == Lang::En {
+            en
+        } else {
+            zh
+        }
+    }
+
+    /// After a label: 「：」 or ": ".
+    pub fn colon(&self) -> &'static str {
+        self.punct("：", ": ")
+    }
+
+    /// Opens an aside: 「（」 or " (".
+    pub fn open(&self) -> &'static str {
+        self.punct("（", " (")
+    }
+
+    /// Closes an aside: 「）」 or ")".
+    pub fn close(&self) -> &'static str {
+        self.punct("）", ")")
+    }
+
+    /// Between items of a list: 「、」 or ", ".
+    pub fn list_sep(&self) -> &'static str {
+        self.punct("、", ", ")
+    }
+
+    /// Between clauses: 「，」 or ", ".
+    pub fn comma(&self) -> &'static str {
+        self.punct("，", ", ")
+    }
+
+    /// Between sentences or notes: 「；」 or "; ".
+    pub fn semicolon(&self) -> &'static str {
+        self.punct("；", "; ")
+    }
+
+    /// Ends a sentence: 「。」 or ".".
+    pub fn stop(&self) -> &'static str {
+        self.punct("。", ".")
     }
 }
 

@@ -173,7 +173,7 @@ pub(crate) fn category_choices(tr: Tr) -> Vec<(&'static str, &'static str)> {
                 if tr.lang == Lang::En {
                     c.name_en
                 } else {
-                    c.name_zh
+                    i18n::static_label(tr.lang, c.name_zh)
                 },
             )
         })

@@ -393,3 +393,39 @@ async fn an_area_page_shows_who_serves_it_and_what_is_open() {
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     assert_eq!(hidden.body, missing.body);
 }
+
+/// Issue 26: a one-character query (坑) finds concerns that hold the character
+/// anywhere: at the end of a run (大坑) as inside a word (坑洼), on both databases.
+#[tokio::test]
+async fn a_one_character_query_finds_the_character_anywhere() {
+    let app = TestApp::new().await;
+    let end = file(
+        &app,
+        "yanliang-fenghuang-g01",
+        "门口路上有个大坑",
+        "车开过去很颠。",
+    )
+    .await;
+    let inside = file(
+        &app,
+        "yanliang-fenghuang-g01",
+        "小区路面坑洼不平",
+        "下雨积水。",
+    )
+    .await;
+    let none = file(&app, "yanliang-fenghuang-g01", "路灯不亮", "晚上看不清。").await;
+    let mut staff = app.login("staff").await;
+    let r = staff.get("/search?q=%E5%9D%91").await; // 坑
+    assert_eq!(r.status, StatusCode::OK);
+    for code in [&end, &inside] {
+        let id = id_of(&app, code).await;
+        assert!(
+            r.body.contains(&format!("/concerns/{id}\"")),
+            "{code} not found: {}",
+            r.body
+        );
+    }
+    let id = id_of(&app, &none).await;
+    assert!(!r.body.contains(&format!("/concerns/{id}\"")));
+    assert!(r.body.contains("<mark>坑</mark>"), "{}", r.body);
+}

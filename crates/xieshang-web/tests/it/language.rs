@@ -1,0 +1,379 @@
+//! Issue 26, languages: every page type in English with ASCII punctuation and
+//! no state change that reads 「Submitted → Submitted」; zh-TW pages with
+//! traditional characters in every label, category names and unit names
+//! included; CSV headers in the interface's language.
+
+use crate::app::{Client, TestApp};
+use axum::http::StatusCode;
+use xieshang_web::{Access, Target};
+
+/// Full-width punctuation: the full-width ASCII forms, 、 and 。.
+fn full_width(c: char) -> bool {
+    matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3001}' | '\u{3002}')
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
+/// The text nodes of a page (between tags; scripts and styles left out).
+fn text_nodes(html: &str) -> Vec<String> {
+    let mut cleaned = html.to_owned();
+    for tag in ["script", "style"] {
+        while let Some(a) = cleaned.find(&format!("<{tag}")) {
+            let close = format!("</{tag}>");
+            let end = cleaned[a..]
+                .find(&close)
+                .map(|e| a + e + close.len())
+                .unwrap_or(cleaned.len());
+            cleaned.replace_range(a..end, "");
+        }
+    }
+    let mut nodes = Vec::new();
+    let mut inside = false;
+    let mut cur = String::new();
+    for c in cleaned.chars() {
+        match c {
+            '<' => {
+                inside = true;
+                if !cur.trim().is_empty() {
+                    nodes.push(std::mem::take(&mut cur));
+                }
+                cur.clear();
+            }
+            '>' => inside = false,
+            c if !inside => cur.push(c),
+            _ => {}
+        }
+    }
+    if !cur.trim().is_empty() {
+        nodes.push(cur);
+    }
+    nodes
+}
+
+/// Full-width punctuation that the interface put there: in a text node
+/// without any Chinese character (「Area：」), or right after a Latin letter,
+/// digit or ASCII punctuation. Chinese text people wrote keeps its own
+/// punctuation between its own characters.
+fn interface_full_width(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for node in text_nodes(html) {
+        let chars: Vec<char> = node.chars().collect();
+        let has_han = chars.iter().any(|c| is_han(*c));
+        for (i, c) in chars.iter().enumerate() {
+            if !full_width(*c) {
+                continue;
+            }
+            let after_ascii = i > 0 && chars[i - 1].is_ascii() && !chars[i - 1].is_whitespace();
+            if !has_han || after_ascii {
+                found.push(node.trim().to_owned());
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// A state change that names one state twice (「Submitted → Submitted」).
+fn repeated_change(html: &str) -> Vec<String> {
+    text_nodes(html)
+        .into_iter()
+        .filter(|n| {
+            n.split(" · ").any(|part| {
+                let mut sides = part.split(" → ");
+                match (sides.next(), sides.next()) {
+                    (Some(a), Some(b)) => {
+                        let a = a.trim();
+                        !a.is_empty() && b.trim().starts_with(a)
+                    }
+                    _ => false,
+                }
+            })
+        })
+        .collect()
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap()
+}
+
+/// A concern of Yanliang with a timeline: accepted, assigned, progress.
+async fn worked_concern(app: &TestApp) -> (i64, String) {
+    let area = app.org_id("yanliang-fenghuang-g01").await;
+    let (id, code) = xieshang_store::concern::record(
+        &app.t.db,
+        xieshang_store::item::By::Resident,
+        xieshang_store::testing::web_concern(
+            area,
+            "road",
+            "门口路面塌陷",
+            "学生上下学不安全，请尽快处理。",
+        ),
+    )
+    .await
+    .unwrap();
+    app.accept(&code).await;
+    let staff = xieshang_store::account::user::actor(&app.t.db, app.user_id("staff").await)
+        .await
+        .unwrap();
+    let dept = app.org_id("yanliang-cgj").await;
+    xieshang_store::concern::triage::assign(
+        &app.t.db,
+        &app.state.calendar,
+        &app.state.config.policy,
+        &staff,
+        id,
+        &[dept],
+        dept,
+        None,
+    )
+    .await
+    .unwrap();
+    (id, code)
+}
+
+/// Every GET page of the route table, filled for Yanliang's records.
+async fn pages(app: &TestApp, concern: i64, code: &str) -> Vec<String> {
+    let org = app.org_id("yanliang-fenghuang").await;
+    let user = app.user_id("member-fh-01").await;
+    let studio = scalar(
+        app,
+        "SELECT s.id FROM studios s JOIN orgs o ON o.id = s.org_id \
+         WHERE o.code LIKE 'yanliang%' ORDER BY s.id LIMIT 1",
+    )
+    .await;
+    let member = scalar(
+        app,
+        "SELECT m.id FROM members m JOIN orgs o ON o.id = m.body_id \
+         WHERE o.code LIKE 'yanliang%' ORDER BY m.id LIMIT 1",
+    )
+    .await;
+    let grant = scalar(app, "SELECT MIN(id) FROM grants").await;
+    let mut urls = Vec::new();
+    for r in app.routes.iter().filter(|r| r.method == "GET") {
+        if r.path.starts_with("/api/")
+            || r.path.starts_with("/open311/")
+            || r.path.starts_with("/static/")
+            || r.path.starts_with("/lang/")
+            || matches!(r.path, "/metrics" | "/healthz" | "/readyz")
+            || matches!(r.access, Access::Key(_))
+        {
+            continue;
+        }
+        let id = match r.access {
+            Access::Needs(_, Target::Org | Target::Area) => org,
+            Access::Needs(_, Target::User) => user,
+            Access::Needs(_, Target::Concern) => concern,
+            Access::Needs(_, Target::Studio) => studio,
+            Access::Needs(_, Target::Member) => member,
+            _ => org,
+        };
+        let url = r
+            .path
+            .replace("{id}", &id.to_string())
+            .replace("{grant}", &grant.to_string())
+            .replace("{file}", "concerns.csv")
+            .replace("{code}", code)
+            .replace("{token}", "x");
+        let url = match url.as_str() {
+            "/search" => "/search?q=%E8%B7%AF%E9%9D%A2".to_owned(),
+            "/track" => format!("/track?code={code}"),
+            _ => url,
+        };
+        urls.push(url);
+    }
+    urls
+}
+
+async fn in_lang(app: &TestApp, user: Option<&str>, lang: &str) -> Client {
+    let mut c = match user {
+        Some(u) => app.login(u).await,
+        None => app.client(),
+    };
+    c.cookies.retain(|(k, _)| k != "xs_lang");
+    c.cookies.push(("xs_lang".into(), lang.into()));
+    c
+}
+
+#[tokio::test]
+async fn english_pages_use_ascii_punctuation_and_say_from_and_to() {
+    let app = TestApp::new().await;
+    let (concern, code) = worked_concern(&app).await;
+    let urls = pages(&app, concern, &code).await;
+    assert!(
+        urls.len() >= 20,
+        "the route table lists the pages: {urls:?}"
+    );
+    let mut faults = Vec::new();
+    let mut seen = 0;
+    for who in [
+        None,
+        Some("admin"),
+        Some("staff"),
+        Some("handler"),
+        Some("member-fh-01"),
+    ] {
+        let mut c = in_lang(&app, who, "en").await;
+        for url in &urls {
+            let r = c.get(url).await;
+            let html = r
+                .headers
+                .get("content-type")
+                .is_some_and(|t| t.to_str().unwrap_or("").starts_with("text/html"));
+            if r.status != StatusCode::OK || !html {
+                continue;
+            }
+            assert!(r.body.contains("<html lang=\"en\">"), "{url} in English");
+            seen += 1;
+            for f in interface_full_width(&r.body) {
+                faults.push(format!("{who:?} {url}: {f}"));
+            }
+            for f in repeated_change(&r.body) {
+                faults.push(format!("{who:?} {url}: repeated state: {f}"));
+            }
+        }
+    }
+    assert!(seen >= 40, "pages rendered: {seen}");
+    faults.sort();
+    faults.dedup();
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+
+    // The concern's timeline says where each change went from and to.
+    let mut staff = in_lang(&app, Some("staff"), "en").await;
+    let page = staff.get(&format!("/concerns/{concern}")).await.body;
+    assert!(page.contains("Accepted · Submitted → Accepted"), "{page}");
+}
+
+/// What people wrote or are called, which pages show as written: titles,
+/// descriptions, addresses, notes, people's names.
+async fn written_by_people(app: &TestApp) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for sql in [
+        "SELECT title FROM concerns",
+        "SELECT description FROM concerns",
+        "SELECT COALESCE(address, '') FROM concerns",
+        "SELECT COALESCE(note, '') FROM item_events",
+        "SELECT display_name FROM users",
+        "SELECT name FROM members",
+    ] {
+        let rows: Vec<String> = sqlx::query_scalar(sql)
+            .fetch_all(app.t.db.pool())
+            .await
+            .unwrap();
+        out.extend(rows.into_iter().filter(|s| !s.is_empty()));
+    }
+    // The language switch names each language in its own script.
+    out.push("简体中文".to_owned());
+    out.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+    out.dedup();
+    out
+}
+
+/// Characters that zh-TW would write otherwise, in the page's labels.
+fn simplified_in_labels(html: &str, written: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    // A highlight cuts a title in two text nodes: join them again.
+    let html = html.replace("<mark>", "").replace("</mark>", "");
+    for node in text_nodes(&html) {
+        let mut node = node;
+        for w in written {
+            if node.contains(w.as_str()) {
+                node = node.replace(w.as_str(), " ");
+            }
+        }
+        let bad: String = node
+            .chars()
+            .filter(|c| is_han(*c))
+            .filter(|c| xieshang_text::to_traditional_tw(&c.to_string()) != c.to_string())
+            .collect();
+        if !bad.is_empty() {
+            found.push(format!("{bad} in {}", node.trim()));
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn zh_tw_pages_show_labels_in_traditional_characters() {
+    let app = TestApp::new().await;
+    let (concern, _code) = worked_concern(&app).await;
+    let written = written_by_people(&app).await;
+    let mut staff = in_lang(&app, Some("staff"), "zh-TW").await;
+    let mut faults = Vec::new();
+    let street = app.org_id("yanliang-fenghuang").await;
+    for url in [
+        format!("/concerns/{concern}"),
+        "/concerns".to_owned(),
+        "/search?q=%E8%B7%AF%E9%9D%A2".to_owned(),
+        "/orgs".to_owned(),
+        format!("/orgs/{street}"),
+        format!("/areas/{street}"),
+    ] {
+        let r = staff.get(&url).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}");
+        assert!(r.body.contains("<html lang=\"zh-TW\">"), "{url}");
+        faults.extend(
+            simplified_in_labels(&r.body, &written)
+                .into_iter()
+                .map(|f| format!("{url}: {f}")),
+        );
+    }
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+    // The category and the area are there, in traditional characters.
+    let page = staff.get(&format!("/concerns/{concern}")).await.body;
+    let road = xieshang_core::concern::category::by_code("road").unwrap();
+    assert!(
+        page.contains(&xieshang_text::to_traditional_tw(road.name_zh)),
+        "category {} in traditional",
+        road.name_zh
+    );
+    assert!(page.contains("鳳凰"), "the unit's name in traditional");
+}
+
+#[tokio::test]
+async fn csv_headers_follow_the_language_and_machine_headers_stay_on_request() {
+    let app = TestApp::new().await;
+    let (_concern, code) = worked_concern(&app).await;
+    let machine = "tracking_code,category,area,title,description,state,created_at,deadline_at,resolved_at,agency,result_note";
+    let road = xieshang_core::concern::category::by_code("road").unwrap();
+    for (lang, first, category) in [
+        ("zh-CN", "查询码,类别,区域,标题", road.name_zh.to_owned()),
+        (
+            "zh-TW",
+            "查詢碼,類別,區域,標題",
+            xieshang_text::to_traditional_tw(road.name_zh),
+        ),
+        (
+            "en",
+            "Tracking code,Category,Area,Title",
+            road.name_en.to_owned(),
+        ),
+    ] {
+        let mut staff = in_lang(&app, Some("staff"), lang).await;
+        let r = staff.get("/exports/concerns.csv").await;
+        assert_eq!(r.status, StatusCode::OK);
+        let body = r.body.trim_start_matches('\u{feff}');
+        let header = body.lines().next().unwrap();
+        assert!(header.starts_with(first), "{lang}: {header}");
+        let row = body.lines().find(|l| l.starts_with(&code)).unwrap();
+        assert!(row.contains(&category), "{lang}: {row}");
+        for url in [
+            "/exports/concerns.csv?headers=machine",
+            "/open-data/concerns.csv?headers=machine",
+        ] {
+            let r = staff.get(url).await;
+            let body = r.body.trim_start_matches('\u{feff}');
+            assert_eq!(body.lines().next(), Some(machine), "{lang} {url}");
+        }
+        let r = staff.get("/open-data/concerns.csv").await;
+        let body = r.body.trim_start_matches('\u{feff}');
+        assert!(body.starts_with(first), "{lang} open data");
+    }
+    let mut staff = app.login("staff").await;
+    let r = staff.get("/exports/concerns.csv?headers=bogus").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
