@@ -110,6 +110,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "item_engine",
         include_str!("migrations/0023_item_engine.sql"),
     ),
+    (
+        24,
+        "reporter_codes",
+        include_str!("migrations/0024_reporter_codes.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

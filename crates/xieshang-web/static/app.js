@@ -47,15 +47,13 @@ document.addEventListener("DOMContentLoaded", function () {
     var ul = el("ul");
     list.forEach(function (s) {
       var li = el("li");
-      var a = el("a", s.title);
-      a.href = "/track?code=" + encodeURIComponent(s.tracking_code);
-      li.appendChild(a);
+      li.appendChild(el("strong", s.title));
       li.appendChild(el("span", " " + s.area + " "));
       // Sends this form (its token, name and phone) to "same problem" instead.
       var b = el("button", box.dataset.same);
       b.type = "submit";
-      b.name = "code";
-      b.value = s.tracking_code;
+      b.name = "follow";
+      b.value = s.follow;
       b.className = "same-problem";
       b.formAction = "/report/same";
       b.formMethod = "post";

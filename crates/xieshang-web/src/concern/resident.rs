@@ -43,7 +43,9 @@ struct TrackView {
     awaiting_feedback: bool,
     feedback: Vec<(String, &'static str, Option<String>, Option<String>)>,
     photos: Vec<String>,
-    merged_into: Option<(String, &'static str)>,
+    /// The state of the concern this one was merged into (never its code:
+    /// that is another resident's).
+    merged_into: Option<&'static str>,
 }
 
 impl TrackView {
@@ -68,7 +70,10 @@ impl TrackView {
                     )
                 })
                 .collect(),
-            result_note: s.result_note,
+            // A merged reporter reads the result of the concern handled for them.
+            result_note: s
+                .result_note
+                .or_else(|| s.merged_into.as_ref().and_then(|m| m.result_note.clone())),
             awaiting_feedback: s.awaiting_feedback,
             feedback: s
                 .feedback
@@ -83,9 +88,7 @@ impl TrackView {
                 })
                 .collect(),
             photos: s.photos,
-            merged_into: s
-                .merged_into
-                .map(|m| (m.tracking_code, state_key(&m.state))),
+            merged_into: s.merged_into.map(|m| state_key(&m.state)),
         }
     }
 }
@@ -122,7 +125,14 @@ async fn track_page(
     headers: HeaderMap,
     Query(q): Query<TrackQuery>,
 ) -> AppResult<Response> {
-    let code = q.code.unwrap_or_default().trim().to_uppercase();
+    // A code as people copy it (groups, dashes, lower case) is read as the
+    // code; what cannot be one is shown back as typed and not looked up.
+    let typed = q.code.unwrap_or_default();
+    let parsed = xieshang_core::concern::TrackingCode::parse(&typed).ok();
+    let code = match &parsed {
+        Some(c) => c.as_str().to_owned(),
+        None => typed.trim().to_owned(),
+    };
     let filed = q.filed.as_deref() == Some("1");
     let joined = q.joined.as_deref() == Some("1");
     // The resident's key, only as a well-formed one (it goes back into the
@@ -130,6 +140,8 @@ async fn track_page(
     let key = resident_key_param(q.key);
     let (status, not_found) = if code.is_empty() {
         (None, false)
+    } else if parsed.is_none() {
+        (None, true)
     } else {
         state.throttles.track(addr)?;
         match xieshang_store::concern::public_status(&state.db, &code).await {

@@ -603,6 +603,9 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("record.receptions_leads", "作为线索", "as leads"),
     ("err.reception_lead_done", "这条接待已作此标记。", "This reception is already marked so."),
     // --- issue 26: resident (keys added by that work go here) ---
+    ("track.merged_state", "此事项已与反映同一问题的事项合并办理，当前进展：", "This concern is handled together with others about the same problem. Progress: "),
+    ("err.not_awaiting_feedback", "此事项现在不需要评价。", "This concern is not waiting for feedback now."),
+    ("err.feedback_given", "您已评价过这次办理结果。", "You have already rated this result."),
     // --- issue 26: staff and roles (keys added by that work go here) ---
     // --- issue 26: duty (keys added by that work go here) ---
     // --- issue 26: language (keys added by that work go here) ---

@@ -286,8 +286,11 @@ async fn neighbour_joins_the_same_problem_on_a_phone(c: &Client, base: &str, cod
     assert!(offered.contains("学校门口道路破损"), "{offered}");
     shot(c, "resident-similar-phone").await;
     click(c, "#similar-live .same-problem").await;
+    // Issue 26: the neighbour gets a code of their own, never the first
+    // resident's.
     let joined = text_of(c, "#joined").await;
-    assert!(joined.contains(code), "{joined}");
+    assert!(!joined.contains(code), "{joined}");
+    assert!(text_of(c, "#tracking-code").await.len() == 10, "{joined}");
     shot(c, "resident-joined-phone").await;
 }
 

@@ -1,0 +1,242 @@
+//! Issue 26, the resident's side: feedback belongs to each reporter, no public
+//! answer carries another resident's tracking code, codes are read as people
+//! type them, and forms that come back keep what was written.
+
+use crate::app::{Client, TestApp};
+use axum::http::StatusCode;
+use serde_json::Value;
+
+/// Monday 23 November 2026, 09:00 China time.
+const MONDAY_9AM: i64 = 1_795_395_600_000;
+
+fn ok(r: &crate::app::Resp) {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let loc = r.location.as_deref().unwrap_or("");
+    assert!(!loc.contains("err="), "refused: {loc}");
+}
+
+/// The (code, key) in a redirect to the tracking page or the recording form.
+fn code_and_key(location: &str) -> (String, String) {
+    let code = location.split("code=").nth(1).unwrap()[..10].to_owned();
+    let key = location.split("key=").nth(1).unwrap()[..16].to_owned();
+    (code, key)
+}
+
+/// A member records a concern for a resident: (code, key, id).
+async fn recorded(app: &TestApp, member: &mut Client, title: &str) -> (String, String, i64) {
+    let r = member
+        .post_multipart(
+            "/record",
+            &[
+                ("channel", "member"),
+                ("category", "road"),
+                ("area", "yanliang-guanshan-g01"),
+                ("title", title),
+                ("description", "关山中学门口路面塌陷，学生上下学不安全"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (code, key) = code_and_key(r.location.as_deref().unwrap());
+    let id = xieshang_store::concern::id_by_code(&app.t.db, &code)
+        .await
+        .unwrap();
+    (code, key, id)
+}
+
+/// Staff accept (if not yet) and assign the concern; the lead department resolves it.
+async fn resolve(app: &TestApp, id: i64) {
+    let mut staff = app.login("staff").await;
+    if state_of(app, id).await == "submitted" {
+        ok(&staff
+            .post(
+                &format!("/concerns/{id}/transition"),
+                &[("action", "accept")],
+            )
+            .await);
+    }
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[
+                ("departments", &cgj),
+                ("lead", &cgj),
+                ("note", "请城管局办理"),
+            ],
+        )
+        .await);
+    let mut handler = app.login("handler").await;
+    ok(&handler
+        .post(
+            &format!("/concerns/{id}/handle"),
+            &[("action", "resolve"), ("note", "路面已修复")],
+        )
+        .await);
+}
+
+async fn rate(c: &mut Client, code: &str, key: &str, rating: &str) -> String {
+    c.get(&format!("/track?code={code}")).await;
+    let r = c
+        .post(
+            "/track/feedback",
+            &[
+                ("code", code),
+                ("key", key),
+                ("rating", rating),
+                ("comment", "好"),
+            ],
+        )
+        .await;
+    r.location.unwrap_or_default()
+}
+
+async fn state_of(app: &TestApp, id: i64) -> String {
+    xieshang_store::concern::state(&app.t.db, id).await.unwrap()
+}
+
+#[tokio::test]
+async fn each_reporter_of_a_merged_concern_answers_for_themselves() {
+    let app = TestApp::new().await;
+    app.set_clock(MONDAY_9AM);
+    let mut member = app.login("member-gs-01").await;
+    let (keep_code, keep_key, keep) = recorded(&app, &mut member, "关山中学门口路面塌陷").await;
+    let (dup_code, dup_key, dup) = recorded(&app, &mut member, "学校门口路坏了").await;
+    let mut staff = app.login("staff").await;
+    ok(&staff
+        .post(
+            &format!("/concerns/{dup}/merge"),
+            &[("into", &keep_code), ("note", "同一处")],
+        )
+        .await);
+    resolve(&app, keep).await;
+
+    // The merged reporter is asked too, under their own code, and the page
+    // never shows the other resident's code.
+    let mut second = app.client();
+    let page = second.get(&format!("/track?code={dup_code}")).await;
+    assert!(page.body.contains("id=\"feedback-form\""), "{}", page.body);
+    assert!(page.body.contains("路面已修复"), "the result is shown");
+    assert!(!page.body.contains(&keep_code), "{}", page.body);
+    let api = second.get(&format!("/api/v1/concerns/{dup_code}")).await;
+    assert!(!api.body.contains(&keep_code), "{}", api.body);
+
+    // The code alone, or a key of another concern, rates nothing.
+    let mut stranger = app.client();
+    let loc = rate(&mut stranger, &keep_code, &dup_key, "satisfied").await;
+    assert!(loc.contains("err=err.resident_key"), "{loc}");
+    let loc = rate(&mut stranger, &keep_code, "", "satisfied").await;
+    assert!(loc.contains("err=err.resident_key"), "{loc}");
+
+    // One satisfied reporter does not close it for the other.
+    let mut first = app.client();
+    let loc = rate(&mut first, &keep_code, &keep_key, "satisfied").await;
+    assert!(loc.contains("ok=track.thanks"), "{loc}");
+    assert_eq!(state_of(&app, keep).await, "resolved");
+    // Each answers once.
+    let loc = rate(&mut first, &keep_code, &keep_key, "satisfied").await;
+    assert!(loc.contains("err=err.feedback_given"), "{loc}");
+    // The last one to answer closes it.
+    let loc = rate(&mut second, &dup_code, &dup_key, "basically_satisfied").await;
+    assert!(loc.contains("ok=track.thanks"), "{loc}");
+    assert_eq!(state_of(&app, keep).await, "closed");
+}
+
+#[tokio::test]
+async fn one_unsatisfied_reporter_reopens_and_the_window_closes_the_rest() {
+    let app = TestApp::new().await;
+    app.set_clock(MONDAY_9AM);
+    let worker = app.worker(None);
+    let mut member = app.login("member-gs-01").await;
+    let (a_code, a_key, a) = recorded(&app, &mut member, "路灯不亮").await;
+    let (b_code, _b_key, b) = recorded(&app, &mut member, "路灯坏了").await;
+    let mut staff = app.login("staff").await;
+    ok(&staff
+        .post(&format!("/concerns/{b}/merge"), &[("into", &a_code)])
+        .await);
+    resolve(&app, a).await;
+    let mut c = app.client();
+    let loc = rate(&mut c, &a_code, &a_key, "satisfied").await;
+    assert!(loc.contains("ok=track.thanks"), "{loc}");
+    // The other reporter never answers: within the window it stays resolved,
+    // after it (seven working days) it closes.
+    app.advance(3 * 86_400_000);
+    worker.run_until_idle().await.unwrap();
+    assert_eq!(state_of(&app, a).await, "resolved");
+    app.advance(14 * 86_400_000);
+    worker.run_until_idle().await.unwrap();
+    assert_eq!(state_of(&app, a).await, "closed");
+    let page = c.get(&format!("/track?code={b_code}")).await;
+    assert!(!page.body.contains("id=\"feedback-form\""));
+}
+
+#[tokio::test]
+async fn suggestions_follow_by_a_one_time_token_and_the_joiner_gets_a_code_of_their_own() {
+    let app = TestApp::new().await;
+    let mut member = app.login("member-gs-01").await;
+    let (code, _, id) = recorded(&app, &mut member, "关山中学门口路面塌陷").await;
+    app.accept(&code).await;
+    let mut c = app.client();
+    let url = format!(
+        "/api/v1/similar?area=yanliang-guanshan-g01&text={}",
+        crate::find::urlencode("关山中学门口路面塌陷了")
+    );
+    let r = c.get(&url).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.contains(&code), "no tracking code: {}", r.body);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    let follow = v["similar"][0]["follow"].as_str().unwrap().to_owned();
+    let token = c.csrf("/report").await;
+    let r = c
+        .post_raw(
+            "/report/same",
+            &[
+                ("_csrf", &token),
+                ("follow", &follow),
+                ("phone", "13700001234"),
+            ],
+        )
+        .await;
+    let loc = r.location.unwrap();
+    assert!(loc.contains("joined=1"), "{loc}");
+    let (own, key) = code_and_key(&loc);
+    assert_ne!(own, code);
+    let page = c.get(&loc).await;
+    assert!(page.body.contains(&own) && page.body.contains(&key));
+    assert!(page.body.contains("关山中学门口路面塌陷"));
+    assert!(!page.body.contains(&code));
+    // The token works once.
+    let r = c
+        .post_raw("/report/same", &[("_csrf", &token), ("follow", &follow)])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The joiner is a reporter who answers for themselves.
+    resolve(&app, id).await;
+    let loc = rate(&mut c, &own, &key, "unsatisfied").await;
+    assert!(loc.contains("ok=track.thanks"), "{loc}");
+    assert_eq!(state_of(&app, id).await, "reopened");
+}
+
+#[tokio::test]
+async fn a_code_typed_with_dashes_spaces_or_lower_case_is_found() {
+    let app = TestApp::new().await;
+    let mut member = app.login("member-gs-01").await;
+    let (code, _, _) = recorded(&app, &mut member, "井盖丢失").await;
+    let typed = format!(
+        "{}-{}%20{}",
+        code[..4].to_lowercase(),
+        &code[4..8],
+        code[8..].to_lowercase()
+    );
+    let mut c = app.client();
+    let r = c.get(&format!("/track?code={typed}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("井盖丢失"));
+    let r = c.get(&format!("/api/v1/concerns/{typed}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["tracking_code"], code.as_str());
+    let r = c.get("/track?code=NOT-A-CODE").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
