@@ -83,3 +83,25 @@ document.addEventListener("DOMContentLoaded", function () {
   [title, description].forEach(function (i) { if (i) i.addEventListener("input", later); });
   if (area) area.addEventListener("change", later);
 });
+
+// Issue 26: a field with a limit (data-max) counts its characters as they are
+// typed; the server refuses longer text with a message instead of cutting it.
+document.addEventListener("DOMContentLoaded", function () {
+  var fields = document.querySelectorAll("[data-max]");
+  Array.prototype.forEach.call(fields, function (f) {
+    var max = parseInt(f.getAttribute("data-max"), 10);
+    if (!max) return;
+    var counter = document.createElement("span");
+    counter.className = "counter";
+    counter.id = f.id + "-count";
+    counter.setAttribute("aria-live", "polite");
+    f.parentNode.insertBefore(counter, f.nextSibling);
+    function update() {
+      var n = Array.from(f.value).length;
+      counter.textContent = n + " / " + max;
+      counter.classList.toggle("over", n > max);
+    }
+    f.addEventListener("input", update);
+    update();
+  });
+});

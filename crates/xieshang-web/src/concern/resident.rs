@@ -1,7 +1,10 @@
-//! The resident's pages: the public intake form and the tracking page.
+//! The resident's pages: the public intake form, the tracking page and the
+//! feedback each reporter gives there.
 
-use crate::kit::auth::{self, MaybeUser, UiLang};
-use crate::kit::error::AppResult;
+use crate::kit::auth::{self, CsrfForm, MaybeUser, UiLang};
+use crate::kit::error::{AppError, AppResult};
+use crate::kit::flash::{self, Msg};
+use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{
     area_choices, category_choices, format_time, render, resident_key_param, state_key, Flash, Page,
@@ -17,11 +20,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use xieshang_core::Actor;
 use xieshang_store::account::session::Session;
+use xieshang_store::item::TransitionError;
 
 /// The resident's routes: tracking and the public intake form.
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
     r.get("/track", Public, get(track_page))
+        .post("/track/feedback", Public, post(feedback))
         .get("/report", Public, get(report_page))
         .post(
             "/report",
@@ -104,6 +109,9 @@ struct TrackTpl {
     not_found: bool,
     filed: bool,
     joined: bool,
+    /// The feedback form as it was sent, when it comes back refused.
+    fb: FeedbackForm,
+    errors: FieldErrors,
 }
 
 #[derive(Deserialize)]
@@ -125,19 +133,63 @@ async fn track_page(
     headers: HeaderMap,
     Query(q): Query<TrackQuery>,
 ) -> AppResult<Response> {
+    let flash = Flash {
+        ok: q.ok,
+        err: q.err,
+        archived: None,
+    };
+    let shown = TrackShown {
+        typed: q.code.unwrap_or_default(),
+        key: resident_key_param(q.key),
+        filed: q.filed.as_deref() == Some("1"),
+        joined: q.joined.as_deref() == Some("1"),
+    };
+    let u = user.as_ref().map(|(a, s)| (a, s));
+    let fb = FeedbackForm::default();
+    render_track(
+        &state,
+        addr,
+        tr,
+        u,
+        &headers,
+        shown,
+        &flash,
+        fb,
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// What the tracking page shows besides the concern.
+struct TrackShown {
+    /// The code as typed.
+    typed: String,
+    /// The resident's key, only as a well-formed one (it goes back into the
+    /// page's feedback form and the link shown once after filing).
+    key: String,
+    filed: bool,
+    joined: bool,
+}
+
+#[allow(clippy::too_many_arguments)] // the page's parts, each once
+async fn render_track(
+    state: &AppState,
+    addr: Option<std::net::IpAddr>,
+    tr: Tr,
+    user: Option<(&Actor, &Session)>,
+    headers: &HeaderMap,
+    shown: TrackShown,
+    flash: &Flash,
+    fb: FeedbackForm,
+    errors: FieldErrors,
+) -> AppResult<Response> {
     // A code as people copy it (groups, dashes, lower case) is read as the
     // code; what cannot be one is shown back as typed and not looked up.
-    let typed = q.code.unwrap_or_default();
-    let parsed = xieshang_core::concern::TrackingCode::parse(&typed).ok();
+    let parsed = xieshang_core::concern::TrackingCode::parse(&shown.typed).ok();
     let code = match &parsed {
         Some(c) => c.as_str().to_owned(),
-        None => typed.trim().to_owned(),
+        None => shown.typed.trim().to_owned(),
     };
-    let filed = q.filed.as_deref() == Some("1");
-    let joined = q.joined.as_deref() == Some("1");
-    // The resident's key, only as a well-formed one (it goes back into the
-    // page's feedback form and the link shown once after filing).
-    let key = resident_key_param(q.key);
     let (status, not_found) = if code.is_empty() {
         (None, false)
     } else if parsed.is_none() {
@@ -150,34 +202,126 @@ async fn track_page(
             Err(e) => return Err(e.into()),
         }
     };
-    let flash = Flash {
-        ok: q.ok,
-        err: q.err,
-        archived: None,
-    };
     // Only a page with a form that posts needs the token: the feedback form
     // and a signed-in visitor's logout. The resident who only looks is not
     // handed a cookie on every visit.
     let posts = user.is_some() || status.as_ref().is_some_and(|s| s.awaiting_feedback);
     let (csrf, set) = if posts {
-        auth::page_token(&state, &headers, user.as_ref().map(|(_, s)| s))
+        auth::page_token(state, headers, user.map(|(_, s)| s))
     } else {
         (String::new(), None)
     };
-    let page = Page::new(tr, user.as_ref().map(|(a, s)| (a, s)), csrf, &flash);
+    let page = Page::new(tr, user, csrf, flash);
+    let refused = !errors.is_empty();
+    let key = if fb.key.is_empty() {
+        shown.key
+    } else {
+        resident_key_param(Some(fb.key.clone()))
+    };
     let mut res = render(TrackTpl {
         page,
         code,
         key,
         status,
         not_found,
-        filed,
-        joined,
+        filed: shown.filed,
+        joined: shown.joined,
+        fb,
+        errors,
     })?;
     if not_found {
         *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    } else if refused {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(auth::with_token_cookie(res, set))
+}
+
+/// The feedback form. Every field is optional to the parser, so a form sent
+/// without a rating (the browser's check skipped) comes back to the page with
+/// what was written, not as a bare 400.
+#[derive(Debug, Default, Deserialize)]
+struct FeedbackForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    thanks: String,
+}
+
+/// Longest comment or thanks, in characters (the store refuses longer).
+const FEEDBACK_MAX: usize = 1000;
+
+/// A reporter rates the result. The tracking code is their own; the key given
+/// with it proves it is them. Limited per address and per concern. A missing
+/// rating or an over-long text comes back to the page with every field kept
+/// and the wrong one marked.
+async fn feedback(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    UiLang(tr): UiLang,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    CsrfForm(f): CsrfForm<FeedbackForm>,
+) -> AppResult<Response> {
+    let Ok(code) = xieshang_core::concern::TrackingCode::parse(&f.code) else {
+        return Err(AppError::NotFound);
+    };
+    let code = code.as_str().to_owned();
+    state.throttles.feedback(addr)?;
+    let mut errors = FieldErrors::new();
+    let rating = xieshang_store::concern::Rating::parse(&f.rating);
+    if rating.is_none() {
+        errors.add("rating", "err.rating");
+    }
+    if f.comment.trim().chars().count() > FEEDBACK_MAX {
+        errors.add("comment", "err.too_long");
+    }
+    if f.thanks.trim().chars().count() > FEEDBACK_MAX {
+        errors.add("thanks", "err.too_long");
+    }
+    let track = format!("/track?code={code}");
+    let to = |msg: Msg<'_>| flash::back(&track, msg);
+    let Some(rating) = rating.filter(|_| errors.is_empty()) else {
+        let shown = TrackShown {
+            typed: code,
+            key: String::new(),
+            filed: false,
+            joined: false,
+        };
+        let u = user.as_ref().map(|(a, s)| (a, s));
+        return render_track(
+            &state,
+            addr,
+            tr,
+            u,
+            &headers,
+            shown,
+            &Flash::default(),
+            f,
+            errors,
+        )
+        .await;
+    };
+    let given = (Some(f.comment.as_str()), Some(f.thanks.as_str()));
+    match xieshang_store::concern::feedback(&state.db, &code, &f.key, rating, given.0, given.1)
+        .await
+    {
+        Ok(_) => Ok(to(Msg::Ok("track.thanks"))),
+        Err(TransitionError::Refused(_)) => Ok(to(Msg::Err("err.transition"))),
+        Err(TransitionError::Store(xieshang_store::Error::Invalid { key, .. })) => {
+            if key == "err.resident_key" {
+                state.throttles.wrong_key(&code)?;
+            }
+            Ok(to(Msg::Err(i18n::known(key).unwrap_or("err.bad_input"))))
+        }
+        Err(TransitionError::Store(e)) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------- public intake form

@@ -1,7 +1,7 @@
 //! The concern loop's working pages: staff queues and figures, the concern page
 //! with triage, merge, conversion and assignment, department handling, recording
 //! for residents by liaison officers, grid workers and members, one's own queue,
-//! notifications, residents' feedback, and photos. Each handler asks the store,
+//! notifications, and photos. Each handler asks the store,
 //! which asks the actor (or the assignment).
 
 use crate::kit::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang, Upload, UPLOAD_BODY_LIMIT};
@@ -11,7 +11,6 @@ use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{category_choices, format_time, render, role_label, state_key, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
-use crate::kit::throttle::ClientAddr;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::header;
@@ -88,7 +87,6 @@ pub fn routes(r: Routes) -> Routes {
     .get("/notifications", SignedIn, get(notifications_page))
     .post("/notifications/read", SignedIn, post(notifications_read))
     .get("/photos/{token}", Public, get(photo_file))
-    .post("/track/feedback", Public, post(feedback))
 }
 
 /// Checks and re-encodes uploaded photos off the async threads, on the parsing
@@ -908,7 +906,7 @@ async fn notifications_read(
     Ok(flash::ok("/notifications", "common.saved"))
 }
 
-// ---------------------------------------------------------------- public: photos, feedback
+// ---------------------------------------------------------------- public: photos
 
 async fn photo_file(
     State(state): State<AppState>,
@@ -926,48 +924,4 @@ async fn photo_file(
         bytes,
     )
         .into_response())
-}
-
-#[derive(Deserialize)]
-struct FeedbackForm {
-    code: String,
-    #[serde(default)]
-    key: String,
-    rating: String,
-    #[serde(default)]
-    comment: String,
-    #[serde(default)]
-    thanks: String,
-}
-
-/// The resident rates the result. The tracking code names the concern; the
-/// key given at filing proves it is the resident. Limited per address and
-/// per concern.
-async fn feedback(
-    State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(f): CsrfForm<FeedbackForm>,
-) -> AppResult<Response> {
-    let code = f.code.trim().to_uppercase();
-    if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(AppError::NotFound);
-    }
-    state.throttles.feedback(addr)?;
-    let track = format!("/track?code={code}");
-    let to = |msg: Msg<'_>| flash::back(&track, msg);
-    let Some(rating) = concern::Rating::parse(&f.rating) else {
-        return Ok(to(Msg::Err("err.rating")));
-    };
-    let given = (Some(f.comment.as_str()), Some(f.thanks.as_str()));
-    match concern::feedback(&state.db, &code, &f.key, rating, given.0, given.1).await {
-        Ok(_) => Ok(to(Msg::Ok("track.thanks"))),
-        Err(TransitionError::Refused(_)) => Ok(to(Msg::Err("err.transition"))),
-        Err(TransitionError::Store(xieshang_store::Error::Invalid { key, .. })) => {
-            if key == "err.resident_key" {
-                state.throttles.wrong_key(&code)?;
-            }
-            Ok(to(Msg::Err(i18n::known(key).unwrap_or("err.bad_input"))))
-        }
-        Err(TransitionError::Store(e)) => Err(e.into()),
-    }
 }

@@ -240,3 +240,72 @@ async fn a_code_typed_with_dashes_spaces_or_lower_case_is_found() {
     let r = c.get("/track?code=NOT-A-CODE").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn feedback_without_a_rating_comes_back_with_the_comment_kept_and_the_field_marked() {
+    let app = TestApp::new().await;
+    app.set_clock(MONDAY_9AM);
+    let mut member = app.login("member-gs-01").await;
+    let (code, key, id) = recorded(&app, &mut member, "下水道堵塞").await;
+    resolve(&app, id).await;
+    let mut c = app.client();
+    c.get(&format!("/track?code={code}")).await;
+    let r = c
+        .post(
+            "/track/feedback",
+            &[
+                ("code", &code),
+                ("key", &key),
+                ("comment", "修得很快，谢谢"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(">修得很快，谢谢</textarea>"), "{}", r.body);
+    assert!(
+        r.body.contains(&format!("value=\"{key}\"")),
+        "the key is kept"
+    );
+    assert!(
+        r.body
+            .contains(r#"id="rating" aria-invalid="true" aria-describedby="rating-error""#),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(r#"id="rating-error""#) && r.body.contains("请选择评价"));
+    // Too long is refused with a message, not cut.
+    let long = "好".repeat(1001);
+    let r = c
+        .post(
+            "/track/feedback",
+            &[
+                ("code", &code),
+                ("key", &key),
+                ("rating", "satisfied"),
+                ("comment", &long),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(&long), "kept whole");
+    assert!(r.body.contains(r#"id="comment-error""#));
+    assert!(r.body.contains(r#"checked"#), "the rating chosen is kept");
+    assert_eq!(state_of(&app, id).await, "resolved");
+}
+
+#[tokio::test]
+async fn a_wrong_password_keeps_the_username() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let r = c.login("member-gs-01", "wrong password").await;
+    assert_eq!(r.location.as_deref(), Some("/login?err=login.failed"));
+    let page = c.get("/login?err=login.failed").await;
+    assert!(
+        page.body.contains(r#"value="member-gs-01""#),
+        "{}",
+        page.body
+    );
+    // Read once: the next visit starts empty.
+    let page = c.get("/login").await;
+    assert!(!page.body.contains(r#"value="member-gs-01""#));
+}
