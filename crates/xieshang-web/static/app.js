@@ -5,11 +5,16 @@
   var lat = document.getElementById("lat");
   var lng = document.getElementById("lng");
   if (!button || !lat || !lng || !navigator.geolocation) return;
+  var done = document.getElementById("located");
   button.hidden = false;
   button.addEventListener("click", function () {
     navigator.geolocation.getCurrentPosition(function (p) {
       lat.value = p.coords.latitude.toFixed(6);
       lng.value = p.coords.longitude.toFixed(6);
+      if (done) {
+        done.textContent = done.dataset.done;
+        done.hidden = false;
+      }
     });
   });
 })();

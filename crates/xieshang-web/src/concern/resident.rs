@@ -1,13 +1,15 @@
 //! The resident's pages: the public intake form, the tracking page and the
 //! feedback each reporter gives there.
 
+use crate::concern::intake;
 use crate::kit::auth::{self, CsrfForm, MaybeUser, UiLang};
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash::{self, Msg};
 use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{
-    area_choices, category_choices, format_time, render, resident_key_param, state_key, Flash, Page,
+    area_groups, category_choices, format_time, render, resident_key_param, state_key, AreaGroup,
+    Flash, Page,
 };
 use crate::kit::routes::{Access, Routes};
 use crate::kit::state::AppState;
@@ -333,19 +335,20 @@ type ReportForm = crate::concern::staff::RecordForm;
 struct ReportTpl {
     page: Page,
     form: ReportForm,
-    errors: Vec<&'static str>,
+    errors: FieldErrors,
     categories: Vec<(&'static str, &'static str)>,
-    areas: Vec<(String, String)>,
+    area_groups: Vec<AreaGroup>,
     similar: Vec<crate::search::SimilarView>,
-    had_photos: bool,
+    /// Photos held for this form's retry (their token is in `form`).
+    kept_count: usize,
 }
 
 /// What the report page shows besides the form.
 #[derive(Default)]
 struct ReportExtras {
-    errors: Vec<&'static str>,
+    errors: FieldErrors,
     similar: Vec<crate::search::SimilarView>,
-    had_photos: bool,
+    kept_count: usize,
 }
 
 async fn render_report(
@@ -357,15 +360,15 @@ async fn render_report(
     extras: ReportExtras,
 ) -> AppResult<Response> {
     let page = Page::new(tr, user, csrf, &Flash::default());
-    let areas = area_choices(state).await?;
+    let areas = xieshang_store::concern::areas(&state.db).await?;
     render(ReportTpl {
         page,
         form,
         errors: extras.errors,
         categories: category_choices(tr),
-        areas,
+        area_groups: area_groups(&areas, |_| true),
         similar: extras.similar,
-        had_photos: extras.had_photos,
+        kept_count: extras.kept_count,
     })
 }
 
@@ -397,18 +400,22 @@ async fn report(
     headers: HeaderMap,
     up: auth::CsrfUpload<ReportForm>,
 ) -> AppResult<Response> {
-    let form = up.form;
-    let mut keys: Vec<&'static str> = Vec::new();
-    let photos = match crate::concern::staff::photos_from(&state, up.files).await? {
+    let mut form = up.form;
+    let mut errors = FieldErrors::new();
+    let mut photos = match crate::concern::staff::photos_from(&state, up.files).await? {
         Ok(p) => p,
         Err(k) => {
-            keys.push(k);
+            errors.add("photos", k);
             Vec::new()
         }
     };
+    // Photos chosen before the form came back, unless new ones were chosen.
+    if photos.is_empty() && errors.is_empty() {
+        photos = intake::kept(&state, &form.kept_photos).unwrap_or_default();
+    }
     let u = user.as_ref().map(|(a, s)| (a, s));
     match form.intake() {
-        Ok(intake) if keys.is_empty() => {
+        Ok(intake) if errors.is_empty() => {
             // Before filing, show open concerns that look like the same problem,
             // unless the resident has seen them and goes on.
             if form.confirm_new != "1" {
@@ -421,15 +428,21 @@ async fn report(
                 if !similar.is_empty() {
                     let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s))
                         .unwrap_or_default();
+                    let kept_count = photos.len();
+                    form.kept_photos = if photos.is_empty() {
+                        String::new()
+                    } else {
+                        intake::keep_photos(&state, photos)
+                    };
                     let extras = ReportExtras {
-                        errors: Vec::new(),
-                        had_photos: !photos.is_empty(),
+                        errors,
                         similar,
+                        kept_count,
                     };
                     return render_report(&state, tr, csrf, u, form, extras).await;
                 }
             }
-            match crate::concern::intake::file_concern(
+            match intake::file_concern(
                 &state,
                 &intake,
                 "web",
@@ -442,15 +455,25 @@ async fn report(
                     let to = format!("/track?code={}&key={}&filed=1", r.code, r.key);
                     return Ok(Redirect::to(&to).into_response());
                 }
-                Err(errors) => keys.extend(errors.iter().filter_map(|(_, e)| i18n::known(e.key))),
+                Err(fields) => intake::form_errors(&fields, &mut errors),
             }
         }
         Ok(_) => {}
-        Err(f) => keys.extend(i18n::known(&format!("err.intake.{f}"))),
+        Err(f) => errors.add(
+            "locate",
+            i18n::known(&format!("err.intake.{f}")).unwrap_or("err.bad_input"),
+        ),
     }
     let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
+    let kept_count = photos.len();
+    form.kept_photos = if photos.is_empty() {
+        String::new()
+    } else {
+        intake::keep_photos(&state, photos)
+    };
     let extras = ReportExtras {
-        errors: keys,
+        errors,
+        kept_count,
         ..Default::default()
     };
     let mut res = render_report(&state, tr, csrf, u, form, extras).await?;

@@ -7,6 +7,7 @@
 use crate::kit::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang, Upload, UPLOAD_BODY_LIMIT};
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash::{self, Msg};
+use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{category_choices, format_time, render, role_label, state_key, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
@@ -82,6 +83,11 @@ pub fn routes(r: Routes) -> Routes {
         "/record",
         Needs(ConcernRecord, Target::None),
         post(record).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+    )
+    .post(
+        "/record/same",
+        Needs(ConcernRecord, Target::None),
+        post(record_same),
     )
     .get("/my", SignedIn, get(my_page))
     .get("/notifications", SignedIn, get(notifications_page))
@@ -667,6 +673,10 @@ pub(crate) struct RecordForm {
     /// "1" once the resident has seen similar open concerns and files anyway.
     #[serde(default)]
     pub(crate) confirm_new: String,
+    /// The token of photos kept from a try that came back
+    /// ([`crate::concern::intake::keep_photos`]).
+    #[serde(default)]
+    pub(crate) kept_photos: String,
 }
 
 impl RecordForm {
@@ -704,29 +714,36 @@ impl RecordForm {
 struct RecordTpl {
     page: Page,
     form: RecordForm,
-    errors: Vec<&'static str>,
+    errors: FieldErrors,
     channels: Vec<(&'static str, &'static str)>,
     categories: Vec<(&'static str, &'static str)>,
-    areas: Vec<(String, String)>,
+    area_groups: Vec<crate::kit::page::AreaGroup>,
     recorded: Option<String>,
     /// The resident's key of the concern just recorded (shown this once).
     recorded_key: String,
+    /// Whether the resident was added to an open concern instead.
+    joined: bool,
+    /// Open concerns that look like the same problem, shown before filing.
+    similar: Vec<crate::search::SimilarView>,
+    /// Photos held for this form's retry (their token is in `form`).
+    kept_count: usize,
 }
 
 #[derive(Deserialize)]
 struct RecordQuery {
     code: Option<String>,
     key: Option<String>,
+    joined: Option<String>,
 }
 
 /// Areas where the actor may record: inside their recording scope.
 async fn record_areas(
     state: &AppState,
     actor: &xieshang_core::Actor,
-) -> AppResult<Vec<(String, String)>> {
+) -> AppResult<Vec<crate::kit::page::AreaGroup>> {
     let all = xieshang_store::concern::areas(&state.db).await?;
     let scopes = actor.scopes(Permission::ConcernRecord);
-    Ok(crate::kit::page::area_labels(&all, |a| {
+    Ok(crate::kit::page::area_groups(&all, |a| {
         scopes.iter().any(|s| a.path.is_within(s))
     }))
 }
@@ -740,15 +757,18 @@ async fn record_page(
     render(RecordTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         form: RecordForm::default(),
-        errors: Vec::new(),
+        errors: FieldErrors::new(),
         channels: channel_choices(&u.actor),
         categories: category_choices(tr),
-        areas: record_areas(&state, &u.actor).await?,
+        area_groups: record_areas(&state, &u.actor).await?,
         recorded: q
             .code
             .and_then(|c| xieshang_core::concern::TrackingCode::parse(&c).ok())
             .map(|c| c.as_str().to_owned()),
         recorded_key: crate::kit::page::resident_key_param(q.key),
+        joined: q.joined.as_deref() == Some("1"),
+        similar: Vec::new(),
+        kept_count: 0,
     })
 }
 
@@ -759,60 +779,135 @@ async fn record(
     up: CsrfUpload<RecordForm>,
 ) -> AppResult<Response> {
     let channels = channels_for(&u.actor);
-    let form = up.form;
-    let mut errors: Vec<&'static str> = Vec::new();
+    let mut form = up.form;
+    let mut errors = FieldErrors::new();
     if !channels.contains(&form.channel.as_str()) {
-        errors.push("err.channel");
+        errors.add("channel", "err.channel");
     }
-    let photos = match photos_from(&state, up.files).await? {
+    let mut photos = match photos_from(&state, up.files).await? {
         Ok(p) => p,
         Err(k) => {
-            errors.push(k);
+            errors.add("photos", k);
             Vec::new()
         }
     };
+    if photos.is_empty() && errors.of("photos").is_none() {
+        photos = crate::concern::intake::kept(&state, &form.kept_photos).unwrap_or_default();
+    }
     let intake = match form.intake() {
         Ok(i) => Some(i),
         Err(f) => {
-            errors.push(i18n::known(&format!("err.intake.{f}")).unwrap_or("err.bad_input"));
+            errors.add(
+                "locate",
+                i18n::known(&format!("err.intake.{f}")).unwrap_or("err.bad_input"),
+            );
             None
         }
     };
+    let mut similar = Vec::new();
     if errors.is_empty() {
         if let Some(intake) = intake {
-            match crate::concern::intake::file_concern(
-                &state,
-                &intake,
-                &form.channel,
-                By::User(&u.actor),
-                &photos,
-            )
-            .await?
-            {
-                Ok(r) => {
-                    let to = format!("/record?code={}&key={}", r.code, r.key);
-                    return Ok(Redirect::to(&to).into_response());
+            // The same check the resident's form makes: open concerns that
+            // look like this one first, to add the resident to instead.
+            if form.confirm_new != "1" {
+                let text = xieshang_store::index::concern_text(
+                    &intake.title,
+                    &intake.description,
+                    intake.address.as_deref(),
+                );
+                similar = crate::search::similar_for_form(&state, &intake.area, &text).await?;
+            }
+            if similar.is_empty() {
+                match crate::concern::intake::file_concern(
+                    &state,
+                    &intake,
+                    &form.channel,
+                    By::User(&u.actor),
+                    &photos,
+                )
+                .await?
+                {
+                    Ok(r) => {
+                        let to = format!("/record?code={}&key={}", r.code, r.key);
+                        return Ok(Redirect::to(&to).into_response());
+                    }
+                    Err(fields) => crate::concern::intake::form_errors(&fields, &mut errors),
                 }
-                Err(fields) => errors.extend(
-                    fields
-                        .iter()
-                        .map(|(_, e)| i18n::known(e.key).unwrap_or("err.bad_input")),
-                ),
             }
         }
     }
+    let kept_count = photos.len();
+    form.kept_photos = if photos.is_empty() {
+        String::new()
+    } else {
+        crate::concern::intake::keep_photos(&state, photos)
+    };
+    let refused = !errors.is_empty();
     let mut res = render(RecordTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         channels: channel_choices(&u.actor),
         categories: category_choices(tr),
-        areas: record_areas(&state, &u.actor).await?,
+        area_groups: record_areas(&state, &u.actor).await?,
         form,
         errors,
         recorded: None,
         recorded_key: String::new(),
+        joined: false,
+        similar,
+        kept_count,
     })?;
-    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    if refused {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
     Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+struct RecordSameForm {
+    follow: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// The recorder adds the resident to an open concern shown as the same
+/// problem, instead of filing it again: the resident gets a code and key of
+/// their own to answer its feedback with.
+async fn record_same(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    CsrfForm(f): CsrfForm<RecordSameForm>,
+) -> AppResult<Response> {
+    let id = crate::search::take_follow_token(&state, &f.follow).ok_or(AppError::NotFound)?;
+    // Only inside the recorder's own areas.
+    concern::get(&state.db, &u.actor, Permission::ConcernRecord, id)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let name = Some(f.name.trim()).filter(|n| !n.is_empty());
+    let phone = match Some(f.phone.trim()).filter(|p| !p.is_empty()) {
+        Some(p) => Some(
+            xieshang_core::personal::Phone::parse(p)
+                .map_err(|_| AppError::BadRequest("phone: not a phone number".into()))?,
+        ),
+        None => None,
+    };
+    let reporter = match (&state.sealer, name.is_some() || phone.is_some()) {
+        (Some(sealer), true) => Some(concern::NewReporter {
+            sealer,
+            name,
+            phone: phone.as_ref(),
+        }),
+        _ => None,
+    };
+    match concern::join_same(&state.db, id, reporter).await {
+        Ok(r) => Ok(
+            Redirect::to(&format!("/record?code={}&key={}&joined=1", r.code, r.key))
+                .into_response(),
+        ),
+        Err(e @ xieshang_store::Error::Invalid { .. }) => flash::refused("/record", e),
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------- own queue, notifications

@@ -309,3 +309,157 @@ async fn a_wrong_password_keeps_the_username() {
     let page = c.get("/login").await;
     assert!(!page.body.contains(r#"value="member-gs-01""#));
 }
+
+#[tokio::test]
+async fn a_refused_report_keeps_every_field_and_the_photo_and_marks_the_wrong_field() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    c.get("/report").await;
+    let token = c.csrf("/report").await;
+    let long_title = "路".repeat(101);
+    let form = [
+        ("category", "road"),
+        ("area", "yanliang-guanshan-c2"),
+        ("title", long_title.as_str()),
+        ("description", "东刘社区路口的路面塌陷"),
+        ("address", "东刘村口"),
+        ("name", "赵大爷"),
+        ("phone", "13700005678"),
+    ];
+    let photo = crate::story::jpeg_with_exif();
+    let r = c
+        .post_multipart_raw("/report", &token, &form, &[("photos", "a.jpg", photo)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // Too long is refused whole, never cut; every other field is kept.
+    assert!(r.body.contains(&format!("value=\"{long_title}\"")));
+    for kept in [
+        "东刘社区路口的路面塌陷",
+        "value=\"东刘村口\"",
+        "value=\"赵大爷\"",
+        "value=\"13700005678\"",
+    ] {
+        assert!(r.body.contains(kept), "{kept} kept");
+    }
+    assert!(r
+        .body
+        .contains(r#"<option value="yanliang-guanshan-c2" selected>"#));
+    assert!(r
+        .body
+        .contains(r#"id="title" name="title" data-max="100" required value=""#));
+    assert!(r
+        .body
+        .contains(r#"aria-invalid="true" aria-describedby="title-error""#));
+    assert!(r.body.contains(r#"id="title-error""#));
+    assert!(
+        r.body.contains(r##"<a href="#title">"##),
+        "the summary links the field"
+    );
+    // The photo is held for the retry, by a token in the form.
+    assert!(r.body.contains(r#"id="photos-kept""#), "{}", r.body);
+    let kept = r
+        .body
+        .split(r#"name="kept_photos" value=""#)
+        .nth(1)
+        .unwrap()[..24]
+        .to_owned();
+    let mut fixed = form.to_vec();
+    fixed[2] = ("title", "东刘社区路口路面塌陷");
+    fixed.push(("kept_photos", &kept));
+    fixed.push(("confirm_new", "1"));
+    let r = c.post_multipart_raw("/report", &token, &fixed, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let loc = r.location.unwrap();
+    let (code, _) = code_and_key(&loc);
+    let page = c.get(&format!("/track?code={code}")).await;
+    assert!(
+        page.body.contains("<img src=\"/photos/"),
+        "the kept photo was filed"
+    );
+}
+
+#[tokio::test]
+async fn the_area_picker_starts_on_no_district_with_everyday_names_and_no_coordinate_boxes() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let r = c.get("/report").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let select = r.body.split(r#"<select id="area""#).nth(1).unwrap();
+    let select = &select[..select.find("</select>").unwrap()];
+    // Nothing chosen for the resident: the first option asks.
+    assert!(select.contains(r#"<option value="" selected>请选择所在街道或社区</option>"#));
+    assert!(!select.contains(r#"" selected>南院门"#));
+    // Grouped by district under its everyday name; streets and communities
+    // by their names, not the CPPCC body's.
+    assert!(select.contains(r#"<optgroup label="阎良区">"#), "{select}");
+    assert!(select.contains(">关山街道 · 东刘社区</option>"), "{select}");
+    assert!(!select.contains("政协"), "{select}");
+    // Grids only in their own group, for those who know theirs.
+    let first_grid = select.find("第1网格").unwrap();
+    assert!(select[..first_grid].contains(r#"label="阎良区 · 网格""#));
+    // No coordinate boxes to type into: hidden, filled by the location button.
+    assert!(r
+        .body
+        .contains(r#"<input type="hidden" id="lat" name="lat""#));
+    assert!(!r.body.contains("纬度"));
+}
+
+#[tokio::test]
+async fn the_recording_form_shows_similar_concerns_and_adds_the_resident_to_one() {
+    let app = TestApp::new().await;
+    let mut member = app.login("member-gs-01").await;
+    let (code, _, id) = recorded(&app, &mut member, "关山中学门口路面塌陷").await;
+    app.accept(&code).await;
+    let mut liaison = app.login("liaison").await;
+    let form = [
+        ("channel", "liaison"),
+        ("category", "road"),
+        ("area", "yanliang-guanshan-g01"),
+        ("title", "关山中学门口路面塌陷了"),
+        ("description", "关山中学门口路面塌陷，学生上下学不安全"),
+        ("name", "李阿姨"),
+        ("phone", "13600001111"),
+    ];
+    let r = liaison.post_multipart("/record", &form, &[]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "shown first, not filed: {}",
+        r.body
+    );
+    assert!(r.body.contains(r#"id="similar""#) && r.body.contains("/record/same"));
+    assert!(!r.body.contains(&code), "no other resident's code");
+    let follow = r.body.split(r#"name="follow" value=""#).nth(1).unwrap()[..24].to_owned();
+    let r = liaison
+        .post(
+            "/record/same",
+            &[
+                ("follow", &follow),
+                ("name", "李阿姨"),
+                ("phone", "13600001111"),
+            ],
+        )
+        .await;
+    let loc = r.location.unwrap();
+    assert!(loc.contains("joined=1"), "{loc}");
+    let (own, key) = code_and_key(&loc);
+    assert_ne!(own, code);
+    let page = liaison.get(&loc).await;
+    assert!(page.body.contains(&own) && page.body.contains(&key));
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "nothing filed twice");
+    let reporters = xieshang_store::concern::reporters(&app.t.db, id)
+        .await
+        .unwrap();
+    assert!(reporters
+        .iter()
+        .any(|r| r.phone.as_deref() == Some("136****1111")));
+    // Not the same problem: filed after all.
+    let mut f = form.to_vec();
+    f.push(("confirm_new", "1"));
+    let r = liaison.post_multipart("/record", &f, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
