@@ -110,3 +110,15 @@ document.addEventListener("DOMContentLoaded", function () {
     update();
   });
 });
+
+// Issue 26: the tracking page offers to copy the code where the browser can.
+document.addEventListener("DOMContentLoaded", function () {
+  var b = document.getElementById("copy-code");
+  if (!b || !navigator.clipboard) return;
+  b.hidden = false;
+  b.addEventListener("click", function () {
+    navigator.clipboard.writeText(b.dataset.code).then(function () {
+      b.textContent = b.dataset.done;
+    });
+  });
+});

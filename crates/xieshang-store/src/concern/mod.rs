@@ -706,6 +706,10 @@ pub type PublicFeedback = (String, Option<String>, Option<String>, i64);
 /// done, never who asked.
 #[derive(Debug, Clone)]
 pub struct PublicStatus {
+    /// The concern's id (for [`public_handling`]; not shown).
+    pub id: i64,
+    /// When its departments are due, unix ms.
+    pub deadline_at: Option<i64>,
     /// Tracking code.
     pub tracking_code: String,
     /// Category code.
@@ -735,6 +739,8 @@ pub struct PublicStatus {
 /// The columns of a concern that its public status page shows, as one read.
 #[derive(Debug, Clone)]
 pub struct StatusRow {
+    id: i64,
+    deadline_at: Option<i64>,
     state: String,
     title: String,
     result_note: Option<String>,
@@ -779,8 +785,8 @@ pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::db::coalesce::Ba
     Box::pin(async move {
         let codes = crate::db::coalesce::padded(codes);
         let sql = format!(
-            "SELECT state, title, result_note, created_at, tracking_code, category,
-                    public_timeline, public_feedback, public_photos, org_id, merged_into
+            "SELECT id, deadline_at, state, title, result_note, created_at, tracking_code,
+                    category, public_timeline, public_feedback, public_photos, org_id, merged_into
                FROM concerns WHERE tracking_code IN ({})",
             crate::db::placeholders(1, codes.len())
         );
@@ -793,6 +799,8 @@ pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::db::coalesce::Ba
             .map(|r| {
                 use sqlx::Row;
                 let row = StatusRow {
+                    id: r.try_get("id")?,
+                    deadline_at: r.try_get("deadline_at")?,
                     state: r.try_get("state")?,
                     title: r.try_get("title")?,
                     result_note: r.try_get("result_note")?,
@@ -856,6 +864,8 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
     };
     let area = crate::org::name_of(db, row.org_id).await?;
     Ok(PublicStatus {
+        id: row.id,
+        deadline_at: row.deadline_at,
         tracking_code: row.tracking_code,
         category: row.category,
         title: row.title,
@@ -871,6 +881,36 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
         result_note: row.result_note,
         feedback,
         photos,
+    })
+}
+
+/// Who handles a concern and what they said on the way, as the tracking page
+/// shows it: the departments' names (the lead first) and their progress
+/// notes. Read only by the page, not on the status API's hot path.
+#[derive(Debug, Clone, Default)]
+pub struct PublicHandling {
+    /// (department name, whether it leads).
+    pub departments: Vec<(String, bool)>,
+    /// (when, note) of each progress report, oldest first.
+    pub progress: Vec<(i64, String)>,
+}
+
+/// [`PublicHandling`] of a concern (by its id from [`PublicStatus`]).
+pub async fn public_handling(db: &Db, id: i64) -> Result<PublicHandling> {
+    let departments = item::assignments(db, &CONCERN, id)
+        .await?
+        .into_iter()
+        .map(|a| (a.name, a.lead))
+        .collect();
+    let progress = item::timeline(db, &CONCERN, id)
+        .await?
+        .into_iter()
+        .filter(|e| e.action == Action::Progress.as_str())
+        .filter_map(|e| e.note.map(|n| (e.at, n)))
+        .collect();
+    Ok(PublicHandling {
+        departments,
+        progress,
     })
 }
 

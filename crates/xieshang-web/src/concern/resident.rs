@@ -53,6 +53,12 @@ struct TrackView {
     /// The state of the concern this one was merged into (never its code:
     /// that is another resident's).
     merged_into: Option<&'static str>,
+    /// The departments handling it (name, leads), its own or the survivor's.
+    departments: Vec<(String, bool)>,
+    /// Their progress notes: (when, note).
+    progress: Vec<(String, String)>,
+    /// When it is due, while departments work on it.
+    due: Option<String>,
 }
 
 impl TrackView {
@@ -96,7 +102,35 @@ impl TrackView {
                 .collect(),
             photos: s.photos,
             merged_into: s.merged_into.map(|m| state_key(&m.state)),
+            departments: Vec::new(),
+            progress: Vec::new(),
+            due: None,
         }
+    }
+
+    /// Adds who handles it and how far they are, from the concern that is
+    /// handled for this code (the one it was merged into, if it was).
+    async fn with_handling(
+        mut self,
+        db: &xieshang_store::Db,
+        s: &xieshang_store::concern::PublicStatus,
+    ) -> Result<TrackView, xieshang_store::Error> {
+        let handled = s.merged_into.as_deref().unwrap_or(s);
+        let state = handled.state.as_str();
+        if !matches!(state, "assigned" | "in_progress" | "resolved" | "closed") {
+            return Ok(self);
+        }
+        let h = xieshang_store::concern::public_handling(db, handled.id).await?;
+        self.departments = h.departments;
+        self.progress = h
+            .progress
+            .into_iter()
+            .map(|(at, n)| (format_time(at), n))
+            .collect();
+        if matches!(state, "assigned" | "in_progress") {
+            self.due = handled.deadline_at.map(format_time);
+        }
+        Ok(self)
     }
 }
 
@@ -199,7 +233,12 @@ async fn render_track(
     } else {
         state.throttles.track(addr)?;
         match xieshang_store::concern::public_status(&state.db, &code).await {
-            Ok(s) => (Some(TrackView::from(s)), false),
+            Ok(s) => {
+                let view = TrackView::from(s.clone())
+                    .with_handling(&state.db, &s)
+                    .await?;
+                (Some(view), false)
+            }
             Err(xieshang_store::Error::NotFound) => (None, true),
             Err(e) => return Err(e.into()),
         }

@@ -603,6 +603,12 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("record.receptions_leads", "作为线索", "as leads"),
     ("err.reception_lead_done", "这条接待已作此标记。", "This reception is already marked so."),
     // --- issue 26: resident (keys added by that work go here) ---
+    ("track.departments", "承办部门：", "Handled by: "),
+    ("track.lead", "牵头", "lead"),
+    ("track.due", "预计办结时间（按工作日计算）：", "Expected by (working days): "),
+    ("track.progress", "办理进展", "Progress"),
+    ("track.copy", "复制查询码", "Copy the code"),
+    ("track.copied", "已复制", "Copied"),
     ("record.similar_help", "以下正在办理的事项可能是同一问题。若是，可把这位居民加为反映人，不必重复登记。", "These open concerns may be the same problem. If so, add this resident as a reporter instead of recording it again."),
     ("record.same", "是同一问题，加为反映人", "Same problem: add as a reporter"),
     ("record.joined", "已把这位居民加为该事项的反映人。居民自己的查询码：", "The resident was added as a reporter. Their own tracking code:"),

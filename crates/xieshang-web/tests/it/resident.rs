@@ -463,3 +463,57 @@ async fn the_recording_form_shows_similar_concerns_and_adds_the_resident_to_one(
     let r = liaison.post_multipart("/record", &f, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_track_page_names_the_department_its_progress_and_the_expected_time() {
+    let app = TestApp::new().await;
+    app.set_clock(MONDAY_9AM);
+    let mut member = app.login("member-gs-01").await;
+    let (code, _, id) = recorded(&app, &mut member, "路面坑洼").await;
+    let mut staff = app.login("staff").await;
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await);
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[
+                ("departments", &cgj),
+                ("lead", &cgj),
+                ("note", "请城管局办理"),
+            ],
+        )
+        .await);
+    let mut handler = app.login("handler").await;
+    ok(&handler
+        .post(
+            &format!("/concerns/{id}/handle"),
+            &[("action", "progress"), ("note", "已派人勘查，周三施工")],
+        )
+        .await);
+    let mut c = app.client();
+    let r = c.get(&format!("/track?code={code}")).await;
+    let dept: String = sqlx::query_scalar("SELECT name FROM orgs WHERE code = 'yanliang-cgj'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let departments = r.body.split(r#"id="departments">"#).nth(1).unwrap();
+    assert!(
+        departments[..200.min(departments.len())].contains(&dept),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(r#"id="progress""#) && r.body.contains("已派人勘查，周三施工"));
+    assert!(
+        r.body.contains(r#"id="due""#),
+        "the expected time: {}",
+        r.body
+    );
+    assert!(r.body.contains(&format!(
+        r#"id="copy-code" class="secondary" data-code="{code}""#
+    )));
+}
