@@ -1499,14 +1499,22 @@ pub async fn feedback(
         return Err(wrong_key().into());
     };
     let id = reporter.concern_id;
-    let row = sqlx::query("SELECT state, resolved_at FROM concerns WHERE id = $1")
+    let state: String = sqlx::query_scalar("SELECT state FROM concerns WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *tx)
         .await
         .map_err(Error::from)?;
-    let state: String = col(&row, "state").map_err(Error::from)?;
-    let resolved_at: Option<i64> = col(&row, "resolved_at").map_err(Error::from)?;
-    let since = resolved_at.unwrap_or(0);
+    // Which resolution this answers: the count of resolve events so far (not
+    // a time, which two writes within one millisecond would share).
+    let resolution: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM item_events WHERE kind = $1 AND item_id = $2 AND action = $3",
+    )
+    .bind(CONCERN.kind)
+    .bind(id)
+    .bind(Action::Resolve.as_str())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(Error::from)?;
     if state != State::Resolved.as_str() {
         return Err(Error::field(
             "rating",
@@ -1517,11 +1525,11 @@ pub async fn feedback(
     }
     let answered: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT reporter FROM item_feedback
-          WHERE kind = $1 AND item_id = $2 AND at >= $3 AND reporter IS NOT NULL",
+          WHERE kind = $1 AND item_id = $2 AND resolution = $3 AND reporter IS NOT NULL",
     )
     .bind(CONCERN.kind)
     .bind(id)
-    .bind(since)
+    .bind(resolution)
     .fetch_all(&mut *tx)
     .await
     .map_err(Error::from)?;
@@ -1567,7 +1575,7 @@ pub async fn feedback(
         rating.code(),
         comment,
         thanks,
-        Some(&own),
+        Some((&own, resolution)),
     )
     .await?;
     sqlx::query(
