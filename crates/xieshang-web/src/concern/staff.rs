@@ -864,7 +864,13 @@ async fn record(
 
 #[derive(Debug, Deserialize)]
 struct RecordSameForm {
+    /// The suggestion's one-time token (none or a stale one: not found).
+    #[serde(default)]
     follow: String,
+    /// Or the tracking code of an open concern in the recorder's areas (the
+    /// area page lists them for those who serve it).
+    #[serde(default)]
+    code: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -879,7 +885,13 @@ async fn record_same(
     u: CurrentUser,
     CsrfForm(f): CsrfForm<RecordSameForm>,
 ) -> AppResult<Response> {
-    let id = crate::search::take_follow_token(&state, &f.follow).ok_or(AppError::NotFound)?;
+    let id = if f.follow.trim().is_empty() {
+        let code =
+            xieshang_core::concern::TrackingCode::parse(&f.code).map_err(|_| AppError::NotFound)?;
+        concern::id_by_code(&state.db, code.as_str()).await?
+    } else {
+        crate::search::take_follow_token(&state, &f.follow).ok_or(AppError::NotFound)?
+    };
     // Only inside the recorder's own areas.
     concern::get(&state.db, &u.actor, Permission::ConcernRecord, id)
         .await
