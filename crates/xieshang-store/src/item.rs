@@ -674,7 +674,10 @@ pub async fn followed_by(db: &Db, spec: &KindSpec, user_id: i64) -> Result<Vec<i
     )
 }
 
-/// Records an evaluation of an item (a resident's rating and words).
+/// Records an evaluation of an item (a resident's rating and words), with the
+/// own code of the reporter who gave it and the resolution it answers, where
+/// the kind has one per reporter.
+#[allow(clippy::too_many_arguments)] // one column each
 pub(crate) async fn feedback_in(
     tx: &mut Tx,
     now: i64,
@@ -683,10 +686,12 @@ pub(crate) async fn feedback_in(
     rating: &str,
     comment: Option<&str>,
     thanks: Option<&str>,
+    reporter: Option<(&str, i64)>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO item_feedback (kind, item_id, rating, comment, thanks, at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO item_feedback (kind, item_id, rating, comment, thanks, at, reporter,
+           resolution)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(spec.kind)
     .bind(item_id)
@@ -694,6 +699,8 @@ pub(crate) async fn feedback_in(
     .bind(comment)
     .bind(thanks)
     .bind(now)
+    .bind(reporter.map(|r| r.0))
+    .bind(reporter.map(|r| r.1))
     .execute(&mut **tx)
     .await?;
     Ok(())

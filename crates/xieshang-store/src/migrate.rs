@@ -111,6 +111,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0023_item_engine.sql"),
     ),
     (
+        24,
+        "reporter_codes",
+        include_str!("migrations/0024_reporter_codes.sql"),
+    ),
+    (
         26,
         "duty_outside_shift",
         include_str!("migrations/0026_duty_outside_shift.sql"),
@@ -295,6 +300,7 @@ mod tests {
             (21, "9d912c5e5547d2a2", "9d912c5e5547d2a2"),
             (22, "b6a67cd3ce0664ff", "b6a67cd3ce0664ff"),
             (23, "9d07a0f1e5f05674", "180a16c22c6452fe"),
+            (24, "235b8426ba4465b2", "235b8426ba4465b2"),
             (26, "815ec74dd7db19b6", "b076d4c3971ccb0f"),
         ];
         // Each migration's hashes now, as lines for RELEASED.

@@ -48,6 +48,18 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
         }
     }
 
+    /// Takes the value kept for `key` out of the map, if it was stored less
+    /// than the ttl ago (a one-time token).
+    pub fn take<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut map = self.entries.write().ok()?;
+        let (value, at) = map.remove(key)?;
+        (at.elapsed() < self.ttl).then_some(value)
+    }
+
     /// Drops the entries whose key fails `keep`.
     pub fn retain(&self, mut keep: impl FnMut(&K) -> bool) {
         if let Ok(mut map) = self.entries.write() {

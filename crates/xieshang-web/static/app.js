@@ -5,11 +5,16 @@
   var lat = document.getElementById("lat");
   var lng = document.getElementById("lng");
   if (!button || !lat || !lng || !navigator.geolocation) return;
+  var done = document.getElementById("located");
   button.hidden = false;
   button.addEventListener("click", function () {
     navigator.geolocation.getCurrentPosition(function (p) {
       lat.value = p.coords.latitude.toFixed(6);
       lng.value = p.coords.longitude.toFixed(6);
+      if (done) {
+        done.textContent = done.dataset.done;
+        done.hidden = false;
+      }
     });
   });
 })();
@@ -47,15 +52,13 @@ document.addEventListener("DOMContentLoaded", function () {
     var ul = el("ul");
     list.forEach(function (s) {
       var li = el("li");
-      var a = el("a", s.title);
-      a.href = "/track?code=" + encodeURIComponent(s.tracking_code);
-      li.appendChild(a);
+      li.appendChild(el("strong", s.title));
       li.appendChild(el("span", " " + s.area + " "));
       // Sends this form (its token, name and phone) to "same problem" instead.
       var b = el("button", box.dataset.same);
       b.type = "submit";
-      b.name = "code";
-      b.value = s.tracking_code;
+      b.name = "follow";
+      b.value = s.follow;
       b.className = "same-problem";
       b.formAction = "/report/same";
       b.formMethod = "post";
@@ -84,4 +87,38 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   [title, description].forEach(function (i) { if (i) i.addEventListener("input", later); });
   if (area) area.addEventListener("change", later);
+});
+
+// Issue 26: a field with a limit (data-max) counts its characters as they are
+// typed; the server refuses longer text with a message instead of cutting it.
+document.addEventListener("DOMContentLoaded", function () {
+  var fields = document.querySelectorAll("[data-max]");
+  Array.prototype.forEach.call(fields, function (f) {
+    var max = parseInt(f.getAttribute("data-max"), 10);
+    if (!max) return;
+    var counter = document.createElement("span");
+    counter.className = "counter";
+    counter.id = f.id + "-count";
+    counter.setAttribute("aria-live", "polite");
+    f.parentNode.insertBefore(counter, f.nextSibling);
+    function update() {
+      var n = Array.from(f.value).length;
+      counter.textContent = n + " / " + max;
+      counter.classList.toggle("over", n > max);
+    }
+    f.addEventListener("input", update);
+    update();
+  });
+});
+
+// Issue 26: the tracking page offers to copy the code where the browser can.
+document.addEventListener("DOMContentLoaded", function () {
+  var b = document.getElementById("copy-code");
+  if (!b || !navigator.clipboard) return;
+  b.hidden = false;
+  b.addEventListener("click", function () {
+    navigator.clipboard.writeText(b.dataset.code).then(function () {
+      b.textContent = b.dataset.done;
+    });
+  });
 });

@@ -260,6 +260,7 @@ impl Settings {
                         .escalate_up_after_days
                         .or(file.escalate_up_after_days)
                         .unwrap_or(d.policy.escalate_up_after_days),
+                    feedback_window_days: d.policy.feedback_window_days,
                 },
                 webhook_policy,
                 metrics_access,

@@ -169,17 +169,22 @@ impl Position {
     }
 }
 
-/// A concern's public tracking code: 10 ASCII letters and digits, as
-/// [`new`](TrackingCode::parse) codes are drawn (trimmed; case kept).
+/// A concern's public tracking code: 10 ASCII letters and digits, as codes
+/// are drawn. Read the way people copy it: spaces and dashes between groups
+/// are dropped and letters upper-cased (codes are drawn in upper case).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrackingCode(String);
 
 impl TrackingCode {
     /// Validates the shape of a tracking code (not that it exists).
     pub fn parse(raw: &str) -> Result<TrackingCode, Invalid> {
-        let s = raw.trim();
+        let s: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
         if s.len() == 10 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
-            Ok(TrackingCode(s.to_owned()))
+            Ok(TrackingCode(s))
         } else {
             Err(TRACKING_CODE)
         }
@@ -410,6 +415,15 @@ mod tests {
             TrackingCode::parse(" K7M2Q9XA3B ").unwrap().as_str(),
             "K7M2Q9XA3B"
         );
+        // As people copy it: in groups, with dashes or spaces, in lower case.
+        for typed in [
+            "k7m2q9xa3b",
+            "K7M2-Q9XA-3B",
+            "k7m2 q9xa 3b",
+            "K7M2Q-9XA3B\n",
+        ] {
+            assert_eq!(TrackingCode::parse(typed).unwrap().as_str(), "K7M2Q9XA3B");
+        }
         for bad in [
             "",
             "K7M2Q9XA3",

@@ -231,6 +231,23 @@ async fn apply(
                 .execute(&mut *tx)
                 .await
                 .map_err(Error::from)?;
+            // The reporters' window to answer; then it closes if still resolved.
+            let round: i64 =
+                sqlx::query_scalar("SELECT assignment_round FROM concerns WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(Error::from)?;
+            let until = cal.deadline_after(now, policy.feedback_window_days);
+            item::deadlines_in(
+                &mut tx,
+                now,
+                &CONCERN,
+                id,
+                round,
+                &[("feedback_window", until)],
+            )
+            .await?;
         }
         Action::RequestReassignment => {
             item::end_assignments_in(&mut tx, now, &CONCERN, id).await?;

@@ -515,29 +515,23 @@ fn reporter_row(id: i64, r: &SealedReporter, now: i64) -> Vec<Option<crate::db::
     ]
 }
 
-/// Keeps a sealed reporter's details.
-async fn insert_sealed(tx: &mut Tx, id: i64, r: &SealedReporter, now: i64) -> Result<()> {
-    let mut row = reporter_batch();
-    row.push(reporter_row(id, r, now));
-    row.flush(tx).await?;
-    Ok(())
-}
-
 /// A resident says an open concern is their problem too, instead of filing it
-/// again: their name and phone (if given) join the concern's reporters and the
-/// timeline notes another report. Returns the tracking code to follow.
+/// again: they join its reporters with a tracking code and a key of their own
+/// (given back here, the one time the key is known), so they follow it and
+/// answer its feedback for themselves without ever learning the first
+/// resident's code. Their name and phone, if given, are sealed on the same row;
+/// the timeline notes another report.
 pub async fn join_same(
     db: &Db,
-    tracking_code: &str,
+    concern_id: i64,
     reporter: Option<NewReporter<'_>>,
-) -> Result<String> {
+) -> Result<Recorded> {
     let mut tx = db.begin_write().await?;
-    let row = sqlx::query("SELECT id, state, tracking_code FROM concerns WHERE tracking_code = $1")
-        .bind(tracking_code.trim().to_uppercase())
+    let state: String = sqlx::query_scalar("SELECT state FROM concerns WHERE id = $1")
+        .bind(concern_id)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(Error::NotFound)?;
-    let state: String = col(&row, "state")?;
     if !crate::concern::OPEN_STATES.contains(&state.as_str()) {
         return Err(Error::field(
             "code",
@@ -545,19 +539,81 @@ pub async fn join_same(
             "that concern is no longer open; please submit yours",
         ));
     }
-    let id: i64 = col(&row, "id")?;
     let now = db.now_ms();
-    if let Some(r) = reporter
+    let sealed = reporter
         .as_ref()
         .map(NewReporter::seal)
         .transpose()?
-        .flatten()
-    {
-        insert_sealed(&mut tx, id, &r, now).await?;
-    }
-    item::note_in(&mut tx, now, &CONCERN, id, Action::SameReport, None).await?;
+        .flatten();
+    let code = new_tracking_code();
+    let key = new_resident_key();
+    let (name_sealed, phone_sealed, name_masked, phone_masked) = match sealed {
+        Some(r) => (r.name_sealed, r.phone_sealed, r.name_masked, r.phone_masked),
+        None => (None, None, None, None),
+    };
+    sqlx::query(
+        "INSERT INTO concern_reporters (concern_id, name_sealed, phone_sealed, name_masked,
+           phone_masked, created_at, tracking_code, resident_key_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(concern_id)
+    .bind(name_sealed)
+    .bind(phone_sealed)
+    .bind(name_masked)
+    .bind(phone_masked)
+    .bind(now)
+    .bind(&code)
+    .bind(resident_key_hash(&key))
+    .execute(&mut *tx)
+    .await?;
+    item::note_in(&mut tx, now, &CONCERN, concern_id, Action::SameReport, None).await?;
     tx.commit().await?;
-    col(&row, "tracking_code").map_err(Error::from)
+    Ok(Recorded {
+        id: concern_id,
+        code,
+        key,
+    })
+}
+
+/// A reporter found by their own tracking code: the concern they follow now
+/// (the one theirs was merged into, if it was), and the hash of their key.
+struct ReporterOf {
+    concern_id: i64,
+    key_hash: Option<String>,
+}
+
+/// The reporter whose own code is `code`: the resident who filed a concern
+/// (kept or merged into another), or one who joined it.
+async fn reporter_of(tx: &mut crate::db::Tx, code: &str) -> Result<Option<ReporterOf>> {
+    let row = sqlx::query(
+        "SELECT c.id AS concern_id, c.merged_into, c.resident_key_hash FROM concerns c
+          WHERE c.tracking_code = $1
+         UNION ALL
+         SELECT c.id, c.merged_into, r.resident_key_hash FROM concern_reporters r
+           JOIN concerns c ON c.id = r.concern_id WHERE r.tracking_code = $1",
+    )
+    .bind(code)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: i64 = col(&row, "concern_id")?;
+    let merged: Option<i64> = col(&row, "merged_into")?;
+    Ok(Some(ReporterOf {
+        concern_id: merged.unwrap_or(id),
+        key_hash: col(&row, "resident_key_hash")?,
+    }))
+}
+
+/// The tracking code of the concern followed under a reporter's own code that
+/// is not a concern's (a resident who joined one); None for any other code.
+async fn joined_concern_code(db: &Db, code: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT c.tracking_code FROM concern_reporters r JOIN concerns c ON c.id = r.concern_id
+          WHERE r.tracking_code = $1",
+    )
+    .bind(code)
+    .fetch_optional(db.pool())
+    .await?)
 }
 
 /// The id of the concern with a tracking code.
@@ -650,6 +706,10 @@ pub type PublicFeedback = (String, Option<String>, Option<String>, i64);
 /// done, never who asked.
 #[derive(Debug, Clone)]
 pub struct PublicStatus {
+    /// The concern's id (for [`public_handling`]; not shown).
+    pub id: i64,
+    /// When its departments are due, unix ms.
+    pub deadline_at: Option<i64>,
     /// Tracking code.
     pub tracking_code: String,
     /// Category code.
@@ -679,6 +739,8 @@ pub struct PublicStatus {
 /// The columns of a concern that its public status page shows, as one read.
 #[derive(Debug, Clone)]
 pub struct StatusRow {
+    id: i64,
+    deadline_at: Option<i64>,
     state: String,
     title: String,
     result_note: Option<String>,
@@ -723,8 +785,8 @@ pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::db::coalesce::Ba
     Box::pin(async move {
         let codes = crate::db::coalesce::padded(codes);
         let sql = format!(
-            "SELECT state, title, result_note, created_at, tracking_code, category,
-                    public_timeline, public_feedback, public_photos, org_id, merged_into
+            "SELECT id, deadline_at, state, title, result_note, created_at, tracking_code,
+                    category, public_timeline, public_feedback, public_photos, org_id, merged_into
                FROM concerns WHERE tracking_code IN ({})",
             crate::db::placeholders(1, codes.len())
         );
@@ -737,6 +799,8 @@ pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::db::coalesce::Ba
             .map(|r| {
                 use sqlx::Row;
                 let row = StatusRow {
+                    id: r.try_get("id")?,
+                    deadline_at: r.try_get("deadline_at")?,
                     state: r.try_get("state")?,
                     title: r.try_get("title")?,
                     result_note: r.try_get("result_note")?,
@@ -765,10 +829,17 @@ pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::db::coalesce::Ba
 /// reader connection together with those of the other status pages asked at
 /// the same moment ([`crate::db::coalesce`], decision record 0013).
 pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus> {
-    let row = status_coalescer(db)
-        .get(db, tracking_code.trim().to_uppercase())
-        .await?
-        .ok_or(Error::NotFound)?;
+    let asked = tracking_code.trim().to_uppercase();
+    let Some(row) = status_coalescer(db).get(db, asked.clone()).await? else {
+        // A resident who joined a concern follows it under their own code
+        // (a second read only for codes that are no concern's).
+        let Some(code) = joined_concern_code(db, &asked).await? else {
+            return Err(Error::NotFound);
+        };
+        let mut s = Box::pin(public_status(db, &code)).await?;
+        s.tracking_code = asked;
+        return Ok(s);
+    };
     let unreadable = |what: &str| Error::Db(sqlx::Error::Protocol(format!("unreadable {what}")));
     let timeline =
         item::unfold_timeline(&row.public_timeline).ok_or_else(|| unreadable("timeline"))?;
@@ -793,11 +864,16 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
     };
     let area = crate::org::name_of(db, row.org_id).await?;
     Ok(PublicStatus {
+        id: row.id,
+        deadline_at: row.deadline_at,
         tracking_code: row.tracking_code,
         category: row.category,
         title: row.title,
         area: area.to_string(),
-        awaiting_feedback: row.state == "resolved",
+        // Reporters of a concern merged into another answer the survivor's
+        // feedback under their own code.
+        awaiting_feedback: row.state == "resolved"
+            || merged_into.as_ref().is_some_and(|m| m.awaiting_feedback),
         state: row.state,
         created_at: row.created_at,
         timeline,
@@ -805,6 +881,36 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
         result_note: row.result_note,
         feedback,
         photos,
+    })
+}
+
+/// Who handles a concern and what they said on the way, as the tracking page
+/// shows it: the departments' names (the lead first) and their progress
+/// notes. Read only by the page, not on the status API's hot path.
+#[derive(Debug, Clone, Default)]
+pub struct PublicHandling {
+    /// (department name, whether it leads).
+    pub departments: Vec<(String, bool)>,
+    /// (when, note) of each progress report, oldest first.
+    pub progress: Vec<(i64, String)>,
+}
+
+/// [`PublicHandling`] of a concern (by its id from [`PublicStatus`]).
+pub async fn public_handling(db: &Db, id: i64) -> Result<PublicHandling> {
+    let departments = item::assignments(db, &CONCERN, id)
+        .await?
+        .into_iter()
+        .map(|a| (a.name, a.lead))
+        .collect();
+    let progress = item::timeline(db, &CONCERN, id)
+        .await?
+        .into_iter()
+        .filter(|e| e.action == Action::Progress.as_str())
+        .filter_map(|e| e.note.map(|n| (e.at, n)))
+        .collect();
+    Ok(PublicHandling {
+        departments,
+        progress,
     })
 }
 
@@ -1356,11 +1462,14 @@ impl Rating {
     }
 }
 
-/// The resident gives feedback on a resolved concern; unsatisfied feedback
-/// reopens it. The tracking code names the concern, the resident's key (given
-/// when it was filed) proves who speaks: a wrong or missing key is the field
-/// error `err.resident_key`, the same whether or not the code exists. Returns
-/// the new state.
+/// A reporter gives feedback on a resolved concern, for themselves: the
+/// tracking code is their own (the concern's, one merged into it, or the one
+/// they got when they joined it) and the key given with it proves who speaks;
+/// a wrong or missing key is the field error `err.resident_key`, the same
+/// whether or not the code exists. Each reporter answers once per resolution.
+/// Unsatisfied reopens the concern at once; it closes when every reporter who
+/// can answer has answered satisfied (or basically), or when the feedback
+/// window passes ([`close_after_window_in`]). Returns the state after.
 pub async fn feedback(
     db: &Db,
     tracking_code: &str,
@@ -1376,48 +1485,99 @@ pub async fn feedback(
     {
         return Err(Error::field("comment", "err.too_long", "at most 1000 characters").into());
     }
+    let own = xieshang_core::concern::TrackingCode::parse(tracking_code)
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
     let mut tx = db.begin_write().await.map_err(Error::from)?;
-    let row = sqlx::query("SELECT id, resident_key_hash FROM concerns WHERE tracking_code = $1")
-        .bind(tracking_code.trim().to_uppercase())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(Error::from)?;
-    let stored: Option<String> = match &row {
-        Some(r) => col(r, "resident_key_hash").map_err(Error::from)?,
-        None => None,
-    };
-    // Hash the given key even when there is no concern, so the answer takes
-    // as long either way.
-    if !key_matches(stored.as_deref(), key) {
+    let reporter = reporter_of(&mut tx, &own).await?;
+    // Hash the given key even when there is no such reporter, so the answer
+    // takes as long either way.
+    if !key_matches(reporter.as_ref().and_then(|r| r.key_hash.as_deref()), key) {
         return Err(wrong_key().into());
     }
-    let id: i64 = match &row {
-        Some(r) => col(r, "id").map_err(Error::from)?,
-        None => return Err(wrong_key().into()),
+    let Some(reporter) = reporter else {
+        return Err(wrong_key().into());
     };
+    let id = reporter.concern_id;
+    let state: String = sqlx::query_scalar("SELECT state FROM concerns WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(Error::from)?;
+    // Which resolution this answers: the count of resolve events so far (not
+    // a time, which two writes within one millisecond would share).
+    let resolution: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM item_events WHERE kind = $1 AND item_id = $2 AND action = $3",
+    )
+    .bind(CONCERN.kind)
+    .bind(id)
+    .bind(Action::Resolve.as_str())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(Error::from)?;
+    if state != State::Resolved.as_str() {
+        return Err(Error::field(
+            "rating",
+            "err.not_awaiting_feedback",
+            "not awaiting feedback",
+        )
+        .into());
+    }
+    let answered: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT reporter FROM item_feedback
+          WHERE kind = $1 AND item_id = $2 AND resolution = $3 AND reporter IS NOT NULL",
+    )
+    .bind(CONCERN.kind)
+    .bind(id)
+    .bind(resolution)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(Error::from)?;
+    if answered.contains(&own) {
+        return Err(
+            Error::field("rating", "err.feedback_given", "you have answered already").into(),
+        );
+    }
+    let askable = askable_reporters(&mut tx, id).await?;
     let now = db.now_ms();
     let action = match rating {
         Rating::Satisfied => Action::FeedbackSatisfied,
         Rating::BasicallySatisfied => Action::FeedbackBasicallySatisfied,
         Rating::Unsatisfied => Action::FeedbackUnsatisfied,
     };
-    let event = if rating == Rating::Unsatisfied {
-        "reopened"
+    // The last of the reporters to answer closes it; anyone unsatisfied reopens it.
+    let last = answered.len() + 1 >= askable;
+    let to = if rating == Rating::Unsatisfied || last {
+        let event = if rating == Rating::Unsatisfied {
+            "reopened"
+        } else {
+            "closed"
+        };
+        item::transition_in(
+            &mut tx,
+            now,
+            &CONCERN,
+            id,
+            action,
+            By::Resident,
+            comment,
+            &[notify_job(id, event)],
+        )
+        .await?
     } else {
-        "closed"
+        State::Resolved
     };
-    let to = item::transition_in(
+    item::feedback_in(
         &mut tx,
         now,
         &CONCERN,
         id,
-        action,
-        By::Resident,
+        rating.code(),
         comment,
-        &[notify_job(id, event)],
+        thanks,
+        Some((&own, resolution)),
     )
     .await?;
-    item::feedback_in(&mut tx, now, &CONCERN, id, rating.code(), comment, thanks).await?;
     sqlx::query(
         "UPDATE concerns SET closed_at = $1, public_feedback = public_feedback || $2 WHERE id = $3",
     )
@@ -1429,4 +1589,54 @@ pub async fn feedback(
     .map_err(Error::from)?;
     tx.commit().await.map_err(Error::from)?;
     Ok(to.as_str())
+}
+
+/// How many reporters of a concern can answer its feedback: each one holding a
+/// key (its own resident, those of concerns merged into it, those who joined
+/// it or one of those).
+async fn askable_reporters(tx: &mut crate::db::Tx, id: i64) -> Result<usize> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM concerns
+                  WHERE (id = $1 OR merged_into = $1) AND resident_key_hash IS NOT NULL)
+              + (SELECT COUNT(*) FROM concern_reporters r JOIN concerns c ON c.id = r.concern_id
+                  WHERE (c.id = $1 OR c.merged_into = $1) AND r.resident_key_hash IS NOT NULL)",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// Closes a concern still resolved when its feedback window has passed (the
+/// `feedback_window` deadline stage queued at resolution): the reporters who
+/// did not answer are taken as not objecting. Does nothing if it moved on.
+pub async fn close_after_window_in(tx: &mut crate::db::Tx, now: i64, id: i64) -> Result<bool> {
+    let state: Option<String> = sqlx::query_scalar("SELECT state FROM concerns WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if state.as_deref() != Some(State::Resolved.as_str()) {
+        return Ok(false);
+    }
+    let to = item::transition_in(
+        tx,
+        now,
+        &CONCERN,
+        id,
+        Action::Close,
+        By::System,
+        None,
+        &[notify_job(id, "closed")],
+    )
+    .await
+    .map_err(|e| match e {
+        TransitionError::Store(e) => e,
+        TransitionError::Refused(r) => Error::Db(sqlx::Error::Protocol(r.to_string())),
+    })?;
+    sqlx::query("UPDATE concerns SET closed_at = $1 WHERE id = $2")
+        .bind((to == State::Closed).then_some(now))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
 }

@@ -22,6 +22,9 @@ pub struct Policy {
     /// Working days after the deadline at which an overdue concern goes to the
     /// level above the body.
     pub escalate_up_after_days: u32,
+    /// Working days after resolution within which the reporters answer its
+    /// feedback; then a concern nobody found unsatisfied closes.
+    pub feedback_window_days: u32,
 }
 
 impl Default for Policy {
@@ -30,6 +33,7 @@ impl Default for Policy {
             reassign_window_days: 2,
             reminder_share: 0.75,
             escalate_up_after_days: 3,
+            feedback_window_days: 7,
         }
     }
 }

@@ -508,6 +508,14 @@ impl Worker {
         };
         let state: String = col(&row, "state")?;
         let current: i64 = col(&row, "assignment_round")?;
+        if stage == "feedback_window" {
+            // The reporters' time to answer has passed: a concern still
+            // resolved in that round closes.
+            if current == round {
+                crate::concern::close_after_window_in(tx, now, id).await?;
+            }
+            return Ok(());
+        }
         if current != round || !matches!(state.as_str(), "assigned" | "in_progress") {
             return Ok(());
         }

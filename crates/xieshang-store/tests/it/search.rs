@@ -490,7 +490,7 @@ async fn joining_the_same_problem_adds_a_reporter_and_a_timeline_note() {
     let phone = xieshang_core::personal::Phone::parse("13812345678").unwrap();
     let got = concern::join_same(
         &t.db,
-        &code.to_lowercase(),
+        id,
         Some(concern::NewReporter {
             sealer: &sealer,
             name: Some("王五"),
@@ -499,7 +499,12 @@ async fn joining_the_same_problem_adds_a_reporter_and_a_timeline_note() {
     )
     .await
     .unwrap();
-    assert_eq!(got, code);
+    // Issue 26: the joining resident gets a code and key of their own, never
+    // the first resident's code.
+    assert_eq!(got.id, id);
+    assert_ne!(got.code, code);
+    assert_eq!(got.code.len(), 10);
+    assert_eq!(got.key.len(), 16);
     let reporters = concern::reporters(&t.db, id).await.unwrap();
     assert_eq!(reporters.len(), 1);
     assert_eq!(reporters[0].phone.as_deref(), Some("138****5678"));
@@ -510,7 +515,7 @@ async fn joining_the_same_problem_adds_a_reporter_and_a_timeline_note() {
     assert_eq!(concern::state(&t.db, id).await.unwrap(), "submitted");
     // Unknown codes are not found; closed concerns cannot be joined.
     assert!(matches!(
-        concern::join_same(&t.db, "NOPE", None).await,
+        concern::join_same(&t.db, id + 1_000, None).await,
         Err(Error::NotFound)
     ));
     sqlx::query("UPDATE concerns SET state = 'closed' WHERE id = $1")
@@ -519,7 +524,7 @@ async fn joining_the_same_problem_adds_a_reporter_and_a_timeline_note() {
         .await
         .unwrap();
     assert!(matches!(
-        concern::join_same(&t.db, &code, None).await,
+        concern::join_same(&t.db, id, None).await,
         Err(Error::Invalid { .. })
     ));
 }

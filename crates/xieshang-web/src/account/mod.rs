@@ -130,12 +130,42 @@ async fn login_page(
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let (token, set) = auth::page_token(&state, &headers, None);
+    // After a refused login the name typed comes back (a short-lived cookie,
+    // so the refusal's answer stays one and the same redirect), read once.
+    let kept = auth::cookie(&headers, LOGIN_NAME_COOKIE)
+        .and_then(|v| hex::decode(v).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .filter(|_| flash.err.is_some())
+        .unwrap_or_default();
     let page = Page::new(tr, None, token, &flash);
-    let res = render(LoginTpl {
+    let mut res = render(LoginTpl {
         page,
-        username: String::new(),
+        username: kept.clone(),
     })?;
+    if !kept.is_empty() {
+        let clear = auth::set_cookie(&state, &headers, LOGIN_NAME_COOKIE, "", 0);
+        if let Ok(v) = header::HeaderValue::from_str(&clear) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
     Ok(auth::with_token_cookie(res, set))
+}
+
+/// The cookie that carries the name typed into a refused login back to the
+/// form (hex, for a few minutes).
+const LOGIN_NAME_COOKIE: &str = "xs_login_name";
+
+/// A refused login: back to the form with the one message, the name kept.
+fn login_refused(state: &AppState, headers: &HeaderMap, username: &str) -> Response {
+    let mut res = flash::err("/login", "login.failed");
+    let name = username.trim();
+    if !name.is_empty() && name.len() <= 100 {
+        let cookie = auth::set_cookie(state, headers, LOGIN_NAME_COOKIE, &hex::encode(name), 300);
+        if let Ok(v) = header::HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
 }
 
 #[derive(Deserialize)]
@@ -157,7 +187,8 @@ async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> AppResult<Response> {
     state.throttles.login(addr, &form.username)?;
-    let failed = || Ok(flash::err("/login", "login.failed"));
+    let username = form.username.clone();
+    let failed = || Ok(login_refused(&state, &headers, &username));
     let creds = user::credentials(&state.db, &form.username).await?;
     let now = state.db.now_ms();
     let hash = creds.as_ref().map(|c| c.password_hash.clone());

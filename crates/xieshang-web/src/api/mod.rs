@@ -195,9 +195,7 @@ pub struct FeedbackOut {
 /// The concern a merged one is handled with.
 #[derive(Serialize, ToSchema)]
 pub struct MergedOut {
-    /// Its tracking code.
-    tracking_code: String,
-    /// Its state.
+    /// Its state. (Not its tracking code: that is another resident's.)
     state: String,
 }
 
@@ -229,8 +227,10 @@ pub async fn concern_status(
     ClientAddr(addr): ClientAddr,
     Path(code): Path<String>,
 ) -> Result<Json<StatusOut>, ApiError> {
+    let code = xieshang_core::concern::TrackingCode::parse(&code)
+        .map_err(|_| ApiError(AppError::NotFound))?;
     state.throttles.track(addr)?;
-    let s = concern::public_status(&state.db, &code).await?;
+    let s = concern::public_status(&state.db, code.as_str()).await?;
     Ok(Json(StatusOut {
         tracking_code: s.tracking_code,
         category: s.category,
@@ -254,10 +254,7 @@ pub async fn concern_status(
                 at,
             })
             .collect(),
-        merged_into: s.merged_into.map(|m| MergedOut {
-            tracking_code: m.tracking_code,
-            state: m.state,
-        }),
+        merged_into: s.merged_into.map(|m| MergedOut { state: m.state }),
     }))
 }
 

@@ -145,3 +145,54 @@ pub(crate) async fn file_concern(
     // A recorder outside the area is denied (the form only offers their own).
     recorded.map(Ok)
 }
+
+/// The intake's refusals as a form's field errors: each under the element id
+/// of the field it is about (coordinates under the location button, which is
+/// what a person uses to give them).
+pub(crate) fn form_errors(errors: &FieldErrors, into: &mut crate::kit::form::FieldErrors) {
+    for (field, e) in errors {
+        let id = match *field {
+            "lat" | "lng" => "locate",
+            f => f,
+        };
+        into.add(
+            id,
+            crate::kit::i18n::known(e.key).unwrap_or("err.bad_input"),
+        );
+    }
+}
+
+/// Photos chosen on a form that came back (an error, or similar concerns
+/// shown first), held here for the retry under an opaque token that the form
+/// carries in a hidden field, so the person need not choose them again. Kept
+/// in memory for half an hour (the TTL map), at most a few hundred forms'.
+struct KeptPhotos(xieshang_store::ttl::TtlMap<String, std::sync::Arc<Vec<Photo>>>);
+
+use xieshang_store::concern::photo::Photo;
+
+fn kept_photos(state: &AppState) -> std::sync::Arc<KeptPhotos> {
+    state.db.shared(|| {
+        KeptPhotos(xieshang_store::ttl::TtlMap::new(
+            std::time::Duration::from_secs(30 * 60),
+            500,
+        ))
+    })
+}
+
+/// Keeps photos for a retry; the token for the form's hidden field.
+pub(crate) fn keep_photos(state: &AppState, photos: Vec<Photo>) -> String {
+    let token = xieshang_store::secret::random_code(xieshang_store::secret::READABLE, 24);
+    kept_photos(state)
+        .0
+        .insert(token.clone(), std::sync::Arc::new(photos));
+    token
+}
+
+/// The photos kept under a form's token, if still held.
+pub(crate) fn kept(state: &AppState, token: &str) -> Option<Vec<Photo>> {
+    let token = token.trim();
+    if token.is_empty() {
+        return None;
+    }
+    kept_photos(state).0.get(token).map(|p| (*p).clone())
+}

@@ -1,10 +1,15 @@
-//! The resident's pages: the public intake form and the tracking page.
+//! The resident's pages: the public intake form, the tracking page and the
+//! feedback each reporter gives there.
 
-use crate::kit::auth::{self, MaybeUser, UiLang};
-use crate::kit::error::AppResult;
+use crate::concern::intake;
+use crate::kit::auth::{self, CsrfForm, MaybeUser, UiLang};
+use crate::kit::error::{AppError, AppResult};
+use crate::kit::flash::{self, Msg};
+use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{
-    area_choices, category_choices, format_time, render, resident_key_param, state_key, Flash, Page,
+    area_groups, category_choices, format_time, render, resident_key_param, state_key, AreaGroup,
+    Flash, Page,
 };
 use crate::kit::routes::{Access, Routes};
 use crate::kit::state::AppState;
@@ -17,11 +22,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use xieshang_core::Actor;
 use xieshang_store::account::session::Session;
+use xieshang_store::item::TransitionError;
 
 /// The resident's routes: tracking and the public intake form.
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
     r.get("/track", Public, get(track_page))
+        .post("/track/feedback", Public, post(feedback))
         .get("/report", Public, get(report_page))
         .post(
             "/report",
@@ -43,7 +50,15 @@ struct TrackView {
     awaiting_feedback: bool,
     feedback: Vec<(String, &'static str, Option<String>, Option<String>)>,
     photos: Vec<String>,
-    merged_into: Option<(String, &'static str)>,
+    /// The state of the concern this one was merged into (never its code:
+    /// that is another resident's).
+    merged_into: Option<&'static str>,
+    /// The departments handling it (name, leads), its own or the survivor's.
+    departments: Vec<(String, bool)>,
+    /// Their progress notes: (when, note).
+    progress: Vec<(String, String)>,
+    /// When it is due, while departments work on it.
+    due: Option<String>,
 }
 
 impl TrackView {
@@ -68,7 +83,10 @@ impl TrackView {
                     )
                 })
                 .collect(),
-            result_note: s.result_note,
+            // A merged reporter reads the result of the concern handled for them.
+            result_note: s
+                .result_note
+                .or_else(|| s.merged_into.as_ref().and_then(|m| m.result_note.clone())),
             awaiting_feedback: s.awaiting_feedback,
             feedback: s
                 .feedback
@@ -83,10 +101,36 @@ impl TrackView {
                 })
                 .collect(),
             photos: s.photos,
-            merged_into: s
-                .merged_into
-                .map(|m| (m.tracking_code, state_key(&m.state))),
+            merged_into: s.merged_into.map(|m| state_key(&m.state)),
+            departments: Vec::new(),
+            progress: Vec::new(),
+            due: None,
         }
+    }
+
+    /// Adds who handles it and how far they are, from the concern that is
+    /// handled for this code (the one it was merged into, if it was).
+    async fn with_handling(
+        mut self,
+        db: &xieshang_store::Db,
+        s: &xieshang_store::concern::PublicStatus,
+    ) -> Result<TrackView, xieshang_store::Error> {
+        let handled = s.merged_into.as_deref().unwrap_or(s);
+        let state = handled.state.as_str();
+        if !matches!(state, "assigned" | "in_progress" | "resolved" | "closed") {
+            return Ok(self);
+        }
+        let h = xieshang_store::concern::public_handling(db, handled.id).await?;
+        self.departments = h.departments;
+        self.progress = h
+            .progress
+            .into_iter()
+            .map(|(at, n)| (format_time(at), n))
+            .collect();
+        if matches!(state, "assigned" | "in_progress") {
+            self.due = handled.deadline_at.map(format_time);
+        }
+        Ok(self)
     }
 }
 
@@ -101,6 +145,9 @@ struct TrackTpl {
     not_found: bool,
     filed: bool,
     joined: bool,
+    /// The feedback form as it was sent, when it comes back refused.
+    fb: FeedbackForm,
+    errors: FieldErrors,
 }
 
 #[derive(Deserialize)]
@@ -122,50 +169,200 @@ async fn track_page(
     headers: HeaderMap,
     Query(q): Query<TrackQuery>,
 ) -> AppResult<Response> {
-    let code = q.code.unwrap_or_default().trim().to_uppercase();
-    let filed = q.filed.as_deref() == Some("1");
-    let joined = q.joined.as_deref() == Some("1");
-    // The resident's key, only as a well-formed one (it goes back into the
-    // page's feedback form and the link shown once after filing).
-    let key = resident_key_param(q.key);
-    let (status, not_found) = if code.is_empty() {
-        (None, false)
-    } else {
-        state.throttles.track(addr)?;
-        match xieshang_store::concern::public_status(&state.db, &code).await {
-            Ok(s) => (Some(TrackView::from(s)), false),
-            Err(xieshang_store::Error::NotFound) => (None, true),
-            Err(e) => return Err(e.into()),
-        }
-    };
     let flash = Flash {
         ok: q.ok,
         err: q.err,
         archived: None,
+    };
+    let shown = TrackShown {
+        typed: q.code.unwrap_or_default(),
+        key: resident_key_param(q.key),
+        filed: q.filed.as_deref() == Some("1"),
+        joined: q.joined.as_deref() == Some("1"),
+    };
+    let u = user.as_ref().map(|(a, s)| (a, s));
+    let fb = FeedbackForm::default();
+    render_track(
+        &state,
+        addr,
+        tr,
+        u,
+        &headers,
+        shown,
+        &flash,
+        fb,
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// What the tracking page shows besides the concern.
+struct TrackShown {
+    /// The code as typed.
+    typed: String,
+    /// The resident's key, only as a well-formed one (it goes back into the
+    /// page's feedback form and the link shown once after filing).
+    key: String,
+    filed: bool,
+    joined: bool,
+}
+
+#[allow(clippy::too_many_arguments)] // the page's parts, each once
+async fn render_track(
+    state: &AppState,
+    addr: Option<std::net::IpAddr>,
+    tr: Tr,
+    user: Option<(&Actor, &Session)>,
+    headers: &HeaderMap,
+    shown: TrackShown,
+    flash: &Flash,
+    fb: FeedbackForm,
+    errors: FieldErrors,
+) -> AppResult<Response> {
+    // A code as people copy it (groups, dashes, lower case) is read as the
+    // code; what cannot be one is shown back as typed and not looked up.
+    let parsed = xieshang_core::concern::TrackingCode::parse(&shown.typed).ok();
+    let code = match &parsed {
+        Some(c) => c.as_str().to_owned(),
+        None => shown.typed.trim().to_owned(),
+    };
+    let (status, not_found) = if code.is_empty() {
+        (None, false)
+    } else if parsed.is_none() {
+        (None, true)
+    } else {
+        state.throttles.track(addr)?;
+        match xieshang_store::concern::public_status(&state.db, &code).await {
+            Ok(s) => {
+                let view = TrackView::from(s.clone())
+                    .with_handling(&state.db, &s)
+                    .await?;
+                (Some(view), false)
+            }
+            Err(xieshang_store::Error::NotFound) => (None, true),
+            Err(e) => return Err(e.into()),
+        }
     };
     // Only a page with a form that posts needs the token: the feedback form
     // and a signed-in visitor's logout. The resident who only looks is not
     // handed a cookie on every visit.
     let posts = user.is_some() || status.as_ref().is_some_and(|s| s.awaiting_feedback);
     let (csrf, set) = if posts {
-        auth::page_token(&state, &headers, user.as_ref().map(|(_, s)| s))
+        auth::page_token(state, headers, user.map(|(_, s)| s))
     } else {
         (String::new(), None)
     };
-    let page = Page::new(tr, user.as_ref().map(|(a, s)| (a, s)), csrf, &flash);
+    let page = Page::new(tr, user, csrf, flash);
+    let refused = !errors.is_empty();
+    let key = if fb.key.is_empty() {
+        shown.key
+    } else {
+        resident_key_param(Some(fb.key.clone()))
+    };
     let mut res = render(TrackTpl {
         page,
         code,
         key,
         status,
         not_found,
-        filed,
-        joined,
+        filed: shown.filed,
+        joined: shown.joined,
+        fb,
+        errors,
     })?;
     if not_found {
         *res.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    } else if refused {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(auth::with_token_cookie(res, set))
+}
+
+/// The feedback form. Every field is optional to the parser, so a form sent
+/// without a rating (the browser's check skipped) comes back to the page with
+/// what was written, not as a bare 400.
+#[derive(Debug, Default, Deserialize)]
+struct FeedbackForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    thanks: String,
+}
+
+/// Longest comment or thanks, in characters (the store refuses longer).
+const FEEDBACK_MAX: usize = 1000;
+
+/// A reporter rates the result. The tracking code is their own; the key given
+/// with it proves it is them. Limited per address and per concern. A missing
+/// rating or an over-long text comes back to the page with every field kept
+/// and the wrong one marked.
+async fn feedback(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    UiLang(tr): UiLang,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    CsrfForm(f): CsrfForm<FeedbackForm>,
+) -> AppResult<Response> {
+    let Ok(code) = xieshang_core::concern::TrackingCode::parse(&f.code) else {
+        return Err(AppError::NotFound);
+    };
+    let code = code.as_str().to_owned();
+    state.throttles.feedback(addr)?;
+    let mut errors = FieldErrors::new();
+    let rating = xieshang_store::concern::Rating::parse(&f.rating);
+    if rating.is_none() {
+        errors.add("rating", "err.rating");
+    }
+    if f.comment.trim().chars().count() > FEEDBACK_MAX {
+        errors.add("comment", "err.too_long");
+    }
+    if f.thanks.trim().chars().count() > FEEDBACK_MAX {
+        errors.add("thanks", "err.too_long");
+    }
+    let track = format!("/track?code={code}");
+    let to = |msg: Msg<'_>| flash::back(&track, msg);
+    let Some(rating) = rating.filter(|_| errors.is_empty()) else {
+        let shown = TrackShown {
+            typed: code,
+            key: String::new(),
+            filed: false,
+            joined: false,
+        };
+        let u = user.as_ref().map(|(a, s)| (a, s));
+        return render_track(
+            &state,
+            addr,
+            tr,
+            u,
+            &headers,
+            shown,
+            &Flash::default(),
+            f,
+            errors,
+        )
+        .await;
+    };
+    let given = (Some(f.comment.as_str()), Some(f.thanks.as_str()));
+    match xieshang_store::concern::feedback(&state.db, &code, &f.key, rating, given.0, given.1)
+        .await
+    {
+        Ok(_) => Ok(to(Msg::Ok("track.thanks"))),
+        Err(TransitionError::Refused(_)) => Ok(to(Msg::Err("err.transition"))),
+        Err(TransitionError::Store(xieshang_store::Error::Invalid { key, .. })) => {
+            if key == "err.resident_key" {
+                state.throttles.wrong_key(&code)?;
+            }
+            Ok(to(Msg::Err(i18n::known(key).unwrap_or("err.bad_input"))))
+        }
+        Err(TransitionError::Store(e)) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------- public intake form
@@ -177,19 +374,20 @@ type ReportForm = crate::concern::staff::RecordForm;
 struct ReportTpl {
     page: Page,
     form: ReportForm,
-    errors: Vec<&'static str>,
+    errors: FieldErrors,
     categories: Vec<(&'static str, &'static str)>,
-    areas: Vec<(String, String)>,
+    area_groups: Vec<AreaGroup>,
     similar: Vec<crate::search::SimilarView>,
-    had_photos: bool,
+    /// Photos held for this form's retry (their token is in `form`).
+    kept_count: usize,
 }
 
 /// What the report page shows besides the form.
 #[derive(Default)]
 struct ReportExtras {
-    errors: Vec<&'static str>,
+    errors: FieldErrors,
     similar: Vec<crate::search::SimilarView>,
-    had_photos: bool,
+    kept_count: usize,
 }
 
 async fn render_report(
@@ -201,15 +399,15 @@ async fn render_report(
     extras: ReportExtras,
 ) -> AppResult<Response> {
     let page = Page::new(tr, user, csrf, &Flash::default());
-    let areas = area_choices(state).await?;
+    let areas = xieshang_store::concern::areas(&state.db).await?;
     render(ReportTpl {
         page,
         form,
         errors: extras.errors,
         categories: category_choices(tr),
-        areas,
+        area_groups: area_groups(&areas, |_| true),
         similar: extras.similar,
-        had_photos: extras.had_photos,
+        kept_count: extras.kept_count,
     })
 }
 
@@ -241,18 +439,22 @@ async fn report(
     headers: HeaderMap,
     up: auth::CsrfUpload<ReportForm>,
 ) -> AppResult<Response> {
-    let form = up.form;
-    let mut keys: Vec<&'static str> = Vec::new();
-    let photos = match crate::concern::staff::photos_from(&state, up.files).await? {
+    let mut form = up.form;
+    let mut errors = FieldErrors::new();
+    let mut photos = match crate::concern::staff::photos_from(&state, up.files).await? {
         Ok(p) => p,
         Err(k) => {
-            keys.push(k);
+            errors.add("photos", k);
             Vec::new()
         }
     };
+    // Photos chosen before the form came back, unless new ones were chosen.
+    if photos.is_empty() && errors.is_empty() {
+        photos = intake::kept(&state, &form.kept_photos).unwrap_or_default();
+    }
     let u = user.as_ref().map(|(a, s)| (a, s));
     match form.intake() {
-        Ok(intake) if keys.is_empty() => {
+        Ok(intake) if errors.is_empty() => {
             // Before filing, show open concerns that look like the same problem,
             // unless the resident has seen them and goes on.
             if form.confirm_new != "1" {
@@ -265,15 +467,21 @@ async fn report(
                 if !similar.is_empty() {
                     let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s))
                         .unwrap_or_default();
+                    let kept_count = photos.len();
+                    form.kept_photos = if photos.is_empty() {
+                        String::new()
+                    } else {
+                        intake::keep_photos(&state, photos)
+                    };
                     let extras = ReportExtras {
-                        errors: Vec::new(),
-                        had_photos: !photos.is_empty(),
+                        errors,
                         similar,
+                        kept_count,
                     };
                     return render_report(&state, tr, csrf, u, form, extras).await;
                 }
             }
-            match crate::concern::intake::file_concern(
+            match intake::file_concern(
                 &state,
                 &intake,
                 "web",
@@ -286,15 +494,25 @@ async fn report(
                     let to = format!("/track?code={}&key={}&filed=1", r.code, r.key);
                     return Ok(Redirect::to(&to).into_response());
                 }
-                Err(errors) => keys.extend(errors.iter().filter_map(|(_, e)| i18n::known(e.key))),
+                Err(fields) => intake::form_errors(&fields, &mut errors),
             }
         }
         Ok(_) => {}
-        Err(f) => keys.extend(i18n::known(&format!("err.intake.{f}"))),
+        Err(f) => errors.add(
+            "locate",
+            i18n::known(&format!("err.intake.{f}")).unwrap_or("err.bad_input"),
+        ),
     }
     let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
+    let kept_count = photos.len();
+    form.kept_photos = if photos.is_empty() {
+        String::new()
+    } else {
+        intake::keep_photos(&state, photos)
+    };
     let extras = ReportExtras {
-        errors: keys,
+        errors,
+        kept_count,
         ..Default::default()
     };
     let mut res = render_report(&state, tr, csrf, u, form, extras).await?;

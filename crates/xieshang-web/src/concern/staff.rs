@@ -1,17 +1,17 @@
 //! The concern loop's working pages: staff queues and figures, the concern page
 //! with triage, merge, conversion and assignment, department handling, recording
 //! for residents by liaison officers, grid workers and members, one's own queue,
-//! notifications, residents' feedback, and photos. Each handler asks the store,
+//! notifications, and photos. Each handler asks the store,
 //! which asks the actor (or the assignment).
 
 use crate::kit::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang, Upload, UPLOAD_BODY_LIMIT};
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash::{self, Msg};
+use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{category_choices, format_time, render, role_label, state_key, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
-use crate::kit::throttle::ClientAddr;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::header;
@@ -84,11 +84,15 @@ pub fn routes(r: Routes) -> Routes {
         Needs(ConcernRecord, Target::None),
         post(record).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
     )
+    .post(
+        "/record/same",
+        Needs(ConcernRecord, Target::None),
+        post(record_same),
+    )
     .get("/my", SignedIn, get(my_page))
     .get("/notifications", SignedIn, get(notifications_page))
     .post("/notifications/read", SignedIn, post(notifications_read))
     .get("/photos/{token}", Public, get(photo_file))
-    .post("/track/feedback", Public, post(feedback))
 }
 
 /// Checks and re-encodes uploaded photos off the async threads, on the parsing
@@ -677,6 +681,10 @@ pub(crate) struct RecordForm {
     /// "1" once the resident has seen similar open concerns and files anyway.
     #[serde(default)]
     pub(crate) confirm_new: String,
+    /// The token of photos kept from a try that came back
+    /// ([`crate::concern::intake::keep_photos`]).
+    #[serde(default)]
+    pub(crate) kept_photos: String,
 }
 
 impl RecordForm {
@@ -714,29 +722,36 @@ impl RecordForm {
 struct RecordTpl {
     page: Page,
     form: RecordForm,
-    errors: Vec<&'static str>,
+    errors: FieldErrors,
     channels: Vec<(&'static str, &'static str)>,
     categories: Vec<(&'static str, &'static str)>,
-    areas: Vec<(String, String)>,
+    area_groups: Vec<crate::kit::page::AreaGroup>,
     recorded: Option<String>,
     /// The resident's key of the concern just recorded (shown this once).
     recorded_key: String,
+    /// Whether the resident was added to an open concern instead.
+    joined: bool,
+    /// Open concerns that look like the same problem, shown before filing.
+    similar: Vec<crate::search::SimilarView>,
+    /// Photos held for this form's retry (their token is in `form`).
+    kept_count: usize,
 }
 
 #[derive(Deserialize)]
 struct RecordQuery {
     code: Option<String>,
     key: Option<String>,
+    joined: Option<String>,
 }
 
 /// Areas where the actor may record: inside their recording scope.
 async fn record_areas(
     state: &AppState,
     actor: &xieshang_core::Actor,
-) -> AppResult<Vec<(String, String)>> {
+) -> AppResult<Vec<crate::kit::page::AreaGroup>> {
     let all = xieshang_store::concern::areas(&state.db).await?;
     let scopes = actor.scopes(Permission::ConcernRecord);
-    Ok(crate::kit::page::area_labels(&all, |a| {
+    Ok(crate::kit::page::area_groups(&all, |a| {
         scopes.iter().any(|s| a.path.is_within(s))
     }))
 }
@@ -750,15 +765,18 @@ async fn record_page(
     render(RecordTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         form: RecordForm::default(),
-        errors: Vec::new(),
+        errors: FieldErrors::new(),
         channels: channel_choices(&u.actor),
         categories: category_choices(tr),
-        areas: record_areas(&state, &u.actor).await?,
+        area_groups: record_areas(&state, &u.actor).await?,
         recorded: q
             .code
             .and_then(|c| xieshang_core::concern::TrackingCode::parse(&c).ok())
             .map(|c| c.as_str().to_owned()),
         recorded_key: crate::kit::page::resident_key_param(q.key),
+        joined: q.joined.as_deref() == Some("1"),
+        similar: Vec::new(),
+        kept_count: 0,
     })
 }
 
@@ -769,60 +787,147 @@ async fn record(
     up: CsrfUpload<RecordForm>,
 ) -> AppResult<Response> {
     let channels = channels_for(&u.actor);
-    let form = up.form;
-    let mut errors: Vec<&'static str> = Vec::new();
+    let mut form = up.form;
+    let mut errors = FieldErrors::new();
     if !channels.contains(&form.channel.as_str()) {
-        errors.push("err.channel");
+        errors.add("channel", "err.channel");
     }
-    let photos = match photos_from(&state, up.files).await? {
+    let mut photos = match photos_from(&state, up.files).await? {
         Ok(p) => p,
         Err(k) => {
-            errors.push(k);
+            errors.add("photos", k);
             Vec::new()
         }
     };
+    if photos.is_empty() && errors.of("photos").is_none() {
+        photos = crate::concern::intake::kept(&state, &form.kept_photos).unwrap_or_default();
+    }
     let intake = match form.intake() {
         Ok(i) => Some(i),
         Err(f) => {
-            errors.push(i18n::known(&format!("err.intake.{f}")).unwrap_or("err.bad_input"));
+            errors.add(
+                "locate",
+                i18n::known(&format!("err.intake.{f}")).unwrap_or("err.bad_input"),
+            );
             None
         }
     };
+    let mut similar = Vec::new();
     if errors.is_empty() {
         if let Some(intake) = intake {
-            match crate::concern::intake::file_concern(
-                &state,
-                &intake,
-                &form.channel,
-                By::User(&u.actor),
-                &photos,
-            )
-            .await?
-            {
-                Ok(r) => {
-                    let to = format!("/record?code={}&key={}", r.code, r.key);
-                    return Ok(Redirect::to(&to).into_response());
+            // The same check the resident's form makes: open concerns that
+            // look like this one first, to add the resident to instead.
+            if form.confirm_new != "1" {
+                let text = xieshang_store::index::concern_text(
+                    &intake.title,
+                    &intake.description,
+                    intake.address.as_deref(),
+                );
+                similar = crate::search::similar_for_form(&state, &intake.area, &text).await?;
+            }
+            if similar.is_empty() {
+                match crate::concern::intake::file_concern(
+                    &state,
+                    &intake,
+                    &form.channel,
+                    By::User(&u.actor),
+                    &photos,
+                )
+                .await?
+                {
+                    Ok(r) => {
+                        let to = format!("/record?code={}&key={}", r.code, r.key);
+                        return Ok(Redirect::to(&to).into_response());
+                    }
+                    Err(fields) => crate::concern::intake::form_errors(&fields, &mut errors),
                 }
-                Err(fields) => errors.extend(
-                    fields
-                        .iter()
-                        .map(|(_, e)| i18n::known(e.key).unwrap_or("err.bad_input")),
-                ),
             }
         }
     }
+    let kept_count = photos.len();
+    form.kept_photos = if photos.is_empty() {
+        String::new()
+    } else {
+        crate::concern::intake::keep_photos(&state, photos)
+    };
+    let refused = !errors.is_empty();
     let mut res = render(RecordTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         channels: channel_choices(&u.actor),
         categories: category_choices(tr),
-        areas: record_areas(&state, &u.actor).await?,
+        area_groups: record_areas(&state, &u.actor).await?,
         form,
         errors,
         recorded: None,
         recorded_key: String::new(),
+        joined: false,
+        similar,
+        kept_count,
     })?;
-    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    if refused {
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
     Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+struct RecordSameForm {
+    /// The suggestion's one-time token (none or a stale one: not found).
+    #[serde(default)]
+    follow: String,
+    /// Or the tracking code of an open concern in the recorder's areas (the
+    /// area page lists them for those who serve it).
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// The recorder adds the resident to an open concern shown as the same
+/// problem, instead of filing it again: the resident gets a code and key of
+/// their own to answer its feedback with.
+async fn record_same(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    CsrfForm(f): CsrfForm<RecordSameForm>,
+) -> AppResult<Response> {
+    let id = if f.follow.trim().is_empty() {
+        let code =
+            xieshang_core::concern::TrackingCode::parse(&f.code).map_err(|_| AppError::NotFound)?;
+        concern::id_by_code(&state.db, code.as_str()).await?
+    } else {
+        crate::search::take_follow_token(&state, &f.follow).ok_or(AppError::NotFound)?
+    };
+    // Only inside the recorder's own areas.
+    concern::get(&state.db, &u.actor, Permission::ConcernRecord, id)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let name = Some(f.name.trim()).filter(|n| !n.is_empty());
+    let phone = match Some(f.phone.trim()).filter(|p| !p.is_empty()) {
+        Some(p) => Some(
+            xieshang_core::personal::Phone::parse(p)
+                .map_err(|_| AppError::BadRequest("phone: not a phone number".into()))?,
+        ),
+        None => None,
+    };
+    let reporter = match (&state.sealer, name.is_some() || phone.is_some()) {
+        (Some(sealer), true) => Some(concern::NewReporter {
+            sealer,
+            name,
+            phone: phone.as_ref(),
+        }),
+        _ => None,
+    };
+    match concern::join_same(&state.db, id, reporter).await {
+        Ok(r) => Ok(
+            Redirect::to(&format!("/record?code={}&key={}&joined=1", r.code, r.key))
+                .into_response(),
+        ),
+        Err(e @ xieshang_store::Error::Invalid { .. }) => flash::refused("/record", e),
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------- own queue, notifications
@@ -916,7 +1021,7 @@ async fn notifications_read(
     Ok(flash::ok("/notifications", "common.saved"))
 }
 
-// ---------------------------------------------------------------- public: photos, feedback
+// ---------------------------------------------------------------- public: photos
 
 async fn photo_file(
     State(state): State<AppState>,
@@ -934,48 +1039,4 @@ async fn photo_file(
         bytes,
     )
         .into_response())
-}
-
-#[derive(Deserialize)]
-struct FeedbackForm {
-    code: String,
-    #[serde(default)]
-    key: String,
-    rating: String,
-    #[serde(default)]
-    comment: String,
-    #[serde(default)]
-    thanks: String,
-}
-
-/// The resident rates the result. The tracking code names the concern; the
-/// key given at filing proves it is the resident. Limited per address and
-/// per concern.
-async fn feedback(
-    State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
-    CsrfForm(f): CsrfForm<FeedbackForm>,
-) -> AppResult<Response> {
-    let code = f.code.trim().to_uppercase();
-    if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(AppError::NotFound);
-    }
-    state.throttles.feedback(addr)?;
-    let track = format!("/track?code={code}");
-    let to = |msg: Msg<'_>| flash::back(&track, msg);
-    let Some(rating) = concern::Rating::parse(&f.rating) else {
-        return Ok(to(Msg::Err("err.rating")));
-    };
-    let given = (Some(f.comment.as_str()), Some(f.thanks.as_str()));
-    match concern::feedback(&state.db, &code, &f.key, rating, given.0, given.1).await {
-        Ok(_) => Ok(to(Msg::Ok("track.thanks"))),
-        Err(TransitionError::Refused(_)) => Ok(to(Msg::Err("err.transition"))),
-        Err(TransitionError::Store(xieshang_store::Error::Invalid { key, .. })) => {
-            if key == "err.resident_key" {
-                state.throttles.wrong_key(&code)?;
-            }
-            Ok(to(Msg::Err(i18n::known(key).unwrap_or("err.bad_input"))))
-        }
-        Err(TransitionError::Store(e)) => Err(e.into()),
-    }
 }

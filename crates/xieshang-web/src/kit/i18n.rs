@@ -604,6 +604,23 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("record.receptions_leads", "作为线索", "as leads"),
     ("err.reception_lead_done", "这条接待已作此标记。", "This reception is already marked so."),
     // --- issue 26: resident (keys added by that work go here) ---
+    ("track.departments", "承办部门：", "Handled by: "),
+    ("track.lead", "牵头", "lead"),
+    ("track.due", "预计办结时间（按工作日计算）：", "Expected by (working days): "),
+    ("track.progress", "办理进展", "Progress"),
+    ("track.copy", "复制查询码", "Copy the code"),
+    ("track.copied", "已复制", "Copied"),
+    ("record.similar_help", "以下正在办理的事项可能是同一问题。若是，可把这位居民加为反映人，不必重复登记。", "These open concerns may be the same problem. If so, add this resident as a reporter instead of recording it again."),
+    ("record.same", "是同一问题，加为反映人", "Same problem: add as a reporter"),
+    ("record.joined", "已把这位居民加为该事项的反映人。居民自己的查询码：", "The resident was added as a reporter. Their own tracking code:"),
+    ("report.area_choose", "请选择所在街道或社区", "Choose your street or community"),
+    ("report.area_hint", "选街道即可；知道网格的也可以选网格。", "The street is enough; choose the grid if you know it."),
+    ("report.area_grids", "网格", "grids"),
+    ("report.located", "已记录您的位置。", "Your location was recorded."),
+    ("report.photos_kept", "已保留您选的照片，无需重新选择。照片数：", "The photos you chose are kept; no need to choose them again. Photos: "),
+    ("track.merged_state", "此事项已与反映同一问题的事项合并办理，当前进展：", "This concern is handled together with others about the same problem. Progress: "),
+    ("err.not_awaiting_feedback", "此事项现在不需要评价。", "This concern is not waiting for feedback now."),
+    ("err.feedback_given", "您已评价过这次办理结果。", "You have already rated this result."),
     // --- issue 26: staff and roles (keys added by that work go here) ---
     // --- issue 26: duty (keys added by that work go here) ---
     ("rota.existing", "已排的班次", "Shifts already planned"),

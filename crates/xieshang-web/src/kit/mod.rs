@@ -1,6 +1,6 @@
 //! What every feature's web side shares: the page frame and rendering (`page`),
 //! the one application error (`error`) and the one redirect with a message
-//! (`flash`), sign-in, sessions and CSRF (`auth`), translations (`i18n`), the
+//! (`flash`), a refused form's field errors (`form`), sign-in, sessions and CSRF (`auth`), translations (`i18n`), the
 //! application state (`state`), the route table that enforces each route's
 //! access (`routes`), rate limits (`throttle`), and health, metrics, security
 //! headers and static files (`ops`).
@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod error;
 pub mod flash;
+pub mod form;
 pub mod i18n;
 pub mod ops;
 pub mod page;

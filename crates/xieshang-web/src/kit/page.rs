@@ -5,7 +5,6 @@
 use crate::kit::auth::CurrentUser;
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::i18n::{self, Lang, Tr};
-use crate::kit::state::AppState;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
@@ -133,12 +132,6 @@ pub(crate) fn format_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Areas labelled with their whole path, so one list works without JavaScript.
-pub(crate) async fn area_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
-    let areas = xieshang_store::concern::areas(&state.db).await?;
-    Ok(area_labels(&areas, |_| true))
-}
-
 /// The selectable areas that pass `keep`, labelled with their whole path.
 pub(crate) fn area_labels(
     areas: &[xieshang_store::concern::Area],
@@ -162,6 +155,82 @@ pub(crate) fn area_labels(
             (a.code.clone(), parts.join(" / "))
         })
         .collect()
+}
+
+/// A group of areas in a picker: the district by its everyday name (the
+/// CPPCC body's name without 政协), and its options (code, label).
+pub(crate) struct AreaGroup {
+    /// The district's everyday name, and whether the group holds its grids.
+    pub(crate) label: String,
+    /// Whether these are grids (shown after the streets and communities).
+    pub(crate) grids: bool,
+    /// (area code, label) in tree order.
+    pub(crate) options: Vec<(String, String)>,
+}
+
+/// The selectable areas that pass `keep`, grouped by district for a picker
+/// that works without script: each district's streets and their communities
+/// by their everyday names, then, in a group of their own, its grids for
+/// those who know theirs.
+pub(crate) fn area_groups(
+    areas: &[xieshang_store::concern::Area],
+    keep: impl Fn(&xieshang_store::concern::Area) -> bool,
+) -> Vec<AreaGroup> {
+    let by_code: std::collections::HashMap<&str, &xieshang_store::concern::Area> =
+        areas.iter().map(|a| (a.code.as_str(), a)).collect();
+    let parent = |a: &xieshang_store::concern::Area| {
+        a.parent_code
+            .as_deref()
+            .and_then(|c| by_code.get(c).copied())
+    };
+    let everyday = |name: &str| name.strip_suffix("政协").unwrap_or(name).to_owned();
+    let mut out: Vec<AreaGroup> = Vec::new();
+    for d in areas.iter().filter(|a| a.kind == "district") {
+        let mut places = Vec::new();
+        let mut grids = Vec::new();
+        for a in areas.iter().filter(|a| a.selectable() && keep(a)) {
+            // The district above: the street's parent, or further up.
+            let mut up = parent(a);
+            while let Some(p) = up.filter(|p| p.kind != "district") {
+                up = parent(p);
+            }
+            if up.map(|p| p.id) != Some(d.id) {
+                continue;
+            }
+            match a.kind.as_str() {
+                "street" => places.push((a.code.clone(), a.name.clone())),
+                "community" => {
+                    let street = parent(a).map(|p| p.name.as_str()).unwrap_or_default();
+                    places.push((a.code.clone(), format!("{street} · {}", a.name)));
+                }
+                _ => {
+                    let community = parent(a);
+                    let street = community.and_then(parent).map(|p| p.name.as_str());
+                    let label = match street {
+                        Some(s) => format!("{s} · {}", a.name),
+                        None => a.name.clone(),
+                    };
+                    grids.push((a.code.clone(), label));
+                }
+            }
+        }
+        let name = everyday(&d.name);
+        if !places.is_empty() {
+            out.push(AreaGroup {
+                label: name.clone(),
+                grids: false,
+                options: places,
+            });
+        }
+        if !grids.is_empty() {
+            out.push(AreaGroup {
+                label: name,
+                grids: true,
+                options: grids,
+            });
+        }
+    }
+    out
 }
 
 pub(crate) fn category_choices(tr: Tr) -> Vec<(&'static str, &'static str)> {

@@ -328,11 +328,39 @@ pub struct SimilarQuery {
     text: String,
 }
 
+/// One-time tokens that stand for an open concern in suggestions: a resident
+/// who says "same problem" sends the token back and joins that concern with a
+/// code of their own, so no suggestion hands out another resident's tracking
+/// code. Kept in memory for an hour (a restart only means suggesting again).
+struct FollowTokens(xieshang_store::ttl::TtlMap<String, i64>);
+
+/// How long a suggestion's token stays good.
+const FOLLOW_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn follow_tokens(state: &AppState) -> std::sync::Arc<FollowTokens> {
+    state
+        .db
+        .shared(|| FollowTokens(xieshang_store::ttl::TtlMap::new(FOLLOW_TTL, 50_000)))
+}
+
+/// A new one-time token for following concern `id`.
+pub(crate) fn follow_token(state: &AppState, id: i64) -> String {
+    let token = xieshang_store::secret::random_code(xieshang_store::secret::READABLE, 24);
+    follow_tokens(state).0.insert(token.clone(), id);
+    token
+}
+
+/// The concern a follow token stands for, once.
+pub(crate) fn take_follow_token(state: &AppState, token: &str) -> Option<i64> {
+    follow_tokens(state).0.take(token.trim())
+}
+
 /// An open concern that may be the same problem.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SimilarOut {
-    /// Follow it at `/track?code=…` or `GET /api/v1/concerns/{tracking_code}`.
-    tracking_code: String,
+    /// A one-time token to follow it: send it as `follow` to `POST
+    /// /report/same`, which answers with a tracking code of the sender's own.
+    follow: String,
     /// Its title.
     title: String,
     /// The unit it was raised in.
@@ -387,7 +415,7 @@ pub async fn similar_api(
         .await?
         .into_iter()
         .map(|s| SimilarOut {
-            tracking_code: s.tracking_code,
+            follow: follow_token(&state, s.id),
             title: s.title,
             area: s.area,
             state: s.state,
@@ -400,7 +428,8 @@ pub async fn similar_api(
 
 /// A suggestion as the report page shows it.
 pub(crate) struct SimilarView {
-    pub(crate) code: String,
+    /// A one-time token to follow it ([`follow_token`]).
+    pub(crate) follow: String,
     pub(crate) title: String,
     pub(crate) area: String,
     pub(crate) state: &'static str,
@@ -420,7 +449,7 @@ pub(crate) async fn similar_for_form(
         .await?
         .into_iter()
         .map(|s| SimilarView {
-            code: s.tracking_code,
+            follow: follow_token(state, s.id),
             title: s.title,
             area: s.area,
             state: state_key(&s.state),
@@ -431,6 +460,11 @@ pub(crate) async fn similar_for_form(
 
 #[derive(Debug, Deserialize)]
 struct SameForm {
+    /// A suggestion's one-time token.
+    #[serde(default)]
+    follow: String,
+    /// Or a tracking code the resident was given (a neighbour's, say).
+    #[serde(default)]
     code: String,
     #[serde(default)]
     name: String,
@@ -438,16 +472,24 @@ struct SameForm {
     phone: String,
 }
 
-/// "Same problem": the resident follows the existing concern; their name and
-/// phone, if given, join its reporters. Limited per address and per concern,
-/// so a tracking code read from a public list cannot be used to pile made-up
-/// reporters onto a concern.
+/// "Same problem": the resident joins the existing concern's reporters with a
+/// tracking code and key of their own (shown once, as after filing); their
+/// name and phone, if given, join too. Limited per address and per concern,
+/// so made-up reporters cannot be piled onto a concern.
 async fn same_problem(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     CsrfForm(form): CsrfForm<SameForm>,
 ) -> AppResult<Response> {
-    state.throttles.same(addr, &form.code)?;
+    let id = if !form.follow.trim().is_empty() {
+        take_follow_token(&state, &form.follow).ok_or(AppError::NotFound)?
+    } else {
+        state.throttles.track(addr)?;
+        let code = xieshang_core::concern::TrackingCode::parse(&form.code)
+            .map_err(|_| AppError::NotFound)?;
+        concern::id_by_code(&state.db, code.as_str()).await?
+    };
+    state.throttles.same(addr, &id.to_string())?;
     let name = Some(form.name.trim()).filter(|n| !n.is_empty());
     let phone = match Some(form.phone.trim()).filter(|p| !p.is_empty()) {
         Some(p) => match xieshang_core::personal::Phone::parse(p) {
@@ -464,8 +506,10 @@ async fn same_problem(
         }),
         _ => None,
     };
-    match concern::join_same(&state.db, &form.code, reporter).await {
-        Ok(code) => Ok(Redirect::to(&format!("/track?code={code}&joined=1")).into_response()),
+    match concern::join_same(&state.db, id, reporter).await {
+        Ok(r) => Ok(
+            Redirect::to(&format!("/track?code={}&key={}&joined=1", r.code, r.key)).into_response(),
+        ),
         Err(Error::Invalid { message, .. }) => Err(AppError::BadRequest(message.into())),
         Err(e) => Err(e.into()),
     }

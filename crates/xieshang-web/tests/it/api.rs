@@ -251,10 +251,12 @@ async fn a_resident_reports_through_the_public_form_without_an_account() {
     let mut c = app.client();
     let form = c.get("/report").await;
     assert_eq!(form.status, StatusCode::OK);
+    // Issue 26: grouped by district under its everyday name, the street and
+    // community by theirs (no longer the bodies' path).
     assert!(
-        form.body
-            .contains("阎良区政协 / 凤凰街道 / 凤凰社区 / 凤凰社区第1网格"),
-        "areas are labelled with their path"
+        form.body.contains(r#"<optgroup label="阎良区">"#)
+            && form.body.contains(">凤凰街道 · 凤凰社区</option>"),
+        "areas are grouped and named as residents know them"
     );
     let r = c
         .post(

@@ -107,7 +107,10 @@ async fn similar_open_concerns_are_offered_as_json_without_personal_data() {
     let v: Value = serde_json::from_str(&r.body).unwrap();
     let list = v["similar"].as_array().unwrap();
     assert_eq!(list.len(), 1, "{v}");
-    assert_eq!(list[0]["tracking_code"], code);
+    // Issue 26: a one-time token to follow it, never its tracking code.
+    assert_eq!(list[0]["title"], "凤鸣花园东门水管爆裂");
+    assert_eq!(list[0]["follow"].as_str().unwrap().len(), 24);
+    assert!(!r.body.contains(&code));
     assert!(list[0]["score"].as_f64().unwrap() >= 0.38);
     for secret in ["钱多多", "13900007777", "139****7777"] {
         assert!(!r.body.contains(secret));
@@ -171,10 +174,13 @@ async fn the_public_form_suggests_first_and_the_resident_joins_or_files_anyway()
     assert_eq!(r.status, StatusCode::OK, "shown, not filed: {}", r.body);
     assert!(r.location.is_none());
     assert!(r.body.contains("id=\"similar\""));
+    // Issue 26: the same-problem button carries a one-time token, not the code.
     assert!(
-        r.body.contains(&format!("value=\"{code}\"")),
+        r.body.contains("name=\"follow\""),
         "a same-problem button for it"
     );
+    assert!(!r.body.contains(&code));
+    let follow = r.body.split("name=\"follow\" value=\"").nth(1).unwrap()[..24].to_owned();
     assert!(
         r.body.contains("value=\"东门口水管破裂冒水\""),
         "the form keeps what was written"
@@ -191,17 +197,20 @@ async fn the_public_form_suggests_first_and_the_resident_joins_or_files_anyway()
             "/report/same",
             &[
                 ("_csrf", &token),
-                ("code", &code),
+                ("follow", &follow),
                 ("name", "孙小美"),
                 ("phone", "13700001234"),
             ],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some(format!("/track?code={code}&joined=1").as_str())
+    // Issue 26: the resident joins with a code and key of their own.
+    let joined = r.location.unwrap();
+    assert!(
+        joined.starts_with("/track?code=") && joined.ends_with("&joined=1"),
+        "{joined}"
     );
-    let t = c.get(r.location.as_deref().unwrap()).await;
+    assert!(!joined.contains(&code), "{joined}");
+    let t = c.get(&joined).await;
     assert!(t.body.contains("id=\"joined\"") && t.body.contains("又有居民反映同一问题"));
     let id = id_of(&app, &code).await;
     let mut staff = app.login("staff").await;

@@ -13,6 +13,7 @@ mod matrix;
 mod metrics;
 mod open311;
 mod pages;
+mod resident;
 mod roster;
 mod smtp;
 mod story;

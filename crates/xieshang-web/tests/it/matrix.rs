@@ -233,6 +233,7 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("events", "concern.created".into()),
         ],
         "/concerns/{id}/merge" => vec![("into", s.survivor.clone()), ("note", "矩阵".into())],
+        "/record/same" => vec![("code", s.survivor.clone()), ("name", "矩阵".into())],
         "/units/{id}/rules" => vec![("item", "meeting".into()), ("points", "5".into())],
         "/units/{id}/judging" => vec![("judge", "pro_rata".into())],
         "/users/{id}/duty" => vec![

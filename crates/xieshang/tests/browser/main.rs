@@ -268,8 +268,13 @@ async fn resident_reports_on_a_phone(
 }
 
 /// A second resident on a phone starts to report the same broken road: the form
-/// shows the open concern while they type, and they follow it instead.
-async fn neighbour_joins_the_same_problem_on_a_phone(c: &Client, base: &str, code: &str) {
+/// shows the open concern while they type, and they follow it instead, with a
+/// code and key of their own: (code, key).
+async fn neighbour_joins_the_same_problem_on_a_phone(
+    c: &Client,
+    base: &str,
+    code: &str,
+) -> (String, String) {
     c.set_window_size(390, 844).await.unwrap();
     c.goto(&format!("{base}/report")).await.unwrap();
     click(c, "#area option[value='yanliang-guanshan-g02']").await;
@@ -289,9 +294,15 @@ async fn neighbour_joins_the_same_problem_on_a_phone(c: &Client, base: &str, cod
     assert!(offered.contains("学校门口道路破损"), "{offered}");
     shot(c, "resident-similar-phone").await;
     click(c, "#similar-live .same-problem").await;
+    // Issue 26: the neighbour gets a code of their own, never the first
+    // resident's.
     let joined = text_of(c, "#joined").await;
-    assert!(joined.contains(code), "{joined}");
+    assert!(!joined.contains(code), "{joined}");
+    let own = text_of(c, "#tracking-code").await;
+    assert!(own.len() == 10, "{joined}");
+    let key = text_of(c, "#resident-key").await;
     shot(c, "resident-joined-phone").await;
+    (own, key)
 }
 
 /// Staff find the concern by words, in traditional characters, with the words
@@ -400,7 +411,15 @@ async fn staff_and_department_on_a_desktop(c: &Client, base: &str) {
 }
 
 /// The resident sees the result and thanks them, on the phone.
-async fn resident_thanks_on_a_phone(c: &Client, base: &str, code: &str, key: &str) {
+/// Each reporter answers for themselves: the first one's thanks leave it
+/// waiting for the neighbour, whose answer closes it (issue 26).
+async fn resident_thanks_on_a_phone(
+    c: &Client,
+    base: &str,
+    code: &str,
+    key: &str,
+    neighbour: (&str, &str),
+) {
     c.set_window_size(390, 844).await.unwrap();
     let status = track(c, base, code).await;
     assert!(
@@ -418,6 +437,19 @@ async fn resident_thanks_on_a_phone(c: &Client, base: &str, code: &str, key: &st
         .unwrap();
     let status = text_of(c, "#status").await;
     assert!(
+        status.contains("已办结") && status.contains("感谢为孩子们修好了路"),
+        "{status}"
+    );
+    track(c, base, neighbour.0).await;
+    click(c, "#rating-basically_satisfied").await;
+    type_in(c, "#key", neighbour.1).await;
+    click(c, "#feedback-submit").await;
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    let status = text_of(c, "#status").await;
+    assert!(
         status.contains("已关闭") && status.contains("感谢为孩子们修好了路"),
         "{status}"
     );
@@ -425,7 +457,8 @@ async fn resident_thanks_on_a_phone(c: &Client, base: &str, code: &str, key: &st
 }
 
 /// Staff open the figures from the queue: the one concern, closed, with its
-/// category and the resident's satisfied rating, counted by the kept tallies.
+/// category and its two reporters' ratings (satisfied, basically satisfied:
+/// each answers for themselves since issue 26), counted by the kept tallies.
 async fn staff_read_the_figures_on_a_desktop(c: &Client, base: &str) {
     c.set_window_size(1280, 900).await.unwrap();
     login(c, base, "staff").await;
@@ -435,7 +468,7 @@ async fn staff_read_the_figures_on_a_desktop(c: &Client, base: &str) {
     assert_eq!(text_of(c, "#overdue").await, "0");
     assert_eq!(text_of(c, "#satisfaction").await, "100%");
     let figures = text_of(c, "#figures").await;
-    assert!(figures.contains("（1 / 0 / 0）"), "{figures}");
+    assert!(figures.contains("（1 / 1 / 0）"), "{figures}");
     let by_state = text_of(c, "#by-state").await;
     assert!(by_state.contains("已关闭 1"), "{by_state}");
     assert!(!by_state.contains("已受理"), "{by_state}");
@@ -643,7 +676,7 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
         .unwrap();
     assert_eq!(stored, 1, "the photo arrived");
     staff_accept_on_a_desktop(c, base).await;
-    neighbour_joins_the_same_problem_on_a_phone(c, base, &code).await;
+    let neighbour = neighbour_joins_the_same_problem_on_a_phone(c, base, &code).await;
     let filed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
         .fetch_one(t.db.pool())
         .await
@@ -651,7 +684,8 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     assert_eq!(filed, 1, "the neighbour followed instead of filing again");
     staff_search_on_a_desktop(c, base).await;
     staff_and_department_on_a_desktop(c, base).await;
-    resident_thanks_on_a_phone(c, base, &code, &key).await;
+    let neighbour = (neighbour.0.as_str(), neighbour.1.as_str());
+    resident_thanks_on_a_phone(c, base, &code, &key, neighbour).await;
     staff_read_the_figures_on_a_desktop(c, base).await;
 
     // member-fh-01 is on duty today at the 凤凰路 studio.

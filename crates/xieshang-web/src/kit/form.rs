@@ -1,0 +1,85 @@
+//! A form that comes back with errors: which fields are wrong and why, for the
+//! template to mark each field beside it (`aria-invalid`, `aria-describedby`
+//! pointing at the message) and to list the messages at the top. Every form
+//! that can be refused uses it the same way; it holds no field's value (the
+//! handler hands its form back as it was).
+//!
+//! In a template, for a field `title`:
+//!
+//! ```text
+//! <input id="title" name="title" value="{{ form.title }}"{{ errors.attrs("title")|safe }}>
+//! {% if let Some(m) = errors.of("title") %}<p class="field-error" id="title-error">{{ page.tr.t(m) }}</p>{% endif %}
+//! ```
+//!
+//! and at the top `{% for (field, m) in errors.summary() %}…<a href="#{{ field }}">`.
+
+/// The wrong fields of a form: (field id, message key), in the form's order.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors {
+    list: Vec<(&'static str, &'static str)>,
+}
+
+impl FieldErrors {
+    /// No errors.
+    pub fn new() -> FieldErrors {
+        FieldErrors::default()
+    }
+
+    /// Marks `field` (its element id) wrong with the message `key` (an i18n
+    /// key); a field keeps its first message.
+    pub fn add(&mut self, field: &'static str, key: &'static str) {
+        if !self.list.iter().any(|(f, _)| *f == field) {
+            self.list.push((field, key));
+        }
+    }
+
+    /// Whether nothing is wrong.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The message key of a wrong field.
+    pub fn of(&self, field: &str) -> Option<&'static str> {
+        self.list.iter().find(|(f, _)| *f == field).map(|(_, k)| *k)
+    }
+
+    /// The attributes that mark a wrong field and link its message (empty for
+    /// a field that is fine). Field ids are the handler's own constants, so
+    /// the text is safe to put into the tag unescaped.
+    pub fn attrs(&self, field: &str) -> String {
+        match self.of(field) {
+            Some(_) => format!(r#" aria-invalid="true" aria-describedby="{field}-error""#),
+            None => String::new(),
+        }
+    }
+
+    /// (field id, message key) of every wrong field, for the summary.
+    pub fn summary(&self) -> &[(&'static str, &'static str)] {
+        &self.list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldErrors;
+
+    #[test]
+    fn a_wrong_field_is_marked_and_linked_to_its_message() {
+        let mut e = FieldErrors::new();
+        assert!(e.is_empty());
+        assert_eq!(e.attrs("title"), "");
+        e.add("title", "err.intake.title");
+        e.add("title", "err.too_long");
+        e.add("photos", "err.photo");
+        assert_eq!(e.of("title"), Some("err.intake.title"));
+        assert_eq!(
+            e.attrs("title"),
+            r#" aria-invalid="true" aria-describedby="title-error""#
+        );
+        assert_eq!(e.attrs("phone"), "");
+        assert_eq!(
+            e.summary(),
+            &[("title", "err.intake.title"), ("photos", "err.photo")]
+        );
+    }
+}
