@@ -1,5 +1,7 @@
 //! Interface text: zh-CN (default) and en are written here; zh-TW is produced from
-//! zh-CN by phrase-level OpenCC conversion once, at first use.
+//! zh-CN by OpenCC's character conversion (s2tw, no Taiwan phrases) once, at first
+//! use. Labels from data go through [`static_label`] and [`Tr::label`], and
+//! punctuation between texts through [`Tr::colon`] and its siblings (decision 0027).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
