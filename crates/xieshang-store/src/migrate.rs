@@ -110,6 +110,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "item_engine",
         include_str!("migrations/0023_item_engine.sql"),
     ),
+    (
+        25,
+        "recorded_by",
+        include_str!("migrations/0025_recorded_by.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

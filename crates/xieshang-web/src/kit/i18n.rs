@@ -604,6 +604,15 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.reception_lead_done", "这条接待已作此标记。", "This reception is already marked so."),
     // --- issue 26: resident (keys added by that work go here) ---
     // --- issue 26: staff and roles (keys added by that work go here) ---
+    ("my.recorded", "我记录的诉求", "Concerns I recorded"),
+    ("err.confirm_merge", "并案不可撤销：请勾选确认后再提交。", "Merging cannot be undone: tick the box to confirm."),
+    ("err.confirm_resolve", "办结前请勾选确认办理结果。", "Tick the box to confirm the result before resolving."),
+    ("concerns.confirm_merge", "并案后不可撤销，我已核对两件诉求为同一问题", "Merging cannot be undone; I have checked both are the same problem"),
+    ("concerns.confirm_resolve", "办结时勾选：办理结果已核实，将请居民评价", "When resolving, tick: the result is checked and residents will be asked to rate it"),
+    ("concerns.convert_do", "转为提案线索或社情民意", "Convert to a proposal lead or opinion report"),
+    ("concerns.address", "详细地址", "Address"),
+    ("concerns.paired_area", "本区域包联委员", "Members paired with this area"),
+    ("concerns.paired_none", "暂无包联委员", "No paired members yet"),
     // --- issue 26: duty (keys added by that work go here) ---
     // --- issue 26: language (keys added by that work go here) ---
 ];
