@@ -8,6 +8,7 @@ mod auth;
 mod duty;
 mod exports;
 mod find;
+mod links;
 mod matrix;
 mod metrics;
 mod open311;
