@@ -613,6 +613,18 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("concerns.address", "详细地址", "Address"),
     ("concerns.paired_area", "本区域包联委员", "Members paired with this area"),
     ("concerns.paired_none", "暂无包联委员", "No paired members yet"),
+    ("today.title", "今日待办", "To do today"),
+    ("today.new", "新诉求待受理", "New concerns to triage"),
+    ("today.reopened", "重新办理待交办", "Reopened concerns to assign again"),
+    ("today.resolved", "已办结待居民评价", "Resolved, awaiting residents' verdict"),
+    ("today.overdue", "已超期", "Overdue"),
+    ("today.assigned", "交办给本部门", "Assigned to my department"),
+    ("today.due_week", "本周到期", "Due this week"),
+    ("today.followed", "包联区域在办诉求", "Open concerns in my paired grids"),
+    ("today.recorded_open", "我记录的在办诉求", "Open concerns I recorded"),
+    ("later.committee", "提案审查立案功能上线后，您将在这里审查待立案的提案。", "Once proposal review is built, you will review filed proposals here."),
+    ("later.teacher", "模拟政协功能上线后，您将在这里指导学生社团的选题、调研和模拟协商。", "Once the mock CPPCC is built, you will guide the society's topics, research and mock consultations here."),
+    ("later.student", "模拟政协功能上线后，您将在这里参与选题、调研并撰写模拟提案。", "Once the mock CPPCC is built, you will choose topics, research and write mock proposals here."),
     // --- issue 26: duty (keys added by that work go here) ---
     // --- issue 26: language (keys added by that work go here) ---
 ];

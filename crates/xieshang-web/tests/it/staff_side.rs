@@ -380,3 +380,63 @@ async fn resolving_asks_for_confirmation_and_keeps_the_note() {
         "resolved"
     );
 }
+
+/// The count shown on the home page for the label `key` (zh-CN text).
+fn count_after(body: &str, label: &str) -> Option<i64> {
+    let rest = body
+        .split(&format!("{label}</a>：<strong class=\"count\">"))
+        .nth(1)?;
+    rest.split('<').next()?.parse().ok()
+}
+
+#[tokio::test]
+async fn each_role_lands_on_a_home_that_says_what_needs_doing() {
+    let app = TestApp::new().await;
+    let mut liaison = app.login("liaison").await;
+    let id = records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山街道路灯不亮",
+    )
+    .await;
+    let mut staff = app.login("staff").await;
+    let home = staff.get("/").await.body;
+    assert!(home.contains("id=\"today\""), "{home}");
+    assert!(count_after(&home, "新诉求待受理").unwrap() >= 1);
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await);
+    let cgj = dept(&app, "yanliang-cgj").await;
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[("departments", &cgj), ("lead", &cgj)],
+        )
+        .await);
+    let mut handler = app.login("handler").await;
+    let home = handler.get("/").await.body;
+    assert_eq!(count_after(&home, "交办给本部门"), Some(1), "{home}");
+    let home = liaison.get("/").await.body;
+    assert_eq!(count_after(&home, "我记录的在办诉求"), Some(1), "{home}");
+    let mut member = app.login("member-gs-01").await;
+    let home = member.get("/").await.body;
+    assert_eq!(count_after(&home, "包联区域在办诉求"), Some(1), "{home}");
+    let mut leader = app.login("leader").await;
+    let home = leader.get("/").await.body;
+    assert!(count_after(&home, "已超期").is_some(), "{home}");
+    assert!(!home.contains("新诉求待受理"), "a leader does not triage");
+    for (who, text) in [
+        ("committee", "审查待立案的提案"),
+        ("teacher", "指导学生社团"),
+        ("student", "撰写模拟提案"),
+    ] {
+        let mut c = app.login(who).await;
+        let home = c.get("/").await.body;
+        assert!(home.contains(text), "{who}: {home}");
+    }
+}
