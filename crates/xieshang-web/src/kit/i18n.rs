@@ -614,6 +614,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("concerns.paired_area", "本区域包联委员", "Members paired with this area"),
     ("concerns.paired_none", "暂无包联委员", "No paired members yet"),
     ("today.title", "今日待办", "To do today"),
+    ("nav.unread", "未读", "unread"),
     ("today.new", "新诉求待受理", "New concerns to triage"),
     ("today.reopened", "重新办理待交办", "Reopened concerns to assign again"),
     ("today.resolved", "已办结待居民评价", "Resolved, awaiting residents' verdict"),

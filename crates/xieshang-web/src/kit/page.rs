@@ -28,6 +28,9 @@ pub(crate) struct Page {
     pub can_concerns: bool,
     /// Show the link to record a concern for a resident.
     pub can_record: bool,
+    /// Unread notifications for the menu's badge: empty when none, "99+"
+    /// beyond the count's cap.
+    pub unread: String,
     /// Error message key.
     pub error: Option<&'static str>,
     /// Notice message key.
@@ -57,6 +60,11 @@ impl Page {
             can_users: user.is_some_and(|(a, _)| a.has_permission(Permission::UserView)),
             can_concerns: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernView)),
             can_record: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernRecord)),
+            unread: match user.map(|(_, s)| s.unread).unwrap_or(0) {
+                0 => String::new(),
+                n if n >= xieshang_store::account::session::UNREAD_CAP => "99+".to_owned(),
+                n => n.to_string(),
+            },
             error: flash.err.as_deref().and_then(i18n::known),
             notice: flash.ok.as_deref().and_then(i18n::known),
         }

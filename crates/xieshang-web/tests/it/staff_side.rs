@@ -440,3 +440,35 @@ async fn each_role_lands_on_a_home_that_says_what_needs_doing() {
         assert!(home.contains(text), "{who}: {home}");
     }
 }
+
+#[tokio::test]
+async fn the_menu_counts_unread_notifications_until_they_are_read() {
+    let app = TestApp::new().await;
+    let worker = app.worker(None);
+    let mut liaison = app.login("liaison").await;
+    assert!(!liaison.get("/my").await.body.contains("id=\"unread\""));
+    records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山街道路灯不亮",
+    )
+    .await;
+    records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山街道井盖松动",
+    )
+    .await;
+    worker.run_until_idle().await.unwrap();
+    let page = liaison.get("/my").await.body;
+    assert!(
+        page.contains("id=\"unread\" aria-label=\"未读 2\">2</span>"),
+        "{page}"
+    );
+    ok(&liaison.post("/notifications/read", &[]).await);
+    assert!(!liaison.get("/my").await.body.contains("id=\"unread\""));
+}
