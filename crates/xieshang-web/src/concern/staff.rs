@@ -71,6 +71,11 @@ pub fn routes(r: Routes) -> Routes {
         post(handle).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
     )
     .post(
+        "/concerns/{id}/supervise",
+        Needs(ConcernSupervise, Target::Concern),
+        post(supervise),
+    )
+    .post(
         "/concerns/{id}/reveal",
         Needs(ReporterReveal, Target::Concern),
         post(reveal),
@@ -342,6 +347,8 @@ struct ConcernTpl {
     errors: FieldErrors,
     /// Whether the handling form offers resolving (and its confirmation).
     can_resolve: bool,
+    /// Whether the viewer may urge or instruct (a leader, the overseer).
+    can_supervise: bool,
 }
 
 /// What the assignment and handling forms were sent with, put back when
@@ -472,8 +479,11 @@ async fn concern_view(
         .await
         .is_ok();
     let can_resolve = handle_actions.iter().any(|(a, _)| *a == "resolve");
+    let can_supervise = u.actor.check(Permission::ConcernSupervise, &c.path).is_ok()
+        && !CONCERN.is_closed_code(&c.state);
     render(ConcernTpl {
         can_resolve,
+        can_supervise,
         page: Page::signed_in(tr, u, flash),
         paired_area: triage::paired_with(&state.db, &c.path).await?,
         can_area,
@@ -693,6 +703,33 @@ async fn handle(
     )
     .await;
     after_transition(id, r)
+}
+
+#[derive(Deserialize)]
+struct SuperviseForm {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// A leader or the overseer urges the work on or writes an instruction.
+async fn supervise(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<SuperviseForm>,
+) -> AppResult<Response> {
+    match handling::supervise(&state.db, &u.actor, id, &f.action, &f.note).await {
+        Ok(()) => Ok(back(id, Msg::Ok("common.saved"))),
+        Err(xieshang_store::Error::Invalid { key, message, .. }) => {
+            tracing::info!(concern.id = id, message, "supervision refused");
+            Ok(back(
+                id,
+                Msg::Err(i18n::known(key).unwrap_or("err.bad_input")),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]

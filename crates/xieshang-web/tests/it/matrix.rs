@@ -290,6 +290,7 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("lead", s.department.to_string()),
         ],
         "/concerns/{id}/handle" => vec![("action", "progress".into()), ("note", "矩阵进展".into())],
+        "/concerns/{id}/supervise" => vec![("action", "urge".into()), ("note", "矩阵督办".into())],
         "/record" => vec![
             ("channel", "liaison".into()),
             ("category", "road".into()),
@@ -490,6 +491,9 @@ async fn every_route_isolates_districts_and_roles() {
         let url = fill(r.path, target, &other);
         let holder = if permission == Permission::ConcernHandle {
             &mut handler
+        } else if permission == Permission::ConcernSupervise {
+            // Urging and instructing are the leaders'.
+            &mut leader
         } else {
             &mut staff
         };
@@ -551,6 +555,9 @@ async fn every_route_isolates_districts_and_roles() {
         let url = fill(r.path, target, &own);
         let holder = if permission == Permission::ConcernHandle {
             &mut handler
+        } else if permission == Permission::ConcernSupervise {
+            // Urging and instructing are the leaders'.
+            &mut leader
         } else {
             &mut staff
         };

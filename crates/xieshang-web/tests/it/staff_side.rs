@@ -472,3 +472,117 @@ async fn the_menu_counts_unread_notifications_until_they_are_read() {
     ok(&liaison.post("/notifications/read", &[]).await);
     assert!(!liaison.get("/my").await.body.contains("id=\"unread\""));
 }
+
+#[tokio::test]
+async fn a_leader_urges_and_instructs_on_the_timeline_and_the_department_is_told() {
+    let app = TestApp::new().await;
+    let worker = app.worker(None);
+    let mut liaison = app.login("liaison").await;
+    let id = records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山街道积水",
+    )
+    .await;
+    let mut staff = app.login("staff").await;
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await);
+    let cgj = dept(&app, "yanliang-cgj").await;
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[("departments", &cgj), ("lead", &cgj)],
+        )
+        .await);
+    worker.run_until_idle().await.unwrap();
+    let mut leader = app.login("leader").await;
+    let page = leader.get(&format!("/concerns/{id}")).await.body;
+    assert!(page.contains("id=\"supervise-form\""));
+    // Staff do not urge; the form is not theirs, nor the route.
+    assert!(!staff
+        .get(&format!("/concerns/{id}"))
+        .await
+        .body
+        .contains("id=\"supervise-form\""));
+    assert_eq!(
+        staff
+            .post(
+                &format!("/concerns/{id}/supervise"),
+                &[("action", "urge"), ("note", "x")]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    refused(
+        &leader
+            .post(
+                &format!("/concerns/{id}/supervise"),
+                &[("action", "urge"), ("note", " ")],
+            )
+            .await,
+        "err.note_required",
+    );
+    ok(&leader
+        .post(
+            &format!("/concerns/{id}/supervise"),
+            &[("action", "urge"), ("note", "请三日内排水并回复")],
+        )
+        .await);
+    ok(&leader
+        .post(
+            &format!("/concerns/{id}/supervise"),
+            &[("action", "instruct"), ("note", "雨季前完成管网排查")],
+        )
+        .await);
+    let page = leader.get(&format!("/concerns/{id}")).await.body;
+    let timeline = page.split("id=\"timeline\"").nth(1).unwrap();
+    assert!(
+        timeline.contains("督办") && timeline.contains("请三日内排水并回复"),
+        "{timeline}"
+    );
+    assert!(timeline.contains("批示") && timeline.contains("雨季前完成管网排查"));
+    assert_eq!(
+        xieshang_store::concern::state(&app.t.db, id).await.unwrap(),
+        "assigned",
+        "a note leaves the state"
+    );
+    worker.run_until_idle().await.unwrap();
+    let uid = app.user_id("handler").await;
+    let kinds: Vec<String> = xieshang_store::jobs::notifications(&app.t.db, uid, 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.item_id == id)
+        .map(|n| n.kind)
+        .collect();
+    assert!(
+        kinds.contains(&"urged".to_owned()) && kinds.contains(&"instructed".to_owned()),
+        "{kinds:?}"
+    );
+    // The city overseer may urge too; another district's staff see nothing.
+    let mut overseer = app.login("overseer").await;
+    ok(&overseer
+        .post(
+            &format!("/concerns/{id}/supervise"),
+            &[("action", "urge"), ("note", "市级关注")],
+        )
+        .await);
+    let mut beilin = app.login("staff-beilin").await;
+    assert_eq!(
+        beilin
+            .post(
+                &format!("/concerns/{id}/supervise"),
+                &[("action", "urge"), ("note", "x")]
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
