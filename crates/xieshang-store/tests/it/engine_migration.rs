@@ -154,7 +154,8 @@ async fn migration_23_carries_every_row_and_status_page() {
     assert_eq!(rows(&before, "deadline_jobs"), 150);
     assert_eq!(rows(&before, "status_pages"), 300);
 
-    assert_eq!(migrate::run(&t.db).await.unwrap(), vec![23]);
+    // Up to 23 only: later migrations are not this test's.
+    assert_eq!(migrate::run_to(&t.db, 23).await.unwrap(), vec![23]);
     let after = datagen::snapshot(&t.db, 1_000).await.unwrap();
     assert_eq!(after[0], "# schema version 23");
     assert_eq!(before[1..], after[1..]);
