@@ -254,6 +254,13 @@ EOF
   printf '%s\n' "${after[@]}" | sort -n | awk '{t[NR] = $1 * 1000} END {
     printf "dashboard after a submission to its district (10 times): median %.1f ms, max %.1f ms\n", (t[5] + t[6]) / 2, t[NR]}'
   run "dashboard_$b" "dashboard /stats/concerns (staff-$district)" "$base/stats/concerns" "$work/staff-$b.lua"
+  # The role home (issue 26): a signed-in user's "/" counts what needs doing
+  # (the staff's from the kept tallies, as the dashboard) and the menu's unread
+  # notifications (in the session's own lookup); "/my" is one's own queue and
+  # what one recorded.
+  run "home_$b" "role home / (staff-$district)" "$base/" "$work/staff-$b.lua"
+  run "home_flooded_$b" "role home / (staff-$flooded, holds the intake)" "$base/" "$work/flooded-$b.lua"
+  run "my_$b" "own queue /my (staff-$district)" "$base/my" "$work/staff-$b.lua"
 
   local rss
   rss="$(peak_rss_mb "$server")"

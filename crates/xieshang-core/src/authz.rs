@@ -46,6 +46,38 @@ pub enum Denied {
     OutOfScope,
 }
 
+/// How a person stands to one record apart from the roles they hold over its
+/// unit. The store finds the relations (an assignment, a follow, who recorded
+/// it); which permissions each relation carries is decided here, with the
+/// roles, so that no handler or query grants access on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// The record is assigned to a department the actor handles for.
+    AssignedDepartment,
+    /// The actor follows the record (a member paired with its area).
+    Follower,
+    /// The actor recorded the record on a resident's behalf (a liaison
+    /// officer, a grid worker, a member on duty): they may read what they
+    /// recorded, and follow its state, but not act on it.
+    Recorder,
+}
+
+impl Relation {
+    /// The permissions the relation carries on its one record.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Relation::AssignedDepartment => &[ConcernView, ConcernHandle, ReporterReveal],
+            Relation::Follower | Relation::Recorder => &[ConcernView],
+        }
+    }
+
+    /// Whether the relation carries the permission.
+    pub fn allows(self, permission: Permission) -> bool {
+        self.permissions().contains(&permission)
+    }
+}
+
 impl Actor {
     /// An actor that is no account (a benchmark's, a test's): `role` over the
     /// subtree at `path`.
@@ -83,6 +115,26 @@ impl Actor {
             Err(Denied::Forbidden)
         } else {
             Err(Denied::OutOfScope)
+        }
+    }
+
+    /// [`Actor::check`] for one record to which the actor also stands in
+    /// `relations`: a relation that carries the permission allows it; one
+    /// that lets the actor see the record makes a refusal 403 rather than
+    /// 404.
+    pub fn check_related(
+        &self,
+        permission: Permission,
+        target: &OrgPath,
+        relations: &[Relation],
+    ) -> Result<(), Denied> {
+        let direct = self.check(permission, target);
+        if direct.is_ok() || relations.iter().any(|r| r.allows(permission)) {
+            Ok(())
+        } else if relations.iter().any(|r| r.allows(permission.seen_with())) {
+            Err(Denied::Forbidden)
+        } else {
+            direct
         }
     }
 
@@ -188,6 +240,53 @@ mod tests {
         assert_eq!(m.check(Permission::OrgView, &d), Err(Denied::OutOfScope));
         assert_eq!(m.check(Permission::UserManage, &d), Err(Denied::OutOfScope));
         assert_eq!(m.require(Permission::OrgView), Err(Denied::Forbidden));
+    }
+
+    #[test]
+    fn who_recorded_a_record_reads_it_and_nothing_more() {
+        let d = OrgPath::root(1).child(2);
+        let street = d.child(7);
+        let l = actor(vec![(Role::LiaisonOfficer, street.clone())]);
+        let rec = [Relation::Recorder];
+        // Without the relation a liaison officer does not see concerns at all.
+        assert_eq!(
+            l.check(Permission::ConcernView, &street),
+            Err(Denied::OutOfScope)
+        );
+        assert_eq!(
+            l.check_related(Permission::ConcernView, &street, &rec),
+            Ok(())
+        );
+        // Seeing is not acting: triage, handling, revealing are 403.
+        for p in [
+            Permission::ConcernTriage,
+            Permission::ConcernHandle,
+            Permission::ReporterReveal,
+        ] {
+            assert_eq!(
+                l.check_related(p, &street, &rec),
+                Err(Denied::Forbidden),
+                "{p:?}"
+            );
+        }
+        // An assigned department handles and reveals; a follower only reads.
+        let h = actor(vec![(Role::DepartmentHandler, d.child(9))]);
+        assert_eq!(
+            h.check_related(
+                Permission::ConcernHandle,
+                &street,
+                &[Relation::AssignedDepartment]
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            h.check_related(Permission::ConcernHandle, &street, &[Relation::Follower]),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            h.check_related(Permission::ConcernHandle, &street, &[]),
+            Err(Denied::OutOfScope)
+        );
     }
 
     #[test]

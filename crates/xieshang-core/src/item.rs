@@ -141,6 +141,10 @@ codes! {
         Reveal = "reveal",
         /// Note: someone else reported the same.
         SameReport = "same_report",
+        /// Note: a leader or overseer urges the work on (督办).
+        Urge = "urge",
+        /// Note: a leader's instruction on the item (批示).
+        Instruct = "instruct",
     }
 }
 
@@ -435,7 +439,14 @@ pub const CONCERN: KindSpec = KindSpec {
             by: &[STAFF],
         },
     ],
-    notes: &[A::Remind, A::Escalate, A::Reveal, A::SameReport],
+    notes: &[
+        A::Remind,
+        A::Escalate,
+        A::Reveal,
+        A::SameReport,
+        A::Urge,
+        A::Instruct,
+    ],
 };
 
 /// Every kind the engine serves.

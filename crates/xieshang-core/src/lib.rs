@@ -19,5 +19,5 @@ pub mod duty;
 pub mod org;
 
 pub use account::role::{Permission, Role};
-pub use authz::{Actor, Denied, Grant};
+pub use authz::{Actor, Denied, Grant, Relation};
 pub use org::{OrgKind, OrgPath};

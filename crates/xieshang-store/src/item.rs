@@ -400,6 +400,67 @@ pub async fn note_in(
     insert_event(tx, spec, event, false).await
 }
 
+/// Writes a note by a person (a leader's urging or instruction): an event
+/// that leaves the state as it is, with who wrote it and as which role, its
+/// audit row and its jobs, in one transaction. The caller has checked the
+/// right; the note must be one of the kind's declared notes.
+#[allow(clippy::too_many_arguments)]
+pub async fn note_by(
+    db: &Db,
+    spec: &KindSpec,
+    item_id: i64,
+    action: Action,
+    actor: &Actor,
+    role: xieshang_core::Role,
+    note: &str,
+    jobs: &[Job],
+) -> Result<()> {
+    if !spec.notes.contains(&action) {
+        return Err(Error::NotFound);
+    }
+    let table = table(spec)?;
+    let mut tx = db.begin_write().await?;
+    let now = db.now_ms();
+    let row = sqlx::query(&format!("SELECT state, org_id FROM {table} WHERE id = $1"))
+        .bind(item_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let state: String = col(&row, "state")?;
+    let org_id: i64 = col(&row, "org_id")?;
+    let to = spec.state(&state).ok_or(Error::NotFound)?;
+    let party = Party::Role(role);
+    let event = NewEvent {
+        item_id,
+        org_id,
+        action,
+        from: Some(&state),
+        to,
+        party,
+        actor: Some(actor),
+        note: Some(note),
+        at: now,
+    };
+    insert_event(&mut tx, spec, event, false).await?;
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor: Some(actor),
+            action: &format!("{}.{action}", spec.kind),
+            entity: spec.kind,
+            entity_id: item_id.to_string(),
+            org_id: Some(org_id),
+            before: None,
+            after: Some(json!({"party": party.code(), "note": note})),
+        },
+    )
+    .await?;
+    enqueue(&mut tx, now, jobs).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The full timeline of an item, oldest first.
 pub async fn timeline(db: &Db, spec: &KindSpec, item_id: i64) -> Result<Vec<Event>> {
     let rows = sqlx::query(

@@ -116,6 +116,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0024_reporter_codes.sql"),
     ),
     (
+        25,
+        "recorded_by",
+        include_str!("migrations/0025_recorded_by.sql"),
+    ),
+    (
         26,
         "duty_outside_shift",
         include_str!("migrations/0026_duty_outside_shift.sql"),

@@ -40,6 +40,10 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let router = router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            kit::error::framed,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             kit::ops::observe,
         ))
         .layer(axum::middleware::from_fn_with_state(

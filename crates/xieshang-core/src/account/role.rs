@@ -54,6 +54,9 @@ pub enum Permission {
     ConcernHandle,
     /// See a reporter's name and phone in full (each time is audited).
     ReporterReveal,
+    /// Urge the work on (督办) and write an instruction (批示) on concerns:
+    /// the body's leaders and the city overseer.
+    ConcernSupervise,
 }
 
 impl Permission {
@@ -65,14 +68,13 @@ impl Permission {
         match self {
             OrgView | OrgManage | AuditView => OrgView,
             UserView | UserManage => UserView,
-            ConcernView | ConcernTriage | ConcernRecord | ConcernHandle | ReporterReveal => {
-                ConcernView
-            }
+            ConcernView | ConcernTriage | ConcernRecord | ConcernHandle | ReporterReveal
+            | ConcernSupervise => ConcernView,
         }
     }
 
     /// Every permission.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
@@ -83,6 +85,7 @@ impl Permission {
         Permission::ConcernRecord,
         Permission::ConcernHandle,
         Permission::ReporterReveal,
+        Permission::ConcernSupervise,
     ];
 }
 
@@ -139,8 +142,8 @@ impl Role {
                 ConcernRecord,
                 ReporterReveal,
             ],
-            Role::Leader => &[OrgView, UserView, AuditView, ConcernView],
-            Role::CityOverseer => &[OrgView, UserView, ConcernView],
+            Role::Leader => &[OrgView, UserView, AuditView, ConcernView, ConcernSupervise],
+            Role::CityOverseer => &[OrgView, UserView, ConcernView, ConcernSupervise],
             Role::ProposalCommittee => &[OrgView],
             Role::LiaisonOfficer | Role::GridWorker | Role::Member => &[ConcernRecord],
             Role::DepartmentHandler => &[ConcernHandle, ReporterReveal],

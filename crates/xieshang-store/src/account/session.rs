@@ -26,7 +26,13 @@ pub struct Session {
     pub csrf_token: String,
     /// Whether the user must change their password before anything else.
     pub must_change_password: bool,
+    /// Unread notifications, counted up to [`UNREAD_CAP`] (the menu shows
+    /// "99+" beyond).
+    pub unread: i64,
 }
+
+/// How far the unread notifications are counted for the menu.
+pub const UNREAD_CAP: i64 = 100;
 
 /// Starts a session; returns the cookie token.
 pub async fn create(db: &Db, user_id: i64, ttl_ms: i64) -> Result<String> {
@@ -53,7 +59,9 @@ pub async fn lookup_actor(db: &Db, token: &str) -> Result<Option<(xieshang_core:
     // on the statement every signed-in page asks first.
     let query = sqlx::query(
         "SELECT s.user_id, s.csrf_token, u.must_change_password, u.username, u.display_name,
-                g.role, g.org_id, o.path
+                g.role, g.org_id, o.path,
+                (SELECT COUNT(*) FROM (SELECT 1 FROM notifications n
+                   WHERE n.user_id = s.user_id AND n.read_at IS NULL LIMIT 100) x) AS unread
          FROM sessions s JOIN users u ON u.id = s.user_id
            LEFT JOIN grants g ON g.user_id = u.id LEFT JOIN orgs o ON o.id = g.org_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL
@@ -93,6 +101,7 @@ pub async fn lookup_actor(db: &Db, token: &str) -> Result<Option<(xieshang_core:
             user_id,
             csrf_token: col(first, "csrf_token")?,
             must_change_password: col::<i64>(first, "must_change_password")? != 0,
+            unread: col(first, "unread")?,
         },
     )))
 }

@@ -309,3 +309,45 @@ pub async fn my_work(db: &Db, actor: &Actor) -> Result<Vec<(Row, Why)>> {
     });
     Ok(out)
 }
+
+/// A leader or the city overseer urges the work on (督办) or writes an
+/// instruction (批示) on a concern in their scope: a note on its timeline
+/// (the engine's), and the staff, departments and followers are told.
+pub async fn supervise(db: &Db, actor: &Actor, id: i64, action: &str, note: &str) -> Result<()> {
+    let c = concern::get(db, actor, Permission::ConcernSupervise, id).await?;
+    let (action, event) = match action {
+        "urge" => (Action::Urge, "urged"),
+        "instruct" => (Action::Instruct, "instructed"),
+        _ => return Err(Error::field("action", "err.transition", "unknown action")),
+    };
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(Error::field(
+            "note",
+            "err.note_required",
+            "write what is asked",
+        ));
+    }
+    if note.chars().count() > 2000 {
+        return Err(Error::field(
+            "note",
+            "err.too_long",
+            "at most 2000 characters",
+        ));
+    }
+    let role = actor
+        .roles_over(&c.path)
+        .find(|r| r.allows(Permission::ConcernSupervise))
+        .ok_or(Error::Denied(Denied::Forbidden))?;
+    item::note_by(
+        db,
+        &CONCERN,
+        id,
+        action,
+        actor,
+        role,
+        note,
+        &[notify_job(id, event)],
+    )
+    .await
+}

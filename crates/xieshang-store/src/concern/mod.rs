@@ -18,7 +18,7 @@ use crate::{Error, Result};
 use serde_json::json;
 use xieshang_core::item::{Action, State, CONCERN};
 use xieshang_core::personal::{mask_name, mask_phone, Phone};
-use xieshang_core::{Actor, Denied, OrgPath, Permission};
+use xieshang_core::{Actor, OrgPath, Permission, Relation};
 
 /// States in which a concern is still being worked on (what a resident could
 /// join instead of filing again).
@@ -1292,9 +1292,10 @@ fn branch_queue_ids(
     )
 }
 
-/// One concern the actor may see with `permission`: over its unit, or (for
-/// viewing, handling and revealing) through an assignment to their department or
-/// as a paired member following it.
+/// One concern the actor may see with `permission`: over its unit, or through
+/// how they stand to it (an assignment to their department, following it as a
+/// paired member, having recorded it for a resident), with what each relation
+/// carries decided in core ([`xieshang_core::Relation`]).
 pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Result<Row> {
     let row = sqlx::query(&format!(
         "SELECT {ROW_COLS} FROM {ROW_FROM} WHERE c.id = $1"
@@ -1304,40 +1305,53 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
     .await?
     .ok_or(Error::NotFound)?;
     let row = row_from(&row)?;
-    let direct = actor.check(permission, &row.path);
-    if direct.is_ok() {
+    if actor.check(permission, &row.path).is_ok() {
         return Ok(row);
     }
-    let through = match permission {
-        Permission::ConcernView => {
-            crate::concern::handling::assigned_department(db, actor, id)
-                .await?
-                .is_some()
-                || crate::concern::handling::follows(db, actor, id).await?
-        }
-        Permission::ConcernHandle | Permission::ReporterReveal => {
-            crate::concern::handling::assigned_department(db, actor, id)
-                .await?
-                .is_some()
-        }
-        _ => false,
-    };
-    if through {
-        return Ok(row);
+    let relations = relations(db, actor, id).await?;
+    actor.check_related(permission, &row.path, &relations)?;
+    Ok(row)
+}
+
+/// The concerns the account recorded for residents, newest first (at most
+/// `limit`): what a liaison officer or a member on duty follows on their own
+/// page. Each is theirs to read ([`Relation::Recorder`]).
+pub async fn recorded_by(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Row>> {
+    sqlx::query(&format!(
+        "SELECT {ROW_COLS} FROM {ROW_FROM} WHERE c.recorded_by = $1
+         ORDER BY c.created_at DESC, c.id DESC LIMIT {}",
+        limit.clamp(1, 500)
+    ))
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(row_from)
+    .collect()
+}
+
+/// How the actor stands to the concern, apart from their roles over its unit.
+pub async fn relations(db: &Db, actor: &Actor, id: i64) -> Result<Vec<Relation>> {
+    let mut out = Vec::new();
+    if crate::concern::handling::assigned_department(db, actor, id)
+        .await?
+        .is_some()
+    {
+        out.push(Relation::AssignedDepartment);
     }
-    // Who sees the concern through an assignment or by following it is told
-    // that the action is not theirs; anyone else, that it does not exist.
-    let seen = permission != Permission::ConcernView
-        && direct == Err(Denied::OutOfScope)
-        && (crate::concern::handling::assigned_department(db, actor, id)
+    if crate::concern::handling::follows(db, actor, id).await? {
+        out.push(Relation::Follower);
+    }
+    let recorder: Option<i64> =
+        sqlx::query_scalar("SELECT recorded_by FROM concerns WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
             .await?
-            .is_some()
-            || crate::concern::handling::follows(db, actor, id).await?);
-    Err(if seen {
-        Error::Denied(Denied::Forbidden)
-    } else {
-        direct.err().map(Error::Denied).unwrap_or(Error::NotFound)
-    })
+            .flatten();
+    if recorder.is_some_and(|r| r == actor.user_id && actor.user_id != 0) {
+        out.push(Relation::Recorder);
+    }
+    Ok(out)
 }
 
 /// The outbox job that tells every party of a concern about an event.

@@ -333,11 +333,14 @@ pub async fn assign(
     .execute(&mut *tx)
     .await
     .map_err(Error::from)?;
-    // The members paired with the concern's grid follow it.
+    // The members paired with the grids of the concern's area follow it: its
+    // grid's, or, for a concern filed at a community or a street (the usual
+    // case: residents pick the street), every grid's under it (decision 0025).
     let paired: Vec<i64> = sqlx::query_scalar(
-        "SELECT user_id FROM grid_pairs WHERE grid_org_id = $1 ORDER BY user_id",
+        "SELECT DISTINCT p.user_id FROM grid_pairs p JOIN orgs o ON o.id = p.grid_org_id
+         WHERE o.path LIKE $1 ORDER BY p.user_id",
     )
-    .bind(c.org_id)
+    .bind(format!("{}%", c.path.as_str()))
     .fetch_all(&mut *tx)
     .await
     .map_err(Error::from)?;
@@ -368,6 +371,24 @@ pub async fn assignments(db: &Db, id: i64) -> Result<Vec<(i64, String, bool)>> {
 /// The members following a concern (display names).
 pub async fn followers(db: &Db, id: i64) -> Result<Vec<String>> {
     item::follower_names(db, &CONCERN, id).await
+}
+
+/// The members paired with the grids of the area at `path` (the grid itself,
+/// or every grid under a community or street): (member, grid), by grid.
+/// These are the members who follow a concern of the area once it is assigned.
+pub async fn paired_with(db: &Db, path: &OrgPath) -> Result<Vec<(String, String)>> {
+    sqlx::query(
+        "SELECT u.display_name AS person, o.name AS grid FROM grid_pairs p
+         JOIN users u ON u.id = p.user_id JOIN orgs o ON o.id = p.grid_org_id
+         WHERE o.path LIKE $1 AND u.disabled_at IS NULL
+         ORDER BY o.path, u.display_name LIMIT 200",
+    )
+    .bind(format!("{}%", path.as_str()))
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, "person")?, col(r, "grid")?)))
+    .collect()
 }
 
 /// Pairs a member with a grid (grid pairing; issue 4 builds the admin pages).

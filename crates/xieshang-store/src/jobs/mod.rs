@@ -645,7 +645,13 @@ impl Worker {
             let mut to: Vec<i64> = Vec::new();
             let want_handlers = matches!(
                 event,
-                "assigned" | "reminder" | "overdue" | "reopened" | "closed"
+                "assigned"
+                    | "reminder"
+                    | "overdue"
+                    | "reopened"
+                    | "closed"
+                    | "urged"
+                    | "instructed"
             );
             let want_followers = !matches!(event, "submitted" | "reminder");
             if wants_staff(event) {
@@ -817,6 +823,8 @@ pub fn event_label(event: &str) -> &'static str {
         "closed" => "诉求已评价",
         "merged" => "诉求已并案",
         "converted" => "诉求已转办",
+        "urged" => "领导督办",
+        "instructed" => "领导批示",
         _ => "诉求更新",
     }
 }

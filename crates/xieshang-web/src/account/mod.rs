@@ -72,13 +72,95 @@ pub fn routes(r: Routes) -> Routes {
 struct HomeTpl {
     page: Page,
     roles: Vec<String>,
+    /// What needs doing, for a signed-in user: (label key, count, link).
+    today: Vec<(&'static str, i64, &'static str)>,
+    /// For roles whose work has no pages yet: what they will do here.
+    later: Vec<&'static str>,
+}
+
+/// What needs doing now for the user's roles, each with a count and the page
+/// where it is done (issue 26: a home for each role). Counts come from the
+/// kept tallies (staff, leaders) and the user's own queue; no role is given
+/// a link it may not follow.
+async fn today(
+    state: &AppState,
+    actor: &Actor,
+) -> AppResult<(Vec<(&'static str, i64, &'static str)>, Vec<&'static str>)> {
+    use xieshang_store::concern::{self, handling};
+    let mut out = Vec::new();
+    let mut later = Vec::new();
+    if actor.has_permission(Permission::ConcernView) {
+        let s = concern::stats::stats(&state.db, actor).await?;
+        let n = |k: &str| {
+            s.by_state
+                .iter()
+                .find(|(st, _)| st == k)
+                .map(|(_, n)| *n)
+                .unwrap_or(0)
+        };
+        if actor.has_permission(Permission::ConcernTriage) {
+            out.push(("today.new", n("submitted"), "/concerns?state=submitted"));
+            out.push(("today.reopened", n("reopened"), "/concerns?state=reopened"));
+            out.push(("today.resolved", n("resolved"), "/concerns?state=resolved"));
+        }
+        out.push(("today.overdue", s.overdue, "/concerns?state=assigned"));
+    }
+    let mine = handling::my_work(&state.db, actor).await?;
+    if actor.has_permission(Permission::ConcernHandle) {
+        let week = state.db.now_ms() + 7 * 86_400_000;
+        let assigned = mine
+            .iter()
+            .filter(|(_, w)| matches!(w, handling::Why::Department { .. }))
+            .count() as i64;
+        let due = mine
+            .iter()
+            .filter(|(c, w)| {
+                matches!(w, handling::Why::Department { .. })
+                    && c.deadline_at.is_some_and(|d| d <= week)
+            })
+            .count() as i64;
+        out.push(("today.assigned", assigned, "/my"));
+        out.push(("today.due_week", due, "/my"));
+    }
+    if actor.has_role(Role::Member) {
+        let followed = mine
+            .iter()
+            .filter(|(_, w)| *w == handling::Why::Paired)
+            .count() as i64;
+        out.push(("today.followed", followed, "/my"));
+    }
+    if actor.has_permission(Permission::ConcernRecord)
+        && !actor.has_permission(Permission::ConcernTriage)
+    {
+        let recorded = concern::recorded_by(&state.db, actor.user_id, 500).await?;
+        let open = recorded
+            .iter()
+            .filter(|c| !xieshang_core::item::CONCERN.is_closed_code(&c.state))
+            .count() as i64;
+        out.push(("today.recorded_open", open, "/my"));
+    }
+    for (role, key) in [
+        (Role::ProposalCommittee, "later.committee"),
+        (Role::Teacher, "later.teacher"),
+        (Role::Student, "later.student"),
+    ] {
+        if actor.has_role(role) {
+            later.push(key);
+        }
+    }
+    Ok((out, later))
 }
 
 async fn home(
+    State(state): State<AppState>,
     UiLang(tr): UiLang,
     MaybeUser(user): MaybeUser,
     headers: HeaderMap,
 ) -> AppResult<Response> {
+    let (today, later) = match &user {
+        Some((a, _)) => today(&state, a).await?,
+        None => (Vec::new(), Vec::new()),
+    };
     let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
     let roles = user
         .as_ref()
@@ -95,7 +177,12 @@ async fn home(
         csrf,
         &Flash::default(),
     );
-    render(HomeTpl { page, roles })
+    render(HomeTpl {
+        page,
+        roles,
+        today,
+        later,
+    })
 }
 
 async fn set_lang(

@@ -11,6 +11,7 @@ use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{category_choices, format_time, render, role_label, state_key, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
+use crate::kit::staff_form::FieldErrors;
 use crate::kit::state::AppState;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -68,6 +69,11 @@ pub fn routes(r: Routes) -> Routes {
         "/concerns/{id}/handle",
         Needs(ConcernHandle, Target::Concern),
         post(handle).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+    )
+    .post(
+        "/concerns/{id}/supervise",
+        Needs(ConcernSupervise, Target::Concern),
+        post(supervise),
     )
     .post(
         "/concerns/{id}/reveal",
@@ -231,7 +237,13 @@ async fn queue_page(
         states,
         current,
         rows,
-        missing_years: state.missing_holiday_years(),
+        // Only an administrator can load a year's holiday schedule; a warning
+        // nobody else can act on is noise.
+        missing_years: if u.actor.has_role(Role::Admin) {
+            state.missing_holiday_years()
+        } else {
+            Vec::new()
+        },
         page_no: page,
         more,
     })
@@ -333,6 +345,35 @@ struct ConcernTpl {
     handle_actions: Vec<(&'static str, &'static str)>,
     photos: Vec<(String, String)>,
     similar: Vec<(String, String, String, &'static str)>,
+    /// Members paired with the grids of the concern's area: (member, grid).
+    paired_area: Vec<(String, String)>,
+    /// Whether the viewer may open the area's service page.
+    can_area: bool,
+    /// What the assignment form holds (kept after a refusal) and its errors.
+    assign_form: AssignInput,
+    errors: FieldErrors,
+    /// Whether the handling form offers resolving (and its confirmation).
+    can_resolve: bool,
+    /// Whether the viewer may urge or instruct (a leader, the overseer).
+    can_supervise: bool,
+}
+
+/// What the assignment and handling forms were sent with, put back when
+/// they are refused.
+#[derive(Debug, Default)]
+struct AssignInput {
+    departments: Vec<i64>,
+    lead: i64,
+    note: String,
+    /// The handling form's note.
+    handle_note: String,
+}
+
+impl AssignInput {
+    /// Whether the department was ticked.
+    fn ticked(&self, id: &i64) -> bool {
+        self.departments.contains(id)
+    }
 }
 
 async fn concern_page(
@@ -341,6 +382,29 @@ async fn concern_page(
     u: CurrentUser,
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    concern_view(
+        &state,
+        tr,
+        &u,
+        id,
+        &flash,
+        AssignInput::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+/// The concern page, with the assignment form as it was sent (and what was
+/// wrong with it) when it comes back refused.
+async fn concern_view(
+    state: &AppState,
+    tr: Tr,
+    u: &CurrentUser,
+    id: i64,
+    flash: &Flash,
+    assign_form: AssignInput,
+    errors: FieldErrors,
 ) -> AppResult<Response> {
     let c = concern::get(&state.db, &u.actor, Permission::ConcernView, id).await?;
     let events = item::timeline(&state.db, &CONCERN, id)
@@ -423,8 +487,20 @@ async fn concern_page(
     } else {
         Vec::new()
     };
+    let can_area = xieshang_store::search::area::check(&state.db, &u.actor, c.org_id)
+        .await
+        .is_ok();
+    let can_resolve = handle_actions.iter().any(|(a, _)| *a == "resolve");
+    let can_supervise = u.actor.check(Permission::ConcernSupervise, &c.path).is_ok()
+        && !CONCERN.is_closed_code(&c.state);
     render(ConcernTpl {
-        page: Page::signed_in(tr, &u, &flash),
+        can_resolve,
+        can_supervise,
+        page: Page::signed_in(tr, u, flash),
+        paired_area: triage::paired_with(&state.db, &c.path).await?,
+        can_area,
+        assign_form,
+        errors,
         category: category_name(tr, &c.category),
         channel: i18n::known(&format!("channel.{}", c.channel)).unwrap_or("channel.web"),
         state_key: state_key(&c.state),
@@ -493,6 +569,9 @@ struct MergeForm {
     into: String,
     #[serde(default)]
     note: String,
+    /// "1" when the box saying that merging cannot be undone is ticked.
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn merge(
@@ -501,6 +580,11 @@ async fn merge(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MergeForm>,
 ) -> AppResult<Response> {
+    // Merging cannot be undone: the page's box must be ticked (a browser
+    // asks for it; without one, the server does).
+    if f.confirm != "1" {
+        return Ok(back(id, Msg::Err("err.confirm_merge")));
+    }
     let r = triage::merge(&state.db, &u.actor, id, &f.into, Some(&f.note)).await;
     after_transition(id, r)
 }
@@ -527,6 +611,7 @@ async fn convert(
 
 async fn assign(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
@@ -551,6 +636,32 @@ async fn assign(
         note,
     )
     .await;
+    // A refused assignment comes back with what was ticked and typed, and the
+    // wrong field marked.
+    if let Err(TransitionError::Store(xieshang_store::Error::Invalid {
+        field,
+        key,
+        message,
+    })) = &r
+    {
+        tracing::info!(concern.id = id, message, "assignment refused");
+        let key = i18n::known(key).unwrap_or("err.bad_input");
+        let mut errors = FieldErrors::default();
+        errors.add(field, key);
+        let flash = Flash {
+            err: Some(key.to_owned()),
+            ..Flash::default()
+        };
+        let kept = AssignInput {
+            departments,
+            lead,
+            note: note.unwrap_or_default().to_owned(),
+            handle_note: String::new(),
+        };
+        let mut res = concern_view(&state, tr, &u, id, &flash, kept, errors).await?;
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    }
     after_transition(id, r)
 }
 
@@ -559,14 +670,35 @@ struct HandleForm {
     action: String,
     #[serde(default)]
     note: String,
+    /// "1" when the box confirming the result is ticked (resolving).
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn handle(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
     up: CsrfUpload<HandleForm>,
 ) -> AppResult<Response> {
+    // Resolving asks the residents for their verdict: the box confirming
+    // the result must be ticked.
+    if up.form.action == "resolve" && up.form.confirm != "1" {
+        let mut errors = FieldErrors::default();
+        errors.add("confirm", "err.confirm_resolve");
+        let flash = Flash {
+            err: Some("err.confirm_resolve".to_owned()),
+            ..Flash::default()
+        };
+        let kept = AssignInput {
+            handle_note: up.form.note.clone(),
+            ..AssignInput::default()
+        };
+        let mut res = concern_view(&state, tr, &u, id, &flash, kept, errors).await?;
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    }
     let photos = match photos_from(&state, up.files).await? {
         Ok(p) => p,
         Err(key) => return Ok(back(id, Msg::Err(key))),
@@ -583,6 +715,33 @@ async fn handle(
     )
     .await;
     after_transition(id, r)
+}
+
+#[derive(Deserialize)]
+struct SuperviseForm {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// A leader or the overseer urges the work on or writes an instruction.
+async fn supervise(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<SuperviseForm>,
+) -> AppResult<Response> {
+    match handling::supervise(&state.db, &u.actor, id, &f.action, &f.note).await {
+        Ok(()) => Ok(back(id, Msg::Ok("common.saved"))),
+        Err(xieshang_store::Error::Invalid { key, message, .. }) => {
+            tracing::info!(concern.id = id, message, "supervision refused");
+            Ok(back(
+                id,
+                Msg::Err(i18n::known(key).unwrap_or("err.bad_input")),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]
@@ -942,12 +1101,23 @@ struct MyRow {
     why: &'static str,
 }
 
+/// A concern the user recorded for a resident, with its state.
+struct RecordedRow {
+    id: i64,
+    code: String,
+    title: String,
+    area: String,
+    state: &'static str,
+    raised: String,
+}
+
 #[derive(Template)]
 #[template(path = "concern/my.html")]
 struct MyTpl {
     page: Page,
     rows: Vec<MyRow>,
     grids: Vec<(i64, String)>,
+    recorded: Vec<RecordedRow>,
 }
 
 async fn my_page(
@@ -973,10 +1143,23 @@ async fn my_page(
             area: c.area,
         })
         .collect();
+    let recorded = concern::recorded_by(&state.db, u.actor.user_id, 50)
+        .await?
+        .into_iter()
+        .map(|c| RecordedRow {
+            id: c.id,
+            state: state_key(&c.state),
+            raised: format_time(c.created_at),
+            code: c.tracking_code,
+            title: c.title,
+            area: c.area,
+        })
+        .collect();
     render(MyTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         rows,
         grids: xieshang_store::search::area::served_by(&state.db, u.actor.user_id).await?,
+        recorded,
     })
 }
 

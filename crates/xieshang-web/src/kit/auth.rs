@@ -79,7 +79,7 @@ async fn load_user(parts: &Parts, state: &AppState) -> Result<Option<(Actor, Ses
     load_user_headers(&parts.headers, state).await
 }
 
-async fn load_user_headers(
+pub(crate) async fn load_user_headers(
     headers: &HeaderMap,
     state: &AppState,
 ) -> Result<Option<(Actor, Session)>, AppError> {

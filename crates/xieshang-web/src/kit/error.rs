@@ -215,15 +215,27 @@ struct ErrorPage {
     en: &'static str,
 }
 
-fn page(status: StatusCode, key: &str) -> Response {
-    use crate::kit::i18n::{text, Lang, Tr};
-    let t = ErrorPage {
-        page: crate::kit::page::Page::new(
-            Tr { lang: Lang::ZhCn },
+fn page(status: StatusCode, key: &'static str) -> Response {
+    let mut res = render_page(
+        status,
+        key,
+        crate::kit::page::Page::new(
+            crate::kit::i18n::Tr {
+                lang: crate::kit::i18n::Lang::ZhCn,
+            },
             None,
             String::new(),
             &crate::kit::page::Flash::default(),
         ),
+    );
+    res.extensions_mut().insert(ErrorKey(key));
+    res
+}
+
+fn render_page(status: StatusCode, key: &str, page: crate::kit::page::Page) -> Response {
+    use crate::kit::i18n::{text, Lang};
+    let t = ErrorPage {
+        page,
         code: status.as_u16(),
         zh: text(Lang::ZhCn, key),
         en: text(Lang::En, key),
@@ -235,6 +247,62 @@ fn page(status: StatusCode, key: &str) -> Response {
             (status, t.zh).into_response()
         }
     }
+}
+
+/// Marks a response as the error page, with its message key, so that
+/// [`framed`] can give it the visitor's frame.
+#[derive(Debug, Clone, Copy)]
+struct ErrorKey(&'static str);
+
+/// Gives an error page the signed-in visitor's site menu and language: the
+/// error is answered where the visitor is not yet known (the route guard, an
+/// extractor), so a 403 or 404 came without a menu and left a dead end. Only
+/// error pages pay for the second look at the session.
+pub(crate) async fn framed(
+    axum::extract::State(state): axum::extract::State<crate::kit::state::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::header::COOKIE;
+    let cookies: Vec<axum::http::HeaderValue> =
+        req.headers().get_all(COOKIE).iter().cloned().collect();
+    let res = next.run(req).await;
+    let Some(ErrorKey(key)) = res.extensions().get::<ErrorKey>().copied() else {
+        return res;
+    };
+    let mut headers = axum::http::HeaderMap::new();
+    for c in cookies {
+        headers.append(COOKIE, c);
+    }
+    let user = match crate::kit::auth::load_user_headers(&headers, &state).await {
+        Ok(u) => u,
+        Err(e) => {
+            e.log();
+            return res;
+        }
+    };
+    let lang = crate::kit::auth::cookie(&headers, crate::kit::auth::LANG_COOKIE)
+        .and_then(|c| crate::kit::i18n::Lang::parse(&c))
+        .unwrap_or(crate::kit::i18n::Lang::ZhCn);
+    if user.is_none() && lang == crate::kit::i18n::Lang::ZhCn {
+        return res;
+    }
+    let tr = crate::kit::i18n::Tr { lang };
+    let csrf = user
+        .as_ref()
+        .map(|(_, s)| s.csrf_token.clone())
+        .unwrap_or_default();
+    let page = crate::kit::page::Page::new(
+        tr,
+        user.as_ref().map(|(a, s)| (a, s)),
+        csrf,
+        &crate::kit::page::Flash::default(),
+    );
+    let (mut parts, _) = res.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let fresh = render_page(parts.status, key, page);
+    let (_, body) = fresh.into_parts();
+    Response::from_parts(parts, body)
 }
 
 impl IntoResponse for AppError {

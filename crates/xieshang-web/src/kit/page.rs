@@ -29,6 +29,9 @@ pub(crate) struct Page {
     pub can_record: bool,
     /// Show the link to one's own duty shifts (members).
     pub can_duty: bool,
+    /// Unread notifications for the menu's badge: empty when none, "99+"
+    /// beyond the count's cap.
+    pub unread: String,
     /// Error message key.
     pub error: Option<&'static str>,
     /// Notice message key.
@@ -63,6 +66,11 @@ impl Page {
                     .iter()
                     .any(|g| g.role == xieshang_core::Role::Member)
             }),
+            unread: match user.map(|(_, s)| s.unread).unwrap_or(0) {
+                0 => String::new(),
+                n if n >= xieshang_store::account::session::UNREAD_CAP => "99+".to_owned(),
+                n => n.to_string(),
+            },
             error: flash.err.as_deref().and_then(i18n::known),
             notice: flash.ok.as_deref().and_then(i18n::known),
         }

@@ -106,6 +106,10 @@ struct OrgTpl {
     can_manage: bool,
     child_kinds: Vec<(&'static str, &'static str)>,
     parents: Vec<(i64, String, bool)>,
+    /// The unit's scores and roster are the viewer's to open.
+    can_people: bool,
+    /// The unit's service page is the viewer's to open.
+    can_area: bool,
 }
 
 async fn org_page(
@@ -156,8 +160,16 @@ async fn org_page(
         (Vec::new(), Vec::new())
     };
     let kind = kind_label(tr, o.kind);
+    // Only links the viewer may follow (issue 26: the committee's page led
+    // to pages that answered 404).
+    let can_people = u.actor.check(Permission::UserView, &o.path).is_ok();
+    let can_area = xieshang_store::search::area::check(&state.db, &u.actor, o.id)
+        .await
+        .is_ok();
     render(OrgTpl {
         page: Page::signed_in(tr, &u, &flash),
+        can_people,
+        can_area,
         org: o,
         kind,
         parent,

@@ -104,7 +104,11 @@ async fn staff_export_their_lists_and_anyone_gets_open_data() {
     let r = handler
         .post(
             &format!("/concerns/{id}/handle"),
-            &[("action", "resolve"), ("note", "已修复路面")],
+            &[
+                ("action", "resolve"),
+                ("note", "已修复路面"),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert!(!r.location.unwrap().contains("err="));
@@ -182,7 +186,7 @@ async fn formulas_in_residents_and_departments_text_are_neutralised() {
     let r = handler
         .post(
             &format!("/concerns/{id}/handle"),
-            &[("action", "resolve"), ("note", note)],
+            &[("action", "resolve"), ("note", note), ("confirm", "1")],
         )
         .await;
     assert!(!r.location.unwrap_or_default().contains("err="));

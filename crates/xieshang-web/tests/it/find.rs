@@ -263,7 +263,10 @@ async fn triage_shows_similar_concerns_and_merges_one_in_a_click() {
         .contains(&format!("name=\"into\" value=\"{first}\"")));
     assert!(!page.body.contains("凤翔苑停车难"));
     let r = staff
-        .post(&format!("/concerns/{id2}/merge"), &[("into", &first)])
+        .post(
+            &format!("/concerns/{id2}/merge"),
+            &[("into", &first), ("confirm", "1")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(

@@ -232,7 +232,11 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("url", "https://hooks.example.com/matrix".into()),
             ("events", "concern.created".into()),
         ],
-        "/concerns/{id}/merge" => vec![("into", s.survivor.clone()), ("note", "矩阵".into())],
+        "/concerns/{id}/merge" => vec![
+            ("into", s.survivor.clone()),
+            ("note", "矩阵".into()),
+            ("confirm", "1".into()),
+        ],
         "/record/same" => vec![("code", s.survivor.clone()), ("name", "矩阵".into())],
         "/units/{id}/rules" => vec![("item", "meeting".into()), ("points", "5".into())],
         "/units/{id}/judging" => vec![("judge", "pro_rata".into())],
@@ -289,6 +293,7 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("lead", s.department.to_string()),
         ],
         "/concerns/{id}/handle" => vec![("action", "progress".into()), ("note", "矩阵进展".into())],
+        "/concerns/{id}/supervise" => vec![("action", "urge".into()), ("note", "矩阵督办".into())],
         "/record" => vec![
             ("channel", "liaison".into()),
             ("category", "road".into()),
@@ -393,7 +398,10 @@ async fn every_route_isolates_districts_and_roles() {
         "beilin-cgj",
     )
     .await;
-    let mut member = app.login("member-fh-01").await;
+    // A member of the own district who follows none of the side's concerns:
+    // members paired with the grids under a concern's street follow it once it
+    // is assigned, and see it (issue 26), so a Fenghuang member would.
+    let mut member = app.login("member-gs-01").await;
     let mut staff = app.login("staff").await;
     // Who lacks a permission (members record concerns, so a leader stands in),
     // and who holds it in the own district (handling comes from an assignment).
@@ -486,6 +494,9 @@ async fn every_route_isolates_districts_and_roles() {
         let url = fill(r.path, target, &other);
         let holder = if permission == Permission::ConcernHandle {
             &mut handler
+        } else if permission == Permission::ConcernSupervise {
+            // Urging and instructing are the leaders'.
+            &mut leader
         } else {
             &mut staff
         };
@@ -547,6 +558,9 @@ async fn every_route_isolates_districts_and_roles() {
         let url = fill(r.path, target, &own);
         let holder = if permission == Permission::ConcernHandle {
             &mut handler
+        } else if permission == Permission::ConcernSupervise {
+            // Urging and instructing are the leaders'.
+            &mut leader
         } else {
             &mut staff
         };

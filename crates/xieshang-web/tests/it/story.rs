@@ -263,7 +263,11 @@ async fn the_broken_road_near_the_school() {
     ok(&handler
         .post(
             &format!("/concerns/{id}/handle"),
-            &[("action", "resolve"), ("note", "已重新铺设路面并增设排水")],
+            &[
+                ("action", "resolve"),
+                ("note", "已重新铺设路面并增设排水"),
+                ("confirm", "1"),
+            ],
         )
         .await);
     // The transport bureau is not assigned to handle by this handler account;
@@ -353,7 +357,7 @@ async fn unsatisfied_feedback_reopens_and_staff_assign_again() {
     ok(&handler
         .post(
             &format!("/concerns/{id}/handle"),
-            &[("action", "resolve"), ("note", "已修复")],
+            &[("action", "resolve"), ("note", "已修复"), ("confirm", "1")],
         )
         .await);
     let mut resident = app.client();
@@ -391,12 +395,19 @@ async fn merged_reporters_follow_the_surviving_concern() {
     ok(&staff
         .post(
             &format!("/concerns/{dup}/merge"),
-            &[("into", &keep_code.to_lowercase()), ("note", "同一处")],
+            &[
+                ("into", &keep_code.to_lowercase()),
+                ("note", "同一处"),
+                ("confirm", "1"),
+            ],
         )
         .await);
     // Merging into itself or an unknown code is refused with a message.
     let r = staff
-        .post(&format!("/concerns/{keep}/merge"), &[("into", &keep_code)])
+        .post(
+            &format!("/concerns/{keep}/merge"),
+            &[("into", &keep_code), ("confirm", "1")],
+        )
         .await;
     assert!(r.location.unwrap().contains("err=err.merge_target"));
     let page = staff.get(&format!("/concerns/{keep}")).await;
@@ -602,7 +613,7 @@ async fn resolving_stops_the_escalation_and_reassignment_has_a_window() {
     ok(&handler
         .post(
             &format!("/concerns/{b}/handle"),
-            &[("action", "resolve"), ("note", "已拆除")],
+            &[("action", "resolve"), ("note", "已拆除"), ("confirm", "1")],
         )
         .await);
     // Past b's deadline nothing escalates, and a's old round is stale.
@@ -644,7 +655,7 @@ async fn only_the_lead_resolves_and_other_handlers_see_nothing() {
     let r = handler
         .post(
             &format!("/concerns/{id}/handle"),
-            &[("action", "resolve"), ("note", "已修")],
+            &[("action", "resolve"), ("note", "已修"), ("confirm", "1")],
         )
         .await;
     assert!(r.location.unwrap().contains("err=err.lead_only"));
@@ -654,14 +665,16 @@ async fn only_the_lead_resolves_and_other_handlers_see_nothing() {
             &[("action", "progress"), ("note", "配合清理现场")],
         )
         .await);
-    // A lead that is not among the departments is refused.
+    // A lead that is not among the departments is refused (on the page
+    // again, with the form kept: issue 26).
     let r = staff
         .post(
             &format!("/concerns/{id}/assign"),
             &[("departments", &cgj), ("lead", &jtj)],
         )
         .await;
-    assert!(r.location.unwrap().contains("err="));
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("牵头部门须在所选部门之中"));
     // A Beilin staff member sees nothing of it.
     let mut beilin = app.login("staff-beilin").await;
     let r = beilin.get(&format!("/concerns/{id}")).await;

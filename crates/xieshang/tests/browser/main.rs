@@ -401,6 +401,7 @@ async fn staff_and_department_on_a_desktop(c: &Client, base: &str) {
         .await
         .unwrap();
     type_in(c, "#handle-note", "已重新铺设路面").await;
+    click(c, "#confirm-resolve").await;
     shot(c, "department-resolve-desktop").await;
     click(c, "#do-resolve").await;
     // The result line exists only on the page after resolving: wait for it first.
