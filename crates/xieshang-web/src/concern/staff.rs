@@ -11,7 +11,6 @@ use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{category_choices, format_time, render, role_label, state_key, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
-use crate::kit::staff_form::FieldErrors;
 use crate::kit::state::AppState;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};

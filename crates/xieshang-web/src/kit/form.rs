@@ -61,6 +61,15 @@ impl FieldErrors {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_field_marked_wrong_is_found_with_its_message() {
+        let mut e = super::FieldErrors::default();
+        assert!(e.of("lead").is_none());
+        e.add("lead", "err.lead");
+        assert_eq!(e.of("lead"), Some("err.lead"));
+        assert_eq!(e.of("departments"), None);
+    }
+
     use super::FieldErrors;
 
     #[test]

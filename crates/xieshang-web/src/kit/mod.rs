@@ -13,7 +13,6 @@ pub mod i18n;
 pub mod ops;
 pub mod page;
 pub mod routes;
-pub mod staff_form;
 pub mod state;
 pub mod throttle;
 
