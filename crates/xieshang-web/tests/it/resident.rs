@@ -71,7 +71,11 @@ async fn resolve(app: &TestApp, id: i64) {
     ok(&handler
         .post(
             &format!("/concerns/{id}/handle"),
-            &[("action", "resolve"), ("note", "路面已修复")],
+            &[
+                ("action", "resolve"),
+                ("note", "路面已修复"),
+                ("confirm", "1"),
+            ],
         )
         .await);
 }
@@ -107,7 +111,7 @@ async fn each_reporter_of_a_merged_concern_answers_for_themselves() {
     ok(&staff
         .post(
             &format!("/concerns/{dup}/merge"),
-            &[("into", &keep_code), ("note", "同一处")],
+            &[("into", &keep_code), ("note", "同一处"), ("confirm", "1")],
         )
         .await);
     resolve(&app, keep).await;
@@ -153,7 +157,10 @@ async fn one_unsatisfied_reporter_reopens_and_the_window_closes_the_rest() {
     let (b_code, _b_key, b) = recorded(&app, &mut member, "路灯坏了").await;
     let mut staff = app.login("staff").await;
     ok(&staff
-        .post(&format!("/concerns/{b}/merge"), &[("into", &a_code)])
+        .post(
+            &format!("/concerns/{b}/merge"),
+            &[("into", &a_code), ("confirm", "1")],
+        )
         .await);
     resolve(&app, a).await;
     let mut c = app.client();
