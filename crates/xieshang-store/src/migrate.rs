@@ -306,6 +306,7 @@ mod tests {
             (22, "b6a67cd3ce0664ff", "b6a67cd3ce0664ff"),
             (23, "9d07a0f1e5f05674", "180a16c22c6452fe"),
             (24, "235b8426ba4465b2", "235b8426ba4465b2"),
+            (25, "aec6b290c9343ab0", "aec6b290c9343ab0"),
             (26, "815ec74dd7db19b6", "b076d4c3971ccb0f"),
         ];
         // Each migration's hashes now, as lines for RELEASED.
