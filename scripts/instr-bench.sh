@@ -4,10 +4,13 @@
 # does not move with the machine's other load, so two binaries can be compared to
 # a few per cent on a shared 2-core machine (see BENCHMARKS.md, issue 25 point 10).
 #
-#   scripts/instr-bench.sh BINARY CITY_DIR [REQUESTS]
+#   scripts/instr-bench.sh BINARY CITY [REQUESTS]
 #
-# CITY_DIR is a SQLite data directory made by `datagen` (it is copied, never
-# touched). The server runs under callgrind with instrumentation off; after it
+# CITY is a SQLite data directory made by `datagen`, or the URL of a PostgreSQL
+# database made by `datagen` (postgres://USER@HOST:PORT/DB); either is copied
+# (a PostgreSQL copy is a new database with the city as its template) and never
+# touched. On PostgreSQL only the server's own instructions are counted, not
+# the database server's. The server runs under callgrind with instrumentation off; after it
 # has settled and each page has been warmed up, instrumentation is switched on,
 # the counters zeroed, and the process's instructions counted over exactly
 # REQUESTS (default 300) sequential keep-alive requests of one page, and the
@@ -23,23 +26,38 @@ work="$(mktemp -d)"
 port=$((20000 + RANDOM % 12000))
 base="http://127.0.0.1:$port"
 server=""
+copy_db=""
 cleanup() {
   [ -n "$server" ] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+  if [ -n "$copy_db" ]; then
+    psql "${city%/*}/postgres" -qc "DROP DATABASE IF EXISTS $copy_db WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
   [ -n "${KEEP_WORK:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
-cp -r "$city" "$work/city"
-# Codes and an area straight from the file, so the binary under test is the only
-# one that ever opens the copy.
-python3 - "$work/city/xieshang.db" "$work" <<'PY'
+case "$city" in
+  postgres://*)
+    copy_db="xs_instr_$$"
+    psql "${city%/*}/postgres" -qc "CREATE DATABASE $copy_db TEMPLATE ${city##*/}" >/dev/null
+    db_args=(--database-url "${city%/*}/$copy_db")
+    # Codes straight from the database, so the binary under test is the only
+    # Xieshang that ever opens the copy.
+    psql "${city%/*}/$copy_db" -Atc "SELECT tracking_code FROM concerns ORDER BY id LIMIT 2000" >"$work/codes.txt"
+    ;;
+  *)
+    cp -r "$city" "$work/city"
+    db_args=(--data-dir "$work/city")
+    python3 - "$work/city/xieshang.db" "$work" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 codes = [r[0] for r in db.execute("SELECT tracking_code FROM concerns ORDER BY id LIMIT 2000")]
 open(sys.argv[2] + "/codes.txt", "w").write("\n".join(codes) + "\n")
 PY
+    ;;
+esac
 export XIESHANG_RATE_LIMITS=false
 XIESHANG_LOG=warn valgrind --tool=callgrind --instr-atstart=no \
-  --callgrind-out-file="$work/cg.out.%p" "$bin" --data-dir "$work/city" \
+  --callgrind-out-file="$work/cg.out.%p" "$bin" "${db_args[@]}" \
   --listen "127.0.0.1:$port" serve >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 1200); do curl -sf -o /dev/null "$base/readyz" && break; sleep 0.5; done

@@ -148,6 +148,17 @@ async fn a_screen_reader_hears_a_name_for_everything() {
             tables == 0 || headers >= tables,
             "{path}: {tables} tables, {headers} header cells"
         );
+        // A table without header cells may be read as layout: ask the page itself.
+        let bare: i64 = serde_json::from_value(
+            c.execute(
+                "return [...document.querySelectorAll('table')].filter(t => !t.querySelector('th')).length;",
+                vec![],
+            )
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(bare, 0, "{path}: every table has header cells");
     }
     d.finish().await;
 }
