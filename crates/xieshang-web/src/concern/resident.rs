@@ -4,7 +4,8 @@ use crate::kit::auth::{self, MaybeUser, UiLang};
 use crate::kit::error::AppResult;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{
-    area_choices, category_choices, format_time, render, resident_key_param, state_key, Flash, Page,
+    area_choices, area_form_categories, format_time, render, resident_key_param, state_key, Flash,
+    Page,
 };
 use crate::kit::routes::{Access, Routes};
 use crate::kit::state::AppState;
@@ -206,7 +207,7 @@ async fn render_report(
         page,
         form,
         errors: extras.errors,
-        categories: category_choices(tr),
+        categories: area_form_categories(tr),
         areas,
         similar: extras.similar,
         had_photos: extras.had_photos,

@@ -8,7 +8,9 @@ use crate::kit::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang, Upload, UPLOAD
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash::{self, Msg};
 use crate::kit::i18n::{self, Tr};
-use crate::kit::page::{category_choices, format_time, render, role_label, state_key, Flash, Page};
+use crate::kit::page::{
+    area_form_categories, category_choices, format_time, render, role_label, state_key, Flash, Page,
+};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
 use crate::kit::throttle::ClientAddr;
@@ -744,7 +746,7 @@ async fn record_page(
         form: RecordForm::default(),
         errors: Vec::new(),
         channels: channel_choices(&u.actor),
-        categories: category_choices(tr),
+        categories: area_form_categories(tr),
         areas: record_areas(&state, &u.actor).await?,
         recorded: q
             .code
@@ -806,7 +808,7 @@ async fn record(
     let mut res = render(RecordTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         channels: channel_choices(&u.actor),
-        categories: category_choices(tr),
+        categories: area_form_categories(tr),
         areas: record_areas(&state, &u.actor).await?,
         form,
         errors,

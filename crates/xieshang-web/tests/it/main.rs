@@ -14,6 +14,7 @@ mod open311;
 mod pages;
 mod roster;
 mod smtp;
+mod statement;
 mod story;
 mod uploads;
 mod webhooks;
