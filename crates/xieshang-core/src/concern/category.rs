@@ -206,20 +206,23 @@ pub const DEFAULT: &[Category] = &[
         at_root: false,
         service_days: 15,
     },
-    Category {
-        code: ACCESSIBILITY,
-        name_zh: "本平台无障碍问题",
-        name_en: "Accessibility barriers in this service",
-        questions: &[],
-        at_root: true,
-        // A barrier shuts someone out of every other service here: as urgent
-        // as a water outage, shorter than ordinary repairs.
-        service_days: 3,
-    },
+    BARRIER,
 ];
 
 /// The category of a barrier met in this service (the accessibility page's form).
 pub const ACCESSIBILITY: &str = "accessibility";
+
+/// A barrier met in this service itself, filed at the root unit.
+pub const BARRIER: Category = Category {
+    code: ACCESSIBILITY,
+    name_zh: "本平台无障碍问题",
+    name_en: "Accessibility barriers in this service",
+    questions: &[],
+    at_root: true,
+    // A barrier shuts someone out of every other service here: as urgent
+    // as a water outage, shorter than ordinary repairs.
+    service_days: 3,
+};
 
 /// Whether a category is offered where a resident picks an area: not those
 /// filed at the root unit (a blind lane blocked in a street is `road`, not a
@@ -244,6 +247,7 @@ mod tests {
         assert_eq!(super::by_code("water").map(|c| c.service_days), Some(3));
         assert!(super::by_code("nope").is_none());
         let barrier = super::by_code(super::ACCESSIBILITY).unwrap();
+        assert_eq!(*barrier, super::BARRIER);
         assert!(barrier.at_root && !super::on_area_forms(barrier));
         assert_eq!(
             super::DEFAULT.iter().filter(|c| c.at_root).count(),

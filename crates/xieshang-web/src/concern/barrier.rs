@@ -15,7 +15,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use xieshang_core::concern::category::{self, ACCESSIBILITY};
+use xieshang_core::concern::category::BARRIER;
 
 /// The statement page and its form.
 pub fn routes(r: Routes) -> Routes {
@@ -48,11 +48,6 @@ struct StatementTpl {
     form: BarrierForm,
     errors: Vec<&'static str>,
     service_days: u32,
-}
-
-fn barrier_category() -> &'static category::Category {
-    // The category is a constant of core's list (its test checks it is there).
-    category::by_code(ACCESSIBILITY).unwrap_or(&category::DEFAULT[0])
 }
 
 /// The page the visitor came from, when it is one of this site's: its path
@@ -97,7 +92,7 @@ async fn statement_page(
         page,
         form,
         errors: Vec::new(),
-        service_days: barrier_category().service_days,
+        service_days: BARRIER.service_days,
     })?;
     Ok(auth::with_token_cookie(res, set))
 }
@@ -117,7 +112,7 @@ async fn report(
     if where_.is_empty() {
         errors.extend(i18n::known("err.barrier.page"));
     } else {
-        let cat = barrier_category();
+        let cat = &BARRIER;
         // The title says where, so the queue shows it at a glance.
         let title: String = format!("{}：{where_}", cat.name_zh)
             .chars()
@@ -167,7 +162,7 @@ async fn report(
         page,
         form,
         errors,
-        service_days: barrier_category().service_days,
+        service_days: BARRIER.service_days,
     })?;
     *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(auth::with_token_cookie(res, set))
