@@ -182,9 +182,36 @@ async fn every_way_in_sends_a_barrier_to_the_root_unit() {
         .unwrap();
     let r = c.send(req).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM concerns")
-        .fetch_one(app.t.db.pool())
-        .await
+    // Through Open311 by a district's hotline, with a grid's address_id: the root's too.
+    let (_, key) = xieshang_store::account::apikey::create(
+        &app.t.db,
+        "yanliang",
+        "区12345热线",
+        &[xieshang_store::account::apikey::Scope::ConcernsCreate],
+    )
+    .await
+    .unwrap();
+    let form = [
+        ("api_key", key.as_str()),
+        ("jurisdiction_id", "yanliang"),
+        ("service_code", "accessibility"),
+        ("address_id", "yanliang-fenghuang-g07"),
+        ("description", "来电反映：网站的验证码看不清"),
+    ];
+    let req = Request::post("/open311/v2/requests.json")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(serde_urlencoded::to_string(form).unwrap()))
         .unwrap();
-    assert_eq!(org_id, root_id(&app).await);
+    let r = c.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let orgs: Vec<(i64, String)> =
+        sqlx::query_as("SELECT org_id, channel FROM concerns ORDER BY id")
+            .fetch_all(app.t.db.pool())
+            .await
+            .unwrap();
+    let root = root_id(&app).await;
+    assert_eq!(
+        orgs,
+        vec![(root, "api".to_owned()), (root, "api".to_owned())]
+    );
 }
