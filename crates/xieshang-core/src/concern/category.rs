@@ -14,6 +14,10 @@ pub struct Category {
     pub service_days: u32,
     /// Extra questions this category asks (Open311 service attributes).
     pub questions: &'static [Question],
+    /// Filed at the root unit (the city's body) whatever area is given: a
+    /// barrier in this service itself is no area's to mend. Such a category is
+    /// not offered on the area forms (see [`on_area_forms`]).
+    pub at_root: bool,
 }
 
 /// The kind of answer a question takes (Open311 attribute datatypes).
@@ -143,6 +147,7 @@ pub const DEFAULT: &[Category] = &[
         name_zh: "道路设施",
         name_en: "Roads and facilities",
         questions: &[NEAR_SCHOOL],
+        at_root: false,
         service_days: 10,
     },
     Category {
@@ -150,6 +155,7 @@ pub const DEFAULT: &[Category] = &[
         name_zh: "供水排水",
         name_en: "Water supply and drainage",
         questions: &[WATER_KIND],
+        at_root: false,
         service_days: 3,
     },
     Category {
@@ -157,6 +163,7 @@ pub const DEFAULT: &[Category] = &[
         name_zh: "环境卫生",
         name_en: "Environment and sanitation",
         questions: &[],
+        at_root: false,
         service_days: 5,
     },
     Category {
@@ -164,6 +171,7 @@ pub const DEFAULT: &[Category] = &[
         name_zh: "安全隐患",
         name_en: "Safety hazards",
         questions: &[],
+        at_root: false,
         service_days: 2,
     },
     Category {
@@ -171,6 +179,7 @@ pub const DEFAULT: &[Category] = &[
         name_zh: "市场秩序",
         name_en: "Markets and street trading",
         questions: &[],
+        at_root: false,
         service_days: 5,
     },
     Category {
@@ -178,6 +187,7 @@ pub const DEFAULT: &[Category] = &[
         name_zh: "住房物业",
         name_en: "Housing and property management",
         questions: &[],
+        at_root: false,
         service_days: 10,
     },
     Category {
@@ -185,6 +195,7 @@ pub const DEFAULT: &[Category] = &[
         name_zh: "教育",
         name_en: "Education",
         questions: &[],
+        at_root: false,
         service_days: 10,
     },
     Category {
@@ -192,9 +203,33 @@ pub const DEFAULT: &[Category] = &[
         name_zh: "其他",
         name_en: "Other",
         questions: &[],
+        at_root: false,
         service_days: 15,
     },
+    BARRIER,
 ];
+
+/// The category of a barrier met in this service (the accessibility page's form).
+pub const ACCESSIBILITY: &str = "accessibility";
+
+/// A barrier met in this service itself, filed at the root unit.
+pub const BARRIER: Category = Category {
+    code: ACCESSIBILITY,
+    name_zh: "本平台无障碍问题",
+    name_en: "Accessibility barriers in this service",
+    questions: &[],
+    at_root: true,
+    // A barrier shuts someone out of every other service here: as urgent
+    // as a water outage, shorter than ordinary repairs.
+    service_days: 3,
+};
+
+/// Whether a category is offered where a resident picks an area: not those
+/// filed at the root unit (a blind lane blocked in a street is `road`, not a
+/// barrier in this service).
+pub fn on_area_forms(c: &Category) -> bool {
+    !c.at_root
+}
 
 /// A default category by code.
 pub fn by_code(code: &str) -> Option<&'static Category> {
@@ -211,6 +246,14 @@ mod tests {
         assert_eq!(codes.len(), super::DEFAULT.len());
         assert_eq!(super::by_code("water").map(|c| c.service_days), Some(3));
         assert!(super::by_code("nope").is_none());
+        let barrier = super::by_code(super::ACCESSIBILITY).unwrap();
+        assert_eq!(*barrier, super::BARRIER);
+        assert!(barrier.at_root && !super::on_area_forms(barrier));
+        assert_eq!(
+            super::DEFAULT.iter().filter(|c| c.at_root).count(),
+            1,
+            "only the barrier category goes to the root unit"
+        );
     }
 
     #[test]

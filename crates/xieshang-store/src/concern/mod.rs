@@ -698,6 +698,17 @@ pub async fn area_by_code(db: &Db, code: &str) -> Result<Option<Area>> {
     row.as_ref().map(area_from).transpose()
 }
 
+/// The unit where concerns of a category filed at the root go: the oldest
+/// active unit without a parent (a deployment serves one city's body).
+pub async fn root_unit(db: &Db) -> Result<Option<i64>> {
+    let id = sqlx::query_scalar(
+        "SELECT id FROM orgs WHERE parent_id IS NULL AND archived_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(id)
+}
+
 /// A resident's feedback as the public page shows it: (rating, comment, thanks,
 /// when).
 pub type PublicFeedback = (String, Option<String>, Option<String>, i64);

@@ -17,7 +17,8 @@ pub struct Intake {
     /// A category code from `/api/v1/categories`.
     #[schema(example = "road")]
     pub(crate) category: String,
-    /// An area code from `/api/v1/areas`.
+    /// An area code from `/api/v1/areas` (ignored for a category filed at the
+    /// root unit, such as `accessibility`).
     #[schema(example = "yanliang-guanshan-g01")]
     pub(crate) area: String,
     /// 1 to 100 characters, no control characters.
@@ -98,7 +99,11 @@ pub(crate) async fn file_concern(
             ),
         ));
     }
+    // A barrier in this service goes to the root unit whatever the area or
+    // unit given, by every way in (form, API, Open311).
+    let at_root = parsed.as_ref().is_ok_and(|c| c.category.at_root);
     let area = match intake.org_id {
+        _ if at_root => concern::root_unit(&state.db).await?,
         Some(id) => Some(id),
         None => state.area_id(&intake.area).await?,
     };

@@ -8,8 +8,8 @@ use crate::kit::flash::{self, Msg};
 use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{
-    area_groups, category_choices, format_time, render, resident_key_param, state_key, AreaGroup,
-    Flash, Page,
+    area_form_categories, area_groups, format_time, render, resident_key_param, state_key,
+    AreaGroup, Flash, Page,
 };
 use crate::kit::routes::{Access, Routes};
 use crate::kit::state::AppState;
@@ -404,7 +404,7 @@ async fn render_report(
         page,
         form,
         errors: extras.errors,
-        categories: category_choices(tr),
+        categories: area_form_categories(tr),
         area_groups: area_groups(&areas, |_| true),
         similar: extras.similar,
         kept_count: extras.kept_count,

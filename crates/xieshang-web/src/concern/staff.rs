@@ -9,7 +9,9 @@ use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash::{self, Msg};
 use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
-use crate::kit::page::{category_choices, format_time, render, role_label, state_key, Flash, Page};
+use crate::kit::page::{
+    area_form_categories, category_choices, format_time, render, role_label, state_key, Flash, Page,
+};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
 use askama::Template;
@@ -925,7 +927,7 @@ async fn record_page(
         form: RecordForm::default(),
         errors: FieldErrors::new(),
         channels: channel_choices(&u.actor),
-        categories: category_choices(tr),
+        categories: area_form_categories(tr),
         area_groups: record_areas(&state, &u.actor).await?,
         recorded: q
             .code
@@ -1012,7 +1014,7 @@ async fn record(
     let mut res = render(RecordTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         channels: channel_choices(&u.actor),
-        categories: category_choices(tr),
+        categories: area_form_categories(tr),
         area_groups: record_areas(&state, &u.actor).await?,
         form,
         errors,

@@ -242,8 +242,22 @@ pub(crate) fn area_groups(
 }
 
 pub(crate) fn category_choices(tr: Tr) -> Vec<(&'static str, &'static str)> {
+    choices(tr, |_| true)
+}
+
+/// The categories a form that asks for an area offers: not those filed at the
+/// root unit (a barrier in this service is reported on the accessibility page).
+pub(crate) fn area_form_categories(tr: Tr) -> Vec<(&'static str, &'static str)> {
+    choices(tr, xieshang_core::concern::category::on_area_forms)
+}
+
+fn choices(
+    tr: Tr,
+    keep: fn(&xieshang_core::concern::category::Category) -> bool,
+) -> Vec<(&'static str, &'static str)> {
     xieshang_core::concern::category::DEFAULT
         .iter()
+        .filter(|c| keep(c))
         .map(|c| {
             (
                 c.code,

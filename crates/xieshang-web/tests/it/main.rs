@@ -18,6 +18,7 @@ mod resident;
 mod roster;
 mod smtp;
 mod staff_side;
+mod statement;
 mod story;
 mod uploads;
 mod webhooks;

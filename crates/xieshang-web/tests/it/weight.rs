@@ -56,6 +56,10 @@ fn assets(html: &str) -> Vec<String> {
         .collect()
 }
 
+#[expect(
+    clippy::print_stdout,
+    reason = "the test reports the heaviest page in its output"
+)]
 #[tokio::test]
 async fn every_page_is_light_and_compressed() {
     let app = TestApp::new().await;

@@ -13,6 +13,7 @@ mod language;
 mod reader;
 mod resident;
 mod staff;
+mod statement;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::io::{BufRead, BufReader};
