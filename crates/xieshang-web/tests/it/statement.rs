@@ -41,7 +41,7 @@ async fn the_statement_is_public_in_three_languages_and_linked_from_the_footer()
     c.get("/lang/zh-TW").await;
     let r = c.get("/accessibility").await;
     assert!(
-        r.body.contains("<html lang=\"zh-TW\">") && r.body.contains("<h1>無障礙宣告</h1>"),
+        r.body.contains("<html lang=\"zh-TW\">") && r.body.contains("<h1>無障礙聲明</h1>"),
         "zh-TW: {}",
         r.body
             .lines()
