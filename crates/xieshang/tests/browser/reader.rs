@@ -126,6 +126,11 @@ async fn a_screen_reader_hears_a_name_for_everything() {
     crate::type_in(c, "#username", "staff").await;
     crate::type_in(c, "#password", "wrong password").await;
     crate::click(c, "#login-submit").await;
+    // The refused login comes back as a new page: wait for it before reading.
+    c.wait()
+        .for_element(fantoccini::Locator::Css("main .error"))
+        .await
+        .expect("the login page comes back with its error");
     let after = named_everywhere(c, "/login with an error").await;
     assert!(
         after
