@@ -71,6 +71,32 @@ pub struct RouteSpec {
     pub access: Access,
 }
 
+impl RouteSpec {
+    /// Whether the route answers people with an HTML page: a GET that is not
+    /// a machine interface (API, Open311, open data), a file (exports, photos,
+    /// static assets, `.csv`/`.ics`/`.png`/`.xlsx`/`.json`), the language
+    /// switch or an operations endpoint. The walks over every page (the
+    /// accessibility check, the page weight) take their list from here, so a
+    /// new page joins them by construction.
+    pub fn is_page(&self) -> bool {
+        const NOT_PAGES: [&str; 7] = [
+            "/api/",
+            "/open311/",
+            "/open-data/",
+            "/exports/",
+            "/static/",
+            "/photos/",
+            "/lang/",
+        ];
+        const FILES: [&str; 5] = [".csv", ".ics", ".png", ".xlsx", ".json"];
+        self.method == "GET"
+            && !matches!(self.access, Access::Key(_))
+            && !NOT_PAGES.iter().any(|p| self.path.starts_with(p))
+            && !matches!(self.path, "/metrics" | "/healthz" | "/readyz")
+            && !FILES.iter().any(|e| self.path.ends_with(e))
+    }
+}
+
 /// Collects routes and their specs together.
 pub struct Routes {
     router: Router<AppState>,

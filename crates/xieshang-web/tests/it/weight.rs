@@ -28,24 +28,6 @@ async fn wire(c: &Client, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec
     (status, headers, bytes)
 }
 
-fn is_page(path: &str) -> bool {
-    ![
-        "/api/",
-        "/open311/",
-        "/open-data/",
-        "/exports/",
-        "/static/",
-        "/photos/",
-        "/lang/",
-    ]
-    .iter()
-    .any(|p| path.starts_with(p))
-        && !["/metrics", "/healthz", "/readyz"].contains(&path)
-        && ![".csv", ".ics", ".png", ".xlsx", ".json"]
-            .iter()
-            .any(|e| path.ends_with(e))
-}
-
 /// The `href`/`src` of the page's stylesheet and scripts under /static/.
 fn assets(html: &str) -> Vec<String> {
     html.match_indices("\"/static/")
@@ -95,11 +77,7 @@ async fn every_page_is_light_and_compressed() {
         ("area", area),
     ]);
     let mut pages = Vec::new();
-    for r in app
-        .routes
-        .iter()
-        .filter(|r| r.method == "GET" && is_page(r.path))
-    {
+    for r in app.routes.iter().filter(|r| r.is_page()) {
         let target = match r.access {
             Access::Key(_) => continue,
             Access::Needs(_, t) => t,
