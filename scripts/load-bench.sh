@@ -261,6 +261,16 @@ EOF
   run "home_$b" "role home / (staff-$district)" "$base/" "$work/staff-$b.lua"
   run "home_flooded_$b" "role home / (staff-$flooded, holds the intake)" "$base/" "$work/flooded-$b.lua"
   run "my_$b" "own queue /my (staff-$district)" "$base/my" "$work/staff-$b.lua"
+  # Consultations (issue 28): a district's outcome list (every agreed action of
+  # its streets' consultations, the latest first), a street room's week (the
+  # current one, with its bookings), and a member's coming meetings.
+  run "outcomes_$b" "outcome list /outcomes (staff-$district)" "$base/outcomes" "$work/staff-$b.lua"
+  local room member_session
+  room="$(curl -s -b "xs_session=$session" "$base/rooms" | grep -o '/rooms/[0-9]*' | head -1)"
+  run "room_$b" "room week $room (staff-$district)" "$base$room" "$work/staff-$b.lua"
+  member_session="$(staff_session "$base" m00000 "$work/jar-member")"
+  echo "wrk.headers[\"Cookie\"] = \"xs_session=$member_session\"" >"$work/member-$b.lua"
+  run "meetings_$b" "member's meetings /meetings (m00000)" "$base/meetings" "$work/member-$b.lua"
 
   local rss
   rss="$(peak_rss_mb "$server")"

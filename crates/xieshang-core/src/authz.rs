@@ -60,6 +60,9 @@ pub enum Relation {
     /// officer, a grid worker, a member on duty): they may read what they
     /// recorded, and follow its state, but not act on it.
     Recorder,
+    /// The actor is invited to the consultation, or handles for a unit that
+    /// takes part in it or owns one of its agreed actions: they may read it.
+    Participant,
 }
 
 impl Relation {
@@ -69,6 +72,7 @@ impl Relation {
         match self {
             Relation::AssignedDepartment => &[ConcernView, ConcernHandle, ReporterReveal],
             Relation::Follower | Relation::Recorder => &[ConcernView],
+            Relation::Participant => &[ConsultationView],
         }
     }
 

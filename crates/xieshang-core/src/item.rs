@@ -98,6 +98,13 @@ codes! {
         Closed = "closed",
         /// Opened again.
         Reopened = "reopened",
+        /// A consultation called, its meeting not yet held.
+        Convened = "convened",
+        /// A consultation's meeting held and its minutes recorded; its agreed
+        /// actions are being carried out.
+        Held = "held",
+        /// Called off before it was held.
+        Cancelled = "cancelled",
     }
 }
 
@@ -145,6 +152,14 @@ codes! {
         Urge = "urge",
         /// Note: a leader's instruction on the item (批示).
         Instruct = "instruct",
+        /// Note: a consultation has been called on the item.
+        Convene = "convene",
+        /// A consultation's meeting is held (minutes recorded).
+        Hold = "hold",
+        /// Call a consultation off.
+        Cancel = "cancel",
+        /// Resolved by a consultation's outcome (staff, when it closes).
+        ConsultationResolve = "consultation_resolve",
     }
 }
 
@@ -427,6 +442,12 @@ pub const CONCERN: KindSpec = KindSpec {
             by: &[Party::Resident],
         },
         Transition {
+            action: A::ConsultationResolve,
+            from: &[S::Accepted, S::Assigned, S::InProgress, S::Reopened],
+            to: S::Resolved,
+            by: &[STAFF],
+        },
+        Transition {
             action: A::Close,
             from: &[S::Resolved],
             to: S::Closed,
@@ -446,11 +467,66 @@ pub const CONCERN: KindSpec = KindSpec {
         A::SameReport,
         A::Urge,
         A::Instruct,
+        A::Convene,
     ],
 };
 
+/// Consultations (协商议事): called on a topic, held (minutes and agreed
+/// actions), closed by staff once every action is done, or called off.
+pub const CONSULTATION: KindSpec = KindSpec {
+    kind: "consultation",
+    initial: S::Convened,
+    states: &[S::Convened, S::Held, S::Closed, S::Cancelled],
+    closed: &[S::Closed, S::Cancelled],
+    transitions: &[
+        Transition {
+            action: A::Hold,
+            from: &[S::Convened],
+            to: S::Held,
+            by: &[STAFF],
+        },
+        Transition {
+            action: A::Cancel,
+            from: &[S::Convened],
+            to: S::Cancelled,
+            by: &[STAFF],
+        },
+        Transition {
+            action: A::Close,
+            from: &[S::Held],
+            to: S::Closed,
+            by: &[STAFF],
+        },
+    ],
+    notes: &[A::Remind, A::Escalate],
+};
+
+/// An action agreed at a consultation (协商成果), owned by one unit with a due
+/// date: tracked like a concern's assignment until the owner marks it done.
+pub const CONSULTATION_ACTION: KindSpec = KindSpec {
+    kind: "consultation_action",
+    initial: S::Assigned,
+    states: &[S::Assigned, S::InProgress, S::Resolved],
+    closed: &[S::Resolved],
+    transitions: &[
+        Transition {
+            action: A::Progress,
+            from: &[S::Assigned, S::InProgress],
+            to: S::InProgress,
+            by: &[DEPT, STAFF],
+        },
+        Transition {
+            action: A::Resolve,
+            from: &[S::Assigned, S::InProgress],
+            to: S::Resolved,
+            by: &[DEPT, STAFF],
+        },
+    ],
+    notes: &[A::Remind, A::Escalate],
+};
+
 /// Every kind the engine serves.
-pub const KINDS: &[KindSpec] = &[CONCERN];
+pub const KINDS: &[KindSpec] = &[CONCERN, CONSULTATION, CONSULTATION_ACTION];
 
 /// The spec of a kind code.
 pub fn spec(kind: &str) -> Option<&'static KindSpec> {
@@ -470,7 +546,12 @@ mod tests {
 
     #[test]
     fn spec_is_consistent() {
-        let s = CONCERN;
+        for s in KINDS {
+            kind_is_consistent(s);
+        }
+    }
+
+    fn kind_is_consistent(s: &KindSpec) {
         assert!(s.states.contains(&s.initial));
         for t in s.transitions {
             assert!(s.states.contains(&t.to), "{}", t.action);

@@ -355,6 +355,7 @@ pub async fn generate(
         3,
         &[],
     );
+    let mut street_members: Vec<Vec<i64>> = vec![Vec::new(); streets.len()];
     for m in 0..plan.members {
         let (street, _) = &streets[(m as usize) % streets.len()];
         let uname =
@@ -367,6 +368,7 @@ pub async fn generate(
         );
         let uid = user::insert(&mut tx, now, &uname, &name, password_hash, street.id).await?;
         user::insert_grant(&mut tx, now, uid, Role::Member, street.id).await?;
+        street_members[(m as usize) % streets.len()].push(uid);
         report.members += 1;
         let street_grids: Vec<&Org> = grids
             .iter()
@@ -393,9 +395,9 @@ pub async fn generate(
         let mut c = Batch::new(
             "INSERT INTO concerns (id, org_id, tracking_code, category, title, description, channel, address, state,
                created_at, updated_at, assigned_at, deadline_at, resolved_at, closed_at, result_note, assignment_round,
-               public_timeline, public_feedback, branch_id)",
-            20,
-            &[2, 3, 4, 5, 6, 7, 8, 15, 17, 18],
+               public_timeline, public_feedback, branch_id, public_units, public_progress)",
+            22,
+            &[2, 3, 4, 5, 6, 7, 8, 15, 17, 18, 20, 21],
         );
         let mut ev = Batch::new(
             "INSERT INTO item_events (kind, item_id, org_id, action, from_state, to_state, party, note, at)",
@@ -522,6 +524,9 @@ pub async fn generate(
                 ]);
                 trail.push_str(&crate::item::fold_event(action, to, at));
             };
+            // Who handles it and their progress notes (migration 0027).
+            let mut units = String::new();
+            let mut progress_notes = String::new();
             event("submit", None, "submitted", "resident", None, created);
             if rejected {
                 event(
@@ -553,6 +558,9 @@ pub async fn generate(
                     assigned,
                 );
                 let lead = departments[*d][rng.random_range(0..7)];
+                if !reached(4) {
+                    units = format!("{lead} 1,");
+                }
                 asg.push(vec![
                     Some(Text(crate::index::CONCERN.into())),
                     Some(Int(id)),
@@ -564,14 +572,16 @@ pub async fn generate(
                 ]);
             }
             if reached(3) {
+                let note = "已到现场查看";
                 event(
                     "progress",
                     Some("assigned"),
                     "in_progress",
                     "department_handler",
-                    Some("已到现场查看".into()),
+                    Some(note.into()),
                     assigned + day,
                 );
+                progress_notes = crate::item::fold_progress(assigned + day, note);
             }
             if reached(4) {
                 event(
@@ -626,6 +636,8 @@ pub async fn generate(
             row.push(Some(Text(trail)));
             row.push(Some(Text(feedback)));
             row.push(Some(Int(grid.path.branch())));
+            row.push(Some(Text(units)));
+            row.push(Some(Text(progress_notes)));
             c.push(row);
             // Concerns first: assignments and feedback refer to them.
             if c.rows >= 400 || ev.rows >= 400 || asg.rows >= 400 || fb.rows >= 400 {
@@ -643,8 +655,26 @@ pub async fn generate(
         done = end;
         progress(done);
     }
+    report.rows += consultations(
+        db,
+        &mut rng,
+        now,
+        plan.years,
+        &streets,
+        &departments,
+        &street_members,
+    )
+    .await?;
     // Explicit ids leave PostgreSQL's identity sequence behind; move it past them.
-    for table in ["concerns", "search_docs"] {
+    for table in [
+        "concerns",
+        "search_docs",
+        "rooms",
+        "consultations",
+        "room_bookings",
+        "consultation_participants",
+        "consultation_actions",
+    ] {
         if let Some(reset) = db.dialect().reset_identity(table) {
             sqlx::query(&reset).execute(db.pool()).await?;
         }
@@ -655,6 +685,221 @@ pub async fn generate(
         .execute(db.pool())
         .await?;
     Ok(report)
+}
+
+/// Consultations as the streets hold them (issue 28): a 多商量议事室 per
+/// street, about two consultations per street per month over the years, each
+/// with two departments and two or three of the street's members invited, its
+/// room booked, and, once held, two agreed actions (older ones done). The
+/// coming month's are called, not yet held. Rows as the product writes them,
+/// with the engine's columns (first event folded, the owner as the action's
+/// lead assignment).
+async fn consultations(
+    db: &Db,
+    rng: &mut StdRng,
+    now: i64,
+    years: u32,
+    streets: &[(Org, usize)],
+    departments: &[Vec<i64>],
+    street_members: &[Vec<i64>],
+) -> Result<u64> {
+    const TOPICS: [&str; 10] = [
+        "学校周边道路破损修复",
+        "老旧小区加装电梯",
+        "背街小巷夜间照明",
+        "农贸市场周边占道经营",
+        "小区停车难",
+        "社区养老服务站建设",
+        "雨季道路积水",
+        "垃圾分类投放点设置",
+        "公园健身器材维护",
+        "噪音扰民治理",
+    ];
+    const ACTIONS: [&str; 6] = [
+        "修复路面",
+        "增设标志标线",
+        "增设路灯",
+        "清理占道摊点",
+        "协调施工时间",
+        "增设公共停车位",
+    ];
+    let day = 86_400_000;
+    let mut rows = 0u64;
+    let mut tx = db.begin_write().await?;
+    let mut rooms = Batch::new(
+        "INSERT INTO rooms (id, org_id, name, capacity, created_at)",
+        5,
+        &[2],
+    );
+    for (i, (street, _)) in streets.iter().enumerate() {
+        rooms.push(vec![
+            Some(Int(i as i64 + 1)),
+            Some(Int(street.id)),
+            Some(Text("多商量议事室".into())),
+            Some(Int(30)),
+            Some(Int(now)),
+        ]);
+    }
+    rows += rooms.flush(&mut tx).await?;
+    tx.commit().await?;
+    let months = i64::from(years) * 12;
+    let mut id = 0i64;
+    let mut part_id = 0i64;
+    let mut action_id = 0i64;
+    for (si, (street, d)) in streets.iter().enumerate() {
+        let room = si as i64 + 1;
+        let mut tx = db.begin_write().await?;
+        let mut c = Batch::new(
+            "INSERT INTO consultations (id, org_id, kind_code, topic, description, state, starts_at,
+               ends_at, room_id, minutes, outcome_public, created_at, updated_at, held_at,
+               closed_at, public_timeline)",
+            16,
+            &[2, 3, 4, 5, 9, 15],
+        );
+        let mut b = Batch::new(
+            "INSERT INTO room_bookings (id, room_id, consultation_id, starts_at, ends_at, created_at)",
+            6,
+            &[],
+        );
+        let mut p = Batch::new(
+            "INSERT INTO consultation_participants (id, consultation_id, role, user_id, org_id,
+               representative, answer, present, created_at)",
+            9,
+            &[2, 5, 6],
+        );
+        let mut a = Batch::new(
+            "INSERT INTO consultation_actions (id, consultation_id, org_id, title, due_at, state,
+               created_at, updated_at, done_at, public_timeline, public_units)",
+            11,
+            &[3, 5, 9, 10],
+        );
+        let mut asg = Batch::new(
+            "INSERT INTO item_assignments (kind, item_id, org_id, lead, round, active, assigned_at)",
+            7,
+            &[0],
+        );
+        // Two a month, from `months` ago to one month ahead.
+        for slot in 0..(months + 1) * 2 {
+            id += 1;
+            let month_start = now - (months - slot / 2) * 30 * day;
+            let starts =
+                month_start + (slot % 2) * 14 * day + rng.random_range(0..10) * day + 9 * 3_600_000;
+            let ends = starts + 2 * 3_600_000;
+            let held = starts < now;
+            let created = starts - 20 * day;
+            let old = starts < now - 60 * day;
+            let state = if !held {
+                "convened"
+            } else if old {
+                "closed"
+            } else {
+                "held"
+            };
+            let topic = TOPICS[rng.random_range(0..TOPICS.len())];
+            c.push(vec![
+                Some(Int(id)),
+                Some(Int(street.id)),
+                Some(Text("grassroots".into())),
+                Some(Text(format!("{}{topic}", street.name))),
+                Some(Text(String::new())),
+                Some(Text(state.into())),
+                Some(Int(starts)),
+                Some(Int(ends)),
+                Some(Int(room)),
+                held.then(|| Text("与会各方议定落实事项。".into())),
+                Some(Int(i64::from(held))),
+                Some(Int(created)),
+                Some(Int(if held { ends } else { created })),
+                held.then_some(Int(ends)),
+                old.then_some(Int(ends + 30 * day)),
+                Some(Text(crate::item::fold_event("submit", "convened", created))),
+            ]);
+            b.push(vec![
+                Some(Int(id)),
+                Some(Int(room)),
+                Some(Int(id)),
+                Some(Int(starts)),
+                Some(Int(ends)),
+                Some(Int(created)),
+            ]);
+            let depts = &departments[*d];
+            let d1 = depts[rng.random_range(0..depts.len())];
+            let d2 = depts[(depts.iter().position(|x| *x == d1).unwrap_or(0) + 1) % depts.len()];
+            for (dept, who) in [(d1, "科长"), (d2, "副科长")] {
+                part_id += 1;
+                p.push(vec![
+                    Some(Int(part_id)),
+                    Some(Int(id)),
+                    Some(Text("department".into())),
+                    None,
+                    Some(Int(dept)),
+                    Some(Text(who.into())),
+                    Some(Text("attend".into())),
+                    Some(Int(i64::from(held))),
+                    Some(Int(created)),
+                ]);
+            }
+            let members = &street_members[si];
+            for k in 0..members.len().min(2 + rng.random_range(0..2)) {
+                part_id += 1;
+                p.push(vec![
+                    Some(Int(part_id)),
+                    Some(Int(id)),
+                    Some(Text("member".into())),
+                    Some(Int(members[(slot as usize + k) % members.len()])),
+                    None,
+                    None,
+                    Some(Text(if held { "attend" } else { "pending" }.into())),
+                    Some(Int(i64::from(held))),
+                    Some(Int(created)),
+                ]);
+            }
+            if held {
+                for (k, owner) in [d1, d2].into_iter().enumerate() {
+                    action_id += 1;
+                    let due = ends + (10 + 5 * k as i64) * day;
+                    let done = old || (due < now && rng.random_range(0..3) > 0);
+                    let st = if done { "resolved" } else { "assigned" };
+                    a.push(vec![
+                        Some(Int(action_id)),
+                        Some(Int(id)),
+                        Some(Int(owner)),
+                        Some(Text(ACTIONS[rng.random_range(0..ACTIONS.len())].into())),
+                        Some(Int(due)),
+                        Some(Text(st.into())),
+                        Some(Int(ends)),
+                        Some(Int(if done { due - day } else { ends })),
+                        done.then_some(Int(due - day)),
+                        Some(Text(crate::item::fold_event("submit", "assigned", ends))),
+                        Some(Text(if done {
+                            String::new()
+                        } else {
+                            format!("{owner} 1,")
+                        })),
+                    ]);
+                    asg.push(vec![
+                        Some(Text("consultation_action".into())),
+                        Some(Int(action_id)),
+                        Some(Int(owner)),
+                        Some(Int(1)),
+                        Some(Int(1)),
+                        Some(Int(i64::from(!done))),
+                        Some(Int(ends)),
+                    ]);
+                }
+            }
+            if c.rows >= 200 {
+                for batch in [&mut c, &mut b, &mut p, &mut a, &mut asg] {
+                    rows += batch.flush(&mut tx).await?;
+                }
+            }
+        }
+        for batch in [&mut c, &mut b, &mut p, &mut a, &mut asg] {
+            rows += batch.flush(&mut tx).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(rows)
 }
 
 /// Units and timeline events in the database (for the report).
@@ -740,8 +985,23 @@ pub async fn snapshot(db: &Db, sample: usize) -> Result<Vec<String>> {
     let mut hash = sha2::Sha256::new();
     let mut read = 0;
     for code in codes.iter().step_by(step).take(sample) {
-        let status = crate::concern::public_status(db, code).await?;
-        hash.update(format!("{status:?}\n").as_bytes());
+        if version >= 28 {
+            let status = crate::concern::public_status(db, code).await?;
+            hash.update(format!("{status:?}\n").as_bytes());
+        } else {
+            // Before migrations 27 and 28 the product's status read needs
+            // columns the schema lacks: the row's own fold columns, which the
+            // page of that time showed.
+            let row = sqlx::query(
+                "SELECT state, title, result_note, public_timeline, public_feedback,
+                        public_photos, merged_into FROM concerns WHERE tracking_code = $1",
+            )
+            .bind(code)
+            .fetch_one(db.pool())
+            .await?;
+            hash.update(row_text(&row).as_bytes());
+            hash.update(b"\n");
+        }
         read += 1;
     }
     out.push(format!(

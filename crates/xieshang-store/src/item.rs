@@ -83,11 +83,15 @@ pub struct Event {
 
 /// The table holding items of a kind; kinds are a closed set known at compile
 /// time. A kind's table has at least `id`, `org_id`, `state`, `updated_at`
-/// and `public_timeline` (the folded public trail the engine appends to; the
-/// status page reads the item's row alone, decision 0008).
+/// `public_timeline` (the folded public trail the engine appends to; the
+/// status page reads the item's row alone, decision 0008), and `public_units`
+/// and `public_progress` (who handles it and their progress notes, folded,
+/// migration 0027).
 pub(crate) fn table(spec: &KindSpec) -> Result<&'static str> {
     match spec.kind {
         "concern" => Ok("concerns"),
+        "consultation" => Ok("consultations"),
+        "consultation_action" => Ok("consultation_actions"),
         _ => Err(Error::NotFound),
     }
 }
@@ -145,18 +149,85 @@ async fn insert_event(
     let mut events = event_batch();
     events.push(event_row(spec, &e));
     events.flush(tx).await?;
+    // A progress note is also shown on the tracking page (`public_progress`,
+    // migration 0027); other events leave that column alone.
+    let progress = match (e.action, e.note) {
+        (Action::Progress, Some(note)) => Some(fold_progress(e.at, note)),
+        _ => None,
+    };
+    let also = if progress.is_some() {
+        ", public_progress = public_progress || $5"
+    } else {
+        ""
+    };
     // A note leaves the state and `updated_at` as they are.
-    sqlx::query(&format!(
+    let sql = format!(
         "UPDATE {table} SET state = $1, updated_at = COALESCE($2, updated_at),
-           public_timeline = public_timeline || $3 WHERE id = $4"
-    ))
-    .bind(e.to.as_str())
-    .bind(state_changes.then_some(e.at))
-    .bind(fold_event(e.action.as_str(), e.to.as_str(), e.at))
-    .bind(e.item_id)
-    .execute(&mut **tx)
-    .await?;
+           public_timeline = public_timeline || $3{also} WHERE id = $4"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(e.to.as_str())
+        .bind(state_changes.then_some(e.at))
+        .bind(fold_event(e.action.as_str(), e.to.as_str(), e.at))
+        .bind(e.item_id);
+    if let Some(p) = progress {
+        q = q.bind(p);
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// One progress note as `public_progress` holds it: `at N:` and the note's N
+/// characters, so no character of the note can be taken for a separator.
+pub(crate) fn fold_progress(at: i64, note: &str) -> String {
+    format!("{at} {}:{note}", note.chars().count())
+}
+
+/// Progress notes as [`fold_progress`] folds them: (when, note). None if any
+/// does not parse.
+pub(crate) fn unfold_progress(folded: &str) -> Option<Vec<(i64, String)>> {
+    let mut out = Vec::new();
+    let mut rest = folded;
+    while !rest.is_empty() {
+        let (at, tail) = rest.split_once(' ')?;
+        let (n, tail) = tail.split_once(':')?;
+        let n: usize = n.parse().ok()?;
+        let end = tail.char_indices().nth(n).map_or(tail.len(), |(i, _)| i);
+        let note = &tail[..end];
+        if note.chars().count() != n {
+            return None;
+        }
+        out.push((at.parse().ok()?, note.to_owned()));
+        rest = &tail[end..];
+    }
+    Some(out)
+}
+
+/// Active assignments as `public_units` holds them: `org_id lead,` each, the
+/// lead first.
+fn fold_units(units: &[Unit<'_>]) -> String {
+    let mut units: Vec<_> = units.iter().collect();
+    units.sort_by_key(|u| !u.lead);
+    units
+        .iter()
+        .map(|u| format!("{} {},", u.org_id, i64::from(u.lead)))
+        .collect()
+}
+
+/// Units as [`fold_units`] folds them: (org id, whether it leads). None if
+/// any does not parse.
+pub(crate) fn unfold_units(folded: &str) -> Option<Vec<(i64, bool)>> {
+    if folded.is_empty() {
+        return Some(Vec::new());
+    }
+    folded
+        .strip_suffix(',')?
+        .split(',')
+        .map(|u| {
+            let (id, lead) = u.split_once(' ')?;
+            Some((id.parse().ok()?, lead == "1"))
+        })
+        .collect()
 }
 
 /// One timeline event as `public_timeline` holds it: `action to_state at,`
@@ -534,6 +605,25 @@ pub(crate) async fn end_assignments_in(
     .bind(item_id)
     .execute(&mut **tx)
     .await?;
+    set_public_units(tx, spec, item_id, &[]).await
+}
+
+/// Writes the item's active units as the tracking page shows them
+/// (`public_units`, migration 0027), in the transaction that assigns.
+async fn set_public_units(
+    tx: &mut Tx,
+    spec: &KindSpec,
+    item_id: i64,
+    units: &[Unit<'_>],
+) -> Result<()> {
+    sqlx::query(&format!(
+        "UPDATE {} SET public_units = $1 WHERE id = $2",
+        table(spec)?
+    ))
+    .bind(fold_units(units))
+    .bind(item_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -570,7 +660,7 @@ pub(crate) async fn assign_in(
         .execute(&mut **tx)
         .await?;
     }
-    Ok(())
+    set_public_units(tx, spec, item_id, units).await
 }
 
 /// A unit objects to its active assignment, within its window: recorded with
@@ -815,6 +905,35 @@ pub(crate) async fn link_in(
     .bind(from.1)
     .bind(link)
     .bind(to_kind)
+    .bind(org_id)
+    .bind(created_by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A link from an item to an item of another kind that exists already (a
+/// concern to the consultation called on it): `to_id` set and picked up now.
+pub(crate) async fn link_to_in(
+    tx: &mut Tx,
+    now: i64,
+    from: (&KindSpec, i64),
+    link: &str,
+    to: (&KindSpec, i64),
+    org_id: i64,
+    created_by: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO item_links (from_kind, from_id, link, to_kind, to_id, org_id, created_by,
+           created_at, picked_up_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(from.0.kind)
+    .bind(from.1)
+    .bind(link)
+    .bind(to.0.kind)
+    .bind(to.1)
     .bind(org_id)
     .bind(created_by)
     .bind(now)

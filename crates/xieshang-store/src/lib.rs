@@ -25,6 +25,7 @@ pub mod item;
 pub mod account;
 pub mod audit;
 pub mod concern;
+pub mod consult;
 pub mod duty;
 pub mod jobs;
 pub mod org;

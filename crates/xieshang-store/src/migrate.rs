@@ -125,6 +125,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "duty_outside_shift",
         include_str!("migrations/0026_duty_outside_shift.sql"),
     ),
+    (
+        27,
+        "public_handling",
+        include_str!("migrations/0027_public_handling.sql"),
+    ),
+    (
+        28,
+        "consultations",
+        include_str!("migrations/0028_consultations.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a
@@ -308,6 +318,8 @@ mod tests {
             (24, "235b8426ba4465b2", "235b8426ba4465b2"),
             (25, "aec6b290c9343ab0", "aec6b290c9343ab0"),
             (26, "815ec74dd7db19b6", "b076d4c3971ccb0f"),
+            (27, "9d03c0f4916dcde6", "9d03c0f4916dcde6"),
+            (28, "b72f4c93c1d2572e", "c95b568b2d802cb3"),
         ];
         // Each migration's hashes now, as lines for RELEASED.
         let now: Vec<(i64, String, String)> = super::MIGRATIONS

@@ -463,7 +463,184 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    // A database at an older schema (upgrade tests) has no consultations yet.
+    let version: i64 = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(db.pool())
+        .await?;
+    if version >= 28 {
+        demo_consultations(db).await?;
+    }
     Ok(true)
+}
+
+/// The sample city's consultations (issue 28), written through the product's
+/// own functions: 关山街道's 多商量议事室, this year's plan, a consultation
+/// held three weeks ago on the road by 西飞第二中学 with its two agreed actions
+/// (one done), and one called for three weeks ahead.
+async fn demo_consultations(db: &Db) -> Result<()> {
+    use crate::consult::{self, action, room, Invitee, NewConsultation, ParticipantRole};
+    use chrono::TimeZone;
+    const DAY: i64 = 86_400_000;
+    let user = |name: &'static str| async move {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(name)
+            .fetch_one(db.pool())
+            .await?;
+        crate::account::user::actor(db, id).await
+    };
+    let staff = user("staff").await?;
+    let member = user("member-gs-01").await?;
+    let guanshan = crate::org::by_code_unchecked(db, "yanliang-guanshan").await?;
+    let cgj = crate::org::by_code_unchecked(db, "yanliang-cgj").await?;
+    let zjj = crate::org::by_code_unchecked(db, "yanliang-zjj").await?;
+    let cal = xieshang_core::calendar::Calendar::builtin();
+    let now = db.now_ms();
+    let today = xieshang_core::calendar::cst_date(now);
+    // 09:30 in Beijing, `days` from today.
+    let at = |days: i64| -> i64 {
+        let d = today + chrono::Duration::days(days);
+        chrono::FixedOffset::east_opt(8 * 3600)
+            .and_then(|tz| {
+                d.and_hms_opt(9, 30, 0)
+                    .and_then(|t| tz.from_local_datetime(&t).single())
+            })
+            .map_or(now + days * DAY, |t| t.timestamp_millis())
+    };
+    let room = room::create(db, &staff, guanshan.id, "多商量议事室", 30).await?;
+    let year = i64::from(chrono::Datelike::year(&today));
+    let mut plan = Vec::new();
+    for (q, topic) in [
+        (1, "老旧小区加装电梯"),
+        (2, "背街小巷照明"),
+        (3, "学校周边交通安全"),
+        (4, "社区养老服务站建设"),
+    ] {
+        plan.push(consult::plan_add(db, &staff, guanshan.id, year, q, topic).await?);
+    }
+    // Held three weeks ago: the product's clock set back for its steps.
+    let past = db
+        .clone()
+        .with_clock(crate::db::Clock::Manual(std::sync::Arc::new(
+            std::sync::atomic::AtomicI64::new(now - 30 * DAY),
+        )));
+    let held = consult::convene(
+        &past,
+        &cal,
+        &staff,
+        &NewConsultation {
+            org_id: guanshan.id,
+            kind: "grassroots",
+            topic: "西飞第二中学门前道路修复",
+            description: "居民反映学校门前路面破损、路口缺少人行横道标志，学生上学不安全。",
+            starts_at: at(-21),
+            ends_at: at(-21) + 2 * 3_600_000,
+            room_id: Some(room.id),
+            place: None,
+            concerns: &[],
+            plan_id: Some(plan[2]),
+            short_notice_ok: true,
+        },
+    )
+    .await?;
+    for (unit, who) in [(cgj.id, "王科长"), (zjj.id, "李科长")] {
+        consult::invite(
+            &past,
+            None,
+            &staff,
+            held,
+            &Invitee::Unit {
+                org_id: unit,
+                representative: who,
+            },
+        )
+        .await?;
+    }
+    consult::invite(
+        &past,
+        None,
+        &staff,
+        held,
+        &Invitee::Person {
+            role: ParticipantRole::Member,
+            user_id: member.user_id,
+        },
+    )
+    .await?;
+    consult::add_agenda(&past, &staff, held, "居民代表介绍情况").await?;
+    consult::add_agenda(&past, &staff, held, "部门说明修复方案").await?;
+    past.clock()
+        .advance_ms(at(-21) - (now - 30 * DAY) + 3_600_000);
+    // Everyone came; the member spoke.
+    let parts = consult::participants(&past, held).await?;
+    let present: Vec<i64> = parts.iter().map(|p| p.id).collect();
+    let spoke: Vec<i64> = parts
+        .iter()
+        .filter(|p| p.user_id == Some(member.user_id))
+        .map(|p| p.id)
+        .collect();
+    consult::hold(
+        &past,
+        &staff,
+        held,
+        "与会各方同意：区住建局修复学校门前路面；区城管局在路口增设人行横道标志。",
+        &present,
+        &spoke,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::item::TransitionError::Store(e) => e,
+        crate::item::TransitionError::Refused(_) => Error::NotFound,
+    })?;
+    let sign = action::add(
+        &past,
+        &cal,
+        &staff,
+        held,
+        Some(cgj.id),
+        "在学校路口增设人行横道标志",
+        "",
+        Some(5),
+    )
+    .await?;
+    action::add(
+        &past,
+        &cal,
+        &staff,
+        held,
+        Some(zjj.id),
+        "修复西飞第二中学门前路面",
+        "",
+        Some(20),
+    )
+    .await?;
+    past.clock().advance_ms(4 * DAY);
+    action::act(&past, &staff, sign, "resolve", "标志已设置")
+        .await
+        .map_err(|e| match e {
+            crate::item::TransitionError::Store(e) => e,
+            crate::item::TransitionError::Refused(_) => Error::NotFound,
+        })?;
+    // Coming in three weeks.
+    consult::convene(
+        db,
+        &cal,
+        &staff,
+        &NewConsultation {
+            org_id: guanshan.id,
+            kind: "grassroots",
+            topic: "背街小巷照明",
+            description: "东刘社区几条小巷夜间没有路灯。",
+            starts_at: at(21),
+            ends_at: at(21) + 2 * 3_600_000,
+            room_id: Some(room.id),
+            place: None,
+            concerns: &[],
+            plan_id: Some(plan[1]),
+            short_notice_ok: true,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Creates the root unit and a first admin in an empty database.

@@ -14,6 +14,7 @@ pub mod kit;
 pub mod account;
 pub mod api;
 pub mod concern;
+pub mod consult;
 pub mod duty;
 pub mod jobs;
 pub mod org;
@@ -35,6 +36,7 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let r = search::routes(r);
     let r = duty::routes(r);
     let r = jobs::routes(r);
+    let r = consult::routes(r);
     let routes = roster::routes(r);
     let (router, specs) = routes.finish();
     let router = router

@@ -57,6 +57,10 @@ pub enum Permission {
     /// Urge the work on (督办) and write an instruction (批示) on concerns:
     /// the body's leaders and the city overseer.
     ConcernSupervise,
+    /// See a body's consultations, rooms and outcome lists.
+    ConsultationView,
+    /// Call, schedule, hold and close consultations; book rooms.
+    ConsultationManage,
 }
 
 impl Permission {
@@ -70,11 +74,12 @@ impl Permission {
             UserView | UserManage => UserView,
             ConcernView | ConcernTriage | ConcernRecord | ConcernHandle | ReporterReveal
             | ConcernSupervise => ConcernView,
+            ConsultationView | ConsultationManage => ConsultationView,
         }
     }
 
     /// Every permission.
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 13] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
@@ -86,6 +91,8 @@ impl Permission {
         Permission::ConcernHandle,
         Permission::ReporterReveal,
         Permission::ConcernSupervise,
+        Permission::ConsultationView,
+        Permission::ConsultationManage,
     ];
 }
 
@@ -141,9 +148,24 @@ impl Role {
                 ConcernTriage,
                 ConcernRecord,
                 ReporterReveal,
+                ConsultationView,
+                ConsultationManage,
             ],
-            Role::Leader => &[OrgView, UserView, AuditView, ConcernView, ConcernSupervise],
-            Role::CityOverseer => &[OrgView, UserView, ConcernView, ConcernSupervise],
+            Role::Leader => &[
+                OrgView,
+                UserView,
+                AuditView,
+                ConcernView,
+                ConcernSupervise,
+                ConsultationView,
+            ],
+            Role::CityOverseer => &[
+                OrgView,
+                UserView,
+                ConcernView,
+                ConcernSupervise,
+                ConsultationView,
+            ],
             Role::ProposalCommittee => &[OrgView],
             Role::LiaisonOfficer | Role::GridWorker | Role::Member => &[ConcernRecord],
             Role::DepartmentHandler => &[ConcernHandle, ReporterReveal],

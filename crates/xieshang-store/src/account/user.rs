@@ -759,3 +759,35 @@ pub async fn password_hash(db: &Db, user_id: i64) -> Result<String> {
         .ok_or(Error::NotFound)?;
     Ok(col(&row, "password_hash")?)
 }
+
+/// People holding one of `roles` on a unit inside one of `scopes` (whom a
+/// body may invite), by name: (user id, name). At most 2,000.
+pub async fn people_with_roles(
+    db: &Db,
+    scopes: &[OrgPath],
+    roles: &[Role],
+) -> Result<Vec<(i64, String)>> {
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (cond, mut args) = crate::db::scope::paths_condition(scopes, "o.path", 1);
+    let first = args.len() + 1;
+    for r in roles {
+        args.push(crate::db::Arg::Text(r.code().to_owned()));
+    }
+    let list = crate::db::placeholders(first, roles.len());
+    crate::db::query_with(
+        &format!(
+            "SELECT DISTINCT u.id, u.display_name FROM grants g
+               JOIN orgs o ON o.id = g.org_id JOIN users u ON u.id = g.user_id
+              WHERE {cond} AND g.role IN ({list}) AND u.disabled_at IS NULL
+              ORDER BY u.display_name, u.id LIMIT 2000"
+        ),
+        args,
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, "id")?, col(r, "display_name")?)))
+    .collect()
+}

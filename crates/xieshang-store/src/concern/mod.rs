@@ -717,7 +717,7 @@ pub type PublicFeedback = (String, Option<String>, Option<String>, i64);
 /// done, never who asked.
 #[derive(Debug, Clone)]
 pub struct PublicStatus {
-    /// The concern's id (for [`public_handling`]; not shown).
+    /// The concern's id (not shown).
     pub id: i64,
     /// When its departments are due, unix ms.
     pub deadline_at: Option<i64>,
@@ -745,6 +745,13 @@ pub struct PublicStatus {
     pub feedback: Vec<PublicFeedback>,
     /// Public tokens of the photos residents sent.
     pub photos: Vec<String>,
+    /// Who handles it: (department name, whether it leads), the lead first,
+    /// then by name.
+    pub departments: Vec<(String, bool)>,
+    /// (when, note) of each progress report, oldest first.
+    pub progress: Vec<(i64, String)>,
+    /// (when it meets, topic) of each consultation called on it.
+    pub meetings: Vec<(i64, String)>,
 }
 
 /// The columns of a concern that its public status page shows, as one read.
@@ -761,6 +768,9 @@ pub struct StatusRow {
     public_timeline: String,
     public_feedback: String,
     public_photos: String,
+    public_units: String,
+    public_progress: String,
+    public_meetings: String,
     org_id: i64,
     merged_into: Option<i64>,
 }
@@ -797,7 +807,8 @@ pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::db::coalesce::Ba
         let codes = crate::db::coalesce::padded(codes);
         let sql = format!(
             "SELECT id, deadline_at, state, title, result_note, created_at, tracking_code,
-                    category, public_timeline, public_feedback, public_photos, org_id, merged_into
+                    category, public_timeline, public_feedback, public_photos, public_units,
+                    public_progress, public_meetings, org_id, merged_into
                FROM concerns WHERE tracking_code IN ({})",
             crate::db::placeholders(1, codes.len())
         );
@@ -821,6 +832,9 @@ pub(crate) fn status_rows(db: Db, codes: Vec<String>) -> crate::db::coalesce::Ba
                     public_timeline: r.try_get("public_timeline")?,
                     public_feedback: r.try_get("public_feedback")?,
                     public_photos: r.try_get("public_photos")?,
+                    public_units: r.try_get("public_units")?,
+                    public_progress: r.try_get("public_progress")?,
+                    public_meetings: r.try_get("public_meetings")?,
                     org_id: r.try_get("org_id")?,
                     merged_into: r.try_get("merged_into")?,
                 };
@@ -874,6 +888,18 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
         None => None,
     };
     let area = crate::org::name_of(db, row.org_id).await?;
+    let units = item::unfold_units(&row.public_units).ok_or_else(|| unreadable("units"))?;
+    let mut departments = Vec::with_capacity(units.len());
+    for (org_id, lead) in units {
+        departments.push((crate::org::name_of(db, org_id).await?.to_string(), lead));
+    }
+    departments.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let progress =
+        item::unfold_progress(&row.public_progress).ok_or_else(|| unreadable("progress"))?;
+    // Folded by the consultation that was called (`consult::convene`) as
+    // progress notes are.
+    let meetings =
+        item::unfold_progress(&row.public_meetings).ok_or_else(|| unreadable("meetings"))?;
     Ok(PublicStatus {
         id: row.id,
         deadline_at: row.deadline_at,
@@ -892,36 +918,9 @@ pub async fn public_status(db: &Db, tracking_code: &str) -> Result<PublicStatus>
         result_note: row.result_note,
         feedback,
         photos,
-    })
-}
-
-/// Who handles a concern and what they said on the way, as the tracking page
-/// shows it: the departments' names (the lead first) and their progress
-/// notes. Read only by the page, not on the status API's hot path.
-#[derive(Debug, Clone, Default)]
-pub struct PublicHandling {
-    /// (department name, whether it leads).
-    pub departments: Vec<(String, bool)>,
-    /// (when, note) of each progress report, oldest first.
-    pub progress: Vec<(i64, String)>,
-}
-
-/// [`PublicHandling`] of a concern (by its id from [`PublicStatus`]).
-pub async fn public_handling(db: &Db, id: i64) -> Result<PublicHandling> {
-    let departments = item::assignments(db, &CONCERN, id)
-        .await?
-        .into_iter()
-        .map(|a| (a.name, a.lead))
-        .collect();
-    let progress = item::timeline(db, &CONCERN, id)
-        .await?
-        .into_iter()
-        .filter(|e| e.action == Action::Progress.as_str())
-        .filter_map(|e| e.note.map(|n| (e.at, n)))
-        .collect();
-    Ok(PublicHandling {
         departments,
         progress,
+        meetings,
     })
 }
 

@@ -1,7 +1,8 @@
 //! A member's duty record (履职档案) for a year, read from the activity itself:
 //! studio shifts attended and missed, receptions, concerns recorded for residents
 //! and concerns followed as a paired member; plus staff's manual entries, each
-//! with its evidence and audited. Meetings, proposals and reports join as those
+//! with its evidence and audited. Consultations attended and spoken at come
+//! from their participants (issue 28). Proposals and reports join as those
 //! features land.
 
 use crate::audit::{self, Entry};
@@ -53,6 +54,10 @@ pub struct DutyRecord {
     pub concerns_recorded: i64,
     /// Concerns followed (paired grids).
     pub concerns_followed: i64,
+    /// Consultations attended (checked in or marked present), held in the year.
+    pub consultations_attended: i64,
+    /// Consultations spoken at.
+    pub consultations_spoke: i64,
     /// Staff's manual entries.
     pub manual: Vec<ManualEntry>,
 }
@@ -129,6 +134,20 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
            AND created_at < $3 AND kind = 'concern'",
     )
     .await?;
+    let consultations_attended = by_time(
+        "SELECT COUNT(*) FROM consultation_participants p JOIN consultations c
+            ON c.id = p.consultation_id
+          WHERE p.user_id = $1 AND p.present = 1 AND c.state IN ('held', 'closed')
+            AND c.starts_at >= $2 AND c.starts_at < $3",
+    )
+    .await?;
+    let consultations_spoke = by_time(
+        "SELECT COUNT(*) FROM consultation_participants p JOIN consultations c
+            ON c.id = p.consultation_id
+          WHERE p.user_id = $1 AND p.spoke = 1 AND c.state IN ('held', 'closed')
+            AND c.starts_at >= $2 AND c.starts_at < $3",
+    )
+    .await?;
     let manual = sqlx::query(
         "SELECT e.kind, e.description, e.evidence, u.display_name, e.created_at FROM duty_entries e
          JOIN users u ON u.id = e.created_by WHERE e.user_id = $1 AND e.year = $2 ORDER BY e.id",
@@ -156,6 +175,8 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
         receptions_leads,
         concerns_recorded,
         concerns_followed,
+        consultations_attended,
+        consultations_spoke,
         manual,
     })
 }

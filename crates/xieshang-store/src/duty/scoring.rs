@@ -37,6 +37,8 @@ pub const DEFAULTS: &[DefaultRule] = &[
     ("reception", 2, "time", Some(20), None, None),
     ("concern_recorded", 2, "piece", Some(20), None, None),
     ("concern_followed", 1, "piece", Some(10), None, None),
+    ("consultation_attended", 5, "time", Some(30), None, None),
+    ("consultation_spoke", 3, "time", Some(15), None, None),
     ("speech", 5, "time", None, None, None),
     ("research", 5, "time", None, None, None),
     ("inspection", 5, "time", None, None, None),
@@ -145,6 +147,8 @@ fn units(r: &DutyRecord, item: &str) -> i64 {
         "reception" => r.receptions,
         "concern_recorded" => r.concerns_recorded,
         "concern_followed" => r.concerns_followed,
+        "consultation_attended" => r.consultations_attended,
+        "consultation_spoke" => r.consultations_spoke,
         kind => r.manual.iter().filter(|e| e.kind == kind).count() as i64,
     }
 }

@@ -488,12 +488,16 @@ impl Worker {
         let Some(spec) = xieshang_core::item::spec(p["kind"].as_str().unwrap_or_default()) else {
             return Ok(());
         };
-        if spec.kind != CONCERN.kind {
-            // Only concerns have deadline stages so far; a later kind adds its
-            // own stages here.
+        let id = p["item_id"].as_i64().unwrap_or_default();
+        if spec.kind == xieshang_core::item::CONSULTATION_ACTION.kind {
+            let stage = p["stage"].as_str().unwrap_or_default();
+            crate::consult::action::deadline_in(tx, now, id, stage).await?;
             return Ok(());
         }
-        let id = p["item_id"].as_i64().unwrap_or_default();
+        if spec.kind != CONCERN.kind {
+            // Kinds without deadline stages.
+            return Ok(());
+        }
         let round = p["round"].as_i64().unwrap_or_default();
         let stage = p["stage"].as_str().unwrap_or_default();
         let table = item::table(spec)?;

@@ -2,6 +2,7 @@
 
 mod audit;
 mod coalesce;
+mod consult;
 mod datagen;
 mod engine_migration;
 mod intake;

@@ -311,3 +311,105 @@ async fn the_status_page_shows_a_renamed_area_at_once() {
         Err(xieshang_store::Error::NotFound)
     ));
 }
+
+/// Who handles a concern and their progress notes (migration 0027): the
+/// status row carries them, written with the assignment and the progress
+/// event; the page reads them without a read of the engine's tables, reads
+/// what those tables say, and the migration's backfill folds the records as
+/// the live writes and the data generator do.
+#[tokio::test]
+async fn handling_on_the_status_row_matches_the_records_and_the_backfill() {
+    let (t, grid, staff) = demo_grid().await;
+    let cal = xieshang_core::calendar::Calendar::builtin();
+    let policy = concern::triage::Policy::default();
+    let (id, code) = concern::record(
+        &t.db,
+        By::Resident,
+        crate::web_concern(grid.id, "road", "凤凰路井盖缺失", "夜里看不见，已有人绊倒"),
+    )
+    .await
+    .unwrap();
+    item::transition(
+        &t.db,
+        &CONCERN,
+        id,
+        xieshang_core::item::Action::Accept,
+        By::User(&staff),
+        None,
+        &[],
+    )
+    .await
+    .unwrap();
+    let cgj = org::by_code_unchecked(&t.db, "yanliang-cgj").await.unwrap();
+    let zjj = org::by_code_unchecked(&t.db, "yanliang-zjj").await.unwrap();
+    concern::triage::assign(
+        &t.db,
+        &cal,
+        &policy,
+        &staff,
+        id,
+        &[cgj.id, zjj.id],
+        zjj.id,
+        None,
+    )
+    .await
+    .unwrap();
+    let handler = crate::actor(&t, "handler").await;
+    for note in ["已到现场：井盖缺失, 2处 -3:x", "已订购井盖"] {
+        concern::handling::handle(&t.db, &cal, &policy, &handler, id, "progress", note, &[])
+            .await
+            .unwrap();
+    }
+    let s = concern::public_status(&t.db, &code).await.unwrap();
+    // The lead first, then by name; as the engine's tables say.
+    let from_tables: Vec<(String, bool)> = item::assignments(&t.db, &CONCERN, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.name, a.lead))
+        .collect();
+    assert_eq!(s.departments, from_tables);
+    assert_eq!(s.departments[0], (zjj.name.clone(), true));
+    let notes: Vec<String> = s.progress.iter().map(|p| p.1.clone()).collect();
+    assert_eq!(notes, vec!["已到现场：井盖缺失, 2处 -3:x", "已订购井盖"]);
+    let folded_units = |t: &TestDb| {
+        let pool = t.db.pool().clone();
+        async move {
+            sqlx::query_as::<_, (i64, String, String)>(
+                "SELECT id, public_units, public_progress FROM concerns ORDER BY id",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let live = folded_units(&t).await;
+    sqlx::query("UPDATE concerns SET public_units = '', public_progress = ''")
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let (_, _, sql) = migrate::MIGRATIONS
+        .iter()
+        .find(|m| m.0 == 27)
+        .expect("migration 27");
+    let update = sql
+        .split(';')
+        .find(|s| s.contains("UPDATE concerns SET"))
+        .expect("the backfill statement");
+    sqlx::query(update).execute(t.db.pool()).await.unwrap();
+    assert_eq!(folded_units(&t).await, live);
+
+    // The data generator folds them as the backfill does.
+    let g = TestDb::new().await.unwrap();
+    crate::generated_city(&g, 400, 30, 3, 5).await;
+    let generated = folded_units(&g).await;
+    assert!(generated
+        .iter()
+        .any(|(_, u, p)| !u.is_empty() && !p.is_empty()));
+    sqlx::query("UPDATE concerns SET public_units = '', public_progress = ''")
+        .execute(g.db.pool())
+        .await
+        .unwrap();
+    sqlx::query(update).execute(g.db.pool()).await.unwrap();
+    assert_eq!(folded_units(&g).await, generated);
+}

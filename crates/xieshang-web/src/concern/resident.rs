@@ -59,10 +59,38 @@ struct TrackView {
     progress: Vec<(String, String)>,
     /// When it is due, while departments work on it.
     due: Option<String>,
+    /// (when, topic) of the consultations called on it (no names).
+    meetings: Vec<(String, String)>,
 }
 
 impl TrackView {
     fn from(s: xieshang_store::concern::PublicStatus) -> TrackView {
+        // Who handles it and how far they are: of the concern handled for
+        // this code (the one it was merged into, if it was), once assigned.
+        let handled = s.merged_into.as_deref().unwrap_or(&s);
+        let state = handled.state.as_str();
+        let (departments, progress) =
+            if matches!(state, "assigned" | "in_progress" | "resolved" | "closed") {
+                (
+                    handled.departments.clone(),
+                    handled
+                        .progress
+                        .iter()
+                        .map(|(at, n)| (format_time(*at), n.clone()))
+                        .collect(),
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            };
+        let meetings = handled
+            .meetings
+            .iter()
+            .map(|(at, topic)| (format_time(*at), topic.clone()))
+            .collect();
+        let due = matches!(state, "assigned" | "in_progress")
+            .then_some(handled.deadline_at)
+            .flatten()
+            .map(format_time);
         TrackView {
             title: s.title,
             area: s.area,
@@ -77,6 +105,8 @@ impl TrackView {
                             "event.escalate_public"
                         } else if action == "same_report" {
                             "event.same_report"
+                        } else if action == "convene" {
+                            "event.convened"
                         } else {
                             state_key(to)
                         },
@@ -102,35 +132,11 @@ impl TrackView {
                 .collect(),
             photos: s.photos,
             merged_into: s.merged_into.map(|m| state_key(&m.state)),
-            departments: Vec::new(),
-            progress: Vec::new(),
-            due: None,
+            departments,
+            progress,
+            due,
+            meetings,
         }
-    }
-
-    /// Adds who handles it and how far they are, from the concern that is
-    /// handled for this code (the one it was merged into, if it was).
-    async fn with_handling(
-        mut self,
-        db: &xieshang_store::Db,
-        s: &xieshang_store::concern::PublicStatus,
-    ) -> Result<TrackView, xieshang_store::Error> {
-        let handled = s.merged_into.as_deref().unwrap_or(s);
-        let state = handled.state.as_str();
-        if !matches!(state, "assigned" | "in_progress" | "resolved" | "closed") {
-            return Ok(self);
-        }
-        let h = xieshang_store::concern::public_handling(db, handled.id).await?;
-        self.departments = h.departments;
-        self.progress = h
-            .progress
-            .into_iter()
-            .map(|(at, n)| (format_time(at), n))
-            .collect();
-        if matches!(state, "assigned" | "in_progress") {
-            self.due = handled.deadline_at.map(format_time);
-        }
-        Ok(self)
     }
 }
 
@@ -233,12 +239,7 @@ async fn render_track(
     } else {
         state.throttles.track(addr)?;
         match xieshang_store::concern::public_status(&state.db, &code).await {
-            Ok(s) => {
-                let view = TrackView::from(s.clone())
-                    .with_handling(&state.db, &s)
-                    .await?;
-                (Some(view), false)
-            }
+            Ok(s) => (Some(TrackView::from(s)), false),
             Err(xieshang_store::Error::NotFound) => (None, true),
             Err(e) => return Err(e.into()),
         }

@@ -29,6 +29,10 @@ pub(crate) struct Page {
     pub can_record: bool,
     /// Show the link to one's own duty shifts (members).
     pub can_duty: bool,
+    /// Show the consultations link.
+    pub can_consultations: bool,
+    /// May call consultations (the concern page's 召集协商).
+    pub can_convene: bool,
     /// Unread notifications for the menu's badge: empty when none, "99+"
     /// beyond the count's cap.
     pub unread: String,
@@ -66,6 +70,10 @@ impl Page {
                     .iter()
                     .any(|g| g.role == xieshang_core::Role::Member)
             }),
+            can_consultations: user
+                .is_some_and(|(a, _)| a.has_permission(Permission::ConsultationView)),
+            can_convene: user
+                .is_some_and(|(a, _)| a.has_permission(Permission::ConsultationManage)),
             unread: match user.map(|(_, s)| s.unread).unwrap_or(0) {
                 0 => String::new(),
                 n if n >= xieshang_store::account::session::UNREAD_CAP => "99+".to_owned(),

@@ -40,6 +40,10 @@ pub enum Target {
     Studio,
     /// `{id}` is a member on a roster.
     Member,
+    /// `{id}` is a consultation.
+    Consultation,
+    /// `{id}` is a room.
+    Room,
     /// `{id}` is a unit whose service page those who view concerns over it
     /// see, and also the people who serve it (its paired members and grid
     /// workers).
@@ -79,8 +83,9 @@ impl RouteSpec {
     /// accessibility check, the page weight) take their list from here, so a
     /// new page joins them by construction.
     pub fn is_page(&self) -> bool {
-        const NOT_PAGES: [&str; 7] = [
+        const NOT_PAGES: [&str; 8] = [
             "/api/",
+            "/outcomes/export",
             "/open311/",
             "/open-data/",
             "/exports/",
@@ -245,7 +250,9 @@ async fn check(
     target: Target,
     id: i64,
 ) -> Result<(), AppError> {
-    use xieshang_store::{account::user, concern, duty::studio, org, roster, search::area};
+    use xieshang_store::{
+        account::user, concern, consult, duty::studio, org, roster, search::area,
+    };
     let db = &state.db;
     match target {
         Target::None => actor.require(permission)?,
@@ -254,6 +261,8 @@ async fn check(
         Target::Concern => drop(concern::get(db, actor, permission, id).await?),
         Target::Studio => drop(studio::get(db, actor, permission, id).await?),
         Target::Member => drop(roster::get(db, actor, permission, id).await?),
+        Target::Consultation => drop(consult::get(db, actor, permission, id).await?),
+        Target::Room => drop(consult::room::get(db, actor, permission, id).await?),
         // Seeing concerns over the unit, or serving it.
         Target::Area => area::check(db, actor, id).await?,
     }

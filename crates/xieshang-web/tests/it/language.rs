@@ -153,6 +153,8 @@ async fn pages(app: &TestApp, concern: i64, code: &str) -> Vec<String> {
     )
     .await;
     let grant = scalar(app, "SELECT MIN(id) FROM grants").await;
+    let consultation = scalar(app, "SELECT MIN(id) FROM consultations").await;
+    let room = scalar(app, "SELECT MIN(id) FROM rooms").await;
     let mut urls = Vec::new();
     for r in app.routes.iter().filter(|r| r.method == "GET") {
         if r.path.starts_with("/api/")
@@ -170,6 +172,8 @@ async fn pages(app: &TestApp, concern: i64, code: &str) -> Vec<String> {
             Access::Needs(_, Target::Concern) => concern,
             Access::Needs(_, Target::Studio) => studio,
             Access::Needs(_, Target::Member) => member,
+            Access::Needs(_, Target::Consultation) => consultation,
+            Access::Needs(_, Target::Room) => room,
             _ => org,
         };
         let url = r

@@ -5,6 +5,7 @@ mod abuse;
 mod api;
 mod app;
 mod auth;
+mod consult;
 mod duty;
 mod exports;
 mod find;

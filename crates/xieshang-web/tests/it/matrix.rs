@@ -40,6 +40,89 @@ struct Side {
     /// A member on the roster, in the side's street group, and the side's code.
     member: i64,
     org_code: &'static str,
+    /// A consultation of the side's unit (called, not held) and its room.
+    consultation: i64,
+    room: i64,
+    /// Fresh consultations for the routes that move one.
+    consult_for_route: Vec<(&'static str, i64)>,
+}
+
+/// A consultation of the side called through the product: `state` is
+/// `convened` (its meeting a day ahead), `started` (convened, its meeting
+/// begun, so minutes may be recorded), `held`, or `done` (held, its one
+/// agreed action done, so it may close).
+async fn side_consultation(
+    app: &TestApp,
+    staff: &xieshang_core::Actor,
+    org: i64,
+    department: i64,
+    topic: &str,
+    room: Option<i64>,
+    state: &str,
+) -> i64 {
+    use xieshang_store::consult;
+    let now = app.t.db.now_ms();
+    // A slot of its own in the room (each call a day further on).
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consultations")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let starts = now + (n + 1) * 86_400_000 + 3_600_000;
+    let id = consult::convene(
+        &app.t.db,
+        &app.state.calendar,
+        staff,
+        &consult::NewConsultation {
+            org_id: org,
+            kind: "grassroots",
+            topic,
+            description: "",
+            starts_at: starts,
+            ends_at: starts + 3_600_000,
+            room_id: room,
+            place: Some("矩阵会议室"),
+            concerns: &[],
+            plan_id: None,
+            short_notice_ok: true,
+        },
+    )
+    .await
+    .unwrap();
+    if state == "convened" {
+        return id;
+    }
+    // Its meeting began an hour ago.
+    sqlx::query("UPDATE consultations SET starts_at = $1 WHERE id = $2")
+        .bind(now - 3_600_000)
+        .bind(id)
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+    if state == "started" {
+        return id;
+    }
+    consult::hold(&app.t.db, staff, id, "矩阵纪要", &[], &[])
+        .await
+        .unwrap();
+    if state == "held" {
+        return id;
+    }
+    let a = consult::action::add(
+        &app.t.db,
+        &app.state.calendar,
+        staff,
+        id,
+        Some(department),
+        topic,
+        "",
+        Some(5),
+    )
+    .await
+    .unwrap();
+    consult::action::act(&app.t.db, staff, a, "resolve", "矩阵完成")
+        .await
+        .unwrap();
+    id
 }
 
 async fn new_concern(app: &TestApp, area: i64) -> (i64, String) {
@@ -184,7 +267,36 @@ async fn side(
     )
     .await
     .unwrap();
+    let room = xieshang_store::consult::room::create(&app.t.db, &staff, org_id, marker, 20)
+        .await
+        .unwrap()
+        .id;
+    let consultation = side_consultation(
+        app,
+        &staff,
+        org_id,
+        department,
+        marker,
+        Some(room),
+        "convened",
+    )
+    .await;
+    // Its outcome list shows the side's marker: an agreed action so named.
+    side_consultation(app, &staff, org_id, department, marker, None, "done").await;
+    let mut consult_for_route = Vec::new();
+    for (path, state) in [
+        ("/consultations/{id}/hold", "started"),
+        ("/consultations/{id}/actions", "held"),
+        ("/consultations/{id}/close", "done"),
+        ("/consultations/{id}/cancel", "convened"),
+    ] {
+        let id = side_consultation(app, &staff, org_id, department, "矩阵协商", None, state).await;
+        consult_for_route.push((path, id));
+    }
     Side {
+        consultation,
+        room,
+        consult_for_route,
         member,
         org_code: org,
         studio,
@@ -294,6 +406,32 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
         ],
         "/concerns/{id}/handle" => vec![("action", "progress".into()), ("note", "矩阵进展".into())],
         "/concerns/{id}/supervise" => vec![("action", "urge".into()), ("note", "矩阵督办".into())],
+        "/consultations" => vec![
+            ("org", s.org.to_string()),
+            ("kind", "grassroots".into()),
+            ("topic", format!("矩阵协商{n}")),
+            ("starts_at", "2099-06-01T09:00".into()),
+            ("ends_at", "2099-06-01T11:00".into()),
+            ("place", "矩阵会议室".into()),
+            ("short_notice_ok", "1".into()),
+        ],
+        "/consultations/{id}/invite" => {
+            vec![("who", "expert".into()), ("name", format!("矩阵专家{n}"))]
+        }
+        "/consultations/{id}/agenda" => vec![("title", "矩阵议程".into())],
+        "/consultations/{id}/hold" => vec![("minutes", "矩阵纪要".into())],
+        "/consultations/{id}/actions" => vec![
+            ("title", "矩阵事项".into()),
+            ("owner", s.department.to_string()),
+            ("due_days", "5".into()),
+        ],
+        "/consultations/{id}/close" => vec![("concerns", "leave".into()), ("publish", "1".into())],
+        "/consultations/{id}/cancel" => vec![("reason", "矩阵取消".into())],
+        "/rooms" => vec![
+            ("org", s.org.to_string()),
+            ("name", format!("矩阵会议室{n}")),
+            ("capacity", "12".into()),
+        ],
         "/record" => vec![
             ("channel", "liaison".into()),
             ("category", "road".into()),
@@ -339,6 +477,13 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
             .unwrap_or(s.concern),
         Target::Studio => s.studio,
         Target::Member => s.member,
+        Target::Consultation => s
+            .consult_for_route
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, id)| *id)
+            .unwrap_or(s.consultation),
+        Target::Room => s.room,
         Target::None => 0,
     };
     let url = path

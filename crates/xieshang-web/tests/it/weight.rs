@@ -74,6 +74,11 @@ async fn every_page_is_light_and_compressed() {
         ("concern", one("SELECT MAX(id) FROM concerns").await),
         ("studio", one("SELECT MIN(id) FROM studios").await),
         ("member", one("SELECT MIN(id) FROM members").await),
+        (
+            "consultation",
+            one("SELECT MIN(id) FROM consultations").await,
+        ),
+        ("room", one("SELECT MIN(id) FROM rooms").await),
         ("area", area),
     ]);
     let mut pages = Vec::new();
@@ -89,6 +94,8 @@ async fn every_page_is_light_and_compressed() {
             Target::Concern => "concern",
             Target::Studio => "studio",
             Target::Member => "member",
+            Target::Consultation => "consultation",
+            Target::Room => "room",
             Target::Area => "area",
             Target::None => "",
         };

@@ -125,7 +125,7 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
             .unwrap()
     };
     let mut m = BTreeMap::new();
-    let pairs: [(&'static str, &'static str); 6] = [
+    let pairs: [(&'static str, &'static str); 8] = [
         (
             "org",
             "SELECT home_org_id FROM users WHERE username = 'staff'",
@@ -137,6 +137,8 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
         ("concern", "SELECT MIN(id) FROM concerns"),
         ("studio", "SELECT MIN(id) FROM studios"),
         ("member", "SELECT MIN(id) FROM members"),
+        ("consultation", "SELECT MIN(id) FROM consultations"),
+        ("room", "SELECT MIN(id) FROM rooms"),
         ("area", "SELECT org_id FROM concerns ORDER BY id LIMIT 1"),
     ];
     for (k, sql) in pairs {
@@ -157,6 +159,8 @@ fn fill(path: &str, target: Target, ids: &BTreeMap<&'static str, i64>) -> Option
         Target::Concern => "concern",
         Target::Studio => "studio",
         Target::Member => "member",
+        Target::Consultation => "consultation",
+        Target::Room => "room",
         Target::Area => "area",
         Target::None => return None,
     };

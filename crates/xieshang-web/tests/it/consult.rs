@@ -1,0 +1,333 @@
+//! Consultation pages (issue 28) through HTTP: called from a concern's page,
+//! refused input comes back with the field marked and what was typed kept,
+//! the room's week and calendar feed, the agreed actions handled by the
+//! owner's handler, the outcome list and its exports, the track page and the
+//! body's public page.
+
+use crate::app::TestApp;
+use axum::http::StatusCode;
+
+const DAY: i64 = 86_400_000;
+
+/// `<input type="datetime-local">` text of `ms` in China Standard Time.
+fn local(ms: i64) -> String {
+    let t = chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    t.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+fn refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn staff_call_a_consultation_from_a_concern_and_see_it_through() {
+    let app = TestApp::new().await;
+    let grid = app.org_id("yanliang-guanshan-g01").await;
+    let guanshan = app.org_id("yanliang-guanshan").await;
+    let zjj = app.org_id("yanliang-zjj").await;
+    let (concern, code) = xieshang_store::concern::record(
+        &app.t.db,
+        xieshang_store::item::By::Resident,
+        xieshang_store::testing::web_concern(
+            grid,
+            "road",
+            "西飞第二中学门前路面破损",
+            "学生上学容易摔倒",
+        ),
+    )
+    .await
+    .unwrap();
+    app.accept(&code).await;
+    let mut staff = app.login("staff").await;
+
+    // The concern's page offers to call a consultation on it.
+    let page = staff.get(&format!("/concerns/{concern}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let link = format!("/consultations/new?concerns={concern}");
+    assert!(page.body.contains(&link), "no convene link");
+    let form = staff.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("西飞第二中学门前路面破损"));
+
+    // A meeting in the past is refused; the field is marked and the typed
+    // topic kept.
+    let now = app.t.db.now_ms();
+    let room: i64 = sqlx::query_scalar("SELECT MIN(id) FROM rooms")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let starts = now + 30 * DAY;
+    let post = |starts: i64, topic: &'static str| {
+        let (s, e) = (local(starts), local(starts + 2 * 3_600_000));
+        vec![
+            ("org".to_owned(), guanshan.to_string()),
+            ("kind".to_owned(), "grassroots".to_owned()),
+            ("topic".to_owned(), topic.to_owned()),
+            ("description".to_owned(), "三方协商".to_owned()),
+            ("starts_at".to_owned(), s),
+            ("ends_at".to_owned(), e),
+            ("room".to_owned(), room.to_string()),
+            ("concerns".to_owned(), concern.to_string()),
+        ]
+    };
+    let bad = post(now - DAY, "学校门前道路修复");
+    let r = staff.post("/consultations", &refs(&bad)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(r#"id="starts_at-error""#), "{}", r.body);
+    assert!(r
+        .body
+        .contains(r#"aria-invalid="true" aria-describedby="starts_at-error""#));
+    assert!(r.body.contains(r#"value="学校门前道路修复""#), "topic kept");
+
+    // The demo's coming consultation holds the room three weeks ahead: the
+    // same slot is refused as taken.
+    let taken: i64 = sqlx::query_scalar(
+        "SELECT starts_at FROM consultations WHERE state = 'convened' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
+    let clash = post(taken, "撞车");
+    let r = staff.post("/consultations", &refs(&clash)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(r#"id="room-error""#));
+
+    let good = post(starts, "学校门前道路修复");
+    let r = staff.post("/consultations", &refs(&good)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at = r.location.unwrap();
+    let id: i64 = at
+        .trim_start_matches("/consultations/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let detail = staff.get(&format!("/consultations/{id}")).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(
+        detail.body.contains("西飞第二中学门前路面破损"),
+        "linked concern shown"
+    );
+
+    // The resident's track page says a consultation was called: date and topic.
+    let mut resident = app.client();
+    let track = resident.get(&format!("/track?code={code}")).await;
+    assert!(track.body.contains(r#"id="meetings""#), "{}", track.body);
+    assert!(track.body.contains("学校门前道路修复"));
+
+    // A department without its representative is refused, and the typed
+    // fields stay; with one it is invited.
+    let r = staff
+        .post(
+            &format!("/consultations/{id}/invite"),
+            &[
+                ("who", "department"),
+                ("unit", &zjj.to_string()),
+                ("representative", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(r#"id="representative-error""#));
+    let r = staff
+        .post(
+            &format!("/consultations/{id}/invite"),
+            &[
+                ("who", "department"),
+                ("unit", &zjj.to_string()),
+                ("representative", "李科长"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // The meeting's calendar file is RFC 5545 with the meeting in it.
+    let ics = staff.get(&format!("/consultations/{id}/meeting.ics")).await;
+    assert_eq!(ics.status, StatusCode::OK);
+    assert!(ics.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let cal: icalendar::Calendar = ics.body.parse().unwrap();
+    let events: Vec<_> = icalendar::Calendar::events(&cal).collect();
+    assert_eq!(events.len(), 1);
+    use icalendar::Component;
+    assert_eq!(events[0].get_summary(), Some("学校门前道路修复"));
+    // The room's week shows it, and its feed lists it.
+    let week = chrono::DateTime::from_timestamp_millis(starts)
+        .unwrap()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%d")
+        .to_string();
+    let rp = staff.get(&format!("/rooms/{room}?week={week}")).await;
+    assert_eq!(rp.status, StatusCode::OK);
+    assert!(
+        rp.body.contains("学校门前道路修复"),
+        "booking on the room's week"
+    );
+    let feed = staff.get(&format!("/rooms/{room}/calendar.ics")).await;
+    let cal: icalendar::Calendar = feed.body.parse().unwrap();
+    assert!(icalendar::Calendar::events(&cal).any(|e| e.get_summary() == Some("学校门前道路修复")));
+
+    // The meeting is held; an action without an owner is refused and what
+    // was typed stays; then one is agreed for 住建局.
+    app.set_clock(starts + 3_600_000);
+    let r = staff
+        .post(
+            &format!("/consultations/{id}/hold"),
+            &[("minutes", "议定修复路面")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = staff
+        .post(
+            &format!("/consultations/{id}/actions"),
+            &[
+                ("title", "修复学校门前路面"),
+                ("owner", ""),
+                ("due_days", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(r#"id="owner-error""#));
+    assert!(r.body.contains(r#"value="修复学校门前路面""#));
+    let r = staff
+        .post(
+            &format!("/consultations/{id}/actions"),
+            &[
+                ("title", "修复学校门前路面"),
+                ("owner", &zjj.to_string()),
+                ("due_days", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // The outcome list shows it, filterable, and exports it.
+    let list = staff.get(&format!("/outcomes?owner={zjj}")).await;
+    assert!(list.body.contains("修复学校门前路面"));
+    let csv = staff
+        .get(&format!("/outcomes/export?format=csv&owner={zjj}"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("修复学校门前路面"));
+    assert!(
+        csv.body.contains("议题"),
+        "headers in the interface's language"
+    );
+    let done = staff.get("/outcomes?state=resolved").await;
+    assert!(!done.body.contains("修复学校门前路面"));
+
+    // Done by staff on the owner's report, then closed: the concern resolves
+    // with a note naming the consultation.
+    let action: i64 =
+        sqlx::query_scalar("SELECT id FROM consultation_actions WHERE consultation_id = $1")
+            .bind(id)
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+    let r = staff
+        .post(
+            &format!("/agreed-actions/{action}"),
+            &[("action", "resolve"), ("note", "住建局：路面已修复")],
+        )
+        .await;
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("/consultations/{id}?ok=common.saved").as_str())
+    );
+    let r = staff
+        .post(
+            &format!("/consultations/{id}/close"),
+            &[
+                ("concerns", "resolve"),
+                ("result_note", ""),
+                ("publish", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a result note is needed"
+    );
+    let r = staff
+        .post(
+            &format!("/consultations/{id}/close"),
+            &[
+                ("concerns", "resolve"),
+                ("result_note", "路面已修复"),
+                ("publish", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let track = resident.get(&format!("/track?code={code}")).await;
+    assert!(
+        track.body.contains("【学校门前道路修复】路面已修复"),
+        "{}",
+        track.body
+    );
+
+    // The public page lists it with its units and outcome, never the resident.
+    let public = app
+        .client()
+        .get(&format!("/units/{guanshan}/consultations"))
+        .await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("学校门前道路修复"));
+    assert!(public.body.contains("住房和城乡建设局"));
+    assert!(public.body.contains("修复学校门前路面"));
+}
+
+#[tokio::test]
+async fn a_department_handles_its_agreed_actions_and_another_cannot() {
+    let app = TestApp::new().await;
+    // The demo's held consultation has an open action of 住建局 and a done one
+    // of 城管局 (whose handler is `handler`).
+    let mut handler = app.login("handler").await;
+    let mine = handler.get("/agreed-actions").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(
+        mine.body.contains(r#"id="my-actions-empty""#),
+        "城管局's one is done"
+    );
+    let zjj_action: i64 = sqlx::query_scalar(
+        "SELECT a.id FROM consultation_actions a JOIN orgs o ON o.id = a.org_id
+          WHERE o.code = 'yanliang-zjj'",
+    )
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
+    let r = handler
+        .post(
+            &format!("/agreed-actions/{zjj_action}"),
+            &[
+                ("action", "resolve"),
+                ("note", "不是我的"),
+                ("back", "mine"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The handler, whose unit took part, reads the consultation.
+    let held: i64 = sqlx::query_scalar("SELECT MIN(id) FROM consultations")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        handler.get(&format!("/consultations/{held}")).await.status,
+        StatusCode::OK
+    );
+    // The paired member sees the coming meetings she is invited to, with a feed.
+    let mut member = app.login("member-gs-01").await;
+    let m = member.get("/meetings").await;
+    assert_eq!(m.status, StatusCode::OK);
+    let feed = member.get("/meetings.ics").await;
+    assert_eq!(feed.status, StatusCode::OK);
+    let _: icalendar::Calendar = feed.body.parse().unwrap();
+}
