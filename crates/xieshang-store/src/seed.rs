@@ -475,7 +475,7 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
 
 /// The sample city's consultations (issue 28), written through the product's
 /// own functions: 关山街道's 多商量议事室, this year's plan, a consultation
-/// held three weeks ago on the road by 西飞第二中学 with its two agreed actions
+/// held three days ago on the road by 西飞第二中学 with its two agreed actions
 /// (one done), and one called for three weeks ahead.
 async fn demo_consultations(db: &Db) -> Result<()> {
     use crate::consult::{self, action, room, Invitee, NewConsultation, ParticipantRole};
@@ -517,7 +517,9 @@ async fn demo_consultations(db: &Db) -> Result<()> {
     ] {
         plan.push(consult::plan_add(db, &staff, guanshan.id, year, q, topic).await?);
     }
-    // Held three weeks ago: the product's clock set back for its steps.
+    // Held three days ago (called three weeks before): the product's clock
+    // set back for its steps. Every deadline of its actions lies ahead, so
+    // the demo starts with no job due.
     let past = db
         .clone()
         .with_clock(crate::db::Clock::Manual(std::sync::Arc::new(
@@ -532,8 +534,8 @@ async fn demo_consultations(db: &Db) -> Result<()> {
             kind: "grassroots",
             topic: "西飞第二中学门前道路修复",
             description: "居民反映学校门前路面破损、路口缺少人行横道标志，学生上学不安全。",
-            starts_at: at(-21),
-            ends_at: at(-21) + 2 * 3_600_000,
+            starts_at: at(-3),
+            ends_at: at(-3) + 2 * 3_600_000,
             room_id: Some(room.id),
             place: None,
             concerns: &[],
@@ -569,7 +571,7 @@ async fn demo_consultations(db: &Db) -> Result<()> {
     consult::add_agenda(&past, &staff, held, "居民代表介绍情况").await?;
     consult::add_agenda(&past, &staff, held, "部门说明修复方案").await?;
     past.clock()
-        .advance_ms(at(-21) - (now - 30 * DAY) + 3_600_000);
+        .advance_ms(at(-3) - (now - 30 * DAY) + 3_600_000);
     // Everyone came; the member spoke.
     let parts = consult::participants(&past, held).await?;
     let present: Vec<i64> = parts.iter().map(|p| p.id).collect();
@@ -613,7 +615,7 @@ async fn demo_consultations(db: &Db) -> Result<()> {
         Some(20),
     )
     .await?;
-    past.clock().advance_ms(4 * DAY);
+    past.clock().advance_ms(DAY);
     action::act(&past, &staff, sign, "resolve", "标志已设置")
         .await
         .map_err(|e| match e {

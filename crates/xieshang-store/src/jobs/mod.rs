@@ -850,9 +850,11 @@ pub struct Notification {
     pub id: i64,
     /// Event code.
     pub kind: String,
-    /// Concern id.
+    /// The item's kind (`concern`, `consultation`).
+    pub item_kind: String,
+    /// The item's id.
     pub item_id: i64,
-    /// Concern title.
+    /// Its title.
     pub body: String,
     /// When, unix ms.
     pub created_at: i64,
@@ -863,7 +865,7 @@ pub struct Notification {
 /// The user's notifications, newest first.
 pub async fn notifications(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
     let rows = sqlx::query(
-        "SELECT id, kind, item_id, body, created_at, read_at FROM notifications
+        "SELECT id, kind, item_kind, item_id, body, created_at, read_at FROM notifications
          WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(user_id)
@@ -875,6 +877,7 @@ pub async fn notifications(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Noti
             Ok(Notification {
                 id: col(r, "id")?,
                 kind: col(r, "kind")?,
+                item_kind: col(r, "item_kind")?,
                 item_id: col(r, "item_id")?,
                 body: col(r, "body")?,
                 created_at: col(r, "created_at")?,

@@ -1168,7 +1168,8 @@ async fn my_page(
 #[template(path = "concern/notifications.html")]
 struct NotificationsTpl {
     page: Page,
-    rows: Vec<(String, &'static str, i64, String, bool)>,
+    /// (when, event key, link, title, read).
+    rows: Vec<(String, &'static str, String, String, bool)>,
 }
 
 async fn notifications_page(
@@ -1184,7 +1185,12 @@ async fn notifications_page(
             (
                 format_time(n.created_at),
                 i18n::known(&format!("notify.{}", n.kind)).unwrap_or("notify.updated"),
-                n.item_id,
+                // Each kind's page: a consultation's own, a concern's.
+                if n.item_kind == "consultation" {
+                    format!("/consultations/{}", n.item_id)
+                } else {
+                    format!("/concerns/{}", n.item_id)
+                },
                 n.body,
                 n.read,
             )

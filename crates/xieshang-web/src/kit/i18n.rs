@@ -776,6 +776,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.plan_quarter", "请选择季度", "Choose a quarter"),
     ("consult.plan", "年度协商计划", "Annual consultation plan"),
     ("consult.spoke", "发言", "Spoke"),
+    ("consult.nav_meetings", "我的会议", "My meetings"),
+    ("consult.nav_actions", "协商事项", "Agreed actions"),
     ("record.consultations", "参加协商议事", "Consultations attended"),
     ("record.consultations_spoke", "发言", "spoke at"),
     ("score.consultation_attended", "参加协商议事", "Consultations attended"),

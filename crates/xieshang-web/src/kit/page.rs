@@ -33,6 +33,8 @@ pub(crate) struct Page {
     pub can_consultations: bool,
     /// May call consultations (the concern page's 召集协商).
     pub can_convene: bool,
+    /// Handles for a department: its agreed actions.
+    pub can_actions: bool,
     /// Unread notifications for the menu's badge: empty when none, "99+"
     /// beyond the count's cap.
     pub unread: String,
@@ -74,6 +76,7 @@ impl Page {
                 .is_some_and(|(a, _)| a.has_permission(Permission::ConsultationView)),
             can_convene: user
                 .is_some_and(|(a, _)| a.has_permission(Permission::ConsultationManage)),
+            can_actions: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernHandle)),
             unread: match user.map(|(_, s)| s.unread).unwrap_or(0) {
                 0 => String::new(),
                 n if n >= xieshang_store::account::session::UNREAD_CAP => "99+".to_owned(),
