@@ -242,12 +242,11 @@ async fn staff_buttons_say_what_they_do_and_irreversible_steps_ask_first() {
     );
     assert!(!page.contains("详细地址（可选）"));
     // Merging without the box ticked is refused and changes nothing.
-    refused(
-        &staff
-            .post(&format!("/concerns/{dup}/merge"), &[("into", &keep_code)])
-            .await,
-        "err.confirm_merge",
-    );
+    let r = staff
+        .post(&format!("/concerns/{dup}/merge"), &[("into", &keep_code)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(r#"id="confirm-merge-error""#));
     assert_eq!(
         xieshang_store::concern::state(&app.t.db, dup)
             .await
@@ -346,11 +345,12 @@ async fn resolving_asks_for_confirmation_and_keeps_the_note() {
     let mut handler = app.login("handler").await;
     let page = handler.get(&format!("/concerns/{id}")).await;
     assert!(page.body.contains("id=\"confirm-resolve\""));
+    let photo = crate::story::jpeg_with_exif();
     let r = handler
         .post_multipart(
             &format!("/concerns/{id}/handle"),
             &[("action", "resolve"), ("note", "已安排每日两次保洁")],
-            &[],
+            &[("photos", "done.jpg", photo)],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -359,6 +359,14 @@ async fn resolving_asks_for_confirmation_and_keeps_the_note() {
         "note kept"
     );
     assert!(r.body.contains("aria-describedby=\"confirm-error\""));
+    // The chosen photo is held for the retry, under a token in the form.
+    assert!(r.body.contains("id=\"handle-photos-kept\""), "{}", r.body);
+    let kept = r
+        .body
+        .split(r#"name="kept_photos" value=""#)
+        .nth(1)
+        .unwrap()[..24]
+        .to_owned();
     assert_eq!(
         xieshang_store::concern::state(&app.t.db, id).await.unwrap(),
         "assigned"
@@ -370,6 +378,7 @@ async fn resolving_asks_for_confirmation_and_keeps_the_note() {
                 ("action", "resolve"),
                 ("note", "已安排每日两次保洁"),
                 ("confirm", "1"),
+                ("kept_photos", &kept),
             ],
             &[],
         )
@@ -378,6 +387,97 @@ async fn resolving_asks_for_confirmation_and_keeps_the_note() {
     assert_eq!(
         xieshang_store::concern::state(&app.t.db, id).await.unwrap(),
         "resolved"
+    );
+    let photos = xieshang_store::concern::photo::tokens(&app.t.db, "concern", id)
+        .await
+        .unwrap();
+    assert_eq!(photos.len(), 1, "the kept photo was filed with the result");
+}
+
+#[tokio::test]
+async fn a_refused_merge_keeps_the_typed_code_and_marks_it() {
+    let app = TestApp::new().await;
+    let mut liaison = app.login("liaison").await;
+    let keep = records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山小区路灯全坏",
+    )
+    .await;
+    let dup = records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山小区晚上没有灯",
+    )
+    .await;
+    let keep_code: String = sqlx::query_scalar("SELECT tracking_code FROM concerns WHERE id = $1")
+        .bind(keep)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let mut staff = app.login("staff").await;
+    // Not confirmed: the code and note come back, the box marked.
+    let r = staff
+        .post(
+            &format!("/concerns/{dup}/merge"),
+            &[("into", &keep_code), ("note", "同一处路灯")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(&format!(
+            "name=\"into\" maxlength=\"20\" required value=\"{keep_code}\""
+        )),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"同一处路灯\""), "note kept");
+    assert!(r.body.contains(
+        r#"id="confirm-merge" required aria-invalid="true" aria-describedby="confirm-merge-error""#
+    ));
+    // An unknown code: kept as typed, the field marked with the message.
+    let r = staff
+        .post(
+            &format!("/concerns/{dup}/merge"),
+            &[
+                ("into", "ZZZZZZZZZZ"),
+                ("note", "同一处路灯"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(
+            r#"required value="ZZZZZZZZZZ" aria-invalid="true" aria-describedby="into-error""#
+        ),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(r#"id="into-error""#));
+    assert_eq!(
+        xieshang_store::concern::state(&app.t.db, dup)
+            .await
+            .unwrap(),
+        "submitted"
+    );
+    // The code as people copy it, with a dash, merges.
+    let dashed = format!("{}-{}", &keep_code[..5], &keep_code[5..]);
+    ok(&staff
+        .post(
+            &format!("/concerns/{dup}/merge"),
+            &[("into", &dashed), ("confirm", "1")],
+        )
+        .await);
+    assert_eq!(
+        xieshang_store::concern::state(&app.t.db, dup)
+            .await
+            .unwrap(),
+        "merged"
     );
 }
 
