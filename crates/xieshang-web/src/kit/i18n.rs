@@ -687,7 +687,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("later.student", "模拟政协功能上线后，您将在这里参与选题、调研并撰写模拟提案。", "Once the mock CPPCC is built, you will choose topics, research and write mock proposals here."),
     // --- issue 26: duty (keys added by that work go here) ---
     ("rota.existing", "已排的班次", "Shifts already planned"),
-    ("rota.keep", "保留已排班次，只补排之后的日期", "Keep them; plan only the days after them"),
+    ("rota.keep", "保留已排班次，只补排空缺的日期", "Keep them; fill only the days still open"),
     ("rota.reshuffle", "重新轮排（已签到的班次保留）", "Plan afresh (shifts checked in to stay)"),
     ("rota.preview", "预览变更", "Preview the changes"),
     ("rota.preview_title", "值班表变更预览", "What the new rota changes"),
