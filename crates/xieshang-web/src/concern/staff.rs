@@ -171,6 +171,9 @@ const QUEUE_STATES: [&str; 10] = [
 #[derive(Deserialize)]
 struct StateQuery {
     state: Option<String>,
+    /// `overdue` or `escalated`: the open concerns needing a second look
+    /// (the home page's counts link here), whatever their state.
+    filter: Option<String>,
     page: Option<i64>,
     err: Option<String>,
     ok: Option<String>,
@@ -197,6 +200,10 @@ struct ConcernsTpl {
     missing_years: Vec<i32>,
     page_no: i64,
     more: bool,
+    /// The attention list shown instead of a state's queue, if any.
+    filter: Option<&'static str>,
+    /// The list's query for the pager (`state=…` or `filter=…`).
+    list: String,
 }
 
 async fn queue_page(
@@ -211,7 +218,11 @@ async fn queue_page(
         .unwrap_or("submitted");
     let now = state.db.now_ms();
     let page = q.page.unwrap_or(0).clamp(0, 10_000);
-    let (rows, more) = concern::queue(&state.db, &u.actor, current, page).await?;
+    let filter = q.filter.as_deref().and_then(concern::Attention::parse);
+    let (rows, more) = match filter {
+        Some(which) => concern::attention(&state.db, &u.actor, which, page).await?,
+        None => concern::queue(&state.db, &u.actor, current, page).await?,
+    };
     let rows = rows
         .into_iter()
         .map(|c| QueueRow {
@@ -247,6 +258,11 @@ async fn queue_page(
         },
         page_no: page,
         more,
+        filter: filter.map(concern::Attention::code),
+        list: match filter {
+            Some(f) => format!("filter={}", f.code()),
+            None => format!("state={current}"),
+        },
     })
 }
 

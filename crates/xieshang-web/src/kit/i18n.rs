@@ -685,6 +685,12 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("later.committee", "提案审查立案功能上线后，您将在这里审查待立案的提案。", "Once proposal review is built, you will review filed proposals here."),
     ("later.teacher", "模拟政协功能上线后，您将在这里指导学生社团的选题、调研和模拟协商。", "Once the mock CPPCC is built, you will guide the society's topics, research and mock consultations here."),
     ("later.student", "模拟政协功能上线后，您将在这里参与选题、调研并撰写模拟提案。", "Once the mock CPPCC is built, you will choose topics, research and write mock proposals here."),
+    ("today.escalated", "已升级督办", "Escalated"),
+    ("today.shifts", "我的近期坐班", "My coming shifts"),
+    ("today.no_shifts", "近期没有排班。", "No shifts coming up."),
+    ("today.duty_link", "我的坐班", "My duty"),
+    ("concerns.filter.overdue", "超期未办结的诉求", "Overdue concerns"),
+    ("concerns.filter.escalated", "已升级督办的诉求", "Escalated concerns"),
     // --- issue 26: duty (keys added by that work go here) ---
     ("rota.existing", "已排的班次", "Shifts already planned"),
     ("rota.keep", "保留已排班次，只补排空缺的日期", "Keep them; fill only the days still open"),

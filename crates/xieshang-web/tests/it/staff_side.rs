@@ -686,3 +686,107 @@ async fn a_leader_urges_and_instructs_on_the_timeline_and_the_department_is_told
         StatusCode::NOT_FOUND
     );
 }
+
+/// Accepts the concern and assigns it to the urban-management bureau.
+async fn assign_to_cgj(app: &TestApp, staff: &mut Client, id: i64) {
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await);
+    let cgj = dept(app, "yanliang-cgj").await;
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[("departments", &cgj), ("lead", &cgj)],
+        )
+        .await);
+}
+
+/// The href of the home page's link labelled `label` (zh-CN text).
+fn link_of(body: &str, label: &str) -> Option<String> {
+    let before = body.split(&format!("\">{label}</a>")).next()?;
+    Some(before.rsplit("href=\"").next()?.replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn homes_count_overdue_and_escalated_work_link_to_those_lists_and_show_a_members_shifts() {
+    // Monday 2026-11-23, 09:00 CST.
+    const MONDAY_9AM: i64 = 1_795_395_600_000;
+    let app = TestApp::new().await;
+    app.set_clock(MONDAY_9AM);
+    let mut liaison = app.login("liaison").await;
+    let late = records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山路口积水成片",
+    )
+    .await;
+    let fresh = records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山菜场噪音扰民",
+    )
+    .await;
+    let mut staff = app.login("staff").await;
+    assign_to_cgj(&app, &mut staff, late).await;
+    // Past the first one's deadline the second is assigned: open, not overdue.
+    app.set_clock(MONDAY_9AM + 16 * 86_400_000);
+    assign_to_cgj(&app, &mut staff, fresh).await;
+    app.worker(None).run_until_idle().await.unwrap();
+
+    // Staff: the overdue count opens the overdue list, not every assigned one.
+    let home = staff.get("/").await.body;
+    assert_eq!(count_after(&home, "已超期"), Some(1), "{home}");
+    let link = link_of(&home, "已超期").unwrap();
+    assert_eq!(link, "/concerns?filter=overdue");
+    let list = staff.get(&link).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(list.body.contains("id=\"filter-overdue\""));
+    assert!(list.body.contains("关山路口积水成片"), "{}", list.body);
+    assert!(!list.body.contains("关山菜场噪音扰民"), "{}", list.body);
+
+    // The leader: overdue and escalated, each opening its list.
+    let mut leader = app.login("leader").await;
+    let home = leader.get("/").await.body;
+    assert_eq!(count_after(&home, "已超期"), Some(1), "{home}");
+    assert_eq!(count_after(&home, "已升级督办"), Some(1), "{home}");
+    let link = link_of(&home, "已升级督办").unwrap();
+    assert_eq!(link, "/concerns?filter=escalated");
+    let list = leader.get(&link).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(list.body.contains("关山路口积水成片"), "{}", list.body);
+    assert!(!list.body.contains("关山菜场噪音扰民"), "{}", list.body);
+
+    // A member: the coming shifts, once the rota has them.
+    let mut member = app.login("member-fh-01").await;
+    let home = member.get("/").await.body;
+    assert!(home.contains("id=\"my-shifts\""), "{home}");
+    assert!(home.contains("近期没有排班"), "{home}");
+    let studio: i64 = sqlx::query_scalar("SELECT id FROM studios WHERE name = '凤凰路委员工作室'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    ok(&staff
+        .post(
+            &format!("/studios/{studio}/rota"),
+            &[("from", "2026-12-09"), ("to", "2027-06-30")],
+        )
+        .await);
+    let uid = app.user_id("member-fh-01").await;
+    let shifts = xieshang_store::duty::studio::my_shifts(&app.t.db, uid, "2026-12-09")
+        .await
+        .unwrap();
+    assert!(!shifts.is_empty());
+    let home = member.get("/").await.body;
+    let listed = home.split("<ul id=\"my-shifts\">").nth(1).expect(&home);
+    assert!(
+        listed.contains(&format!("{} · 凤凰路委员工作室", shifts[0].0.day)),
+        "{home}"
+    );
+}
