@@ -125,6 +125,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "duty_outside_shift",
         include_str!("migrations/0026_duty_outside_shift.sql"),
     ),
+    (
+        29,
+        "search_prefix",
+        include_str!("migrations/0029_search_prefix.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a
@@ -308,6 +313,7 @@ mod tests {
             (24, "235b8426ba4465b2", "235b8426ba4465b2"),
             (25, "aec6b290c9343ab0", "aec6b290c9343ab0"),
             (26, "815ec74dd7db19b6", "b076d4c3971ccb0f"),
+            (29, "754509d93439783c", "e1126386f0d19d16"),
         ];
         // Each migration's hashes now, as lines for RELEASED.
         let now: Vec<(i64, String, String)> = super::MIGRATIONS
