@@ -271,9 +271,10 @@ fn the_first_screen_shows_operators_commands_and_bench_holds_the_load_tools() {
     let admin = help_of(&["admin"]);
     assert_eq!(
         commands_of(&admin),
-        ["bootstrap", "password-reset", "api-key", "help"]
+        ["bootstrap", "password-reset", "api-key", "reindex", "help"]
     );
     assert!(help_of(&["admin", "password-reset"]).contains("--username"));
+    assert!(help_of(&["admin", "reindex"]).contains("--batch"));
 }
 
 #[tokio::test]
