@@ -191,6 +191,46 @@ pub async fn index_missing(db: &Db) -> Result<u64> {
     }
 }
 
+/// Rewrites the index entry of every concern with today's tokens (after the
+/// tokens changed, as when one-character search added each Chinese run's last
+/// character: decision 0027), `batch` concerns per transaction, in id order,
+/// so a large city is done in short writes that let the service go on.
+/// `progress` is told the running total after each batch. Returns how many
+/// entries it wrote.
+pub async fn reindex_all(db: &Db, batch: i64, mut progress: impl FnMut(u64)) -> Result<u64> {
+    let batch = batch.clamp(1, 100_000);
+    let mut after = 0i64;
+    let mut done = 0u64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT c.id, c.title, c.description, c.address, o.path FROM concerns c
+             JOIN orgs o ON o.id = c.org_id
+             WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+        )
+        .bind(after)
+        .bind(batch)
+        .fetch_all(db.pool())
+        .await?;
+        let Some(last) = rows.last() else {
+            return Ok(done);
+        };
+        after = col(last, "id")?;
+        let mut tx = db.begin_write().await?;
+        for r in &rows {
+            let text = concern_text(
+                &col::<String>(r, "title")?,
+                &col::<String>(r, "description")?,
+                col::<Option<String>>(r, "address")?.as_deref(),
+            );
+            let path = OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?;
+            index_in(&mut tx, db.dialect(), CONCERN, col(r, "id")?, &text, &path).await?;
+        }
+        tx.commit().await?;
+        done += rows.len() as u64;
+        progress(done);
+    }
+}
+
 /// Rebuilds SQLite's FTS5 index from `search_docs` (after rows were written there
 /// in bulk); PostgreSQL's tsvector is kept by the database itself.
 pub async fn rebuild(db: &Db) -> Result<()> {

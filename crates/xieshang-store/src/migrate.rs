@@ -135,6 +135,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "consultations",
         include_str!("migrations/0028_consultations.sql"),
     ),
+    (
+        29,
+        "search_prefix",
+        include_str!("migrations/0029_search_prefix.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a
@@ -320,6 +325,7 @@ mod tests {
             (26, "815ec74dd7db19b6", "b076d4c3971ccb0f"),
             (27, "9d03c0f4916dcde6", "9d03c0f4916dcde6"),
             (28, "b72f4c93c1d2572e", "c95b568b2d802cb3"),
+            (29, "754509d93439783c", "e1126386f0d19d16"),
         ];
         // Each migration's hashes now, as lines for RELEASED.
         let now: Vec<(i64, String, String)> = super::MIGRATIONS

@@ -271,9 +271,10 @@ fn the_first_screen_shows_operators_commands_and_bench_holds_the_load_tools() {
     let admin = help_of(&["admin"]);
     assert_eq!(
         commands_of(&admin),
-        ["bootstrap", "password-reset", "api-key", "help"]
+        ["bootstrap", "password-reset", "api-key", "reindex", "help"]
     );
     assert!(help_of(&["admin", "password-reset"]).contains("--username"));
+    assert!(help_of(&["admin", "reindex"]).contains("--batch"));
 }
 
 #[tokio::test]
@@ -348,4 +349,119 @@ async fn password_reset_prints_a_one_time_password_that_must_be_changed() {
     let (code, out) = xieshang(&t.url, &["admin", "password-reset", "--username", "nobody"]);
     assert_ne!(code, 0, "{out}");
     assert!(out.is_empty(), "no password printed: {out}");
+}
+
+#[tokio::test]
+async fn reindex_rewrites_every_search_entry_in_batches() {
+    use xieshang_store::index;
+    let t = TestDb::new().await.unwrap();
+    // A small generated city.
+    let (code, out) = xieshang(
+        &t.url,
+        &["bench", "datagen", "--concerns", "40", "--members", "10"],
+    );
+    assert_eq!(code, 0, "{out}");
+    // The demo's concerns, each with the path of its unit.
+    let concerns: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT c.id, c.title, c.description, c.address, o.path FROM concerns c
+         JOIN orgs o ON o.id = c.org_id ORDER BY c.id",
+    )
+    .fetch_all(t.db.pool())
+    .await
+    .unwrap();
+    assert!(concerns.len() > 3, "{}", concerns.len());
+    let expected = |c: &(i64, String, String, Option<String>, String)| {
+        let path = xieshang_core::OrgPath::parse(&c.4).unwrap();
+        index::entry_tokens(&index::concern_text(&c.1, &c.2, c.3.as_deref()), &path)
+    };
+    // Entries as an older build wrote them: other tokens than today's (the
+    // FTS index kept in step, as a real old entry is).
+    let mut tx = t.db.begin_write().await.unwrap();
+    for c in &concerns {
+        let path = xieshang_core::OrgPath::parse(&c.4).unwrap();
+        index::index_in(
+            &mut tx,
+            t.db.dialect(),
+            index::CONCERN,
+            c.0,
+            "旧的索引内容",
+            &path,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let stale = || async {
+        let mut n = 0;
+        for c in &concerns {
+            let tokens: String = sqlx::query_scalar(
+                "SELECT tokens FROM search_docs WHERE kind = $1 AND item_id = $2",
+            )
+            .bind(index::CONCERN)
+            .bind(c.0)
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+            if tokens != expected(c) {
+                n += 1;
+            }
+        }
+        n
+    };
+    assert_eq!(stale().await, concerns.len());
+
+    // The full-text index answers from the entries: a concern's own title
+    // finds it (for a district's staff who may see it) only once reindexed.
+    let staff: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE username LIKE 'staff-%' ORDER BY id")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    let staff = xieshang_store::account::user::actor(&t.db, staff)
+        .await
+        .unwrap();
+    let theirs = concerns
+        .iter()
+        .find(|c| {
+            let path = xieshang_core::OrgPath::parse(&c.4).unwrap();
+            staff
+                .check(xieshang_core::Permission::ConcernView, &path)
+                .is_ok()
+        })
+        .expect("a concern in the first district");
+    let found = || async {
+        xieshang_store::search::search(
+            &t.db,
+            &staff,
+            &xieshang_store::search::Filter {
+                q: theirs.1.clone(),
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .iter()
+        .any(|h| h.row.id == theirs.0)
+    };
+    assert!(!found().await, "the stale entry does not hold the title");
+
+    let (code, out) = xieshang(&t.url, &["admin", "reindex", "--batch", "3"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.starts_with(&format!("reindexed {} concerns", concerns.len())),
+        "{out}"
+    );
+    assert_eq!(stale().await, 0, "every entry holds today's tokens");
+    let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM search_docs WHERE kind = $1")
+        .bind(index::CONCERN)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        entries as usize,
+        concerns.len(),
+        "one entry each, none added twice"
+    );
+    assert!(found().await, "{}", theirs.1);
 }

@@ -37,11 +37,14 @@ pub struct Plan<'a> {
     pub per_day: usize,
     /// Holidays.
     pub on_holiday: OnHoliday,
-    /// Index in `members` of the next one to serve (where the last rota stopped).
+    /// Index in `members` of the next one to serve (where the last rota
+    /// stopped before the range).
     pub next: usize,
-    /// Members already on duty per day (shifts that are kept): they count
-    /// against `per_day`.
-    pub taken: &'a BTreeMap<NaiveDate, usize>,
+    /// Shifts that stay (served, or assigned and kept): a planned day they
+    /// cover needs fewer new members, a day they are served on holds fewer
+    /// more, a member already on a day is not put on it twice, and the
+    /// rotation goes on after the last of them before each day it fills.
+    pub kept: &'a [Duty],
 }
 
 /// One member's duty.
@@ -55,8 +58,8 @@ pub struct Duty {
     pub member: i64,
 }
 
-/// The duties from `from` to `to` (inclusive), and the index of the member who
-/// serves next after them.
+/// The duties from `from` to `to` (inclusive) that fill what the kept shifts
+/// leave open, and the index of the member who serves next after them.
 pub fn generate(
     cal: &Calendar,
     plan: &Plan<'_>,
@@ -69,12 +72,25 @@ pub fn generate(
     }
     let per_day = plan.per_day.clamp(1, n);
     let sits = |d: NaiveDate| plan.weekdays.contains(&d.weekday());
-    let mut load = plan.taken.clone();
+    // Who is on each day, and the kept shifts by the day they were planned for.
+    let mut on_day: BTreeMap<NaiveDate, Vec<i64>> = BTreeMap::new();
+    let mut planned_for: BTreeMap<NaiveDate, Vec<i64>> = BTreeMap::new();
+    for k in plan.kept {
+        on_day.entry(k.day).or_default().push(k.member);
+        planned_for.entry(k.planned).or_default().push(k.member);
+    }
+    let position = |m: i64| plan.members.iter().position(|&x| x == m);
     let mut next = plan.next % n;
     let mut out = Vec::new();
     let mut d = from;
     while d <= to {
-        if sits(d) {
+        let covered = planned_for.get(&d).map_or(&[][..], Vec::as_slice);
+        // The rotation goes on after the last member kept on this day.
+        if let Some(p) = covered.iter().rev().find_map(|&m| position(m)) {
+            next = (p + 1) % n;
+        }
+        let need = per_day.saturating_sub(covered.len());
+        if sits(d) && need > 0 {
             let day = if !cal.is_holiday(d) {
                 Some(d)
             } else {
@@ -87,20 +103,31 @@ pub fn generate(
                         .find(|&m| {
                             cal.is_working_day(m)
                                 && !sits(m)
-                                && load.get(&m).copied().unwrap_or(0) == 0
+                                && on_day.get(&m).is_none_or(Vec::is_empty)
                         }),
                 }
             };
             if let Some(day) = day {
-                let on = load.entry(day).or_insert(0);
-                while *on < per_day {
+                let on = on_day.entry(day).or_default();
+                let mut added = 0;
+                // Each member is tried at most once per day: one already on
+                // it is passed over.
+                for _ in 0..n {
+                    if added == need || on.len() >= per_day {
+                        break;
+                    }
+                    let m = plan.members[next];
+                    next = (next + 1) % n;
+                    if on.contains(&m) {
+                        continue;
+                    }
                     out.push(Duty {
                         day,
                         planned: d,
-                        member: plan.members[next],
+                        member: m,
                     });
-                    next = (next + 1) % n;
-                    *on += 1;
+                    on.push(m);
+                    added += 1;
                 }
             }
         }
@@ -134,7 +161,7 @@ mod tests {
             per_day: 1,
             on_holiday: OnHoliday::Skip,
             next: 0,
-            taken: &BTreeMap::new(),
+            kept: &[],
         };
         // 2026 has 52 Fridays; six fall in holidays (元旦 01-02, 春节 02-20, 劳动节
         // 05-01, 端午节 06-19, 中秋节 09-25, 国庆节 10-02) and are skipped.
@@ -174,7 +201,7 @@ mod tests {
             per_day: 1,
             on_holiday: OnHoliday::NextWorkingDay,
             next: 0,
-            taken: &BTreeMap::new(),
+            kept: &[],
         };
         // Fridays 2026-09-25 (中秋节) and 2026-10-02 (国庆节), then 2026-10-09.
         let (duties, _) = generate(&cal, &plan, d("2026-09-21"), d("2026-10-11"));
@@ -202,7 +229,7 @@ mod tests {
             per_day: 2,
             on_holiday: OnHoliday::Skip,
             next: 0,
-            taken: &BTreeMap::new(),
+            kept: &[],
         };
         let (a, next) = generate(&cal, &first, d("2026-03-02"), d("2026-03-08"));
         assert_eq!(
@@ -231,7 +258,7 @@ mod tests {
             per_day: 1,
             on_holiday: OnHoliday::NextWorkingDay,
             next: 0,
-            taken: &BTreeMap::new(),
+            kept: &[],
         };
         // Sundays 2026-09-20 (a make-up workday), 09-27 (中秋节), 10-04 (国庆节),
         // 10-11: the two in holidays move to the first free working day after them.
@@ -259,14 +286,13 @@ mod tests {
         // New Year's Day 2027 (a Friday) is a holiday in the operator's file.
         let cal = Calendar::parse("2027-01-01 off 元旦\n").unwrap();
         let m = members(6);
-        let taken = BTreeMap::new();
         let plan = Plan {
             members: &m,
             weekdays: &[Weekday::Mon, Weekday::Fri],
             per_day: 1,
             on_holiday: OnHoliday::NextWorkingDay,
             next: 0,
-            taken: &taken,
+            kept: &[],
         };
         let (duties, _) = generate(&cal, &plan, d("2026-12-28"), d("2027-01-10"));
         let mut per_day = BTreeMap::new();
@@ -279,10 +305,14 @@ mod tests {
             .iter()
             .any(|x| x.planned == d("2027-01-01") && x.day == d("2027-01-05")));
         // A shift kept on a day counts against the number per day.
-        let kept = BTreeMap::from([(d("2027-01-04"), 1)]);
+        let kept = [Duty {
+            day: d("2027-01-04"),
+            planned: d("2027-01-04"),
+            member: 6,
+        }];
         let friday = Plan {
             weekdays: &[Weekday::Fri],
-            taken: &kept,
+            kept: &kept,
             ..plan.clone()
         };
         let (duties, _) = generate(&cal, &friday, d("2027-01-01"), d("2027-01-10"));
@@ -293,11 +323,76 @@ mod tests {
         assert_eq!(duties[0].day, d("2027-01-05"));
         let monday = Plan {
             weekdays: &[Weekday::Mon],
-            taken: &kept,
+            kept: &kept,
             ..plan.clone()
         };
         let (duties, _) = generate(&cal, &monday, d("2027-01-04"), d("2027-01-04"));
         assert!(duties.is_empty(), "01-04 is full already: {duties:?}");
+    }
+
+    #[test]
+    fn kept_shifts_stay_and_only_the_gaps_are_filled_in_rotation() {
+        let cal = Calendar::builtin();
+        let m = members(4);
+        // Mondays 2026-11-02 … 11-30, two a day. Kept: 11-09 full (1, 2), 11-23
+        // half (3); 11-02, 11-16 and 11-30 empty.
+        let kept = [
+            Duty {
+                day: d("2026-11-09"),
+                planned: d("2026-11-09"),
+                member: 1,
+            },
+            Duty {
+                day: d("2026-11-09"),
+                planned: d("2026-11-09"),
+                member: 2,
+            },
+            Duty {
+                day: d("2026-11-23"),
+                planned: d("2026-11-23"),
+                member: 3,
+            },
+        ];
+        let plan = Plan {
+            members: &m,
+            weekdays: &[Weekday::Mon],
+            per_day: 2,
+            on_holiday: OnHoliday::Skip,
+            next: 2,
+            kept: &kept,
+        };
+        let (duties, next) = generate(&cal, &plan, d("2026-11-02"), d("2026-11-30"));
+        let got: Vec<(NaiveDate, i64)> = duties.iter().map(|x| (x.day, x.member)).collect();
+        assert_eq!(
+            got,
+            vec![
+                // Before the kept days, from where the last rota stopped.
+                (d("2026-11-02"), 3),
+                (d("2026-11-02"), 4),
+                // After 11-09's (1, 2): 3 and 4.
+                (d("2026-11-16"), 3),
+                (d("2026-11-16"), 4),
+                // 11-23 holds 3: one more, after 3.
+                (d("2026-11-23"), 4),
+                (d("2026-11-30"), 1),
+                (d("2026-11-30"), 2),
+            ]
+        );
+        assert_eq!(next, 2);
+        // A member kept on a day is never put on it twice.
+        let kept = [Duty {
+            day: d("2026-11-02"),
+            planned: d("2026-11-02"),
+            member: 4,
+        }];
+        let again = Plan {
+            next: 3,
+            kept: &kept,
+            ..plan.clone()
+        };
+        let (duties, _) = generate(&cal, &again, d("2026-11-02"), d("2026-11-02"));
+        // The rotation goes on after the kept member 4: member 1.
+        assert_eq!(duties.iter().map(|x| x.member).collect::<Vec<_>>(), [1]);
     }
 
     #[test]
@@ -309,7 +404,7 @@ mod tests {
             per_day: 1,
             on_holiday: OnHoliday::Skip,
             next: 3,
-            taken: &BTreeMap::new(),
+            kept: &[],
         };
         assert_eq!(
             generate(&cal, &plan, d("2026-01-01"), d("2026-02-01")),

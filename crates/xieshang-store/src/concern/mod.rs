@@ -1207,6 +1207,74 @@ pub async fn queue(db: &Db, actor: &Actor, state: &str, page: i64) -> Result<(Ve
     Ok((rows, more))
 }
 
+/// Open concerns that need a second look, listed apart from the queue by state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attention {
+    /// Past their deadline.
+    Overdue,
+    /// Escalated to the body's leaders or the level above.
+    Escalated,
+}
+
+impl Attention {
+    /// `overdue` or `escalated`.
+    pub fn parse(code: &str) -> Option<Attention> {
+        match code {
+            "overdue" => Some(Attention::Overdue),
+            "escalated" => Some(Attention::Escalated),
+            _ => None,
+        }
+    }
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Attention::Overdue => "overdue",
+            Attention::Escalated => "escalated",
+        }
+    }
+}
+
+/// The open concerns in the actor's view scope that are overdue or escalated,
+/// earliest deadline first, a page of [`QUEUE_PAGE`] and whether more follow.
+/// The same concerns the home page and the figures count; they are few, so
+/// they are read through the scope's units.
+pub async fn attention(
+    db: &Db,
+    actor: &Actor,
+    which: Attention,
+    page: i64,
+) -> Result<(Vec<Row>, bool)> {
+    use crate::db::Arg;
+    actor.require(Permission::ConcernView)?;
+    let (cond, mut args) = crate::db::scope::condition(actor, Permission::ConcernView, "o.path", 1);
+    let which = match which {
+        Attention::Overdue => {
+            args.push(Arg::Int(db.now_ms()));
+            format!("c.deadline_at < ${}", args.len())
+        }
+        Attention::Escalated => "c.escalation_level > 0".to_owned(),
+    };
+    args.push(Arg::Int(QUEUE_PAGE + 1));
+    args.push(Arg::Int(page.max(0) * QUEUE_PAGE));
+    let n = args.len();
+    let sql = format!(
+        "SELECT {ROW_COLS} FROM {ROW_FROM}
+          WHERE {cond} AND c.state IN ('assigned', 'in_progress') AND {which}
+          ORDER BY c.deadline_at, c.id LIMIT ${} OFFSET ${n}",
+        n - 1
+    );
+    let mut rows = crate::db::query_with(&sql, args)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(row_from)
+        .collect::<Result<Vec<_>>>()?;
+    let more = rows.len() as i64 > QUEUE_PAGE;
+    rows.truncate(QUEUE_PAGE as usize);
+    Ok((rows, more))
+}
+
 /// The queue's id query for narrower scopes (a street, a community): read
 /// from the scope's units. Returns the SQL and its arguments.
 async fn unit_queue_ids(

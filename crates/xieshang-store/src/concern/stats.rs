@@ -22,6 +22,8 @@ pub struct Stats {
     pub by_street: Vec<(String, i64)>,
     /// Open past their deadline.
     pub overdue: i64,
+    /// Open and escalated (to the body's leaders or the level above).
+    pub escalated: i64,
     /// Median time from submission to resolution, in ms, to the twentieth of a
     /// day: each time counts at its tenth of a day, rounded (tally.rs).
     pub median_resolution_ms: Option<i64>,
@@ -287,6 +289,18 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
              AND c.state IN ('assigned', 'in_progress') AND c.deadline_at < ${}",
             a.len()
         ),
+        a.clone(),
+    )
+    .fetch_one(db.pool())
+    .await
+    .and_then(|r| col(&r, "n"))?;
+    // Escalated work is few as well (it is overdue first).
+    a.pop();
+    let escalated: i64 = query_with(
+        &format!(
+            "SELECT COUNT(*) AS n FROM {from}
+             AND c.state IN ('assigned', 'in_progress') AND c.escalation_level > 0"
+        ),
         a,
     )
     .fetch_one(db.pool())
@@ -300,6 +314,7 @@ pub async fn compute(db: &Db, actor: &Actor) -> Result<Stats> {
         by_category,
         by_street,
         overdue,
+        escalated,
         median_resolution_ms: histogram_median(&resolved).map(|b| b * BUCKET_MS / 2),
         feedback: (
             count("satisfied"),

@@ -77,7 +77,10 @@ pub async fn merge(
     note: Option<&str>,
 ) -> std::result::Result<i64, TransitionError> {
     concern::get(db, actor, Permission::ConcernTriage, id).await?;
-    let code = into_code.trim().to_uppercase();
+    // A code as people copy it (groups, dashes, lower case) is read as the code.
+    let code = xieshang_core::concern::TrackingCode::parse(into_code)
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_else(|_| into_code.trim().to_uppercase());
     let into: Option<(i64, String)> =
         sqlx::query("SELECT id, state FROM concerns WHERE tracking_code = $1")
             .bind(&code)

@@ -405,8 +405,9 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
 /// How regenerating a rota treats the shifts already planned in its range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Regenerate {
-    /// Shifts already assigned stay as they are; the rota goes on after the last
-    /// of them (the default: members keep the days they were told).
+    /// Shifts already assigned stay as they are; only the days they leave
+    /// open in the range are filled (the default: members keep the days they
+    /// were told).
     Keep,
     /// Shifts nobody has checked in to are planned afresh.
     Reshuffle,
@@ -465,8 +466,9 @@ pub struct RotaPlan {
 
 /// What regenerating the rota from `from` (today at the earliest) to `to` would
 /// change; nothing is written. Served shifts always stay; assigned ones stay
-/// unless `mode` is `Reshuffle`; the rotation goes on after whoever was planned
-/// last before the first new shift.
+/// unless `mode` is `Reshuffle`; new shifts fill the gaps in the whole range
+/// (never more members on a day than the studio's number), the rotation going
+/// on after whoever was planned last before each.
 pub async fn plan(
     db: &Db,
     cal: &Calendar,
@@ -501,20 +503,13 @@ pub async fn plan(
     .iter()
     .map(shift_from)
     .collect::<Result<_>>()?;
-    // New shifts start after the last shift that stays in the range.
+    // Served shifts always stay; assigned ones too unless reshuffling. New
+    // shifts fill the range's gaps around them.
     let stays = |x: &Shift| mode == Regenerate::Keep || x.checked_in_at.is_some();
-    let start = in_range
-        .iter()
-        .filter(|x| stays(x))
-        .filter_map(|x| parse(&x.planned_day))
-        .max()
-        .and_then(|d| d.succ_opt())
-        .map_or(from, |d| d.max(from));
-    let (kept, removed): (Vec<Shift>, Vec<Shift>) = in_range
-        .into_iter()
-        .partition(|x| stays(x) || parse(&x.planned_day).is_none_or(|d| d < start));
+    let (kept, removed): (Vec<Shift>, Vec<Shift>) = in_range.into_iter().partition(stays);
     let removed_ids: Vec<i64> = removed.iter().map(|x| x.id).collect();
-    // The rotation goes on after whoever was planned last before the new shifts.
+    // The rotation starts after whoever was planned last before the range
+    // (and goes on after each kept shift within it).
     let before: Vec<(i64, Option<i64>)> = sqlx::query(
         "SELECT d.id, m.position FROM duty_shifts d
          LEFT JOIN studio_members m ON m.studio_id = d.studio_id AND m.user_id = d.user_id
@@ -522,7 +517,7 @@ pub async fn plan(
          ORDER BY d.planned_day DESC, d.id DESC LIMIT 50",
     )
     .bind(id)
-    .bind(fmt(start))
+    .bind(fmt(from))
     .fetch_all(db.pool())
     .await?
     .iter()
@@ -532,22 +527,37 @@ pub async fn plan(
         .iter()
         .find(|(shift, pos)| !removed_ids.contains(shift) && pos.is_some())
         .and_then(|(_, pos)| *pos);
-    // Days already holding members that stay count against the number per day.
-    let mut taken = std::collections::BTreeMap::new();
-    let days: Vec<String> =
-        sqlx::query_scalar("SELECT day FROM duty_shifts WHERE studio_id = $1 AND day >= $2")
-            .bind(id)
-            .bind(fmt(start))
-            .fetch_all(db.pool())
-            .await?;
-    for d in days.iter().filter_map(|d| parse(d)) {
-        *taken.entry(d).or_insert(0usize) += 1;
-    }
-    for x in &removed {
-        if let Some(k) = parse(&x.day).and_then(|d| taken.get_mut(&d)) {
-            *k = k.saturating_sub(1);
-        }
-    }
+    // Every shift that stays and touches the range (served in it, or planned
+    // for it): it counts against its day's number and covers its planned day.
+    let staying: Vec<(i64, String, String, i64)> = sqlx::query(
+        "SELECT id, day, planned_day, user_id FROM duty_shifts
+         WHERE studio_id = $1 AND (day >= $2 OR planned_day >= $2)",
+    )
+    .bind(id)
+    .bind(fmt(from))
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            col(r, "id")?,
+            col(r, "day")?,
+            col(r, "planned_day")?,
+            col(r, "user_id")?,
+        ))
+    })
+    .collect::<Result<_>>()?;
+    let kept_duties: Vec<rota::Duty> = staying
+        .iter()
+        .filter(|(shift, ..)| !removed_ids.contains(shift))
+        .filter_map(|(_, day, planned, member)| {
+            Some(rota::Duty {
+                day: parse(day)?,
+                planned: parse(planned)?,
+                member: *member,
+            })
+        })
+        .collect();
     let ids: Vec<i64> = s.members.iter().map(|(i, _)| *i).collect();
     let rota_plan = rota::Plan {
         members: &ids,
@@ -555,13 +565,9 @@ pub async fn plan(
         per_day: s.per_day.max(1) as usize,
         on_holiday: s.on_holiday,
         next: last.map(|p| p as usize + 1).unwrap_or(0),
-        taken: &taken,
+        kept: &kept_duties,
     };
-    let (duties, next) = if start <= to {
-        rota::generate(cal, &rota_plan, start, to)
-    } else {
-        (Vec::new(), rota_plan.next % ids.len().max(1))
-    };
+    let (duties, next) = rota::generate(cal, &rota_plan, from, to);
     let name_of = |m: i64| {
         s.members
             .iter()

@@ -528,3 +528,55 @@ async fn joining_the_same_problem_adds_a_reporter_and_a_timeline_note() {
         Err(Error::Invalid { .. })
     ));
 }
+
+/// Issue 26 (decision 0030): on SQLite the full-text table keeps a posting
+/// list per one-character prefix (migration 29), so a one-character query
+/// ("坑"*) reads one list instead of merging the list of every token that
+/// begins with the character; it still finds the character at the end of a
+/// run (大坑) as inside one (坑洼), within the scope only.
+#[tokio::test]
+async fn one_character_queries_read_a_prefix_index_and_find_the_character_anywhere() {
+    let t = city().await;
+    if t.db.dialect() == xieshang_store::Dialect::Sqlite {
+        let sql: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'search_fts'")
+                .fetch_one(t.db.pool())
+                .await
+                .unwrap();
+        assert!(sql.contains("prefix='1'"), "{sql}");
+    }
+    let staff = actor(&t, "staff").await;
+    let end = file(
+        &t,
+        "yanliang-guanshan-g01",
+        "road",
+        "门口有个大坑",
+        "晚上看不清。",
+    )
+    .await;
+    let inside = file(
+        &t,
+        "yanliang-guanshan-g01",
+        "road",
+        "路面坑洼不平",
+        "车辆颠簸。",
+    )
+    .await;
+    let none = file(
+        &t,
+        "yanliang-guanshan-g01",
+        "road",
+        "路灯不亮",
+        "晚上漆黑。",
+    )
+    .await;
+    let beilin = file(&t, "beilin-nanyuanmen", "road", "南院门有个坑", "很危险。").await;
+    let got: Vec<i64> = search::search(&t.db, &staff, &q("坑"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|h| h.row.id)
+        .collect();
+    assert!(got.contains(&end) && got.contains(&inside), "{got:?}");
+    assert!(!got.contains(&none) && !got.contains(&beilin), "{got:?}");
+}

@@ -69,12 +69,19 @@ async fn counted(t: &TestDb, path: &str) -> Stats {
     .fetch_one(t.db.pool())
     .await
     .unwrap();
+    let escalated: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) {under} AND c.state IN ('assigned', 'in_progress') AND c.escalation_level > 0"
+    ))
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
     Stats {
         total: by_state.iter().map(|(_, n)| n).sum(),
         by_state,
         by_category,
         by_street: Vec::new(),
         overdue,
+        escalated,
         median_resolution_ms: median,
         feedback: (
             rating("satisfied"),
@@ -105,6 +112,7 @@ async fn assert_figures(t: &TestDb, path: &str, when: &str) {
     assert_eq!(kept.by_category, want.by_category, "{when}: categories");
     assert_eq!(kept.feedback, want.feedback, "{when}: ratings");
     assert_eq!(kept.overdue, want.overdue, "{when}: overdue");
+    assert_eq!(kept.escalated, want.escalated, "{when}: escalated");
     assert_eq!(
         kept.median_resolution_ms, want.median_resolution_ms,
         "{when}: median"

@@ -76,7 +76,14 @@ struct HomeTpl {
     today: Vec<(&'static str, i64, &'static str)>,
     /// For roles whose work has no pages yet: what they will do here.
     later: Vec<&'static str>,
+    /// Whether the user is a member (their shifts are shown).
+    is_member: bool,
+    /// A member's coming shifts: (day, studio), the next few.
+    shifts: Vec<(String, String)>,
 }
+
+/// How many coming shifts a member's home lists.
+const HOME_SHIFTS: usize = 5;
 
 /// What needs doing now for the user's roles, each with a count and the page
 /// where it is done (issue 26: a home for each role). Counts come from the
@@ -103,7 +110,10 @@ async fn today(
             out.push(("today.reopened", n("reopened"), "/concerns?state=reopened"));
             out.push(("today.resolved", n("resolved"), "/concerns?state=resolved"));
         }
-        out.push(("today.overdue", s.overdue, "/concerns?state=assigned"));
+        out.push(("today.overdue", s.overdue, "/concerns?filter=overdue"));
+        if actor.has_permission(Permission::ConcernSupervise) {
+            out.push(("today.escalated", s.escalated, "/concerns?filter=escalated"));
+        }
     }
     let mine = handling::my_work(&state.db, actor).await?;
     if actor.has_permission(Permission::ConcernHandle) {
@@ -161,6 +171,20 @@ async fn home(
         Some((a, _)) => today(&state, a).await?,
         None => (Vec::new(), Vec::new()),
     };
+    let shifts = match &user {
+        Some((a, _)) if a.has_role(Role::Member) => {
+            let from = xieshang_core::calendar::cst_date(state.db.now_ms())
+                .format("%Y-%m-%d")
+                .to_string();
+            xieshang_store::duty::studio::my_shifts(&state.db, a.user_id, &from)
+                .await?
+                .into_iter()
+                .take(HOME_SHIFTS)
+                .map(|(shift, studio)| (shift.day, studio))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s)).unwrap_or_default();
     let roles = user
         .as_ref()
@@ -182,6 +206,8 @@ async fn home(
         roles,
         today,
         later,
+        is_member: user.as_ref().is_some_and(|(a, _)| a.has_role(Role::Member)),
+        shifts,
     })
 }
 

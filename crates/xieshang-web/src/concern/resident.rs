@@ -329,41 +329,49 @@ async fn feedback(
     }
     let track = format!("/track?code={code}");
     let to = |msg: Msg<'_>| flash::back(&track, msg);
-    let Some(rating) = rating.filter(|_| errors.is_empty()) else {
-        let shown = TrackShown {
-            typed: code,
-            key: String::new(),
-            filed: false,
-            joined: false,
-        };
-        let u = user.as_ref().map(|(a, s)| (a, s));
-        return render_track(
-            &state,
-            addr,
-            tr,
-            u,
-            &headers,
-            shown,
-            &Flash::default(),
-            f,
-            errors,
-        )
-        .await;
-    };
-    let given = (Some(f.comment.as_str()), Some(f.thanks.as_str()));
-    match xieshang_store::concern::feedback(&state.db, &code, &f.key, rating, given.0, given.1)
-        .await
-    {
-        Ok(_) => Ok(to(Msg::Ok("track.thanks"))),
-        Err(TransitionError::Refused(_)) => Ok(to(Msg::Err("err.transition"))),
-        Err(TransitionError::Store(xieshang_store::Error::Invalid { key, .. })) => {
-            if key == "err.resident_key" {
-                state.throttles.wrong_key(&code)?;
+    if let Some(rating) = rating.filter(|_| errors.is_empty()) {
+        let given = (Some(f.comment.as_str()), Some(f.thanks.as_str()));
+        match xieshang_store::concern::feedback(&state.db, &code, &f.key, rating, given.0, given.1)
+            .await
+        {
+            Ok(_) => return Ok(to(Msg::Ok("track.thanks"))),
+            Err(TransitionError::Refused(_)) => return Ok(to(Msg::Err("err.transition"))),
+            Err(TransitionError::Store(xieshang_store::Error::Invalid { field, key, .. })) => {
+                if key == "err.resident_key" {
+                    state.throttles.wrong_key(&code)?;
+                }
+                // A wrong key (or text the store refuses) comes back to the
+                // page with what was written, the wrong field marked.
+                let field = match field {
+                    "comment" => "comment",
+                    "thanks" => "thanks",
+                    "rating" => "rating",
+                    _ => "key",
+                };
+                errors.add(field, i18n::known(key).unwrap_or("err.bad_input"));
             }
-            Ok(to(Msg::Err(i18n::known(key).unwrap_or("err.bad_input"))))
+            Err(TransitionError::Store(e)) => return Err(e.into()),
         }
-        Err(TransitionError::Store(e)) => Err(e.into()),
     }
+    let shown = TrackShown {
+        typed: code,
+        key: String::new(),
+        filed: false,
+        joined: false,
+    };
+    let u = user.as_ref().map(|(a, s)| (a, s));
+    render_track(
+        &state,
+        addr,
+        tr,
+        u,
+        &headers,
+        shown,
+        &Flash::default(),
+        f,
+        errors,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- public intake form

@@ -171,6 +171,9 @@ const QUEUE_STATES: [&str; 10] = [
 #[derive(Deserialize)]
 struct StateQuery {
     state: Option<String>,
+    /// `overdue` or `escalated`: the open concerns needing a second look
+    /// (the home page's counts link here), whatever their state.
+    filter: Option<String>,
     page: Option<i64>,
     err: Option<String>,
     ok: Option<String>,
@@ -197,6 +200,10 @@ struct ConcernsTpl {
     missing_years: Vec<i32>,
     page_no: i64,
     more: bool,
+    /// The attention list shown instead of a state's queue, if any.
+    filter: Option<&'static str>,
+    /// The list's query for the pager (`state=…` or `filter=…`).
+    list: String,
 }
 
 async fn queue_page(
@@ -211,7 +218,11 @@ async fn queue_page(
         .unwrap_or("submitted");
     let now = state.db.now_ms();
     let page = q.page.unwrap_or(0).clamp(0, 10_000);
-    let (rows, more) = concern::queue(&state.db, &u.actor, current, page).await?;
+    let filter = q.filter.as_deref().and_then(concern::Attention::parse);
+    let (rows, more) = match filter {
+        Some(which) => concern::attention(&state.db, &u.actor, which, page).await?,
+        None => concern::queue(&state.db, &u.actor, current, page).await?,
+    };
     let rows = rows
         .into_iter()
         .map(|c| QueueRow {
@@ -247,6 +258,11 @@ async fn queue_page(
         },
         page_no: page,
         more,
+        filter: filter.map(concern::Attention::code),
+        list: match filter {
+            Some(f) => format!("filter={}", f.code()),
+            None => format!("state={current}"),
+        },
     })
 }
 
@@ -368,6 +384,13 @@ struct AssignInput {
     note: String,
     /// The handling form's note.
     handle_note: String,
+    /// The token of the handling form's photos held for the retry, and how
+    /// many ([`crate::concern::intake::keep_photos`]).
+    handle_photos: String,
+    handle_photos_count: usize,
+    /// The merge form's target code and note, kept when the merge is refused.
+    merge_into: String,
+    merge_note: String,
 }
 
 impl AssignInput {
@@ -577,17 +600,43 @@ struct MergeForm {
 
 async fn merge(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MergeForm>,
 ) -> AppResult<Response> {
     // Merging cannot be undone: the page's box must be ticked (a browser
     // asks for it; without one, the server does).
+    let mut errors = FieldErrors::default();
     if f.confirm != "1" {
-        return Ok(back(id, Msg::Err("err.confirm_merge")));
+        errors.add("confirm-merge", "err.confirm_merge");
+    } else {
+        let r = triage::merge(&state.db, &u.actor, id, &f.into, Some(&f.note)).await;
+        match r {
+            Err(TransitionError::Store(xieshang_store::Error::Invalid {
+                key, message, ..
+            })) => {
+                tracing::info!(concern.id = id, message, "merge refused");
+                errors.add("into", i18n::known(key).unwrap_or("err.bad_input"));
+            }
+            r => return after_transition(id, r),
+        }
     }
-    let r = triage::merge(&state.db, &u.actor, id, &f.into, Some(&f.note)).await;
-    after_transition(id, r)
+    // A refused merge comes back with the code and note as typed, the wrong
+    // field marked.
+    let key = errors.summary()[0].1;
+    let flash = Flash {
+        err: Some(key.to_owned()),
+        ..Flash::default()
+    };
+    let kept = AssignInput {
+        merge_into: f.into,
+        merge_note: f.note,
+        ..AssignInput::default()
+    };
+    let mut res = concern_view(&state, tr, &u, id, &flash, kept, errors).await?;
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
 }
 
 #[derive(Deserialize)]
@@ -657,7 +706,7 @@ async fn assign(
             departments,
             lead,
             note: note.unwrap_or_default().to_owned(),
-            handle_note: String::new(),
+            ..AssignInput::default()
         };
         let mut res = concern_view(&state, tr, &u, id, &flash, kept, errors).await?;
         *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -674,6 +723,9 @@ struct HandleForm {
     /// "1" when the box confirming the result is ticked (resolving).
     #[serde(default)]
     confirm: String,
+    /// The token of photos held from a try that came back.
+    #[serde(default)]
+    kept_photos: String,
 }
 
 async fn handle(
@@ -683,8 +735,17 @@ async fn handle(
     Path(id): Path<i64>,
     up: CsrfUpload<HandleForm>,
 ) -> AppResult<Response> {
+    // The photos chosen now, or (on a retry) those held from the first try.
+    let mut photos = match photos_from(&state, up.files).await? {
+        Ok(p) => p,
+        Err(key) => return Ok(back(id, Msg::Err(key))),
+    };
+    if photos.is_empty() {
+        photos = crate::concern::intake::kept(&state, &up.form.kept_photos).unwrap_or_default();
+    }
     // Resolving asks the residents for their verdict: the box confirming
-    // the result must be ticked.
+    // the result must be ticked. Until it is, the note and the photos are
+    // kept (the photos held server-side under a token in the form).
     if up.form.action == "resolve" && up.form.confirm != "1" {
         let mut errors = FieldErrors::default();
         errors.add("confirm", "err.confirm_resolve");
@@ -692,18 +753,21 @@ async fn handle(
             err: Some("err.confirm_resolve".to_owned()),
             ..Flash::default()
         };
+        let handle_photos_count = photos.len();
         let kept = AssignInput {
             handle_note: up.form.note.clone(),
+            handle_photos: if photos.is_empty() {
+                String::new()
+            } else {
+                crate::concern::intake::keep_photos(&state, photos)
+            },
+            handle_photos_count,
             ..AssignInput::default()
         };
         let mut res = concern_view(&state, tr, &u, id, &flash, kept, errors).await?;
         *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(res);
     }
-    let photos = match photos_from(&state, up.files).await? {
-        Ok(p) => p,
-        Err(key) => return Ok(back(id, Msg::Err(key))),
-    };
     let r = handling::handle(
         &state.db,
         &state.calendar,

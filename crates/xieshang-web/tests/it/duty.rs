@@ -592,6 +592,76 @@ async fn regenerating_keeps_assigned_shifts_unless_staff_reshuffle_after_a_previ
 }
 
 #[tokio::test]
+async fn regenerating_with_keep_fills_the_gaps_before_and_between_kept_shifts() {
+    let app = TestApp::new().await;
+    app.set_clock(cst("2026-09-20", 10));
+    let mut staff = app.login("staff").await;
+    let id = studio_id(&app).await;
+    // October first: the weeks before are left open.
+    staff
+        .post(
+            &format!("/studios/{id}/rota"),
+            &[("from", "2026-10-05"), ("to", "2026-10-25")],
+        )
+        .await;
+    let october = rota(&app, id).await;
+    assert_eq!(october.len(), 3, "{october:?}");
+    // Then the whole range, keeping what members were told.
+    let preview = staff
+        .get(&format!(
+            "/studios/{id}?preview=1&from=2026-09-21&to=2026-10-25&mode=keep"
+        ))
+        .await;
+    assert!(
+        preview.body.contains("id=\"rota-kept\">3<"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("id=\"rota-removed\">0<"));
+    assert!(
+        !preview.body.contains("id=\"rota-added\">0<"),
+        "the open weeks are filled: {}",
+        preview.body
+    );
+    let r = staff
+        .post(
+            &format!("/studios/{id}/rota"),
+            &[
+                ("from", "2026-09-21"),
+                ("to", "2026-10-25"),
+                ("mode", "keep"),
+            ],
+        )
+        .await;
+    assert!(r.location.unwrap().contains("ok=common.saved"));
+    let all = rota(&app, id).await;
+    for kept in &october {
+        assert!(all.contains(kept), "{kept:?} stays as it was");
+    }
+    assert!(
+        all.iter().any(|x| x.1.as_str() < "2026-10-05"),
+        "the weeks before the kept shifts are filled: {all:?}"
+    );
+    // Never more members on a day than the studio's number (one).
+    let mut per_day = std::collections::BTreeMap::new();
+    for x in &all {
+        *per_day.entry(x.1.clone()).or_insert(0) += 1;
+    }
+    assert!(per_day.values().all(|&k| k == 1), "{per_day:?}");
+    // Keeping again changes nothing: no gap is left.
+    let preview = staff
+        .get(&format!(
+            "/studios/{id}?preview=1&from=2026-09-21&to=2026-10-25&mode=keep"
+        ))
+        .await;
+    assert!(
+        preview.body.contains("id=\"rota-added\">0<"),
+        "{}",
+        preview.body
+    );
+}
+
+#[tokio::test]
 async fn a_member_without_a_shift_today_logs_a_reception_outside_a_shift() {
     let app = TestApp::new().await;
     app.set_clock(cst("2026-09-22", 10));

@@ -53,13 +53,71 @@ fn shape(href: &str) -> String {
     format!("{}?{state}", path.join("/"))
 }
 
+/// Records a concern through the recording form; returns (id, code, the
+/// resident's key) from the page the form leads to.
+async fn records_with_key(
+    app: &TestApp,
+    who: &mut crate::app::Client,
+    channel: &str,
+    area: &str,
+    title: &str,
+) -> (i64, String, String) {
+    let r = who
+        .post_multipart(
+            "/record",
+            &[
+                ("channel", channel),
+                ("category", "road"),
+                ("area", area),
+                ("title", title),
+                ("description", "路面坑洼积水，行人经过很不方便"),
+                ("address", ""),
+                ("name", "王师傅"),
+                ("phone", "13900002222"),
+                ("confirm_new", "1"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let loc = r.location.unwrap();
+    let param = |k: &str| {
+        loc.split(['?', '&'])
+            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+            .unwrap()
+            .to_owned()
+    };
+    let (code, key) = (param("code"), param("key"));
+    let id = xieshang_store::concern::id_by_code(&app.t.db, &code)
+        .await
+        .unwrap();
+    (id, code, key)
+}
+
+/// Every kind of notification the concern loop sends; the walk makes each
+/// happen and opens its link as every account that got one.
+const KINDS: [&str; 9] = [
+    "submitted",
+    "accepted",
+    "assigned",
+    "progress",
+    "resolved",
+    "closed",
+    "reminder",
+    "overdue",
+    "merged",
+];
+
 #[tokio::test]
 async fn every_link_and_notification_leads_somewhere_for_every_demo_account() {
+    // Monday 2026-11-23, 09:00 CST: the deadlines below fall on known days.
+    const MONDAY_9AM: i64 = 1_795_395_600_000;
     let app = TestApp::new().await;
+    app.set_clock(MONDAY_9AM);
     let worker = app.worker(None);
     // A day of the loop, so that lists, pages and notifications hold something.
     let mut liaison = app.login("liaison").await;
-    let street = crate::staff_side::records(
+    let (street, street_code, street_key) = records_with_key(
         &app,
         &mut liaison,
         "liaison",
@@ -74,6 +132,14 @@ async fn every_link_and_notification_leads_somewhere_for_every_demo_account() {
         "member",
         "yanliang-guanshan-g01",
         "关山社区垃圾清运不及时",
+    )
+    .await;
+    let (dup, _, _) = records_with_key(
+        &app,
+        &mut member,
+        "member",
+        "yanliang-guanshan-g01",
+        "关山社区垃圾没人收",
     )
     .await;
     let mut staff = app.login("staff").await;
@@ -94,6 +160,19 @@ async fn every_link_and_notification_leads_somewhere_for_every_demo_account() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
+    // The second report of the grid's rubbish is merged into the first.
+    let grid_code: String = sqlx::query_scalar("SELECT tracking_code FROM concerns WHERE id = $1")
+        .bind(grid)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let r = staff
+        .post(
+            &format!("/concerns/{dup}/merge"),
+            &[("into", &grid_code), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let mut handler = app.login("handler").await;
     let r = handler
         .post_multipart(
@@ -103,6 +182,37 @@ async fn every_link_and_notification_leads_somewhere_for_every_demo_account() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The street's lamp is mended and the resident is satisfied: resolved, closed.
+    let r = handler
+        .post_multipart(
+            &format!("/concerns/{street}/handle"),
+            &[
+                ("action", "resolve"),
+                ("note", "路灯已更换"),
+                ("confirm", "1"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut resident = app.client();
+    resident.get(&format!("/track?code={street_code}")).await;
+    let r = resident
+        .post(
+            "/track/feedback",
+            &[
+                ("code", &street_code),
+                ("key", &street_key),
+                ("rating", "satisfied"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    worker.run_until_idle().await.unwrap();
+    // The grid's rubbish runs late: the reminder, then past the deadline.
+    app.set_clock(MONDAY_9AM + 11 * 86_400_000);
+    worker.run_until_idle().await.unwrap();
+    app.set_clock(MONDAY_9AM + 15 * 86_400_000);
     worker.run_until_idle().await.unwrap();
 
     // Pages every signed-in account may open, from the route table.
@@ -116,6 +226,7 @@ async fn every_link_and_notification_leads_somewhere_for_every_demo_account() {
         .map(|r| r.path)
         .collect();
     let mut dead: Vec<String> = Vec::new();
+    let mut kinds: BTreeSet<String> = BTreeSet::new();
     let mut walked = 0;
     for account in xieshang_store::seed::DEMO_ACCOUNTS
         .iter()
@@ -127,16 +238,23 @@ async fn every_link_and_notification_leads_somewhere_for_every_demo_account() {
         for p in &signed_in {
             queue.push_back(((*p).to_owned(), "route table".to_owned()));
         }
-        // Every notification's link.
+        // Every notification's link, each opened (not one per kind of page:
+        // a merged or closed concern is where a recipient could be shut out).
         let uid = app.user_id(account).await;
         for n in xieshang_store::jobs::notifications(&app.t.db, uid, 100)
             .await
             .unwrap()
         {
-            queue.push_back((
-                format!("/concerns/{}", n.item_id),
-                format!("notification {}", n.kind),
-            ));
+            kinds.insert(n.kind.clone());
+            let href = format!("/concerns/{}", n.item_id);
+            let r = c.get(&href).await;
+            if r.status != StatusCode::OK {
+                dead.push(format!(
+                    "{account}: {href} ({}) from notification {}",
+                    r.status, n.kind
+                ));
+            }
+            queue.push_back((href, format!("notification {}", n.kind)));
         }
         let mut pages = 0;
         while let Some((href, from)) = queue.pop_front() {
@@ -172,5 +290,11 @@ async fn every_link_and_notification_leads_somewhere_for_every_demo_account() {
         walked += pages;
     }
     assert!(walked > 100, "the walk opened {walked} pages");
+    for kind in KINDS {
+        assert!(
+            kinds.contains(kind),
+            "no account got a {kind} notification: {kinds:?}"
+        );
+    }
     assert!(dead.is_empty(), "dead ends:\n{}", dead.join("\n"));
 }

@@ -93,7 +93,8 @@ async fn rate(c: &mut Client, code: &str, key: &str, rating: &str) -> String {
             ],
         )
         .await;
-    r.location.unwrap_or_default()
+    // A redirect's target, or the page that came back refused.
+    r.location.unwrap_or(r.body)
 }
 
 async fn state_of(app: &TestApp, id: i64) -> String {
@@ -129,9 +130,9 @@ async fn each_reporter_of_a_merged_concern_answers_for_themselves() {
     // The code alone, or a key of another concern, rates nothing.
     let mut stranger = app.client();
     let loc = rate(&mut stranger, &keep_code, &dup_key, "satisfied").await;
-    assert!(loc.contains("err=err.resident_key"), "{loc}");
+    assert!(loc.contains(r#"id="key-error""#), "{loc}");
     let loc = rate(&mut stranger, &keep_code, "", "satisfied").await;
-    assert!(loc.contains("err=err.resident_key"), "{loc}");
+    assert!(loc.contains(r#"id="key-error""#), "{loc}");
 
     // One satisfied reporter does not close it for the other.
     let mut first = app.client();
@@ -140,7 +141,7 @@ async fn each_reporter_of_a_merged_concern_answers_for_themselves() {
     assert_eq!(state_of(&app, keep).await, "resolved");
     // Each answers once.
     let loc = rate(&mut first, &keep_code, &keep_key, "satisfied").await;
-    assert!(loc.contains("err=err.feedback_given"), "{loc}");
+    assert!(loc.contains("您已评价过这次办理结果"), "{loc}");
     // The last one to answer closes it.
     let loc = rate(&mut second, &dup_code, &dup_key, "basically_satisfied").await;
     assert!(loc.contains("ok=track.thanks"), "{loc}");
@@ -297,6 +298,26 @@ async fn feedback_without_a_rating_comes_back_with_the_comment_kept_and_the_fiel
     assert!(r.body.contains(&long), "kept whole");
     assert!(r.body.contains(r#"id="comment-error""#));
     assert!(r.body.contains(r#"checked"#), "the rating chosen is kept");
+    assert_eq!(state_of(&app, id).await, "resolved");
+    // A wrong key: the comment and rating come back, the key field marked.
+    let r = c
+        .post(
+            "/track/feedback",
+            &[
+                ("code", &code),
+                ("key", "23456789ABCDEFGH"),
+                ("rating", "unsatisfied"),
+                ("comment", "井盖还是响"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(">井盖还是响</textarea>"), "{}", r.body);
+    assert!(r.body.contains(r#"id="rating-unsatisfied" checked"#));
+    assert!(r
+        .body
+        .contains(r#"aria-invalid="true" aria-describedby="key-error key-hint""#));
+    assert!(r.body.contains(r#"id="key-error""#));
     assert_eq!(state_of(&app, id).await, "resolved");
 }
 

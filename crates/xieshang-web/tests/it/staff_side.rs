@@ -242,12 +242,11 @@ async fn staff_buttons_say_what_they_do_and_irreversible_steps_ask_first() {
     );
     assert!(!page.contains("详细地址（可选）"));
     // Merging without the box ticked is refused and changes nothing.
-    refused(
-        &staff
-            .post(&format!("/concerns/{dup}/merge"), &[("into", &keep_code)])
-            .await,
-        "err.confirm_merge",
-    );
+    let r = staff
+        .post(&format!("/concerns/{dup}/merge"), &[("into", &keep_code)])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(r#"id="confirm-merge-error""#));
     assert_eq!(
         xieshang_store::concern::state(&app.t.db, dup)
             .await
@@ -346,11 +345,12 @@ async fn resolving_asks_for_confirmation_and_keeps_the_note() {
     let mut handler = app.login("handler").await;
     let page = handler.get(&format!("/concerns/{id}")).await;
     assert!(page.body.contains("id=\"confirm-resolve\""));
+    let photo = crate::story::jpeg_with_exif();
     let r = handler
         .post_multipart(
             &format!("/concerns/{id}/handle"),
             &[("action", "resolve"), ("note", "已安排每日两次保洁")],
-            &[],
+            &[("photos", "done.jpg", photo)],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -359,6 +359,14 @@ async fn resolving_asks_for_confirmation_and_keeps_the_note() {
         "note kept"
     );
     assert!(r.body.contains("aria-describedby=\"confirm-error\""));
+    // The chosen photo is held for the retry, under a token in the form.
+    assert!(r.body.contains("id=\"handle-photos-kept\""), "{}", r.body);
+    let kept = r
+        .body
+        .split(r#"name="kept_photos" value=""#)
+        .nth(1)
+        .unwrap()[..24]
+        .to_owned();
     assert_eq!(
         xieshang_store::concern::state(&app.t.db, id).await.unwrap(),
         "assigned"
@@ -370,6 +378,7 @@ async fn resolving_asks_for_confirmation_and_keeps_the_note() {
                 ("action", "resolve"),
                 ("note", "已安排每日两次保洁"),
                 ("confirm", "1"),
+                ("kept_photos", &kept),
             ],
             &[],
         )
@@ -378,6 +387,97 @@ async fn resolving_asks_for_confirmation_and_keeps_the_note() {
     assert_eq!(
         xieshang_store::concern::state(&app.t.db, id).await.unwrap(),
         "resolved"
+    );
+    let photos = xieshang_store::concern::photo::tokens(&app.t.db, "concern", id)
+        .await
+        .unwrap();
+    assert_eq!(photos.len(), 1, "the kept photo was filed with the result");
+}
+
+#[tokio::test]
+async fn a_refused_merge_keeps_the_typed_code_and_marks_it() {
+    let app = TestApp::new().await;
+    let mut liaison = app.login("liaison").await;
+    let keep = records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山小区路灯全坏",
+    )
+    .await;
+    let dup = records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山小区晚上没有灯",
+    )
+    .await;
+    let keep_code: String = sqlx::query_scalar("SELECT tracking_code FROM concerns WHERE id = $1")
+        .bind(keep)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let mut staff = app.login("staff").await;
+    // Not confirmed: the code and note come back, the box marked.
+    let r = staff
+        .post(
+            &format!("/concerns/{dup}/merge"),
+            &[("into", &keep_code), ("note", "同一处路灯")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(&format!(
+            "name=\"into\" maxlength=\"20\" required value=\"{keep_code}\""
+        )),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"同一处路灯\""), "note kept");
+    assert!(r.body.contains(
+        r#"id="confirm-merge" required aria-invalid="true" aria-describedby="confirm-merge-error""#
+    ));
+    // An unknown code: kept as typed, the field marked with the message.
+    let r = staff
+        .post(
+            &format!("/concerns/{dup}/merge"),
+            &[
+                ("into", "ZZZZZZZZZZ"),
+                ("note", "同一处路灯"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(
+            r#"required value="ZZZZZZZZZZ" aria-invalid="true" aria-describedby="into-error""#
+        ),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(r#"id="into-error""#));
+    assert_eq!(
+        xieshang_store::concern::state(&app.t.db, dup)
+            .await
+            .unwrap(),
+        "submitted"
+    );
+    // The code as people copy it, with a dash, merges.
+    let dashed = format!("{}-{}", &keep_code[..5], &keep_code[5..]);
+    ok(&staff
+        .post(
+            &format!("/concerns/{dup}/merge"),
+            &[("into", &dashed), ("confirm", "1")],
+        )
+        .await);
+    assert_eq!(
+        xieshang_store::concern::state(&app.t.db, dup)
+            .await
+            .unwrap(),
+        "merged"
     );
 }
 
@@ -584,5 +684,109 @@ async fn a_leader_urges_and_instructs_on_the_timeline_and_the_department_is_told
             .await
             .status,
         StatusCode::NOT_FOUND
+    );
+}
+
+/// Accepts the concern and assigns it to the urban-management bureau.
+async fn assign_to_cgj(app: &TestApp, staff: &mut Client, id: i64) {
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await);
+    let cgj = dept(app, "yanliang-cgj").await;
+    ok(&staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[("departments", &cgj), ("lead", &cgj)],
+        )
+        .await);
+}
+
+/// The href of the home page's link labelled `label` (zh-CN text).
+fn link_of(body: &str, label: &str) -> Option<String> {
+    let before = body.split(&format!("\">{label}</a>")).next()?;
+    Some(before.rsplit("href=\"").next()?.replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn homes_count_overdue_and_escalated_work_link_to_those_lists_and_show_a_members_shifts() {
+    // Monday 2026-11-23, 09:00 CST.
+    const MONDAY_9AM: i64 = 1_795_395_600_000;
+    let app = TestApp::new().await;
+    app.set_clock(MONDAY_9AM);
+    let mut liaison = app.login("liaison").await;
+    let late = records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山路口积水成片",
+    )
+    .await;
+    let fresh = records(
+        &app,
+        &mut liaison,
+        "liaison",
+        "yanliang-guanshan",
+        "关山菜场噪音扰民",
+    )
+    .await;
+    let mut staff = app.login("staff").await;
+    assign_to_cgj(&app, &mut staff, late).await;
+    // Past the first one's deadline the second is assigned: open, not overdue.
+    app.set_clock(MONDAY_9AM + 16 * 86_400_000);
+    assign_to_cgj(&app, &mut staff, fresh).await;
+    app.worker(None).run_until_idle().await.unwrap();
+
+    // Staff: the overdue count opens the overdue list, not every assigned one.
+    let home = staff.get("/").await.body;
+    assert_eq!(count_after(&home, "已超期"), Some(1), "{home}");
+    let link = link_of(&home, "已超期").unwrap();
+    assert_eq!(link, "/concerns?filter=overdue");
+    let list = staff.get(&link).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(list.body.contains("id=\"filter-overdue\""));
+    assert!(list.body.contains("关山路口积水成片"), "{}", list.body);
+    assert!(!list.body.contains("关山菜场噪音扰民"), "{}", list.body);
+
+    // The leader: overdue and escalated, each opening its list.
+    let mut leader = app.login("leader").await;
+    let home = leader.get("/").await.body;
+    assert_eq!(count_after(&home, "已超期"), Some(1), "{home}");
+    assert_eq!(count_after(&home, "已升级督办"), Some(1), "{home}");
+    let link = link_of(&home, "已升级督办").unwrap();
+    assert_eq!(link, "/concerns?filter=escalated");
+    let list = leader.get(&link).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(list.body.contains("关山路口积水成片"), "{}", list.body);
+    assert!(!list.body.contains("关山菜场噪音扰民"), "{}", list.body);
+
+    // A member: the coming shifts, once the rota has them.
+    let mut member = app.login("member-fh-01").await;
+    let home = member.get("/").await.body;
+    assert!(home.contains("id=\"my-shifts\""), "{home}");
+    assert!(home.contains("近期没有排班"), "{home}");
+    let studio: i64 = sqlx::query_scalar("SELECT id FROM studios WHERE name = '凤凰路委员工作室'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    ok(&staff
+        .post(
+            &format!("/studios/{studio}/rota"),
+            &[("from", "2026-12-09"), ("to", "2027-06-30")],
+        )
+        .await);
+    let uid = app.user_id("member-fh-01").await;
+    let shifts = xieshang_store::duty::studio::my_shifts(&app.t.db, uid, "2026-12-09")
+        .await
+        .unwrap();
+    assert!(!shifts.is_empty());
+    let home = member.get("/").await.body;
+    let listed = home.split("<ul id=\"my-shifts\">").nth(1).expect(&home);
+    assert!(
+        listed.contains(&format!("{} · 凤凰路委员工作室", shifts[0].0.day)),
+        "{home}"
     );
 }

@@ -413,7 +413,8 @@ async fn merged_reporters_follow_the_surviving_concern() {
             &[("into", &keep_code), ("confirm", "1")],
         )
         .await;
-    assert!(r.location.unwrap().contains("err=err.merge_target"));
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(r#"id="into-error""#), "{}", r.body);
     let page = staff.get(&format!("/concerns/{keep}")).await;
     assert!(
         page.body.contains(&format!("并案自 {dup_code}")),

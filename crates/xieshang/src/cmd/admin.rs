@@ -1,5 +1,6 @@
 //! `xieshang admin …`: the first administrator, a password reset from the
-//! command line when no administrator can sign in, and API keys.
+//! command line when no administrator can sign in, API keys, and rebuilding
+//! the search index's entries.
 
 use crate::config::Settings;
 use clap::Subcommand;
@@ -37,6 +38,16 @@ pub enum AdminCommand {
     ApiKey {
         #[command(subcommand)]
         command: ApiKeyCommand,
+    },
+    /// Rewrite the search entries of all concerns with the current tokens.
+    ///
+    /// Needed once after an upgrade that changes what is indexed (entries
+    /// written before one-character search lack its tokens). Works in
+    /// batches, one short transaction each, so the service may keep running.
+    Reindex {
+        /// Concerns per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch: i64,
     },
 }
 
@@ -90,6 +101,22 @@ pub async fn run(settings: &Settings, command: &AdminCommand) -> anyhow::Result<
         }
         AdminCommand::PasswordReset { username } => password_reset(settings, username).await,
         AdminCommand::ApiKey { command } => api_key(settings, command).await,
+        AdminCommand::Reindex { batch } => {
+            let db = crate::open_db(settings).await?;
+            let started = std::time::Instant::now();
+            let done = xieshang_store::index::reindex_all(&db, *batch, |n| {
+                tracing::info!(concerns = n, "reindexed");
+            })
+            .await;
+            db.close().await;
+            let done = done?;
+            writeln!(
+                std::io::stdout(),
+                "reindexed {done} concerns in {:.1} s",
+                started.elapsed().as_secs_f64()
+            )?;
+            Ok(())
+        }
     }
 }
 

@@ -195,3 +195,64 @@ async fn the_scores_page_judges_fairly_and_its_rules_form_is_aligned_and_labelle
         .unwrap();
     d.finish().await;
 }
+
+/// A member signs in on a phone and the home page lists their coming shifts
+/// (day and studio), with the way to 我的坐班 beside them (issue 26: a home
+/// for each role).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_sees_the_coming_shifts_on_the_home_page() {
+    let Some(d) = crate::demo().await else { return };
+    let c = &d.c;
+    let db = &d.t.db;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM studios WHERE name = '凤凰路委员工作室'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let staff_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'staff'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let staff = xieshang_store::account::user::actor(db, staff_id)
+        .await
+        .unwrap();
+    let from = xieshang_core::calendar::cst_date(now_ms());
+    let mut to = from;
+    for _ in 0..300 {
+        to = to.succ_opt().unwrap();
+    }
+    xieshang_store::duty::studio::generate(
+        db,
+        &xieshang_core::calendar::Calendar::builtin(),
+        &staff,
+        id,
+        from,
+        to,
+        xieshang_store::duty::studio::Regenerate::Keep,
+    )
+    .await
+    .unwrap();
+    let member: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'member-fh-01'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let shifts =
+        xieshang_store::duty::studio::my_shifts(db, member, &from.format("%Y-%m-%d").to_string())
+            .await
+            .unwrap();
+    assert!(!shifts.is_empty(), "the rota gives the member a shift");
+    c.set_window_size(390, 844).await.unwrap();
+    crate::login(c, &d.base, "member-fh-01").await;
+    c.goto(&format!("{}/", d.base)).await.unwrap();
+    let listed = crate::text_of(c, "#my-shifts").await;
+    assert!(
+        listed.contains(&shifts[0].0.day) && listed.contains("凤凰路委员工作室"),
+        "{listed}"
+    );
+    crate::shot(c, "duty-member-home-shifts-phone").await;
+    crate::click(c, "#home-duty-link").await;
+    c.wait()
+        .for_url(&url::Url::parse(&format!("{}/duty", d.base)).unwrap())
+        .await
+        .unwrap();
+    d.finish().await;
+}
