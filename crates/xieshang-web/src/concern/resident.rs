@@ -62,7 +62,7 @@ struct TrackView {
 }
 
 impl TrackView {
-    fn from(s: xieshang_store::concern::PublicStatus) -> TrackView {
+    fn from(tr: Tr, s: xieshang_store::concern::PublicStatus) -> TrackView {
         TrackView {
             title: s.title,
             area: s.area,
@@ -72,7 +72,7 @@ impl TrackView {
                 .iter()
                 .map(|(action, to, at)| {
                     (
-                        format_time(*at),
+                        format_time(tr.lang, *at),
                         if action == "escalate" || action == "remind" {
                             "event.escalate_public"
                         } else if action == "same_report" {
@@ -93,7 +93,7 @@ impl TrackView {
                 .into_iter()
                 .map(|(r, c, t, at)| {
                     (
-                        format_time(at),
+                        format_time(tr.lang, at),
                         i18n::known(&format!("rating.{r}")).unwrap_or("rating.satisfied"),
                         c,
                         t,
@@ -112,6 +112,7 @@ impl TrackView {
     /// handled for this code (the one it was merged into, if it was).
     async fn with_handling(
         mut self,
+        tr: Tr,
         db: &xieshang_store::Db,
         s: &xieshang_store::concern::PublicStatus,
     ) -> Result<TrackView, xieshang_store::Error> {
@@ -125,10 +126,10 @@ impl TrackView {
         self.progress = h
             .progress
             .into_iter()
-            .map(|(at, n)| (format_time(at), n))
+            .map(|(at, n)| (format_time(tr.lang, at), n))
             .collect();
         if matches!(state, "assigned" | "in_progress") {
-            self.due = handled.deadline_at.map(format_time);
+            self.due = handled.deadline_at.map(|t| format_time(tr.lang, t));
         }
         Ok(self)
     }
@@ -234,8 +235,8 @@ async fn render_track(
         state.throttles.track(addr)?;
         match xieshang_store::concern::public_status(&state.db, &code).await {
             Ok(s) => {
-                let view = TrackView::from(s.clone())
-                    .with_handling(&state.db, &s)
+                let view = TrackView::from(tr, s.clone())
+                    .with_handling(tr, &state.db, &s)
                     .await?;
                 (Some(view), false)
             }
@@ -463,7 +464,8 @@ async fn report(
                     &intake.description,
                     intake.address.as_deref(),
                 );
-                let similar = crate::search::similar_for_form(&state, &intake.area, &text).await?;
+                let similar =
+                    crate::search::similar_for_form(&state, tr, &intake.area, &text).await?;
                 if !similar.is_empty() {
                     let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s))
                         .unwrap_or_default();

@@ -49,7 +49,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("nav.login", "登录", "Log in"),
     ("nav.logout", "退出", "Log out"),
     ("home.resident.title", "居民：反映急难愁盼", "Residents: raise an urgent problem"),
-    ("home.resident.body", "无需账号即可反映身边的问题（道路、供水、环境等），提交后凭查询码跟踪办理进度和结果。也可到所在街道“多商量”接待室或联系网格员。", "Raise a problem near you (roads, water, environment) without an account and follow it with a tracking code, or visit your street's 多商量 reception room or your grid worker."),
+    ("home.resident.body", "无需账号即可反映身边的问题（道路、供水、环境等），提交后凭查询码跟踪办理进度和结果。也可到所在街道“多商量”接待室或联系网格员。", "Raise a problem near you (roads, water, environment) without an account and follow it with a tracking code, or visit your street's Duo Shangliang (\"talk it over\") reception room or your grid worker."),
     ("home.member.title", "委员：履职", "Members: your duties"),
     ("home.member.body", "登录后记录坐班接待、跟进网格诉求、提交提案和社情民意信息，履职档案由活动自动生成。", "Log in to record studio receptions, follow your grids' concerns and file proposals and opinion reports; your duty record builds itself from the activity."),
     ("home.staff.title", "机关工作人员：管理", "Staff: administration"),
@@ -132,7 +132,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("webhooks.pending", "等待发送", "Waiting"),
     ("err.webhook_url", "请填写 https:// 或 http:// 开头的地址（最多500个字符）。", "Give an https:// or http:// address of at most 500 characters."),
     ("err.webhook_credentials", "地址中不能含用户名或密码；推送以签名验证身份。", "No user name or password in the address: deliveries are signed instead."),
-    ("err.webhook_address", "该地址指向内部网络（本机、内网、链路本地等），不允许推送；如确需推送到内网，请由运维在配置 webhook_allow_private 中放行。", "The address points inside the network (this host, a private or link-local range …); ask the operator to allow the range with webhook_allow_private if deliveries must go there."),
+    ("err.webhook_address", "该地址指向内部网络（本机、内网、链路本地等），不允许推送；如确需推送到内网，请由运维在配置 webhook_allow_private 中放行。", "The address points inside the network (this host, a private or link-local range ...); ask the operator to allow the range with webhook_allow_private if deliveries must go there."),
     ("err.webhook_events", "请至少选择一个事件。", "Choose at least one event."),
 
     ("export.tracking_code", "查询码", "Tracking code"),
@@ -419,7 +419,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("track.joined", "已为您关注这件事，您反映的情况已记入。查询码：", "You now follow this concern and your report was added to it. Tracking code:"),
     ("event.same_report", "又有居民反映同一问题", "Another resident reported the same problem"),
     ("similar.title", "附近已有相似的问题正在办理", "Similar problems nearby are already being handled"),
-    ("similar.help", "如果是同一个问题，点“是同一个问题”即可关注办理进度，不必重复提交。", "If it is the same problem, choose “Same problem” to follow it instead of filing it again."),
+    ("similar.help", "如果是同一个问题，点“是同一个问题”即可关注办理进度，不必重复提交。", "If it is the same problem, choose \"Same problem\" to follow it instead of filing it again."),
     ("similar.same", "是同一个问题，关注它", "Same problem: follow it"),
     ("similar.different", "都不是？请检查下面的内容后继续提交。", "None of these? Check your report below and submit it."),
     ("similar.submit_anyway", "不是同一个问题，继续提交", "Not the same problem: submit"),
@@ -627,7 +627,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("a11y.limit_files", "可下载的表格（CSV、Excel）和日历文件在表格或日历软件中打开，不在上述检查范围内。", "Downloadable tables (CSV, Excel) and calendar files open in other programs and are not covered by the checks above."),
     ("a11y.limit_text", "居民和工作人员填写的标题和说明按原文显示，我们无法保证其通俗易懂。", "Titles and descriptions written by residents and staff are shown as written; we cannot make sure they are plain."),
     ("a11y.report_h", "反映无障碍问题", "Report a barrier"),
-    ("a11y.report_help", "如果本平台有您无法使用的地方，请告诉我们在哪个页面、遇到了什么问题。反映将作为“本平台无障碍问题”直接交市政协办理；和其他反映一样，提交后您会得到查询码，可以凭码查询办理进度。也可以请家人或社区网格员代为填写。", "If part of this service does not work for you, tell us on which page and what happened. The report goes straight to the city's CPPCC as an “accessibility barrier in this service”; as with any report, you get a tracking code to follow its progress. Someone in your family or your grid worker may fill this in for you."),
+    ("a11y.report_help", "如果本平台有您无法使用的地方，请告诉我们在哪个页面、遇到了什么问题。反映将作为“本平台无障碍问题”直接交市政协办理；和其他反映一样，提交后您会得到查询码，可以凭码查询办理进度。也可以请家人或社区网格员代为填写。", "If part of this service does not work for you, tell us on which page and what happened. The report goes straight to the city's CPPCC as an \"accessibility barrier in this service\"; as with any report, you get a tracking code to follow its progress. Someone in your family or your grid worker may fill this in for you."),
     ("a11y.report_days", "办理时限：", "Time to resolve: "),
     ("a11y.report_days_unit", "个工作日。", " working days."),
     ("a11y.page", "遇到问题的页面", "The page where you met the barrier"),
@@ -855,5 +855,52 @@ mod tests {
         assert_eq!(text(Lang::En, "nav.orgs"), "Organisations");
         assert_eq!(text(Lang::ZhCn, "kind.district"), "区县政协");
         assert_eq!(text(Lang::ZhTw, "kind.district"), "區縣政協");
+    }
+
+    /// Han characters (the unified block and extension A) and CJK punctuation,
+    /// full-width forms and the curly quotes Chinese text uses.
+    fn not_english(c: char) -> bool {
+        matches!(c,
+            '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{3000}'..='\u{303F}'
+            | '\u{FF00}'..='\u{FFEF}' | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}'
+            | '\u{2026}')
+    }
+
+    /// Issue 27 point 6: every key has its three texts; English is written in
+    /// English with ASCII punctuation; zh-TW is a real conversion wherever the
+    /// zh-CN text has a character that converts.
+    #[test]
+    fn every_key_has_three_languages() {
+        let mut faults = Vec::new();
+        let mut converted = 0;
+        for (k, zh, en) in CATALOG {
+            let tw = text(Lang::ZhTw, k);
+            for (lang, t) in [("zh-CN", *zh), ("zh-TW", tw), ("en", *en)] {
+                if t.trim().is_empty() {
+                    faults.push(format!("{k}: no {lang} text"));
+                }
+            }
+            let odd: String = en.chars().filter(|c| not_english(*c)).collect();
+            if !odd.is_empty() {
+                faults.push(format!("{k}: the English text has {odd:?}: {en}"));
+            }
+            let converts = zh
+                .chars()
+                .any(|c| xieshang_text::to_traditional_tw(&c.to_string()) != c.to_string());
+            if converts {
+                converted += 1;
+                if tw == *zh {
+                    faults.push(format!("{k}: zh-TW is the zh-CN text unconverted: {zh}"));
+                }
+            }
+        }
+        assert!(faults.is_empty(), "{}", faults.join("\n"));
+        assert!(
+            converted > 100,
+            "most texts have characters that convert: {converted}"
+        );
+        // The check bites: an English text with a Chinese colon is caught.
+        assert!("Area：".chars().any(not_english) && "“barrier”".chars().any(not_english));
+        assert!(!"Area: 200 % (e.g. /report)".chars().any(not_english));
     }
 }
