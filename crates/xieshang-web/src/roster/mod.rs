@@ -354,9 +354,17 @@ async fn roster_page(
         sectors,
         filter: q,
         can_manage: u.actor.check(Permission::UserManage, &unit.path).is_ok(),
+        // The headers an import accepts, in the page's language: the
+        // English page names the English ones (issue 27 point 6).
         columns: roster::COLUMNS
             .iter()
-            .map(|(_, names)| names[1])
+            .map(|(_, names)| {
+                if tr.lang == crate::kit::i18n::Lang::En {
+                    names[0]
+                } else {
+                    names[1]
+                }
+            })
             .collect::<Vec<_>>()
             .join(","),
     })
