@@ -355,3 +355,179 @@ async fn every_page_type_passes_the_accessibility_engine() {
         serious.len()
     );
 }
+
+/// Runs the engine on the page the browser shows, at phone and desktop size,
+/// and returns its serious and critical findings, each named by `what`.
+async fn serious_here(c: &Client, axe: &str, what: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (w, h, size) in [(320u32, 640u32, "phone"), (1280, 900, "desktop")] {
+        c.set_window_size(w, h).await.unwrap();
+        for f in audit(c, axe).await {
+            if matches!(f.impact.as_deref(), Some("serious") | Some("critical")) {
+                out.push(format!(
+                    "{what} ({size}): {} [{}] {} at {:?}",
+                    f.id,
+                    f.impact.as_deref().unwrap_or("?"),
+                    f.help,
+                    f.targets
+                ));
+            }
+        }
+        let wide = overflow(c).await;
+        if wide > 0.0 {
+            out.push(format!(
+                "{what} ({size}): reaches {wide} px past the window"
+            ));
+        }
+    }
+    out
+}
+
+/// Sends a form as it stands, past the browser's own checks of required
+/// fields (which would stop an empty form before the server sees it), and
+/// waits for the page that comes back with its errors.
+async fn send_empty(c: &Client, form: &str, button: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).noValidate = true;",
+        vec![serde_json::json!(form)],
+    )
+    .await
+    .unwrap();
+    crate::click(c, button).await;
+    c.wait()
+        .for_element(fantoccini::Locator::Css(
+            "main .error, main [aria-invalid=\"true\"]",
+        ))
+        .await
+        .expect("the form comes back with its errors");
+}
+
+/// Issue 27 point 1, the states the route-table walk does not reach: lists
+/// with nothing in them (the demo city before any concern), forms showing
+/// their errors (the resident's report and the login sent empty), and the
+/// password reset page (reached only with a valid token), in three languages
+/// at phone and desktop size.
+#[expect(
+    clippy::print_stdout,
+    reason = "the findings are listed in the test output"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_lists_forms_with_errors_and_the_reset_page_pass_the_engine() {
+    let Some(d) = crate::demo().await else { return };
+    let Some(axe) = axe_source() else {
+        d.finish().await;
+        return;
+    };
+    let (c, base) = (&d.c, d.base.as_str());
+    let concerns: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(d.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(concerns, 0, "the demo city starts with no concerns");
+    // A reset token for the staff account, as the reset mail would carry it.
+    let token = "abcdefghjkmnpqrstuvwxyz234567892";
+    sqlx::query(
+        "UPDATE users SET reset_token_hash = $1, reset_expires_at = $2 WHERE username = 'staff'",
+    )
+    .bind(xieshang_store::secret::sha256_hex(token))
+    .bind(d.t.db.now_ms() + 10 * 60_000)
+    .execute(d.t.db.pool())
+    .await
+    .unwrap();
+
+    let mut serious = Vec::new();
+    let mut checked = 0;
+    for lang in ["zh-CN", "zh-TW", "en"] {
+        c.goto(&format!("{base}/lang/{lang}")).await.unwrap();
+        // Forms showing their errors.
+        c.set_window_size(1280, 900).await.unwrap();
+        c.goto(&format!("{base}/report")).await.unwrap();
+        send_empty(c, "#report-form", "#report-submit").await;
+        let invalid: i64 = serde_json::from_value(
+            c.execute(
+                "return document.querySelectorAll('[aria-invalid=\"true\"]').length;",
+                vec![],
+            )
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            invalid >= 2,
+            "{lang}: the empty report marks its fields: {invalid}"
+        );
+        serious.extend(serious_here(c, &axe, &format!("/report sent empty ({lang})")).await);
+        c.goto(&format!("{base}/login")).await.unwrap();
+        send_empty(c, "main form", "#login-submit").await;
+        serious.extend(serious_here(c, &axe, &format!("/login sent empty ({lang})")).await);
+        // The reset page, with a valid token and with none.
+        c.goto(&format!("{base}/password/reset?token={token}"))
+            .await
+            .unwrap();
+        let fields: i64 = serde_json::from_value(
+            c.execute(
+                "return document.querySelectorAll('main input[type=password]').length;",
+                vec![],
+            )
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            fields >= 1,
+            "{lang}: the reset page asks for the new password"
+        );
+        serious.extend(serious_here(c, &axe, &format!("/password/reset ({lang})")).await);
+        c.goto(&format!("{base}/password/reset?token=expired"))
+            .await
+            .unwrap();
+        serious.extend(serious_here(c, &axe, &format!("/password/reset, no token ({lang})")).await);
+        checked += 4;
+        // Empty lists, as staff and as a department's handler.
+        for user in ["staff", "handler"] {
+            crate::login(c, base, user).await;
+            for path in [
+                "/",
+                "/concerns",
+                "/my",
+                "/notifications",
+                "/search?q=zzzz",
+                "/stats/concerns",
+            ] {
+                c.goto(&format!("{base}{path}")).await.unwrap();
+                let (status, _) = probe(c, &format!("{base}{path}")).await;
+                if status != 200 {
+                    continue;
+                }
+                let rows: i64 = serde_json::from_value(
+                    c.execute(
+                        "return document.querySelectorAll('main a[href^=\"/concerns/\"]').length;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap(),
+                )
+                .unwrap();
+                assert_eq!(rows, 0, "{path} as {user} lists nothing");
+                checked += 1;
+                serious.extend(
+                    serious_here(c, &axe, &format!("{path} empty, as {user} ({lang})")).await,
+                );
+            }
+            crate::logout(c).await;
+        }
+    }
+    println!(
+        "accessibility of empty lists, error forms and the reset page: {checked} pages checked"
+    );
+    for line in &serious {
+        println!("SERIOUS: {line}");
+    }
+    assert!(checked >= 3 * (4 + 8), "pages were checked: {checked}");
+    d.finish().await;
+    assert!(
+        serious.is_empty(),
+        "{} serious or critical accessibility violations (listed above)",
+        serious.len()
+    );
+}
