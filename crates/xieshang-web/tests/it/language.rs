@@ -599,3 +599,77 @@ async fn english_pages_have_no_chinese_chrome() {
         assert!(times.iter().all(|t| ok(t)), "{lang}: {times:?}");
     }
 }
+
+/// Issue 27 point 3, the language of each fragment: on every page of the route
+/// table in each language, each entry of the language switch says its own
+/// language in its own `lang`, and on zh-TW pages text in simplified characters
+/// that is not data (an import's column names, which the import reads as
+/// written) is marked as zh-CN.
+#[tokio::test]
+async fn fragments_in_another_language_carry_their_own_lang() {
+    let app = TestApp::new().await;
+    let (concern, code) = worked_concern(&app).await;
+    let urls = pages(&app, concern, &code).await;
+    let data = chinese_data(&app).await;
+    let mut faults = Vec::new();
+    let mut seen = 0;
+    for lang in ["zh-CN", "zh-TW", "en"] {
+        for who in [None, Some("admin"), Some("staff"), Some("member-fh-01")] {
+            let mut c = in_lang(&app, who, lang).await;
+            for url in &urls {
+                let r = c.get(url).await;
+                let html = r
+                    .headers
+                    .get("content-type")
+                    .is_some_and(|t| t.to_str().unwrap_or("").starts_with("text/html"));
+                if r.status != StatusCode::OK || !html {
+                    continue;
+                }
+                seen += 1;
+                for target in ["zh-CN", "zh-TW", "en"] {
+                    let link = format!("<a href=\"/lang/{target}\" lang=\"{target}\">");
+                    if !r.body.contains(&link) {
+                        faults.push(format!("{url} ({lang}): the switch to {target} lacks lang"));
+                    }
+                }
+                if lang != "zh-TW" {
+                    continue;
+                }
+                let body = r.body.replace("<mark>", "").replace("</mark>", "");
+                for (in_force, text) in texts_with_lang(&body, "zh-TW") {
+                    if in_force != "zh-TW" {
+                        continue;
+                    }
+                    let mut left = text.clone();
+                    for d in &data {
+                        if left.contains(d.as_str()) {
+                            left = left.replace(d.as_str(), " ");
+                        }
+                    }
+                    let simplified: String = left
+                        .chars()
+                        .filter(|c| is_han(*c))
+                        .filter(|c| {
+                            xieshang_text::to_traditional_tw(&c.to_string()) != c.to_string()
+                        })
+                        .collect();
+                    if !simplified.is_empty() {
+                        faults.push(format!(
+                            "{url} (as {who:?}): {simplified} in {}",
+                            text.trim()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen >= 90, "pages rendered: {seen}");
+    faults.sort();
+    faults.dedup();
+    assert!(
+        faults.is_empty(),
+        "{} faults:\n{}",
+        faults.len(),
+        faults.join("\n")
+    );
+}
