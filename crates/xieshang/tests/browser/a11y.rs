@@ -640,8 +640,9 @@ async fn contrast_holds_in_hover_focus_disabled_and_error_states() {
 
     let mut faults = Vec::new();
     let mut measured = 0;
-    // (page, who, whether to send its form empty first)
-    let pages: [(&str, Option<&str>, Option<(&str, &str)>); 5] = [
+    // (page, who, the form and button to send it empty with first)
+    type Visit<'a> = (&'a str, Option<&'a str>, Option<(&'a str, &'a str)>);
+    let pages: [Visit; 5] = [
         ("/", None, None),
         ("/report", None, Some(("#report-form", "#report-submit"))),
         ("/login", None, Some(("main form", "#login-submit"))),
