@@ -10,7 +10,7 @@
 use crate::kit::auth::{CurrentUser, UiLang};
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::i18n::Tr;
-use crate::kit::page::{category_choices, format_time, state_key};
+use crate::kit::page::{category_choices, iso_time, state_key};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -119,9 +119,9 @@ fn values(tr: Tr, c: &PublicConcern) -> [String; 11] {
         c.title.clone(),
         c.description.clone(),
         tr.t(state_key(&c.state)).to_owned(),
-        format_time(c.created_at),
-        c.deadline_at.map(format_time).unwrap_or_default(),
-        c.resolved_at.map(format_time).unwrap_or_default(),
+        iso_time(c.created_at),
+        c.deadline_at.map(iso_time).unwrap_or_default(),
+        c.resolved_at.map(iso_time).unwrap_or_default(),
         c.agency
             .as_deref()
             .map(|a| tr.label(a).into_owned())

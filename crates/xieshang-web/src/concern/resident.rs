@@ -64,7 +64,7 @@ struct TrackView {
 }
 
 impl TrackView {
-    fn from(s: xieshang_store::concern::PublicStatus) -> TrackView {
+    fn from(tr: Tr, s: xieshang_store::concern::PublicStatus) -> TrackView {
         // Who handles it and how far they are: of the concern handled for
         // this code (the one it was merged into, if it was), once assigned.
         let handled = s.merged_into.as_deref().unwrap_or(&s);
@@ -76,7 +76,7 @@ impl TrackView {
                     handled
                         .progress
                         .iter()
-                        .map(|(at, n)| (format_time(*at), n.clone()))
+                        .map(|(at, n)| (format_time(tr.lang, *at), n.clone()))
                         .collect(),
                 )
             } else {
@@ -85,12 +85,12 @@ impl TrackView {
         let meetings = handled
             .meetings
             .iter()
-            .map(|(at, topic)| (format_time(*at), topic.clone()))
+            .map(|(at, topic)| (format_time(tr.lang, *at), topic.clone()))
             .collect();
         let due = matches!(state, "assigned" | "in_progress")
             .then_some(handled.deadline_at)
             .flatten()
-            .map(format_time);
+            .map(|t| format_time(tr.lang, t));
         TrackView {
             title: s.title,
             area: s.area,
@@ -100,7 +100,7 @@ impl TrackView {
                 .iter()
                 .map(|(action, to, at)| {
                     (
-                        format_time(*at),
+                        format_time(tr.lang, *at),
                         if action == "escalate" || action == "remind" {
                             "event.escalate_public"
                         } else if action == "same_report" {
@@ -123,7 +123,7 @@ impl TrackView {
                 .into_iter()
                 .map(|(r, c, t, at)| {
                     (
-                        format_time(at),
+                        format_time(tr.lang, at),
                         i18n::known(&format!("rating.{r}")).unwrap_or("rating.satisfied"),
                         c,
                         t,
@@ -239,7 +239,7 @@ async fn render_track(
     } else {
         state.throttles.track(addr)?;
         match xieshang_store::concern::public_status(&state.db, &code).await {
-            Ok(s) => (Some(TrackView::from(s)), false),
+            Ok(s) => (Some(TrackView::from(tr, s)), false),
             Err(xieshang_store::Error::NotFound) => (None, true),
             Err(e) => return Err(e.into()),
         }
@@ -472,7 +472,8 @@ async fn report(
                     &intake.description,
                     intake.address.as_deref(),
                 );
-                let similar = crate::search::similar_for_form(&state, &intake.area, &text).await?;
+                let similar =
+                    crate::search::similar_for_form(&state, tr, &intake.area, &text).await?;
                 if !similar.is_empty() {
                     let csrf = auth::form_token(&headers, user.as_ref().map(|(_, s)| s))
                         .unwrap_or_default();

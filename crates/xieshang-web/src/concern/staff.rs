@@ -227,9 +227,12 @@ async fn queue_page(
         .into_iter()
         .map(|c| QueueRow {
             id: c.id,
-            raised: format_time(c.created_at),
+            raised: format_time(tr.lang, c.created_at),
             overdue: c.overdue(now),
-            deadline: c.deadline_at.map(format_time).unwrap_or_default(),
+            deadline: c
+                .deadline_at
+                .map(|t| format_time(tr.lang, t))
+                .unwrap_or_default(),
             escalation: c.escalation_level,
             title: c.title,
             area: c.area,
@@ -435,7 +438,7 @@ async fn concern_view(
         .await?
         .into_iter()
         .map(|e| EventView {
-            at: format_time(e.at),
+            at: format_time(tr.lang, e.at),
             party: Role::parse(&e.party)
                 .map(|r| role_label(tr, r).to_owned())
                 .unwrap_or_else(|| tr.t(&format!("party.{}", e.party)).to_owned()),
@@ -528,7 +531,10 @@ async fn concern_view(
         category: category_name(tr, &c.category),
         channel: i18n::known(&format!("channel.{}", c.channel)).unwrap_or("channel.web"),
         state_key: state_key(&c.state),
-        deadline: c.deadline_at.map(format_time).unwrap_or_default(),
+        deadline: c
+            .deadline_at
+            .map(|t| format_time(tr.lang, t))
+            .unwrap_or_default(),
         overdue: c.overdue(now),
         events,
         actions,
@@ -1047,7 +1053,7 @@ async fn record(
                     &intake.description,
                     intake.address.as_deref(),
                 );
-                similar = crate::search::similar_for_form(&state, &intake.area, &text).await?;
+                similar = crate::search::similar_for_form(&state, tr, &intake.area, &text).await?;
             }
             if similar.is_empty() {
                 match crate::concern::intake::file_concern(
@@ -1197,7 +1203,10 @@ async fn my_page(
         .map(|(c, why)| MyRow {
             id: c.id,
             state: state_key(&c.state),
-            deadline: c.deadline_at.map(format_time).unwrap_or_default(),
+            deadline: c
+                .deadline_at
+                .map(|t| format_time(tr.lang, t))
+                .unwrap_or_default(),
             overdue: c.overdue(now),
             why: match why {
                 handling::Why::Department { lead: true } => "my.lead",
@@ -1214,7 +1223,7 @@ async fn my_page(
         .map(|c| RecordedRow {
             id: c.id,
             state: state_key(&c.state),
-            raised: format_time(c.created_at),
+            raised: format_time(tr.lang, c.created_at),
             code: c.tracking_code,
             title: c.title,
             area: c.area,
@@ -1247,7 +1256,7 @@ async fn notifications_page(
         .into_iter()
         .map(|n| {
             (
-                format_time(n.created_at),
+                format_time(tr.lang, n.created_at),
                 i18n::known(&format!("notify.{}", n.kind)).unwrap_or("notify.updated"),
                 // Each kind's page: a consultation's own, a concern's.
                 if n.item_kind == "consultation" {

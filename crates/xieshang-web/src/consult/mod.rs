@@ -9,7 +9,7 @@ use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash::{self, Msg};
 use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
-use crate::kit::page::{format_time, render, Flash, Page};
+use crate::kit::page::{format_time, iso_time, render, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
 use askama::Template;
@@ -203,7 +203,7 @@ async fn list_page(
             id: c.id,
             kind: kind_name(tr, &c.kind, c.kind_name.as_deref()),
             unit: tr.label(&c.org_name).into_owned(),
-            when: format_time(c.starts_at),
+            when: format_time(tr.lang, c.starts_at),
             state: state_label(&c.state),
             topic: c.topic,
         })
@@ -505,7 +505,12 @@ async fn detail_view(
         .map(|p| PartView {
             id: p.id,
             role: i18n::known(&format!("consult.role.{}", p.role)).unwrap_or("consult.role.member"),
-            name: tr.label(&p.name).into_owned(),
+            // A unit's name is a label; a person's is shown as written.
+            name: if p.org_id.is_some() {
+                tr.label(&p.name).into_owned()
+            } else {
+                p.name.clone()
+            },
             contact: p.contact.unwrap_or_default(),
             representative: p.representative.unwrap_or_default(),
             answer: i18n::known(&format!("consult.answer.{}", p.answer))
@@ -527,7 +532,7 @@ async fn detail_view(
             id: a.id,
             may_act: open && (can_manage || handled.iter().any(|s| owner_path.is_within(s))),
             owner: tr.label(&a.owner_name).into_owned(),
-            due: format_time(a.due_at),
+            due: format_time(tr.lang, a.due_at),
             state: action_state(&a.state),
             overdue: open && a.due_at < now,
             title: a.title,
@@ -542,8 +547,8 @@ async fn detail_view(
     let mut res = render(DetailTpl {
         page: Page::signed_in(tr, u, flash),
         kind: kind_name(tr, &c.kind, c.kind_name.as_deref()),
-        when: format_time(c.starts_at),
-        until: format_time(c.ends_at),
+        when: format_time(tr.lang, c.starts_at),
+        until: format_time(tr.lang, c.ends_at),
         state: state_label(&c.state),
         concerns,
         parts,
@@ -975,7 +980,7 @@ async fn my_actions_page(
                 a.id,
                 a.consultation_id,
                 a.title,
-                format_time(a.due_at),
+                format_time(tr.lang, a.due_at),
                 action_state(&a.state),
                 a.due_at < now,
             )
@@ -1009,7 +1014,7 @@ async fn meetings_page(
             (
                 c.id,
                 c.topic,
-                format_time(c.starts_at),
+                format_time(tr.lang, c.starts_at),
                 tr.label(&place).into_owned(),
                 state_label(&c.state),
             )
@@ -1337,8 +1342,8 @@ async fn room_page(
                     b.consultation_id,
                     format!(
                         "{}–{}",
-                        &format_time(b.starts_at)[11..],
-                        &format_time(b.ends_at)[11..]
+                        &iso_time(b.starts_at)[11..],
+                        &iso_time(b.ends_at)[11..]
                     ),
                     b.topic.clone(),
                     state_label(&b.state),
@@ -1393,7 +1398,16 @@ const OUTCOME_COLUMNS: [&str; 7] = [
     "consult.state",
 ];
 
-fn outcome_values(tr: Tr, o: &action::Outcome, now: i64) -> [String; 7] {
+/// A row of the outcome list: dates as the language writes them on the page,
+/// ISO in exports (decision 0031).
+fn outcome_values(tr: Tr, o: &action::Outcome, now: i64, iso: bool) -> [String; 7] {
+    let time = |ms: i64| {
+        if iso {
+            iso_time(ms)
+        } else {
+            format_time(tr.lang, ms)
+        }
+    };
     let state = if o.action.state != "resolved" && o.action.due_at < now {
         tr.t("consult.action_state.overdue")
     } else {
@@ -1402,10 +1416,10 @@ fn outcome_values(tr: Tr, o: &action::Outcome, now: i64) -> [String; 7] {
     [
         o.topic.clone(),
         tr.label(&o.unit).into_owned(),
-        format_time(o.met_at),
+        time(o.met_at),
         o.action.title.clone(),
         tr.label(&o.action.owner_name).into_owned(),
-        format_time(o.action.due_at),
+        time(o.action.due_at),
         state.to_owned(),
     ]
 }
@@ -1448,7 +1462,7 @@ async fn outcomes_page(
         columns: OUTCOME_COLUMNS,
         rows: list
             .iter()
-            .map(|o| (o.action.consultation_id, outcome_values(tr, o, now)))
+            .map(|o| (o.action.consultation_id, outcome_values(tr, o, now, false)))
             .collect(),
         state: f.state.clone().unwrap_or_default(),
         owner: f.owner.map(|o| o.to_string()).unwrap_or_default(),
@@ -1491,7 +1505,7 @@ async fn outcomes_export(
                 .map_err(err)?;
         }
         for (n, o) in list.iter().enumerate() {
-            for (i, v) in outcome_values(tr, o, now).iter().enumerate() {
+            for (i, v) in outcome_values(tr, o, now, true).iter().enumerate() {
                 sheet.write_string(n as u32 + 1, i as u16, v).map_err(err)?;
             }
         }
@@ -1503,7 +1517,7 @@ async fn outcomes_export(
         w.write_record(&header).map_err(e)?;
         for o in &list {
             w.write_record(
-                outcome_values(tr, o, now)
+                outcome_values(tr, o, now, true)
                     .iter()
                     .map(|v| crate::concern::exports::inert_cell(v).into_owned()),
             )
@@ -1553,7 +1567,7 @@ async fn public_page(
         .into_iter()
         .map(|p| PublicRow {
             kind: kind_name(tr, &p.kind.0, p.kind.1.as_deref()),
-            when: format_time(p.starts_at),
+            when: format_time(tr.lang, p.starts_at),
             unit: tr.label(&p.org_name).into_owned(),
             state: state_label(&p.state),
             units: p
@@ -1584,7 +1598,7 @@ mod tests {
         // 2026-12-20 09:00 in Beijing is 01:00 UTC.
         let ms = super::parse_local("2026-12-20T09:00").unwrap();
         assert_eq!(ms, 1_797_728_400_000);
-        assert_eq!(super::format_time(ms), "2026-12-20 09:00");
+        assert_eq!(super::iso_time(ms), "2026-12-20 09:00");
         assert_eq!(super::parse_local("2026-12-20"), None);
     }
 

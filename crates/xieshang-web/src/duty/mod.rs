@@ -488,7 +488,13 @@ async fn duty_page(
         .into_iter()
         .map(|(x, studio)| {
             let is_today = x.day == today;
-            (x.id, x.day, studio, is_today, x.checked_in_at.is_some())
+            (
+                x.id,
+                crate::kit::page::day_shown(&tr, &x.day),
+                studio,
+                is_today,
+                x.checked_in_at.is_some(),
+            )
         })
         .collect();
     let areas =
@@ -772,7 +778,7 @@ async fn record_page(
                 e.description.clone(),
                 e.evidence.clone(),
                 e.added_by.clone(),
-                crate::kit::page::format_time(e.at),
+                crate::kit::page::format_time(tr.lang, e.at),
             )
         })
         .collect();

@@ -78,7 +78,7 @@ async fn render_webhooks(
             last_status: d.last_status,
             last_error: d.last_error,
             delivered_at: d.delivered_at,
-            created: format_time(d.created_at),
+            created: format_time(tr.lang, d.created_at),
         })
         .collect();
     crate::kit::page::render(WebhooksTpl {

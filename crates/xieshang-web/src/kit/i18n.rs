@@ -49,7 +49,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("nav.login", "登录", "Log in"),
     ("nav.logout", "退出", "Log out"),
     ("home.resident.title", "居民：反映急难愁盼", "Residents: raise an urgent problem"),
-    ("home.resident.body", "无需账号即可反映身边的问题（道路、供水、环境等），提交后凭查询码跟踪办理进度和结果。也可到所在街道“多商量”接待室或联系网格员。", "Raise a problem near you (roads, water, environment) without an account and follow it with a tracking code, or visit your street's 多商量 reception room or your grid worker."),
+    ("home.resident.body", "无需账号即可反映身边的问题（道路、供水、环境等），提交后凭查询码跟踪办理进度和结果。也可到所在街道“多商量”接待室或联系网格员。", "Raise a problem near you (roads, water, environment) without an account and follow it with a tracking code, or visit your street's Duo Shangliang (\"talk it over\") reception room or your grid worker."),
     ("home.member.title", "委员：履职", "Members: your duties"),
     ("home.member.body", "登录后记录坐班接待、跟进网格诉求、提交提案和社情民意信息，履职档案由活动自动生成。", "Log in to record studio receptions, follow your grids' concerns and file proposals and opinion reports; your duty record builds itself from the activity."),
     ("home.staff.title", "机关工作人员：管理", "Staff: administration"),
@@ -132,7 +132,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("webhooks.pending", "等待发送", "Waiting"),
     ("err.webhook_url", "请填写 https:// 或 http:// 开头的地址（最多500个字符）。", "Give an https:// or http:// address of at most 500 characters."),
     ("err.webhook_credentials", "地址中不能含用户名或密码；推送以签名验证身份。", "No user name or password in the address: deliveries are signed instead."),
-    ("err.webhook_address", "该地址指向内部网络（本机、内网、链路本地等），不允许推送；如确需推送到内网，请由运维在配置 webhook_allow_private 中放行。", "The address points inside the network (this host, a private or link-local range …); ask the operator to allow the range with webhook_allow_private if deliveries must go there."),
+    ("err.webhook_address", "该地址指向内部网络（本机、内网、链路本地等），不允许推送；如确需推送到内网，请由运维在配置 webhook_allow_private 中放行。", "The address points inside the network (this host, a private or link-local range ...); ask the operator to allow the range with webhook_allow_private if deliveries must go there."),
     ("err.webhook_events", "请至少选择一个事件。", "Choose at least one event."),
 
     ("export.tracking_code", "查询码", "Tracking code"),
@@ -419,7 +419,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("track.joined", "已为您关注这件事，您反映的情况已记入。查询码：", "You now follow this concern and your report was added to it. Tracking code:"),
     ("event.same_report", "又有居民反映同一问题", "Another resident reported the same problem"),
     ("similar.title", "附近已有相似的问题正在办理", "Similar problems nearby are already being handled"),
-    ("similar.help", "如果是同一个问题，点“是同一个问题”即可关注办理进度，不必重复提交。", "If it is the same problem, choose “Same problem” to follow it instead of filing it again."),
+    ("similar.help", "如果是同一个问题，点“是同一个问题”即可关注办理进度，不必重复提交。", "If it is the same problem, choose \"Same problem\" to follow it instead of filing it again."),
     ("similar.same", "是同一个问题，关注它", "Same problem: follow it"),
     ("similar.different", "都不是？请检查下面的内容后继续提交。", "None of these? Check your report below and submit it."),
     ("similar.submit_anyway", "不是同一个问题，继续提交", "Not the same problem: submit"),
@@ -791,8 +791,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("a11y.standard_h", "遵循的标准", "The standard"),
     ("a11y.standard", "我们以《Web内容无障碍指南》（WCAG）2.1 AA级为目标，并遵循与之相应的国家标准 GB/T 37668-2019《信息技术 互联网内容无障碍可访问性技术要求与测试方法》。", "We aim to meet the Web Content Accessibility Guidelines (WCAG) 2.1 at level AA, and the Chinese national standard that follows them, GB/T 37668-2019 (Information technology: accessibility requirements and testing methods for web content)."),
     ("a11y.checked_h", "如何检查", "How it is checked"),
-    ("a11y.checked_engine", "每次修改都要通过的自动测试在 Chromium 浏览器中用 axe-core 检查引擎打开路由表上的每一类页面（公众、居民、委员、工作人员、部门和管理员页面），以能打开该页的账号，分别以手机（320 像素宽）和电脑尺寸、简体中文、繁体中文和英文检查；出现“严重”或“危急”级别的问题即不能通过。同一测试还检查页面在 320 像素宽和文字放大到 200% 时不需要左右滚动。", "Automated tests that every change must pass open every page type in the route table (public, resident, member, staff, department and admin pages), as an account that may open it, in the Chromium browser and check them with the axe-core engine, at phone (320 CSS px wide) and desktop size, in Simplified Chinese, Traditional Chinese and English; any \"serious\" or \"critical\" finding fails them. The same test checks that no page needs sideways scrolling at 320 px wide or with text at 200 %."),
-    ("a11y.checked_keyboard", "键盘测试用 Tab 和 Shift+Tab 走遍公众页面和工作人员页面，检查焦点始终可见、不会被困住，“跳到正文”链接可用；并只用 Tab、回车和空格键从页脚找到本页、提交一份障碍反映。", "A keyboard test goes through public and staff pages with Tab and Shift+Tab, checking that focus is always visible and never trapped and that the skip link works, and reaches this page from the footer and files a barrier report using only Tab, Enter and Space."),
+    ("a11y.checked_engine", "每次修改都要通过的自动测试在 Chromium 浏览器中用 axe-core 检查引擎打开路由表上的每一类页面（公众、居民、委员、工作人员、部门和管理员页面），以能打开该页的账号，分别以手机（320 像素宽）和电脑尺寸、简体中文、繁体中文和英文检查；出现“严重”或“危急”级别的问题即不能通过。同一测试还检查页面在 320 像素宽和文字放大到 200% 时不需要左右滚动。另外还检查空列表、显示错误提示的表单和重设密码页面。", "Automated tests that every change must pass open every page type in the route table (public, resident, member, staff, department and admin pages), as an account that may open it, in the Chromium browser and check them with the axe-core engine, at phone (320 CSS px wide) and desktop size, in Simplified Chinese, Traditional Chinese and English; any \"serious\" or \"critical\" finding fails them. The same test checks that no page needs sideways scrolling at 320 px wide or with text at 200 %. It also checks empty lists, forms showing their errors and the password reset page."),
+    ("a11y.checked_keyboard", "键盘测试用 Tab 和 Shift+Tab 走遍公众页面和工作人员页面，检查焦点始终可见、不会被困住，“跳到正文”链接可用；并只用 Tab、回车和空格键从页脚找到本页、提交一份障碍反映。另一项测试只用键盘提交一件诉求，再以工作人员身份登录、受理并交办。", "A keyboard test goes through public and staff pages with Tab and Shift+Tab, checking that focus is always visible and never trapped and that the skip link works, and reaches this page from the footer and files a barrier report using only Tab, Enter and Space. Another files a concern, then logs in as staff, accepts it and assigns it, with the keyboard alone."),
     ("a11y.checked_reader", "读屏测试读取浏览器的无障碍树，检查每个控件都有名称、每张图片都有替代文字、提示信息会被读出。", "A screen-reader test reads the browser's accessibility tree and checks that every control has a name, every image a text alternative, and that status messages are announced."),
     ("a11y.checked_weight", "页面重量测试检查每个页面连同样式和脚本压缩后不超过60 KB（照片除外），方便配置较低的手机和较慢的网络。", "A page-weight test checks that every page with its style sheet and script stays under 60 KB compressed (photos aside), for older phones and slow networks."),
     ("a11y.checked_note", "自动检查不能发现所有问题（例如一段说明是否容易理解），所以我们也欢迎您告诉我们遇到的困难。", "Automated checks cannot find everything (for instance whether a text is easy to understand), so we want to hear about any difficulty you meet."),
@@ -803,7 +803,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("a11y.limit_files", "可下载的表格（CSV、Excel）和日历文件在表格或日历软件中打开，不在上述检查范围内。", "Downloadable tables (CSV, Excel) and calendar files open in other programs and are not covered by the checks above."),
     ("a11y.limit_text", "居民和工作人员填写的标题和说明按原文显示，我们无法保证其通俗易懂。", "Titles and descriptions written by residents and staff are shown as written; we cannot make sure they are plain."),
     ("a11y.report_h", "反映无障碍问题", "Report a barrier"),
-    ("a11y.report_help", "如果本平台有您无法使用的地方，请告诉我们在哪个页面、遇到了什么问题。反映将作为“本平台无障碍问题”直接交市政协办理；和其他反映一样，提交后您会得到查询码，可以凭码查询办理进度。也可以请家人或社区网格员代为填写。", "If part of this service does not work for you, tell us on which page and what happened. The report goes straight to the city's CPPCC as an “accessibility barrier in this service”; as with any report, you get a tracking code to follow its progress. Someone in your family or your grid worker may fill this in for you."),
+    ("a11y.report_help", "如果本平台有您无法使用的地方，请告诉我们在哪个页面、遇到了什么问题。反映将作为“本平台无障碍问题”直接交市政协办理；和其他反映一样，提交后您会得到查询码，可以凭码查询办理进度。也可以请家人或社区网格员代为填写。", "If part of this service does not work for you, tell us on which page and what happened. The report goes straight to the city's CPPCC as an \"accessibility barrier in this service\"; as with any report, you get a tracking code to follow its progress. Someone in your family or your grid worker may fill this in for you."),
     ("a11y.report_days", "办理时限：", "Time to resolve: "),
     ("a11y.report_days_unit", "个工作日。", " working days."),
     ("a11y.page", "遇到问题的页面", "The page where you met the barrier"),
@@ -812,6 +812,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("a11y.description_help", "例如：读屏软件读不出按钮名称；放大后文字被遮挡；只用键盘无法提交。", "For example: a screen reader gives a button no name; text is cut off when zoomed; a form cannot be sent with the keyboard alone."),
     ("err.barrier.page", "请填写遇到问题的页面", "Say on which page you met the barrier"),
     ("err.barrier.page_length", "页面地址或名称不能超过200个字符", "The page's address or name has at most 200 characters"),
+    ("a11y.checked_contrast", "对比度测试把链接、按钮、错误提示、标为有误的输入框和不可用的按钮分别置于悬停、聚焦和按下状态，检查文字对比度不低于4.5:1，焦点框和错误边框不低于3:1。", "A contrast test puts links, buttons, error messages, fields marked invalid and disabled buttons in their hover, focus and pressed states and checks text at 4.5:1 or more, focus rings and error borders at 3:1 or more."),
+    ("a11y.checked_language", "语言测试检查每条界面文字都有简体中文、繁体中文和英文版本，英文页面的界面文字中没有中文，日期按界面语言书写。", "A language test checks that every interface text exists in Simplified Chinese, Traditional Chinese and English, that English pages have no Chinese in their own words, and that dates are written as each language writes them."),
     // --- issue 26: resident (keys added by that work go here) ---
     ("track.departments", "承办部门：", "Handled by: "),
     ("track.lead", "牵头", "lead"),
@@ -1037,5 +1039,52 @@ mod tests {
         assert_eq!(text(Lang::En, "nav.orgs"), "Organisations");
         assert_eq!(text(Lang::ZhCn, "kind.district"), "区县政协");
         assert_eq!(text(Lang::ZhTw, "kind.district"), "區縣政協");
+    }
+
+    /// Han characters (the unified block and extension A) and CJK punctuation,
+    /// full-width forms and the curly quotes Chinese text uses.
+    fn not_english(c: char) -> bool {
+        matches!(c,
+            '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{3000}'..='\u{303F}'
+            | '\u{FF00}'..='\u{FFEF}' | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}'
+            | '\u{2026}')
+    }
+
+    /// Issue 27 point 6: every key has its three texts; English is written in
+    /// English with ASCII punctuation; zh-TW is a real conversion wherever the
+    /// zh-CN text has a character that converts.
+    #[test]
+    fn every_key_has_three_languages() {
+        let mut faults = Vec::new();
+        let mut converted = 0;
+        for (k, zh, en) in CATALOG {
+            let tw = text(Lang::ZhTw, k);
+            for (lang, t) in [("zh-CN", *zh), ("zh-TW", tw), ("en", *en)] {
+                if t.trim().is_empty() {
+                    faults.push(format!("{k}: no {lang} text"));
+                }
+            }
+            let odd: String = en.chars().filter(|c| not_english(*c)).collect();
+            if !odd.is_empty() {
+                faults.push(format!("{k}: the English text has {odd:?}: {en}"));
+            }
+            let converts = zh
+                .chars()
+                .any(|c| xieshang_text::to_traditional_tw(&c.to_string()) != c.to_string());
+            if converts {
+                converted += 1;
+                if tw == *zh {
+                    faults.push(format!("{k}: zh-TW is the zh-CN text unconverted: {zh}"));
+                }
+            }
+        }
+        assert!(faults.is_empty(), "{}", faults.join("\n"));
+        assert!(
+            converted > 100,
+            "most texts have characters that convert: {converted}"
+        );
+        // The check bites: an English text with a Chinese colon is caught.
+        assert!("Area：".chars().any(not_english) && "“barrier”".chars().any(not_english));
+        assert!(!"Area: 200 % (e.g. /report)".chars().any(not_english));
     }
 }

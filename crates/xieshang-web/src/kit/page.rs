@@ -128,27 +128,65 @@ pub(crate) fn resident_key_param(key: Option<String>) -> String {
         .unwrap_or_default()
 }
 
-/// A time in China Standard Time (UTC+8), minutes precision. Written out by
-/// hand: chrono's format string is parsed again on every call, and a page
-/// formats a time per timeline entry.
-pub(crate) fn format_time(ms: i64) -> String {
-    use chrono::{Datelike, Timelike};
-    let Some(offset) = chrono::FixedOffset::east_opt(8 * 3600) else {
-        return String::new();
-    };
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| {
-            let t = t.with_timezone(&offset);
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        })
+/// A time in China Standard Time (UTC+8), minutes precision, as machines and
+/// spreadsheets read it (`2026-12-06 19:30`): for exports, not for pages.
+/// Written out by hand: chrono's format string is parsed again on every call,
+/// and a page formats a time per timeline entry.
+pub(crate) fn iso_time(ms: i64) -> String {
+    cst(ms)
+        .map(|(y, mo, d, h, mi)| format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}"))
         .unwrap_or_default()
+}
+
+/// A time in China Standard Time, minutes precision, as the interface's
+/// language writes it (issue 27 point 6, decision 0031): 「2026年12月6日 19:30」
+/// in Chinese, "6 Dec 2026 19:30" in English.
+pub(crate) fn format_time(lang: Lang, ms: i64) -> String {
+    cst(ms)
+        .map(|(y, mo, d, h, mi)| format!("{} {h:02}:{mi:02}", date_in(lang, y, mo, d)))
+        .unwrap_or_default()
+}
+
+/// A calendar day given as `YYYY-MM-DD` (as the store keeps duty days), as the
+/// interface's language writes it; anything else is shown as it came.
+pub(crate) fn format_day(lang: Lang, iso: &str) -> String {
+    use chrono::Datelike;
+    match chrono::NaiveDate::parse_from_str(iso.trim(), "%Y-%m-%d") {
+        Ok(d) => date_in(lang, d.year(), d.month(), d.day()),
+        Err(_) => iso.to_owned(),
+    }
+}
+
+/// [`format_day`] for templates, which hand their values over by reference.
+pub(crate) fn day_shown(tr: &Tr, iso: &str) -> String {
+    format_day(tr.lang, iso)
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn date_in(lang: Lang, y: i32, mo: u32, d: u32) -> String {
+    match lang {
+        Lang::En => format!(
+            "{d} {} {y}",
+            MONTHS_EN
+                .get(mo.saturating_sub(1) as usize)
+                .copied()
+                .unwrap_or("?")
+        ),
+        Lang::ZhCn | Lang::ZhTw => format!("{y}年{mo}月{d}日"),
+    }
+}
+
+/// (year, month, day, hour, minute) of a time in China Standard Time.
+fn cst(ms: i64) -> Option<(i32, u32, u32, u32, u32)> {
+    use chrono::{Datelike, Timelike};
+    let offset = chrono::FixedOffset::east_opt(8 * 3600)?;
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| {
+        let t = t.with_timezone(&offset);
+        (t.year(), t.month(), t.day(), t.hour(), t.minute())
+    })
 }
 
 /// The selectable areas that pass `keep`, labelled with their whole path.
@@ -307,8 +345,20 @@ pub(crate) fn download(bytes: Vec<u8>, name: &str, xlsx: bool) -> Response {
 mod tests {
     #[test]
     fn times_read_in_china_standard_time() {
-        assert_eq!(super::format_time(0), "1970-01-01 08:00");
+        assert_eq!(super::iso_time(0), "1970-01-01 08:00");
         // 2026-02-14 23:59:30 UTC is the next morning in Beijing.
-        assert_eq!(super::format_time(1_771_113_570_000), "2026-02-15 07:59");
+        assert_eq!(super::iso_time(1_771_113_570_000), "2026-02-15 07:59");
+    }
+
+    #[test]
+    fn times_and_days_follow_the_language() {
+        use crate::kit::i18n::Lang;
+        let t = 1_771_113_570_000;
+        assert_eq!(super::format_time(Lang::ZhCn, t), "2026年2月15日 07:59");
+        assert_eq!(super::format_time(Lang::ZhTw, t), "2026年2月15日 07:59");
+        assert_eq!(super::format_time(Lang::En, t), "15 Feb 2026 07:59");
+        assert_eq!(super::format_day(Lang::En, "2026-12-06"), "6 Dec 2026");
+        assert_eq!(super::format_day(Lang::ZhCn, "2026-12-06"), "2026年12月6日");
+        assert_eq!(super::format_day(Lang::En, "soon"), "soon");
     }
 }

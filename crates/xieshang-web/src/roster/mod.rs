@@ -293,6 +293,8 @@ struct RosterTpl {
     filter: RosterQuery,
     can_manage: bool,
     columns: String,
+    /// The language the column names are written in.
+    columns_lang: &'static str,
 }
 
 #[derive(Deserialize, Default)]
@@ -354,9 +356,24 @@ async fn roster_page(
         sectors,
         filter: q,
         can_manage: u.actor.check(Permission::UserManage, &unit.path).is_ok(),
+        // The headers an import reads as written: in simplified characters on
+        // a zh-TW page too, and said so by `lang` (issue 27 point 3).
+        columns_lang: if tr.lang == crate::kit::i18n::Lang::En {
+            "en"
+        } else {
+            "zh-CN"
+        },
+        // The headers an import accepts, in the page's language: the
+        // English page names the English ones (issue 27 point 6).
         columns: roster::COLUMNS
             .iter()
-            .map(|(_, names)| names[1])
+            .map(|(_, names)| {
+                if tr.lang == crate::kit::i18n::Lang::En {
+                    names[0]
+                } else {
+                    names[1]
+                }
+            })
             .collect::<Vec<_>>()
             .join(","),
     })

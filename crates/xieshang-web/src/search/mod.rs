@@ -157,7 +157,7 @@ async fn search_page(
             snippet: h.snippet,
             area: h.row.area,
             state: state_key(&h.row.state),
-            raised: format_time(h.row.created_at),
+            raised: format_time(tr.lang, h.row.created_at),
         })
         .collect();
     let states = xieshang_core::item::CONCERN
@@ -239,12 +239,12 @@ async fn hotspots_page(
             first: h
                 .items
                 .last()
-                .map(|i| format_time(i.created_at))
+                .map(|i| format_time(tr.lang, i.created_at))
                 .unwrap_or_default(),
             last: h
                 .items
                 .first()
-                .map(|i| format_time(i.created_at))
+                .map(|i| format_time(tr.lang, i.created_at))
                 .unwrap_or_default(),
             items: h
                 .items
@@ -295,7 +295,7 @@ async fn area_page(
                 c.title.clone(),
                 state_key(&c.state),
                 c.unit.clone(),
-                format_time(c.created_at),
+                format_time(tr.lang, c.created_at),
             )
         })
         .collect();
@@ -439,6 +439,7 @@ pub(crate) struct SimilarView {
 /// Similar open concerns for the public form (no JavaScript needed).
 pub(crate) async fn similar_for_form(
     state: &AppState,
+    tr: crate::kit::i18n::Tr,
     area_code: &str,
     text: &str,
 ) -> AppResult<Vec<SimilarView>> {
@@ -453,7 +454,7 @@ pub(crate) async fn similar_for_form(
             title: s.title,
             area: s.area,
             state: state_key(&s.state),
-            raised: format_time(s.created_at),
+            raised: format_time(tr.lang, s.created_at),
         })
         .collect())
 }

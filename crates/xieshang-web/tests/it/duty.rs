@@ -39,10 +39,10 @@ async fn staff_plan_the_rota_and_the_member_checks_in_on_the_day() {
     assert!(page.body.contains("<svg"), "a QR code of the check-in page");
     assert!(page.body.contains("/duty"));
     assert!(
-        page.body.contains("2026-09-28") && page.body.contains("2026-09-25"),
+        page.body.contains("2026年9月28日") && page.body.contains("2026年9月25日"),
         "moved off 中秋节"
     );
-    assert!(page.body.contains("2026-10-08") && !page.body.contains(">2026-10-02<"));
+    assert!(page.body.contains("2026年10月8日") && !page.body.contains(">2026年10月2日<"));
     let bad = staff
         .post(
             &format!("/studios/{id}/rota"),
@@ -282,7 +282,7 @@ async fn staff_plan_the_rota_and_the_member_checks_in_on_the_day() {
     let again = staff
         .get(&format!("/studios/{id}?from=2026-09-21&to=2026-10-11"))
         .await;
-    assert!(again.body.contains("id=\"missed\"") && again.body.contains("2026-10-08"));
+    assert!(again.body.contains("id=\"missed\"") && again.body.contains("2026年10月8日"));
 }
 
 #[tokio::test]
@@ -533,7 +533,7 @@ async fn regenerating_keeps_assigned_shifts_unless_staff_reshuffle_after_a_previ
     assert!(preview.body.contains("id=\"rota-kept\">3<"));
     assert!(preview.body.contains("id=\"rota-removed\">0<"));
     assert!(preview.body.contains("id=\"rota-added\">2<"));
-    assert!(preview.body.contains("2026-10-16") && preview.body.contains("2026-10-23"));
+    assert!(preview.body.contains("2026年10月16日") && preview.body.contains("2026年10月23日"));
     assert_eq!(rota(&app, id).await, told, "a preview writes nothing");
     // Applying it keeps the assigned shifts as they were told.
     let r = staff

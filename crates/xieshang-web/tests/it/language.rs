@@ -263,6 +263,18 @@ async fn written_by_people(app: &TestApp) -> Vec<String> {
         "SELECT COALESCE(note, '') FROM item_events",
         "SELECT display_name FROM users",
         "SELECT name FROM members",
+        // Consultations: what staff and participants wrote.
+        "SELECT topic FROM consultations",
+        "SELECT description FROM consultations",
+        "SELECT COALESCE(minutes, '') FROM consultations",
+        "SELECT COALESCE(place, '') FROM consultations",
+        "SELECT title FROM consultation_agenda",
+        "SELECT title FROM consultation_actions",
+        "SELECT COALESCE(note, '') FROM consultation_actions",
+        "SELECT COALESCE(representative, '') FROM consultation_participants",
+        "SELECT COALESCE(name_masked, '') FROM consultation_participants",
+        "SELECT COALESCE(deputy, '') FROM consultation_participants",
+        "SELECT topic FROM consultation_plan",
     ] {
         let rows: Vec<String> = sqlx::query_scalar(sql)
             .fetch_all(app.t.db.pool())
@@ -380,4 +392,302 @@ async fn csv_headers_follow_the_language_and_machine_headers_stay_on_request() {
     let mut staff = app.login("staff").await;
     let r = staff.get("/exports/concerns.csv?headers=bogus").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+/// Text of a page with the `lang` in force where it stands: (lang, text) for
+/// each text node and for each attribute a reader hears or sees (alt,
+/// aria-label, placeholder, title, a button's value). Scripts and styles are
+/// left out. Enough of HTML for the product's own pages: void elements do not
+/// nest, and an end tag closes up to its start tag.
+fn texts_with_lang(html: &str, page_lang: &str) -> Vec<(String, String)> {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let pat = format!(" {name}=\"");
+        let a = tag.find(&pat)? + pat.len();
+        let e = tag[a..].find('"')?;
+        Some(tag[a..a + e].to_owned())
+    };
+    let mut out = Vec::new();
+    // (element name, lang in force inside it)
+    let mut stack: Vec<(String, String)> = Vec::new();
+    let mut rest = html;
+    while !rest.is_empty() {
+        let lang = stack
+            .last()
+            .map(|(_, l)| l.clone())
+            .unwrap_or_else(|| page_lang.to_owned());
+        let Some(lt) = rest.find('<') else {
+            out.push((lang, rest.to_owned()));
+            break;
+        };
+        if lt > 0 {
+            out.push((lang.clone(), rest[..lt].to_owned()));
+        }
+        rest = &rest[lt..];
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.find("-->").map(|e| &after[e + 3..]).unwrap_or("");
+            continue;
+        }
+        let Some(gt) = rest.find('>') else { break };
+        let tag = &rest[..=gt];
+        rest = &rest[gt + 1..];
+        let name: String = tag
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if tag.starts_with("</") {
+            if let Some(i) = stack.iter().rposition(|(n, _)| *n == name) {
+                stack.truncate(i);
+            }
+            continue;
+        }
+        if tag.starts_with("<!") || name.is_empty() {
+            continue;
+        }
+        let own = attr(tag, "lang").unwrap_or(lang);
+        for a in ["alt", "aria-label", "placeholder", "title"] {
+            if let Some(v) = attr(tag, a) {
+                out.push((own.clone(), v));
+            }
+        }
+        if name == "input" && attr(tag, "type").is_some_and(|t| t == "submit" || t == "button") {
+            if let Some(v) = attr(tag, "value") {
+                out.push((own.clone(), v));
+            }
+        }
+        if name == "script" || name == "style" {
+            let close = format!("</{name}>");
+            rest = rest.find(&close).map(|e| &rest[e..]).unwrap_or("");
+            continue;
+        }
+        if !VOID.contains(&name.as_str()) && !tag.ends_with("/>") {
+            stack.push((name, own));
+        }
+    }
+    out
+}
+
+/// Names and words that data gives the pages in Chinese, which an English page
+/// shows as they are: units, studios, areas, people, what people wrote.
+async fn chinese_data(app: &TestApp) -> Vec<String> {
+    let mut out = written_by_people(app).await;
+    for sql in [
+        "SELECT name FROM orgs",
+        "SELECT name FROM studios",
+        "SELECT name FROM rooms",
+        "SELECT COALESCE(name, '') FROM consultation_kinds",
+        "SELECT term FROM members",
+        "SELECT sector FROM members",
+        "SELECT COALESCE(party, '') FROM members",
+        "SELECT COALESCE(reason, '') FROM member_changes",
+        "SELECT matter FROM receptions",
+        "SELECT COALESCE(action_taken, '') FROM receptions",
+        "SELECT COALESCE(summary, '') FROM receptions",
+        "SELECT COALESCE(result_note, '') FROM concerns",
+    ] {
+        // A table or column another schema lacks is simply not a source.
+        let rows: Vec<String> = sqlx::query_scalar(sql)
+            .fetch_all(app.t.db.pool())
+            .await
+            .unwrap_or_default();
+        out.extend(rows.into_iter().filter(|s| !s.is_empty()));
+    }
+    // A district's everyday name (the CPPCC body's name without 政协).
+    let everyday: Vec<String> = out
+        .iter()
+        .filter_map(|n| n.strip_suffix("政协").map(str::to_owned))
+        .collect();
+    out.extend(everyday);
+    out.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+    out.dedup();
+    out
+}
+
+/// Issue 27 points 3 and 6: an English page's own words (navigation, headings,
+/// labels, buttons, messages, dates) are English. Chinese that is left once the
+/// data the page shows (names, titles, what people wrote) is taken out is
+/// either the interface speaking Chinese, a fault, or a fragment in another
+/// language that says so with its own `lang` (the language switch).
+#[tokio::test]
+async fn english_pages_have_no_chinese_chrome() {
+    let app = TestApp::new().await;
+    let (concern, code) = worked_concern(&app).await;
+    let urls = pages(&app, concern, &code).await;
+    let data = chinese_data(&app).await;
+    // The walker bites: a heading in Chinese is found, a fragment marked as
+    // Chinese is not, and neither is a title people wrote.
+    let planted = "<main><h1>诉求</h1><a lang=\"zh-TW\">繁體中文</a><p>门口路面塌陷</p><img alt=\"照片\"></main>";
+    let found: Vec<String> = texts_with_lang(planted, "en")
+        .into_iter()
+        .filter(|(l, t)| l == "en" && t.chars().any(is_han) && !data.iter().any(|d| t == d))
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(found, ["诉求", "照片"], "the walker finds Chinese chrome");
+
+    let mut faults = Vec::new();
+    let mut seen = 0;
+    for who in [
+        None,
+        Some("admin"),
+        Some("staff"),
+        Some("handler"),
+        Some("member-fh-01"),
+        Some("leader"),
+    ] {
+        let mut c = in_lang(&app, who, "en").await;
+        for url in &urls {
+            let r = c.get(url).await;
+            let html = r
+                .headers
+                .get("content-type")
+                .is_some_and(|t| t.to_str().unwrap_or("").starts_with("text/html"));
+            if r.status != StatusCode::OK || !html {
+                continue;
+            }
+            seen += 1;
+            let body = r.body.replace("<mark>", "").replace("</mark>", "");
+            for (lang, text) in texts_with_lang(&body, "en") {
+                if !text.chars().any(is_han) {
+                    continue;
+                }
+                if lang.starts_with("zh") {
+                    continue;
+                }
+                let mut left = text.clone();
+                for d in &data {
+                    if left.contains(d.as_str()) {
+                        left = left.replace(d.as_str(), " ");
+                    }
+                }
+                if left.chars().any(is_han) {
+                    faults.push(format!("{url} (as {who:?}): {}", text.trim()));
+                }
+            }
+        }
+    }
+    assert!(seen >= 40, "pages rendered: {seen}");
+    faults.sort();
+    faults.dedup();
+    assert!(
+        faults.is_empty(),
+        "{} faults:\n{}",
+        faults.len(),
+        faults.join("\n")
+    );
+
+    // Times follow the language: the timeline reads 「2026年2月15日 07:59」 in
+    // Chinese and "15 Feb 2026 07:59" in English, never the ISO form.
+    let shown = |html: &str| -> Vec<String> {
+        text_nodes(html)
+            .into_iter()
+            .filter(|n| n.contains(" · "))
+            .map(|n| n.split(" · ").next().unwrap_or_default().trim().to_owned())
+            .collect()
+    };
+    for (lang, ok) in [
+        (
+            "zh-CN",
+            (|t: &str| t.contains('年') && t.contains('月') && t.contains('日'))
+                as fn(&str) -> bool,
+        ),
+        ("zh-TW", |t: &str| {
+            t.contains('年') && t.contains('月') && t.contains('日')
+        }),
+        ("en", |t: &str| {
+            let w: Vec<&str> = t.split(' ').collect();
+            w.len() == 4
+                && [
+                    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                    "Dec",
+                ]
+                .contains(&w[1])
+                && w[2].len() == 4
+        }),
+    ] {
+        let mut staff = in_lang(&app, Some("staff"), lang).await;
+        let page = staff.get(&format!("/concerns/{concern}")).await.body;
+        let tl = page.split("id=\"timeline\"").nth(1).expect("a timeline");
+        let times = shown(tl.split("</ol>").next().unwrap_or_default());
+        assert!(times.len() >= 3, "{lang}: {times:?}");
+        assert!(times.iter().all(|t| ok(t)), "{lang}: {times:?}");
+    }
+}
+
+/// Issue 27 point 3, the language of each fragment: on every page of the route
+/// table in each language, each entry of the language switch says its own
+/// language in its own `lang`, and on zh-TW pages text in simplified characters
+/// that is not data (an import's column names, which the import reads as
+/// written) is marked as zh-CN.
+#[tokio::test]
+async fn fragments_in_another_language_carry_their_own_lang() {
+    let app = TestApp::new().await;
+    let (concern, code) = worked_concern(&app).await;
+    let urls = pages(&app, concern, &code).await;
+    let data = chinese_data(&app).await;
+    let mut faults = Vec::new();
+    let mut seen = 0;
+    for lang in ["zh-CN", "zh-TW", "en"] {
+        for who in [None, Some("admin"), Some("staff"), Some("member-fh-01")] {
+            let mut c = in_lang(&app, who, lang).await;
+            for url in &urls {
+                let r = c.get(url).await;
+                let html = r
+                    .headers
+                    .get("content-type")
+                    .is_some_and(|t| t.to_str().unwrap_or("").starts_with("text/html"));
+                if r.status != StatusCode::OK || !html {
+                    continue;
+                }
+                seen += 1;
+                for target in ["zh-CN", "zh-TW", "en"] {
+                    let link = format!("<a href=\"/lang/{target}\" lang=\"{target}\">");
+                    if !r.body.contains(&link) {
+                        faults.push(format!("{url} ({lang}): the switch to {target} lacks lang"));
+                    }
+                }
+                if lang != "zh-TW" {
+                    continue;
+                }
+                let body = r.body.replace("<mark>", "").replace("</mark>", "");
+                for (in_force, text) in texts_with_lang(&body, "zh-TW") {
+                    if in_force != "zh-TW" {
+                        continue;
+                    }
+                    let mut left = text.clone();
+                    for d in &data {
+                        if left.contains(d.as_str()) {
+                            left = left.replace(d.as_str(), " ");
+                        }
+                    }
+                    let simplified: String = left
+                        .chars()
+                        .filter(|c| is_han(*c))
+                        .filter(|c| {
+                            xieshang_text::to_traditional_tw(&c.to_string()) != c.to_string()
+                        })
+                        .collect();
+                    if !simplified.is_empty() {
+                        faults.push(format!(
+                            "{url} (as {who:?}): {simplified} in {}",
+                            text.trim()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen >= 90, "pages rendered: {seen}");
+    faults.sort();
+    faults.dedup();
+    assert!(
+        faults.is_empty(),
+        "{} faults:\n{}",
+        faults.len(),
+        faults.join("\n")
+    );
 }

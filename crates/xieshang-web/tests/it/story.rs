@@ -223,7 +223,7 @@ async fn the_broken_road_near_the_school() {
         "the paired member follows"
     );
     // Road: 10 working days from Mon 23 Nov 2026 → Mon 7 Dec, end of day.
-    assert!(page.body.contains("2026-12-07 23:59"), "{}", page.body);
+    assert!(page.body.contains("2026年12月7日 23:59"), "{}", page.body);
 
     worker.run_until_idle().await.unwrap();
     assert!(notifications_of(&app, "handler")

@@ -42,7 +42,8 @@ async fn a_sunday_studio_keeps_its_sundays_and_staff_preview_the_rota() {
     let mut sundays = Vec::new();
     for _ in 0..56 {
         if to.format("%a").to_string() == "Sun" && !cal.is_holiday(to) {
-            sundays.push(to.format("%Y-%m-%d").to_string());
+            // As the page writes a day in Chinese (issue 27 point 6).
+            sundays.push(to.format("%Y年%-m月%-d日").to_string());
         }
         to = to.succ_opt().unwrap();
     }

@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 
 /// A Chrome DevTools Protocol command sent through chromedriver.
 #[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Value,
+pub(crate) struct Cdp {
+    pub(crate) cmd: &'static str,
+    pub(crate) params: Value,
 }
 
 impl WebDriverCompatibleCommand for Cdp {
