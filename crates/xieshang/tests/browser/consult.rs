@@ -22,6 +22,30 @@ async fn set_value(c: &fantoccini::Client, id: &str, value: &str) {
     .unwrap();
 }
 
+/// Clicks what submits a form and waits until the next page has loaded: the
+/// page before is marked, so an element of it (which the next page has too)
+/// is never taken for the next page's.
+async fn submit(c: &fantoccini::Client, css: &str) {
+    c.execute("document.documentElement.dataset.before = '1';", vec![])
+        .await
+        .unwrap();
+    crate::click(c, css).await;
+    for _ in 0..200 {
+        let loaded = c
+            .execute(
+                "return document.readyState === 'complete' \
+                 && document.documentElement.dataset.before === undefined;",
+                vec![],
+            )
+            .await;
+        if matches!(loaded, Ok(serde_json::Value::Bool(true))) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{css}: the next page did not load");
+}
+
 fn local(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap()
@@ -128,7 +152,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
     };
     fill("西飞第二中学门前道路修复").await;
     crate::shot(c, "consult-call-desktop").await;
-    crate::click(c, "#call").await;
+    submit(c, "#call").await;
     c.wait()
         .for_element(Locator::Css("#participants"))
         .await
@@ -146,7 +170,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
     // A second booking of the same slot is refused, with what was typed kept.
     c.goto(&format!("{base}/consultations/new")).await.unwrap();
     fill("另一场会").await;
-    crate::click(c, "#call").await;
+    submit(c, "#call").await;
     let err = crate::text_of(c, "#room-error").await;
     assert!(err.contains("已被预订"), "{err}");
     let kept = c
@@ -164,12 +188,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
     c.goto(&format!("{base}/consultations/{id}")).await.unwrap();
     let proposed = crate::text_of(c, "#invite-proposed").await;
     assert!(proposed.contains("联系委员"), "{proposed}");
-    c.find(Locator::Css("#invite-proposed button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(c, "#invite-proposed button").await;
     c.wait()
         .for_element(Locator::Css("#invite-person"))
         .await
@@ -180,12 +199,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
         .unwrap()
         .id;
     crate::click(c, &format!("#person-user option[value='{other_member}']")).await;
-    c.find(Locator::Css("#invite-person button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(c, "#invite-person button").await;
     for (unit, who) in [("yanliang-cgj", "王科长"), ("yanliang-zjj", "李科长")] {
         c.wait()
             .for_element(Locator::Css("#invite-unit"))
@@ -196,12 +210,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
             .unwrap();
         crate::click(c, &format!("#unit option[value='{}']", org.id)).await;
         crate::type_in(c, "#representative", who).await;
-        c.find(Locator::Css("#invite-unit button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        submit(c, "#invite-unit button").await;
     }
     c.wait()
         .for_element(Locator::Css("#invite-guest"))
@@ -209,12 +218,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
         .unwrap();
     crate::type_in(c, "#name", "张秀英").await;
     crate::type_in(c, "#phone", "13800001234").await;
-    c.find(Locator::Css("#invite-guest button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(c, "#invite-guest button").await;
     c.wait()
         .for_element(Locator::Css("#participants"))
         .await
@@ -226,12 +230,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
     );
     assert!(!parts.contains("13800001234"), "the phone is masked");
     crate::type_in(c, "#title", "居民代表介绍情况").await;
-    c.find(Locator::Css("#agenda-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(c, "#agenda-form button").await;
     c.wait()
         .for_element(Locator::Css("#agenda li"))
         .await
@@ -259,13 +258,8 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
         .await
         .unwrap();
     crate::click(c, "#answer-attend").await;
-    c.find(Locator::Css("#answer-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    crate::click(c, "#check_in").await;
+    submit(c, "#answer-form button").await;
+    submit(c, "#check_in").await;
     c.wait()
         .for_element(Locator::Css("#participants"))
         .await
@@ -291,7 +285,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
         "议定：区住建局修复学校门前路面；区城管局在路口增设人行横道标志。",
     )
     .await;
-    crate::click(c, "#hold").await;
+    submit(c, "#hold").await;
     c.wait()
         .for_element(Locator::Css("#action-form"))
         .await
@@ -306,7 +300,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
         crate::type_in(c, "#title", title).await;
         crate::click(c, &format!("#owner option[value='{}']", org.id)).await;
         crate::type_in(c, "#due_days", days).await;
-        crate::click(c, "#add-action").await;
+        submit(c, "#add-action").await;
         c.wait()
             .for_element(Locator::Css("#actions"))
             .await
@@ -325,12 +319,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
     crate::login(c, base, "handler").await;
     c.goto(&format!("{base}/agreed-actions")).await.unwrap();
     crate::type_in(c, "#my-actions input[name='note']", "标志已设置").await;
-    c.find(Locator::Css("#my-actions button[value='resolve']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(c, "#my-actions button[value='resolve']").await;
     c.wait()
         .for_element(Locator::Css("#my-actions-empty"))
         .await
@@ -346,7 +335,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
     .await
     .unwrap();
     crate::type_in(c, &format!("#act-note-{open}"), "住建局：路面已修复").await;
-    crate::click(c, &format!("#done-{open}")).await;
+    submit(c, &format!("#done-{open}")).await;
     c.wait()
         .for_element(Locator::Css("#close-form"))
         .await
@@ -357,7 +346,7 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
         "学校门前路面已修复，路口已设人行横道标志。",
     )
     .await;
-    crate::click(c, "#close").await;
+    submit(c, "#close").await;
     c.wait().for_element(Locator::Css("#state")).await.unwrap();
     assert!(crate::text_of(c, "#state").await.contains("已办结"));
     crate::shot(c, "consult-closed-desktop").await;
