@@ -185,7 +185,7 @@ pub async fn add(
         &[("reminder", reminder), ("deadline", due_at)],
     )
     .await?;
-    let handlers = handlers_of(&mut tx, &org.path).await?;
+    let handlers = holders_over(&mut tx, Role::DepartmentHandler, &org.path).await?;
     super::notify_in(
         &mut tx,
         now,
@@ -199,15 +199,16 @@ pub async fn add(
     Ok(id)
 }
 
-/// The department handlers of a unit (granted on it or above it).
-async fn handlers_of(tx: &mut Tx, path: &OrgPath) -> Result<Vec<i64>> {
+/// Who holds `role` over a unit: granted on it or on a unit above it.
+async fn holders_over(tx: &mut Tx, role: Role, path: &OrgPath) -> Result<Vec<i64>> {
     let ids: Vec<Arg> = path.ids().into_iter().map(Arg::Int).collect();
+    let first = ids.len() + 1;
     let list = crate::db::placeholders(1, ids.len());
+    let mut args = ids;
+    args.push(Arg::Text(role.code().to_owned()));
     Ok(crate::db::query_with(
-        &format!(
-            "SELECT user_id FROM grants WHERE role = 'department_handler' AND org_id IN ({list})"
-        ),
-        ids,
+        &format!("SELECT user_id FROM grants WHERE org_id IN ({list}) AND role = ${first}"),
+        args,
     )
     .fetch_all(&mut **tx)
     .await?
@@ -295,7 +296,7 @@ pub async fn act(
             .await
             .map_err(Error::from)?;
         // Staff of the body learn that an action is done.
-        let staff = staff_of(&mut tx, &body).await?;
+        let staff = holders_over(&mut tx, Role::Staff, &body).await?;
         super::notify_in(
             &mut tx,
             now,
@@ -308,21 +309,6 @@ pub async fn act(
     }
     tx.commit().await.map_err(Error::from)?;
     Ok(to.as_str())
-}
-
-/// Staff of a unit (granted on it or above it).
-async fn staff_of(tx: &mut Tx, path: &OrgPath) -> Result<Vec<i64>> {
-    let ids: Vec<Arg> = path.ids().into_iter().map(Arg::Int).collect();
-    let list = crate::db::placeholders(1, ids.len());
-    Ok(crate::db::query_with(
-        &format!("SELECT user_id FROM grants WHERE role = 'staff' AND org_id IN ({list})"),
-        ids,
-    )
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| col::<i64>(r, "user_id"))
-    .collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
 /// The job worker's deadline stage of an action: `reminder` (the working day
@@ -353,25 +339,15 @@ pub(crate) async fn deadline_in(tx: &mut Tx, now: i64, id: i64, stage: &str) -> 
     match stage {
         "reminder" => {
             item::note_in(tx, now, &CONSULTATION_ACTION, id, Action::Remind, None).await?;
-            let to = handlers_of(tx, &parse("owner_path")?).await?;
+            let to = holders_over(tx, Role::DepartmentHandler, &parse("owner_path")?).await?;
             super::notify_in(tx, now, &to, "action_reminder", consultation, &title).await?;
         }
         "deadline" => {
             item::note_in(tx, now, &CONSULTATION_ACTION, id, Action::Escalate, None).await?;
             let body = parse("body_path")?;
-            let mut to = staff_of(tx, &body).await?;
-            let ids: Vec<Arg> = body.ids().into_iter().map(Arg::Int).collect();
-            let list = crate::db::placeholders(1, ids.len());
-            for r in crate::db::query_with(
-                &format!("SELECT user_id FROM grants WHERE role = 'leader' AND org_id IN ({list})"),
-                ids,
-            )
-            .fetch_all(&mut **tx)
-            .await?
-            {
-                to.push(col(&r, "user_id")?);
-            }
-            to.extend(handlers_of(tx, &parse("owner_path")?).await?);
+            let mut to = holders_over(tx, Role::Staff, &body).await?;
+            to.extend(holders_over(tx, Role::Leader, &body).await?);
+            to.extend(holders_over(tx, Role::DepartmentHandler, &parse("owner_path")?).await?);
             super::notify_in(tx, now, &to, "action_overdue", consultation, &title).await?;
         }
         _ => {}

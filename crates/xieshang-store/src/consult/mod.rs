@@ -825,20 +825,7 @@ pub async fn invite(
                     "that person does not serve within this body: choose someone who does",
                 ));
             }
-            let twice: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM consultation_participants WHERE consultation_id = $1 AND user_id = $2",
-            )
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if twice.is_some() {
-                return Err(Error::field(
-                    "invitee",
-                    "err.already_invited",
-                    "already invited",
-                ));
-            }
+            refuse_twice(&mut tx, id, "user_id", *user_id).await?;
             sqlx::query(
                 "INSERT INTO consultation_participants (consultation_id, role, user_id, created_at)
                  VALUES ($1, $2, $3, $4)",
@@ -876,20 +863,7 @@ pub async fn invite(
                     "each department names its representative",
                 ));
             }
-            let twice: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM consultation_participants WHERE consultation_id = $1 AND org_id = $2",
-            )
-            .bind(id)
-            .bind(org_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if twice.is_some() {
-                return Err(Error::field(
-                    "invitee",
-                    "err.already_invited",
-                    "already invited",
-                ));
-            }
+            refuse_twice(&mut tx, id, "org_id", *org_id).await?;
             sqlx::query(
                 "INSERT INTO consultation_participants (consultation_id, role, org_id, representative,
                    created_at)
@@ -964,6 +938,26 @@ pub async fn invite(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Refuses a second invitation of the same account or unit (`column` is
+/// `user_id` or `org_id`, the handler's own constant).
+async fn refuse_twice(tx: &mut Tx, id: i64, column: &str, value: i64) -> Result<()> {
+    let twice: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM consultation_participants WHERE consultation_id = $1 AND {column} = $2"
+    ))
+    .bind(id)
+    .bind(value)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match twice {
+        Some(_) => Err(Error::field(
+            "invitee",
+            "err.already_invited",
+            "already invited",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// In-app notifications about a consultation (`item_kind` `consultation`).
