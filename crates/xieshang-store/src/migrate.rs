@@ -140,6 +140,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search_prefix",
         include_str!("migrations/0029_search_prefix.sql"),
     ),
+    (
+        35,
+        "consultation_rules_ratings",
+        include_str!("migrations/0035_consultation_rules_ratings.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a
