@@ -787,7 +787,6 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("consult.not_yet", "未召开", "Not yet"),
     // --- issue 28: a body's settings, reminders, ratings ---
     ("consult.settings", "协商设置", "Consultation settings"),
-    ("consult.settings_link", "类型、时间规则和年度计划", "Kinds, rules of time and annual plan"),
     ("consult.plan_year", "年度", "Year"),
     ("consult.show", "查看", "Show"),
     ("consult.no_bodies", "您没有可以设置协商的单位。", "There is no body whose consultations you may set up."),

@@ -209,6 +209,8 @@ struct HotspotsTpl {
     level: &'static str,
     min: usize,
     spots: Vec<HotspotView>,
+    /// Each group may become a consultation.
+    can_convene: bool,
 }
 
 /// Similarity from which two concerns belong to one hotspot: looser than a
@@ -259,6 +261,9 @@ async fn hotspots_page(
         level: level_code,
         min,
         spots,
+        can_convene: u
+            .actor
+            .has_permission(xieshang_core::Permission::ConsultationManage),
     })
 }
 
