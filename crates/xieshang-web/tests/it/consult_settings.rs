@@ -272,6 +272,19 @@ async fn concerns_chosen_in_the_queue_become_one_consultation() {
     // New concerns are triaged first: no choosing there.
     let submitted = staff.get("/concerns?state=submitted").await;
     assert!(!submitted.body.contains(r#"id="convene-form""#));
+    // The search results offer the same choice for open concerns.
+    let found = staff.get("/search?q=%E4%BA%8C%E4%B8%AD").await;
+    assert_eq!(found.status, StatusCode::OK);
+    for id in &ids {
+        assert!(
+            found
+                .body
+                .contains(&format!(r#"name="c" value="{id}" id="choose-{id}""#)),
+            "{}",
+            found.body
+        );
+    }
+    assert!(found.body.contains(r#"id="convene-selected""#));
     // The form sends one `c` per chosen concern.
     let form = staff
         .get(&format!("/consultations/new?c={}&c={}", ids[0], ids[1]))
