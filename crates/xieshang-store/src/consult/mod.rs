@@ -587,10 +587,14 @@ pub struct Filter {
     pub state: Option<String>,
     /// Only those starting at or after (unix ms).
     pub from: Option<i64>,
+    /// Skip this many (a page's start).
+    pub skip: i64,
+    /// At most this many (200 when 0).
+    pub limit: i64,
 }
 
-/// The consultations within the actor's scope, the latest meeting first (at
-/// most 200).
+/// The consultations within the actor's scope, the latest meeting first (a
+/// page of the filter's size).
 pub async fn list(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Consultation>> {
     let (cond, mut args) =
         crate::db::scope::condition(actor, Permission::ConsultationView, "o.path", 1);
@@ -603,7 +607,11 @@ pub async fn list(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Consultation
         args.push(Arg::Int(from));
         sql.push_str(&format!(" AND c.starts_at >= ${}", args.len()));
     }
-    sql.push_str(" ORDER BY c.starts_at DESC, c.id DESC LIMIT 200");
+    let limit = if f.limit <= 0 { 200 } else { f.limit.min(1000) };
+    sql.push_str(&format!(
+        " ORDER BY c.starts_at DESC, c.id DESC LIMIT {limit} OFFSET {}",
+        f.skip.clamp(0, 1_000_000)
+    ));
     crate::db::query_with(&sql, args)
         .fetch_all(db.pool())
         .await?

@@ -129,6 +129,38 @@ pub async fn tree(db: &Db, actor: &Actor, include_archived: bool) -> Result<Vec<
     Ok(order_as_tree(orgs))
 }
 
+/// The live units of some kinds within the actor's scopes for `permission`,
+/// by path: one indexed read, for the pickers that need only (say) the
+/// bodies or the departments, not the whole tree.
+pub async fn of_kinds(
+    db: &Db,
+    actor: &Actor,
+    permission: Permission,
+    kinds: &[OrgKind],
+) -> Result<Vec<Org>> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (cond, mut args) = crate::db::scope::condition(actor, permission, "o.path", 1);
+    let first = args.len() + 1;
+    args.extend(
+        kinds
+            .iter()
+            .map(|k| crate::db::Arg::Text(k.code().to_owned())),
+    );
+    let sql = format!(
+        "SELECT {COLS} FROM orgs o WHERE {cond} AND o.archived_at IS NULL
+           AND o.kind IN ({}) ORDER BY o.path LIMIT 5000",
+        crate::db::placeholders(first, kinds.len())
+    );
+    query_with(&sql, args)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
 /// Orders units depth-first; returns (depth below the shallowest, unit).
 fn order_as_tree(mut orgs: Vec<Org>) -> Vec<(usize, Org)> {
     orgs.sort_by(|a, b| {

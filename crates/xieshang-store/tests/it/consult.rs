@@ -13,12 +13,13 @@ use xieshang_store::item::{self, By};
 use xieshang_store::testing::TestDb;
 use xieshang_store::{concern, org, seed, Error};
 
-const DAY: i64 = 86_400_000;
+pub(crate) const DAY: i64 = 86_400_000;
 
 /// 2026-11-02 09:00 CST, a Monday.
-const MONDAY: i64 = 1_793_581_200_000;
+pub(crate) const MONDAY: i64 = 1_793_581_200_000;
 
-fn field_of(e: &Error) -> Option<(&'static str, &'static str)> {
+/// The field and message key of a refusal, if it is one.
+pub(crate) fn field_of(e: &Error) -> Option<(&'static str, &'static str)> {
     match e {
         Error::Invalid { field, key, .. } => Some((*field, *key)),
         _ => None,
@@ -33,7 +34,7 @@ fn field_of_t(e: &item::TransitionError) -> Option<(&'static str, &'static str)>
 }
 
 /// The sample city on a clock that stands still at Monday 09:00.
-async fn city() -> (TestDb, Db) {
+pub(crate) async fn city() -> (TestDb, Db) {
     let t = TestDb::new().await.unwrap();
     seed::load_demo(&t.db, HASH).await.unwrap();
     let db = t.db.clone().with_clock(Clock::Manual(std::sync::Arc::new(

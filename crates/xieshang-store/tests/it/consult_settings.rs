@@ -3,33 +3,12 @@
 //! participants' ratings after the consultation closes (issue 28, points 3, 4
 //! and 8).
 
-use crate::HASH;
+use crate::consult::{city, field_of, DAY, MONDAY};
 use xieshang_core::calendar::Calendar;
 use xieshang_store::consult::{self, action, rating, rules, ConcernsAfter, Invitee};
 use xieshang_store::consult::{ParticipantRole, TimeRules};
-use xieshang_store::db::{Clock, Db};
-use xieshang_store::testing::TestDb;
-use xieshang_store::{org, seed, Error};
-
-const DAY: i64 = 86_400_000;
-/// 2026-11-02 09:00 CST, a Monday.
-const MONDAY: i64 = 1_793_581_200_000;
-
-fn field_of(e: &Error) -> Option<(&'static str, &'static str)> {
-    match e {
-        Error::Invalid { field, key, .. } => Some((*field, *key)),
-        _ => None,
-    }
-}
-
-async fn city() -> (TestDb, Db) {
-    let t = TestDb::new().await.unwrap();
-    seed::load_demo(&t.db, HASH).await.unwrap();
-    let db = t.db.clone().with_clock(Clock::Manual(std::sync::Arc::new(
-        std::sync::atomic::AtomicI64::new(MONDAY),
-    )));
-    (t, db)
-}
+use xieshang_store::db::Db;
+use xieshang_store::{org, Error};
 
 fn meeting(
     org_id: i64,

@@ -158,11 +158,15 @@ struct ListTpl {
     rows: Vec<Row>,
     can_manage: bool,
     state: String,
+    page_no: i64,
+    more: bool,
 }
 
 #[derive(Deserialize, Default)]
 struct ListQuery {
     state: Option<String>,
+    /// The page, from 0 (a string: numbers do not pass a flattened struct).
+    page: Option<String>,
     #[serde(flatten)]
     flash: FlashQ,
 }
@@ -192,15 +196,26 @@ async fn list_page(
     let wanted = q
         .state
         .filter(|s| ["convened", "held", "closed", "cancelled"].contains(&s.as_str()));
-    let list = consult::list(
+    let page_no = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(0)
+        .clamp(0, 10_000);
+    // One more than a page tells whether there is a next one.
+    let mut list = consult::list(
         &state.db,
         &u.actor,
         &consult::Filter {
             state: wanted.clone(),
             from: None,
+            skip: page_no * LIST_PER_PAGE,
+            limit: LIST_PER_PAGE + 1,
         },
     )
     .await?;
+    let more = list.len() as i64 > LIST_PER_PAGE;
+    list.truncate(LIST_PER_PAGE as usize);
     let rows = list
         .into_iter()
         .map(|c| Row {
@@ -217,8 +232,13 @@ async fn list_page(
         rows,
         can_manage: u.actor.has_permission(Permission::ConsultationManage),
         state: wanted.unwrap_or_default(),
+        page_no,
+        more,
     })
 }
+
+/// Consultations a page of the list shows.
+const LIST_PER_PAGE: i64 = 50;
 
 // ---------------------------------------------------------------- calling one
 
@@ -291,16 +311,16 @@ fn concern_ids(s: &str) -> Vec<i64> {
 /// rules and plan): the units of its scopes and their streets.
 async fn bodies(state: &AppState, tr: Tr, u: &CurrentUser) -> AppResult<Vec<(i64, String)>> {
     use xieshang_core::OrgKind;
-    let scopes = u.actor.scopes(Permission::ConsultationManage);
-    let mut units = Vec::new();
-    for (_, o) in xieshang_store::org::tree(&state.db, &u.actor, false).await? {
-        if scopes.iter().any(|s| o.path.is_within(s))
-            && matches!(o.kind, OrgKind::City | OrgKind::District | OrgKind::Street)
-        {
-            units.push((o.id, tr.label(&o.name).into_owned()));
-        }
-    }
-    Ok(units)
+    Ok(xieshang_store::org::of_kinds(
+        &state.db,
+        &u.actor,
+        Permission::ConsultationManage,
+        &[OrgKind::City, OrgKind::District, OrgKind::Street],
+    )
+    .await?
+    .into_iter()
+    .map(|o| (o.id, tr.label(&o.name).into_owned()))
+    .collect())
 }
 
 async fn new_view(
@@ -584,10 +604,11 @@ async fn detail_view(
             note: a.note.unwrap_or_default(),
         });
     }
-    let (members, units) = if can_manage {
-        invitable(state, tr, u).await?
-    } else {
-        (Vec::new(), Vec::new())
+    // People and units to invite before the meeting; owners of actions after.
+    let (members, units) = match c.state.as_str() {
+        "convened" if can_manage => invitable(state, tr, u, true).await?,
+        "held" if can_manage => invitable(state, tr, u, false).await?,
+        _ => (Vec::new(), Vec::new()),
     };
     let closed = c.state == "closed";
     let my_rating = if closed && invited {
@@ -615,7 +636,7 @@ async fn detail_view(
         state: state_label(&c.state),
         concerns,
         parts,
-        proposed: if can_manage {
+        proposed: if can_manage && c.state == "convened" {
             consult::proposed_members(db, id).await?
         } else {
             Vec::new()
@@ -642,28 +663,32 @@ async fn invitable(
     state: &AppState,
     tr: Tr,
     u: &CurrentUser,
+    with_people: bool,
 ) -> AppResult<(Vec<(i64, String)>, Vec<(i64, String)>)> {
     use xieshang_core::OrgKind;
-    let scopes = u.actor.scopes(Permission::ConsultationManage);
-    let mut units = Vec::new();
-    for (_, o) in xieshang_store::org::tree(&state.db, &u.actor, false).await? {
-        if matches!(
-            o.kind,
-            OrgKind::Department | OrgKind::School | OrgKind::Party
-        ) && scopes.iter().any(|s| o.path.is_within(s))
-        {
-            units.push((o.id, tr.label(&o.name).into_owned()));
-        }
-    }
-    let people = xieshang_store::account::user::people_with_roles(
+    let units = xieshang_store::org::of_kinds(
         &state.db,
-        &scopes,
-        &[
-            xieshang_core::Role::Member,
-            xieshang_core::Role::LiaisonOfficer,
-        ],
+        &u.actor,
+        Permission::ConsultationManage,
+        &[OrgKind::Department, OrgKind::School, OrgKind::Party],
     )
-    .await?;
+    .await?
+    .into_iter()
+    .map(|o| (o.id, tr.label(&o.name).into_owned()))
+    .collect();
+    let people = if with_people {
+        xieshang_store::account::user::people_with_roles(
+            &state.db,
+            &u.actor.scopes(Permission::ConsultationManage),
+            &[
+                xieshang_core::Role::Member,
+                xieshang_core::Role::LiaisonOfficer,
+            ],
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok((people, units))
 }
 
@@ -1238,23 +1263,27 @@ async fn rooms_view(
             )
         })
         .collect();
-    let scopes = u.actor.scopes(Permission::ConsultationManage);
-    let mut units = Vec::new();
-    for (_, o) in xieshang_store::org::tree(&state.db, &u.actor, false).await? {
-        if matches!(
-            o.kind,
-            OrgKind::City | OrgKind::District | OrgKind::Street | OrgKind::Community
-        ) && scopes.iter().any(|s| o.path.is_within(s))
-        {
-            units.push((o.id, tr.label(&o.name).into_owned()));
-        }
-    }
+    let units: Vec<(i64, String)> = xieshang_store::org::of_kinds(
+        &state.db,
+        &u.actor,
+        Permission::ConsultationManage,
+        &[
+            OrgKind::City,
+            OrgKind::District,
+            OrgKind::Street,
+            OrgKind::Community,
+        ],
+    )
+    .await?
+    .into_iter()
+    .map(|o| (o.id, tr.label(&o.name).into_owned()))
+    .collect();
     let refused = !errors.is_empty();
     let mut res = render(RoomsTpl {
         page: Page::signed_in(tr, u, flash),
         rooms,
         units,
-        can_manage: !scopes.is_empty(),
+        can_manage: u.actor.has_permission(Permission::ConsultationManage),
         form,
         errors,
     })?;

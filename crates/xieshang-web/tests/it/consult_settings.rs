@@ -425,3 +425,67 @@ async fn a_participant_rates_the_consultation_after_it_closes() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_consultation_list_shows_fifty_a_page_with_a_next_link() {
+    let app = TestApp::new().await;
+    let guanshan = app.org_id("yanliang-guanshan").await;
+    let db = &app.t.db;
+    let staff_actor = {
+        let c = xieshang_store::account::user::credentials(db, "staff")
+            .await
+            .unwrap()
+            .unwrap();
+        xieshang_store::account::user::actor(db, c.id)
+            .await
+            .unwrap()
+    };
+    let cal = xieshang_core::calendar::Calendar::builtin();
+    let first = db.now_ms() + 30 * DAY;
+    for i in 0..55 {
+        let starts = first + i * DAY;
+        let topic = format!("分页协商{i:02}");
+        xieshang_store::consult::convene(
+            db,
+            &cal,
+            &staff_actor,
+            &xieshang_store::consult::NewConsultation {
+                org_id: guanshan,
+                kind: "grassroots",
+                topic: &topic,
+                description: "",
+                starts_at: starts,
+                ends_at: starts + 3_600_000,
+                room_id: None,
+                place: Some("关山街道办事处"),
+                concerns: &[],
+                plan_id: None,
+                short_notice_ok: false,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let mut staff = app.login("staff").await;
+    let rows = |body: &str| body.matches("<tr><td>").count();
+    let one = staff.get("/consultations").await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(rows(&one.body), 50);
+    // The latest meeting first.
+    assert!(one.body.contains("分页协商54"));
+    assert!(!one.body.contains("分页协商04"));
+    assert!(one.body.contains(r#"id="next-page""#));
+    assert!(!one.body.contains(r#"id="prev-page""#));
+    // 55 of ours and the demo's two.
+    let two = staff.get("/consultations?state=&page=1").await;
+    assert_eq!(rows(&two.body), 7);
+    assert!(two.body.contains("分页协商04") && two.body.contains("分页协商00"));
+    assert!(two.body.contains(r#"id="prev-page""#));
+    assert!(!two.body.contains(r#"id="next-page""#));
+    // A state filter pages too.
+    let called = staff.get("/consultations?state=convened").await;
+    assert!(called.body.contains(r#"id="next-page""#));
+    assert!(called
+        .body
+        .contains("/consultations?state=convened&amp;page=1"));
+}
