@@ -10,6 +10,7 @@
 //! [`crate::item`], as a concern's are.
 
 pub mod action;
+pub mod material;
 pub mod room;
 
 use crate::audit::{self, Entry};
@@ -1524,6 +1525,8 @@ pub struct PublicConsultation {
     pub units: Vec<String>,
     /// Its agreed actions (title, owner, state), when its outcome is published.
     pub actions: Vec<(String, String, String)>,
+    /// Its materials published with the outcome: (title, public token).
+    pub materials: Vec<(String, String)>,
 }
 
 /// The consultations held within a unit's subtree, the latest first (at most
@@ -1559,7 +1562,9 @@ pub async fn public_held(db: &Db, org_id: i64) -> Result<Vec<PublicConsultation>
         } else {
             Vec::new()
         };
+        let materials = material::published(db, c.id).await?;
         out.push(PublicConsultation {
+            materials,
             topic: c.topic,
             kind: (c.kind, c.kind_name),
             starts_at: c.starts_at,

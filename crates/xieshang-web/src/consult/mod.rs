@@ -22,6 +22,8 @@ use xieshang_core::Permission;
 use xieshang_store::consult::{self, action, room, ConcernsAfter, Invitee, ParticipantRole};
 use xieshang_store::item::TransitionError;
 
+mod material;
+
 /// The consultation routes.
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
@@ -47,6 +49,23 @@ pub fn routes(r: Routes) -> Routes {
             "/consultations/{id}/invite",
             Needs(Manage, Target::Consultation),
             post(invite),
+        )
+        .post(
+            "/consultations/{id}/materials",
+            Needs(Manage, Target::Consultation),
+            post(material::add).layer(axum::extract::DefaultBodyLimit::max(
+                crate::kit::auth::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .get(
+            "/consultations/{id}/materials/{material}",
+            Needs(View, Target::Consultation),
+            get(material::download),
+        )
+        .post(
+            "/consultations/{id}/materials/{material}/publish",
+            Needs(Manage, Target::Consultation),
+            post(material::publish),
         )
         .post(
             "/consultations/{id}/agenda",
@@ -96,6 +115,7 @@ pub fn routes(r: Routes) -> Routes {
             get(outcomes_export),
         )
         .get("/units/{id}/consultations", Public, get(public_page))
+        .get("/materials/{token}", Public, get(material::public_file))
 }
 
 /// A consultation's state as a message key.
@@ -462,6 +482,7 @@ struct DetailTpl {
     errors: FieldErrors,
     kept: DetailInput,
     all_done: bool,
+    materials: Vec<material::MaterialView>,
 }
 
 /// What a refused form on the consultation's page had typed.
@@ -476,6 +497,7 @@ struct DetailInput {
     guest_phone: String,
     representative: String,
     result_note: String,
+    material_title: String,
 }
 
 async fn detail_view(
@@ -558,6 +580,11 @@ async fn detail_view(
             Vec::new()
         },
         agenda: consult::agenda(db, id).await?,
+        materials: consult::material::of(db, id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         all_done: all_done && !actions.is_empty(),
         actions,
         can_manage,
@@ -1564,6 +1591,8 @@ struct PublicRow {
     state: &'static str,
     units: String,
     actions: Vec<(String, String, &'static str)>,
+    /// Published materials: (title, public token).
+    materials: Vec<(String, String)>,
 }
 
 /// A body's held consultations: topic, date, participating units and, where
@@ -1598,6 +1627,7 @@ async fn public_page(
                 .into_iter()
                 .map(|(t, o, s)| (t, tr.label(&o).into_owned(), action_state(&s)))
                 .collect(),
+            materials: p.materials,
             topic: p.topic,
         })
         .collect();

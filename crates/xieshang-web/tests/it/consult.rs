@@ -331,3 +331,163 @@ async fn a_department_handles_its_agreed_actions_and_another_cannot() {
     assert_eq!(feed.status, StatusCode::OK);
     let _: icalendar::Calendar = feed.body.parse().unwrap();
 }
+
+/// The demo's held consultation (关山街道, 西飞第二中学).
+async fn held(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT id FROM consultations WHERE state = 'held' ORDER BY id LIMIT 1")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn materials_are_refused_with_a_message_read_by_participants_and_published() {
+    let app = TestApp::new().await;
+    let id = held(&app).await;
+    let mut staff = app.login("staff").await;
+    let at = format!("/consultations/{id}/materials");
+    let pdf = b"%PDF-1.7\n1 0 obj\n%%EOF".to_vec();
+
+    // A refused type comes back on the page with its message; the title is kept.
+    let r = staff
+        .post_multipart(
+            &at,
+            &[("material_title", "路面修复方案")],
+            &[(
+                "file",
+                "方案.pdf",
+                b"<html><script>alert(1)</script></html>".to_vec(),
+            )],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(r#"id="file-error""#), "{}", r.body);
+    assert!(
+        r.body.contains("PowerPoint"),
+        "the message names the accepted types"
+    );
+    assert!(r.body.contains(r#"value="路面修复方案""#), "title kept");
+    // A PDF named as a Word document: the name must end as the content is.
+    let r = staff
+        .post_multipart(&at, &[], &[("file", "方案.docx", pdf.clone())])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(".pdf"), "{}", r.body);
+    // Over the limit: read to its end and dropped, the form says what to do.
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(xieshang_store::consult::material::MAX_BYTES + 1, b' ');
+    let r = staff
+        .post_multipart(
+            &at,
+            &[("material_title", "全文")],
+            &[("file", "大.pdf", big)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("20MB"), "{}", r.body);
+    assert!(r.body.contains(r#"value="全文""#), "title kept");
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM attachments WHERE kind = 'consultation' AND stage = 'material'",
+    )
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(stored, 0, "nothing refused was stored");
+
+    // A PDF is attached and listed.
+    let r = staff
+        .post_multipart(
+            &at,
+            &[("material_title", "路面修复方案")],
+            &[("file", "修复方案.pdf", pdf.clone())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = staff.get(&format!("/consultations/{id}")).await;
+    let m: i64 = sqlx::query_scalar(
+        "SELECT id FROM attachments WHERE kind = 'consultation' AND item_id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
+    let link = format!("/consultations/{id}/materials/{m}");
+    assert!(page.body.contains(&link), "listed on the page");
+    assert!(page.body.contains("路面修复方案"));
+
+    // The invited member downloads it; a member not invited and another
+    // district's staff are answered 404, as for a material that does not exist.
+    let mut member = app.login("member-gs-01").await;
+    let r = member.get(&link).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers.get("content-type").unwrap().to_str().unwrap(),
+        "application/pdf"
+    );
+    assert!(r
+        .headers
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("filename*=UTF-8''%E4%BF%AE%E5%A4%8D%E6%96%B9%E6%A1%88.pdf"));
+    assert_eq!(r.body.as_bytes(), &pdf[..]);
+    let mut outsider = app.login("member-fh-01").await;
+    let hidden = outsider.get(&link).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    let missing = outsider
+        .get(&format!("/consultations/{id}/materials/987654321"))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let mut beilin = app.login("staff-beilin").await;
+    assert_eq!(beilin.get(&link).await.status, StatusCode::NOT_FOUND);
+    // Staff themselves reach no material through another consultation.
+    let other: i64 = sqlx::query_scalar("SELECT MAX(id) FROM consultations")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        staff
+            .get(&format!("/consultations/{other}/materials/{m}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // The member may not publish it.
+    let r = member
+        .post(
+            &format!("/consultations/{id}/materials/{m}/publish"),
+            &[("published", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Public only once staff publish it with the outcome.
+    let token: String = sqlx::query_scalar("SELECT public_token FROM attachments WHERE id = $1")
+        .bind(m)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let mut anon = app.client();
+    let public = format!("/materials/{token}");
+    assert_eq!(anon.get(&public).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        anon.get(&format!("/photos/{token}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let guanshan = app.org_id("yanliang-guanshan").await;
+    let list = format!("/units/{guanshan}/consultations");
+    assert!(!anon.get(&list).await.body.contains(&public));
+    let r = staff
+        .post(
+            &format!("/consultations/{id}/materials/{m}/publish"),
+            &[("published", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let shown = anon.get(&list).await;
+    assert!(shown.body.contains(&public), "{}", shown.body);
+    let r = anon.get(&public).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body.as_bytes(), &pdf[..]);
+}
