@@ -95,6 +95,11 @@ pub fn routes(r: Routes) -> Routes {
         // One's own answer and check-in: the store finds the invitation of
         // the signed-in person (none: 404).
         .post("/consultations/{id}/answer", SignedIn, post(answer))
+        .get(
+            "/consultations/{id}/check-in",
+            Needs(View, Target::Consultation),
+            get(check_in_page),
+        )
         .post("/consultations/{id}/check-in", SignedIn, post(check_in))
         .post("/agreed-actions/{id}", SignedIn, post(act))
         .get("/agreed-actions", SignedIn, get(my_actions_page))
@@ -483,6 +488,10 @@ struct DetailTpl {
     kept: DetailInput,
     all_done: bool,
     materials: Vec<material::MaterialView>,
+    /// The meeting's check-in QR code (SVG) for staff, while it is to be held.
+    qr: String,
+    /// The URL it encodes.
+    check_in_url: String,
 }
 
 /// What a refused form on the consultation's page had typed.
@@ -566,7 +575,15 @@ async fn detail_view(
     } else {
         (Vec::new(), Vec::new())
     };
+    let check_in_url = check_in_url(state, id);
+    let qr = if can_manage && c.state == "convened" {
+        crate::kit::page::qr_svg(&check_in_url)?
+    } else {
+        String::new()
+    };
     let mut res = render(DetailTpl {
+        qr,
+        check_in_url,
         page: Page::signed_in(tr, u, flash),
         kind: kind_name(tr, &c.kind, c.kind_name.as_deref()),
         when: format_time(tr.lang, c.starts_at),
@@ -934,6 +951,51 @@ async fn answer(
 
 #[derive(Deserialize)]
 struct EmptyForm {}
+
+/// The meeting's check-in address under the configured public URL (never the
+/// request's Host: decision 0026), which its QR code carries.
+fn check_in_url(state: &AppState, id: i64) -> String {
+    format!("{}/consultations/{id}/check-in", state.config.public_url())
+}
+
+#[derive(Template)]
+#[template(path = "consult/check_in.html")]
+struct CheckInTpl {
+    page: Page,
+    c: consult::Consultation,
+    when: String,
+    /// The viewer is invited by account and the meeting is to be held.
+    can_check_in: bool,
+    /// Already marked present.
+    present: bool,
+}
+
+/// What the meeting's QR code opens: a participant signed in checks in with
+/// one button.
+async fn check_in_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<FlashQ>,
+) -> AppResult<Response> {
+    let c = consult::get(&state.db, &u.actor, Permission::ConsultationView, id).await?;
+    let mine = consult::participants(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|p| p.user_id == Some(u.actor.user_id));
+    render(CheckInTpl {
+        page: Page::signed_in(tr, &u, &q.flash()),
+        when: format!(
+            "{} – {}",
+            format_time(tr.lang, c.starts_at),
+            format_time(tr.lang, c.ends_at)
+        ),
+        can_check_in: mine.as_ref().is_some_and(|p| !p.present) && c.state == "convened",
+        present: mine.is_some_and(|p| p.present),
+        c,
+    })
+}
 
 async fn check_in(
     State(state): State<AppState>,

@@ -786,6 +786,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("consult.quarter", "季度", "Quarter"),
     ("consult.carried_out", "已落实", "Carried out"),
     ("consult.not_yet", "未召开", "Not yet"),
+    // --- issue 28 point 7: the meeting's QR code ---
+    ("consult.qr", "会议签到二维码", "Check-in QR code"),
+    ("consult.qr_help", "参加人员用手机扫码并登录后，一键签到；没有账号的参加人员由工作人员在记录纪要时标记出席。", "Participants scan it with their phone and, signed in, check in with one button; staff mark those without an account present with the minutes."),
+    ("consult.check_in_not_yours", "只有以账号受邀、尚未签到的参加人员可以在会议开始前一小时至结束时签到；其他参加人员由工作人员标记出席。", "Participants invited by account check in from an hour before the meeting to its end; staff mark the others present."),
+    ("consult.to_meeting", "查看会议", "To the meeting's page"),
     // --- issue 28 point 6: materials ---
     ("consult.materials", "会议材料", "Materials"),
     ("consult.material", "材料", "Material"),

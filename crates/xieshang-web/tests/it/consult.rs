@@ -491,3 +491,140 @@ async fn materials_are_refused_with_a_message_read_by_participants_and_published
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body.as_bytes(), &pdf[..]);
 }
+
+/// The dark modules an SVG QR code draws (the `qrcode` crate's renderer: one
+/// `M{left} {top}h{w}v{h}…` rectangle per dark module, after a quiet zone of
+/// four), as rows of booleans.
+fn svg_modules(svg: &str) -> Vec<Vec<bool>> {
+    let start = svg.find("<svg").expect("an SVG");
+    let width: u32 = svg[start..]
+        .split("width=\"")
+        .nth(1)
+        .and_then(|w| w.split('"').next())
+        .and_then(|w| w.parse().ok())
+        .expect("its width");
+    let d = svg
+        .split(" d=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let rects: Vec<(u32, u32, u32)> = d
+        .split('M')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (xy, rest) = p.split_once('h').unwrap();
+            let (x, y) = xy.split_once(' ').unwrap();
+            let w = rest.split('v').next().unwrap();
+            (x.parse().unwrap(), y.parse().unwrap(), w.parse().unwrap())
+        })
+        .collect();
+    let unit = rects[0].2;
+    let n = (width / unit - 8) as usize;
+    let mut grid = vec![vec![false; n]; n];
+    for (x, y, w) in rects {
+        assert_eq!(w, unit, "one rectangle per module");
+        grid[(y / unit - 4) as usize][(x / unit - 4) as usize] = true;
+    }
+    grid
+}
+
+/// The modules of a QR code of `text`, as the `qrcode` crate encodes it.
+fn qr_modules(text: &str) -> Vec<Vec<bool>> {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let n = code.width();
+    code.to_colors()
+        .chunks(n)
+        .map(|row| row.iter().map(|c| *c == qrcode::Color::Dark).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_meetings_qr_code_carries_its_check_in_url_and_a_participant_checks_in() {
+    let app = TestApp::with_config(|c| c.base_url = "https://xieshang.example.cn/".into()).await;
+    let id: i64 = sqlx::query_scalar(
+        "SELECT id FROM consultations WHERE state = 'convened' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
+    let starts_at: i64 = sqlx::query_scalar("SELECT starts_at FROM consultations WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let mut staff = app.login("staff").await;
+    // Whatever Host the request names, the code carries the public URL.
+    let req = axum::http::Request::get(format!("/consultations/{id}"))
+        .header(axum::http::header::COOKIE, staff.cookie_header())
+        .header(axum::http::header::HOST, "evil.example.com")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let page = staff.send(req).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let url = format!("https://xieshang.example.cn/consultations/{id}/check-in");
+    let section = page
+        .body
+        .split(r#"id="check-in-qr""#)
+        .nth(1)
+        .expect("staff see the QR code");
+    let svg = &section[..section.find("</svg>").unwrap() + 6];
+    assert_eq!(svg_modules(svg), qr_modules(&url), "the code is the URL's");
+    assert_ne!(
+        svg_modules(svg),
+        qr_modules("https://evil.example.com/consultations/1/check-in")
+    );
+    assert!(!page.body.contains("evil.example.com"));
+
+    // A member invited by account opens it on the day and checks in with one
+    // button; one not invited finds nothing there.
+    let member_id = app.user_id("member-fh-01").await;
+    let member_actor = xieshang_store::account::user::actor(&app.t.db, member_id)
+        .await
+        .unwrap();
+    let staff_actor = xieshang_store::account::user::actor(&app.t.db, app.user_id("staff").await)
+        .await
+        .unwrap();
+    let mut outsider = app.login("member-fh-02").await;
+    assert_eq!(
+        outsider
+            .get(&format!("/consultations/{id}/check-in"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    xieshang_store::consult::invite(
+        &app.t.db,
+        None,
+        &staff_actor,
+        id,
+        &xieshang_store::consult::Invitee::Person {
+            role: xieshang_store::consult::ParticipantRole::Member,
+            user_id: member_actor.user_id,
+        },
+    )
+    .await
+    .unwrap();
+    app.set_clock(starts_at - 30 * 60_000);
+    let mut member = app.login("member-fh-01").await;
+    let at = format!("/consultations/{id}/check-in");
+    let page = member.get(&at).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"id="check_in""#), "{}", page.body);
+    let r = member.post(&at, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!r.location.unwrap().contains("err="));
+    let present: i64 = sqlx::query_scalar(
+        "SELECT present FROM consultation_participants WHERE consultation_id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(member_id)
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(present, 1);
+    let again = member.get(&at).await;
+    assert!(again.body.contains(r#"id="checked-in""#));
+    assert!(!again.body.contains(r#"id="check_in""#));
+}
