@@ -253,7 +253,9 @@ impl Worker {
         let (local, outside): (Vec<_>, Vec<_>) = due
             .into_iter()
             .filter(|(id, _, _)| leased.contains(id))
-            .partition(|(_, kind, _)| matches!(kind.as_str(), "notify" | "deadline"));
+            .partition(|(_, kind, _)| {
+                matches!(kind.as_str(), "notify" | "deadline" | "item_webhook")
+            });
         if !local.is_empty() {
             let together = async {
                 let mut tx = self.db.begin_write().await?;
@@ -300,9 +302,9 @@ impl Worker {
             return Ok(0);
         }
         let ran = due.len();
-        let (local, outside): (Vec<_>, Vec<_>) = due
-            .into_iter()
-            .partition(|(_, kind, _)| matches!(kind.as_str(), "notify" | "deadline"));
+        let (local, outside): (Vec<_>, Vec<_>) = due.into_iter().partition(|(_, kind, _)| {
+            matches!(kind.as_str(), "notify" | "deadline" | "item_webhook")
+        });
         let together = async {
             if !local.is_empty() {
                 self.run_local_together(&mut tx, now, &local).await?;
@@ -441,7 +443,7 @@ impl Worker {
                     )
                     .await?;
             }
-            "notify" | "deadline" => {}
+            "notify" | "deadline" | "item_webhook" => {}
             other => anyhow::bail!("unknown job kind {other}"),
         }
         let mut tx = self.db.begin_write().await?;
@@ -475,6 +477,18 @@ impl Worker {
                 }
             }
             "deadline" => self.deadline(tx, now, p).await?,
+            // A consultation's or an agreed action's change, for webhooks.
+            "item_webhook" => {
+                crate::jobs::webhook::enqueue_item(
+                    tx,
+                    now,
+                    &self.base_url,
+                    p["kind"].as_str().unwrap_or_default(),
+                    p["item_id"].as_i64().unwrap_or_default(),
+                    p["event"].as_str().unwrap_or_default(),
+                )
+                .await?;
+            }
             _ => {}
         }
         Ok(())

@@ -22,10 +22,12 @@ use xieshang_core::Permission;
 use xieshang_store::consult::{self, action, room, ConcernsAfter, Invitee, ParticipantRole};
 use xieshang_store::item::TransitionError;
 
+pub(crate) mod api;
 mod material;
 
 /// The consultation routes.
 pub fn routes(r: Routes) -> Routes {
+    use xieshang_store::account::apikey::Scope;
     use Access::*;
     use Permission::{ConsultationManage as Manage, ConsultationView as View};
     r.get("/consultations", Needs(View, Target::None), get(list_page))
@@ -121,6 +123,32 @@ pub fn routes(r: Routes) -> Routes {
         )
         .get("/units/{id}/consultations", Public, get(public_page))
         .get("/materials/{token}", Public, get(material::public_file))
+        // The JSON API (API keys; in the OpenAPI document).
+        .get(
+            "/api/v1/consultations",
+            Key(Scope::ConsultationsRead),
+            get(api::list_consultations),
+        )
+        .get(
+            "/api/v1/consultations/{id}",
+            Key(Scope::ConsultationsRead),
+            get(api::get_consultation),
+        )
+        .get(
+            "/api/v1/agreed-actions",
+            Key(Scope::ConsultationsRead),
+            get(api::list_actions),
+        )
+        .get(
+            "/api/v1/agreed-actions/{id}",
+            Key(Scope::ConsultationsRead),
+            get(api::get_action),
+        )
+        .key_post(
+            "/api/v1/agreed-actions/{id}/updates",
+            Scope::ConsultationsUpdate,
+            post(api::post_action_update),
+        )
 }
 
 /// A consultation's state as a message key.

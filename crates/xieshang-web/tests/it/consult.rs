@@ -628,3 +628,264 @@ async fn the_meetings_qr_code_carries_its_check_in_url_and_a_participant_checks_
     assert!(again.body.contains(r#"id="checked-in""#));
     assert!(!again.body.contains(r#"id="check_in""#));
 }
+
+/// A GET or POST to the JSON API with a key (or none).
+async fn api(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    let mut req = axum::http::Request::builder().method(method).uri(path);
+    if let Some(k) = key {
+        req = req.header("x-api-key", k);
+    }
+    let req = match body {
+        Some(b) => req
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(b.to_string())),
+        None => req.body(axum::body::Body::empty()),
+    }
+    .unwrap();
+    let r = app.client().send(req).await;
+    let v = serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null);
+    (r.status, v)
+}
+
+#[tokio::test]
+async fn the_api_reads_within_the_keys_unit_and_the_owner_posts_progress_seen_by_webhooks() {
+    use xieshang_store::account::apikey::{self, Scope};
+    let app = TestApp::with_config(|c| {
+        c.webhook_policy = xieshang_store::net::AddressPolicy::allowing(
+            xieshang_store::net::Ranges::parse(&["127.0.0.0/8"]).unwrap(),
+        );
+    })
+    .await;
+    let db = &app.t.db;
+    let read = [Scope::ConsultationsRead];
+    let (_, district) = apikey::create(db, "yanliang", "区平台", &read)
+        .await
+        .unwrap();
+    let (_, district_rw) = apikey::create(
+        db,
+        "yanliang",
+        "区平台写",
+        &[Scope::ConsultationsRead, Scope::ConsultationsUpdate],
+    )
+    .await
+    .unwrap();
+    let (_, beilin) = apikey::create(
+        db,
+        "beilin",
+        "碑林",
+        &[Scope::ConsultationsRead, Scope::ConsultationsUpdate],
+    )
+    .await
+    .unwrap();
+    let (_, concerns_only) = apikey::create(db, "yanliang", "诉求", &[Scope::ConcernsRead])
+        .await
+        .unwrap();
+    let (_, zjj) = apikey::create(
+        db,
+        "yanliang-zjj",
+        "住建办件系统",
+        &[Scope::ConsultationsRead, Scope::ConsultationsUpdate],
+    )
+    .await
+    .unwrap();
+    let (_, zjj_read) = apikey::create(db, "yanliang-zjj", "住建只读", &read)
+        .await
+        .unwrap();
+    let id = held(&app).await;
+    let road: i64 = sqlx::query_scalar(
+        "SELECT a.id FROM consultation_actions a JOIN orgs o ON o.id = a.org_id
+          WHERE o.code = 'yanliang-zjj' AND a.consultation_id = $1",
+    )
+    .bind(id)
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+
+    // Scope refusals: no key, a key without consultations:read, a read-only
+    // key posting.
+    let (s, _) = api(&app, "GET", "/api/v1/consultations", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, body) = api(
+        &app,
+        "GET",
+        "/api/v1/consultations",
+        Some(&concerns_only),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    let update =
+        |note: &str, action: &str| Some(serde_json::json!({"action": action, "note": note}));
+    let at = format!("/api/v1/agreed-actions/{road}/updates");
+    let (s, _) = api(
+        &app,
+        "POST",
+        &at,
+        Some(&zjj_read),
+        update("开工", "progress"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The district's key reads its consultations; another district's does
+    // not, and is answered 404 for one by id, as for one that does not exist.
+    let (s, list) = api(&app, "GET", "/api/v1/consultations", Some(&district), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["id"] == id && c["unit_code"] == "yanliang-guanshan"));
+    let (s, list) = api(&app, "GET", "/api/v1/consultations", Some(&beilin), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
+    let one = format!("/api/v1/consultations/{id}");
+    let (s, c) = api(&app, "GET", &one, Some(&district), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(c["topic"], "西飞第二中学门前道路修复");
+    assert_eq!(c["actions"].as_array().unwrap().len(), 2);
+    let (hidden, hidden_body) = api(&app, "GET", &one, Some(&beilin), None).await;
+    let (missing, missing_body) = api(
+        &app,
+        "GET",
+        "/api/v1/consultations/987654321",
+        Some(&beilin),
+        None,
+    )
+    .await;
+    assert_eq!(hidden, StatusCode::NOT_FOUND);
+    assert_eq!((hidden, hidden_body), (missing, missing_body));
+    let action_at = format!("/api/v1/agreed-actions/{road}");
+    let (s, _) = api(&app, "GET", &action_at, Some(&beilin), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = api(&app, "POST", &at, Some(&beilin), update("越权", "progress")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The owner department's key sees the actions it owns, not the
+    // consultation of the street.
+    let (s, mine) = api(&app, "GET", "/api/v1/agreed-actions", Some(&zjj), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let ids: Vec<i64> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![road]);
+    let (s, _) = api(&app, "GET", &one, Some(&zjj), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The district's key sees the action but does not own it: refused.
+    let (s, _) = api(
+        &app,
+        "POST",
+        &at,
+        Some(&district_rw),
+        update("代报", "progress"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, body) = api(&app, "POST", &at, Some(&zjj), update("", "progress")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // A webhook of the district hears of the owner's progress (the sample
+    // city's own jobs run first).
+    app.worker(None).run_until_idle().await.unwrap();
+    let inbox: std::sync::Arc<std::sync::Mutex<Vec<String>>> = Default::default();
+    let kept = inbox.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: String| {
+            let kept = kept.clone();
+            async move {
+                kept.lock().unwrap().push(body);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let staff = xieshang_store::account::user::actor(db, app.user_id("staff").await)
+        .await
+        .unwrap();
+    xieshang_store::jobs::webhook::create(
+        db,
+        app.state.sealer.as_deref().unwrap(),
+        &app.state.config.webhook_policy,
+        &staff,
+        app.org_id("yanliang").await,
+        &format!("http://{addr}/hook"),
+        &[
+            "agreed_action.progress".to_owned(),
+            "agreed_action.resolved".to_owned(),
+        ],
+    )
+    .await
+    .unwrap();
+
+    // The owner's key posts progress: it is on the action's timeline, signed
+    // with the system's name, and a webhook job is queued with it.
+    let (s, body) = api(
+        &app,
+        "POST",
+        &at,
+        Some(&zjj),
+        update("已进场施工", "progress"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "in_progress");
+    let queued: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'item_webhook' AND done_at IS NULL
+            AND payload LIKE '%\"event\":\"progress\"%'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(queued, 1);
+    let (s, a) = api(&app, "GET", &action_at, Some(&zjj), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(a["state"], "in_progress");
+    let last = a["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "progress");
+    assert_eq!(last["note"], "已进场施工（住建办件系统）");
+    app.worker(None).run_until_idle().await.unwrap();
+    let delivered: Vec<(String, Option<i64>)> = sqlx::query_as::<_, (String, Option<i64>)>(
+        "SELECT event, delivered_at FROM webhook_deliveries ORDER BY id",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(delivered.len(), 1, "{delivered:?}");
+    assert_eq!(delivered[0].0, "agreed_action.progress");
+    assert!(delivered[0].1.is_some());
+    let got: serde_json::Value = serde_json::from_str(&inbox.lock().unwrap()[0]).unwrap();
+    assert_eq!(got["event"], "agreed_action.progress");
+    assert_eq!(got["agreed_action"]["id"], road);
+    assert_eq!(got["agreed_action"]["state"], "in_progress");
+    assert_eq!(
+        got["agreed_action"]["url"],
+        format!("http://xieshang.test/consultations/{id}")
+    );
+
+    // Done through the API: resolved, and told.
+    let (s, body) = api(
+        &app,
+        "POST",
+        &at,
+        Some(&zjj),
+        update("路面已修复", "resolve"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "resolved");
+    app.worker(None).run_until_idle().await.unwrap();
+    assert_eq!(inbox.lock().unwrap().len(), 2);
+    let (s, _) = api(&app, "POST", &at, Some(&zjj), update("再报", "progress")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "nothing moves a done action");
+}
