@@ -271,6 +271,15 @@ EOF
   member_session="$(staff_session "$base" m00000 "$work/jar-member")"
   echo "wrk.headers[\"Cookie\"] = \"xs_session=$member_session\"" >"$work/member-$b.lua"
   run "meetings_$b" "member's meetings /meetings (m00000)" "$base/meetings" "$work/member-$b.lua"
+  # The JSON API's lists of consultations and agreed actions (issue 28 point
+  # 10), first page, with a district's key (made while the server runs: keys
+  # are rows like any other).
+  local api_key
+  api_key="$("$bin" --log warn "${db_args[@]}" admin api-key create --org "$district" \
+    --scopes consultations:read --name load-bench 2>/dev/null)"
+  echo "wrk.headers[\"X-Api-Key\"] = \"$api_key\"" >"$work/key-$b.lua"
+  run "api_consultations_$b" "API /api/v1/consultations (key of $district)" "$base/api/v1/consultations" "$work/key-$b.lua"
+  run "api_actions_$b" "API /api/v1/agreed-actions (key of $district)" "$base/api/v1/agreed-actions" "$work/key-$b.lua"
 
   local rss
   rss="$(peak_rss_mb "$server")"

@@ -119,7 +119,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("common.submit", "提交", "Submit"),
     ("nav.concerns", "民情诉求", "Concerns"),
     ("webhooks.title", "数据推送（Webhook）", "Webhooks"),
-    ("webhooks.help", "本单位及下级的诉求事件推送到外部系统；请求体为 JSON，以 HMAC-SHA256 签名（X-Xieshang-Signature 头）；失败会按退避间隔重试。", "Concern events in this unit's subtree are posted to outside systems as JSON signed with HMAC-SHA256 (X-Xieshang-Signature header); failures are retried with back-off."),
+    ("webhooks.help", "本单位及下级的诉求、协商和协商事项事件推送到外部系统；请求体为 JSON，以 HMAC-SHA256 签名（X-Xieshang-Signature 头）；失败会按退避间隔重试。", "Concern, consultation and agreed action events in this unit's subtree are posted to outside systems as JSON signed with HMAC-SHA256 (X-Xieshang-Signature header); failures are retried with back-off."),
     ("webhooks.secret", "签名密钥（只显示这一次，请妥善保存）：", "Signing secret (shown only this once; keep it safe):"),
     ("webhooks.events", "事件", "Events"),
     ("webhooks.disabled", "已停用", "Disabled"),
