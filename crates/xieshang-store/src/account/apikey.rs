@@ -73,6 +73,18 @@ impl ApiKey {
     pub fn allows(&self, s: Scope) -> bool {
         self.scopes.contains(&s)
     }
+
+    /// A note a connected system posts, signed with the key's name so the
+    /// timeline records which system spoke (empty stays empty, to be refused
+    /// as any empty note is).
+    pub fn signed(&self, note: &str) -> String {
+        let trimmed = note.trim();
+        if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("{trimmed}（{}）", self.name)
+        }
+    }
 }
 
 fn hash(key: &str) -> String {

@@ -288,12 +288,7 @@ pub async fn act_by_key(
     if a.org_id != key.org_id {
         return Err(Error::Denied(xieshang_core::Denied::Forbidden).into());
     }
-    let trimmed = note.trim();
-    let signed = if trimmed.is_empty() {
-        String::new()
-    } else {
-        format!("{trimmed}（{}）", key.name)
-    };
+    let signed = key.signed(note);
     let by = By::Connected(Role::DepartmentHandler);
     apply(db, &a, &body, by, action, &signed).await
 }

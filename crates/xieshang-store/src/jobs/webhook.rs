@@ -286,6 +286,16 @@ pub(crate) async fn enqueue_for(
     enqueue_for_many(tx, now, base_url, &[(concern_id, notify_event)]).await
 }
 
+/// The hooks not disabled: id, events and their unit's path.
+async fn active_hooks(tx: &mut Tx) -> Result<Vec<sqlx::any::AnyRow>> {
+    Ok(sqlx::query(
+        "SELECT w.id, w.events, o.path FROM webhooks w JOIN orgs o ON o.id = w.org_id
+         WHERE w.disabled_at IS NULL",
+    )
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
 /// [`enqueue_for`] for several (concern, event) pairs: the active hooks are
 /// read once, and a concern only when some hook is active.
 pub(crate) async fn enqueue_for_many(
@@ -297,12 +307,7 @@ pub(crate) async fn enqueue_for_many(
     if events.is_empty() {
         return Ok(());
     }
-    let hooks = sqlx::query(
-        "SELECT w.id, w.events, o.path FROM webhooks w JOIN orgs o ON o.id = w.org_id
-         WHERE w.disabled_at IS NULL",
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+    let hooks = active_hooks(tx).await?;
     if hooks.is_empty() {
         return Ok(());
     }
@@ -366,12 +371,7 @@ pub(crate) async fn enqueue_item(
     let Some(event) = event_for(&format!("{kind}:{item_event}")) else {
         return Ok(());
     };
-    let hooks = sqlx::query(
-        "SELECT w.id, w.events, o.path FROM webhooks w JOIN orgs o ON o.id = w.org_id
-         WHERE w.disabled_at IS NULL",
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+    let hooks = active_hooks(tx).await?;
     if hooks.is_empty() {
         return Ok(());
     }

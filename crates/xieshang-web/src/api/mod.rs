@@ -504,13 +504,10 @@ pub async fn post_update(
             tracking_code: code.trim().to_uppercase(),
             state: to.to_owned(),
         })),
-        Err(xieshang_store::item::TransitionError::Refused(r)) => {
-            Err(AppError::Conflict(r.to_string()).into())
-        }
-        Err(xieshang_store::item::TransitionError::Store(xieshang_store::Error::Denied(_))) => {
-            Err(AppError::Conflict("the concern is not assigned to the key's unit".into()).into())
-        }
-        Err(xieshang_store::item::TransitionError::Store(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::refused_update(
+            e,
+            "the concern is not assigned to the key's unit",
+        )),
     }
 }
 

@@ -15,7 +15,6 @@ use utoipa::{IntoParams, ToSchema};
 use xieshang_core::item::{CONSULTATION, CONSULTATION_ACTION};
 use xieshang_store::account::apikey::ApiKey;
 use xieshang_store::consult::{self, action};
-use xieshang_store::item::TransitionError;
 
 /// Filters of a list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -60,6 +59,14 @@ fn page_of(
             .ok_or_else(|| bad("cursor", "not a cursor from this API"))?,
     };
     Ok((q.state, after, limit))
+}
+
+/// Cuts a page read one row long to `limit` rows; the cursor of the next page
+/// when there is one.
+fn cut<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Option<String> {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    more.then(|| format!("c{}", rows.last().map(id).unwrap_or(0)))
 }
 
 /// A path's id: a number, or the request is malformed.
@@ -215,9 +222,7 @@ pub async fn list_consultations(
     let (st, after, limit) = page_of(query, &CONSULTATION)?;
     let mut rows =
         consult::list_within(&state.db, &key.org_path, st.as_deref(), after, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = more.then(|| format!("c{}", rows.last().map(|r| r.id).unwrap_or(0)));
+    let next_cursor = cut(&mut rows, limit, |c| c.id);
     let mut items = Vec::with_capacity(rows.len());
     for c in rows {
         items.push(consultation_out(&state, c).await?);
@@ -272,9 +277,7 @@ pub async fn list_actions(
     let (st, after, limit) = page_of(query, &CONSULTATION_ACTION)?;
     let mut rows =
         action::list_within(&state.db, &key.org_path, st.as_deref(), after, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = more.then(|| format!("c{}", rows.last().map(|r| r.id).unwrap_or(0)));
+    let next_cursor = cut(&mut rows, limit, |a| a.id);
     let mut items = Vec::with_capacity(rows.len());
     for a in rows {
         items.push(action_out(&state, a).await?);
@@ -362,10 +365,9 @@ pub async fn post_action_update(
             id,
             state: to.to_owned(),
         })),
-        Err(TransitionError::Refused(r)) => Err(AppError::Conflict(r.to_string()).into()),
-        Err(TransitionError::Store(xieshang_store::Error::Denied(_))) => {
-            Err(AppError::Conflict("the action is not owned by the key's unit".into()).into())
-        }
-        Err(TransitionError::Store(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::refused_update(
+            e,
+            "the action is not owned by the key's unit",
+        )),
     }
 }
