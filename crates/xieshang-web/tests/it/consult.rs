@@ -823,6 +823,7 @@ async fn the_api_reads_within_the_keys_unit_and_the_owner_posts_progress_seen_by
         &[
             "agreed_action.progress".to_owned(),
             "agreed_action.resolved".to_owned(),
+            "consultation.held".to_owned(),
         ],
     )
     .await
@@ -888,4 +889,30 @@ async fn the_api_reads_within_the_keys_unit_and_the_owner_posts_progress_seen_by
     assert_eq!(inbox.lock().unwrap().len(), 2);
     let (s, _) = api(&app, "POST", &at, Some(&zjj), update("再报", "progress")).await;
     assert_eq!(s, StatusCode::CONFLICT, "nothing moves a done action");
+
+    // A consultation's change is heard too: the coming one is held.
+    let (upcoming, starts): (i64, i64) = sqlx::query_as(
+        "SELECT id, starts_at FROM consultations WHERE state = 'convened' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    app.set_clock(starts + 60_000);
+    xieshang_store::consult::hold(db, &staff, upcoming, "照明方案已议定", &[], &[])
+        .await
+        .unwrap();
+    app.worker(None).run_until_idle().await.unwrap();
+    let bodies: Vec<serde_json::Value> = inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
+    let held = bodies
+        .iter()
+        .find(|b| b["event"] == "consultation.held")
+        .expect("the hold is delivered");
+    assert_eq!(held["consultation"]["id"], upcoming);
+    assert_eq!(held["consultation"]["state"], "held");
+    assert_eq!(held["consultation"]["unit_code"], "yanliang-guanshan");
 }
