@@ -23,8 +23,12 @@ for _ in $(seq 1 60); do
   curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && break
   sleep 1
 done
+# Every scope, so every key-guarded operation is reached (the consultations'
+# and agreed actions' too: issue 28). A city's key reads everything; it owns no
+# agreed action, so updates are answered 409 (or 404, 422), never 5xx.
 key="$(XIESHANG_LOG=warn target/debug/xieshang admin api-key create --org xa \
-  --scopes concerns:read,concerns:update --name schemathesis --data-dir "$data" 2>/dev/null)"
+  --scopes concerns:read,concerns:update,consultations:read,consultations:update \
+  --name schemathesis --data-dir "$data" 2>/dev/null)"
 # One worker: with two, the workers' threads parse lambdas' sources with
 # CPython 3.11's ast at once, which intermittently fails inside Python itself
 # ("SystemError: AST constructor recursion depth mismatch", seen in CI on

@@ -282,6 +282,15 @@ EOF
   run "consult_settings_$b" "settings /consultations/settings (staff-$district)" "$base/consultations/settings" "$work/staff-$b.lua"
   unit="$(curl -s -b "xs_session=$session" "$base/consultations/settings" | grep -o 'option value="[0-9]*"' | head -1 | grep -o '[0-9][0-9]*')"
   run "public_consult_$b" "public list /units/$unit/consultations" "$base/units/$unit/consultations"
+  # The JSON API's lists of consultations and agreed actions (issue 28 point
+  # 10), first page, with a district's key (made while the server runs: keys
+  # are rows like any other).
+  local api_key
+  api_key="$("$bin" --log warn "${db_args[@]}" admin api-key create --org "$district" \
+    --scopes consultations:read --name load-bench 2>/dev/null)"
+  echo "wrk.headers[\"X-Api-Key\"] = \"$api_key\"" >"$work/key-$b.lua"
+  run "api_consultations_$b" "API /api/v1/consultations (key of $district)" "$base/api/v1/consultations" "$work/key-$b.lua"
+  run "api_actions_$b" "API /api/v1/agreed-actions (key of $district)" "$base/api/v1/agreed-actions" "$work/key-$b.lua"
 
   local rss
   rss="$(peak_rss_mb "$server")"

@@ -141,6 +141,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0029_search_prefix.sql"),
     ),
     (
+        30,
+        "consultation_materials",
+        include_str!("migrations/0030_consultation_materials.sql"),
+    ),
+    (
         35,
         "consultation_rules_ratings",
         include_str!("migrations/0035_consultation_rules_ratings.sql"),

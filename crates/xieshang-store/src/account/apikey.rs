@@ -18,14 +18,22 @@ pub enum Scope {
     ConcernsRead,
     /// Post updates as a department system.
     ConcernsUpdate,
+    /// Read consultations inside the key's organisation and their agreed
+    /// actions (those of its consultations, and those its units own).
+    ConsultationsRead,
+    /// Post progress on, and mark done, the agreed actions the key's own unit
+    /// owns.
+    ConsultationsUpdate,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 3] = [
+    pub const ALL: [Scope; 5] = [
         Scope::ConcernsCreate,
         Scope::ConcernsRead,
         Scope::ConcernsUpdate,
+        Scope::ConsultationsRead,
+        Scope::ConsultationsUpdate,
     ];
 
     /// Stable code.
@@ -34,6 +42,8 @@ impl Scope {
             Scope::ConcernsCreate => "concerns:create",
             Scope::ConcernsRead => "concerns:read",
             Scope::ConcernsUpdate => "concerns:update",
+            Scope::ConsultationsRead => "consultations:read",
+            Scope::ConsultationsUpdate => "consultations:update",
         }
     }
 
@@ -62,6 +72,18 @@ impl ApiKey {
     /// Whether the key carries the scope.
     pub fn allows(&self, s: Scope) -> bool {
         self.scopes.contains(&s)
+    }
+
+    /// A note a connected system posts, signed with the key's name so the
+    /// timeline records which system spoke (empty stays empty, to be refused
+    /// as any empty note is).
+    pub fn signed(&self, note: &str) -> String {
+        let trimmed = note.trim();
+        if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("{trimmed}（{}）", self.name)
+        }
     }
 }
 

@@ -120,12 +120,7 @@ pub async fn handle_by_key(
     let lead = assignment_of(db, id, key.org_id)
         .await?
         .ok_or(Error::Denied(Denied::OutOfScope))?;
-    let trimmed = note.trim();
-    let signed = if trimmed.is_empty() {
-        String::new()
-    } else {
-        format!("{trimmed}（{}）", key.name)
-    };
+    let signed = key.signed(note);
     let by = By::Connected(Role::DepartmentHandler);
     apply(
         db,

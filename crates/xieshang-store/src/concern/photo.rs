@@ -146,13 +146,16 @@ pub async fn attach_now(
     Ok(())
 }
 
-/// A stored photo's bytes by its public token.
+/// A stored photo's bytes by its public token (photos only: a consultation's
+/// materials share the table and are served by their own rules).
 pub async fn by_token(db: &Db, token: &str) -> Result<Vec<u8>> {
-    let row = sqlx::query("SELECT bytes FROM attachments WHERE public_token = $1")
-        .bind(token)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(Error::NotFound)?;
+    let row = sqlx::query(
+        "SELECT bytes FROM attachments WHERE public_token = $1 AND stage <> 'material'",
+    )
+    .bind(token)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
     Ok(col(&row, "bytes")?)
 }
 

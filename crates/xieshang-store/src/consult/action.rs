@@ -185,6 +185,7 @@ pub async fn add(
         &[("reminder", reminder), ("deadline", due_at)],
     )
     .await?;
+    super::tell_hooks_in(&mut tx, now, &CONSULTATION_ACTION, id, "assigned").await?;
     let handlers = holders_over(&mut tx, Role::DepartmentHandler, &org.path).await?;
     super::notify_in(
         &mut tx,
@@ -261,6 +262,47 @@ pub async fn act(
     } else {
         return Err(Error::Denied(xieshang_core::Denied::OutOfScope).into());
     };
+    apply(db, &a, &body, by, action, note).await
+}
+
+/// The owner unit's case system acts through its API key (scope
+/// `consultations:update`): only on an action its own unit owns (a key acts as
+/// the one unit it was issued to, decision 0019). An action outside the
+/// key's unit, by owner or by consultation, is not found; one it sees but does
+/// not own is refused (`Denied`). The note records which system spoke.
+pub async fn act_by_key(
+    db: &Db,
+    key: &crate::account::apikey::ApiKey,
+    id: i64,
+    action: &str,
+    note: &str,
+) -> std::result::Result<&'static str, TransitionError> {
+    use crate::account::apikey::Scope;
+    if !key.allows(Scope::ConsultationsUpdate) {
+        return Err(Error::Denied(xieshang_core::Denied::Forbidden).into());
+    }
+    let (a, owner, body) = load(db, id).await?;
+    if !owner.is_within(&key.org_path) && !body.is_within(&key.org_path) {
+        return Err(Error::NotFound.into());
+    }
+    if a.org_id != key.org_id {
+        return Err(Error::Denied(xieshang_core::Denied::Forbidden).into());
+    }
+    let signed = key.signed(note);
+    let by = By::Connected(Role::DepartmentHandler);
+    apply(db, &a, &body, by, action, &signed).await
+}
+
+/// Progress or done, by whoever the caller found may act.
+async fn apply(
+    db: &Db,
+    a: &AgreedAction,
+    body: &OrgPath,
+    by: By<'_>,
+    action: &str,
+    note: &str,
+) -> std::result::Result<&'static str, TransitionError> {
+    let id = a.id;
     let Some(action) =
         Action::parse(action).filter(|x| matches!(x, Action::Progress | Action::Resolve))
     else {
@@ -288,6 +330,12 @@ pub async fn act(
         &[],
     )
     .await?;
+    let event = if action == Action::Resolve {
+        "resolved"
+    } else {
+        "progress"
+    };
+    super::tell_hooks_in(&mut tx, now, &CONSULTATION_ACTION, id, event).await?;
     if action == Action::Resolve {
         sqlx::query("UPDATE consultation_actions SET done_at = $1 WHERE id = $2")
             .bind(now)
@@ -296,7 +344,7 @@ pub async fn act(
             .await
             .map_err(Error::from)?;
         // Staff of the body learn that an action is done.
-        let staff = holders_over(&mut tx, Role::Staff, &body).await?;
+        let staff = holders_over(&mut tx, Role::Staff, body).await?;
         super::notify_in(
             &mut tx,
             now,
@@ -344,6 +392,7 @@ pub(crate) async fn deadline_in(tx: &mut Tx, now: i64, id: i64, stage: &str) -> 
         }
         "deadline" => {
             item::note_in(tx, now, &CONSULTATION_ACTION, id, Action::Escalate, None).await?;
+            super::tell_hooks_in(tx, now, &CONSULTATION_ACTION, id, "overdue").await?;
             let body = parse("body_path")?;
             let mut to = holders_over(tx, Role::Staff, &body).await?;
             to.extend(holders_over(tx, Role::Leader, &body).await?);
@@ -463,6 +512,50 @@ pub async fn owners(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>> {
     .iter()
     .map(|r| Ok((col(r, "id")?, col(r, "name")?)))
     .collect()
+}
+
+/// The actions an API key's unit reads: of consultations inside it, or owned
+/// by a unit inside it; in the order agreed, after `after_id` (a cursor), at
+/// most `limit`.
+pub async fn list_within(
+    db: &Db,
+    within: &OrgPath,
+    state: Option<&str>,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<AgreedAction>> {
+    let paths = std::slice::from_ref(within);
+    let (owner, mut args) = crate::db::scope::paths_condition(paths, "o.path", 1);
+    let (body, more) = crate::db::scope::paths_condition(paths, "co.path", args.len() + 1);
+    args.extend(more);
+    args.push(Arg::Int(after_id));
+    let mut sql = format!(
+        "SELECT {COLS} FROM consultation_actions a JOIN orgs o ON o.id = a.org_id
+           JOIN consultations c ON c.id = a.consultation_id JOIN orgs co ON co.id = c.org_id
+          WHERE ({owner} OR {body}) AND a.id > ${}",
+        args.len()
+    );
+    if let Some(s) = state {
+        args.push(Arg::Text(s.to_owned()));
+        sql.push_str(&format!(" AND a.state = ${}", args.len()));
+    }
+    sql.push_str(&format!(" ORDER BY a.id LIMIT {}", limit.clamp(1, 500)));
+    crate::db::query_with(&sql, args)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// One action an API key's unit reads (see [`list_within`]); any other is
+/// not found.
+pub async fn get_within(db: &Db, within: &OrgPath, id: i64) -> Result<AgreedAction> {
+    let (a, owner, body) = load(db, id).await?;
+    if !owner.is_within(within) && !body.is_within(within) {
+        return Err(Error::NotFound);
+    }
+    Ok(a)
 }
 
 /// The open actions a department handler's units own, soonest due first.

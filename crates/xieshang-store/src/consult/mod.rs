@@ -13,6 +13,7 @@ pub mod action;
 pub mod ics;
 pub mod notice;
 pub mod rating;
+pub mod material;
 pub mod room;
 pub mod rules;
 
@@ -459,6 +460,7 @@ pub async fn convene(
         now,
     )
     .await?;
+    tell_hooks_in(&mut tx, now, &CONSULTATION, id, "convened").await?;
     if let Some(room) = &room {
         room::book_in(
             &mut tx,
@@ -618,6 +620,148 @@ pub async fn list(db: &Db, actor: &Actor, f: &Filter) -> Result<Vec<Consultation
         .iter()
         .map(from_row)
         .collect()
+}
+
+/// The consultations inside a unit's subtree (an API key's unit), in the
+/// order they were called, after `after_id` (a cursor), at most `limit`.
+pub async fn list_within(
+    db: &Db,
+    within: &OrgPath,
+    state: Option<&str>,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Consultation>> {
+    let (cond, mut args) =
+        crate::db::scope::paths_condition(std::slice::from_ref(within), "o.path", 1);
+    args.push(Arg::Int(after_id));
+    let mut sql = format!(
+        "SELECT {COLS} FROM {FROM} WHERE {cond} AND c.id > ${}",
+        args.len()
+    );
+    if let Some(s) = state {
+        args.push(Arg::Text(s.to_owned()));
+        sql.push_str(&format!(" AND c.state = ${}", args.len()));
+    }
+    sql.push_str(&format!(" ORDER BY c.id LIMIT {}", limit.clamp(1, 500)));
+    crate::db::query_with(&sql, args)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// One consultation inside a unit's subtree (an API key's unit); any other is
+/// not found.
+pub async fn get_within(db: &Db, within: &OrgPath, id: i64) -> Result<Consultation> {
+    let row = sqlx::query(&format!("SELECT {COLS} FROM {FROM} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::NotFound)?;
+    let c = from_row(&row)?;
+    if !c.path.is_within(within) {
+        return Err(Error::NotFound);
+    }
+    Ok(c)
+}
+
+/// Queues the job that tells webhooks of a change of a consultation or an
+/// agreed action (`event` is the new state, or `progress`, `overdue`), in the
+/// change's transaction (outbox), when any hook is active: the worker turns
+/// it into deliveries to the hooks above the item's units that subscribed, as
+/// a concern's `notify` job does.
+pub(crate) async fn tell_hooks_in(
+    tx: &mut Tx,
+    now: i64,
+    kind: &xieshang_core::item::KindSpec,
+    id: i64,
+    event: &str,
+) -> Result<()> {
+    let any: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM webhooks WHERE disabled_at IS NULL LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    if any.is_none() {
+        return Ok(());
+    }
+    item::enqueue(
+        tx,
+        now,
+        &[item::Job {
+            kind: "item_webhook",
+            payload: json!({"kind": kind.kind, "item_id": id, "event": event}),
+        }],
+    )
+    .await
+}
+
+/// What a webhook delivery about a consultation or an agreed action carries:
+/// the units it concerns (the consultation's; an action's owner's too) and
+/// the item as the JSON API shows it. None when it is gone.
+pub(crate) async fn webhook_body_in(
+    tx: &mut Tx,
+    kind: &str,
+    id: i64,
+    base_url: &str,
+) -> Result<Option<(Vec<OrgPath>, serde_json::Value)>> {
+    let base = base_url.trim_end_matches('/');
+    let parse = |p: String| OrgPath::parse(&p).ok_or(Error::NotFound);
+    if kind == CONSULTATION.kind {
+        let Some(r) = sqlx::query(
+            "SELECT c.id, c.topic, c.kind_code, c.state, c.starts_at, c.ends_at, o.code, o.path
+               FROM consultations c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        return Ok(Some((
+            vec![parse(col(&r, "path")?)?],
+            json!({"consultation": {
+                "id": id,
+                "topic": col::<String>(&r, "topic")?,
+                "kind": col::<String>(&r, "kind_code")?,
+                "state": col::<String>(&r, "state")?,
+                "unit_code": col::<String>(&r, "code")?,
+                "starts_at": col::<i64>(&r, "starts_at")?,
+                "ends_at": col::<i64>(&r, "ends_at")?,
+                "url": format!("{base}/consultations/{id}"),
+            }}),
+        )));
+    }
+    let Some(r) = sqlx::query(
+        "SELECT a.id, a.consultation_id, a.title, a.state, a.due_at, a.done_at,
+                o.code AS owner_code, o.path AS owner_path, co.path AS body_path
+           FROM consultation_actions a JOIN orgs o ON o.id = a.org_id
+           JOIN consultations c ON c.id = a.consultation_id JOIN orgs co ON co.id = c.org_id
+          WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let consultation: i64 = col(&r, "consultation_id")?;
+    Ok(Some((
+        vec![
+            parse(col(&r, "body_path")?)?,
+            parse(col(&r, "owner_path")?)?,
+        ],
+        json!({"agreed_action": {
+            "id": id,
+            "consultation_id": consultation,
+            "title": col::<String>(&r, "title")?,
+            "state": col::<String>(&r, "state")?,
+            "owner_code": col::<String>(&r, "owner_code")?,
+            "due_at": col::<i64>(&r, "due_at")?,
+            "done_at": col::<Option<i64>>(&r, "done_at")?,
+            "url": format!("{base}/consultations/{consultation}"),
+        }}),
+    )))
 }
 
 /// The coming consultations a person is invited to by account, soonest first.
@@ -1199,6 +1343,7 @@ pub async fn hold(
         &[],
     )
     .await?;
+    tell_hooks_in(&mut tx, now, &CONSULTATION, id, "held").await?;
     sqlx::query("UPDATE consultations SET minutes = $1, held_at = $2 WHERE id = $3")
         .bind(minutes)
         .bind(now)
@@ -1249,8 +1394,11 @@ pub async fn cancel(
         )
         .into());
     }
-    item::transition(
-        db,
+    let now = db.now_ms();
+    let mut tx = db.begin_write().await.map_err(Error::from)?;
+    item::transition_in(
+        &mut tx,
+        now,
         &CONSULTATION,
         id,
         Action::Cancel,
@@ -1259,6 +1407,8 @@ pub async fn cancel(
         &[],
     )
     .await?;
+    tell_hooks_in(&mut tx, now, &CONSULTATION, id, "cancelled").await?;
+    tx.commit().await.map_err(Error::from)?;
     Ok(())
 }
 
@@ -1324,6 +1474,7 @@ pub async fn close(
         &[],
     )
     .await?;
+    tell_hooks_in(&mut tx, now, &CONSULTATION, id, "closed").await?;
     sqlx::query("UPDATE consultations SET closed_at = $1, outcome_public = $2 WHERE id = $3")
         .bind(now)
         .bind(i64::from(publish))
@@ -1531,6 +1682,8 @@ pub struct PublicConsultation {
     pub units: Vec<String>,
     /// Its agreed actions (title, owner, state), when its outcome is published.
     pub actions: Vec<(String, String, String)>,
+    /// Its materials published with the outcome: (title, public token).
+    pub materials: Vec<(String, String)>,
 }
 
 /// The consultations held within a unit's subtree, the latest first (at most
@@ -1566,7 +1719,9 @@ pub async fn public_held(db: &Db, org_id: i64) -> Result<Vec<PublicConsultation>
         } else {
             Vec::new()
         };
+        let materials = material::published(db, c.id).await?;
         out.push(PublicConsultation {
+            materials,
             topic: c.topic,
             kind: (c.kind, c.kind_name),
             starts_at: c.starts_at,

@@ -279,7 +279,9 @@ impl Worker {
         let (local, outside): (Vec<_>, Vec<_>) = due
             .into_iter()
             .filter(|(id, _, _)| leased.contains(id))
-            .partition(|(_, kind, _)| matches!(kind.as_str(), "notify" | "deadline"));
+            .partition(|(_, kind, _)| {
+                matches!(kind.as_str(), "notify" | "deadline" | "item_webhook")
+            });
         if !local.is_empty() {
             let together = async {
                 let mut tx = self.db.begin_write().await?;
@@ -326,9 +328,9 @@ impl Worker {
             return Ok(0);
         }
         let ran = due.len();
-        let (local, outside): (Vec<_>, Vec<_>) = due
-            .into_iter()
-            .partition(|(_, kind, _)| matches!(kind.as_str(), "notify" | "deadline"));
+        let (local, outside): (Vec<_>, Vec<_>) = due.into_iter().partition(|(_, kind, _)| {
+            matches!(kind.as_str(), "notify" | "deadline" | "item_webhook")
+        });
         let together = async {
             if !local.is_empty() {
                 self.run_local_together(&mut tx, now, &local).await?;
@@ -484,7 +486,7 @@ impl Worker {
                     .send_with_calendar(p["to"].as_str().unwrap_or_default(), &subject, &body, ics)
                     .await?;
             }
-            "notify" | "deadline" | crate::consult::notice::REMINDER_JOB => {}
+            "notify" | "deadline" | "item_webhook" | crate::consult::notice::REMINDER_JOB => {}
             other => anyhow::bail!("unknown job kind {other}"),
         }
         let mut tx = self.db.begin_write().await?;
@@ -520,6 +522,18 @@ impl Worker {
             "deadline" => self.deadline(tx, now, p).await?,
             crate::consult::notice::REMINDER_JOB => {
                 crate::consult::notice::remind_in(tx, now, p).await?;
+            }
+            // A consultation's or an agreed action's change, for webhooks.
+            "item_webhook" => {
+                crate::jobs::webhook::enqueue_item(
+                    tx,
+                    now,
+                    &self.base_url,
+                    p["kind"].as_str().unwrap_or_default(),
+                    p["item_id"].as_i64().unwrap_or_default(),
+                    p["event"].as_str().unwrap_or_default(),
+                )
+                .await?;
             }
             _ => {}
         }

@@ -1,4 +1,5 @@
-//! Webhooks: a unit registers endpoints for concern events in its subtree. Each
+//! Webhooks: a unit registers endpoints for concern, consultation and agreed
+//! action events in its subtree. Each
 //! event becomes a logged delivery and a `webhook` job; the worker POSTs the JSON
 //! body signed with HMAC-SHA256 (header `X-Xieshang-Signature: sha256=<hex>`), and
 //! a failed attempt is retried with back-off through the job queue. The signing
@@ -20,8 +21,10 @@ use serde_json::json;
 use sha2::Sha256;
 use xieshang_core::{Actor, OrgPath, Permission};
 
-/// Events a hook may subscribe to, and the notification events they come from.
-pub const EVENTS: [(&str, &str); 9] = [
+/// Events a hook may subscribe to, and what they come from: a concern's
+/// notification event, or `kind:event` of an `item_webhook` job (a
+/// consultation's or an agreed action's change, issue 28).
+pub const EVENTS: [(&str, &str); 17] = [
     ("concern.created", "submitted"),
     ("concern.accepted", "accepted"),
     ("concern.rejected", "rejected"),
@@ -31,6 +34,14 @@ pub const EVENTS: [(&str, &str); 9] = [
     ("concern.reopened", "reopened"),
     ("concern.closed", "closed"),
     ("concern.overdue", "overdue"),
+    ("consultation.convened", "consultation:convened"),
+    ("consultation.held", "consultation:held"),
+    ("consultation.closed", "consultation:closed"),
+    ("consultation.cancelled", "consultation:cancelled"),
+    ("agreed_action.assigned", "consultation_action:assigned"),
+    ("agreed_action.progress", "consultation_action:progress"),
+    ("agreed_action.resolved", "consultation_action:resolved"),
+    ("agreed_action.overdue", "consultation_action:overdue"),
 ];
 
 /// The webhook event for a notification event, if any.
@@ -275,6 +286,16 @@ pub(crate) async fn enqueue_for(
     enqueue_for_many(tx, now, base_url, &[(concern_id, notify_event)]).await
 }
 
+/// The hooks not disabled: id, events and their unit's path.
+async fn active_hooks(tx: &mut Tx) -> Result<Vec<sqlx::any::AnyRow>> {
+    Ok(sqlx::query(
+        "SELECT w.id, w.events, o.path FROM webhooks w JOIN orgs o ON o.id = w.org_id
+         WHERE w.disabled_at IS NULL",
+    )
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
 /// [`enqueue_for`] for several (concern, event) pairs: the active hooks are
 /// read once, and a concern only when some hook is active.
 pub(crate) async fn enqueue_for_many(
@@ -286,12 +307,7 @@ pub(crate) async fn enqueue_for_many(
     if events.is_empty() {
         return Ok(());
     }
-    let hooks = sqlx::query(
-        "SELECT w.id, w.events, o.path FROM webhooks w JOIN orgs o ON o.id = w.org_id
-         WHERE w.disabled_at IS NULL",
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+    let hooks = active_hooks(tx).await?;
     if hooks.is_empty() {
         return Ok(());
     }
@@ -324,29 +340,74 @@ async fn enqueue_one(
         return Ok(());
     };
     let path = OrgPath::parse(&col::<String>(&row, "path")?).ok_or(Error::NotFound)?;
+    let concern = json!({
+        "tracking_code": col::<String>(&row, "tracking_code")?,
+        "state": col::<String>(&row, "state")?,
+        "category": col::<String>(&row, "category")?,
+        "title": col::<String>(&row, "title")?,
+        "area_code": col::<String>(&row, "area_code")?,
+        "deadline_at": col::<Option<i64>>(&row, "deadline_at")?,
+        "result_note": col::<Option<String>>(&row, "result_note")?,
+        // The concern's page for staff, at the configured public address.
+        "url": format!("{}/concerns/{concern_id}", base_url.trim_end_matches('/')),
+    });
+    let mut fields = serde_json::Map::new();
+    fields.insert("concern".into(), concern);
+    deliveries_in(tx, now, hooks, &[path], event, fields).await
+}
+
+/// Queues deliveries of a consultation's or an agreed action's `event` (an
+/// `item_webhook` job's) to every active hook of a unit above (or at) one of
+/// the units it concerns that subscribed to it (inside the job's
+/// transaction).
+pub(crate) async fn enqueue_item(
+    tx: &mut Tx,
+    now: i64,
+    base_url: &str,
+    kind: &str,
+    id: i64,
+    item_event: &str,
+) -> Result<()> {
+    let Some(event) = event_for(&format!("{kind}:{item_event}")) else {
+        return Ok(());
+    };
+    let hooks = active_hooks(tx).await?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let Some((paths, body)) = crate::consult::webhook_body_in(tx, kind, id, base_url).await? else {
+        return Ok(());
+    };
+    let serde_json::Value::Object(fields) = body else {
+        return Ok(());
+    };
+    deliveries_in(tx, now, &hooks, &paths, event, fields).await
+}
+
+/// Writes a delivery and its job for each hook subscribed to `event` whose
+/// unit holds one of `paths`; the body is the event, its time and `item`.
+async fn deliveries_in(
+    tx: &mut Tx,
+    now: i64,
+    hooks: &[sqlx::any::AnyRow],
+    paths: &[OrgPath],
+    event: &str,
+    fields: serde_json::Map<String, serde_json::Value>,
+) -> Result<()> {
     for h in hooks {
         let hook_path = OrgPath::parse(&col::<String>(h, "path")?).ok_or(Error::NotFound)?;
         let events: String = col(h, "events")?;
-        if !path.is_within(&hook_path) || !events.split_whitespace().any(|e| e == event) {
+        if !paths.iter().any(|p| p.is_within(&hook_path))
+            || !events.split_whitespace().any(|e| e == event)
+        {
             continue;
         }
         let hook_id: i64 = col(h, "id")?;
-        let body = json!({
-            "event": event,
-            "occurred_at": now,
-            "concern": {
-                "tracking_code": col::<String>(&row, "tracking_code")?,
-                "state": col::<String>(&row, "state")?,
-                "category": col::<String>(&row, "category")?,
-                "title": col::<String>(&row, "title")?,
-                "area_code": col::<String>(&row, "area_code")?,
-                "deadline_at": col::<Option<i64>>(&row, "deadline_at")?,
-                "result_note": col::<Option<String>>(&row, "result_note")?,
-                // The concern's page for staff, at the configured public address.
-                "url": format!("{}/concerns/{concern_id}", base_url.trim_end_matches('/')),
-            }
-        })
-        .to_string();
+        let mut body = serde_json::Map::new();
+        body.insert("event".into(), json!(event));
+        body.insert("occurred_at".into(), json!(now));
+        body.extend(fields.clone());
+        let body = serde_json::Value::Object(body).to_string();
         let delivery: i64 = sqlx::query_scalar(
             "INSERT INTO webhook_deliveries (webhook_id, event, payload, created_at)
              VALUES ($1, $2, $3, $4) RETURNING id",

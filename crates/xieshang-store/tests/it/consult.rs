@@ -764,3 +764,132 @@ async fn a_booking_waits_for_one_in_flight_and_finds_the_slot_taken() {
     );
     other.close().await;
 }
+
+/// The demo's held consultation (关山街道, 西飞第二中学).
+async fn held_consultation(db: &Db) -> i64 {
+    sqlx::query_scalar("SELECT id FROM consultations WHERE state = 'held' ORDER BY id LIMIT 1")
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn materials_are_checked_by_content_read_by_participants_and_published_by_staff() {
+    use xieshang_core::Denied;
+    use xieshang_store::consult::material;
+    let (t, db) = city().await;
+    let staff = crate::actor(&t, "staff").await;
+    let member = crate::actor(&t, "member-gs-01").await;
+    let handler = crate::actor(&t, "handler").await;
+    let outsider = crate::actor(&t, "member-fh-01").await;
+    let beilin = crate::actor(&t, "staff-beilin").await;
+    let id = held_consultation(&db).await;
+
+    // A refused type, whatever its name says, and a PDF named as a Word file.
+    let refused = material::check("方案.pdf", b"<html><script>alert(1)</script>".to_vec());
+    assert_eq!(
+        field_of(&refused.unwrap_err()),
+        Some(("file", "err.material_type"))
+    );
+    let misnamed = material::check("方案.docx", b"%PDF-1.7\n%%EOF".to_vec());
+    assert_eq!(
+        field_of(&misnamed.unwrap_err()),
+        Some(("file", "err.material_name"))
+    );
+    let over = material::check("大.pdf", vec![b'%'; material::MAX_BYTES + 1]);
+    assert_eq!(
+        field_of(&over.unwrap_err()),
+        Some(("file", "err.material_size"))
+    );
+
+    let pdf = material::check("修复方案.pdf", b"%PDF-1.7\n1 0 obj\n%%EOF".to_vec()).unwrap();
+    // Only the body's staff attach.
+    assert!(matches!(
+        material::add(&db, &member, id, "", &pdf).await,
+        Err(Error::Denied(Denied::Forbidden))
+    ));
+    assert!(matches!(
+        material::add(&db, &beilin, id, "", &pdf).await,
+        Err(Error::Denied(Denied::OutOfScope))
+    ));
+    let long = "长".repeat(101);
+    assert_eq!(
+        field_of(
+            &material::add(&db, &staff, id, &long, &pdf)
+                .await
+                .unwrap_err()
+        ),
+        Some(("material_title", "err.too_long"))
+    );
+    let m = material::add(&db, &staff, id, "路面修复方案", &pdf)
+        .await
+        .unwrap();
+    let list = material::of(&db, id).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].title, "路面修复方案");
+    assert_eq!(list[0].file_name, "修复方案.pdf");
+    assert_eq!(list[0].kind, material::FileKind::Pdf);
+    assert_eq!(list[0].size, 22);
+    assert!(!list[0].published);
+
+    // The invited member and the handler of an invited department read it;
+    // a member not invited and another district's staff find nothing.
+    for who in [&staff, &member, &handler] {
+        let (got, bytes) = material::file(&db, who, id, m).await.unwrap();
+        assert_eq!(got.id, m);
+        assert_eq!(bytes, b"%PDF-1.7\n1 0 obj\n%%EOF");
+    }
+    // (Out of scope is answered 404, as a record that does not exist.)
+    for who in [&outsider, &beilin] {
+        assert!(matches!(
+            material::file(&db, who, id, m).await,
+            Err(Error::Denied(Denied::OutOfScope))
+        ));
+    }
+    // Another consultation's id does not reach it.
+    let other: i64 = sqlx::query_scalar("SELECT MAX(id) FROM consultations")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert!(matches!(
+        material::file(&db, &staff, other, m).await,
+        Err(Error::NotFound)
+    ));
+
+    // Not public until published, never through the photos' route.
+    let token = list[0].token.clone();
+    assert!(matches!(
+        material::public_file(&db, &token).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        concern::photo::by_token(&db, &token).await,
+        Err(Error::NotFound)
+    ));
+    let guanshan = org::by_code_unchecked(&db, "yanliang-guanshan")
+        .await
+        .unwrap();
+    let shown = consult::public_held(&db, guanshan.id).await.unwrap();
+    assert!(shown.iter().all(|c| c.materials.is_empty()));
+    assert!(matches!(
+        material::publish(&db, &member, id, m, true).await,
+        Err(Error::Denied(Denied::Forbidden))
+    ));
+    material::publish(&db, &staff, id, m, true).await.unwrap();
+    let shown = consult::public_held(&db, guanshan.id).await.unwrap();
+    let row = shown
+        .iter()
+        .find(|c| c.topic == "西飞第二中学门前道路修复")
+        .unwrap();
+    assert_eq!(
+        row.materials,
+        vec![("路面修复方案".to_owned(), token.clone())]
+    );
+    let (_, bytes) = material::public_file(&db, &token).await.unwrap();
+    assert_eq!(bytes.len(), 22);
+    material::publish(&db, &staff, id, m, false).await.unwrap();
+    assert!(matches!(
+        material::public_file(&db, &token).await,
+        Err(Error::NotFound)
+    ));
+}

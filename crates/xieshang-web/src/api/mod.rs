@@ -504,13 +504,10 @@ pub async fn post_update(
             tracking_code: code.trim().to_uppercase(),
             state: to.to_owned(),
         })),
-        Err(xieshang_store::item::TransitionError::Refused(r)) => {
-            Err(AppError::Conflict(r.to_string()).into())
-        }
-        Err(xieshang_store::item::TransitionError::Store(xieshang_store::Error::Denied(_))) => {
-            Err(AppError::Conflict("the concern is not assigned to the key's unit".into()).into())
-        }
-        Err(xieshang_store::item::TransitionError::Store(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::refused_update(
+            e,
+            "the concern is not assigned to the key's unit",
+        )),
     }
 }
 
@@ -531,9 +528,17 @@ impl utoipa::Modify for ApiKeyScheme {
 /// The OpenAPI document of `/api/v1`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Open311 GeoReport v2 is at /open311/v2/. The CSV downloads (/open-data/concerns.csv for anyone, /exports/concerns.csv for staff) name their columns in the interface language (the xs_lang cookie: zh-CN, zh-TW or en); programs add ?headers=machine for the stable column codes: tracking_code, category, area, title, description, state, created_at, deadline_at, resolved_at, agency, result_note."),
-    paths(categories, areas, create_concern, concern_status, list_concerns, post_update, crate::search::similar_api),
-    components(schemas(CategoryOut, AreaOut, Intake, Created, ErrorBody, StatusOut, TimelineOut, FeedbackOut, MergedOut, ConcernOut, Page, UpdateIn, UpdateOut, crate::search::SimilarOut, crate::search::SimilarList)),
+    info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Consultations and their agreed actions: lists and updates from the owner units (keys with consultations:read and consultations:update). Open311 GeoReport v2 is at /open311/v2/. The CSV downloads (/open-data/concerns.csv for anyone, /exports/concerns.csv for staff) name their columns in the interface language (the xs_lang cookie: zh-CN, zh-TW or en); programs add ?headers=machine for the stable column codes: tracking_code, category, area, title, description, state, created_at, deadline_at, resolved_at, agency, result_note."),
+    paths(categories, areas, create_concern, concern_status, list_concerns, post_update, crate::search::similar_api,
+        crate::consult::api::list_consultations, crate::consult::api::get_consultation,
+        crate::consult::api::list_actions, crate::consult::api::get_action,
+        crate::consult::api::post_action_update),
+    components(schemas(CategoryOut, AreaOut, Intake, Created, ErrorBody, StatusOut, TimelineOut, FeedbackOut, MergedOut, ConcernOut, Page, UpdateIn, UpdateOut, crate::search::SimilarOut, crate::search::SimilarList,
+        crate::consult::api::ConsultationOut, crate::consult::api::ConsultationDetail,
+        crate::consult::api::ConsultationPage, crate::consult::api::ActionOut,
+        crate::consult::api::ActionPage, crate::consult::api::ActionEvent,
+        crate::consult::api::ActionDetail, crate::consult::api::ActionUpdateIn,
+        crate::consult::api::ActionUpdateOut)),
     modifiers(&ApiKeyScheme)
 )]
 pub struct ApiDoc;

@@ -113,6 +113,9 @@ pub(crate) async fn photos_from(
     if files.len() > photo::MAX_PHOTOS {
         return Ok(Err("err.photo_count"));
     }
+    if files.iter().any(|f| f.oversize) {
+        return Ok(Err("err.photo"));
+    }
     let result = state
         .parsing(move || {
             files

@@ -23,9 +23,12 @@ use xieshang_store::consult::{self, action, room, ConcernsAfter, Invitee, Partic
 use xieshang_store::item::TransitionError;
 
 mod settings;
+pub(crate) mod api;
+mod material;
 
 /// The consultation routes.
 pub fn routes(r: Routes) -> Routes {
+    use xieshang_store::account::apikey::Scope;
     use Access::*;
     use Permission::{ConsultationManage as Manage, ConsultationView as View};
     settings::routes(r)
@@ -50,6 +53,23 @@ pub fn routes(r: Routes) -> Routes {
             "/consultations/{id}/invite",
             Needs(Manage, Target::Consultation),
             post(invite),
+        )
+        .post(
+            "/consultations/{id}/materials",
+            Needs(Manage, Target::Consultation),
+            post(material::add).layer(axum::extract::DefaultBodyLimit::max(
+                crate::kit::auth::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .get(
+            "/consultations/{id}/materials/{material}",
+            Needs(View, Target::Consultation),
+            get(material::download),
+        )
+        .post(
+            "/consultations/{id}/materials/{material}/publish",
+            Needs(Manage, Target::Consultation),
+            post(material::publish),
         )
         .post(
             "/consultations/{id}/agenda",
@@ -79,6 +99,11 @@ pub fn routes(r: Routes) -> Routes {
         // One's own answer and check-in: the store finds the invitation of
         // the signed-in person (none: 404).
         .post("/consultations/{id}/answer", SignedIn, post(answer))
+        .get(
+            "/consultations/{id}/check-in",
+            Needs(View, Target::Consultation),
+            get(check_in_page),
+        )
         .post("/consultations/{id}/check-in", SignedIn, post(check_in))
         .post("/consultations/{id}/rate", SignedIn, post(rate))
         .post("/agreed-actions/{id}", SignedIn, post(act))
@@ -100,6 +125,33 @@ pub fn routes(r: Routes) -> Routes {
             get(outcomes_export),
         )
         .get("/units/{id}/consultations", Public, get(public_page))
+        .get("/materials/{token}", Public, get(material::public_file))
+        // The JSON API (API keys; in the OpenAPI document).
+        .get(
+            "/api/v1/consultations",
+            Key(Scope::ConsultationsRead),
+            get(api::list_consultations),
+        )
+        .get(
+            "/api/v1/consultations/{id}",
+            Key(Scope::ConsultationsRead),
+            get(api::get_consultation),
+        )
+        .get(
+            "/api/v1/agreed-actions",
+            Key(Scope::ConsultationsRead),
+            get(api::list_actions),
+        )
+        .get(
+            "/api/v1/agreed-actions/{id}",
+            Key(Scope::ConsultationsRead),
+            get(api::get_action),
+        )
+        .key_post(
+            "/api/v1/agreed-actions/{id}/updates",
+            Scope::ConsultationsUpdate,
+            post(api::post_action_update),
+        )
 }
 
 /// A consultation's state as a message key.
@@ -526,6 +578,11 @@ struct DetailTpl {
     ratings: Option<consult::rating::Summary>,
     /// The rating choices (code, message key).
     rating_choices: [(&'static str, &'static str); 3],
+    materials: Vec<material::MaterialView>,
+    /// The meeting's check-in QR code (SVG) for staff, while it is to be held.
+    qr: String,
+    /// The URL it encodes.
+    check_in_url: String,
 }
 
 /// What a refused form on the consultation's page had typed.
@@ -541,6 +598,7 @@ struct DetailInput {
     representative: String,
     result_note: String,
     rating_comment: String,
+    material_title: String,
 }
 
 async fn detail_view(
@@ -621,7 +679,15 @@ async fn detail_view(
     } else {
         None
     };
+    let check_in_url = check_in_url(state, id);
+    let qr = if can_manage && c.state == "convened" {
+        crate::kit::page::qr_svg(&check_in_url)?
+    } else {
+        String::new()
+    };
     let mut res = render(DetailTpl {
+        qr,
+        check_in_url,
         page: Page::signed_in(tr, u, flash),
         my_rating,
         ratings,
@@ -642,6 +708,11 @@ async fn detail_view(
             Vec::new()
         },
         agenda: consult::agenda(db, id).await?,
+        materials: consult::material::of(db, id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         all_done: all_done && !actions.is_empty(),
         actions,
         can_manage,
@@ -995,6 +1066,51 @@ async fn answer(
 
 #[derive(Deserialize)]
 struct EmptyForm {}
+
+/// The meeting's check-in address under the configured public URL (never the
+/// request's Host: decision 0026), which its QR code carries.
+fn check_in_url(state: &AppState, id: i64) -> String {
+    format!("{}/consultations/{id}/check-in", state.config.public_url())
+}
+
+#[derive(Template)]
+#[template(path = "consult/check_in.html")]
+struct CheckInTpl {
+    page: Page,
+    c: consult::Consultation,
+    when: String,
+    /// The viewer is invited by account and the meeting is to be held.
+    can_check_in: bool,
+    /// Already marked present.
+    present: bool,
+}
+
+/// What the meeting's QR code opens: a participant signed in checks in with
+/// one button.
+async fn check_in_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<FlashQ>,
+) -> AppResult<Response> {
+    let c = consult::get(&state.db, &u.actor, Permission::ConsultationView, id).await?;
+    let mine = consult::participants(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|p| p.user_id == Some(u.actor.user_id));
+    render(CheckInTpl {
+        page: Page::signed_in(tr, &u, &q.flash()),
+        when: format!(
+            "{} – {}",
+            format_time(tr.lang, c.starts_at),
+            format_time(tr.lang, c.ends_at)
+        ),
+        can_check_in: mine.as_ref().is_some_and(|p| !p.present) && c.state == "convened",
+        present: mine.is_some_and(|p| p.present),
+        c,
+    })
+}
 
 async fn check_in(
     State(state): State<AppState>,
@@ -1632,6 +1748,8 @@ struct PublicRow {
     state: &'static str,
     units: String,
     actions: Vec<(String, String, &'static str)>,
+    /// Published materials: (title, public token).
+    materials: Vec<(String, String)>,
 }
 
 /// A body's held consultations: topic, date, participating units and, where
@@ -1666,6 +1784,7 @@ async fn public_page(
                 .into_iter()
                 .map(|(t, o, s)| (t, tr.label(&o).into_owned(), action_state(&s)))
                 .collect(),
+            materials: p.materials,
             topic: p.topic,
         })
         .collect();

@@ -345,13 +345,7 @@ async fn studio_page(
         _ => None,
     };
     let check_in_url = format!("{}/duty", state.config.public_url());
-    let qr = qrcode::QrCode::new(check_in_url.as_bytes())
-        .map(|c| {
-            c.render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(180, 180)
-                .build()
-        })
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let qr = crate::kit::page::qr_svg(&check_in_url)?;
     let weekdays = s
         .weekdays
         .iter()

@@ -224,20 +224,27 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
 pub struct Upload {
     /// Form field name.
     pub field: String,
-    /// The bytes (at most [`xieshang_store::concern::photo::MAX_BYTES`]).
+    /// The file's name as the browser sent it.
+    pub file_name: String,
+    /// The bytes (at most the form's cap on a file; empty when it was over).
     pub bytes: Vec<u8>,
+    /// The file was over the form's cap: it was read to its end and dropped,
+    /// so that the form can say so and keep the other fields.
+    pub oversize: bool,
 }
 
 /// A form that may carry files: `multipart/form-data` or url-encoded. Its `_csrf`
-/// field is checked as for [`CsrfForm`]; each file is capped at 10 MB while it is
-/// read, and empty file inputs are dropped.
+/// field is checked as for [`CsrfForm`]; each file is capped at `FILE_MAX` bytes
+/// (10 MB unless the route says otherwise) while it is read: a file over it is
+/// kept only as [`Upload::oversize`], its bytes dropped as they stream by.
+/// Empty file inputs are dropped.
 ///
 /// A multipart body is checked as it streams in, so that a forged or oversized
 /// upload costs the server almost nothing: a declared length over
 /// [`UPLOAD_BODY_LIMIT`] is refused before the body is read, and `_csrf` must be
 /// the first field (the product's forms put it first): any other first field, a
 /// file before it, or a wrong token is refused without reading further.
-pub struct CsrfUpload<T> {
+pub struct CsrfUpload<T, const FILE_MAX: usize = { xieshang_store::concern::photo::MAX_BYTES }> {
     /// The text fields.
     pub form: T,
     /// The files.
@@ -258,6 +265,26 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     }
 }
 
+/// Reads a file field to its end, keeping at most `limit` bytes: None when
+/// it was longer (the rest is read and dropped; the route's body cap bounds
+/// it).
+async fn file_bytes(
+    field: &mut axum::extract::multipart::Field<'_>,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let mut bytes = Some(Vec::new());
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if let Some(b) = bytes.as_mut() {
+            if b.len() + chunk.len() > limit {
+                bytes = None;
+            } else {
+                b.extend_from_slice(&chunk);
+            }
+        }
+    }
+    Ok(bytes)
+}
+
 /// Reads a multipart field to its end, refusing it past `limit` bytes.
 async fn field_bytes(
     field: &mut axum::extract::multipart::Field<'_>,
@@ -273,7 +300,9 @@ async fn field_bytes(
     Ok(bytes)
 }
 
-impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfUpload<T> {
+impl<T: DeserializeOwned + Send, const FILE_MAX: usize> FromRequest<AppState>
+    for CsrfUpload<T, FILE_MAX>
+{
     type Rejection = AppError;
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         let expected = match load_user_headers(req.headers(), state).await? {
@@ -316,11 +345,21 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfUpload<T> {
                         return Err(AppError::Csrf);
                     }
                     checked = true;
-                } else if field.file_name().is_some() {
-                    let bytes =
-                        field_bytes(&mut field, xieshang_store::concern::photo::MAX_BYTES).await?;
-                    if !bytes.is_empty() {
-                        files.push(Upload { field: name, bytes });
+                } else if let Some(file_name) = field.file_name().map(str::to_owned) {
+                    match file_bytes(&mut field, FILE_MAX).await? {
+                        Some(bytes) if bytes.is_empty() => {}
+                        Some(bytes) => files.push(Upload {
+                            field: name,
+                            file_name,
+                            bytes,
+                            oversize: false,
+                        }),
+                        None => files.push(Upload {
+                            field: name,
+                            file_name,
+                            bytes: Vec::new(),
+                            oversize: true,
+                        }),
                     }
                 } else {
                     let bytes = field_bytes(&mut field, TEXT_FIELD_LIMIT).await?;

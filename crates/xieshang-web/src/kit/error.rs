@@ -321,6 +321,25 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl ApiError {
+    /// An update through the API that the item engine refused: not possible
+    /// in the item's state, or not the key's unit's to make (`not_yours`),
+    /// both 409; any other store error as itself.
+    pub(crate) fn refused_update(
+        e: xieshang_store::item::TransitionError,
+        not_yours: &str,
+    ) -> Self {
+        use xieshang_store::item::TransitionError;
+        match e {
+            TransitionError::Refused(r) => AppError::Conflict(r.to_string()).into(),
+            TransitionError::Store(xieshang_store::Error::Denied(_)) => {
+                AppError::Conflict(not_yours.to_owned()).into()
+            }
+            TransitionError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         ApiError(e)

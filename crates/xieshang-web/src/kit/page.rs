@@ -321,6 +321,20 @@ fn choices(
 }
 
 /// A file to download (CSV or XLSX), never cached.
+/// A QR code of `url` as an SVG image to put in a page (a studio's and a
+/// meeting's check-in codes): dark modules on white, at least 180 pixels a
+/// side, with the standard quiet zone. The URL is built by the caller from
+/// the configured public address, never from the request (decision 0026).
+pub(crate) fn qr_svg(url: &str) -> AppResult<String> {
+    qrcode::QrCode::new(url.as_bytes())
+        .map(|c| {
+            c.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(180, 180)
+                .build()
+        })
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 pub(crate) fn download(bytes: Vec<u8>, name: &str, xlsx: bool) -> Response {
     let ctype = if xlsx {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -78,7 +78,8 @@ pub struct RouteSpec {
 impl RouteSpec {
     /// Whether the route answers people with an HTML page: a GET that is not
     /// a machine interface (API, Open311, open data), a file (exports, photos,
-    /// static assets, `.csv`/`.ics`/`.png`/`.xlsx`/`.json`), the language
+    /// a consultation's materials, static assets,
+    /// `.csv`/`.ics`/`.png`/`.xlsx`/`.json`), the language
     /// switch or an operations endpoint. The walks over every page (the
     /// accessibility check, the page weight) take their list from here, so a
     /// new page joins them by construction.
@@ -99,6 +100,7 @@ impl RouteSpec {
             && !NOT_PAGES.iter().any(|p| self.path.starts_with(p))
             && !matches!(self.path, "/metrics" | "/healthz" | "/readyz")
             && !FILES.iter().any(|e| self.path.ends_with(e))
+            && !self.path.contains("/materials/")
     }
 }
 

@@ -476,6 +476,7 @@ async fn import(
     // Parsing runs on the bounded parsing pool, off the async threads.
     let rows = up.form.rows.trim().to_owned();
     let table = match up.files.into_iter().next() {
+        Some(file) if file.oversize => Err("err.import_file_size"),
         Some(file) => state.parsing(move || read_table(&file.bytes)).await?,
         None if !rows.is_empty() => state.parsing(move || read_csv(&rows)).await?,
         None => Err("err.import_empty"),

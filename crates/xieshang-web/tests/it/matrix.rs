@@ -45,7 +45,12 @@ struct Side {
     room: i64,
     /// Fresh consultations for the routes that move one.
     consult_for_route: Vec<(&'static str, i64)>,
+    /// A material of the side's consultation.
+    material: i64,
 }
+
+/// A PDF for the routes that take a consultation's material.
+const MATERIAL_PDF: &[u8] = b"%PDF-1.7\n%%EOF";
 
 /// A consultation of the side called through the product: `state` is
 /// `convened` (its meeting a day ahead), `started` (convened, its meeting
@@ -293,10 +298,20 @@ async fn side(
         let id = side_consultation(app, &staff, org_id, department, "矩阵协商", None, state).await;
         consult_for_route.push((path, id));
     }
+    let material = xieshang_store::consult::material::add(
+        &app.t.db,
+        &staff,
+        consultation,
+        marker,
+        &xieshang_store::consult::material::check("矩阵.pdf", MATERIAL_PDF.to_vec()).unwrap(),
+    )
+    .await
+    .unwrap();
     Side {
         consultation,
         room,
         consult_for_route,
+        material,
         member,
         org_code: org,
         studio,
@@ -448,6 +463,8 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("quarter", "2".into()),
             ("topic", format!("矩阵计划{n}")),
         ],
+        "/consultations/{id}/materials" => vec![("material_title", format!("矩阵材料{n}"))],
+        "/consultations/{id}/materials/{material}/publish" => vec![("published", "1".into())],
         "/rooms" => vec![
             ("org", s.org.to_string()),
             ("name", format!("矩阵会议室{n}")),
@@ -472,6 +489,7 @@ const MISSING: i64 = 987_654_321;
 fn fill_missing(path: &str) -> String {
     path.replace("{id}", &MISSING.to_string())
         .replace("{grant}", &MISSING.to_string())
+        .replace("{material}", &MISSING.to_string())
 }
 
 /// Asserts that two answers are the same bytes (status, redirect, type, body).
@@ -510,6 +528,7 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
     let url = path
         .replace("{id}", &id.to_string())
         .replace("{grant}", &s.grant.to_string())
+        .replace("{material}", &s.material.to_string())
         .replace("{file}", "concerns.csv");
     // Search lists nothing without a query: ask for the title both sides share.
     if url == "/search" {
@@ -526,6 +545,11 @@ async fn call(
 ) -> crate::app::Resp {
     if method == "GET" {
         c.get(url).await
+    } else if url.ends_with("/materials") {
+        // A material is a file: the form is multipart, with a PDF.
+        let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        c.post_multipart(url, &f, &[("file", "矩阵.pdf", MATERIAL_PDF.to_vec())])
+            .await
     } else {
         let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         c.post(url, &f).await

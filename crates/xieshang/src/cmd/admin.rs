@@ -62,7 +62,8 @@ pub enum ApiKeyCommand {
         /// A name to recognise the key by, e.g. the app's name.
         #[arg(long, default_value = "api client")]
         name: String,
-        /// Scopes, comma-separated: concerns:create, concerns:read, concerns:update.
+        /// Scopes, comma-separated: concerns:create, concerns:read, concerns:update,
+        /// consultations:read, consultations:update.
         #[arg(long, default_value = "concerns:create")]
         scopes: String,
     },
@@ -157,7 +158,7 @@ async fn api_key(settings: &Settings, command: &ApiKeyCommand) -> anyhow::Result
                 .map(|s| {
                     Scope::parse(s).ok_or_else(|| {
                         anyhow::anyhow!(
-                            "unknown scope '{}' (use concerns:create, concerns:read, concerns:update)",
+                            "unknown scope '{}' (use concerns:create, concerns:read, concerns:update, consultations:read, consultations:update)",
                             s.trim()
                         )
                     })
