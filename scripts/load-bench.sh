@@ -271,6 +271,17 @@ EOF
   member_session="$(staff_session "$base" m00000 "$work/jar-member")"
   echo "wrk.headers[\"Cookie\"] = \"xs_session=$member_session\"" >"$work/member-$b.lua"
   run "meetings_$b" "member's meetings /meetings (m00000)" "$base/meetings" "$work/member-$b.lua"
+  run "meetings_ics_$b" "member's calendar feed /meetings.ics (m00000)" "$base/meetings.ics" "$work/member-$b.lua"
+  # The rest of the consultation pages: the list, one consultation (the latest
+  # of the list), the rooms, the body's settings and its public page.
+  run "consultations_$b" "consultation list /consultations (staff-$district)" "$base/consultations" "$work/staff-$b.lua"
+  local one unit
+  one="$(curl -s -b "xs_session=$session" "$base/consultations" | grep -o '/consultations/[0-9][0-9]*' | head -1)"
+  run "consultation_$b" "a consultation $one (staff-$district)" "$base$one" "$work/staff-$b.lua"
+  run "rooms_$b" "rooms /rooms (staff-$district)" "$base/rooms" "$work/staff-$b.lua"
+  run "consult_settings_$b" "settings /consultations/settings (staff-$district)" "$base/consultations/settings" "$work/staff-$b.lua"
+  unit="$(curl -s -b "xs_session=$session" "$base/consultations/settings" | grep -o 'option value="[0-9]*"' | head -1 | grep -o '[0-9][0-9]*')"
+  run "public_consult_$b" "public list /units/$unit/consultations" "$base/units/$unit/consultations"
   # The JSON API's lists of consultations and agreed actions (issue 28 point
   # 10), first page, with a district's key (made while the server runs: keys
   # are rows like any other).

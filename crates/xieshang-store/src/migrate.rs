@@ -145,6 +145,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "consultation_materials",
         include_str!("migrations/0030_consultation_materials.sql"),
     ),
+    (
+        35,
+        "consultation_rules_ratings",
+        include_str!("migrations/0035_consultation_rules_ratings.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

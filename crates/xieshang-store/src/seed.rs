@@ -622,6 +622,13 @@ async fn demo_consultations(db: &Db) -> Result<()> {
             crate::item::TransitionError::Store(e) => e,
             crate::item::TransitionError::Refused(_) => Error::NotFound,
         })?;
+    // The held meeting's reminder went out the working day before it, in
+    // the demo's past: nothing of it is left for the worker.
+    sqlx::query("UPDATE jobs SET done_at = run_at WHERE kind = $1 AND run_at <= $2")
+        .bind(consult::notice::REMINDER_JOB)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
     // Coming in three weeks.
     consult::convene(
         db,

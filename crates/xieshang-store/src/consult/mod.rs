@@ -10,8 +10,14 @@
 //! [`crate::item`], as a concern's are.
 
 pub mod action;
+pub mod ics;
 pub mod material;
+pub mod notice;
+pub mod rating;
 pub mod room;
+pub mod rules;
+
+pub use rules::{rules_for, TimeRules};
 
 use crate::audit::{self, Entry};
 use crate::db::{col, Arg, Db, Tx};
@@ -189,39 +195,6 @@ pub async fn hide_kind(db: &Db, actor: &Actor, org_id: i64, code: &str) -> Resul
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The rules of time of a consultation, in working days (DOMAIN.md §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimeRules {
-    /// Notice given at least this many working days before the meeting.
-    pub notice_days: u32,
-    /// Materials out at least this many working days before.
-    pub materials_days: u32,
-    /// Minutes within this many working days after.
-    pub minutes_days: u32,
-}
-
-/// The rules for a kind at a unit: the city's (15, 10, 7), shorter for
-/// grassroots consultations and for streets and communities (5, 3, 7).
-pub fn rules_for(kind: &str, unit: xieshang_core::org::OrgKind) -> TimeRules {
-    use xieshang_core::org::OrgKind;
-    let grassroots = kind == "grassroots"
-        || kind == "mock"
-        || matches!(unit, OrgKind::Street | OrgKind::Community | OrgKind::Grid);
-    if grassroots {
-        TimeRules {
-            notice_days: 5,
-            materials_days: 3,
-            minutes_days: 7,
-        }
-    } else {
-        TimeRules {
-            notice_days: 15,
-            materials_days: 10,
-            minutes_days: 7,
-        }
-    }
 }
 
 /// What is needed to call a consultation.
@@ -417,7 +390,7 @@ pub async fn convene(
         }
         None => None,
     };
-    let rules = rules_for(new.kind, org.kind);
+    let rules = rules::effective(db, new.org_id, new.kind, org.kind).await?;
     let notice = cal.working_days_between_ms(now, new.starts_at);
     let warning = (notice < rules.notice_days).then(|| {
         format!(
@@ -500,6 +473,7 @@ pub async fn convene(
         )
         .await?;
     }
+    notice::schedule_reminder_in(&mut tx, cal, now, id, new.starts_at).await?;
     let meeting = item::fold_progress(new.starts_at, topic);
     for concern in &concerns {
         let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM concerns WHERE id = $1")
@@ -1062,6 +1036,7 @@ pub async fn invite(
         }
     }
     notify_in(&mut tx, now, &notify, "invited", id, &c.topic).await?;
+    notice::email_in(&mut tx, now, &notify, "invited", id).await?;
     audit::record(
         &mut tx,
         now,
@@ -1655,6 +1630,30 @@ pub async fn plans(db: &Db, actor: &Actor, year: i64) -> Result<Vec<(i64, String
     .collect()
 }
 
+/// One planned topic of a body the actor manages: (its body, the topic).
+pub async fn planned(db: &Db, actor: &Actor, plan_id: i64) -> Result<(i64, PlannedTopic)> {
+    let row = sqlx::query(
+        "SELECT id, org_id, year, quarter, topic, consultation_id FROM consultation_plan
+          WHERE id = $1",
+    )
+    .bind(plan_id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let org_id: i64 = col(&row, "org_id")?;
+    crate::org::get(db, actor, Permission::ConsultationManage, org_id).await?;
+    Ok((
+        org_id,
+        PlannedTopic {
+            id: col(&row, "id")?,
+            year: col(&row, "year")?,
+            quarter: col(&row, "quarter")?,
+            topic: col(&row, "topic")?,
+            consultation_id: col(&row, "consultation_id")?,
+        },
+    ))
+}
+
 // ------------------------------------------------------------------ public
 
 /// A held consultation as the body's public page shows it: never residents'
@@ -1730,19 +1729,6 @@ pub async fn public_held(db: &Db, org_id: i64) -> Result<Vec<PublicConsultation>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xieshang_core::org::OrgKind;
-
-    #[test]
-    fn grassroots_rules_are_shorter_than_the_citys() {
-        let city = rules_for("thematic", OrgKind::District);
-        assert_eq!(
-            (city.notice_days, city.materials_days, city.minutes_days),
-            (15, 10, 7)
-        );
-        let street = rules_for("thematic", OrgKind::Street);
-        assert!(street.notice_days < city.notice_days);
-        assert_eq!(rules_for("grassroots", OrgKind::District), street);
-    }
 
     #[test]
     fn participant_roles_round_trip() {

@@ -139,6 +139,32 @@ impl Mailer {
         self.transport.send(msg).await?;
         Ok(())
     }
+
+    /// Sends a text with a calendar file (RFC 5545) attached as
+    /// `meeting.ics`, which mail programs offer to add to the calendar.
+    async fn send_with_calendar(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        ics: String,
+    ) -> anyhow::Result<()> {
+        use lettre::message::{header::ContentType, Attachment, MultiPart, SinglePart};
+        let msg = Message::builder()
+            .from(self.from.clone())
+            .to(to.parse()?)
+            .subject(subject)
+            .multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(body.to_owned()))
+                    .singlepart(
+                        Attachment::new("meeting.ics".to_owned())
+                            .body(ics, ContentType::parse("text/calendar; charset=utf-8")?),
+                    ),
+            )?;
+        self.transport.send(msg).await?;
+        Ok(())
+    }
 }
 
 /// Days a done job is kept before `prune` deletes it, unless configured.
@@ -443,7 +469,24 @@ impl Worker {
                     )
                     .await?;
             }
-            "notify" | "deadline" | "item_webhook" => {}
+            crate::consult::notice::EMAIL_JOB => {
+                let mailer = self
+                    .mailer
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("no SMTP configured"))?;
+                let id = p["consultation_id"].as_i64().unwrap_or_default();
+                let c = crate::consult::notice::for_email(&self.db, id).await?;
+                let (subject, body) =
+                    meeting_email(&self.base_url, &c, p["event"].as_str().unwrap_or_default());
+                let ics = crate::consult::ics::calendar(
+                    &c.topic,
+                    &[crate::consult::ics::event_of(&self.base_url, &c)],
+                );
+                mailer
+                    .send_with_calendar(p["to"].as_str().unwrap_or_default(), &subject, &body, ics)
+                    .await?;
+            }
+            "notify" | "deadline" | "item_webhook" | crate::consult::notice::REMINDER_JOB => {}
             other => anyhow::bail!("unknown job kind {other}"),
         }
         let mut tx = self.db.begin_write().await?;
@@ -488,6 +531,9 @@ impl Worker {
                     p["event"].as_str().unwrap_or_default(),
                 )
                 .await?;
+            }
+            crate::consult::notice::REMINDER_JOB => {
+                crate::consult::notice::remind_in(tx, now, p).await?;
             }
             _ => {}
         }
@@ -767,6 +813,40 @@ impl Worker {
         item::enqueue(tx, now, &jobs).await?;
         Ok(())
     }
+}
+
+/// The subject and text of an email about a meeting: its topic, time and
+/// place and a link to its page, in Chinese and English (the account's
+/// language is not known to the worker).
+fn meeting_email(
+    base_url: &str,
+    c: &crate::consult::Consultation,
+    event: &str,
+) -> (String, String) {
+    let (label, en) = match event {
+        "reminder" => ("会议提醒", "Reminder"),
+        _ => ("协商会议通知", "Invitation"),
+    };
+    let cst = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000)
+            .map(|t| t.naive_utc().format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let place = c
+        .room_name
+        .as_ref()
+        .map(|r| format!("{} {r}", c.org_name))
+        .or(c.place.clone())
+        .unwrap_or_default();
+    let link = format!("{}/consultations/{}", base_url.trim_end_matches('/'), c.id);
+    let subject = format!("【协商】{label}：{}", c.topic);
+    let body = format!(
+        "{label}：{topic}\n时间：{start} 至 {end}（北京时间）\n地点：{place}\n\n         请在平台上答复是否出席：{link}\n会议已附为日历文件（meeting.ics）。\n\n         {en}: {topic}\nTime: {start} to {end} (China Standard Time)\nPlace: {place}\n         Please answer on the platform: {link}\nThe meeting is attached as a calendar file.\n",
+        topic = c.topic,
+        start = cst(c.starts_at),
+        end = cst(c.ends_at),
+    );
+    (subject, body)
 }
 
 /// At most this many notifications go into one INSERT.

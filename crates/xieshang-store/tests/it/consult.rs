@@ -516,6 +516,22 @@ async fn a_consultation_from_three_concerns_runs_to_their_resolution() {
         .collect();
     assert_eq!(ours.len(), 2);
     assert!(ours.iter().all(|o| o.action.state == "resolved"));
+    // The list's owner filter offers the units that own actions, and only
+    // those: both departments, not the street.
+    let owners: Vec<i64> = action::owners(&db, &staff)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert!(
+        owners.contains(&cgj.id) && owners.contains(&zjj.id),
+        "{owners:?}"
+    );
+    assert!(!owners.contains(&guanshan.id));
+    let other = crate::actor(&t, "staff-beilin").await;
+    let theirs = action::owners(&db, &other).await.unwrap();
+    assert!(theirs.iter().all(|(id, _)| *id != cgj.id && *id != zjj.id));
     close(ConcernsAfter::Resolve).await.unwrap();
 
     // The concerns are resolved with a note naming the consultation, and the

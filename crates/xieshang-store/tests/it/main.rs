@@ -3,6 +3,7 @@
 mod audit;
 mod coalesce;
 mod consult;
+mod consult_settings;
 mod datagen;
 mod engine_migration;
 mod intake;

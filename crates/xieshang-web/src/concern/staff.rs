@@ -207,6 +207,8 @@ struct ConcernsTpl {
     filter: Option<&'static str>,
     /// The list's query for the pager (`state=…` or `filter=…`).
     list: String,
+    /// Rows may be chosen to call a consultation on them.
+    can_convene: bool,
 }
 
 async fn queue_page(
@@ -269,6 +271,13 @@ async fn queue_page(
             Some(f) => format!("filter={}", f.code()),
             None => format!("state={current}"),
         },
+        // Open concerns only: a consultation is not called on new or closed ones.
+        can_convene: u.actor.has_permission(Permission::ConsultationManage)
+            && (filter.is_some()
+                || matches!(
+                    current,
+                    "accepted" | "assigned" | "in_progress" | "reopened"
+                )),
     })
 }
 

@@ -24,13 +24,15 @@ use xieshang_store::item::TransitionError;
 
 pub(crate) mod api;
 mod material;
+mod settings;
 
 /// The consultation routes.
 pub fn routes(r: Routes) -> Routes {
     use xieshang_store::account::apikey::Scope;
     use Access::*;
     use Permission::{ConsultationManage as Manage, ConsultationView as View};
-    r.get("/consultations", Needs(View, Target::None), get(list_page))
+    settings::routes(r)
+        .get("/consultations", Needs(View, Target::None), get(list_page))
         .get(
             "/consultations/new",
             Needs(Manage, Target::None),
@@ -103,6 +105,7 @@ pub fn routes(r: Routes) -> Routes {
             get(check_in_page),
         )
         .post("/consultations/{id}/check-in", SignedIn, post(check_in))
+        .post("/consultations/{id}/rate", SignedIn, post(rate))
         .post("/agreed-actions/{id}", SignedIn, post(act))
         .get("/agreed-actions", SignedIn, get(my_actions_page))
         .get("/meetings", SignedIn, get(meetings_page))
@@ -295,6 +298,9 @@ struct NewForm {
     concerns: String,
     #[serde(default)]
     short_notice_ok: String,
+    /// The planned topic it carries out, if called from the plan.
+    #[serde(default)]
+    plan: String,
 }
 
 #[derive(Template)]
@@ -313,12 +319,40 @@ struct NewTpl {
 struct NewQuery {
     /// Concern ids, comma separated.
     concerns: Option<String>,
+    /// A planned topic to carry out.
+    plan: Option<String>,
+}
+
+/// The concerns chosen by checkbox (in the queue, the search results or a
+/// hotspot's group): one `c=ID` each in the query.
+fn chosen_concerns(raw: Option<&str>) -> Vec<i64> {
+    raw.unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("c="))
+        .filter_map(|v| v.parse().ok())
+        .collect()
 }
 
 fn concern_ids(s: &str) -> Vec<i64> {
     s.split([',', ' '])
         .filter_map(|x| x.trim().parse().ok())
         .collect()
+}
+
+/// The bodies the actor may call consultations in (and keep their kinds,
+/// rules and plan): the units of its scopes and their streets.
+async fn bodies(state: &AppState, tr: Tr, u: &CurrentUser) -> AppResult<Vec<(i64, String)>> {
+    use xieshang_core::OrgKind;
+    let scopes = u.actor.scopes(Permission::ConsultationManage);
+    let mut units = Vec::new();
+    for (_, o) in xieshang_store::org::tree(&state.db, &u.actor, false).await? {
+        if scopes.iter().any(|s| o.path.is_within(s))
+            && matches!(o.kind, OrgKind::City | OrgKind::District | OrgKind::Street)
+        {
+            units.push((o.id, tr.label(&o.name).into_owned()));
+        }
+    }
+    Ok(units)
 }
 
 async fn new_view(
@@ -328,21 +362,7 @@ async fn new_view(
     form: NewForm,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    // Units the actor may call consultations in: the units of its scopes and
-    // their streets.
-    let mut units = Vec::new();
-    for scope in u.actor.scopes(Permission::ConsultationManage) {
-        for (depth, o) in xieshang_store::org::tree(&state.db, &u.actor, false).await? {
-            let _ = depth;
-            use xieshang_core::OrgKind;
-            if o.path.is_within(&scope)
-                && matches!(o.kind, OrgKind::City | OrgKind::District | OrgKind::Street)
-                && !units.iter().any(|(id, _)| *id == o.id)
-            {
-                units.push((o.id, tr.label(&o.name).into_owned()));
-            }
-        }
-    }
+    let units = bodies(state, tr, u).await?;
     let first = form
         .org
         .parse::<i64>()
@@ -412,11 +432,28 @@ async fn new_page(
     UiLang(tr): UiLang,
     u: CurrentUser,
     Query(q): Query<NewQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> AppResult<Response> {
-    let form = NewForm {
-        concerns: q.concerns.unwrap_or_default(),
+    let mut concerns = concern_ids(q.concerns.as_deref().unwrap_or_default());
+    concerns.extend(chosen_concerns(raw.as_deref()));
+    concerns.sort_unstable();
+    concerns.dedup();
+    let mut form = NewForm {
+        concerns: concerns
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
         ..NewForm::default()
     };
+    if let Some(plan) = q.plan.and_then(|p| p.parse().ok()) {
+        let (org, topic) = consult::planned(&state.db, &u.actor, plan).await?;
+        if topic.consultation_id.is_none() {
+            form.org = org.to_string();
+            form.topic = topic.topic;
+            form.plan = topic.id.to_string();
+        }
+    }
     new_view(&state, tr, &u, form, FieldErrors::new()).await
 }
 
@@ -453,7 +490,7 @@ async fn create(
         room_id: f.room.parse().ok(),
         place: Some(&f.place),
         concerns: &concerns,
-        plan_id: None,
+        plan_id: f.plan.trim().parse().ok(),
         short_notice_ok: f.short_notice_ok == "1",
     };
     match consult::convene(&state.db, &state.calendar, &u.actor, &new).await {
@@ -520,6 +557,12 @@ struct DetailTpl {
     qr: String,
     /// The URL it encodes.
     check_in_url: String,
+    /// The viewer's rating, once closed and invited.
+    my_rating: Option<consult::rating::Rating>,
+    /// Everyone's ratings, for staff once closed.
+    ratings: Option<consult::rating::Summary>,
+    /// The rating choices (code, message key).
+    rating_choices: [(&'static str, &'static str); 3],
 }
 
 /// What a refused form on the consultation's page had typed.
@@ -535,6 +578,7 @@ struct DetailInput {
     representative: String,
     result_note: String,
     material_title: String,
+    rating_comment: String,
 }
 
 async fn detail_view(
@@ -609,10 +653,28 @@ async fn detail_view(
     } else {
         String::new()
     };
+    let closed = c.state == "closed";
+    let my_rating = if closed && invited {
+        consult::rating::mine(db, id, u.actor.user_id).await?
+    } else {
+        None
+    };
+    let ratings = if closed && can_manage {
+        Some(consult::rating::summary(db, id).await?)
+    } else {
+        None
+    };
     let mut res = render(DetailTpl {
         qr,
         check_in_url,
         page: Page::signed_in(tr, u, flash),
+        my_rating,
+        ratings,
+        rating_choices: [
+            ("satisfied", "rating.satisfied"),
+            ("basically_satisfied", "rating.basically_satisfied"),
+            ("unsatisfied", "rating.unsatisfied"),
+        ],
         kind: kind_name(tr, &c.kind, c.kind_name.as_deref()),
         when: format_time(tr.lang, c.starts_at),
         until: format_time(tr.lang, c.ends_at),
@@ -1039,6 +1101,34 @@ async fn check_in(
 }
 
 #[derive(Deserialize)]
+struct RateForm {
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// A participant rates the consultation after it closed.
+async fn rate(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<RateForm>,
+) -> AppResult<Response> {
+    match consult::rating::rate(&state.db, &u.actor, id, &f.rating, &f.comment).await {
+        Ok(()) => Ok(back(id, Msg::Ok("consult.rated"))),
+        Err(e) => {
+            let kept = DetailInput {
+                rating_comment: f.comment,
+                ..DetailInput::default()
+            };
+            refused_here(&state, tr, &u, id, e, kept).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
 struct ActForm {
     action: String,
     #[serde(default)]
@@ -1145,42 +1235,6 @@ async fn meetings_page(
 
 // ---------------------------------------------------------------- calendars
 
-/// One meeting in a calendar feed.
-struct IcsEvent {
-    uid: String,
-    starts_at: i64,
-    ends_at: i64,
-    summary: String,
-    location: String,
-    url: String,
-}
-
-/// A calendar (RFC 5545) of meetings, written by the `icalendar` crate.
-fn calendar(name: &str, events: &[IcsEvent]) -> String {
-    use icalendar::{Calendar, Component, Event, EventLike};
-    let mut cal = Calendar::new();
-    cal.name(name);
-    for e in events {
-        let (Some(start), Some(end)) = (
-            chrono::DateTime::from_timestamp_millis(e.starts_at),
-            chrono::DateTime::from_timestamp_millis(e.ends_at),
-        ) else {
-            continue;
-        };
-        cal.push(
-            Event::new()
-                .uid(&e.uid)
-                .summary(&e.summary)
-                .location(&e.location)
-                .url(&e.url)
-                .starts(start)
-                .ends(end)
-                .done(),
-        );
-    }
-    cal.done().to_string()
-}
-
 fn ics_response(body: String, file: &str) -> Response {
     (
         [
@@ -1199,28 +1253,8 @@ fn ics_response(body: String, file: &str) -> Response {
         .into_response()
 }
 
-fn event_of(state: &AppState, c: &consult::Consultation) -> IcsEvent {
-    let base = state.config.public_url();
-    let host = base
-        .split_once("://")
-        .map_or(base, |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    IcsEvent {
-        uid: format!("consultation-{}@{host}", c.id),
-        starts_at: c.starts_at,
-        ends_at: c.ends_at,
-        summary: c.topic.clone(),
-        location: c
-            .room_name
-            .as_ref()
-            .map(|r| format!("{} {r}", c.org_name))
-            .or(c.place.clone())
-            .unwrap_or_default(),
-        url: format!("{base}/consultations/{}", c.id),
-    }
+fn event_of(state: &AppState, c: &consult::Consultation) -> consult::ics::IcsEvent {
+    consult::ics::event_of(state.config.public_url(), c)
 }
 
 /// The meeting as a calendar file (the invitation's attachment).
@@ -1230,21 +1264,22 @@ async fn meeting_ics(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let c = consult::get(&state.db, &u.actor, Permission::ConsultationView, id).await?;
-    let body = calendar(&c.topic, &[event_of(&state, &c)]);
+    let body = consult::ics::calendar(&c.topic, &[event_of(&state, &c)]);
     Ok(ics_response(body, "meeting.ics"))
 }
 
 /// A person's coming meetings as a calendar feed.
 async fn meetings_ics(State(state): State<AppState>, u: CurrentUser) -> AppResult<Response> {
     let now = state.db.now_ms();
-    let events: Vec<IcsEvent> = consult::upcoming_for(&state.db, u.actor.user_id, now)
-        .await?
-        .iter()
-        .filter(|c| c.state != "cancelled")
-        .map(|c| event_of(&state, c))
-        .collect();
+    let events: Vec<consult::ics::IcsEvent> =
+        consult::upcoming_for(&state.db, u.actor.user_id, now)
+            .await?
+            .iter()
+            .filter(|c| c.state != "cancelled")
+            .map(|c| event_of(&state, c))
+            .collect();
     Ok(ics_response(
-        calendar(&u.actor.display_name, &events),
+        consult::ics::calendar(&u.actor.display_name, &events),
         "meetings.ics",
     ))
 }
@@ -1269,7 +1304,10 @@ async fn room_ics(
         .await?;
         events.push(event_of(&state, &c));
     }
-    Ok(ics_response(calendar(&r.name, &events), "room.ics"))
+    Ok(ics_response(
+        consult::ics::calendar(&r.name, &events),
+        "room.ics",
+    ))
 }
 
 // ---------------------------------------------------------------- rooms
@@ -1742,15 +1780,17 @@ mod tests {
     #[test]
     fn a_calendar_feed_parses_back_with_its_events() {
         use icalendar::{Calendar, Component, EventLike};
-        let text = super::calendar(
+        use xieshang_store::consult::ics;
+        let text = ics::calendar(
             "多商量议事室",
-            &[super::IcsEvent {
+            &[ics::IcsEvent {
                 uid: "consultation-7@example.org".into(),
                 starts_at: 1_797_728_400_000,
                 ends_at: 1_797_735_600_000,
                 summary: "西飞第二中学门前道路破损，协商修复".into(),
                 location: "关山街道 多商量议事室; 二楼".into(),
                 url: "https://example.org/consultations/7".into(),
+                cancelled: false,
             }],
         );
         assert!(text.starts_with("BEGIN:VCALENDAR"), "{text}");

@@ -69,6 +69,8 @@ struct HitView {
     area: String,
     state: &'static str,
     raised: String,
+    /// Open (taken up, not yet resolved): a consultation may be called on it.
+    open: bool,
 }
 
 #[derive(Template)]
@@ -82,6 +84,10 @@ struct SearchTpl {
     hits: Vec<HitView>,
     searched: bool,
     errors: Vec<&'static str>,
+    /// Open hits may be chosen to call a consultation on them.
+    can_convene: bool,
+    /// Some hit is open.
+    any_open: bool,
 }
 
 /// A date (YYYY-MM-DD, China Standard Time) as the unix ms of its start.
@@ -149,7 +155,7 @@ async fn search_page(
     } else {
         Vec::new()
     };
-    let hits = hits
+    let hits: Vec<HitView> = hits
         .into_iter()
         .map(|h| HitView {
             id: h.row.id,
@@ -158,6 +164,10 @@ async fn search_page(
             area: h.row.area,
             state: state_key(&h.row.state),
             raised: format_time(tr.lang, h.row.created_at),
+            open: matches!(
+                h.row.state.as_str(),
+                "accepted" | "assigned" | "in_progress" | "reopened"
+            ),
         })
         .collect();
     let states = xieshang_core::item::CONCERN
@@ -173,9 +183,11 @@ async fn search_page(
         states,
         categories: category_choices(tr),
         q,
-        hits,
         searched,
         errors: errors.clone(),
+        can_convene: u.actor.has_permission(Permission::ConsultationManage),
+        any_open: hits.iter().any(|h| h.open),
+        hits,
     })?;
     if !errors.is_empty() {
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -209,6 +221,8 @@ struct HotspotsTpl {
     level: &'static str,
     min: usize,
     spots: Vec<HotspotView>,
+    /// Each group may become a consultation.
+    can_convene: bool,
 }
 
 /// Similarity from which two concerns belong to one hotspot: looser than a
@@ -259,6 +273,9 @@ async fn hotspots_page(
         level: level_code,
         min,
         spots,
+        can_convene: u
+            .actor
+            .has_permission(xieshang_core::Permission::ConsultationManage),
     })
 }
 

@@ -6,6 +6,7 @@ mod api;
 mod app;
 mod auth;
 mod consult;
+mod consult_settings;
 mod duty;
 mod exports;
 mod find;

@@ -444,6 +444,27 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
         "/consultations/{id}/cancel" => vec![("reason", "矩阵取消".into())],
         "/consultations/{id}/materials" => vec![("material_title", format!("矩阵材料{n}"))],
         "/consultations/{id}/materials/{material}/publish" => vec![("published", "1".into())],
+        "/consultations/settings/kinds" => {
+            vec![("org", s.org.to_string()), ("name", format!("矩阵类型{n}"))]
+        }
+        "/consultations/settings/kinds/hide" => {
+            vec![("org", s.org.to_string()), ("code", "thematic".into())]
+        }
+        "/consultations/settings/rules" => vec![
+            ("org", s.org.to_string()),
+            ("kind", String::new()),
+            ("notice_days", "10".into()),
+            ("materials_days", "5".into()),
+            ("minutes_days", "7".into()),
+        ],
+        "/consultations/settings/rules/clear" => {
+            vec![("org", s.org.to_string()), ("code", String::new())]
+        }
+        "/consultations/settings/plan" => vec![
+            ("org", s.org.to_string()),
+            ("quarter", "2".into()),
+            ("topic", format!("矩阵计划{n}")),
+        ],
         "/rooms" => vec![
             ("org", s.org.to_string()),
             ("name", format!("矩阵会议室{n}")),

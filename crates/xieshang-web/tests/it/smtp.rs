@@ -453,3 +453,153 @@ async fn a_locked_out_owner_resets_the_password_through_an_emailed_link() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "used up");
 }
+
+/// Quoted-printable (RFC 2045 §6.7) decoded: soft line breaks dropped,
+/// `=XX` read as a byte.
+fn quoted_printable(s: &str) -> String {
+    let joined = s.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = (bytes[i] == b'=')
+            .then(|| joined.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).replace('\n', "\r\n")
+}
+
+/// The parts of a multipart message: (headers, body decoded from base64
+/// where the part says so).
+fn mime_parts(data: &str) -> Vec<(String, String)> {
+    let boundary = data
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|b| b.split('"').next())
+        .expect("a multipart message");
+    let mut parts = Vec::new();
+    for chunk in data.split(&format!("--{boundary}")).skip(1) {
+        let Some((head, body)) = chunk.trim_start_matches('\n').split_once("\n\n") else {
+            continue;
+        };
+        let lower = head.to_ascii_lowercase();
+        let body = if lower.contains("content-transfer-encoding: base64") {
+            b64(&body.replace('\n', ""))
+        } else if lower.contains("content-transfer-encoding: quoted-printable") {
+            quoted_printable(body)
+        } else {
+            body.to_owned()
+        };
+        parts.push((head.to_owned(), body));
+    }
+    parts
+}
+
+/// A consultation's invitation reaches the invited member by email with the
+/// meeting attached as a calendar file that parses back to the meeting.
+#[tokio::test]
+async fn a_consultation_invitation_is_emailed_with_the_meeting_attached() {
+    use icalendar::{Component, EventLike};
+    let app = TestApp::new().await;
+    let (url, inbox) = smtp_sink().await;
+    sqlx::query("UPDATE users SET email = 'gs01@yanliang.example' WHERE username = 'member-gs-01'")
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+    let guanshan = app.org_id("yanliang-guanshan").await;
+    let member = app.user_id("member-gs-01").await;
+    let starts = app.t.db.now_ms() + 30 * 86_400_000;
+    let cst = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000)
+            .unwrap()
+            .naive_utc()
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let mut staff = app.login("staff").await;
+    let r = staff
+        .post(
+            "/consultations",
+            &[
+                ("org", &guanshan.to_string()),
+                ("kind", "grassroots"),
+                ("topic", "背街小巷路灯协商"),
+                ("description", ""),
+                ("starts_at", &cst(starts)),
+                ("ends_at", &cst(starts + 3_600_000)),
+                ("room", ""),
+                ("place", "关山街道办事处二楼"),
+                ("concerns", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = r.location.unwrap();
+    let id: i64 = page
+        .trim_start_matches("/consultations/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = staff
+        .post(
+            &format!("/consultations/{id}/invite"),
+            &[("who", "member"), ("user", &member.to_string())],
+        )
+        .await;
+    assert!(!r.location.unwrap_or_default().contains("err="));
+    assert!(inbox.lock().unwrap().is_empty(), "the request sent nothing");
+
+    let mailer = xieshang_store::jobs::Mailer::new(&url, "协商 <noreply@xieshang.test>").unwrap();
+    app.worker(Some(mailer)).run_until_idle().await.unwrap();
+    let mails = inbox.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let m = &mails[0];
+    assert_eq!(m.to, vec!["<gs01@yanliang.example>".to_owned()]);
+    assert!(
+        decode_words(&m.data).contains("【协商】协商会议通知：背街小巷路灯协商"),
+        "{}",
+        m.data
+    );
+    let parts = mime_parts(&m.data);
+    let text = parts
+        .iter()
+        .find(|(h, _)| h.to_ascii_lowercase().contains("text/plain"))
+        .map(|(_, b)| b.clone())
+        .expect("a text part");
+    assert!(text.contains("关山街道办事处二楼"), "{text}");
+    assert!(
+        text.contains(&format!("http://xieshang.test/consultations/{id}")),
+        "{text}"
+    );
+    let (head, ics) = parts
+        .iter()
+        .find(|(h, _)| h.to_ascii_lowercase().contains("text/calendar"))
+        .expect("a calendar attachment");
+    assert!(head.contains("meeting.ics"), "{head}");
+    let cal: icalendar::Calendar = ics.parse().expect("the attachment parses as RFC 5545");
+    let events: Vec<_> = cal.events().collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].get_summary(), Some("背街小巷路灯协商"));
+    assert_eq!(events[0].get_location(), Some("关山街道办事处二楼"));
+    assert_eq!(
+        events[0].get_start(),
+        Some(icalendar::DatePerhapsTime::DateTime(
+            icalendar::CalendarDateTime::Utc(
+                chrono::DateTime::from_timestamp_millis(starts - starts % 60_000).unwrap()
+            )
+        ))
+    );
+}

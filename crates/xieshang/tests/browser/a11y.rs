@@ -663,8 +663,8 @@ async fn contrast_holds_in_hover_focus_disabled_and_error_states() {
             if let Some((form, button)) = empty {
                 send_empty(c, form, button).await;
             }
-            // Disabled controls: the product has none yet, so one of each
-            // is planted, styled by the product's own sheet.
+            // Disabled controls: one of each is planted on every page, styled
+            // by the product's own sheet.
             let n: i64 = serde_json::from_value(
                 c.execute(
                     r#"document.querySelector('main').insertAdjacentHTML('beforeend',
@@ -688,6 +688,30 @@ async fn contrast_holds_in_hover_focus_disabled_and_error_states() {
             )
             .unwrap();
             assert!(n >= 5, "{path}: controls to measure: {n}");
+            // A disabled button looks other than an enabled one, and says so
+            // to the pointer.
+            let looks: (String, String, String) = serde_json::from_value(
+                c.execute(
+                    r#"const off = document.querySelector('main button[disabled]');
+                    const on = document.createElement('button');
+                    on.type = 'button'; on.textContent = 'OK';
+                    document.querySelector('main').appendChild(on);
+                    const r = [getComputedStyle(off).backgroundColor,
+                               getComputedStyle(on).backgroundColor,
+                               getComputedStyle(off).cursor];
+                    on.remove();
+                    return r;"#,
+                    vec![],
+                )
+                .await
+                .unwrap(),
+            )
+            .unwrap();
+            assert_ne!(
+                looks.0, looks.1,
+                "{path} ({lang}): a disabled button looks like an enabled one"
+            );
+            assert_eq!(looks.2, "not-allowed", "{path} ({lang})");
             for i in 0..n as usize {
                 for state in [
                     &[][..],
