@@ -63,6 +63,9 @@ pub enum Relation {
     /// The actor is invited to the consultation, or handles for a unit that
     /// takes part in it or owns one of its agreed actions: they may read it.
     Participant,
+    /// The actor wrote the proposal or is invited to co-sign it: they may
+    /// read it (what each may do to it, the store decides by who they are).
+    Proposer,
 }
 
 impl Relation {
@@ -73,6 +76,7 @@ impl Relation {
             Relation::AssignedDepartment => &[ConcernView, ConcernHandle, ReporterReveal],
             Relation::Follower | Relation::Recorder => &[ConcernView],
             Relation::Participant => &[ConsultationView],
+            Relation::Proposer => &[ProposalView],
         }
     }
 

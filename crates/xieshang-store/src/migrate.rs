@@ -140,6 +140,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search_prefix",
         include_str!("migrations/0029_search_prefix.sql"),
     ),
+    (
+        32,
+        "proposals",
+        include_str!("migrations/0032_proposals.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a
