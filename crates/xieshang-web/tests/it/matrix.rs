@@ -45,6 +45,91 @@ struct Side {
     room: i64,
     /// Fresh consultations for the routes that move one.
     consult_for_route: Vec<(&'static str, i64)>,
+    /// The side's body's proposals: one filed (titled with the marker), one
+    /// filed for the review route; its term, a category, a day in its term.
+    proposal: i64,
+    proposal_for_review: i64,
+    term: i64,
+    entry: i64,
+    this_year: i32,
+}
+
+/// The side's proposals (issue 29): its body's term (the demo has
+/// Yanliang's; another body gets one), a category named with the marker
+/// (the settings page lists it), and two proposals filed by a member of the
+/// body, one titled with the marker (the committee's queue lists it).
+async fn side_proposals(
+    app: &TestApp,
+    staff: &xieshang_core::Actor,
+    body: i64,
+    street: i64,
+    marker: &'static str,
+) -> (i64, i64, i64, i64, i32) {
+    use xieshang_store::proposal::{self, settings};
+    let year = chrono::Datelike::year(&xieshang_core::calendar::cst_date(app.t.db.now_ms()));
+    let term = match settings::terms(&app.t.db, body).await.unwrap().first() {
+        Some(t) => t.id,
+        None => {
+            let t = settings::create_term(
+                &app.t.db,
+                staff,
+                body,
+                "第十届",
+                &format!("{}-01-06", year - 4),
+                &format!("{}-01-31", year + 1),
+            )
+            .await
+            .unwrap();
+            settings::create_session(
+                &app.t.db,
+                staff,
+                t,
+                "第一次会议",
+                &format!("{}-01-08", year - 4),
+                &format!("{}-01-11", year - 4),
+            )
+            .await
+            .unwrap();
+            t
+        }
+    };
+    let entry = settings::add_entry(&app.t.db, staff, body, settings::List::Category, marker)
+        .await
+        .unwrap();
+    // A member of the body who is no one else's in the matrix.
+    let admin = actor(app, "admin").await;
+    let name = format!("matrix-member-{body}");
+    let member = xieshang_store::account::user::create(
+        &app.t.db,
+        &admin,
+        &name,
+        "矩阵委员",
+        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+        street,
+    )
+    .await
+    .unwrap();
+    xieshang_store::account::user::grant(&app.t.db, &admin, member, Role::Member, street)
+        .await
+        .unwrap();
+    let member = xieshang_store::account::user::actor(&app.t.db, member)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for title in [marker, "矩阵提案"] {
+        let text = xieshang_core::proposal::Text {
+            title: title.into(),
+            situation: "矩阵".into(),
+            analysis: "矩阵".into(),
+            suggestions: "矩阵建议".into(),
+        };
+        let id = proposal::create_draft(&app.t.db, &member, &text, Some(entry))
+            .await
+            .unwrap();
+        proposal::file(&app.t.db, &member, id).await.unwrap();
+        ids.push(id);
+    }
+    (ids[0], ids[1], term, entry, year)
 }
 
 /// A consultation of the side called through the product: `state` is
@@ -293,7 +378,14 @@ async fn side(
         let id = side_consultation(app, &staff, org_id, department, "矩阵协商", None, state).await;
         consult_for_route.push((path, id));
     }
+    let (proposal, proposal_for_review, term, entry, this_year) =
+        side_proposals(app, &staff, app.org_id(parent).await, org_id, marker).await;
     Side {
+        proposal,
+        proposal_for_review,
+        term,
+        entry,
+        this_year,
         consultation,
         room,
         consult_for_route,
@@ -432,6 +524,28 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("name", format!("矩阵会议室{n}")),
             ("capacity", "12".into()),
         ],
+        "/proposals/{id}/review" => vec![("action", "accept".into())],
+        "/proposal-settings/terms" => vec![
+            ("org", parent.clone()),
+            ("name", format!("矩阵届{n}")),
+            ("starts_on", format!("{}-01-01", 2200 + n)),
+            ("ends_on", format!("{}-12-31", 2200 + n)),
+        ],
+        "/proposal-settings/sessions" => vec![
+            ("term", s.term.to_string()),
+            ("name", format!("矩阵会议{n}")),
+            ("opens_on", format!("{}-03-01", s.this_year)),
+            ("closes_on", format!("{}-03-02", s.this_year)),
+        ],
+        "/proposal-settings/entries" => vec![
+            ("org", parent.clone()),
+            ("list", "category".into()),
+            ("name", format!("矩阵类别{n}")),
+        ],
+        "/proposal-settings/entries/hide" => {
+            vec![("id", s.entry.to_string()), ("hidden", "0".into())]
+        }
+        "/proposal-settings/cap" => vec![("org", parent.clone()), ("cap", "1500".into())],
         "/record" => vec![
             ("channel", "liaison".into()),
             ("category", "road".into()),
@@ -484,6 +598,8 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
             .map(|(_, id)| *id)
             .unwrap_or(s.consultation),
         Target::Room => s.room,
+        Target::Proposal if path == "/proposals/{id}/review" => s.proposal_for_review,
+        Target::Proposal => s.proposal,
         Target::None => 0,
     };
     let url = path
@@ -552,6 +668,8 @@ async fn every_route_isolates_districts_and_roles() {
     // and who holds it in the own district (handling comes from an assignment).
     let mut leader = app.login("leader").await;
     let mut handler = app.login("handler").await;
+    // Reviewing proposals is the proposal committee's.
+    let mut committee = app.login("committee").await;
     let mut anon = app.client();
 
     let guarded: Vec<_> = app
@@ -642,6 +760,8 @@ async fn every_route_isolates_districts_and_roles() {
         } else if permission == Permission::ConcernSupervise {
             // Urging and instructing are the leaders'.
             &mut leader
+        } else if permission == Permission::ProposalReview {
+            &mut committee
         } else {
             &mut staff
         };
@@ -706,6 +826,8 @@ async fn every_route_isolates_districts_and_roles() {
         } else if permission == Permission::ConcernSupervise {
             // Urging and instructing are the leaders'.
             &mut leader
+        } else if permission == Permission::ProposalReview {
+            &mut committee
         } else {
             &mut staff
         };
