@@ -52,7 +52,8 @@ pub enum Denied {
 /// roles, so that no handler or query grants access on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relation {
-    /// The record is assigned to a department the actor handles for.
+    /// The record (a concern, a proposal) is assigned to a department the
+    /// actor handles for.
     AssignedDepartment,
     /// The actor follows the record (a member paired with its area).
     Follower,
@@ -73,7 +74,13 @@ impl Relation {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Relation::AssignedDepartment => &[ConcernView, ConcernHandle, ReporterReveal],
+            Relation::AssignedDepartment => &[
+                ConcernView,
+                ConcernHandle,
+                ReporterReveal,
+                ProposalView,
+                ProposalHandle,
+            ],
             Relation::Follower | Relation::Recorder => &[ConcernView],
             Relation::Participant => &[ConsultationView],
             Relation::Proposer => &[ProposalView],

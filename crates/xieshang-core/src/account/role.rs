@@ -70,6 +70,9 @@ pub enum Permission {
     ProposalReview,
     /// Keep a body's terms, sessions, categories, grounds and length cap.
     ProposalManage,
+    /// Work on proposals assigned to one's unit (a department's handler).
+    /// Held over the department; the assignment decides which proposals.
+    ProposalHandle,
 }
 
 impl Permission {
@@ -84,12 +87,14 @@ impl Permission {
             ConcernView | ConcernTriage | ConcernRecord | ConcernHandle | ReporterReveal
             | ConcernSupervise => ConcernView,
             ConsultationView | ConsultationManage => ConsultationView,
-            ProposalView | ProposalDraft | ProposalReview | ProposalManage => ProposalView,
+            ProposalView | ProposalDraft | ProposalReview | ProposalManage | ProposalHandle => {
+                ProposalView
+            }
         }
     }
 
     /// Every permission.
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
@@ -107,6 +112,7 @@ impl Permission {
         Permission::ProposalDraft,
         Permission::ProposalReview,
         Permission::ProposalManage,
+        Permission::ProposalHandle,
     ];
 }
 
@@ -187,7 +193,7 @@ impl Role {
             Role::ProposalCommittee => &[OrgView, ProposalView, ProposalReview, ProposalManage],
             Role::Member => &[ConcernRecord, ProposalDraft],
             Role::LiaisonOfficer | Role::GridWorker => &[ConcernRecord],
-            Role::DepartmentHandler => &[ConcernHandle, ReporterReveal],
+            Role::DepartmentHandler => &[ConcernHandle, ReporterReveal, ProposalHandle],
             Role::Teacher | Role::Student => &[],
         }
     }

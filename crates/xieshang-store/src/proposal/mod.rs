@@ -10,6 +10,7 @@
 //! members, whose roles lie over their streets, act on their own proposals
 //! through [`By::Related`].
 
+pub mod assign;
 pub mod review;
 pub mod settings;
 
@@ -134,18 +135,21 @@ async fn signs(db: &Db, id: i64, user_id: i64) -> Result<bool> {
 }
 
 /// A proposal the actor may `permission` on: held over its body, or (to read
-/// it) as its initiator or an invited co-signer. Outside both: not found.
+/// it) as its initiator or an invited co-signer, or as a handler of a unit it
+/// is assigned to. Outside all of these: not found.
 pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Result<Proposal> {
     let p = get_unchecked(db, id).await?;
     if actor.check(permission, &p.path).is_ok() {
         return Ok(p);
     }
-    let relations: &[Relation] = if signs(db, id, actor.user_id).await? {
-        &[Relation::Proposer]
-    } else {
-        &[]
-    };
-    actor.check_related(permission, &p.path, relations)?;
+    let mut relations = Vec::new();
+    if signs(db, id, actor.user_id).await? {
+        relations.push(Relation::Proposer);
+    }
+    if assign::assigned_to_actor(db, actor, id).await? {
+        relations.push(Relation::AssignedDepartment);
+    }
+    actor.check_related(permission, &p.path, &relations)?;
     Ok(p)
 }
 

@@ -156,16 +156,16 @@ fn short_name(raw: &str) -> Result<String> {
     Ok(name.to_owned())
 }
 
+/// An audit row of a settings change: `action` is `entity.verb`.
 async fn audit_in(
     tx: &mut Tx,
     now: i64,
     actor: &Actor,
     action: &str,
-    entity: &str,
-    id: i64,
-    org_id: i64,
+    (id, org_id): (i64, i64),
     after: serde_json::Value,
 ) -> Result<()> {
+    let entity = action.split('.').next().unwrap_or(action);
     audit::record(
         tx,
         now,
@@ -272,9 +272,7 @@ pub async fn create_term(
         now,
         actor,
         "proposal_term.create",
-        "proposal_term",
-        id,
-        body.id,
+        (id, body.id),
         json!({"name": name, "starts_on": starts, "ends_on": ends}),
     )
     .await?;
@@ -335,9 +333,7 @@ pub async fn create_session(
         now,
         actor,
         "proposal_session.create",
-        "proposal_session",
-        id,
-        body.id,
+        (id, body.id),
         json!({"term_id": term.id, "name": name, "opens_on": opens, "closes_on": closes}),
     )
     .await?;
@@ -515,9 +511,7 @@ pub async fn add_entry(db: &Db, actor: &Actor, org_id: i64, list: List, name: &s
         now,
         actor,
         "proposal_option.add",
-        "proposal_option",
-        id,
-        body.id,
+        (id, body.id),
         json!({"list": list.code(), "name": name}),
     )
     .await?;
@@ -541,9 +535,7 @@ pub async fn set_hidden(db: &Db, actor: &Actor, id: i64, hidden: bool) -> Result
         now,
         actor,
         "proposal_option.hide",
-        "proposal_option",
-        id,
-        body.id,
+        (id, body.id),
         json!({"list": list.code(), "name": name, "hidden": hidden}),
     )
     .await?;
@@ -597,9 +589,7 @@ pub async fn set_cap(db: &Db, actor: &Actor, org_id: i64, cap: Option<usize>) ->
         now,
         actor,
         "proposal_rules.cap",
-        "proposal_rules",
-        body.id,
-        body.id,
+        (body.id, body.id),
         json!({"length_cap": cap}),
     )
     .await?;

@@ -714,3 +714,81 @@ async fn concurrent_acceptances_number_without_gap_or_repeat() {
     assert_eq!(last, given + ids.len() as i64 + 1);
     other.close().await;
 }
+
+#[tokio::test]
+async fn an_accepted_proposal_is_assigned_and_its_units_see_it() {
+    let t = city().await;
+    let committee = actor(&t, "committee").await;
+    let handler = actor(&t, "handler").await;
+    let fh7 = actor(&t, "member-fh-07").await;
+    let cal = xieshang_core::calendar::Calendar::builtin();
+    let jtj = org::by_code_unchecked(&t.db, "yanliang-jtj").await.unwrap();
+    let cgj = org::by_code_unchecked(&t.db, "yanliang-cgj").await.unwrap();
+    let beilin_cgj = org::by_code_unchecked(&t.db, "beilin-cgj").await.unwrap();
+    let id = filed(&t, &fh7, "关于学校周边交通的建议").await;
+    // Only an accepted proposal is assigned.
+    assert!(matches!(
+        proposal::assign::assign(&t.db, &cal, &committee, id, jtj.id, &[]).await,
+        Err(TransitionError::Refused(_))
+    ));
+    review::decide(
+        &t.db,
+        &committee,
+        id,
+        review::Decision::Accept { category: None },
+    )
+    .await
+    .unwrap();
+    // The handler cannot see it before it is assigned to their unit.
+    assert!(matches!(
+        proposal::get(&t.db, &handler, xieshang_core::Permission::ProposalView, id).await,
+        Err(Error::Denied(Denied::OutOfScope))
+    ));
+    // Units outside the body's departments: refused on their field.
+    let e = proposal::assign::assign(&t.db, &cal, &committee, id, beilin_cgj.id, &[])
+        .await
+        .unwrap_err();
+    assert_eq!(field_of_t(&e), Some(("lead", "err.proposal.unit")));
+    let e = proposal::assign::assign(&t.db, &cal, &committee, id, jtj.id, &[beilin_cgj.id])
+        .await
+        .unwrap_err();
+    assert_eq!(field_of_t(&e), Some(("co", "err.proposal.unit")));
+    assert_eq!(
+        proposal::assign::assign(&t.db, &cal, &committee, id, jtj.id, &[cgj.id, jtj.id])
+            .await
+            .unwrap(),
+        State::Assigned
+    );
+    let units: Vec<_> = proposal::assign::units(&t.db, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.org_id, u.lead, u.objection_until.is_some()))
+        .collect();
+    assert_eq!(units, [(jtj.id, true, true), (cgj.id, false, true)]);
+    // The co-handling unit's handler finds it in their queue and reads it.
+    let queue = proposal::assign::queue(&t.db, &handler).await.unwrap();
+    assert_eq!(
+        queue
+            .iter()
+            .map(|(p, lead)| (p.id, *lead))
+            .collect::<Vec<_>>(),
+        [(id, false)]
+    );
+    proposal::get(&t.db, &handler, xieshang_core::Permission::ProposalView, id)
+        .await
+        .unwrap();
+    let last = proposal::timeline(&t.db, id).await.unwrap().pop().unwrap();
+    assert_eq!(last.action, "assign");
+    assert_eq!(
+        last.note.as_deref(),
+        Some("阎良区交通运输局、阎良区城市管理和综合执法局")
+    );
+    // Another district's handler does not.
+    assert!(
+        proposal::assign::queue(&t.db, &actor(&t, "staff-beilin").await)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

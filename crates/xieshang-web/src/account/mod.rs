@@ -195,6 +195,14 @@ async fn proposals_today(
         ));
         out.push(("proposal.today.drafts", drafts, "/proposals/mine"));
     }
+    if actor.has_permission(Permission::ProposalHandle) {
+        let assigned = xieshang_store::proposal::assign::queue(db, actor).await?;
+        out.push((
+            "proposal.today.assigned",
+            assigned.len() as i64,
+            "/proposals/assigned",
+        ));
+    }
     if actor.has_permission(Permission::ProposalManage) {
         let mut sessions = 0;
         for b in settings::bodies(db, actor, Permission::ProposalManage).await? {

@@ -20,12 +20,15 @@ use serde::Deserialize;
 use xieshang_core::item::State as ItemState;
 use xieshang_core::proposal::Text;
 use xieshang_core::Permission;
-use xieshang_store::proposal::{self, review, settings, Proposal};
+use xieshang_store::proposal::{self, assign, review, settings, Proposal};
 
 /// The proposal routes.
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
-    use Permission::{ProposalManage as Manage, ProposalReview as Review, ProposalView as View};
+    use Permission::{
+        ProposalHandle as Handle, ProposalManage as Manage, ProposalReview as Review,
+        ProposalView as View,
+    };
     r.get("/proposals/mine", SignedIn, get(mine_page))
         .get("/proposals/new", SignedIn, get(new_page))
         .post("/proposals", SignedIn, post(create))
@@ -46,6 +49,16 @@ pub fn routes(r: Routes) -> Routes {
             "/proposals/{id}/review",
             Needs(Review, Target::Proposal),
             post(decide),
+        )
+        .post(
+            "/proposals/{id}/assign",
+            Needs(Review, Target::Proposal),
+            post(assign_units),
+        )
+        .get(
+            "/proposals/assigned",
+            Needs(Handle, Target::None),
+            get(assigned_page),
         )
         .get(
             "/proposal-settings",
@@ -246,6 +259,7 @@ fn refusal(e: &xieshang_store::Error) -> Option<FieldErrors> {
 #[template(path = "proposal/new.html")]
 struct NewTpl {
     page: Page,
+    may_draft: bool,
     form: TextForm,
     errors: FieldErrors,
     categories: Vec<(i64, String)>,
@@ -274,18 +288,28 @@ async fn new_view(
     form: TextForm,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::ProposalDraft)?;
-    let body = proposal::body_of_member(&state.db, &u.actor).await?;
     let flash = Flash {
         err: (!errors.is_empty()).then(|| "proposal.not_saved".to_owned()),
         ..Flash::default()
+    };
+    // Proposals are written by members; anyone else is told so.
+    let (may_draft, categories, cap) = if u.actor.has_permission(Permission::ProposalDraft) {
+        let body = proposal::body_of_member(&state.db, &u.actor).await?;
+        (
+            true,
+            categories(state, body.id).await?,
+            cap_text(tr, settings::cap(&state.db, body.id).await?),
+        )
+    } else {
+        (false, Vec::new(), String::new())
     };
     render(NewTpl {
         page: Page::signed_in(tr, u, &flash),
         form,
         errors,
-        categories: categories(state, body.id).await?,
-        cap: cap_text(tr, settings::cap(&state.db, body.id).await?),
+        may_draft,
+        categories,
+        cap,
     })
 }
 
@@ -328,6 +352,7 @@ struct SignerView {
 struct Kept {
     text: Option<TextForm>,
     review: ReviewForm,
+    assign: AssignForm,
 }
 
 #[derive(Template)]
@@ -357,6 +382,12 @@ struct DetailTpl {
     decisions: &'static [(&'static str, &'static str)],
     grounds: Vec<(i64, String)>,
     others: Vec<(i64, String)>,
+    /// The units it is assigned to: (name, leads).
+    assigned: Vec<(String, bool)>,
+    /// The committee, on an accepted proposal: the body's departments.
+    assigning: bool,
+    units: Vec<(i64, String)>,
+    assign_form: AssignForm,
 }
 
 /// The committee's decisions: (form value, message key).
@@ -426,6 +457,18 @@ async fn detail_view(
         String::new()
     };
     let events = event_views(tr, proposal::timeline(db, id).await?, "proposal.");
+    let assigning = p.state == ItemState::Accepted.as_str()
+        && u.actor.check(Permission::ProposalReview, &p.path).is_ok();
+    let units = if assigning {
+        assign::units_of_body(db, p.org_id).await?
+    } else {
+        Vec::new()
+    };
+    let assigned = assign::units(db, id)
+        .await?
+        .into_iter()
+        .map(|a| (tr.label(&a.name).into_owned(), a.lead))
+        .collect();
     render(DetailTpl {
         page: Page::signed_in(tr, u, flash),
         title: row(tr, &p).title,
@@ -461,6 +504,10 @@ async fn detail_view(
         decisions: &DECISIONS,
         grounds,
         others,
+        assigned,
+        assigning,
+        units,
+        assign_form: kept.assign,
         p,
     })
 }
@@ -690,6 +737,80 @@ async fn queue_page(
         page: Page::signed_in(tr, &u, &q.flash()),
         filed: filed.iter().map(|p| row(tr, p)).collect(),
         accepted: accepted.iter().map(|p| row(tr, p)).collect(),
+    })
+}
+
+// ---------------------------------------------------------------- assignment
+
+/// The units ticked (kept when refused).
+#[derive(Default)]
+struct AssignForm {
+    lead: i64,
+    co: Vec<i64>,
+}
+
+impl AssignForm {
+    fn ticked(&self, id: i64) -> bool {
+        self.co.contains(&id)
+    }
+}
+
+async fn assign_units(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let ids = |key: &str| -> Vec<i64> {
+        f.iter()
+            .filter(|(k, _)| k == key)
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect()
+    };
+    let form = AssignForm {
+        lead: ids("lead").first().copied().unwrap_or(0),
+        co: ids("co"),
+    };
+    match assign::assign(
+        &state.db,
+        &state.calendar,
+        &u.actor,
+        id,
+        form.lead,
+        &form.co,
+    )
+    .await
+    {
+        Ok(_) => Ok(back(id, Msg::Ok("proposal.assigned"))),
+        Err(e) => {
+            let kept = Kept {
+                assign: form,
+                ..Kept::default()
+            };
+            refused_here(&state, tr, &u, id, e.into_store(), kept).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "proposal/assigned.html")]
+struct AssignedTpl {
+    page: Page,
+    /// Each proposal, and whether the viewer's unit leads it.
+    rows: Vec<(Row, bool)>,
+}
+
+async fn assigned_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(q): Query<FlashQ>,
+) -> AppResult<Response> {
+    let list = assign::queue(&state.db, &u.actor).await?;
+    render(AssignedTpl {
+        page: Page::signed_in(tr, &u, &q.flash()),
+        rows: list.iter().map(|(p, lead)| (row(tr, p), *lead)).collect(),
     })
 }
 

@@ -49,6 +49,7 @@ struct Side {
     /// filed for the review route; its term, a category, a day in its term.
     proposal: i64,
     proposal_for_review: i64,
+    proposal_for_assign: i64,
     term: i64,
     entry: i64,
     this_year: i32,
@@ -56,15 +57,17 @@ struct Side {
 
 /// The side's proposals (issue 29): its body's term (the demo has
 /// Yanliang's; another body gets one), a category named with the marker
-/// (the settings page lists it), and two proposals filed by a member of the
-/// body, one titled with the marker (the committee's queue lists it).
+/// (the settings page lists it), and four proposals filed by a member of the
+/// body: one titled with the marker (the committee's queue lists it), one
+/// for the review route, one accepted for the assignment route, and one
+/// titled with the marker assigned to the side's department (its queue
+/// lists it).
 async fn side_proposals(
     app: &TestApp,
     staff: &xieshang_core::Actor,
-    body: i64,
-    street: i64,
+    (body, street, department): (i64, i64, i64),
     marker: &'static str,
-) -> (i64, i64, i64, i64, i32) {
+) -> (i64, i64, i64, i64, i64, i32) {
     use xieshang_store::proposal::{self, settings};
     let year = chrono::Datelike::year(&xieshang_core::calendar::cst_date(app.t.db.now_ms()));
     let term = match settings::terms(&app.t.db, body).await.unwrap().first() {
@@ -115,8 +118,30 @@ async fn side_proposals(
     let member = xieshang_store::account::user::actor(&app.t.db, member)
         .await
         .unwrap();
+    let committee = xieshang_store::account::user::create(
+        &app.t.db,
+        &admin,
+        &format!("matrix-committee-{body}"),
+        "矩阵提案委",
+        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+        body,
+    )
+    .await
+    .unwrap();
+    xieshang_store::account::user::grant(
+        &app.t.db,
+        &admin,
+        committee,
+        Role::ProposalCommittee,
+        body,
+    )
+    .await
+    .unwrap();
+    let committee = xieshang_store::account::user::actor(&app.t.db, committee)
+        .await
+        .unwrap();
     let mut ids = Vec::new();
-    for title in [marker, "矩阵提案"] {
+    for title in [marker, "矩阵提案", "矩阵交办", marker] {
         let text = xieshang_core::proposal::Text {
             title: title.into(),
             situation: "矩阵".into(),
@@ -129,7 +154,17 @@ async fn side_proposals(
         proposal::file(&app.t.db, &member, id).await.unwrap();
         ids.push(id);
     }
-    (ids[0], ids[1], term, entry, year)
+    for id in &ids[2..] {
+        let accept = proposal::review::Decision::Accept { category: None };
+        proposal::review::decide(&app.t.db, &committee, *id, accept)
+            .await
+            .unwrap();
+    }
+    let cal = xieshang_core::calendar::Calendar::builtin();
+    proposal::assign::assign(&app.t.db, &cal, &committee, ids[3], department, &[])
+        .await
+        .unwrap();
+    (ids[0], ids[1], ids[2], term, entry, year)
 }
 
 /// A consultation of the side called through the product: `state` is
@@ -378,11 +413,13 @@ async fn side(
         let id = side_consultation(app, &staff, org_id, department, "矩阵协商", None, state).await;
         consult_for_route.push((path, id));
     }
-    let (proposal, proposal_for_review, term, entry, this_year) =
-        side_proposals(app, &staff, app.org_id(parent).await, org_id, marker).await;
+    let ids = (app.org_id(parent).await, org_id, department);
+    let (proposal, proposal_for_review, proposal_for_assign, term, entry, this_year) =
+        side_proposals(app, &staff, ids, marker).await;
     Side {
         proposal,
         proposal_for_review,
+        proposal_for_assign,
         term,
         entry,
         this_year,
@@ -525,6 +562,7 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("capacity", "12".into()),
         ],
         "/proposals/{id}/review" => vec![("action", "accept".into())],
+        "/proposals/{id}/assign" => vec![("lead", s.department.to_string())],
         "/proposal-settings/terms" => vec![
             ("org", parent.clone()),
             ("name", format!("矩阵届{n}")),
@@ -599,6 +637,7 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
             .unwrap_or(s.consultation),
         Target::Room => s.room,
         Target::Proposal if path == "/proposals/{id}/review" => s.proposal_for_review,
+        Target::Proposal if path == "/proposals/{id}/assign" => s.proposal_for_assign,
         Target::Proposal => s.proposal,
         Target::None => 0,
     };
@@ -755,7 +794,10 @@ async fn every_route_isolates_districts_and_roles() {
 
         // Another district's record.
         let url = fill(r.path, target, &other);
-        let holder = if permission == Permission::ConcernHandle {
+        let holder = if matches!(
+            permission,
+            Permission::ConcernHandle | Permission::ProposalHandle
+        ) {
             &mut handler
         } else if permission == Permission::ConcernSupervise {
             // Urging and instructing are the leaders'.
@@ -821,7 +863,10 @@ async fn every_route_isolates_districts_and_roles() {
             continue;
         };
         let url = fill(r.path, target, &own);
-        let holder = if permission == Permission::ConcernHandle {
+        let holder = if matches!(
+            permission,
+            Permission::ConcernHandle | Permission::ProposalHandle
+        ) {
             &mut handler
         } else if permission == Permission::ConcernSupervise {
             // Urging and instructing are the leaders'.

@@ -317,3 +317,59 @@ async fn over_the_cap_is_refused_with_the_text_kept() {
         .unwrap();
     assert_eq!(state, "draft");
 }
+
+#[tokio::test]
+async fn the_committee_assigns_and_the_unit_finds_it_in_its_queue() {
+    let app = TestApp::new().await;
+    // The demo's accepted proposal (第1号) waits for assignment.
+    let id: i64 = sqlx::query_scalar("SELECT id FROM proposals WHERE state = 'accepted'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let mut committee = app.login("committee").await;
+    let page = committee.get(&format!("/proposals/{id}")).await;
+    assert!(page.body.contains("id=\"assign-form\""));
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    let wjj = app.org_id("yanliang-wjj").await.to_string();
+    let beilin = app.org_id("beilin-cgj").await.to_string();
+    // A unit of another body: refused, what was ticked kept.
+    let r = committee
+        .post(
+            &format!("/proposals/{id}/assign"),
+            &[
+                ("lead", wjj.as_str()),
+                ("co", beilin.as_str()),
+                ("co", cgj.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("请从本级政协的部门中选择主办和会办单位"));
+    assert!(r
+        .body
+        .contains(&format!("value=\"{cgj}\" id=\"co-{cgj}\" checked")));
+    let r = committee
+        .post(
+            &format!("/proposals/{id}/assign"),
+            &[("lead", wjj.as_str()), ("co", cgj.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The co-handling unit's handler: on the home page, in the queue, the page.
+    let mut handler = app.login("handler").await;
+    let home = handler.get("/").await;
+    assert!(home.body.contains("href=\"/proposals/assigned\""));
+    let queue = handler.get("/proposals/assigned").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.body.contains(&format!("/proposals/{id}\"")));
+    assert!(queue.body.contains("会办单位"));
+    let page = handler.get(&format!("/proposals/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("阎良区卫生健康局") && page.body.contains("主办单位"));
+    // Another district's staff: as if it did not exist.
+    let mut beilin_staff = app.login("staff-beilin").await;
+    assert_eq!(
+        beilin_staff.get(&format!("/proposals/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -539,10 +539,7 @@ async fn each_role_lands_on_a_home_that_says_what_needs_doing() {
     let mut fh1 = app.login("member-fh-01").await;
     let home = fh1.get("/").await.body;
     assert_eq!(count_after(&home, "待我确认的联名"), Some(1), "{home}");
-    for (who, text) in [
-        ("teacher", "指导学生社团"),
-        ("student", "撰写模拟提案"),
-    ] {
+    for (who, text) in [("teacher", "指导学生社团"), ("student", "撰写模拟提案")] {
         let mut c = app.login(who).await;
         let home = c.get("/").await.body;
         assert!(home.contains(text), "{who}: {home}");
