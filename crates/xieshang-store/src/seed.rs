@@ -485,13 +485,7 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
 async fn demo_proposals(db: &Db) -> Result<()> {
     use crate::proposal::{self, review, settings};
     use xieshang_core::proposal::Text;
-    let user = |name: &'static str| async move {
-        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-            .bind(name)
-            .fetch_one(db.pool())
-            .await?;
-        crate::account::user::actor(db, id).await
-    };
+    let user = |name: &'static str| demo_actor(db, name);
     let staff = user("staff").await?;
     let committee = user("committee").await?;
     let yanliang = crate::org::by_code_unchecked(db, "yanliang").await?;
@@ -623,6 +617,15 @@ async fn demo_proposals(db: &Db) -> Result<()> {
     Ok(())
 }
 
+/// The signed-in actor of a demo account.
+async fn demo_actor(db: &Db, username: &str) -> Result<xieshang_core::Actor> {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(db.pool())
+        .await?;
+    crate::account::user::actor(db, id).await
+}
+
 /// The sample city's consultations (issue 28), written through the product's
 /// own functions: 关山街道's 多商量议事室, this year's plan, a consultation
 /// held three days ago on the road by 西飞第二中学 with its two agreed actions
@@ -631,13 +634,7 @@ async fn demo_consultations(db: &Db) -> Result<()> {
     use crate::consult::{self, action, room, Invitee, NewConsultation, ParticipantRole};
     use chrono::TimeZone;
     const DAY: i64 = 86_400_000;
-    let user = |name: &'static str| async move {
-        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-            .bind(name)
-            .fetch_one(db.pool())
-            .await?;
-        crate::account::user::actor(db, id).await
-    };
+    let user = |name: &'static str| demo_actor(db, name);
     let staff = user("staff").await?;
     let member = user("member-gs-01").await?;
     let guanshan = crate::org::by_code_unchecked(db, "yanliang-guanshan").await?;

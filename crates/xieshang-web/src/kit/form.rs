@@ -53,6 +53,23 @@ impl FieldErrors {
         }
     }
 
+    /// The field the store refused, marked with its message (an unknown key
+    /// shows as `err.bad_input`); None for an error that is not a refusal
+    /// of input.
+    pub fn refused(e: &xieshang_store::Error) -> Option<FieldErrors> {
+        match e {
+            xieshang_store::Error::Invalid { field, key, .. } => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    field,
+                    crate::kit::i18n::known(key).unwrap_or("err.bad_input"),
+                );
+                Some(errors)
+            }
+            _ => None,
+        }
+    }
+
     /// (field id, message key) of every wrong field, for the summary.
     pub fn summary(&self) -> &[(&'static str, &'static str)] {
         &self.list

@@ -92,22 +92,6 @@ pub fn routes(r: Routes) -> Routes {
         )
 }
 
-#[derive(Deserialize, Default)]
-struct FlashQ {
-    err: Option<String>,
-    ok: Option<String>,
-}
-
-impl FlashQ {
-    fn flash(&self) -> Flash {
-        Flash {
-            err: self.err.clone(),
-            ok: self.ok.clone(),
-            archived: None,
-        }
-    }
-}
-
 /// A state's message key, in the proposal's words where it has its own.
 fn state_label(state: &str) -> &'static str {
     i18n::known(&format!("proposal.state.{state}"))
@@ -171,12 +155,12 @@ async fn mine_page(
     State(state): State<AppState>,
     UiLang(tr): UiLang,
     u: CurrentUser,
-    Query(q): Query<FlashQ>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let mine = proposal::mine(&state.db, &u.actor).await?;
     let rows = |list: &[Proposal]| list.iter().map(|p| row(tr, p)).collect();
     render(MineTpl {
-        page: Page::signed_in(tr, &u, &q.flash()),
+        page: Page::signed_in(tr, &u, &flash),
         to_sign: rows(&mine.to_sign),
         written: rows(&mine.written),
         cosigned: rows(&mine.cosigned),
@@ -240,19 +224,6 @@ fn text_errors(result: Result<Text, xieshang_core::concern::FieldErrors>) -> Fie
         }
     }
     errors
-}
-
-/// The store's refusal of a field, marked on the form; None for any other
-/// error.
-fn refusal(e: &xieshang_store::Error) -> Option<FieldErrors> {
-    match e {
-        xieshang_store::Error::Invalid { field, key, .. } => {
-            let mut errors = FieldErrors::new();
-            errors.add(field, i18n::known(key).unwrap_or("err.bad_input"));
-            Some(errors)
-        }
-        _ => None,
-    }
 }
 
 #[derive(Template)]
@@ -333,7 +304,7 @@ async fn create(
     }
     match proposal::create_draft(&state.db, &u.actor, &f.text(), f.category()).await {
         Ok(id) => Ok(flash::ok(&format!("/proposals/{id}"), "proposal.saved")),
-        Err(e) => match refusal(&e) {
+        Err(e) => match FieldErrors::refused(&e) {
             Some(errors) => new_view(&state, tr, &u, f, errors).await,
             None => Err(e.into()),
         },
@@ -517,14 +488,14 @@ async fn detail_page(
     UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
-    Query(q): Query<FlashQ>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     detail_view(
         &state,
         tr,
         &u,
         id,
-        &q.flash(),
+        &flash,
         FieldErrors::new(),
         Kept::default(),
     )
@@ -545,7 +516,7 @@ async fn refused_here(
     e: xieshang_store::Error,
     kept: Kept,
 ) -> AppResult<Response> {
-    match refusal(&e) {
+    match FieldErrors::refused(&e) {
         Some(errors) => {
             let key = errors.summary().first().map(|(_, k)| (*k).to_owned());
             let flash = Flash {
@@ -728,13 +699,13 @@ async fn queue_page(
     State(state): State<AppState>,
     UiLang(tr): UiLang,
     u: CurrentUser,
-    Query(q): Query<FlashQ>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let list = |st| proposal::in_state(&state.db, &u.actor, Permission::ProposalReview, st);
     let filed = list(ItemState::Submitted).await?;
     let accepted = list(ItemState::Accepted).await?;
     render(QueueTpl {
-        page: Page::signed_in(tr, &u, &q.flash()),
+        page: Page::signed_in(tr, &u, &flash),
         filed: filed.iter().map(|p| row(tr, p)).collect(),
         accepted: accepted.iter().map(|p| row(tr, p)).collect(),
     })
@@ -805,11 +776,11 @@ async fn assigned_page(
     State(state): State<AppState>,
     UiLang(tr): UiLang,
     u: CurrentUser,
-    Query(q): Query<FlashQ>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let list = assign::queue(&state.db, &u.actor).await?;
     render(AssignedTpl {
-        page: Page::signed_in(tr, &u, &q.flash()),
+        page: Page::signed_in(tr, &u, &flash),
         rows: list.iter().map(|(p, lead)| (row(tr, p), *lead)).collect(),
     })
 }
@@ -837,7 +808,7 @@ async fn settings_page(
     State(state): State<AppState>,
     UiLang(tr): UiLang,
     u: CurrentUser,
-    Query(q): Query<FlashQ>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let db = &state.db;
     let mut bodies = Vec::new();
@@ -866,7 +837,7 @@ async fn settings_page(
         });
     }
     render(SettingsTpl {
-        page: Page::signed_in(tr, &u, &q.flash()),
+        page: Page::signed_in(tr, &u, &flash),
         bodies,
     })
 }
