@@ -645,14 +645,11 @@ async fn assign(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let ids = |key: &str| -> Vec<i64> {
-        f.iter()
-            .filter(|(k, _)| k == key)
-            .filter_map(|(_, v)| v.parse().ok())
-            .collect()
-    };
-    let departments = ids("departments");
-    let lead = ids("lead").first().copied().unwrap_or(0);
+    let departments = crate::kit::form::ids(&f, "departments");
+    let lead = crate::kit::form::ids(&f, "lead")
+        .first()
+        .copied()
+        .unwrap_or(0);
     let note = f.iter().find(|(k, _)| k == "note").map(|(_, v)| v.as_str());
     let r = triage::assign(
         &state.db,

@@ -76,6 +76,15 @@ impl FieldErrors {
     }
 }
 
+/// The numbers a form sent under `key` (a multiple choice: ticked units),
+/// in order; what is not a number is left out.
+pub fn ids(form: &[(String, String)], key: &str) -> Vec<i64> {
+    form.iter()
+        .filter(|(k, _)| k == key)
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -733,15 +733,12 @@ async fn assign_units(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let ids = |key: &str| -> Vec<i64> {
-        f.iter()
-            .filter(|(k, _)| k == key)
-            .filter_map(|(_, v)| v.parse().ok())
-            .collect()
-    };
     let form = AssignForm {
-        lead: ids("lead").first().copied().unwrap_or(0),
-        co: ids("co"),
+        lead: crate::kit::form::ids(&f, "lead")
+            .first()
+            .copied()
+            .unwrap_or(0),
+        co: crate::kit::form::ids(&f, "co"),
     };
     match assign::assign(
         &state.db,
