@@ -1,6 +1,7 @@
 //! Browser test: a proposal of issue 29 in Chromium, from drafting to
 //! acceptance. member-fh-01 drafts one on traffic safety by the schools at
-//! desktop size and invites member-fh-02, who confirms on her phone; the
+//! desktop size (what she types is kept on the device and offered back when
+//! the page opens again) and invites member-fh-02, who confirms on her phone; the
 //! initiator files it; the proposal committee accepts it and it gets its
 //! number (第2号: the demo accepted 第1号 of the session).
 
@@ -39,7 +40,16 @@ async fn a_proposal_is_drafted_cosigned_filed_and_accepted() {
     crate::login(c, base, "member-fh-01").await;
     c.goto(&format!("{base}/proposals/mine")).await.unwrap();
     crate::click(c, "#new-proposal").await;
+    // What is typed is kept on the device: the page opened again (a lost
+    // connection, a closed tab) offers it back.
     crate::type_in(c, "#title", "关于校门口施划人行横道的建议").await;
+    c.goto(&format!("{base}/proposals/new")).await.unwrap();
+    crate::click(c, "#draft-restore").await;
+    let restored = c
+        .execute("return document.getElementById('title').value;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(restored, serde_json::json!("关于校门口施划人行横道的建议"));
     choose(c, "category", &category.to_string()).await;
     crate::type_in(c, "#situation", "凤凰路中学门前上下学时段人车混行。").await;
     crate::type_in(c, "#analysis", "路口没有人行横道，也没有限速标志。").await;
@@ -51,6 +61,17 @@ async fn a_proposal_is_drafted_cosigned_filed_and_accepted() {
         .trim_start_matches("/proposals/")
         .parse()
         .unwrap_or_else(|_| panic!("{url}"));
+    // The text kept while it was new went with the saved draft.
+    c.goto(&format!("{base}/proposals/new")).await.unwrap();
+    let offered = c
+        .execute(
+            "return document.getElementById('draft-restore').hidden;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(offered, serde_json::json!(true));
+    c.goto(&format!("{base}/proposals/{id}")).await.unwrap();
     choose(c, "cosigner", &fh2.to_string()).await;
     submit(c, "#invite").await;
     assert!(crate::text_of(c, "#signers").await.contains("待确认"));
