@@ -52,7 +52,8 @@ pub enum Denied {
 /// roles, so that no handler or query grants access on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relation {
-    /// The record is assigned to a department the actor handles for.
+    /// The record (a concern, a proposal) is assigned to a department the
+    /// actor handles for.
     AssignedDepartment,
     /// The actor follows the record (a member paired with its area).
     Follower,
@@ -63,6 +64,9 @@ pub enum Relation {
     /// The actor is invited to the consultation, or handles for a unit that
     /// takes part in it or owns one of its agreed actions: they may read it.
     Participant,
+    /// The actor wrote the proposal or is invited to co-sign it: they may
+    /// read it (what each may do to it, the store decides by who they are).
+    Proposer,
 }
 
 impl Relation {
@@ -70,9 +74,16 @@ impl Relation {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Relation::AssignedDepartment => &[ConcernView, ConcernHandle, ReporterReveal],
+            Relation::AssignedDepartment => &[
+                ConcernView,
+                ConcernHandle,
+                ReporterReveal,
+                ProposalView,
+                ProposalHandle,
+            ],
             Relation::Follower | Relation::Recorder => &[ConcernView],
             Relation::Participant => &[ConsultationView],
+            Relation::Proposer => &[ProposalView],
         }
     }
 

@@ -105,6 +105,10 @@ codes! {
         Held = "held",
         /// Called off before it was held.
         Cancelled = "cancelled",
+        /// Being written (a proposal's draft, or one returned for revision).
+        Draft = "draft",
+        /// Withdrawn at the proposer's request.
+        Withdrawn = "withdrawn",
     }
 }
 
@@ -160,6 +164,18 @@ codes! {
         Cancel = "cancel",
         /// Resolved by a consultation's outcome (staff, when it closes).
         ConsultationResolve = "consultation_resolve",
+        /// A draft is filed for review (a proposal).
+        File = "file",
+        /// Sent back to its author for revision.
+        Return = "return",
+        /// Withdrawn at the author's request.
+        Withdraw = "withdraw",
+        /// Note: a co-signer is invited.
+        InviteCosigner = "invite_cosigner",
+        /// Note: a co-signer confirms.
+        Cosign = "cosign",
+        /// Note: a co-signer declines.
+        DeclineCosign = "decline_cosign",
     }
 }
 
@@ -525,8 +541,82 @@ pub const CONSULTATION_ACTION: KindSpec = KindSpec {
     notes: &[A::Remind, A::Escalate],
 };
 
+const MEMBER: Party = Party::Role(Role::Member);
+const COMMITTEE: Party = Party::Role(Role::ProposalCommittee);
+
+/// Proposals (提案, decision record 0033): a member drafts one (with
+/// co-signers), files it; the proposal committee accepts it (a number is
+/// given), refuses it on a ground, merges it into another, sends it back for
+/// revision, or withdraws it at the proposer's request; an accepted one is
+/// assigned to units.
+pub const PROPOSAL: KindSpec = KindSpec {
+    kind: "proposal",
+    initial: S::Draft,
+    states: &[
+        S::Draft,
+        S::Submitted,
+        S::Accepted,
+        S::Rejected,
+        S::Merged,
+        S::Withdrawn,
+        S::Assigned,
+    ],
+    closed: &[S::Rejected, S::Merged, S::Withdrawn],
+    transitions: &[
+        Transition {
+            action: A::File,
+            from: &[S::Draft],
+            to: S::Submitted,
+            by: &[MEMBER],
+        },
+        Transition {
+            action: A::Accept,
+            from: &[S::Submitted],
+            to: S::Accepted,
+            by: &[COMMITTEE],
+        },
+        Transition {
+            action: A::Reject,
+            from: &[S::Submitted],
+            to: S::Rejected,
+            by: &[COMMITTEE],
+        },
+        Transition {
+            action: A::Merge,
+            from: &[S::Submitted],
+            to: S::Merged,
+            by: &[COMMITTEE],
+        },
+        Transition {
+            action: A::Return,
+            from: &[S::Submitted],
+            to: S::Draft,
+            by: &[COMMITTEE],
+        },
+        Transition {
+            action: A::Withdraw,
+            from: &[S::Submitted, S::Accepted],
+            to: S::Withdrawn,
+            by: &[COMMITTEE],
+        },
+        Transition {
+            action: A::Assign,
+            from: &[S::Accepted],
+            to: S::Assigned,
+            by: &[COMMITTEE],
+        },
+    ],
+    notes: &[
+        A::InviteCosigner,
+        A::Cosign,
+        A::DeclineCosign,
+        A::Remind,
+        A::Escalate,
+    ],
+};
+
 /// Every kind the engine serves.
-pub const KINDS: &[KindSpec] = &[CONCERN, CONSULTATION, CONSULTATION_ACTION];
+pub const KINDS: &[KindSpec] = &[CONCERN, CONSULTATION, CONSULTATION_ACTION, PROPOSAL];
 
 /// The spec of a kind code.
 pub fn spec(kind: &str) -> Option<&'static KindSpec> {
@@ -598,6 +688,26 @@ mod tests {
             s.apply_code("submitted", "accept", Party::Role(Role::Member)),
             Err(Refused::NotPermitted { action: "accept" })
         );
+    }
+
+    #[test]
+    fn proposal_edges() {
+        let s = PROPOSAL;
+        assert_eq!(s.apply(S::Draft, A::File, MEMBER), Ok(S::Submitted));
+        assert_eq!(
+            s.apply(S::Draft, A::File, COMMITTEE),
+            Err(Refused::NotPermitted { action: "file" })
+        );
+        assert_eq!(s.apply(S::Submitted, A::Return, COMMITTEE), Ok(S::Draft));
+        assert_eq!(s.apply(S::Submitted, A::Accept, COMMITTEE), Ok(S::Accepted));
+        assert!(s.apply(S::Accepted, A::Accept, COMMITTEE).is_err());
+        assert!(s.apply(S::Submitted, A::Accept, MEMBER).is_err());
+        assert_eq!(
+            s.apply(S::Accepted, A::Withdraw, COMMITTEE),
+            Ok(S::Withdrawn)
+        );
+        assert!(s.apply(S::Draft, A::Accept, COMMITTEE).is_err());
+        assert!(s.is_closed(S::Merged) && !s.is_closed(S::Draft));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod account;
 pub mod concern;
 pub mod duty;
 pub mod org;
+pub mod proposal;
 
 pub use account::role::{Permission, Role};
 pub use authz::{Actor, Denied, Grant, Relation};

@@ -25,6 +25,10 @@ pub enum By<'a> {
     /// A connected system acting in a role through an API key (a department's
     /// case system); the caller has checked the key and the assignment.
     Connected(xieshang_core::Role),
+    /// A user acting in a role through their own relation to the item (a
+    /// member on the proposal they wrote, whose role lies over their street,
+    /// not over the body the proposal belongs to); the caller has checked it.
+    Related(&'a Actor, xieshang_core::Role),
 }
 
 impl<'a> By<'a> {
@@ -38,7 +42,7 @@ impl<'a> By<'a> {
             },
             By::Resident => Ok((Party::Resident, None)),
             By::System => Ok((Party::System, None)),
-            By::Assignee(a, role) => Ok((Party::Role(role), Some(a))),
+            By::Assignee(a, role) | By::Related(a, role) => Ok((Party::Role(role), Some(a))),
             By::Connected(role) => Ok((Party::Role(role), None)),
         }
     }
@@ -62,6 +66,20 @@ pub enum TransitionError {
     /// A store failure (not found, denied, database).
     #[error(transparent)]
     Store(#[from] Error),
+}
+
+impl TransitionError {
+    /// As the store's error: a refusal by the rules becomes a refusal of the
+    /// item's state (`err.transition`, "not possible now"), for a form.
+    pub fn into_store(self) -> Error {
+        match self {
+            TransitionError::Store(e) => e,
+            TransitionError::Refused(r) => {
+                tracing::info!(refused = %r, "transition refused");
+                Error::field("state", "err.transition", "not possible now")
+            }
+        }
+    }
 }
 
 /// One timeline event.
@@ -92,6 +110,7 @@ pub(crate) fn table(spec: &KindSpec) -> Result<&'static str> {
         "concern" => Ok("concerns"),
         "consultation" => Ok("consultations"),
         "consultation_action" => Ok("consultation_actions"),
+        "proposal" => Ok("proposals"),
         _ => Err(Error::NotFound),
     }
 }
@@ -486,15 +505,34 @@ pub async fn note_by(
     note: &str,
     jobs: &[Job],
 ) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    let now = db.now_ms();
+    note_by_in(&mut tx, now, spec, item_id, action, actor, role, note, jobs).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`note_by`] inside the caller's write transaction, so that the caller's
+/// own writes (a co-signer's answer) land with the note or not at all.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn note_by_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+    action: Action,
+    actor: &Actor,
+    role: xieshang_core::Role,
+    note: &str,
+    jobs: &[Job],
+) -> Result<()> {
     if !spec.notes.contains(&action) {
         return Err(Error::NotFound);
     }
     let table = table(spec)?;
-    let mut tx = db.begin_write().await?;
-    let now = db.now_ms();
     let row = sqlx::query(&format!("SELECT state, org_id FROM {table} WHERE id = $1"))
         .bind(item_id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or(Error::NotFound)?;
     let state: String = col(&row, "state")?;
@@ -512,9 +550,9 @@ pub async fn note_by(
         note: Some(note),
         at: now,
     };
-    insert_event(&mut tx, spec, event, false).await?;
+    insert_event(tx, spec, event, false).await?;
     audit::record(
-        &mut tx,
+        tx,
         now,
         Entry {
             actor: Some(actor),
@@ -527,9 +565,7 @@ pub async fn note_by(
         },
     )
     .await?;
-    enqueue(&mut tx, now, jobs).await?;
-    tx.commit().await?;
-    Ok(())
+    enqueue(tx, now, jobs).await
 }
 
 /// The full timeline of an item, oldest first.

@@ -29,6 +29,7 @@ pub mod consult;
 pub mod duty;
 pub mod jobs;
 pub mod org;
+pub mod proposal;
 pub mod roster;
 pub mod search;
 

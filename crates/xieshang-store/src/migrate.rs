@@ -146,6 +146,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0030_consultation_materials.sql"),
     ),
     (
+        32,
+        "proposals",
+        include_str!("migrations/0032_proposals.sql"),
+    ),
+    (
         35,
         "consultation_rules_ratings",
         include_str!("migrations/0035_consultation_rules_ratings.sql"),

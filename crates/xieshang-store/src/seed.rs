@@ -470,7 +470,160 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
     if version >= 28 {
         demo_consultations(db).await?;
     }
+    if version >= 32 {
+        demo_proposals(db).await?;
+    }
     Ok(true)
+}
+
+/// The sample city's proposals (issue 29), written through the product's
+/// own functions: 阎良区's current term (第十届, five years up to next
+/// January) with a session each January, and proposals in different states:
+/// two filed and waiting for the committee, one accepted (第1号 of this
+/// year's session), one not accepted, and a draft whose co-signer
+/// (member-fh-01) has not answered yet.
+async fn demo_proposals(db: &Db) -> Result<()> {
+    use crate::proposal::{self, review, settings};
+    use xieshang_core::proposal::Text;
+    let user = |name: &'static str| demo_actor(db, name);
+    let staff = user("staff").await?;
+    let committee = user("committee").await?;
+    let yanliang = crate::org::by_code_unchecked(db, "yanliang").await?;
+    let year = chrono::Datelike::year(&xieshang_core::calendar::cst_date(db.now_ms()));
+    let term = settings::create_term(
+        db,
+        &staff,
+        yanliang.id,
+        "第十届",
+        &format!("{}-01-06", year - 4),
+        &format!("{}-01-31", year + 1),
+    )
+    .await?;
+    for (k, name) in [
+        "第一次会议",
+        "第二次会议",
+        "第三次会议",
+        "第四次会议",
+        "第五次会议",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let y = year - 4 + k as i32;
+        settings::create_session(
+            db,
+            &staff,
+            term,
+            name,
+            &format!("{y}-01-08"),
+            &format!("{y}-01-11"),
+        )
+        .await?;
+    }
+    let categories = settings::entries(db, yanliang.id, settings::List::Category, false).await?;
+    let category = |name: &str| categories.iter().find(|c| c.name == name).map(|c| c.id);
+    let grounds = settings::entries(db, yanliang.id, settings::List::Ground, false).await?;
+    let refused = crate::item::TransitionError::into_store;
+    // (author, co-signer, category, title, situation, analysis, suggestions)
+    let drafts = [
+        (
+            "member-fh-01",
+            Some("member-fh-02"),
+            "城乡建设",
+            "关于加强学校周边交通安全管理的建议",
+            "西飞第二中学、凤凰路中学门前道路上下学时段人车混行，路口缺少人行横道和限速标志。",
+            "学校周边交通设施由交通、城管、教育等多个部门分管，缺少统筹，家长接送车辆无处停放。",
+            "一、在学校周边路口施划人行横道、设置限速标志；二、上下学时段安排交警和志愿者护学；三、规划建设家长接送停车区。",
+        ),
+        (
+            "member-fh-02",
+            None,
+            "城乡建设",
+            "关于推进老旧小区加装电梯的建议",
+            "我区2000年以前建成的老旧小区多为六层以下住宅，老年住户上下楼困难。",
+            "加装电梯涉及全体业主意见统一、资金分摊和管线迁改，审批环节多。",
+            "一、简化加装电梯审批流程；二、对低楼层住户给予适当补偿；三、财政给予每部电梯定额补贴。",
+        ),
+        (
+            "member-fh-03",
+            None,
+            "社会事业",
+            "关于完善社区养老服务站功能的建议",
+            "全区社区养老服务站已覆盖多数社区，但服务内容以文体活动为主。",
+            "助餐、助浴、医疗服务供给不足，专业护理人员缺乏。",
+            "一、推动养老服务站与社区卫生服务中心签约合作；二、发展老年助餐点；三、加强护理人员培训。",
+        ),
+        (
+            "member-fh-04",
+            None,
+            "其他",
+            "关于解决本人小区物业纠纷的建议",
+            "本人所住小区物业公司收费后服务不到位。",
+            "业主与物业公司之间存在合同纠纷。",
+            "请有关部门责令物业公司退还本人多交的物业费。",
+        ),
+        (
+            "member-gs-01",
+            Some("member-fh-01"),
+            "教育文化",
+            "关于加强中小学生心理健康教育的建议",
+            "近年来中小学生心理问题呈上升趋势。",
+            "",
+            "",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (author, cosigner, cat, title, situation, analysis, suggestions) in drafts {
+        let author = user(author).await?;
+        let text = Text {
+            title: title.into(),
+            situation: situation.into(),
+            analysis: analysis.into(),
+            suggestions: suggestions.into(),
+        };
+        let id = proposal::create_draft(db, &author, &text, category(cat)).await?;
+        if let Some(c) = cosigner {
+            let c = user(c).await?;
+            proposal::invite(db, &author, id, c.user_id).await?;
+            if suggestions.is_empty() {
+                // The draft still being written waits for its co-signer.
+                ids.push(id);
+                continue;
+            }
+            proposal::answer(db, &c, id, true).await?;
+        }
+        proposal::file(db, &author, id).await.map_err(refused)?;
+        ids.push(id);
+    }
+    review::decide(
+        db,
+        &committee,
+        ids[2],
+        review::Decision::Accept { category: None },
+    )
+    .await
+    .map_err(refused)?;
+    review::decide(
+        db,
+        &committee,
+        ids[3],
+        review::Decision::NotAccept {
+            ground: grounds.first().map(|g| g.id).ok_or(Error::NotFound)?,
+            note: "所提事项属于个人权益诉求，建议通过12345热线或法律途径解决。",
+        },
+    )
+    .await
+    .map_err(refused)?;
+    Ok(())
+}
+
+/// The signed-in actor of a demo account.
+async fn demo_actor(db: &Db, username: &str) -> Result<xieshang_core::Actor> {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(db.pool())
+        .await?;
+    crate::account::user::actor(db, id).await
 }
 
 /// The sample city's consultations (issue 28), written through the product's
@@ -481,13 +634,7 @@ async fn demo_consultations(db: &Db) -> Result<()> {
     use crate::consult::{self, action, room, Invitee, NewConsultation, ParticipantRole};
     use chrono::TimeZone;
     const DAY: i64 = 86_400_000;
-    let user = |name: &'static str| async move {
-        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-            .bind(name)
-            .fetch_one(db.pool())
-            .await?;
-        crate::account::user::actor(db, id).await
-    };
+    let user = |name: &'static str| demo_actor(db, name);
     let staff = user("staff").await?;
     let member = user("member-gs-01").await?;
     let guanshan = crate::org::by_code_unchecked(db, "yanliang-guanshan").await?;

@@ -18,6 +18,7 @@ pub mod consult;
 pub mod duty;
 pub mod jobs;
 pub mod org;
+pub mod proposal;
 pub mod roster;
 pub mod search;
 
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let r = duty::routes(r);
     let r = jobs::routes(r);
     let r = consult::routes(r);
+    let r = proposal::routes(r);
     let routes = roster::routes(r);
     let (router, specs) = routes.finish();
     let router = router

@@ -122,3 +122,58 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Proposal drafts (issue 29): what is typed is kept in this browser as it is
+// typed, so a lost connection or a closed tab loses nothing; the server keeps
+// the draft when it is saved. When the page comes back showing other text
+// than the browser kept, a button puts the kept text back.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("draft-form");
+  var offer = document.getElementById("draft-restore");
+  if (!form || !offer || !window.localStorage) return;
+  var names = ["title", "category", "situation", "analysis", "suggestions"];
+  var key = "xs-draft:" + form.getAttribute("action");
+  function typed() {
+    var o = {};
+    names.forEach(function (n) {
+      if (form.elements[n]) o[n] = form.elements[n].value;
+    });
+    return o;
+  }
+  function same(a, b) {
+    return names.every(function (n) {
+      return (a[n] || "") === (b[n] || "");
+    });
+  }
+  var kept = null;
+  try {
+    kept = JSON.parse(localStorage.getItem(key) || "null");
+  } catch (e) {
+    kept = null;
+  }
+  // A new draft, once saved, opens as its own page: the text kept while it
+  // was new is that draft's now.
+  var fresh = "xs-draft:/proposals";
+  if (key !== fresh) {
+    try {
+      var f = JSON.parse(localStorage.getItem(fresh) || "null");
+      if (f && same(f, typed())) localStorage.removeItem(fresh);
+    } catch (e) {}
+  }
+  if (kept && !same(kept, typed())) {
+    offer.hidden = false;
+    offer.addEventListener("click", function () {
+      names.forEach(function (n) {
+        if (form.elements[n] && typeof kept[n] === "string") form.elements[n].value = kept[n];
+      });
+      offer.hidden = true;
+    });
+  } else if (kept) {
+    localStorage.removeItem(key);
+  }
+  form.addEventListener("input", function () {
+    try {
+      localStorage.setItem(key, JSON.stringify(typed()));
+    } catch (e) {}
+  });
+});

@@ -61,6 +61,18 @@ pub enum Permission {
     ConsultationView,
     /// Call, schedule, hold and close consultations; book rooms.
     ConsultationManage,
+    /// See a body's proposals and their timelines.
+    ProposalView,
+    /// Draft, sign and file proposals (members).
+    ProposalDraft,
+    /// Review filed proposals: accept, refuse, merge, return, withdraw,
+    /// assign (the proposal committee).
+    ProposalReview,
+    /// Keep a body's terms, sessions, categories, grounds and length cap.
+    ProposalManage,
+    /// Work on proposals assigned to one's unit (a department's handler).
+    /// Held over the department; the assignment decides which proposals.
+    ProposalHandle,
 }
 
 impl Permission {
@@ -75,11 +87,14 @@ impl Permission {
             ConcernView | ConcernTriage | ConcernRecord | ConcernHandle | ReporterReveal
             | ConcernSupervise => ConcernView,
             ConsultationView | ConsultationManage => ConsultationView,
+            ProposalView | ProposalDraft | ProposalReview | ProposalManage | ProposalHandle => {
+                ProposalView
+            }
         }
     }
 
     /// Every permission.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 18] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
@@ -93,6 +108,11 @@ impl Permission {
         Permission::ConcernSupervise,
         Permission::ConsultationView,
         Permission::ConsultationManage,
+        Permission::ProposalView,
+        Permission::ProposalDraft,
+        Permission::ProposalReview,
+        Permission::ProposalManage,
+        Permission::ProposalHandle,
     ];
 }
 
@@ -150,6 +170,8 @@ impl Role {
                 ReporterReveal,
                 ConsultationView,
                 ConsultationManage,
+                ProposalView,
+                ProposalManage,
             ],
             Role::Leader => &[
                 OrgView,
@@ -158,6 +180,7 @@ impl Role {
                 ConcernView,
                 ConcernSupervise,
                 ConsultationView,
+                ProposalView,
             ],
             Role::CityOverseer => &[
                 OrgView,
@@ -165,10 +188,12 @@ impl Role {
                 ConcernView,
                 ConcernSupervise,
                 ConsultationView,
+                ProposalView,
             ],
-            Role::ProposalCommittee => &[OrgView],
-            Role::LiaisonOfficer | Role::GridWorker | Role::Member => &[ConcernRecord],
-            Role::DepartmentHandler => &[ConcernHandle, ReporterReveal],
+            Role::ProposalCommittee => &[OrgView, ProposalView, ProposalReview, ProposalManage],
+            Role::Member => &[ConcernRecord, ProposalDraft],
+            Role::LiaisonOfficer | Role::GridWorker => &[ConcernRecord],
+            Role::DepartmentHandler => &[ConcernHandle, ReporterReveal, ProposalHandle],
             Role::Teacher | Role::Student => &[],
         }
     }

@@ -10,6 +10,7 @@ mod intake;
 mod item;
 mod migrations;
 mod org;
+mod proposal;
 mod public_trail;
 mod reader;
 mod roster;

@@ -149,8 +149,8 @@ async fn today(
             .count() as i64;
         out.push(("today.recorded_open", open, "/my"));
     }
+    proposals_today(state, actor, &mut out).await?;
     for (role, key) in [
-        (Role::ProposalCommittee, "later.committee"),
         (Role::Teacher, "later.teacher"),
         (Role::Student, "later.student"),
     ] {
@@ -159,6 +159,58 @@ async fn today(
         }
     }
     Ok((out, later))
+}
+
+/// What waits in proposals (issue 29): the committee's filed proposals,
+/// a member's co-signatures to answer and drafts, a body's sessions for
+/// whoever keeps them.
+async fn proposals_today(
+    state: &AppState,
+    actor: &Actor,
+    out: &mut Vec<(&'static str, i64, &'static str)>,
+) -> AppResult<()> {
+    use xieshang_core::item::State as ItemState;
+    use xieshang_store::proposal::{self, settings};
+    let db = &state.db;
+    if actor.has_permission(Permission::ProposalReview) {
+        let filed =
+            proposal::in_state(db, actor, Permission::ProposalReview, ItemState::Submitted).await?;
+        out.push((
+            "proposal.today.to_review",
+            filed.len() as i64,
+            "/proposals/review",
+        ));
+    }
+    if actor.has_permission(Permission::ProposalDraft) {
+        let mine = proposal::mine(db, actor).await?;
+        let drafts = mine
+            .written
+            .iter()
+            .filter(|p| p.state == ItemState::Draft.as_str())
+            .count() as i64;
+        out.push((
+            "proposal.today.to_sign",
+            mine.to_sign.len() as i64,
+            "/proposals/mine",
+        ));
+        out.push(("proposal.today.drafts", drafts, "/proposals/mine"));
+    }
+    if actor.has_permission(Permission::ProposalHandle) {
+        let assigned = xieshang_store::proposal::assign::queue(db, actor).await?;
+        out.push((
+            "proposal.today.assigned",
+            assigned.len() as i64,
+            "/proposals/assigned",
+        ));
+    }
+    if actor.has_permission(Permission::ProposalManage) {
+        let mut sessions = 0;
+        for b in settings::bodies(db, actor, Permission::ProposalManage).await? {
+            sessions += settings::sessions(db, b.id).await?.len() as i64;
+        }
+        out.push(("proposal.today.sessions", sessions, "/proposal-settings"));
+    }
+    Ok(())
 }
 
 async fn home(

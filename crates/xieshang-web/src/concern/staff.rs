@@ -10,7 +10,8 @@ use crate::kit::flash::{self, Msg};
 use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{
-    area_form_categories, category_choices, format_time, render, role_label, state_key, Flash, Page,
+    area_form_categories, category_choices, event_views, format_time, render, state_key, EventView,
+    Flash, Page,
 };
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
@@ -343,17 +344,6 @@ const TRIAGE_ACTIONS: [(&str, &str); 3] = [
     ("reopen", "action.reopen"),
 ];
 
-struct EventView {
-    at: String,
-    party: String,
-    action: &'static str,
-    /// The state it left, when the event changed the state (a creation or a
-    /// note keeps none, so the line never reads 「Submitted → Submitted」).
-    from: Option<&'static str>,
-    state: &'static str,
-    note: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "concern/concern.html")]
 struct ConcernTpl {
@@ -446,24 +436,7 @@ async fn concern_view(
     errors: FieldErrors,
 ) -> AppResult<Response> {
     let c = concern::get(&state.db, &u.actor, Permission::ConcernView, id).await?;
-    let events = item::timeline(&state.db, &CONCERN, id)
-        .await?
-        .into_iter()
-        .map(|e| EventView {
-            at: format_time(tr.lang, e.at),
-            party: Role::parse(&e.party)
-                .map(|r| role_label(tr, r).to_owned())
-                .unwrap_or_else(|| tr.t(&format!("party.{}", e.party)).to_owned()),
-            action: i18n::known(&format!("event.{}", e.action)).unwrap_or("event.other"),
-            from: e
-                .from_state
-                .as_deref()
-                .filter(|f| *f != e.to_state)
-                .map(state_key),
-            state: state_key(&e.to_state),
-            note: e.note,
-        })
-        .collect();
+    let events = event_views(tr, item::timeline(&state.db, &CONCERN, id).await?, "");
     let triage = u.actor.check(Permission::ConcernTriage, &c.path).is_ok();
     let allowed = |a: &str| {
         CONCERN.action(a).is_some_and(|action| {
@@ -684,14 +657,11 @@ async fn assign(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let ids = |key: &str| -> Vec<i64> {
-        f.iter()
-            .filter(|(k, _)| k == key)
-            .filter_map(|(_, v)| v.parse().ok())
-            .collect()
-    };
-    let departments = ids("departments");
-    let lead = ids("lead").first().copied().unwrap_or(0);
+    let departments = crate::kit::form::ids(&f, "departments");
+    let lead = crate::kit::form::ids(&f, "lead")
+        .first()
+        .copied()
+        .unwrap_or(0);
     let note = f.iter().find(|(k, _)| k == "note").map(|(_, v)| v.as_str());
     let r = triage::assign(
         &state.db,

@@ -53,10 +53,36 @@ impl FieldErrors {
         }
     }
 
+    /// The field the store refused, marked with its message (an unknown key
+    /// shows as `err.bad_input`); None for an error that is not a refusal
+    /// of input.
+    pub fn refused(e: &xieshang_store::Error) -> Option<FieldErrors> {
+        match e {
+            xieshang_store::Error::Invalid { field, key, .. } => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    field,
+                    crate::kit::i18n::known(key).unwrap_or("err.bad_input"),
+                );
+                Some(errors)
+            }
+            _ => None,
+        }
+    }
+
     /// (field id, message key) of every wrong field, for the summary.
     pub fn summary(&self) -> &[(&'static str, &'static str)] {
         &self.list
     }
+}
+
+/// The numbers a form sent under `key` (a multiple choice: ticked units),
+/// in order; what is not a number is left out.
+pub fn ids(form: &[(String, String)], key: &str) -> Vec<i64> {
+    form.iter()
+        .filter(|(k, _)| k == key)
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect()
 }
 
 #[cfg(test)]

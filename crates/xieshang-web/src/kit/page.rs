@@ -120,6 +120,59 @@ pub(crate) fn state_key(state: &str) -> &'static str {
     i18n::known(&format!("state.{state}")).unwrap_or("state.submitted")
 }
 
+/// One event of an item's timeline as a page shows it.
+pub(crate) struct EventView {
+    /// When.
+    pub at: String,
+    /// Who (their role, or the resident, the system).
+    pub party: String,
+    /// The action's message key.
+    pub action: &'static str,
+    /// The state it left, when the event changed the state (a creation or a
+    /// note keeps none, so the line never reads 「Submitted → Submitted」).
+    pub from: Option<&'static str>,
+    /// The state it led to.
+    pub state: &'static str,
+    /// Its note.
+    pub note: Option<String>,
+}
+
+/// The message key of `what` (`state.x`, `event.x`) for a kind whose own
+/// words are under `prefix` (`proposal.`): its own if the catalog has it,
+/// else the shared one.
+fn kind_key(prefix: &str, what: &str, fallback: &'static str) -> &'static str {
+    i18n::known(&format!("{prefix}{what}"))
+        .or_else(|| i18n::known(what))
+        .unwrap_or(fallback)
+}
+
+/// An item's timeline (the engine's events, oldest first) as a page shows
+/// it, in the words of the kind under `prefix` where it has its own.
+pub(crate) fn event_views(
+    tr: Tr,
+    events: Vec<xieshang_store::item::Event>,
+    prefix: &str,
+) -> Vec<EventView> {
+    let state = |s: &str| kind_key(prefix, &format!("state.{s}"), "state.submitted");
+    events
+        .into_iter()
+        .map(|e| EventView {
+            at: format_time(tr.lang, e.at),
+            party: Role::parse(&e.party)
+                .map(|r| role_label(tr, r).to_owned())
+                .unwrap_or_else(|| tr.t(&format!("party.{}", e.party)).to_owned()),
+            action: kind_key(prefix, &format!("event.{}", e.action), "event.other"),
+            from: e
+                .from_state
+                .as_deref()
+                .filter(|f| *f != e.to_state)
+                .map(state),
+            state: state(&e.to_state),
+            note: e.note,
+        })
+        .collect()
+}
+
 /// A resident's key from a query string, only if well formed (it is put back
 /// into a page), else empty.
 pub(crate) fn resident_key_param(key: Option<String>) -> String {

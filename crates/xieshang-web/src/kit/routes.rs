@@ -44,6 +44,8 @@ pub enum Target {
     Consultation,
     /// `{id}` is a room.
     Room,
+    /// `{id}` is a proposal.
+    Proposal,
     /// `{id}` is a unit whose service page those who view concerns over it
     /// see, and also the people who serve it (its paired members and grid
     /// workers).
@@ -253,7 +255,7 @@ async fn check(
     id: i64,
 ) -> Result<(), AppError> {
     use xieshang_store::{
-        account::user, concern, consult, duty::studio, org, roster, search::area,
+        account::user, concern, consult, duty::studio, org, proposal, roster, search::area,
     };
     let db = &state.db;
     match target {
@@ -265,6 +267,7 @@ async fn check(
         Target::Member => drop(roster::get(db, actor, permission, id).await?),
         Target::Consultation => drop(consult::get(db, actor, permission, id).await?),
         Target::Room => drop(consult::room::get(db, actor, permission, id).await?),
+        Target::Proposal => drop(proposal::get(db, actor, permission, id).await?),
         // Seeing concerns over the unit, or serving it.
         Target::Area => area::check(db, actor, id).await?,
     }

@@ -155,6 +155,7 @@ async fn pages(app: &TestApp, concern: i64, code: &str) -> Vec<String> {
     let grant = scalar(app, "SELECT MIN(id) FROM grants").await;
     let consultation = scalar(app, "SELECT MIN(id) FROM consultations").await;
     let room = scalar(app, "SELECT MIN(id) FROM rooms").await;
+    let proposal = scalar(app, "SELECT MIN(id) FROM proposals").await;
     let mut urls = Vec::new();
     for r in app.routes.iter().filter(|r| r.method == "GET") {
         if r.path.starts_with("/api/")
@@ -174,6 +175,7 @@ async fn pages(app: &TestApp, concern: i64, code: &str) -> Vec<String> {
             Access::Needs(_, Target::Member) => member,
             Access::Needs(_, Target::Consultation) => consultation,
             Access::Needs(_, Target::Room) => room,
+            Access::Needs(_, Target::Proposal) => proposal,
             _ => org,
         };
         let url = r
@@ -489,6 +491,15 @@ async fn chinese_data(app: &TestApp) -> Vec<String> {
         "SELECT COALESCE(action_taken, '') FROM receptions",
         "SELECT COALESCE(summary, '') FROM receptions",
         "SELECT COALESCE(result_note, '') FROM concerns",
+        // Proposals: what members and the committee wrote, a body's lists.
+        "SELECT title FROM proposals",
+        "SELECT situation FROM proposals",
+        "SELECT analysis FROM proposals",
+        "SELECT suggestions FROM proposals",
+        "SELECT COALESCE(decision_note, '') FROM proposals",
+        "SELECT name FROM proposal_terms",
+        "SELECT name FROM proposal_sessions",
+        "SELECT name FROM proposal_options",
     ] {
         // A table or column another schema lacks is simply not a source.
         let rows: Vec<String> = sqlx::query_scalar(sql)

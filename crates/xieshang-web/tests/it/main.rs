@@ -16,6 +16,7 @@ mod matrix;
 mod metrics;
 mod open311;
 mod pages;
+mod proposal;
 mod resident;
 mod roster;
 mod smtp;

@@ -47,6 +47,126 @@ struct Side {
     consult_for_route: Vec<(&'static str, i64)>,
     /// A material of the side's consultation.
     material: i64,
+    /// The side's body's proposals: one filed (titled with the marker), one
+    /// filed for the review route; its term, a category, a day in its term.
+    proposal: i64,
+    proposal_for_review: i64,
+    proposal_for_assign: i64,
+    term: i64,
+    entry: i64,
+    this_year: i32,
+}
+
+/// The side's proposals (issue 29): its body's term (the demo has
+/// Yanliang's; another body gets one), a category named with the marker
+/// (the settings page lists it), and four proposals filed by a member of the
+/// body: one titled with the marker (the committee's queue lists it), one
+/// for the review route, one accepted for the assignment route, and one
+/// titled with the marker assigned to the side's department (its queue
+/// lists it).
+async fn side_proposals(
+    app: &TestApp,
+    staff: &xieshang_core::Actor,
+    (body, street, department): (i64, i64, i64),
+    marker: &'static str,
+) -> (i64, i64, i64, i64, i64, i32) {
+    use xieshang_store::proposal::{self, settings};
+    let year = chrono::Datelike::year(&xieshang_core::calendar::cst_date(app.t.db.now_ms()));
+    let term = match settings::terms(&app.t.db, body).await.unwrap().first() {
+        Some(t) => t.id,
+        None => {
+            let t = settings::create_term(
+                &app.t.db,
+                staff,
+                body,
+                "第十届",
+                &format!("{}-01-06", year - 4),
+                &format!("{}-01-31", year + 1),
+            )
+            .await
+            .unwrap();
+            settings::create_session(
+                &app.t.db,
+                staff,
+                t,
+                "第一次会议",
+                &format!("{}-01-08", year - 4),
+                &format!("{}-01-11", year - 4),
+            )
+            .await
+            .unwrap();
+            t
+        }
+    };
+    let entry = settings::add_entry(&app.t.db, staff, body, settings::List::Category, marker)
+        .await
+        .unwrap();
+    // A member of the body who is no one else's in the matrix.
+    let admin = actor(app, "admin").await;
+    let name = format!("matrix-member-{body}");
+    let member = xieshang_store::account::user::create(
+        &app.t.db,
+        &admin,
+        &name,
+        "矩阵委员",
+        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+        street,
+    )
+    .await
+    .unwrap();
+    xieshang_store::account::user::grant(&app.t.db, &admin, member, Role::Member, street)
+        .await
+        .unwrap();
+    let member = xieshang_store::account::user::actor(&app.t.db, member)
+        .await
+        .unwrap();
+    let committee = xieshang_store::account::user::create(
+        &app.t.db,
+        &admin,
+        &format!("matrix-committee-{body}"),
+        "矩阵提案委",
+        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+        body,
+    )
+    .await
+    .unwrap();
+    xieshang_store::account::user::grant(
+        &app.t.db,
+        &admin,
+        committee,
+        Role::ProposalCommittee,
+        body,
+    )
+    .await
+    .unwrap();
+    let committee = xieshang_store::account::user::actor(&app.t.db, committee)
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for title in [marker, "矩阵提案", "矩阵交办", marker] {
+        let text = xieshang_core::proposal::Text {
+            title: title.into(),
+            situation: "矩阵".into(),
+            analysis: "矩阵".into(),
+            suggestions: "矩阵建议".into(),
+        };
+        let id = proposal::create_draft(&app.t.db, &member, &text, Some(entry))
+            .await
+            .unwrap();
+        proposal::file(&app.t.db, &member, id).await.unwrap();
+        ids.push(id);
+    }
+    for id in &ids[2..] {
+        let accept = proposal::review::Decision::Accept { category: None };
+        proposal::review::decide(&app.t.db, &committee, *id, accept)
+            .await
+            .unwrap();
+    }
+    let cal = xieshang_core::calendar::Calendar::builtin();
+    proposal::assign::assign(&app.t.db, &cal, &committee, ids[3], department, &[])
+        .await
+        .unwrap();
+    (ids[0], ids[1], ids[2], term, entry, year)
 }
 
 /// A PDF for the routes that take a consultation's material.
@@ -307,7 +427,16 @@ async fn side(
     )
     .await
     .unwrap();
+    let ids = (app.org_id(parent).await, org_id, department);
+    let (proposal, proposal_for_review, proposal_for_assign, term, entry, this_year) =
+        side_proposals(app, &staff, ids, marker).await;
     Side {
+        proposal,
+        proposal_for_review,
+        proposal_for_assign,
+        term,
+        entry,
+        this_year,
         consultation,
         room,
         consult_for_route,
@@ -470,6 +599,29 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("name", format!("矩阵会议室{n}")),
             ("capacity", "12".into()),
         ],
+        "/proposals/{id}/review" => vec![("action", "accept".into())],
+        "/proposals/{id}/assign" => vec![("lead", s.department.to_string())],
+        "/proposal-settings/terms" => vec![
+            ("org", parent.clone()),
+            ("name", format!("矩阵届{n}")),
+            ("starts_on", format!("{}-01-01", 2200 + n)),
+            ("ends_on", format!("{}-12-31", 2200 + n)),
+        ],
+        "/proposal-settings/sessions" => vec![
+            ("term", s.term.to_string()),
+            ("name", format!("矩阵会议{n}")),
+            ("opens_on", format!("{}-03-01", s.this_year)),
+            ("closes_on", format!("{}-03-02", s.this_year)),
+        ],
+        "/proposal-settings/entries" => vec![
+            ("org", parent.clone()),
+            ("list", "category".into()),
+            ("name", format!("矩阵类别{n}")),
+        ],
+        "/proposal-settings/entries/hide" => {
+            vec![("id", s.entry.to_string()), ("hidden", "0".into())]
+        }
+        "/proposal-settings/cap" => vec![("org", parent.clone()), ("cap", "1500".into())],
         "/record" => vec![
             ("channel", "liaison".into()),
             ("category", "road".into()),
@@ -523,6 +675,9 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
             .map(|(_, id)| *id)
             .unwrap_or(s.consultation),
         Target::Room => s.room,
+        Target::Proposal if path == "/proposals/{id}/review" => s.proposal_for_review,
+        Target::Proposal if path == "/proposals/{id}/assign" => s.proposal_for_assign,
+        Target::Proposal => s.proposal,
         Target::None => 0,
     };
     let url = path
@@ -597,6 +752,8 @@ async fn every_route_isolates_districts_and_roles() {
     // and who holds it in the own district (handling comes from an assignment).
     let mut leader = app.login("leader").await;
     let mut handler = app.login("handler").await;
+    // Reviewing proposals is the proposal committee's.
+    let mut committee = app.login("committee").await;
     let mut anon = app.client();
 
     let guarded: Vec<_> = app
@@ -682,11 +839,16 @@ async fn every_route_isolates_districts_and_roles() {
 
         // Another district's record.
         let url = fill(r.path, target, &other);
-        let holder = if permission == Permission::ConcernHandle {
+        let holder = if matches!(
+            permission,
+            Permission::ConcernHandle | Permission::ProposalHandle
+        ) {
             &mut handler
         } else if permission == Permission::ConcernSupervise {
             // Urging and instructing are the leaders'.
             &mut leader
+        } else if permission == Permission::ProposalReview {
+            &mut committee
         } else {
             &mut staff
         };
@@ -746,11 +908,16 @@ async fn every_route_isolates_districts_and_roles() {
             continue;
         };
         let url = fill(r.path, target, &own);
-        let holder = if permission == Permission::ConcernHandle {
+        let holder = if matches!(
+            permission,
+            Permission::ConcernHandle | Permission::ProposalHandle
+        ) {
             &mut handler
         } else if permission == Permission::ConcernSupervise {
             // Urging and instructing are the leaders'.
             &mut leader
+        } else if permission == Permission::ProposalReview {
+            &mut committee
         } else {
             &mut staff
         };

@@ -530,11 +530,16 @@ async fn each_role_lands_on_a_home_that_says_what_needs_doing() {
     let home = leader.get("/").await.body;
     assert!(count_after(&home, "已超期").is_some(), "{home}");
     assert!(!home.contains("新诉求待受理"), "a leader does not triage");
-    for (who, text) in [
-        ("committee", "审查待立案的提案"),
-        ("teacher", "指导学生社团"),
-        ("student", "撰写模拟提案"),
-    ] {
+    // The proposal committee's home counts the filed proposals of the demo
+    // (two) and links its queue; a member's counts the co-signatures waiting.
+    let mut committee = app.login("committee").await;
+    let home = committee.get("/").await.body;
+    assert_eq!(count_after(&home, "待审查的提案"), Some(2), "{home}");
+    assert!(home.contains("href=\"/proposals/review\""), "{home}");
+    let mut fh1 = app.login("member-fh-01").await;
+    let home = fh1.get("/").await.body;
+    assert_eq!(count_after(&home, "待我确认的联名"), Some(1), "{home}");
+    for (who, text) in [("teacher", "指导学生社团"), ("student", "撰写模拟提案")] {
         let mut c = app.login(who).await;
         let home = c.get("/").await.body;
         assert!(home.contains(text), "{who}: {home}");

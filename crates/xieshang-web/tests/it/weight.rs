@@ -79,6 +79,7 @@ async fn every_page_is_light_and_compressed() {
             one("SELECT MIN(id) FROM consultations").await,
         ),
         ("room", one("SELECT MIN(id) FROM rooms").await),
+        ("proposal", one("SELECT MIN(id) FROM proposals").await),
         ("area", area),
     ]);
     let mut pages = Vec::new();
@@ -96,6 +97,7 @@ async fn every_page_is_light_and_compressed() {
             Target::Member => "member",
             Target::Consultation => "consultation",
             Target::Room => "room",
+            Target::Proposal => "proposal",
             Target::Area => "area",
             Target::None => "",
         };

@@ -125,7 +125,7 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
             .unwrap()
     };
     let mut m = BTreeMap::new();
-    let pairs: [(&'static str, &'static str); 8] = [
+    let pairs: [(&'static str, &'static str); 9] = [
         (
             "org",
             "SELECT home_org_id FROM users WHERE username = 'staff'",
@@ -139,6 +139,7 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
         ("member", "SELECT MIN(id) FROM members"),
         ("consultation", "SELECT MIN(id) FROM consultations"),
         ("room", "SELECT MIN(id) FROM rooms"),
+        ("proposal", "SELECT MIN(id) FROM proposals"),
         ("area", "SELECT org_id FROM concerns ORDER BY id LIMIT 1"),
     ];
     for (k, sql) in pairs {
@@ -161,6 +162,7 @@ fn fill(path: &str, target: Target, ids: &BTreeMap<&'static str, i64>) -> Option
         Target::Member => "member",
         Target::Consultation => "consultation",
         Target::Room => "room",
+        Target::Proposal => "proposal",
         Target::Area => "area",
         Target::None => return None,
     };

@@ -25,7 +25,7 @@ async fn set_value(c: &fantoccini::Client, id: &str, value: &str) {
 /// Clicks what submits a form and waits until the next page has loaded: the
 /// page before is marked, so an element of it (which the next page has too)
 /// is never taken for the next page's.
-async fn submit(c: &fantoccini::Client, css: &str) {
+pub(crate) async fn submit(c: &fantoccini::Client, css: &str) {
     c.execute("document.documentElement.dataset.before = '1';", vec![])
         .await
         .unwrap();

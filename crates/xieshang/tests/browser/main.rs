@@ -11,6 +11,7 @@ mod consult;
 mod duty;
 mod keyboard;
 mod language;
+mod proposal;
 mod reader;
 mod resident;
 mod staff;
