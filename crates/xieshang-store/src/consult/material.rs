@@ -434,6 +434,42 @@ pub async fn published(db: &Db, consultation_id: i64) -> Result<Vec<(String, Str
         .collect())
 }
 
+/// The published materials of several consultations, (title, public token)
+/// by consultation, in the order they were attached: one read.
+pub async fn published_of(
+    db: &Db,
+    consultation_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<(String, String)>>> {
+    let mut out: std::collections::HashMap<i64, Vec<(String, String)>> = Default::default();
+    if consultation_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = crate::db::query_with(
+        &format!(
+            "SELECT item_id, title, file_name, public_token FROM attachments
+              WHERE kind = 'consultation' AND stage = 'material' AND published = 1
+                AND item_id IN ({}) ORDER BY item_id, id",
+            crate::db::placeholders(1, consultation_ids.len())
+        ),
+        consultation_ids
+            .iter()
+            .map(|i| crate::db::Arg::Int(*i))
+            .collect(),
+    )
+    .fetch_all(db.pool())
+    .await?;
+    for r in &rows {
+        let title = col::<Option<String>>(r, "title")?
+            .or(col::<Option<String>>(r, "file_name")?)
+            .unwrap_or_default();
+        out.entry(col(r, "item_id")?).or_default().push((
+            title,
+            col::<Option<String>>(r, "public_token")?.unwrap_or_default(),
+        ));
+    }
+    Ok(out)
+}
+
 /// A published material by its public token, once its consultation is held:
 /// anyone may read it; any other token is not found.
 pub async fn public_file(db: &Db, token: &str) -> Result<(Material, Vec<u8>)> {

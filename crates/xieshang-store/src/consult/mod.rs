@@ -11,9 +11,9 @@
 
 pub mod action;
 pub mod ics;
+pub mod material;
 pub mod notice;
 pub mod rating;
-pub mod material;
 pub mod room;
 pub mod rules;
 
@@ -1700,35 +1700,76 @@ pub async fn public_held(db: &Db, org_id: i64) -> Result<Vec<PublicConsultation>
     )
     .fetch_all(db.pool())
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let c = from_row(r)?;
-        let units: Vec<String> = sqlx::query_scalar(
-            "SELECT o.name FROM consultation_participants p JOIN orgs o ON o.id = p.org_id
-              WHERE p.consultation_id = $1 ORDER BY p.id",
-        )
-        .bind(c.id)
-        .fetch_all(db.pool())
-        .await?;
-        let actions = if c.outcome_public {
-            action::of(db, c.id)
-                .await?
-                .into_iter()
-                .map(|a| (a.title, a.owner_name, a.state))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let materials = material::published(db, c.id).await?;
+    let held: Vec<Consultation> = rows.iter().map(from_row).collect::<Result<_>>()?;
+    // Three reads for the whole page, not three a consultation: the units
+    // that took part, the published outcomes' actions, the published
+    // materials, each keyed by consultation.
+    let ids: Vec<i64> = held.iter().map(|c| c.id).collect();
+    let public: Vec<i64> = held
+        .iter()
+        .filter(|c| c.outcome_public)
+        .map(|c| c.id)
+        .collect();
+    let by_consultation = |sql: String, ids: &[i64]| {
+        let args: Vec<Arg> = ids.iter().map(|i| Arg::Int(*i)).collect();
+        async move {
+            if args.is_empty() {
+                return Ok(Vec::new());
+            }
+            crate::db::query_with(&sql, args)
+                .fetch_all(db.pool())
+                .await
+                .map_err(Error::from)
+        }
+    };
+    let list = |n: usize| crate::db::placeholders(1, n);
+    let mut units: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for r in by_consultation(
+        format!(
+            "SELECT p.consultation_id, o.name FROM consultation_participants p
+               JOIN orgs o ON o.id = p.org_id
+              WHERE p.consultation_id IN ({}) ORDER BY p.consultation_id, p.id",
+            list(ids.len())
+        ),
+        &ids,
+    )
+    .await?
+    {
+        units
+            .entry(col(&r, "consultation_id")?)
+            .or_default()
+            .push(col(&r, "name")?);
+    }
+    let mut actions: std::collections::HashMap<i64, Vec<(String, String, String)>> =
+        Default::default();
+    for r in by_consultation(
+        format!(
+            "SELECT a.consultation_id, a.title, o.name AS owner_name, a.state
+               FROM consultation_actions a JOIN orgs o ON o.id = a.org_id
+              WHERE a.consultation_id IN ({}) ORDER BY a.consultation_id, a.id",
+            list(public.len())
+        ),
+        &public,
+    )
+    .await?
+    {
+        actions
+            .entry(col(&r, "consultation_id")?)
+            .or_default()
+            .push((col(&r, "title")?, col(&r, "owner_name")?, col(&r, "state")?));
+    }
+    let mut materials = material::published_of(db, &ids).await?;
+    let mut out = Vec::with_capacity(held.len());
+    for c in held {
         out.push(PublicConsultation {
-            materials,
+            materials: materials.remove(&c.id).unwrap_or_default(),
+            units: units.remove(&c.id).unwrap_or_default(),
+            actions: actions.remove(&c.id).unwrap_or_default(),
             topic: c.topic,
             kind: (c.kind, c.kind_name),
             starts_at: c.starts_at,
             org_name: c.org_name,
             state: c.state,
-            units,
-            actions,
         });
     }
     Ok(out)

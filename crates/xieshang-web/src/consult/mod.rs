@@ -22,9 +22,9 @@ use xieshang_core::Permission;
 use xieshang_store::consult::{self, action, room, ConcernsAfter, Invitee, ParticipantRole};
 use xieshang_store::item::TransitionError;
 
-mod settings;
 pub(crate) mod api;
 mod material;
+mod settings;
 
 /// The consultation routes.
 pub fn routes(r: Routes) -> Routes {
