@@ -2,7 +2,7 @@
 //! and phone size. Three residents report the broken road by 西飞第二中学 in
 //! 关山街道; staff call a consultation on the three concerns in the street's
 //! 多商量议事室 (a second booking of the slot is refused), invite 区城管局,
-//! 区住建局, two members and a resident; a member answers and checks in on
+//! 区住建局, two members and a resident; a member answers and, from the meeting's QR code, checks in on
 //! her phone; the minutes agree two actions; both are done; the consultation
 //! closes and resolves the concerns with a note naming it; a resident reads
 //! it on the track page and thanks.
@@ -235,6 +235,11 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
         .for_element(Locator::Css("#agenda li"))
         .await
         .unwrap();
+    // Staff see the meeting's QR code to print or show on the day.
+    c.wait()
+        .for_element(Locator::Css("#check-in-qr svg"))
+        .await
+        .unwrap();
     crate::shot(c, "consult-invited-desktop").await;
     crate::logout(c).await;
 
@@ -259,6 +264,12 @@ async fn the_road_by_the_school_is_consulted_on_and_mended() {
         .unwrap();
     crate::click(c, "#answer-attend").await;
     submit(c, "#answer-form button").await;
+    // She scans the meeting's QR code: it opens the check-in page, where one
+    // button checks her in.
+    c.goto(&format!("{base}/consultations/{id}/check-in"))
+        .await
+        .unwrap();
+    crate::shot(c, "consult-check-in-page-phone").await;
     submit(c, "#check_in").await;
     c.wait()
         .for_element(Locator::Css("#participants"))
