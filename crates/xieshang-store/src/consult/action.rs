@@ -490,11 +490,13 @@ pub async fn outcomes(
 }
 
 /// The units within the actor's scope that own agreed actions (the outcome
-/// list's filter): (unit id, name), by name. An owner is always within the
-/// reach of whoever agreed the action (`add`), so these are the owners of the
-/// list's actions. Read unit by unit from the scope's units, each probed in
-/// the actions' owner index: on a generated city's PostgreSQL 0.3 ms against
-/// 4.7 ms for collecting the owners of all the district's actions.
+/// list's filter): (unit id, name), by name. Read from the scope's units,
+/// each probed in the actions' owner index: on a generated city's PostgreSQL
+/// 0.3 ms against 4.7 ms for collecting the owners of all the district's
+/// actions. The two differ only at the edges: an owner outside the scope
+/// (city staff gave a street's action to a city department) is not offered,
+/// and a unit of the scope that owns only other bodies' actions is offered
+/// and filters to an empty list.
 pub async fn owners(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>> {
     let (cond, args) =
         crate::db::scope::condition(actor, Permission::ConsultationView, "o.path", 1);

@@ -97,11 +97,11 @@ pub(crate) async fn schedule_reminder_in(
 pub(crate) async fn audience_in(tx: &mut Tx, id: i64) -> Result<Vec<i64>> {
     let mut users: Vec<i64> = sqlx::query_scalar(
         "SELECT p.user_id FROM consultation_participants p
-          WHERE p.consultation_id = $1 AND p.user_id IS NOT NULL AND p.answer <> 'declined'
+          WHERE p.consultation_id = $1 AND p.user_id IS NOT NULL AND p.answer <> 'decline'
          UNION
          SELECT g.user_id FROM consultation_participants p
            JOIN grants g ON g.org_id = p.org_id AND g.role = 'department_handler'
-          WHERE p.consultation_id = $1 AND p.org_id IS NOT NULL AND p.answer <> 'declined'",
+          WHERE p.consultation_id = $1 AND p.org_id IS NOT NULL AND p.answer <> 'decline'",
     )
     .bind(id)
     .fetch_all(&mut **tx)

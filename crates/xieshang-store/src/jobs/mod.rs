@@ -470,21 +470,34 @@ impl Worker {
                     .await?;
             }
             crate::consult::notice::EMAIL_JOB => {
-                let mailer = self
-                    .mailer
-                    .as_ref()
-                    .ok_or_else(|| anyhow::anyhow!("no SMTP configured"))?;
-                let id = p["consultation_id"].as_i64().unwrap_or_default();
-                let c = crate::consult::notice::for_email(&self.db, id).await?;
-                let (subject, body) =
-                    meeting_email(&self.base_url, &c, p["event"].as_str().unwrap_or_default());
-                let ics = crate::consult::ics::calendar(
-                    &c.topic,
-                    &[crate::consult::ics::event_of(&self.base_url, &c)],
-                );
-                mailer
-                    .send_with_calendar(p["to"].as_str().unwrap_or_default(), &subject, &body, ics)
-                    .await?;
+                let cid = p["consultation_id"].as_i64().unwrap_or_default();
+                let c = crate::consult::notice::for_email(&self.db, cid).await?;
+                // Without SMTP nobody is emailed (the in-app notices went out
+                // already), and a meeting no longer called for is not
+                // announced: either way the job is done.
+                match &self.mailer {
+                    Some(mailer) if c.state == "convened" => {
+                        let (subject, body) = meeting_email(
+                            &self.base_url,
+                            &c,
+                            p["event"].as_str().unwrap_or_default(),
+                        );
+                        let ics = crate::consult::ics::calendar(
+                            &c.topic,
+                            &[crate::consult::ics::event_of(&self.base_url, &c)],
+                        );
+                        mailer
+                            .send_with_calendar(
+                                p["to"].as_str().unwrap_or_default(),
+                                &subject,
+                                &body,
+                                ics,
+                            )
+                            .await?;
+                    }
+                    Some(_) => {}
+                    None => tracing::debug!(consultation = cid, "no SMTP configured: not emailed"),
+                }
             }
             "notify" | "deadline" | "item_webhook" | crate::consult::notice::REMINDER_JOB => {}
             other => anyhow::bail!("unknown job kind {other}"),
@@ -841,7 +854,10 @@ fn meeting_email(
     let link = format!("{}/consultations/{}", base_url.trim_end_matches('/'), c.id);
     let subject = format!("【协商】{label}：{}", c.topic);
     let body = format!(
-        "{label}：{topic}\n时间：{start} 至 {end}（北京时间）\n地点：{place}\n\n         请在平台上答复是否出席：{link}\n会议已附为日历文件（meeting.ics）。\n\n         {en}: {topic}\nTime: {start} to {end} (China Standard Time)\nPlace: {place}\n         Please answer on the platform: {link}\nThe meeting is attached as a calendar file.\n",
+        "{label}：{topic}\n时间：{start} 至 {end}（北京时间）\n地点：{place}\n\n\
+         请在平台上答复是否出席：{link}\n会议已附为日历文件（meeting.ics）。\n\n\
+         {en}: {topic}\nTime: {start} to {end} (China Standard Time)\nPlace: {place}\n\n\
+         Please answer on the platform: {link}\nThe meeting is attached as a calendar file.\n",
         topic = c.topic,
         start = cst(c.starts_at),
         end = cst(c.ends_at),

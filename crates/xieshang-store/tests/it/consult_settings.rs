@@ -263,20 +263,23 @@ async fn participants_are_emailed_and_reminded_the_working_day_before() {
         notices(&db, id, "member-gs-01", "meeting_reminder").await,
         0
     );
-    // The department declines; on Friday 09:00 the member and nobody of the
-    // department hears again.
-    let handler = crate::actor(&t, "handler").await;
-    let unit_row: i64 = sqlx::query_scalar(
-        "SELECT id FROM consultation_participants WHERE consultation_id = $1 AND org_id = $2",
+    // A second member is invited and declines through the product; on
+    // Friday 09:00 the first member and the department's handler hear again,
+    // the one who declined does not.
+    let fh = crate::actor(&t, "member-fh-01").await;
+    consult::invite(
+        &db,
+        None,
+        &staff,
+        id,
+        &Invitee::Person {
+            role: ParticipantRole::Member,
+            user_id: fh.user_id,
+        },
     )
-    .bind(id)
-    .bind(cgj.id)
-    .fetch_one(db.pool())
     .await
     .unwrap();
-    sqlx::query("UPDATE consultation_participants SET answer = 'declined' WHERE id = $1")
-        .bind(unit_row)
-        .execute(db.pool())
+    consult::answer(&db, &fh, id, "decline", None)
         .await
         .unwrap();
     db.clock().advance_ms(60_000);
@@ -285,8 +288,12 @@ async fn participants_are_emailed_and_reminded_the_working_day_before() {
         notices(&db, id, "member-gs-01", "meeting_reminder").await,
         1
     );
-    assert_eq!(notices(&db, id, "handler", "meeting_reminder").await, 0);
-    let _ = handler;
+    assert_eq!(notices(&db, id, "handler", "meeting_reminder").await, 1);
+    assert_eq!(
+        notices(&db, id, "member-fh-01", "meeting_reminder").await,
+        0
+    );
+    assert_eq!(notices(&db, id, "member-fh-01", "invited").await, 1);
     let reminder_emails: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM jobs WHERE kind = 'consultation_email' AND payload LIKE '%reminder%'",
     )
@@ -294,6 +301,14 @@ async fn participants_are_emailed_and_reminded_the_working_day_before() {
     .await
     .unwrap();
     assert_eq!(reminder_emails, 1);
+    // Without SMTP the email jobs are done, not failed over and over.
+    assert_eq!(xieshang_store::jobs::given_up_count(&db).await.unwrap(), 0);
+    let failing: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE done_at IS NULL AND attempts > 0")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(failing, 0);
 
     // A meeting cancelled before its reminder reminds nobody.
     let later = MONDAY + 28 * DAY + 3_600_000;

@@ -417,14 +417,21 @@ async fn new_view(
             )
         })
         .collect();
+    // Only the concerns the actor may call a consultation on stay on the form.
     let mut concerns = Vec::new();
-    for id in concern_ids(&form.concerns) {
+    for id in concern_ids(&form.concerns).into_iter().take(50) {
         if let Ok(c) =
             xieshang_store::concern::get(&state.db, &u.actor, Permission::ConcernTriage, id).await
         {
             concerns.push((c.id, c.title));
         }
     }
+    let mut form = form;
+    form.concerns = concerns
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     let status = if errors.is_empty() {
         axum::http::StatusCode::OK
     } else {
@@ -458,6 +465,8 @@ async fn new_page(
     concerns.extend(chosen_concerns(raw.as_deref()));
     concerns.sort_unstable();
     concerns.dedup();
+    // A consultation is called on at most 50 (the store's own limit).
+    concerns.truncate(50);
     let mut form = NewForm {
         concerns: concerns
             .iter()

@@ -235,7 +235,12 @@ async fn staff_keep_their_bodys_kinds_rules_and_plan() {
     let page = other
         .get(&format!("/consultations/settings?org={guanshan}"))
         .await;
+    assert_eq!(page.status, StatusCode::OK, "their own bodies instead");
     assert!(!page.body.contains("楼院协商"));
+    assert!(!page.body.contains("老旧小区加装电梯"));
+    // Nor call a consultation from this body's plan.
+    let r = other.get(&format!("/consultations/new?plan={plan}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -295,6 +300,15 @@ async fn concerns_chosen_in_the_queue_become_one_consultation() {
     assert!(form
         .body
         .contains(&format!(r#"name="concerns" value="{},{}""#, ids[0], ids[1])));
+    // Staff of another district choosing these ids get neither their titles
+    // nor the ids on the form.
+    let mut other = app.login("staff-beilin").await;
+    let r = other
+        .get(&format!("/consultations/new?c={}&c={}", ids[0], ids[1]))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("西飞二中门前路面破损"));
+    assert!(r.body.contains(r#"name="concerns" value="""#), "{}", r.body);
     // A member cannot choose (no permission to call one).
     let mut member = app.login("member-gs-01").await;
     let r = member.get("/consultations/new?c=1").await;
