@@ -139,6 +139,21 @@ impl Calendar {
         d
     }
 
+    /// The date `n` working days before `end` (`end` itself not counted):
+    /// the last day something due "n working days ahead" of `end` may be done;
+    /// `n = 0` gives `end`.
+    pub fn sub_working_days(&self, end: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = end;
+        let mut left = n;
+        while left > 0 {
+            d = d - Days::new(1);
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+
     /// Working days after `from` up to and including `to` (0 when `to <= from`).
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
         let mut n = 0;
@@ -187,6 +202,17 @@ pub fn share_of(start_ms: i64, end_ms: i64, share: f64) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn working_days_back_skip_weekends_and_holidays() {
+        let cal = super::Calendar::builtin();
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        // Monday 2026-12-07, three working days back: Wednesday 2026-12-02.
+        assert_eq!(cal.sub_working_days(d(2026, 12, 7), 3), d(2026, 12, 2));
+        assert_eq!(cal.sub_working_days(d(2026, 12, 7), 0), d(2026, 12, 7));
+        // And forward again.
+        assert_eq!(cal.add_working_days(d(2026, 12, 2), 3), d(2026, 12, 7));
+    }
+
     use super::*;
 
     fn d(s: &str) -> NaiveDate {

@@ -588,6 +588,13 @@ struct DetailTpl {
     /// The rating choices (code, message key).
     rating_choices: [(&'static str, &'static str); 3],
     materials: Vec<material::MaterialView>,
+    /// The last day for the materials under the body's rule, and whether
+    /// none have gone out by then.
+    materials_by: String,
+    materials_late: bool,
+    /// The last day for the minutes, and whether they are overdue.
+    minutes_by: String,
+    minutes_late: bool,
     /// The meeting's check-in QR code (SVG) for staff, while it is to be held.
     qr: String,
     /// The URL it encodes.
@@ -694,7 +701,31 @@ async fn detail_view(
     } else {
         String::new()
     };
+    // The body's rules of time: when materials are due before the meeting
+    // and the minutes after it, and whether either is late.
+    let rules = consult::rules::effective(
+        db,
+        c.org_id,
+        &c.kind,
+        xieshang_store::org::get_unchecked(db, c.org_id).await?.kind,
+    )
+    .await?;
+    let meeting_day = xieshang_core::calendar::cst_date(c.starts_at);
+    let today = xieshang_core::calendar::cst_date(now);
+    let materials_by = state
+        .calendar
+        .sub_working_days(meeting_day, rules.materials_days);
+    let minutes_by = state
+        .calendar
+        .add_working_days(meeting_day, rules.minutes_days);
+    let material_count = consult::material::of(db, id).await?.len();
+    let materials_late = c.state == "convened" && material_count == 0 && today > materials_by;
+    let minutes_late = c.state == "convened" && today > minutes_by;
     let mut res = render(DetailTpl {
+        materials_by: crate::kit::page::format_day(tr.lang, &materials_by.to_string()),
+        minutes_by: crate::kit::page::format_day(tr.lang, &minutes_by.to_string()),
+        materials_late,
+        minutes_late,
         qr,
         check_in_url,
         page: Page::signed_in(tr, u, flash),

@@ -503,3 +503,71 @@ async fn the_consultation_list_shows_fifty_a_page_with_a_next_link() {
         .body
         .contains("/consultations?state=convened&amp;page=1"));
 }
+
+#[tokio::test]
+async fn the_page_shows_when_materials_and_minutes_are_due_and_late() {
+    let app = TestApp::new().await;
+    let guanshan = app.org_id("yanliang-guanshan").await;
+    let db = &app.t.db;
+    let staff_actor = {
+        let c = xieshang_store::account::user::credentials(db, "staff")
+            .await
+            .unwrap()
+            .unwrap();
+        xieshang_store::account::user::actor(db, c.id)
+            .await
+            .unwrap()
+    };
+    let cal = xieshang_core::calendar::Calendar::builtin();
+    // Two working days on: the street's rule wants materials 3 working days
+    // ahead, so they are late already (the short notice confirmed).
+    let now = db.now_ms();
+    let starts = cal.deadline_after(now, 2) - 12 * 3_600_000;
+    let id = xieshang_store::consult::convene(
+        db,
+        &cal,
+        &staff_actor,
+        &xieshang_store::consult::NewConsultation {
+            org_id: guanshan,
+            kind: "grassroots",
+            topic: "楼道堆物清理",
+            description: "",
+            starts_at: starts,
+            ends_at: starts + 3_600_000,
+            room_id: None,
+            place: Some("关山街道办事处"),
+            concerns: &[],
+            plan_id: None,
+            short_notice_ok: true,
+        },
+    )
+    .await
+    .unwrap();
+    let meeting_day = xieshang_core::calendar::cst_date(starts);
+    let by = cal.sub_working_days(meeting_day, 3);
+    let mut staff = app.login("staff").await;
+    let page = staff.get(&format!("/consultations/{id}")).await;
+    assert!(page.body.contains(r#"id="materials-by""#), "{}", page.body);
+    assert!(page.body.contains(&format!(
+        "{}年{}月{}日",
+        chrono::Datelike::year(&by),
+        chrono::Datelike::month(&by),
+        chrono::Datelike::day(&by)
+    )));
+    assert!(page.body.contains(r#"id="materials-late""#));
+    assert!(!page.body.contains(r#"id="minutes-late""#));
+    // A material goes out: no longer late.
+    let file =
+        xieshang_store::consult::material::check("方案.pdf", b"%PDF-1.7\n%%EOF".to_vec()).unwrap();
+    xieshang_store::consult::material::add(db, &staff_actor, id, "清理方案", &file)
+        .await
+        .unwrap();
+    let page = staff.get(&format!("/consultations/{id}")).await;
+    assert!(!page.body.contains(r#"id="materials-late""#));
+    // Eight working days after the meeting, still without minutes: overdue
+    // under the street's 7.
+    let later = cal.deadline_after(starts, 8);
+    app.set_clock(later);
+    let page = staff.get(&format!("/consultations/{id}")).await;
+    assert!(page.body.contains(r#"id="minutes-late""#), "{}", page.body);
+}
