@@ -176,6 +176,18 @@ codes! {
         Cosign = "cosign",
         /// Note: a co-signer declines.
         DeclineCosign = "decline_cosign",
+        /// Note: an assigned unit objects to its assignment (a proposal).
+        Object = "object",
+        /// Note: the handling unit has contacted the proposer (before replying).
+        Contact = "contact",
+        /// Note: a co-handling unit sends its opinion to the lead unit.
+        CoOpinion = "co_opinion",
+        /// Note: the deadline is extended (with the committee's approval).
+        Extend = "extend",
+        /// Note: nominated as a key proposal candidate.
+        Nominate = "nominate",
+        /// Note: chosen as a key proposal (重点提案).
+        SelectKey = "select_key",
     }
 }
 
@@ -546,9 +558,14 @@ const COMMITTEE: Party = Party::Role(Role::ProposalCommittee);
 
 /// Proposals (提案, decision record 0033): a member drafts one (with
 /// co-signers), files it; the proposal committee accepts it (a number is
-/// given), refuses it on a ground, merges it into another, sends it back for
-/// revision, or withdraws it at the proposer's request; an accepted one is
-/// assigned to units.
+/// given), refuses it on a ground, merges it into another, converts it (to an
+/// opinion report or a letter), sends it back for revision, or withdraws it at
+/// the proposer's request; an accepted one is assigned to units (and
+/// reassigned after an objection), handled (`progress`: a unit's part
+/// replied while others are pending) and replied to (`resolve`); the proposer
+/// evaluates the reply: satisfied closes it, unsatisfied opens a second round
+/// (`reopened`, replied to again). The committee closes what evaluation does
+/// not (after a face-to-face consultation, or when no one evaluates).
 pub const PROPOSAL: KindSpec = KindSpec {
     kind: "proposal",
     initial: S::Draft,
@@ -558,10 +575,21 @@ pub const PROPOSAL: KindSpec = KindSpec {
         S::Accepted,
         S::Rejected,
         S::Merged,
+        S::Converted,
         S::Withdrawn,
         S::Assigned,
+        S::InProgress,
+        S::Resolved,
+        S::Reopened,
+        S::Closed,
     ],
-    closed: &[S::Rejected, S::Merged, S::Withdrawn],
+    closed: &[
+        S::Rejected,
+        S::Merged,
+        S::Converted,
+        S::Withdrawn,
+        S::Closed,
+    ],
     transitions: &[
         Transition {
             action: A::File,
@@ -588,6 +616,12 @@ pub const PROPOSAL: KindSpec = KindSpec {
             by: &[COMMITTEE],
         },
         Transition {
+            action: A::Convert,
+            from: &[S::Submitted],
+            to: S::Converted,
+            by: &[COMMITTEE],
+        },
+        Transition {
             action: A::Return,
             from: &[S::Submitted],
             to: S::Draft,
@@ -601,9 +635,45 @@ pub const PROPOSAL: KindSpec = KindSpec {
         },
         Transition {
             action: A::Assign,
-            from: &[S::Accepted],
+            from: &[S::Accepted, S::Assigned, S::InProgress, S::Reopened],
             to: S::Assigned,
             by: &[COMMITTEE],
+        },
+        Transition {
+            action: A::Progress,
+            from: &[S::Assigned, S::InProgress, S::Reopened],
+            to: S::InProgress,
+            by: &[DEPT],
+        },
+        Transition {
+            action: A::Resolve,
+            from: &[S::Assigned, S::InProgress, S::Reopened],
+            to: S::Resolved,
+            by: &[DEPT],
+        },
+        Transition {
+            action: A::FeedbackSatisfied,
+            from: &[S::Resolved],
+            to: S::Closed,
+            by: &[MEMBER],
+        },
+        Transition {
+            action: A::FeedbackBasicallySatisfied,
+            from: &[S::Resolved],
+            to: S::Closed,
+            by: &[MEMBER],
+        },
+        Transition {
+            action: A::FeedbackUnsatisfied,
+            from: &[S::Resolved],
+            to: S::Reopened,
+            by: &[MEMBER],
+        },
+        Transition {
+            action: A::Close,
+            from: &[S::Resolved, S::Reopened],
+            to: S::Closed,
+            by: &[COMMITTEE, Party::System],
         },
     ],
     notes: &[
@@ -612,6 +682,15 @@ pub const PROPOSAL: KindSpec = KindSpec {
         A::DeclineCosign,
         A::Remind,
         A::Escalate,
+        A::Object,
+        A::Contact,
+        A::CoOpinion,
+        A::Extend,
+        A::Nominate,
+        A::SelectKey,
+        A::Urge,
+        A::Instruct,
+        A::Convene,
     ],
 };
 
@@ -708,6 +787,26 @@ mod tests {
         );
         assert!(s.apply(S::Draft, A::Accept, COMMITTEE).is_err());
         assert!(s.is_closed(S::Merged) && !s.is_closed(S::Draft));
+        // Handling, reply, evaluation and the second round.
+        assert_eq!(s.apply(S::Accepted, A::Assign, COMMITTEE), Ok(S::Assigned));
+        assert_eq!(s.apply(S::Assigned, A::Assign, COMMITTEE), Ok(S::Assigned));
+        assert_eq!(s.apply(S::Assigned, A::Resolve, DEPT), Ok(S::Resolved));
+        assert!(s.apply(S::Assigned, A::Resolve, MEMBER).is_err());
+        assert_eq!(
+            s.apply(S::Resolved, A::FeedbackUnsatisfied, MEMBER),
+            Ok(S::Reopened)
+        );
+        assert_eq!(s.apply(S::Reopened, A::Resolve, DEPT), Ok(S::Resolved));
+        assert_eq!(
+            s.apply(S::Resolved, A::FeedbackSatisfied, MEMBER),
+            Ok(S::Closed)
+        );
+        assert!(s.apply(S::Resolved, A::FeedbackSatisfied, DEPT).is_err());
+        assert_eq!(
+            s.apply(S::Submitted, A::Convert, COMMITTEE),
+            Ok(S::Converted)
+        );
+        assert!(s.is_closed(S::Closed) && s.is_closed(S::Converted));
     }
 
     #[test]

@@ -155,6 +155,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "consultation_rules_ratings",
         include_str!("migrations/0035_consultation_rules_ratings.sql"),
     ),
+    (
+        36,
+        "proposal_handling",
+        include_str!("migrations/0036_proposal_handling.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

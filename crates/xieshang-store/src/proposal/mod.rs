@@ -11,6 +11,10 @@
 //! through [`By::Related`].
 
 pub mod assign;
+pub mod figures;
+pub mod handle;
+pub mod key;
+pub mod leads;
 pub mod review;
 pub mod settings;
 

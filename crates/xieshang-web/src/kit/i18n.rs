@@ -872,6 +872,25 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("proposal.event.invite_cosigner", "邀请联名", "Co-signer invited"),
     ("proposal.event.cosign", "确认联名", "Co-signed"),
     ("proposal.event.decline_cosign", "谢绝联名", "Co-signature declined"),
+    ("proposal.state.converted", "已转为社情民意或委员来信", "Converted to an opinion report or a letter"),
+    ("proposal.state.in_progress", "办理中", "Being handled"),
+    ("proposal.state.resolved", "已答复，待评价", "Replied, awaiting evaluation"),
+    ("proposal.state.reopened", "重新办理", "Handled again"),
+    ("proposal.state.closed", "已办结", "Done"),
+    ("proposal.event.convert", "转为社情民意或委员来信", "Converted to an opinion report or a letter"),
+    ("proposal.event.progress", "单位答复（分办）", "A unit replied (split assignment)"),
+    ("proposal.event.resolve", "答复", "Replied"),
+    ("proposal.event.feedback_satisfied", "评价：满意", "Evaluation: satisfied"),
+    ("proposal.event.feedback_basically_satisfied", "评价：基本满意", "Evaluation: basically satisfied"),
+    ("proposal.event.feedback_unsatisfied", "评价：不满意", "Evaluation: unsatisfied"),
+    ("proposal.event.close", "办结", "Closed"),
+    ("proposal.event.object", "承办单位提出异议", "A unit objected to its assignment"),
+    ("proposal.event.contact", "与提案人沟通", "Proposer contacted"),
+    ("proposal.event.co_opinion", "会办意见", "Co-handling opinion"),
+    ("proposal.event.extend", "延期办理", "Deadline extended"),
+    ("proposal.event.nominate", "推荐为重点提案候选", "Nominated as a key proposal"),
+    ("proposal.event.select_key", "确定为重点提案", "Chosen as a key proposal"),
+    ("proposal.event.convene", "约请面商", "Face-to-face consultation called"),
     ("proposal.number", "第{n}号", "No. {n}"),
     ("proposal.untitled", "（无标题）", "(untitled)"),
     ("proposal.mine", "我的提案", "My proposals"),
@@ -1111,6 +1130,14 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("score.year_share", "本年已过去", "Share of the year gone by:"),
     ("reception.outside_note", "今天没有您的值班：这次接待将记为班外接待。", "You have no shift today: this reception is logged as outside a shift."),
     // --- issue 26: language (keys added by that work go here) ---
+    ("proposal.section_handling", "办理与答复", "Handling and reply"),
+    // --- issue 29 A: handling, replies, evaluation (keys go here) ---
+    ("proposal.section_key", "重点提案", "Key proposals"),
+    // --- issue 29 B: key proposals, ballot, disclosure, public pages (keys go here) ---
+    ("proposal.section_figures", "提案统计", "Proposal figures"),
+    // --- issue 29 C: figures, compilation, duty record, API (keys go here) ---
+    ("proposal.section_leads", "提案线索", "Proposal leads"),
+    // --- issue 29 D: leads, similar proposals, conversion (keys go here) ---
 ];
 
 fn traditional() -> &'static HashMap<&'static str, &'static str> {

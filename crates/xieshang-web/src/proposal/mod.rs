@@ -22,8 +22,15 @@ use xieshang_core::proposal::Text;
 use xieshang_core::Permission;
 use xieshang_store::proposal::{self, assign, review, settings, Proposal};
 
+mod handle;
+mod key;
+mod more;
+
 /// The proposal routes.
 pub fn routes(r: Routes) -> Routes {
+    let r = handle::routes(r);
+    let r = key::routes(r);
+    let r = more::routes(r);
     use Access::*;
     use Permission::{
         ProposalHandle as Handle, ProposalManage as Manage, ProposalReview as Review,
@@ -320,10 +327,13 @@ struct SignerView {
 
 /// What a refused form on the proposal's page had typed.
 #[derive(Default)]
-struct Kept {
+pub(super) struct Kept {
     text: Option<TextForm>,
     review: ReviewForm,
     assign: AssignForm,
+    /// What was typed in a section's form (handling, key proposals, …), by
+    /// field name, to fill it again beside the errors.
+    pub(super) form: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -359,6 +369,12 @@ struct DetailTpl {
     assigning: bool,
     units: Vec<(i64, String)>,
     assign_form: AssignForm,
+    /// The sections other modules add to the page, as rendered HTML: handling
+    /// and replies ([`handle`]), key proposals and disclosure ([`key`]), and
+    /// the rest ([`more`]).
+    handling: String,
+    key: String,
+    more: String,
 }
 
 /// The committee's decisions: (form value, message key).
@@ -370,7 +386,7 @@ const DECISIONS: [(&str, &str); 5] = [
     ("withdraw", "proposal.do.withdraw"),
 ];
 
-async fn detail_view(
+pub(super) async fn detail_view(
     state: &AppState,
     tr: Tr,
     u: &CurrentUser,
@@ -440,7 +456,13 @@ async fn detail_view(
         .into_iter()
         .map(|a| (tr.label(&a.name).into_owned(), a.lead))
         .collect();
+    let handling = handle::section(state, tr, u, &p, &errors, &kept.form).await?;
+    let key = key::section(state, tr, u, &p, &errors, &kept.form).await?;
+    let more = more::section(state, tr, u, &p, &errors, &kept.form).await?;
     render(DetailTpl {
+        handling,
+        key,
+        more,
         page: Page::signed_in(tr, u, flash),
         title: row(tr, &p).title,
         state: state_label(&p.state),
@@ -508,7 +530,7 @@ fn back(id: i64, m: Msg) -> Response {
 }
 
 /// A refusal shown on the proposal's page, with what was typed kept.
-async fn refused_here(
+pub(super) async fn refused_here(
     state: &AppState,
     tr: Tr,
     u: &CurrentUser,

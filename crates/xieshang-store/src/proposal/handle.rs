@@ -1,0 +1,1 @@
+//! Handling and replies of an assigned proposal (issue 29 points 5–7).

