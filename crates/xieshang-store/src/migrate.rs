@@ -160,6 +160,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "proposal_handling",
         include_str!("migrations/0036_proposal_handling.sql"),
     ),
+    (
+        40,
+        "proposal_leads",
+        include_str!("migrations/0040_proposal_leads.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

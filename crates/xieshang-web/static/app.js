@@ -177,3 +177,109 @@ document.addEventListener("DOMContentLoaded", function () {
     } catch (e) {}
   });
 });
+
+// Proposal drafts, saved to the server as they are typed (issue 29): after a
+// pause in typing the draft form is posted to its autosave address; the
+// browser keeps the text (above) until the server has it, and posts again
+// when the connection comes back. Each save refreshes the similar past
+// proposals and open concerns shown beside the draft.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("draft-form");
+  var status = document.getElementById("autosave-status");
+  if (!form || !status || !window.fetch) return;
+  var action = form.getAttribute("action") || "";
+  var m = action.match(/^\/proposals\/(\d+)\/save$/);
+  if (!m) return;
+  var url = "/proposals/" + m[1] + "/autosave";
+  var timer = null;
+  var pending = false;
+  function body() {
+    var data = new URLSearchParams();
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (el.name && el.name !== "then" && el.type !== "submit") data.append(el.name, el.value);
+    });
+    return data;
+  }
+  function refreshSimilar() {
+    var box = document.getElementById("similar");
+    if (!box || !box.dataset.src) return;
+    fetch(box.dataset.src, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (!j) return;
+        [["similar-proposals", j.proposals], ["similar-concerns", j.concerns]].forEach(function (pair) {
+          var ul = document.getElementById(pair[0]);
+          if (!ul) return;
+          while (ul.firstChild) ul.removeChild(ul.firstChild);
+          if (!pair[1] || pair[1].length === 0) {
+            var none = document.createElement("li");
+            none.className = "muted";
+            none.textContent = ul.dataset.none || "";
+            ul.appendChild(none);
+            return;
+          }
+          pair[1].forEach(function (s) {
+            var li = document.createElement("li");
+            if (s.href) {
+              var a = document.createElement("a");
+              a.href = s.href;
+              a.textContent = s.title;
+              li.appendChild(a);
+            } else {
+              li.appendChild(document.createTextNode(s.title));
+            }
+            var st = document.createElement("span");
+            st.className = "muted";
+            st.textContent = " " + s.state + (s.href ? "" : " · " + s.detail);
+            li.appendChild(st);
+            if (s.href && s.detail) {
+              li.appendChild(document.createElement("br"));
+              var d = document.createElement("span");
+              d.className = "muted";
+              d.textContent = s.detail;
+              li.appendChild(d);
+            }
+            ul.appendChild(li);
+          });
+        });
+      })
+      .catch(function () {});
+  }
+  function save() {
+    timer = null;
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: body().toString(),
+    })
+      .then(function (r) {
+        pending = false;
+        if (r.status === 204) {
+          var t = new Date();
+          var hh = ("0" + t.getHours()).slice(-2);
+          var mm = ("0" + t.getMinutes()).slice(-2);
+          status.textContent = status.dataset.saved + " " + hh + ":" + mm;
+          try {
+            localStorage.removeItem("xs-draft:" + action);
+          } catch (e) {}
+          refreshSimilar();
+        } else {
+          return r.json().then(function (j) {
+            status.textContent = j && j.message ? j.message : "";
+          });
+        }
+      })
+      .catch(function () {
+        pending = true;
+        status.textContent = status.dataset.offline;
+      });
+  }
+  form.addEventListener("input", function () {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(save, 1500);
+  });
+  window.addEventListener("online", function () {
+    if (pending) save();
+  });
+});

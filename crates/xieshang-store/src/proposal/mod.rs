@@ -212,18 +212,44 @@ pub async fn create_draft(
     text: &Text,
     category: Option<i64>,
 ) -> Result<i64> {
+    let (body, text) = draft_checks(db, actor, text, category).await?;
+    let now = db.now_ms();
+    let mut tx = db.begin_write().await?;
+    let id = create_draft_in(&mut tx, now, actor, body.id, &text, category).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// What a new draft is checked for before it is written: the member's body,
+/// and the text as kept.
+pub(crate) async fn draft_checks(
+    db: &Db,
+    actor: &Actor,
+    text: &Text,
+    category: Option<i64>,
+) -> Result<(crate::org::Org, Text)> {
     actor.require(Permission::ProposalDraft)?;
     let body = body_of_member(db, actor).await?;
     let text = Text::parse_draft(text).map_err(text_error)?;
     check_category(db, body.id, category).await?;
-    let now = db.now_ms();
-    let mut tx = db.begin_write().await?;
+    Ok((body, text))
+}
+
+/// Writes a checked draft in the caller's transaction ([`draft_checks`]).
+pub(crate) async fn create_draft_in(
+    tx: &mut Tx,
+    now: i64,
+    actor: &Actor,
+    body_id: i64,
+    text: &Text,
+    category: Option<i64>,
+) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO proposals (org_id, proposer_id, category_id, title, situation, analysis,
            suggestions, state, created_at, updated_at, public_timeline)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
     )
-    .bind(body.id)
+    .bind(body_id)
     .bind(actor.user_id)
     .bind(category)
     .bind(&text.title)
@@ -233,7 +259,7 @@ pub async fn create_draft(
     .bind(PROPOSAL.initial.as_str())
     .bind(now)
     .bind(item::first_trail(&PROPOSAL, now))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     sqlx::query(
         "INSERT INTO proposal_signers (proposal_id, user_id, position, answer, invited_at,
@@ -243,21 +269,20 @@ pub async fn create_draft(
     .bind(id)
     .bind(actor.user_id)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     item::record_creations(
-        &mut tx,
+        tx,
         &PROPOSAL,
         &[Created {
             item_id: id,
-            org_id: body.id,
+            org_id: body_id,
             party: Party::Role(Role::Member),
             actor: Some(actor),
         }],
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

@@ -42,6 +42,52 @@ pub enum Decision<'a> {
         /// The request.
         note: &'a str,
     },
+    /// Convert into a public-opinion report or a member's letter, saying why:
+    /// the engine's typed link (`to_kind` [`ConvertTo::code`]) waits for
+    /// that kind to pick it up.
+    Convert {
+        /// What it becomes.
+        to: ConvertTo,
+        /// Why, for the proposer.
+        note: &'a str,
+    },
+}
+
+/// What a proposal may be converted into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvertTo {
+    /// A public-opinion report (社情民意信息).
+    OpinionReport,
+    /// A member's letter (委员来信).
+    Letter,
+}
+
+impl ConvertTo {
+    /// The stable code (the link's `to_kind`, the form's value).
+    pub fn code(self) -> &'static str {
+        match self {
+            ConvertTo::OpinionReport => "opinion_report",
+            ConvertTo::Letter => "member_letter",
+        }
+    }
+
+    /// Its name, as the timeline's note records it (the body's working
+    /// language, like the grounds).
+    pub fn name(self) -> &'static str {
+        match self {
+            ConvertTo::OpinionReport => "社情民意信息",
+            ConvertTo::Letter => "委员来信",
+        }
+    }
+
+    /// The value of a posted code.
+    pub fn parse(code: &str) -> Option<ConvertTo> {
+        match code {
+            "opinion_report" => Some(ConvertTo::OpinionReport),
+            "member_letter" => Some(ConvertTo::Letter),
+            _ => None,
+        }
+    }
 }
 
 impl Decision<'_> {
@@ -53,6 +99,7 @@ impl Decision<'_> {
             Decision::Merge { .. } => Action::Merge,
             Decision::Return { .. } => Action::Return,
             Decision::Withdraw { .. } => Action::Withdraw,
+            Decision::Convert { .. } => Action::Convert,
         }
     }
 }
@@ -129,6 +176,7 @@ pub async fn decide(
         Decision::Return { note: n } | Decision::Withdraw { note: n } => {
             (Some(note(n)?.to_owned()), None)
         }
+        Decision::Convert { to, note: n } => (Some(format!("{}：{}", to.name(), note(n)?)), None),
     };
     let now = db.now_ms();
     let mut tx = db.begin_write().await.map_err(Error::from)?;
@@ -147,7 +195,8 @@ pub async fn decide(
     let plain_note = match decision {
         Decision::NotAccept { note: n, .. }
         | Decision::Return { note: n }
-        | Decision::Withdraw { note: n } => Some(n.trim().to_owned()),
+        | Decision::Withdraw { note: n }
+        | Decision::Convert { note: n, .. } => Some(n.trim().to_owned()),
         _ => None,
     };
     sqlx::query(
@@ -177,6 +226,18 @@ pub async fn decide(
                 (&PROPOSAL, id),
                 "merged_into",
                 (&PROPOSAL, into),
+                p.org_id,
+                Some(actor.user_id),
+            )
+            .await?;
+        }
+        Decision::Convert { to, .. } => {
+            item::link_in(
+                &mut tx,
+                now,
+                (&PROPOSAL, id),
+                "converted",
+                to.code(),
                 p.org_id,
                 Some(actor.user_id),
             )

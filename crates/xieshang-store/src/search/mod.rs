@@ -22,7 +22,7 @@ const SUGGEST_CANDIDATES: i64 = 400;
 /// Profiles of texts already seen, by a hash of the text: suggestions compare a
 /// new text with the same open concerns again and again, and segmenting them is
 /// most of the work. About 1 KB each; emptied when full.
-fn profile_of(text: &str) -> std::sync::Arc<Profile> {
+pub(crate) fn profile_of(text: &str) -> std::sync::Arc<Profile> {
     use std::hash::{Hash, Hasher};
     type Cache = std::sync::Mutex<HashMap<u64, std::sync::Arc<Profile>>>;
     static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();

@@ -378,10 +378,12 @@ struct DetailTpl {
 }
 
 /// The committee's decisions: (form value, message key).
-const DECISIONS: [(&str, &str); 5] = [
+const DECISIONS: [(&str, &str); 7] = [
     ("accept", "proposal.do.accept"),
     ("reject", "proposal.do.reject"),
     ("merge", "proposal.do.merge"),
+    ("opinion_report", "proposal.do.convert_report"),
+    ("member_letter", "proposal.do.convert_letter"),
     ("return", "proposal.do.return"),
     ("withdraw", "proposal.do.withdraw"),
 ];
@@ -684,6 +686,10 @@ async fn decide(
         "merge" => review::Decision::Merge { into: num(&f.into) },
         "return" => review::Decision::Return { note: &f.note },
         "withdraw" => review::Decision::Withdraw { note: &f.note },
+        code @ ("opinion_report" | "member_letter") => review::Decision::Convert {
+            to: review::ConvertTo::parse(code).unwrap_or(review::ConvertTo::OpinionReport),
+            note: &f.note,
+        },
         _ => {
             let e = xieshang_store::Error::field(
                 "action",
