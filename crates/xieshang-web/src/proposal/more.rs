@@ -10,7 +10,7 @@ use crate::kit::error::{AppError, AppResult};
 use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{format_time, render, Flash, Page};
-use crate::kit::routes::{Access, Routes, Target};
+use crate::kit::routes::{Access, Routes};
 use crate::kit::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -31,11 +31,9 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/proposals/leads", SignedIn, get(leads_page))
         .post("/proposals/leads/adopt", SignedIn, post(adopt))
         .post("/proposals/{id}/autosave", SignedIn, post(autosave))
-        .get(
-            "/proposals/{id}/similar.json",
-            Access::Needs(Permission::ProposalView, Target::Proposal),
-            get(similar_json),
-        )
+        // Only the draft's initiator: checked in the handler (others who may
+        // read the proposal are refused, the rest told it does not exist).
+        .get("/proposals/{id}/similar.json", SignedIn, get(similar_json))
 }
 
 /// What the proposal's page shows from here: the lead it was adopted from;
@@ -182,6 +180,7 @@ async fn autosave(
 #[template(path = "proposal/leads.html")]
 struct LeadsTpl {
     page: Page,
+    member: bool,
     leads: Vec<LeadView>,
     error: Option<&'static str>,
 }
@@ -206,11 +205,14 @@ async fn leads_page(
     u: CurrentUser,
     Query(q): Query<LeadsQuery>,
 ) -> AppResult<Response> {
-    if !u.actor.has_permission(Permission::ProposalDraft) {
-        return Err(AppError::Forbidden);
-    }
-    let leads = leads::open_for(&state.db, &u.actor)
-        .await?
+    // Others than members are told whose list it is (a page, not a dead end).
+    let member = u.actor.has_permission(Permission::ProposalDraft);
+    let open = if member {
+        leads::open_for(&state.db, &u.actor).await?
+    } else {
+        Vec::new()
+    };
+    let leads = open
         .into_iter()
         .map(|l| LeadView {
             code: l.source.code(),
@@ -223,6 +225,7 @@ async fn leads_page(
         .collect();
     render(LeadsTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
+        member,
         leads,
         error: q.err.as_deref().and_then(i18n::known),
     })
