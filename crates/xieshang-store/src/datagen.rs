@@ -6,6 +6,8 @@
 //! Writes no audit rows: the audit log records people's changes, and this is
 //! neither.
 
+mod proposals;
+
 use crate::db::Db;
 use crate::org::{self, Org};
 use crate::{account::user, seed, Error, Result};
@@ -25,6 +27,8 @@ pub struct Plan {
     pub years: u32,
     /// Random seed (same seed, same city).
     pub seed: u64,
+    /// Proposals filed per district body per year (issue 29: about 250).
+    pub proposals: u32,
 }
 
 /// What was generated, and how fast.
@@ -258,9 +262,11 @@ pub async fn generate(
     let mut grids: Vec<(Org, usize)> = Vec::new();
     let mut departments: Vec<Vec<i64>> = Vec::new();
     let mut streets: Vec<(Org, usize)> = Vec::new();
+    let mut districts: Vec<Org> = Vec::new();
     for (d, (dcode, dname)) in seed::DISTRICTS.iter().enumerate() {
         let district =
             org::insert(&mut tx, now, Some(&city), OrgKind::District, dcode, dname).await?;
+        districts.push(district.clone());
         let uname = Username::parse(&format!("staff-{dcode}"))
             .map_err(|e| Error::invalid("username", e))?;
         let uid = user::insert(
@@ -665,6 +671,23 @@ pub async fn generate(
         &street_members,
     )
     .await?;
+    // Each district body's members, from its streets'.
+    let mut body_members: Vec<Vec<i64>> = vec![Vec::new(); districts.len()];
+    for (si, (_, d)) in streets.iter().enumerate() {
+        body_members[*d].extend(&street_members[si]);
+    }
+    report.rows += proposals::generate(
+        db,
+        &mut rng,
+        now,
+        plan.years,
+        plan.proposals,
+        password_hash,
+        &districts,
+        &departments,
+        &body_members,
+    )
+    .await?;
     // Explicit ids leave PostgreSQL's identity sequence behind; move it past them.
     for table in [
         "concerns",
@@ -674,7 +697,10 @@ pub async fn generate(
         "room_bookings",
         "consultation_participants",
         "consultation_actions",
-    ] {
+    ]
+    .into_iter()
+    .chain(proposals::TABLES)
+    {
         if let Some(reset) = db.dialect().reset_identity(table) {
             sqlx::query(&reset).execute(db.pool()).await?;
         }

@@ -599,3 +599,76 @@ pub async fn similar(
     let concerns = crate::search::similar(db, body.id, &words, None, limit).await?;
     Ok((out, concerns))
 }
+
+/// In whose name a proposal is filed (DOMAIN.md §5): the initiator's own, or
+/// a collective's, the initiator filing as its convenor.
+pub const FILED_FOR: [&str; 7] = [
+    "member",
+    "member_group",
+    "sector",
+    "party",
+    "organisation",
+    "committee",
+    "street_group",
+];
+
+/// Longest name of a collective, in characters.
+pub const FILED_FOR_NAME_MAX: usize = 50;
+
+/// The initiator sets, on their draft, in whose name it is filed: `member`
+/// (their own; no name), or a collective of [`FILED_FOR`] with its name.
+pub async fn set_filed_for(db: &Db, actor: &Actor, id: i64, kind: &str, name: &str) -> Result<()> {
+    let p = super::own(db, actor, id).await?;
+    if !FILED_FOR.contains(&kind) {
+        return Err(Error::field(
+            "filed_for",
+            "err.proposal.filed_for",
+            "choose in whose name the proposal is filed",
+        ));
+    }
+    let name = name.trim();
+    let name = if kind == "member" {
+        None
+    } else if bounded(name, Lines::One, FILED_FOR_NAME_MAX) {
+        Some(name)
+    } else {
+        return Err(Error::field(
+            "filed_for_name",
+            "err.proposal.filed_for_name",
+            "name the group, sector, party, organisation or committee, in 1 to 50 characters",
+        ));
+    };
+    let mut tx = db.begin_write().await?;
+    super::lock_in(&mut tx, id).await?;
+    let state: String = sqlx::query_scalar("SELECT state FROM proposals WHERE id = $1")
+        .bind(p.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if state != xieshang_core::item::State::Draft.as_str() {
+        return Err(super::not_a_draft());
+    }
+    sqlx::query(
+        "UPDATE proposals SET filed_for = $1, filed_for_name = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(if kind == "member" { None } else { Some(kind) })
+    .bind(name)
+    .bind(db.now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// In whose name a proposal is filed: (kind, name), or `None` for the
+/// initiator's own.
+pub async fn filed_for(db: &Db, id: i64) -> Result<Option<(String, String)>> {
+    let row = sqlx::query("SELECT filed_for, filed_for_name FROM proposals WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::NotFound)?;
+    let kind: Option<String> = col(&row, "filed_for")?;
+    let name: Option<String> = col(&row, "filed_for_name")?;
+    Ok(kind.zip(name))
+}

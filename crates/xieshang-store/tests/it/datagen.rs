@@ -17,6 +17,7 @@ async fn generated_timelines_replay_and_the_app_carries_on() {
         members: 60,
         years: 3,
         seed: 11,
+        proposals: 20,
     };
     let r = datagen::generate(
         &t.db,
@@ -80,6 +81,62 @@ async fn generated_timelines_replay_and_the_app_carries_on() {
         "{states:?}"
     );
     assert!(states.len() >= 5, "varied states: {states:?}");
+
+    // Proposals (issue 29): every district body's, each timeline replaying to
+    // its proposal's state under the proposal's rules, over the lifecycle.
+    let proposals: Vec<(i64, String)> = {
+        use sqlx::Row;
+        sqlx::query("SELECT id, state FROM proposals ORDER BY id")
+            .fetch_all(t.db.pool())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    };
+    assert!(proposals.len() > 200, "{}", proposals.len());
+    let mut pstates = std::collections::BTreeMap::<String, usize>::new();
+    for (id, state) in &proposals {
+        let tl = item::timeline(&t.db, &xieshang_core::item::PROPOSAL, *id)
+            .await
+            .unwrap();
+        let replayed = xieshang_core::item::PROPOSAL.replay(tl[1..].iter().map(|e| {
+            let p = Party::Role(Role::parse(&e.party).unwrap());
+            (xieshang_core::item::Action::parse(&e.action).unwrap(), p)
+        }));
+        assert_eq!(
+            replayed.map(|s| s.as_str()),
+            Ok(state.as_str()),
+            "proposal {id}"
+        );
+        *pstates.entry(state.clone()).or_default() += 1;
+    }
+    assert!(pstates.len() >= 4, "varied: {pstates:?}");
+    // Numbers per session are 1..n, and the session's counter is n.
+    let gaps: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM proposal_sessions s
+          WHERE s.last_number <> (SELECT COUNT(*) FROM proposals p
+                                   WHERE p.session_id = s.id AND p.number IS NOT NULL)
+             OR s.last_number <> COALESCE((SELECT MAX(number) FROM proposals p
+                                            WHERE p.session_id = s.id), 0)",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(gaps, 0);
+    let replies: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM proposal_replies r JOIN proposals p ON p.id = r.proposal_id
+          WHERE p.reply_class = r.class AND p.replied_at = r.replied_at",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    let replied: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM proposals WHERE replied_at IS NOT NULL")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    assert!(replied > 0 && replies == replied, "{replies} of {replied}");
 
     // The product carries on: a new concern gets a fresh id.
     let grid: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE code = 'yanliang-s0-c0-g0'")

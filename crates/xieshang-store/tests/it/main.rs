@@ -50,6 +50,7 @@ pub async fn generated_city(t: &TestDb, concerns: u64, members: u64, years: u32,
         members,
         years,
         seed,
+        proposals: 5,
     };
     xieshang_store::datagen::generate(&t.db, plan, HASH, |_| {})
         .await

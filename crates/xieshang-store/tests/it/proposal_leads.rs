@@ -318,3 +318,49 @@ async fn the_committee_converts_a_filed_proposal_and_drafts_see_similar_ones() {
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn a_draft_is_filed_in_a_collectives_name_by_its_convenor() {
+    let t = city().await;
+    let fh1 = actor(&t, "member-fh-01").await;
+    let fh2 = actor(&t, "member-fh-02").await;
+    let id = proposal::create_draft(
+        &t.db,
+        &fh1,
+        &Text {
+            title: "关于社区养老服务的建议".into(),
+            ..Text::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(leads::filed_for(&t.db, id).await.unwrap(), None);
+    // A collective needs its name; an unknown kind is refused.
+    let e = leads::set_filed_for(&t.db, &fh1, id, "sector", " ")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        key_of(&e),
+        Some(("filed_for_name", "err.proposal.filed_for_name"))
+    );
+    let e = leads::set_filed_for(&t.db, &fh1, id, "club", "x")
+        .await
+        .unwrap_err();
+    assert_eq!(key_of(&e), Some(("filed_for", "err.proposal.filed_for")));
+    leads::set_filed_for(&t.db, &fh1, id, "sector", "经济界")
+        .await
+        .unwrap();
+    assert_eq!(
+        leads::filed_for(&t.db, id).await.unwrap(),
+        Some(("sector".to_owned(), "经济界".to_owned()))
+    );
+    // Not another member's to set; back to the member's own name.
+    assert!(leads::set_filed_for(&t.db, &fh2, id, "member", "")
+        .await
+        .is_err());
+    leads::set_filed_for(&t.db, &fh1, id, "member", "经济界")
+        .await
+        .unwrap();
+    assert_eq!(leads::filed_for(&t.db, id).await.unwrap(), None);
+}

@@ -31,6 +31,7 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/proposals/leads", SignedIn, get(leads_page))
         .post("/proposals/leads/adopt", SignedIn, post(adopt))
         .post("/proposals/{id}/autosave", SignedIn, post(autosave))
+        .post("/proposals/{id}/filed-for", SignedIn, post(set_filed_for))
         // Only the draft's initiator: checked in the handler (others who may
         // read the proposal are refused, the rest told it does not exist).
         .get("/proposals/{id}/similar.json", SignedIn, get(similar_json))
@@ -43,21 +44,44 @@ pub(super) async fn section(
     tr: Tr,
     u: &CurrentUser,
     p: &Proposal,
-    _errors: &FieldErrors,
-    _kept: &[(String, String)],
+    errors: &FieldErrors,
+    kept: &[(String, String)],
 ) -> AppResult<String> {
     let source = leads::source_of(&state.db, p.id).await?;
     let drafting = p.state == ItemState::Draft.as_str() && p.proposer_id == u.actor.user_id;
+    let filed_for = leads::filed_for(&state.db, p.id).await?;
+    let typed = |k: &str| kept.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
+    let for_kind = typed("filed_for").unwrap_or_else(|| {
+        filed_for
+            .as_ref()
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| "member".to_owned())
+    });
+    let for_name = typed("filed_for_name").unwrap_or_else(|| {
+        filed_for
+            .as_ref()
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    });
     let (similar, concerns) = if drafting {
         similar_views(state, tr, u, p).await?
     } else {
         (Vec::new(), Vec::new())
     };
-    if source.is_none() && !drafting {
+    if source.is_none() && !drafting && filed_for.is_none() {
         return Ok(String::new());
     }
     SectionTpl {
         tr,
+        csrf: u.session.csrf_token.clone(),
+        filed_for: filed_for.map(|(k, n)| (filed_for_key(&k), n)),
+        kinds: leads::FILED_FOR
+            .iter()
+            .map(|k| (*k, filed_for_key(k)))
+            .collect(),
+        for_kind,
+        for_name,
+        errors: errors.clone(),
         source: source.map(|(s, t)| (s.label(), t)),
         drafting,
         id: p.id,
@@ -72,11 +96,57 @@ pub(super) async fn section(
 #[template(path = "proposal/more_section.html")]
 struct SectionTpl {
     tr: Tr,
+    csrf: String,
+    /// In whose name it is filed, when not the initiator's own.
+    filed_for: Option<(&'static str, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    for_kind: String,
+    for_name: String,
+    errors: FieldErrors,
     source: Option<(&'static str, String)>,
     drafting: bool,
     id: i64,
     similar: Vec<SimilarView>,
     concerns: Vec<SimilarView>,
+}
+
+/// The message key of a kind of filer.
+fn filed_for_key(kind: &str) -> &'static str {
+    i18n::known(&format!("filed_for.{kind}")).unwrap_or("filed_for.member")
+}
+
+#[derive(Deserialize, Default)]
+struct FiledForForm {
+    #[serde(default)]
+    filed_for: String,
+    #[serde(default)]
+    filed_for_name: String,
+}
+
+/// The initiator says in whose name the draft is filed.
+async fn set_filed_for(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<FiledForForm>,
+) -> AppResult<Response> {
+    match leads::set_filed_for(&state.db, &u.actor, id, &f.filed_for, &f.filed_for_name).await {
+        Ok(()) => Ok(super::back(
+            id,
+            crate::kit::flash::Msg::Ok("filed_for.saved"),
+        )),
+        Err(e) => {
+            let kept = super::Kept {
+                form: vec![
+                    ("filed_for".to_owned(), f.filed_for),
+                    ("filed_for_name".to_owned(), f.filed_for_name),
+                ],
+                ..super::Kept::default()
+            };
+            super::refused_here(&state, tr, &u, id, e, kept).await
+        }
+    }
 }
 
 /// A similar proposal or concern as the draft shows it.

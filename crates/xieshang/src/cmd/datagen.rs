@@ -21,6 +21,9 @@ pub struct DatagenArgs {
     /// Random seed; the same seed gives the same city.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Proposals filed per district body per year.
+    #[arg(long, default_value_t = 250)]
+    pub proposals: u32,
 }
 
 /// Runs the generator and prints counts and rates.
@@ -35,6 +38,7 @@ pub async fn run(settings: &Settings, args: &DatagenArgs) -> anyhow::Result<()> 
         members: args.members,
         years: args.years,
         seed: args.seed,
+        proposals: args.proposals,
     };
     let t0 = Instant::now();
     let report = xieshang_store::datagen::generate(&db, plan, &hash, |done| {
