@@ -292,6 +292,22 @@ EOF
   run "api_consultations_$b" "API /api/v1/consultations (key of $district)" "$base/api/v1/consultations" "$work/key-$b.lua"
   run "api_actions_$b" "API /api/v1/agreed-actions (key of $district)" "$base/api/v1/agreed-actions" "$work/key-$b.lua"
 
+  # Proposals (issue 29 point 15): the committee's review queue, a handling
+  # unit's queue, the figures page (a district body's, from its generated
+  # years), a member's leads, and a body's public list with a search.
+  local committee_session handler_session body
+  committee_session="$(staff_session "$base" "committee-$district" "$work/jar-committee")"
+  echo "wrk.headers[\"Cookie\"] = \"xs_session=$committee_session\"" >"$work/committee-$b.lua"
+  run "proposal_review_$b" "committee queue /proposals/review (committee-$district)" "$base/proposals/review" "$work/committee-$b.lua"
+  run "proposal_figures_$b" "figures /proposals/figures (committee-$district)" "$base/proposals/figures" "$work/committee-$b.lua"
+  handler_session="$(staff_session "$base" "handler-$district" "$work/jar-handler")"
+  echo "wrk.headers[\"Cookie\"] = \"xs_session=$handler_session\"" >"$work/handler-$b.lua"
+  run "proposal_unit_$b" "unit queue /proposals/assigned (handler-$district)" "$base/proposals/assigned" "$work/handler-$b.lua"
+  run "proposal_leads_$b" "member's leads /proposals/leads (m00000)" "$base/proposals/leads" "$work/member-$b.lua"
+  body="$(curl -s "$base/proposal-leads/new" | grep -o 'option value="[0-9][0-9]*"' | head -1 | grep -o '[0-9][0-9]*')"
+  run "proposal_public_$b" "public list /units/$body/proposals" "$base/units/$body/proposals"
+  run "proposal_search_$b" "public list with a search /units/$body/proposals?q=电梯" "$base/units/$body/proposals?q=%E7%94%B5%E6%A2%AF"
+
   local rss
   rss="$(peak_rss_mb "$server")"
   stop_server
