@@ -71,32 +71,22 @@ pub async fn rate(db: &Db, actor: &Actor, id: i64, rating: &str, comment: &str) 
         return Err(Error::Denied(xieshang_core::Denied::Forbidden));
     }
     let comment = Some(comment).filter(|c| !c.is_empty());
-    let changed = sqlx::query(
-        "UPDATE consultation_ratings SET rating = $1, comment = $2, created_at = $3
-          WHERE consultation_id = $4 AND user_id = $5",
+    // One statement: two ratings by the same person at once leave one row
+    // (the later), where an update-then-insert would fail the second.
+    sqlx::query(
+        "INSERT INTO consultation_ratings (consultation_id, user_id, rating, comment, created_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (consultation_id, user_id)
+         DO UPDATE SET rating = excluded.rating, comment = excluded.comment,
+           created_at = excluded.created_at",
     )
+    .bind(id)
+    .bind(actor.user_id)
     .bind(rating)
     .bind(comment)
     .bind(now)
-    .bind(id)
-    .bind(actor.user_id)
     .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if changed == 0 {
-        sqlx::query(
-            "INSERT INTO consultation_ratings (consultation_id, user_id, rating, comment,
-               created_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(actor.user_id)
-        .bind(rating)
-        .bind(comment)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    }
+    .await?;
     audit::record(
         &mut tx,
         now,

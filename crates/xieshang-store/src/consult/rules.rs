@@ -146,37 +146,26 @@ pub async fn set(db: &Db, actor: &Actor, org_id: i64, kind: &str, rules: TimeRul
         ])),
         None => None,
     };
-    if before.is_some() {
-        sqlx::query(
-            "UPDATE consultation_rules SET notice_days = $1, materials_days = $2,
-               minutes_days = $3, updated_by = $4, updated_at = $5
-             WHERE org_id = $6 AND kind_code = $7",
-        )
-        .bind(i64::from(rules.notice_days))
-        .bind(i64::from(rules.materials_days))
-        .bind(i64::from(rules.minutes_days))
-        .bind(actor.user_id)
-        .bind(now)
-        .bind(org_id)
-        .bind(kind)
-        .execute(&mut *tx)
-        .await?;
-    } else {
-        sqlx::query(
-            "INSERT INTO consultation_rules (org_id, kind_code, notice_days, materials_days,
-               minutes_days, updated_by, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(org_id)
-        .bind(kind)
-        .bind(i64::from(rules.notice_days))
-        .bind(i64::from(rules.materials_days))
-        .bind(i64::from(rules.minutes_days))
-        .bind(actor.user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    }
+    // One statement (an upsert): two settings of the same rule at once leave
+    // the later, where an update-then-insert would fail the second.
+    sqlx::query(
+        "INSERT INTO consultation_rules (org_id, kind_code, notice_days, materials_days,
+           minutes_days, updated_by, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (org_id, kind_code)
+         DO UPDATE SET notice_days = excluded.notice_days,
+           materials_days = excluded.materials_days, minutes_days = excluded.minutes_days,
+           updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(org_id)
+    .bind(kind)
+    .bind(i64::from(rules.notice_days))
+    .bind(i64::from(rules.materials_days))
+    .bind(i64::from(rules.minutes_days))
+    .bind(actor.user_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     audit::record(
         &mut tx,
         now,

@@ -434,3 +434,45 @@ async fn participants_rate_a_consultation_once_it_closes() {
     ));
     assert_eq!(rating::summary(&db, id).await.unwrap().counts, [1, 0, 0]);
 }
+
+/// The same rule set at the same instant through two pools (two server
+/// processes): one row, every call succeeds (an update-then-insert failed
+/// the second writer on the unique key).
+#[tokio::test]
+async fn a_rule_set_twice_at_once_is_one_row() {
+    let (t, db) = city().await;
+    let staff = crate::actor(&t, "staff").await;
+    let guanshan = org::by_code_unchecked(&db, "yanliang-guanshan")
+        .await
+        .unwrap();
+    let other = Db::connect(&t.url).await.unwrap();
+    let mut calls = Vec::new();
+    for n in 0..8u32 {
+        let db = if n % 2 == 0 {
+            db.clone()
+        } else {
+            other.clone()
+        };
+        let staff = staff.clone();
+        let org = guanshan.id;
+        calls.push(tokio::spawn(async move {
+            let r = TimeRules {
+                notice_days: 5 + n,
+                materials_days: 3,
+                minutes_days: 7,
+            };
+            rules::set(&db, &staff, org, "grassroots", r).await
+        }));
+    }
+    for c in calls {
+        c.await.unwrap().unwrap();
+    }
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM consultation_rules WHERE org_id = $1 AND kind_code = 'grassroots'",
+    )
+    .bind(guanshan.id)
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(rows, 1);
+}
