@@ -26,6 +26,8 @@ pub struct AgreedAction {
     pub org_id: i64,
     /// Its name.
     pub owner_name: String,
+    /// Its code (what machine clients know it by).
+    pub owner_code: String,
     /// Due, unix ms.
     pub due_at: i64,
     /// State code (`assigned`, `in_progress`, `resolved`).
@@ -35,7 +37,7 @@ pub struct AgreedAction {
 }
 
 const COLS: &str = "a.id, a.consultation_id, a.title, a.note, a.org_id, o.name AS owner_name,
-    a.due_at, a.state, a.done_at";
+    o.code AS owner_code, a.due_at, a.state, a.done_at";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<AgreedAction> {
     Ok(AgreedAction {
@@ -45,6 +47,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<AgreedAction> {
         note: col(r, "note")?,
         org_id: col(r, "org_id")?,
         owner_name: col(r, "owner_name")?,
+        owner_code: col(r, "owner_code")?,
         due_at: col(r, "due_at")?,
         state: col(r, "state")?,
         done_at: col(r, "done_at")?,

@@ -233,6 +233,8 @@ pub struct Consultation {
     pub org_id: i64,
     /// The unit's name.
     pub org_name: String,
+    /// The unit's code (what machine clients know it by).
+    pub org_code: String,
     /// The unit's path.
     pub path: OrgPath,
     /// Kind code.
@@ -265,7 +267,7 @@ pub struct Consultation {
     pub created_at: i64,
 }
 
-const COLS: &str = "c.id, c.org_id, o.name AS org_name, o.path, c.kind_code, k.name AS kind_name,
+const COLS: &str = "c.id, c.org_id, o.name AS org_name, o.code AS org_code, o.path, c.kind_code, k.name AS kind_name,
     c.topic, c.description, c.state, c.starts_at, c.ends_at, c.room_id, r.name AS room_name,
     c.place, c.minutes, c.outcome_public, c.rule_warning, c.created_at";
 const FROM: &str = "consultations c JOIN orgs o ON o.id = c.org_id
@@ -277,6 +279,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Consultation> {
         id: col(r, "id")?,
         org_id: col(r, "org_id")?,
         org_name: col(r, "org_name")?,
+        org_code: col(r, "org_code")?,
         path: OrgPath::parse(&col::<String>(r, "path")?).ok_or(Error::NotFound)?,
         kind: col(r, "kind_code")?,
         kind_name: col(r, "kind_name")?,

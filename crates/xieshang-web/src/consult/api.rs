@@ -167,40 +167,38 @@ pub struct ActionDetail {
     timeline: Vec<ActionEvent>,
 }
 
-async fn consultation_out(
-    state: &AppState,
-    c: consult::Consultation,
-) -> Result<ConsultationOut, ApiError> {
-    let unit = xieshang_store::org::get_unchecked(&state.db, c.org_id).await?;
-    Ok(ConsultationOut {
+/// A consultation as the API gives it (the unit's code read with it).
+fn consultation_out(c: consult::Consultation) -> ConsultationOut {
+    ConsultationOut {
         id: c.id,
         topic: c.topic,
         description: c.description,
         kind: c.kind,
         state: c.state,
-        unit_code: unit.code,
+        unit_code: c.org_code,
         unit: c.org_name,
         starts_at: c.starts_at,
         ends_at: c.ends_at,
         place: c.room_name.or(c.place),
         minutes: c.minutes,
         created_at: c.created_at,
-    })
+    }
 }
 
-async fn action_out(state: &AppState, a: action::AgreedAction) -> Result<ActionOut, ApiError> {
-    let owner = xieshang_store::org::get_unchecked(&state.db, a.org_id).await?;
-    Ok(ActionOut {
+/// An action as the API gives it (the owner's code read with the action: no
+/// lookup per item of a page).
+fn action_out(a: action::AgreedAction) -> ActionOut {
+    ActionOut {
         id: a.id,
         consultation_id: a.consultation_id,
         title: a.title,
         note: a.note,
-        owner_code: owner.code,
+        owner_code: a.owner_code,
         owner: a.owner_name,
         state: a.state,
         due_at: a.due_at,
         done_at: a.done_at,
-    })
+    }
 }
 
 /// Consultations inside the key's unit, in the order they were called, a page
@@ -225,7 +223,7 @@ pub async fn list_consultations(
     let next_cursor = cut(&mut rows, limit, |c| c.id);
     let mut items = Vec::with_capacity(rows.len());
     for c in rows {
-        items.push(consultation_out(&state, c).await?);
+        items.push(consultation_out(c));
     }
     Ok(Json(ConsultationPage { items, next_cursor }))
 }
@@ -249,10 +247,10 @@ pub async fn get_consultation(
     let id = c.id;
     let mut actions = Vec::new();
     for a in action::of(&state.db, id).await? {
-        actions.push(action_out(&state, a).await?);
+        actions.push(action_out(a));
     }
     Ok(Json(ConsultationDetail {
-        consultation: consultation_out(&state, c).await?,
+        consultation: consultation_out(c),
         agenda: consult::agenda(&state.db, id).await?,
         actions,
     }))
@@ -280,7 +278,7 @@ pub async fn list_actions(
     let next_cursor = cut(&mut rows, limit, |a| a.id);
     let mut items = Vec::with_capacity(rows.len());
     for a in rows {
-        items.push(action_out(&state, a).await?);
+        items.push(action_out(a));
     }
     Ok(Json(ActionPage { items, next_cursor }))
 }
@@ -312,7 +310,7 @@ pub async fn get_action(
         })
         .collect();
     Ok(Json(ActionDetail {
-        action: action_out(&state, a).await?,
+        action: action_out(a),
         timeline,
     }))
 }
