@@ -614,7 +614,30 @@ async fn demo_proposals(db: &Db) -> Result<()> {
     )
     .await
     .map_err(refused)?;
+    // A resident's lead waiting for a member (no contact: the demo may run
+    // without a personal-data key).
+    let body = settings::body_of(db, &committee_path(&committee)?).await?;
+    crate::proposal::leads::send(
+        db,
+        None,
+        &crate::proposal::leads::NewLead {
+            body: Some(body.id),
+            title: "凤凰路农贸市场周边早晚占道经营",
+            text: "凤凰路农贸市场周边早晚摊点占道，车辆通行困难，希望规划便民疏导点，既方便群众买菜又不影响交通。",
+            contact: "",
+        },
+    )
+    .await?;
     Ok(())
+}
+
+/// The unit the committee's first grant is over (its body).
+fn committee_path(committee: &xieshang_core::Actor) -> Result<xieshang_core::OrgPath> {
+    committee
+        .grants
+        .first()
+        .map(|g| g.org_path.clone())
+        .ok_or(Error::NotFound)
 }
 
 /// The signed-in actor of a demo account.
