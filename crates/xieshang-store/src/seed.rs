@@ -422,6 +422,12 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
         if code == "cgj" {
             s.person("handler", Role::DepartmentHandler, &d).await?;
         }
+        // Handlers of the units a proposal on school-gate traffic goes to
+        // (issue 29's story): the transport bureau leads, education co-handles.
+        if code == "jtj" || code == "jyj" {
+            s.person(&format!("handler-{code}"), Role::DepartmentHandler, &d)
+                .await?;
+        }
     }
     let school = s
         .org(
