@@ -160,6 +160,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "proposal_handling",
         include_str!("migrations/0036_proposal_handling.sql"),
     ),
+    (
+        37,
+        "proposal_ballots",
+        include_str!("migrations/0037_proposal_ballots.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a
