@@ -444,7 +444,7 @@ async fn votes_at_the_same_instant_count_once_per_leader() {
     assert_eq!(selected.len(), 2);
     // The tally kept is the rows counted.
     let kept: i64 = sqlx::query_scalar(
-        "SELECT SUM(votes) FROM proposal_candidates WHERE ballot_id = $1",
+        "SELECT CAST(SUM(votes) AS BIGINT) FROM proposal_candidates WHERE ballot_id = $1",
     )
     .bind(ballot)
     .fetch_one(t.db.pool())

@@ -82,12 +82,24 @@ fn replied() -> Error {
 
 /// The proposer's choice as stored: (`public` / `private` / None, reason).
 pub async fn choice(db: &Db, id: i64) -> Result<(Option<String>, Option<String>)> {
-    let r = sqlx::query("SELECT disclosure, private_reason FROM proposals WHERE id = $1")
+    let (d, r, _) = choice_and_reply(db, id).await?;
+    Ok((d, r))
+}
+
+/// [`choice`], and whether the proposal has its reply (the choice is then
+/// closed).
+pub async fn choice_and_reply(db: &Db, id: i64) -> Result<(Option<String>, Option<String>, bool)> {
+    let r = sqlx::query("SELECT disclosure, private_reason, replied_at FROM proposals WHERE id = $1")
         .bind(id)
         .fetch_optional(db.pool())
         .await?
         .ok_or(Error::NotFound)?;
-    Ok((col(&r, "disclosure")?, col(&r, "private_reason")?))
+    let replied: Option<i64> = col(&r, "replied_at")?;
+    Ok((
+        col(&r, "disclosure")?,
+        col(&r, "private_reason")?,
+        replied.is_some(),
+    ))
 }
 
 /// A unit's reply as the public reads it.
