@@ -211,12 +211,7 @@ pub async fn ballots(db: &Db, actor: &Actor, permission: Permission) -> Result<V
     ballots_where(db, actor, &cond, args).await
 }
 
-async fn ballots_where(
-    db: &Db,
-    actor: &Actor,
-    cond: &str,
-    args: Vec<Arg>,
-) -> Result<Vec<Ballot>> {
+async fn ballots_where(db: &Db, actor: &Actor, cond: &str, args: Vec<Arg>) -> Result<Vec<Ballot>> {
     let rows = query_with(
         &format!(
             "SELECT b.id, b.org_id, o.name AS org_name, b.session_id, t.name AS term_name,
@@ -325,8 +320,7 @@ pub struct Nominated {
 /// The sessions of the committee's bodies with candidates waiting for a
 /// ballot (at most 500 candidates).
 pub async fn nominated(db: &Db, actor: &Actor) -> Result<Vec<Nominated>> {
-    let (cond, args) =
-        crate::db::scope::condition(actor, Permission::ProposalReview, "o.path", 1);
+    let (cond, args) = crate::db::scope::condition(actor, Permission::ProposalReview, "o.path", 1);
     let rows = query_with(
         &format!(
             "SELECT c.session_id, o.id AS org_id, o.name AS org_name, t.name AS term_name,
@@ -853,7 +847,18 @@ pub async fn supervise(
     let now = db.now_ms();
     let mut tx = db.begin_write().await?;
     lock_in(&mut tx, p.id).await?;
-    item::note_by_in(&mut tx, now, &PROPOSAL, id, action, actor, Role::Leader, n, &[]).await?;
+    item::note_by_in(
+        &mut tx,
+        now,
+        &PROPOSAL,
+        id,
+        action,
+        actor,
+        Role::Leader,
+        n,
+        &[],
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -51,9 +51,14 @@ async fn accepted(t: &TestDb, author: &Actor, title: &str, situation: &str) -> i
     proposal::file(&t.db, author, id).await.unwrap();
     let committee = actor(t, "committee").await;
     assert_eq!(
-        review::decide(&t.db, &committee, id, review::Decision::Accept { category: None })
-            .await
-            .unwrap(),
+        review::decide(
+            &t.db,
+            &committee,
+            id,
+            review::Decision::Accept { category: None }
+        )
+        .await
+        .unwrap(),
         State::Accepted
     );
     id
@@ -93,12 +98,14 @@ async fn session_of(t: &TestDb, id: i64) -> i64 {
 }
 
 async fn votes(t: &TestDb, ballot: i64, proposal: i64) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM proposal_votes WHERE ballot_id = $1 AND proposal_id = $2")
-        .bind(ballot)
-        .bind(proposal)
-        .fetch_one(t.db.pool())
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM proposal_votes WHERE ballot_id = $1 AND proposal_id = $2",
+    )
+    .bind(ballot)
+    .bind(proposal)
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap()
 }
 
 async fn actions(t: &TestDb, id: i64) -> Vec<String> {
@@ -335,9 +342,15 @@ async fn a_ballot_closes_by_itself_at_its_time() {
         key::nominate(&t.db, &committee, id).await.unwrap();
     }
     let now = t.db.now_ms();
-    let ballot = key::open_ballot(&t.db, &committee, session_of(&t, a).await, Some(1), now + DAY)
-        .await
-        .unwrap();
+    let ballot = key::open_ballot(
+        &t.db,
+        &committee,
+        session_of(&t, a).await,
+        Some(1),
+        now + DAY,
+    )
+    .await
+    .unwrap();
     let leader = actor(&t, "leader").await;
     key::vote(&t.db, &leader, ballot, &[b]).await.unwrap();
     // Before its time the job leaves it open.
@@ -345,12 +358,9 @@ async fn a_ballot_closes_by_itself_at_its_time() {
     assert!(key::status(&t.db, b).await.unwrap().key_at.is_none());
     // Past its time: no vote, even before the job has run; then the job
     // closes it and selects.
-    let later = t
-        .db
-        .clone()
-        .with_clock(Clock::Manual(std::sync::Arc::new(
-            std::sync::atomic::AtomicI64::new(now + DAY + 60_000),
-        )));
+    let later = t.db.clone().with_clock(Clock::Manual(std::sync::Arc::new(
+        std::sync::atomic::AtomicI64::new(now + DAY + 60_000),
+    )));
     assert_eq!(
         key_of(key::vote(&later, &leader, ballot, &[a]).await),
         "err.proposal.ballot_closed"
@@ -396,7 +406,11 @@ async fn votes_at_the_same_instant_count_once_per_leader() {
     let mut tasks = Vec::new();
     // Leader 0: [a, c] six times at once.
     for i in 0..6 {
-        let db = if i % 2 == 0 { t.db.clone() } else { other.clone() };
+        let db = if i % 2 == 0 {
+            t.db.clone()
+        } else {
+            other.clone()
+        };
         let who = l[0].clone();
         tasks.push(tokio::spawn(async move {
             key::vote(&db, &who, ballot, &[a, c]).await
@@ -405,7 +419,11 @@ async fn votes_at_the_same_instant_count_once_per_leader() {
     // Leaders 1..6: [b] then [a, b], each twice at once on the two pools.
     for (i, who) in l[1..].iter().enumerate() {
         for pick in [vec![b], vec![a, b]] {
-            let db = if i % 2 == 0 { t.db.clone() } else { other.clone() };
+            let db = if i % 2 == 0 {
+                t.db.clone()
+            } else {
+                other.clone()
+            };
             let who = who.clone();
             tasks.push(tokio::spawn(async move {
                 key::vote(&db, &who, ballot, &pick).await
@@ -480,7 +498,9 @@ async fn the_proposer_chooses_disclosure_and_the_public_list_shows_only_public_o
             .await
             .unwrap();
     }
-    proposal::answer(&t.db, &cosigner, open, true).await.unwrap();
+    proposal::answer(&t.db, &cosigner, open, true)
+        .await
+        .unwrap();
     proposal::answer(&t.db, &decliner, open, false)
         .await
         .unwrap();
@@ -497,19 +517,32 @@ async fn the_proposer_chooses_disclosure_and_the_public_list_shows_only_public_o
         (Some("private".into()), Some("涉及未公开的规划".into()))
     );
     // Only the initiator chooses.
-    assert!(disclosure::set(&t.db, &cosigner, open, true, "").await.is_err());
-    disclosure::set(&t.db, &author, open, true, "").await.unwrap();
+    assert!(disclosure::set(&t.db, &cosigner, open, true, "")
+        .await
+        .is_err());
+    disclosure::set(&t.db, &author, open, true, "")
+        .await
+        .unwrap();
     assert_eq!(
         disclosure::choice(&t.db, open).await.unwrap(),
         (Some("public".into()), None)
     );
     // Public, but not accepted yet: not listed.
-    assert!(disclosure::list(&t.db, body, "", 1).await.unwrap().0.is_empty());
+    assert!(disclosure::list(&t.db, body, "", 1)
+        .await
+        .unwrap()
+        .0
+        .is_empty());
     proposal::file(&t.db, &author, open).await.unwrap();
     let committee = actor(&t, "committee").await;
-    review::decide(&t.db, &committee, open, review::Decision::Accept { category: None })
-        .await
-        .unwrap();
+    review::decide(
+        &t.db,
+        &committee,
+        open,
+        review::Decision::Accept { category: None },
+    )
+    .await
+    .unwrap();
     // A private one and one with no choice: accepted, not listed.
     let private = accepted(&t, &author, "不公开的提案", "校门口").await;
     disclosure::set(&t.db, &author, private, false, "个人原因")
@@ -539,10 +572,18 @@ async fn the_proposer_chooses_disclosure_and_the_public_list_shows_only_public_o
         let n = disclosure::list(&t.db, body, q, 1).await.unwrap().0.len();
         assert_eq!(n, usize::from(hit), "{q}");
     }
-    assert!(disclosure::list(&t.db, body, "", 2).await.unwrap().0.is_empty());
+    assert!(disclosure::list(&t.db, body, "", 2)
+        .await
+        .unwrap()
+        .0
+        .is_empty());
     // Another body lists none of them; a private one has no public page.
     let beilin = org::by_code_unchecked(&t.db, "beilin").await.unwrap().id;
-    assert!(disclosure::list(&t.db, beilin, "", 1).await.unwrap().0.is_empty());
+    assert!(disclosure::list(&t.db, beilin, "", 1)
+        .await
+        .unwrap()
+        .0
+        .is_empty());
     for id in [private, unchosen] {
         assert!(matches!(
             disclosure::get(&t.db, body, id).await,

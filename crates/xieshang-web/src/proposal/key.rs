@@ -73,7 +73,11 @@ pub(super) fn routes(r: Routes) -> Routes {
     )
     .post("/proposals/{id}/disclosure", SignedIn, post(disclose))
     .get("/units/{id}/proposals", Public, get(public_list))
-    .get("/units/{id}/proposals/{proposal}", Public, get(public_detail))
+    .get(
+        "/units/{id}/proposals/{proposal}",
+        Public,
+        get(public_detail),
+    )
 }
 
 // ---------------------------------------------------------------- section
@@ -107,7 +111,9 @@ struct SectionTpl {
 }
 
 fn kept_value(kept: &[(String, String)], field: &str) -> Option<String> {
-    kept.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone())
+    kept.iter()
+        .find(|(k, _)| k == field)
+        .map(|(_, v)| v.clone())
 }
 
 /// The section on the proposal's page.
@@ -146,7 +152,11 @@ pub(super) async fn section(
             .key_at
             .map(|t| format_time(tr.lang, t))
             .unwrap_or_default(),
-        supervisor: s.supervisor.as_ref().map(|(_, n)| n.clone()).unwrap_or_default(),
+        supervisor: s
+            .supervisor
+            .as_ref()
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default(),
         may_nominate,
         may_name,
         leaders,
@@ -165,8 +175,7 @@ pub(super) async fn section(
             .unwrap_or_default(),
         show_choice,
     };
-    tpl.render()
-        .map_err(|e| AppError::Internal(e.to_string()))
+    tpl.render().map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Back to the proposal's page with a message.
@@ -335,7 +344,10 @@ fn ballot_view(tr: Tr, b: key::Ballot, now: i64, picks: Option<&[i64]>) -> Ballo
                     .number
                     .map(|n| tr.t("proposal.number").replace("{n}", &n.to_string()))
                     .unwrap_or_default(),
-                category: c.category.map(|x| tr.label(&x).into_owned()).unwrap_or_default(),
+                category: c
+                    .category
+                    .map(|x| tr.label(&x).into_owned())
+                    .unwrap_or_default(),
                 title: c.title,
                 votes: c.votes,
                 selected: c.selected,
@@ -516,7 +528,11 @@ async fn open_ballot(
     u: CurrentUser,
     CsrfForm(f): CsrfForm<OpenForm>,
 ) -> AppResult<Response> {
-    let session = f.session.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let session = f
+        .session
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::NotFound)?;
     let quota = match f.quota.trim() {
         "" => None,
         q => match q.parse::<i64>() {
@@ -544,7 +560,11 @@ async fn close_ballot(
     u: CurrentUser,
     CsrfForm(f): CsrfForm<CloseForm>,
 ) -> AppResult<Response> {
-    let ballot = f.ballot.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let ballot = f
+        .ballot
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::NotFound)?;
     match key::close(&state.db, &u.actor, ballot).await {
         Ok(_) => Ok(flash::ok(BALLOTS, "proposal.key.ballot_closed")),
         Err(e) => flash::refused(BALLOTS, e),
@@ -596,9 +616,13 @@ fn public_view(tr: Tr, p: disclosure::PublicProposal) -> PublicView {
             "{}{} {}",
             tr.label(&p.session.0),
             tr.label(&p.session.1),
-            tr.t("proposal.number").replace("{n}", &p.number.to_string())
+            tr.t("proposal.number")
+                .replace("{n}", &p.number.to_string())
         ),
-        category: p.category.map(|c| tr.label(&c).into_owned()).unwrap_or_default(),
+        category: p
+            .category
+            .map(|c| tr.label(&c).into_owned())
+            .unwrap_or_default(),
         title: p.title,
         situation: p.situation,
         analysis: p.analysis,

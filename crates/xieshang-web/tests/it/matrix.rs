@@ -185,10 +185,15 @@ async fn side_proposals(
     .session_id
     .unwrap();
     let now = app.t.db.now_ms();
-    let ballot =
-        proposal::key::open_ballot(&app.t.db, &committee, session, Some(1), now + 30 * 86_400_000)
-            .await
-            .unwrap();
+    let ballot = proposal::key::open_ballot(
+        &app.t.db,
+        &committee,
+        session,
+        Some(1),
+        now + 30 * 86_400_000,
+    )
+    .await
+    .unwrap();
     let leader: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'leader'")
         .fetch_one(app.t.db.pool())
         .await

@@ -23,14 +23,9 @@ async fn actor(app: &TestApp, username: &str) -> xieshang_core::Actor {
 async fn accepted(app: &TestApp, username: &str, title: &str) -> i64 {
     let author = actor(app, username).await;
     let body = app.org_id("yanliang").await;
-    let c = proposal::settings::entries(
-        &app.t.db,
-        body,
-        proposal::settings::List::Category,
-        false,
-    )
-    .await
-    .unwrap()[0]
+    let c = proposal::settings::entries(&app.t.db, body, proposal::settings::List::Category, false)
+        .await
+        .unwrap()[0]
         .id;
     let text = Text {
         title: title.into(),
@@ -72,7 +67,9 @@ async fn leaders_vote_on_their_ballot_and_supervise_the_key_proposals() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.location);
     }
-    let r = committee.post(&format!("/proposals/{a}/nominate"), &[]).await;
+    let r = committee
+        .post(&format!("/proposals/{a}/nominate"), &[])
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let page = committee.get("/proposals/ballots").await;
     assert!(page.body.contains("关于增设护学岗的建议"));
@@ -113,7 +110,11 @@ async fn leaders_vote_on_their_ballot_and_supervise_the_key_proposals() {
             ],
         )
         .await;
-    assert!(r.location.as_deref().unwrap().contains("ok="), "{r:?}", r = r.location);
+    assert!(
+        r.location.as_deref().unwrap().contains("ok="),
+        "{r:?}",
+        r = r.location
+    );
     let ballot: i64 = sqlx::query_scalar("SELECT MAX(id) FROM proposal_ballots")
         .fetch_one(app.t.db.pool())
         .await
@@ -155,9 +156,14 @@ async fn leaders_vote_on_their_ballot_and_supervise_the_key_proposals() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = leader.get("/proposals/ballot").await;
-    assert!(page.body.contains(&format!("id=\"pick-{ballot}-{b}\" checked")));
+    assert!(page
+        .body
+        .contains(&format!("id=\"pick-{ballot}-{b}\" checked")));
     // Not a leader: not their page, not their vote.
-    assert_eq!(staff.get("/proposals/ballot").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        staff.get("/proposals/ballot").await.status,
+        StatusCode::FORBIDDEN
+    );
     let r = staff
         .post(
             "/proposals/ballot",
@@ -204,7 +210,9 @@ async fn leaders_vote_on_their_ballot_and_supervise_the_key_proposals() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("请写明督办情况或批示内容"));
-    assert!(r.body.contains("value=\"instruct\" id=\"what-instruct\" checked"));
+    assert!(r
+        .body
+        .contains("value=\"instruct\" id=\"what-instruct\" checked"));
     let r = leader
         .post(
             &format!("/proposals/{b}/supervise"),
@@ -224,10 +232,12 @@ async fn the_public_pages_list_public_proposals_with_proposers_names_only() {
     let private = accepted(&app, "member-fh-09", "关于某地块规划调整的建议").await;
     let unchosen = accepted(&app, "member-fh-10", "关于公交线路优化的建议").await;
     // Personal data that must not show.
-    sqlx::query("UPDATE users SET email = 'fh08-secret@example.cn' WHERE username = 'member-fh-08'")
-        .execute(app.t.db.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE users SET email = 'fh08-secret@example.cn' WHERE username = 'member-fh-08'",
+    )
+    .execute(app.t.db.pool())
+    .await
+    .unwrap();
     let mut fh8 = app.login("member-fh-08").await;
     let mut fh9 = app.login("member-fh-09").await;
 
@@ -242,11 +252,16 @@ async fn the_public_pages_list_public_proposals_with_proposers_names_only() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("选择不公开时请写明理由"));
-    assert!(r.body.contains("value=\"private\" id=\"disclosure-private\" checked"));
+    assert!(r
+        .body
+        .contains("value=\"private\" id=\"disclosure-private\" checked"));
     let r = fh9
         .post(
             &format!("/proposals/{private}/disclosure"),
-            &[("disclosure", "private"), ("private_reason", "涉及未公开的规划")],
+            &[
+                ("disclosure", "private"),
+                ("private_reason", "涉及未公开的规划"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

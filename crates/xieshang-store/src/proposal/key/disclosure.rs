@@ -89,11 +89,12 @@ pub async fn choice(db: &Db, id: i64) -> Result<(Option<String>, Option<String>)
 /// [`choice`], and whether the proposal has its reply (the choice is then
 /// closed).
 pub async fn choice_and_reply(db: &Db, id: i64) -> Result<(Option<String>, Option<String>, bool)> {
-    let r = sqlx::query("SELECT disclosure, private_reason, replied_at FROM proposals WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or(Error::NotFound)?;
+    let r =
+        sqlx::query("SELECT disclosure, private_reason, replied_at FROM proposals WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?
+            .ok_or(Error::NotFound)?;
     let replied: Option<i64> = col(&r, "replied_at")?;
     Ok((
         col(&r, "disclosure")?,
