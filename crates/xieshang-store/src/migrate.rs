@@ -161,6 +161,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0036_proposal_handling.sql"),
     ),
     (
+        37,
+        "proposal_ballots",
+        include_str!("migrations/0037_proposal_ballots.sql"),
+    ),
+    (
         40,
         "proposal_leads",
         include_str!("migrations/0040_proposal_leads.sql"),

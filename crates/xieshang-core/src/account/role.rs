@@ -73,6 +73,9 @@ pub enum Permission {
     /// Work on proposals assigned to one's unit (a department's handler).
     /// Held over the department; the assignment decides which proposals.
     ProposalHandle,
+    /// Vote in a body's key-proposal ballot (重点提案) and supervise (督办)
+    /// the key proposals one is named for: the body's leaders.
+    ProposalSupervise,
 }
 
 impl Permission {
@@ -87,14 +90,13 @@ impl Permission {
             ConcernView | ConcernTriage | ConcernRecord | ConcernHandle | ReporterReveal
             | ConcernSupervise => ConcernView,
             ConsultationView | ConsultationManage => ConsultationView,
-            ProposalView | ProposalDraft | ProposalReview | ProposalManage | ProposalHandle => {
-                ProposalView
-            }
+            ProposalView | ProposalDraft | ProposalReview | ProposalManage | ProposalHandle
+            | ProposalSupervise => ProposalView,
         }
     }
 
     /// Every permission.
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
@@ -113,6 +115,7 @@ impl Permission {
         Permission::ProposalReview,
         Permission::ProposalManage,
         Permission::ProposalHandle,
+        Permission::ProposalSupervise,
     ];
 }
 
@@ -181,6 +184,7 @@ impl Role {
                 ConcernSupervise,
                 ConsultationView,
                 ProposalView,
+                ProposalSupervise,
             ],
             Role::CityOverseer => &[
                 OrgView,

@@ -500,6 +500,7 @@ impl Worker {
                 }
             }
             "notify" | "deadline" | "item_webhook" | crate::consult::notice::REMINDER_JOB => {}
+            crate::proposal::key::BALLOT_JOB => {}
             other => anyhow::bail!("unknown job kind {other}"),
         }
         let mut tx = self.db.begin_write().await?;
@@ -535,6 +536,9 @@ impl Worker {
             "deadline" => self.deadline(tx, now, p).await?,
             crate::consult::notice::REMINDER_JOB => {
                 crate::consult::notice::remind_in(tx, now, p).await?;
+            }
+            crate::proposal::key::BALLOT_JOB => {
+                crate::proposal::key::close_due_in(tx, now, p).await?;
             }
             // A consultation's or an agreed action's change, for webhooks.
             "item_webhook" => {

@@ -170,7 +170,7 @@ async fn proposals_today(
     out: &mut Vec<(&'static str, i64, &'static str)>,
 ) -> AppResult<()> {
     use xieshang_core::item::State as ItemState;
-    use xieshang_store::proposal::{self, settings};
+    use xieshang_store::proposal::{self, key, settings};
     let db = &state.db;
     if actor.has_permission(Permission::ProposalReview) {
         let filed =
@@ -202,6 +202,29 @@ async fn proposals_today(
             assigned.len() as i64,
             "/proposals/assigned",
         ));
+    }
+    if actor.has_permission(Permission::ProposalSupervise) {
+        let ballots = key::ballots(db, actor, Permission::ProposalSupervise).await?;
+        let now = db.now_ms();
+        let open = ballots
+            .iter()
+            .filter(|b| b.closed_at.is_none() && b.closes_at > now)
+            .count() as i64;
+        out.push(("proposal.today.ballots", open, "/proposals/ballot"));
+        let supervised = key::supervised(db, actor).await?.len() as i64;
+        out.push((
+            "proposal.today.supervised",
+            supervised,
+            "/proposals/supervised",
+        ));
+    }
+    if actor.has_permission(Permission::ProposalReview) {
+        let open = key::ballots(db, actor, Permission::ProposalReview)
+            .await?
+            .iter()
+            .filter(|b| b.closed_at.is_none())
+            .count() as i64;
+        out.push(("proposal.today.key_ballots", open, "/proposals/ballots"));
     }
     if actor.has_permission(Permission::ProposalManage) {
         let mut sessions = 0;

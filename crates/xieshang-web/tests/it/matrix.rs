@@ -55,6 +55,10 @@ struct Side {
     term: i64,
     entry: i64,
     this_year: i32,
+    /// Key proposals (issue 29 point 8): the marker proposal, a candidate
+    /// in an open ballot of its session and a key proposal supervised by
+    /// the district's leader; the ballot, the session, the leader.
+    key: (i64, i64, i64, i64),
 }
 
 /// The side's proposals (issue 29): its body's term (the demo has
@@ -69,7 +73,7 @@ async fn side_proposals(
     staff: &xieshang_core::Actor,
     (body, street, department): (i64, i64, i64),
     marker: &'static str,
-) -> (i64, i64, i64, i64, i64, i32) {
+) -> (i64, i64, i64, i64, i64, i32, (i64, i64, i64, i64)) {
     use xieshang_store::proposal::{self, settings};
     let year = chrono::Datelike::year(&xieshang_core::calendar::cst_date(app.t.db.now_ms()));
     let term = match settings::terms(&app.t.db, body).await.unwrap().first() {
@@ -166,7 +170,50 @@ async fn side_proposals(
     proposal::assign::assign(&app.t.db, &cal, &committee, ids[3], department, &[])
         .await
         .unwrap();
-    (ids[0], ids[1], ids[2], term, entry, year)
+    // The assigned marker proposal: a candidate in an open ballot, and (as
+    // if chosen before) a key proposal the district's leader supervises.
+    let key = proposal::key::nominate(&app.t.db, &committee, ids[3]).await;
+    key.unwrap();
+    let session = proposal::get(
+        &app.t.db,
+        &committee,
+        xieshang_core::Permission::ProposalView,
+        ids[3],
+    )
+    .await
+    .unwrap()
+    .session_id
+    .unwrap();
+    let now = app.t.db.now_ms();
+    let ballot = proposal::key::open_ballot(
+        &app.t.db,
+        &committee,
+        session,
+        Some(1),
+        now + 30 * 86_400_000,
+    )
+    .await
+    .unwrap();
+    let leader: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'leader'")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE proposals SET key_at = $1, supervisor_id = $2 WHERE id = $3")
+        .bind(now)
+        .bind(leader)
+        .bind(ids[3])
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+    (
+        ids[0],
+        ids[1],
+        ids[2],
+        term,
+        entry,
+        year,
+        (ids[3], ballot, session, leader),
+    )
 }
 
 /// A PDF for the routes that take a consultation's material.
@@ -428,9 +475,10 @@ async fn side(
     .await
     .unwrap();
     let ids = (app.org_id(parent).await, org_id, department);
-    let (proposal, proposal_for_review, proposal_for_assign, term, entry, this_year) =
+    let (proposal, proposal_for_review, proposal_for_assign, term, entry, this_year, key) =
         side_proposals(app, &staff, ids, marker).await;
     Side {
+        key,
         proposal,
         proposal_for_review,
         proposal_for_assign,
@@ -600,6 +648,21 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("capacity", "12".into()),
         ],
         "/proposals/{id}/review" => vec![("action", "accept".into())],
+        "/proposals/ballot" => vec![
+            ("ballot", s.key.1.to_string()),
+            ("pick", s.key.0.to_string()),
+        ],
+        "/proposals/ballots" => vec![
+            ("session", s.key.2.to_string()),
+            ("quota", String::new()),
+            ("closes_at", "2099-01-01T09:00".into()),
+        ],
+        "/proposals/ballots/close" => vec![("ballot", s.key.1.to_string())],
+        "/proposals/{id}/supervisor" => vec![("leader", s.key.3.to_string())],
+        "/proposals/{id}/supervise" => vec![
+            ("what", "urge".into()),
+            ("supervise_note", format!("矩阵督办{n}")),
+        ],
         "/proposals/{id}/assign" => vec![("lead", s.department.to_string())],
         "/proposal-settings/terms" => vec![
             ("org", parent.clone()),
@@ -677,6 +740,12 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
         Target::Room => s.room,
         Target::Proposal if path == "/proposals/{id}/review" => s.proposal_for_review,
         Target::Proposal if path == "/proposals/{id}/assign" => s.proposal_for_assign,
+        Target::Proposal if path == "/proposals/{id}/nominate" => s.proposal_for_assign,
+        Target::Proposal
+            if path == "/proposals/{id}/supervisor" || path == "/proposals/{id}/supervise" =>
+        {
+            s.key.0
+        }
         Target::Proposal => s.proposal,
         Target::None => 0,
     };
@@ -844,8 +913,12 @@ async fn every_route_isolates_districts_and_roles() {
             Permission::ConcernHandle | Permission::ProposalHandle
         ) {
             &mut handler
-        } else if permission == Permission::ConcernSupervise {
-            // Urging and instructing are the leaders'.
+        } else if matches!(
+            permission,
+            Permission::ConcernSupervise | Permission::ProposalSupervise
+        ) {
+            // Urging and instructing, and the key-proposal ballot, are the
+            // leaders'.
             &mut leader
         } else if permission == Permission::ProposalReview {
             &mut committee
@@ -913,8 +986,12 @@ async fn every_route_isolates_districts_and_roles() {
             Permission::ConcernHandle | Permission::ProposalHandle
         ) {
             &mut handler
-        } else if permission == Permission::ConcernSupervise {
-            // Urging and instructing are the leaders'.
+        } else if matches!(
+            permission,
+            Permission::ConcernSupervise | Permission::ProposalSupervise
+        ) {
+            // Urging and instructing, and the key-proposal ballot, are the
+            // leaders'.
             &mut leader
         } else if permission == Permission::ProposalReview {
             &mut committee

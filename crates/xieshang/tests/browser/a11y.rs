@@ -16,7 +16,7 @@ use xieshang_web::{Access, AppState, Target, WebConfig};
 
 /// The engine's source, or None (with a message) when it is not installed and
 /// XIESHANG_REQUIRE_BROWSER is not 1.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = std::env::var_os("XIESHANG_AXE_JS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -364,7 +364,7 @@ async fn every_page_type_passes_the_accessibility_engine() {
 
 /// Runs the engine on the page the browser shows, at phone and desktop size,
 /// and returns its serious and critical findings, each named by `what`.
-async fn serious_here(c: &Client, axe: &str, what: &str) -> Vec<String> {
+pub(crate) async fn serious_here(c: &Client, axe: &str, what: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (w, h, size) in [(320u32, 640u32, "phone"), (1280, 900, "desktop")] {
         c.set_window_size(w, h).await.unwrap();
