@@ -11,6 +11,7 @@ mod item;
 mod migrations;
 mod org;
 mod proposal;
+mod proposal_figures;
 mod public_trail;
 mod reader;
 mod roster;
