@@ -191,7 +191,10 @@ fn ordered(rows: Vec<Count>, order: &[&str]) -> Vec<Count> {
             count: rows.iter().find(|r| r.name == *o).map_or(0, |r| r.count),
         })
         .collect();
-    out.extend(rows.into_iter().filter(|r| !order.contains(&r.name.as_str())));
+    out.extend(
+        rows.into_iter()
+            .filter(|r| !order.contains(&r.name.as_str())),
+    );
     out
 }
 

@@ -67,7 +67,9 @@ async fn reply(db: &Db, p: i64, round: i64, unit: i64, class: &str, due: Option<
     .bind(unit)
     .bind(format!("碑城管函〔2026〕{p}{round}号"))
     .bind(class)
-    .bind(format!("关于第{p}号提案第{round}轮的答复：已施划人行横道。"))
+    .bind(format!(
+        "关于第{p}号提案第{round}轮的答复：已施划人行横道。"
+    ))
     .bind(due)
     .bind(at)
     .execute(db.pool())
@@ -96,7 +98,14 @@ pub async fn seeded() -> (TestDb, Set) {
     seed::load_demo(&t.db, HASH).await.unwrap();
     let db = &t.db;
     let staff = actor(&t, "staff-beilin").await;
-    let committee = account(&t, "committee-bl", "碑林提案委", Role::ProposalCommittee, "beilin").await;
+    let committee = account(
+        &t,
+        "committee-bl",
+        "碑林提案委",
+        Role::ProposalCommittee,
+        "beilin",
+    )
+    .await;
     let street = "beilin-nanyuanmen";
     let m1 = account(&t, "member-bl-01", "王碑林", Role::Member, street).await;
     let m2 = account(&t, "member-bl-02", "李南门", Role::Member, street).await;
@@ -148,9 +157,14 @@ pub async fn seeded() -> (TestDb, Set) {
         ids[i] = id;
     }
     for id in &ids[..3] {
-        review::decide(db, &committee, *id, review::Decision::Accept { category: None })
-            .await
-            .unwrap();
+        review::decide(
+            db,
+            &committee,
+            *id,
+            review::Decision::Accept { category: None },
+        )
+        .await
+        .unwrap();
     }
     let ground = settings::entries(db, beilin.id, settings::List::Ground, false)
         .await
@@ -252,20 +266,24 @@ async fn a_sessions_figures_are_counted_exactly() {
             .collect();
         assert_eq!(cats, [("城乡建设", 2, 2), ("经济建设", 2, 1)]);
         let cgj = f.by_unit.iter().find(|u| u.org_id == s.cgj).unwrap();
-        assert_eq!((cgj.led, cgj.replies, cgj.on_time, cgj.adopted), (2, 3, 2, 1));
+        assert_eq!(
+            (cgj.led, cgj.replies, cgj.on_time, cgj.adopted),
+            (2, 3, 2, 1)
+        );
         let other = f.by_unit.iter().find(|u| u.org_id == s.other_unit).unwrap();
         assert_eq!((other.led, other.replies), (1, 0));
         assert_eq!(f.by_unit[0].org_id, s.cgj, "the most led first");
         assert_eq!((f.replies, f.replies_on_time), (3, 2));
         assert_eq!(f.on_time_rate(), Some(66.7));
-        assert_eq!(
-            counts(&f.classes),
-            [("A", 1), ("B", 0), ("C", 1), ("D", 0)]
-        );
+        assert_eq!(counts(&f.classes), [("A", 1), ("B", 0), ("C", 1), ("D", 0)]);
         // The initiator's rating of the latest round only.
         assert_eq!(
             counts(&f.satisfaction),
-            [("satisfied", 1), ("basically_satisfied", 1), ("unsatisfied", 0)]
+            [
+                ("satisfied", 1),
+                ("basically_satisfied", 1),
+                ("unsatisfied", 0)
+            ]
         );
         assert_eq!(f.satisfaction_rate(), Some(100.0));
     }
@@ -285,8 +303,13 @@ async fn figures_stay_within_the_body() {
         let e = figures::figures(&t.db, &a, s.body, Period::Session(s.session))
             .await
             .unwrap_err();
-        assert!(matches!(e, Error::NotFound | Error::Denied(_)), "{who}: {e:?}");
-        assert!(figures::compilation(&t.db, &a, s.body, s.session).await.is_err());
+        assert!(
+            matches!(e, Error::NotFound | Error::Denied(_)),
+            "{who}: {e:?}"
+        );
+        assert!(figures::compilation(&t.db, &a, s.body, s.session)
+            .await
+            .is_err());
     }
     // Their own body's figures do not count 碑林区's proposals.
     let yanliang = org::by_code_unchecked(&t.db, "yanliang").await.unwrap();
@@ -317,10 +340,7 @@ async fn the_compilation_lists_accepted_proposals_with_their_final_replies() {
         .unwrap();
     assert_eq!(body.name, "碑林区政协");
     assert_eq!(name, "第十届第二次会议");
-    assert_eq!(
-        list.iter().map(|c| c.number).collect::<Vec<_>>(),
-        [1, 2, 3]
-    );
+    assert_eq!(list.iter().map(|c| c.number).collect::<Vec<_>>(), [1, 2, 3]);
     let p1 = list.iter().find(|c| c.id == s.ids[0]).unwrap();
     assert_eq!(p1.signers, ["王碑林", "李南门"]);
     assert!(p1.key);
@@ -332,7 +352,9 @@ async fn the_compilation_lists_accepted_proposals_with_their_final_replies() {
 #[tokio::test]
 async fn proposals_count_in_the_duty_record_and_score() {
     let (t, s) = seeded().await;
-    let r1 = record::for_member(&t.db, s.m1.user_id, s.year).await.unwrap();
+    let r1 = record::for_member(&t.db, s.m1.user_id, s.year)
+        .await
+        .unwrap();
     assert_eq!(
         (
             r1.proposals_filed,
@@ -343,21 +365,35 @@ async fn proposals_count_in_the_duty_record_and_score() {
         ),
         (2, 2, 0, 1, 1)
     );
-    let r2 = record::for_member(&t.db, s.m2.user_id, s.year).await.unwrap();
+    let r2 = record::for_member(&t.db, s.m2.user_id, s.year)
+        .await
+        .unwrap();
     assert_eq!(
-        (r2.proposals_filed, r2.proposals_accepted, r2.proposals_cosigned),
+        (
+            r2.proposals_filed,
+            r2.proposals_accepted,
+            r2.proposals_cosigned
+        ),
         (1, 1, 1)
     );
-    let r3 = record::for_member(&t.db, s.m3.user_id, s.year).await.unwrap();
+    let r3 = record::for_member(&t.db, s.m3.user_id, s.year)
+        .await
+        .unwrap();
     assert_eq!((r3.proposals_filed, r3.proposals_accepted), (1, 0));
     // The year before holds none of it.
-    let r0 = record::for_member(&t.db, s.m1.user_id, s.year - 1).await.unwrap();
+    let r0 = record::for_member(&t.db, s.m1.user_id, s.year - 1)
+        .await
+        .unwrap();
     assert_eq!((r0.proposals_filed, r0.proposals_accepted), (0, 0));
     // The default rules: accepted 15 (lead author), co-signed 3, key 15,
     // adopted 5; the scores page reads them.
     let staff = actor(&t, "staff-beilin").await;
-    let street = org::by_code_unchecked(&t.db, "beilin-nanyuanmen").await.unwrap();
-    let scores = scoring::scores(&t.db, &staff, street.id, s.year).await.unwrap();
+    let street = org::by_code_unchecked(&t.db, "beilin-nanyuanmen")
+        .await
+        .unwrap();
+    let scores = scoring::scores(&t.db, &staff, street.id, s.year)
+        .await
+        .unwrap();
     let total = |id: i64| scores.iter().find(|x| x.user_id == id).unwrap().total;
     assert_eq!(total(s.m1.user_id), 2 * 15 + 15 + 5);
     assert_eq!(total(s.m2.user_id), 15 + 3);
