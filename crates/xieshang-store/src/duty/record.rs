@@ -2,8 +2,10 @@
 //! studio shifts attended and missed, receptions, concerns recorded for residents
 //! and concerns followed as a paired member; plus staff's manual entries, each
 //! with its evidence and audited. Consultations attended and spoken at come
-//! from their participants (issue 28). Proposals and reports join as those
-//! features land.
+//! from their participants (issue 28). Proposals (issue 29) from their own
+//! tables: filed as initiator, co-signed (confirmed) once accepted, accepted,
+//! chosen as key proposals and adopted (final reply of class A), each in the
+//! year it happened. Opinion reports join when that feature lands.
 
 use crate::audit::{self, Entry};
 use crate::db::{col, Db};
@@ -58,6 +60,16 @@ pub struct DutyRecord {
     pub consultations_attended: i64,
     /// Consultations spoken at.
     pub consultations_spoke: i64,
+    /// Proposals filed as their initiator (lead author), by the day filed.
+    pub proposals_filed: i64,
+    /// Accepted proposals co-signed (confirmed), by the day accepted.
+    pub proposals_cosigned: i64,
+    /// Proposals of theirs accepted (立案), by the day accepted.
+    pub proposals_accepted: i64,
+    /// Proposals of theirs chosen as key proposals, by the day chosen.
+    pub proposals_key: i64,
+    /// Proposals of theirs adopted (final reply of class A), by the reply's day.
+    pub proposals_adopted: i64,
     /// Staff's manual entries.
     pub manual: Vec<ManualEntry>,
 }
@@ -148,6 +160,30 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
             AND c.starts_at >= $2 AND c.starts_at < $3",
     )
     .await?;
+    let proposals_filed = by_time(
+        "SELECT COUNT(*) FROM proposals WHERE proposer_id = $1 AND filed_at >= $2 AND filed_at < $3",
+    )
+    .await?;
+    let proposals_cosigned = by_time(
+        "SELECT COUNT(*) FROM proposal_signers s JOIN proposals p ON p.id = s.proposal_id
+          WHERE s.user_id = $1 AND s.position > 0 AND s.answer = 'confirmed'
+            AND p.number IS NOT NULL AND p.decided_at >= $2 AND p.decided_at < $3",
+    )
+    .await?;
+    let proposals_accepted = by_time(
+        "SELECT COUNT(*) FROM proposals WHERE proposer_id = $1 AND number IS NOT NULL
+            AND decided_at >= $2 AND decided_at < $3",
+    )
+    .await?;
+    let proposals_key = by_time(
+        "SELECT COUNT(*) FROM proposals WHERE proposer_id = $1 AND key_at >= $2 AND key_at < $3",
+    )
+    .await?;
+    let proposals_adopted = by_time(
+        "SELECT COUNT(*) FROM proposals WHERE proposer_id = $1 AND reply_class = 'A'
+            AND replied_at >= $2 AND replied_at < $3",
+    )
+    .await?;
     let manual = sqlx::query(
         "SELECT e.kind, e.description, e.evidence, u.display_name, e.created_at FROM duty_entries e
          JOIN users u ON u.id = e.created_by WHERE e.user_id = $1 AND e.year = $2 ORDER BY e.id",
@@ -177,6 +213,11 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
         concerns_followed,
         consultations_attended,
         consultations_spoke,
+        proposals_filed,
+        proposals_cosigned,
+        proposals_accepted,
+        proposals_key,
+        proposals_adopted,
         manual,
     })
 }

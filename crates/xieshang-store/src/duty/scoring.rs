@@ -28,8 +28,10 @@ pub type DefaultRule = (
 );
 
 /// The default rules: (item, points, unit, cap, minimum, exit trigger). After the
-/// examples in DOMAIN.md §7, for what the system records today; proposals and
-/// opinion reports join when those features land.
+/// examples in DOMAIN.md §7, for what the system records today: an accepted
+/// proposal 15 for the lead author and 3 for each co-signer, a key proposal
+/// 15 more, an adopted one (final reply of class A) 5 more (not in DOMAIN.md:
+/// the body edits it); opinion reports join when that feature lands.
 pub const DEFAULTS: &[DefaultRule] = &[
     ("meeting", 5, "time", None, None, None),
     ("shift_attended", 5, "time", Some(30), Some(3), None),
@@ -43,6 +45,10 @@ pub const DEFAULTS: &[DefaultRule] = &[
     ("research", 5, "time", None, None, None),
     ("inspection", 5, "time", None, None, None),
     ("special_task", 10, "time", None, None, None),
+    ("proposal_accepted", 15, "piece", None, None, None),
+    ("proposal_cosigned", 3, "piece", None, None, None),
+    ("proposal_key", 15, "piece", None, None, None),
+    ("proposal_adopted", 5, "piece", None, None, None),
 ];
 
 /// One rule of a body's table.
@@ -149,6 +155,10 @@ fn units(r: &DutyRecord, item: &str) -> i64 {
         "concern_followed" => r.concerns_followed,
         "consultation_attended" => r.consultations_attended,
         "consultation_spoke" => r.consultations_spoke,
+        "proposal_accepted" => r.proposals_accepted,
+        "proposal_cosigned" => r.proposals_cosigned,
+        "proposal_key" => r.proposals_key,
+        "proposal_adopted" => r.proposals_adopted,
         kind => r.manual.iter().filter(|e| e.kind == kind).count() as i64,
     }
 }

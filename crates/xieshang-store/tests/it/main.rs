@@ -11,6 +11,7 @@ mod item;
 mod migrations;
 mod org;
 mod proposal;
+mod proposal_figures;
 mod proposal_key;
 mod proposal_leads;
 mod public_trail;

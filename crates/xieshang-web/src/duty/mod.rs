@@ -1036,6 +1036,10 @@ struct ReportLine {
     receptions: i64,
     recorded: i64,
     followed: i64,
+    /// Proposals accepted as initiator.
+    proposals: i64,
+    /// Accepted proposals co-signed.
+    cosigned: i64,
     entries: usize,
     total: i64,
     grade: &'static str,
@@ -1064,6 +1068,8 @@ async fn report_data(
                 receptions: s.record.receptions,
                 recorded: s.record.concerns_recorded,
                 followed: s.record.concerns_followed,
+                proposals: s.record.proposals_accepted,
+                cosigned: s.record.proposals_cosigned,
                 entries: s.record.manual.len(),
                 total: s.total,
                 grade: crate::kit::i18n::known(&format!("grade.{}", s.grade))
@@ -1095,6 +1101,8 @@ fn totals(lines: &[ReportLine]) -> ReportLine {
         receptions: lines.iter().map(|l| l.receptions).sum(),
         recorded: lines.iter().map(|l| l.recorded).sum(),
         followed: lines.iter().map(|l| l.followed).sum(),
+        proposals: lines.iter().map(|l| l.proposals).sum(),
+        cosigned: lines.iter().map(|l| l.cosigned).sum(),
         entries: lines.iter().map(|l| l.entries).sum(),
         total: lines.iter().map(|l| l.total).sum(),
         grade: "",
@@ -1161,6 +1169,8 @@ async fn report_xlsx(
         "record.receptions",
         "record.concerns_recorded",
         "record.concerns_followed",
+        "score.proposal_accepted",
+        "score.proposal_cosigned",
         "record.manual",
         "score.total",
         "score.grade",
@@ -1185,6 +1195,8 @@ async fn report_xlsx(
             l.receptions,
             l.recorded,
             l.followed,
+            l.proposals,
+            l.cosigned,
             l.entries as i64,
             l.total,
         ];
@@ -1194,7 +1206,7 @@ async fn report_xlsx(
                 .map_err(err)?;
         }
         if !l.grade.is_empty() {
-            sheet.write_string(row, 8, tr.t(l.grade)).map_err(err)?;
+            sheet.write_string(row, 10, tr.t(l.grade)).map_err(err)?;
         }
         row += 1;
     }

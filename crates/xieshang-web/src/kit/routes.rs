@@ -96,7 +96,7 @@ impl RouteSpec {
             "/photos/",
             "/lang/",
         ];
-        const FILES: [&str; 5] = [".csv", ".ics", ".png", ".xlsx", ".json"];
+        const FILES: [&str; 6] = [".csv", ".ics", ".png", ".xlsx", ".json", ".pdf"];
         self.method == "GET"
             && !matches!(self.access, Access::Key(_))
             && !NOT_PAGES.iter().any(|p| self.path.starts_with(p))

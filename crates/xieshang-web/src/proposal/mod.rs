@@ -22,6 +22,8 @@ use xieshang_core::proposal::Text;
 use xieshang_core::Permission;
 use xieshang_store::proposal::{self, assign, review, settings, Proposal};
 
+mod compilation;
+mod figures;
 mod handle;
 mod key;
 mod more;
@@ -31,6 +33,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = handle::routes(r);
     let r = key::routes(r);
     let r = more::routes(r);
+    let r = figures::routes(r);
     use Access::*;
     use Permission::{
         ProposalHandle as Handle, ProposalManage as Manage, ProposalReview as Review,

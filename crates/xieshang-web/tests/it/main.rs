@@ -17,6 +17,7 @@ mod metrics;
 mod open311;
 mod pages;
 mod proposal;
+mod proposal_figures;
 mod proposal_key;
 mod proposal_leads;
 mod resident;

@@ -9,6 +9,7 @@
 mod a11y;
 mod consult;
 mod duty;
+mod figures;
 mod keyboard;
 mod language;
 mod proposal;
