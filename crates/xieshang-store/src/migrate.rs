@@ -160,6 +160,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "proposal_handling",
         include_str!("migrations/0036_proposal_handling.sql"),
     ),
+    (
+        38,
+        "proposal_extensions",
+        include_str!("migrations/0038_proposal_extensions.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

@@ -11,6 +11,7 @@ mod item;
 mod migrations;
 mod org;
 mod proposal;
+mod proposal_handle;
 mod public_trail;
 mod reader;
 mod roster;
