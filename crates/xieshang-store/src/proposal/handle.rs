@@ -1270,16 +1270,6 @@ pub async fn evaluate(
     if !initiator && answer.as_deref() != Some("confirmed") {
         return Err(Error::Denied(Denied::Forbidden).into());
     }
-    let open = row.state == State::Resolved.as_str()
-        || (!initiator && row.state == State::Closed.as_str() && row.round > 0);
-    if !open {
-        return Err(Error::field(
-            "rating",
-            "err.proposal.not_to_rate",
-            "there is no reply to rate now",
-        )
-        .into());
-    }
     let rated: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM proposal_evaluations
           WHERE proposal_id = $1 AND round = $2 AND user_id = $3",
@@ -1295,6 +1285,16 @@ pub async fn evaluate(
             "rating",
             "err.proposal.rated_already",
             "you have rated this reply already: a rating is given once per round",
+        )
+        .into());
+    }
+    let open = row.state == State::Resolved.as_str()
+        || (!initiator && row.state == State::Closed.as_str() && row.round > 0);
+    if !open {
+        return Err(Error::field(
+            "rating",
+            "err.proposal.not_to_rate",
+            "there is no reply to rate now",
         )
         .into());
     }

@@ -519,7 +519,9 @@ pub(super) async fn section(
             .collect(),
         deciding: committee && waiting,
         may_close: committee && matches!(p.state.as_str(), "resolved" | "reopened"),
-        may_rate: handle::may_rate(db, u.actor.user_id, p).await?,
+        // Shown again after a refused rating, with what was typed.
+        may_rate: handle::may_rate(db, u.actor.user_id, p).await?
+            || kept.iter().any(|(k, _)| k == "rating" || k == "consulted"),
     };
     tpl.render().map_err(|e| AppError::Internal(e.to_string()))
 }

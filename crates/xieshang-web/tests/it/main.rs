@@ -17,6 +17,7 @@ mod metrics;
 mod open311;
 mod pages;
 mod proposal;
+mod proposal_handle;
 mod resident;
 mod roster;
 mod smtp;

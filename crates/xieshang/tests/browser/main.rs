@@ -12,6 +12,7 @@ mod duty;
 mod keyboard;
 mod language;
 mod proposal;
+mod proposal_handle;
 mod reader;
 mod resident;
 mod staff;
