@@ -469,7 +469,7 @@ async fn split_units_each_reply_and_the_last_resolves() {
     );
     // Both replies answer (lead = 1); the final one's class is the proposal's.
     let leads: i64 = sqlx::query_scalar(
-        "SELECT SUM(lead) FROM proposal_replies WHERE proposal_id = $1 AND round = 1",
+        "SELECT COUNT(*) FROM proposal_replies WHERE proposal_id = $1 AND round = 1 AND lead = 1",
     )
     .bind(id)
     .fetch_one(db.pool())
