@@ -201,7 +201,9 @@ async fn handling_proposals(
     xieshang_store::account::user::grant(db, &admin, handler, Role::DepartmentHandler, department)
         .await
         .unwrap();
-    let handler = xieshang_store::account::user::actor(db, handler).await.unwrap();
+    let handler = xieshang_store::account::user::actor(db, handler)
+        .await
+        .unwrap();
     let other = proposal::assign::units_of_body(db, body)
         .await
         .unwrap()

@@ -20,7 +20,10 @@ async fn the_unit_contacts_replies_and_the_proposer_rates_once() {
     let cgj = app.org_id("yanliang-cgj").await.to_string();
     let mut committee = app.login("committee").await;
     let r = committee
-        .post(&format!("/proposals/{id}/assign"), &[("lead", cgj.as_str())])
+        .post(
+            &format!("/proposals/{id}/assign"),
+            &[("lead", cgj.as_str())],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{:?}", r.location);
 
@@ -59,7 +62,11 @@ async fn the_unit_contacts_replies_and_the_proposer_rates_once() {
     let r = handler
         .post(
             &url,
-            &[("doc_number", ""), ("class", "B"), ("reply_body", "答复正文甲")],
+            &[
+                ("doc_number", ""),
+                ("class", "B"),
+                ("reply_body", "答复正文甲"),
+            ],
         )
         .await;
     assert!(r.body.contains("请填写答复文号"));
@@ -104,11 +111,16 @@ async fn the_unit_contacts_replies_and_the_proposer_rates_once() {
     let mut fh3 = app.login("member-fh-03").await;
     let mine = fh3.get("/proposals/mine").await;
     assert!(mine.body.contains("待评价的答复"));
-    assert!(mine.body.contains(&format!("/proposals/{id}#evaluate-form")));
+    assert!(mine
+        .body
+        .contains(&format!("/proposals/{id}#evaluate-form")));
     let eval = format!("/proposals/{id}/evaluate");
     // No rating chosen: refused, the comment kept.
     let r = fh3
-        .post(&eval, &[("consulted", "satisfied"), ("comment", "沟通及时")])
+        .post(
+            &eval,
+            &[("consulted", "satisfied"), ("comment", "沟通及时")],
+        )
         .await;
     assert!(r.body.contains("请选择对答复的满意程度") && r.body.contains("沟通及时"));
     let r = fh3
@@ -141,7 +153,11 @@ async fn the_unit_contacts_replies_and_the_proposer_rates_once() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("您已评价过本轮答复"));
     assert!(r.body.contains(">第二次评价</textarea>"));
-    assert!(!fh3.get("/proposals/mine").await.body.contains("#evaluate-form"));
+    assert!(!fh3
+        .get("/proposals/mine")
+        .await
+        .body
+        .contains("#evaluate-form"));
 }
 
 #[tokio::test]
@@ -168,7 +184,9 @@ async fn the_body_sets_its_rules_of_handling() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(!r.location.as_deref().unwrap_or("").contains("err="));
     let page = staff.get("/proposal-settings").await;
-    assert!(page.body.contains("name=\"objection_days\" inputmode=\"numeric\" value=\"7\""));
+    assert!(page
+        .body
+        .contains("name=\"objection_days\" inputmode=\"numeric\" value=\"7\""));
     assert!(page.body.contains("value=\"ABCD\" id=\"classes-abcd-"));
     let f = form("0");
     let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -28,7 +28,11 @@ async fn proposer_rates(c: &fantoccini::Client, base: &str, id: i64, rating: &st
     c.set_window_size(390, 844).await.unwrap();
     crate::login(c, base, "member-fh-03").await;
     c.goto(&format!("{base}/proposals/mine")).await.unwrap();
-    submit(c, &format!("#to-rate a[href=\"/proposals/{id}#evaluate-form\"]")).await;
+    submit(
+        c,
+        &format!("#to-rate a[href=\"/proposals/{id}#evaluate-form\"]"),
+    )
+    .await;
     crate::click(c, &format!("#rating-{rating}")).await;
     crate::click(c, "#consulted-satisfied").await;
     crate::type_in(c, "#comment", "沟通及时").await;
