@@ -39,6 +39,17 @@ async fn proposer_rates(c: &fantoccini::Client, base: &str, id: i64, rating: &st
     submit(c, "#send-rating").await;
 }
 
+/// Scrolls the handling section (units, replies, evaluations) into view
+/// for the screenshot.
+async fn show_handling(c: &fantoccini::Client) {
+    c.execute(
+        "document.getElementById('handling').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proposal_is_replied_rated_unsatisfied_replied_again_and_closed() {
     let Some(d) = crate::demo().await else { return };
@@ -70,12 +81,14 @@ async fn a_proposal_is_replied_rated_unsatisfied_replied_again_and_closed() {
     .unwrap();
 
     unit_replies(c, base, id, "阎城函〔2027〕1号", "B").await;
+    show_handling(c).await;
     crate::shot(c, "proposal-reply-desktop").await;
     crate::logout(c).await;
 
     proposer_rates(c, base, id, "unsatisfied").await;
     assert_eq!(crate::text_of(c, "#round").await, "2");
     assert_eq!(crate::text_of(c, "#state").await, "重新办理");
+    show_handling(c).await;
     crate::shot(c, "proposal-unsatisfied-phone").await;
     crate::logout(c).await;
 
@@ -85,8 +98,10 @@ async fn a_proposal_is_replied_rated_unsatisfied_replied_again_and_closed() {
     proposer_rates(c, base, id, "satisfied").await;
     assert_eq!(crate::text_of(c, "#state").await, "已办结");
     assert!(crate::text_of(c, "#evaluations").await.contains("满意"));
+    show_handling(c).await;
     crate::shot(c, "proposal-closed-phone").await;
     c.set_window_size(1280, 900).await.unwrap();
+    show_handling(c).await;
     crate::shot(c, "proposal-closed-desktop").await;
     crate::logout(c).await;
     d.finish().await;
