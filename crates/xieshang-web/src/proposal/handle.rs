@@ -405,7 +405,7 @@ pub(super) async fn section(
                     .map(|(at, why)| (format_time(tr.lang, *at), why.clone())),
                 object_until: x
                     .objection_until
-                    .filter(|w| *w >= now && x.objection.is_none())
+                    .filter(|w| handling && *w >= now && x.objection.is_none())
                     .map(|w| format_time(tr.lang, w))
                     .unwrap_or_default(),
                 contacted: x.contacted,
