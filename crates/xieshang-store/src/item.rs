@@ -711,6 +711,21 @@ pub async fn object(
 ) -> Result<()> {
     let mut tx = db.begin_write().await?;
     let now = db.now_ms();
+    object_in(&mut tx, now, spec, item_id, org_id, reason).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`object`] inside the caller's write transaction, so that the caller's
+/// own writes (a timeline note, a notification) land with it or not at all.
+pub(crate) async fn object_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+    org_id: i64,
+    reason: &str,
+) -> Result<()> {
     let changed = sqlx::query(
         "UPDATE item_assignments SET objected_at = $1, objection = $2
          WHERE kind = $3 AND item_id = $4 AND org_id = $5 AND active = 1
@@ -721,7 +736,7 @@ pub async fn object(
     .bind(spec.kind)
     .bind(item_id)
     .bind(org_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if changed == 0 {
@@ -731,7 +746,6 @@ pub async fn object(
             "the time to object to this assignment has passed",
         ));
     }
-    tx.commit().await?;
     Ok(())
 }
 

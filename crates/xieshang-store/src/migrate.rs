@@ -166,6 +166,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0037_proposal_ballots.sql"),
     ),
     (
+        38,
+        "proposal_extensions",
+        include_str!("migrations/0038_proposal_extensions.sql"),
+    ),
+    (
         40,
         "proposal_leads",
         include_str!("migrations/0040_proposal_leads.sql"),

@@ -5,6 +5,8 @@
 //! cap. Both answer with every field's error at once. The defaults each body
 //! starts from (categories, the grounds for not accepting) are here too.
 
+pub mod handling;
+
 use crate::concern::FieldErrors;
 use crate::values::{check_text, invalid, Invalid, Lines};
 

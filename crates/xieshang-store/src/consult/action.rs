@@ -204,7 +204,7 @@ pub async fn add(
 }
 
 /// Who holds `role` over a unit: granted on it or on a unit above it.
-async fn holders_over(tx: &mut Tx, role: Role, path: &OrgPath) -> Result<Vec<i64>> {
+pub(crate) async fn holders_over(tx: &mut Tx, role: Role, path: &OrgPath) -> Result<Vec<i64>> {
     let ids: Vec<Arg> = path.ids().into_iter().map(Arg::Int).collect();
     let first = ids.len() + 1;
     let list = crate::db::placeholders(1, ids.len());

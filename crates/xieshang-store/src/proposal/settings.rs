@@ -121,7 +121,7 @@ pub async fn bodies(db: &Db, actor: &Actor, permission: Permission) -> Result<Ve
 }
 
 /// A body the actor keeps settings for.
-async fn managed_body(db: &Db, actor: &Actor, org_id: i64) -> Result<Org> {
+pub(crate) async fn managed_body(db: &Db, actor: &Actor, org_id: i64) -> Result<Org> {
     let org = crate::org::get(db, actor, Permission::ProposalManage, org_id).await?;
     if !matches!(org.kind, OrgKind::District | OrgKind::City) {
         return Err(Error::field(

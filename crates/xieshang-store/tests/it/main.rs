@@ -12,6 +12,7 @@ mod migrations;
 mod org;
 mod proposal;
 mod proposal_figures;
+mod proposal_handle;
 mod proposal_key;
 mod proposal_leads;
 mod public_trail;

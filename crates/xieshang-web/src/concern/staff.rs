@@ -1243,6 +1243,8 @@ async fn notifications_page(
                 // Each kind's page: a consultation's own, a concern's.
                 if n.item_kind == "consultation" {
                     format!("/consultations/{}", n.item_id)
+                } else if n.item_kind == "proposal" {
+                    format!("/proposals/{}", n.item_id)
                 } else {
                     format!("/concerns/{}", n.item_id)
                 },

@@ -68,7 +68,7 @@ pub fn routes(r: Routes) -> Routes {
         .get(
             "/proposals/assigned",
             Needs(Handle, Target::None),
-            get(assigned_page),
+            get(handle::assigned_page),
         )
         .get(
             "/proposal-settings",
@@ -159,6 +159,8 @@ struct MineTpl {
     written: Vec<Row>,
     cosigned: Vec<Row>,
     may_draft: bool,
+    /// Replies waiting for the member's rating ([`handle`]), rendered.
+    to_rate: String,
 }
 
 async fn mine_page(
@@ -175,6 +177,7 @@ async fn mine_page(
         written: rows(&mine.written),
         cosigned: rows(&mine.cosigned),
         may_draft: u.actor.has_permission(Permission::ProposalDraft),
+        to_rate: handle::to_rate_block(&state, tr, &u).await?,
     })
 }
 
@@ -771,11 +774,18 @@ async fn assign_units(
             .unwrap_or(0),
         co: crate::kit::form::ids(&f, "co"),
     };
-    match assign::assign(
+    // 分办 (split) when asked; otherwise a lead unit with co-handlers.
+    let mode = if f.iter().any(|(k, v)| k == "mode" && v == "split") {
+        proposal::handle::Mode::Split
+    } else {
+        proposal::handle::Mode::Joint
+    };
+    match proposal::handle::assign(
         &state.db,
         &state.calendar,
         &u.actor,
         id,
+        mode,
         form.lead,
         &form.co,
     )
@@ -790,27 +800,6 @@ async fn assign_units(
             refused_here(&state, tr, &u, id, e.into_store(), kept).await
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "proposal/assigned.html")]
-struct AssignedTpl {
-    page: Page,
-    /// Each proposal, and whether the viewer's unit leads it.
-    rows: Vec<(Row, bool)>,
-}
-
-async fn assigned_page(
-    State(state): State<AppState>,
-    UiLang(tr): UiLang,
-    u: CurrentUser,
-    Query(flash): Query<Flash>,
-) -> AppResult<Response> {
-    let list = assign::queue(&state.db, &u.actor).await?;
-    render(AssignedTpl {
-        page: Page::signed_in(tr, &u, &flash),
-        rows: list.iter().map(|(p, lead)| (row(tr, p), *lead)).collect(),
-    })
 }
 
 // ---------------------------------------------------------------- settings
@@ -830,6 +819,8 @@ struct BodyView {
 struct SettingsTpl {
     page: Page,
     bodies: Vec<BodyView>,
+    /// Each body's rules of handling ([`handle`]), rendered.
+    handling: String,
 }
 
 async fn settings_page(
@@ -864,9 +855,17 @@ async fn settings_page(
                 .unwrap_or_default(),
         });
     }
+    let handling = handle::settings_block(
+        &state,
+        tr,
+        &u,
+        bodies.iter().map(|b| (b.id, b.name.clone())).collect(),
+    )
+    .await?;
     render(SettingsTpl {
         page: Page::signed_in(tr, &u, &flash),
         bodies,
+        handling,
     })
 }
 

@@ -18,6 +18,7 @@ mod open311;
 mod pages;
 mod proposal;
 mod proposal_figures;
+mod proposal_handle;
 mod proposal_key;
 mod proposal_leads;
 mod resident;

@@ -52,6 +52,8 @@ struct Side {
     proposal: i64,
     proposal_for_review: i64,
     proposal_for_assign: i64,
+    /// Proposals in the state each handling route needs (issue 29 A).
+    proposal_for_route: Vec<(&'static str, i64)>,
     term: i64,
     entry: i64,
     this_year: i32,
@@ -73,7 +75,16 @@ async fn side_proposals(
     staff: &xieshang_core::Actor,
     (body, street, department): (i64, i64, i64),
     marker: &'static str,
-) -> (i64, i64, i64, i64, i64, i32, (i64, i64, i64, i64)) {
+) -> (
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i32,
+    (i64, i64, i64, i64),
+    Vec<(&'static str, i64)>,
+) {
     use xieshang_store::proposal::{self, settings};
     let year = chrono::Datelike::year(&xieshang_core::calendar::cst_date(app.t.db.now_ms()));
     let term = match settings::terms(&app.t.db, body).await.unwrap().first() {
@@ -205,6 +216,7 @@ async fn side_proposals(
         .execute(app.t.db.pool())
         .await
         .unwrap();
+    let for_route = handling_proposals(app, &member, &committee, body, department, entry).await;
     (
         ids[0],
         ids[1],
@@ -213,7 +225,116 @@ async fn side_proposals(
         entry,
         year,
         (ids[3], ballot, session, leader),
+        for_route,
     )
+}
+
+/// A proposal of the side for each handling route (issue 29 A), in the
+/// state the route needs: assigned to the side's department (as a
+/// co-handling unit for the opinion), contacted for the reply, with an
+/// extension asked for the committee's decision, replied for closing.
+async fn handling_proposals(
+    app: &TestApp,
+    member: &xieshang_core::Actor,
+    committee: &xieshang_core::Actor,
+    body: i64,
+    department: i64,
+    entry: i64,
+) -> Vec<(&'static str, i64)> {
+    use xieshang_store::proposal::{self, handle};
+    let db = &app.t.db;
+    let cal = xieshang_core::calendar::Calendar::builtin();
+    let admin = actor(app, "admin").await;
+    let handler = xieshang_store::account::user::create(
+        db,
+        &admin,
+        &format!("matrix-handler-{department}"),
+        "矩阵承办人",
+        "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+        department,
+    )
+    .await
+    .unwrap();
+    xieshang_store::account::user::grant(db, &admin, handler, Role::DepartmentHandler, department)
+        .await
+        .unwrap();
+    let handler = xieshang_store::account::user::actor(db, handler)
+        .await
+        .unwrap();
+    let other = proposal::assign::units_of_body(db, body)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .find(|id| *id != department);
+    let until = xieshang_core::proposal::handling::add_months(
+        xieshang_core::calendar::cst_date(db.now_ms()),
+        4,
+    )
+    .format("%Y-%m-%d")
+    .to_string();
+    let mut out = Vec::new();
+    for route in [
+        "/proposals/{id}/object",
+        "/proposals/{id}/opinion",
+        "/proposals/{id}/contact",
+        "/proposals/{id}/reply",
+        "/proposals/{id}/extension",
+        "/proposals/{id}/extension/decide",
+        "/proposals/{id}/close",
+    ] {
+        let text = xieshang_core::proposal::Text {
+            title: "矩阵办理".into(),
+            situation: "矩阵".into(),
+            analysis: "矩阵".into(),
+            suggestions: "矩阵建议".into(),
+        };
+        let id = proposal::create_draft(db, member, &text, Some(entry))
+            .await
+            .unwrap();
+        proposal::file(db, member, id).await.unwrap();
+        let accept = proposal::review::Decision::Accept { category: None };
+        proposal::review::decide(db, committee, id, accept)
+            .await
+            .unwrap();
+        let (lead, co) = match (route, other) {
+            ("/proposals/{id}/opinion", Some(o)) => (o, vec![department]),
+            _ => (department, vec![]),
+        };
+        handle::assign(db, &cal, committee, id, handle::Mode::Joint, lead, &co)
+            .await
+            .unwrap();
+        if matches!(route, "/proposals/{id}/reply" | "/proposals/{id}/close") {
+            handle::contact(db, &handler, id, "phone", "矩阵沟通")
+                .await
+                .unwrap();
+        }
+        if route == "/proposals/{id}/close" {
+            let r = handle::NewReply {
+                doc_number: "矩阵1号",
+                class: "B",
+                body: "矩阵答复",
+            };
+            handle::reply(db, &handler, id, &r).await.unwrap();
+        }
+        if route == "/proposals/{id}/extension/decide" {
+            handle::request_extension(db, &cal, &handler, id, &until, "矩阵延期")
+                .await
+                .unwrap();
+        }
+        out.push((route, id));
+    }
+    out
+}
+
+/// The date an extension asks for in the sample form: four months on.
+fn extension_until() -> String {
+    xieshang_core::proposal::handling::add_months(
+        xieshang_core::calendar::cst_date(chrono::Utc::now().timestamp_millis()),
+        4,
+    )
+    .format("%Y-%m-%d")
+    .to_string()
 }
 
 /// A PDF for the routes that take a consultation's material.
@@ -475,13 +596,14 @@ async fn side(
     .await
     .unwrap();
     let ids = (app.org_id(parent).await, org_id, department);
-    let (proposal, proposal_for_review, proposal_for_assign, term, entry, this_year, key) =
+    let (proposal, proposal_for_review, proposal_for_assign, term, entry, this_year, key, handling) =
         side_proposals(app, &staff, ids, marker).await;
     Side {
         key,
         proposal,
         proposal_for_review,
         proposal_for_assign,
+        proposal_for_route: handling,
         term,
         entry,
         this_year,
@@ -685,6 +807,31 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             vec![("id", s.entry.to_string()), ("hidden", "0".into())]
         }
         "/proposal-settings/cap" => vec![("org", parent.clone()), ("cap", "1500".into())],
+        "/proposals/{id}/object" => vec![("objection", "矩阵异议".into())],
+        "/proposals/{id}/opinion" => vec![("opinion", "矩阵会办意见".into())],
+        "/proposals/{id}/contact" => {
+            vec![("way", "phone".into()), ("contact_note", "矩阵沟通".into())]
+        }
+        "/proposals/{id}/reply" => vec![
+            ("doc_number", format!("矩阵{n}号")),
+            ("class", "B".into()),
+            ("reply_body", "矩阵答复".into()),
+        ],
+        "/proposals/{id}/extension" => vec![
+            ("until", extension_until()),
+            ("extension_reason", "矩阵延期".into()),
+        ],
+        "/proposals/{id}/extension/decide" => vec![("decision", "approve".into())],
+        "/proposals/{id}/close" => vec![("close_note", "矩阵办结".into())],
+        "/proposal-settings/handling" => vec![
+            ("org", parent.clone()),
+            ("objection_days", "5".into()),
+            ("co_opinion_days", "30".into()),
+            ("reply_months", "3".into()),
+            ("plenary_reply_months", "3".into()),
+            ("extension_max_months", "6".into()),
+            ("classes", "ABC".into()),
+        ],
         "/record" => vec![
             ("channel", "liaison".into()),
             ("category", "road".into()),
@@ -746,7 +893,12 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
         {
             s.key.0
         }
-        Target::Proposal => s.proposal,
+        Target::Proposal => s
+            .proposal_for_route
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, id)| *id)
+            .unwrap_or(s.proposal),
         Target::None => 0,
     };
     let url = path

@@ -13,6 +13,7 @@ mod figures;
 mod keyboard;
 mod language;
 mod proposal;
+mod proposal_handle;
 mod proposal_key;
 mod reader;
 mod resident;
