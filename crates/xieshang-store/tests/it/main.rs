@@ -15,6 +15,7 @@ mod proposal_figures;
 mod proposal_handle;
 mod proposal_key;
 mod proposal_leads;
+mod proposal_story;
 mod public_trail;
 mod reader;
 mod roster;

@@ -81,6 +81,8 @@ async fn a_lead_becomes_a_key_proposal_replied_twice_and_public() {
     )
     .await
     .unwrap();
+    // The proposer lets it and its reply be public.
+    key::disclosure::set(db, &fh1, id, true, "").await.unwrap();
     // Two co-signers confirm; the initiator files.
     for co in [&fh2, &fh3] {
         proposal::invite(db, &fh1, id, co.user_id).await.unwrap();
@@ -171,12 +173,18 @@ async fn a_lead_becomes_a_key_proposal_replied_twice_and_public() {
     key::vote(db, &leader, ballot, &[id]).await.unwrap();
     let chosen = key::close(db, &committee, ballot).await.unwrap();
     assert_eq!(chosen, [id]);
-    // Public, with its reply.
-    key::disclosure::set(db, &fh1, id, true, "").await.unwrap();
     let p = proposal::get(db, &fh1, xieshang_core::Permission::ProposalView, id)
         .await
         .unwrap();
     assert_eq!(p.state, State::Closed.as_str());
+    // The public list shows it, found by a word, with its final reply's class
+    // and the proposers' names.
+    let (found, _) = key::disclosure::list(db, body.id, "人行横道", 1).await.unwrap();
+    let shown = found.iter().find(|f| f.id == id).expect("public");
+    assert!(shown.key);
+    assert_eq!(shown.number, number);
+    assert!(shown.replies.iter().any(|r| r.class == "A"));
+    assert_eq!(shown.proposers.len(), 3);
     // The member's duty record counts it; the score has the rule's points.
     let year = chrono::Datelike::year(&chrono::Utc::now());
     let record = xieshang_store::duty::record::for_member(db, fh1.user_id, year)
