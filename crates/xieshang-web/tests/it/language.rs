@@ -500,6 +500,9 @@ async fn chinese_data(app: &TestApp) -> Vec<String> {
         "SELECT name FROM proposal_terms",
         "SELECT name FROM proposal_sessions",
         "SELECT name FROM proposal_options",
+        // Leads residents sent (issue 29 point 3).
+        "SELECT title FROM proposal_leads",
+        "SELECT body FROM proposal_leads",
     ] {
         // A table or column another schema lacks is simply not a source.
         let rows: Vec<String> = sqlx::query_scalar(sql)
