@@ -58,15 +58,11 @@ async fn a_lead_becomes_a_key_proposal_replied_twice_and_public() {
         .expect("the reception is a lead");
     let id = leads::adopt(db, &fh1, lead.source).await.unwrap();
     let body = proposal::body_of_member(db, &fh1).await.unwrap();
-    let category = proposal::settings::entries(
-        db,
-        body.id,
-        proposal::settings::List::Category,
-        false,
-    )
-    .await
-    .unwrap()[1]
-        .id;
+    let category =
+        proposal::settings::entries(db, body.id, proposal::settings::List::Category, false)
+            .await
+            .unwrap()[1]
+            .id;
     proposal::save_draft(
         db,
         &fh1,
@@ -93,9 +89,14 @@ async fn a_lead_becomes_a_key_proposal_replied_twice_and_public() {
         State::Submitted
     );
     // Accepted with its number; assigned: transport leads, education co-handles.
-    review::decide(db, &committee, id, review::Decision::Accept { category: None })
-        .await
-        .unwrap();
+    review::decide(
+        db,
+        &committee,
+        id,
+        review::Decision::Accept { category: None },
+    )
+    .await
+    .unwrap();
     let p = proposal::get(db, &fh1, xieshang_core::Permission::ProposalView, id)
         .await
         .unwrap();
@@ -125,9 +126,15 @@ async fn a_lead_becomes_a_key_proposal_replied_twice_and_public() {
         body: "已列入明年道路改造计划，先行设置临时限速标志。",
     };
     assert!(handle::reply(db, &transport, id, &b).await.is_err());
-    handle::contact(db, &transport, id, "phone", "电话沟通办理思路，提案人同意。")
-        .await
-        .unwrap();
+    handle::contact(
+        db,
+        &transport,
+        id,
+        "phone",
+        "电话沟通办理思路，提案人同意。",
+    )
+    .await
+    .unwrap();
     assert_eq!(
         handle::reply(db, &transport, id, &b).await.unwrap(),
         State::Resolved
@@ -179,7 +186,9 @@ async fn a_lead_becomes_a_key_proposal_replied_twice_and_public() {
     assert_eq!(p.state, State::Closed.as_str());
     // The public list shows it, found by a word, with its final reply's class
     // and the proposers' names.
-    let (found, _) = key::disclosure::list(db, body.id, "人行横道", 1).await.unwrap();
+    let (found, _) = key::disclosure::list(db, body.id, "人行横道", 1)
+        .await
+        .unwrap();
     let shown = found.iter().find(|f| f.id == id).expect("public");
     assert!(shown.key);
     assert_eq!(shown.number, number);
