@@ -11,6 +11,7 @@ mod item;
 mod migrations;
 mod org;
 mod proposal;
+mod proposal_face;
 mod proposal_figures;
 mod proposal_handle;
 mod proposal_key;

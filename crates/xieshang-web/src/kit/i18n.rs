@@ -1463,6 +1463,9 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("proposal.autosave_offline", "暂时无法连接，内容保存在本机，恢复连接后会自动保存。", "No connection: the text is kept on this device and saved once the connection is back."),
     ("proposal.do.convert_report", "转为社情民意信息", "Convert to a public-opinion report"),
     ("proposal.do.convert_letter", "转为委员来信", "Convert to a member's letter"),
+    // --- issue 29 E: proposals API and webhooks (keys go here) ---
+    // --- issue 29 F: signed reply file, face-to-face consultation, ballot notice (keys go here) ---
+    // --- issue 29 G: browser story (keys go here) ---
 ];
 
 fn traditional() -> &'static HashMap<&'static str, &'static str> {

@@ -15,6 +15,7 @@ mod language;
 mod proposal;
 mod proposal_handle;
 mod proposal_key;
+mod proposal_story;
 mod reader;
 mod resident;
 mod staff;

@@ -1,0 +1,1 @@
+//! Issue 29 point 14: the whole proposal story in Chromium, at phone and desktop size.
