@@ -16,7 +16,7 @@ use crate::{Error, Result};
 use xieshang_core::{Actor, OrgKind, Permission};
 
 /// The period the figures cover.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Period {
     /// The proposals filed in (numbered in) one session of the body.
     Session(i64),
@@ -218,6 +218,28 @@ async fn counts(db: &Db, sql: &str, args: Vec<Arg>) -> Result<Vec<Count>> {
 pub async fn figures(db: &Db, actor: &Actor, org_id: i64, period: Period) -> Result<Figures> {
     let body = readable_body(db, actor, org_id).await?;
     let (cond, args) = period_condition(db, body.id, period).await?;
+    let key = (db.instance(), body.id, period);
+    if let Some(f) = kept().get(&key) {
+        return Ok(f);
+    }
+    let f = count(db, body, period, &cond, args).await?;
+    kept().insert(key, f.clone());
+    Ok(f)
+}
+
+/// Figures by (database instance, body, period), kept a minute: the page is
+/// read far more often than a session's proposals change, and counting them
+/// took ten statements (9–14 ms a request on a generated city, 130 requests a
+/// second at 64 connections). Who may read them is checked before the map is
+/// looked at, on every request.
+fn kept() -> &'static crate::ttl::TtlMap<(u64, i64, Period), Figures> {
+    static KEPT: std::sync::OnceLock<crate::ttl::TtlMap<(u64, i64, Period), Figures>> =
+        std::sync::OnceLock::new();
+    KEPT.get_or_init(|| crate::ttl::TtlMap::new(std::time::Duration::from_secs(60), 10_000))
+}
+
+/// Counts the figures (see [`figures`]).
+async fn count(db: &Db, body: Org, period: Period, cond: &str, args: Vec<Arg>) -> Result<Figures> {
     let totals = crate::db::query_with(
         &format!(
             "SELECT COUNT(*) AS filed,

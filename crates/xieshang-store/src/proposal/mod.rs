@@ -72,17 +72,23 @@ pub struct Proposal {
     pub decided_at: Option<i64>,
 }
 
+// The names of the small lookup tables (session, term, category, ground) are
+// scalar subqueries rather than joins: with them as four more joins,
+// PostgreSQL spent 2.6 ms planning each list statement (the committee's queue
+// ran two: 157 requests a second at 64 connections on a generated city,
+// against 1,186 on SQLite), for 0.5 ms of execution.
 const COLS: &str = "p.id, p.org_id, o.name AS org_name, o.path, p.proposer_id,
-    u.display_name AS proposer_name, p.session_id, t.name AS term_name, s.name AS session_name,
-    p.occasion, p.number, p.category_id, c.name AS category, p.title, p.situation, p.analysis,
-    p.suggestions, p.state, g.name AS ground, p.decision_note, p.merged_into, p.created_at,
-    p.updated_at, p.filed_at, p.decided_at";
+    u.display_name AS proposer_name, p.session_id,
+    (SELECT t.name FROM proposal_sessions s JOIN proposal_terms t ON t.id = s.term_id
+      WHERE s.id = p.session_id) AS term_name,
+    (SELECT s.name FROM proposal_sessions s WHERE s.id = p.session_id) AS session_name,
+    p.occasion, p.number, p.category_id,
+    (SELECT c.name FROM proposal_options c WHERE c.id = p.category_id) AS category,
+    p.title, p.situation, p.analysis, p.suggestions, p.state,
+    (SELECT g.name FROM proposal_options g WHERE g.id = p.ground_id) AS ground,
+    p.decision_note, p.merged_into, p.created_at, p.updated_at, p.filed_at, p.decided_at";
 const FROM: &str = "proposals p JOIN orgs o ON o.id = p.org_id
-    JOIN users u ON u.id = p.proposer_id
-    LEFT JOIN proposal_sessions s ON s.id = p.session_id
-    LEFT JOIN proposal_terms t ON t.id = s.term_id
-    LEFT JOIN proposal_options c ON c.id = p.category_id
-    LEFT JOIN proposal_options g ON g.id = p.ground_id";
+    JOIN users u ON u.id = p.proposer_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Proposal> {
     let term: Option<String> = col(r, "term_name")?;

@@ -1345,6 +1345,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     // --- issue 29 C: figures, compilation, duty record, API (keys go here) ---
     ("figures.title", "提案统计", "Proposal figures"),
     ("figures.year", "{y}年", "{y}"),
+    ("proposal.recently_done", "最近办结", "Recently closed"),
+    ("figures.fresh", "统计数据每分钟更新一次。", "The figures are updated once a minute."),
     ("figures.filed", "提交", "Filed"),
     ("figures.accepted", "立案", "Accepted"),
     ("figures.acceptance_rate", "立案率", "Acceptance rate"),

@@ -565,7 +565,11 @@ struct TaskView {
 struct AssignedTpl {
     page: Page,
     rows: Vec<TaskView>,
+    done: Vec<TaskView>,
 }
+
+/// How many closed proposals the unit's queue shows under its open ones.
+const DONE_SHOWN: i64 = 20;
 
 /// The unit's proposal queue: what it must do, overdue first.
 pub(super) async fn assigned_page(
@@ -575,33 +579,33 @@ pub(super) async fn assigned_page(
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let list = handle::queue(&state.db, &u.actor).await?;
+    let done = handle::recently_done(&state.db, &u.actor, DONE_SHOWN).await?;
     let time = |t: Option<i64>| t.map(|t| format_time(tr.lang, t)).unwrap_or_default();
+    let view = |t: handle::Task| TaskView {
+        id: t.id,
+        title: t.title,
+        number: t
+            .number
+            .map(|n| tr.t("proposal.number").replace("{n}", &n.to_string()))
+            .unwrap_or_default(),
+        proposer: t.proposer,
+        unit: tr.label(&t.unit).into_owned(),
+        role: match t.role {
+            "split" => "proposal.split_unit",
+            "lead" => "proposal.lead_unit",
+            _ => "proposal.co_unit",
+        },
+        state: super::state_label(&t.state),
+        round: t.round,
+        object_by: time(t.object_by),
+        opinion_by: time(t.opinion_by),
+        reply_by: time(t.reply_by),
+        overdue: t.overdue,
+    };
     render(AssignedTpl {
         page: Page::signed_in(tr, &u, &flash),
-        rows: list
-            .into_iter()
-            .map(|t| TaskView {
-                id: t.id,
-                title: t.title,
-                number: t
-                    .number
-                    .map(|n| tr.t("proposal.number").replace("{n}", &n.to_string()))
-                    .unwrap_or_default(),
-                proposer: t.proposer,
-                unit: tr.label(&t.unit).into_owned(),
-                role: match t.role {
-                    "split" => "proposal.split_unit",
-                    "lead" => "proposal.lead_unit",
-                    _ => "proposal.co_unit",
-                },
-                state: super::state_label(&t.state),
-                round: t.round,
-                object_by: time(t.object_by),
-                opinion_by: time(t.opinion_by),
-                reply_by: time(t.reply_by),
-                overdue: t.overdue,
-            })
-            .collect(),
+        rows: list.into_iter().map(&view).collect(),
+        done: done.into_iter().map(view).collect(),
     })
 }
 
