@@ -349,6 +349,9 @@ struct DetailTpl {
     p: Proposal,
     title: String,
     state: &'static str,
+    /// The committee's decision (the card under the facts): "accepted" for
+    /// a proposal given a number, whatever its handling has reached since.
+    decision: &'static str,
     number: String,
     occasion: &'static str,
     filed: String,
@@ -474,6 +477,13 @@ pub(super) async fn detail_view(
         page: Page::signed_in(tr, u, flash),
         title: row(tr, &p).title,
         state: state_label(&p.state),
+        decision: state_label(
+            if p.number.is_some() && !matches!(p.state.as_str(), "withdrawn" | "merged") {
+                "accepted"
+            } else {
+                &p.state
+            },
+        ),
         number: number_label(tr, &p),
         occasion: match p.occasion.as_deref() {
             Some("plenary") => "proposal.occasion.plenary",

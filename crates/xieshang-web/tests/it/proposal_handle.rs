@@ -96,6 +96,9 @@ async fn the_unit_contacts_replies_and_the_proposer_rates_once() {
     let page = handler.get(&format!("/proposals/{id}")).await;
     assert!(page.body.contains("阎城函1号") && page.body.contains("已列入明年道路改造计划。"));
     assert!(!page.body.contains("id=\"reply-form\""));
+    // The committee's decision stays "accepted" while the state moves on.
+    assert!(page.body.contains("<p id=\"decision-text\">已立案"));
+    assert!(page.body.contains("<td id=\"state\">已答复，待评价</td>"));
 
     // Another district's handler (staff of 碑林 stands in): not found.
     let mut beilin = app.login("staff-beilin").await;
