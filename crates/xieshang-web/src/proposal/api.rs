@@ -616,6 +616,8 @@ pub async fn post_reply(
             return Err(AppError::field(field, e.message).into());
         }
     }
+    // What the form may carry beyond these (a signed file) stays empty here.
+    #[allow(clippy::needless_update)]
     let to = handle::reply_by(
         &state.db,
         Handler::Key(&key),
