@@ -330,6 +330,9 @@ pub async fn list_proposals(
             return Err(bad("state", "not a state"));
         }
     }
+    if q.session.is_some_and(|s| s < 1) {
+        return Err(bad("session", "a session's id, 1 or more"));
+    }
     let updated_since = match q.updated_since.as_deref() {
         None => None,
         Some(v) => Some(

@@ -228,6 +228,7 @@ async fn keys_read_only_within_their_unit_and_pages_hold_every_proposal_once() {
         ("state=nonsense", "state"),
         ("updated_since=yesterday", "updated_since"),
         ("limit=0", "limit"),
+        ("session=0", "session"),
         ("cursor=x1", "cursor"),
     ] {
         let (s, b) = api(
