@@ -12,11 +12,13 @@ cd "$(dirname "$0")/.."
 if ! command -v st >/dev/null 2>&1; then
   python3 -m pip install -q "schemathesis==4.32.5"
 fi
-# The binary as the test suite built it (same features), so nothing recompiles.
+# The binary as the test suite built it (same features), so nothing recompiles;
+# in the build directory cargo uses (CARGO_TARGET_DIR when set).
 cargo test -q -p xieshang --no-run
+bin="${CARGO_TARGET_DIR:-target}/debug/xieshang"
 data="$(mktemp -d)"
 port=18311
-XIESHANG_LOG=warn target/debug/xieshang demo --data-dir "$data" --listen "127.0.0.1:$port" >"$data/server.log" 2>&1 &
+XIESHANG_LOG=warn "$bin" demo --data-dir "$data" --listen "127.0.0.1:$port" >"$data/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 60); do
@@ -24,10 +26,11 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 # Every scope, so every key-guarded operation is reached (the consultations'
-# and agreed actions' too: issue 28). A city's key reads everything; it owns no
-# agreed action, so updates are answered 409 (or 404, 422), never 5xx.
-key="$(XIESHANG_LOG=warn target/debug/xieshang admin api-key create --org xa \
-  --scopes concerns:read,concerns:update,consultations:read,consultations:update \
+# and agreed actions' too: issue 28; the proposals': issue 29). A city's key
+# reads everything; it owns no agreed action and handles no proposal, so
+# updates are answered 409 (or 404, 422), never 5xx.
+key="$(XIESHANG_LOG=warn "$bin" admin api-key create --org xa \
+  --scopes concerns:read,concerns:update,consultations:read,consultations:update,proposals:read,proposals:update \
   --name schemathesis --data-dir "$data" 2>/dev/null)"
 # One worker: with two, the workers' threads parse lambdas' sources with
 # CPython 3.11's ast at once, which intermittently fails inside Python itself

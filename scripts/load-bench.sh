@@ -307,6 +307,18 @@ EOF
   body="$(curl -s "$base/proposal-leads/new" | grep -o 'option value="[0-9][0-9]*"' | head -1 | grep -o '[0-9][0-9]*')"
   run "proposal_public_$b" "public list /units/$body/proposals" "$base/units/$body/proposals"
   run "proposal_search_$b" "public list with a search /units/$body/proposals?q=电梯" "$base/units/$body/proposals?q=%E7%94%B5%E6%A2%AF"
+  # The proposals' JSON API (issue 29 point 13), first page: the district
+  # body's key (its accepted proposals) and its first department's, whose
+  # handler datagen makes (the proposals assigned to it).
+  local body_key dept_key
+  body_key="$("$bin" --log warn "${db_args[@]}" admin api-key create --org "$district" \
+    --scopes proposals:read --name load-bench 2>/dev/null)"
+  echo "wrk.headers[\"X-Api-Key\"] = \"$body_key\"" >"$work/pkey-$b.lua"
+  run "api_proposals_$b" "API /api/v1/proposals (key of $district)" "$base/api/v1/proposals" "$work/pkey-$b.lua"
+  dept_key="$("$bin" --log warn "${db_args[@]}" admin api-key create --org "$district-dept0" \
+    --scopes proposals:read --name load-bench 2>/dev/null)"
+  echo "wrk.headers[\"X-Api-Key\"] = \"$dept_key\"" >"$work/dkey-$b.lua"
+  run "api_proposals_unit_$b" "API /api/v1/proposals (key of $district-dept0)" "$base/api/v1/proposals" "$work/dkey-$b.lua"
 
   local rss
   rss="$(peak_rss_mb "$server")"

@@ -526,6 +526,49 @@ pub(crate) async fn note_by_in(
     note: &str,
     jobs: &[Job],
 ) -> Result<()> {
+    note_as_in(
+        tx,
+        now,
+        spec,
+        item_id,
+        action,
+        Some(actor),
+        role,
+        note,
+        jobs,
+    )
+    .await
+}
+
+/// A note by a connected system acting in a role through an API key (a
+/// unit's case system: [`By::Connected`]); the caller has checked the key.
+/// Its audit row has no person; the note should name the system.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn note_connected_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+    action: Action,
+    role: xieshang_core::Role,
+    note: &str,
+    jobs: &[Job],
+) -> Result<()> {
+    note_as_in(tx, now, spec, item_id, action, None, role, note, jobs).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn note_as_in(
+    tx: &mut Tx,
+    now: i64,
+    spec: &KindSpec,
+    item_id: i64,
+    action: Action,
+    actor: Option<&Actor>,
+    role: xieshang_core::Role,
+    note: &str,
+    jobs: &[Job],
+) -> Result<()> {
     if !spec.notes.contains(&action) {
         return Err(Error::NotFound);
     }
@@ -546,7 +589,7 @@ pub(crate) async fn note_by_in(
         from: Some(&state),
         to,
         party,
-        actor: Some(actor),
+        actor,
         note: Some(note),
         at: now,
     };
@@ -555,7 +598,7 @@ pub(crate) async fn note_by_in(
         tx,
         now,
         Entry {
-            actor: Some(actor),
+            actor,
             action: &format!("{}.{action}", spec.kind),
             entity: spec.kind,
             entity_id: item_id.to_string(),

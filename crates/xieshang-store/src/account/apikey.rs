@@ -24,16 +24,25 @@ pub enum Scope {
     /// Post progress on, and mark done, the agreed actions the key's own unit
     /// owns.
     ConsultationsUpdate,
+    /// Read the proposals assigned now to a unit inside the key's
+    /// organisation, and the accepted (and later) proposals of a body inside
+    /// it.
+    ProposalsRead,
+    /// Record contact with the proposer and reply, as the key's own unit,
+    /// on a proposal assigned to it.
+    ProposalsUpdate,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 7] = [
         Scope::ConcernsCreate,
         Scope::ConcernsRead,
         Scope::ConcernsUpdate,
         Scope::ConsultationsRead,
         Scope::ConsultationsUpdate,
+        Scope::ProposalsRead,
+        Scope::ProposalsUpdate,
     ];
 
     /// Stable code.
@@ -44,6 +53,8 @@ impl Scope {
             Scope::ConcernsUpdate => "concerns:update",
             Scope::ConsultationsRead => "consultations:read",
             Scope::ConsultationsUpdate => "consultations:update",
+            Scope::ProposalsRead => "proposals:read",
+            Scope::ProposalsUpdate => "proposals:update",
         }
     }
 

@@ -1,5 +1,5 @@
-//! Webhooks: a unit registers endpoints for concern, consultation and agreed
-//! action events in its subtree. Each
+//! Webhooks: a unit registers endpoints for concern, consultation, agreed
+//! action and proposal events in its subtree. Each
 //! event becomes a logged delivery and a `webhook` job; the worker POSTs the JSON
 //! body signed with HMAC-SHA256 (header `X-Xieshang-Signature: sha256=<hex>`), and
 //! a failed attempt is retried with back-off through the job queue. The signing
@@ -23,8 +23,9 @@ use xieshang_core::{Actor, OrgPath, Permission};
 
 /// Events a hook may subscribe to, and what they come from: a concern's
 /// notification event, or `kind:event` of an `item_webhook` job (a
-/// consultation's or an agreed action's change, issue 28).
-pub const EVENTS: [(&str, &str); 17] = [
+/// consultation's or an agreed action's change, issue 28; a proposal's,
+/// issue 29).
+pub const EVENTS: [(&str, &str); 21] = [
     ("concern.created", "submitted"),
     ("concern.accepted", "accepted"),
     ("concern.rejected", "rejected"),
@@ -42,6 +43,10 @@ pub const EVENTS: [(&str, &str); 17] = [
     ("agreed_action.progress", "consultation_action:progress"),
     ("agreed_action.resolved", "consultation_action:resolved"),
     ("agreed_action.overdue", "consultation_action:overdue"),
+    ("proposal.assigned", "proposal:assigned"),
+    ("proposal.replied", "proposal:replied"),
+    ("proposal.evaluated", "proposal:evaluated"),
+    ("proposal.overdue", "proposal:overdue"),
 ];
 
 /// The webhook event for a notification event, if any.
@@ -356,9 +361,9 @@ async fn enqueue_one(
     deliveries_in(tx, now, hooks, &[path], event, fields).await
 }
 
-/// Queues deliveries of a consultation's or an agreed action's `event` (an
-/// `item_webhook` job's) to every active hook of a unit above (or at) one of
-/// the units it concerns that subscribed to it (inside the job's
+/// Queues deliveries of a consultation's, an agreed action's or a
+/// proposal's `event` (an `item_webhook` job's) to every active hook of a
+/// unit above (or at) one of the units it concerns that subscribed to it (inside the job's
 /// transaction).
 pub(crate) async fn enqueue_item(
     tx: &mut Tx,
@@ -375,7 +380,12 @@ pub(crate) async fn enqueue_item(
     if hooks.is_empty() {
         return Ok(());
     }
-    let Some((paths, body)) = crate::consult::webhook_body_in(tx, kind, id, base_url).await? else {
+    let body = if kind == xieshang_core::item::PROPOSAL.kind {
+        crate::proposal::api::webhook_body_in(tx, id, base_url).await?
+    } else {
+        crate::consult::webhook_body_in(tx, kind, id, base_url).await?
+    };
+    let Some((paths, body)) = body else {
         return Ok(());
     };
     let serde_json::Value::Object(fields) = body else {

@@ -16,6 +16,7 @@
 //! `reply_class`).
 
 use super::{lock_in, Proposal};
+use crate::account::apikey::{ApiKey, Scope};
 use crate::audit::{self, Entry};
 use crate::consult::action::holders_over;
 use crate::db::{col, Arg, Db, Tx};
@@ -435,7 +436,124 @@ async fn acting_unit_in(
     wanted: impl Fn(&UnitState) -> bool,
     refusal: Error,
 ) -> Result<UnitState> {
-    let mine = mine_of(actor, unit_states_in(tx, id).await?);
+    acting_unit_by_in(tx, Handler::User(actor), id, wanted, refusal).await
+}
+
+/// Who acts for an assigned unit: one of its handlers, signed in, or its
+/// case system through an API key with `proposals:update`, which acts as the
+/// one unit it was issued to (decision records 0019 and 0039). Both go
+/// through the same steps ([`contact_by`], [`reply_by`]), so the same rules
+/// hold.
+#[derive(Debug, Clone, Copy)]
+pub enum Handler<'a> {
+    /// A handler signed in.
+    User(&'a Actor),
+    /// A unit's case system.
+    Key(&'a ApiKey),
+}
+
+impl<'a> Handler<'a> {
+    /// The proposal, if this handler may act on it: a user handling for an
+    /// assigned unit; a key whose unit reads it (else not found) and that
+    /// carries `proposals:update`.
+    async fn proposal(self, db: &Db, id: i64) -> Result<Proposal> {
+        match self {
+            Handler::User(actor) => super::get(db, actor, Permission::ProposalHandle, id).await,
+            Handler::Key(key) => {
+                let p = super::api::get_within(db, &key.org_path, id).await?;
+                if !key.allows(Scope::ProposalsUpdate) {
+                    return Err(Error::Denied(Denied::Forbidden));
+                }
+                Ok(p.proposal)
+            }
+        }
+    }
+
+    /// This handler's units among the active assignments.
+    fn units(self, units: Vec<UnitState>) -> Vec<UnitState> {
+        match self {
+            Handler::User(actor) => mine_of(actor, units),
+            Handler::Key(key) => units
+                .into_iter()
+                .filter(|u| u.org_id == key.org_id)
+                .collect(),
+        }
+    }
+
+    /// How the engine records this handler.
+    fn by(self) -> By<'a> {
+        match self {
+            Handler::User(actor) => By::Assignee(actor, Role::DepartmentHandler),
+            Handler::Key(_) => By::Connected(Role::DepartmentHandler),
+        }
+    }
+
+    /// The person, if one.
+    fn user_id(self) -> Option<i64> {
+        match self {
+            Handler::User(actor) => Some(actor.user_id),
+            Handler::Key(_) => None,
+        }
+    }
+
+    /// A timeline note, signed with the key's name for a case system.
+    fn signed(self, note: &str) -> String {
+        match self {
+            Handler::User(_) => note.to_owned(),
+            Handler::Key(key) => key.signed(note),
+        }
+    }
+
+    /// Writes a timeline note of a unit's step as this handler.
+    async fn note_in(
+        self,
+        tx: &mut Tx,
+        now: i64,
+        id: i64,
+        action: Action,
+        note: &str,
+    ) -> Result<()> {
+        match self {
+            Handler::User(actor) => {
+                item::note_by_in(
+                    tx,
+                    now,
+                    &PROPOSAL,
+                    id,
+                    action,
+                    actor,
+                    Role::DepartmentHandler,
+                    note,
+                    &[],
+                )
+                .await
+            }
+            Handler::Key(_) => {
+                item::note_connected_in(
+                    tx,
+                    now,
+                    &PROPOSAL,
+                    id,
+                    action,
+                    Role::DepartmentHandler,
+                    &self.signed(note),
+                    &[],
+                )
+                .await
+            }
+        }
+    }
+}
+
+/// [`acting_unit_in`] for any [`Handler`].
+async fn acting_unit_by_in(
+    tx: &mut Tx,
+    who: Handler<'_>,
+    id: i64,
+    wanted: impl Fn(&UnitState) -> bool,
+    refusal: Error,
+) -> Result<UnitState> {
+    let mine = who.units(unit_states_in(tx, id).await?);
     if mine.is_empty() {
         return Err(Error::Denied(Denied::Forbidden));
     }
@@ -680,7 +798,12 @@ pub async fn opinions(db: &Db, id: i64) -> Result<Vec<Opinion>> {
 /// A unit records its contact with the proposer (how, and what was said),
 /// before it replies.
 pub async fn contact(db: &Db, actor: &Actor, id: i64, way: &str, note: &str) -> Result<()> {
-    super::get(db, actor, Permission::ProposalHandle, id).await?;
+    contact_by(db, Handler::User(actor), id, way, note).await
+}
+
+/// [`contact`] by a handler or a unit's case system ([`Handler`]).
+pub async fn contact_by(db: &Db, who: Handler<'_>, id: i64, way: &str, note: &str) -> Result<()> {
+    who.proposal(db, id).await?;
     if !rules_of::WAYS.contains(&way) {
         return Err(Error::field(
             "way",
@@ -702,7 +825,7 @@ pub async fn contact(db: &Db, actor: &Actor, id: i64, way: &str, note: &str) -> 
     if !handling(&p.state) {
         return Err(not_handling());
     }
-    let unit = acting_unit_in(&mut tx, actor, id, |_| true, Error::NotFound).await?;
+    let unit = acting_unit_by_in(&mut tx, who, id, |_| true, Error::NotFound).await?;
     sqlx::query(
         "INSERT INTO proposal_contacts (proposal_id, round, org_id, way, note, contacted_by,
            contacted_at)
@@ -713,20 +836,16 @@ pub async fn contact(db: &Db, actor: &Actor, id: i64, way: &str, note: &str) -> 
     .bind(unit.org_id)
     .bind(way)
     .bind(note)
-    .bind(actor.user_id)
+    .bind(who.user_id())
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    item::note_by_in(
+    who.note_in(
         &mut tx,
         now,
-        &PROPOSAL,
         id,
         Action::Contact,
-        actor,
-        Role::DepartmentHandler,
         &format!("{}：{note}", unit.name),
-        &[],
     )
     .await?;
     tx.commit().await?;
@@ -793,7 +912,18 @@ pub async fn reply(
     id: i64,
     r: &NewReply<'_>,
 ) -> std::result::Result<State, TransitionError> {
-    let p = super::get(db, actor, Permission::ProposalHandle, id).await?;
+    reply_by(db, Handler::User(actor), id, r).await
+}
+
+/// [`reply`] by a handler or a unit's case system ([`Handler`]): a key
+/// replies for its own unit only, after its unit recorded contact.
+pub async fn reply_by(
+    db: &Db,
+    who: Handler<'_>,
+    id: i64,
+    r: &NewReply<'_>,
+) -> std::result::Result<State, TransitionError> {
+    let p = who.proposal(db, id).await?;
     let rules = rules(db, p.org_id).await?;
     let doc = r.doc_number.trim();
     if doc.is_empty() || doc.chars().count() > 60 {
@@ -830,9 +960,9 @@ pub async fn reply(
     if !handling(&row.state) {
         return Err(not_handling().into());
     }
-    let unit = acting_unit_in(
+    let unit = acting_unit_by_in(
         &mut tx,
-        actor,
+        who,
         id,
         |u| u.answers,
         Error::field(
@@ -870,7 +1000,7 @@ pub async fn reply(
     .bind(r.class)
     .bind(body)
     .bind(row.due_at)
-    .bind(actor.user_id)
+    .bind(who.user_id())
     .bind(now)
     .execute(&mut *tx)
     .await
@@ -880,14 +1010,14 @@ pub async fn reply(
         .iter()
         .filter(|u| u.answers && !u.replied)
         .count();
-    let note = format!("{} {doc} {}", unit.name, r.class);
+    let note = who.signed(&format!("{} {doc} {}", unit.name, r.class));
     let (action, by) = (
         if waiting == 0 {
             Action::Resolve
         } else {
             Action::Progress
         },
-        By::Assignee(actor, Role::DepartmentHandler),
+        who.by(),
     );
     let to = item::transition_in(&mut tx, now, &PROPOSAL, id, action, by, Some(&note), &[]).await?;
     if action == Action::Resolve {

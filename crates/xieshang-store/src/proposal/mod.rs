@@ -10,6 +10,7 @@
 //! members, whose roles lie over their streets, act on their own proposals
 //! through [`By::Related`].
 
+pub mod api;
 pub mod assign;
 pub mod figures;
 pub mod handle;

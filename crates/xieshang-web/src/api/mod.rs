@@ -528,17 +528,26 @@ impl utoipa::Modify for ApiKeyScheme {
 /// The OpenAPI document of `/api/v1`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Consultations and their agreed actions: lists and updates from the owner units (keys with consultations:read and consultations:update). Open311 GeoReport v2 is at /open311/v2/. The CSV downloads (/open-data/concerns.csv for anyone, /exports/concerns.csv for staff) name their columns in the interface language (the xs_lang cookie: zh-CN, zh-TW or en); programs add ?headers=machine for the stable column codes: tracking_code, category, area, title, description, state, created_at, deadline_at, resolved_at, agency, result_note."),
+    info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Consultations and their agreed actions: lists and updates from the owner units (keys with consultations:read and consultations:update). Proposals (提案): the handling units' lists, contact with the proposer and replies (keys with proposals:read and proposals:update). Open311 GeoReport v2 is at /open311/v2/. The CSV downloads (/open-data/concerns.csv for anyone, /exports/concerns.csv for staff) name their columns in the interface language (the xs_lang cookie: zh-CN, zh-TW or en); programs add ?headers=machine for the stable column codes: tracking_code, category, area, title, description, state, created_at, deadline_at, resolved_at, agency, result_note."),
     paths(categories, areas, create_concern, concern_status, list_concerns, post_update, crate::search::similar_api,
         crate::consult::api::list_consultations, crate::consult::api::get_consultation,
         crate::consult::api::list_actions, crate::consult::api::get_action,
-        crate::consult::api::post_action_update),
+        crate::consult::api::post_action_update,
+        crate::proposal::api::list_proposals, crate::proposal::api::get_proposal,
+        crate::proposal::api::post_contact, crate::proposal::api::post_reply),
     components(schemas(CategoryOut, AreaOut, Intake, Created, ErrorBody, StatusOut, TimelineOut, FeedbackOut, MergedOut, ConcernOut, Page, UpdateIn, UpdateOut, crate::search::SimilarOut, crate::search::SimilarList,
         crate::consult::api::ConsultationOut, crate::consult::api::ConsultationDetail,
         crate::consult::api::ConsultationPage, crate::consult::api::ActionOut,
         crate::consult::api::ActionPage, crate::consult::api::ActionEvent,
         crate::consult::api::ActionDetail, crate::consult::api::ActionUpdateIn,
-        crate::consult::api::ActionUpdateOut)),
+        crate::consult::api::ActionUpdateOut,
+        crate::proposal::api::ProposalUnitOut, crate::proposal::api::ProposalOut,
+        crate::proposal::api::ProposalPage, crate::proposal::api::AssignmentOut,
+        crate::proposal::api::ContactOut, crate::proposal::api::ReplyOut,
+        crate::proposal::api::EvaluationOut, crate::proposal::api::ExtensionOut,
+        crate::proposal::api::ProposalEvent, crate::proposal::api::ProposalDetail,
+        crate::proposal::api::ContactIn, crate::proposal::api::ReplyIn,
+        crate::proposal::api::ProposalStepOut)),
     modifiers(&ApiKeyScheme)
 )]
 pub struct ApiDoc;

@@ -50,27 +50,32 @@ fn page_of(
             return Err(bad("state", "not a state"));
         }
     }
-    let after = match q.cursor.as_deref() {
-        None => 0,
+    let after = cursor_of(q.cursor.as_deref())?;
+    Ok((q.state, after, limit))
+}
+
+/// The id after which a page starts: 0 without a cursor, or the cursor's.
+pub(crate) fn cursor_of(cursor: Option<&str>) -> Result<i64, ApiError> {
+    match cursor {
+        None => Ok(0),
         Some(c) => c
             .strip_prefix('c')
             .and_then(|n| n.parse::<i64>().ok())
             .filter(|n| *n >= 0)
-            .ok_or_else(|| bad("cursor", "not a cursor from this API"))?,
-    };
-    Ok((q.state, after, limit))
+            .ok_or_else(|| bad("cursor", "not a cursor from this API")),
+    }
 }
 
 /// Cuts a page read one row long to `limit` rows; the cursor of the next page
 /// when there is one.
-fn cut<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Option<String> {
+pub(crate) fn cut<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Option<String> {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     more.then(|| format!("c{}", rows.last().map(id).unwrap_or(0)))
 }
 
 /// A path's id: a number, or the request is malformed.
-fn id_of(id: &str) -> Result<i64, ApiError> {
+pub(crate) fn id_of(id: &str) -> Result<i64, ApiError> {
     id.parse::<i64>()
         .map_err(|_| AppError::BadRequest("the id is not a number".into()).into())
 }

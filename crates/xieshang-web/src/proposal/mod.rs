@@ -22,6 +22,7 @@ use xieshang_core::proposal::Text;
 use xieshang_core::Permission;
 use xieshang_store::proposal::{self, assign, review, settings, Proposal};
 
+pub(crate) mod api;
 mod compilation;
 mod figures;
 mod handle;
@@ -30,6 +31,7 @@ mod more;
 
 /// The proposal routes.
 pub fn routes(r: Routes) -> Routes {
+    let r = api::routes(r);
     let r = handle::routes(r);
     let r = key::routes(r);
     let r = more::routes(r);

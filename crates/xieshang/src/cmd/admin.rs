@@ -63,7 +63,7 @@ pub enum ApiKeyCommand {
         #[arg(long, default_value = "api client")]
         name: String,
         /// Scopes, comma-separated: concerns:create, concerns:read, concerns:update,
-        /// consultations:read, consultations:update.
+        /// consultations:read, consultations:update, proposals:read, proposals:update.
         #[arg(long, default_value = "concerns:create")]
         scopes: String,
     },
@@ -158,7 +158,7 @@ async fn api_key(settings: &Settings, command: &ApiKeyCommand) -> anyhow::Result
                 .map(|s| {
                     Scope::parse(s).ok_or_else(|| {
                         anyhow::anyhow!(
-                            "unknown scope '{}' (use concerns:create, concerns:read, concerns:update, consultations:read, consultations:update)",
+                            "unknown scope '{}' (use concerns:create, concerns:read, concerns:update, consultations:read, consultations:update, proposals:read, proposals:update)",
                             s.trim()
                         )
                     })
