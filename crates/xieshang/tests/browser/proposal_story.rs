@@ -23,16 +23,9 @@ use fantoccini::{Client, Locator};
 const PHONE: (u32, u32) = (390, 844);
 const DESKTOP: (u32, u32) = (1280, 900);
 
-/// Screenshots of the current page at desktop and phone size (scrolled to
-/// `anchor` when given), the accessibility engine's serious findings into
-/// `serious`; the window is left at desktop size.
-async fn look(
-    c: &Client,
-    axe: &Option<String>,
-    serious: &mut Vec<String>,
-    name: &str,
-    anchor: Option<&str>,
-) {
+/// Screenshots of the current page at desktop and phone size, scrolled to
+/// `anchor` when given; the window is left at desktop size.
+async fn shots(c: &Client, name: &str, anchor: Option<&str>) {
     for ((w, h), size) in [(DESKTOP, "desktop"), (PHONE, "phone")] {
         c.set_window_size(w, h).await.unwrap();
         if let Some(a) = anchor {
@@ -45,6 +38,19 @@ async fn look(
         }
         crate::shot(c, &format!("story-{name}-{size}")).await;
     }
+    c.set_window_size(DESKTOP.0, DESKTOP.1).await.unwrap();
+}
+
+/// [`shots`], and the accessibility engine's serious findings (and any
+/// sideways scrolling) on the page into `serious`.
+async fn look(
+    c: &Client,
+    axe: &Option<String>,
+    serious: &mut Vec<String>,
+    name: &str,
+    anchor: Option<&str>,
+) {
+    shots(c, name, anchor).await;
     if let Some(axe) = axe {
         serious.extend(crate::a11y::serious_here(c, axe, name).await);
     }
@@ -216,7 +222,9 @@ async fn proposal_story_in_chromium() {
         .trim_start_matches("/proposals/")
         .parse()
         .unwrap_or_else(|_| panic!("{url}"));
-    assert!(crate::text_of(c, "#lead-source").await.contains("凤凰路中学门前"));
+    assert!(crate::text_of(c, "#lead-source")
+        .await
+        .contains("凤凰路中学门前"));
     let situation = c
         .execute("return document.getElementById('situation').value;", vec![])
         .await
@@ -224,7 +232,12 @@ async fn proposal_story_in_chromium() {
     assert_eq!(situation, serde_json::json!(matter), "the lead's words");
     retype(c, "#title", "关于加强学校门前交通安全的建议").await;
     choose(c, "category", "城乡建设").await;
-    retype(c, "#situation", "凤凰路中学门前上下学时段人车混行，家长反映强烈。").await;
+    retype(
+        c,
+        "#situation",
+        "凤凰路中学门前上下学时段人车混行，家长反映强烈。",
+    )
+    .await;
     retype(c, "#analysis", "路口没有人行横道，也没有限速标志。").await;
     retype(
         c,
@@ -365,6 +378,12 @@ async fn proposal_story_in_chromium() {
         evaluations.contains("不满意") && evaluations.contains("满意"),
         "{evaluations}"
     );
+    let replies = crate::text_of(c, "#handling").await;
+    assert!(
+        replies.contains("阎交函〔2026〕12号") && replies.contains("阎交函〔2026〕20号"),
+        "{replies}"
+    );
+    shots(c, "handled", Some("#handling")).await;
     crate::logout(c).await;
 
     // 8. The committee nominates it and opens the leaders' ballot.
@@ -379,7 +398,10 @@ async fn proposal_story_in_chromium() {
     c.goto(&format!("{base}/")).await.unwrap();
     submit(c, "#today a[href=\"/proposals/ballots\"]").await;
     let waiting = crate::text_of(c, "#waiting").await;
-    assert!(waiting.contains("关于加强学校门前交通安全的建议"), "{waiting}");
+    assert!(
+        waiting.contains("关于加强学校门前交通安全的建议"),
+        "{waiting}"
+    );
     submit(c, "#waiting form button[type=submit]").await;
     let ballot = c
         .find(Locator::Css("#ballots [id^='close-']"))
@@ -399,7 +421,14 @@ async fn proposal_story_in_chromium() {
     crate::click(c, &format!("#pick-{ballot}-{id}")).await;
     let candidate = crate::text_of(c, &format!("#picks-{ballot}")).await;
     assert!(candidate.contains(&number), "{candidate}");
-    look(c, &axe, &mut serious, "ballot", Some(&format!("#ballot-{ballot}"))).await;
+    look(
+        c,
+        &axe,
+        &mut serious,
+        "ballot",
+        Some(&format!("#ballot-{ballot}")),
+    )
+    .await;
     submit(c, &format!("#vote-{ballot}")).await;
     let mine = c
         .execute(
@@ -453,6 +482,7 @@ async fn proposal_story_in_chromium() {
     assert_eq!(after[1] - before[1], points("proposal_cosigned"));
     assert_eq!(after[2] - before[2], points("proposal_cosigned"));
     look(c, &axe, &mut serious, "scores", Some("#scores")).await;
+    shots(c, "score-rules", Some("#rules")).await;
     crate::logout(c).await;
 
     // 10. Anyone finds it on the body's public page, with its reply.
@@ -490,8 +520,11 @@ async fn proposal_story_in_chromium() {
         "{reply}"
     );
     let page = crate::text_of(c, "main").await;
-    assert!(!page.contains("1380") && !page.contains("1391"), "no phone numbers");
-    look(c, &axe, &mut serious, "public-one", None).await;
+    assert!(
+        !page.contains("1380") && !page.contains("1391"),
+        "no phone numbers"
+    );
+    look(c, &axe, &mut serious, "public-one", Some("#reply")).await;
     d.finish().await;
     assert!(serious.is_empty(), "{serious:#?}");
 }
