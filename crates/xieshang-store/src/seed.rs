@@ -728,6 +728,20 @@ async fn last_years_proposal(db: &Db, year: i32, category: Option<i64>) -> Resul
     )
     .await
     .map_err(refused)?;
+    // The year since: the worker has run that round's deadline stages
+    // (nothing to do for a proposal done), so none is left waiting.
+    crate::jobs::Worker {
+        db: db.clone(),
+        calendar: cal,
+        policy: Default::default(),
+        mailer: None,
+        base_url: String::new(),
+        sealer: None,
+        retention_days: crate::jobs::DEFAULT_RETENTION_DAYS,
+        webhook_policy: Default::default(),
+    }
+    .run_until_idle()
+    .await?;
     Ok(())
 }
 
