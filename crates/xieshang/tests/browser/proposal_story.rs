@@ -187,9 +187,9 @@ async fn proposal_story_in_chromium() {
     crate::type_in(c, "#action_taken", "记录为提案线索").await;
     submit(c, "#log-reception").await;
     let mark = c
-        .find(Locator::XPath(&format!(
-            "//ol[@id='receptions']/li[contains(., '凤凰路中学门前')]//button[starts-with(@id, 'lead-proposal-')]"
-        )))
+        .find(Locator::XPath(
+            "//ol[@id='receptions']/li[contains(., '凤凰路中学门前')]//button[starts-with(@id, 'lead-proposal-')]",
+        ))
         .await
         .expect("the reception can be marked as a lead")
         .attr("id")
