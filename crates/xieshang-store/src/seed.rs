@@ -487,7 +487,8 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
 /// January) with a session each January, and proposals in different states:
 /// two filed and waiting for the committee, one accepted (第1号 of this
 /// year's session), one not accepted, and a draft whose co-signer
-/// (member-fh-01) has not answered yet.
+/// (member-fh-01) has not answered yet; and one of last year's session,
+/// answered and rated ([`last_years_proposal`]).
 async fn demo_proposals(db: &Db) -> Result<()> {
     use crate::proposal::{self, review, settings};
     use xieshang_core::proposal::Text;
@@ -633,6 +634,113 @@ async fn demo_proposals(db: &Db) -> Result<()> {
             contact: "",
         },
     )
+    .await?;
+    last_years_proposal(db, year, category("城乡建设")).await
+}
+
+/// member-fh-01's proposal of last year's session on the same school gates,
+/// accepted, answered class B (planned) by the transport bureau and rated
+/// basically satisfied: what a new draft on the matter shows as a similar
+/// past proposal with its reply (issue 29's story). Written through the
+/// product's functions on a clock set to last year's plenary; she did not
+/// choose to make it public.
+async fn last_years_proposal(db: &Db, year: i32, category: Option<i64>) -> Result<()> {
+    use crate::proposal::{self, handle, review};
+    use std::sync::atomic::AtomicI64;
+    use std::sync::Arc;
+    const DAY: i64 = 86_400_000;
+    let refused = crate::item::TransitionError::into_store;
+    // 10:00 in Xi'an on the second day of last year's plenary.
+    let start = chrono::NaiveDate::from_ymd_opt(year - 1, 1, 9)
+        .and_then(|d| d.and_hms_opt(2, 0, 0))
+        .ok_or(Error::NotFound)?
+        .and_utc()
+        .timestamp_millis();
+    let clock = crate::db::Clock::Manual(Arc::new(AtomicI64::new(start)));
+    let past = db.clone().with_clock(clock.clone());
+    let fh1 = demo_actor(db, "member-fh-01").await?;
+    let committee = demo_actor(db, "committee").await?;
+    let handler = demo_actor(db, "handler-jtj").await?;
+    let jtj = crate::org::by_code_unchecked(db, "yanliang-jtj").await?;
+    let text = xieshang_core::proposal::Text {
+        title: "关于在凤凰路中学门前设置限速标志的建议".into(),
+        situation: "凤凰路中学门前道路车速快，上下学时段学生过街危险。".into(),
+        analysis: "学校门前没有限速标志和减速带，也没有人行横道。".into(),
+        suggestions: "一、设置限速标志和减速带；二、施划人行横道。".into(),
+    };
+    let id = proposal::create_draft(&past, &fh1, &text, category).await?;
+    proposal::file(&past, &fh1, id).await.map_err(refused)?;
+    clock.advance_ms(DAY);
+    review::decide(
+        &past,
+        &committee,
+        id,
+        review::Decision::Accept { category: None },
+    )
+    .await
+    .map_err(refused)?;
+    clock.advance_ms(DAY);
+    let cal = xieshang_core::calendar::Calendar::builtin();
+    handle::assign(
+        &past,
+        &cal,
+        &committee,
+        id,
+        handle::Mode::Joint,
+        jtj.id,
+        &[],
+    )
+    .await
+    .map_err(refused)?;
+    clock.advance_ms(30 * DAY);
+    handle::contact(
+        &past,
+        &handler,
+        id,
+        "phone",
+        "电话沟通，说明需纳入道路改造计划统筹。",
+    )
+    .await?;
+    let doc = format!("阎交函〔{}〕8号", year - 1);
+    handle::reply(
+        &past,
+        &handler,
+        id,
+        &handle::NewReply {
+            doc_number: &doc,
+            class: "B",
+            body: "已将凤凰路中学门前限速标志和减速带列入下一年度道路改造计划。",
+        },
+    )
+    .await
+    .map_err(refused)?;
+    clock.advance_ms(7 * DAY);
+    handle::evaluate(
+        &past,
+        &cal,
+        &fh1,
+        id,
+        &handle::NewEvaluation {
+            rating: "basically_satisfied",
+            consulted: "satisfied",
+            comment: "希望尽快落实。",
+        },
+    )
+    .await
+    .map_err(refused)?;
+    // The year since: the worker has run that round's deadline stages
+    // (nothing to do for a proposal done), so none is left waiting.
+    crate::jobs::Worker {
+        db: db.clone(),
+        calendar: cal,
+        policy: Default::default(),
+        mailer: None,
+        base_url: String::new(),
+        sealer: None,
+        retention_days: crate::jobs::DEFAULT_RETENTION_DAYS,
+        webhook_policy: Default::default(),
+    }
+    .run_until_idle()
     .await?;
     Ok(())
 }

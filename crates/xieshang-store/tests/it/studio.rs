@@ -514,7 +514,9 @@ async fn scores_follow_the_rules_and_a_rule_change_recomputes_them() {
     let db = &t.db;
     let staff = actor(&t, "staff").await;
     let beilin = actor(&t, "staff-beilin").await;
-    let member = actor(&t, "member-fh-01").await;
+    // A member with nothing else on last year's record (the demo gives
+    // member-fh-01 a proposal accepted in last year's session).
+    let member = actor(&t, "member-fh-12").await;
     // Last year, judged in full (this year's thresholds are pro rata: issue 26).
     let year = chrono::Datelike::year(&xieshang_core::calendar::cst_date(db.now_ms())) - 1;
     for text in ["全会大会发言", "专题协商会发言"] {

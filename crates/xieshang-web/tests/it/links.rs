@@ -246,7 +246,12 @@ async fn every_link_and_notification_leads_somewhere_for_every_demo_account() {
             .unwrap()
         {
             kinds.insert(n.kind.clone());
-            let href = format!("/concerns/{}", n.item_id);
+            // Where the notifications page links each kind of item.
+            let href = match n.item_kind.as_str() {
+                "consultation" => format!("/consultations/{}", n.item_id),
+                "proposal" => format!("/proposals/{}", n.item_id),
+                _ => format!("/concerns/{}", n.item_id),
+            };
             let r = c.get(&href).await;
             if r.status != StatusCode::OK {
                 dead.push(format!(
