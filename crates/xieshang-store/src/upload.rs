@@ -297,6 +297,9 @@ mod tests {
             refusal(check("a.pdf", b"%PDF-1.7 and more".to_vec(), &SCANS)),
             ("scan", "err.s")
         );
-        assert_eq!(refusal(check("a.pdf", Vec::new(), &SCANS)), ("scan", "err.m"));
+        assert_eq!(
+            refusal(check("a.pdf", Vec::new(), &SCANS)),
+            ("scan", "err.m")
+        );
     }
 }

@@ -33,7 +33,8 @@ pub const ACCEPT: upload::Accept = upload::Accept {
     kinds: &FileKind::ALL,
     max_bytes: MAX_BYTES,
     type_key: "err.material_type",
-    type_message: "a material is a PDF, a Word, Excel or PowerPoint document, or a JPEG, PNG or WebP image",
+    type_message:
+        "a material is a PDF, a Word, Excel or PowerPoint document, or a JPEG, PNG or WebP image",
     name_key: "err.material_name",
     size_key: "err.material_size",
     size_message: "a material is at most 20 MB: compress it or split it",

@@ -1096,9 +1096,11 @@ pub async fn attach_reply_file(
             entity_id: id.to_string(),
             org_id: Some(org_id),
             before: None,
-            after: Some(json!({"reply": reply_id, "doc_number": doc, "file": file_id,
+            after: Some(
+                json!({"reply": reply_id, "doc_number": doc, "file": file_id,
                 "file_name": file.file_name, "type": file.kind.content_type(),
-                "size": file.bytes.len()})),
+                "size": file.bytes.len()}),
+            ),
         },
     )
     .await?;

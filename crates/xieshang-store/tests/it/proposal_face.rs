@@ -168,7 +168,10 @@ async fn unsatisfied_twice_plans_a_face_to_face_consultation_linked_to_the_propo
     // The timeline says so, naming the proposer, the unit and the topic.
     let events = timeline(&db, id).await;
     let (_, note) = events.iter().rev().find(|(a, _)| a == "convene").unwrap();
-    assert!(note.contains(&jtj.name) && note.contains(&f.topic), "{note}");
+    assert!(
+        note.contains(&jtj.name) && note.contains(&f.topic),
+        "{note}"
+    );
     // The committee and the body's consultation staff are told.
     assert_eq!(
         notified(&db, committee.user_id, "proposal_face_to_face", id).await,
@@ -199,7 +202,11 @@ async fn unsatisfied_twice_plans_a_face_to_face_consultation_linked_to_the_propo
     assert_eq!(f.consultation, Some((cid, "convened".to_owned(), starts)));
     assert_eq!(
         handle::proposals_of_consultation(&db, cid).await.unwrap(),
-        [(id, "关于学校门口交通安全的建议".to_owned(), "reopened".to_owned())]
+        [(
+            id,
+            "关于学校门口交通安全的建议".to_owned(),
+            "reopened".to_owned()
+        )]
     );
     // The proposer (as a member) and the lead unit are invited and told.
     let parts = consult::participants(&db, cid).await.unwrap();
@@ -311,10 +318,7 @@ async fn a_reply_carries_its_signed_file_which_only_its_readers_open() {
     let e = handle::attach_reply_file(&db, &jtj_h, id, &file)
         .await
         .unwrap_err();
-    assert_eq!(
-        field_of(&e),
-        Some(("reply_file", "err.reply_file_there"))
-    );
+    assert_eq!(field_of(&e), Some(("reply_file", "err.reply_file_there")));
 
     // The proposers, the committee and the unit read it.
     for who in [&fh7, &fh2, &committee, &jtj_h] {
@@ -420,7 +424,8 @@ async fn the_key_share_sets_the_quota_and_leaders_hear_of_the_ballot() {
     // Three candidates in one session: the default quota is 50% of the
     // session's accepted proposals, rounded up.
     let mut ids = Vec::new();
-    for title in ["关于候选一的建议", "关于候选二的建议", "关于候选三的建议"] {
+    for title in ["关于候选一的建议", "关于候选二的建议", "关于候选三的建议"]
+    {
         let id = accepted(&t, &db, title).await;
         key::nominate(&db, &committee, id).await.unwrap();
         ids.push(id);
@@ -460,10 +465,7 @@ async fn the_key_share_sets_the_quota_and_leaders_hear_of_the_ballot() {
     .await
     .unwrap();
     assert!(told.contains(&(leader.user_id, "proposal_ballot".to_owned())));
-    assert_eq!(
-        told.iter().filter(|(u, _)| *u == leader.user_id).count(),
-        1
-    );
+    assert_eq!(told.iter().filter(|(u, _)| *u == leader.user_id).count(), 1);
     assert!(!told
         .iter()
         .any(|(u, _)| *u == committee.user_id || *u == staff.user_id));

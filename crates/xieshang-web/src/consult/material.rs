@@ -95,13 +95,7 @@ pub(super) async fn add(
 
 fn file_response(m: &Material, bytes: Vec<u8>, cache: &'static str) -> Response {
     let fallback = format!("material-{}.{}", m.id, m.kind.extensions()[0]);
-    crate::kit::page::file_response(
-        &m.file_name,
-        &fallback,
-        m.kind.content_type(),
-        bytes,
-        cache,
-    )
+    crate::kit::page::file_response(&m.file_name, &fallback, m.kind.content_type(), bytes, cache)
 }
 
 /// A material, for the consultation's participants and staff (the route's

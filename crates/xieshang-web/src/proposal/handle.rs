@@ -185,7 +185,10 @@ async fn signed_file(
     files: Vec<Upload>,
 ) -> AppResult<xieshang_store::Result<Option<upload::Checked>>> {
     Ok(
-        match files.into_iter().find(|f| f.field == handle::REPLY_FILE.field) {
+        match files
+            .into_iter()
+            .find(|f| f.field == handle::REPLY_FILE.field)
+        {
             None => Ok(None),
             Some(f) if f.oversize => Err(handle::REPLY_FILE.too_large()),
             Some(f) => state
@@ -239,7 +242,16 @@ async fn attach_reply_file(
         Ok(None) => Err(handle::REPLY_FILE.missing()),
         Err(e) => Err(e),
     };
-    after(&state, tr, &u, id, r, "proposal.reply_file_attached", up.form).await
+    after(
+        &state,
+        tr,
+        &u,
+        id,
+        r,
+        "proposal.reply_file_attached",
+        up.form,
+    )
+    .await
 }
 
 /// A reply's signed file, for the proposers, the committee and the units
@@ -868,8 +880,7 @@ async fn set_rules(
     };
     let mut r = handle::set_rules(&state.db, &u.actor, org, rules).await;
     if let (Ok(()), Some(n)) = (&r, share) {
-        r = xieshang_store::proposal::key::set_key_share_percent(&state.db, &u.actor, org, n)
-            .await;
+        r = xieshang_store::proposal::key::set_key_share_percent(&state.db, &u.actor, org, n).await;
     }
     flash::after("/proposal-settings", r)
 }

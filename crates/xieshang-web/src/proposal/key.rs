@@ -34,44 +34,44 @@ pub(super) fn routes(r: Routes) -> Routes {
     // else gets the page with the refusal's message (403), not a bare error.
     r.get("/proposals/ballot", SignedIn, get(ballot_page))
         .post("/proposals/ballot", SignedIn, post(vote))
-    .get("/proposals/supervised", SignedIn, get(supervised_page))
-    .post(
-        "/proposals/{id}/nominate",
-        Needs(Review, Target::Proposal),
-        post(nominate),
-    )
-    .get(
-        "/proposals/ballots",
-        Needs(Review, Target::None),
-        get(ballots_page),
-    )
-    .post(
-        "/proposals/ballots",
-        Needs(Review, Target::None),
-        post(open_ballot),
-    )
-    .post(
-        "/proposals/ballots/close",
-        Needs(Review, Target::None),
-        post(close_ballot),
-    )
-    .post(
-        "/proposals/{id}/supervisor",
-        Needs(Review, Target::Proposal),
-        post(name_supervisor),
-    )
-    .post(
-        "/proposals/{id}/supervise",
-        Needs(Supervise, Target::Proposal),
-        post(supervise),
-    )
-    .post("/proposals/{id}/disclosure", SignedIn, post(disclose))
-    .get("/units/{id}/proposals", Public, get(public_list))
-    .get(
-        "/units/{id}/proposals/{proposal}",
-        Public,
-        get(public_detail),
-    )
+        .get("/proposals/supervised", SignedIn, get(supervised_page))
+        .post(
+            "/proposals/{id}/nominate",
+            Needs(Review, Target::Proposal),
+            post(nominate),
+        )
+        .get(
+            "/proposals/ballots",
+            Needs(Review, Target::None),
+            get(ballots_page),
+        )
+        .post(
+            "/proposals/ballots",
+            Needs(Review, Target::None),
+            post(open_ballot),
+        )
+        .post(
+            "/proposals/ballots/close",
+            Needs(Review, Target::None),
+            post(close_ballot),
+        )
+        .post(
+            "/proposals/{id}/supervisor",
+            Needs(Review, Target::Proposal),
+            post(name_supervisor),
+        )
+        .post(
+            "/proposals/{id}/supervise",
+            Needs(Supervise, Target::Proposal),
+            post(supervise),
+        )
+        .post("/proposals/{id}/disclosure", SignedIn, post(disclose))
+        .get("/units/{id}/proposals", Public, get(public_list))
+        .get(
+            "/units/{id}/proposals/{proposal}",
+            Public,
+            get(public_detail),
+        )
 }
 
 // ---------------------------------------------------------------- section

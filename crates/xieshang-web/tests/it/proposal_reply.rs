@@ -78,7 +78,9 @@ async fn the_signed_reply_goes_with_the_reply_and_only_its_readers_open_it() {
     assert!(r
         .body
         .contains("aria-invalid=\"true\" aria-describedby=\"reply_file-error\""));
-    assert!(r.body.contains("阎城函〔2027〕5号") && r.body.contains("已在校门口增设护栏和信号灯。"));
+    assert!(
+        r.body.contains("阎城函〔2027〕5号") && r.body.contains("已在校门口增设护栏和信号灯。")
+    );
     assert!(r.body.contains("value=\"A\" id=\"class-A\" checked"));
     // A PDF named as an image: refused for its name.
     let pdf = b"%PDF-1.7\n% signed and stamped".to_vec();
@@ -99,7 +101,11 @@ async fn the_signed_reply_goes_with_the_reply_and_only_its_readers_open_it() {
 
     // The reply with its signed PDF.
     let r = handler
-        .post_multipart(&url, &typed, &[("reply_file", "阎城函5号.pdf", pdf.clone())])
+        .post_multipart(
+            &url,
+            &typed,
+            &[("reply_file", "阎城函5号.pdf", pdf.clone())],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let reply_id: i64 = sqlx::query_scalar(
@@ -154,9 +160,7 @@ async fn the_signed_reply_goes_with_the_reply_and_only_its_readers_open_it() {
     // Made public by the proposer (before the reply): the public page shows
     // the reply, never its signed file.
     let body = app.org_id("yanliang").await;
-    let public = anon
-        .get(&format!("/units/{body}/proposals/{id}"))
-        .await;
+    let public = anon.get(&format!("/units/{body}/proposals/{id}")).await;
     assert_eq!(public.status, StatusCode::OK);
     assert!(public.body.contains("已在校门口增设护栏和信号灯。"));
     assert!(!public.body.contains("/replies/") && !public.body.contains("阎城函5号.pdf"));
@@ -281,9 +285,9 @@ async fn the_face_to_face_consultation_links_both_pages() {
     .await
     .unwrap();
     let page = proposer.get(&format!("/proposals/{id}")).await;
-    assert!(page
-        .body
-        .contains(&format!("href=\"/consultations/{cid}\" id=\"face-to-face-link\"")));
+    assert!(page.body.contains(&format!(
+        "href=\"/consultations/{cid}\" id=\"face-to-face-link\""
+    )));
     let c = proposer.get(&format!("/consultations/{cid}")).await;
     assert_eq!(c.status, StatusCode::OK);
     assert!(c.body.contains("id=\"linked-proposals\""));
@@ -314,7 +318,11 @@ async fn the_key_share_is_a_setting_and_a_non_leader_reads_why_not() {
     let form = rules("8");
     let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = staff.post("/proposal-settings/handling", &f).await;
-    assert!(r.location.as_deref().unwrap().contains("ok="), "{:?}", r.location);
+    assert!(
+        r.location.as_deref().unwrap().contains("ok="),
+        "{:?}",
+        r.location
+    );
     let page = staff.get("/proposal-settings").await;
     assert!(page.body.contains(&format!("id=\"key_share_percent-{body}\" name=\"key_share_percent\" inputmode=\"numeric\" value=\"8\"")));
     // Out of range: refused with the reason, nothing saved.
