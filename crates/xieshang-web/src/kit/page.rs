@@ -408,28 +408,6 @@ pub(crate) fn download(bytes: Vec<u8>, name: &str, xlsx: bool) -> Response {
         .into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn times_read_in_china_standard_time() {
-        assert_eq!(super::iso_time(0), "1970-01-01 08:00");
-        // 2026-02-14 23:59:30 UTC is the next morning in Beijing.
-        assert_eq!(super::iso_time(1_771_113_570_000), "2026-02-15 07:59");
-    }
-
-    #[test]
-    fn times_and_days_follow_the_language() {
-        use crate::kit::i18n::Lang;
-        let t = 1_771_113_570_000;
-        assert_eq!(super::format_time(Lang::ZhCn, t), "2026年2月15日 07:59");
-        assert_eq!(super::format_time(Lang::ZhTw, t), "2026年2月15日 07:59");
-        assert_eq!(super::format_time(Lang::En, t), "15 Feb 2026 07:59");
-        assert_eq!(super::format_day(Lang::En, "2026-12-06"), "6 Dec 2026");
-        assert_eq!(super::format_day(Lang::ZhCn, "2026-12-06"), "2026年12月6日");
-        assert_eq!(super::format_day(Lang::En, "soon"), "soon");
-    }
-}
-
 /// A stored file as a download: its media type, its name as sent
 /// (percent-encoded, RFC 6266) with a plain `fallback` name, and the cache
 /// rule (`private, no-store` for files behind a login).
@@ -464,4 +442,26 @@ pub(crate) fn file_response(
         bytes,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_in_china_standard_time() {
+        assert_eq!(super::iso_time(0), "1970-01-01 08:00");
+        // 2026-02-14 23:59:30 UTC is the next morning in Beijing.
+        assert_eq!(super::iso_time(1_771_113_570_000), "2026-02-15 07:59");
+    }
+
+    #[test]
+    fn times_and_days_follow_the_language() {
+        use crate::kit::i18n::Lang;
+        let t = 1_771_113_570_000;
+        assert_eq!(super::format_time(Lang::ZhCn, t), "2026年2月15日 07:59");
+        assert_eq!(super::format_time(Lang::ZhTw, t), "2026年2月15日 07:59");
+        assert_eq!(super::format_time(Lang::En, t), "15 Feb 2026 07:59");
+        assert_eq!(super::format_day(Lang::En, "2026-12-06"), "6 Dec 2026");
+        assert_eq!(super::format_day(Lang::ZhCn, "2026-12-06"), "2026年12月6日");
+        assert_eq!(super::format_day(Lang::En, "soon"), "soon");
+    }
 }
