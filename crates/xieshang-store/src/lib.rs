@@ -32,6 +32,7 @@ pub mod org;
 pub mod proposal;
 pub mod roster;
 pub mod search;
+pub mod upload;
 
 // Tools: the demo city, the generated city for load runs, test helpers.
 pub mod datagen;

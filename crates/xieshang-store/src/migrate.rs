@@ -175,6 +175,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "proposal_leads",
         include_str!("migrations/0040_proposal_leads.sql"),
     ),
+    (
+        41,
+        "proposal_face_to_face",
+        include_str!("migrations/0041_proposal_face_to_face.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

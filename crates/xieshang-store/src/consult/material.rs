@@ -13,223 +13,48 @@
 
 use crate::audit::{self, Entry};
 use crate::db::{col, Db};
+use crate::upload;
 use crate::{Error, Result};
 use serde_json::json;
 use xieshang_core::{Actor, Permission};
 
 /// At most this many bytes per file.
-pub const MAX_BYTES: usize = 20 * 1024 * 1024;
+pub const MAX_BYTES: usize = upload::MAX_BYTES;
 /// At most this many materials per consultation.
 pub const MAX_PER_CONSULTATION: i64 = 30;
-/// At most this many parts in an Office document's archive (a long report
-/// has a few hundred: its images are parts).
-const MAX_PARTS: usize = 5_000;
 /// Longest title, in characters.
 pub const TITLE_MAX: usize = 100;
 
-/// What a material is, by its content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// PDF.
-    Pdf,
-    /// Word (Office Open XML).
-    Docx,
-    /// Excel (Office Open XML).
-    Xlsx,
-    /// PowerPoint (Office Open XML).
-    Pptx,
-    /// Word 97–2003 (OLE2).
-    Doc,
-    /// Excel 97–2003 (OLE2).
-    Xls,
-    /// JPEG image.
-    Jpeg,
-    /// PNG image.
-    Png,
-    /// WebP image.
-    Webp,
-}
+pub use upload::{Checked, FileKind};
 
-impl FileKind {
-    const ALL: [FileKind; 9] = [
-        FileKind::Pdf,
-        FileKind::Docx,
-        FileKind::Xlsx,
-        FileKind::Pptx,
-        FileKind::Doc,
-        FileKind::Xls,
-        FileKind::Jpeg,
-        FileKind::Png,
-        FileKind::Webp,
-    ];
-
-    /// The media type it is served as.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            FileKind::Pdf => "application/pdf",
-            FileKind::Docx => {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            }
-            FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            FileKind::Pptx => {
-                "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-            }
-            FileKind::Doc => "application/msword",
-            FileKind::Xls => "application/vnd.ms-excel",
-            FileKind::Jpeg => "image/jpeg",
-            FileKind::Png => "image/png",
-            FileKind::Webp => "image/webp",
-        }
-    }
-
-    /// From a stored media type.
-    pub fn from_content_type(t: &str) -> Option<FileKind> {
-        FileKind::ALL.into_iter().find(|k| k.content_type() == t)
-    }
-
-    /// The name endings a file of this kind may have; the first is its own.
-    pub fn extensions(self) -> &'static [&'static str] {
-        match self {
-            FileKind::Pdf => &["pdf"],
-            FileKind::Docx => &["docx"],
-            FileKind::Xlsx => &["xlsx"],
-            FileKind::Pptx => &["pptx"],
-            FileKind::Doc => &["doc"],
-            FileKind::Xls => &["xls"],
-            FileKind::Jpeg => &["jpg", "jpeg"],
-            FileKind::Png => &["png"],
-            FileKind::Webp => &["webp"],
-        }
-    }
-}
-
-fn refused_type() -> Error {
-    Error::field(
-        "file",
-        "err.material_type",
+/// What a material may be: any kind [`upload`] knows, up to 20 MB.
+pub const ACCEPT: upload::Accept = upload::Accept {
+    field: "file",
+    kinds: &FileKind::ALL,
+    max_bytes: MAX_BYTES,
+    type_key: "err.material_type",
+    type_message:
         "a material is a PDF, a Word, Excel or PowerPoint document, or a JPEG, PNG or WebP image",
-    )
-}
+    name_key: "err.material_name",
+    size_key: "err.material_size",
+    size_message: "a material is at most 20 MB: compress it or split it",
+    missing_key: "err.material_missing",
+};
 
-/// A ZIP's kind by its parts: an Office Open XML document names its content
-/// types and its main part.
-fn office_kind(bytes: &[u8]) -> Option<FileKind> {
-    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
-    if archive.len() > MAX_PARTS {
-        return None;
-    }
-    let names: Vec<String> = archive
-        .file_names()
-        .filter_map(|n| n.ok().map(std::borrow::Cow::into_owned))
-        .collect();
-    let has = |part: &str| names.iter().any(|n| n == part);
-    if !has("[Content_Types].xml") {
-        return None;
-    }
-    [
-        ("word/document.xml", FileKind::Docx),
-        ("xl/workbook.xml", FileKind::Xlsx),
-        ("ppt/presentation.xml", FileKind::Pptx),
-    ]
-    .into_iter()
-    .find(|(part, _)| has(part))
-    .map(|(_, k)| k)
-}
-
-/// The file name's ending, in lower case.
-fn extension(name: &str) -> Option<String> {
-    name.rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .filter(|e| !e.is_empty())
-}
-
-/// What a file is, by its content and its name: the content decides; the
-/// name must end as the content is (an OLE2 file's ending says whether it is a
-/// Word or an Excel file, which the compound header alone does not).
+/// What a file is, by its content and its name (see [`upload::sniff`]).
 pub fn sniff(name: &str, bytes: &[u8]) -> Result<FileKind> {
-    let ext = extension(name);
-    let by_content = if bytes.starts_with(b"%PDF-") {
-        Some(FileKind::Pdf)
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(FileKind::Jpeg)
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(FileKind::Png)
-    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
-        Some(FileKind::Webp)
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        match ext.as_deref() {
-            Some("doc") => Some(FileKind::Doc),
-            Some("xls") => Some(FileKind::Xls),
-            _ => None,
-        }
-    } else if bytes.starts_with(b"PK\x03\x04") {
-        office_kind(bytes)
-    } else {
-        None
-    };
-    let kind = by_content.ok_or_else(refused_type)?;
-    match ext {
-        Some(e) if kind.extensions().contains(&e.as_str()) => Ok(kind),
-        _ => Err(Error::field(
-            "file",
-            "err.material_name",
-            "the file's name does not end as its content is: correct the ending or choose the right file",
-        )),
-    }
+    upload::sniff(name, bytes, &ACCEPT)
 }
 
-/// A file checked and ready to store.
-#[derive(Debug, Clone)]
-pub struct Checked {
-    /// Its kind, by content.
-    pub kind: FileKind,
-    /// Its name as sent, without any folder, at most 120 characters.
-    pub file_name: String,
-    /// The bytes.
-    pub bytes: Vec<u8>,
-}
-
-/// Checks one uploaded file: its size, then its content against its name.
-/// (Reads a ZIP's directory: call from the parsing pool.)
+/// Checks one uploaded material: its size, then its content against its
+/// name. (Reads a ZIP's directory: call from the parsing pool.)
 pub fn check(name: &str, bytes: Vec<u8>) -> Result<Checked> {
-    if bytes.len() > MAX_BYTES {
-        return Err(too_large());
-    }
-    if bytes.is_empty() {
-        return Err(Error::field(
-            "file",
-            "err.material_missing",
-            "choose the file to attach",
-        ));
-    }
-    let base = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
-    let file_name: String = base
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"')
-        .collect();
-    // Keep the ending when a long name is shortened.
-    let file_name = if file_name.chars().count() > 120 {
-        let ext = extension(&file_name).unwrap_or_default();
-        let head: String = file_name.chars().take(100).collect();
-        format!("{head}….{ext}")
-    } else {
-        file_name
-    };
-    let kind = sniff(&file_name, &bytes)?;
-    Ok(Checked {
-        kind,
-        file_name,
-        bytes,
-    })
+    upload::check(name, bytes, &ACCEPT)
 }
 
 /// The refusal of a file over [`MAX_BYTES`].
 pub fn too_large() -> Error {
-    Error::field(
-        "file",
-        "err.material_size",
-        "a material is at most 20 MB: compress it or split it",
-    )
+    ACCEPT.too_large()
 }
 
 /// A material as the consultation's page lists it.

@@ -526,6 +526,17 @@ pub async fn convene(
                 "that planned topic is not this body's or is already carried out",
             ));
         }
+        // A face-to-face consultation on a proposal: linked to it, with its
+        // proposer and units invited (decision record 0040).
+        crate::proposal::handle::face_to_face_called_in(
+            &mut tx,
+            now,
+            actor,
+            plan,
+            id,
+            new.starts_at,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(id)
@@ -1347,6 +1358,7 @@ pub async fn hold(
     )
     .await?;
     tell_hooks_in(&mut tx, now, &CONSULTATION, id, "held").await?;
+    crate::proposal::handle::face_to_face_held_in(&mut tx, now, actor, id).await?;
     sqlx::query("UPDATE consultations SET minutes = $1, held_at = $2 WHERE id = $3")
         .bind(minutes)
         .bind(now)

@@ -21,6 +21,7 @@ use crate::audit::{self, Entry};
 use crate::consult::action::holders_over;
 use crate::db::{col, Arg, Db, Tx};
 use crate::item::{self, By, TransitionError, Unit};
+use crate::upload;
 use crate::{Error, Result};
 use serde_json::json;
 use xieshang_core::calendar::Calendar;
@@ -912,16 +913,84 @@ pub async fn reply(
     id: i64,
     r: &NewReply<'_>,
 ) -> std::result::Result<State, TransitionError> {
-    reply_by(db, Handler::User(actor), id, r).await
+    reply_with_file(db, actor, id, r, None).await
 }
 
-/// [`reply`] by a handler or a unit's case system ([`Handler`]): a key
-/// replies for its own unit only, after its unit recorded contact.
+/// What a reply's signed file may be: the signed document as a PDF, or a
+/// scan as a JPEG, PNG or WebP image, at most 20 MB.
+pub const REPLY_FILE: upload::Accept = upload::Accept {
+    field: "reply_file",
+    kinds: &[
+        upload::FileKind::Pdf,
+        upload::FileKind::Jpeg,
+        upload::FileKind::Png,
+        upload::FileKind::Webp,
+    ],
+    max_bytes: upload::MAX_BYTES,
+    type_key: "err.reply_file_type",
+    type_message: "the signed reply is a PDF, or a scan as a JPEG, PNG or WebP image",
+    name_key: "err.reply_file_name",
+    size_key: "err.reply_file_size",
+    size_message: "the signed reply is at most 20 MB: scan it at a lower resolution",
+    missing_key: "err.reply_file_missing",
+};
+
+/// Checks an uploaded signed reply (size, then content against its name).
+pub fn check_reply_file(name: &str, bytes: Vec<u8>) -> Result<upload::Checked> {
+    upload::check(name, bytes, &REPLY_FILE)
+}
+
+/// Stores a checked signed reply as an attachment of the proposal (stage
+/// `reply`) and points the reply at it.
+async fn store_reply_file_in(
+    tx: &mut Tx,
+    now: i64,
+    id: i64,
+    reply_id: i64,
+    file: &upload::Checked,
+) -> Result<i64> {
+    let token = crate::account::session::random_token();
+    let file_id: i64 = sqlx::query_scalar(
+        "INSERT INTO attachments (kind, item_id, public_token, stage, content_type, width, height,
+           bytes, created_at, file_name)
+         VALUES ('proposal', $1, $2, 'reply', $3, 0, 0, $4, $5, $6) RETURNING id",
+    )
+    .bind(id)
+    .bind(&token)
+    .bind(file.kind.content_type())
+    .bind(file.bytes.clone())
+    .bind(now)
+    .bind(&file.file_name)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE proposal_replies SET file_id = $1 WHERE id = $2")
+        .bind(file_id)
+        .bind(reply_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(file_id)
+}
+
+/// [`reply`] with the signed reply file (checked by [`check_reply_file`]),
+/// stored in the reply's transaction.
+pub async fn reply_with_file(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    r: &NewReply<'_>,
+    file: Option<&upload::Checked>,
+) -> std::result::Result<State, TransitionError> {
+    reply_by(db, Handler::User(actor), id, r, file).await
+}
+
+/// [`reply_with_file`] by a handler or a unit's case system ([`Handler`]): a
+/// key replies for its own unit only, after its unit recorded contact.
 pub async fn reply_by(
     db: &Db,
     who: Handler<'_>,
     id: i64,
     r: &NewReply<'_>,
+    file: Option<&upload::Checked>,
 ) -> std::result::Result<State, TransitionError> {
     let p = who.proposal(db, id).await?;
     let rules = rules(db, p.org_id).await?;
@@ -988,10 +1057,10 @@ pub async fn reply_by(
         )
         .into());
     }
-    sqlx::query(
+    let reply_id: i64 = sqlx::query_scalar(
         "INSERT INTO proposal_replies (proposal_id, round, org_id, lead, doc_number, class, body,
            due_at, replied_by, replied_at)
-         VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9)",
+         VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(id)
     .bind(row.round)
@@ -1002,9 +1071,12 @@ pub async fn reply_by(
     .bind(row.due_at)
     .bind(who.user_id())
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await
     .map_err(Error::from)?;
+    if let Some(file) = file {
+        store_reply_file_in(&mut tx, now, id, reply_id, file).await?;
+    }
     let waiting = unit_states_in(&mut tx, id)
         .await?
         .iter()
@@ -1039,6 +1111,10 @@ pub async fn reply_by(
 /// A unit's reply, as the proposal's page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
+    /// Id.
+    pub id: i64,
+    /// The signed file's name, once attached.
+    pub file_name: Option<String>,
     /// The round.
     pub round: i64,
     /// The unit.
@@ -1060,8 +1136,10 @@ pub struct Reply {
 /// A proposal's replies, by round then time.
 pub async fn replies(db: &Db, id: i64) -> Result<Vec<Reply>> {
     sqlx::query(
-        "SELECT r.round, r.org_id, o.name, r.doc_number, r.class, r.body, r.due_at, r.replied_at
+        "SELECT r.id, r.round, r.org_id, o.name, r.doc_number, r.class, r.body, r.due_at,
+                r.replied_at, f.file_name
            FROM proposal_replies r JOIN orgs o ON o.id = r.org_id
+           LEFT JOIN attachments f ON f.id = r.file_id
           WHERE r.proposal_id = $1 ORDER BY r.round, r.replied_at, r.id",
     )
     .bind(id)
@@ -1070,6 +1148,8 @@ pub async fn replies(db: &Db, id: i64) -> Result<Vec<Reply>> {
     .iter()
     .map(|r| {
         Ok(Reply {
+            id: col(r, "id")?,
+            file_name: col(r, "file_name")?,
             round: col(r, "round")?,
             org_id: col(r, "org_id")?,
             unit: col(r, "name")?,
@@ -1081,6 +1161,147 @@ pub async fn replies(db: &Db, id: i64) -> Result<Vec<Reply>> {
         })
     })
     .collect()
+}
+
+/// A unit attaches the signed reply file to its latest reply when it sent
+/// the text first (a reply has one signed file: a second is refused).
+pub async fn attach_reply_file(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    file: &upload::Checked,
+) -> Result<()> {
+    super::get(db, actor, Permission::ProposalHandle, id).await?;
+    let now = db.now_ms();
+    let mut tx = db.begin_write().await?;
+    lock_in(&mut tx, id).await?;
+    let mine: Vec<i64> = mine_of(actor, unit_states_in(&mut tx, id).await?)
+        .iter()
+        .map(|u| u.org_id)
+        .collect();
+    if mine.is_empty() {
+        return Err(Error::Denied(Denied::Forbidden));
+    }
+    let mut latest: Option<(i64, Option<i64>, String)> = None;
+    for org in &mine {
+        let r = sqlx::query(
+            "SELECT r.id, r.file_id, r.doc_number, r.replied_at FROM proposal_replies r
+              WHERE r.proposal_id = $1 AND r.org_id = $2
+              ORDER BY r.round DESC, r.id DESC LIMIT 1",
+        )
+        .bind(id)
+        .bind(org)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(r) = r {
+            latest = Some((col(&r, "id")?, col(&r, "file_id")?, col(&r, "doc_number")?));
+            break;
+        }
+    }
+    let Some((reply_id, file_id, doc)) = latest else {
+        return Err(Error::field(
+            "reply_file",
+            "err.reply_file_no_reply",
+            "send the reply first, then attach its signed file",
+        ));
+    };
+    if file_id.is_some() {
+        return Err(Error::field(
+            "reply_file",
+            "err.reply_file_there",
+            "this reply has its signed file already",
+        ));
+    }
+    let file_id = store_reply_file_in(&mut tx, now, id, reply_id, file).await?;
+    let org_id: i64 = sqlx::query_scalar("SELECT org_id FROM proposals WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor: Some(actor),
+            action: "proposal.reply_file",
+            entity: "proposal",
+            entity_id: id.to_string(),
+            org_id: Some(org_id),
+            before: None,
+            after: Some(
+                json!({"reply": reply_id, "doc_number": doc, "file": file_id,
+                "file_name": file.file_name, "type": file.kind.content_type(),
+                "size": file.bytes.len()}),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether the actor may read the signed files of a proposal's replies: its
+/// proposers (initiator, confirmed co-signers), the committee over its body,
+/// and the handlers of its assigned units.
+pub async fn may_read_reply_files(db: &Db, actor: &Actor, p: &Proposal) -> Result<bool> {
+    if actor.check(Permission::ProposalReview, &p.path).is_ok() {
+        return Ok(true);
+    }
+    let handles = actor.scopes(Permission::ProposalHandle);
+    if !handles.is_empty()
+        && unit_states(db, p.id).await?.iter().any(|u| {
+            OrgPath::parse(&u.path).is_some_and(|path| handles.iter().any(|s| path.is_within(s)))
+        })
+    {
+        return Ok(true);
+    }
+    let proposer: Option<String> = sqlx::query_scalar(
+        "SELECT answer FROM proposal_signers
+          WHERE proposal_id = $1 AND user_id = $2 AND answer IN ('initiator', 'confirmed')",
+    )
+    .bind(p.id)
+    .bind(actor.user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(proposer.is_some())
+}
+
+/// A reply's signed file (its name, kind and bytes), for the proposers, the
+/// committee and the handlers of the proposal's units; for anyone else (the
+/// body's staff and leaders included) it does not exist. Public pages never
+/// offer it: a signed document carries signatures and often phone numbers.
+pub async fn reply_file(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    reply_id: i64,
+) -> Result<(String, upload::FileKind, Vec<u8>)> {
+    let p = super::get(db, actor, Permission::ProposalView, id)
+        .await
+        .map_err(|_| Error::NotFound)?;
+    let r = sqlx::query(
+        "SELECT f.file_name, f.content_type, f.bytes, o.path AS unit_path
+           FROM proposal_replies r JOIN attachments f ON f.id = r.file_id
+           JOIN orgs o ON o.id = r.org_id
+          WHERE r.id = $1 AND r.proposal_id = $2 AND f.kind = 'proposal' AND f.stage = 'reply'",
+    )
+    .bind(reply_id)
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let handles = actor.scopes(Permission::ProposalHandle);
+    let wrote = OrgPath::parse(&col::<String>(&r, "unit_path")?)
+        .is_some_and(|u| handles.iter().any(|s| u.is_within(s)));
+    if !wrote && !may_read_reply_files(db, actor, &p).await? {
+        return Err(Error::NotFound);
+    }
+    let kind = upload::FileKind::from_content_type(&col::<String>(&r, "content_type")?)
+        .ok_or(Error::NotFound)?;
+    Ok((
+        col::<Option<String>>(&r, "file_name")?.unwrap_or_default(),
+        kind,
+        col(&r, "bytes")?,
+    ))
 }
 
 // ---------------------------------------------------------------- extension
@@ -1481,7 +1702,8 @@ pub async fn evaluate(
             .into_iter()
             .map(|u| u.name)
             .collect();
-        let note = format!("{}、{}", p.proposer_name, names.join("、"));
+        let topic = plan_face_to_face_in(&mut tx, now, id, &row).await?;
+        let note = format!("{}、{}：{topic}", p.proposer_name, names.join("、"));
         item::note_by_in(
             &mut tx,
             now,
@@ -1494,16 +1716,11 @@ pub async fn evaluate(
             &[],
         )
         .await?;
-        let committee = holders_over(&mut tx, Role::ProposalCommittee, &row.path).await?;
-        notify_in(
-            &mut tx,
-            now,
-            &committee,
-            "proposal_face_to_face",
-            id,
-            &row.title,
-        )
-        .await?;
+        // The committee follows the proposal; the body's staff call the
+        // consultation from the plan.
+        let mut to = holders_over(&mut tx, Role::ProposalCommittee, &row.path).await?;
+        to.extend(holders_over(&mut tx, Role::Staff, &row.path).await?);
+        notify_in(&mut tx, now, &to, "proposal_face_to_face", id, &row.title).await?;
         Evaluated::FaceToFace
     };
     let kind = match out {
@@ -1513,6 +1730,260 @@ pub async fn evaluate(
     notify_units_in(&mut tx, now, id, &units, kind, &row.title).await?;
     tx.commit().await.map_err(Error::from)?;
     Ok(out)
+}
+
+// ---------------------------------------------------------------- face to face
+
+/// The prefix of a face-to-face consultation's planned topic.
+const FACE_TO_FACE: &str = "提案面商：";
+
+/// Puts a face-to-face consultation on the body's consultation plan (this
+/// quarter, China time) as a planned topic carrying the proposal, for the
+/// body's staff to call with a date and place (decision record 0040).
+/// Returns the topic.
+async fn plan_face_to_face_in(tx: &mut Tx, now: i64, id: i64, row: &Row) -> Result<String> {
+    use chrono::Datelike;
+    let day = xieshang_core::calendar::cst_date(now);
+    let quarter = i64::from(day.month0() / 3 + 1);
+    let room = crate::consult::TOPIC_MAX - FACE_TO_FACE.chars().count();
+    let mut topic: String = FACE_TO_FACE.to_owned();
+    if row.title.chars().count() > room {
+        topic.extend(row.title.chars().take(room - 1));
+        topic.push('…');
+    } else {
+        topic.push_str(&row.title);
+    }
+    sqlx::query(
+        "INSERT INTO consultation_plan (org_id, year, quarter, topic, created_at, proposal_id)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(row.org_id)
+    .bind(i64::from(day.year()))
+    .bind(quarter)
+    .bind(&topic)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(topic)
+}
+
+/// A proposal's face-to-face consultation: the planned topic, and the
+/// consultation once staff called it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaceToFace {
+    /// The planned topic's id.
+    pub plan_id: i64,
+    /// Its topic.
+    pub topic: String,
+    /// Year and quarter it is planned for.
+    pub year: i64,
+    /// Quarter, 1 to 4.
+    pub quarter: i64,
+    /// The consultation called from it: (id, state code, start).
+    pub consultation: Option<(i64, String, i64)>,
+}
+
+/// The face-to-face consultation planned for a proposal, if any (the latest).
+pub async fn face_to_face(db: &Db, id: i64) -> Result<Option<FaceToFace>> {
+    let r = sqlx::query(
+        "SELECT p.id, p.topic, p.year, p.quarter, c.id AS cid, c.state, c.starts_at
+           FROM consultation_plan p LEFT JOIN consultations c ON c.id = p.consultation_id
+          WHERE p.proposal_id = $1 ORDER BY p.id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(r) = r else {
+        return Ok(None);
+    };
+    let consultation = match col::<Option<i64>>(&r, "cid")? {
+        Some(cid) => Some((cid, col(&r, "state")?, col(&r, "starts_at")?)),
+        None => None,
+    };
+    Ok(Some(FaceToFace {
+        plan_id: col(&r, "id")?,
+        topic: col(&r, "topic")?,
+        year: col(&r, "year")?,
+        quarter: col(&r, "quarter")?,
+        consultation,
+    }))
+}
+
+/// The proposal a planned topic carries (a face-to-face consultation).
+pub async fn proposal_of_plan(db: &Db, plan_id: i64) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT proposal_id FROM consultation_plan WHERE id = $1")
+            .bind(plan_id)
+            .fetch_optional(db.pool())
+            .await?
+            .flatten(),
+    )
+}
+
+/// The proposals a consultation is the face-to-face consultation of: (id,
+/// title, state code).
+pub async fn proposals_of_consultation(
+    db: &Db,
+    consultation_id: i64,
+) -> Result<Vec<(i64, String, String)>> {
+    sqlx::query(
+        "SELECT p.id, p.title, p.state FROM item_links l JOIN proposals p ON p.id = l.from_id
+          WHERE l.from_kind = 'proposal' AND l.to_kind = 'consultation' AND l.to_id = $1
+          ORDER BY p.id",
+    )
+    .bind(consultation_id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, "id")?, col(r, "title")?, col(r, "state")?)))
+    .collect()
+}
+
+/// Called in the transaction that calls a consultation from a planned
+/// topic: when the topic carries a proposal (a face-to-face consultation),
+/// the proposal is linked to the consultation (both pages show the other),
+/// its timeline says when the meeting is, and the proposer (as a member) and
+/// the answering units (as departments, their representative left for the
+/// unit to name) are invited and told.
+pub(crate) async fn face_to_face_called_in(
+    tx: &mut Tx,
+    now: i64,
+    actor: &Actor,
+    plan_id: i64,
+    consultation_id: i64,
+    starts_at: i64,
+) -> Result<()> {
+    let proposal: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT proposal_id FROM consultation_plan WHERE id = $1")
+            .bind(plan_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(id) = proposal.flatten() else {
+        return Ok(());
+    };
+    let row = row_in(tx, id).await?;
+    let proposer: i64 = sqlx::query_scalar("SELECT proposer_id FROM proposals WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    item::link_to_in(
+        tx,
+        now,
+        (&PROPOSAL, id),
+        "consultation",
+        (&xieshang_core::item::CONSULTATION, consultation_id),
+        row.org_id,
+        Some(actor.user_id),
+    )
+    .await?;
+    let topic: String = sqlx::query_scalar("SELECT topic FROM consultations WHERE id = $1")
+        .bind(consultation_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let when = xieshang_core::calendar::cst_date(starts_at)
+        .format("%Y-%m-%d")
+        .to_string();
+    item::note_by_in(
+        tx,
+        now,
+        &PROPOSAL,
+        id,
+        Action::Convene,
+        actor,
+        Role::Staff,
+        &format!("{when}：{topic}"),
+        &[],
+    )
+    .await?;
+    let units: Vec<i64> = unit_states_in(tx, id)
+        .await?
+        .into_iter()
+        .filter(|u| u.answers)
+        .map(|u| u.org_id)
+        .collect();
+    sqlx::query(
+        "INSERT INTO consultation_participants (consultation_id, role, user_id, created_at)
+         VALUES ($1, 'member', $2, $3)",
+    )
+    .bind(consultation_id)
+    .bind(proposer)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let mut told = vec![proposer];
+    for org in &units {
+        sqlx::query(
+            "INSERT INTO consultation_participants (consultation_id, role, org_id, created_at)
+             VALUES ($1, 'department', $2, $3)",
+        )
+        .bind(consultation_id)
+        .bind(org)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        told.extend(
+            sqlx::query_scalar::<_, i64>(
+                "SELECT user_id FROM grants WHERE org_id = $1 AND role = 'department_handler'",
+            )
+            .bind(org)
+            .fetch_all(&mut **tx)
+            .await?,
+        );
+    }
+    crate::consult::notify_in(tx, now, &told, "invited", consultation_id, &topic).await
+}
+
+/// Called in the transaction that records a consultation as held: each
+/// proposal it is the face-to-face consultation of gets a timeline note, and
+/// the committee is told it may close the proposal.
+pub(crate) async fn face_to_face_held_in(
+    tx: &mut Tx,
+    now: i64,
+    actor: &Actor,
+    consultation_id: i64,
+) -> Result<()> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT from_id FROM item_links
+          WHERE from_kind = 'proposal' AND to_kind = 'consultation' AND to_id = $1",
+    )
+    .bind(consultation_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let topic: String = sqlx::query_scalar("SELECT topic FROM consultations WHERE id = $1")
+        .bind(consultation_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let note = format!("已举行：{topic}");
+    for id in ids {
+        let row = row_in(tx, id).await?;
+        item::note_by_in(
+            tx,
+            now,
+            &PROPOSAL,
+            id,
+            Action::Convene,
+            actor,
+            Role::Staff,
+            &note,
+            &[],
+        )
+        .await?;
+        let committee = holders_over(tx, Role::ProposalCommittee, &row.path).await?;
+        notify_in(
+            tx,
+            now,
+            &committee,
+            "proposal_face_to_face_held",
+            id,
+            &row.title,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Round 2: the round's units again (same mode, fresh objection windows),
@@ -1914,6 +2385,21 @@ async fn notify_in(
     id: i64,
     title: &str,
 ) -> Result<()> {
+    notify_about_in(tx, now, users, kind, PROPOSAL.kind, id, title).await
+}
+
+/// In-app notifications about something of the proposals' feature
+/// (`item_kind`: `proposal`, or `proposal_ballot` for a key-proposal
+/// ballot), one statement.
+pub(crate) async fn notify_about_in(
+    tx: &mut Tx,
+    now: i64,
+    users: &[i64],
+    kind: &str,
+    item_kind: &str,
+    id: i64,
+    title: &str,
+) -> Result<()> {
     let mut users = users.to_vec();
     users.sort_unstable();
     users.dedup();
@@ -1926,7 +2412,7 @@ async fn notify_in(
         rows.push(vec![
             Some(Arg::Int(u)),
             Some(Arg::Text(kind.to_owned())),
-            Some(Arg::Text(PROPOSAL.kind.to_owned())),
+            Some(Arg::Text(item_kind.to_owned())),
             Some(Arg::Int(id)),
             Some(Arg::Text(title.to_owned())),
             Some(Arg::Int(now)),

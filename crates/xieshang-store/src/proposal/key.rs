@@ -47,6 +47,70 @@ pub async fn key_share_percent(db: &Db, org_id: i64) -> Result<i64> {
     Ok(v.flatten().unwrap_or(DEFAULT_KEY_SHARE_PERCENT))
 }
 
+/// The range a body's share of key proposals may take, in percent.
+pub const KEY_SHARE_RANGE: std::ops::RangeInclusive<i64> = 1..=50;
+
+/// Staff or the committee set the body's share of key proposals (a whole
+/// percent within [`KEY_SHARE_RANGE`]), which the next ballots' quota is
+/// computed from.
+pub async fn set_key_share_percent(
+    db: &Db,
+    actor: &Actor,
+    org_id: i64,
+    percent: i64,
+) -> Result<()> {
+    let body = super::settings::managed_body(db, actor, org_id).await?;
+    if !KEY_SHARE_RANGE.contains(&percent) {
+        return Err(Error::field(
+            "key_share_percent",
+            "err.proposal.key_share",
+            "the share of key proposals is a whole percent from 1 to 50",
+        ));
+    }
+    let now = db.now_ms();
+    let mut tx = db.begin_write().await?;
+    let before: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT key_share_percent FROM proposal_rules WHERE org_id = $1")
+            .bind(body.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if before.is_some() {
+        sqlx::query(
+            "UPDATE proposal_rules SET key_share_percent = $1, updated_at = $2 WHERE org_id = $3",
+        )
+        .bind(percent)
+        .bind(now)
+        .bind(body.id)
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO proposal_rules (org_id, key_share_percent, updated_at) VALUES ($1, $2, $3)",
+        )
+        .bind(body.id)
+        .bind(percent)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        now,
+        Entry {
+            actor: Some(actor),
+            action: "proposal_rules.key_share",
+            entity: "proposal_rules",
+            entity_id: body.id.to_string(),
+            org_id: Some(body.id),
+            before: Some(json!({"key_share_percent": before.flatten()})),
+            after: Some(json!({"key_share_percent": percent})),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The quota a ballot gets unless the committee changes it: the share of
 /// `accepted`, rounded up, at least one.
 pub fn default_quota(accepted: i64, percent: i64) -> i64 {
@@ -455,6 +519,25 @@ pub async fn open_ballot(
             kind: BALLOT_JOB,
             payload: json!({ "ballot_id": id }),
         },
+    )
+    .await?;
+    // Each leader of the body is told the ballot waits for their vote.
+    let leaders = crate::consult::action::holders_over(&mut tx, Role::Leader, &body.path).await?;
+    let session: Option<String> = sqlx::query_scalar(
+        "SELECT t.name || s.name FROM proposal_sessions s JOIN proposal_terms t ON t.id = s.term_id
+          WHERE s.id = $1",
+    )
+    .bind(session_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    super::handle::notify_about_in(
+        &mut tx,
+        now,
+        &leaders,
+        "proposal_ballot_opened",
+        "proposal_ballot",
+        id,
+        &session.unwrap_or_default(),
     )
     .await?;
     audit::record(

@@ -1245,6 +1245,8 @@ async fn notifications_page(
                     format!("/consultations/{}", n.item_id)
                 } else if n.item_kind == "proposal" {
                     format!("/proposals/{}", n.item_id)
+                } else if n.item_kind == "proposal_ballot" {
+                    "/proposals/ballot".to_owned()
                 } else {
                     format!("/concerns/{}", n.item_id)
                 },

@@ -9,8 +9,7 @@ use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash::Msg;
 use crate::kit::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use xieshang_store::consult::material::{self, Material};
 
@@ -95,31 +94,8 @@ pub(super) async fn add(
 }
 
 fn file_response(m: &Material, bytes: Vec<u8>, cache: &'static str) -> Response {
-    // The name as sent, percent-encoded (RFC 6266), and a plain fallback.
-    let encoded: String = m
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     let fallback = format!("material-{}.{}", m.id, m.kind.extensions()[0]);
-    (
-        [
-            (header::CONTENT_TYPE, m.kind.content_type().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::CACHE_CONTROL, cache.to_owned()),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::kit::page::file_response(&m.file_name, &fallback, m.kind.content_type(), bytes, cache)
 }
 
 /// A material, for the consultation's participants and staff (the route's

@@ -481,6 +481,14 @@ async fn new_page(
             form.org = org.to_string();
             form.topic = topic.topic;
             form.plan = topic.id.to_string();
+            // A face-to-face consultation on a proposal is of the kind for
+            // proposals' handling.
+            if xieshang_store::proposal::handle::proposal_of_plan(&state.db, plan)
+                .await?
+                .is_some()
+            {
+                form.kind = "proposal_handling".to_owned();
+            }
         }
     }
     new_view(&state, tr, &u, form, FieldErrors::new()).await
@@ -570,6 +578,8 @@ struct DetailTpl {
     until: String,
     state: &'static str,
     concerns: Vec<(i64, String, &'static str)>,
+    /// The proposals it is the face-to-face consultation of: (id, title).
+    proposals: Vec<(i64, String)>,
     parts: Vec<PartView>,
     proposed: Vec<(i64, String)>,
     agenda: Vec<String>,
@@ -741,6 +751,11 @@ async fn detail_view(
         until: format_time(tr.lang, c.ends_at),
         state: state_label(&c.state),
         concerns,
+        proposals: xieshang_store::proposal::handle::proposals_of_consultation(db, id)
+            .await?
+            .into_iter()
+            .map(|(pid, title, _)| (pid, title))
+            .collect(),
         parts,
         proposed: if can_manage && c.state == "convened" {
             consult::proposed_members(db, id).await?

@@ -1467,6 +1467,24 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("proposal.do.convert_letter", "转为委员来信", "Convert to a member's letter"),
     // --- issue 29 E: proposals API and webhooks (keys go here) ---
     // --- issue 29 F: signed reply file, face-to-face consultation, ballot notice (keys go here) ---
+    ("proposal.reply_file_signed", "签发的答复文件", "Signed reply document"),
+    ("proposal.reply_file_hint", "盖章签发的答复件：PDF，或 JPEG、PNG、WebP 扫描图片，不超过 20 MB。仅提案人、提案委员会和承办单位可下载，不在公开页面展示。", "The stamped and signed reply: a PDF, or a JPEG, PNG or WebP scan, at most 20 MB. Only the proposers, the proposal committee and the handling units may download it; public pages never show it."),
+    ("proposal.reply_file_attach", "补传签发的答复文件", "Attach the signed reply document"),
+    ("proposal.reply_file_attached", "答复文件已上传", "The signed reply document is attached"),
+    ("err.reply_file_type", "答复文件须为 PDF，或 JPEG、PNG、WebP 扫描图片：请另存为 PDF 或重新扫描后上传。", "The signed reply must be a PDF, or a JPEG, PNG or WebP scan: save it as a PDF or scan it again, then upload it."),
+    ("err.reply_file_name", "答复文件的扩展名与内容不符：请改正扩展名（PDF 文件以 .pdf 结尾），或选择正确的文件。", "The reply file's name does not end as its content is: correct the ending (a PDF ends in .pdf) or choose the right file."),
+    ("err.reply_file_size", "答复文件不能超过 20 MB：请降低扫描分辨率后重新上传。", "The signed reply is at most 20 MB: scan it at a lower resolution and upload it again."),
+    ("err.reply_file_missing", "请选择要上传的答复文件。", "Choose the signed reply document to upload."),
+    ("err.reply_file_no_reply", "请先提交答复，再上传签发的答复文件。", "Send the reply first, then attach its signed document."),
+    ("err.reply_file_there", "该答复已有签发的答复文件。", "This reply has its signed document already."),
+    ("proposal.face_heading", "约请面商", "Face-to-face consultation"),
+    ("proposal.face_planned", "已列入{y}年第{q}季度协商计划，待确定时间地点", "On the consultation plan for {y} Q{q}, waiting for a date and place"),
+    ("proposal.face_call", "确定时间地点并召集", "Set the date and place and call it"),
+    ("consult.from_proposal", "面商的提案", "The proposal this meeting is about"),
+    ("notify.proposal_face_to_face_held", "提案面商已召开，可办结提案", "The face-to-face consultation on a proposal was held: the proposal may be closed"),
+    ("notify.proposal_ballot_opened", "重点提案遴选投票已开始，请投票", "A key-proposal ballot is open: please vote"),
+    ("proposal.key_share_percent", "重点提案遴选比例（占立案数的百分比）", "Share of accepted proposals chosen as key ones (percent)"),
+    ("err.proposal.key_share", "重点提案比例须为 1 到 50 之间的整数。", "The share of key proposals is a whole percent from 1 to 50."),
     // --- issue 29 G: browser story (keys go here) ---
 ];
 

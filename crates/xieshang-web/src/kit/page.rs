@@ -408,6 +408,42 @@ pub(crate) fn download(bytes: Vec<u8>, name: &str, xlsx: bool) -> Response {
         .into_response()
 }
 
+/// A stored file as a download: its media type, its name as sent
+/// (percent-encoded, RFC 6266) with a plain `fallback` name, and the cache
+/// rule (`private, no-store` for files behind a login).
+pub(crate) fn file_response(
+    file_name: &str,
+    fallback: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+    cache: &'static str,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, cache.to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

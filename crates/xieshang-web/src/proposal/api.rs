@@ -619,7 +619,7 @@ pub async fn post_reply(
             return Err(AppError::field(field, e.message).into());
         }
     }
-    // What the form may carry beyond these (a signed file) stays empty here.
+    // The signed file is attached on the web (decision 0040), not here.
     #[allow(clippy::needless_update)]
     let to = handle::reply_by(
         &state.db,
@@ -631,6 +631,7 @@ pub async fn post_reply(
             body: &r.text,
             ..Default::default()
         },
+        None,
     )
     .await
     .map_err(refused)?;

@@ -7,7 +7,7 @@
 //! `proposal::handle` decides; these pages ask it.
 
 use super::{back, refused_here, Kept, Proposal};
-use crate::kit::auth::{CsrfForm, CurrentUser, UiLang};
+use crate::kit::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang, Upload};
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash::{self, Msg};
 use crate::kit::form::FieldErrors;
@@ -18,10 +18,11 @@ use crate::kit::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{get, post};
 use xieshang_core::proposal::handling::{Rules, RATINGS, WAYS};
 use xieshang_core::{OrgPath, Permission};
 use xieshang_store::proposal::{assign, handle};
+use xieshang_store::upload;
 
 /// This module's routes.
 pub(super) fn routes(r: Routes) -> Routes {
@@ -47,7 +48,23 @@ pub(super) fn routes(r: Routes) -> Routes {
     .post(
         "/proposals/{id}/reply",
         Needs(Handle, Target::Proposal),
-        post(reply),
+        post(reply).layer(axum::extract::DefaultBodyLimit::max(
+            crate::kit::auth::UPLOAD_BODY_LIMIT,
+        )),
+    )
+    // The store asks who may attach or read a signed reply (404 for anyone
+    // else).
+    .post(
+        "/proposals/{id}/reply-file",
+        SignedIn,
+        post(attach_reply_file).layer(axum::extract::DefaultBodyLimit::max(
+            crate::kit::auth::UPLOAD_BODY_LIMIT,
+        )),
+    )
+    .get(
+        "/proposals/{id}/replies/{reply}/file",
+        SignedIn,
+        get(reply_file),
     )
     .post(
         "/proposals/{id}/extension",
@@ -161,27 +178,98 @@ async fn contact(
     after(&state, tr, &u, id, r, "proposal.contacted", f).await
 }
 
+/// The signed reply sent in a form's `reply_file` (None when no file was
+/// chosen), checked by content on the parsing pool.
+async fn signed_file(
+    state: &AppState,
+    files: Vec<Upload>,
+) -> AppResult<xieshang_store::Result<Option<upload::Checked>>> {
+    Ok(
+        match files
+            .into_iter()
+            .find(|f| f.field == handle::REPLY_FILE.field)
+        {
+            None => Ok(None),
+            Some(f) if f.oversize => Err(handle::REPLY_FILE.too_large()),
+            Some(f) => state
+                .parsing(move || handle::check_reply_file(&f.file_name, f.bytes))
+                .await?
+                .map(Some),
+        },
+    )
+}
+
+/// The reply, with its signed file if one is chosen: a refused file comes
+/// back beside the form, what was typed kept.
 async fn reply(
     State(state): State<AppState>,
     UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
-    CsrfForm(f): CsrfForm<Fields>,
+    up: CsrfUpload<Fields, { upload::MAX_BYTES }>,
 ) -> AppResult<Response> {
-    let r = handle::reply(
-        &state.db,
-        &u.actor,
+    let f = up.form;
+    let r = match signed_file(&state, up.files).await? {
+        Ok(file) => handle::reply_with_file(
+            &state.db,
+            &u.actor,
+            id,
+            &handle::NewReply {
+                doc_number: field(&f, "doc_number"),
+                class: field(&f, "class"),
+                body: field(&f, "reply_body"),
+            },
+            file.as_ref(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| e.into_store()),
+        Err(e) => Err(e),
+    };
+    after(&state, tr, &u, id, r, "proposal.replied", f).await
+}
+
+/// The unit attaches the signed file to the reply it sent.
+async fn attach_reply_file(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    up: CsrfUpload<Fields, { upload::MAX_BYTES }>,
+) -> AppResult<Response> {
+    let r = match signed_file(&state, up.files).await? {
+        Ok(Some(file)) => handle::attach_reply_file(&state.db, &u.actor, id, &file).await,
+        Ok(None) => Err(handle::REPLY_FILE.missing()),
+        Err(e) => Err(e),
+    };
+    after(
+        &state,
+        tr,
+        &u,
         id,
-        &handle::NewReply {
-            doc_number: field(&f, "doc_number"),
-            class: field(&f, "class"),
-            body: field(&f, "reply_body"),
-        },
+        r,
+        "proposal.reply_file_attached",
+        up.form,
     )
     .await
-    .map(|_| ())
-    .map_err(|e| e.into_store());
-    after(&state, tr, &u, id, r, "proposal.replied", f).await
+}
+
+/// A reply's signed file, for the proposers, the committee and the units
+/// (anyone else: not found).
+async fn reply_file(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Path((id, reply)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let (name, kind, bytes) = handle::reply_file(&state.db, &u.actor, id, reply).await?;
+    let fallback = format!("reply-{reply}.{}", kind.extensions()[0]);
+    Ok(crate::kit::page::file_response(
+        &name,
+        &fallback,
+        kind.content_type(),
+        bytes,
+        "private, no-store",
+    ))
 }
 
 async fn request_extension(
@@ -274,6 +362,9 @@ struct UnitView {
 }
 
 struct ReplyView {
+    id: i64,
+    /// The signed file's name, when attached and the reader may open it.
+    file: Option<String>,
     round: i64,
     unit: String,
     doc_number: String,
@@ -331,6 +422,61 @@ struct SectionTpl {
     deciding: bool,
     may_close: bool,
     may_rate: bool,
+    /// The reader's unit may attach the signed file to its reply.
+    may_attach: bool,
+    /// The face-to-face consultation after a second unsatisfied rating.
+    face: Option<FaceView>,
+}
+
+/// A proposal's face-to-face consultation as its page shows it.
+struct FaceView {
+    topic: String,
+    /// "Planned for 2026 Q4", while not called yet.
+    planned: String,
+    /// The reader may call it (the body's consultation staff).
+    plan_link: Option<String>,
+    /// Once called: its page (when the reader may open it), when, state key.
+    consultation: Option<(Option<String>, String, &'static str)>,
+}
+
+async fn face_view(
+    state: &AppState,
+    tr: Tr,
+    u: &CurrentUser,
+    f: handle::FaceToFace,
+) -> AppResult<FaceView> {
+    let consultation = match &f.consultation {
+        Some((cid, cstate, starts)) => {
+            let readable = xieshang_store::consult::get(
+                &state.db,
+                &u.actor,
+                Permission::ConsultationView,
+                *cid,
+            )
+            .await
+            .is_ok();
+            Some((
+                readable.then(|| format!("/consultations/{cid}")),
+                format_time(tr.lang, *starts),
+                i18n::known(&format!("consult.state.{cstate}")).unwrap_or("consult.state.convened"),
+            ))
+        }
+        None => None,
+    };
+    let plan_link = (f.consultation.is_none()
+        && xieshang_store::consult::planned(&state.db, &u.actor, f.plan_id)
+            .await
+            .is_ok())
+    .then(|| format!("/consultations/new?plan={}", f.plan_id));
+    Ok(FaceView {
+        planned: tr
+            .t("proposal.face_planned")
+            .replace("{y}", &f.year.to_string())
+            .replace("{q}", &f.quarter.to_string()),
+        topic: f.topic,
+        plan_link,
+        consultation,
+    })
 }
 
 impl SectionTpl {
@@ -379,7 +525,23 @@ pub(super) async fn section(
         .find(|x| x.objection.is_none() && x.objection_until.is_some_and(|w| w >= now));
     let co = mine.iter().find(|x| !x.answers && !x.opinion_sent);
     let answering = mine.iter().find(|x| x.answers && !x.replied);
+    let read_files = handle::may_read_reply_files(db, &u.actor, p).await?;
+    // A unit of the reader's that replied without its signed file may
+    // attach it (its latest reply).
+    let mut may_attach = false;
+    for x in &mine {
+        if let Some(last) = replies.iter().rev().find(|r| r.org_id == x.org_id) {
+            may_attach |= last.file_name.is_none();
+            break;
+        }
+    }
+    let face = match handle::face_to_face(db, p.id).await? {
+        Some(f) => Some(face_view(state, tr, u, f).await?),
+        None => None,
+    };
     let tpl = SectionTpl {
+        may_attach,
+        face,
         page: Page::signed_in(tr, u, &Flash::default()),
         id: p.id,
         errors: errors.clone(),
@@ -445,6 +607,8 @@ pub(super) async fn section(
         replies: replies
             .into_iter()
             .map(|r| ReplyView {
+                id: r.id,
+                file: r.file_name.filter(|_| read_files),
                 round: r.round,
                 unit: tr.label(&r.unit).into_owned(),
                 doc_number: r.doc_number,
@@ -646,6 +810,8 @@ struct RulesView {
     id: i64,
     name: String,
     rules: Rules,
+    /// The share of accepted proposals the ballot's quota is computed from.
+    key_share: i64,
 }
 
 #[derive(Template)]
@@ -668,6 +834,7 @@ pub(super) async fn settings_block(
             id,
             name,
             rules: handle::rules(&state.db, id).await?,
+            key_share: xieshang_store::proposal::key::key_share_percent(&state.db, id).await?,
         });
     }
     SettingsTpl {
@@ -695,8 +862,29 @@ async fn set_rules(
         extension_max_months: num("extension_max_months"),
         four_classes: field(&f, "classes") == "ABCD",
     };
-    flash::after(
-        "/proposal-settings",
-        handle::set_rules(&state.db, &u.actor, org, rules).await,
-    )
+    // The share of key proposals, when the form has it: checked before
+    // anything is saved.
+    let share = field(&f, "key_share_percent").trim();
+    let share = if share.is_empty() {
+        None
+    } else {
+        match share.parse::<i64>() {
+            Ok(n) if xieshang_store::proposal::key::KEY_SHARE_RANGE.contains(&n) => Some(n),
+            _ => {
+                return flash::after(
+                    "/proposal-settings",
+                    Err::<(), _>(xieshang_store::Error::field(
+                        "key_share_percent",
+                        "err.proposal.key_share",
+                        "the share of key proposals is a whole percent from 1 to 50",
+                    )),
+                )
+            }
+        }
+    };
+    let mut r = handle::set_rules(&state.db, &u.actor, org, rules).await;
+    if let (Ok(()), Some(n)) = (&r, share) {
+        r = xieshang_store::proposal::key::set_key_share_percent(&state.db, &u.actor, org, n).await;
+    }
+    flash::after("/proposal-settings", r)
 }
