@@ -283,6 +283,41 @@ pub(crate) fn first_trail(spec: &KindSpec, now: i64) -> String {
 /// The action of an item's first event.
 const SUBMIT: Action = Action::Submit;
 
+/// In-app notifications of `kind` about an item (`item_kind`, `id`: what
+/// the notification opens) to `users`, each once, in the caller's
+/// transaction: one batched statement. Every feature notifies through this.
+pub(crate) async fn notify_in(
+    tx: &mut Tx,
+    now: i64,
+    users: &[i64],
+    kind: &str,
+    item_kind: &str,
+    id: i64,
+    body: &str,
+) -> Result<()> {
+    use crate::db::Arg;
+    let mut users = users.to_vec();
+    users.sort_unstable();
+    users.dedup();
+    let mut rows = crate::db::Batch::new(
+        "INSERT INTO notifications (user_id, kind, item_kind, item_id, body, created_at)",
+        6,
+        &[1, 2, 4],
+    );
+    for u in users {
+        rows.push(vec![
+            Some(Arg::Int(u)),
+            Some(Arg::Text(kind.to_owned())),
+            Some(Arg::Text(item_kind.to_owned())),
+            Some(Arg::Int(id)),
+            Some(Arg::Text(body.to_owned())),
+            Some(Arg::Int(now)),
+        ]);
+    }
+    rows.flush(tx).await?;
+    Ok(())
+}
+
 /// Enqueues jobs to run now inside the caller's transaction, in one statement.
 pub(crate) async fn enqueue(tx: &mut Tx, now: i64, jobs: &[Job]) -> Result<()> {
     let mut rows = job_batch();

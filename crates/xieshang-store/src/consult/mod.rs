@@ -746,6 +746,11 @@ pub(crate) async fn webhook_body_in(
             }}),
         )));
     }
+    // Only an agreed action is read below: another kind's id would name an
+    // unrelated action row.
+    if kind != xieshang_core::item::CONSULTATION_ACTION.kind {
+        return Ok(None);
+    }
     let Some(r) = sqlx::query(
         "SELECT a.id, a.consultation_id, a.title, a.state, a.due_at, a.done_at,
                 o.code AS owner_code, o.path AS owner_path, co.path AS body_path
@@ -1110,26 +1115,16 @@ pub(crate) async fn notify_in(
     consultation_id: i64,
     body: &str,
 ) -> Result<()> {
-    let mut users = users.to_vec();
-    users.sort_unstable();
-    users.dedup();
-    let mut rows = crate::db::Batch::new(
-        "INSERT INTO notifications (user_id, kind, item_kind, item_id, body, created_at)",
-        6,
-        &[1, 2, 4],
-    );
-    for u in users {
-        rows.push(vec![
-            Some(Arg::Int(u)),
-            Some(Arg::Text(kind.to_owned())),
-            Some(Arg::Text(CONSULTATION.kind.to_owned())),
-            Some(Arg::Int(consultation_id)),
-            Some(Arg::Text(body.to_owned())),
-            Some(Arg::Int(now)),
-        ]);
-    }
-    rows.flush(tx).await?;
-    Ok(())
+    crate::item::notify_in(
+        tx,
+        now,
+        users,
+        kind,
+        CONSULTATION.kind,
+        consultation_id,
+        body,
+    )
+    .await
 }
 
 /// The participants, by role and then as invited.

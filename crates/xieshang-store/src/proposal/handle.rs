@@ -2232,13 +2232,15 @@ async fn tasks(db: &Db, actor: &Actor, which: &str, order: &str) -> Result<Vec<T
                     AND x.round = p.handling_round AND x.org_id = a.org_id) AS replied,
                 (SELECT COUNT(*) FROM proposal_opinions q WHERE q.proposal_id = p.id
                     AND q.round = p.handling_round AND q.org_id = a.org_id) AS opinion_sent
-           FROM item_assignments a JOIN orgs d ON d.id = a.org_id
+           FROM orgs d {dj} item_assignments a ON a.org_id = d.id
+                AND a.kind = 'proposal' AND a.active = 1
            JOIN proposals p ON p.id = a.item_id
            JOIN users u ON u.id = p.proposer_id
            LEFT JOIN proposal_rules r ON r.org_id = p.org_id
-          WHERE a.kind = 'proposal' AND a.active = 1 AND {cond} AND {which}
+          WHERE {cond} AND {which}
           ORDER BY {order}",
-        day = n + 1
+        day = n + 1,
+        dj = db.dialect().driving_join(),
     );
     let now = db.now_ms();
     let rows = crate::db::query_with(&sql, args)
@@ -2385,41 +2387,7 @@ async fn notify_in(
     id: i64,
     title: &str,
 ) -> Result<()> {
-    notify_about_in(tx, now, users, kind, PROPOSAL.kind, id, title).await
-}
-
-/// In-app notifications about something of the proposals' feature
-/// (`item_kind`: `proposal`, or `proposal_ballot` for a key-proposal
-/// ballot), one statement.
-pub(crate) async fn notify_about_in(
-    tx: &mut Tx,
-    now: i64,
-    users: &[i64],
-    kind: &str,
-    item_kind: &str,
-    id: i64,
-    title: &str,
-) -> Result<()> {
-    let mut users = users.to_vec();
-    users.sort_unstable();
-    users.dedup();
-    let mut rows = crate::db::Batch::new(
-        "INSERT INTO notifications (user_id, kind, item_kind, item_id, body, created_at)",
-        6,
-        &[1, 2, 4],
-    );
-    for u in users {
-        rows.push(vec![
-            Some(Arg::Int(u)),
-            Some(Arg::Text(kind.to_owned())),
-            Some(Arg::Text(item_kind.to_owned())),
-            Some(Arg::Int(id)),
-            Some(Arg::Text(title.to_owned())),
-            Some(Arg::Int(now)),
-        ]);
-    }
-    rows.flush(tx).await?;
-    Ok(())
+    item::notify_in(tx, now, users, kind, PROPOSAL.kind, id, title).await
 }
 
 /// Notifies the handlers of units.

@@ -530,7 +530,7 @@ pub async fn open_ballot(
     .bind(session_id)
     .fetch_optional(&mut *tx)
     .await?;
-    super::handle::notify_about_in(
+    crate::item::notify_in(
         &mut tx,
         now,
         &leaders,

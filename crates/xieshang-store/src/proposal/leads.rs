@@ -429,24 +429,16 @@ pub async fn adopt(db: &Db, actor: &Actor, source: Source) -> Result<i64> {
         .execute(&mut *tx)
         .await?;
     let told: Vec<i64> = told.into_iter().filter(|u| *u != actor.user_id).collect();
-    if !told.is_empty() {
-        let mut rows = crate::db::Batch::new(
-            "INSERT INTO notifications (user_id, kind, item_kind, item_id, body, created_at)",
-            6,
-            &[1, 2, 4],
-        );
-        for u in told {
-            rows.push(vec![
-                Some(Arg::Int(u)),
-                Some(Arg::Text("lead_adopted".to_owned())),
-                Some(Arg::Text("proposal".to_owned())),
-                Some(Arg::Int(id)),
-                Some(Arg::Text(text.title.clone())),
-                Some(Arg::Int(now)),
-            ]);
-        }
-        rows.flush(&mut tx).await?;
-    }
+    crate::item::notify_in(
+        &mut tx,
+        now,
+        &told,
+        "lead_adopted",
+        xieshang_core::item::PROPOSAL.kind,
+        id,
+        &text.title,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -682,24 +682,38 @@ async fn list_where(db: &Db, cond: &str, args: Vec<Arg>, order: &str) -> Result<
     .collect()
 }
 
-/// The proposals of the bodies in the actor's scope for `permission` in a
-/// state, the earliest filed first (at most 500).
+/// The proposals in the actor's scope in one of `states`, the earliest
+/// filed first (at most 500): one statement for a queue of several states.
+pub async fn in_states(
+    db: &Db,
+    actor: &Actor,
+    permission: Permission,
+    states: &[State],
+) -> Result<Vec<Proposal>> {
+    let (cond, mut args) = crate::db::scope::condition(actor, permission, "o.path", 1);
+    let first = args.len() + 1;
+    args.extend(states.iter().map(|s| Arg::Text(s.as_str().to_owned())));
+    list_where(
+        db,
+        &format!(
+            "{cond} AND p.state IN ({})",
+            crate::db::placeholders(first, states.len())
+        ),
+        args,
+        "p.filed_at, p.id",
+    )
+    .await
+}
+
+/// The proposals in the actor's scope in `state`, the earliest filed first
+/// (at most 500).
 pub async fn in_state(
     db: &Db,
     actor: &Actor,
     permission: Permission,
     state: State,
 ) -> Result<Vec<Proposal>> {
-    let (cond, mut args) = crate::db::scope::condition(actor, permission, "o.path", 1);
-    args.push(Arg::Text(state.as_str().to_owned()));
-    let n = args.len();
-    list_where(
-        db,
-        &format!("{cond} AND p.state = ${n}"),
-        args,
-        "p.filed_at, p.id",
-    )
-    .await
+    in_states(db, actor, permission, &[state]).await
 }
 
 /// The timeline of a proposal (the engine's).

@@ -143,8 +143,7 @@ pub async fn create_concern(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     state.throttles.intake(addr)?;
-    let intake: Intake = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    let intake: Intake = crate::consult::api::json_of(&body)?;
     let recorded = match file_concern(&state, &intake, "api", By::Resident, &[]).await? {
         Ok(r) => r,
         Err(errors) => {
@@ -483,8 +482,7 @@ pub async fn post_update(
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Json<UpdateOut>, ApiError> {
-    let u: UpdateIn = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    let u: UpdateIn = crate::consult::api::json_of(&body)?;
     if let Err(e) = xieshang_core::values::check_text(&u.note, xieshang_core::values::Lines::Many) {
         return Err(AppError::field("note", e.message).into());
     }

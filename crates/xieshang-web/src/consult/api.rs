@@ -74,6 +74,12 @@ pub(crate) fn cut<T>(rows: &mut Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> O
     more.then(|| format!("c{}", rows.last().map(id).unwrap_or(0)))
 }
 
+/// A request's JSON body, or the request is malformed (400, saying why).
+pub(crate) fn json_of<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")).into())
+}
+
 /// A path's id: a number, or the request is malformed.
 pub(crate) fn id_of(id: &str) -> Result<i64, ApiError> {
     id.parse::<i64>()
@@ -358,8 +364,7 @@ pub async fn post_action_update(
     body: Bytes,
 ) -> Result<Json<ActionUpdateOut>, ApiError> {
     let id = id_of(&id)?;
-    let u: ActionUpdateIn = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    let u: ActionUpdateIn = json_of(&body)?;
     if let Err(e) = xieshang_core::values::check_text(&u.note, xieshang_core::values::Lines::Many) {
         return Err(AppError::field("note", e.message).into());
     }

@@ -7,7 +7,7 @@
 //! the unit's web forms. The OpenAPI document (`/api/v1/openapi.json`) lists
 //! them; webhooks tell of proposal.assigned / replied / evaluated / overdue.
 
-use crate::consult::api::{cursor_of, cut, id_of};
+use crate::consult::api::{cursor_of, cut, id_of, json_of};
 use crate::kit::error::{ApiError, AppError, ErrorBody};
 use crate::kit::routes::{Access, Routes};
 use crate::kit::state::AppState;
@@ -569,8 +569,7 @@ pub async fn post_contact(
     body: Bytes,
 ) -> Result<Json<ProposalStepOut>, ApiError> {
     let id = id_of(&id)?;
-    let c: ContactIn = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    let c: ContactIn = json_of(&body)?;
     if let Err(e) = xieshang_core::values::check_text(&c.note, xieshang_core::values::Lines::Many) {
         return Err(AppError::field("note", e.message).into());
     }
@@ -607,8 +606,7 @@ pub async fn post_reply(
     body: Bytes,
 ) -> Result<Json<ProposalStepOut>, ApiError> {
     let id = id_of(&id)?;
-    let r: ReplyIn = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    let r: ReplyIn = json_of(&body)?;
     use xieshang_core::values::{check_text, Lines};
     for (field, v, lines) in [
         ("doc_number", &r.doc_number, Lines::One),

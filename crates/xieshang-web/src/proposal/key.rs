@@ -30,48 +30,56 @@ use xieshang_store::proposal::key::{self, disclosure, Supervision};
 pub(super) fn routes(r: Routes) -> Routes {
     use Access::*;
     use Permission::{ProposalReview as Review, ProposalSupervise as Supervise};
-    // The ballot's page and vote ask the leader's right themselves: anyone
-    // else gets the page with the refusal's message (403), not a bare error.
-    r.get("/proposals/ballot", SignedIn, get(ballot_page))
-        .post("/proposals/ballot", SignedIn, post(vote))
-        .get("/proposals/supervised", SignedIn, get(supervised_page))
-        .post(
-            "/proposals/{id}/nominate",
-            Needs(Review, Target::Proposal),
-            post(nominate),
-        )
-        .get(
-            "/proposals/ballots",
-            Needs(Review, Target::None),
-            get(ballots_page),
-        )
-        .post(
-            "/proposals/ballots",
-            Needs(Review, Target::None),
-            post(open_ballot),
-        )
-        .post(
-            "/proposals/ballots/close",
-            Needs(Review, Target::None),
-            post(close_ballot),
-        )
-        .post(
-            "/proposals/{id}/supervisor",
-            Needs(Review, Target::Proposal),
-            post(name_supervisor),
-        )
-        .post(
-            "/proposals/{id}/supervise",
-            Needs(Supervise, Target::Proposal),
-            post(supervise),
-        )
-        .post("/proposals/{id}/disclosure", SignedIn, post(disclose))
-        .get("/units/{id}/proposals", Public, get(public_list))
-        .get(
-            "/units/{id}/proposals/{proposal}",
-            Public,
-            get(public_detail),
-        )
+    // Only leaders are offered the ballot; anyone else who opens it gets the
+    // refusal page with the menu (403), as for any page not theirs.
+    r.get(
+        "/proposals/ballot",
+        Needs(Supervise, Target::None),
+        get(ballot_page),
+    )
+    .post(
+        "/proposals/ballot",
+        Needs(Supervise, Target::None),
+        post(vote),
+    )
+    .get("/proposals/supervised", SignedIn, get(supervised_page))
+    .post(
+        "/proposals/{id}/nominate",
+        Needs(Review, Target::Proposal),
+        post(nominate),
+    )
+    .get(
+        "/proposals/ballots",
+        Needs(Review, Target::None),
+        get(ballots_page),
+    )
+    .post(
+        "/proposals/ballots",
+        Needs(Review, Target::None),
+        post(open_ballot),
+    )
+    .post(
+        "/proposals/ballots/close",
+        Needs(Review, Target::None),
+        post(close_ballot),
+    )
+    .post(
+        "/proposals/{id}/supervisor",
+        Needs(Review, Target::Proposal),
+        post(name_supervisor),
+    )
+    .post(
+        "/proposals/{id}/supervise",
+        Needs(Supervise, Target::Proposal),
+        post(supervise),
+    )
+    .post("/proposals/{id}/disclosure", SignedIn, post(disclose))
+    .get("/units/{id}/proposals", Public, get(public_list))
+    .get(
+        "/units/{id}/proposals/{proposal}",
+        Public,
+        get(public_detail),
+    )
 }
 
 // ---------------------------------------------------------------- section
@@ -359,27 +367,6 @@ struct BallotTpl {
     errors: FieldErrors,
     /// The ballot whose form was refused.
     refused: i64,
-    /// The reader is not a leader: the page says who votes.
-    not_leader: bool,
-}
-
-/// Whether the actor leads a body (holds the right to vote in its ballots).
-fn leads(u: &CurrentUser) -> bool {
-    !u.actor.scopes(Permission::ProposalSupervise).is_empty()
-}
-
-/// The ballot page for someone who is not a leader: no ballots, the reason,
-/// 403 (the refusal stands).
-fn not_leader_page(tr: Tr, u: &CurrentUser) -> AppResult<Response> {
-    let mut res = render(BallotTpl {
-        page: Page::signed_in(tr, u, &Flash::default()),
-        ballots: Vec::new(),
-        errors: FieldErrors::new(),
-        refused: 0,
-        not_leader: true,
-    })?;
-    *res.status_mut() = axum::http::StatusCode::FORBIDDEN;
-    Ok(res)
 }
 
 async fn ballot_view_page(
@@ -407,7 +394,6 @@ async fn ballot_view_page(
         ballots,
         errors,
         refused: kept.map(|(id, _)| id).unwrap_or(0),
-        not_leader: false,
     })
 }
 
@@ -417,9 +403,6 @@ async fn ballot_page(
     u: CurrentUser,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
-    if !leads(&u) {
-        return not_leader_page(tr, &u);
-    }
     ballot_view_page(&state, tr, &u, &flash, FieldErrors::new(), None).await
 }
 
@@ -429,9 +412,6 @@ async fn vote(
     u: CurrentUser,
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    if !leads(&u) {
-        return not_leader_page(tr, &u);
-    }
     let ballot = crate::kit::form::ids(&f, "ballot")
         .first()
         .copied()

@@ -747,9 +747,17 @@ async fn queue_page(
     u: CurrentUser,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
-    let list = |st| proposal::in_state(&state.db, &u.actor, Permission::ProposalReview, st);
-    let filed = list(ItemState::Submitted).await?;
-    let accepted = list(ItemState::Accepted).await?;
+    // Both lists in one statement (on PostgreSQL a statement's planning and
+    // round trip were a third of the page's time).
+    let (filed, accepted): (Vec<_>, Vec<_>) = proposal::in_states(
+        &state.db,
+        &u.actor,
+        Permission::ProposalReview,
+        &[ItemState::Submitted, ItemState::Accepted],
+    )
+    .await?
+    .into_iter()
+    .partition(|p| p.state == ItemState::Submitted.as_str());
     render(QueueTpl {
         page: Page::signed_in(tr, &u, &flash),
         filed: filed.iter().map(|p| row(tr, p)).collect(),
