@@ -1091,6 +1091,62 @@ pub(crate) async fn set_branch_within(tx: &mut Tx, path: &OrgPath) -> Result<()>
     Ok(())
 }
 
+/// Longest consultation topic (a planned topic's too), in characters.
+pub const TOPIC_MAX: usize = 100;
+
+/// Queues the job that tells webhooks of a change of an item (a
+/// consultation, an agreed action, a proposal; `event` is the new state, or
+/// `progress`, `overdue`), in the
+/// change's transaction (outbox), when any hook is active: the worker turns
+/// it into deliveries to the hooks above the item's units that subscribed, as
+/// a concern's `notify` job does.
+pub(crate) async fn tell_hooks_in(
+    tx: &mut Tx,
+    now: i64,
+    kind: &KindSpec,
+    id: i64,
+    event: &str,
+) -> Result<()> {
+    let any: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM webhooks WHERE disabled_at IS NULL LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+    if any.is_none() {
+        return Ok(());
+    }
+    enqueue(
+        tx,
+        now,
+        &[Job {
+            kind: "item_webhook",
+            payload: json!({"kind": kind.kind, "item_id": id, "event": event}),
+        }],
+    )
+    .await
+}
+
+/// Who holds `role` over a unit: granted on it or on a unit above it.
+pub(crate) async fn holders_over(
+    tx: &mut Tx,
+    role: xieshang_core::Role,
+    path: &OrgPath,
+) -> Result<Vec<i64>> {
+    let ids: Vec<crate::db::Arg> = path.ids().into_iter().map(crate::db::Arg::Int).collect();
+    let first = ids.len() + 1;
+    let list = crate::db::placeholders(1, ids.len());
+    let mut args = ids;
+    args.push(crate::db::Arg::Text(role.code().to_owned()));
+    Ok(crate::db::query_with(
+        &format!("SELECT user_id FROM grants WHERE org_id IN ({list}) AND role = ${first}"),
+        args,
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| col::<i64>(r, "user_id"))
+    .collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{fold_event, unfold_timeline};

@@ -188,7 +188,7 @@ pub async fn add(
         &[("reminder", reminder), ("deadline", due_at)],
     )
     .await?;
-    super::tell_hooks_in(&mut tx, now, &CONSULTATION_ACTION, id, "assigned").await?;
+    crate::item::tell_hooks_in(&mut tx, now, &CONSULTATION_ACTION, id, "assigned").await?;
     let handlers = holders_over(&mut tx, Role::DepartmentHandler, &org.path).await?;
     super::notify_in(
         &mut tx,
@@ -203,23 +203,7 @@ pub async fn add(
     Ok(id)
 }
 
-/// Who holds `role` over a unit: granted on it or on a unit above it.
-pub(crate) async fn holders_over(tx: &mut Tx, role: Role, path: &OrgPath) -> Result<Vec<i64>> {
-    let ids: Vec<Arg> = path.ids().into_iter().map(Arg::Int).collect();
-    let first = ids.len() + 1;
-    let list = crate::db::placeholders(1, ids.len());
-    let mut args = ids;
-    args.push(Arg::Text(role.code().to_owned()));
-    Ok(crate::db::query_with(
-        &format!("SELECT user_id FROM grants WHERE org_id IN ({list}) AND role = ${first}"),
-        args,
-    )
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| col::<i64>(r, "user_id"))
-    .collect::<std::result::Result<Vec<_>, _>>()?)
-}
+pub(crate) use crate::item::holders_over;
 
 /// The consultation an action was agreed at.
 pub async fn consultation_of(db: &Db, id: i64) -> Result<i64> {
@@ -338,7 +322,7 @@ async fn apply(
     } else {
         "progress"
     };
-    super::tell_hooks_in(&mut tx, now, &CONSULTATION_ACTION, id, event).await?;
+    crate::item::tell_hooks_in(&mut tx, now, &CONSULTATION_ACTION, id, event).await?;
     if action == Action::Resolve {
         sqlx::query("UPDATE consultation_actions SET done_at = $1 WHERE id = $2")
             .bind(now)
@@ -395,7 +379,7 @@ pub(crate) async fn deadline_in(tx: &mut Tx, now: i64, id: i64, stage: &str) -> 
         }
         "deadline" => {
             item::note_in(tx, now, &CONSULTATION_ACTION, id, Action::Escalate, None).await?;
-            super::tell_hooks_in(tx, now, &CONSULTATION_ACTION, id, "overdue").await?;
+            crate::item::tell_hooks_in(tx, now, &CONSULTATION_ACTION, id, "overdue").await?;
             let body = parse("body_path")?;
             let mut to = holders_over(tx, Role::Staff, &body).await?;
             to.extend(holders_over(tx, Role::Leader, &body).await?);

@@ -299,7 +299,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Consultation> {
 }
 
 /// Longest topic, in characters.
-pub const TOPIC_MAX: usize = 100;
+pub use crate::item::TOPIC_MAX;
 /// Longest description or minutes, in characters.
 pub const TEXT_MAX: usize = 5000;
 /// Longest meeting, in ms (a day's session).
@@ -463,7 +463,7 @@ pub async fn convene(
         now,
     )
     .await?;
-    tell_hooks_in(&mut tx, now, &CONSULTATION, id, "convened").await?;
+    crate::item::tell_hooks_in(&mut tx, now, &CONSULTATION, id, "convened").await?;
     if let Some(room) = &room {
         room::book_in(
             &mut tx,
@@ -678,36 +678,6 @@ pub async fn get_within(db: &Db, within: &OrgPath, id: i64) -> Result<Consultati
         return Err(Error::NotFound);
     }
     Ok(c)
-}
-
-/// Queues the job that tells webhooks of a change of a consultation or an
-/// agreed action (`event` is the new state, or `progress`, `overdue`), in the
-/// change's transaction (outbox), when any hook is active: the worker turns
-/// it into deliveries to the hooks above the item's units that subscribed, as
-/// a concern's `notify` job does.
-pub(crate) async fn tell_hooks_in(
-    tx: &mut Tx,
-    now: i64,
-    kind: &xieshang_core::item::KindSpec,
-    id: i64,
-    event: &str,
-) -> Result<()> {
-    let any: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM webhooks WHERE disabled_at IS NULL LIMIT 1")
-            .fetch_optional(&mut **tx)
-            .await?;
-    if any.is_none() {
-        return Ok(());
-    }
-    item::enqueue(
-        tx,
-        now,
-        &[item::Job {
-            kind: "item_webhook",
-            payload: json!({"kind": kind.kind, "item_id": id, "event": event}),
-        }],
-    )
-    .await
 }
 
 /// What a webhook delivery about a consultation or an agreed action carries:
@@ -1352,7 +1322,7 @@ pub async fn hold(
         &[],
     )
     .await?;
-    tell_hooks_in(&mut tx, now, &CONSULTATION, id, "held").await?;
+    crate::item::tell_hooks_in(&mut tx, now, &CONSULTATION, id, "held").await?;
     crate::proposal::handle::face_to_face_held_in(&mut tx, now, actor, id).await?;
     sqlx::query("UPDATE consultations SET minutes = $1, held_at = $2 WHERE id = $3")
         .bind(minutes)
@@ -1417,7 +1387,7 @@ pub async fn cancel(
         &[],
     )
     .await?;
-    tell_hooks_in(&mut tx, now, &CONSULTATION, id, "cancelled").await?;
+    crate::item::tell_hooks_in(&mut tx, now, &CONSULTATION, id, "cancelled").await?;
     tx.commit().await.map_err(Error::from)?;
     Ok(())
 }
@@ -1484,7 +1454,7 @@ pub async fn close(
         &[],
     )
     .await?;
-    tell_hooks_in(&mut tx, now, &CONSULTATION, id, "closed").await?;
+    crate::item::tell_hooks_in(&mut tx, now, &CONSULTATION, id, "closed").await?;
     sqlx::query("UPDATE consultations SET closed_at = $1, outcome_public = $2 WHERE id = $3")
         .bind(now)
         .bind(i64::from(publish))

@@ -18,8 +18,8 @@
 use super::{lock_in, Proposal};
 use crate::account::apikey::{ApiKey, Scope};
 use crate::audit::{self, Entry};
-use crate::consult::action::holders_over;
 use crate::db::{col, Arg, Db, Tx};
+use crate::item::holders_over;
 use crate::item::{self, By, TransitionError, Unit};
 use crate::upload;
 use crate::{Error, Result};
@@ -290,7 +290,7 @@ pub async fn assign(
         &p.text.title,
     )
     .await?;
-    crate::consult::tell_hooks_in(&mut tx, now, &PROPOSAL, id, "assigned").await?;
+    crate::item::tell_hooks_in(&mut tx, now, &PROPOSAL, id, "assigned").await?;
     tx.commit().await.map_err(Error::from)?;
     Ok(to)
 }
@@ -1100,7 +1100,7 @@ pub async fn reply_by(
             .execute(&mut *tx)
             .await
             .map_err(Error::from)?;
-        crate::consult::tell_hooks_in(&mut tx, now, &PROPOSAL, id, "replied").await?;
+        crate::item::tell_hooks_in(&mut tx, now, &PROPOSAL, id, "replied").await?;
         let proposers = proposer_ids_in(&mut tx, id).await?;
         notify_in(&mut tx, now, &proposers, "proposal_replied", id, &row.title).await?;
     }
@@ -1664,7 +1664,7 @@ pub async fn evaluate(
     .execute(&mut *tx)
     .await
     .map_err(Error::from)?;
-    crate::consult::tell_hooks_in(&mut tx, now, &PROPOSAL, id, "evaluated").await?;
+    crate::item::tell_hooks_in(&mut tx, now, &PROPOSAL, id, "evaluated").await?;
     if !initiator || row.state != State::Resolved.as_str() {
         tx.commit().await.map_err(Error::from)?;
         return Ok(Evaluated::Recorded);
@@ -1745,7 +1745,7 @@ async fn plan_face_to_face_in(tx: &mut Tx, now: i64, id: i64, row: &Row) -> Resu
     use chrono::Datelike;
     let day = xieshang_core::calendar::cst_date(now);
     let quarter = i64::from(day.month0() / 3 + 1);
-    let room = crate::consult::TOPIC_MAX - FACE_TO_FACE.chars().count();
+    let room = crate::item::TOPIC_MAX - FACE_TO_FACE.chars().count();
     let mut topic: String = FACE_TO_FACE.to_owned();
     if row.title.chars().count() > room {
         topic.extend(row.title.chars().take(room - 1));
@@ -1931,7 +1931,16 @@ pub(crate) async fn face_to_face_called_in(
             .await?,
         );
     }
-    crate::consult::notify_in(tx, now, &told, "invited", consultation_id, &topic).await
+    crate::item::notify_in(
+        tx,
+        now,
+        &told,
+        "invited",
+        xieshang_core::item::CONSULTATION.kind,
+        consultation_id,
+        &topic,
+    )
+    .await
 }
 
 /// Called in the transaction that records a consultation as held: each
@@ -2343,7 +2352,7 @@ pub(crate) async fn deadline_in(
                 Some(&names.join("、")),
             )
             .await?;
-            crate::consult::tell_hooks_in(tx, now, &PROPOSAL, id, "overdue").await?;
+            crate::item::tell_hooks_in(tx, now, &PROPOSAL, id, "overdue").await?;
             let mut to = handlers_of(tx, &waiting).await?;
             to.extend(holders_over(tx, Role::ProposalCommittee, &p.path).await?);
             to.extend(holders_over(tx, Role::Leader, &p.path).await?);

@@ -522,7 +522,7 @@ pub async fn open_ballot(
     )
     .await?;
     // Each leader of the body is told the ballot waits for their vote.
-    let leaders = crate::consult::action::holders_over(&mut tx, Role::Leader, &body.path).await?;
+    let leaders = crate::item::holders_over(&mut tx, Role::Leader, &body.path).await?;
     let session: Option<String> = sqlx::query_scalar(
         "SELECT t.name || s.name FROM proposal_sessions s JOIN proposal_terms t ON t.id = s.term_id
           WHERE s.id = $1",
