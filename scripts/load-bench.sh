@@ -319,6 +319,9 @@ EOF
     --scopes proposals:read --name load-bench 2>/dev/null)"
   echo "wrk.headers[\"X-Api-Key\"] = \"$dept_key\"" >"$work/dkey-$b.lua"
   run "api_proposals_unit_$b" "API /api/v1/proposals (key of $district-dept0)" "$base/api/v1/proposals" "$work/dkey-$b.lua"
+  # --- issue 30 R: opinion reports (lines go here) ---
+  # --- issue 30 S: study and exchange (lines go here) ---
+  # --- issue 30 H: the member's phone home (lines go here) ---
 
   local rss
   rss="$(peak_rss_mb "$server")"

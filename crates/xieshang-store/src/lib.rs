@@ -30,8 +30,10 @@ pub mod duty;
 pub mod jobs;
 pub mod org;
 pub mod proposal;
+pub mod report;
 pub mod roster;
 pub mod search;
+pub mod study;
 pub mod upload;
 
 // Tools: the demo city, the generated city for load runs, test helpers.

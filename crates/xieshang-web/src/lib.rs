@@ -19,8 +19,11 @@ pub mod duty;
 pub mod jobs;
 pub mod org;
 pub mod proposal;
+pub mod report;
 pub mod roster;
 pub mod search;
+pub mod study;
+pub mod today;
 
 pub use kit::routes::{Access, RouteSpec, Target};
 pub use kit::state::{AppState, WebConfig};
@@ -39,6 +42,9 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let r = jobs::routes(r);
     let r = consult::routes(r);
     let r = proposal::routes(r);
+    let r = report::routes(r);
+    let r = study::routes(r);
+    let r = today::routes(r);
     let routes = roster::routes(r);
     let (router, specs) = routes.finish();
     let router = router

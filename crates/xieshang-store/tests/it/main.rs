@@ -19,9 +19,11 @@ mod proposal_leads;
 mod proposal_story;
 mod public_trail;
 mod reader;
+mod report;
 mod roster;
 mod search;
 mod studio;
+mod study;
 mod tally;
 
 use xieshang_store::testing::TestDb;

@@ -1346,6 +1346,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("figures.title", "提案统计", "Proposal figures"),
     ("figures.year", "{y}年", "{y}"),
     ("proposal.recently_done", "最近办结", "Recently closed"),
+    ("proposal.none_done", "还没有办结的提案。", "No proposal has been closed yet."),
     ("figures.fresh", "统计数据每分钟更新一次。", "The figures are updated once a minute."),
     ("figures.filed", "提交", "Filed"),
     ("figures.accepted", "立案", "Accepted"),
@@ -1486,6 +1487,10 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("proposal.key_share_percent", "重点提案遴选比例（占立案数的百分比）", "Share of accepted proposals chosen as key ones (percent)"),
     ("err.proposal.key_share", "重点提案比例须为 1 到 50 之间的整数。", "The share of key proposals is a whole percent from 1 to 50."),
     // --- issue 29 G: browser story (keys go here) ---
+    // --- issue 30 R: opinion reports (keys go here) ---
+    // --- issue 30 S: study and exchange (keys go here) ---
+    // --- issue 30 H: the member's phone home (keys go here) ---
+    // --- issue 30 M: story, demo, API (keys go here) ---
 ];
 
 fn traditional() -> &'static HashMap<&'static str, &'static str> {

@@ -729,23 +729,21 @@ struct TaskView {
 struct AssignedTpl {
     page: Page,
     rows: Vec<TaskView>,
-    done: Vec<TaskView>,
 }
 
-/// How many closed proposals the unit's queue shows under its open ones.
-const DONE_SHOWN: i64 = 20;
+#[derive(Template)]
+#[template(path = "proposal/assigned_done.html")]
+struct AssignedDoneTpl {
+    page: Page,
+    rows: Vec<TaskView>,
+}
 
-/// The unit's proposal queue: what it must do, overdue first.
-pub(super) async fn assigned_page(
-    State(state): State<AppState>,
-    UiLang(tr): UiLang,
-    u: CurrentUser,
-    Query(flash): Query<Flash>,
-) -> AppResult<Response> {
-    let list = handle::queue(&state.db, &u.actor).await?;
-    let done = handle::recently_done(&state.db, &u.actor, DONE_SHOWN).await?;
+/// How many closed proposals the unit's closed list shows.
+const DONE_SHOWN: i64 = 50;
+
+fn task_view(tr: Tr, t: handle::Task) -> TaskView {
     let time = |t: Option<i64>| t.map(|t| format_time(tr.lang, t)).unwrap_or_default();
-    let view = |t: handle::Task| TaskView {
+    TaskView {
         id: t.id,
         title: t.title,
         number: t
@@ -765,11 +763,35 @@ pub(super) async fn assigned_page(
         opinion_by: time(t.opinion_by),
         reply_by: time(t.reply_by),
         overdue: t.overdue,
-    };
+    }
+}
+
+/// The unit's proposal queue: what it must do, overdue first (one statement;
+/// the closed ones are on their own page, issue 29 point 15).
+pub(super) async fn assigned_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let list = handle::queue(&state.db, &u.actor).await?;
     render(AssignedTpl {
         page: Page::signed_in(tr, &u, &flash),
-        rows: list.into_iter().map(&view).collect(),
-        done: done.into_iter().map(view).collect(),
+        rows: list.into_iter().map(|t| task_view(tr, t)).collect(),
+    })
+}
+
+/// The unit's latest closed proposals.
+pub(super) async fn assigned_done_page(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    let done = handle::recently_done(&state.db, &u.actor, DONE_SHOWN).await?;
+    render(AssignedDoneTpl {
+        page: Page::signed_in(tr, &u, &flash),
+        rows: done.into_iter().map(|t| task_view(tr, t)).collect(),
     })
 }
 

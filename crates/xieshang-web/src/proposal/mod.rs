@@ -73,6 +73,11 @@ pub fn routes(r: Routes) -> Routes {
             get(handle::assigned_page),
         )
         .get(
+            "/proposals/assigned/done",
+            Needs(Handle, Target::None),
+            get(handle::assigned_done_page),
+        )
+        .get(
             "/proposal-settings",
             Needs(Manage, Target::None),
             get(settings_page),

@@ -31,6 +31,10 @@ async fn the_unit_contacts_replies_and_the_proposer_rates_once() {
     let queue = handler.get("/proposals/assigned").await;
     assert!(queue.body.contains(&format!("/proposals/{id}\"")));
     assert!(queue.body.contains("答复期限") && queue.body.contains("异议期限"));
+    // Closed ones are on their own page, linked from the queue.
+    assert!(queue.body.contains("href=\"/proposals/assigned/done\""));
+    let done = handler.get("/proposals/assigned/done").await;
+    assert!(done.body.contains("id=\"none-done\""));
     let page = handler.get(&format!("/proposals/{id}")).await;
     assert!(page.body.contains("id=\"contact-form\"") && page.body.contains("id=\"reply-form\""));
     assert!(page.body.contains("id=\"object-form\""));
@@ -143,6 +147,12 @@ async fn the_unit_contacts_replies_and_the_proposer_rates_once() {
         .await
         .unwrap();
     assert_eq!(state, "closed");
+    // Closed: off the unit's queue, on its closed list.
+    let queue = handler.get("/proposals/assigned").await;
+    assert!(!queue.body.contains(&format!("/proposals/{id}\"")));
+    let done = handler.get("/proposals/assigned/done").await;
+    assert!(done.body.contains("id=\"done-list\""));
+    assert!(done.body.contains(&format!("/proposals/{id}\"")));
     let r = fh3
         .post(
             &eval,

@@ -1,0 +1,1 @@
+//! Issue 30 (filled in by its work).
