@@ -216,7 +216,8 @@ async fn side_proposals(
         .execute(app.t.db.pool())
         .await
         .unwrap();
-    let for_route = handling_proposals(app, &member, &committee, body, department, entry).await;
+    let for_route =
+        handling_proposals(app, &member, &committee, body, department, entry, marker).await;
     (
         ids[0],
         ids[1],
@@ -240,6 +241,7 @@ async fn handling_proposals(
     body: i64,
     department: i64,
     entry: i64,
+    marker: &str,
 ) -> Vec<(&'static str, i64)> {
     use xieshang_store::proposal::{self, handle};
     let db = &app.t.db;
@@ -282,9 +284,16 @@ async fn handling_proposals(
         "/proposals/{id}/extension",
         "/proposals/{id}/extension/decide",
         "/proposals/{id}/close",
+        // Closed, titled with the marker: the unit's closed list shows it.
+        "closed",
     ] {
         let text = xieshang_core::proposal::Text {
-            title: "矩阵办理".into(),
+            title: if route == "closed" {
+                marker
+            } else {
+                "矩阵办理"
+            }
+            .into(),
             situation: "矩阵".into(),
             analysis: "矩阵".into(),
             suggestions: "矩阵建议".into(),
@@ -304,18 +313,25 @@ async fn handling_proposals(
         handle::assign(db, &cal, committee, id, handle::Mode::Joint, lead, &co)
             .await
             .unwrap();
-        if matches!(route, "/proposals/{id}/reply" | "/proposals/{id}/close") {
+        if matches!(
+            route,
+            "/proposals/{id}/reply" | "/proposals/{id}/close" | "closed"
+        ) {
             handle::contact(db, &handler, id, "phone", "矩阵沟通")
                 .await
                 .unwrap();
         }
-        if route == "/proposals/{id}/close" {
+        if matches!(route, "/proposals/{id}/close" | "closed") {
             let r = handle::NewReply {
                 doc_number: "矩阵1号",
                 class: "B",
                 body: "矩阵答复",
             };
             handle::reply(db, &handler, id, &r).await.unwrap();
+        }
+        if route == "closed" {
+            handle::close(db, committee, id, "矩阵办结").await.unwrap();
+            continue;
         }
         if route == "/proposals/{id}/extension/decide" {
             handle::request_extension(db, &cal, &handler, id, &until, "矩阵延期")
