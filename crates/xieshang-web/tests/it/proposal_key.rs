@@ -308,6 +308,17 @@ async fn the_public_pages_list_public_proposals_with_proposers_names_only() {
     let one = anon.get(&format!("/units/{body}/proposals/{open}")).await;
     assert_eq!(one.status, StatusCode::OK);
     assert!(one.body.contains("设置潮汐车道"));
+    assert!(!one.body.contains("id=\"key-badge\""));
+    // A key proposal says so once, beside its title (as if chosen in a ballot).
+    sqlx::query("UPDATE proposals SET key_at = 1 WHERE id = $1")
+        .bind(open)
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+    let key = anon.get(&format!("/units/{body}/proposals/{open}")).await;
+    assert!(key.body.contains("id=\"key-badge\""));
+    let main = key.body.split("<main").nth(1).unwrap_or_default();
+    assert_eq!(main.matches("重点提案").count(), 1, "{main}");
     for page in [&list, &hit, &one] {
         assert!(!page.body.contains("fh08-secret@example.cn"));
         assert!(!page.body.contains("member-fh-08"));
