@@ -27,7 +27,9 @@
 #
 # Options (environment): SECONDS_PER_RUN (default 20), CONNECTIONS (default 64),
 # THREADS (wrk threads, default 2), XIESHANG_BIN (a binary to measure instead of
-# building this checkout's, for before/after runs).
+# building this checkout's, for before/after runs), ONLY (a regular expression:
+# measure only the runs whose key matches, e.g. ONLY='^proposal_unit_'; the
+# limits and ratios are then left out).
 set -euo pipefail
 # The server's rate limits would measure the limiter, not the server: every
 # request here comes from one address.
@@ -92,6 +94,7 @@ value_of() { awk -F= -v k="$1" '$1 == k {v = $2} END {print v}' "$results"; }
 # wrk with --latency; prints "label  req/s  p50  p99" and records the rate under key.
 run() {
   local key="$1" label="$2" url="$3" script="${4:-}"
+  if [ -n "${ONLY:-}" ] && ! [[ "$key" =~ $ONLY ]]; then return 0; fi
   local out
   if [ -n "$script" ]; then
     out="$(wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$script" "$url")"
@@ -170,7 +173,7 @@ limits() {
   record "raw_insert_$kind" "$(sed -E 's/.*= ([0-9]+) rows\/s.*/\1/' <<<"$line")"
   raw_read "$kind" "$url" "raw_read_$kind" "raw point-read page, $kind (${page_bytes} B)"
 }
-limits sqlite "sqlite://$work/raw.db" 1
+[ -n "${ONLY:-}" ] || limits sqlite "sqlite://$work/raw.db" 1
 
 # --- Xieshang ---------------------------------------------------------------------
 # A district's staff, logged in once; prints the session cookie's value.
@@ -331,7 +334,7 @@ EOF
 # Each backend's own limits are measured just before it (PostgreSQL's), so that
 # both stand as close in time as they can on a machine whose speed drifts.
 for b in "${backends[@]}"; do
-  if [ "$b" = postgres ]; then
+  if [ "$b" = postgres ] && [ -z "${ONLY:-}" ]; then
     psql "${pg_url%/*}/postgres" -qc "CREATE DATABASE $raw_pg_db" >/dev/null
     limits postgres "${pg_url%/*}/$raw_pg_db" 64
     psql "${pg_url%/*}/postgres" -qc "DROP DATABASE $raw_pg_db WITH (FORCE)" -c CHECKPOINT >/dev/null
@@ -348,6 +351,7 @@ done
 # measurement can land on a slow spell of the machine (one run measured half
 # its usual rate), and a low limit flatters every ratio read against it. The
 # higher of the two is the limit.
+if [ -n "${ONLY:-}" ]; then exit 0; fi
 echo "--- the SQLite limit again"
 raw_read sqlite "sqlite://$work/raw.db" raw_read_sqlite_again "raw point-read page, sqlite, again"
 record raw_read_sqlite "$(python3 -c 'import sys; print(max(float(a) for a in sys.argv[1:]))' \
