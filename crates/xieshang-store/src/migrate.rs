@@ -180,6 +180,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "proposal_face_to_face",
         include_str!("migrations/0041_proposal_face_to_face.sql"),
     ),
+    (
+        44,
+        "assignments_by_kind",
+        include_str!("migrations/0044_assignments_by_kind.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a
