@@ -44,8 +44,9 @@ struct Block {
     lines: Vec<Line>,
     /// What it says when nothing waits.
     empty: &'static str,
-    /// The feature's own page, and its link text's key.
-    all: (&'static str, &'static str),
+    /// The feature's own page, and its link text's key (none until the
+    /// feature has one: reports and study are built in parallel).
+    all: Option<(&'static str, &'static str)>,
 }
 
 #[derive(Template)]
@@ -123,7 +124,7 @@ async fn today_page(
                 },
             ),
             "phone.no_shifts",
-            ("/duty", "phone.all_shifts"),
+            Some(("/duty", "phone.all_shifts")),
         ),
         block(
             "today-meetings",
@@ -142,7 +143,7 @@ async fn today_page(
                 },
             ),
             "phone.no_meetings",
-            ("/meetings", "phone.all_meetings"),
+            Some(("/meetings", "phone.all_meetings")),
         ),
         block(
             "today-to-sign",
@@ -150,7 +151,7 @@ async fn today_page(
             &t.to_sign,
             lines(tr, &t.to_sign, |i| format!("/proposals/{}", i.id), none),
             "phone.nothing_to_sign",
-            ("/proposals/mine", "phone.all_proposals"),
+            Some(("/proposals/mine", "phone.all_proposals")),
         ),
         block(
             "today-to-rate",
@@ -163,7 +164,7 @@ async fn today_page(
                 none,
             ),
             "phone.nothing_to_rate",
-            ("/proposals/mine", "phone.all_proposals"),
+            Some(("/proposals/mine", "phone.all_proposals")),
         ),
         block(
             "today-news",
@@ -176,7 +177,7 @@ async fn today_page(
                 |i| (i18n::known(&i.note).unwrap_or(""), String::new()),
             ),
             "phone.no_news",
-            ("/reports", "phone.all_reports"),
+            None,
         ),
         block(
             "today-readings",
@@ -184,7 +185,7 @@ async fn today_page(
             &t.readings,
             lines(tr, &t.readings, |i| format!("/study/{}", i.id), none),
             "phone.no_readings",
-            ("/study", "phone.all_readings"),
+            None,
         ),
         block(
             "today-receptions",
@@ -202,7 +203,7 @@ async fn today_page(
                 },
             ),
             "phone.no_receptions",
-            ("/duty", "phone.all_receptions"),
+            Some(("/duty", "phone.all_receptions")),
         ),
         block(
             "today-concerns",
@@ -215,7 +216,7 @@ async fn today_page(
                 |i| (state_key(&i.note), String::new()),
             ),
             "phone.no_concerns",
-            ("/my", "phone.all_concerns"),
+            Some(("/my", "phone.all_concerns")),
         ),
     ];
     let total = blocks.iter().map(|b| b.count).sum();
