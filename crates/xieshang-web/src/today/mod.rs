@@ -220,6 +220,9 @@ async fn today_page(
         ),
     ];
     let total = blocks.iter().map(|b| b.count).sum();
+    // What waits comes first (in the order above), the empty sections after.
+    let mut blocks = blocks;
+    blocks.sort_by_key(|b| b.count == 0);
     render(TodayTpl {
         page: Page::signed_in(tr, &u, &Flash::default()),
         blocks,

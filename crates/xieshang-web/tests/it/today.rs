@@ -21,7 +21,7 @@ fn cst(day: &str, hour: u32) -> i64 {
 /// The HTML of the page's section `id` (up to its end).
 fn section<'a>(page: &'a str, id: &str) -> &'a str {
     let start = page
-        .find(&format!("<section class=\"card today\" id=\"{id}\""))
+        .find(&format!(" id=\"{id}\" aria-labelledby=\"{id}-h\""))
         .unwrap_or_else(|| panic!("section {id} in {page}"));
     let rest = &page[start..];
     &rest[..rest.find("</section>").unwrap()]
@@ -65,6 +65,10 @@ async fn a_member_lands_on_the_phone_home_with_proposals_to_co_sign() {
         "{to_sign}"
     );
     assert_eq!(count(&page, "today-to-sign"), 1);
+    assert!(
+        page.find("id=\"today-to-sign\"") < page.find("id=\"today-shifts\""),
+        "what waits comes before the empty sections"
+    );
     // Sections with nothing say so, and lead to the feature's page.
     for (id, empty) in [
         ("today-meetings", "本周没有邀请您参加的协商活动。"),
