@@ -325,6 +325,9 @@ EOF
   # --- issue 30 R: opinion reports (lines go here) ---
   # --- issue 30 S: study and exchange (lines go here) ---
   # --- issue 30 H: the member's phone home (lines go here) ---
+  # The member's phone home (issue 30 point 6): what waits for a member
+  # today and this week, eight small statements side by side.
+  run "phone_home_$b" "member's phone home /today (m00000)" "$base/today" "$work/member-$b.lua"
 
   local rss
   rss="$(peak_rss_mb "$server")"

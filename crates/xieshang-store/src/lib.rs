@@ -34,6 +34,7 @@ pub mod report;
 pub mod roster;
 pub mod search;
 pub mod study;
+pub mod today;
 pub mod upload;
 
 // Tools: the demo city, the generated city for load runs, test helpers.

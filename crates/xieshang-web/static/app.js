@@ -123,58 +123,112 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
-// Proposal drafts (issue 29): what is typed is kept in this browser as it is
-// typed, so a lost connection or a closed tab loses nothing; the server keeps
-// the draft when it is saved. When the page comes back showing other text
-// than the browser kept, a button puts the kept text back.
+// Drafts kept on the device (issue 29, made generic by issue 30): any form
+// with data-draft="key" keeps what is typed in this browser (localStorage,
+// "xs-draft:" + key) as it is typed, so a lost connection, a closed tab or a
+// refused form loses nothing. When the page opens again showing other text
+// than the browser kept, the kept text comes back: at once, or, where the
+// form has a data-draft-restore button (a proposal, whose saved text the
+// server also keeps), when that button is pressed. A form sent is remembered
+// for one page: when the next page comes from that submission and does not
+// show an error, the form was accepted and the kept text is dropped. Without
+// this script the forms are simply submitted.
 document.addEventListener("DOMContentLoaded", function () {
-  var form = document.getElementById("draft-form");
-  var offer = document.getElementById("draft-restore");
-  if (!form || !offer || !window.localStorage) return;
-  var names = ["title", "category", "situation", "analysis", "suggestions"];
-  var key = "xs-draft:" + form.getAttribute("action");
-  function typed() {
+  var store = null;
+  try {
+    store = window.localStorage;
+  } catch (e) {}
+  if (!store) return;
+  var SENT = "xs-draft-sent";
+  var here = location.href.split("#")[0];
+  var nav = performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  var shownError = !!document.querySelector("main p.error, main [aria-invalid='true']");
+  var sent = null;
+  try {
+    sent = JSON.parse(sessionStorage.getItem(SENT) || "null");
+    sessionStorage.removeItem(SENT);
+  } catch (e) {}
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "_csrf" &&
+        ["hidden", "submit", "button", "file", "password", "reset"].indexOf(el.type) < 0;
+    });
+  }
+  function id(el) {
+    return el.type === "checkbox" || el.type === "radio" ? el.name + "=" + el.value : el.name;
+  }
+  function typed(form) {
     var o = {};
-    names.forEach(function (n) {
-      if (form.elements[n]) o[n] = form.elements[n].value;
+    fields(form).forEach(function (el) {
+      o[id(el)] = el.type === "checkbox" || el.type === "radio" ? el.checked : el.value;
     });
     return o;
   }
-  function same(a, b) {
-    return names.every(function (n) {
-      return (a[n] || "") === (b[n] || "");
+  function same(form, kept) {
+    return fields(form).every(function (el) {
+      var k = kept[id(el)];
+      if (el.type === "checkbox" || el.type === "radio") return k === undefined || k === el.checked;
+      return (k || "") === el.value;
     });
   }
-  var kept = null;
-  try {
-    kept = JSON.parse(localStorage.getItem(key) || "null");
-  } catch (e) {
-    kept = null;
-  }
-  // A new draft, once saved, opens as its own page: the text kept while it
-  // was new is that draft's now.
-  var fresh = "xs-draft:/proposals";
-  if (key !== fresh) {
-    try {
-      var f = JSON.parse(localStorage.getItem(fresh) || "null");
-      if (f && same(f, typed())) localStorage.removeItem(fresh);
-    } catch (e) {}
-  }
-  if (kept && !same(kept, typed())) {
-    offer.hidden = false;
-    offer.addEventListener("click", function () {
-      names.forEach(function (n) {
-        if (form.elements[n] && typeof kept[n] === "string") form.elements[n].value = kept[n];
-      });
-      offer.hidden = true;
+  function put(form, kept) {
+    fields(form).forEach(function (el) {
+      var k = kept[id(el)];
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (typeof k === "boolean") el.checked = k;
+      } else if (typeof k === "string") {
+        el.value = k;
+      }
+      // Counters and the like follow the field.
+      el.dispatchEvent(new Event("input", { bubbles: true }));
     });
-  } else if (kept) {
-    localStorage.removeItem(key);
   }
-  form.addEventListener("input", function () {
+  // The page after a form was sent: accepted unless the form is back with an error.
+  if (sent && sent.key && document.referrer === sent.from && !(nav && nav.type === "back_forward")) {
+    var again = document.querySelector("form[data-draft='" + sent.key.replace(/'/g, "") + "']");
+    if (!again || !shownError) {
+      try {
+        store.removeItem("xs-draft:" + sent.key);
+      } catch (e) {}
+    }
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), function (form) {
+    var name = "xs-draft:" + form.getAttribute("data-draft");
+    var kept = null;
     try {
-      localStorage.setItem(key, JSON.stringify(typed()));
-    } catch (e) {}
+      kept = JSON.parse(store.getItem(name) || "null");
+    } catch (e) {
+      kept = null;
+    }
+    var offer = form.querySelector("[data-draft-restore]");
+    if (kept && !same(form, kept)) {
+      if (offer) {
+        offer.hidden = false;
+        offer.addEventListener("click", function () {
+          put(form, kept);
+          offer.hidden = true;
+        });
+      } else {
+        put(form, kept);
+        var note = form.querySelector("[data-draft-note]");
+        if (note) note.hidden = false;
+      }
+    } else if (kept && offer) {
+      // The server shows the same text: nothing to offer back.
+      store.removeItem(name);
+    }
+    function keep() {
+      try {
+        store.setItem(name, JSON.stringify(typed(form)));
+      } catch (e) {}
+    }
+    form.addEventListener("input", keep);
+    form.addEventListener("change", keep);
+    form.addEventListener("submit", function () {
+      try {
+        sessionStorage.setItem(SENT, JSON.stringify({ key: form.getAttribute("data-draft"), from: here }));
+      } catch (e) {}
+    });
   });
 });
 
@@ -261,7 +315,7 @@ document.addEventListener("DOMContentLoaded", function () {
           var mm = ("0" + t.getMinutes()).slice(-2);
           status.textContent = status.dataset.saved + " " + hh + ":" + mm;
           try {
-            localStorage.removeItem("xs-draft:" + action);
+            localStorage.removeItem("xs-draft:" + (form.getAttribute("data-draft") || action));
           } catch (e) {}
           refreshSimilar();
         } else {

@@ -404,7 +404,17 @@ async fn login(
     let token = session::create(&state.db, creds.id, ttl).await?;
     let cookie = auth::set_cookie(&state, &headers, auth::SESSION_COOKIE, &token, ttl / 1000);
     tracing::info!(user.id = creds.id, "login");
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+    // A member lands on their phone home (履职通, issue 30 point 6): what
+    // waits for them today and this week; everyone else on the home page.
+    let home = if user::actor(&state.db, creds.id)
+        .await?
+        .has_role(Role::Member)
+    {
+        "/today"
+    } else {
+        "/"
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(home)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -1490,6 +1490,35 @@ const CATALOG: &[(&str, &str, &str)] = &[
     // --- issue 30 R: opinion reports (keys go here) ---
     // --- issue 30 S: study and exchange (keys go here) ---
     // --- issue 30 H: the member's phone home (keys go here) ---
+    ("phone.title", "履职通", "My duties today"),
+    ("phone.nav", "履职通", "Today"),
+    ("phone.lead", "今天和本周等您处理的事项", "Waiting for you today and this week"),
+    ("phone.shifts", "本周坐班", "Duty shifts this week"),
+    ("phone.shift_today", "今天", "today"),
+    ("phone.no_shifts", "本周没有您的坐班。", "No duty shifts for you this week."),
+    ("phone.all_shifts", "我的坐班和接待", "My shifts and receptions"),
+    ("phone.meetings", "本周要参加的协商活动", "Meetings to attend this week"),
+    ("phone.no_meetings", "本周没有邀请您参加的协商活动。", "No meetings you are invited to this week."),
+    ("phone.all_meetings", "我参加的协商活动", "My meetings"),
+    ("phone.to_sign", "待我联名的提案", "Proposals to co-sign"),
+    ("phone.nothing_to_sign", "没有等您联名的提案。", "No proposals wait for your signature."),
+    ("phone.to_rate", "待我评价答复的提案", "Replies to rate"),
+    ("phone.nothing_to_rate", "没有等您评价的答复。", "No replies wait for your rating."),
+    ("phone.all_proposals", "我的提案", "My proposals"),
+    ("phone.news", "社情民意信息的新进展", "News on your opinion reports"),
+    ("phone.no_news", "最近一周您的社情民意信息没有新进展。", "No news on your opinion reports this past week."),
+    ("phone.all_reports", "我的社情民意信息", "My opinion reports"),
+    ("phone.readings", "待学习的材料", "Readings due"),
+    ("phone.no_readings", "没有待学习的材料。", "No readings due."),
+    ("phone.all_readings", "学习交流", "Study and exchange"),
+    ("phone.receptions", "待跟进的接待", "Receptions to follow up"),
+    ("phone.no_receptions", "没有待跟进的接待。", "No receptions to follow up."),
+    ("phone.all_receptions", "我的接待记录", "My receptions"),
+    ("phone.concerns", "我关注的在办诉求", "Open concerns you follow"),
+    ("phone.no_concerns", "您关注的诉求都已办结。", "The concerns you follow are all closed."),
+    ("phone.all_concerns", "我的待办", "My work"),
+    ("phone.more", "另有", "More:"),
+    ("draft.restored", "已恢复本机保存的草稿。", "The draft kept on this device was put back."),
     // --- issue 30 M: story, demo, API (keys go here) ---
 ];
 

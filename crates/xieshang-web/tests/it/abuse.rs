@@ -379,7 +379,7 @@ async fn logins_are_limited_and_every_failure_looks_the_same() {
     .await
     .unwrap();
     let (r, _) = login(71, "member-fh-04".into(), "xieshang-demo").await;
-    assert_eq!(r.header("location"), Some("/"));
+    assert_eq!(r.header("location"), Some("/today"));
 }
 
 #[tokio::test]

@@ -145,9 +145,15 @@ impl TestApp {
         let mut c = self.client();
         let r = c.login(username, seed::DEMO_PASSWORD).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login {username}");
+        // Members land on their phone home (履职通), everyone else on the home page.
+        let home = if username.starts_with("member-") {
+            "/today"
+        } else {
+            "/"
+        };
         assert_eq!(
             r.location.as_deref(),
-            Some("/"),
+            Some(home),
             "login {username}: {:?}",
             r.location
         );

@@ -116,7 +116,7 @@ async fn wrong_passwords_lock_the_account_until_an_admin_resets_it() {
             .await
             .location
             .as_deref(),
-        Some("/")
+        Some("/today")
     );
     let r = m.get("/").await;
     assert_eq!(r.status, StatusCode::OK, "the public home page stays open");
@@ -149,7 +149,7 @@ async fn wrong_passwords_lock_the_account_until_an_admin_resets_it() {
             .await
             .location
             .as_deref(),
-        Some("/")
+        Some("/today")
     );
 
     // Lock, reset and change are all in the audit chain, which still verifies.

@@ -440,7 +440,7 @@ async fn a_locked_out_owner_resets_the_password_through_an_emailed_link() {
     assert_eq!(r.location.as_deref(), Some("/login?ok=reset.done"));
     // Unlocked, with the new password; the link is used up.
     let r = owner.login("member-fh-02", "my-own-new-password").await;
-    assert_eq!(r.location.as_deref(), Some("/"));
+    assert_eq!(r.location.as_deref(), Some("/today"));
     let r = owner
         .post(
             "/password/reset",

@@ -181,3 +181,41 @@ async fn every_page_is_light_and_compressed() {
         assert!(*n < BUDGET, "{path} as {who}: {n} bytes compressed");
     }
 }
+
+/// The member's phone home (issue 30 point 6) opens on weak phones: with
+/// something in its sections, it weighs under the budget with its stylesheet,
+/// and it loads no script.
+#[tokio::test]
+async fn the_phone_home_is_light() {
+    let app = TestApp::new().await;
+    let c = app.login("member-fh-01").await;
+    let (status, headers, body) = wire(&c, "/today").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap()),
+        Some("gzip")
+    );
+    let mut html = String::new();
+    use std::io::Read;
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_string(&mut html)
+        .unwrap();
+    assert!(
+        html.contains("关于加强中小学生心理健康教育的建议"),
+        "the page has its sections filled: {html}"
+    );
+    let linked = assets(&html);
+    assert!(
+        linked.iter().all(|a| !a.ends_with(".js")),
+        "no script: {linked:?}"
+    );
+    let mut total = body.len();
+    for a in &linked {
+        let (s, _, b) = wire(&c, a).await;
+        assert_eq!(s, StatusCode::OK, "{a}");
+        total += b.len();
+    }
+    assert!(total < BUDGET, "/today: {total} bytes compressed");
+}

@@ -20,6 +20,7 @@ mod reader;
 mod resident;
 mod staff;
 mod statement;
+mod today;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::io::{BufRead, BufReader};
