@@ -865,6 +865,16 @@ pub async fn reply(db: &Db, actor: &Actor, topic_id: i64, text: &str) -> Result<
     Ok(id)
 }
 
+/// The topic a post is in (no permission check: callers have been refused
+/// or allowed by [`hide`]).
+pub async fn topic_of_post(db: &Db, post_id: i64) -> Result<i64> {
+    sqlx::query_scalar("SELECT topic_id FROM study_posts WHERE id = $1")
+        .bind(post_id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::NotFound)
+}
+
 /// Staff of the body hide a post with a reason: the text is kept (staff
 /// still read it), members see that staff hid it and why; audited with the
 /// original. Hiding a hidden post changes nothing. Members get 403, anyone
