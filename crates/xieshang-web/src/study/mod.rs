@@ -455,7 +455,10 @@ async fn open_topic(
 ) -> AppResult<Response> {
     let body: i64 = f.body.parse().unwrap_or(0);
     match study::open_topic(&state.db, &u.actor, body, &f.topic_title, &f.text).await {
-        Ok(id) => Ok(flash::ok(&format!("/study/topics/{id}"), "study.topic_opened")),
+        Ok(id) => Ok(flash::ok(
+            &format!("/study/topics/{id}"),
+            "study.topic_opened",
+        )),
         Err(e) => match FieldErrors::refused(&e) {
             Some(errors) => topics_view(&state, tr, &u, &refused_flash(), f, errors).await,
             None => Err(e.into()),
@@ -505,7 +508,14 @@ async fn thread_view(
             when: format_time(tr.lang, p.created_at),
             hidden: p
                 .hidden
-                .map(|h| format!("{}{}{}", tr.t("study.hidden_by_staff"), tr.colon(), h.reason))
+                .map(|h| {
+                    format!(
+                        "{}{}{}",
+                        tr.t("study.hidden_by_staff"),
+                        tr.colon(),
+                        h.reason
+                    )
+                })
                 .unwrap_or_default(),
         })
         .collect();
@@ -554,10 +564,7 @@ async fn reply(
     CsrfForm(f): CsrfForm<ReplyForm>,
 ) -> AppResult<Response> {
     match study::reply(&state.db, &u.actor, id, &f.text).await {
-        Ok(post) => Ok(flash::ok(
-            &format!("/study/topics/{id}#post-{post}"),
-            "study.replied",
-        )),
+        Ok(_) => Ok(flash::ok(&format!("/study/topics/{id}"), "study.replied")),
         Err(e) => match FieldErrors::refused(&e) {
             Some(errors) => {
                 thread_view(
@@ -592,7 +599,7 @@ async fn hide(
 ) -> AppResult<Response> {
     match study::hide(&state.db, &u.actor, post, &f.reason).await {
         Ok(topic) => Ok(flash::ok(
-            &format!("/study/topics/{topic}#post-{post}"),
+            &format!("/study/topics/{topic}"),
             "study.post_hidden",
         )),
         Err(e) => match FieldErrors::refused(&e) {
