@@ -940,3 +940,111 @@ pub async fn confirmed_between(db: &Db, user_id: i64, from_ms: i64, to_ms: i64) 
     .fetch_one(db.pool())
     .await?)
 }
+
+// ---------------------------------------------------------------- demo and datagen
+
+/// The sample city's study work (issue 30 point 6): one material for 阎良区's
+/// members, due in two weeks, and a discussion topic opened by a member.
+pub async fn demo(db: &Db, staff: &Actor, member: &Actor) -> Result<()> {
+    let yanliang = crate::org::by_code_unchecked(db, "yanliang").await?;
+    let due = xieshang_core::calendar::cst_date(db.now_ms()) + chrono::Duration::days(14);
+    publish(
+        db,
+        staff,
+        yanliang.id,
+        "学习全国政协关于加强基层协商民主建设的有关精神",
+        "请各位委员认真学习有关文件精神，结合“有事好商量”协商平台建设和本人履职实际，\
+         在截止日期前完成学习并在线确认。\n学习中的体会可在专题讨论中交流。",
+        "https://www.cppcc.gov.cn/",
+        &due.to_string(),
+        &[],
+    )
+    .await?;
+    open_topic(
+        db,
+        member,
+        yanliang.id,
+        "老旧小区电动自行车充电安全怎么管",
+        "关山街道不少老旧小区没有集中充电设施，居民飞线充电。各街道有什么好的做法？",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Reading records for a generated city (issue 30 point 6): each district
+/// body's staff publish a material to the body every quarter of each year;
+/// about four in five of its members open it, and most of those confirm it
+/// within a few weeks. Returns the rows written.
+pub async fn datagen(
+    db: &Db,
+    rng: &mut rand::rngs::StdRng,
+    now: i64,
+    years: u32,
+    districts: &[crate::org::Org],
+    body_members: &[Vec<i64>],
+) -> Result<u64> {
+    use rand::Rng;
+    let mut rows = 0u64;
+    for (d, district) in districts.iter().enumerate() {
+        let Some(staff) = sqlx::query_scalar::<_, i64>(
+            "SELECT user_id FROM grants WHERE role = 'staff' AND org_id = $1 ORDER BY id LIMIT 1",
+        )
+        .bind(district.id)
+        .fetch_optional(db.pool())
+        .await?
+        else {
+            continue;
+        };
+        let members = body_members.get(d).map(Vec::as_slice).unwrap_or(&[]);
+        let mut tx = db.begin_write().await?;
+        let mut readings = crate::db::Batch::new(
+            "INSERT INTO study_readings (material_id, user_id, opened_at, confirmed_at)",
+            4,
+            &[],
+        );
+        for q in 0..(years.max(1) * 4) as i64 {
+            // Quarters back from now; the latest is due in a month.
+            let created = now - q * 91 * DAY_MS - 10 * DAY_MS;
+            let due_at = created + 40 * DAY_MS;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO study_materials (body_id, audience_id, title, text, links, due_at,
+                   created_by, created_at) VALUES ($1, $1, $2, $3, '', $4, $5, $6) RETURNING id",
+            )
+            .bind(district.id)
+            .bind(format!("{}学习材料（第{}期）", district.name, q + 1))
+            .bind("请委员按期学习并确认。")
+            .bind(due_at)
+            .bind(staff)
+            .bind(created)
+            .fetch_one(&mut *tx)
+            .await?;
+            rows += 1;
+            for &m in members {
+                if !rng.random_bool(0.8) {
+                    continue;
+                }
+                let opened = created + rng.random_range(0..30) * DAY_MS + 3_600_000;
+                let confirmed = (opened < now && rng.random_bool(0.85))
+                    .then(|| opened + rng.random_range(0..3) * DAY_MS + 600_000)
+                    .filter(|t| *t < now);
+                if opened >= now {
+                    continue;
+                }
+                readings.push(vec![
+                    Some(Arg::Int(id)),
+                    Some(Arg::Int(m)),
+                    Some(Arg::Int(opened)),
+                    confirmed.map(Arg::Int),
+                ]);
+                if readings.rows >= 400 {
+                    rows += readings.flush(&mut tx).await?;
+                }
+            }
+        }
+        rows += readings.flush(&mut tx).await?;
+        tx.commit().await?;
+    }
+    Ok(rows)
+}
+
+const DAY_MS: i64 = 86_400_000;

@@ -450,3 +450,58 @@ async fn threads_are_the_bodys_and_staff_hide_posts_keeping_them() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_a_material_for_the_districts_members_and_a_topic() {
+    let (t, db) = city().await;
+    let gs = actor(&t, "member-gs-01").await;
+    let fh = actor(&t, "member-fh-01").await;
+    let beilin_staff = actor(&t, "staff-beilin").await;
+    for m in [&gs, &fh] {
+        let due = study::due_for(&db, m.user_id, 10).await.unwrap();
+        assert_eq!(due.len(), 1, "one demo material for each district member");
+        assert!(due[0].title.contains("基层协商民主"));
+    }
+    assert!(study::published(&db, &beilin_staff)
+        .await
+        .unwrap()
+        .is_empty());
+    let topics = study::topics(&db, &fh).await.unwrap();
+    assert_eq!(topics.len(), 1);
+    assert_eq!(topics[0].posts, 1);
+}
+
+#[tokio::test]
+async fn datagen_writes_reading_records_that_the_duty_record_counts() {
+    let t = TestDb::new().await.unwrap();
+    crate::generated_city(&t, 200, 60, 2, 7).await;
+    let materials = count(&t, "SELECT COUNT(*) FROM study_materials").await;
+    assert_eq!(materials, 13 * 2 * 4, "a material per district per quarter");
+    let confirmed = count(
+        &t,
+        "SELECT COUNT(*) FROM study_readings WHERE confirmed_at IS NOT NULL",
+    )
+    .await;
+    assert!(confirmed > 0);
+    // Each reading belongs to a member of the material's body.
+    let stray = count(
+        &t,
+        "SELECT COUNT(*) FROM study_readings x JOIN study_materials m ON m.id = x.material_id
+           WHERE NOT EXISTS (SELECT 1 FROM grants g JOIN orgs o ON o.id = g.org_id
+                 WHERE g.user_id = x.user_id AND g.role = 'member' AND o.parent_id = m.body_id)",
+    )
+    .await;
+    assert_eq!(stray, 0);
+    let (user, at): (i64, i64) = sqlx::query_as(
+        "SELECT user_id, confirmed_at FROM study_readings WHERE confirmed_at IS NOT NULL
+          ORDER BY confirmed_at DESC LIMIT 1",
+    )
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    let year = chrono::Datelike::year(&xieshang_core::calendar::cst_date(at));
+    let rec = xieshang_store::duty::record::for_member(&t.db, user, year)
+        .await
+        .unwrap();
+    assert!(rec.readings_confirmed >= 1);
+}
