@@ -3,8 +3,9 @@
 //! member confirms it, staff read who has), staff's form to publish one,
 //! and the discussion topics of the bodies one belongs to, with staff
 //! hiding a post with a reason. The store's `study` module decides who may
-//! do what (its routes are `SignedIn`: a material or topic outside one's
-//! audience or body is not found, a member's try at a staff action is 403).
+//! do what (its routes are `SignedIn`, but for the staff's form: a material
+//! or topic outside one's audience or body is not found, a member's try at a
+//! staff action is 403).
 
 use crate::kit::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang};
 use crate::kit::error::AppResult;
@@ -12,7 +13,7 @@ use crate::kit::flash;
 use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{format_time, render, Flash, Page};
-use crate::kit::routes::{Access, Routes};
+use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -25,9 +26,14 @@ use xieshang_store::upload::MAX_BYTES;
 
 /// This feature's routes.
 pub fn routes(r: Routes) -> Routes {
-    use Access::SignedIn;
+    use Access::{Needs, SignedIn};
     r.get("/study", SignedIn, get(list_page))
-        .get("/study/new", SignedIn, get(new_page))
+        // The form lists the bodies and groups within the staff's scope.
+        .get(
+            "/study/new",
+            Needs(Permission::StudyManage, Target::None),
+            get(new_page),
+        )
         .post(
             "/study",
             SignedIn,
