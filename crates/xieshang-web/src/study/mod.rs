@@ -494,16 +494,29 @@ struct ThreadTpl {
     errors: FieldErrors,
 }
 
+/// What a refused form on a thread had typed, with its errors.
+#[derive(Default)]
+struct Kept {
+    /// The reply.
+    text: String,
+    /// The post whose hide was refused, and the reason typed.
+    hiding: (i64, String),
+    errors: FieldErrors,
+}
+
 async fn thread_view(
     state: &AppState,
     tr: Tr,
     u: &CurrentUser,
     id: i64,
     flash: &Flash,
-    text: String,
-    hiding: (i64, String),
-    errors: FieldErrors,
+    kept: Kept,
 ) -> AppResult<Response> {
+    let Kept {
+        text,
+        hiding,
+        errors,
+    } = kept;
     let (topic, posts, voice) = study::thread(&state.db, &u.actor, id).await?;
     let posts = posts
         .into_iter()
@@ -543,17 +556,7 @@ async fn thread_page(
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
-    thread_view(
-        &state,
-        tr,
-        &u,
-        id,
-        &flash,
-        String::new(),
-        (0, String::new()),
-        FieldErrors::new(),
-    )
-    .await
+    thread_view(&state, tr, &u, id, &flash, Kept::default()).await
 }
 
 #[derive(Deserialize)]
@@ -573,17 +576,12 @@ async fn reply(
         Ok(_) => Ok(flash::ok(&format!("/study/topics/{id}"), "study.replied")),
         Err(e) => match FieldErrors::refused(&e) {
             Some(errors) => {
-                thread_view(
-                    &state,
-                    tr,
-                    &u,
-                    id,
-                    &refused_flash(),
-                    f.text,
-                    (0, String::new()),
+                let kept = Kept {
+                    text: f.text,
                     errors,
-                )
-                .await
+                    ..Kept::default()
+                };
+                thread_view(&state, tr, &u, id, &refused_flash(), kept).await
             }
             None => Err(e.into()),
         },
@@ -611,17 +609,12 @@ async fn hide(
         Err(e) => match FieldErrors::refused(&e) {
             Some(errors) => {
                 let topic = study::topic_of_post(&state.db, post).await?;
-                thread_view(
-                    &state,
-                    tr,
-                    &u,
-                    topic,
-                    &refused_flash(),
-                    String::new(),
-                    (post, f.reason),
+                let kept = Kept {
+                    hiding: (post, f.reason),
                     errors,
-                )
-                .await
+                    ..Kept::default()
+                };
+                thread_view(&state, tr, &u, topic, &refused_flash(), kept).await
             }
             None => Err(e.into()),
         },
