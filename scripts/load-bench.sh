@@ -324,6 +324,11 @@ EOF
   run "api_proposals_unit_$b" "API /api/v1/proposals (key of $district-dept0)" "$base/api/v1/proposals" "$work/dkey-$b.lua"
   # --- issue 30 R: opinion reports (lines go here) ---
   # --- issue 30 S: study and exchange (lines go here) ---
+  # Study (issue 30 point 5): a member's materials (their readings from
+  # datagen) and the body's discussion topics.
+  run "study_mine_$b" "member's materials /study (m00000)" "$base/study" "$work/member-$b.lua"
+  run "study_topics_$b" "discussion topics /study/topics (m00000)" "$base/study/topics" "$work/member-$b.lua"
+  run "study_staff_$b" "staff's materials and reading counts /study (staff)" "$base/study" "$work/staff-$b.lua"
   # --- issue 30 H: the member's phone home (lines go here) ---
   # The member's phone home (issue 30 point 6): what waits for a member
   # today and this week, eight small statements side by side.

@@ -479,6 +479,13 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
     if version >= 32 {
         demo_proposals(db).await?;
     }
+    if version >= 43 {
+        let (staff, member) = (
+            demo_actor(db, "staff").await?,
+            demo_actor(db, "member-gs-01").await?,
+        );
+        crate::study::demo(db, &staff, &member).await?;
+    }
     Ok(true)
 }
 

@@ -76,6 +76,9 @@ pub enum Permission {
     /// Vote in a body's key-proposal ballot (重点提案) and supervise (督办)
     /// the key proposals one is named for: the body's leaders.
     ProposalSupervise,
+    /// Publish study materials to a body's members and read who has read
+    /// them; open discussion topics and moderate them (hide a post).
+    StudyManage,
 }
 
 impl Permission {
@@ -92,11 +95,12 @@ impl Permission {
             ConsultationView | ConsultationManage => ConsultationView,
             ProposalView | ProposalDraft | ProposalReview | ProposalManage | ProposalHandle
             | ProposalSupervise => ProposalView,
+            StudyManage => OrgView,
         }
     }
 
     /// Every permission.
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
@@ -116,6 +120,7 @@ impl Permission {
         Permission::ProposalManage,
         Permission::ProposalHandle,
         Permission::ProposalSupervise,
+        Permission::StudyManage,
     ];
 }
 
@@ -175,6 +180,7 @@ impl Role {
                 ConsultationManage,
                 ProposalView,
                 ProposalManage,
+                StudyManage,
             ],
             Role::Leader => &[
                 OrgView,

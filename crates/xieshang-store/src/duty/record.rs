@@ -5,7 +5,8 @@
 //! from their participants (issue 28). Proposals (issue 29) from their own
 //! tables: filed as initiator, co-signed (confirmed) once accepted, accepted,
 //! chosen as key proposals and adopted (final reply of class A), each in the
-//! year it happened. Opinion reports join when that feature lands.
+//! year it happened. Study materials confirmed (issue 30) from their reading
+//! records. Opinion reports join when that feature lands.
 
 use crate::audit::{self, Entry};
 use crate::db::{col, Db};
@@ -70,6 +71,9 @@ pub struct DutyRecord {
     pub proposals_key: i64,
     /// Proposals of theirs adopted (final reply of class A), by the reply's day.
     pub proposals_adopted: i64,
+    /// Study materials whose reading they confirmed (issue 30), by the day
+    /// confirmed.
+    pub readings_confirmed: i64,
     /// Staff's manual entries.
     pub manual: Vec<ManualEntry>,
 }
@@ -184,6 +188,7 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
             AND replied_at >= $2 AND replied_at < $3",
     )
     .await?;
+    let readings_confirmed = crate::study::confirmed_between(db, user_id, from_ms, to_ms).await?;
     let manual = sqlx::query(
         "SELECT e.kind, e.description, e.evidence, u.display_name, e.created_at FROM duty_entries e
          JOIN users u ON u.id = e.created_by WHERE e.user_id = $1 AND e.year = $2 ORDER BY e.id",
@@ -218,6 +223,7 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
         proposals_accepted,
         proposals_key,
         proposals_adopted,
+        readings_confirmed,
         manual,
     })
 }

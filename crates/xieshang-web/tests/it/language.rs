@@ -503,6 +503,11 @@ async fn chinese_data(app: &TestApp) -> Vec<String> {
         // Leads residents sent (issue 29 point 3).
         "SELECT title FROM proposal_leads",
         "SELECT body FROM proposal_leads",
+        // Study materials and discussions (issue 30 point 5).
+        "SELECT title FROM study_materials",
+        "SELECT text FROM study_materials",
+        "SELECT title FROM study_topics",
+        "SELECT text FROM study_posts",
     ] {
         // A table or column another schema lacks is simply not a source.
         let rows: Vec<String> = sqlx::query_scalar(sql)
