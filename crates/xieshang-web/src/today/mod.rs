@@ -185,7 +185,7 @@ async fn today_page(
             &t.readings,
             lines(tr, &t.readings, |i| format!("/study/{}", i.id), none),
             "phone.no_readings",
-            None,
+            Some(("/study", "phone.all_readings")),
         ),
         block(
             "today-receptions",

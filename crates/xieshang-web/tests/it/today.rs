@@ -73,13 +73,21 @@ async fn a_member_lands_on_the_phone_home_with_proposals_to_co_sign() {
     for (id, empty) in [
         ("today-meetings", "本周没有邀请您参加的协商活动。"),
         ("today-news", "最近一周您的社情民意信息没有新进展。"),
-        ("today-readings", "没有待学习的材料。"),
         ("today-receptions", "没有待跟进的接待。"),
     ] {
         assert!(section(&page, id).contains(empty), "{id}: {page}");
         assert_eq!(count(&page, id), 0, "{id}");
     }
     assert!(section(&page, "today-meetings").contains("href=\"/meetings\""));
+    // The demo's study material for 阎良区's members waits to be confirmed,
+    // and leads to it and to all her materials.
+    let readings = section(&page, "today-readings");
+    assert!(
+        readings.contains("学习全国政协关于加强基层协商民主建设的有关精神"),
+        "{readings}"
+    );
+    assert!(readings.contains("href=\"/study\""), "{readings}");
+    assert_eq!(count(&page, "today-readings"), 1);
 
     // Once she answers, the invitation leaves the page.
     let r = c
