@@ -18,6 +18,7 @@ pub mod concern;
 pub mod duty;
 pub mod org;
 pub mod proposal;
+pub mod report;
 
 pub use account::role::{Permission, Role};
 pub use authz::{Actor, Denied, Grant, Relation};

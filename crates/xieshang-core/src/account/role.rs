@@ -27,6 +27,9 @@ pub enum Role {
     Student,
     /// System administrator
     Admin,
+    /// 特邀信息员: an invited informant, who submits public-opinion reports
+    /// and does nothing else.
+    Informant,
 }
 
 /// Something a user may do within the subtree where they hold a role.
@@ -76,6 +79,13 @@ pub enum Permission {
     /// Vote in a body's key-proposal ballot (重点提案) and supervise (督办)
     /// the key proposals one is named for: the body's leaders.
     ProposalSupervise,
+    /// See a body's public-opinion reports and their timelines.
+    ReportView,
+    /// Submit public-opinion reports (members, informants).
+    ReportSubmit,
+    /// Edit (核稿), merge, decide and forward a body's opinion reports, record
+    /// adoptions and leaders' instructions, keep the body's report rules.
+    ReportEdit,
 }
 
 impl Permission {
@@ -92,11 +102,12 @@ impl Permission {
             ConsultationView | ConsultationManage => ConsultationView,
             ProposalView | ProposalDraft | ProposalReview | ProposalManage | ProposalHandle
             | ProposalSupervise => ProposalView,
+            ReportView | ReportSubmit | ReportEdit => ReportView,
         }
     }
 
     /// Every permission.
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 22] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
@@ -116,12 +127,15 @@ impl Permission {
         Permission::ProposalManage,
         Permission::ProposalHandle,
         Permission::ProposalSupervise,
+        Permission::ReportView,
+        Permission::ReportSubmit,
+        Permission::ReportEdit,
     ];
 }
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 12] = [
         Role::LiaisonOfficer,
         Role::GridWorker,
         Role::Member,
@@ -133,6 +147,7 @@ impl Role {
         Role::Teacher,
         Role::Student,
         Role::Admin,
+        Role::Informant,
     ];
 
     /// Stable code stored in the database.
@@ -149,6 +164,7 @@ impl Role {
             Role::Teacher => "teacher",
             Role::Student => "student",
             Role::Admin => "admin",
+            Role::Informant => "informant",
         }
     }
 
@@ -175,6 +191,8 @@ impl Role {
                 ConsultationManage,
                 ProposalView,
                 ProposalManage,
+                ReportView,
+                ReportEdit,
             ],
             Role::Leader => &[
                 OrgView,
@@ -185,6 +203,7 @@ impl Role {
                 ConsultationView,
                 ProposalView,
                 ProposalSupervise,
+                ReportView,
             ],
             Role::CityOverseer => &[
                 OrgView,
@@ -193,9 +212,11 @@ impl Role {
                 ConcernSupervise,
                 ConsultationView,
                 ProposalView,
+                ReportView,
             ],
             Role::ProposalCommittee => &[OrgView, ProposalView, ProposalReview, ProposalManage],
-            Role::Member => &[ConcernRecord, ProposalDraft],
+            Role::Member => &[ConcernRecord, ProposalDraft, ReportSubmit],
+            Role::Informant => &[ReportSubmit],
             Role::LiaisonOfficer | Role::GridWorker => &[ConcernRecord],
             Role::DepartmentHandler => &[ConcernHandle, ReporterReveal, ProposalHandle],
             Role::Teacher | Role::Student => &[],
@@ -221,7 +242,8 @@ impl Role {
             | Role::LiaisonOfficer
             | Role::GridWorker
             | Role::Teacher
-            | Role::Student => 1,
+            | Role::Student
+            | Role::Informant => 1,
         }
     }
 
@@ -253,6 +275,7 @@ mod tests {
             Role::GridWorker,
             Role::Student,
             Role::LiaisonOfficer,
+            Role::Informant,
         ] {
             assert!(!r.allows(Permission::OrgManage), "{r:?}");
             assert!(!r.allows(Permission::UserManage), "{r:?}");
@@ -278,6 +301,7 @@ mod tests {
                     GridWorker,
                     Teacher,
                     Student,
+                    Informant,
                 ],
             ),
             (Leader, &[]),
@@ -289,6 +313,7 @@ mod tests {
             (GridWorker, &[]),
             (Teacher, &[]),
             (Student, &[]),
+            (Informant, &[]),
         ];
         assert_eq!(grantable.len(), Role::ALL.len());
         for granter in Role::ALL {

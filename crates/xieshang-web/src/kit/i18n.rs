@@ -1488,6 +1488,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.proposal.key_share", "重点提案比例须为 1 到 50 之间的整数。", "The share of key proposals is a whole percent from 1 to 50."),
     // --- issue 29 G: browser story (keys go here) ---
     // --- issue 30 R: opinion reports (keys go here) ---
+    ("role.informant", "特邀信息员", "Invited informant"),
     // --- issue 30 S: study and exchange (keys go here) ---
     // --- issue 30 H: the member's phone home (keys go here) ---
     // --- issue 30 M: story, demo, API (keys go here) ---
