@@ -400,6 +400,52 @@ impl Rules {
     }
 }
 
+/// One line of a comparison of two versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffLine<'a> {
+    /// In both.
+    Same(&'a str),
+    /// Only in the older version.
+    Removed(&'a str),
+    /// Only in the newer version.
+    Added(&'a str),
+}
+
+/// The lines of `old` and `new` compared (longest common subsequence of
+/// lines): what stayed, what went, what came. Reports are short (one
+/// matter), so the quadratic table is small.
+pub fn diff_lines<'a>(old: &'a str, new: &'a str) -> Vec<DiffLine<'a>> {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        if a[i] == b[j] {
+            out.push(DiffLine::Same(a[i]));
+            i += 1;
+            j += 1;
+        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
+            out.push(DiffLine::Removed(a[i]));
+            i += 1;
+        } else {
+            out.push(DiffLine::Added(b[j]));
+            j += 1;
+        }
+    }
+    out.extend(a[i..].iter().map(|l| DiffLine::Removed(l)));
+    out.extend(b[j..].iter().map(|l| DiffLine::Added(l)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,6 +519,22 @@ mod tests {
         );
         assert_eq!(Level::National.requires(), Some(Level::City));
         assert_eq!(Level::City.requires(), None);
+    }
+
+    #[test]
+    fn versions_compare_by_line() {
+        use DiffLine::*;
+        assert_eq!(
+            diff_lines("一\n二\n三", "一\n二改\n三\n四"),
+            vec![
+                Same("一"),
+                Removed("二"),
+                Added("二改"),
+                Same("三"),
+                Added("四")
+            ]
+        );
+        assert_eq!(diff_lines("", "a"), vec![Added("a")]);
     }
 
     #[test]

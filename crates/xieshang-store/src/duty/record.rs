@@ -5,7 +5,8 @@
 //! from their participants (issue 28). Proposals (issue 29) from their own
 //! tables: filed as initiator, co-signed (confirmed) once accepted, accepted,
 //! chosen as key proposals and adopted (final reply of class A), each in the
-//! year it happened. Opinion reports join when that feature lands.
+//! year it happened. Opinion reports (issue 30) from theirs: submitted, used
+//! and the points their rule table gives ([`crate::report::points`]).
 
 use crate::audit::{self, Entry};
 use crate::db::{col, Db};
@@ -70,6 +71,13 @@ pub struct DutyRecord {
     pub proposals_key: i64,
     /// Proposals of theirs adopted (final reply of class A), by the reply's day.
     pub proposals_adopted: i64,
+    /// Opinion reports submitted.
+    pub reports_submitted: i64,
+    /// Opinion reports used by the office (theirs or merged with theirs).
+    pub reports_used: i64,
+    /// Points from opinion reports by the bodies' report rules (own use,
+    /// adoptions up the levels, leaders' instructions).
+    pub report_points: i64,
     /// Staff's manual entries.
     pub manual: Vec<ManualEntry>,
 }
@@ -184,6 +192,7 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
             AND replied_at >= $2 AND replied_at < $3",
     )
     .await?;
+    let reports = crate::report::points::for_member(db, user_id, year).await?;
     let manual = sqlx::query(
         "SELECT e.kind, e.description, e.evidence, u.display_name, e.created_at FROM duty_entries e
          JOIN users u ON u.id = e.created_by WHERE e.user_id = $1 AND e.year = $2 ORDER BY e.id",
@@ -218,6 +227,9 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
         proposals_accepted,
         proposals_key,
         proposals_adopted,
+        reports_submitted: reports.submitted,
+        reports_used: reports.used,
+        report_points: reports.points,
         manual,
     })
 }

@@ -1489,6 +1489,18 @@ const CATALOG: &[(&str, &str, &str)] = &[
     // --- issue 29 G: browser story (keys go here) ---
     // --- issue 30 R: opinion reports (keys go here) ---
     ("role.informant", "特邀信息员", "Invited informant"),
+    ("record.reports", "社情民意信息", "Opinion reports"),
+    ("record.reports_submitted", "报送", "submitted"),
+    ("record.reports_used", "采用", "used"),
+    ("record.report_points", "积分", "points"),
+    ("score.report_points", "社情民意信息积分", "Opinion report points"),
+    ("report.news.used", "社情民意信息已采用", "Your report was used"),
+    ("report.news.kept", "社情民意信息已留存", "Your report was kept for reference"),
+    ("report.news.not_used", "社情民意信息未采用", "Your report was not used"),
+    ("report.news.merged", "社情民意信息已合并", "Your report was merged into another"),
+    ("report.news.forwarded", "社情民意信息已报送上级", "Your report was forwarded"),
+    ("report.news.adopted", "社情民意信息被上级采用", "Your report was adopted by a higher level"),
+    ("report.news.instructed", "社情民意信息获领导批示", "A leader gave an instruction on your report"),
     // --- issue 30 S: study and exchange (keys go here) ---
     // --- issue 30 H: the member's phone home (keys go here) ---
     // --- issue 30 M: story, demo, API (keys go here) ---
