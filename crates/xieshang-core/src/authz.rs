@@ -67,6 +67,9 @@ pub enum Relation {
     /// The actor wrote the proposal or is invited to co-sign it: they may
     /// read it (what each may do to it, the store decides by who they are).
     Proposer,
+    /// The actor submitted the opinion report, or one merged into it: they
+    /// may read it and follow each step.
+    Reporter,
 }
 
 impl Relation {
@@ -84,6 +87,7 @@ impl Relation {
             Relation::Follower | Relation::Recorder => &[ConcernView],
             Relation::Participant => &[ConsultationView],
             Relation::Proposer => &[ProposalView],
+            Relation::Reporter => &[ReportView],
         }
     }
 

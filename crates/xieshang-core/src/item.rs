@@ -109,6 +109,14 @@ codes! {
         Draft = "draft",
         /// Withdrawn at the proposer's request.
         Withdrawn = "withdrawn",
+        /// An opinion report the office is editing (核稿).
+        Editing = "editing",
+        /// An opinion report the office used (采用).
+        Used = "used",
+        /// An opinion report kept for reference (留存).
+        Kept = "kept",
+        /// An opinion report not used (不采用).
+        NotUsed = "not_used",
     }
 }
 
@@ -188,6 +196,20 @@ codes! {
         Nominate = "nominate",
         /// Note: chosen as a key proposal (重点提案).
         SelectKey = "select_key",
+        /// The office takes a report up for editing (核稿).
+        Edit = "edit",
+        /// Note: the office saved a new version of the report's text.
+        Revise = "revise",
+        /// Decision: used (采用).
+        Use = "use",
+        /// Decision: kept for reference (留存).
+        Keep = "keep",
+        /// Decision: not used (不采用).
+        NotUse = "not_use",
+        /// Note: forwarded to another level (上报).
+        Forward = "forward",
+        /// Note: adopted by a receiving level.
+        Adopt = "adopt",
     }
 }
 
@@ -694,8 +716,67 @@ pub const PROPOSAL: KindSpec = KindSpec {
     ],
 };
 
+/// Public-opinion reports (社情民意信息, issue 30, decision record 0041): a
+/// member, a member group or an informant submits one matter; the office
+/// takes it up for editing (核稿, every version kept as `revise` notes),
+/// merges it into another on the same matter, or decides: used (采用), kept
+/// for reference (留存) or not used (不采用). A used report travels up the
+/// levels as notes (`forward`, `adopt`, `instruct`): its state stays `used`.
+pub const OPINION_REPORT: KindSpec = KindSpec {
+    kind: "opinion_report",
+    initial: S::Submitted,
+    states: &[
+        S::Submitted,
+        S::Editing,
+        S::Used,
+        S::Kept,
+        S::NotUsed,
+        S::Merged,
+    ],
+    closed: &[S::Kept, S::NotUsed, S::Merged],
+    transitions: &[
+        Transition {
+            action: A::Edit,
+            from: &[S::Submitted],
+            to: S::Editing,
+            by: &[STAFF],
+        },
+        Transition {
+            action: A::Merge,
+            from: &[S::Submitted, S::Editing],
+            to: S::Merged,
+            by: &[STAFF],
+        },
+        Transition {
+            action: A::Use,
+            from: &[S::Submitted, S::Editing],
+            to: S::Used,
+            by: &[STAFF],
+        },
+        Transition {
+            action: A::Keep,
+            from: &[S::Submitted, S::Editing],
+            to: S::Kept,
+            by: &[STAFF],
+        },
+        Transition {
+            action: A::NotUse,
+            from: &[S::Submitted, S::Editing],
+            to: S::NotUsed,
+            by: &[STAFF],
+        },
+    ],
+    notes: &[A::Revise, A::Forward, A::Adopt, A::Instruct, A::Remind],
+};
+
 /// Every kind the engine serves.
-pub const KINDS: &[KindSpec] = &[CONCERN, CONSULTATION, CONSULTATION_ACTION, PROPOSAL];
+pub const KINDS: &[KindSpec] = &[
+    CONCERN,
+    CONSULTATION,
+    CONSULTATION_ACTION,
+    PROPOSAL,
+    OPINION_REPORT,
+];
 
 /// The spec of a kind code.
 pub fn spec(kind: &str) -> Option<&'static KindSpec> {
@@ -807,6 +888,34 @@ mod tests {
             Ok(S::Converted)
         );
         assert!(s.is_closed(S::Closed) && s.is_closed(S::Converted));
+    }
+
+    #[test]
+    fn opinion_report_edges() {
+        let s = OPINION_REPORT;
+        assert_eq!(s.apply(S::Submitted, A::Edit, STAFF), Ok(S::Editing));
+        assert_eq!(s.apply(S::Editing, A::Use, STAFF), Ok(S::Used));
+        assert_eq!(s.apply(S::Submitted, A::Keep, STAFF), Ok(S::Kept));
+        assert_eq!(s.apply(S::Editing, A::NotUse, STAFF), Ok(S::NotUsed));
+        assert_eq!(s.apply(S::Editing, A::Merge, STAFF), Ok(S::Merged));
+        assert!(s.apply(S::Submitted, A::Use, MEMBER).is_err());
+        assert!(s.apply(S::Used, A::NotUse, STAFF).is_err());
+        assert!(s.apply(S::Used, A::Merge, STAFF).is_err());
+        assert!(s.is_closed(S::NotUsed) && !s.is_closed(S::Used));
+        assert_eq!(s.action("forward"), Some(A::Forward));
+        assert_eq!(s.action("assign"), None);
+        // A used report's forwards and adoptions leave it used.
+        assert_eq!(
+            s.replay([
+                (A::Edit, STAFF),
+                (A::Revise, STAFF),
+                (A::Use, STAFF),
+                (A::Forward, STAFF),
+                (A::Adopt, STAFF),
+                (A::Instruct, STAFF),
+            ]),
+            Ok(S::Used)
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod duty;
 pub mod org;
 pub mod proposal;
 pub mod study;
+pub mod report;
 
 pub use account::role::{Permission, Role};
 pub use authz::{Actor, Denied, Grant, Relation};

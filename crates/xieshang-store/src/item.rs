@@ -111,6 +111,7 @@ pub(crate) fn table(spec: &KindSpec) -> Result<&'static str> {
         "consultation" => Ok("consultations"),
         "consultation_action" => Ok("consultation_actions"),
         "proposal" => Ok("proposals"),
+        "opinion_report" => Ok("opinion_reports"),
         _ => Err(Error::NotFound),
     }
 }

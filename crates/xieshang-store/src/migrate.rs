@@ -180,6 +180,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "proposal_face_to_face",
         include_str!("migrations/0041_proposal_face_to_face.sql"),
     ),
+    (
+        42,
+        "opinion_reports",
+        include_str!("migrations/0042_opinion_reports.sql"),
+    ),
     (43, "study", include_str!("migrations/0043_study.sql")),
     (
         44,

@@ -27,6 +27,9 @@ pub enum Role {
     Student,
     /// System administrator
     Admin,
+    /// 特邀信息员: an invited informant, who submits public-opinion reports
+    /// and does nothing else.
+    Informant,
 }
 
 /// Something a user may do within the subtree where they hold a role.
@@ -79,6 +82,13 @@ pub enum Permission {
     /// Publish study materials to a body's members and read who has read
     /// them; open discussion topics and moderate them (hide a post).
     StudyManage,
+    /// See a body's public-opinion reports and their timelines.
+    ReportView,
+    /// Submit public-opinion reports (members, informants).
+    ReportSubmit,
+    /// Edit (核稿), merge, decide and forward a body's opinion reports, record
+    /// adoptions and leaders' instructions, keep the body's report rules.
+    ReportEdit,
 }
 
 impl Permission {
@@ -96,11 +106,12 @@ impl Permission {
             ProposalView | ProposalDraft | ProposalReview | ProposalManage | ProposalHandle
             | ProposalSupervise => ProposalView,
             StudyManage => OrgView,
+            ReportView | ReportSubmit | ReportEdit => ReportView,
         }
     }
 
     /// Every permission.
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 23] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
@@ -121,12 +132,15 @@ impl Permission {
         Permission::ProposalHandle,
         Permission::ProposalSupervise,
         Permission::StudyManage,
+        Permission::ReportView,
+        Permission::ReportSubmit,
+        Permission::ReportEdit,
     ];
 }
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 12] = [
         Role::LiaisonOfficer,
         Role::GridWorker,
         Role::Member,
@@ -138,6 +152,7 @@ impl Role {
         Role::Teacher,
         Role::Student,
         Role::Admin,
+        Role::Informant,
     ];
 
     /// Stable code stored in the database.
@@ -154,6 +169,7 @@ impl Role {
             Role::Teacher => "teacher",
             Role::Student => "student",
             Role::Admin => "admin",
+            Role::Informant => "informant",
         }
     }
 
@@ -181,6 +197,8 @@ impl Role {
                 ProposalView,
                 ProposalManage,
                 StudyManage,
+                ReportView,
+                ReportEdit,
             ],
             Role::Leader => &[
                 OrgView,
@@ -191,6 +209,7 @@ impl Role {
                 ConsultationView,
                 ProposalView,
                 ProposalSupervise,
+                ReportView,
             ],
             Role::CityOverseer => &[
                 OrgView,
@@ -199,9 +218,11 @@ impl Role {
                 ConcernSupervise,
                 ConsultationView,
                 ProposalView,
+                ReportView,
             ],
             Role::ProposalCommittee => &[OrgView, ProposalView, ProposalReview, ProposalManage],
-            Role::Member => &[ConcernRecord, ProposalDraft],
+            Role::Member => &[ConcernRecord, ProposalDraft, ReportSubmit],
+            Role::Informant => &[ReportSubmit],
             Role::LiaisonOfficer | Role::GridWorker => &[ConcernRecord],
             Role::DepartmentHandler => &[ConcernHandle, ReporterReveal, ProposalHandle],
             Role::Teacher | Role::Student => &[],
@@ -227,7 +248,8 @@ impl Role {
             | Role::LiaisonOfficer
             | Role::GridWorker
             | Role::Teacher
-            | Role::Student => 1,
+            | Role::Student
+            | Role::Informant => 1,
         }
     }
 
@@ -259,6 +281,7 @@ mod tests {
             Role::GridWorker,
             Role::Student,
             Role::LiaisonOfficer,
+            Role::Informant,
         ] {
             assert!(!r.allows(Permission::OrgManage), "{r:?}");
             assert!(!r.allows(Permission::UserManage), "{r:?}");
@@ -284,6 +307,7 @@ mod tests {
                     GridWorker,
                     Teacher,
                     Student,
+                    Informant,
                 ],
             ),
             (Leader, &[]),
@@ -295,6 +319,7 @@ mod tests {
             (GridWorker, &[]),
             (Teacher, &[]),
             (Student, &[]),
+            (Informant, &[]),
         ];
         assert_eq!(grantable.len(), Role::ALL.len());
         for granter in Role::ALL {

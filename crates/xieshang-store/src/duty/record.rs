@@ -6,7 +6,8 @@
 //! tables: filed as initiator, co-signed (confirmed) once accepted, accepted,
 //! chosen as key proposals and adopted (final reply of class A), each in the
 //! year it happened. Study materials confirmed (issue 30) from their reading
-//! records. Opinion reports join when that feature lands.
+//! records; opinion reports (issue 30) from theirs: submitted, used and the
+//! points their rule table gives ([`crate::report::points`]).
 
 use crate::audit::{self, Entry};
 use crate::db::{col, Db};
@@ -74,6 +75,13 @@ pub struct DutyRecord {
     /// Study materials whose reading they confirmed (issue 30), by the day
     /// confirmed.
     pub readings_confirmed: i64,
+    /// Opinion reports submitted.
+    pub reports_submitted: i64,
+    /// Opinion reports used by the office (theirs or merged with theirs).
+    pub reports_used: i64,
+    /// Points from opinion reports by the bodies' report rules (own use,
+    /// adoptions up the levels, leaders' instructions).
+    pub report_points: i64,
     /// Staff's manual entries.
     pub manual: Vec<ManualEntry>,
 }
@@ -189,6 +197,7 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
     )
     .await?;
     let readings_confirmed = crate::study::confirmed_between(db, user_id, from_ms, to_ms).await?;
+    let reports = crate::report::points::for_member(db, user_id, year).await?;
     let manual = sqlx::query(
         "SELECT e.kind, e.description, e.evidence, u.display_name, e.created_at FROM duty_entries e
          JOIN users u ON u.id = e.created_by WHERE e.user_id = $1 AND e.year = $2 ORDER BY e.id",
@@ -224,6 +233,9 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
         proposals_key,
         proposals_adopted,
         readings_confirmed,
+        reports_submitted: reports.submitted,
+        reports_used: reports.used,
+        report_points: reports.points,
         manual,
     })
 }

@@ -31,7 +31,8 @@ pub type DefaultRule = (
 /// examples in DOMAIN.md §7, for what the system records today: an accepted
 /// proposal 15 for the lead author and 3 for each co-signer, a key proposal
 /// 15 more, an adopted one (final reply of class A) 5 more (not in DOMAIN.md:
-/// the body edits it); opinion reports join when that feature lands.
+/// the body edits it); opinion reports by the points their own rule table
+/// gives (issue 30: 1 a point, so the report rules decide).
 pub const DEFAULTS: &[DefaultRule] = &[
     ("meeting", 5, "time", None, None, None),
     ("shift_attended", 5, "time", Some(30), Some(3), None),
@@ -49,6 +50,7 @@ pub const DEFAULTS: &[DefaultRule] = &[
     ("proposal_cosigned", 3, "piece", None, None, None),
     ("proposal_key", 15, "piece", None, None, None),
     ("proposal_adopted", 5, "piece", None, None, None),
+    ("report_points", 1, "point", None, None, None),
 ];
 
 /// One rule of a body's table.
@@ -159,6 +161,7 @@ fn units(r: &DutyRecord, item: &str) -> i64 {
         "proposal_cosigned" => r.proposals_cosigned,
         "proposal_key" => r.proposals_key,
         "proposal_adopted" => r.proposals_adopted,
+        "report_points" => r.report_points,
         kind => r.manual.iter().filter(|e| e.kind == kind).count() as i64,
     }
 }

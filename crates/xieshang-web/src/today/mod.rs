@@ -177,7 +177,7 @@ async fn today_page(
                 |i| (i18n::known(&i.note).unwrap_or(""), String::new()),
             ),
             "phone.no_news",
-            None,
+            Some(("/reports/mine", "phone.all_reports")),
         ),
         block(
             "today-readings",
