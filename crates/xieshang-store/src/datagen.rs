@@ -7,6 +7,7 @@
 //! neither.
 
 mod proposals;
+mod reports;
 
 use crate::db::Db;
 use crate::org::{self, Org};
@@ -688,6 +689,15 @@ pub async fn generate(
         &body_members,
     )
     .await?;
+    report.rows += reports::generate(
+        db,
+        &mut rng,
+        now,
+        plan.years,
+        &districts,
+        &body_members,
+    )
+    .await?;
     report.rows +=
         crate::study::datagen(db, &mut rng, now, plan.years, &districts, &body_members).await?;
     // Explicit ids leave PostgreSQL's identity sequence behind; move it past them.
@@ -702,6 +712,7 @@ pub async fn generate(
     ]
     .into_iter()
     .chain(proposals::TABLES)
+    .chain(reports::TABLES)
     {
         if let Some(reset) = db.dialect().reset_identity(table) {
             sqlx::query(&reset).execute(db.pool()).await?;
