@@ -18,8 +18,8 @@ pub mod concern;
 pub mod duty;
 pub mod org;
 pub mod proposal;
-pub mod study;
 pub mod report;
+pub mod study;
 
 pub use account::role::{Permission, Role};
 pub use authz::{Actor, Denied, Grant, Relation};

@@ -689,15 +689,8 @@ pub async fn generate(
         &body_members,
     )
     .await?;
-    report.rows += reports::generate(
-        db,
-        &mut rng,
-        now,
-        plan.years,
-        &districts,
-        &body_members,
-    )
-    .await?;
+    report.rows +=
+        reports::generate(db, &mut rng, now, plan.years, &districts, &body_members).await?;
     report.rows +=
         crate::study::datagen(db, &mut rng, now, plan.years, &districts, &body_members).await?;
     // Explicit ids leave PostgreSQL's identity sequence behind; move it past them.

@@ -15,7 +15,10 @@ use rand::Rng;
 const DAY: i64 = 86_400_000;
 
 const MATTERS: [(&str, &str); 12] = [
-    ("老旧小区电动自行车充电", "加强老旧小区电动自行车充电安全管理"),
+    (
+        "老旧小区电动自行车充电",
+        "加强老旧小区电动自行车充电安全管理",
+    ),
     ("背街小巷路灯损坏", "加快背街小巷照明设施修复"),
     ("学校门口上下学拥堵", "改善中小学校门口交通秩序"),
     ("社区养老服务站利用率低", "提升社区养老服务站服务质量"),
@@ -50,11 +53,10 @@ pub(super) async fn generate(
             continue;
         }
         // The office that edits and decides: the district's staff account.
-        let staff: i64 =
-            sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-                .bind(format!("staff-{}", district.code))
-                .fetch_one(db.pool())
-                .await?;
+        let staff: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(format!("staff-{}", district.code))
+            .fetch_one(db.pool())
+            .await?;
         let mut tx = db.begin_write().await?;
         let mut reports = Batch::new(
             "INSERT INTO opinion_reports (id, org_id, submitter_id, group_org_id, source, title,
@@ -305,23 +307,13 @@ pub(super) async fn generate(
             ]);
             if reports.rows >= 300 {
                 rows += reports.flush(&mut tx).await?;
-                for b in [
-                    &mut versions,
-                    &mut levels,
-                    &mut instructions,
-                    &mut events,
-                ] {
+                for b in [&mut versions, &mut levels, &mut instructions, &mut events] {
                     rows += b.flush(&mut tx).await?;
                 }
             }
         }
         rows += reports.flush(&mut tx).await?;
-        for b in [
-            &mut versions,
-            &mut levels,
-            &mut instructions,
-            &mut events,
-        ] {
+        for b in [&mut versions, &mut levels, &mut instructions, &mut events] {
             rows += b.flush(&mut tx).await?;
         }
         tx.commit().await?;

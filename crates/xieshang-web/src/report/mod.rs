@@ -11,7 +11,7 @@ use crate::kit::error::{AppError, AppResult};
 use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{event_views, format_time, render, EventView, Flash, Page};
-use crate::kit::routes::{Access, Routes};
+use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -26,14 +26,30 @@ use xieshang_store::report::{self, levels, points, NewReport, Origin, Report};
 /// This feature's routes. The store decides who may do what on a report
 /// (its body's staff, its submitters), so the routes ask only for a session.
 pub fn routes(r: Routes) -> Routes {
-    use Access::SignedIn;
+    use Access::{Needs, SignedIn};
     r.get("/reports/mine", SignedIn, get(mine_page))
         .get("/reports/new", SignedIn, get(new_page))
         .post("/reports", SignedIn, post(submit))
-        .get("/reports/queue", SignedIn, get(queue_page))
-        .get("/reports/figures", SignedIn, get(figures_page))
-        .get("/reports/figures.csv", SignedIn, get(figures_csv))
-        .get("/reports/figures.xlsx", SignedIn, get(figures_xlsx))
+        .get(
+            "/reports/queue",
+            Needs(Permission::ReportEdit, Target::None),
+            get(queue_page),
+        )
+        .get(
+            "/reports/figures",
+            Needs(Permission::ReportView, Target::None),
+            get(figures_page),
+        )
+        .get(
+            "/reports/figures.csv",
+            Needs(Permission::ReportView, Target::None),
+            get(figures_csv),
+        )
+        .get(
+            "/reports/figures.xlsx",
+            Needs(Permission::ReportView, Target::None),
+            get(figures_xlsx),
+        )
         .get("/reports/{id}", SignedIn, get(detail_page))
         .get("/reports/{id}/compare", SignedIn, get(compare_page))
         .post("/reports/{id}/revise", SignedIn, post(revise))

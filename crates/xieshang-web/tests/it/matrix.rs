@@ -135,6 +135,20 @@ async fn side_proposals(
     let member = xieshang_store::account::user::actor(&app.t.db, member)
         .await
         .unwrap();
+    // An opinion report titled with the marker (issue 30): the office's
+    // queue lists it.
+    xieshang_store::report::submit(
+        &app.t.db,
+        &member,
+        &xieshang_store::report::NewReport {
+            title: marker,
+            matter: "矩阵社情民意",
+            for_group: false,
+            origin: xieshang_store::report::Origin::Scratch,
+        },
+    )
+    .await
+    .unwrap();
     let committee = xieshang_store::account::user::create(
         &app.t.db,
         &admin,
@@ -1102,11 +1116,12 @@ async fn every_route_isolates_districts_and_roles() {
                 "{url} shows another district's {}",
                 other.marker
             );
-            // The proposal figures and the compilation count the body's
-            // proposals without naming streets (a PDF's text is compressed):
+            // The proposal and report figures and the compilation count the
+            // body's items without naming streets (a PDF's text is compressed):
             // their own test reads the own body's numbers and titles.
-            let counts_only =
-                r.path.starts_with("/proposals/figures") || r.path == "/proposals/compilation.pdf";
+            let counts_only = r.path.starts_with("/proposals/figures")
+                || r.path.starts_with("/reports/figures")
+                || r.path == "/proposals/compilation.pdf";
             assert!(
                 res.body.contains(own.marker) || r.path == "/orgs" || counts_only,
                 "{url} lists own district"
