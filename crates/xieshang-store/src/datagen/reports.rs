@@ -295,7 +295,7 @@ pub(super) async fn generate(
                 None,
                 Some(Text(title)),
                 Some(Text(matter.clone())),
-                edited.then(|| Text(edited_title)),
+                edited.then_some(Text(edited_title)),
                 edited.then(|| Text(matter.clone())),
                 Some(Int(if edited { 2 } else { 1 })),
                 Some(Text(state.into())),
