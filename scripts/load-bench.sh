@@ -323,6 +323,11 @@ EOF
   echo "wrk.headers[\"X-Api-Key\"] = \"$dept_key\"" >"$work/dkey-$b.lua"
   run "api_proposals_unit_$b" "API /api/v1/proposals (key of $district-dept0)" "$base/api/v1/proposals" "$work/dkey-$b.lua"
   # --- issue 30 R: opinion reports (lines go here) ---
+  # Opinion reports (issue 30 point 9): the office's queue and the adoption
+  # figures (the district's staff), and a member's own reports.
+  run "report_queue_$b" "office's report queue /reports/queue (staff-$district)" "$base/reports/queue" "$work/staff-$b.lua"
+  run "report_figures_$b" "report figures /reports/figures (staff-$district)" "$base/reports/figures" "$work/staff-$b.lua"
+  run "report_mine_$b" "member's reports /reports/mine (m00000)" "$base/reports/mine" "$work/member-$b.lua"
   # --- issue 30 S: study and exchange (lines go here) ---
   # Study (issue 30 point 5): a member's materials (their readings from
   # datagen) and the body's discussion topics.
