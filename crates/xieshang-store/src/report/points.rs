@@ -49,11 +49,19 @@ const CREDITED: &str = "(r.submitter_id = $1 OR r.id IN (SELECT m.merged_into
 pub async fn news_for(db: &Db, user_id: i64, since: i64, limit: i64) -> Result<Vec<News>> {
     let rows = sqlx::query(&format!(
         "SELECT e.item_id, COALESCE(r.edited_title, r.title) AS title, e.action, e.at
-           FROM item_events e JOIN opinion_reports r ON r.id = e.item_id
-          WHERE e.kind = 'opinion_report'
+           FROM opinion_reports r {dj} item_events e
+                ON e.kind = 'opinion_report' AND e.item_id = r.id
+          WHERE r.id IN (SELECT x.id FROM opinion_reports x WHERE x.submitter_id = $1
+                         UNION ALL
+                         SELECT m.merged_into FROM opinion_reports m
+                          WHERE m.submitter_id = $1 AND m.merged_into IS NOT NULL)
             AND e.action IN ('use', 'keep', 'not_use', 'merge', 'forward', 'adopt', 'instruct')
-            AND e.at > $2 AND {CREDITED}
-          ORDER BY e.at DESC, e.id DESC LIMIT $3"
+            AND e.at > $2
+          ORDER BY e.at DESC, e.id DESC LIMIT $3",
+        // Driven from the member's own reports (a handful), not from every
+        // report event of the city: 55-63 ms a call on a generated city's
+        // PostgreSQL before, 1.1 ms by EXPLAIN ANALYZE after.
+        dj = db.dialect().driving_join(),
     ))
     .bind(user_id)
     .bind(since)
