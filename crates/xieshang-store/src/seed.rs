@@ -42,7 +42,7 @@ pub const DISTRICTS: [(&str, &str); 13] = [
 ];
 
 /// The demo accounts, one per role (and a second district's staff for contrast).
-pub const DEMO_ACCOUNTS: [DemoAccount; 13] = [
+pub const DEMO_ACCOUNTS: [DemoAccount; 15] = [
     DemoAccount {
         username: "admin",
         role: Role::Admin,
@@ -51,6 +51,11 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 13] = [
     DemoAccount {
         username: "overseer",
         role: Role::CityOverseer,
+        org_name: "西安市政协",
+    },
+    DemoAccount {
+        username: "staff-city",
+        role: Role::Staff,
         org_name: "西安市政协",
     },
     DemoAccount {
@@ -71,6 +76,11 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 13] = [
     DemoAccount {
         username: "liaison",
         role: Role::LiaisonOfficer,
+        org_name: "关山街道",
+    },
+    DemoAccount {
+        username: "informant",
+        role: Role::Informant,
         org_name: "关山街道",
     },
     DemoAccount {
@@ -275,6 +285,9 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
     let city = s.org(None, OrgKind::City, "xa", "西安市政协").await?;
     s.person("admin", Role::Admin, &city).await?;
     s.person("overseer", Role::CityOverseer, &city).await?;
+    // The city's staff: record the city's adoption of reports and its
+    // leaders' instructions (issue 30).
+    s.person("staff-city", Role::Staff, &city).await?;
     let mut yanliang = None;
     let mut beilin = None;
     for (code, name) in DISTRICTS {
@@ -330,6 +343,8 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
         }
     }
     s.person("liaison", Role::LiaisonOfficer, &guanshan).await?;
+    // An invited informant (特邀信息员): submits opinion reports, nothing else.
+    s.person("informant", Role::Informant, &guanshan).await?;
     // The member of the story: collects reports near the school and is paired
     // with Guanshan's grids.
     let gs_member = s.person("member-gs-01", Role::Member, &guanshan).await?;
@@ -485,8 +500,124 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
             demo_actor(db, "member-gs-01").await?,
         );
         crate::study::demo(db, &staff, &member).await?;
+        demo_reports(db).await?;
     }
     Ok(true)
+}
+
+/// The sample city's opinion reports (issue 30), written through the
+/// product's own functions, one at each step and level: adopted by the city
+/// with a city leader's instruction; adopted nationally; used at the
+/// district's own level and sent to the district's party committee; kept for
+/// reference; in editing; and the informant's, waiting in the office's
+/// queue. member-gs-01 has none, so the walk of issue 30's story starts from
+/// a clean duty record.
+async fn demo_reports(db: &Db) -> Result<()> {
+    use crate::report::edit::{self, Decision};
+    use crate::report::{self, levels, NewReport, Origin};
+    use xieshang_core::report::{Level, RawInstruction, Text};
+    let staff = demo_actor(db, "staff").await?;
+    let city = demo_actor(db, "staff-city").await?;
+    let submit = |who: &'static str, title: &'static str, matter: &'static str, group: bool| async move {
+        let actor = demo_actor(db, who).await?;
+        let new = NewReport {
+            title,
+            matter,
+            for_group: group,
+            origin: Origin::Scratch,
+        };
+        report::submit(db, &actor, &new).await
+    };
+    let used = |id: i64, title: &'static str, matter: &'static str| {
+        let staff = staff.clone();
+        async move {
+            let text = Text {
+                title: title.to_owned(),
+                matter: matter.to_owned(),
+            };
+            edit::revise(db, &staff, id, &text).await?;
+            edit::decide(db, &staff, id, Decision::Use, "").await
+        }
+    };
+
+    // Adopted by the city, with a city leader's instruction.
+    const MARKET: &str = "凤凰路早市每天清晨占用机动车道经营，摊位延伸至路口，\
+                          早高峰时段车辆与行人混行，存在安全隐患。\n建议在凤凰路北侧\
+                          空地划定临时经营区域，实行定时定点经营，并安排城管和交警错峰巡查。";
+    let id = submit("member-fh-11", "凤凰路早市占道", MARKET, false).await?;
+    used(id, "关于规范凤凰路早市占道经营的建议", MARKET).await?;
+    levels::forward(db, &staff, id, Level::City).await?;
+    levels::adopt(db, &city, id, Level::City, "市政协社情民意信息第3期").await?;
+    let given_on = xieshang_core::calendar::cst_date(db.now_ms()).to_string();
+    levels::instruct(
+        db,
+        &city,
+        id,
+        &RawInstruction {
+            leader: "李副市长",
+            level: "city",
+            given_on: &given_on,
+            text: "请市城管局会同阎良区政府研究落实。",
+        },
+    )
+    .await?;
+
+    // Adopted by the city and by the national CPPCC.
+    const WELLS: &str = "阎良区部分农村地区仍有居民饮用自备井水，水质未定期检测，\
+                         夏季偶有浑浊。\n建议将农村自备井纳入水质监测范围，\
+                         逐步推进城乡供水一体化。";
+    let id = submit("member-fh-12", "农村饮水安全", WELLS, false).await?;
+    used(id, "关于加快推进农村供水一体化的建议", WELLS).await?;
+    levels::forward(db, &staff, id, Level::City).await?;
+    levels::adopt(db, &city, id, Level::City, "市政协社情民意信息第5期").await?;
+    levels::forward(db, &staff, id, Level::National).await?;
+    levels::adopt(
+        db,
+        &city,
+        id,
+        Level::National,
+        "全国政协办公厅《社情民意信息》采用通知",
+    )
+    .await?;
+
+    // Used at the district's own level, sent to the district's party committee,
+    // on behalf of 凤凰街道's member group.
+    const MEALS: &str = "凤凰社区60岁以上老人约1,200人，独居老人吃饭难问题突出，\
+                         社区目前没有助餐点。\n建议依托社区服务中心开设老年助餐点，\
+                         对高龄、独居老人给予用餐补贴。";
+    let id = submit("member-fh-13", "老年助餐", MEALS, true).await?;
+    used(id, "关于在凤凰社区增设老年助餐点的建议", MEALS).await?;
+    levels::forward(db, &staff, id, Level::Party).await?;
+
+    // Kept for reference.
+    let id = submit(
+        "member-fh-14",
+        "快递柜收费",
+        "部分小区快递柜超时收费标准不一，居民意见较大。建议规范收费公示。",
+        false,
+    )
+    .await?;
+    edit::decide(db, &staff, id, Decision::Keep, "已转相关部门参考").await?;
+
+    // In editing.
+    let id = submit(
+        "member-fh-15",
+        "背街小巷路灯",
+        "凤翔社区三条背街小巷路灯损坏已逾两月，夜间出行不便。建议尽快修复并建立巡查机制。",
+        false,
+    )
+    .await?;
+    edit::take_up(db, &staff, id).await?;
+
+    // The informant's, waiting for the office.
+    submit(
+        "informant",
+        "关山街道菜市场周边停车难",
+        "关山街道菜市场周边没有规划停车位，早晚车辆乱停，影响通行。建议利用周边闲置地块设置临时停车场。",
+        false,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The sample city's proposals (issue 29), written through the product's

@@ -522,6 +522,20 @@ pub async fn queue(db: &Db, actor: &Actor, states: &[&str], page: i64) -> Result
         .collect()
 }
 
+/// How many reports of the bodies the actor edits wait for the office
+/// (submitted or in editing): the staff's home page counts them.
+pub async fn waiting(db: &Db, actor: &Actor) -> Result<i64> {
+    let (cond, args) = crate::db::scope::condition(actor, Permission::ReportEdit, "o.path", 1);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM opinion_reports r JOIN orgs o ON o.id = r.org_id
+          WHERE {cond} AND r.state IN ('submitted', 'editing')"
+    );
+    let row = crate::db::query_with(&sql, args)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(col(&row, "n")?)
+}
+
 /// The reports the actor submitted, the latest first (one statement).
 pub async fn mine(db: &Db, actor: &Actor) -> Result<Vec<Row>> {
     sqlx::query(&format!(

@@ -455,6 +455,22 @@ pub struct Published {
     pub confirmed: i64,
 }
 
+/// How many materials of the bodies and groups the actor manages are not
+/// due yet (the staff's home page counts them).
+pub async fn published_open(db: &Db, actor: &Actor) -> Result<i64> {
+    let (cond, mut args) = crate::db::scope::condition(actor, Permission::StudyManage, "a.path", 1);
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM study_materials m JOIN orgs a ON a.id = m.audience_id
+          WHERE {cond} AND m.due_at >= ${}",
+        args.len() + 1
+    );
+    args.push(crate::db::Arg::Int(db.now_ms()));
+    let row = crate::db::query_with(&sql, args)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(crate::db::col(&row, "n")?)
+}
+
 /// The materials published within staff's scope, the latest due first (at
 /// most 200).
 pub async fn published(db: &Db, actor: &Actor) -> Result<Vec<Published>> {

@@ -50,6 +50,10 @@ async fn account(t: &TestDb, username: &str, role: Role, code: &str) -> Actor {
     user::actor(&t.db, id).await.unwrap()
 }
 
+async fn beilin_staff(t: &TestDb) -> Actor {
+    actor(t, "staff-beilin").await
+}
+
 fn scratch<'a>(title: &'a str, matter: &'a str) -> NewReport<'a> {
     NewReport {
         title,
@@ -80,9 +84,10 @@ async fn members_groups_and_informants_submit_within_the_cap() {
         .await
         .unwrap_err();
     assert_eq!(key_of(&e), Some(("title", "err.report.title")));
+    // (The sample city has six reports of its own.)
     assert_eq!(
         crate::count(&t, "SELECT COUNT(*) FROM opinion_reports").await,
-        0
+        6
     );
     // Exactly at the cap is fine.
     let at_cap = "字".repeat(1_500);
@@ -125,11 +130,25 @@ async fn members_groups_and_informants_submit_within_the_cap() {
         .await
         .unwrap()
         .is_empty());
-    // The office's queue lists all three, the latest first; another
-    // district's staff see none.
+    // The office's queue lists all three, the latest first (then the one
+    // the sample city's informant submitted); another district's staff see
+    // none.
     let staff = actor(&t, "staff").await;
     let q = report::queue(&db, &staff, &["submitted"], 0).await.unwrap();
-    assert_eq!(q.iter().map(|r| r.id).collect::<Vec<_>>(), [i, g, own]);
+    assert_eq!(
+        q.iter().map(|r| r.id).take(3).collect::<Vec<_>>(),
+        [i, g, own]
+    );
+    assert_eq!(q.len(), 4);
+    assert_eq!(
+        report::waiting(&db, &staff).await.unwrap(),
+        5,
+        "and one in editing"
+    );
+    assert_eq!(
+        report::waiting(&db, &beilin_staff(&t).await).await.unwrap(),
+        0
+    );
     let beilin = actor(&t, "staff-beilin").await;
     assert!(report::queue(&db, &beilin, &[], 0)
         .await
@@ -375,11 +394,16 @@ async fn the_office_edits_a_copy_keeps_every_version_merges_and_decides() {
 async fn a_used_report_goes_up_the_levels_and_earns_points() {
     let (t, db) = city().await;
     let member = actor(&t, "member-gs-01").await;
-    let fh = actor(&t, "member-fh-01").await;
+    let fh = actor(&t, "member-fh-10").await;
     let staff = actor(&t, "staff").await;
-    let city_staff = account(&t, "staff-city", Role::Staff, "xa").await;
+    let city_staff = actor(&t, "staff-city").await;
     let year = year_of(&db);
     let start = db.now_ms();
+    // The sample city's own reports, before this test's.
+    let yanliang = org::by_code_unchecked(&t.db, "yanliang").await.unwrap();
+    let f0 = points::figures(&db, &staff, yanliang.id, year)
+        .await
+        .unwrap();
     db.clock().advance_ms(1_000);
     let id = report::submit(&db, &member, &scratch("电动车充电", MATTER))
         .await
@@ -507,7 +531,6 @@ async fn a_used_report_goes_up_the_levels_and_earns_points() {
     );
     let fh_points = points::for_member(&db, fh.user_id, year).await.unwrap();
     assert_eq!(fh_points.points, 16);
-    let yanliang = org::by_code_unchecked(&t.db, "yanliang").await.unwrap();
     let scores = xieshang_store::duty::scoring::rules(&db, &staff, yanliang.id)
         .await
         .unwrap();
@@ -533,9 +556,19 @@ async fn a_used_report_goes_up_the_levels_and_earns_points() {
     let f = points::figures(&db, &staff, yanliang.id, year)
         .await
         .unwrap();
-    assert_eq!((f.body.submitted, f.body.adopted), (2, 2));
-    assert_eq!(f.body.rate(), Some(100.0));
-    assert_eq!(f.members.len(), 2);
+    assert_eq!(
+        (
+            f.body.submitted - f0.body.submitted,
+            f.body.adopted - f0.body.adopted
+        ),
+        (2, 2)
+    );
+    assert_eq!(f.members.len() - f0.members.len(), 2);
+    for who in [&member, &fh] {
+        let name = user::actor(&t.db, who.user_id).await.unwrap().display_name;
+        let line = f.members.iter().find(|l| l.name == name).unwrap();
+        assert_eq!(line.rate(), Some(100.0), "{name}");
+    }
     assert!(points::figures(&db, &member, yanliang.id, year)
         .await
         .is_err());

@@ -150,6 +150,7 @@ async fn today(
         out.push(("today.recorded_open", open, "/my"));
     }
     proposals_today(state, actor, &mut out).await?;
+    reports_today(state, actor, &mut out).await?;
     for (role, key) in [
         (Role::Teacher, "later.teacher"),
         (Role::Student, "later.student"),
@@ -232,6 +233,31 @@ async fn proposals_today(
             sessions += settings::sessions(db, b.id).await?.len() as i64;
         }
         out.push(("proposal.today.sessions", sessions, "/proposal-settings"));
+    }
+    Ok(())
+}
+
+/// What waits in opinion reports and study (issue 30): the office's queue
+/// and the materials it published for staff; for whoever submits reports
+/// (members, invited informants), the receptions and concerns marked as
+/// reports and not yet written up. Members have all of theirs on `/today`.
+async fn reports_today(
+    state: &AppState,
+    actor: &Actor,
+    out: &mut Vec<(&'static str, i64, &'static str)>,
+) -> AppResult<()> {
+    let db = &state.db;
+    if actor.has_permission(Permission::ReportEdit) {
+        let waiting = xieshang_store::report::waiting(db, actor).await?;
+        out.push(("report.today.queue", waiting, "/reports/queue"));
+    }
+    if actor.has_permission(Permission::StudyManage) {
+        let due = xieshang_store::study::published_open(db, actor).await?;
+        out.push(("study.today.published", due, "/study"));
+    }
+    if actor.has_permission(Permission::ReportSubmit) && !actor.has_role(Role::Member) {
+        let links = xieshang_store::report::open_links(db, actor).await?;
+        out.push(("report.today.to_write", links.len() as i64, "/reports/mine"));
     }
     Ok(())
 }

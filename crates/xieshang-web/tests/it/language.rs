@@ -508,6 +508,17 @@ async fn chinese_data(app: &TestApp) -> Vec<String> {
         "SELECT text FROM study_materials",
         "SELECT title FROM study_topics",
         "SELECT text FROM study_posts",
+        // Opinion reports (issue 30): what submitters and the office wrote,
+        // and what the levels above recorded.
+        "SELECT title FROM opinion_reports",
+        "SELECT matter FROM opinion_reports",
+        "SELECT COALESCE(edited_title, '') FROM opinion_reports",
+        "SELECT COALESCE(edited_matter, '') FROM opinion_reports",
+        "SELECT COALESCE(decision_note, '') FROM opinion_reports",
+        "SELECT title FROM opinion_report_versions",
+        "SELECT COALESCE(evidence, '') FROM opinion_report_levels",
+        "SELECT leader FROM opinion_report_instructions",
+        "SELECT body FROM opinion_report_instructions",
     ] {
         // A table or column another schema lacks is simply not a source.
         let rows: Vec<String> = sqlx::query_scalar(sql)

@@ -466,3 +466,39 @@ async fn an_id_that_is_not_a_number_is_a_bad_request() {
     let r = staff.get("/orgs/abc").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+/// The Content-Security-Policy (`style-src 'self'`, `script-src 'self'`)
+/// blocks inline styles and inline handlers: a template that carries one
+/// looks right nowhere (the opinion report's text once lost its line breaks
+/// to a `style` attribute).
+#[test]
+fn no_template_carries_an_inline_style_or_handler() {
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let bad = line.contains(" style=\"")
+                    || line.contains("<style")
+                    || [" onclick=", " onchange=", " onsubmit=", " onload="]
+                        .iter()
+                        .any(|h| line.contains(h));
+                if bad {
+                    found.push(format!("{}:{}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut found = Vec::new();
+    walk(&root, &mut found);
+    assert!(
+        root.join("report/detail.html").exists(),
+        "walked the templates"
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}

@@ -6,36 +6,10 @@
 
 use crate::app::TestApp;
 use axum::http::StatusCode;
-use xieshang_core::Role;
-use xieshang_store::account::user;
-use xieshang_store::seed;
 
 const MATTER: &str =
     "关山街道某小区居民在楼道内给电动自行车充电，飞线充电现象普遍。\n建议增设集中充电桩。";
 const TITLE: &str = "关于加强老旧小区电动自行车充电安全管理的建议";
-
-/// An account of the city's staff (the demo has none).
-async fn city_staff(app: &TestApp) {
-    let admin = {
-        let id = app.user_id("admin").await;
-        user::actor(&app.t.db, id).await.unwrap()
-    };
-    let city = app.org_id("xa").await;
-    let hash = xieshang_store::account::password::hash(seed::DEMO_PASSWORD).unwrap();
-    let id = user::create(&app.t.db, &admin, "staff-city", "市政协信息处", &hash, city)
-        .await
-        .unwrap();
-    user::grant(&app.t.db, &admin, id, Role::Staff, city)
-        .await
-        .unwrap();
-    // As if its holder had set their own password at the first login (a new
-    // account must; auth's own tests walk that).
-    sqlx::query("UPDATE users SET must_change_password = 0 WHERE id = $1")
-        .bind(id)
-        .execute(app.t.db.pool())
-        .await
-        .unwrap();
-}
 
 fn report_id(location: &Option<String>) -> i64 {
     let l = location.as_deref().expect("a redirect");
@@ -137,7 +111,6 @@ async fn a_member_submits_and_bad_input_keeps_what_was_typed() {
 #[tokio::test]
 async fn the_office_edits_decides_and_the_report_goes_up_the_levels() {
     let app = TestApp::new().await;
-    city_staff(&app).await;
     let mut m = app.login("member-gs-01").await;
     let r = m
         .post("/reports", &[("title", "电动车充电"), ("matter", MATTER)])

@@ -17,6 +17,7 @@ mod proposal_handle;
 mod proposal_key;
 mod proposal_story;
 mod reader;
+mod report_story;
 mod resident;
 mod staff;
 mod statement;
