@@ -15,19 +15,23 @@ const MATTER: &str =
 const TITLE: &str = "关于加强老旧小区电动自行车充电安全管理的建议";
 
 /// An account of the city's staff (the demo has none).
-async fn city_staff(app: &TestApp) {
+pub(crate) async fn city_staff(app: &TestApp) {
+    person(app, "staff-city", "市政协信息处", Role::Staff, "xa").await;
+}
+
+/// A new account holding `role` over the unit `org` (the demo's password,
+/// no password change waiting).
+pub(crate) async fn person(app: &TestApp, username: &str, name: &str, role: Role, org: &str) {
     let admin = {
         let id = app.user_id("admin").await;
         user::actor(&app.t.db, id).await.unwrap()
     };
-    let city = app.org_id("xa").await;
+    let org = app.org_id(org).await;
     let hash = xieshang_store::account::password::hash(seed::DEMO_PASSWORD).unwrap();
-    let id = user::create(&app.t.db, &admin, "staff-city", "市政协信息处", &hash, city)
+    let id = user::create(&app.t.db, &admin, username, name, &hash, org)
         .await
         .unwrap();
-    user::grant(&app.t.db, &admin, id, Role::Staff, city)
-        .await
-        .unwrap();
+    user::grant(&app.t.db, &admin, id, role, org).await.unwrap();
     // As if its holder had set their own password at the first login (a new
     // account must; auth's own tests walk that).
     sqlx::query("UPDATE users SET must_change_password = 0 WHERE id = $1")
