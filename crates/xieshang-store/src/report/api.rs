@@ -3,8 +3,9 @@
 //! a district's key its district's, the city's key every body's), and what a
 //! member reads of their own (the reports they submitted). Anything else is
 //! not found. A page is read newest change first (`updated_at`, then `id`)
-//! in one statement walking the `opinion_reports_updated` index, and the
-//! levels of the whole page in one more ([`super::levels::forwarded_of`]).
+//! in one statement walking the `opinion_reports_updated` index (after a
+//! probe that the key's unit holds any report), and the levels of the whole
+//! page in one more ([`super::levels::forwarded_of`]).
 //! Writes do not come through here: the office's steps are the web's.
 
 use crate::db::{col, Arg, Db};
@@ -80,8 +81,23 @@ const LISTED: &str = "r.id, COALESCE(r.edited_title, r.title) AS current_title, 
          THEN 'informant' ELSE 'member' END AS submitter_kind,
     u.display_name AS submitter, g.name AS group_name, o.code AS body_code,
     o.name AS body_name, r.created_at, r.updated_at";
-const FROM: &str = "opinion_reports r JOIN orgs o ON o.id = r.org_id
-    JOIN users u ON u.id = r.submitter_id LEFT JOIN orgs g ON g.id = r.group_org_id";
+/// The tables, the reports first. A unit's reports are read by walking
+/// `opinion_reports_updated` backwards and stopping at the LIMIT: SQLite,
+/// left to itself, starts from the unit's bodies and sorts all their reports
+/// (a temporary B-tree, by EXPLAIN QUERY PLAN), so the dialect's driving join
+/// fixes the order; PostgreSQL walks the index by itself (60,000 reports in
+/// 13 bodies: a district's first page 0.6 ms, the city's 0.1 ms, EXPLAIN
+/// ANALYZE). A member's few reports come by the submitter index instead.
+fn from(db: &Db, reader: Reader<'_>) -> String {
+    let join = match reader {
+        Reader::Within(_) => db.dialect().driving_join(),
+        Reader::Submitter(_) => "JOIN",
+    };
+    format!(
+        "opinion_reports r {join} orgs o ON o.id = r.org_id
+    JOIN users u ON u.id = r.submitter_id LEFT JOIN orgs g ON g.id = r.group_org_id"
+    )
+}
 
 /// The reader's condition, its arguments from `$1`.
 fn reader_cond(reader: Reader<'_>) -> (String, Vec<Arg>) {
@@ -115,6 +131,11 @@ fn listed(r: &sqlx::any::AnyRow) -> Result<Listed> {
 /// The reports the reader reads, newest change first, after the cursor (one
 /// statement, bounded by its LIMIT).
 pub async fn list(db: &Db, reader: Reader<'_>, f: &Filter) -> Result<Vec<Listed>> {
+    if let Reader::Within(unit) = reader {
+        if !holds_reports(db, unit).await? {
+            return Ok(Vec::new());
+        }
+    }
     let (mut cond, mut args) = reader_cond(reader);
     if let Some(s) = &f.state {
         args.push(Arg::Text(s.clone()));
@@ -135,8 +156,9 @@ pub async fn list(db: &Db, reader: Reader<'_>, f: &Filter) -> Result<Vec<Listed>
     }
     args.push(Arg::Int(f.limit.max(0)));
     let sql = format!(
-        "SELECT {LISTED} FROM {FROM} WHERE {cond}
+        "SELECT {LISTED} FROM {} WHERE {cond}
           ORDER BY r.updated_at DESC, r.id DESC LIMIT ${}",
+        from(db, reader),
         args.len()
     );
     crate::db::query_with(&sql, args)
@@ -147,13 +169,30 @@ pub async fn list(db: &Db, reader: Reader<'_>, f: &Filter) -> Result<Vec<Listed>
         .collect()
 }
 
+/// Whether any report lies inside the unit (one probe of the body index).
+/// Walked from the newest, a unit without any (a department's key) would
+/// read the whole index to find none.
+async fn holds_reports(db: &Db, unit: &OrgPath) -> Result<bool> {
+    let (from, to) = crate::db::scope::subtree_range(unit.as_str());
+    let found = sqlx::query(
+        "SELECT 1 AS one FROM orgs o JOIN opinion_reports r ON r.org_id = o.id
+          WHERE o.path >= $1 AND o.path < $2 LIMIT 1",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(found.is_some())
+}
+
 /// One report the reader reads, with its texts; otherwise not found.
 pub async fn get(db: &Db, reader: Reader<'_>, id: i64) -> Result<Detail> {
     let (cond, mut args) = reader_cond(reader);
     args.push(Arg::Int(id));
     let sql = format!(
         "SELECT {LISTED}, r.title, r.matter, r.edited_title, r.edited_matter, r.version
-           FROM {FROM} WHERE {cond} AND r.id = ${}",
+           FROM {} WHERE {cond} AND r.id = ${}",
+        from(db, reader),
         args.len()
     );
     let r = crate::db::query_with(&sql, args)

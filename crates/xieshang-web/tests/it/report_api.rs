@@ -197,6 +197,13 @@ async fn keys_need_the_scope_and_read_only_within_their_unit() {
     let (s, _) = get(&app, &format!("/api/v1/reports/{beilin}"), Some(&yl)).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
+    // A department's key holds no body: nothing to read.
+    let cgj = key(&app, "yanliang-cgj", &[Scope::ReportsRead]).await;
+    let (s, page) = get(&app, "/api/v1/reports", Some(&cgj)).await;
+    assert_eq!((s, ids(&page)), (StatusCode::OK, vec![]));
+    let (s, _) = get(&app, &format!("/api/v1/reports/{own}"), Some(&cgj)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
     // The city's key reads both districts'.
     let (s, page) = get(
         &app,
