@@ -328,6 +328,13 @@ EOF
   run "report_queue_$b" "office's report queue /reports/queue (staff-$district)" "$base/reports/queue" "$work/staff-$b.lua"
   run "report_figures_$b" "report figures /reports/figures (staff-$district)" "$base/reports/figures" "$work/staff-$b.lua"
   run "report_mine_$b" "member's reports /reports/mine (m00000)" "$base/reports/mine" "$work/member-$b.lua"
+  # The reports' JSON API (issue 30 point 7), first page, newest change
+  # first: the district body's key (its district's reports).
+  local report_key
+  report_key="$("$bin" --log warn "${db_args[@]}" admin api-key create --org "$district" \
+    --scopes reports:read --name load-bench 2>/dev/null)"
+  echo "wrk.headers[\"X-Api-Key\"] = \"$report_key\"" >"$work/rkey-$b.lua"
+  run "api_reports_$b" "API /api/v1/reports (key of $district)" "$base/api/v1/reports" "$work/rkey-$b.lua"
   # --- issue 30 S: study and exchange (lines go here) ---
   # Study (issue 30 point 5): a member's materials (their readings from
   # datagen) and the body's discussion topics.

@@ -191,6 +191,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "assignments_by_kind",
         include_str!("migrations/0044_assignments_by_kind.sql"),
     ),
+    (
+        45,
+        "opinion_reports_updated",
+        include_str!("migrations/0045_opinion_reports_updated.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

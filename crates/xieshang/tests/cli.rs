@@ -131,6 +131,26 @@ async fn api_keys_are_created_listed_and_revoked_from_the_command_line() {
         ],
     );
     assert_ne!(code, 0, "an unknown scope is refused");
+    // The opinion reports' scope (issue 30 point 7).
+    let (code, key) = xieshang(
+        &t.url,
+        &[
+            "admin",
+            "api-key",
+            "create",
+            "--org",
+            "yanliang",
+            "--scopes",
+            "reports:read,proposals:read",
+        ],
+    );
+    assert_eq!(code, 0, "{key}");
+    let found = xieshang_store::account::apikey::verify(&t.db, key.trim())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(found.allows(xieshang_store::account::apikey::Scope::ReportsRead));
+    assert!(!found.allows(xieshang_store::account::apikey::Scope::ConcernsCreate));
 }
 
 /// A second server on the SQLite file another serves is refused at start, with

@@ -31,11 +31,14 @@ pub enum Scope {
     /// Record contact with the proposer and reply, as the key's own unit,
     /// on a proposal assigned to it.
     ProposalsUpdate,
+    /// Read the public-opinion reports of the bodies inside the key's
+    /// organisation, with their texts, levels and instructions.
+    ReportsRead,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::ConcernsCreate,
         Scope::ConcernsRead,
         Scope::ConcernsUpdate,
@@ -43,6 +46,7 @@ impl Scope {
         Scope::ConsultationsUpdate,
         Scope::ProposalsRead,
         Scope::ProposalsUpdate,
+        Scope::ReportsRead,
     ];
 
     /// Stable code.
@@ -55,6 +59,7 @@ impl Scope {
             Scope::ConsultationsUpdate => "consultations:update",
             Scope::ProposalsRead => "proposals:read",
             Scope::ProposalsUpdate => "proposals:update",
+            Scope::ReportsRead => "reports:read",
         }
     }
 

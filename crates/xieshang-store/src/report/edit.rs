@@ -106,12 +106,13 @@ pub async fn revise(db: &Db, actor: &Actor, id: i64, raw: &Text) -> Result<i64> 
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "UPDATE opinion_reports SET edited_title = $1, edited_matter = $2, version = $3
-          WHERE id = $4",
+        "UPDATE opinion_reports SET edited_title = $1, edited_matter = $2, version = $3,
+           updated_at = $4 WHERE id = $5",
     )
     .bind(&text.title)
     .bind(&text.matter)
     .bind(version)
+    .bind(now)
     .bind(id)
     .execute(&mut *tx)
     .await?;

@@ -8,7 +8,7 @@
 
 use super::edit::begin;
 use super::first_error;
-use crate::db::{col, Db, Tx};
+use crate::db::{col, Arg, Db, Tx};
 use crate::item;
 use crate::{Error, Result};
 use xieshang_core::item::{Action, State, OPINION_REPORT};
@@ -98,7 +98,8 @@ async fn note(
         text,
         &[],
     )
-    .await
+    .await?;
+    super::touch_in(tx, id, now).await
 }
 
 /// Forwards a used report to `level`: national only once the city adopted
@@ -233,24 +234,48 @@ pub async fn instruct(db: &Db, actor: &Actor, id: i64, raw: &RawInstruction<'_>)
 /// the report reads them).
 pub async fn of(db: &Db, actor: &Actor, id: i64) -> Result<(Vec<Forwarded>, Vec<Instructed>)> {
     super::get(db, actor, Permission::ReportView, id).await?;
-    let levels = sqlx::query(
-        "SELECT level, forwarded_at, adopted_at, evidence FROM opinion_report_levels
-          WHERE report_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Forwarded {
-            level: Level::parse(&col::<String>(r, "level")?).ok_or(Error::NotFound)?,
-            forwarded_at: col(r, "forwarded_at")?,
-            adopted_at: col(r, "adopted_at")?,
-            evidence: col(r, "evidence")?,
+    let levels = forwarded_of(db, &[id])
+        .await?
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    Ok((levels, instructions_of(db, id).await?))
+}
+
+/// The levels some reports went to, by report, in the order forwarded (one
+/// statement; the caller has checked who reads them).
+pub async fn forwarded_of(db: &Db, ids: &[i64]) -> Result<Vec<(i64, Forwarded)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT report_id, level, forwarded_at, adopted_at, evidence FROM opinion_report_levels
+          WHERE report_id IN ({}) ORDER BY report_id, id",
+        marks.join(", ")
+    );
+    crate::db::query_with(&sql, ids.iter().map(|i| Arg::Int(*i)).collect())
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                col(r, "report_id")?,
+                Forwarded {
+                    level: Level::parse(&col::<String>(r, "level")?).ok_or(Error::NotFound)?,
+                    forwarded_at: col(r, "forwarded_at")?,
+                    adopted_at: col(r, "adopted_at")?,
+                    evidence: col(r, "evidence")?,
+                },
+            ))
         })
-    })
-    .collect::<Result<Vec<_>>>()?;
-    let instructions = sqlx::query(
+        .collect()
+}
+
+/// The leaders' instructions on a report, in the order recorded (the caller
+/// has checked who reads them).
+pub async fn instructions_of(db: &Db, id: i64) -> Result<Vec<Instructed>> {
+    sqlx::query(
         "SELECT leader, level, given_on, body FROM opinion_report_instructions
           WHERE report_id = $1 ORDER BY id",
     )
@@ -266,6 +291,5 @@ pub async fn of(db: &Db, actor: &Actor, id: i64) -> Result<(Vec<Forwarded>, Vec<
             text: col(r, "body")?,
         })
     })
-    .collect::<Result<Vec<_>>>()?;
-    Ok((levels, instructions))
+    .collect()
 }

@@ -11,6 +11,7 @@
 //! [`Relation::Reporter`]. Domain refusals are [`Error::Invalid`] with the
 //! field to change.
 
+pub mod api;
 pub mod edit;
 pub mod levels;
 pub mod points;
@@ -101,6 +102,18 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Report> {
         created_at: col(r, "created_at")?,
         decided_at: col(r, "decided_at")?,
     })
+}
+
+/// Marks a change the engine does not count as one (a new version, a
+/// forward, an adoption, an instruction: timeline notes leave `updated_at`
+/// alone), so the API's `updated_since` and its newest-first order see it.
+pub(crate) async fn touch_in(tx: &mut Tx, id: i64, now: i64) -> Result<()> {
+    sqlx::query("UPDATE opinion_reports SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub(crate) async fn get_in(tx: &mut Tx, id: i64) -> Result<Report> {

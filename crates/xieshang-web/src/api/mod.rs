@@ -4,6 +4,11 @@
 //! department systems. It reads no cookies, so no CSRF applies. Errors are JSON:
 //! `{"error": "...", "fields": {"title": "..."}}`. The OpenAPI document at
 //! `/api/v1/openapi.json` is generated from these handlers and types.
+//!
+//! The one exception to "no cookies": `GET /api/v1/me/…` reads the signed-in
+//! member's session to give them their own records (their reports), for the
+//! phone's pages. Only GETs, which change nothing, so still no CSRF; a write
+//! with a session belongs to the pages' forms (decision record 0044).
 
 use crate::kit::state::AppState;
 use crate::kit::throttle::ClientAddr;
@@ -519,6 +524,13 @@ impl utoipa::Modify for ApiKeyScheme {
                 "api_key",
                 SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
             );
+            // A member's own reads (`/api/v1/me/…`, GET only: decision 0044).
+            c.add_security_scheme(
+                "session",
+                SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                    crate::kit::auth::SESSION_COOKIE,
+                ))),
+            );
         }
     }
 }
@@ -526,13 +538,15 @@ impl utoipa::Modify for ApiKeyScheme {
 /// The OpenAPI document of `/api/v1`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Consultations and their agreed actions: lists and updates from the owner units (keys with consultations:read and consultations:update). Proposals (提案): the handling units' lists, contact with the proposer and replies (keys with proposals:read and proposals:update). Open311 GeoReport v2 is at /open311/v2/. The CSV downloads (/open-data/concerns.csv for anyone, /exports/concerns.csv for staff) name their columns in the interface language (the xs_lang cookie: zh-CN, zh-TW or en); programs add ?headers=machine for the stable column codes: tracking_code, category, area, title, description, state, created_at, deadline_at, resolved_at, agency, result_note."),
+    info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Consultations and their agreed actions: lists and updates from the owner units (keys with consultations:read and consultations:update). Proposals (提案): the handling units' lists, contact with the proposer and replies (keys with proposals:read and proposals:update). Public-opinion reports (社情民意): the bodies' reports for staff systems (keys with reports:read), and a member's own at /api/v1/me/reports with their signed-in session (GET only). Open311 GeoReport v2 is at /open311/v2/. The CSV downloads (/open-data/concerns.csv for anyone, /exports/concerns.csv for staff) name their columns in the interface language (the xs_lang cookie: zh-CN, zh-TW or en); programs add ?headers=machine for the stable column codes: tracking_code, category, area, title, description, state, created_at, deadline_at, resolved_at, agency, result_note."),
     paths(categories, areas, create_concern, concern_status, list_concerns, post_update, crate::search::similar_api,
         crate::consult::api::list_consultations, crate::consult::api::get_consultation,
         crate::consult::api::list_actions, crate::consult::api::get_action,
         crate::consult::api::post_action_update,
         crate::proposal::api::list_proposals, crate::proposal::api::get_proposal,
-        crate::proposal::api::post_contact, crate::proposal::api::post_reply),
+        crate::proposal::api::post_contact, crate::proposal::api::post_reply,
+        crate::report::api::list_reports, crate::report::api::get_report,
+        crate::report::api::list_my_reports, crate::report::api::get_my_report),
     components(schemas(CategoryOut, AreaOut, Intake, Created, ErrorBody, StatusOut, TimelineOut, FeedbackOut, MergedOut, ConcernOut, Page, UpdateIn, UpdateOut, crate::search::SimilarOut, crate::search::SimilarList,
         crate::consult::api::ConsultationOut, crate::consult::api::ConsultationDetail,
         crate::consult::api::ConsultationPage, crate::consult::api::ActionOut,
@@ -545,7 +559,11 @@ impl utoipa::Modify for ApiKeyScheme {
         crate::proposal::api::EvaluationOut, crate::proposal::api::ExtensionOut,
         crate::proposal::api::ProposalEvent, crate::proposal::api::ProposalDetail,
         crate::proposal::api::ContactIn, crate::proposal::api::ReplyIn,
-        crate::proposal::api::ProposalStepOut)),
+        crate::proposal::api::ProposalStepOut,
+        crate::report::api::ReportLevelOut, crate::report::api::ReportOut,
+        crate::report::api::ReportPage, crate::report::api::ReportTextOut,
+        crate::report::api::ReportEvent, crate::report::api::InstructionOut,
+        crate::report::api::ReportDetail)),
     modifiers(&ApiKeyScheme)
 )]
 pub struct ApiDoc;

@@ -23,10 +23,13 @@ use xieshang_core::Permission;
 use xieshang_store::report::edit::{self, Decision};
 use xieshang_store::report::{self, levels, points, NewReport, Origin, Report};
 
+pub(crate) mod api;
+
 /// This feature's routes. The store decides who may do what on a report
 /// (its body's staff, its submitters), so the routes ask only for a session.
 pub fn routes(r: Routes) -> Routes {
     use Access::{Needs, SignedIn};
+    let r = api::routes(r);
     r.get("/reports/mine", SignedIn, get(mine_page))
         .get("/reports/new", SignedIn, get(new_page))
         .post("/reports", SignedIn, post(submit))

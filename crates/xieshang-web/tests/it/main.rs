@@ -24,6 +24,7 @@ mod proposal_key;
 mod proposal_leads;
 mod proposal_reply;
 mod report;
+mod report_api;
 mod report_story;
 mod resident;
 mod roster;

@@ -1023,13 +1023,26 @@ async fn every_route_isolates_districts_and_roles() {
         let Access::Needs(_, target) = r.access else {
             if r.access == Access::SignedIn && r.method == "GET" {
                 let res = anon.get(r.path).await;
-                assert_eq!(
-                    res.location.as_deref(),
-                    Some("/login"),
-                    "{} {} without login",
-                    r.method,
-                    r.path
-                );
+                if r.path.starts_with("/api/") {
+                    // A member's own reads in the JSON API (decision 0044):
+                    // refused in JSON, not sent to a page.
+                    assert_eq!(
+                        (res.status, res.location.as_deref()),
+                        (StatusCode::UNAUTHORIZED, None),
+                        "{} {} without login",
+                        r.method,
+                        r.path
+                    );
+                    assert!(res.body.contains("\"error\""), "{}", r.path);
+                } else {
+                    assert_eq!(
+                        res.location.as_deref(),
+                        Some("/login"),
+                        "{} {} without login",
+                        r.method,
+                        r.path
+                    );
+                }
             }
             continue;
         };

@@ -6,10 +6,35 @@
 
 use crate::app::TestApp;
 use axum::http::StatusCode;
+use xieshang_core::Role;
+use xieshang_store::account::user;
+use xieshang_store::seed;
 
 const MATTER: &str =
     "关山街道某小区居民在楼道内给电动自行车充电，飞线充电现象普遍。\n建议增设集中充电桩。";
 const TITLE: &str = "关于加强老旧小区电动自行车充电安全管理的建议";
+
+/// A new account holding `role` over the unit `org` (the demo's password,
+/// no password change waiting).
+pub(crate) async fn person(app: &TestApp, username: &str, name: &str, role: Role, org: &str) {
+    let admin = {
+        let id = app.user_id("admin").await;
+        user::actor(&app.t.db, id).await.unwrap()
+    };
+    let org = app.org_id(org).await;
+    let hash = xieshang_store::account::password::hash(seed::DEMO_PASSWORD).unwrap();
+    let id = user::create(&app.t.db, &admin, username, name, &hash, org)
+        .await
+        .unwrap();
+    user::grant(&app.t.db, &admin, id, role, org).await.unwrap();
+    // As if its holder had set their own password at the first login (a new
+    // account must; auth's own tests walk that).
+    sqlx::query("UPDATE users SET must_change_password = 0 WHERE id = $1")
+        .bind(id)
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+}
 
 fn report_id(location: &Option<String>) -> i64 {
     let l = location.as_deref().expect("a redirect");

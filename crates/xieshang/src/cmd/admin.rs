@@ -63,7 +63,8 @@ pub enum ApiKeyCommand {
         #[arg(long, default_value = "api client")]
         name: String,
         /// Scopes, comma-separated: concerns:create, concerns:read, concerns:update,
-        /// consultations:read, consultations:update, proposals:read, proposals:update.
+        /// consultations:read, consultations:update, proposals:read, proposals:update,
+        /// reports:read.
         #[arg(long, default_value = "concerns:create")]
         scopes: String,
     },
@@ -157,10 +158,10 @@ async fn api_key(settings: &Settings, command: &ApiKeyCommand) -> anyhow::Result
                 .split(',')
                 .map(|s| {
                     Scope::parse(s).ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "unknown scope '{}' (use concerns:create, concerns:read, concerns:update, consultations:read, consultations:update, proposals:read, proposals:update)",
-                            s.trim()
-                        )
+                        // The list from the scopes themselves, so it cannot
+                        // fall behind them.
+                        let known: Vec<&str> = Scope::ALL.iter().map(|x| x.code()).collect();
+                        anyhow::anyhow!("unknown scope '{}' (use {})", s.trim(), known.join(", "))
                     })
                 })
                 .collect::<anyhow::Result<_>>()?;
