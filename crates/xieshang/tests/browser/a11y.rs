@@ -125,7 +125,7 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
             .unwrap()
     };
     let mut m = BTreeMap::new();
-    let pairs: [(&'static str, &'static str); 9] = [
+    let pairs: [(&'static str, &'static str); 12] = [
         (
             "org",
             "SELECT home_org_id FROM users WHERE username = 'staff'",
@@ -141,6 +141,14 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
         ("room", "SELECT MIN(id) FROM rooms"),
         ("proposal", "SELECT MIN(id) FROM proposals"),
         ("area", "SELECT org_id FROM concerns ORDER BY id LIMIT 1"),
+        // An opinion report the office edited and took up the levels, with
+        // its versions, levels and a leader's instruction.
+        (
+            "report",
+            "SELECT MIN(report_id) FROM opinion_report_instructions",
+        ),
+        ("material", "SELECT MIN(id) FROM study_materials"),
+        ("topic", "SELECT MIN(id) FROM study_topics"),
     ];
     for (k, sql) in pairs {
         if let Some(id) = one(sql).await {
@@ -164,6 +172,10 @@ fn fill(path: &str, target: Target, ids: &BTreeMap<&'static str, i64>) -> Option
         Target::Room => "room",
         Target::Proposal => "proposal",
         Target::Area => "area",
+        // Pages whose access is checked by the record itself.
+        Target::None if path == "/reports/{id}" => "report",
+        Target::None if path == "/study/{id}" => "material",
+        Target::None if path == "/study/topics/{id}" => "topic",
         Target::None => return None,
     };
     let id = ids.get(key)?;
