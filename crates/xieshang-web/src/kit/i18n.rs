@@ -1715,6 +1715,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("phone.more", "另有", "More:"),
     ("draft.restored", "已恢复本机保存的草稿。", "The draft kept on this device was put back."),
     // --- issue 30 M: story, demo, API (keys go here) ---
+    ("nav.reports", "社情民意", "Opinion reports"),
     ("report.today.queue", "待编审的社情民意信息", "Opinion reports to edit"),
     ("report.today.to_write", "待撰写的社情民意信息", "Opinion reports to write up"),
     ("study.today.published", "学习中的学习资料", "Study materials still open"),

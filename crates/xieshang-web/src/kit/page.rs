@@ -35,6 +35,10 @@ pub(crate) struct Page {
     pub can_convene: bool,
     /// Handles for a department: its agreed actions.
     pub can_actions: bool,
+    /// Where the menu's opinion-reports link leads, empty for none: the
+    /// office's queue for staff, the figures for leaders, one's own reports
+    /// for invited informants (members reach theirs from the phone home).
+    pub reports_href: &'static str,
     /// Unread notifications for the menu's badge: empty when none, "99+"
     /// beyond the count's cap.
     pub unread: String,
@@ -42,6 +46,21 @@ pub(crate) struct Page {
     pub error: Option<&'static str>,
     /// Notice message key.
     pub notice: Option<&'static str>,
+}
+
+/// The menu's opinion-reports link for `actor` ([`Page::reports_href`]).
+fn reports_href(actor: &Actor) -> &'static str {
+    if actor.has_permission(Permission::ReportEdit) {
+        "/reports/queue"
+    } else if actor.has_permission(Permission::ReportView) {
+        "/reports/figures"
+    } else if actor.has_permission(Permission::ReportSubmit)
+        && !actor.has_role(xieshang_core::Role::Member)
+    {
+        "/reports/mine"
+    } else {
+        ""
+    }
 }
 
 /// Message keys passed back after a form.
@@ -77,6 +96,7 @@ impl Page {
             can_convene: user
                 .is_some_and(|(a, _)| a.has_permission(Permission::ConsultationManage)),
             can_actions: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernHandle)),
+            reports_href: user.map_or("", |(a, _)| reports_href(a)),
             unread: match user.map(|(_, s)| s.unread).unwrap_or(0) {
                 0 => String::new(),
                 n if n >= xieshang_store::account::session::UNREAD_CAP => "99+".to_owned(),

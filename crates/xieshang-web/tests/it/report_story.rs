@@ -149,3 +149,40 @@ async fn a_reception_becomes_a_report_the_city_adopts_and_the_duty_record_counts
     let after = m.get(&record).await;
     assert!(after.body.contains("id=\"readings-confirmed\">1<"));
 }
+
+/// Everyone who works with reports finds them from the menu (the office its
+/// queue, a leader the figures, an invited informant their own reports) and
+/// the office from the home page's list of what waits; members from the
+/// phone home, so their crowded menu does not grow.
+#[tokio::test]
+async fn the_menu_and_home_lead_each_role_to_its_reports_page() {
+    let app = TestApp::new().await;
+    for (user, href) in [
+        ("staff", Some("/reports/queue")),
+        ("staff-city", Some("/reports/queue")),
+        ("leader", Some("/reports/figures")),
+        ("informant", Some("/reports/mine")),
+        ("member-gs-01", None),
+        ("handler", None),
+    ] {
+        let mut c = app.login(user).await;
+        let home = c.get("/").await;
+        match href {
+            Some(href) => {
+                let link = format!("<a href=\"{href}\" id=\"nav-reports\">");
+                assert!(home.body.contains(&link), "{user}: {link}");
+                assert_eq!(c.get(href).await.status, StatusCode::OK, "{user}");
+            }
+            None => assert!(!home.body.contains("id=\"nav-reports\""), "{user}"),
+        }
+    }
+    // The office's home counts what waits for it: the demo's report in
+    // editing and the informant's.
+    let home = app.login("staff").await.get("/").await;
+    assert!(
+        home.body
+            .contains("<a href=\"/reports/queue\">待编审的社情民意信息</a>：<strong class=\"count\">2</strong>"),
+        "{}",
+        home.body
+    );
+}
