@@ -191,6 +191,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "assignments_by_kind",
         include_str!("migrations/0044_assignments_by_kind.sql"),
     ),
+    (
+        45,
+        "opinion_report_bodies",
+        include_str!("migrations/0045_opinion_report_bodies.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

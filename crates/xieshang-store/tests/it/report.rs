@@ -152,6 +152,60 @@ async fn members_groups_and_informants_submit_within_the_cap() {
         .is_err());
 }
 
+/// The office's queue over several bodies (the city's staff see the city's
+/// districts): their reports merged, the latest first, page after page, and
+/// the state filter; a district's staff see their own body's alone.
+#[tokio::test]
+async fn the_queue_merges_the_bodies_page_by_page() {
+    let (t, db) = city().await;
+    let member = actor(&t, "member-gs-01").await;
+    let informant = account(&t, "informant-bl", Role::Informant, "beilin").await;
+    // 60 reports, alternating between the two districts' bodies.
+    let (mut ids, mut yanliang) = (Vec::new(), Vec::new());
+    for n in 0..60 {
+        let who = if n % 2 == 0 { &member } else { &informant };
+        let id = report::submit(&db, who, &scratch(&format!("第{n}件"), MATTER))
+            .await
+            .unwrap();
+        ids.push(id);
+        if n % 2 == 0 {
+            yanliang.push(id);
+        }
+    }
+    ids.reverse();
+    yanliang.reverse();
+    let staff = actor(&t, "staff").await;
+    edit::decide(&db, &staff, yanliang[0], Decision::Keep, "")
+        .await
+        .unwrap();
+
+    let city_staff = account(&t, "staff-city", Role::Staff, "xa").await;
+    let first = report::queue(&db, &city_staff, &[], 0).await.unwrap();
+    let second = report::queue(&db, &city_staff, &[], 1).await.unwrap();
+    let seen: Vec<i64> = first.iter().chain(&second).map(|r| r.id).collect();
+    assert_eq!(first.len() as i64, report::PAGE);
+    assert_eq!(seen, ids);
+    assert!(report::queue(&db, &city_staff, &[], 2)
+        .await
+        .unwrap()
+        .is_empty());
+    let kept = report::queue(&db, &city_staff, &["kept"], 0).await.unwrap();
+    assert_eq!(kept.iter().map(|r| r.id).collect::<Vec<_>>(), [yanliang[0]]);
+    let submitted = report::queue(&db, &city_staff, &["submitted"], 1)
+        .await
+        .unwrap();
+    assert_eq!(submitted.len(), 9);
+
+    // Yanliang's staff: their 30, the latest first.
+    let own: Vec<i64> = report::queue(&db, &staff, &[], 0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(own, yanliang);
+}
+
 #[tokio::test]
 async fn receptions_concerns_and_converted_proposals_become_reports() {
     use xieshang_store::concern::triage::ConvertTo;
