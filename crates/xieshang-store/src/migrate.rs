@@ -192,9 +192,9 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0044_assignments_by_kind.sql"),
     ),
     (
-        45,
+        46,
         "opinion_report_bodies",
-        include_str!("migrations/0045_opinion_report_bodies.sql"),
+        include_str!("migrations/0046_opinion_report_bodies.sql"),
     ),
 ];
 
