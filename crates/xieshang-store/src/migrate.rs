@@ -196,6 +196,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "opinion_reports_updated",
         include_str!("migrations/0045_opinion_reports_updated.sql"),
     ),
+    (
+        46,
+        "opinion_report_bodies",
+        include_str!("migrations/0046_opinion_report_bodies.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

@@ -218,21 +218,12 @@ async fn counts(db: &Db, sql: &str, args: Vec<Arg>) -> Result<Vec<Count>> {
 pub async fn figures(db: &Db, actor: &Actor, org_id: i64, period: Period) -> Result<Figures> {
     let body = readable_body(db, actor, org_id).await?;
     let (cond, args) = period_condition(db, body.id, period).await?;
-    let key = (db.instance(), body.id, period);
-    if let Some(f) = kept().get(&key) {
-        return Ok(f);
-    }
-    // One count at a time: when the kept figures run out under load, the
-    // requests that find them gone wait for the first one's count instead of
-    // each counting (64 at once made the first second's p99 221 ms).
-    static COUNTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    let _one = COUNTING.lock().await;
-    if let Some(f) = kept().get(&key) {
-        return Ok(f);
-    }
-    let f = count(db, body, period, &cond, args).await?;
-    kept().insert(key, f.clone());
-    Ok(f)
+    kept()
+        .get_or_count(
+            (db.instance(), body.id, period),
+            count(db, body, period, &cond, args),
+        )
+        .await
 }
 
 /// Figures by (database instance, body, period), kept a minute: the page is
@@ -240,10 +231,10 @@ pub async fn figures(db: &Db, actor: &Actor, org_id: i64, period: Period) -> Res
 /// took ten statements (9–14 ms a request on a generated city, 130 requests a
 /// second at 64 connections). Who may read them is checked before the map is
 /// looked at, on every request.
-fn kept() -> &'static crate::ttl::TtlMap<(u64, i64, Period), Figures> {
-    static KEPT: std::sync::OnceLock<crate::ttl::TtlMap<(u64, i64, Period), Figures>> =
+fn kept() -> &'static crate::ttl::Kept<(u64, i64, Period), Figures> {
+    static KEPT: std::sync::OnceLock<crate::ttl::Kept<(u64, i64, Period), Figures>> =
         std::sync::OnceLock::new();
-    KEPT.get_or_init(|| crate::ttl::TtlMap::new(std::time::Duration::from_secs(60), 10_000))
+    KEPT.get_or_init(|| crate::ttl::Kept::new(std::time::Duration::from_secs(60), 10_000))
 }
 
 /// Counts the figures (see [`figures`]).

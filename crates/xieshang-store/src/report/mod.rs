@@ -507,25 +507,63 @@ fn list_row(r: &sqlx::any::AnyRow) -> Result<Row> {
 pub const PAGE: i64 = 50;
 
 /// The office's queue: reports of the bodies the actor sees, in `states`
-/// (all when empty), the latest first, page `page` (from 0). One statement.
+/// (all when empty), the latest first, page `page` (from 0). Two bounded
+/// statements: the bodies (cities and districts) in the actor's scope, then
+/// for each the latest reports up to the page's end by the body's index,
+/// merged. Joined through the units' paths and sorted, the queue read every
+/// report of the body with its submitter before cutting to 50 (a generated
+/// city's 2,088 a district; p99 399–507 ms at 64 connections).
 pub async fn queue(db: &Db, actor: &Actor, states: &[&str], page: i64) -> Result<Vec<Row>> {
-    let (cond, mut args) = crate::db::scope::condition(actor, Permission::ReportView, "o.path", 1);
-    let mut state_cond = String::new();
-    if !states.is_empty() {
-        let marks: Vec<String> = (0..states.len())
-            .map(|i| format!("${}", args.len() + 1 + i))
-            .collect();
-        state_cond = format!("AND r.state IN ({})", marks.join(", "));
-        args.extend(states.iter().map(|s| crate::db::Arg::Text((*s).to_owned())));
+    let (cond, args) = crate::db::scope::condition(actor, Permission::ReportView, "o.path", 1);
+    let bodies: Vec<i64> = crate::db::query_with(
+        &format!(
+            "SELECT o.id FROM orgs o WHERE o.kind IN ('city', 'district') AND {cond}
+              ORDER BY o.id LIMIT 1000"
+        ),
+        args,
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok(col::<i64>(r, "id")?))
+    .collect::<Result<_>>()?;
+    if bodies.is_empty() {
+        return Ok(Vec::new());
     }
+    let mut args: Vec<crate::db::Arg> = states
+        .iter()
+        .map(|s| crate::db::Arg::Text((*s).to_owned()))
+        .collect();
+    let state_cond = if states.is_empty() {
+        String::new()
+    } else {
+        let marks: Vec<String> = (1..=states.len()).map(|i| format!("${i}")).collect();
+        format!("AND x.state IN ({})", marks.join(", "))
+    };
+    let offset = page.max(0) * PAGE;
+    // Each body's latest reports to the end of the page, by (org_id, state,
+    // id) or (org_id, id): a body's share of the page is read, never more.
+    let latest: Vec<String> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            args.push(crate::db::Arg::Int(*id));
+            format!(
+                "SELECT id FROM (SELECT x.id FROM opinion_reports x
+                  WHERE x.org_id = ${} {state_cond} ORDER BY x.id DESC LIMIT {}) b{i}",
+                states.len() + 1 + i,
+                offset + PAGE
+            )
+        })
+        .collect();
     let sql = format!(
         "SELECT r.id, COALESCE(r.edited_title, r.title) AS title, r.state,
                 u.display_name AS submitter, g.name AS group_name, r.created_at
-           FROM opinion_reports r JOIN orgs o ON o.id = r.org_id
-           JOIN users u ON u.id = r.submitter_id LEFT JOIN orgs g ON g.id = r.group_org_id
-          WHERE {cond} {state_cond}
-          ORDER BY r.id DESC LIMIT {PAGE} OFFSET {}",
-        page.max(0) * PAGE
+           FROM opinion_reports r JOIN users u ON u.id = r.submitter_id
+           LEFT JOIN orgs g ON g.id = r.group_org_id
+          WHERE r.id IN ({})
+          ORDER BY r.id DESC LIMIT {PAGE} OFFSET {offset}",
+        latest.join(" UNION ALL ")
     );
     crate::db::query_with(&sql, args)
         .fetch_all(db.pool())
