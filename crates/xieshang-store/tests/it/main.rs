@@ -1,5 +1,6 @@
 //! Store integration tests, on SQLite and (with XIESHANG_TEST_PG) on PostgreSQL.
 
+mod apikey;
 mod audit;
 mod coalesce;
 mod consult;
