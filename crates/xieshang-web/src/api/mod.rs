@@ -292,15 +292,7 @@ pub struct ListQuery {
 
 /// The states a concern can be in, as an enumeration of strings.
 fn state_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(
-            xieshang_core::item::CONCERN
-                .states
-                .iter()
-                .map(|s| s.as_str()),
-        ))
-        .build()
+    crate::consult::api::states_schema(&xieshang_core::item::CONCERN)
 }
 
 /// The category codes (`/api/v1/categories`), as an enumeration of strings.

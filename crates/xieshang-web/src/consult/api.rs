@@ -54,6 +54,15 @@ fn page_of(
     Ok((q.state, after, limit))
 }
 
+/// The states of an item kind as an enumeration of strings, for a list's
+/// `state` filter in the OpenAPI document (each API's `schema_with` wraps it).
+pub(crate) fn states_schema(kind: &xieshang_core::item::KindSpec) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(kind.states.iter().map(|s| s.as_str())))
+        .build()
+}
+
 /// The id after which a page starts: 0 without a cursor, or the cursor's.
 pub(crate) fn cursor_of(cursor: Option<&str>) -> Result<i64, ApiError> {
     match cursor {

@@ -72,10 +72,7 @@ pub struct ProposalQuery {
 
 /// The states a proposal can be in, as an enumeration of strings.
 fn state_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(PROPOSAL.states.iter().map(|s| s.as_str())))
-        .build()
+    crate::consult::api::states_schema(&PROPOSAL)
 }
 
 fn bad(field: &str, message: &str) -> ApiError {

@@ -64,10 +64,7 @@ pub struct ReportQuery {
 
 /// The states a report can be in, as an enumeration of strings.
 fn state_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(OPINION_REPORT.states.iter().map(|s| s.as_str())))
-        .build()
+    crate::consult::api::states_schema(&OPINION_REPORT)
 }
 
 fn bad(field: &str, message: &str) -> ApiError {
