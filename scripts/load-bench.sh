@@ -345,6 +345,13 @@ EOF
   # The member's phone home (issue 30 point 6): what waits for a member
   # today and this week, eight small statements side by side.
   run "phone_home_$b" "member's phone home /today (m00000)" "$base/today" "$work/member-$b.lua"
+  # --- issue 31 S: supervision (lines go here) ---
+
+  # --- issue 31 P: best-practice library (lines go here) ---
+
+  # --- issue 31 C: city view and party organisation (lines go here) ---
+
+  # --- end of issue 31 lines ---
 
   local rss
   rss="$(peak_rss_mb "$server")"

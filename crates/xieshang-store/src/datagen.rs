@@ -693,6 +693,13 @@ pub async fn generate(
         reports::generate(db, &mut rng, now, plan.years, &districts, &body_members).await?;
     report.rows +=
         crate::study::datagen(db, &mut rng, now, plan.years, &districts, &body_members).await?;
+    // --- issue 31 S: supervision datagen (a call goes here) ---
+
+    // --- issue 31 P: best-practice datagen (a call goes here) ---
+
+    // --- issue 31 C: party organisation datagen (a call goes here) ---
+
+    // --- end of issue 31 datagen ---
     // Explicit ids leave PostgreSQL's identity sequence behind; move it past them.
     for table in [
         "concerns",

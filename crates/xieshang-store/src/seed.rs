@@ -502,6 +502,13 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
         crate::study::demo(db, &staff, &member).await?;
         demo_reports(db).await?;
     }
+    // --- issue 31 S: supervision demo (a call goes here) ---
+
+    // --- issue 31 P: best-practice demo (a call goes here) ---
+
+    // --- issue 31 C: party organisation demo (a call goes here) ---
+
+    // --- end of issue 31 demo ---
     Ok(true)
 }
 

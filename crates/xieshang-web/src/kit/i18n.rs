@@ -1719,6 +1719,13 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("report.today.queue", "待编审的社情民意信息", "Opinion reports to edit"),
     ("report.today.to_write", "待撰写的社情民意信息", "Opinion reports to write up"),
     ("study.today.published", "学习中的学习资料", "Study materials still open"),
+    // --- issue 31 S: supervision groups, opinions, rectification (keys go here) ---
+
+    // --- issue 31 P: best-practice library and booklet (keys go here) ---
+
+    // --- issue 31 C: city view and party organisation (keys go here) ---
+
+    // --- end of issue 31 keys ---
 ];
 
 fn traditional() -> &'static HashMap<&'static str, &'static str> {
