@@ -1042,6 +1042,80 @@ pub(crate) async fn link_in(
     Ok(())
 }
 
+/// A link from a record that is not an item of the engine (a reception, from
+/// the duty feature) to an item still to be written (`lead`).
+pub(crate) async fn link_from_record_in(
+    tx: &mut Tx,
+    now: i64,
+    from: (&str, i64),
+    link: &str,
+    to_kind: &str,
+    org_id: i64,
+    created_by: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO item_links (from_kind, from_id, link, to_kind, org_id, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(from.0)
+    .bind(from.1)
+    .bind(link)
+    .bind(to_kind)
+    .bind(org_id)
+    .bind(created_by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Takes up link `link_id` for item `to_id` (a lead adopted into a proposal
+/// or a report): only while nobody has (`picked_up_at IS NULL`), and, with
+/// `to_kind`, only a link to that kind. The rows changed: 0 when someone
+/// took it first, so two at once cannot both take it.
+pub(crate) async fn pick_up_link_in(
+    tx: &mut Tx,
+    now: i64,
+    link_id: i64,
+    to_id: i64,
+    to_kind: Option<&str>,
+) -> Result<u64> {
+    let sql = if to_kind.is_some() {
+        "UPDATE item_links SET to_id = $1, picked_up_at = $2
+          WHERE id = $3 AND picked_up_at IS NULL AND to_kind = $4"
+    } else {
+        "UPDATE item_links SET to_id = $1, picked_up_at = $2
+          WHERE id = $3 AND picked_up_at IS NULL"
+    };
+    let mut q = sqlx::query(sql).bind(to_id).bind(now).bind(link_id);
+    if let Some(k) = to_kind {
+        q = q.bind(k);
+    }
+    Ok(q.execute(&mut **tx).await?.rows_affected())
+}
+
+/// Sets how long unit `org_id`'s active assignment of an item may still be
+/// objected to (a unit kept from an earlier round keeps its own window).
+pub(crate) async fn set_objection_until_in(
+    tx: &mut Tx,
+    spec: &KindSpec,
+    item_id: i64,
+    org_id: i64,
+    until: Option<i64>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE item_assignments SET objection_until = $1
+          WHERE kind = $2 AND item_id = $3 AND org_id = $4 AND active = 1",
+    )
+    .bind(until)
+    .bind(spec.kind)
+    .bind(item_id)
+    .bind(org_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A link from an item to an item of another kind that exists already (a
 /// concern to the consultation called on it): `to_id` set and picked up now.
 pub(crate) async fn link_to_in(

@@ -119,6 +119,9 @@ document.addEventListener("DOMContentLoaded", function () {
   b.addEventListener("click", function () {
     navigator.clipboard.writeText(b.dataset.code).then(function () {
       b.textContent = b.dataset.done;
+      // Said to screen readers too (a live region beside the button).
+      var said = document.getElementById("copy-done");
+      if (said) said.textContent = b.dataset.done;
     });
   });
 });

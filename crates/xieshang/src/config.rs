@@ -68,6 +68,9 @@ pub struct Flags {
     /// Working days after a deadline at which an overdue concern goes to the level above [default: 3] (toml: escalate_up_after_days)
     #[arg(long, env = "XIESHANG_ESCALATE_UP_AFTER_DAYS", global = true)]
     pub escalate_up_after_days: Option<u32>,
+    /// Working days after a concern is resolved within which its reporters answer; then a concern nobody found unsatisfied closes [default: 7] (toml: feedback_window_days)
+    #[arg(long, env = "XIESHANG_FEEDBACK_WINDOW_DAYS", global = true)]
+    pub feedback_window_days: Option<u32>,
     /// Days a finished background job (notification, email, reminder, webhook) is kept before it is deleted; 0 keeps them all; jobs given up are always kept [default: 30] (toml: job_retention_days)
     #[arg(long, env = "XIESHANG_JOB_RETENTION_DAYS", global = true)]
     pub job_retention_days: Option<u32>,
@@ -124,6 +127,7 @@ pub struct FileSettings {
     reassign_window_days: Option<u32>,
     reminder_share: Option<f64>,
     escalate_up_after_days: Option<u32>,
+    feedback_window_days: Option<u32>,
     job_retention_days: Option<u32>,
     rate_limits: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
@@ -260,7 +264,10 @@ impl Settings {
                         .escalate_up_after_days
                         .or(file.escalate_up_after_days)
                         .unwrap_or(d.policy.escalate_up_after_days),
-                    feedback_window_days: d.policy.feedback_window_days,
+                    feedback_window_days: flags
+                        .feedback_window_days
+                        .or(file.feedback_window_days)
+                        .unwrap_or(d.policy.feedback_window_days),
                 },
                 webhook_policy,
                 metrics_access,
@@ -450,6 +457,21 @@ mod tests {
         assert_eq!(s.web.session_hours, 3);
         assert_eq!(s.web.lock_minutes, 15);
         assert!(s.database_url().starts_with("sqlite://"));
+        assert_eq!(s.web.policy.feedback_window_days, 7, "the default window");
+        // The reporters' feedback window is a setting (decision 0024).
+        std::fs::write(&path, "feedback_window_days = 10\n").unwrap();
+        let flags = Flags {
+            config: Some(path.clone()),
+            ..Flags::default()
+        };
+        let s = Settings::resolve(&flags).unwrap();
+        assert_eq!(s.web.policy.feedback_window_days, 10);
+        let s = Settings::resolve(&Flags {
+            feedback_window_days: Some(3),
+            ..flags
+        })
+        .unwrap();
+        assert_eq!(s.web.policy.feedback_window_days, 3, "the flag wins");
         std::fs::write(&path, "listne = 1\n").unwrap();
         assert!(Settings::resolve(&Flags {
             config: Some(path),

@@ -50,6 +50,15 @@ pub const TRACKING_CODE: Invalid = invalid(
     "a tracking code has 10 letters and digits",
 );
 
+/// A resident's comment or thanks longer than 1000 characters.
+pub const FEEDBACK_LENGTH: Invalid = invalid(
+    "err.too_long",
+    "a comment or thanks has at most 1000 characters",
+);
+/// The text a duplicate suggestion is asked about: a title and a description
+/// together (100 + 2000), and not empty.
+pub const SIMILAR_TEXT_LENGTH: Invalid = invalid("err.too_long", "1 to 2100 characters");
+
 /// Every problem of a text field: its characters first, then its length
 /// (counted in characters after trimming).
 fn text_problems(raw: &str, lines: Lines, len: (usize, usize), too: Invalid) -> Vec<Invalid> {
@@ -125,6 +134,23 @@ text_type!(
     Lines::One,
     (1, 50),
     NAME_LENGTH
+);
+
+text_type!(
+    /// A reporter's comment on the result, or their thanks: at most 1000
+    /// characters after trimming (a blank one is none).
+    FeedbackText,
+    Lines::Many,
+    (0, 1000),
+    FEEDBACK_LENGTH
+);
+text_type!(
+    /// What a duplicate suggestion is asked about (`GET /api/v1/similar`): a
+    /// title and description, 1 to 2100 characters.
+    SimilarText,
+    Lines::Many,
+    (1, 2100),
+    SIMILAR_TEXT_LENGTH
 );
 
 /// Some trimmed text, or None when absent or blank.

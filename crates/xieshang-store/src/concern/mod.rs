@@ -1572,10 +1572,11 @@ pub async fn feedback(
 ) -> std::result::Result<&'static str, TransitionError> {
     let comment = comment.map(str::trim).filter(|s| !s.is_empty());
     let thanks = thanks.map(str::trim).filter(|s| !s.is_empty());
-    if comment.is_some_and(|c| c.chars().count() > 1000)
-        || thanks.is_some_and(|c| c.chars().count() > 1000)
-    {
-        return Err(Error::field("comment", "err.too_long", "at most 1000 characters").into());
+    use xieshang_core::concern::FeedbackText;
+    for (field, text) in [("comment", comment), ("thanks", thanks)] {
+        if let Some(e) = text.and_then(|t| FeedbackText::parse(t).err()) {
+            return Err(Error::field(field, e.key, e.message).into());
+        }
     }
     let own = xieshang_core::concern::TrackingCode::parse(tracking_code)
         .map(|c| c.as_str().to_owned())

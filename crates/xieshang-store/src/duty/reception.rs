@@ -306,18 +306,16 @@ async fn lead_in(tx: &mut Tx, now: i64, actor: &Actor, id: i64, to: ConvertTo) -
             "this reception is already that kind of lead",
         ));
     }
-    sqlx::query(
-        "INSERT INTO item_links (from_kind, from_id, link, to_kind, org_id, created_by, created_at)
-         VALUES ('reception', $1, 'lead', $2, $3, $4, $5)",
+    crate::item::link_from_record_in(
+        tx,
+        now,
+        ("reception", id),
+        "lead",
+        to.code(),
+        org,
+        Some(actor.user_id),
     )
-    .bind(id)
-    .bind(to.code())
-    .bind(org)
-    .bind(actor.user_id)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Marks the member's own reception, later, as a lead for a proposal or an

@@ -261,16 +261,9 @@ pub async fn assign(
     let window = cal.deadline_after(now, rules.objection_days);
     item::assign_in(&mut tx, now, &PROPOSAL, id, round, &all, Some(window)).await?;
     for (org, until) in &kept {
-        sqlx::query(
-            "UPDATE item_assignments SET objection_until = $1
-              WHERE kind = 'proposal' AND item_id = $2 AND org_id = $3 AND active = 1",
-        )
-        .bind(until)
-        .bind(id)
-        .bind(org)
-        .execute(&mut *tx)
-        .await
-        .map_err(Error::from)?;
+        item::set_objection_until_in(&mut tx, &PROPOSAL, id, *org, *until)
+            .await
+            .map_err(Error::from)?;
     }
     if first {
         let due = rules_of::months_after(cal, now, rules.months_for(occasion.as_deref()));

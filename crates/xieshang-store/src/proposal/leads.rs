@@ -409,16 +409,9 @@ pub async fn adopt(db: &Db, actor: &Actor, source: Source) -> Result<i64> {
         .execute(&mut *tx)
         .await?
         .rows_affected(),
-        Source::Reception(link) | Source::Concern(link) => sqlx::query(
-            "UPDATE item_links SET to_id = $1, picked_up_at = $2
-              WHERE id = $3 AND picked_up_at IS NULL",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(link)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected(),
+        Source::Reception(link) | Source::Concern(link) => {
+            crate::item::pick_up_link_in(&mut tx, now, link, id, None).await?
+        }
     };
     if taken == 0 {
         return Err(gone());

@@ -439,16 +439,7 @@ pub async fn submit(db: &Db, actor: &Actor, new: &NewReport<'_>) -> Result<i64> 
     if let Origin::Link(l) = new.origin {
         // Taken under the row's own condition: submitted twice at once, the
         // second changes nothing and is refused.
-        let taken = sqlx::query(
-            "UPDATE item_links SET to_id = $1, picked_up_at = $2
-              WHERE id = $3 AND picked_up_at IS NULL AND to_kind = 'opinion_report'",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(l)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let taken = item::pick_up_link_in(&mut tx, now, l, id, Some(OPINION_REPORT.kind)).await?;
         if taken == 0 {
             return Err(link_gone());
         }

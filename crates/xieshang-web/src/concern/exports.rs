@@ -130,21 +130,7 @@ fn values(tr: Tr, c: &PublicConcern) -> [String; 11] {
     ]
 }
 
-/// A CSV cell as a spreadsheet will show it and never run it: a cell that
-/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return is a formula
-/// (or becomes one) in Excel and LibreOffice, so it gets a leading `'`, as
-/// OWASP recommends. Every CSV the product writes goes through [`csv`], which
-/// applies this to every cell, so the rule has one place. No column holds a
-/// number the product formats itself (codes, names, texts and times only); a
-/// product-formatted number would be safe as it is, but would be neutralised
-/// the same way here, so a reader never sees two rules.
-pub fn inert_cell(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
+pub use crate::kit::csv::inert_cell;
 
 /// How a CSV's first row names the columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,19 +154,15 @@ impl ExportQuery {
 }
 
 fn csv(tr: Tr, header: Header, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {
-    // A byte-order mark, so spreadsheet programs read the Chinese as UTF-8.
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let mut w = crate::kit::csv::Csv::new();
     match header {
-        Header::Machine => w.write_record(COLUMNS),
-        Header::Labels => w.write_record(COLUMNS.map(|k| tr.t(&format!("export.{k}")))),
+        Header::Machine => w.row(COLUMNS)?,
+        Header::Labels => w.row(COLUMNS.map(|k| tr.t(&format!("export.{k}"))))?,
     }
-    .map_err(|e| AppError::Internal(e.to_string()))?;
     for r in rows {
-        w.write_record(values(tr, r).iter().map(|v| inert_cell(v).into_owned()))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        w.row(values(tr, r))?;
     }
-    w.into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))
+    w.finish()
 }
 
 fn xlsx(tr: Tr, rows: &[PublicConcern]) -> AppResult<Vec<u8>> {

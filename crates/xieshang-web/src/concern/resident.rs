@@ -296,9 +296,6 @@ struct FeedbackForm {
     thanks: String,
 }
 
-/// Longest comment or thanks, in characters (the store refuses longer).
-const FEEDBACK_MAX: usize = 1000;
-
 /// A reporter rates the result. The tracking code is their own; the key given
 /// with it proves it is them. Limited per address and per concern. A missing
 /// rating or an over-long text comes back to the page with every field kept
@@ -321,11 +318,10 @@ async fn feedback(
     if rating.is_none() {
         errors.add("rating", "err.rating");
     }
-    if f.comment.trim().chars().count() > FEEDBACK_MAX {
-        errors.add("comment", "err.too_long");
-    }
-    if f.thanks.trim().chars().count() > FEEDBACK_MAX {
-        errors.add("thanks", "err.too_long");
+    for (field, text) in [("comment", &f.comment), ("thanks", &f.thanks)] {
+        if let Some(e) = xieshang_core::concern::FeedbackText::problems(text).first() {
+            errors.add(field, e.key);
+        }
     }
     let track = format!("/track?code={code}");
     let to = |msg: Msg<'_>| flash::back(&track, msg);

@@ -1768,19 +1768,12 @@ async fn outcomes_export(
         sheet.set_freeze_panes(1, 0).map_err(err)?;
         book.save_to_buffer().map_err(err)?
     } else {
-        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-        let e = |e: csv::Error| AppError::Internal(e.to_string());
-        w.write_record(&header).map_err(e)?;
+        let mut w = crate::kit::csv::Csv::new();
+        w.row(&header)?;
         for o in &list {
-            w.write_record(
-                outcome_values(tr, o, now, true)
-                    .iter()
-                    .map(|v| crate::concern::exports::inert_cell(v).into_owned()),
-            )
-            .map_err(e)?;
+            w.row(outcome_values(tr, o, now, true))?;
         }
-        w.into_inner()
-            .map_err(|e| AppError::Internal(e.to_string()))?
+        w.finish()?
     };
     Ok(crate::kit::page::download(bytes, file, xlsx))
 }

@@ -265,6 +265,15 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.merge_target", "没有找到可并入的事项（须为本辖区未关闭的事项）。", "No open concern with that tracking code here."),
     ("err.rating", "请选择评价。", "Choose a rating."),
     ("err.too_long", "内容过长。", "Too long."),
+    ("err.name", "名称过长或为空，请修改后重试。", "The name is empty or too long."),
+    ("err.scopes", "请至少选择一项权限范围。", "Choose at least one scope."),
+    ("err.same_closed", "该诉求已办结，请提交您自己的诉求。", "That concern is no longer open; please submit yours."),
+    ("err.tracking_code", "查询码应为10位字母和数字。", "A tracking code has 10 letters and digits."),
+    ("err.bootstrap_not_empty", "初始化只能在空数据库上进行。", "Bootstrap only runs on an empty database."),
+    ("err.demo_not_empty", "示例城市只能载入空数据库。", "The sample city only loads into an empty database."),
+    ("err.proposal.term_dates", "届次的结束日期应晚于开始日期。", "A term ends after it starts."),
+    ("err.proposal.figures_year", "请选择2000至2100年之间的年份。", "Choose a year from 2000 to 2100."),
+    ("err.proposal.figures_session", "请选择本会的一次会议。", "Choose one of the body's sessions."),
     ("err.seal", "个人信息无法解密，请联系管理员。", "Personal data could not be opened; contact the administrator."),
     ("err.intake.name", "姓名最多50个字符。", "A name has at most 50 characters."),
     ("err.intake.phone", "请填写正确的手机或固定电话号码。", "Give a valid mobile or landline number."),
@@ -1872,6 +1881,86 @@ mod tests {
         assert_eq!(text(Lang::En, "nav.orgs"), "Organisations");
         assert_eq!(text(Lang::ZhCn, "kind.district"), "区县政协");
         assert_eq!(text(Lang::ZhTw, "kind.district"), "區縣政協");
+    }
+
+    /// Every `path`'s file under `dir` whose name ends in one of `exts`.
+    fn files(dir: &std::path::Path, exts: &[&str], out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(&p, exts, out);
+            } else if exts.iter().any(|x| p.extension().is_some_and(|e| e == *x)) {
+                out.push(p);
+            }
+        }
+    }
+
+    /// The keys written as `start…"` in `text`: after each `start`, the
+    /// characters a key is made of, up to a closing quote.
+    fn keys_after<'a>(text: &'a str, start: &str) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(i) = rest.find(start) {
+            let from = i + start.len() - if start.ends_with("err.") { 4 } else { 0 };
+            let tail = &rest[from..];
+            let len = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(tail.len());
+            let key = &tail[..len];
+            if tail[len..].starts_with('"') && !key.ends_with('.') && key.contains('.') {
+                out.push(key);
+            }
+            rest = &rest[i + start.len()..];
+        }
+        out
+    }
+
+    /// Issue 27 point 6: the message keys the core and the store refuse
+    /// with (`"err.…"`) and the keys templates and pages ask for
+    /// (`tr.t("…")`, `page.tr.t("…")`) all have texts: a key without one
+    /// shows its neighbour's generic message, or the key itself.
+    #[test]
+    fn every_key_the_code_uses_has_texts() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for dir in ["../xieshang-core/src", "../xieshang-store/src", "src"] {
+            files(&root.join(dir), &["rs"], &mut sources);
+        }
+        let mut templates = Vec::new();
+        files(
+            &root.join("templates"),
+            &["html", "svg", "txt"],
+            &mut templates,
+        );
+        let mut missing = std::collections::BTreeSet::new();
+        let mut seen = 0;
+        for (list, starts) in [
+            (&sources, &["\"err.", "tr.t(\""][..]),
+            (&templates, &["tr.t(\""][..]),
+        ] {
+            for p in list.iter() {
+                let text = std::fs::read_to_string(p).unwrap();
+                // Unit tests may make up keys of their own.
+                let text = text
+                    .split("#[cfg(test)]\nmod tests")
+                    .next()
+                    .unwrap_or_default();
+                for start in starts {
+                    for key in keys_after(&text, start) {
+                        seen += 1;
+                        if known(key).is_none() {
+                            missing.insert(format!("{key} ({})", p.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen > 500, "the scan finds the keys in use: {seen}");
+        assert!(
+            missing.is_empty(),
+            "keys without texts:\n{}",
+            missing.into_iter().collect::<Vec<_>>().join("\n")
+        );
     }
 
     /// Han characters (the unified block and extension A) and CJK punctuation,

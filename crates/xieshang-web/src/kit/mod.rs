@@ -1,11 +1,12 @@
 //! What every feature's web side shares: the page frame and rendering (`page`),
 //! the one application error (`error`) and the one redirect with a message
-//! (`flash`), a refused form's field errors (`form`), sign-in, sessions and CSRF (`auth`), translations (`i18n`), the
+//! (`flash`), the one CSV writer (`csv`), a refused form's field errors (`form`), sign-in, sessions and CSRF (`auth`), translations (`i18n`), the
 //! application state (`state`), the route table that enforces each route's
 //! access (`routes`), rate limits (`throttle`), and health, metrics, security
 //! headers and static files (`ops`).
 
 pub mod auth;
+pub mod csv;
 pub mod error;
 pub mod flash;
 pub mod form;

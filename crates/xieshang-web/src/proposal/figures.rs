@@ -437,17 +437,13 @@ async fn csv_file(
 ) -> AppResult<Response> {
     let c = chosen(&state, &u, &q).await?;
     let f = read(&state, &u, &c).await?;
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let e = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record([f.body.name.as_str(), &period_name(tr, &c), "", ""])
-        .map_err(e)?;
-    w.write_record(heads(tr)).map_err(e)?;
+    let mut w = crate::kit::csv::Csv::new();
+    w.row([f.body.name.as_str(), &period_name(tr, &c), "", ""])?;
+    w.row(heads(tr))?;
     for r in table(tr, &f) {
-        w.write_record(&r).map_err(e)?;
+        w.row(&r)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = w.finish()?;
     Ok(crate::kit::page::download(
         bytes,
         "proposal-figures.csv",

@@ -7,6 +7,7 @@
 use super::{Proposal, TextForm};
 use crate::kit::auth::{self, CsrfForm, CurrentUser, MaybeUser, UiLang};
 use crate::kit::error::{AppError, AppResult};
+use crate::kit::flash;
 use crate::kit::form::FieldErrors;
 use crate::kit::i18n::{self, Tr};
 use crate::kit::page::{format_time, render, Flash, Page};
@@ -29,6 +30,8 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/proposal-leads", Public, post(send_lead))
         .get("/proposal-leads/status", Public, get(lead_status_page))
         .get("/proposals/leads", SignedIn, get(leads_page))
+        // Drafting is checked by the store (`proposal::draft_checks`), as
+        // for every draft: a handler does not repeat it.
         .post("/proposals/leads/adopt", SignedIn, post(adopt))
         .post("/proposals/{id}/autosave", SignedIn, post(autosave))
         .post("/proposals/{id}/filed-for", SignedIn, post(set_filed_for))
@@ -312,18 +315,12 @@ async fn adopt(
     u: CurrentUser,
     CsrfForm(f): CsrfForm<AdoptForm>,
 ) -> AppResult<Response> {
-    if !u.actor.has_permission(Permission::ProposalDraft) {
-        return Err(AppError::Forbidden);
-    }
     let Some(source) = leads::Source::parse(&f.lead) else {
-        return Ok(Redirect::to("/proposals/leads?err=err.lead.gone").into_response());
+        return Ok(flash::err("/proposals/leads", "err.lead.gone"));
     };
     match leads::adopt(&state.db, &u.actor, source).await {
-        Ok(id) => Ok(Redirect::to(&format!("/proposals/{id}?ok=lead.adopted")).into_response()),
-        Err(xieshang_store::Error::Invalid { key, .. }) => {
-            Ok(Redirect::to(&format!("/proposals/leads?err={key}")).into_response())
-        }
-        Err(e) => Err(e.into()),
+        Ok(id) => Ok(flash::ok(&format!("/proposals/{id}"), "lead.adopted")),
+        Err(e) => flash::refused("/proposals/leads", e),
     }
 }
 

@@ -360,8 +360,10 @@ fn follow_tokens(state: &AppState) -> std::sync::Arc<FollowTokens> {
         .shared(|| FollowTokens(xieshang_store::ttl::TtlMap::new(FOLLOW_TTL, 50_000)))
 }
 
-/// A new one-time token for following concern `id`.
-pub(crate) fn follow_token(state: &AppState, id: i64) -> String {
+/// A new one-time token for following concern `id`: handed out only with a
+/// duplicate suggestion (the report form, `GET /api/v1/similar`), never by a
+/// public list, so "same problem" needs a secret the public code is not.
+pub fn follow_token(state: &AppState, id: i64) -> String {
     let token = xieshang_store::secret::random_code(xieshang_store::secret::READABLE, 24);
     follow_tokens(state).0.insert(token.clone(), id);
     token
@@ -417,8 +419,8 @@ pub async fn similar_api(
     query: Result<Query<SimilarQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SimilarList>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError(AppError::BadRequest(e.body_text())))?;
-    if q.text.trim().is_empty() || q.text.chars().count() > 2100 {
-        return Err(ApiError(AppError::field("text", "1 to 2100 characters")));
+    if let Err(e) = xieshang_core::concern::SimilarText::parse(&q.text) {
+        return Err(ApiError(AppError::field("text", e.message)));
     }
     let area = concern::area_by_code(&state.db, &q.area)
         .await?
@@ -478,12 +480,10 @@ pub(crate) async fn similar_for_form(
 
 #[derive(Debug, Deserialize)]
 struct SameForm {
-    /// A suggestion's one-time token.
+    /// A suggestion's one-time token (the only way in: a public tracking
+    /// code is a reference, not a secret, issue 24 point 3).
     #[serde(default)]
     follow: String,
-    /// Or a tracking code the resident was given (a neighbour's, say).
-    #[serde(default)]
-    code: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -492,21 +492,17 @@ struct SameForm {
 
 /// "Same problem": the resident joins the existing concern's reporters with a
 /// tracking code and key of their own (shown once, as after filing); their
-/// name and phone, if given, join too. Limited per address and per concern,
-/// so made-up reporters cannot be piled onto a concern.
+/// name and phone, if given, join too. Only with a suggestion's one-time
+/// token: a tracking code is public (Open311, open data), so it opens
+/// nothing. Limited per address and per concern, so made-up reporters cannot
+/// be piled onto a concern.
 async fn same_problem(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     CsrfForm(form): CsrfForm<SameForm>,
 ) -> AppResult<Response> {
-    let id = if !form.follow.trim().is_empty() {
-        take_follow_token(&state, &form.follow).ok_or(AppError::NotFound)?
-    } else {
-        state.throttles.track(addr)?;
-        let code = xieshang_core::concern::TrackingCode::parse(&form.code)
-            .map_err(|_| AppError::NotFound)?;
-        concern::id_by_code(&state.db, code.as_str()).await?
-    };
+    state.throttles.track(addr)?;
+    let id = take_follow_token(&state, &form.follow).ok_or(AppError::NotFound)?;
     state.throttles.same(addr, &id.to_string())?;
     let name = Some(form.name.trim()).filter(|n| !n.is_empty());
     let phone = match Some(form.phone.trim()).filter(|p| !p.is_empty()) {

@@ -36,7 +36,7 @@ pub fn routes(r: Routes) -> Routes {
         )
         .post(
             "/study",
-            SignedIn,
+            Needs(Permission::StudyManage, Target::None),
             post(create).layer(axum::extract::DefaultBodyLimit::max(
                 crate::kit::auth::UPLOAD_BODY_LIMIT,
             )),
@@ -175,7 +175,6 @@ async fn new_view(
     form: MaterialForm,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::StudyManage)?;
     let flash = if errors.is_empty() {
         Flash::default()
     } else {
@@ -211,7 +210,6 @@ async fn create(
     u: CurrentUser,
     up: CsrfUpload<MaterialForm, { MAX_BYTES }>,
 ) -> AppResult<Response> {
-    u.actor.require(Permission::StudyManage)?;
     let f = up.form;
     let today = xieshang_core::calendar::cst_date(state.db.now_ms());
     let mut errors = match xieshang_core::study::Material::parse(

@@ -212,25 +212,34 @@ async fn same_problem_is_limited_per_concern_and_per_address() {
     let app = TestApp::new().await;
     let server = served(&app).await;
     let (code, _) = file(server, 1, "凤凰路路灯不亮").await;
-    // Made-up reporters from ever new addresses: ten join, then the concern's
-    // own limit refuses.
+    let id = xieshang_store::concern::id_by_code(&app.t.db, &code)
+        .await
+        .unwrap();
+    // The public code alone joins nothing (issue 24 point 3).
+    let r = form(server, 9, "/report/same", &[("code", &code)]).await;
+    assert_eq!(r.status, 404);
+    // Made-up reporters from ever new addresses, each with a suggestion's
+    // token (as many as asking for suggestions gives): ten join, then the
+    // concern's own limit refuses.
     let mut answers = Vec::new();
     for from in 10..22u8 {
         let name = format!("假名{from}");
+        let token = xieshang_web::search::follow_token(&app.state, id);
         let r = form(
             server,
             from,
             "/report/same",
-            &[("code", &code), ("name", &name), ("phone", "13800000000")],
+            &[
+                ("follow", &token),
+                ("name", &name),
+                ("phone", "13800000000"),
+            ],
         )
         .await;
         answers.push(r.status);
     }
     assert_eq!(&answers[..10], &[303; 10], "{answers:?}");
     assert!(answers[10..].iter().all(|s| *s == 429), "{answers:?}");
-    let id = xieshang_store::concern::id_by_code(&app.t.db, &code)
-        .await
-        .unwrap();
     let reporters = xieshang_store::concern::reporters(&app.t.db, id)
         .await
         .unwrap();
@@ -242,8 +251,12 @@ async fn same_problem_is_limited_per_concern_and_per_address() {
     }
     let mut answers = Vec::new();
     for c in &codes {
+        let id = xieshang_store::concern::id_by_code(&app.t.db, c)
+            .await
+            .unwrap();
+        let token = xieshang_web::search::follow_token(&app.state, id);
         answers.push(
-            form(server, 30, "/report/same", &[("code", c)])
+            form(server, 30, "/report/same", &[("follow", &token)])
                 .await
                 .status,
         );

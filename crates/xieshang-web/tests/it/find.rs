@@ -227,13 +227,29 @@ async fn the_public_form_suggests_first_and_the_resident_joins_or_files_anyway()
     let r = c.post_multipart_raw("/report", &token, &f, &[]).await;
     let loc = r.location.unwrap();
     assert!(loc.ends_with("&filed=1"), "{loc}");
-    // Unknown or closed concerns cannot be joined.
-    let r = c
-        .post_raw("/report/same", &[("_csrf", &token), ("code", "NOPE")])
-        .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = c.post_raw("/report/same", &[("code", &code)]).await;
+    // A made-up token, a spent one, and a concern's public tracking code
+    // (listed by Open311 and open data) join nothing (issue 24 point 3).
+    let joined_before = xieshang_store::concern::reporters(&app.t.db, id)
+        .await
+        .unwrap()
+        .len();
+    for (field, value) in [
+        ("follow", "NOPE"),
+        ("follow", follow.as_str()),
+        ("code", code.as_str()),
+    ] {
+        let r = c
+            .post_raw("/report/same", &[("_csrf", &token), (field, value)])
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{field}={value}");
+    }
+    let fresh = xieshang_web::search::follow_token(&app.state, id);
+    let r = c.post_raw("/report/same", &[("follow", &fresh)]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "CSRF");
+    let reporters = xieshang_store::concern::reporters(&app.t.db, id)
+        .await
+        .unwrap();
+    assert_eq!(reporters.len(), joined_before, "nobody more joined");
 }
 
 #[tokio::test]

@@ -238,25 +238,37 @@ async fn every_link_and_notification_leads_somewhere_for_every_demo_account() {
         for p in &signed_in {
             queue.push_back(((*p).to_owned(), "route table".to_owned()));
         }
-        // Every notification's link, each opened (not one per kind of page:
-        // a merged or closed concern is where a recipient could be shut out).
+        // Every notification's link as the notifications page gives it, each
+        // opened (not one per kind of page: a merged or closed concern is
+        // where a recipient could be shut out). The page's own links, so a
+        // kind it sends to the wrong page is caught.
         let uid = app.user_id(account).await;
-        for n in xieshang_store::jobs::notifications(&app.t.db, uid, 100)
+        let listed = xieshang_store::jobs::notifications(&app.t.db, uid, 100)
             .await
-            .unwrap()
-        {
+            .unwrap();
+        for n in &listed {
             kinds.insert(n.kind.clone());
-            // Where the notifications page links each kind of item.
-            let href = match n.item_kind.as_str() {
-                "consultation" => format!("/consultations/{}", n.item_id),
-                "proposal" => format!("/proposals/{}", n.item_id),
-                _ => format!("/concerns/{}", n.item_id),
-            };
+        }
+        let page = c.get("/notifications").await;
+        assert_eq!(page.status, StatusCode::OK, "{account}: /notifications");
+        let list = page
+            .body
+            .split("<ul id=\"notifications\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</ul>").next())
+            .unwrap_or_default();
+        let hrefs = links(list);
+        assert_eq!(
+            hrefs.len(),
+            listed.len(),
+            "{account}: one link per notification on the page"
+        );
+        for (href, n) in hrefs.into_iter().zip(&listed) {
             let r = c.get(&href).await;
             if r.status != StatusCode::OK {
                 dead.push(format!(
-                    "{account}: {href} ({}) from notification {}",
-                    r.status, n.kind
+                    "{account}: {href} ({}) from notification {} of a {}",
+                    r.status, n.kind, n.item_kind
                 ));
             }
             queue.push_back((href, format!("notification {}", n.kind)));

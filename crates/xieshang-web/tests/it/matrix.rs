@@ -694,6 +694,13 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
             ("confirm", "1".into()),
         ],
         "/record/same" => vec![("code", s.survivor.clone()), ("name", "矩阵".into())],
+        // A complete material but for its audience, which is the side's body.
+        "/study" => vec![
+            ("audience", s.org.to_string()),
+            ("title", "矩阵学习资料".into()),
+            ("text", "矩阵学习资料正文".into()),
+            ("due_on", s.later.1.clone()),
+        ],
         "/units/{id}/rules" => vec![("item", "meeting".into()), ("points", "5".into())],
         "/units/{id}/judging" => vec![("judge", "pro_rata".into())],
         "/users/{id}/duty" => vec![
@@ -951,7 +958,7 @@ async fn call(
 ) -> crate::app::Resp {
     if method == "GET" {
         c.get(url).await
-    } else if url.ends_with("/materials") {
+    } else if url.ends_with("/materials") || url == "/study" {
         // A material is a file: the form is multipart, with a PDF.
         let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         c.post_multipart(url, &f, &[("file", "矩阵.pdf", MATERIAL_PDF.to_vec())])
@@ -1049,9 +1056,16 @@ async fn every_route_isolates_districts_and_roles() {
         let Access::Needs(permission, _) = r.access else {
             continue;
         };
-        // No right: a member (or, for recording, a leader) in the record's own district.
+        // No right: a member (or, for what members may do, such as recording
+        // or drafting, a leader) in the record's own district.
         let url = fill(r.path, target, &own);
-        let lacking = if permission == Permission::ConcernRecord {
+        let lacking = if Role::Member.allows(permission) {
+            assert!(
+                !Role::Leader.allows(permission),
+                "{} {}: neither member nor leader lacks {permission:?}",
+                r.method,
+                r.path
+            );
             &mut leader
         } else {
             &mut member
@@ -1143,6 +1157,9 @@ async fn every_route_isolates_districts_and_roles() {
             // A form naming another district's unit: refused as an unknown one.
             assert!(
                 matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+                    // A form that comes back with its fields marked (the
+                    // sample is complete but for the other district's unit).
+                    || (res.status == StatusCode::OK && res.body.contains("aria-invalid=\"true\""))
                     || res
                         .location
                         .as_deref()

@@ -303,10 +303,25 @@ async fn every_page_type_passes_the_accessibility_engine() {
                         ));
                     }
                     if size == "desktop" && lang == "zh-CN" {
-                        // Text at 200 %: the page must still fit.
+                        // Text at 200 %: the page must still fit. The body's
+                        // text must really grow with it (a size fixed in px
+                        // would make the check pass without testing anything).
+                        let body_px =
+                            "return parseFloat(getComputedStyle(document.body).fontSize);";
+                        let before = c.execute(body_px, vec![]).await.unwrap();
                         c.execute("document.documentElement.style.fontSize = '200%';", vec![])
                             .await
                             .unwrap();
+                        let after = c.execute(body_px, vec![]).await.unwrap();
+                        let (before, after) = (
+                            before.as_f64().unwrap_or(0.0),
+                            after.as_f64().unwrap_or(0.0),
+                        );
+                        if !(before > 0.0 && (after - 2.0 * before).abs() < 0.5) {
+                            serious.push(format!(
+                                "{url}: the body's text went from {before} px to {after} px at 200 %, not twice"
+                            ));
+                        }
                         let wide = overflow(c).await;
                         if wide > 0.0 {
                             serious.push(format!(
@@ -422,7 +437,8 @@ async fn send_empty(c: &Client, form: &str, button: &str) {
 
 /// Issue 27 point 1, the states the route-table walk does not reach: lists
 /// with nothing in them (the demo city before any concern), forms showing
-/// their errors (the resident's report and the login sent empty), and the
+/// their errors (the resident's report, the login, staff's consultation and
+/// study forms and a member's opinion report sent empty), and the
 /// password reset page (reached only with a valid token), in three languages
 /// at phone and desktop size.
 #[expect(
@@ -501,6 +517,27 @@ async fn empty_lists_forms_with_errors_and_the_reset_page_pass_the_engine() {
             .unwrap();
         serious.extend(serious_here(c, &axe, &format!("/password/reset, no token ({lang})")).await);
         checked += 4;
+        // Staff's and a member's forms showing their errors (issue 27 point
+        // 1: forms showing errors are not only the resident's).
+        for (user, path, form, button) in [
+            ("staff", "/consultations/new", "#new-form", "#call"),
+            ("staff", "/study/new", "#material-form", "#publish"),
+            (
+                "member-gs-01",
+                "/reports/new",
+                "#report-form",
+                "#submit-report",
+            ),
+        ] {
+            crate::login(c, base, user).await;
+            c.goto(&format!("{base}{path}")).await.unwrap();
+            send_empty(c, form, button).await;
+            serious.extend(
+                serious_here(c, &axe, &format!("{path} sent empty, as {user} ({lang})")).await,
+            );
+            checked += 1;
+            crate::logout(c).await;
+        }
         // Empty lists, as staff and as a department's handler.
         for user in ["staff", "handler"] {
             crate::login(c, base, user).await;
@@ -541,7 +578,7 @@ async fn empty_lists_forms_with_errors_and_the_reset_page_pass_the_engine() {
     for line in &serious {
         println!("SERIOUS: {line}");
     }
-    assert!(checked >= 3 * (4 + 8), "pages were checked: {checked}");
+    assert!(checked >= 3 * (4 + 3 + 8), "pages were checked: {checked}");
     d.finish().await;
     assert!(
         serious.is_empty(),

@@ -61,5 +61,53 @@ async fn a_refused_report_keeps_everything_and_shows_the_error_beside_the_field(
         .await
         .unwrap();
     assert_eq!(stored, 1, "the kept photo was filed");
+    // The track page offers to copy the code (issue 26): the button shows,
+    // copies the code to the clipboard and says so, to screen readers too.
+    c.issue_cmd(crate::reader::Cdp {
+        cmd: "Browser.grantPermissions",
+        params: serde_json::json!({
+            "origin": base,
+            "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"],
+        }),
+    })
+    .await
+    .expect("clipboard permission");
+    c.goto(&format!("{base}/track?code={code}")).await.unwrap();
+    let button = c.find(Locator::Css("#copy-code")).await.unwrap();
+    assert!(
+        button.is_displayed().await.unwrap(),
+        "the copy button shows"
+    );
+    let label = button.text().await.unwrap();
+    button.click().await.unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//span[@id='copy-done' and normalize-space(.) != '']",
+        ))
+        .await
+        .expect("the copy is announced");
+    let done = crate::text_of(c, "#copy-code").await;
+    assert_ne!(done, label, "the button says it copied");
+    let said = c
+        .execute(
+            "return document.getElementById('copy-done').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(said.as_str(), Some(done.as_str()));
+    let copied = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.clipboard.readText().then(done, e => done('failed: ' + e));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        copied.as_str(),
+        Some(code.as_str()),
+        "the clipboard holds the code"
+    );
     d.finish().await;
 }
