@@ -216,8 +216,8 @@ struct Bar {
 }
 
 /// The chart's drawing: a bar per district, the longest 100 % of the width.
-const CHART_LEFT: i64 = 120;
-const CHART_WIDTH: i64 = 360;
+const CHART_LEFT: i64 = 110;
+const CHART_WIDTH: i64 = 230;
 const BAR_STEP: i64 = 28;
 
 #[derive(Template)]

@@ -1743,7 +1743,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("city.reports_used", "采用社情民意信息", "Opinion reports used"),
     ("city.reports_adopted_above", "获市级以上采用", "Adopted above the district"),
     ("city.duty_average", "委员平均履职积分", "Members' average duty score"),
-    ("city.notes", "诉求按提交、办结和评价的日期统计；协商、提案、信息按召开、完成、提交、答复、采用的日期统计；按期办结率、满意率、按期答复率为百分比。履职积分年度：", "Concerns are counted by the day they were submitted, resolved and rated; consultations, proposals and reports by the day they were held, done, filed, replied, used or adopted; rates are per cent. Duty scores of the year"),
+    ("city.notes", "诉求按提交、办结和评价的日期统计；协商、提案、信息按召开、完成、提交、答复、采用的日期统计；按期办结率、满意率、按期答复率为百分比。履职积分的年度：", "Concerns are counted by the day they were submitted, resolved and rated; consultations, proposals and reports by the day they were held, done, filed, replied, used or adopted; rates are per cent. Duty scores of the year:"),
     ("city.duty_pending", "履职积分正在统计，请稍后刷新。", "The duty scores are being counted: reload in a minute."),
     ("city.chart", "图表", "Chart"),
     ("city.chart_figure", "图表指标", "Figure to chart"),
