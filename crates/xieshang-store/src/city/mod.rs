@@ -445,9 +445,11 @@ struct DutySlot {
 /// background, while the kept ones are still served).
 const DUTY_TTL: Duration = Duration::from_secs(600);
 
-fn duty_slots() -> &'static Mutex<HashMap<(u64, i32), Arc<tokio::sync::Mutex<DutySlot>>>> {
-    static SLOTS: OnceLock<Mutex<HashMap<(u64, i32), Arc<tokio::sync::Mutex<DutySlot>>>>> =
-        OnceLock::new();
+/// Each (database instance, year)'s slot of duty averages.
+type DutySlots = Mutex<HashMap<(u64, i32), Arc<tokio::sync::Mutex<DutySlot>>>>;
+
+fn duty_slots() -> &'static DutySlots {
+    static SLOTS: OnceLock<DutySlots> = OnceLock::new();
     SLOTS.get_or_init(Default::default)
 }
 
