@@ -350,6 +350,20 @@ EOF
   # --- issue 31 P: best-practice library (lines go here) ---
 
   # --- issue 31 C: city view and party organisation (lines go here) ---
+  # The city view (issue 31 point 7): the 13 districts over this year, as
+  # the city's staff (datagen's staff-city). The first look starts counting
+  # the members' duty scores in the background (decision 0047): timed on its
+  # own, then the page is read until they are counted, then the steady state.
+  local city_session city_cold
+  city_session="$(staff_session "$base" staff-city "$work/jar-city")"
+  echo "wrk.headers[\"Cookie\"] = \"xs_session=$city_session\"" >"$work/city-$b.lua"
+  city_cold="$(curl -s -o /dev/null -w '%{time_total}' -b "xs_session=$city_session" "$base/city")"
+  echo "city view first look (cold, one request): ${city_cold} s"
+  for _ in $(seq 1 600); do
+    curl -s -b "xs_session=$city_session" "$base/city" | grep -q 'id="duty-pending"' || break
+    sleep 0.5
+  done
+  run "city_view_$b" "city view /city (staff-city)" "$base/city" "$work/city-$b.lua"
 
   # --- end of issue 31 lines ---
 

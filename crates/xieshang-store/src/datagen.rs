@@ -698,6 +698,7 @@ pub async fn generate(
     // --- issue 31 P: best-practice datagen (a call goes here) ---
 
     // --- issue 31 C: party organisation datagen (a call goes here) ---
+    report.rows += crate::city::datagen(db, now, &city, password_hash).await?;
 
     // --- end of issue 31 datagen ---
     // Explicit ids leave PostgreSQL's identity sequence behind; move it past them.

@@ -24,6 +24,7 @@ pub mod item;
 // Features, one folder each (same names in core and web).
 pub mod account;
 pub mod audit;
+pub mod city;
 pub mod concern;
 pub mod consult;
 pub mod duty;

@@ -201,6 +201,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "opinion_report_bodies",
         include_str!("migrations/0046_opinion_report_bodies.sql"),
     ),
+    (
+        51,
+        "city_view",
+        include_str!("migrations/0051_city_view.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

@@ -13,6 +13,7 @@ pub mod kit;
 
 pub mod account;
 pub mod api;
+pub mod city;
 pub mod concern;
 pub mod consult;
 pub mod duty;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let r = report::routes(r);
     let r = study::routes(r);
     let r = today::routes(r);
+    let r = city::routes(r);
     let routes = roster::routes(r);
     let (router, specs) = routes.finish();
     let router = router

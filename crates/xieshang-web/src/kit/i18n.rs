@@ -1733,6 +1733,33 @@ const CATALOG: &[(&str, &str, &str)] = &[
     // --- issue 31 P: best-practice library and booklet (keys go here) ---
 
     // --- issue 31 C: city view and party organisation (keys go here) ---
+    ("city.nav", "城市视图", "City view"),
+    ("city.title", "各区县对比", "Districts compared"),
+    ("city.from", "起始日期", "From"),
+    ("city.to", "截止日期", "To"),
+    ("city.show", "查看", "Show"),
+    ("city.caption", "各区县工作数据，统计期间", "The districts' figures for"),
+    ("city.district", "区县", "District"),
+    ("city.concerns_received", "受理诉求数", "Concerns received"),
+    ("city.concerns_on_time", "按期办结率", "Resolved on time"),
+    ("city.median_days", "办结天数中位数", "Median days to resolve"),
+    ("city.satisfaction", "满意率", "Satisfaction"),
+    ("city.consultations_held", "召开协商会议", "Consultations held"),
+    ("city.actions_done", "完成协商成果", "Agreed actions done"),
+    ("city.proposals_filed", "提交提案", "Proposals filed"),
+    ("city.proposals_accepted", "立案提案", "Proposals accepted"),
+    ("city.replies_on_time", "提案按期答复率", "Replies on time"),
+    ("city.reports_used", "采用社情民意信息", "Opinion reports used"),
+    ("city.reports_adopted_above", "获市级以上采用", "Adopted above the district"),
+    ("city.duty_average", "委员平均履职积分", "Members' average duty score"),
+    ("city.notes", "诉求按提交、办结和评价的日期统计；协商、提案、信息按召开、完成、提交、答复、采用的日期统计；按期办结率、满意率、按期答复率为百分比。履职积分的年度：", "Concerns are counted by the day they were submitted, resolved and rated; consultations, proposals and reports by the day they were held, done, filed, replied, used or adopted; rates are per cent. Duty scores of the year:"),
+    ("city.duty_pending", "履职积分正在统计，请稍后刷新。", "The duty scores are being counted: reload in a minute."),
+    ("city.chart", "图表", "Chart"),
+    ("city.chart_figure", "图表指标", "Figure to chart"),
+    ("city.chart_alt", "条形图的数据与上表相同。", "The bar chart shows the same figures as the table above."),
+    ("city.list_sep", "；", "; "),
+    ("err.city.date", "请按“年-月-日”填写日期（2000年至2100年之间）。", "Write the date as YYYY-MM-DD, between 2000 and 2100."),
+    ("err.city.order", "截止日期早于起始日期：请选择不早于起始日期的截止日期。", "The last day comes before the first: choose a last day on or after the first."),
 
     // --- end of issue 31 keys ---
 ];

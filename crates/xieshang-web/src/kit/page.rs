@@ -25,6 +25,8 @@ pub(crate) struct Page {
     pub can_users: bool,
     /// Show the concerns link.
     pub can_concerns: bool,
+    /// Show the city view's link: concerns viewed over a whole city.
+    pub can_city: bool,
     /// Show the link to record a concern for a resident.
     pub can_record: bool,
     /// Show the link to one's own duty shifts (members).
@@ -85,6 +87,11 @@ impl Page {
             can_orgs: user.is_some_and(|(a, _)| a.has_permission(Permission::OrgView)),
             can_users: user.is_some_and(|(a, _)| a.has_permission(Permission::UserView)),
             can_concerns: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernView)),
+            can_city: user.is_some_and(|(a, _)| {
+                a.scopes(Permission::ConcernView)
+                    .iter()
+                    .any(|p| p.depth() == 1)
+            }),
             can_record: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernRecord)),
             can_duty: user.is_some_and(|(a, _)| {
                 a.grants

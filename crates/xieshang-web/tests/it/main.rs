@@ -5,6 +5,7 @@ mod abuse;
 mod api;
 mod app;
 mod auth;
+mod city;
 mod consult;
 mod consult_settings;
 mod duty;

@@ -7,6 +7,7 @@
 //! feature's browser tests live in their own file beside it.
 
 mod a11y;
+mod city;
 mod consult;
 mod duty;
 mod figures;
