@@ -389,27 +389,18 @@ async fn csv_file(
     u: CurrentUser,
     Query(q): Query<CityQuery>,
 ) -> AppResult<Response> {
-    use crate::concern::exports::inert_cell;
     let v = read(&state, &u, &q).await?;
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let e = |e: csv::Error| AppError::Internal(e.to_string());
+    let mut w = crate::kit::csv::Csv::new();
     let title = format!("{} {} – {}", tr.t("city.title"), v.period.from, v.period.to);
     // Every line has the table's width (the CSV reader's rule).
     let mut first = vec![String::new(); 1 + FIGURES.len()];
-    first[0] = inert_cell(&title).into_owned();
-    w.write_record(&first).map_err(e)?;
-    w.write_record(heads(tr).iter().map(|h| inert_cell(h).into_owned()))
-        .map_err(e)?;
+    first[0] = title;
+    w.row(&first)?;
+    w.row(heads(tr))?;
     for r in rows(&v, tr) {
-        let cells = std::iter::once(r.name)
-            .chain(r.cells.into_iter().map(|c| c.text))
-            .map(|c| inert_cell(&c).into_owned())
-            .collect::<Vec<_>>();
-        w.write_record(cells).map_err(e)?;
+        w.row(std::iter::once(r.name).chain(r.cells.into_iter().map(|c| c.text)))?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = w.finish()?;
     Ok(crate::kit::page::download(bytes, "city-view.csv", false))
 }
 
