@@ -201,6 +201,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "opinion_report_bodies",
         include_str!("migrations/0046_opinion_report_bodies.sql"),
     ),
+    (
+        47,
+        "supervision",
+        include_str!("migrations/0047_supervision.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a
