@@ -21,6 +21,7 @@ mod report_story;
 mod resident;
 mod staff;
 mod statement;
+mod supervision_story;
 mod today;
 
 use fantoccini::{Client, ClientBuilder, Locator};
