@@ -1742,7 +1742,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("supervision.new_group", "新建监督小组", "New supervision group"),
     ("supervision.group_name", "小组名称", "Group name"),
     ("supervision.committee", "所属专委会", "Special committee"),
-    ("supervision.committee_hint", "填写小组所在专门委员会的名称，如“社会和法制委员会”。", "The special committee the group works under, such as 社会和法制委员会."),
+    ("supervision.committee_hint", "填写小组所在专门委员会的名称，如“社会和法制委员会”。", "The special committee the group works under, such as the social and legal affairs committee."),
     ("supervision.choose", "请选择", "Choose"),
     ("supervision.members", "小组成员", "Members"),
     ("supervision.create_group", "建立小组", "Create the group"),
