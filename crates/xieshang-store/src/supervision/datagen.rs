@@ -103,9 +103,6 @@ pub async fn generate(
             .await?;
     for (d, district) in districts.iter().enumerate() {
         let body_members = &members[d];
-        if body_members.len() < 5 {
-            continue;
-        }
         let staff: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(format!("staff-{}", district.code))
             .fetch_one(db.pool())
@@ -133,6 +130,11 @@ pub async fn generate(
             .await?;
             depts.push((o.id, o.name));
             rows += 1;
+        }
+        if body_members.len() < 5 {
+            // Too few members for a group (a small generated city).
+            tx.commit().await?;
+            continue;
         }
         let mut postings = Batch::new(
             "INSERT INTO supervision_postings (group_id, dept_id, posted_at)",
