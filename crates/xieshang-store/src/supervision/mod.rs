@@ -237,7 +237,8 @@ pub struct NewGroup<'a> {
 /// The body's members who may sit in a group: accounts holding the member
 /// role inside the body (its streets), by name.
 pub async fn candidates(db: &Db, body: &Org) -> Result<Vec<(i64, String)>> {
-    let (cond, args) = crate::db::scope::paths_condition(&[body.path.clone()], "o.path", 1);
+    let (cond, args) =
+        crate::db::scope::paths_condition(std::slice::from_ref(&body.path), "o.path", 1);
     crate::db::query_with(
         &format!(
             "SELECT DISTINCT u.id, u.display_name FROM grants gr JOIN orgs o ON o.id = gr.org_id
@@ -255,7 +256,8 @@ pub async fn candidates(db: &Db, body: &Org) -> Result<Vec<(i64, String)>> {
 
 /// The body's departments (units of kind department inside it), by name.
 pub async fn departments(db: &Db, body: &Org) -> Result<Vec<(i64, String)>> {
-    let (cond, args) = crate::db::scope::paths_condition(&[body.path.clone()], "o.path", 1);
+    let (cond, args) =
+        crate::db::scope::paths_condition(std::slice::from_ref(&body.path), "o.path", 1);
     crate::db::query_with(
         &format!(
             "SELECT o.id, o.name FROM orgs o WHERE o.kind = 'department' AND {cond}

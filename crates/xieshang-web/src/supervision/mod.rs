@@ -474,6 +474,10 @@ struct GroupQuery {
     ok: Option<String>,
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the page's parts and a refused form's kept fields, as the report page's view"
+)]
 async fn group_view(
     state: &AppState,
     tr: Tr,

@@ -131,6 +131,7 @@ async fn supervision_story_in_chromium() {
     set_value(c, "#deadline", &day(30)).await;
     submit(c, "#send-opinion").await;
     assert!(crate::text_of(c, "#opinion-title").await.contains(TITLE));
+    c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
     look(c, &axe, &mut serious, "opinion-sent-phone").await;
     crate::logout(c).await;
 
@@ -181,6 +182,7 @@ async fn supervision_story_in_chromium() {
     crate::logout(c).await;
 
     // 6. The public page, without an account, on a phone and at a desk.
+    c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
     c.goto(&format!("{base}/supervision/public/weiyang"))
         .await
         .unwrap();
