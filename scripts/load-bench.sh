@@ -346,6 +346,14 @@ EOF
   # today and this week, eight small statements side by side.
   run "phone_home_$b" "member's phone home /today (m00000)" "$base/today" "$work/member-$b.lua"
   # --- issue 31 S: supervision (lines go here) ---
+  # Democratic supervision (issue 31 point 6): a district's public page (no
+  # login: its groups, their departments and the latest 50 opinions) and a
+  # group's work list (the first group on the district staff's supervision
+  # page, with its plans, activities and opinions).
+  run "supervision_public_$b" "public supervision page /supervision/public/$district" "$base/supervision/public/$district"
+  local sup_group
+  sup_group="$(curl -s -b "xs_session=$session" "$base/supervision" | grep -o '/supervision/groups/[0-9][0-9]*' | head -1)"
+  run "supervision_group_$b" "group work list $sup_group (staff-$district)" "$base$sup_group" "$work/staff-$b.lua"
 
   # --- issue 31 P: best-practice library (lines go here) ---
 

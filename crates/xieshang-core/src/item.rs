@@ -769,6 +769,60 @@ pub const OPINION_REPORT: KindSpec = KindSpec {
     notes: &[A::Revise, A::Forward, A::Adopt, A::Instruct, A::Remind],
 };
 
+/// Supervision opinions (监督意见, issue 31, decision record 0045): a
+/// supervision group sends one to a department it is posted to (`assigned`);
+/// the department answers with its rectification plan (整改方案,
+/// `progress`: `in_progress`), then with its result (整改结果, `resolve`:
+/// `resolved`); the group rates the result: satisfied or basically satisfied
+/// closes it, unsatisfied sends it back for another result (`reopened`).
+/// Whether the plan is a required step is the body's rule, checked by the
+/// store (a body that does not require it lets the result come first).
+pub const SUPERVISION_OPINION: KindSpec = KindSpec {
+    kind: "supervision_opinion",
+    initial: S::Assigned,
+    states: &[
+        S::Assigned,
+        S::InProgress,
+        S::Resolved,
+        S::Reopened,
+        S::Closed,
+    ],
+    closed: &[S::Closed],
+    transitions: &[
+        Transition {
+            action: A::Progress,
+            from: &[S::Assigned],
+            to: S::InProgress,
+            by: &[DEPT, STAFF],
+        },
+        Transition {
+            action: A::Resolve,
+            from: &[S::Assigned, S::InProgress, S::Reopened],
+            to: S::Resolved,
+            by: &[DEPT, STAFF],
+        },
+        Transition {
+            action: A::FeedbackSatisfied,
+            from: &[S::Resolved],
+            to: S::Closed,
+            by: &[MEMBER, STAFF],
+        },
+        Transition {
+            action: A::FeedbackBasicallySatisfied,
+            from: &[S::Resolved],
+            to: S::Closed,
+            by: &[MEMBER, STAFF],
+        },
+        Transition {
+            action: A::FeedbackUnsatisfied,
+            from: &[S::Resolved],
+            to: S::Reopened,
+            by: &[MEMBER, STAFF],
+        },
+    ],
+    notes: &[A::Remind, A::Escalate],
+};
+
 /// Every kind the engine serves.
 pub const KINDS: &[KindSpec] = &[
     CONCERN,
@@ -776,6 +830,7 @@ pub const KINDS: &[KindSpec] = &[
     CONSULTATION_ACTION,
     PROPOSAL,
     OPINION_REPORT,
+    SUPERVISION_OPINION,
 ];
 
 /// The spec of a kind code.
@@ -916,6 +971,27 @@ mod tests {
             ]),
             Ok(S::Used)
         );
+    }
+
+    #[test]
+    fn supervision_opinion_edges() {
+        let s = SUPERVISION_OPINION;
+        assert_eq!(s.apply(S::Assigned, A::Progress, DEPT), Ok(S::InProgress));
+        assert_eq!(s.apply(S::InProgress, A::Resolve, DEPT), Ok(S::Resolved));
+        assert!(s.apply(S::InProgress, A::Resolve, MEMBER).is_err());
+        assert!(s.apply(S::Resolved, A::FeedbackSatisfied, DEPT).is_err());
+        assert_eq!(
+            s.apply(S::Resolved, A::FeedbackUnsatisfied, MEMBER),
+            Ok(S::Reopened)
+        );
+        assert_eq!(s.apply(S::Reopened, A::Resolve, DEPT), Ok(S::Resolved));
+        assert_eq!(
+            s.apply(S::Resolved, A::FeedbackBasicallySatisfied, MEMBER),
+            Ok(S::Closed)
+        );
+        // Closed: no answer moves it.
+        assert!(s.apply(S::Closed, A::Resolve, DEPT).is_err());
+        assert!(s.apply(S::Closed, A::Progress, STAFF).is_err());
     }
 
     #[test]

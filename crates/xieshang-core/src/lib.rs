@@ -20,6 +20,7 @@ pub mod org;
 pub mod proposal;
 pub mod report;
 pub mod study;
+pub mod supervision;
 
 pub use account::role::{Permission, Role};
 pub use authz::{Actor, Denied, Grant, Relation};

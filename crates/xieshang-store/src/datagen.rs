@@ -694,6 +694,15 @@ pub async fn generate(
     report.rows +=
         crate::study::datagen(db, &mut rng, now, plan.years, &districts, &body_members).await?;
     // --- issue 31 S: supervision datagen (a call goes here) ---
+    report.rows += crate::supervision::datagen::generate(
+        db,
+        &mut rng,
+        now,
+        plan.years,
+        &districts,
+        &body_members,
+    )
+    .await?;
 
     // --- issue 31 P: best-practice datagen (a call goes here) ---
 

@@ -35,6 +35,7 @@ pub mod report;
 pub mod roster;
 pub mod search;
 pub mod study;
+pub mod supervision;
 pub mod today;
 pub mod upload;
 

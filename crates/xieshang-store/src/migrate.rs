@@ -202,6 +202,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0046_opinion_report_bodies.sql"),
     ),
     (
+        47,
+        "supervision",
+        include_str!("migrations/0047_supervision.sql"),
+    ),
+    (
         51,
         "city_view",
         include_str!("migrations/0051_city_view.sql"),

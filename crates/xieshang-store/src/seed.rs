@@ -42,7 +42,7 @@ pub const DISTRICTS: [(&str, &str); 13] = [
 ];
 
 /// The demo accounts, one per role (and a second district's staff for contrast).
-pub const DEMO_ACCOUNTS: [DemoAccount; 15] = [
+pub const DEMO_ACCOUNTS: [DemoAccount; 18] = [
     DemoAccount {
         username: "admin",
         role: Role::Admin,
@@ -117,6 +117,22 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 15] = [
         username: "staff-beilin",
         role: Role::Staff,
         org_name: "碑林区政协",
+    },
+    // Issue 31 S: 未央区's supervision (supervision::demo).
+    DemoAccount {
+        username: "staff-weiyang",
+        role: Role::Staff,
+        org_name: "未央区政协",
+    },
+    DemoAccount {
+        username: "member-wy-01",
+        role: Role::Member,
+        org_name: "未央宫街道",
+    },
+    DemoAccount {
+        username: "handler-wy-scj",
+        role: Role::DepartmentHandler,
+        org_name: "未央区市场监督管理局",
     },
 ];
 
@@ -503,6 +519,9 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
         demo_reports(db).await?;
     }
     // --- issue 31 S: supervision demo (a call goes here) ---
+    if version >= 47 {
+        crate::supervision::demo::load(db, password_hash).await?;
+    }
 
     // --- issue 31 P: best-practice demo (a call goes here) ---
 

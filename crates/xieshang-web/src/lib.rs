@@ -24,6 +24,7 @@ pub mod report;
 pub mod roster;
 pub mod search;
 pub mod study;
+pub mod supervision;
 pub mod today;
 
 pub use kit::routes::{Access, RouteSpec, Target};
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let r = proposal::routes(r);
     let r = report::routes(r);
     let r = study::routes(r);
+    let r = supervision::routes(r);
     let r = today::routes(r);
     let r = city::routes(r);
     let routes = roster::routes(r);

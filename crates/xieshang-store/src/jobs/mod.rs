@@ -577,6 +577,12 @@ impl Worker {
             crate::proposal::handle::deadline_in(tx, now, id, round, stage).await?;
             return Ok(());
         }
+        if spec.kind == xieshang_core::item::SUPERVISION_OPINION.kind {
+            let round = p["round"].as_i64().unwrap_or_default();
+            let stage = p["stage"].as_str().unwrap_or_default();
+            crate::supervision::opinion::deadline_in(tx, now, id, round, stage).await?;
+            return Ok(());
+        }
         if spec.kind != CONCERN.kind {
             // Kinds without deadline stages.
             return Ok(());

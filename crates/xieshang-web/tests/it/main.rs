@@ -34,6 +34,7 @@ mod staff_side;
 mod statement;
 mod story;
 mod study;
+mod supervision;
 mod today;
 mod uploads;
 mod webhooks;

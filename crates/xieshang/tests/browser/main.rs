@@ -22,6 +22,7 @@ mod report_story;
 mod resident;
 mod staff;
 mod statement;
+mod supervision_story;
 mod today;
 
 use fantoccini::{Client, ClientBuilder, Locator};
