@@ -18,6 +18,7 @@ pub mod concern;
 pub mod duty;
 pub mod org;
 pub mod proposal;
+pub mod practice;
 pub mod report;
 pub mod study;
 
