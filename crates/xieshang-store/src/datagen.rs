@@ -696,6 +696,16 @@ pub async fn generate(
     // --- issue 31 S: supervision datagen (a call goes here) ---
 
     // --- issue 31 P: best-practice datagen (a call goes here) ---
+    report.rows += crate::practice::datagen::generate(
+        db,
+        &mut rng,
+        now,
+        plan.years,
+        &city,
+        &districts,
+        password_hash,
+    )
+    .await?;
 
     // --- issue 31 C: party organisation datagen (a call goes here) ---
 

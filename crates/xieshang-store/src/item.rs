@@ -112,6 +112,7 @@ pub(crate) fn table(spec: &KindSpec) -> Result<&'static str> {
         "consultation_action" => Ok("consultation_actions"),
         "proposal" => Ok("proposals"),
         "opinion_report" => Ok("opinion_reports"),
+        "practice" => Ok("practices"),
         _ => Err(Error::NotFound),
     }
 }
