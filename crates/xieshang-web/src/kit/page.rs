@@ -39,6 +39,8 @@ pub(crate) struct Page {
     /// office's queue for staff, the figures for leaders, one's own reports
     /// for invited informants (members reach theirs from the phone home).
     pub reports_href: &'static str,
+    /// Show the best-practice library link (district and city staff).
+    pub can_practices: bool,
     /// Unread notifications for the menu's badge: empty when none, "99+"
     /// beyond the count's cap.
     pub unread: String,
@@ -97,6 +99,7 @@ impl Page {
                 .is_some_and(|(a, _)| a.has_permission(Permission::ConsultationManage)),
             can_actions: user.is_some_and(|(a, _)| a.has_permission(Permission::ConcernHandle)),
             reports_href: user.map_or("", |(a, _)| reports_href(a)),
+            can_practices: user.is_some_and(|(a, _)| a.has_permission(Permission::PracticeManage)),
             unread: match user.map(|(_, s)| s.unread).unwrap_or(0) {
                 0 => String::new(),
                 n if n >= xieshang_store::account::session::UNREAD_CAP => "99+".to_owned(),
