@@ -75,6 +75,17 @@ fn city_of(actor: &Actor) -> Result<i64> {
 /// The city's staff compile a booklet from selected practices in chapters
 /// and queue its generation, all in one transaction. Returns its id.
 pub async fn create(db: &Db, actor: &Actor, raw: &RawBooklet<'_>) -> Result<i64> {
+    create_with(db, actor, raw, true).await
+}
+
+/// [`create`], queueing the job or not (the demo writes its booklet at once,
+/// so a fresh demo leaves no job due).
+pub(crate) async fn create_with(
+    db: &Db,
+    actor: &Actor,
+    raw: &RawBooklet<'_>,
+    queue: bool,
+) -> Result<i64> {
     let city = city_of(actor)?;
     let b = Checked::parse(raw).map_err(super::first_error)?;
     let now = db.now_ms();
@@ -141,16 +152,18 @@ pub async fn create(db: &Db, actor: &Actor, raw: &RawBooklet<'_>) -> Result<i64>
         },
     )
     .await?;
-    crate::item::enqueue_at(
-        &mut tx,
-        now,
-        now,
-        &crate::item::Job {
-            kind: JOB,
-            payload: json!({ "booklet_id": id }),
-        },
-    )
-    .await?;
+    if queue {
+        crate::item::enqueue_at(
+            &mut tx,
+            now,
+            now,
+            &crate::item::Job {
+                kind: JOB,
+                payload: json!({ "booklet_id": id }),
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(id)
 }

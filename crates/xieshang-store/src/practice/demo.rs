@@ -1,7 +1,6 @@
 //! The sample city's best practices (issue 31 point 8): practices of several
 //! districts in different states, one field meeting that showed three of
-//! them, and one booklet of two chapters queued for the worker (`serve`
-//! writes it). 阎良区 has none: its 多商量 practice is the story's to submit.
+//! them, and one booklet of two chapters, written at once. 阎良区 has none: its 多商量 practice is the story's to submit.
 
 use crate::db::Db;
 use crate::item::{self, By};
@@ -160,7 +159,7 @@ pub async fn demo(db: &Db, city: &Actor, beilin: &Actor) -> Result<()> {
         &[ids[0], ids[1], ids[2], ids[3]],
     )
     .await?;
-    super::booklet::create(
+    let booklet = super::booklet::create_with(
         db,
         city,
         &xieshang_core::practice::RawBooklet {
@@ -174,7 +173,13 @@ pub async fn demo(db: &Db, city: &Actor, beilin: &Actor) -> Result<()> {
                 (ids[2], "2", "1"),
             ],
         },
+        false,
     )
     .await?;
+    // Written now rather than queued, so a fresh demo leaves no job due (the
+    // metrics say so); without a CJK font it is marked failed with the reason.
+    super::booklet::generate(db, booklet)
+        .await
+        .map_err(|e| crate::Error::Db(sqlx::Error::Protocol(e.to_string())))?;
     Ok(())
 }

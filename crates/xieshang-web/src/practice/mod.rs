@@ -161,6 +161,8 @@ impl ListQuery {
 #[template(path = "practice/library.html")]
 struct LibraryTpl {
     page: Page,
+    /// The message for someone the page is not for, empty otherwise.
+    only: &'static str,
     links: Links,
     q: String,
     area: String,
@@ -177,15 +179,18 @@ async fn library_page(
     u: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    u.actor
-        .require(Permission::PracticeManage)
-        .map_err(xieshang_store::Error::from)?;
     let page_no = q.page.max(0);
-    let (list, more) = practice::library(&state.db, &u.actor, &q.q, &q.area, page_no).await?;
+    let staff = u.actor.has_permission(Permission::PracticeManage);
+    let (list, more) = if staff {
+        practice::library(&state.db, &u.actor, &q.q, &q.area, page_no).await?
+    } else {
+        (Vec::new(), false)
+    };
     let query = serde_urlencoded::to_string([("q", q.q.as_str()), ("area", q.area.as_str())])
         .unwrap_or_default();
     render(LibraryTpl {
         page: Page::signed_in(tr, &u, &q.flash()),
+        only: if staff { "" } else { "practice.staff_only" },
         links: links(&u.actor),
         q: q.q,
         area: q.area,
@@ -202,6 +207,8 @@ async fn library_page(
 struct ListTpl {
     page: Page,
     heading: &'static str,
+    /// The message for someone the page is not for, empty otherwise.
+    only: &'static str,
     base: &'static str,
     links: Links,
     rows: Vec<RowView>,
@@ -217,14 +224,13 @@ async fn mine_page(
     u: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    u.actor
-        .require(Permission::PracticeManage)
-        .map_err(xieshang_store::Error::from)?;
     let page_no = q.page.max(0);
     let (list, more) = practice::mine(&state.db, &u.actor, page_no).await?;
+    let district = practice::district_of(&u.actor).is_some();
     render(ListTpl {
         page: Page::signed_in(tr, &u, &q.flash()),
         heading: "practice.mine",
+        only: if district { "" } else { "practice.districts_only" },
         base: "/practices/mine",
         links: links(&u.actor),
         rows: rows(tr, list),
@@ -249,10 +255,16 @@ async fn review_page(
         .find(|s| *s == q.state)
         .unwrap_or("submitted");
     let page_no = q.page.max(0);
-    let (list, more) = practice::review_list(&state.db, &u.actor, chosen, page_no).await?;
+    let city = practice::is_city(&u.actor);
+    let (list, more) = if city {
+        practice::review_list(&state.db, &u.actor, chosen, page_no).await?
+    } else {
+        (Vec::new(), false)
+    };
     render(ListTpl {
         page: Page::signed_in(tr, &u, &q.flash()),
         heading: "practice.review",
+        only: if city { "" } else { "practice.city_only" },
         base: "/practices/review",
         links: links(&u.actor),
         rows: rows(tr, list),
@@ -622,7 +634,11 @@ async fn meetings_view(
     render(MeetingsTpl {
         page: Page::signed_in(tr, u, &flash),
         city,
-        meetings: meeting::list(&state.db, &u.actor).await?,
+        meetings: if u.actor.has_permission(Permission::PracticeManage) {
+            meeting::list(&state.db, &u.actor).await?
+        } else {
+            Vec::new()
+        },
         candidates,
         form,
         errors,
@@ -749,6 +765,7 @@ struct Pick {
 #[template(path = "practice/booklets.html")]
 struct BookletsTpl {
     page: Page,
+    city: bool,
     booklets: Vec<BookletView>,
     picks: Vec<Pick>,
     form: BookletForm,
@@ -772,8 +789,16 @@ async fn booklets_view(
     typed: &[(String, String)],
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let list = booklet::list(&state.db, &u.actor).await?;
-    let picks = rows(tr, practice::selected(&state.db, &u.actor).await?)
+    let city = practice::is_city(&u.actor);
+    let (list, selected) = if city {
+        (
+            booklet::list(&state.db, &u.actor).await?,
+            practice::selected(&state.db, &u.actor).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let picks = rows(tr, selected)
         .into_iter()
         .map(|row| Pick {
             chapter: field(typed, &format!("chapter_{}", row.id)),
@@ -791,6 +816,7 @@ async fn booklets_view(
     }
     render(BookletsTpl {
         page: Page::signed_in(tr, u, &flash),
+        city,
         booklets: list.iter().map(|b| booklet_view(tr, b)).collect(),
         picks,
         form,

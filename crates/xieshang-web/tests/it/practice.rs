@@ -226,9 +226,14 @@ async fn yanliang_submits_its_practice_the_city_selects_it_and_the_booklet_reads
     let waiting = c.get(&format!("/booklets/{booklet}")).await;
     assert!(waiting.body.contains("id=\"progress\""), "{}", waiting.body);
     assert!(waiting.body.contains("共 3 篇"), "{}", waiting.body);
+    let due: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'booklet' AND done_at IS NULL")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(due, 1, "the booklet waits for the worker");
     assert!(!waiting.body.contains("id=\"download\""));
 
-    // The job writes it (the demo's booklet too).
+    // The job writes it.
     app.worker(None).run_until_idle().await.unwrap();
     let ready = c.get(&format!("/booklets/{booklet}")).await;
     assert!(ready.body.contains("id=\"download\""), "{}", ready.body);
