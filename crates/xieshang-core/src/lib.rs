@@ -17,8 +17,8 @@ pub mod account;
 pub mod concern;
 pub mod duty;
 pub mod org;
-pub mod proposal;
 pub mod practice;
+pub mod proposal;
 pub mod report;
 pub mod study;
 

@@ -201,7 +201,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "opinion_report_bodies",
         include_str!("migrations/0046_opinion_report_bodies.sql"),
     ),
-    (49, "practices", include_str!("migrations/0049_practices.sql")),
+    (
+        49,
+        "practices",
+        include_str!("migrations/0049_practices.sql"),
+    ),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

@@ -411,10 +411,7 @@ mod tests {
         assert_eq!(fields, ["title", "area", "summary"]);
         let mut r = raw("t", "s");
         r.figures = "没有冒号".into();
-        assert_eq!(
-            Practice::parse(&r).unwrap_err(),
-            vec![("figures", FIGURES)]
-        );
+        assert_eq!(Practice::parse(&r).unwrap_err(), vec![("figures", FIGURES)]);
     }
 
     #[test]

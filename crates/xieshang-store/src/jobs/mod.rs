@@ -503,8 +503,11 @@ impl Worker {
             crate::proposal::key::BALLOT_JOB => {}
             // Writes its PDF before the job is marked done (decision 0046).
             crate::practice::booklet::JOB => {
-                crate::practice::booklet::generate(&self.db, p["booklet_id"].as_i64().unwrap_or_default())
-                    .await?;
+                crate::practice::booklet::generate(
+                    &self.db,
+                    p["booklet_id"].as_i64().unwrap_or_default(),
+                )
+                .await?;
             }
             other => anyhow::bail!("unknown job kind {other}"),
         }

@@ -46,11 +46,21 @@ pub async fn generate(
         city.id,
     )
     .await?;
-    crate::account::user::insert_grant(&mut tx, now, city_staff, xieshang_core::Role::Staff, city.id)
-        .await?;
+    crate::account::user::insert_grant(
+        &mut tx,
+        now,
+        city_staff,
+        xieshang_core::Role::Staff,
+        city.id,
+    )
+    .await?;
     let next = |table: &'static str| format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
-    let mut id: i64 = sqlx::query_scalar(&next("practices")).fetch_one(&mut *tx).await?;
-    let mut doc: i64 = sqlx::query_scalar(&next("search_docs")).fetch_one(&mut *tx).await?;
+    let mut id: i64 = sqlx::query_scalar(&next("practices"))
+        .fetch_one(&mut *tx)
+        .await?;
+    let mut doc: i64 = sqlx::query_scalar(&next("search_docs"))
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     let mut rows = 0u64;
     let per_district = 20 * years.max(1) as i64;
@@ -106,7 +116,8 @@ pub async fn generate(
             );
             let figures = format!("开展活动: {}场\n参与委员: {}人", 5 + n % 40, 20 + n % 90);
             let submitted = (state != "draft").then_some(created + DAY_MS);
-            let decided = matches!(state, "selected" | "not_selected").then_some(created + 8 * DAY_MS);
+            let decided =
+                matches!(state, "selected" | "not_selected").then_some(created + 8 * DAY_MS);
             let updated = decided.or(submitted).unwrap_or(created);
             p.push(vec![
                 Some(Arg::Int(id)),
@@ -115,7 +126,9 @@ pub async fn generate(
                 Some(Arg::Text(title.clone())),
                 Some(Arg::Text(area.to_owned())),
                 Some(Arg::Text(summary.clone())),
-                Some(Arg::Text("一、调查研究；二、协商议事；三、跟踪落实。".to_owned())),
+                Some(Arg::Text(
+                    "一、调查研究；二、协商议事；三、跟踪落实。".to_owned(),
+                )),
                 Some(Arg::Text(figures.clone())),
                 Some(Arg::Text(state.to_owned())),
                 note.map(|n: &str| Arg::Text(n.to_owned())),
@@ -124,27 +137,38 @@ pub async fn generate(
                 submitted.map(Arg::Int),
                 decided.map(Arg::Int),
             ]);
-            let event = |action: &str, from: Option<&str>, to: &str, note: Option<&str>, at: i64| {
-                vec![
-                    Some(Arg::Text("practice".to_owned())),
-                    Some(Arg::Int(id)),
-                    Some(Arg::Int(district.id)),
-                    Some(Arg::Text(action.to_owned())),
-                    from.map(|f| Arg::Text(f.to_owned())),
-                    Some(Arg::Text(to.to_owned())),
-                    Some(Arg::Text("staff".to_owned())),
-                    note.map(|n| Arg::Text(n.to_owned())),
-                    Some(Arg::Int(at)),
-                ]
-            };
+            let event =
+                |action: &str, from: Option<&str>, to: &str, note: Option<&str>, at: i64| {
+                    vec![
+                        Some(Arg::Text("practice".to_owned())),
+                        Some(Arg::Int(id)),
+                        Some(Arg::Int(district.id)),
+                        Some(Arg::Text(action.to_owned())),
+                        from.map(|f| Arg::Text(f.to_owned())),
+                        Some(Arg::Text(to.to_owned())),
+                        Some(Arg::Text("staff".to_owned())),
+                        note.map(|n| Arg::Text(n.to_owned())),
+                        Some(Arg::Int(at)),
+                    ]
+                };
             ev.push(event("submit", None, "draft", None, created));
             if let Some(action) = last {
                 if action != "file" {
-                    ev.push(event("file", Some("draft"), "submitted", None, created + DAY_MS));
+                    ev.push(event(
+                        "file",
+                        Some("draft"),
+                        "submitted",
+                        None,
+                        created + DAY_MS,
+                    ));
                 }
                 ev.push(event(
                     action,
-                    Some(if action == "file" { "draft" } else { "submitted" }),
+                    Some(if action == "file" {
+                        "draft"
+                    } else {
+                        "submitted"
+                    }),
                     state,
                     note,
                     updated,
@@ -168,7 +192,8 @@ pub async fn generate(
             id += 1;
             doc += 1;
             if p.rows >= 100 {
-                rows += p.flush(&mut tx).await? + ev.flush(&mut tx).await? + sd.flush(&mut tx).await?;
+                rows +=
+                    p.flush(&mut tx).await? + ev.flush(&mut tx).await? + sd.flush(&mut tx).await?;
             }
         }
         rows += p.flush(&mut tx).await? + ev.flush(&mut tx).await? + sd.flush(&mut tx).await?;
@@ -191,7 +216,11 @@ pub async fn generate(
         .fetch_one(&mut *tx)
         .await?;
         rows += 1;
-        for (i, p) in shown.iter().enumerate().filter(|(i, _)| *i as i64 % years.max(1) as i64 == y) {
+        for (i, p) in shown
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i as i64 % years.max(1) as i64 == y)
+        {
             sqlx::query(
                 "INSERT INTO practice_meeting_items (meeting_id, practice_id, position)
                  VALUES ($1, $2, $3)",

@@ -41,7 +41,8 @@ const SAMPLES: [Sample; 6] = [
         area: "supervision",
         summary: "未央区政协组建5个民主监督小组，对口43个部门，\
                   统一监督制度、统一工作流程、统一公示结果，监督意见件件有回音。",
-        steps: "一、制定民主监督工作规则；\n二、各小组与对口部门商定年度计划；\n三、整改结果统一公示。",
+        steps:
+            "一、制定民主监督工作规则；\n二、各小组与对口部门商定年度计划；\n三、整改结果统一公示。",
         figures: "监督小组: 5个\n对口部门: 43个\n监督意见: 67条",
         path: SELECTED,
     },
@@ -109,16 +110,25 @@ pub async fn demo(db: &Db, city: &Actor, beilin: &Actor) -> Result<()> {
         .map_err(super::first_error)?;
         let now = db.now_ms();
         let mut tx = db.begin_write().await?;
-        let id = super::insert_in(&mut tx, db, now, org.id, (author.user_id, Some(author)), &p)
-            .await?;
+        let id =
+            super::insert_in(&mut tx, db, now, org.id, (author.user_id, Some(author)), &p).await?;
         for (action, note) in s.path {
             let by = match action {
                 Action::File | Action::Resubmit => author,
                 _ => city,
             };
-            item::transition_in(&mut tx, now, &PRACTICE, id, *action, By::User(by), *note, &[])
-                .await
-                .map_err(item::TransitionError::into_store)?;
+            item::transition_in(
+                &mut tx,
+                now,
+                &PRACTICE,
+                id,
+                *action,
+                By::User(by),
+                *note,
+                &[],
+            )
+            .await
+            .map_err(item::TransitionError::into_store)?;
             if *action == Action::File {
                 sqlx::query("UPDATE practices SET submitted_at = $1 WHERE id = $2")
                     .bind(now)
@@ -167,11 +177,7 @@ pub async fn demo(db: &Db, city: &Actor, beilin: &Actor) -> Result<()> {
             body: "西安市政协",
             issued_on: &today,
             chapters: "协商议事与民主监督\n履职管理",
-            picks: vec![
-                (ids[0], "1", "1"),
-                (ids[1], "1", "2"),
-                (ids[2], "2", "1"),
-            ],
+            picks: vec![(ids[0], "1", "1"), (ids[1], "1", "2"), (ids[2], "2", "1")],
         },
         false,
     )

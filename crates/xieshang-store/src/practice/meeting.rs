@@ -87,7 +87,15 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
         let note = format!("{} · {} · {}", m.held_on, m.place, m.title);
-        item::note_in(&mut tx, now, &PRACTICE, *p, Action::ShowAtMeeting, Some(&note)).await?;
+        item::note_in(
+            &mut tx,
+            now,
+            &PRACTICE,
+            *p,
+            Action::ShowAtMeeting,
+            Some(&note),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(id)

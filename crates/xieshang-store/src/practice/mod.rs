@@ -705,11 +705,13 @@ pub fn check_upload(name: &str, bytes: Vec<u8>) -> Result<Upload> {
         }
         return crate::concern::photo::process(&bytes)
             .map(Upload::Photo)
-            .map_err(|_| Error::field(
-                "file",
-                "err.practice.photo",
-                "this photo could not be read: send a JPEG, PNG or WebP image",
-            ));
+            .map_err(|_| {
+                Error::field(
+                    "file",
+                    "err.practice.photo",
+                    "this photo could not be read: send a JPEG, PNG or WebP image",
+                )
+            });
     }
     crate::consult::material::check(name, bytes).map(Upload::File)
 }
@@ -751,8 +753,15 @@ pub async fn attach(db: &Db, actor: &Actor, id: i64, upload: &Upload) -> Result<
 pub(crate) async fn attach_in(tx: &mut Tx, now: i64, id: i64, upload: &Upload) -> Result<()> {
     match upload {
         Upload::Photo(p) => {
-            crate::concern::photo::attach(tx, now, PRACTICE.kind, id, "photo", std::slice::from_ref(p))
-                .await
+            crate::concern::photo::attach(
+                tx,
+                now,
+                PRACTICE.kind,
+                id,
+                "photo",
+                std::slice::from_ref(p),
+            )
+            .await
         }
         Upload::File(f) => {
             let token = crate::account::session::random_token();

@@ -241,7 +241,11 @@ impl<'a> Layout<'a> {
 
 /// Writes the booklet; `progress(done)` is called after each practice is
 /// laid out.
-pub fn write(font: &CjkFont, book: &Book, mut progress: impl FnMut(usize)) -> Result<Vec<u8>, String> {
+pub fn write(
+    font: &CjkFont,
+    book: &Book,
+    mut progress: impl FnMut(usize),
+) -> Result<Vec<u8>, String> {
     let face =
         skrifa::FontRef::from_index(font.data.as_slice(), font.index).map_err(|e| e.to_string())?;
     let pdf_font = Font::new(krilla::Data::from(font.data.clone()), font.index)
@@ -303,7 +307,11 @@ pub fn write(font: &CjkFont, book: &Book, mut progress: impl FnMut(usize)) -> Re
         l.paragraph(&book.words.contents, 18.0, 0.0);
         l.gap(8.0);
         for (level, title, page) in &toc {
-            let (size, indent) = if *level == 0 { (12.5, 0.0) } else { (11.0, 22.0) };
+            let (size, indent) = if *level == 0 {
+                (12.5, 0.0)
+            } else {
+                (11.0, 22.0)
+            };
             let number = (page + offset).to_string();
             let room = WIDTH - 2.0 * MARGIN - indent - l.width_of(&number, size) - size;
             let mut text = String::new();

@@ -230,7 +230,11 @@ async fn mine_page(
     render(ListTpl {
         page: Page::signed_in(tr, &u, &q.flash()),
         heading: "practice.mine",
-        only: if district { "" } else { "practice.districts_only" },
+        only: if district {
+            ""
+        } else {
+            "practice.districts_only"
+        },
         base: "/practices/mine",
         links: links(&u.actor),
         rows: rows(tr, list),
@@ -912,7 +916,11 @@ async fn booklet_page(
         ready: b.state == "ready",
         busy: matches!(b.state.as_str(), "queued" | "generating"),
         failure: b.failure.clone().unwrap_or_default(),
-        size: format!("{:.1} MB", b.size as f64 / 1_048_576.0),
+        size: if b.size < 1_048_576 {
+            format!("{} KB", b.size.div_ceil(1024))
+        } else {
+            format!("{:.1} MB", b.size as f64 / 1_048_576.0)
+        },
         body: b.body.clone(),
         issued_on: b.issued_on.clone(),
         b: booklet_view(tr, &b),
@@ -930,10 +938,9 @@ async fn regenerate(
             &format!("/booklets/{id}"),
             "booklet.queued",
         )),
-        Err(xieshang_store::Error::Invalid { key, .. }) => Ok(crate::kit::flash::err(
-            &format!("/booklets/{id}"),
-            key,
-        )),
+        Err(xieshang_store::Error::Invalid { key, .. }) => {
+            Ok(crate::kit::flash::err(&format!("/booklets/{id}"), key))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -53,7 +53,9 @@ async fn bytes(c: &Client, path: &str) -> (StatusCode, Vec<u8>, String) {
 
 /// A small JPEG photo.
 fn photo() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 90]));
+    let img = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 5) as u8, 90])
+    });
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new(&mut out)
         .encode_image(&img)
@@ -70,7 +72,10 @@ async fn written(app: &TestApp, s: &mut Client) -> i64 {
                 ("title", TITLE),
                 ("area", "consultation"),
                 ("summary", SUMMARY),
-                ("steps", "一、街道设议事室；\n二、每月议事一次；\n三、议定事项限时办结。"),
+                (
+                    "steps",
+                    "一、街道设议事室；\n二、每月议事一次；\n三、议定事项限时办结。",
+                ),
                 ("figures", "议事室: 7个\n议事次数: 84次"),
             ],
         )
@@ -90,21 +95,38 @@ async fn yanliang_submits_its_practice_the_city_selects_it_and_the_booklet_reads
     assert_eq!(mine.status, StatusCode::OK);
     assert!(!mine.body.contains("多商量"));
     let home = s.get("/").await;
-    assert!(home.body.contains("id=\"nav-practices\""), "the menu leads to the library");
+    assert!(
+        home.body.contains("id=\"nav-practices\""),
+        "the menu leads to the library"
+    );
     let id = written(&app, &mut s).await;
     let page = format!("/practices/{id}");
 
     // A photo, then the submission.
     let r = s
-        .post_multipart(&format!("{page}/files"), &[], &[("file", "议事.jpg", photo())])
+        .post_multipart(
+            &format!("{page}/files"),
+            &[],
+            &[("file", "议事.jpg", photo())],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = s.post(&format!("{page}/submit"), &[]).await;
-    assert_eq!(r.location.as_deref(), Some(format!("{page}?ok=practice.submitted").as_str()));
+    assert_eq!(
+        r.location.as_deref(),
+        Some(format!("{page}?ok=practice.submitted").as_str())
+    );
     let detail = s.get(&page).await;
-    assert!(detail.body.contains("id=\"practice-state\">待审核<"), "{}", detail.body);
+    assert!(
+        detail.body.contains("id=\"practice-state\">待审核<"),
+        "{}",
+        detail.body
+    );
     assert!(detail.body.contains("<img class=\"photo\""));
-    assert!(!detail.body.contains("id=\"edit-form\""), "with the city, no longer editable");
+    assert!(
+        !detail.body.contains("id=\"edit-form\""),
+        "with the city, no longer editable"
+    );
 
     // The city: its home counts it, its review list holds it.
     let mut c = app.login("staff-city").await;
@@ -114,15 +136,25 @@ async fn yanliang_submits_its_practice_the_city_selects_it_and_the_booklet_reads
     assert!(review.body.contains(TITLE), "{}", review.body);
     // A change request without its note: refused, the choice kept.
     let r = c
-        .post(&format!("{page}/review"), &[("decision", "request_changes"), ("note", " ")])
+        .post(
+            &format!("{page}/review"),
+            &[("decision", "request_changes"), ("note", " ")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("退回修改时请写明需要修改的内容"), "{}", r.body);
+    assert!(
+        r.body.contains("退回修改时请写明需要修改的内容"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("value=\"request_changes\" checked"));
     assert!(r.body.contains("id=\"practice-state\">待审核<"));
     let note = "请补充群众满意度数据。";
     let r = c
-        .post(&format!("{page}/review"), &[("decision", "request_changes"), ("note", note)])
+        .post(
+            &format!("{page}/review"),
+            &[("decision", "request_changes"), ("note", note)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
@@ -137,7 +169,10 @@ async fn yanliang_submits_its_practice_the_city_selects_it_and_the_booklet_reads
                 ("title", TITLE),
                 ("area", "consultation"),
                 ("summary", SUMMARY),
-                ("steps", "一、街道设议事室；\n二、每月议事一次；\n三、议定事项限时办结。"),
+                (
+                    "steps",
+                    "一、街道设议事室；\n二、每月议事一次；\n三、议定事项限时办结。",
+                ),
                 ("figures", "议事室: 7个\n议事次数: 84次\n群众满意度: 96%"),
             ],
         )
@@ -147,14 +182,19 @@ async fn yanliang_submits_its_practice_the_city_selects_it_and_the_booklet_reads
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 
     // The city selects it, and 雁塔区's waiting one; 长安区's is selected already.
-    let r = c.post(&format!("{page}/review"), &[("decision", "select")]).await;
+    let r = c
+        .post(&format!("{page}/review"), &[("decision", "select")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let yanta: i64 = sqlx::query_scalar("SELECT id FROM practices WHERE state = 'submitted'")
         .fetch_one(app.t.db.pool())
         .await
         .unwrap();
     let r = c
-        .post(&format!("/practices/{yanta}/review"), &[("decision", "select")])
+        .post(
+            &format!("/practices/{yanta}/review"),
+            &[("decision", "select")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let changan: i64 = sqlx::query_scalar(
@@ -167,7 +207,8 @@ async fn yanliang_submits_its_practice_the_city_selects_it_and_the_booklet_reads
 
     // Every step on the district's timeline.
     let detail = s.get(&page).await;
-    for step in ["报送", "市政协退回修改", "修改后重新报送", "市政协选定入选"] {
+    for step in ["报送", "市政协退回修改", "修改后重新报送", "市政协选定入选"]
+    {
         assert!(detail.body.contains(step), "{step}: {}", detail.body);
     }
     assert!(detail.body.contains("群众满意度"));
@@ -175,7 +216,9 @@ async fn yanliang_submits_its_practice_the_city_selects_it_and_the_booklet_reads
     // The library finds it by its words, for the district too.
     let found = s.get("/practices?q=%E5%A4%9A%E5%95%86%E9%87%8F").await;
     assert!(found.body.contains(TITLE), "{}", found.body);
-    let other = s.get("/practices?q=%E9%A3%9E%E7%BA%BF%E5%85%85%E7%94%B5").await;
+    let other = s
+        .get("/practices?q=%E9%A3%9E%E7%BA%BF%E5%85%85%E7%94%B5")
+        .await;
     assert!(!other.body.contains(TITLE));
 
     // A booklet with no practice: refused, what was typed kept.
@@ -226,10 +269,11 @@ async fn yanliang_submits_its_practice_the_city_selects_it_and_the_booklet_reads
     let waiting = c.get(&format!("/booklets/{booklet}")).await;
     assert!(waiting.body.contains("id=\"progress\""), "{}", waiting.body);
     assert!(waiting.body.contains("共 3 篇"), "{}", waiting.body);
-    let due: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'booklet' AND done_at IS NULL")
-        .fetch_one(app.t.db.pool())
-        .await
-        .unwrap();
+    let due: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'booklet' AND done_at IS NULL")
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
     assert_eq!(due, 1, "the booklet waits for the worker");
     assert!(!waiting.body.contains("id=\"download\""));
 
@@ -297,30 +341,43 @@ async fn bad_input_is_refused_with_what_to_change_and_nothing_typed_is_lost() {
     assert!(r.body.contains("一、走访群众") && r.body.contains("走访: 30户"));
     assert!(r.body.contains("value=\"service\" selected"));
     assert!(r.body.contains("aria-invalid=\"true\""));
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM practices p JOIN orgs o ON o.id = p.org_id WHERE o.code = 'yanliang'")
-        .fetch_one(app.t.db.pool())
-        .await
-        .unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM practices p JOIN orgs o ON o.id = p.org_id WHERE o.code = 'yanliang'",
+    )
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
     assert_eq!(n, 0);
 
     // A file over the limit: refused, the practice unchanged.
     let id = written(&app, &mut s).await;
     let big = vec![b'%'; xieshang_store::upload::MAX_BYTES + 1];
     let r = s
-        .post_multipart(&format!("/practices/{id}/files"), &[], &[("file", "大文件.pdf", big)])
+        .post_multipart(
+            &format!("/practices/{id}/files"),
+            &[],
+            &[("file", "大文件.pdf", big)],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"file-error\""), "{}", r.body);
     assert!(r.body.contains(TITLE), "the practice's text is still there");
-    let files: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE kind = 'practice' AND item_id = $1")
-        .bind(id)
-        .fetch_one(app.t.db.pool())
-        .await
-        .unwrap();
+    let files: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM attachments WHERE kind = 'practice' AND item_id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
     assert_eq!(files, 0);
 
     // A district may not review; the city may not write.
-    let r = s.post(&format!("/practices/{id}/review"), &[("decision", "select")]).await;
+    let r = s
+        .post(
+            &format!("/practices/{id}/review"),
+            &[("decision", "select")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let mut c = app.login("staff-city").await;
     let r = c
@@ -330,17 +387,28 @@ async fn bad_input_is_refused_with_what_to_change_and_nothing_typed_is_lost() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("优秀做法由区县政协工作人员报送"), "{}", r.body);
+    assert!(
+        r.body.contains("优秀做法由区县政协工作人员报送"),
+        "{}",
+        r.body
+    );
     // The city sees the draft; another district does not.
-    assert_eq!(c.get(&format!("/practices/{id}")).await.status, StatusCode::OK);
+    assert_eq!(
+        c.get(&format!("/practices/{id}")).await.status,
+        StatusCode::OK
+    );
     let mut b = app.login("staff-beilin").await;
-    assert_eq!(b.get(&format!("/practices/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get(&format!("/practices/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // A booklet whose practice is in a chapter that is not there.
-    let selected: i64 = sqlx::query_scalar("SELECT MIN(id) FROM practices WHERE state = 'selected'")
-        .fetch_one(app.t.db.pool())
-        .await
-        .unwrap();
+    let selected: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM practices WHERE state = 'selected'")
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
     let key = format!("chapter_{selected}");
     let r = c
         .post(
@@ -356,7 +424,10 @@ async fn bad_input_is_refused_with_what_to_change_and_nothing_typed_is_lost() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("超出了章节标题的数量"), "{}", r.body);
-    assert!(r.body.contains(&format!("name=\"{key}\" value=\"3\"")), "the typed chapter is kept");
+    assert!(
+        r.body.contains(&format!("name=\"{key}\" value=\"3\"")),
+        "the typed chapter is kept"
+    );
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM booklets")
         .fetch_one(app.t.db.pool())
         .await
