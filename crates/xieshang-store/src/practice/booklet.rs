@@ -229,9 +229,11 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Booklet>> {
     .collect()
 }
 
-/// A booklet's chapters and their practices: (chapter title, [(id, title,
-/// district)]).
-pub async fn contents(db: &Db, id: i64) -> Result<Vec<(String, Vec<(i64, String, String)>)>> {
+/// A practice in a booklet: (id, title, district).
+pub type Item = (i64, String, String);
+
+/// A booklet's chapters and their practices: (chapter title, items).
+pub async fn contents(db: &Db, id: i64) -> Result<Vec<(String, Vec<Item>)>> {
     let rows = sqlx::query(
         "SELECT c.id AS chapter, c.title AS chapter_title, p.id, p.title, o.name AS district
            FROM booklet_chapters c JOIN booklet_items i ON i.chapter_id = c.id
@@ -241,7 +243,7 @@ pub async fn contents(db: &Db, id: i64) -> Result<Vec<(String, Vec<(i64, String,
     .bind(id)
     .fetch_all(db.pool())
     .await?;
-    let mut out: Vec<(i64, String, Vec<(i64, String, String)>)> = Vec::new();
+    let mut out: Vec<(i64, String, Vec<Item>)> = Vec::new();
     for r in &rows {
         let chapter: i64 = col(r, "chapter")?;
         if out.last().map(|c| c.0) != Some(chapter) {

@@ -899,7 +899,7 @@ struct BookletTpl {
     busy: bool,
     failure: String,
     size: String,
-    chapters: Vec<(String, Vec<(i64, String, String)>)>,
+    chapters: Vec<(String, Vec<booklet::Item>)>,
 }
 
 async fn booklet_page(
@@ -917,7 +917,7 @@ async fn booklet_page(
         busy: matches!(b.state.as_str(), "queued" | "generating"),
         failure: b.failure.clone().unwrap_or_default(),
         size: if b.size < 1_048_576 {
-            format!("{} KB", b.size.div_ceil(1024))
+            format!("{} KB", (b.size + 1023) / 1024)
         } else {
             format!("{:.1} MB", b.size as f64 / 1_048_576.0)
         },
