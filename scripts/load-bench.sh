@@ -356,6 +356,13 @@ EOF
   run "supervision_group_$b" "group work list $sup_group (staff-$district)" "$base$sup_group" "$work/staff-$b.lua"
 
   # --- issue 31 P: best-practice library (lines go here) ---
+  # The best-practice library (issue 31 point 5): the city's review list
+  # (staff-xa, the city's staff datagen adds) and a library search (a
+  # district's staff; selected practices matching 协商).
+  city_session="$(login xa)"
+  echo "wrk.headers[\"Cookie\"] = \"xs_session=$city_session\"" >"$work/city-$b.lua"
+  run "practice_review_$b" "city's practice review /practices/review (staff-xa)" "$base/practices/review" "$work/city-$b.lua"
+  run "practice_search_$b" "library search /practices?q=协商 (staff-$district)" "$base/practices?q=%E5%8D%8F%E5%95%86" "$work/staff-$b.lua"
 
   # --- issue 31 C: city view and party organisation (lines go here) ---
   # The city view (issue 31 point 7): the 13 districts over this year, as

@@ -117,6 +117,12 @@ codes! {
         Kept = "kept",
         /// An opinion report not used (不采用).
         NotUsed = "not_used",
+        /// A practice the city sent back with a note asking for changes.
+        ChangesRequested = "changes_requested",
+        /// A practice the city selected for the library (入选).
+        Selected = "selected",
+        /// A practice the city did not select.
+        NotSelected = "not_selected",
     }
 }
 
@@ -210,6 +216,16 @@ codes! {
         Forward = "forward",
         /// Note: adopted by a receiving level.
         Adopt = "adopt",
+        /// The city asks a district to change its practice (with a note).
+        RequestChanges = "request_changes",
+        /// The district sends its changed practice again.
+        Resubmit = "resubmit",
+        /// The city selects a practice (入选).
+        Select = "select",
+        /// The city does not select a practice.
+        NotSelect = "not_select",
+        /// Note: a practice was shown at a field meeting (现场会).
+        ShowAtMeeting = "show_at_meeting",
     }
 }
 
@@ -823,6 +839,58 @@ pub const SUPERVISION_OPINION: KindSpec = KindSpec {
     notes: &[A::Remind, A::Escalate],
 };
 
+/// Best practices (优秀做法, issue 31 point 5, decision record 0046): a
+/// district's staff write a draft and submit it; the city's staff ask for
+/// changes (with a note), and the district resubmits; the city selects it
+/// for the library or not. Staff are staff on both sides: the store checks
+/// that the district's steps are taken by its own staff and the city's by
+/// staff of a unit above the district.
+pub const PRACTICE: KindSpec = KindSpec {
+    kind: "practice",
+    initial: S::Draft,
+    states: &[
+        S::Draft,
+        S::Submitted,
+        S::ChangesRequested,
+        S::Selected,
+        S::NotSelected,
+    ],
+    closed: &[S::Selected, S::NotSelected],
+    transitions: &[
+        Transition {
+            action: A::File,
+            from: &[S::Draft],
+            to: S::Submitted,
+            by: &[STAFF],
+        },
+        Transition {
+            action: A::RequestChanges,
+            from: &[S::Submitted],
+            to: S::ChangesRequested,
+            by: &[STAFF],
+        },
+        Transition {
+            action: A::Resubmit,
+            from: &[S::ChangesRequested],
+            to: S::Submitted,
+            by: &[STAFF],
+        },
+        Transition {
+            action: A::Select,
+            from: &[S::Submitted],
+            to: S::Selected,
+            by: &[STAFF],
+        },
+        Transition {
+            action: A::NotSelect,
+            from: &[S::Submitted],
+            to: S::NotSelected,
+            by: &[STAFF],
+        },
+    ],
+    notes: &[A::ShowAtMeeting],
+};
+
 /// Every kind the engine serves.
 pub const KINDS: &[KindSpec] = &[
     CONCERN,
@@ -831,6 +899,7 @@ pub const KINDS: &[KindSpec] = &[
     PROPOSAL,
     OPINION_REPORT,
     SUPERVISION_OPINION,
+    PRACTICE,
 ];
 
 /// The spec of a kind code.
@@ -992,6 +1061,40 @@ mod tests {
         // Closed: no answer moves it.
         assert!(s.apply(S::Closed, A::Resolve, DEPT).is_err());
         assert!(s.apply(S::Closed, A::Progress, STAFF).is_err());
+    }
+
+    #[test]
+    fn practice_edges() {
+        let s = PRACTICE;
+        assert_eq!(s.apply(S::Draft, A::File, STAFF), Ok(S::Submitted));
+        assert_eq!(
+            s.apply(S::Submitted, A::RequestChanges, STAFF),
+            Ok(S::ChangesRequested)
+        );
+        assert_eq!(
+            s.apply(S::ChangesRequested, A::Resubmit, STAFF),
+            Ok(S::Submitted)
+        );
+        assert_eq!(s.apply(S::Submitted, A::Select, STAFF), Ok(S::Selected));
+        assert_eq!(
+            s.apply(S::Submitted, A::NotSelect, STAFF),
+            Ok(S::NotSelected)
+        );
+        assert!(s.apply(S::Draft, A::Select, STAFF).is_err());
+        assert!(s.apply(S::ChangesRequested, A::Select, STAFF).is_err());
+        assert!(s.apply(S::Selected, A::RequestChanges, STAFF).is_err());
+        assert!(s.apply(S::Submitted, A::Select, MEMBER).is_err());
+        assert!(s.is_closed(S::Selected) && !s.is_closed(S::Submitted));
+        assert_eq!(
+            s.replay([
+                (A::File, STAFF),
+                (A::RequestChanges, STAFF),
+                (A::Resubmit, STAFF),
+                (A::Select, STAFF),
+                (A::ShowAtMeeting, STAFF),
+            ]),
+            Ok(S::Selected)
+        );
     }
 
     #[test]

@@ -705,6 +705,16 @@ pub async fn generate(
     .await?;
 
     // --- issue 31 P: best-practice datagen (a call goes here) ---
+    report.rows += crate::practice::datagen::generate(
+        db,
+        &mut rng,
+        now,
+        plan.years,
+        &city,
+        &districts,
+        password_hash,
+    )
+    .await?;
 
     // --- issue 31 C: party organisation datagen (a call goes here) ---
     report.rows += crate::city::datagen(db, now, &city, password_hash).await?;

@@ -37,7 +37,18 @@ pub async fn index_in(
     text: &str,
     unit: &OrgPath,
 ) -> Result<()> {
-    let tokens = entry_tokens(text, unit);
+    index_tokens_in(tx, dialect, kind, item_id, entry_tokens(text, unit)).await
+}
+
+/// [`index_in`] with the entry's tokens made by the caller (a kind that adds
+/// its own tokens, such as the practice library's kind and state marks).
+pub async fn index_tokens_in(
+    tx: &mut Tx,
+    dialect: Dialect,
+    kind: &str,
+    item_id: i64,
+    tokens: String,
+) -> Result<()> {
     let old = sqlx::query("SELECT id, tokens FROM search_docs WHERE kind = $1 AND item_id = $2")
         .bind(kind)
         .bind(item_id)

@@ -113,6 +113,7 @@ pub(crate) fn table(spec: &KindSpec) -> Result<&'static str> {
         "proposal" => Ok("proposals"),
         "opinion_report" => Ok("opinion_reports"),
         "supervision_opinion" => Ok("supervision_opinions"),
+        "practice" => Ok("practices"),
         _ => Err(Error::NotFound),
     }
 }

@@ -207,6 +207,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0047_supervision.sql"),
     ),
     (
+        49,
+        "practices",
+        include_str!("migrations/0049_practices.sql"),
+    ),
+    (
         51,
         "city_view",
         include_str!("migrations/0051_city_view.sql"),

@@ -524,6 +524,14 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
     }
 
     // --- issue 31 P: best-practice demo (a call goes here) ---
+    if version >= 49 {
+        crate::practice::demo::demo(
+            db,
+            &demo_actor(db, "staff-city").await?,
+            &demo_actor(db, "staff-beilin").await?,
+        )
+        .await?;
+    }
 
     // --- issue 31 C: party organisation demo (a call goes here) ---
 

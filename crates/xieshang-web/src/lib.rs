@@ -19,6 +19,7 @@ pub mod consult;
 pub mod duty;
 pub mod jobs;
 pub mod org;
+pub mod practice;
 pub mod proposal;
 pub mod report;
 pub mod roster;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let r = consult::routes(r);
     let r = proposal::routes(r);
     let r = report::routes(r);
+    let r = practice::routes(r);
     let r = study::routes(r);
     let r = supervision::routes(r);
     let r = today::routes(r);

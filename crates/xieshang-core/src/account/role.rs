@@ -89,6 +89,10 @@ pub enum Permission {
     /// Edit (核稿), merge, decide and forward a body's opinion reports, record
     /// adoptions and leaders' instructions, keep the body's report rules.
     ReportEdit,
+    /// Write and submit a district's best practices; at the city, review and
+    /// select them, record field meetings and compile booklets (the store
+    /// tells the district's side from the city's by the unit).
+    PracticeManage,
 }
 
 impl Permission {
@@ -107,11 +111,12 @@ impl Permission {
             | ProposalSupervise => ProposalView,
             StudyManage => OrgView,
             ReportView | ReportSubmit | ReportEdit => ReportView,
+            PracticeManage => PracticeManage,
         }
     }
 
     /// Every permission.
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         Permission::OrgView,
         Permission::OrgManage,
         Permission::UserView,
@@ -135,6 +140,7 @@ impl Permission {
         Permission::ReportView,
         Permission::ReportSubmit,
         Permission::ReportEdit,
+        Permission::PracticeManage,
     ];
 }
 
@@ -199,6 +205,7 @@ impl Role {
                 StudyManage,
                 ReportView,
                 ReportEdit,
+                PracticeManage,
             ],
             Role::Leader => &[
                 OrgView,

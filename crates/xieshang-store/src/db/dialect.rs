@@ -436,6 +436,23 @@ impl Dialect {
         }
     }
 
+    /// The item ids of one kind's index entries that match the expression
+    /// `$1`, the kind being `$2` (unranked: the caller orders and pages; the
+    /// expression should hold a token only that kind's entries carry, so the
+    /// index reads few postings).
+    pub(crate) fn fts_kind_items(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT d.item_id FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
+                  WHERE search_fts MATCH $1 AND d.kind = $2"
+            }
+            Dialect::Postgres => {
+                "SELECT d.item_id FROM search_docs d
+                  WHERE d.tsv @@ to_tsquery('simple', $1) AND d.kind = $2"
+            }
+        }
+    }
+
     /// The order of [`Self::fts_top`]'s rows joined as `top` to concerns `c`:
     /// best score first (ascending on FTS5, descending on PostgreSQL), then
     /// the newest.

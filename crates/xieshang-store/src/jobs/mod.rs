@@ -501,6 +501,14 @@ impl Worker {
             }
             "notify" | "deadline" | "item_webhook" | crate::consult::notice::REMINDER_JOB => {}
             crate::proposal::key::BALLOT_JOB => {}
+            // Writes its PDF before the job is marked done (decision 0046).
+            crate::practice::booklet::JOB => {
+                crate::practice::booklet::generate(
+                    &self.db,
+                    p["booklet_id"].as_i64().unwrap_or_default(),
+                )
+                .await?;
+            }
             other => anyhow::bail!("unknown job kind {other}"),
         }
         let mut tx = self.db.begin_write().await?;

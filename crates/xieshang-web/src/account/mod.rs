@@ -152,6 +152,7 @@ async fn today(
     proposals_today(state, actor, &mut out).await?;
     reports_today(state, actor, &mut out).await?;
     crate::supervision::today(state, actor, &mut out).await?;
+    crate::practice::today(state, actor, &mut out).await?;
     for (role, key) in [
         (Role::Teacher, "later.teacher"),
         (Role::Student, "later.student"),

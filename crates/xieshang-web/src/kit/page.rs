@@ -44,6 +44,8 @@ pub(crate) struct Page {
     /// Show the democratic-supervision link: a body's staff, members (who
     /// may sit in groups) and department handlers (who answer opinions).
     pub can_supervision: bool,
+    /// Show the best-practice library link (district and city staff).
+    pub can_practices: bool,
     /// Unread notifications for the menu's badge: empty when none, "99+"
     /// beyond the count's cap.
     pub unread: String,
@@ -112,6 +114,7 @@ impl Page {
                     || a.has_role(xieshang_core::Role::Member)
                     || a.has_role(xieshang_core::Role::DepartmentHandler)
             }),
+            can_practices: user.is_some_and(|(a, _)| a.has_permission(Permission::PracticeManage)),
             unread: match user.map(|(_, s)| s.unread).unwrap_or(0) {
                 0 => String::new(),
                 n if n >= xieshang_store::account::session::UNREAD_CAP => "99+".to_owned(),

@@ -519,6 +519,16 @@ async fn chinese_data(app: &TestApp) -> Vec<String> {
         "SELECT COALESCE(evidence, '') FROM opinion_report_levels",
         "SELECT leader FROM opinion_report_instructions",
         "SELECT body FROM opinion_report_instructions",
+        // Best practices (issue 31 P): what districts and the city wrote.
+        "SELECT title FROM practices",
+        "SELECT summary FROM practices",
+        "SELECT steps FROM practices",
+        "SELECT COALESCE(review_note, '') FROM practices",
+        "SELECT title FROM practice_meetings",
+        "SELECT place FROM practice_meetings",
+        "SELECT title FROM booklets",
+        "SELECT body_name FROM booklets",
+        "SELECT title FROM booklet_chapters",
     ] {
         // A table or column another schema lacks is simply not a source.
         let rows: Vec<String> = sqlx::query_scalar(sql)

@@ -125,7 +125,7 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
             .unwrap()
     };
     let mut m = BTreeMap::new();
-    let pairs: [(&'static str, &'static str); 12] = [
+    let pairs: [(&'static str, &'static str); 15] = [
         (
             "org",
             "SELECT home_org_id FROM users WHERE username = 'staff'",
@@ -149,6 +149,14 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
         ),
         ("material", "SELECT MIN(id) FROM study_materials"),
         ("topic", "SELECT MIN(id) FROM study_topics"),
+        // A selected practice (the library's), the demo's field meeting and
+        // booklet (issue 31 P).
+        (
+            "practice",
+            "SELECT MIN(id) FROM practices WHERE state = 'selected'",
+        ),
+        ("practice_meeting", "SELECT MIN(id) FROM practice_meetings"),
+        ("booklet", "SELECT MIN(id) FROM booklets"),
     ];
     for (k, sql) in pairs {
         if let Some(id) = one(sql).await {
@@ -176,6 +184,9 @@ fn fill(path: &str, target: Target, ids: &BTreeMap<&'static str, i64>) -> Option
         Target::None if path == "/reports/{id}" => "report",
         Target::None if path == "/study/{id}" => "material",
         Target::None if path == "/study/topics/{id}" => "topic",
+        Target::None if path == "/practices/{id}" => "practice",
+        Target::None if path == "/practices/meetings/{id}" => "practice_meeting",
+        Target::None if path == "/booklets/{id}" => "booklet",
         Target::None => return None,
     };
     let id = ids.get(key)?;

@@ -13,6 +13,7 @@ mod duty;
 mod figures;
 mod keyboard;
 mod language;
+mod practice_story;
 mod proposal;
 mod proposal_handle;
 mod proposal_key;
