@@ -144,14 +144,29 @@ text_type!(
     (0, 1000),
     FEEDBACK_LENGTH
 );
-text_type!(
-    /// What a duplicate suggestion is asked about (`GET /api/v1/similar`): a
-    /// title and description, 1 to 2100 characters.
-    SimilarText,
-    Lines::Many,
-    (1, 2100),
-    SIMILAR_TEXT_LENGTH
-);
+/// What a duplicate suggestion is asked about (`GET /api/v1/similar`): a
+/// title and description, 1 to 2100 characters as sent (the bound the API
+/// documents is on the parameter itself, so spaces around count), not all
+/// spaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimilarText(String);
+
+impl SimilarText {
+    /// The text, or the first rule it breaks.
+    pub fn parse(raw: &str) -> Result<SimilarText, Invalid> {
+        check_text(raw, Lines::Many)?;
+        let n = raw.chars().count();
+        if raw.trim().is_empty() || n > 2100 {
+            return Err(SIMILAR_TEXT_LENGTH);
+        }
+        Ok(SimilarText(raw.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// Some trimmed text, or None when absent or blank.
 pub fn optional(raw: Option<&str>) -> Option<&str> {
