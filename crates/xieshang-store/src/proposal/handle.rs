@@ -261,9 +261,7 @@ pub async fn assign(
     let window = cal.deadline_after(now, rules.objection_days);
     item::assign_in(&mut tx, now, &PROPOSAL, id, round, &all, Some(window)).await?;
     for (org, until) in &kept {
-        item::set_objection_until_in(&mut tx, &PROPOSAL, id, *org, *until)
-            .await
-            .map_err(Error::from)?;
+        item::set_objection_until_in(&mut tx, &PROPOSAL, id, *org, *until).await?;
     }
     if first {
         let due = rules_of::months_after(cal, now, rules.months_for(occasion.as_deref()));

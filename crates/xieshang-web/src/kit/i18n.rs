@@ -2234,7 +2234,7 @@ mod tests {
                     .next()
                     .unwrap_or_default();
                 for start in starts {
-                    for key in keys_after(&text, start) {
+                    for key in keys_after(text, start) {
                         seen += 1;
                         if known(key).is_none() {
                             missing.insert(format!("{key} ({})", p.display()));
