@@ -187,9 +187,15 @@ pub async fn load(db: &Db, hash: &str) -> Result<()> {
     )
     .await?;
     let cal = Calendar::builtin();
-    let year = xieshang_core::calendar::cst_date(db.now_ms())
-        .format("%Y")
-        .to_string();
+    // The year of the database's clock, kept in the range a plan may name
+    // (a test's clock may stand at 1970).
+    let year = {
+        use chrono::Datelike;
+        xieshang_core::calendar::cst_date(db.now_ms())
+            .year()
+            .clamp(2000, 2100)
+            .to_string()
+    };
     // Group 2 (index 1) holds member-wy-01 and the market bureau; the other
     // departments go round the five groups.
     let others: Vec<i64> = depts

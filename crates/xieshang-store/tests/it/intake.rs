@@ -82,7 +82,11 @@ async fn concurrent_submissions_commit_together_and_answer_one_by_one() {
         118
     );
     assert_eq!(count("SELECT COUNT(*) FROM concern_reporters").await, 12);
-    assert_eq!(count("SELECT COUNT(*) FROM search_docs").await, 118);
+    // The demo's best practices have index entries of their own (issue 31).
+    assert_eq!(
+        count("SELECT COUNT(*) FROM search_docs WHERE kind = 'concern'").await,
+        118
+    );
     // Rows written together are matched to their own concern.
     let with_reporter: Vec<String> = sqlx::query_scalar(
         "SELECT c.title FROM concern_reporters r JOIN concerns c ON c.id = r.concern_id",
@@ -99,7 +103,7 @@ async fn concurrent_submissions_commit_together_and_answer_one_by_one() {
     assert_eq!(
         count(
             "SELECT COUNT(*) FROM search_docs s JOIN concerns c ON c.id = s.item_id
-             WHERE s.tokens LIKE '%unit%'"
+             WHERE s.kind = 'concern' AND s.tokens LIKE '%unit%'"
         )
         .await,
         118
