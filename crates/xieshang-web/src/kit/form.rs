@@ -70,6 +70,37 @@ impl FieldErrors {
         }
     }
 
+    /// The field the store refused, or the error itself when it is not a
+    /// refusal of input (the handler's `?` turns that into its page).
+    pub fn or_error(e: xieshang_store::Error) -> crate::kit::error::AppResult<FieldErrors> {
+        match FieldErrors::refused(&e) {
+            Some(errors) => Ok(errors),
+            None => Err(e.into()),
+        }
+    }
+
+    /// Every wrong field of a core check, each with its message (an unknown
+    /// key shows as `err.bad_input`).
+    pub fn from_core(list: xieshang_core::concern::FieldErrors) -> FieldErrors {
+        FieldErrors::from_core_renamed(list, |f| f)
+    }
+
+    /// As [`FieldErrors::from_core`], with the core's field names mapped to
+    /// the form's element ids where they differ.
+    pub fn from_core_renamed(
+        list: xieshang_core::concern::FieldErrors,
+        id: impl Fn(&'static str) -> &'static str,
+    ) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        for (field, e) in list {
+            errors.add(
+                id(field),
+                crate::kit::i18n::known(e.key).unwrap_or("err.bad_input"),
+            );
+        }
+        errors
+    }
+
     /// (field id, message key) of every wrong field, for the summary.
     pub fn summary(&self) -> &[(&'static str, &'static str)] {
         &self.list

@@ -79,23 +79,6 @@ fn areas() -> Vec<(&'static str, &'static str)> {
     AREAS.iter().map(|a| (*a, area_label(a))).collect()
 }
 
-/// The field errors of a refusal, or the error itself.
-fn field_errors(e: xieshang_store::Error) -> AppResult<FieldErrors> {
-    match FieldErrors::refused(&e) {
-        Some(errors) => Ok(errors),
-        None => Err(e.into()),
-    }
-}
-
-/// Every field's error of a core check, for the form.
-fn core_errors(list: xieshang_core::concern::FieldErrors) -> FieldErrors {
-    let mut errors = FieldErrors::new();
-    for (field, e) in list {
-        errors.add(field, i18n::known(e.key).unwrap_or("err.bad_input"));
-    }
-    errors
-}
-
 struct RowView {
     id: i64,
     title: String,
@@ -364,8 +347,8 @@ async fn create(
         )),
         Err(e) => {
             let errors = match Practice::parse(&f.raw()) {
-                Err(list) => core_errors(list),
-                Ok(_) => field_errors(e)?,
+                Err(list) => FieldErrors::from_core(list),
+                Ok(_) => FieldErrors::or_error(e)?,
             };
             new_view(tr, &u, f, errors).await
         }
@@ -474,8 +457,8 @@ async fn edit(
         )),
         Err(e) => {
             let errors = match Practice::parse(&f.raw()) {
-                Err(list) => core_errors(list),
-                Ok(_) => field_errors(e)?,
+                Err(list) => FieldErrors::from_core(list),
+                Ok(_) => FieldErrors::or_error(e)?,
             };
             detail_view(&state, tr, &u, id, &Flash::default(), Some(f), errors).await
         }
@@ -498,7 +481,7 @@ async fn submit(
             "practice.submitted",
         )),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             detail_view(&state, tr, &u, id, &Flash::default(), None, errors).await
         }
     }
@@ -518,7 +501,7 @@ async fn review(
             "practice.reviewed",
         )),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             let p = practice::get(&state.db, &u.actor, id).await?;
             let kept = Form {
                 decision: f.decision,
@@ -560,7 +543,7 @@ async fn upload(
             "practice.attached",
         )),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             detail_view(&state, tr, &u, id, &Flash::default(), None, errors).await
         }
     }
@@ -706,8 +689,8 @@ async fn create_meeting(
                 &form.place,
                 &form.held_on,
             ) {
-                Err(list) => core_errors(list),
-                Ok(_) => field_errors(e)?,
+                Err(list) => FieldErrors::from_core(list),
+                Ok(_) => FieldErrors::or_error(e)?,
             };
             meetings_view(&state, tr, &u, &Flash::default(), form, chosen, errors).await
         }
@@ -880,8 +863,8 @@ async fn create_booklet(
         )),
         Err(e) => {
             let errors = match xieshang_core::practice::Booklet::parse(&raw) {
-                Err(list) => core_errors(list),
-                Ok(_) => field_errors(e)?,
+                Err(list) => FieldErrors::from_core(list),
+                Ok(_) => FieldErrors::or_error(e)?,
             };
             booklets_view(&state, tr, &u, &Flash::default(), form, &f, errors).await
         }

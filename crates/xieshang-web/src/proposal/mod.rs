@@ -237,13 +237,10 @@ impl TextForm {
 /// Every field's error of a text as the form marks them (the store checks
 /// it again, and answers with its first).
 fn text_errors(result: Result<Text, xieshang_core::concern::FieldErrors>) -> FieldErrors {
-    let mut errors = FieldErrors::new();
-    if let Err(list) = result {
-        for (field, e) in list {
-            errors.add(field, i18n::known(e.key).unwrap_or("err.bad_input"));
-        }
+    match result {
+        Ok(_) => FieldErrors::new(),
+        Err(list) => FieldErrors::from_core(list),
     }
-    errors
 }
 
 #[derive(Template)]

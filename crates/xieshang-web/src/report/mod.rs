@@ -101,23 +101,6 @@ struct Form {
     words: String,
 }
 
-/// The field errors of a refusal, or the error itself.
-fn field_errors(e: xieshang_store::Error) -> AppResult<FieldErrors> {
-    match FieldErrors::refused(&e) {
-        Some(errors) => Ok(errors),
-        None => Err(e.into()),
-    }
-}
-
-/// Every field's error of a core check, for the form.
-fn core_errors(list: xieshang_core::concern::FieldErrors) -> FieldErrors {
-    let mut errors = FieldErrors::new();
-    for (field, e) in list {
-        errors.add(field, i18n::known(e.key).unwrap_or("err.bad_input"));
-    }
-    errors
-}
-
 struct RowView {
     id: i64,
     title: String,
@@ -270,8 +253,8 @@ async fn submit(
                 matter: f.matter.clone(),
             };
             let errors = match Text::parse(&text, cap) {
-                Err(list) => core_errors(list),
-                Ok(_) => field_errors(e)?,
+                Err(list) => FieldErrors::from_core(list),
+                Ok(_) => FieldErrors::or_error(e)?,
             };
             new_view(&state, tr, &u, f, errors).await
         }
@@ -465,7 +448,7 @@ async fn after<T>(
             "common.saved",
         )),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             let flash = Flash {
                 err: Some("report.not_saved".to_owned()),
                 ..Flash::default()
@@ -576,15 +559,11 @@ async fn instruct(
             ..Flash::default()
         };
         // The form's own names: the forward form beside it has a `level` too.
-        let mut errors = FieldErrors::new();
-        for (field, e) in list {
-            let field = match field {
-                "level" => "leader_level",
-                "text" => "words",
-                f => f,
-            };
-            errors.add(field, i18n::known(e.key).unwrap_or("err.bad_input"));
-        }
+        let errors = FieldErrors::from_core_renamed(list, |field| match field {
+            "level" => "leader_level",
+            "text" => "words",
+            f => f,
+        });
         return detail_view(&state, tr, &u, id, &flash, errors, Some(f.clone())).await;
     }
     let result = levels::instruct(&state.db, &u.actor, id, &raw).await;

@@ -11,7 +11,7 @@ use crate::kit::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang};
 use crate::kit::error::AppResult;
 use crate::kit::flash;
 use crate::kit::form::FieldErrors;
-use crate::kit::i18n::{self, Tr};
+use crate::kit::i18n::Tr;
 use crate::kit::page::{format_time, render, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
@@ -49,15 +49,6 @@ pub fn routes(r: Routes) -> Routes {
         .get("/study/{id}", SignedIn, get(material_page))
         .post("/study/{id}/confirm", SignedIn, post(confirm))
         .get("/study/{id}/files/{file}", SignedIn, get(download))
-}
-
-/// Every field's error of a store refusal, or of the core's checks.
-fn all_errors(list: xieshang_core::concern::FieldErrors) -> FieldErrors {
-    let mut errors = FieldErrors::new();
-    for (field, e) in list {
-        errors.add(field, i18n::known(e.key).unwrap_or("err.bad_input"));
-    }
-    errors
 }
 
 fn refused_flash() -> Flash {
@@ -216,7 +207,7 @@ async fn create(
         &f.title, &f.text, &f.links, &f.due_on, today,
     ) {
         Ok(_) => FieldErrors::new(),
-        Err(list) => all_errors(list),
+        Err(list) => FieldErrors::from_core(list),
     };
     let audience: Option<i64> = f.audience.parse().ok();
     if audience.is_none() {

@@ -154,22 +154,6 @@ struct Form {
     require_plan: String,
 }
 
-/// The field errors of a refusal, or the error itself.
-fn field_errors(e: xieshang_store::Error) -> AppResult<FieldErrors> {
-    match FieldErrors::refused(&e) {
-        Some(errors) => Ok(errors),
-        None => Err(e.into()),
-    }
-}
-
-fn core_errors(list: xieshang_core::concern::FieldErrors) -> FieldErrors {
-    let mut errors = FieldErrors::new();
-    for (field, e) in list {
-        errors.add(field, i18n::known(e.key).unwrap_or("err.bad_input"));
-    }
-    errors
-}
-
 fn refused_flash(errors: &FieldErrors) -> Flash {
     Flash {
         err: (!errors.is_empty()).then(|| "supervision.not_saved".to_owned()),
@@ -337,7 +321,7 @@ async fn create_group(
             "common.saved",
         )),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             home_view(&state, tr, &u, &refused_flash(&errors), f, errors).await
         }
     }
@@ -414,9 +398,9 @@ async fn save_settings(
                     "common.saved",
                 ))
             }
-            Err(e) => field_errors(e)?,
+            Err(e) => FieldErrors::or_error(e)?,
         },
-        Err(list) => core_errors(list),
+        Err(list) => FieldErrors::from_core(list),
     };
     settings_view(&state, tr, &u, &refused_flash(&errors), Some(f), errors).await
 }
@@ -594,7 +578,7 @@ async fn group_after<T>(
             "common.saved",
         )),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             group_refused(state, tr, u, id, f, errors).await
         }
     }
@@ -705,7 +689,9 @@ async fn send_opinion(
 ) -> AppResult<Response> {
     let new = match NewOpinion::parse(&f.opinion_title, &f.body, &f.department, &f.deadline) {
         Ok(n) => n,
-        Err(list) => return group_refused(&state, tr, &u, id, f, core_errors(list)).await,
+        Err(list) => {
+            return group_refused(&state, tr, &u, id, f, FieldErrors::from_core(list)).await
+        }
     };
     match opinion::send(&state.db, &state.calendar, &u.actor, id, &new).await {
         Ok(o) => Ok(crate::kit::flash::ok(
@@ -713,7 +699,7 @@ async fn send_opinion(
             "supervision.sent_ok",
         )),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             group_refused(&state, tr, &u, id, f, errors).await
         }
     }
@@ -835,7 +821,7 @@ async fn opinion_after(
             "common.saved",
         )),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             opinion_view(state, tr, u, id, &refused_flash(&errors), f, errors).await
         }
     }
