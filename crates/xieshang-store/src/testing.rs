@@ -134,3 +134,88 @@ pub fn web_concern<'a>(
         api_key_id: None,
     }
 }
+
+/// Sample records of the demo city for the `{id}` of each kind of page in the
+/// route table, by name (see `xieshang_web::testing::sample_path`), for the
+/// tests that walk every page (accessibility, weight). The demo publishes no
+/// proposal, so one numbered proposal is first made public, as its proposer
+/// would choose, for the public proposal page to have a sample.
+pub async fn route_samples(db: &Db) -> std::collections::BTreeMap<&'static str, i64> {
+    sqlx::query(
+        "UPDATE proposals SET disclosure = 'public' WHERE id = (SELECT MIN(id) FROM proposals
+          WHERE number IS NOT NULL AND state NOT IN ('withdrawn', 'merged', 'rejected'))",
+    )
+    .execute(db.pool())
+    .await
+    .expect("a proposal made public");
+    let pairs: [(&'static str, &'static str); 20] = [
+        (
+            "org",
+            "SELECT home_org_id FROM users WHERE username = 'staff'",
+        ),
+        (
+            "user",
+            "SELECT id FROM users WHERE username = 'member-fh-01'",
+        ),
+        ("concern", "SELECT MIN(id) FROM concerns"),
+        ("studio", "SELECT MIN(id) FROM studios"),
+        ("member", "SELECT MIN(id) FROM members"),
+        ("consultation", "SELECT MIN(id) FROM consultations"),
+        ("room", "SELECT MIN(id) FROM rooms"),
+        ("proposal", "SELECT MIN(id) FROM proposals"),
+        ("area", "SELECT org_id FROM concerns ORDER BY id LIMIT 1"),
+        // An opinion report the office edited and took up the levels, with
+        // its versions, levels and a leader's instruction.
+        (
+            "report",
+            "SELECT MIN(report_id) FROM opinion_report_instructions",
+        ),
+        ("material", "SELECT MIN(id) FROM study_materials"),
+        ("topic", "SELECT MIN(id) FROM study_topics"),
+        // A selected practice (the library's), the demo's field meeting and
+        // booklet (issue 31 P).
+        (
+            "practice",
+            "SELECT MIN(id) FROM practices WHERE state = 'selected'",
+        ),
+        ("practice_meeting", "SELECT MIN(id) FROM practice_meetings"),
+        ("booklet", "SELECT MIN(id) FROM booklets"),
+        // 未央区's supervision groups and opinions (issue 31 S).
+        (
+            "supervision_group",
+            "SELECT MIN(id) FROM supervision_groups",
+        ),
+        (
+            "supervision_opinion",
+            "SELECT MIN(id) FROM supervision_opinions",
+        ),
+        // A body's public lists: the body of a consultation whose outcome
+        // is published, and of a proposal made public, with that proposal.
+        (
+            "consultation_body",
+            "SELECT org_id FROM consultations ORDER BY outcome_public DESC, id LIMIT 1",
+        ),
+        (
+            "public_proposal",
+            "SELECT MIN(id) FROM proposals WHERE disclosure = 'public' AND number IS NOT NULL
+               AND state NOT IN ('withdrawn', 'merged', 'rejected')",
+        ),
+        (
+            "proposal_body",
+            "SELECT org_id FROM proposals WHERE disclosure = 'public' AND number IS NOT NULL
+               AND state NOT IN ('withdrawn', 'merged', 'rejected') ORDER BY id LIMIT 1",
+        ),
+    ];
+    let mut m = std::collections::BTreeMap::new();
+    for (k, sql) in pairs {
+        let id: Option<i64> = sqlx::query_scalar::<_, Option<i64>>(sql)
+            .fetch_optional(db.pool())
+            .await
+            .expect("a sample query")
+            .flatten();
+        if let Some(id) = id {
+            m.insert(k, id);
+        }
+    }
+    m
+}

@@ -26,6 +26,8 @@ pub mod roster;
 pub mod search;
 pub mod study;
 pub mod supervision;
+#[doc(hidden)]
+pub mod testing;
 pub mod today;
 
 pub use kit::routes::{Access, RouteSpec, Target};

@@ -116,121 +116,6 @@ async fn probe(c: &Client, url: &str) -> (u16, String) {
     serde_json::from_value(out).expect("status and type")
 }
 
-/// Sample records for the `{id}` of each target, from the demo city.
-async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
-    let one = |sql: &'static str| async move {
-        sqlx::query_scalar::<_, Option<i64>>(sql)
-            .fetch_optional(db.pool())
-            .await
-            .unwrap()
-            .flatten()
-    };
-    let mut m = BTreeMap::new();
-    let pairs: [(&'static str, &'static str); 20] = [
-        (
-            "org",
-            "SELECT home_org_id FROM users WHERE username = 'staff'",
-        ),
-        (
-            "user",
-            "SELECT id FROM users WHERE username = 'member-fh-01'",
-        ),
-        ("concern", "SELECT MIN(id) FROM concerns"),
-        ("studio", "SELECT MIN(id) FROM studios"),
-        ("member", "SELECT MIN(id) FROM members"),
-        ("consultation", "SELECT MIN(id) FROM consultations"),
-        ("room", "SELECT MIN(id) FROM rooms"),
-        ("proposal", "SELECT MIN(id) FROM proposals"),
-        ("area", "SELECT org_id FROM concerns ORDER BY id LIMIT 1"),
-        // An opinion report the office edited and took up the levels, with
-        // its versions, levels and a leader's instruction.
-        (
-            "report",
-            "SELECT MIN(report_id) FROM opinion_report_instructions",
-        ),
-        ("material", "SELECT MIN(id) FROM study_materials"),
-        ("topic", "SELECT MIN(id) FROM study_topics"),
-        // A selected practice (the library's), the demo's field meeting and
-        // booklet (issue 31 P).
-        (
-            "practice",
-            "SELECT MIN(id) FROM practices WHERE state = 'selected'",
-        ),
-        ("practice_meeting", "SELECT MIN(id) FROM practice_meetings"),
-        ("booklet", "SELECT MIN(id) FROM booklets"),
-        // 未央区's supervision groups and opinions (issue 31 S).
-        (
-            "supervision_group",
-            "SELECT MIN(id) FROM supervision_groups",
-        ),
-        (
-            "supervision_opinion",
-            "SELECT MIN(id) FROM supervision_opinions",
-        ),
-        // A body's public lists: the body of a consultation whose outcome
-        // is published, and of a proposal made public, with that proposal.
-        (
-            "consultation_body",
-            "SELECT org_id FROM consultations ORDER BY outcome_public DESC, id LIMIT 1",
-        ),
-        (
-            "public_proposal",
-            "SELECT MIN(id) FROM proposals WHERE disclosure = 'public' AND number IS NOT NULL
-               AND state NOT IN ('withdrawn', 'merged', 'rejected')",
-        ),
-        (
-            "proposal_body",
-            "SELECT org_id FROM proposals WHERE disclosure = 'public' AND number IS NOT NULL
-               AND state NOT IN ('withdrawn', 'merged', 'rejected') ORDER BY id LIMIT 1",
-        ),
-    ];
-    for (k, sql) in pairs {
-        if let Some(id) = one(sql).await {
-            m.insert(k, id);
-        }
-    }
-    m
-}
-
-fn fill(path: &str, target: Target, ids: &BTreeMap<&'static str, i64>) -> Option<String> {
-    if !path.contains('{') {
-        return Some(path.to_owned());
-    }
-    let key = match target {
-        Target::Org => "org",
-        Target::User => "user",
-        Target::Concern => "concern",
-        Target::Studio => "studio",
-        Target::Member => "member",
-        Target::Consultation => "consultation",
-        Target::Room => "room",
-        Target::Proposal => "proposal",
-        Target::Area => "area",
-        // Pages whose access is checked by the record itself.
-        Target::None if path == "/reports/{id}" || path == "/reports/{id}/compare" => "report",
-        Target::None if path == "/supervision/groups/{id}" => "supervision_group",
-        Target::None if path == "/supervision/opinions/{id}" => "supervision_opinion",
-        Target::None if path == "/supervision/public/{code}" => {
-            return Some(path.replace("{code}", "weiyang"));
-        }
-        Target::None if path == "/units/{id}/consultations" => "consultation_body",
-        Target::None if path == "/units/{id}/proposals" => "proposal_body",
-        Target::None if path == "/units/{id}/proposals/{proposal}" => {
-            let (body, p) = (ids.get("proposal_body")?, ids.get("public_proposal")?);
-            return Some(format!("/units/{body}/proposals/{p}"));
-        }
-        Target::None if path == "/study/{id}" => "material",
-        Target::None if path == "/study/topics/{id}" => "topic",
-        Target::None if path == "/practices/{id}" => "practice",
-        Target::None if path == "/practices/meetings/{id}" => "practice_meeting",
-        Target::None if path == "/booklets/{id}" => "booklet",
-        Target::None => return None,
-    };
-    let id = ids.get(key)?;
-    let filled = path.replace("{id}", &id.to_string());
-    (!filled.contains('{')).then_some(filled)
-}
-
 #[expect(
     clippy::print_stdout,
     reason = "the issue asks for lesser findings to be listed in the test output"
@@ -275,16 +160,7 @@ async fn every_page_type_passes_the_accessibility_engine() {
         planted.contains("image-alt") && planted.contains("button-name"),
         "axe-core finds planted faults: {planted:?}"
     );
-    // The demo publishes no proposal: one numbered proposal is made public,
-    // as its proposer would choose, so the public proposal page has a sample.
-    sqlx::query(
-        "UPDATE proposals SET disclosure = 'public' WHERE id = (SELECT MIN(id) FROM proposals
-          WHERE number IS NOT NULL AND state NOT IN ('withdrawn', 'merged', 'rejected'))",
-    )
-    .execute(d.t.db.pool())
-    .await
-    .unwrap();
-    let ids = samples(&d.t.db).await;
+    let ids = xieshang_store::testing::route_samples(&d.t.db).await;
     let (_, routes) = xieshang_web::app(AppState::new(d.t.db.clone(), WebConfig::default()));
     let mut pending: Vec<(String, Access)> = Vec::new();
     let mut unfilled = BTreeSet::new();
@@ -296,7 +172,7 @@ async fn every_page_type_passes_the_accessibility_engine() {
             Access::Needs(_, t) => t,
             _ => Target::None,
         };
-        match fill(r.path, target, &ids) {
+        match xieshang_web::testing::sample_path(r.path, target, &ids) {
             Some(url) => pending.push((url, r.access)),
             None => {
                 unfilled.insert(r.path);
@@ -440,23 +316,8 @@ async fn every_page_type_passes_the_accessibility_engine() {
     assert!(opened_by.len() >= 15, "pages were opened: {opened_by:?}");
     // Every page type is walked (issue 27 point 1: new pages join by
     // construction): a page without a sample record, or that no demo account
-    // opens, fails here unless it is one of these, checked elsewhere.
-    const NOT_WALKED: [(&str, &str); 4] = [
-        (
-            "/password/reset",
-            "needs a token: empty_lists_forms_with_errors_and_the_reset_page_pass_the_engine",
-        ),
-        (
-            "/proposals/{id}/replies/{reply}/file",
-            "a file download, not a page",
-        ),
-        ("/study/{id}/files/{file}", "a file download, not a page"),
-        (
-            "/practices/{id}/files/{file}",
-            "a file download, not a page",
-        ),
-    ];
-    let allowed = |p: &str| NOT_WALKED.iter().any(|(a, _)| *a == p);
+    // opens, fails here unless it is one of NOT_WALKED, checked elsewhere.
+    let allowed = xieshang_web::testing::not_walked;
     let missed: Vec<&str> = never
         .iter()
         .copied()
