@@ -207,8 +207,64 @@ pub async fn send(
     let first = if rules.require_plan { plan_due } else { due };
     let stage = if rules.require_plan { "plan" } else { "result" };
     queue_in(&mut tx, now, id, 1, stage, first).await?;
+    tell_in(
+        &mut tx,
+        now,
+        id,
+        Audience::Department,
+        "supervision_opinion",
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Who hears of a step of an opinion.
+#[derive(Clone, Copy)]
+enum Audience {
+    /// The handlers of the department it went to.
+    Department,
+    /// The group's leader and members.
+    Group,
+    /// The group and the body's staff (a deadline passed).
+    GroupAndStaff,
+}
+
+/// In-app notifications of `kind` about opinion `id` to its audience, in
+/// the caller's transaction; each opens the opinion's page.
+async fn tell_in(tx: &mut Tx, now: i64, id: i64, audience: Audience, kind: &str) -> Result<()> {
+    let r = sqlx::query(
+        "SELECT s.title, s.group_id, g.leader_id, d.path AS dept_path, b.path AS body_path
+           FROM supervision_opinions s
+           JOIN supervision_groups g ON g.id = s.group_id
+           JOIN orgs d ON d.id = s.dept_id
+           JOIN orgs b ON b.id = s.org_id
+          WHERE s.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let title: String = col(&r, "title")?;
+    let mut to = Vec::new();
+    let path = |c: &str| -> Result<OrgPath> {
+        let raw: String = col(&r, c)?;
+        OrgPath::parse(&raw).ok_or(Error::NotFound)
+    };
+    if matches!(audience, Audience::Department) {
+        to.extend(item::holders_over(tx, Role::DepartmentHandler, &path("dept_path")?).await?);
+    } else {
+        to.push(col::<i64>(&r, "leader_id")?);
+        let members: Vec<i64> =
+            sqlx::query_scalar("SELECT user_id FROM supervision_members WHERE group_id = $1")
+                .bind(col::<i64>(&r, "group_id")?)
+                .fetch_all(&mut **tx)
+                .await?;
+        to.extend(members);
+        if matches!(audience, Audience::GroupAndStaff) {
+            to.extend(item::holders_over(tx, Role::Staff, &path("body_path")?).await?);
+        }
+    }
+    item::notify_in(tx, now, &to, kind, SUPERVISION_OPINION.kind, id, &title).await
 }
 
 async fn queue_in(tx: &mut Tx, now: i64, id: i64, round: i64, what: &str, due: i64) -> Result<()> {
@@ -288,6 +344,7 @@ pub async fn answer_plan(db: &Db, actor: &Actor, id: i64, plan: &str) -> Result<
     .execute(&mut *tx)
     .await?;
     queue_in(&mut tx, now, id, 2, "result", o.due_at).await?;
+    tell_in(&mut tx, now, id, Audience::Group, "supervision_plan").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -342,6 +399,7 @@ pub async fn answer_result(db: &Db, actor: &Actor, id: i64, result: &str) -> Res
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    tell_in(&mut tx, now, id, Audience::Group, "supervision_result").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -439,6 +497,7 @@ pub async fn rate(
             .await?;
         queue_in(&mut tx, now, id, round, "result", due).await?;
     }
+    tell_in(&mut tx, now, id, Audience::Department, "supervision_rated").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -587,5 +646,13 @@ pub(crate) async fn deadline_in(
         "result_deadline" => (Action::Escalate, "result"),
         _ => return Ok(()),
     };
-    item::note_in(tx, now, &SUPERVISION_OPINION, id, action, Some(note)).await
+    item::note_in(tx, now, &SUPERVISION_OPINION, id, action, Some(note)).await?;
+    // A reminder goes to the department; a passed deadline to the group and
+    // the body's staff as well, who follow it up.
+    if action == Action::Remind {
+        tell_in(tx, now, id, Audience::Department, "supervision_reminder").await
+    } else {
+        tell_in(tx, now, id, Audience::Department, "supervision_overdue").await?;
+        tell_in(tx, now, id, Audience::GroupAndStaff, "supervision_overdue").await
+    }
 }

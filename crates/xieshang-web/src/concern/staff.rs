@@ -1240,13 +1240,16 @@ async fn notifications_page(
             (
                 format_time(tr.lang, n.created_at),
                 i18n::known(&format!("notify.{}", n.kind)).unwrap_or("notify.updated"),
-                // Each kind's page: a consultation's own, a concern's.
+                // Each kind's page: a consultation's own, a proposal's, a supervision
+                // opinion's, a concern's.
                 if n.item_kind == "consultation" {
                     format!("/consultations/{}", n.item_id)
                 } else if n.item_kind == "proposal" {
                     format!("/proposals/{}", n.item_id)
                 } else if n.item_kind == "proposal_ballot" {
                     "/proposals/ballot".to_owned()
+                } else if n.item_kind == "supervision_opinion" {
+                    format!("/supervision/opinions/{}", n.item_id)
                 } else {
                     format!("/concerns/{}", n.item_id)
                 },

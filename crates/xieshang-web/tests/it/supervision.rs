@@ -524,3 +524,119 @@ async fn the_rules_apply_to_every_group_and_others_see_nothing() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+/// The notification kinds about opinion `id` that `user` has, in order.
+async fn notices(app: &TestApp, user: &str, id: i64) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT n.kind FROM notifications n JOIN users u ON u.id = n.user_id
+          WHERE u.username = $1 AND n.item_kind = 'supervision_opinion' AND n.item_id = $2
+          ORDER BY n.id",
+    )
+    .bind(user)
+    .bind(id)
+    .fetch_all(app.t.db.pool())
+    .await
+    .unwrap()
+}
+
+/// Each step tells whoever must act next, and the notice opens the opinion
+/// for them: the bureau hears of the opinion, its reminder and its passed
+/// deadline; the group (and the body's staff, once overdue) hear of the
+/// plan and the result; the bureau hears of the rating.
+#[tokio::test]
+async fn each_step_tells_who_must_act_and_the_notice_opens_the_opinion() {
+    let app = TestApp::new().await;
+    let id = plan_and_opinion(&app).await;
+    assert_eq!(
+        notices(&app, "handler-wy-scj", id).await,
+        ["supervision_opinion"]
+    );
+    assert!(notices(&app, "member-wy-01", id).await.is_empty());
+    let link = format!("href=\"/supervision/opinions/{id}\"");
+    let mut bureau = app.login("handler-wy-scj").await;
+    let page = bureau.get("/notifications").await;
+    assert!(page.body.contains(&link), "{}", page.body);
+    assert!(page.body.contains("监督小组发来监督意见"), "{}", page.body);
+    assert_eq!(
+        bureau
+            .get(&format!("/supervision/opinions/{id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let due: i64 = sqlx::query_scalar("SELECT plan_due_at FROM supervision_opinions WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    let worker = app.worker(None);
+    app.set_clock(due - 86_400_000);
+    worker.run_until_idle().await.unwrap();
+    app.set_clock(due + 1);
+    worker.run_until_idle().await.unwrap();
+    assert_eq!(
+        notices(&app, "handler-wy-scj", id).await,
+        [
+            "supervision_opinion",
+            "supervision_reminder",
+            "supervision_overdue"
+        ]
+    );
+    assert_eq!(
+        notices(&app, "member-wy-01", id).await,
+        ["supervision_overdue"]
+    );
+    assert_eq!(
+        notices(&app, "staff-weiyang", id).await,
+        ["supervision_overdue"]
+    );
+    let mut staff = app.login("staff-weiyang").await;
+    assert!(staff.get("/notifications").await.body.contains(&link));
+    assert_eq!(
+        staff
+            .get(&format!("/supervision/opinions/{id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    for (path, text) in [
+        ("plan", "整改方案：每周抽检两次"),
+        ("result", "已按方案整改"),
+    ] {
+        see_other(
+            &bureau
+                .post(
+                    &format!("/supervision/opinions/{id}/{path}"),
+                    &[("text", text)],
+                )
+                .await,
+        );
+    }
+    assert_eq!(
+        notices(&app, "member-wy-01", id).await,
+        [
+            "supervision_overdue",
+            "supervision_plan",
+            "supervision_result"
+        ]
+    );
+    let mut member = app.login("member-wy-01").await;
+    assert!(member.get("/notifications").await.body.contains(&link));
+    see_other(
+        &member
+            .post(
+                &format!("/supervision/opinions/{id}/rate"),
+                &[("rating", "satisfied"), ("note", "")],
+            )
+            .await,
+    );
+    assert_eq!(
+        notices(&app, "handler-wy-scj", id)
+            .await
+            .last()
+            .map(String::as_str),
+        Some("supervision_rated")
+    );
+}
