@@ -424,12 +424,17 @@ pub async fn outcomes(
     now: i64,
     limit: i64,
 ) -> Result<Vec<Outcome>> {
-    let (cond, mut args) =
-        crate::db::scope::condition(actor, Permission::ConsultationView, "co.path", 1);
-    // Walked from the latest meeting back (the consultations' starts_at
-    // index), stopping once a page is full: for a district of a generated
-    // city 0.5 ms against 1.2 ms for a sort of all its actions on SQLite (whose
-    // planner needs the order fixed), 2.0 against 7.1 ms on PostgreSQL.
+    let scopes = actor.scopes(Permission::ConsultationView);
+    let (mut cond, mut args) = crate::db::scope::paths_condition(&scopes, "co.path", 1);
+    // Walked from the latest meeting back, stopping once a page is full. With
+    // no root among the scopes, the walk is kept to the scopes' branches (the
+    // (branch_id, starts_at) index of migration 48): a district's page reads
+    // its own consultations only, not the city's to keep one in thirteen. The
+    // path condition stays the rule of what is shown; the branch only narrows
+    // the read (decision 0029). A root reads the starts_at index.
+    if let Some(branches) = crate::db::scope::branches_below_root(&scopes) {
+        cond = format!("{cond} AND c.branch_id {branches}");
+    }
     let dj = db.dialect().driving_join();
     let mut sql = format!(
         "SELECT {COLS}, c.topic, co.name AS unit, c.starts_at AS met_at
