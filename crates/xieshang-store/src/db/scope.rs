@@ -69,8 +69,9 @@ pub(crate) fn branch_match(scope: &OrgPath) -> String {
 /// What an item's branch column must match for the item to possibly lie in
 /// one of `scopes` when none is a root (`= 7`, `IN (7, 9)`: the scopes'
 /// branches, written into the SQL); None when one is a root, or there are
-/// none. A narrowing for an index, beside the path condition, not instead
-/// of it: a street's scope matches its whole district's branch.
+/// none. Alone it names the rows only when every scope is a branch itself
+/// (depth 2); a street's scope matches its whole district's branch, so there
+/// it narrows the read beside the path condition.
 pub(crate) fn branches_below_root(scopes: &[OrgPath]) -> Option<String> {
     if scopes.is_empty() || scopes.iter().any(|p| p.depth() < 2) {
         return None;

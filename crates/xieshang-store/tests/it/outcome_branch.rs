@@ -160,7 +160,11 @@ async fn the_branch_read_lists_what_the_subtree_query_listed() {
         assert_eq!(r.get::<Option<i64>, _>(0), Some(path.branch()), "{path}");
     }
 
-    let districts = units(db, "SELECT id FROM orgs WHERE kind = 'district' ORDER BY id").await;
+    let districts = units(
+        db,
+        "SELECT id FROM orgs WHERE kind = 'district' ORDER BY id",
+    )
+    .await;
     let streets = units(
         db,
         &format!(
@@ -245,10 +249,11 @@ async fn the_branch_read_lists_what_the_subtree_query_listed() {
     )
     .await
     .unwrap();
-    let branch: Option<i64> =
-        sqlx::query_scalar(&format!("SELECT branch_id FROM consultations WHERE id = {id}"))
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
+    let branch: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT branch_id FROM consultations WHERE id = {id}"
+    ))
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
     assert_eq!(branch, Some(districts[0].id));
 }
