@@ -811,8 +811,8 @@ async fn consultations(
         let mut c = Batch::new(
             "INSERT INTO consultations (id, org_id, kind_code, topic, description, state, starts_at,
                ends_at, room_id, minutes, outcome_public, created_at, updated_at, held_at,
-               closed_at, public_timeline)",
-            16,
+               closed_at, public_timeline, branch_id)",
+            17,
             &[2, 3, 4, 5, 9, 15],
         );
         let mut b = Batch::new(
@@ -872,6 +872,7 @@ async fn consultations(
                 held.then_some(Int(ends)),
                 old.then_some(Int(ends + 30 * day)),
                 Some(Text(crate::item::fold_event("submit", "convened", created))),
+                Some(Int(street.path.branch())),
             ]);
             b.push(vec![
                 Some(Int(id)),

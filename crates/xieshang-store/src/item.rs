@@ -1153,7 +1153,10 @@ pub(crate) async fn link_to_in(
 /// a branch are listed here.
 pub(crate) async fn set_branch_within(tx: &mut Tx, path: &OrgPath) -> Result<()> {
     let (from, to) = crate::db::scope::subtree_range(path.as_str());
-    for spec in [&xieshang_core::item::CONCERN] {
+    for spec in [
+        &xieshang_core::item::CONCERN,
+        &xieshang_core::item::CONSULTATION,
+    ] {
         let table = table(spec)?;
         sqlx::query(&format!(
             "UPDATE {table} SET branch_id = $1

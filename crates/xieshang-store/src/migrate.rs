@@ -207,6 +207,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0047_supervision.sql"),
     ),
     (
+        48,
+        "consultation_branch",
+        include_str!("migrations/0048_consultation_branch.sql"),
+    ),
+    (
         49,
         "practices",
         include_str!("migrations/0049_practices.sql"),

@@ -432,8 +432,9 @@ pub async fn convene(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO consultations (org_id, kind_code, topic, description, state, starts_at,
            ends_at, room_id, place, rule_warning, warning_overridden_by, created_by, created_at,
-           updated_at, public_timeline)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id",
+           updated_at, public_timeline, branch_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15)
+         RETURNING id",
     )
     .bind(new.org_id)
     .bind(new.kind)
@@ -449,6 +450,7 @@ pub async fn convene(
     .bind(actor.user_id)
     .bind(now)
     .bind(item::first_trail(&CONSULTATION, now))
+    .bind(org.path.branch())
     .fetch_one(&mut *tx)
     .await?;
     item::record_creations(

@@ -443,7 +443,12 @@ impl Dialect {
     pub(crate) fn fts_kind_items(self) -> &'static str {
         match self {
             Dialect::Sqlite => {
-                "SELECT d.item_id FROM search_fts JOIN search_docs d ON d.id = search_fts.rowid
+                // CROSS JOIN keeps the match the outer loop (task "perf"):
+                // with a plain join SQLite's planner, without statistics,
+                // walked the kind's index entries and asked FTS5 for each
+                // rowid's match (780 look-ups for the practices of a
+                // generated city; the library search at 24 req/s).
+                "SELECT d.item_id FROM search_fts CROSS JOIN search_docs d ON d.id = search_fts.rowid
                   WHERE search_fts MATCH $1 AND d.kind = $2"
             }
             Dialect::Postgres => {

@@ -66,6 +66,31 @@ pub(crate) fn branch_match(scope: &OrgPath) -> String {
     }
 }
 
+/// What an item's branch column must match for the item to possibly lie in
+/// one of `scopes` when none is a root (`= 7`, `IN (7, 9)`: the scopes'
+/// branches, written into the SQL); None when one is a root, or there are
+/// none. Alone it names the rows only when every scope is a branch itself
+/// (depth 2); a street's scope matches its whole district's branch, so there
+/// it narrows the read beside the path condition.
+pub(crate) fn branches_below_root(scopes: &[OrgPath]) -> Option<String> {
+    if scopes.is_empty() || scopes.iter().any(|p| p.depth() < 2) {
+        return None;
+    }
+    let mut ids: Vec<i64> = scopes.iter().map(OrgPath::branch).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Some(match ids.as_slice() {
+        [one] => format!("= {one}"),
+        many => format!(
+            "IN ({})",
+            many.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
+}
+
 /// The half-open range of paths inside the subtree at `path` (which ends in
 /// `/`): every path that starts with it, and no other.
 pub(crate) fn subtree_range(path: &str) -> (String, String) {

@@ -583,17 +583,30 @@ pub async fn library(db: &Db, actor: &Actor, q: &str, area: &str, page: i64) -> 
         args.push(Arg::Text(area.to_owned()));
         conds.push(format!("p.area = ${}", args.len()));
     }
-    paged(
-        db,
-        &format!(
-            "SELECT {ROW_COLS} FROM practices p JOIN orgs o ON o.id = p.org_id
-              WHERE {} ORDER BY p.id DESC",
-            conds.join(" AND ")
-        ),
-        args,
-        page,
-    )
-    .await
+    // Task "perf": the page's ids first (the search's matches narrowed to
+    // selected ones through the (state, id) index, ids only), then the rows
+    // of that page alone. Selecting the rows with the match made PostgreSQL
+    // join and sort every match of a common word (441 for 协商 in a
+    // generated city) with its columns to keep 51: EXPLAIN ANALYZE 10.4 ms of
+    // execution against 2.2 ms.
+    let offset = page.max(0) * PAGE;
+    let sql = format!(
+        "SELECT {ROW_COLS} FROM practices p JOIN orgs o ON o.id = p.org_id
+          WHERE p.id IN (SELECT p.id FROM practices p WHERE {}
+                          ORDER BY p.id DESC LIMIT {} OFFSET {offset})
+          ORDER BY p.id DESC",
+        conds.join(" AND "),
+        PAGE + 1
+    );
+    let mut rows: Vec<Row> = crate::db::query_with(&sql, args)
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(list_row)
+        .collect::<Result<_>>()?;
+    let more = rows.len() as i64 > PAGE;
+    rows.truncate(PAGE as usize);
+    Ok((rows, more))
 }
 
 /// Selected practices the city may put in a booklet or show at a meeting,

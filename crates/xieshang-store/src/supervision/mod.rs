@@ -899,3 +899,216 @@ pub async fn plans_to_accept(db: &Db, actor: &Actor) -> Result<Vec<Plan>> {
     .map(plan_row)
     .collect()
 }
+
+// Task "perf" (issue 31 point 10): a group's page in two statements.
+
+/// Everything a group's work list shows, for the actor.
+#[derive(Debug, Clone)]
+pub struct GroupPage {
+    /// The group.
+    pub group: Group,
+    /// How the actor stands to it.
+    pub standing: Standing,
+    /// The body's code.
+    pub body_code: String,
+    /// The body's rule set.
+    pub rules: Rules,
+    /// The body's departments, for the staff's forms (empty for others).
+    pub departments: Vec<(i64, String)>,
+    /// A page of activities, the latest first, with their photos.
+    pub activities: Vec<Activity>,
+    /// A page of opinions, the latest first.
+    pub opinions: Vec<opinion::Row>,
+    /// The plans, the latest year first.
+    pub plans: Vec<Plan>,
+    /// The members, the leader first.
+    pub members: Vec<(i64, String)>,
+    /// The departments the group is posted to.
+    pub postings: Vec<(i64, String)>,
+}
+
+/// A group's page ([`group`]'s access rule) in two statements where it took
+/// eleven one after another: the group with its body's code, the actor's
+/// membership and the body's rules; then every list of the page as one
+/// `UNION ALL` (each part tagged, in its own order, with the same rows and
+/// limits as [`members`], [`postings`], [`departments`], [`plans`],
+/// [`activities`] and [`opinion::of_group`]).
+pub async fn group_page(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    activities_before: Option<i64>,
+    opinions_before: Option<i64>,
+) -> Result<GroupPage> {
+    let r = sqlx::query(&format!(
+        "SELECT {GROUP_COLS}, o.code AS body_code,
+                (SELECT COUNT(*) FROM supervision_members m
+                  WHERE m.group_id = g.id AND m.user_id = $2) AS member,
+                r.plan_days, r.result_days, r.require_plan
+           FROM {GROUP_FROM} LEFT JOIN supervision_rules r ON r.org_id = g.org_id
+          WHERE g.id = $1"
+    ))
+    .bind(id)
+    .bind(actor.user_id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let group = group_row(&r)?;
+    let standing = Standing {
+        staff: keeps(actor, &group.path),
+        member: col::<i64>(&r, "member")? > 0,
+    };
+    if !standing.works() && actor.check(Permission::OrgView, &group.path).is_err() {
+        return Err(Error::Denied(Denied::OutOfScope));
+    }
+    let rules = match col::<Option<i64>>(&r, "plan_days")? {
+        None => Rules::default(),
+        Some(plan_days) => Rules {
+            plan_days: u32::try_from(plan_days).unwrap_or(10),
+            result_days: u32::try_from(col::<i64>(&r, "result_days")?).unwrap_or(60),
+            require_plan: col::<i64>(&r, "require_plan")? != 0,
+        },
+    };
+    let body_code: String = col(&r, "body_code")?;
+
+    // Each part: tag, seq (its order), id, n1..n4, t1..t6.
+    const NI: &str = "CAST(NULL AS BIGINT)";
+    const NT: &str = "CAST(NULL AS TEXT)";
+    let mut args = vec![
+        crate::db::Arg::Int(group.id),
+        crate::db::Arg::Int(group.leader_id),
+        crate::db::Arg::Int(activities_before.unwrap_or(i64::MAX)),
+        crate::db::Arg::Int(opinions_before.unwrap_or(i64::MAX)),
+        crate::db::Arg::Text(ACTIVITY_KIND.to_owned()),
+    ];
+    let mut parts = vec![
+        format!(
+            "SELECT 'm' AS tag, ROW_NUMBER() OVER (ORDER BY CASE WHEN u.id = $2 THEN 0 ELSE 1 END,
+                    u.display_name) AS seq, u.id, {NI} AS n1, {NI} AS n2, {NI} AS n3, {NI} AS n4,
+                    u.display_name AS t1, {NT} AS t2, {NT} AS t3, {NT} AS t4, {NT} AS t5, {NT} AS t6
+               FROM supervision_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = $1"
+        ),
+        format!(
+            "SELECT 'p', ROW_NUMBER() OVER (ORDER BY o.name, o.id), o.id, {NI}, {NI}, {NI}, {NI},
+                    o.name, {NT}, {NT}, {NT}, {NT}, {NT}
+               FROM supervision_postings p JOIN orgs o ON o.id = p.dept_id WHERE p.group_id = $1"
+        ),
+        format!(
+            "SELECT * FROM (SELECT 'l' AS tag, ROW_NUMBER() OVER (ORDER BY p.year DESC, d.name) AS seq,
+                    p.id, p.dept_id, p.year, p.accepted_at, {NI} AS n4, d.name AS t1, p.topics,
+                    p.activities, a.display_name, {NT} AS t5, {NT} AS t6
+               FROM supervision_plans p JOIN orgs d ON d.id = p.dept_id
+               LEFT JOIN users a ON a.id = p.accepted_by
+              WHERE p.group_id = $1 ORDER BY p.year DESC, d.name LIMIT 500) l"
+        ),
+        format!(
+            "SELECT * FROM (SELECT 'a' AS tag, -a.id AS seq, a.id, {NI} AS n1, {NI} AS n2,
+                    {NI} AS n3, {NI} AS n4, a.kind, a.title, a.held_on, d.name, a.phone, a.note
+               FROM supervision_activities a LEFT JOIN orgs d ON d.id = a.dept_id
+              WHERE a.group_id = $1 AND a.id < $3 ORDER BY a.id DESC LIMIT {PAGE}) a"
+        ),
+        format!(
+            "SELECT 'f', f.id, f.item_id, {NI}, {NI}, {NI}, {NI}, f.public_token, {NT}, {NT},
+                    {NT}, {NT}, {NT}
+               FROM attachments f
+              WHERE f.kind = $5 AND f.item_id IN (SELECT a.id FROM supervision_activities a
+                    WHERE a.group_id = $1 AND a.id < $3 ORDER BY a.id DESC LIMIT {PAGE})"
+        ),
+        format!(
+            "SELECT * FROM (SELECT 'o' AS tag, -s.id AS seq, s.id, s.created_at, s.due_at,
+                    s.plan_at, s.result_at, s.title, g.name, d.name AS dept, s.state,
+                    s.result_text, s.rating
+               FROM {} WHERE s.group_id = $1 AND s.id < $4 ORDER BY s.id DESC LIMIT {PAGE}) o",
+            opinion::ROW_FROM
+        ),
+    ];
+    if standing.staff {
+        let (cond, more) = crate::db::scope::paths_condition(
+            std::slice::from_ref(&group.path),
+            "o.path",
+            args.len() + 1,
+        );
+        args.extend(more);
+        parts.push(format!(
+            "SELECT * FROM (SELECT 'd' AS tag, ROW_NUMBER() OVER (ORDER BY o.name, o.id) AS seq,
+                    o.id, {NI} AS n1, {NI} AS n2, {NI} AS n3, {NI} AS n4, o.name, {NT} AS t2,
+                    {NT} AS t3, {NT} AS t4, {NT} AS t5, {NT} AS t6
+               FROM orgs o WHERE o.kind = 'department' AND {cond}
+              ORDER BY o.name, o.id LIMIT 1000) d"
+        ));
+    }
+    let rows = crate::db::query_with(&parts.join(" UNION ALL "), args)
+        .fetch_all(db.pool())
+        .await?;
+    let mut tagged: Vec<(String, i64, &sqlx::any::AnyRow)> = rows
+        .iter()
+        .map(|r| Ok((col::<String>(r, "tag")?, col::<i64>(r, "seq")?, r)))
+        .collect::<Result<_>>()?;
+    tagged.sort_by(|a, b| (a.0.as_str(), a.1).cmp(&(b.0.as_str(), b.1)));
+    let mut page = GroupPage {
+        standing,
+        body_code,
+        rules,
+        departments: Vec::new(),
+        activities: Vec::new(),
+        opinions: Vec::new(),
+        plans: Vec::new(),
+        members: Vec::new(),
+        postings: Vec::new(),
+        group,
+    };
+    let mut photos = Vec::new();
+    for (tag, _, r) in tagged {
+        let id: i64 = col(r, "id")?;
+        let t = |n: &str| col::<Option<String>>(r, n);
+        let n = |c: &str| col::<Option<i64>>(r, c);
+        let text = |c: &str| -> Result<String> { Ok(t(c)?.unwrap_or_default()) };
+        match tag.as_str() {
+            "m" => page.members.push((id, text("t1")?)),
+            "p" => page.postings.push((id, text("t1")?)),
+            "d" => page.departments.push((id, text("t1")?)),
+            "l" => page.plans.push(Plan {
+                id,
+                group_id: page.group.id,
+                group_name: page.group.name.clone(),
+                dept_id: n("n1")?.unwrap_or_default(),
+                dept_name: text("t1")?,
+                year: n("n2")?.unwrap_or_default(),
+                topics: text("t2")?,
+                activities: text("t3")?,
+                accepted: t("t4")?.zip(n("n3")?),
+            }),
+            "a" => page.activities.push(Activity {
+                id,
+                kind: text("t1")?,
+                title: text("t2")?,
+                held_on: text("t3")?,
+                dept: t("t4")?,
+                phone: t("t5")?,
+                note: text("t6")?,
+                photos: Vec::new(),
+            }),
+            "f" => photos.push((id, text("t1")?)),
+            "o" => page.opinions.push(opinion::Row {
+                id,
+                title: text("t1")?,
+                group: text("t2")?,
+                dept: text("t3")?,
+                state: text("t4")?,
+                created_at: n("n1")?.unwrap_or_default(),
+                due_at: n("n2")?.unwrap_or_default(),
+                plan_at: n("n3")?,
+                result_at: n("n4")?,
+                result: t("t5")?,
+                rating: t("t6")?,
+            }),
+            _ => {}
+        }
+    }
+    for (item, token) in photos {
+        if let Some(a) = page.activities.iter_mut().find(|a| a.id == item) {
+            a.photos.push(token);
+        }
+    }
+    Ok(page)
+}

@@ -11,6 +11,7 @@ mod intake;
 mod item;
 mod migrations;
 mod org;
+mod outcome_branch;
 mod proposal;
 mod proposal_face;
 mod proposal_figures;
@@ -25,6 +26,7 @@ mod roster;
 mod search;
 mod studio;
 mod study;
+mod supervision_page;
 mod tally;
 
 use xieshang_store::testing::TestDb;

@@ -472,24 +472,26 @@ async fn group_view(
     form: Form,
     errors: FieldErrors,
 ) -> AppResult<Response> {
-    let db = &state.db;
-    let (g, s) = sup::group(db, &u.actor, id).await?;
-    let body = xieshang_store::org::get_unchecked(db, g.org_id).await?;
-    let departments = if s.staff {
-        sup::departments(db, &body).await?
-    } else {
-        Vec::new()
-    };
-    let activities = sup::activities(db, g.id, q.activities_before).await?;
+    let p = sup::group_page(
+        &state.db,
+        &u.actor,
+        id,
+        q.activities_before,
+        q.opinions_before,
+    )
+    .await?;
+    let (g, s) = (p.group, p.standing);
+    let activities = p.activities;
     let more_activities = (activities.len() as i64 == sup::PAGE)
         .then(|| activities.last().map(|a| a.id))
         .flatten();
-    let opinions = opinion::of_group(db, &g, q.opinions_before).await?;
+    let opinions = p.opinions;
     let more_opinions = (opinions.len() as i64 == sup::PAGE)
         .then(|| opinions.last().map(|o| o.id))
         .flatten();
-    let plans = sup::plans(db, g.id)
-        .await?
+    let departments = p.departments;
+    let plans = p
+        .plans
         .into_iter()
         .map(|p| PlanView {
             id: p.id,
@@ -505,10 +507,10 @@ async fn group_view(
         .collect();
     render(GroupTpl {
         page: Page::signed_in(tr, u, flash),
-        members: sup::members(db, &g).await?,
-        postings: sup::postings(db, g.id).await?,
-        rules: sup::rules(db, g.org_id).await?,
-        body_code: body.code,
+        members: p.members,
+        postings: p.postings,
+        rules: p.rules,
+        body_code: p.body_code,
         g,
         staff: s.staff,
         works: s.works(),
