@@ -62,7 +62,8 @@ async fn staff_administer_the_tree_through_the_pages() {
     );
     let page = c.get(&format!("/orgs/{street}")).await;
     assert!(page.body.contains("凤栖社区"));
-    // A refused input comes back as a message on the page.
+    // A refused input comes back as the page, its message beside the field
+    // and what was typed kept.
     let r = c
         .post(
             &format!("/orgs/{street}/children"),
@@ -73,8 +74,10 @@ async fn staff_administer_the_tree_through_the_pages() {
             ],
         )
         .await;
-    let page = c.get(r.location.as_deref().unwrap()).await;
-    assert!(page.body.contains("该代码已被使用"), "{}", page.body);
+    crate::forms::assert_marked(&r, "new-code");
+    crate::forms::assert_value(&r.body, "new-name", "重复");
+    crate::forms::assert_value(&r.body, "kind", "community");
+    assert!(r.body.contains("该代码已被使用"), "{}", r.body);
     // Errors are pages.
     let r = c.get("/orgs/999999").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
