@@ -4,7 +4,8 @@
 use crate::kit::auth::{self, CsrfForm, CurrentUser, MaybeUser, UiLang};
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash;
-use crate::kit::i18n::Lang;
+use crate::kit::form::FieldErrors;
+use crate::kit::i18n::{self, Lang};
 use crate::kit::page::{render, role_label, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
@@ -484,8 +485,10 @@ async fn hash_new_password(
 struct PasswordTpl {
     page: Page,
     must_change: bool,
-    /// The account's email address, where reset links go.
+    /// The account's email address, where reset links go (as typed when
+    /// the email form was refused).
     email: String,
+    errors: FieldErrors,
 }
 
 async fn password_page(
@@ -494,15 +497,45 @@ async fn password_page(
     u: CurrentUser,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
+    password_view(&state, tr, &u, &flash, None, FieldErrors::new()).await
+}
+
+/// The password page; `email` is the email form's field as typed when it
+/// was refused. Passwords are never written back into the page: a refused
+/// change comes back with the wrong box marked and the boxes empty.
+async fn password_view(
+    state: &AppState,
+    tr: crate::kit::i18n::Tr,
+    u: &CurrentUser,
+    flash: &Flash,
+    email: Option<String>,
+    errors: FieldErrors,
+) -> AppResult<Response> {
     let must_change = u.session.must_change_password;
-    let email = user::own_email(&state.db, u.actor.user_id)
-        .await?
-        .unwrap_or_default();
-    render(PasswordTpl {
-        page: Page::signed_in(tr, &u, &flash),
+    let email = match email {
+        Some(e) => e,
+        None => user::own_email(&state.db, u.actor.user_id)
+            .await?
+            .unwrap_or_default(),
+    };
+    let mut res = render(PasswordTpl {
+        page: Page::signed_in(tr, u, flash),
         must_change,
         email,
-    })
+        errors,
+    })?;
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+/// One wrong field of a form, as [`FieldErrors`].
+fn one_error(field: &'static str, key: &'static str) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    errors.add(field, i18n::known(key).unwrap_or("err.bad_input"));
+    errors
 }
 
 #[derive(Deserialize)]
@@ -514,6 +547,7 @@ struct EmailForm {
 /// The user sets the email address their reset links go to (empty clears it).
 async fn set_email(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     CsrfForm(form): CsrfForm<EmailForm>,
 ) -> AppResult<Response> {
@@ -521,7 +555,11 @@ async fn set_email(
         "" => None,
         e => match xieshang_core::values::Email::parse(e) {
             Ok(e) => Some(e),
-            Err(e) => return Ok(flash::err("/password", e.key)),
+            Err(e) => {
+                let errors = one_error("email", e.key);
+                let flash = Flash::default();
+                return password_view(&state, tr, &u, &flash, Some(form.email), errors).await;
+            }
         },
     };
     user::set_own_email(&state.db, &u.actor, email.as_ref()).await?;
@@ -537,16 +575,22 @@ struct PasswordForm {
 
 async fn change_password(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     headers: HeaderMap,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> AppResult<Response> {
+    let flash = Flash::default();
     if form.new != form.confirm {
-        return Ok(flash::err("/password", "password.mismatch"));
+        let errors = one_error("confirm", "password.mismatch");
+        return password_view(&state, tr, &u, &flash, None, errors).await;
     }
     let new = match xieshang_core::values::NewPassword::parse(&form.new) {
         Ok(p) => p,
-        Err(e) => return Ok(flash::err("/password", e.key)),
+        Err(e) => {
+            let errors = one_error("new", e.key);
+            return password_view(&state, tr, &u, &flash, None, errors).await;
+        }
     };
     state.throttles.password(u.actor.user_id)?;
     let hash = user::password_hash(&state.db, u.actor.user_id).await?;
@@ -573,7 +617,8 @@ async fn change_password(
             )
                 .into_response());
         }
-        return Ok(flash::err("/password", "password.wrong_current"));
+        let errors = one_error("current", "password.wrong_current");
+        return password_view(&state, tr, &u, &flash, None, errors).await;
     }
     let new_pw = new.expose().to_owned();
     let new_hash = state
@@ -721,6 +766,9 @@ struct UsersTpl {
     users: Vec<user::User>,
     can_manage: bool,
     orgs: Vec<(i64, String)>,
+    /// A refused new account's fields as typed (the password is not written back).
+    form: UserCreateForm,
+    errors: FieldErrors,
 }
 
 async fn manageable_orgs(state: &AppState, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
@@ -740,46 +788,69 @@ async fn users_page(
     u: CurrentUser,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
+    let form = UserCreateForm::default();
+    users_view(&state, tr, &u, &flash, form, FieldErrors::new()).await
+}
+
+async fn users_view(
+    state: &AppState,
+    tr: crate::kit::i18n::Tr,
+    u: &CurrentUser,
+    flash: &Flash,
+    form: UserCreateForm,
+    errors: FieldErrors,
+) -> AppResult<Response> {
     let users = user::list(&state.db, &u.actor).await?;
     let can_manage = u.actor.has_permission(Permission::UserManage);
-    let orgs = manageable_orgs(&state, &u.actor).await?;
+    let orgs = manageable_orgs(state, &u.actor).await?;
     render(UsersTpl {
-        page: Page::signed_in(tr, &u, &flash),
+        page: Page::signed_in(tr, u, flash),
         users,
         can_manage,
         orgs,
+        form,
+        errors,
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct UserCreateForm {
+    #[serde(default)]
     username: String,
+    #[serde(default)]
     display_name: String,
+    #[serde(default)]
     home_org_id: i64,
+    #[serde(default)]
     password: String,
 }
 
 async fn user_create(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     CsrfForm(f): CsrfForm<UserCreateForm>,
 ) -> AppResult<Response> {
-    let hash = match hash_new_password(&state, &f.password).await? {
-        Ok(h) => h,
-        Err(e) => return flash::refused("/users", e),
+    let created = match hash_new_password(&state, &f.password).await? {
+        Ok(hash) => {
+            user::create(
+                &state.db,
+                &u.actor,
+                &f.username,
+                &f.display_name,
+                &hash,
+                f.home_org_id,
+            )
+            .await
+        }
+        Err(e) => Err(e),
     };
-    match user::create(
-        &state.db,
-        &u.actor,
-        &f.username,
-        &f.display_name,
-        &hash,
-        f.home_org_id,
-    )
-    .await
-    {
+    match created {
         Ok(id) => Ok(flash::ok(&format!("/users/{id}"), "common.saved")),
-        Err(e) => flash::refused("/users", e),
+        Err(e) => match FieldErrors::refused(&e) {
+            Some(errors) => users_view(&state, tr, &u, &Flash::default(), f, errors).await,
+            None => Err(e.into()),
+        },
     }
 }
 
@@ -792,6 +863,9 @@ struct UserTpl {
     can_manage: bool,
     roles: Vec<(&'static str, &'static str)>,
     orgs: Vec<(i64, String)>,
+    /// A refused grant's choices as made (empty when none was refused).
+    form: GrantForm,
+    errors: FieldErrors,
 }
 
 async fn user_page(
@@ -800,6 +874,29 @@ async fn user_page(
     u: CurrentUser,
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    user_view(
+        &state,
+        tr,
+        &u,
+        id,
+        &flash,
+        GrantForm::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// An account's page, with a refused form's choices and their errors (the
+/// reset form's password is not written back).
+async fn user_view(
+    state: &AppState,
+    tr: crate::kit::i18n::Tr,
+    u: &CurrentUser,
+    id: i64,
+    flash: &Flash,
+    form: GrantForm,
+    errors: FieldErrors,
 ) -> AppResult<Response> {
     let target = user::get(&state.db, &u.actor, Permission::UserView, id).await?;
     let grants = user::grants(&state.db, &u.actor, id)
@@ -817,38 +914,65 @@ async fn user_page(
         .filter(|r| u.actor.grants.iter().any(|g| g.role.may_grant(*r)))
         .map(|r| (r.code(), role_label(tr, r)))
         .collect();
-    let orgs = manageable_orgs(&state, &u.actor).await?;
+    let orgs = manageable_orgs(state, &u.actor).await?;
     render(UserTpl {
-        page: Page::signed_in(tr, &u, &flash),
+        page: Page::signed_in(tr, u, flash),
         user: target,
         grants,
         can_manage,
         roles,
         orgs,
+        form,
+        errors,
     })
 }
 
-#[derive(Deserialize)]
+/// Back to the account's page with "saved", or the page again with the
+/// grant's choices kept and the refused field marked (`id` maps the store's
+/// field to the element that shows it).
+async fn after_user_form<T>(
+    state: &AppState,
+    tr: crate::kit::i18n::Tr,
+    u: &CurrentUser,
+    id: i64,
+    form: GrantForm,
+    result: Result<T, xieshang_store::Error>,
+    field_id: impl Fn(&str) -> &'static str,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => Ok(flash::ok(&format!("/users/{id}"), "common.saved")),
+        Err(e) => match FieldErrors::refused_as(&e, field_id) {
+            Some(errors) => user_view(state, tr, u, id, &Flash::default(), form, errors).await,
+            None => Err(e.into()),
+        },
+    }
+}
+
+#[derive(Deserialize, Default)]
 struct GrantForm {
+    #[serde(default)]
     role: String,
+    #[serde(default)]
     org_id: i64,
 }
 
 async fn user_grant(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<GrantForm>,
 ) -> AppResult<Response> {
-    let Some(role) = Role::parse(&f.role) else {
-        return Err(AppError::BadRequest("unknown role".into()));
+    let result = match Role::parse(&f.role) {
+        Some(role) => user::grant(&state.db, &u.actor, id, role, f.org_id).await,
+        None => Err(xieshang_store::Error::field(
+            "role",
+            "err.bad_input",
+            "unknown role",
+        )),
     };
-    flash::after(
-        &format!("/users/{id}"),
-        user::grant(&state.db, &u.actor, id, role, f.org_id)
-            .await
-            .map(|_| ()),
-    )
+    let field_id = |f: &str| if f == "org_id" { "org_id" } else { "role" };
+    after_user_form(&state, tr, &u, id, f, result, field_id).await
 }
 
 async fn user_revoke(
@@ -870,16 +994,15 @@ struct ResetForm {
 
 async fn user_reset(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ResetForm>,
 ) -> AppResult<Response> {
-    let hash = match hash_new_password(&state, &f.password).await? {
-        Ok(h) => h,
-        Err(e) => return flash::refused(&format!("/users/{id}"), e),
+    let result = match hash_new_password(&state, &f.password).await? {
+        Ok(hash) => user::reset_password(&state.db, &u.actor, id, &hash).await,
+        Err(e) => Err(e),
     };
-    flash::after(
-        &format!("/users/{id}"),
-        user::reset_password(&state.db, &u.actor, id, &hash).await,
-    )
+    let form = GrantForm::default();
+    after_user_form(&state, tr, &u, id, form, result, |_| "new-password").await
 }

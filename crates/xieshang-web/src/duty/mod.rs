@@ -4,6 +4,7 @@
 use crate::kit::auth::{CsrfForm, CurrentUser, UiLang};
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash::{self, Msg};
+use crate::kit::form::FieldErrors;
 use crate::kit::page::{render, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
@@ -102,6 +103,9 @@ struct StudiosTpl {
     /// Units where the user may set up a studio (id, label).
     units: Vec<(i64, String)>,
     weekdays: Vec<(u8, &'static str, bool)>,
+    /// A refused new studio's fields as typed (empty when none was refused).
+    form: StudioForm,
+    errors: FieldErrors,
 }
 
 fn weekday_choices(
@@ -122,6 +126,17 @@ async fn studios_page(
     u: CurrentUser,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
+    studios_view(&state, tr, &u, &flash, None).await
+}
+
+/// The studios page; `kept` is a refused new studio's form and what was wrong.
+async fn studios_view(
+    state: &AppState,
+    tr: crate::kit::i18n::Tr,
+    u: &CurrentUser,
+    flash: &Flash,
+    kept: Option<(StudioForm, FieldErrors)>,
+) -> AppResult<Response> {
     let areas = xieshang_store::concern::areas(&state.db).await?;
     let labels = crate::kit::page::area_labels(&areas, |a| {
         a.kind == "street" && u.actor.check(Permission::OrgManage, &a.path).is_ok()
@@ -130,11 +145,21 @@ async fn studios_page(
         .into_iter()
         .filter_map(|(code, label)| areas.iter().find(|a| a.code == code).map(|a| (a.id, label)))
         .collect();
+    let (form, errors) = kept.unwrap_or_else(|| {
+        let form = StudioForm {
+            wd5: Some("1".into()),
+            per_day: "1".into(),
+            ..StudioForm::default()
+        };
+        (form, FieldErrors::new())
+    });
     render(StudiosTpl {
-        page: Page::signed_in(tr, &u, &flash),
+        page: Page::signed_in(tr, u, flash),
         studios: studio::list(&state.db, &u.actor).await?,
         units,
-        weekdays: weekday_choices(tr, &[chrono::Weekday::Fri]),
+        weekdays: weekday_choices(tr, &form.weekdays()),
+        form,
+        errors,
     })
 }
 
@@ -158,8 +183,9 @@ struct StudioForm {
     wd6: Option<String>,
     #[serde(default)]
     wd7: Option<String>,
+    /// As typed (a number from 1 to 10).
     #[serde(default)]
-    per_day: Option<i64>,
+    per_day: String,
     #[serde(default)]
     on_holiday: String,
     #[serde(default)]
@@ -192,6 +218,14 @@ impl StudioForm {
             .collect()
     }
 
+    /// The members a day; what is not a number is refused as out of range.
+    fn per_day(&self) -> i64 {
+        match self.per_day.trim() {
+            "" => 1,
+            n => n.parse().unwrap_or(0),
+        }
+    }
+
     fn on_holiday(&self) -> xieshang_core::duty::rota::OnHoliday {
         if self.on_holiday == "skip" {
             xieshang_core::duty::rota::OnHoliday::Skip
@@ -201,30 +235,39 @@ impl StudioForm {
     }
 }
 
+/// The field errors of a refused studio form, or the error itself.
+fn studio_errors(e: Error) -> AppResult<FieldErrors> {
+    FieldErrors::refused(&e).ok_or_else(|| e.into())
+}
+
 async fn create_studio(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     CsrfForm(f): CsrfForm<StudioForm>,
 ) -> AppResult<Response> {
-    let Some(org) = f.org else {
-        return Ok(flash::err("/studios", "err.org_unknown"));
-    };
     let (weekdays, members) = (f.weekdays(), f.members());
     let settings = studio::Settings {
         name: &f.name,
         weekdays: &weekdays,
-        per_day: f.per_day.unwrap_or(1),
+        per_day: f.per_day(),
         on_holiday: f.on_holiday(),
         members: &members,
     };
+    // No unit chosen reads as an unknown one (0 is no unit's id).
+    let org = f.org.unwrap_or(0);
     match studio::create_by(&state.db, &u.actor, org, &settings).await {
         Ok(id) => Ok(flash::ok(&format!("/studios/{id}"), "common.saved")),
-        Err(e) => flash::refused("/studios", e),
+        Err(e) => {
+            let errors = studio_errors(e)?;
+            studios_view(&state, tr, &u, &Flash::default(), Some((f, errors))).await
+        }
     }
 }
 
 async fn update_studio(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<StudioForm>,
@@ -233,13 +276,17 @@ async fn update_studio(
     let settings = studio::Settings {
         name: &f.name,
         weekdays: &weekdays,
-        per_day: f.per_day.unwrap_or(1),
+        per_day: f.per_day(),
         on_holiday: f.on_holiday(),
         members: &members,
     };
     match studio::update(&state.db, &u.actor, id, &settings).await {
         Ok(()) => Ok(flash::ok(&format!("/studios/{id}"), "common.saved")),
-        Err(e) => flash::refused(&format!("/studios/{id}"), e),
+        Err(e) => {
+            let errors = studio_errors(e)?;
+            let q = RangeQuery::default();
+            studio_view(&state, tr, &u, id, q, Some((f, errors))).await
+        }
     }
 }
 
@@ -267,13 +314,17 @@ struct StudioTpl {
     weekday_boxes: Vec<(u8, &'static str, bool)>,
     members_text: String,
     skip_holidays: bool,
+    /// The edit form's name and members a day (as typed when refused).
+    name_text: String,
+    per_day_text: String,
+    errors: FieldErrors,
     /// Whether a reshuffle was asked for (the preview's choice).
     reshuffle: bool,
     /// What regenerating the rota would change, when staff asked for a preview.
     preview: Option<studio::RotaPlan>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct RangeQuery {
     from: Option<String>,
     to: Option<String>,
@@ -299,6 +350,18 @@ async fn studio_page(
     u: CurrentUser,
     Path(id): Path<i64>,
     Query(q): Query<RangeQuery>,
+) -> AppResult<Response> {
+    studio_view(&state, tr, &u, id, q, None).await
+}
+
+/// A studio's page; `kept` is a refused edit's form and what was wrong.
+async fn studio_view(
+    state: &AppState,
+    tr: crate::kit::i18n::Tr,
+    u: &CurrentUser,
+    id: i64,
+    q: RangeQuery,
+    kept: Option<(StudioForm, FieldErrors)>,
 ) -> AppResult<Response> {
     let s = studio::get(&state.db, &u.actor, Permission::OrgView, id).await?;
     let today = cst_date(state.db.now_ms());
@@ -357,11 +420,32 @@ async fn studio_page(
         ok: q.ok,
         archived: None,
     };
+    let (weekday_boxes, members_text, skip_holidays, name_text, per_day_text, errors) = match kept {
+        Some((f, errors)) => (
+            weekday_choices(tr, &f.weekdays()),
+            f.members,
+            f.on_holiday == "skip",
+            f.name,
+            f.per_day,
+            errors,
+        ),
+        None => (
+            weekday_choices(tr, &s.weekdays),
+            s.usernames.join("\n"),
+            s.on_holiday == xieshang_core::duty::rota::OnHoliday::Skip,
+            s.name.clone(),
+            s.per_day.to_string(),
+            FieldErrors::new(),
+        ),
+    };
     render(StudioTpl {
-        page: Page::signed_in(tr, &u, &flash),
-        weekday_boxes: weekday_choices(tr, &s.weekdays),
-        members_text: s.usernames.join("\n"),
-        skip_holidays: s.on_holiday == xieshang_core::duty::rota::OnHoliday::Skip,
+        page: Page::signed_in(tr, u, &flash),
+        weekday_boxes,
+        members_text,
+        skip_holidays,
+        name_text,
+        per_day_text,
+        errors,
         can_manage,
         reshuffle: mode == studio::Regenerate::Reshuffle,
         preview,

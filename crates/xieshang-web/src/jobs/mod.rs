@@ -47,8 +47,20 @@ struct WebhooksTpl {
     org_name: String,
     hooks: Vec<xieshang_store::jobs::webhook::Hook>,
     deliveries: Vec<DeliveryView>,
-    events: Vec<&'static str>,
+    /// Every event, and whether a refused hook had it ticked.
+    events: Vec<(&'static str, bool)>,
     secret: Option<String>,
+    /// A refused hook's address as sent.
+    url: String,
+    errors: crate::kit::form::FieldErrors,
+}
+
+/// A refused hook's fields as sent, and what was wrong.
+#[derive(Default)]
+struct Refused {
+    url: String,
+    events: Vec<String>,
+    errors: crate::kit::form::FieldErrors,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +76,7 @@ async fn render_webhooks(
     org_id: i64,
     flash: crate::kit::page::Flash,
     secret: Option<String>,
+    refused: Refused,
 ) -> AppResult<Response> {
     use xieshang_store::jobs::webhook;
     let org = xieshang_store::org::get(&state.db, &u.actor, Permission::OrgManage, org_id).await?;
@@ -87,8 +100,13 @@ async fn render_webhooks(
         org_name: org.name,
         hooks,
         deliveries,
-        events: webhook::EVENTS.iter().map(|(e, _)| *e).collect(),
+        events: webhook::EVENTS
+            .iter()
+            .map(|(e, _)| (*e, refused.events.iter().any(|c| c.as_str() == *e)))
+            .collect(),
         secret,
+        url: refused.url,
+        errors: refused.errors,
     })
 }
 
@@ -104,7 +122,7 @@ async fn webhooks_page(
         ok: q.ok,
         archived: None,
     };
-    render_webhooks(&state, tr, &u, id, flash, None).await
+    render_webhooks(&state, tr, &u, id, flash, None, Refused::default()).await
 }
 
 async fn webhooks_post(
@@ -145,15 +163,35 @@ async fn webhooks_post(
                         ok: Some("common.saved".into()),
                         ..Default::default()
                     };
-                    let mut res = render_webhooks(&state, tr, &u, id, flash, Some(secret)).await?;
+                    let mut res = render_webhooks(
+                        &state,
+                        tr,
+                        &u,
+                        id,
+                        flash,
+                        Some(secret),
+                        Refused::default(),
+                    )
+                    .await?;
                     res.headers_mut().insert(
                         header::CACHE_CONTROL,
                         header::HeaderValue::from_static("no-store"),
                     );
                     Ok(res)
                 }
-                Err(xieshang_store::Error::Invalid { key, .. }) => Ok(back(Msg::Err(key))),
-                Err(e) => Err(e.into()),
+                // Back with the address and events as sent, the field marked.
+                Err(e) => match crate::kit::form::FieldErrors::refused(&e) {
+                    Some(errors) => {
+                        let refused = Refused {
+                            url: get("url").unwrap_or("").to_owned(),
+                            events,
+                            errors,
+                        };
+                        let flash = crate::kit::page::Flash::default();
+                        render_webhooks(&state, tr, &u, id, flash, None, refused).await
+                    }
+                    None => Err(e.into()),
+                },
             }
         }
         Some("disable") => {

@@ -53,6 +53,16 @@ impl FieldErrors {
         }
     }
 
+    /// As [`FieldErrors::attrs`], for a page that repeats a form (one per
+    /// body): the element's id is `{field}-{n}` and its message's
+    /// `{field}-{n}-error`.
+    pub fn attrs_at(&self, field: &str, n: impl std::fmt::Display) -> String {
+        match self.of(field) {
+            Some(_) => format!(r#" aria-invalid="true" aria-describedby="{field}-{n}-error""#),
+            None => String::new(),
+        }
+    }
+
     /// The field the store refused, marked with its message (an unknown key
     /// shows as `err.bad_input`); None for an error that is not a refusal
     /// of input.
@@ -101,6 +111,27 @@ impl FieldErrors {
         errors
     }
 
+    /// As [`FieldErrors::refused`], for a page with several forms whose
+    /// element ids differ from the store's field names: `id` maps the store's
+    /// field to the element that shows it (a field the form does not have
+    /// goes to the form's first field, which `id` returns for it).
+    pub fn refused_as(
+        e: &xieshang_store::Error,
+        id: impl Fn(&str) -> &'static str,
+    ) -> Option<FieldErrors> {
+        match e {
+            xieshang_store::Error::Invalid { field, key, .. } => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    id(field),
+                    crate::kit::i18n::known(key).unwrap_or("err.bad_input"),
+                );
+                Some(errors)
+            }
+            _ => None,
+        }
+    }
+
     /// (field id, message key) of every wrong field, for the summary.
     pub fn summary(&self) -> &[(&'static str, &'static str)] {
         &self.list
@@ -130,6 +161,19 @@ mod tests {
     use super::FieldErrors;
 
     #[test]
+    fn a_refusal_is_marked_on_the_element_that_shows_the_field() {
+        let e = xieshang_store::Error::field("code", "err.org_code", "bad code");
+        let errors = FieldErrors::refused_as(&e, |f| match f {
+            "code" => "new-code",
+            _ => "new-name",
+        })
+        .unwrap();
+        assert_eq!(errors.of("new-code"), Some("err.org_code"));
+        assert_eq!(errors.of("code"), None);
+        assert!(FieldErrors::refused_as(&xieshang_store::Error::NotFound, |_| "x").is_none());
+    }
+
+    #[test]
     fn a_wrong_field_is_marked_and_linked_to_its_message() {
         let mut e = FieldErrors::new();
         assert!(e.is_empty());
@@ -143,6 +187,11 @@ mod tests {
             r#" aria-invalid="true" aria-describedby="title-error""#
         );
         assert_eq!(e.attrs("phone"), "");
+        assert_eq!(
+            e.attrs_at("title", 7),
+            r#" aria-invalid="true" aria-describedby="title-7-error""#
+        );
+        assert_eq!(e.attrs_at("phone", 7), "");
         assert_eq!(
             e.summary(),
             &[("title", "err.intake.title"), ("photos", "err.photo")]

@@ -4,6 +4,7 @@
 use crate::kit::auth::{CsrfForm, CurrentUser, UiLang};
 use crate::kit::error::AppResult;
 use crate::kit::flash;
+use crate::kit::form::FieldErrors;
 use crate::kit::page::{kind_label, render, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
@@ -110,6 +111,27 @@ struct OrgTpl {
     can_people: bool,
     /// The unit's service page is the viewer's to open.
     can_area: bool,
+    /// A refused form's fields as typed (empty when none was refused).
+    form: OrgForm,
+    errors: FieldErrors,
+}
+
+/// Every field of the unit page's forms, as typed (kept when one is refused).
+/// The forms share the names `name` and `code`; `which` says which form was
+/// sent, so that its fields are the ones filled again.
+#[derive(Deserialize, Default, Clone)]
+struct OrgForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    parent_id: Option<i64>,
+    /// "create", "rename" or "move"; empty for a page not sent back.
+    #[serde(skip)]
+    which: &'static str,
 }
 
 async fn org_page(
@@ -118,6 +140,28 @@ async fn org_page(
     u: CurrentUser,
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
+) -> AppResult<Response> {
+    org_view(
+        &state,
+        tr,
+        &u,
+        id,
+        &flash,
+        OrgForm::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// The unit page, with a refused form's fields and their errors.
+async fn org_view(
+    state: &AppState,
+    tr: crate::kit::i18n::Tr,
+    u: &CurrentUser,
+    id: i64,
+    flash: &Flash,
+    form: OrgForm,
+    errors: FieldErrors,
 ) -> AppResult<Response> {
     let o = org::get(&state.db, &u.actor, Permission::OrgView, id).await?;
     let parent = match o.parent_id {
@@ -153,7 +197,17 @@ async fn org_page(
             .await?
             .into_iter()
             .filter(|p| p.kind.may_hold(o.kind) && !p.path.is_within(&o.path))
-            .map(|p| (p.id, p.name, Some(p.id) == o.parent_id))
+            .map(|p| {
+                (
+                    p.id,
+                    p.name,
+                    Some(p.id)
+                        == form
+                            .parent_id
+                            .filter(|_| form.which == "move")
+                            .or(o.parent_id),
+                )
+            })
             .collect();
         (kinds, parents)
     } else {
@@ -167,7 +221,9 @@ async fn org_page(
         .await
         .is_ok();
     render(OrgTpl {
-        page: Page::signed_in(tr, &u, &flash),
+        page: Page::signed_in(tr, u, flash),
+        form,
+        errors,
         can_people,
         can_area,
         org: o,
@@ -180,71 +236,82 @@ async fn org_page(
     })
 }
 
-#[derive(Deserialize)]
-struct OrgCreateForm {
-    kind: String,
-    name: String,
-    code: String,
+/// After one of the unit page's forms: back to the page with "saved", or the
+/// page again with the form as typed and the refused field marked (`id` maps
+/// the store's field to the element that shows it).
+async fn after_form<T>(
+    state: &AppState,
+    tr: crate::kit::i18n::Tr,
+    u: &CurrentUser,
+    id: i64,
+    form: OrgForm,
+    result: Result<T, xieshang_store::Error>,
+    field_id: impl Fn(&str) -> &'static str,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => Ok(flash::ok(&format!("/orgs/{id}"), "common.saved")),
+        Err(e) => match FieldErrors::refused_as(&e, field_id) {
+            Some(errors) => org_view(state, tr, u, id, &Flash::default(), form, errors).await,
+            None => Err(e.into()),
+        },
+    }
+}
+
+/// The create form's element for a field the store names.
+fn create_field(field: &str) -> &'static str {
+    match field {
+        "code" => "new-code",
+        "kind" => "kind",
+        // The name, or the parent (archived) the form cannot change.
+        _ => "new-name",
+    }
 }
 
 async fn org_create(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
-    CsrfForm(f): CsrfForm<OrgCreateForm>,
+    CsrfForm(mut f): CsrfForm<OrgForm>,
 ) -> AppResult<Response> {
-    let to = format!("/orgs/{id}");
+    f.which = "create";
     // Access to the unit was checked by the route before a bad kind is told.
-    let Some(kind) = OrgKind::parse(&f.kind) else {
-        return flash::refused(
-            &to,
-            xieshang_store::Error::field("kind", "err.org_kind", "unknown kind"),
-        );
-    };
-    flash::after(
-        &to,
-        org::create(&state.db, &u.actor, id, kind, &f.code, &f.name)
+    let result = match OrgKind::parse(&f.kind) {
+        Some(kind) => org::create(&state.db, &u.actor, id, kind, &f.code, &f.name)
             .await
             .map(|_| ()),
-    )
-}
-
-#[derive(Deserialize)]
-struct NameForm {
-    name: String,
+        None => Err(xieshang_store::Error::field(
+            "kind",
+            "err.org_kind",
+            "unknown kind",
+        )),
+    };
+    after_form(&state, tr, &u, id, f, result, create_field).await
 }
 
 async fn org_rename(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
-    CsrfForm(f): CsrfForm<NameForm>,
+    CsrfForm(mut f): CsrfForm<OrgForm>,
 ) -> AppResult<Response> {
-    flash::after(
-        &format!("/orgs/{id}"),
-        org::rename(&state.db, &u.actor, id, &f.name)
-            .await
-            .map(|_| ()),
-    )
-}
-
-#[derive(Deserialize)]
-struct MoveForm {
-    parent_id: i64,
+    f.which = "rename";
+    let result = org::rename(&state.db, &u.actor, id, &f.name).await;
+    after_form(&state, tr, &u, id, f, result, |_| "name").await
 }
 
 async fn org_move(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
-    CsrfForm(f): CsrfForm<MoveForm>,
+    CsrfForm(mut f): CsrfForm<OrgForm>,
 ) -> AppResult<Response> {
-    flash::after(
-        &format!("/orgs/{id}"),
-        org::move_to(&state.db, &u.actor, id, f.parent_id)
-            .await
-            .map(|_| ()),
-    )
+    f.which = "move";
+    let parent = f.parent_id.unwrap_or_default();
+    let result = org::move_to(&state.db, &u.actor, id, parent).await;
+    after_form(&state, tr, &u, id, f, result, |_| "parent").await
 }
 
 #[derive(Deserialize)]

@@ -831,9 +831,34 @@ struct BodyView {
     name: String,
     terms: Vec<settings::Term>,
     sessions: Vec<settings::Session>,
-    /// (list code, heading key, entries): categories, grounds.
-    lists: Vec<(&'static str, &'static str, Vec<settings::Entry_>)>,
+    /// (list code, heading key, entries, the new entry's field id):
+    /// categories, grounds.
+    lists: Vec<(
+        &'static str,
+        &'static str,
+        Vec<settings::Entry_>,
+        &'static str,
+    )>,
     cap: String,
+    /// A refused form of this body's, as typed (empty for the others).
+    kept: KeptSettings,
+}
+
+/// A refused settings form: which (`term`, `session`, `entry-category`,
+/// `entry-ground` or `cap`), its body, every field as typed, and what was
+/// wrong (field ids without the body's id, which the page adds).
+#[derive(Default, Clone)]
+struct KeptSettings {
+    which: &'static str,
+    org: i64,
+    term: i64,
+    name: String,
+    starts_on: String,
+    ends_on: String,
+    opens_on: String,
+    closes_on: String,
+    cap: String,
+    errors: FieldErrors,
 }
 
 #[derive(Template)]
@@ -843,6 +868,8 @@ struct SettingsTpl {
     bodies: Vec<BodyView>,
     /// Each body's rules of handling ([`handle`]), rendered.
     handling: String,
+    /// The refused form's body and errors, for the summary at the top.
+    kept: KeptSettings,
 }
 
 async fn settings_page(
@@ -851,47 +878,93 @@ async fn settings_page(
     u: CurrentUser,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
+    settings_view(&state, tr, &u, &flash, KeptSettings::default()).await
+}
+
+async fn settings_view(
+    state: &AppState,
+    tr: Tr,
+    u: &CurrentUser,
+    flash: &Flash,
+    mut kept: KeptSettings,
+) -> AppResult<Response> {
     let db = &state.db;
     let mut bodies = Vec::new();
     for b in settings::bodies(db, &u.actor, Permission::ProposalManage).await? {
+        let terms = settings::terms(db, b.id).await?;
+        // A session's form names its term, not its body.
+        if kept.which == "session" && terms.iter().any(|t| t.id == kept.term) {
+            kept.org = b.id;
+        }
         bodies.push(BodyView {
             id: b.id,
             name: tr.label(&b.name).into_owned(),
-            terms: settings::terms(db, b.id).await?,
+            terms,
             sessions: settings::sessions(db, b.id).await?,
             lists: vec![
                 (
                     "category",
                     "proposal.categories",
                     settings::entries(db, b.id, settings::List::Category, true).await?,
+                    "entry-category",
                 ),
                 (
                     "ground",
                     "proposal.grounds",
                     settings::entries(db, b.id, settings::List::Ground, true).await?,
+                    "entry-ground",
                 ),
             ],
             cap: settings::cap(db, b.id)
                 .await?
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
+            kept: if b.id == kept.org {
+                kept.clone()
+            } else {
+                KeptSettings::default()
+            },
         });
     }
     let handling = handle::settings_block(
-        &state,
+        state,
         tr,
-        &u,
+        u,
         bodies.iter().map(|b| (b.id, b.name.clone())).collect(),
     )
     .await?;
     render(SettingsTpl {
-        page: Page::signed_in(tr, &u, &flash),
+        page: Page::signed_in(tr, u, flash),
         bodies,
         handling,
+        kept,
     })
 }
 
 const SETTINGS: &str = "/proposal-settings";
+
+/// After a settings form: back with "saved", or the page again with the form
+/// as typed and the refused field marked (`id` maps the store's field to the
+/// form's element).
+async fn after_settings<T>(
+    state: &AppState,
+    tr: Tr,
+    u: &CurrentUser,
+    mut kept: KeptSettings,
+    result: Result<T, xieshang_store::Error>,
+    id: impl Fn(&str) -> &'static str,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => Ok(flash::ok(SETTINGS, "common.saved")),
+        Err(e) => match FieldErrors::refused_as(&e, id) {
+            Some(errors) => {
+                kept.errors = errors;
+                settings_view(state, tr, u, &Flash::default(), kept).await
+            }
+            None => Err(e.into()),
+        },
+    }
+}
 
 #[derive(Deserialize)]
 struct TermForm {
@@ -907,13 +980,27 @@ struct TermForm {
 
 async fn add_term(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     CsrfForm(f): CsrfForm<TermForm>,
 ) -> AppResult<Response> {
     let org = f.org.parse::<i64>().map_err(|_| AppError::NotFound)?;
     let r =
         settings::create_term(&state.db, &u.actor, org, &f.name, &f.starts_on, &f.ends_on).await;
-    flash::after(SETTINGS, r)
+    let kept = KeptSettings {
+        which: "term",
+        org,
+        name: f.name,
+        starts_on: f.starts_on,
+        ends_on: f.ends_on,
+        ..KeptSettings::default()
+    };
+    let id = |field: &str| match field {
+        "starts_on" => "term-starts",
+        "ends_on" => "term-ends",
+        _ => "term-name",
+    };
+    after_settings(&state, tr, &u, kept, r, id).await
 }
 
 #[derive(Deserialize)]
@@ -930,6 +1017,7 @@ struct SessionForm {
 
 async fn add_session(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     CsrfForm(f): CsrfForm<SessionForm>,
 ) -> AppResult<Response> {
@@ -943,7 +1031,21 @@ async fn add_session(
         &f.closes_on,
     )
     .await;
-    flash::after(SETTINGS, r)
+    let kept = KeptSettings {
+        which: "session",
+        term,
+        name: f.name,
+        opens_on: f.opens_on,
+        closes_on: f.closes_on,
+        ..KeptSettings::default()
+    };
+    let id = |field: &str| match field {
+        "opens_on" => "session-opens",
+        "closes_on" => "session-closes",
+        "term" => "session-term",
+        _ => "session-name",
+    };
+    after_settings(&state, tr, &u, kept, r, id).await
 }
 
 #[derive(Deserialize)]
@@ -958,16 +1060,26 @@ struct EntryForm {
 
 async fn add_entry(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     CsrfForm(f): CsrfForm<EntryForm>,
 ) -> AppResult<Response> {
     let org = f.org.parse::<i64>().map_err(|_| AppError::NotFound)?;
     let list = settings::List::parse(&f.list)
         .ok_or_else(|| AppError::BadRequest("list is category or ground".into()))?;
-    flash::after(
-        SETTINGS,
-        settings::add_entry(&state.db, &u.actor, org, list, &f.name).await,
-    )
+    let r = settings::add_entry(&state.db, &u.actor, org, list, &f.name).await;
+    let which = if f.list == "ground" {
+        "entry-ground"
+    } else {
+        "entry-category"
+    };
+    let kept = KeptSettings {
+        which,
+        org,
+        name: f.name,
+        ..KeptSettings::default()
+    };
+    after_settings(&state, tr, &u, kept, r, |_| which).await
 }
 
 #[derive(Deserialize)]
@@ -1000,19 +1112,27 @@ struct CapForm {
 
 async fn set_cap(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     CsrfForm(f): CsrfForm<CapForm>,
 ) -> AppResult<Response> {
     let org = f.org.parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let cap = match f.cap.trim() {
-        "" => None,
+    let r = match f.cap.trim() {
+        "" => settings::set_cap(&state.db, &u.actor, org, None).await,
         c => match c.parse::<usize>() {
-            Ok(n) => Some(n),
-            Err(_) => return Ok(flash::err(SETTINGS, "err.proposal.cap")),
+            Ok(n) => settings::set_cap(&state.db, &u.actor, org, Some(n)).await,
+            Err(_) => Err(xieshang_store::Error::field(
+                "cap",
+                "err.proposal.cap",
+                "a number of characters",
+            )),
         },
     };
-    flash::after(
-        SETTINGS,
-        settings::set_cap(&state.db, &u.actor, org, cap).await,
-    )
+    let kept = KeptSettings {
+        which: "cap",
+        org,
+        cap: f.cap,
+        ..KeptSettings::default()
+    };
+    after_settings(&state, tr, &u, kept, r, |_| "cap").await
 }

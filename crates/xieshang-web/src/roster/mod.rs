@@ -5,6 +5,7 @@
 use crate::kit::auth::{CsrfForm, CsrfUpload, CurrentUser, UiLang};
 use crate::kit::error::{AppError, AppResult};
 use crate::kit::flash;
+use crate::kit::form::FieldErrors;
 use crate::kit::page::{render, Flash, Page};
 use crate::kit::routes::{Access, Routes, Target};
 use crate::kit::state::AppState;
@@ -295,6 +296,9 @@ struct RosterTpl {
     columns: String,
     /// The language the column names are written in.
     columns_lang: &'static str,
+    /// A refused new member's fields as typed (empty when none was refused).
+    form: MemberForm,
+    errors: FieldErrors,
 }
 
 #[derive(Deserialize, Default)]
@@ -317,6 +321,28 @@ async fn roster_page(
     u: CurrentUser,
     Path(id): Path<i64>,
     Query(q): Query<RosterQuery>,
+) -> AppResult<Response> {
+    roster_view(
+        &state,
+        tr,
+        &u,
+        id,
+        q,
+        MemberForm::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+/// The roster page, with a refused new member's fields and their errors.
+async fn roster_view(
+    state: &AppState,
+    tr: crate::kit::i18n::Tr,
+    u: &CurrentUser,
+    id: i64,
+    q: RosterQuery,
+    form: MemberForm,
+    errors: FieldErrors,
 ) -> AppResult<Response> {
     let unit = xieshang_store::org::get(&state.db, &u.actor, Permission::UserView, id).await?;
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
@@ -347,7 +373,9 @@ async fn roster_page(
         archived: None,
     };
     render(RosterTpl {
-        page: Page::signed_in(tr, &u, &flash),
+        page: Page::signed_in(tr, u, &flash),
+        form,
+        errors,
         unit: id,
         unit_name: unit.name,
         exited: members.len() - active,
@@ -379,7 +407,7 @@ async fn roster_page(
     })
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 struct MemberForm {
     #[serde(default)]
     code: String,
@@ -421,6 +449,7 @@ impl MemberForm {
 
 async fn add_member(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MemberForm>,
@@ -436,7 +465,31 @@ async fn add_member(
     .await
     {
         Ok(m) => Ok(flash::ok(&format!("/members/{m}"), "roster.joined")),
-        Err(e) => flash::refused(&format!("/units/{id}/roster"), e),
+        // The form's ids are the store's field names; a refusal of the
+        // member's state (none for a new one) goes to the first field.
+        Err(e) => match FieldErrors::refused_as(&e, add_field) {
+            Some(errors) => {
+                let q = RosterQuery::default();
+                roster_view(&state, tr, &u, id, q, f, errors).await
+            }
+            None => Err(e.into()),
+        },
+    }
+}
+
+/// The add form's element for a field the store names.
+fn add_field(field: &str) -> &'static str {
+    match field {
+        "name" => "name",
+        "term" => "term",
+        "sector" => "sector",
+        "street_group" => "street_group",
+        "phone" => "phone",
+        "email" => "email",
+        "joined_on" => "joined_on",
+        "username" => "username",
+        "reason" => "reason",
+        _ => "code",
     }
 }
 
@@ -525,6 +578,17 @@ struct MemberTpl {
     revealed: Option<(Option<String>, Option<String>)>,
     exit_types: Vec<(&'static str, &'static str)>,
     today: String,
+    /// The edit form's fields: the member's, or as typed when refused.
+    edit: MemberForm,
+    /// A refused exit or rejoin as typed (`which` says which).
+    change: ChangeForm,
+    errors: FieldErrors,
+}
+
+/// A refused form of the member page: the edit, or an exit or rejoin.
+enum Kept {
+    Edit(MemberForm),
+    Change(ChangeForm),
 }
 
 /// The interface label of an import column.
@@ -570,8 +634,32 @@ async fn member_view(
     id: i64,
     flash: &Flash,
     revealed: Option<(Option<String>, Option<String>)>,
+    kept: Option<(Kept, FieldErrors)>,
 ) -> AppResult<Response> {
     let m = roster::get(&state.db, &u.actor, Permission::UserView, id).await?;
+    // The forms show the member's fields unless one came back refused
+    // (phone and email are new values only, empty unless typed).
+    let (kept, errors) = match kept {
+        Some((k, e)) => (Some(k), e),
+        None => (None, FieldErrors::new()),
+    };
+    let members_own = || MemberForm {
+        name: m.name.clone(),
+        term: m.term.clone(),
+        sector: m.sector.clone(),
+        street_group: m
+            .street_group
+            .as_ref()
+            .map(|s| s.1.clone())
+            .unwrap_or_default(),
+        username: m.account.as_ref().map(|a| a.1.clone()).unwrap_or_default(),
+        ..MemberForm::default()
+    };
+    let (edit, change) = match kept {
+        Some(Kept::Edit(f)) => (f, ChangeForm::default()),
+        Some(Kept::Change(c)) => (members_own(), c),
+        None => (members_own(), ChangeForm::default()),
+    };
     let history = roster::history(&state.db, &u.actor, id).await?;
     let today = xieshang_core::calendar::cst_date(state.db.now_ms())
         .format("%Y-%m-%d")
@@ -590,6 +678,9 @@ async fn member_view(
             .map(|c| (*c, exit_label(c)))
             .collect(),
         today,
+        edit,
+        change,
+        errors,
     })?;
     res.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -605,28 +696,79 @@ async fn member_page(
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
-    member_view(&state, tr, &u, id, &flash, None).await
+    member_view(&state, tr, &u, id, &flash, None, None).await
+}
+
+/// Back to the member page with `ok`, or the page again with the refused
+/// form as typed and the field marked (`field_id` maps the store's field to
+/// the element that shows it).
+async fn after_member_form<T>(
+    state: &AppState,
+    tr: crate::kit::i18n::Tr,
+    u: &CurrentUser,
+    id: i64,
+    (result, ok): (Result<T, xieshang_store::Error>, &str),
+    kept: Kept,
+    field_id: fn(&str) -> &'static str,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => Ok(flash::ok(&format!("/members/{id}"), ok)),
+        Err(e) => match FieldErrors::refused_as(&e, field_id) {
+            Some(errors) => {
+                let flash = Flash::default();
+                member_view(state, tr, u, id, &flash, None, Some((kept, errors))).await
+            }
+            None => Err(e.into()),
+        },
+    }
+}
+
+/// The edit form's element for a field the store names.
+fn edit_field(field: &str) -> &'static str {
+    match field {
+        "term" => "e-term",
+        "sector" => "e-sector",
+        "street_group" => "e-street",
+        "phone" => "e-phone",
+        "email" => "e-email",
+        "username" => "e-account",
+        _ => "e-name",
+    }
+}
+
+fn exit_field(field: &str) -> &'static str {
+    match field {
+        "reason" => "exit-reason",
+        "on_date" => "exit-date",
+        _ => "exit_type",
+    }
+}
+
+fn rejoin_field(field: &str) -> &'static str {
+    match field {
+        "reason" => "rejoin-reason",
+        "on_date" => "rejoin-date",
+        _ => "rejoin-term",
+    }
 }
 
 async fn update_member(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<MemberForm>,
 ) -> AppResult<Response> {
-    let path = format!("/members/{id}");
-    match roster::update(
+    let result = roster::update(
         &state.db,
         state.sealer.as_deref(),
         &u.actor,
         id,
         &f.fields(),
     )
-    .await
-    {
-        Ok(()) => Ok(flash::ok(&path, "common.saved")),
-        Err(e) => flash::refused(&path, e),
-    }
+    .await;
+    let done = (result, "common.saved");
+    after_member_form(&state, tr, &u, id, done, Kept::Edit(f), edit_field).await
 }
 
 #[derive(Deserialize, Default)]
@@ -639,32 +781,35 @@ struct ChangeForm {
     reason: String,
     #[serde(default)]
     on_date: String,
+    /// "exit" or "rejoin" when the form came back refused.
+    #[serde(skip)]
+    which: &'static str,
 }
 
 async fn exit_member(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
-    CsrfForm(f): CsrfForm<ChangeForm>,
+    CsrfForm(mut f): CsrfForm<ChangeForm>,
 ) -> AppResult<Response> {
-    let path = format!("/members/{id}");
-    match roster::exit(&state.db, &u.actor, id, &f.exit_type, &f.reason, &f.on_date).await {
-        Ok(_) => Ok(flash::ok(&path, "roster.exited_ok")),
-        Err(e) => flash::refused(&path, e),
-    }
+    f.which = "exit";
+    let result = roster::exit(&state.db, &u.actor, id, &f.exit_type, &f.reason, &f.on_date).await;
+    let done = (result, "roster.exited_ok");
+    after_member_form(&state, tr, &u, id, done, Kept::Change(f), exit_field).await
 }
 
 async fn rejoin_member(
     State(state): State<AppState>,
+    UiLang(tr): UiLang,
     u: CurrentUser,
     Path(id): Path<i64>,
-    CsrfForm(f): CsrfForm<ChangeForm>,
+    CsrfForm(mut f): CsrfForm<ChangeForm>,
 ) -> AppResult<Response> {
-    let path = format!("/members/{id}");
-    match roster::rejoin(&state.db, &u.actor, id, &f.term, &f.reason, &f.on_date).await {
-        Ok(()) => Ok(flash::ok(&path, "roster.joined")),
-        Err(e) => flash::refused(&path, e),
-    }
+    f.which = "rejoin";
+    let result = roster::rejoin(&state.db, &u.actor, id, &f.term, &f.reason, &f.on_date).await;
+    let done = (result, "roster.joined");
+    after_member_form(&state, tr, &u, id, done, Kept::Change(f), rejoin_field).await
 }
 
 #[derive(Deserialize)]
@@ -682,7 +827,7 @@ async fn reveal(
         .as_deref()
         .ok_or_else(|| AppError::Internal("no personal-data key configured".into()))?;
     let shown = roster::reveal(&state.db, sealer, &u.actor, id).await?;
-    member_view(&state, tr, &u, id, &Flash::default(), Some(shown)).await
+    member_view(&state, tr, &u, id, &Flash::default(), Some(shown), None).await
 }
 
 #[cfg(test)]

@@ -184,10 +184,10 @@ async fn password_change_checks_the_current_password_and_the_rules() {
             ],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some("/password?err=password.wrong_current")
-    );
+    // The wrong box marked, and no password written back into the page.
+    crate::forms::assert_marked(&r, "current");
+    assert!(!r.body.contains("nope-nope-nope") && !r.body.contains("abcdefghijk"));
+    assert!(r.body.contains("当前密码不正确。"));
     let r = c
         .post(
             "/password",
@@ -198,10 +198,7 @@ async fn password_change_checks_the_current_password_and_the_rules() {
             ],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some("/password?err=err.password_length")
-    );
+    crate::forms::assert_marked(&r, "new");
     let r = c
         .post(
             "/password",
@@ -212,10 +209,10 @@ async fn password_change_checks_the_current_password_and_the_rules() {
             ],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some("/password?err=password.mismatch")
-    );
+    crate::forms::assert_marked(&r, "confirm");
+    assert!(r.body.contains("两次输入的新密码不一致。"));
+    // The email form is not touched by the password form's refusal.
+    assert!(!crate::forms::tag(&r.body, "email").contains("aria-invalid"));
 }
 
 #[tokio::test]

@@ -305,10 +305,14 @@ async fn staff_set_up_a_studio_and_change_its_members() {
             ],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some("/studios?err=err.studio_member")
-    );
+    // Back with every field as typed and the members marked (issue 26 point 8).
+    crate::forms::assert_marked(&r, "members");
+    crate::forms::assert_value(&r.body, "org", &guanshan);
+    crate::forms::assert_value(&r.body, "name", "关山委员工作室");
+    crate::forms::assert_checked(&r.body, "wd3");
+    assert!(!crate::forms::tag(&r.body, "wd5").contains("checked"));
+    crate::forms::assert_value(&r.body, "per_day", "1");
+    crate::forms::assert_value(&r.body, "members", "member-gs-01\nmember-fh-01");
     let r = staff
         .post(
             "/studios",
@@ -340,9 +344,14 @@ async fn staff_set_up_a_studio_and_change_its_members() {
             &[("name", "关山工作室"), ("per_day", "1")],
         )
         .await;
-    assert_eq!(
-        r.location.unwrap(),
-        format!("/studios/{id}?err=err.studio_weekdays")
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(crate::forms::tag(&r.body, "wd1")
+        .contains(r#"aria-invalid="true" aria-describedby="weekdays-error""#));
+    assert!(r.body.contains(r#"id="weekdays-error""#) && r.body.contains(r##"href="#weekdays""##));
+    crate::forms::assert_value(&r.body, "name", "关山工作室");
+    assert!(
+        r.body.contains(r#"<details class="card" open>"#),
+        "the edit form is open"
     );
     let r = staff
         .post(

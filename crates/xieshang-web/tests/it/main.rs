@@ -11,6 +11,7 @@ mod consult_settings;
 mod duty;
 mod exports;
 mod find;
+mod forms;
 mod language;
 mod links;
 mod matrix;

@@ -62,7 +62,8 @@ async fn staff_administer_the_tree_through_the_pages() {
     );
     let page = c.get(&format!("/orgs/{street}")).await;
     assert!(page.body.contains("凤栖社区"));
-    // A refused input comes back as a message on the page.
+    // A refused input comes back as the page, its message beside the field
+    // and what was typed kept.
     let r = c
         .post(
             &format!("/orgs/{street}/children"),
@@ -73,8 +74,10 @@ async fn staff_administer_the_tree_through_the_pages() {
             ],
         )
         .await;
-    let page = c.get(r.location.as_deref().unwrap()).await;
-    assert!(page.body.contains("该代码已被使用"), "{}", page.body);
+    crate::forms::assert_marked(&r, "new-code");
+    crate::forms::assert_value(&r.body, "new-name", "重复");
+    crate::forms::assert_value(&r.body, "kind", "community");
+    assert!(r.body.contains("该代码已被使用"), "{}", r.body);
     // Errors are pages.
     let r = c.get("/orgs/999999").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
@@ -251,15 +254,16 @@ async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
                 &[("role", role), ("org_id", unit)],
             )
             .await;
-        assert_eq!(
-            r.location.as_deref(),
-            Some(format!("/users/{me}?err=err.grant_self").as_str()),
-            "{role}"
-        );
+        // Back with the choices kept and the role marked (issue 26 point 8).
+        crate::forms::assert_marked(&r, "role");
+        // (The page offers staff no leader to choose.)
+        if role != "leader" {
+            crate::forms::assert_value(&r.body, "role", role);
+        }
+        crate::forms::assert_value(&r.body, "org_id", unit);
+        assert!(r.body.contains("不能给自己授予角色"), "{}", r.body);
     }
     assert_eq!(roles_of(&app, "staff").await, staff_before);
-    let page = staff.get(&format!("/users/{me}?err=err.grant_self")).await;
-    assert!(page.body.contains("不能给自己授予角色"), "{}", page.body);
 
     // Others: not above staff.
     for role in ["leader", "city_overseer", "admin"] {
@@ -269,11 +273,7 @@ async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
                 &[("role", role), ("org_id", &district)],
             )
             .await;
-        assert_eq!(
-            r.location.as_deref(),
-            Some(format!("/users/{member}?err=err.role_above_own").as_str()),
-            "{role}"
-        );
+        crate::forms::assert_marked(&r, "role");
     }
     assert_eq!(roles_of(&app, "member-fh-01").await, member_before);
     // The leader's role is not staff's to take back, nor the leader's password to set.
@@ -295,9 +295,10 @@ async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
             &[("password", "taken-over-123")],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some(format!("/users/{leader}?err=err.role_above_own").as_str())
+    crate::forms::assert_marked(&r, "new-password");
+    assert!(
+        !r.body.contains("taken-over-123"),
+        "no password written back"
     );
     assert_eq!(roles_of(&app, "leader").await, leader_before);
     assert!(
@@ -348,10 +349,7 @@ async fn nobody_grants_themselves_a_role_or_one_above_their_own() {
             &[("role", "staff"), ("org_id", &district)],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some(format!("/users/{admin_id}?err=err.grant_self").as_str())
-    );
+    crate::forms::assert_marked(&r, "role");
 }
 
 #[tokio::test]
@@ -379,21 +377,13 @@ async fn unit_codes_are_reserved_per_district() {
                 &[("kind", "community"), ("name", "仿冒社区"), ("code", code)],
             )
             .await;
-        assert_eq!(
-            r.location.as_deref(),
-            Some(format!("/orgs/{street}?err=err.org_code_branch").as_str()),
-            "{code}"
-        );
+        // Back with the form as typed and the code marked (issue 26 point 8).
+        crate::forms::assert_marked(&r, "new-code");
+        crate::forms::assert_value(&r.body, "new-code", code);
+        crate::forms::assert_value(&r.body, "new-name", "仿冒社区");
+        assert!(r.body.contains("机构代码须以所属区县的代码"), "{code}");
     }
     assert_eq!(count().await, before, "nothing created");
-    let page = beilin
-        .get(&format!("/orgs/{street}?err=err.org_code_branch"))
-        .await;
-    assert!(
-        page.body.contains("机构代码须以所属区县的代码"),
-        "{}",
-        page.body
-    );
     // Its own namespace is open.
     let r = beilin
         .post(
@@ -422,10 +412,9 @@ async fn unit_codes_are_reserved_per_district() {
             ],
         )
         .await;
-    assert_eq!(
-        r.location.as_deref(),
-        Some(format!("/orgs/{city}?err=err.org_code_branch").as_str())
-    );
+    crate::forms::assert_marked(&r, "new-code");
+    crate::forms::assert_value(&r.body, "new-code", "yanliang-east");
+    assert!(r.body.contains("机构代码须以所属区县的代码"));
 }
 
 #[tokio::test]

@@ -269,7 +269,9 @@ async fn over_the_cap_is_refused_with_the_text_kept() {
             &[("org", yanliang.to_string().as_str()), ("cap", "10")],
         )
         .await;
-    assert!(r.location.unwrap().contains("err=err.proposal.cap"));
+    // Back with the number kept and marked (issue 26 point 8).
+    crate::forms::assert_marked(&r, &format!("cap-{yanliang}"));
+    crate::forms::assert_value(&r.body, &format!("cap-{yanliang}"), "10");
     let r = staff
         .post(
             "/proposal-settings/cap",

@@ -78,7 +78,23 @@ async fn events_are_delivered_signed_and_retried() {
             ],
         )
         .await;
-    assert!(r.location.unwrap().contains("err=err.webhook_url"));
+    // Back with the address and the ticked event kept, the address marked.
+    crate::forms::assert_marked(&r, "url");
+    crate::forms::assert_value(&r.body, "url", "ftp://x");
+    crate::forms::assert_checked(&r.body, "event-concern.created");
+    assert!(!crate::forms::tag(&r.body, "event-concern.assigned").contains("checked"));
+    assert!(r.body.contains("请填写 https:// 或 http:// 开头的地址"));
+    // No event ticked: the events are marked and the address kept.
+    let r = staff
+        .post(
+            &format!("/orgs/{yanliang}/webhooks"),
+            &[("action", "create"), ("url", "https://case.example/hook")],
+        )
+        .await;
+    crate::forms::assert_value(&r.body, "url", "https://case.example/hook");
+    assert!(crate::forms::tag(&r.body, "event-concern.created")
+        .contains(r#"aria-invalid="true" aria-describedby="events-error""#));
+    assert!(r.body.contains(r#"id="events-error">请至少选择一个事件。"#));
     let r = staff
         .post(
             &format!("/orgs/{yanliang}/webhooks"),
@@ -244,10 +260,16 @@ async fn create_hook(staff: &mut crate::app::Client, org: i64, url: &str) -> Opt
             ],
         )
         .await;
-    match r.status {
-        StatusCode::OK => None,
-        _ => Some(r.location.unwrap_or_default()),
+    assert_eq!(r.status, StatusCode::OK);
+    if r.body.contains(r#"id="webhook-secret""#) {
+        return None;
     }
+    // Refused: the page again with the address kept and its message beside it.
+    crate::forms::assert_marked(&r, "url");
+    crate::forms::assert_value(&r.body, "url", url);
+    let at = r.body.find(r#"id="url-error">"#).unwrap();
+    let message = &r.body[at..];
+    Some(message[..message.find("</p>").unwrap()].to_owned())
 }
 
 #[tokio::test]
@@ -282,8 +304,9 @@ async fn internal_addresses_are_refused_at_save() {
     ] {
         let loc = create_hook(&mut staff, yanliang, &url).await;
         assert!(
-            loc.as_deref()
-                .is_some_and(|l| l.contains("err=err.webhook_")),
+            loc.as_deref().is_some_and(
+                |m| m.contains("该地址指向内部网络") || m.contains("地址中不能含用户名或密码")
+            ),
             "{url} accepted: {loc:?}"
         );
     }
