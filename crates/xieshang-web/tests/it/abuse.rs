@@ -270,11 +270,21 @@ async fn lookups_and_submissions_are_limited_per_address() {
     let server = served(&app).await;
     let (code, _) = file(server, 1, "凤凰路积水").await;
     let path = format!("/api/v1/concerns/{code}");
+    let started = Instant::now();
     for n in 0..60 {
         let r = call(server, 3, "GET", &path, &[], "").await;
         assert_eq!(r.status, 200, "lookup {n}");
     }
-    let r = call(server, 3, "GET", &path, &[], "").await;
+    // One more a second refills: a slow machine may earn a few, no more.
+    let mut more = 0;
+    let r = loop {
+        let r = call(server, 3, "GET", &path, &[], "").await;
+        if r.status != 200 {
+            break r;
+        }
+        more += 1;
+        assert!(more <= started.elapsed().as_secs() + 1, "{more} past sixty");
+    };
     assert_eq!(r.status, 429);
     assert!(r
         .header("retry-after")
@@ -369,13 +379,23 @@ async fn logins_are_limited_and_every_failure_looks_the_same() {
             "{name} answered in {t:?}, a password check takes {floor:?}: no password check was made"
         );
     }
-    // One address: twenty tries, then 429 whatever the name.
+    // One address: twenty tries, then 429 whatever the name (the bucket
+    // refills one try every six seconds: a slow machine may earn a few).
+    let started = Instant::now();
     for n in 0..20 {
         let (r, _) = login(60, format!("nobody-{n}"), "guess").await;
         assert_eq!(r.status, 303, "try {n}");
     }
-    let (r, _) = login(60, "staff".into(), "xieshang-demo").await;
-    assert_eq!(r.status, 429);
+    let mut more = 0;
+    loop {
+        let (r, _) = login(60, "staff".into(), "xieshang-demo").await;
+        if r.status == 429 {
+            break;
+        }
+        assert_eq!(r.status, 303);
+        more += 1;
+        assert!(more <= started.elapsed().as_secs() / 6 + 1, "{more} past twenty");
+    }
     // One account name from one address: ten tries, then 429; the owner,
     // elsewhere, is not held back by it (the lock in the database is what
     // stops guessing from many addresses, and the owner's reset lifts it).
@@ -439,6 +459,7 @@ async fn open311_lookups_by_code_share_the_tracking_limit() {
     let app = TestApp::new().await;
     let server = served(&app).await;
     let (code, _) = file(server, 1, "凤凰路路面开裂").await;
+    let started = Instant::now();
     for n in 0..60 {
         let path = if n % 2 == 0 {
             format!("/open311/v2/tokens/{code}.json")
@@ -448,16 +469,29 @@ async fn open311_lookups_by_code_share_the_tracking_limit() {
         let r = call(server, 5, "GET", &path, &[], "").await;
         assert_ne!(r.status, 429, "lookup {n}");
     }
-    let r = call(
-        server,
-        5,
-        "GET",
-        &format!("/open311/v2/tokens/{code}.json"),
-        &[],
-        "",
-    )
-    .await;
-    assert_eq!(r.status, 429);
+    // The bucket refills one lookup a second: a slow machine may have earned
+    // a few more while the sixty ran, and no more than that passes.
+    let mut more = 0;
+    let r = loop {
+        let r = call(
+            server,
+            5,
+            "GET",
+            &format!("/open311/v2/tokens/{code}.json"),
+            &[],
+            "",
+        )
+        .await;
+        if r.status == 429 {
+            break r;
+        }
+        more += 1;
+        assert!(
+            more <= started.elapsed().as_secs() + 1,
+            "{more} lookups past the sixty in {:?}",
+            started.elapsed()
+        );
+    };
     assert!(r.header("retry-after").is_some());
 }
 
