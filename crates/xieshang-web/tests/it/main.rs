@@ -17,6 +17,7 @@ mod matrix;
 mod metrics;
 mod open311;
 mod pages;
+mod party;
 mod practice;
 mod proposal;
 mod proposal_api;

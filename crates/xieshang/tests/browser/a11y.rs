@@ -126,7 +126,7 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
             .flatten()
     };
     let mut m = BTreeMap::new();
-    let pairs: [(&'static str, &'static str); 20] = [
+    let pairs: [(&'static str, &'static str); 23] = [
         (
             "org",
             "SELECT home_org_id FROM users WHERE username = 'staff'",
@@ -166,6 +166,17 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
         (
             "supervision_opinion",
             "SELECT MIN(id) FROM supervision_opinions",
+        ),
+        // 碑林区's party branch, a meeting of it, a party member's life
+        // (issue 31 C; opened by staff-beilin).
+        (
+            "party_unit",
+            "SELECT id FROM orgs WHERE code = 'beilin-dzb'",
+        ),
+        ("party_meeting", "SELECT MIN(id) FROM party_meetings"),
+        (
+            "party_member",
+            "SELECT id FROM users WHERE username = 'member-bl-01'",
         ),
         // A body's public lists: the body of a consultation whose outcome
         // is published, and of a proposal made public, with that proposal.
@@ -213,6 +224,9 @@ fn fill(path: &str, target: Target, ids: &BTreeMap<&'static str, i64>) -> Option
         Target::None if path == "/supervision/public/{code}" => {
             return Some(path.replace("{code}", "weiyang"));
         }
+        Target::None if path == "/party/units/{id}" => "party_unit",
+        Target::None if path == "/party/meetings/{id}" => "party_meeting",
+        Target::None if path == "/party/members/{id}" => "party_member",
         Target::None if path == "/units/{id}/consultations" => "consultation_body",
         Target::None if path == "/units/{id}/proposals" => "proposal_body",
         Target::None if path == "/units/{id}/proposals/{proposal}" => {
@@ -320,6 +334,8 @@ async fn every_page_type_passes_the_accessibility_engine() {
         Some("leader"),
         Some("overseer"),
         Some("committee"),
+        // 碑林区's party pages (issue 31 C) are its staff's.
+        Some("staff-beilin"),
     ];
     // The phone is the narrowest the reflow rule asks for: 320 CSS px.
     let sizes = [(320u32, 640u32, "phone"), (1280, 900, "desktop")];
