@@ -136,7 +136,7 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 20] = [
     },
     // Issue 31 C: 碑林区's party organisation (party::demo).
     DemoAccount {
-        username: "member-bl-01",
+        username: "member-bl-p01",
         role: Role::Member,
         org_name: "南院门街道",
     },

@@ -2,7 +2,7 @@
 //! four levels (区政协党组 → 机关党组 → 机关党支部 → two 专委会党小组),
 //! party-member members on its roster placed in them with the branch's
 //! secretary, meetings held (with attendance) and upcoming, and two
-//! meetings `member-bl-01` reported from their work unit: one confirmed,
+//! meetings `member-bl-p01` reported from their work unit: one confirmed,
 //! one waiting. Written through the feature's own functions, as staff and
 //! members would, but for the accounts and roster rows.
 
@@ -14,7 +14,7 @@ use xieshang_core::values::Username;
 use xieshang_core::Role;
 
 /// A party member of 提案委员会党小组 (also in `seed::DEMO_ACCOUNTS`).
-pub const MEMBER: &str = "member-bl-01";
+pub const MEMBER: &str = "member-bl-p01";
 /// The secretary of 碑林区政协机关党支部 (also in `seed::DEMO_ACCOUNTS`).
 pub const SECRETARY: &str = "member-bl-secretary";
 
@@ -22,13 +22,19 @@ pub const SECRETARY: &str = "member-bl-secretary";
 const PEOPLE: [(&str, &str, bool, &str, &str); 9] = [
     (SECRETARY, "白建军", true, "beilin-dzb", "secretary"),
     (MEMBER, "柳文慧", true, "beilin-dxz-ta", "member"),
-    ("member-bl-02", "孟庆林", true, "beilin-dxz-ta", "member"),
-    ("member-bl-03", "汪佳琪", true, "beilin-dxz-sf", "member"),
-    ("member-bl-04", "常振东", true, "beilin-dxz-sf", "secretary"),
-    ("member-bl-05", "秦雅文", true, "beilin-dzb", "member"),
-    ("member-bl-06", "范立群", true, "beilin-dzz", "secretary"),
-    ("member-bl-07", "邱海燕", false, "", ""),
-    ("member-bl-08", "潘国庆", false, "", ""),
+    ("member-bl-p02", "孟庆林", true, "beilin-dxz-ta", "member"),
+    ("member-bl-p03", "汪佳琪", true, "beilin-dxz-sf", "member"),
+    (
+        "member-bl-p04",
+        "常振东",
+        true,
+        "beilin-dxz-sf",
+        "secretary",
+    ),
+    ("member-bl-p05", "秦雅文", true, "beilin-dzb", "member"),
+    ("member-bl-p06", "范立群", true, "beilin-dzz", "secretary"),
+    ("member-bl-p07", "邱海燕", false, "", ""),
+    ("member-bl-p08", "潘国庆", false, "", ""),
 ];
 
 /// (code, name, level, parent's code or empty for the body).

@@ -1253,7 +1253,7 @@ async fn party_routes_are_the_units_own_and_their_staffs() {
         .fetch_one(db)
         .await
         .unwrap();
-    let member = app.user_id("member-bl-01").await;
+    let member = app.user_id("member-bl-p01").await;
     let report: i64 = sqlx::query_scalar(
         "SELECT MIN(id) FROM party_reports WHERE user_id = $1 AND state = 'submitted'",
     )
@@ -1312,7 +1312,7 @@ async fn party_routes_are_the_units_own_and_their_staffs() {
         ("role", "member"),
         ("present", "1"),
     ];
-    for who in ["staff", "member-bl-07"] {
+    for who in ["staff", "member-bl-p07"] {
         let mut c = app.login(who).await;
         for r in &routes {
             if r.path.contains("{id}") {
@@ -1333,7 +1333,7 @@ async fn party_routes_are_the_units_own_and_their_staffs() {
                     "{who}: {}",
                     r.path
                 );
-            } else if who == "member-bl-07" {
+            } else if who == "member-bl-p07" {
                 let a = if r.path == "/party/reports" {
                     c.post_multipart(r.path, &form, &[]).await
                 } else {

@@ -95,7 +95,7 @@ async fn schedule(app: &TestApp, staff: &mut Client, branch: i64, today: &str) -
 async fn the_branch_meets_a_member_checks_in_reports_from_work_and_both_count() {
     let app = TestApp::new().await;
     let branch = app.org_id("beilin-dzb").await;
-    let me = app.user_id("member-bl-01").await;
+    let me = app.user_id("member-bl-p01").await;
 
     // The four levels are in the tree; the staff see them and a report waits.
     let mut staff = app.login("staff-beilin").await;
@@ -122,7 +122,7 @@ async fn the_branch_meets_a_member_checks_in_reports_from_work_and_both_count() 
     let meeting = schedule(&app, &mut staff, branch, &today).await;
 
     // The member (of a cell under the branch) sees it from the menu.
-    let mut member = app.login("member-bl-01").await;
+    let mut member = app.login("member-bl-p01").await;
     assert!(member.get("/").await.body.contains("id=\"nav-party\""));
     let before = record(&mut member).await;
     let mine = member.get(&format!("/party/members/{me}")).await;
@@ -241,7 +241,7 @@ async fn the_branch_meets_a_member_checks_in_reports_from_work_and_both_count() 
 async fn refusals_say_what_to_change_and_keep_what_was_typed() {
     let app = TestApp::new().await;
     let branch = app.org_id("beilin-dzb").await;
-    let me = app.user_id("member-bl-01").await;
+    let me = app.user_id("member-bl-p01").await;
     let mut staff = app.login("staff-beilin").await;
 
     // A meeting without a date or a kind.
@@ -278,7 +278,7 @@ async fn refusals_say_what_to_change_and_keep_what_was_typed() {
     assert_eq!(none, 0);
 
     // A report dated tomorrow and without evidence.
-    let mut member = app.login("member-bl-01").await;
+    let mut member = app.login("member-bl-p01").await;
     let tomorrow = day_in(&app, 1);
     let r = member
         .post_multipart(
@@ -383,7 +383,7 @@ async fn refusals_say_what_to_change_and_keep_what_was_typed() {
         r.body
     );
     // A member of the district who is no party member sees no meeting.
-    let mut outsider = app.login("member-bl-07").await;
+    let mut outsider = app.login("member-bl-p07").await;
     let r = outsider
         .post(&format!("/party/meetings/{meeting}/check-in"), &[])
         .await;
@@ -413,7 +413,7 @@ async fn refusals_say_what_to_change_and_keep_what_was_typed() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("id=\"note-error\"") && r.body.contains("退回时请说明"));
     let unflagged: i64 = sqlx::query_scalar(
-        "SELECT m.id FROM members m JOIN users u ON u.id = m.user_id WHERE u.username = 'member-bl-07'",
+        "SELECT m.id FROM members m JOIN users u ON u.id = m.user_id WHERE u.username = 'member-bl-p07'",
     )
     .fetch_one(app.t.db.pool())
     .await
@@ -447,7 +447,7 @@ async fn party_pages_are_for_the_units_own_roles_and_the_bodys_staff() {
     let app = TestApp::new().await;
     let branch = app.org_id("beilin-dzb").await;
     let cell = app.org_id("beilin-dxz-ta").await;
-    let me = app.user_id("member-bl-01").await;
+    let me = app.user_id("member-bl-p01").await;
     let meeting: i64 =
         sqlx::query_scalar("SELECT id FROM party_meetings WHERE unit_id = $1 ORDER BY id LIMIT 1")
             .bind(cell)
@@ -471,7 +471,7 @@ async fn party_pages_are_for_the_units_own_roles_and_the_bodys_staff() {
     ];
     // Another district's staff, a member of the district who is no party
     // member, and a party member of the other cell see none of them.
-    for who in ["staff", "member-bl-07", "member-bl-03"] {
+    for who in ["staff", "member-bl-p07", "member-bl-p03"] {
         let mut c = app.login(who).await;
         for (url, none) in hidden.iter().zip(missing) {
             let a = c.get(url).await;
@@ -481,7 +481,7 @@ async fn party_pages_are_for_the_units_own_roles_and_the_bodys_staff() {
         }
     }
     // The other cell's member sees the branch above them, though.
-    let mut other = app.login("member-bl-03").await;
+    let mut other = app.login("member-bl-p03").await;
     assert_eq!(
         other.get(&format!("/party/units/{branch}")).await.status,
         StatusCode::OK
@@ -496,7 +496,7 @@ async fn party_pages_are_for_the_units_own_roles_and_the_bodys_staff() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // The overview says whom it is for; it lists nothing of Beilin's.
-    let mut outsider = app.login("member-bl-07").await;
+    let mut outsider = app.login("member-bl-p07").await;
     let home = outsider.get("/party").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("id=\"nothing\"") && !home.body.contains("碑林区政协党组"));
@@ -506,7 +506,7 @@ async fn party_pages_are_for_the_units_own_roles_and_the_bodys_staff() {
     for url in &hidden {
         assert_eq!(secretary.get(url).await.status, StatusCode::OK, "{url}");
     }
-    let mut member = app.login("member-bl-01").await;
+    let mut member = app.login("member-bl-p01").await;
     let r = member
         .post(
             &format!("/party/units/{cell}/meetings"),

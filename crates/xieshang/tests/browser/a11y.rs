@@ -176,7 +176,7 @@ async fn samples(db: &xieshang_store::Db) -> BTreeMap<&'static str, i64> {
         ("party_meeting", "SELECT MIN(id) FROM party_meetings"),
         (
             "party_member",
-            "SELECT id FROM users WHERE username = 'member-bl-01'",
+            "SELECT id FROM users WHERE username = 'member-bl-p01'",
         ),
         // A body's public lists: the body of a consultation whose outcome
         // is published, and of a proposal made public, with that proposal.

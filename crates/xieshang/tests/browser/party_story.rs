@@ -117,7 +117,7 @@ async fn party_story_in_chromium() {
 
     // 2. The member, on her phone: her record, then the meeting's check-in.
     c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
-    crate::login(c, base, "member-bl-01").await;
+    crate::login(c, base, "member-bl-p01").await;
     c.goto(&format!("{base}/duty/record")).await.unwrap();
     let (meetings_before, reports_before) = (
         number(c, "#party-meetings").await,
@@ -183,7 +183,7 @@ async fn party_story_in_chromium() {
 
     // 5. Both in her life and her record, on her phone.
     c.set_window_size(PHONE.0, PHONE.1).await.unwrap();
-    crate::login(c, base, "member-bl-01").await;
+    crate::login(c, base, "member-bl-p01").await;
     c.goto(&format!("{base}/party")).await.unwrap();
     submit(c, "#my-life").await;
     let table = crate::text_of(c, "#life-meetings").await;
