@@ -380,6 +380,17 @@ EOF
   done
   run "city_view_$b" "city view /city (staff-city)" "$base/city" "$work/city-$b.lua"
 
+  # party: the party organisation (issue 31 point 4, task "party"): the
+  # meeting list of a district's party branch (its staff; the latest 50 of
+  # its organisational-life meetings with their attendance counts) and the
+  # district's party overview (units, roster flags, reports to confirm,
+  # the latest 50 meetings of every unit).
+  local party_branch
+  party_branch="$(curl -s -b "xs_session=$session" "$base/party" | grep -o '/party/units/[0-9][0-9]*' | sed -n 3p)"
+  run "party_meetings_$b" "party branch's meetings $party_branch (staff-$district)" "$base$party_branch" "$work/staff-$b.lua"
+  run "party_home_$b" "party overview /party (staff-$district)" "$base/party" "$work/staff-$b.lua"
+  # --- end of party lines ---
+
   # --- end of issue 31 lines ---
 
   local rss

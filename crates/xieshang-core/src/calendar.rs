@@ -187,6 +187,14 @@ impl Calendar {
 /// China Standard Time is UTC+8 all year.
 const CST_OFFSET_MS: i64 = 8 * 3600 * 1000;
 
+/// Whether check-in is open at `now` for a meeting from `starts_at` to
+/// `ends_at` (unix ms): from an hour before it starts until it ends. One
+/// rule for every meeting people check in to (consultations, party
+/// organisational life).
+pub fn check_in_open(now: i64, starts_at: i64, ends_at: i64) -> bool {
+    now >= starts_at - 3_600_000 && now <= ends_at
+}
+
 /// The calendar date in China of an instant (unix ms).
 pub fn cst_date(ms: i64) -> NaiveDate {
     chrono::DateTime::from_timestamp_millis(ms + CST_OFFSET_MS)

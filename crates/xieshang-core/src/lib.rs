@@ -17,6 +17,7 @@ pub mod account;
 pub mod concern;
 pub mod duty;
 pub mod org;
+pub mod party;
 pub mod practice;
 pub mod proposal;
 pub mod report;

@@ -718,6 +718,9 @@ pub async fn generate(
 
     // --- issue 31 C: party organisation datagen (a call goes here) ---
     report.rows += crate::city::datagen(db, now, &city, password_hash).await?;
+    report.rows +=
+        crate::party::datagen::generate(db, &mut rng, now, plan.years, &districts, &body_members)
+            .await?;
 
     // --- end of issue 31 datagen ---
     // Explicit ids leave PostgreSQL's identity sequence behind; move it past them.

@@ -30,6 +30,7 @@ pub mod consult;
 pub mod duty;
 pub mod jobs;
 pub mod org;
+pub mod party;
 pub mod practice;
 pub mod proposal;
 pub mod report;

@@ -221,6 +221,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "city_view",
         include_str!("migrations/0051_city_view.sql"),
     ),
+    // Issue 31 point 4: the party organisation (decision 0048).
+    (52, "party", include_str!("migrations/0052_party.sql")),
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

@@ -42,7 +42,7 @@ pub const DISTRICTS: [(&str, &str); 13] = [
 ];
 
 /// The demo accounts, one per role (and a second district's staff for contrast).
-pub const DEMO_ACCOUNTS: [DemoAccount; 18] = [
+pub const DEMO_ACCOUNTS: [DemoAccount; 20] = [
     DemoAccount {
         username: "admin",
         role: Role::Admin,
@@ -133,6 +133,17 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 18] = [
         username: "handler-wy-scj",
         role: Role::DepartmentHandler,
         org_name: "未央区市场监督管理局",
+    },
+    // Issue 31 C: 碑林区's party organisation (party::demo).
+    DemoAccount {
+        username: "member-bl-p01",
+        role: Role::Member,
+        org_name: "南院门街道",
+    },
+    DemoAccount {
+        username: "member-bl-secretary",
+        role: Role::Member,
+        org_name: "南院门街道",
     },
 ];
 
@@ -534,6 +545,9 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
     }
 
     // --- issue 31 C: party organisation demo (a call goes here) ---
+    if version >= 52 {
+        crate::party::demo::load(db, password_hash).await?;
+    }
 
     // --- end of issue 31 demo ---
     Ok(true)

@@ -148,7 +148,7 @@ pub async fn route_samples(db: &Db) -> std::collections::BTreeMap<&'static str, 
     .execute(db.pool())
     .await
     .expect("a proposal made public");
-    let pairs: [(&'static str, &'static str); 20] = [
+    let pairs: [(&'static str, &'static str); 23] = [
         (
             "org",
             "SELECT home_org_id FROM users WHERE username = 'staff'",
@@ -188,6 +188,17 @@ pub async fn route_samples(db: &Db) -> std::collections::BTreeMap<&'static str, 
         (
             "supervision_opinion",
             "SELECT MIN(id) FROM supervision_opinions",
+        ),
+        // 碑林区's party branch, a meeting of it, a party member's life
+        // (issue 31 C; opened by staff-beilin).
+        (
+            "party_unit",
+            "SELECT id FROM orgs WHERE code = 'beilin-dzb'",
+        ),
+        ("party_meeting", "SELECT MIN(id) FROM party_meetings"),
+        (
+            "party_member",
+            "SELECT id FROM users WHERE username = 'member-bl-p01'",
         ),
         // A body's public lists: the body of a consultation whose outcome
         // is published, and of a proposal made public, with that proposal.

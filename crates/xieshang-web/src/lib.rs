@@ -19,6 +19,7 @@ pub mod consult;
 pub mod duty;
 pub mod jobs;
 pub mod org;
+pub mod party;
 pub mod practice;
 pub mod proposal;
 pub mod report;
@@ -51,6 +52,7 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let r = practice::routes(r);
     let r = study::routes(r);
     let r = supervision::routes(r);
+    let r = party::routes(r);
     let r = today::routes(r);
     let r = city::routes(r);
     let routes = roster::routes(r);

@@ -56,6 +56,9 @@ pub fn sample_path(
         Target::None if path == "/supervision/public/{code}" => {
             return Some(path.replace("{code}", "weiyang"));
         }
+        Target::None if path == "/party/units/{id}" => "party_unit",
+        Target::None if path == "/party/meetings/{id}" => "party_meeting",
+        Target::None if path == "/party/members/{id}" => "party_member",
         Target::None if path == "/units/{id}/consultations" => "consultation_body",
         Target::None if path == "/units/{id}/proposals" => "proposal_body",
         Target::None if path == "/units/{id}/proposals/{proposal}" => {

@@ -72,7 +72,9 @@ impl OrgKind {
             ],
             OrgKind::Street => &[OrgKind::Community, OrgKind::Party],
             OrgKind::Community => &[OrgKind::Grid, OrgKind::Party],
-            OrgKind::Grid | OrgKind::Department | OrgKind::School | OrgKind::Party => &[],
+            // A party unit holds the levels below it (decision 0048).
+            OrgKind::Party => &[OrgKind::Party],
+            OrgKind::Grid | OrgKind::Department | OrgKind::School => &[],
         }
     }
 

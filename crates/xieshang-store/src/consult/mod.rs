@@ -1217,7 +1217,8 @@ pub async fn answer(
 pub async fn check_in(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     let c = get(db, actor, Permission::ConsultationView, id).await?;
     let now = db.now_ms();
-    if c.state != "convened" || now < c.starts_at - 3_600_000 || now > c.ends_at {
+    if c.state != "convened" || !xieshang_core::calendar::check_in_open(now, c.starts_at, c.ends_at)
+    {
         return Err(Error::field(
             "check_in",
             "err.check_in_time",

@@ -7,7 +7,9 @@
 //! chosen as key proposals and adopted (final reply of class A), each in the
 //! year it happened. Study materials confirmed (issue 30) from their reading
 //! records; opinion reports (issue 30) from theirs: submitted, used and the
-//! points their rule table gives ([`crate::report::points`]).
+//! points their rule table gives ([`crate::report::points`]). Party
+//! organisational life (issue 31 point 4) from its attendance and the
+//! confirmed work-unit reports ([`crate::party::counts_between`]).
 
 use crate::audit::{self, Entry};
 use crate::db::{col, Db};
@@ -82,6 +84,12 @@ pub struct DutyRecord {
     /// Points from opinion reports by the bodies' report rules (own use,
     /// adoptions up the levels, leaders' instructions).
     pub report_points: i64,
+    /// Organisational-life meetings of their CPPCC party unit attended
+    /// (issue 31 point 4), by the meeting's start.
+    pub party_meetings: i64,
+    /// Meetings of their work unit's party organisation reported and
+    /// confirmed by staff, by the day held.
+    pub party_reports: i64,
     /// Staff's manual entries.
     pub manual: Vec<ManualEntry>,
 }
@@ -198,6 +206,8 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
     .await?;
     let readings_confirmed = crate::study::confirmed_between(db, user_id, from_ms, to_ms).await?;
     let reports = crate::report::points::for_member(db, user_id, year).await?;
+    let (party_meetings, party_reports) =
+        crate::party::counts_between(db, user_id, from_ms, to_ms).await?;
     let manual = sqlx::query(
         "SELECT e.kind, e.description, e.evidence, u.display_name, e.created_at FROM duty_entries e
          JOIN users u ON u.id = e.created_by WHERE e.user_id = $1 AND e.year = $2 ORDER BY e.id",
@@ -236,6 +246,8 @@ pub async fn for_member(db: &Db, user_id: i64, year: i32) -> Result<DutyRecord> 
         reports_submitted: reports.submitted,
         reports_used: reports.used,
         report_points: reports.points,
+        party_meetings,
+        party_reports,
         manual,
     })
 }

@@ -51,6 +51,10 @@ pub const DEFAULTS: &[DefaultRule] = &[
     ("proposal_key", 15, "piece", None, None, None),
     ("proposal_adopted", 5, "piece", None, None, None),
     ("report_points", 1, "point", None, None, None),
+    // Issue 31 point 4: party organisational life, in the CPPCC party unit
+    // and reported from the work unit (双重组织生活).
+    ("party_meeting", 2, "time", Some(24), None, None),
+    ("party_report", 1, "time", Some(12), None, None),
 ];
 
 /// One rule of a body's table.
@@ -162,6 +166,8 @@ fn units(r: &DutyRecord, item: &str) -> i64 {
         "proposal_key" => r.proposals_key,
         "proposal_adopted" => r.proposals_adopted,
         "report_points" => r.report_points,
+        "party_meeting" => r.party_meetings,
+        "party_report" => r.party_reports,
         kind => r.manual.iter().filter(|e| e.kind == kind).count() as i64,
     }
 }

@@ -312,10 +312,26 @@ pub async fn create(
     code: &str,
     name: &str,
 ) -> Result<Org> {
+    let mut tx = db.begin_write().await?;
+    let org = create_in(&mut tx, db.now_ms(), actor, parent_id, kind, code, name).await?;
+    tx.commit().await?;
+    Ok(org)
+}
+
+/// [`create`] inside the caller's transaction, for a feature that writes its
+/// own row beside the new unit (a party unit's level) all or nothing.
+pub async fn create_in(
+    tx: &mut Tx,
+    now: i64,
+    actor: &Actor,
+    parent_id: i64,
+    kind: OrgKind,
+    code: &str,
+    name: &str,
+) -> Result<Org> {
     let name = OrgName::parse(name).map_err(|e| Error::invalid("name", e))?;
     let code = validate_code(code)?;
-    let mut tx = db.begin_write().await?;
-    let parent = load(&mut tx, parent_id).await?;
+    let parent = load(tx, parent_id).await?;
     actor.check(Permission::OrgManage, &parent.path)?;
     if parent.archived_at.is_some() {
         return Err(Error::field(
@@ -331,10 +347,8 @@ pub async fn create(
             "this kind of unit cannot sit under that parent",
         ));
     }
-    let now = db.now_ms();
-    let org = insert(&mut tx, now, Some(&parent), kind, &code, name.as_str()).await?;
-    record(&mut tx, now, actor, "org.create", None, &org).await?;
-    tx.commit().await?;
+    let org = insert(tx, now, Some(&parent), kind, &code, name.as_str()).await?;
+    record(tx, now, actor, "org.create", None, &org).await?;
     Ok(org)
 }
 

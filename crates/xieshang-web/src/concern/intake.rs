@@ -167,37 +167,15 @@ pub(crate) fn form_errors(errors: &FieldErrors, into: &mut crate::kit::form::Fie
     }
 }
 
-/// Photos chosen on a form that came back (an error, or similar concerns
-/// shown first), held here for the retry under an opaque token that the form
-/// carries in a hidden field, so the person need not choose them again. Kept
-/// in memory for half an hour (the TTL map), at most a few hundred forms'.
-struct KeptPhotos(xieshang_store::ttl::TtlMap<String, std::sync::Arc<Vec<Photo>>>);
-
 use xieshang_store::concern::photo::Photo;
 
-fn kept_photos(state: &AppState) -> std::sync::Arc<KeptPhotos> {
-    state.db.shared(|| {
-        KeptPhotos(xieshang_store::ttl::TtlMap::new(
-            std::time::Duration::from_secs(30 * 60),
-            500,
-        ))
-    })
-}
-
-/// Keeps photos for a retry; the token for the form's hidden field.
+/// Keeps photos for a retry; the token for the form's hidden field
+/// ([`crate::kit::form::keep_photos`]).
 pub(crate) fn keep_photos(state: &AppState, photos: Vec<Photo>) -> String {
-    let token = xieshang_store::secret::random_code(xieshang_store::secret::READABLE, 24);
-    kept_photos(state)
-        .0
-        .insert(token.clone(), std::sync::Arc::new(photos));
-    token
+    crate::kit::form::keep_photos(state, photos)
 }
 
 /// The photos kept under a form's token, if still held.
 pub(crate) fn kept(state: &AppState, token: &str) -> Option<Vec<Photo>> {
-    let token = token.trim();
-    if token.is_empty() {
-        return None;
-    }
-    kept_photos(state).0.get(token).map(|p| (*p).clone())
+    crate::kit::form::kept_photos(state, token)
 }

@@ -103,32 +103,12 @@ pub fn routes(r: Routes) -> Routes {
     .get("/photos/{token}", Public, get(photo_file))
 }
 
-/// Checks and re-encodes uploaded photos off the async threads, on the parsing
-/// pool (never the password-hashing one); a bad one is a field error for the
-/// form, with its own message when it has too many pixels.
+/// Checks and re-encodes uploaded photos ([`crate::kit::form::photos_from`]).
 pub(crate) async fn photos_from(
     state: &AppState,
     files: Vec<Upload>,
 ) -> AppResult<Result<Vec<photo::Photo>, &'static str>> {
-    let files: Vec<Upload> = files.into_iter().filter(|f| f.field == "photos").collect();
-    if files.len() > photo::MAX_PHOTOS {
-        return Ok(Err("err.photo_count"));
-    }
-    if files.iter().any(|f| f.oversize) {
-        return Ok(Err("err.photo"));
-    }
-    let result = state
-        .parsing(move || {
-            files
-                .iter()
-                .map(|f| photo::process(&f.bytes))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?;
-    Ok(result.map_err(|e| match e {
-        xieshang_store::Error::Invalid { key, .. } => i18n::known(key).unwrap_or("err.photo"),
-        _ => "err.photo",
-    }))
+    crate::kit::form::photos_from(state, files).await
 }
 
 /// Back to the concern page with a message.

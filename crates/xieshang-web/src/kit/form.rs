@@ -147,6 +147,73 @@ pub fn ids(form: &[(String, String)], key: &str) -> Vec<i64> {
         .collect()
 }
 
+use crate::kit::state::AppState;
+use xieshang_store::concern::photo::Photo;
+
+/// Photos chosen on a form that came back (an error, or similar concerns
+/// shown first), held here for the retry under an opaque token that the form
+/// carries in a hidden field, so the person need not choose them again. Kept
+/// in memory for half an hour (the TTL map), at most a few hundred forms'.
+struct KeptPhotos(xieshang_store::ttl::TtlMap<String, std::sync::Arc<Vec<Photo>>>);
+
+fn held(state: &AppState) -> std::sync::Arc<KeptPhotos> {
+    state.db.shared(|| {
+        KeptPhotos(xieshang_store::ttl::TtlMap::new(
+            std::time::Duration::from_secs(30 * 60),
+            500,
+        ))
+    })
+}
+
+/// Keeps photos for a retry; the token for the form's hidden field.
+pub(crate) fn keep_photos(state: &AppState, photos: Vec<Photo>) -> String {
+    let token = xieshang_store::secret::random_code(xieshang_store::secret::READABLE, 24);
+    held(state)
+        .0
+        .insert(token.clone(), std::sync::Arc::new(photos));
+    token
+}
+
+/// The photos kept under a form's token, if still held.
+pub(crate) fn kept_photos(state: &AppState, token: &str) -> Option<Vec<Photo>> {
+    let token = token.trim();
+    if token.is_empty() {
+        return None;
+    }
+    held(state).0.get(token).map(|p| (*p).clone())
+}
+
+/// Checks and re-encodes uploaded photos off the async threads, on the parsing
+/// pool (never the password-hashing one); a bad one is a field error for the
+/// form, with its own message when it has too many pixels.
+pub(crate) async fn photos_from(
+    state: &AppState,
+    files: Vec<crate::kit::auth::Upload>,
+) -> crate::kit::error::AppResult<Result<Vec<Photo>, &'static str>> {
+    let files: Vec<crate::kit::auth::Upload> =
+        files.into_iter().filter(|f| f.field == "photos").collect();
+    if files.len() > xieshang_store::concern::photo::MAX_PHOTOS {
+        return Ok(Err("err.photo_count"));
+    }
+    if files.iter().any(|f| f.oversize) {
+        return Ok(Err("err.photo"));
+    }
+    let result = state
+        .parsing(move || {
+            files
+                .iter()
+                .map(|f| xieshang_store::concern::photo::process(&f.bytes))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(result.map_err(|e| match e {
+        xieshang_store::Error::Invalid { key, .. } => {
+            crate::kit::i18n::known(key).unwrap_or("err.photo")
+        }
+        _ => "err.photo",
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

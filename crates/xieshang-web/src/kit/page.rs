@@ -46,6 +46,9 @@ pub(crate) struct Page {
     pub can_supervision: bool,
     /// Show the best-practice library link (district and city staff).
     pub can_practices: bool,
+    /// Show the party organisation link: a body's staff and members (who
+    /// may be party members; the page says so to those who are not).
+    pub can_party: bool,
     /// Unread notifications for the menu's badge: empty when none, "99+"
     /// beyond the count's cap.
     pub unread: String,
@@ -115,6 +118,9 @@ impl Page {
                     || a.has_role(xieshang_core::Role::DepartmentHandler)
             }),
             can_practices: user.is_some_and(|(a, _)| a.has_permission(Permission::PracticeManage)),
+            can_party: user.is_some_and(|(a, _)| {
+                a.has_permission(Permission::OrgManage) || a.has_role(xieshang_core::Role::Member)
+            }),
             unread: match user.map(|(_, s)| s.unread).unwrap_or(0) {
                 0 => String::new(),
                 n if n >= xieshang_store::account::session::UNREAD_CAP => "99+".to_owned(),

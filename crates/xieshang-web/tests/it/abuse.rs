@@ -394,7 +394,10 @@ async fn logins_are_limited_and_every_failure_looks_the_same() {
         }
         assert_eq!(r.status, 303);
         more += 1;
-        assert!(more <= started.elapsed().as_secs() / 6 + 1, "{more} past twenty");
+        assert!(
+            more <= started.elapsed().as_secs() / 6 + 1,
+            "{more} past twenty"
+        );
     }
     // One account name from one address: ten tries, then 429; the owner,
     // elsewhere, is not held back by it (the lock in the database is what

@@ -529,6 +529,12 @@ async fn chinese_data(app: &TestApp) -> Vec<String> {
         "SELECT title FROM booklets",
         "SELECT body_name FROM booklets",
         "SELECT title FROM booklet_chapters",
+        // The party organisation (issue 31 C): meetings and work-unit reports.
+        "SELECT title FROM party_meetings",
+        "SELECT place FROM party_meetings",
+        "SELECT unit_name FROM party_reports",
+        "SELECT note FROM party_reports",
+        "SELECT COALESCE(decision_note, '') FROM party_reports",
     ] {
         // A table or column another schema lacks is simply not a source.
         let rows: Vec<String> = sqlx::query_scalar(sql)

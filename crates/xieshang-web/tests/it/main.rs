@@ -18,6 +18,7 @@ mod matrix;
 mod metrics;
 mod open311;
 mod pages;
+mod party;
 mod practice;
 mod proposal;
 mod proposal_api;

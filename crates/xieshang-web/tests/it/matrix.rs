@@ -1234,3 +1234,128 @@ async fn every_route_isolates_districts_and_roles() {
         "the allowed changes were made and audited"
     );
 }
+
+/// Issue 31 point 4: the party routes (every route under `/party`, taken
+/// from the registry, so a new one joins by construction) are the party
+/// units' own and their body's staff's. A record (unit, meeting, member's
+/// life, report) of 碑林区's party system answers another district's staff
+/// and a member of the district outside the party system as a record that
+/// does not exist, byte for byte, and changes nothing; a page without a
+/// record says whom it is for; a form without a record is refused (403);
+/// the body's staff get through.
+#[tokio::test]
+async fn party_routes_are_the_units_own_and_their_staffs() {
+    let app = TestApp::new().await;
+    let db = app.t.db.pool();
+    let unit = app.org_id("beilin-dzb").await;
+    let meeting: i64 = sqlx::query_scalar("SELECT MIN(id) FROM party_meetings WHERE unit_id = $1")
+        .bind(unit)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    let member = app.user_id("member-bl-p01").await;
+    let report: i64 = sqlx::query_scalar(
+        "SELECT MIN(id) FROM party_reports WHERE user_id = $1 AND state = 'submitted'",
+    )
+    .bind(member)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let id_for = |path: &str| {
+        if path.starts_with("/party/units/") {
+            unit
+        } else if path.starts_with("/party/meetings/") {
+            meeting
+        } else if path.starts_with("/party/members/") {
+            member
+        } else {
+            report
+        }
+    };
+    let routes: Vec<_> = app
+        .routes
+        .iter()
+        .filter(|r| r.path.starts_with("/party"))
+        .collect();
+    assert!(routes.len() >= 12, "the party routes: {}", routes.len());
+    let rows = || async {
+        let mut n = 0i64;
+        for t in [
+            "party_units",
+            "party_members",
+            "party_meetings",
+            "party_attendance",
+            "party_reports",
+        ] {
+            n += sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {t}"))
+                .fetch_one(db)
+                .await
+                .unwrap();
+        }
+        let decided: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM party_reports WHERE state <> 'submitted'")
+                .fetch_one(db)
+                .await
+                .unwrap();
+        (n, decided, audit_rows(&app).await)
+    };
+    let before = rows().await;
+    let form: Vec<(&str, &str)> = vec![
+        ("decision", "confirm"),
+        ("kind", "branch_assembly"),
+        ("title", "矩阵"),
+        ("date", "2026-12-01"),
+        ("start", "09:00"),
+        ("end", "10:00"),
+        ("place", "矩阵"),
+        ("member", "1"),
+        ("role", "member"),
+        ("present", "1"),
+    ];
+    for who in ["staff", "member-bl-p07"] {
+        let mut c = app.login(who).await;
+        for r in &routes {
+            if r.path.contains("{id}") {
+                let url = r.path.replace("{id}", &id_for(r.path).to_string());
+                let none = r.path.replace("{id}", &MISSING.to_string());
+                let (a, b) = if r.method == "GET" {
+                    (c.get(&url).await, c.get(&none).await)
+                } else {
+                    (c.post(&url, &form).await, c.post(&none, &form).await)
+                };
+                assert_eq!(a.status, StatusCode::NOT_FOUND, "{who}: {} {url}", r.method);
+                assert_same(&a, &b, &format!("{who}: {} {url}", r.method));
+            } else if r.method == "GET" {
+                let a = c.get(r.path).await;
+                assert_eq!(a.status, StatusCode::OK, "{who}: {}", r.path);
+                assert!(
+                    !a.body.contains("碑林区政协机关党支部"),
+                    "{who}: {}",
+                    r.path
+                );
+            } else if who == "member-bl-p07" {
+                let a = if r.path == "/party/reports" {
+                    c.post_multipart(r.path, &form, &[]).await
+                } else {
+                    c.post(r.path, &form).await
+                };
+                assert_eq!(a.status, StatusCode::FORBIDDEN, "{who}: POST {}", r.path);
+            }
+        }
+    }
+    assert_eq!(rows().await, before, "refused requests changed nothing");
+    // Positive control: the body's staff reach every page of a record.
+    let mut staff = app.login("staff-beilin").await;
+    for r in routes.iter().filter(|r| r.method == "GET") {
+        let url = r.path.replace("{id}", &id_for(r.path).to_string());
+        let a = staff.get(&url).await;
+        assert_eq!(a.status, StatusCode::OK, "staff-beilin: {url}");
+    }
+    let a = staff
+        .post(
+            &format!("/party/reports/{report}/decide"),
+            &[("decision", "confirm")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "staff-beilin decides");
+}

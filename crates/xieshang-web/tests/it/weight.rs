@@ -80,6 +80,7 @@ async fn every_page_is_light_and_compressed() {
         Some("leader"),
         Some("overseer"),
         Some("committee"),
+        Some("staff-beilin"),
     ] {
         let c = match who {
             Some(u) => app.login(u).await,

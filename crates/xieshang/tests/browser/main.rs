@@ -14,6 +14,7 @@ mod duty;
 mod figures;
 mod keyboard;
 mod language;
+mod party_story;
 mod practice_story;
 mod proposal;
 mod proposal_handle;
