@@ -853,6 +853,15 @@ pub async fn exit(
         .rows_affected();
         let studios = "IN (SELECT s.id FROM studios s JOIN orgs o ON o.id = s.org_id
                         WHERE o.path LIKE $2)";
+        // A member who leaves the body leaves its party units too: their
+        // pages, check-in and work-unit reports are a member's.
+        sqlx::query(&format!(
+            "DELETE FROM party_members WHERE user_id = $1 AND unit_id {in_body}"
+        ))
+        .bind(user)
+        .bind(&within)
+        .execute(&mut *tx)
+        .await?;
         effects.studios = sqlx::query(&format!(
             "DELETE FROM studio_members WHERE user_id = $1 AND studio_id {studios}"
         ))

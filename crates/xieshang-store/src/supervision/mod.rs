@@ -41,17 +41,22 @@ pub async fn body_of(db: &Db, path: &OrgPath) -> Result<Org> {
     Err(Error::NotFound)
 }
 
-/// The body whose supervision the actor keeps as staff (their first staff
-/// or admin grant's body), if any.
+/// The body whose supervision the actor keeps as staff (the body of their first staff
+/// or admin grant that reaches the body itself), if any.
 pub async fn staff_body(db: &Db, actor: &Actor) -> Result<Option<Org>> {
-    match actor
+    // A grant below a body (a street's, a department's) does not keep the
+    // body's own work: only a grant that reaches the body itself does.
+    for g in actor
         .grants
         .iter()
-        .find(|g| g.role.allows(Permission::OrgManage))
+        .filter(|g| g.role.allows(Permission::OrgManage))
     {
-        Some(g) => Ok(Some(body_of(db, &g.org_path).await?)),
-        None => Ok(None),
+        let body = body_of(db, &g.org_path).await?;
+        if keeps(actor, &body.path) {
+            return Ok(Some(body));
+        }
     }
+    Ok(None)
 }
 
 /// Whether the actor keeps the body's supervision (its staff).

@@ -30,8 +30,9 @@ async fn generated_timelines_replay_and_the_app_carries_on() {
     assert_eq!(r.concerns, 1_500);
     assert_eq!(r.members, 60);
     let (orgs, events) = datagen::counts(&t.db).await.unwrap();
-    // Supervision tops each district's 7 departments up to 40 (issue 31).
-    assert_eq!(orgs, 1 + 13 * (1 + 7 + 33 + 8 * (1 + 4 * (1 + 6))));
+    // Supervision tops each district's 7 departments up to 40, and each
+    // district has its party organisation's 3 levels and 5 cells (issue 31).
+    assert_eq!(orgs, 1 + 13 * (1 + 7 + 33 + 8 * (1 + 4 * (1 + 6)) + 3 + 5));
     assert!(events > 4_000, "{events}");
     let districts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE kind = 'district'")
         .fetch_one(t.db.pool())

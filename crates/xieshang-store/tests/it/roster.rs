@@ -9,6 +9,10 @@ use xieshang_store::seal::Sealer;
 use xieshang_store::testing::TestDb;
 use xieshang_store::{account::user, duty::studio, org, seed, Error};
 
+/// 阎良区's roster (the demo's other bodies have rosters of their own).
+const YANLIANG_MEMBERS: &str =
+    "SELECT COUNT(*) FROM members WHERE body_id = (SELECT id FROM orgs WHERE code = 'yanliang')";
+
 fn table(csv: &str) -> Vec<Vec<String>> {
     csv.lines()
         .map(|l| l.split(',').map(str::to_owned).collect())
@@ -103,7 +107,7 @@ async fn import_checks_every_row_and_writes_all_or_nothing() {
             (11, "username", "err.member_account"),
         ]
     );
-    assert_eq!(count(&t, "SELECT COUNT(*) FROM members").await, 23);
+    assert_eq!(count(&t, YANLIANG_MEMBERS).await, 23);
     assert_eq!(
         count(&t, "SELECT COUNT(*) FROM audit_log").await,
         audit_before
@@ -155,7 +159,7 @@ async fn import_checks_every_row_and_writes_all_or_nothing() {
         (dry.accepted, dry.rejects.len(), dry.written),
         (3, 0, false)
     );
-    assert_eq!(count(&t, "SELECT COUNT(*) FROM members").await, 23);
+    assert_eq!(count(&t, YANLIANG_MEMBERS).await, 23);
     let done = roster::import(
         &t.db,
         Some(&sealer),
@@ -168,7 +172,7 @@ async fn import_checks_every_row_and_writes_all_or_nothing() {
     .await
     .unwrap();
     assert!(done.written);
-    assert_eq!(count(&t, "SELECT COUNT(*) FROM members").await, 26);
+    assert_eq!(count(&t, YANLIANG_MEMBERS).await, 26);
     assert_eq!(
         count(
             &t,
@@ -435,4 +439,52 @@ async fn an_exit_ends_the_members_duties_and_the_history_keeps_it() {
         3,
         "exit, rejoin and update are audited"
     );
+}
+
+/// A member who leaves the body leaves its party units (their pages,
+/// check-in and reports are a member's), and a staff grant below a body
+/// (a street's) does not keep the body's party system or supervision.
+#[tokio::test]
+async fn an_exit_ends_the_party_placing_and_a_streets_staff_keep_no_body() {
+    let t = TestDb::new().await.unwrap();
+    seed::load_demo(&t.db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .unwrap();
+    let placed = "SELECT COUNT(*) FROM party_members
+                   WHERE user_id = (SELECT id FROM users WHERE username = 'member-bl-p01')";
+    assert_eq!(count(&t, placed).await, 1);
+    let member: i64 = count(
+        &t,
+        "SELECT id FROM members
+          WHERE user_id = (SELECT id FROM users WHERE username = 'member-bl-p01')",
+    )
+    .await;
+    let beilin = actor(&t, "staff-beilin").await;
+    roster::exit(&t.db, &beilin, member, "resignation", "工作调动", "")
+        .await
+        .unwrap();
+    assert_eq!(count(&t, placed).await, 0, "the exit ends the placing");
+
+    // 碑林区's staff keep both; a staff grant on one of its streets keeps neither.
+    assert!(xieshang_store::party::staff_body(&t.db, &beilin)
+        .await
+        .unwrap()
+        .is_some());
+    sqlx::query(
+        "INSERT INTO grants (user_id, role, org_id, created_at)
+         SELECT u.id, 'staff', o.id, 0 FROM users u, orgs o
+          WHERE u.username = 'member-bl-p07' AND o.code = 'beilin-nanyuanmen'",
+    )
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    let street = actor(&t, "member-bl-p07").await;
+    assert!(xieshang_store::party::staff_body(&t.db, &street)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(xieshang_store::supervision::staff_body(&t.db, &street)
+        .await
+        .unwrap()
+        .is_none());
 }
