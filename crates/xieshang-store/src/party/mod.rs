@@ -1037,21 +1037,25 @@ pub async fn life(db: &Db, actor: &Actor, user_id: i64) -> Result<Life> {
     // The units they attend: their own and every party unit above it.
     let ids: Vec<i64> = m.path.ids();
     let mut meetings = Vec::new();
-    let rows = sqlx::query(&format!(
-        "SELECT {MEETING_COLS}, (SELECT COUNT(*) FROM party_attendance a
-                 WHERE a.meeting_id = m.id AND a.user_id = $1) AS mine
-           FROM party_meetings m JOIN orgs o ON o.id = m.unit_id
-          WHERE m.body_id = $2 ORDER BY m.starts_at DESC, m.id DESC LIMIT 500"
-    ))
-    .bind(user_id)
-    .bind(m.body_id)
+    // Their units' latest 500 meetings, chosen in the statement (a body's
+    // other units' meetings would crowd them out of a plain latest 500).
+    let units = crate::db::placeholders(3, ids.len());
+    let mut args = vec![crate::db::Arg::Int(user_id), crate::db::Arg::Int(m.body_id)];
+    args.extend(ids.iter().map(|id| crate::db::Arg::Int(*id)));
+    let rows = crate::db::query_with(
+        &format!(
+            "SELECT {MEETING_COLS}, (SELECT COUNT(*) FROM party_attendance a
+                     WHERE a.meeting_id = m.id AND a.user_id = $1) AS mine
+               FROM party_meetings m JOIN orgs o ON o.id = m.unit_id
+              WHERE m.body_id = $2 AND m.unit_id IN ({units})
+              ORDER BY m.starts_at DESC, m.id DESC LIMIT 500"
+        ),
+        args,
+    )
     .fetch_all(db.pool())
     .await?;
     for r in &rows {
-        let meeting = meeting_from_row(r)?;
-        if ids.contains(&meeting.unit_id) {
-            meetings.push((meeting, col::<i64>(r, "mine")? > 0));
-        }
+        meetings.push((meeting_from_row(r)?, col::<i64>(r, "mine")? > 0));
     }
     Ok(Life {
         user_id,
