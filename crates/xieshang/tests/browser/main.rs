@@ -700,7 +700,7 @@ async fn the_tree_and_the_concern_loop_in_a_real_browser() {
     .save(&photo)
     .unwrap();
     let (code, key) = resident_reports_on_a_phone(c, base, &photo).await;
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE kind = 'concern'")
         .fetch_one(t.db.pool())
         .await
         .unwrap();

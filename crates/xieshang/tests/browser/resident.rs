@@ -56,7 +56,7 @@ async fn a_refused_report_keeps_everything_and_shows_the_error_beside_the_field(
     crate::click(c, "#report-submit").await;
     let code = crate::text_of(c, "#tracking-code").await;
     assert_eq!(code.len(), 10, "{code}");
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE kind = 'concern'")
         .fetch_one(d.t.db.pool())
         .await
         .unwrap();
