@@ -96,6 +96,36 @@ pub async fn get_unchecked(db: &Db, id: i64) -> Result<Org> {
     from_row(&row)
 }
 
+/// The body (a district's or the city's CPPCC) a unit belongs to: the
+/// nearest unit at or above it that is a district or the city.
+pub async fn body_of(db: &Db, path: &OrgPath) -> Result<Org> {
+    for id in path.ids().into_iter().rev() {
+        let o = get_unchecked(db, id).await?;
+        if matches!(o.kind, OrgKind::District | OrgKind::City) {
+            return Ok(o);
+        }
+    }
+    Err(Error::NotFound)
+}
+
+/// The body whose own work (supervision, the party system) the actor keeps
+/// as staff: the body of their first staff or admin grant that reaches the
+/// body itself, if any. A grant below a body (a street's, a department's)
+/// does not keep the body's own work.
+pub async fn staff_body(db: &Db, actor: &Actor) -> Result<Option<Org>> {
+    for g in actor
+        .grants
+        .iter()
+        .filter(|g| g.role.allows(Permission::OrgManage))
+    {
+        let body = body_of(db, &g.org_path).await?;
+        if actor.check(Permission::OrgManage, &body.path).is_ok() {
+            return Ok(Some(body));
+        }
+    }
+    Ok(None)
+}
+
 /// A unit by code, without a permission check: for the system only.
 pub async fn by_code_unchecked(db: &Db, code: &str) -> Result<Org> {
     let row = sqlx::query(&format!("SELECT {COLS} FROM orgs o WHERE o.code = $1"))

@@ -20,7 +20,7 @@ pub mod demo;
 
 use crate::concern::photo::{self, Photo};
 use crate::db::{col, Db};
-use crate::org::Org;
+
 use crate::{Error, Result};
 use serde_json::json;
 use xieshang_core::party::{
@@ -33,34 +33,8 @@ pub const PAGE: i64 = 50;
 /// The attachments' kind of a report's evidence.
 pub const REPORT_KIND: &str = "party_report";
 
-/// The body over a unit: the nearest district or city above (or at) it.
-async fn body_of(db: &Db, path: &OrgPath) -> Result<Org> {
-    for id in path.ids().into_iter().rev() {
-        let o = crate::org::get_unchecked(db, id).await?;
-        if matches!(o.kind, OrgKind::District | OrgKind::City) {
-            return Ok(o);
-        }
-    }
-    Err(Error::NotFound)
-}
-
-/// The body whose party system the actor keeps as staff (the body of their first staff
-/// or admin grant that reaches the body itself), if any.
-pub async fn staff_body(db: &Db, actor: &Actor) -> Result<Option<Org>> {
-    // A grant below a body (a street's, a department's) does not keep the
-    // body's own work: only a grant that reaches the body itself does.
-    for g in actor
-        .grants
-        .iter()
-        .filter(|g| g.role.allows(Permission::OrgManage))
-    {
-        let body = body_of(db, &g.org_path).await?;
-        if keeps(actor, &body.path) {
-            return Ok(Some(body));
-        }
-    }
-    Ok(None)
-}
+/// The body whose own work the actor keeps as staff ([`crate::org::staff_body`]).
+pub use crate::org::staff_body;
 
 fn keeps(actor: &Actor, body: &OrgPath) -> bool {
     actor.check(Permission::OrgManage, body).is_ok()

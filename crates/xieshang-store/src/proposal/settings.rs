@@ -10,7 +10,7 @@ use crate::org::Org;
 use crate::{Error, Result};
 use serde_json::json;
 use xieshang_core::proposal::{Occasion, CAP_RANGE, DEFAULT_CATEGORIES, DEFAULT_GROUNDS};
-use xieshang_core::{Actor, OrgKind, OrgPath, Permission};
+use xieshang_core::{Actor, OrgKind, Permission};
 
 /// A term (届) of a body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,17 +85,8 @@ pub struct Entry_ {
     pub hidden: bool,
 }
 
-/// The body (a district's or the city's CPPCC) a unit belongs to: the
-/// nearest unit at or above it that is a district or the city.
-pub async fn body_of(db: &Db, path: &OrgPath) -> Result<Org> {
-    for id in path.ids().into_iter().rev() {
-        let o = crate::org::get_unchecked(db, id).await?;
-        if matches!(o.kind, OrgKind::District | OrgKind::City) {
-            return Ok(o);
-        }
-    }
-    Err(Error::NotFound)
-}
+/// The body over a unit ([`crate::org::body_of`]).
+pub use crate::org::body_of;
 
 /// The bodies inside the actor's scopes for `permission` (a district's staff:
 /// their district; the city's: the city and its districts).

@@ -160,16 +160,8 @@ pub async fn get(db: &Db, actor: &Actor, permission: Permission, id: i64) -> Res
     Ok(r)
 }
 
-/// The body over a unit: the nearest district or city above (or at) it.
-pub async fn body_of(db: &Db, path: &OrgPath) -> Result<Org> {
-    for id in path.ids().into_iter().rev() {
-        let o = crate::org::get_unchecked(db, id).await?;
-        if matches!(o.kind, OrgKind::District | OrgKind::City) {
-            return Ok(o);
-        }
-    }
-    Err(Error::NotFound)
-}
+/// The body over a unit ([`crate::org::body_of`]).
+pub use crate::org::body_of;
 
 /// Where a submitter's reports go: the body of their first role that
 /// submits reports, and the member group (street liaison group) of that

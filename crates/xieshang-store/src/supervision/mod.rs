@@ -23,41 +23,18 @@ use crate::db::{col, Db};
 use crate::org::Org;
 use crate::{Error, Result};
 use xieshang_core::supervision::{text, ActivityKind, Rules, TEXT_MAX, TITLE_MAX};
-use xieshang_core::{Actor, Denied, OrgKind, OrgPath, Permission, Role};
+use xieshang_core::{Actor, Denied, OrgPath, Permission, Role};
 
 pub use opinion::SUPERVISION_OPINION;
 
 /// Rows on one page of a list.
 pub const PAGE: i64 = 50;
 
-/// The body over a unit: the nearest district or city above (or at) it.
-pub async fn body_of(db: &Db, path: &OrgPath) -> Result<Org> {
-    for id in path.ids().into_iter().rev() {
-        let o = crate::org::get_unchecked(db, id).await?;
-        if matches!(o.kind, OrgKind::District | OrgKind::City) {
-            return Ok(o);
-        }
-    }
-    Err(Error::NotFound)
-}
+/// The body over a unit ([`crate::org::body_of`]).
+pub use crate::org::body_of;
 
-/// The body whose supervision the actor keeps as staff (the body of their first staff
-/// or admin grant that reaches the body itself), if any.
-pub async fn staff_body(db: &Db, actor: &Actor) -> Result<Option<Org>> {
-    // A grant below a body (a street's, a department's) does not keep the
-    // body's own work: only a grant that reaches the body itself does.
-    for g in actor
-        .grants
-        .iter()
-        .filter(|g| g.role.allows(Permission::OrgManage))
-    {
-        let body = body_of(db, &g.org_path).await?;
-        if keeps(actor, &body.path) {
-            return Ok(Some(body));
-        }
-    }
-    Ok(None)
-}
+/// The body whose own work the actor keeps as staff ([`crate::org::staff_body`]).
+pub use crate::org::staff_body;
 
 /// Whether the actor keeps the body's supervision (its staff).
 pub fn keeps(actor: &Actor, body: &OrgPath) -> bool {
