@@ -46,7 +46,7 @@ def split_group(body):
     out = []
     for p in parts:
         p = p.strip()
-        m = re.match(r"([a-z_][a-z0-9_]*)(?:::\{(.*)\}|::([a-z_][a-z0-9_:]*))?", p, re.S)
+        m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(?:::\{(.*)\}|::([a-z_][a-z0-9_:]*))?", p, re.S)
         if not m:
             continue
         head = m.group(1)
@@ -64,16 +64,51 @@ def references(text):
     refs = []
     for m in re.finditer(r"\bcrate::\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}", text):
         refs += split_group(m.group(1))
-    for m in re.finditer(r"\bcrate::([a-z_][a-z0-9_]*(?:::[a-z_][a-z0-9_]*)*)", text):
+    for m in re.finditer(r"\bcrate::([A-Za-z_][A-Za-z0-9_]*(?:::[a-z_][a-z0-9_]*)*)", text):
         refs.append(m.group(1))
     return refs
 
 
-def resolve(ref, modules):
+def reexports(mod, text):
+    """Names a module re-exports (`pub use dialect::{Dialect, ..};` in db.rs,
+    `pub use kit::state::AppState;` in lib.rs), mapped to the crate path they
+    come from, so that `crate::Dialect` counts as a use of `db::dialect`, the
+    module that defines it, and not of `db`, the one that passes it on."""
+    out = {}
+    here = mod.split("::") if mod else []
+    for m in re.finditer(r"(?m)^\s*pub(?:\([a-z]+\))? use ((?:[a-z_][a-z0-9_]*::)+)(?:\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*));", text):
+        path = m.group(1).rstrip(":").split("::")
+        if path[0] == "crate":
+            path = path[1:]
+        elif path[0] == "self":
+            path = here + path[1:]
+        elif path[0] == "super":
+            path = here[:-1] + path[1:]
+        else:
+            path = here + path
+        names = m.group(2).split(",") if m.group(2) else [m.group(3)]
+        for n in names:
+            n = n.strip()
+            if not n or "::" in n or n == "self":
+                continue
+            src, _, alias = n.partition(" as ")
+            out[(alias or src).strip()] = "::".join(path + [src.strip()])
+    return out
+
+
+def resolve(ref, modules, exports=None, depth=0):
     parts = ref.split("::")
+    if exports and depth < 8 and parts[0] not in modules and parts[0] in exports.get("", {}):
+        return resolve(exports[""][parts[0]] + "::" + "::".join(parts[1:]) if len(parts) > 1 else exports[""][parts[0]], modules, exports, depth + 1)
     for n in range(len(parts), 0, -1):
         cand = "::".join(parts[:n])
         if cand in modules:
+            rest = parts[n:]
+            if exports and depth < 8 and rest and rest[0] in exports.get(cand, {}):
+                again = exports[cand][rest[0]]
+                if rest[1:]:
+                    again += "::" + "::".join(rest[1:])
+                return resolve(again, modules, exports, depth + 1)
             return cand
     return None
 
@@ -119,10 +154,11 @@ def main():
             continue
         files = {module_of(src, p): p for p in src.rglob("*.rs")}
         modules = set(files)
+        exports = {mod: reexports(mod, path.read_text()) for mod, path in files.items()}
         file_graph, feature_graph = {}, {}
         for mod, path in files.items():
             for ref in references(path.read_text()):
-                target = resolve(ref, modules)
+                target = resolve(ref, modules, exports)
                 if target is None or target == mod or target == "":
                     continue
                 file_graph.setdefault(mod, set()).add(target)

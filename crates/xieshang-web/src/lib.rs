@@ -60,7 +60,7 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let router = router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            kit::error::framed,
+            kit::error_page::framed,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

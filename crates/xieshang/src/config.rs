@@ -197,7 +197,7 @@ impl Settings {
             .or(file.metrics_allow)
             .unwrap_or_default();
         metrics_allow.retain(|r| !r.trim().is_empty());
-        let metrics_access = xieshang_web::kit::ops::MetricsAccess {
+        let metrics_access = xieshang_web::kit::metrics::MetricsAccess {
             allow: xieshang_store::net::Ranges::parse(&metrics_allow)
                 .map_err(|e| anyhow::anyhow!("metrics_allow: {e}"))?,
             token: flags

@@ -2,45 +2,16 @@
 //! result note, or ask for reassignment within the window; paired members follow.
 //! Access comes from the assignment, not from the concern's unit.
 
-use crate::concern::triage::{self, Policy};
+use crate::concern::triage::Policy;
 use crate::concern::{self, notify_job, Row};
 use crate::db::Db;
 use crate::item::{self, By, TransitionError};
 use crate::{Error, Result};
 use xieshang_core::calendar::Calendar;
 use xieshang_core::item::{Action, CONCERN};
-use xieshang_core::{Actor, Denied, OrgPath, Permission, Role};
+use xieshang_core::{Actor, Denied, Permission, Role};
 
-/// The actor's department on the concern's current round, if they handle for one:
-/// (unit id, lead).
-pub async fn assigned_department(db: &Db, actor: &Actor, id: i64) -> Result<Option<(i64, bool)>> {
-    let scopes = actor.scopes(Permission::ConcernHandle);
-    if scopes.is_empty() {
-        return Ok(None);
-    }
-    Ok(assignment_within(db, id, &scopes)
-        .await?
-        .map(|(org, lead, _)| (org, lead)))
-}
-
-/// The first active assignment (lead first) of the concern's current round whose
-/// department lies inside one of `units`: (department id, lead, department path).
-async fn assignment_within(
-    db: &Db,
-    id: i64,
-    units: &[OrgPath],
-) -> Result<Option<(i64, bool, OrgPath)>> {
-    let mut rows = item::assignments(db, &CONCERN, id).await?;
-    // Lead first (then by unit id, as the rows came before).
-    rows.sort_by_key(|a| (!a.lead, a.org_id));
-    for a in rows {
-        let path = OrgPath::parse(&a.path).ok_or(Error::NotFound)?;
-        if triage::inside_any(&path, units) {
-            return Ok(Some((a.org_id, a.lead, path)));
-        }
-    }
-    Ok(None)
-}
+pub use crate::concern::relation::{assigned_department, follows};
 
 /// Whether the unit itself (not a unit under it) holds an active assignment of
 /// the concern's current round: `Some(lead)` when it does.
@@ -51,11 +22,6 @@ async fn assignment_of(db: &Db, id: i64, org_id: i64) -> Result<Option<bool>> {
         .filter(|a| a.org_id == org_id)
         .map(|a| a.lead)
         .max())
-}
-
-/// Whether the actor follows the concern (a paired member).
-pub async fn follows(db: &Db, actor: &Actor, id: i64) -> Result<bool> {
-    item::follows(db, &CONCERN, id, actor.user_id).await
 }
 
 /// What a department handler may do.

@@ -5,9 +5,12 @@ pub mod handling;
 pub mod intake;
 pub mod open_data;
 pub mod photo;
+pub mod relation;
 pub mod stats;
 pub mod tally;
 pub mod triage;
+
+pub use relation::relations;
 
 use crate::audit::{self, Entry};
 use crate::db::dialect::PageQuery;
@@ -18,7 +21,7 @@ use crate::{Error, Result};
 use serde_json::json;
 use xieshang_core::item::{Action, State, CONCERN};
 use xieshang_core::personal::{mask_name, mask_phone, Phone};
-use xieshang_core::{Actor, OrgPath, Permission, Relation};
+use xieshang_core::{Actor, OrgPath, Permission};
 
 /// States in which a concern is still being worked on (what a resident could
 /// join instead of filing again).
@@ -103,7 +106,7 @@ impl NewReporter<'_> {
 }
 
 /// A concern to record, owning its data, for the group-commit writer
-/// ([`crate::concern::intake`]). The reporter is sealed already.
+/// (`concern::intake`). The reporter is sealed already.
 #[derive(Debug, Clone)]
 pub struct OwnedConcern {
     /// See [`NewConcern`].
@@ -940,11 +943,6 @@ pub(crate) fn fold_feedback(
     format!("{rating} {at} {}{}", field(comment), field(thanks))
 }
 
-/// One photo as `public_photos` holds it: its public token and a space.
-pub(crate) fn fold_photo(token: &str) -> String {
-    format!("{token} ")
-}
-
 /// Feedback as [`fold_feedback`] folds it. None if it does not parse.
 fn unfold_feedback(folded: &str) -> Option<Vec<PublicFeedback>> {
     fn field(rest: &mut std::str::Chars<'_>) -> Option<Option<String>> {
@@ -1406,30 +1404,6 @@ pub async fn recorded_by(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Row>> 
     .iter()
     .map(row_from)
     .collect()
-}
-
-/// How the actor stands to the concern, apart from their roles over its unit.
-pub async fn relations(db: &Db, actor: &Actor, id: i64) -> Result<Vec<Relation>> {
-    let mut out = Vec::new();
-    if crate::concern::handling::assigned_department(db, actor, id)
-        .await?
-        .is_some()
-    {
-        out.push(Relation::AssignedDepartment);
-    }
-    if crate::concern::handling::follows(db, actor, id).await? {
-        out.push(Relation::Follower);
-    }
-    let recorder: Option<i64> =
-        sqlx::query_scalar("SELECT recorded_by FROM concerns WHERE id = $1")
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await?
-            .flatten();
-    if recorder.is_some_and(|r| r == actor.user_id && actor.user_id != 0) {
-        out.push(Relation::Recorder);
-    }
-    Ok(out)
 }
 
 /// The outbox job that tells every party of a concern about an event.

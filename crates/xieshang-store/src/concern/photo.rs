@@ -120,7 +120,7 @@ pub async fn attach(
         if kind == "concern" {
             // The public status page's list of photos (migration 0016).
             sqlx::query("UPDATE concerns SET public_photos = public_photos || $1 WHERE id = $2")
-                .bind(crate::concern::fold_photo(&token))
+                .bind(fold_photo(&token))
                 .bind(item_id)
                 .execute(&mut **tx)
                 .await?;
@@ -171,6 +171,38 @@ pub async fn tokens(db: &Db, kind: &str, item_id: i64) -> Result<Vec<(String, St
     rows.iter()
         .map(|r| Ok((col(r, "public_token")?, col(r, "stage")?)))
         .collect()
+}
+
+/// The public tokens of many items' attachments of one kind, by item, each
+/// item's in the order they were attached: one statement for a list's page.
+pub async fn tokens_of_many(
+    db: &Db,
+    kind: &str,
+    item_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    if item_ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT item_id, public_token FROM attachments WHERE kind = $1 AND item_id IN ({}) ORDER BY id",
+        crate::db::placeholders(2, item_ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(kind);
+    for id in item_ids {
+        q = q.bind(*id);
+    }
+    for r in q.fetch_all(db.pool()).await? {
+        out.entry(col(&r, "item_id")?)
+            .or_default()
+            .push(col(&r, "public_token")?);
+    }
+    Ok(out)
+}
+
+/// One photo as `public_photos` holds it: its public token and a space.
+pub(crate) fn fold_photo(token: &str) -> String {
+    format!("{token} ")
 }
 
 #[cfg(test)]

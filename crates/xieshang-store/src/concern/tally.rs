@@ -5,7 +5,7 @@
 //! `concern_feedback`, remade over `item_feedback` in migration 23) append every change to
 //! `concern_tally_log` as differences (a state change is −1 for the old state
 //! and +1 for the new one, at the concern's unit); [`compact`] folds the log
-//! into `concern_tallies`, and readers add the two ([`crate::concern::stats`]). The
+//! into `concern_tallies`, and readers add the two (`concern::stats`). The
 //! triggers see every write, whichever code path makes it, so the counts
 //! cannot drift from the concerns as hand-kept counters could; the log is
 //! only ever appended to between compactions, so concurrent writers never

@@ -407,8 +407,3 @@ pub async fn pair(db: &Db, grid_org_id: i64, user_id: i64) -> Result<()> {
     .await?;
     Ok(())
 }
-
-/// Whether `path` lies inside one of the units at `paths`.
-pub(crate) fn inside_any(path: &OrgPath, paths: &[OrgPath]) -> bool {
-    paths.iter().any(|p| path.is_within(p))
-}

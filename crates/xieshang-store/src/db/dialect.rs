@@ -218,7 +218,7 @@ impl Dialect {
         }
     }
 
-    /// Reader connections per process ([`crate::db::reader`]), beside the main
+    /// Reader connections per process (`db::reader`), beside the main
     /// pool. Few: on two cores the status page alone on PostgreSQL ran 9,148
     /// and 10,337 req/s with 8 (PostgreSQL's CPU 67–74 µs a page), 7,448 and
     /// 8,145 with 16 (94–103 µs), 8,752 and 8,837 with 4; on SQLite 4, 8 and
@@ -241,7 +241,7 @@ impl Dialect {
     }
 
     /// True when the database has one writer at a time (SQLite): the
-    /// process's writers take turns in the process ([`crate::Db::begin_write`]),
+    /// process's writers take turns in the process (`Db::begin_write`),
     /// and the intake needs only one writer task. PostgreSQL writes in
     /// parallel.
     pub fn single_writer(self) -> bool {
@@ -286,7 +286,7 @@ impl Dialect {
         }
     }
 
-    /// The statements that set up a reader connection ([`crate::db::reader`]):
+    /// The statements that set up a reader connection (`db::reader`):
     /// SQLite's pragmas and `query_only`; PostgreSQL's read-only default.
     pub(crate) fn reader_setup(self) -> Vec<&'static str> {
         match self {
@@ -724,30 +724,6 @@ mod tests {
             s
         });
         assert_eq!(out, ["?, ?", "$1, $12"]);
-    }
-
-    /// The batch writer's parameters (moved here from db.rs with the
-    /// placeholder's choice).
-    fn two_rows() -> crate::db::Batch {
-        use crate::db::{Arg, Batch};
-        let mut b = Batch::new("INSERT INTO t (a, b)", 2, &[1]);
-        b.push(vec![Some(Arg::Int(1)), None]);
-        b.push(vec![Some(Arg::Int(2)), Some(Arg::Text("x".into()))]);
-        b
-    }
-
-    #[test]
-    fn batch_parameters_are_anonymous_on_sqlite_and_numbered_on_postgres() {
-        use crate::db::Arg;
-        let (sql, args) = two_rows().take(Dialect::Sqlite);
-        assert_eq!(sql, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
-        assert!(matches!(
-            args.as_slice(),
-            [Arg::Int(1), Arg::NullText, Arg::Int(2), Arg::Text(x)] if x == "x"
-        ));
-        let (sql, args) = two_rows().take(Dialect::Postgres);
-        assert_eq!(sql, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
-        assert_eq!(args.len(), 4);
     }
 
     #[test]

@@ -376,3 +376,29 @@ impl Batch {
         query_with(&sql, args).fetch_all(&mut **tx).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The batch writer's parameters.
+    fn two_rows() -> Batch {
+        let mut b = Batch::new("INSERT INTO t (a, b)", 2, &[1]);
+        b.push(vec![Some(Arg::Int(1)), None]);
+        b.push(vec![Some(Arg::Int(2)), Some(Arg::Text("x".into()))]);
+        b
+    }
+
+    #[test]
+    fn batch_parameters_are_anonymous_on_sqlite_and_numbered_on_postgres() {
+        let (sql, args) = two_rows().take(Dialect::Sqlite);
+        assert_eq!(sql, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+        assert!(matches!(
+            args.as_slice(),
+            [Arg::Int(1), Arg::NullText, Arg::Int(2), Arg::Text(x)] if x == "x"
+        ));
+        let (sql, args) = two_rows().take(Dialect::Postgres);
+        assert_eq!(sql, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        assert_eq!(args.len(), 4);
+    }
+}

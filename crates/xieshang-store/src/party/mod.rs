@@ -145,15 +145,50 @@ fn seen(actor: &Actor, mine: Option<&Membership>, body: &OrgPath, path: &OrgPath
 const UNIT_COLS: &str = "o.id, o.name, o.code, o.path, o.parent_id, pu.level, pu.body_id,
     (SELECT COUNT(*) FROM party_members pm WHERE pm.unit_id = o.id) AS members";
 
-async fn unit_from_row(db: &Db, r: &sqlx::any::AnyRow) -> Result<Unit> {
+/// The secretaries of each of `ids`, by unit: one statement for a list.
+async fn secretaries_of(
+    db: &Db,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT pm.unit_id, u.display_name FROM party_members pm JOIN users u ON u.id = pm.user_id
+          WHERE pm.role = 'secretary' AND pm.unit_id IN ({}) ORDER BY u.id",
+        crate::db::placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    for r in q.fetch_all(db.pool()).await? {
+        out.entry(col(&r, "unit_id")?)
+            .or_default()
+            .push(col(&r, "display_name")?);
+    }
+    Ok(out)
+}
+
+/// Units from their rows, with each one's secretaries (one more statement).
+async fn units_from(db: &Db, rows: &[sqlx::any::AnyRow]) -> Result<Vec<Unit>> {
+    let ids = rows
+        .iter()
+        .map(|r| col::<i64>(r, "id"))
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    let mut secretaries = secretaries_of(db, &ids).await?;
+    rows.iter()
+        .map(|r| unit_from_row(r, &mut secretaries))
+        .collect()
+}
+
+fn unit_from_row(
+    r: &sqlx::any::AnyRow,
+    secretaries: &mut std::collections::HashMap<i64, Vec<String>>,
+) -> Result<Unit> {
     let id: i64 = col(r, "id")?;
-    let secretaries: Vec<String> = sqlx::query_scalar(
-        "SELECT u.display_name FROM party_members pm JOIN users u ON u.id = pm.user_id
-          WHERE pm.unit_id = $1 AND pm.role = 'secretary' ORDER BY u.id",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?;
+    let secretaries = secretaries.remove(&id).unwrap_or_default();
     let parent: Option<i64> = col(r, "parent_id")?;
     let body_id: i64 = col(r, "body_id")?;
     Ok(Unit {
@@ -178,11 +213,7 @@ pub async fn units_of(db: &Db, body_id: i64) -> Result<Vec<Unit>> {
     .bind(body_id)
     .fetch_all(db.pool())
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        out.push(unit_from_row(db, r).await?);
-    }
-    Ok(out)
+    units_from(db, &rows).await
 }
 
 async fn unit_unchecked(db: &Db, id: i64) -> Result<Unit> {
@@ -193,7 +224,7 @@ async fn unit_unchecked(db: &Db, id: i64) -> Result<Unit> {
     .fetch_optional(db.pool())
     .await?
     .ok_or(Error::NotFound)?;
-    unit_from_row(db, &r).await
+    Ok(units_from(db, std::slice::from_ref(&r)).await?.remove(0))
 }
 
 /// A unit and what the actor is to it; [`Error::NotFound`] for one they do
@@ -812,6 +843,11 @@ const REPORT_COLS: &str = "r.id, r.user_id, u.display_name, r.held_on, r.kind, r
     r.note, r.state, r.decision_note";
 
 async fn reports_from(db: &Db, rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<Report>> {
+    let ids = rows
+        .iter()
+        .map(|r| col::<i64>(r, "id"))
+        .collect::<sqlx::Result<Vec<_>>>()?;
+    let mut photos = photo::tokens_of_many(db, REPORT_KIND, &ids).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: i64 = col(r, "id")?;
@@ -825,11 +861,7 @@ async fn reports_from(db: &Db, rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<Repor
             note: col(r, "note")?,
             state: col(r, "state")?,
             decision_note: col(r, "decision_note")?,
-            photos: photo::tokens(db, REPORT_KIND, id)
-                .await?
-                .into_iter()
-                .map(|(t, _)| t)
-                .collect(),
+            photos: photos.remove(&id).unwrap_or_default(),
         });
     }
     Ok(out)

@@ -164,15 +164,6 @@ pub fn with_token_cookie(
 /// A url-encoded form whose `_csrf` field matched; `T` ignores that field.
 pub struct CsrfForm<T>(pub T);
 
-pub(crate) fn same(a: &str, b: &str) -> bool {
-    // Length is not secret; compare the bytes without an early exit.
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// Refuses a form any of whose fields holds a control character (other than
 /// tab and line breaks), a noncharacter or a direction control: no form of the
 /// product takes them, and shown again they garble or disguise text. Password
@@ -209,7 +200,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             .find(|(k, _)| k == "_csrf")
             .map(|(_, v)| v.as_str());
         match (expected, given) {
-            (Some(e), Some(g)) if !e.is_empty() && same(&e, g) => {}
+            (Some(e), Some(g)) if !e.is_empty() && xieshang_store::secret::same_hash(&e, g) => {}
             _ => return Err(AppError::Csrf),
         }
         plain_text(&fields)?;
@@ -312,7 +303,7 @@ impl<T: DeserializeOwned + Send, const FILE_MAX: usize> FromRequest<AppState>
         let matches = |given: &str| {
             expected
                 .as_deref()
-                .is_some_and(|e| !e.is_empty() && same(e, given))
+                .is_some_and(|e| !e.is_empty() && xieshang_store::secret::same_hash(e, given))
         };
         let is_multipart = req
             .headers()
@@ -395,7 +386,7 @@ impl<T: DeserializeOwned + Send, const FILE_MAX: usize> FromRequest<AppState>
 /// The API key of a machine client (`X-Api-Key`, or `Authorization: Bearer`),
 /// if it carries `scope`: 401 without a key or with an unknown one, 403 when
 /// it lacks the scope. The route table asks it of routes declared
-/// [`crate::kit::routes::Access::Key`]; handlers take the key from the request's
+/// `Access::Key` in the route table; handlers take the key from the request's
 /// extensions.
 pub(crate) async fn api_key(
     state: &AppState,

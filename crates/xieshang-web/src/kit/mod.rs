@@ -2,15 +2,19 @@
 //! the one application error (`error`) and the one redirect with a message
 //! (`flash`), the one CSV writer (`csv`), a refused form's field errors (`form`), sign-in, sessions and CSRF (`auth`), translations (`i18n`), the
 //! application state (`state`), the route table that enforces each route's
-//! access (`routes`), rate limits (`throttle`), and health, metrics, security
-//! headers and static files (`ops`).
+//! access (`routes`), rate limits (`throttle`), the error page (`error_page`), health,
+//! request metrics and security headers (`ops`), the metrics (`metrics`) and
+//! static files (`assets`).
 
+pub mod assets;
 pub mod auth;
 pub mod csv;
 pub mod error;
+pub mod error_page;
 pub mod flash;
 pub mod form;
 pub mod i18n;
+pub mod metrics;
 pub mod ops;
 pub mod page;
 pub mod routes;
@@ -26,5 +30,5 @@ pub fn routes(r: Routes) -> Routes {
     r.get("/healthz", Public, get(ops::healthz))
         .get("/readyz", Public, get(ops::readyz))
         .get("/metrics", Public, get(ops::metrics))
-        .get("/static/{file}", Public, get(ops::asset))
+        .get("/static/{file}", Public, get(assets::asset))
 }

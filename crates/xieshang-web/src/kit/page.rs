@@ -131,9 +131,9 @@ impl Page {
         }
     }
 
-    /// The versioned URL of an embedded static file (see `ops::asset`).
+    /// The versioned URL of an embedded static file (see `assets::asset`).
     pub(crate) fn asset(&self, name: &str) -> &'static str {
-        crate::kit::ops::asset_url(name)
+        crate::kit::assets::asset_url(name)
     }
 
     pub(crate) fn signed_in(tr: Tr, u: &CurrentUser, flash: &Flash) -> Page {

@@ -33,7 +33,7 @@ pub struct WebConfig {
     /// ranges allowed).
     pub webhook_policy: xieshang_store::net::AddressPolicy,
     /// Who may read `/metrics`.
-    pub metrics_access: crate::kit::ops::MetricsAccess,
+    pub metrics_access: crate::kit::metrics::MetricsAccess,
     /// How long a client may take to send a request's headers (and how long an
     /// idle kept-alive connection stays open); then the connection is closed.
     pub header_read_timeout: std::time::Duration,
@@ -82,7 +82,7 @@ pub struct AppState {
     /// hold up logins (docs/decisions/0015).
     pub parsing: Arc<Semaphore>,
     /// Prometheus metrics.
-    pub metrics: Arc<crate::kit::ops::Metrics>,
+    pub metrics: Arc<crate::kit::metrics::Metrics>,
     /// Rate limits per address, account and concern.
     pub throttles: Arc<crate::kit::throttle::Throttles>,
     /// The working-day calendar.
@@ -117,7 +117,7 @@ impl AppState {
             config: Arc::new(config),
             hashing: Arc::new(Semaphore::new(cpus)),
             parsing: Arc::new(Semaphore::new(cpus.clamp(1, PARSING_MAX))),
-            metrics: Arc::new(crate::kit::ops::Metrics::new()),
+            metrics: Arc::new(crate::kit::metrics::Metrics::new()),
             calendar: Arc::new(xieshang_core::calendar::Calendar::builtin()),
             sealer: None,
             intake: Arc::new(std::sync::OnceLock::new()),
@@ -217,4 +217,29 @@ async fn bounded<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| crate::kit::error::AppError::Internal(e.to_string()))
+}
+
+/// The throttle's extractors read the state.
+impl axum::extract::FromRequestParts<AppState> for crate::kit::throttle::IntakeAllowed {
+    type Rejection = crate::kit::error::AppError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let addr = crate::kit::throttle::client_addr(parts, &state.config.trusted_proxies);
+        state.throttles.intake(addr)?;
+        Ok(crate::kit::throttle::IntakeAllowed)
+    }
+}
+
+impl axum::extract::FromRequestParts<AppState> for crate::kit::throttle::ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(crate::kit::throttle::ClientAddr(
+            crate::kit::throttle::client_addr(parts, &state.config.trusted_proxies),
+        ))
+    }
 }

@@ -259,36 +259,23 @@ fn counted(a: IpAddr) -> IpAddr {
 
 /// A resident's submission may go on: checked before the body is read, so a
 /// client past its limit costs no upload. As an extractor, put it before the
-/// body's.
+/// body's. (Its extractor is in `kit::state`, beside the state it reads.)
 #[derive(Debug, Clone, Copy)]
 pub struct IntakeAllowed;
 
-impl axum::extract::FromRequestParts<crate::AppState> for IntakeAllowed {
-    type Rejection = crate::kit::error::AppError;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &crate::AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let addr = client_addr(parts, &state.config.trusted_proxies);
-        state.throttles.intake(addr)?;
-        Ok(IntakeAllowed)
-    }
-}
-
-/// The client address of a request, as an extractor.
+/// The client address of a request, as an extractor (in `kit::state`).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl axum::extract::FromRequestParts<crate::AppState> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &crate::AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(client_addr(
-            parts,
-            &state.config.trusted_proxies,
-        )))
+impl From<Limited> for crate::kit::error::AppError {
+    fn from(l: Limited) -> Self {
+        crate::kit::error::AppError::TooMany(l.retry_after)
+    }
+}
+
+impl From<Limited> for crate::kit::error::ApiError {
+    fn from(l: Limited) -> Self {
+        crate::kit::error::ApiError(l.into())
     }
 }
 

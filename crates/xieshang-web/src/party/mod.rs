@@ -114,21 +114,6 @@ struct Form {
     present: Vec<i64>,
 }
 
-fn field_errors(e: xieshang_store::Error) -> AppResult<FieldErrors> {
-    match FieldErrors::refused(&e) {
-        Some(errors) => Ok(errors),
-        None => Err(e.into()),
-    }
-}
-
-fn core_errors(list: xieshang_core::concern::FieldErrors) -> FieldErrors {
-    let mut errors = FieldErrors::new();
-    for (field, e) in list {
-        errors.add(field, i18n::known(e.key).unwrap_or("err.bad_input"));
-    }
-    errors
-}
-
 fn refused_flash(errors: &FieldErrors) -> Flash {
     Flash {
         err: (!errors.is_empty()).then(|| "party.not_saved".to_owned()),
@@ -339,7 +324,7 @@ async fn home_after(
     match result {
         Ok(()) => Ok(crate::kit::flash::ok("/party", "common.saved")),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             home_view(state, tr, u, &refused_flash(&errors), None, f, errors).await
         }
     }
@@ -523,7 +508,7 @@ async fn assign(
             "common.saved",
         )),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             unit_refused(&state, tr, &u, id, f, errors).await
         }
     }
@@ -543,7 +528,9 @@ async fn schedule(
     }
     let new = match NewMeeting::parse(&f.kind, &f.title, &f.date, &f.start, &f.end, &f.place) {
         Ok(n) => n,
-        Err(list) => return unit_refused(&state, tr, &u, id, f, core_errors(list)).await,
+        Err(list) => {
+            return unit_refused(&state, tr, &u, id, f, FieldErrors::from_core(list)).await
+        }
     };
     match store::schedule(&state.db, &u.actor, id, &new).await {
         Ok(m) => Ok(crate::kit::flash::ok(
@@ -551,7 +538,7 @@ async fn schedule(
             "party.scheduled",
         )),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             unit_refused(&state, tr, &u, id, f, errors).await
         }
     }
@@ -654,7 +641,7 @@ async fn meeting_after(
     match result {
         Ok(()) => Ok(crate::kit::flash::ok(&format!("/party/meetings/{id}"), ok)),
         Err(e) => {
-            let errors = field_errors(e)?;
+            let errors = FieldErrors::or_error(e)?;
             meeting_view_page(state, tr, u, id, &refused_flash(&errors), f, errors).await
         }
     }
@@ -810,7 +797,7 @@ async fn report(
     let parsed = NewReport::parse(&f.held_on, &f.kind, &f.unit_name, &f.note, today);
     let outcome: Result<i64, FieldErrors> = match parsed {
         Err(list) => {
-            for (field, key) in core_errors(list).summary() {
+            for (field, key) in FieldErrors::from_core(list).summary() {
                 errors.add(field, key);
             }
             Err(errors)
@@ -818,7 +805,7 @@ async fn report(
         Ok(_) if !errors.is_empty() => Err(errors),
         Ok(new) => match store::report(&state.db, &u.actor, &new, &photos).await {
             Ok(id) => Ok(id),
-            Err(e) => Err(field_errors(e)?),
+            Err(e) => Err(FieldErrors::or_error(e)?),
         },
     };
     match outcome {
