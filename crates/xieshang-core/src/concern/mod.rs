@@ -17,10 +17,14 @@ pub type FieldErrors = Vec<(&'static str, Invalid)>;
 
 /// A title longer than 100 characters, or empty.
 pub const TITLE_LENGTH: Invalid = invalid("err.intake.title", "a title has 1 to 100 characters");
-/// A description longer than 2000 characters, or empty.
+/// The longest description, in characters after trimming, by every way in
+/// (forms, the JSON API, Open311): GeoReport v2's own limit (decision 0050).
+pub const DESCRIPTION_MAX: usize = 4_000;
+
+/// A description longer than [`DESCRIPTION_MAX`] characters, or empty.
 pub const DESCRIPTION_LENGTH: Invalid = invalid(
     "err.intake.description",
-    "a description has 1 to 2000 characters",
+    "a description has 1 to 4,000 characters",
 );
 /// An address longer than 200 characters.
 pub const ADDRESS_LENGTH: Invalid = invalid(
@@ -55,8 +59,8 @@ pub const FEEDBACK_LENGTH: Invalid = invalid(
     "err.too_long",
     "a comment or thanks has at most 1000 characters",
 );
-/// The text a duplicate suggestion is asked about: a title and a description
-/// together (100 + 2000), and not empty.
+/// The text a duplicate suggestion is asked about: a title and the start of a
+/// description (the form sends at most 2,100 characters), and not empty.
 pub const SIMILAR_TEXT_LENGTH: Invalid = invalid("err.too_long", "1 to 2100 characters");
 
 /// Every problem of a text field: its characters first, then its length
@@ -114,10 +118,11 @@ text_type!(
     TITLE_LENGTH
 );
 text_type!(
-    /// What is wrong: 1 to 2000 characters after trimming, line breaks allowed.
+    /// What is wrong: 1 to [`DESCRIPTION_MAX`] characters after trimming,
+    /// line breaks allowed.
     Description,
     Lines::Many,
-    (1, 2000),
+    (1, DESCRIPTION_MAX),
     DESCRIPTION_LENGTH
 );
 text_type!(
@@ -403,14 +408,16 @@ mod tests {
     }
 
     #[test]
-    fn descriptions_take_lines_and_1_to_2000_characters() {
+    fn descriptions_take_lines_and_1_to_4000_characters() {
         assert_eq!(
             Description::parse(" 第一行\r\n第二行 ").unwrap().as_str(),
             "第一行\r\n第二行"
         );
-        assert!(Description::parse(&"字".repeat(2000)).is_ok());
+        assert!(Description::parse(&"字".repeat(4000)).is_ok());
+        // Counted after trimming, in characters (not bytes).
+        assert!(Description::parse(&format!(" {} \n", "字".repeat(4000))).is_ok());
         assert_eq!(
-            Description::parse(&"字".repeat(2001)),
+            Description::parse(&"字".repeat(4001)),
             Err(DESCRIPTION_LENGTH)
         );
         assert_eq!(Description::parse(" \n "), Err(DESCRIPTION_LENGTH));

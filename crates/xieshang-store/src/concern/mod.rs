@@ -338,7 +338,7 @@ fn check<'a>(
     // The same rules as at intake (`xieshang_core::concern::NewConcern::parse`,
     // which the web layer applies first); they hold for every caller of the store.
     // The store takes an empty description (seeds and tests record some);
-    // intake asks for 1 to 2000 characters. Its characters are checked here.
+    // intake asks for 1 to `DESCRIPTION_MAX` (4,000) characters. Its characters are checked here.
     use xieshang_core::concern::{Address, Position, Title};
     use xieshang_core::values::{check_text, Lines};
     Title::parse(c.title).map_err(|e| Error::invalid("title", e))?;

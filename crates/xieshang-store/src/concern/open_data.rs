@@ -32,8 +32,8 @@ pub const PUBLISHED_STATES: [&str; 6] = [
 pub struct Filter {
     /// Tracking codes (overrides the other filters, as Open311 says).
     pub codes: Vec<String>,
-    /// Category code.
-    pub category: Option<String>,
+    /// Category codes: any of these (none: every category).
+    pub categories: Vec<String>,
     /// Open (true) or closed (false).
     pub open: Option<bool>,
     /// Raised at or after (unix ms).
@@ -168,8 +168,12 @@ async fn query(db: &Db, f: &Filter, published_only: bool) -> Result<Vec<PublicCo
         }
         conds.push(format!("({})", parts.join(" OR ")));
     } else {
-        if let Some(c) = &f.category {
-            push("c.category = ?", Arg::Text(c.clone()), &mut conds);
+        if !f.categories.is_empty() {
+            let mut parts = Vec::new();
+            for c in &f.categories {
+                push("c.category = ?", Arg::Text(c.clone()), &mut parts);
+            }
+            conds.push(format!("({})", parts.join(" OR ")));
         }
         if let Some(s) = f.start {
             push("c.created_at >= ?", Arg::Int(s), &mut conds);

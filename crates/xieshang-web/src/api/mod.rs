@@ -377,7 +377,7 @@ pub async fn list_concerns(
         if category::by_code(c).is_none() {
             return Err(bad("category", "unknown category code"));
         }
-        f.category = Some(c.to_owned());
+        f.categories = vec![c.to_owned()];
     }
     if let Some(a) = q.area.as_deref() {
         let o = xieshang_store::org::by_code_unchecked(&state.db, a)

@@ -6,6 +6,11 @@
 //! personal data is never part of a response, and GET answers only with the
 //! concerns staff have taken up (`open_data::published`, decision 0017); URLs
 //! start with the configured public address, never the `Host` header.
+//! Arguments, errors and optional fields follow the specification's tables
+//! (decision 0050): lists are comma-delimited or repeated, an unknown
+//! `service_code` is 404 where it names the resource and 400 where it filters a
+//! list, errors come as an array with one entry per problem, and a field the
+//! product does not know is left out rather than sent empty.
 
 use crate::kit::error::AppError;
 use crate::kit::routes::{Access, Routes};
@@ -17,7 +22,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use xieshang_core::concern::category::{self, Category};
 use xieshang_core::OrgPath;
 use xieshang_store::account::apikey::{self, Scope};
@@ -60,6 +64,9 @@ fn split(file: &str) -> Result<(&str, Format), Box<Response>> {
 /// A node of a response document: the same tree renders as XML or JSON.
 enum Node {
     Text(String),
+    /// Not known: the field is left out of an object (GeoReport v2 lets a
+    /// server leave out what it does not have, and an empty XML element or a
+    /// JSON null would ask clients to parse nothing).
     Null,
     Bool(bool),
     Num(f64),
@@ -109,6 +116,7 @@ impl Node {
             Node::Obj(fields) => Value::Object(
                 fields
                     .iter()
+                    .filter(|(_, v)| !matches!(v, Node::Null))
                     .map(|(k, v)| ((*k).to_owned(), v.json()))
                     .collect(),
             ),
@@ -124,7 +132,7 @@ impl Node {
             Node::Num(n) => out.push_str(&n.to_string()),
             Node::Int(n) => out.push_str(&n.to_string()),
             Node::Obj(fields) => {
-                for (k, v) in fields {
+                for (k, v) in fields.iter().filter(|(_, v)| !matches!(v, Node::Null)) {
                     out.push_str(&format!("<{k}>"));
                     v.xml(out);
                     out.push_str(&format!("</{k}>"));
@@ -182,14 +190,66 @@ fn refuse(format: Format, e: AppError) -> Response {
 }
 
 fn error(format: Format, status: StatusCode, description: &str) -> Response {
+    errors(format, status, &[description.to_owned()])
+}
+
+/// Several problems at once: the specification's error document is an array,
+/// one `error` per problem, each with the HTTP status as its code.
+fn errors(format: Format, status: StatusCode, descriptions: &[String]) -> Response {
+    tracing::info!(status = status.as_u16(), errors = ?descriptions, "open311 refused");
     let e = Node::List(
         "error",
-        vec![Node::Obj(vec![
-            ("code", Node::Int(i64::from(status.as_u16()))),
-            ("description", text(description)),
-        ])],
+        descriptions
+            .iter()
+            .map(|d| {
+                Node::Obj(vec![
+                    ("code", Node::Int(i64::from(status.as_u16()))),
+                    ("description", text(d.as_str())),
+                ])
+            })
+            .collect(),
     );
     respond(format, status, "errors", e)
+}
+
+/// A request's arguments (query string or form body) in the order sent. The
+/// specification lets `service_code`, `status` and `service_request_id` be
+/// "declared multiple times, comma delimited", so a key may repeat; and an
+/// empty argument counts as one not given ("Optional Arguments").
+struct Args(Vec<(String, String)>);
+
+impl Args {
+    /// The first non-blank value of `key`, trimmed.
+    fn one(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.trim())
+            .find(|v| !v.is_empty())
+    }
+
+    /// Every value of `key`, repeated or comma-delimited, trimmed, blanks
+    /// dropped, each once in the order first given.
+    fn list(&self, key: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, v) in self.0.iter().filter(|(k, _)| k == key) {
+            for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                if !out.iter().any(|o| o == item) {
+                    out.push(item.to_owned());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The service codes this endpoint knows, for error messages.
+fn known_codes() -> String {
+    category::DEFAULT
+        .iter()
+        .map(|c| c.code)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn iso(ms: i64) -> String {
@@ -210,16 +270,8 @@ fn parse_date(s: &str) -> Option<i64> {
 }
 
 /// The unit named by `jurisdiction_id` (a district or the city), if given.
-async fn jurisdiction(
-    state: &AppState,
-    q: &HashMap<String, String>,
-    f: Format,
-) -> Result<Option<org::Org>, Response> {
-    let Some(code) = q
-        .get("jurisdiction_id")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    else {
+async fn jurisdiction(state: &AppState, q: &Args, f: Format) -> Result<Option<org::Org>, Response> {
+    let Some(code) = q.one("jurisdiction_id") else {
         return Ok(None);
     };
     match org::by_code_unchecked(&state.db, code).await {
@@ -228,7 +280,10 @@ async fn jurisdiction(
         }
         Ok(_) | Err(xieshang_store::Error::NotFound) => Err(refuse(
             f,
-            AppError::Missing("jurisdiction_id not found".into()),
+            AppError::Missing(format!(
+                "jurisdiction_id {} not found: give a district's code or the city's",
+                shown(code)
+            )),
         )),
         Err(e) => Err(internal(f, e)),
     }
@@ -259,8 +314,9 @@ fn service(c: &Category) -> Node {
 async fn top(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
+    let q = Args(q);
     let (name, f) = match split(&file) {
         Ok(x) => x,
         Err(r) => return *r,
@@ -302,8 +358,9 @@ async fn top(
 async fn definition(
     State(state): State<AppState>,
     Path(file): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
+    let q = Args(q);
     let (code, f) = match split(&file) {
         Ok(x) => x,
         Err(r) => return *r,
@@ -312,7 +369,14 @@ async fn definition(
         return r;
     }
     let Some(c) = category::by_code(code) else {
-        return refuse(f, AppError::Missing("service_code not found".into()));
+        return refuse(
+            f,
+            AppError::Missing(format!(
+                "service_code {} not found: known codes are {}",
+                shown(code),
+                known_codes()
+            )),
+        );
     };
     let attributes = c
         .questions
@@ -375,19 +439,25 @@ fn request_node(c: &PublicConcern, base: &str) -> Node {
         ("agency_responsible", opt(c.agency.clone())),
         (
             "service_notice",
-            text(
-                cat.map(|c| format!("{} 个工作日内办结", c.service_days))
-                    .unwrap_or_default(),
-            ),
+            opt(cat.map(|c| format!("{} 个工作日内办结", c.service_days))),
         ),
         ("requested_datetime", text(iso(c.created_at))),
-        ("updated_datetime", text(iso(c.updated_at))),
+        // "For requests with status=closed, this will be the date the request
+        // was closed": a reporter's later feedback does not move it.
+        (
+            "updated_datetime",
+            text(iso(match c.resolved_at {
+                Some(t) if !c.is_open() => t,
+                _ => c.updated_at,
+            })),
+        ),
         ("expected_datetime", opt(c.deadline_at.map(iso))),
         (
             "address",
             opt(c.address.clone().or_else(|| Some(c.area.clone()))),
         ),
         ("address_id", text(&c.area_code)),
+        // The product keeps no postal codes: left out, never guessed.
         ("zipcode", Node::Null),
         ("lat", c.lat.map(Node::Num).unwrap_or(Node::Null)),
         ("long", c.lng.map(Node::Num).unwrap_or(Node::Null)),
@@ -424,68 +494,78 @@ fn window(
     }
 }
 
-async fn list_requests(state: &AppState, q: &HashMap<String, String>, f: Format) -> Response {
+async fn list_requests(state: &AppState, q: &Args, f: Format) -> Response {
     let within = match jurisdiction(state, q, f).await {
         Ok(j) => j.map(|o| o.path),
         Err(r) => return r,
     };
-    let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
     let mut filter = open_data::Filter {
         within,
         limit: 1000,
         ..Default::default()
     };
-    if let Some(ids) = get("service_request_id") {
-        filter.codes = ids.split(',').map(str::to_owned).collect();
+    let ids = q.list("service_request_id");
+    if !ids.is_empty() {
+        // "This overrides all other arguments" (the jurisdiction is not an
+        // optional argument: it still bounds the list).
+        filter.codes = ids;
     } else {
-        filter.category = get("service_code").map(str::to_owned);
-        if let Some(c) = &filter.category {
-            if category::by_code(c).is_none() {
-                return refuse(f, AppError::BadRequest("service_code not found".into()));
-            }
+        // Every problem at once, one error each (the error document is an
+        // array). An unknown code filters nothing that exists: 400, as the
+        // table of GET Service Requests keeps 404 for the jurisdiction alone
+        // (decision 0050).
+        let mut problems: Vec<String> = Vec::new();
+        let codes = q.list("service_code");
+        for c in codes.iter().filter(|c| category::by_code(c).is_none()) {
+            problems.push(format!(
+                "service_code {} not found: known codes are {}",
+                shown(c),
+                known_codes()
+            ));
         }
+        filter.categories = codes;
         for (key, slot) in [
             ("start_date", &mut filter.start),
             ("end_date", &mut filter.end),
         ] {
-            if let Some(v) = get(key) {
+            if let Some(v) = q.one(key) {
                 match parse_date(v) {
                     Some(t) => *slot = Some(t),
-                    None => {
-                        return refuse(
-                            f,
-                            AppError::BadRequest(format!(
-                                "{key} must be a w3c date-time with a time zone"
-                            )),
-                        )
-                    }
+                    None => problems.push(format!(
+                        "{key} {} is not a w3c date-time with a time zone, eg 2010-01-01T00:00:00Z",
+                        shown(v)
+                    )),
                 }
             }
         }
-        match window(filter.start, filter.end, state.db.now_ms()) {
-            Ok((start, end)) => {
-                filter.start = Some(start);
-                filter.end = end;
+        if problems.is_empty() {
+            match window(filter.start, filter.end, state.db.now_ms()) {
+                Ok((start, end)) => {
+                    filter.start = Some(start);
+                    filter.end = end;
+                }
+                Err(msg) => problems.push(msg.into()),
             }
-            Err(msg) => return refuse(f, AppError::BadRequest(msg.into())),
         }
-        if let Some(s) = get("status") {
-            let wants: Vec<&str> = s.split(',').map(str::trim).collect();
-            if wants.iter().any(|w| !matches!(*w, "open" | "closed")) {
-                return refuse(
-                    f,
-                    AppError::BadRequest("status is open, closed or both".into()),
-                );
-            }
-            let (o, c) = (wants.contains(&"open"), wants.contains(&"closed"));
-            filter.open = if o && !c {
-                Some(true)
-            } else if c && !o {
-                Some(false)
-            } else {
-                None
-            };
+        let wants = q.list("status");
+        for w in wants
+            .iter()
+            .filter(|w| !matches!(w.as_str(), "open" | "closed"))
+        {
+            problems.push(format!("status {} is not open or closed", shown(w)));
         }
+        if !problems.is_empty() {
+            return errors(f, StatusCode::BAD_REQUEST, &problems);
+        }
+        let (o, c) = (
+            wants.iter().any(|w| w == "open"),
+            wants.iter().any(|w| w == "closed"),
+        );
+        filter.open = match (o, c) {
+            (true, false) => Some(true),
+            (false, true) => Some(false),
+            _ => None,
+        };
     }
     match open_data::published(&state.db, &filter).await {
         Ok(list) => {
@@ -506,8 +586,9 @@ async fn one(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     Path(file): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
+    let q = Args(q);
     let (id, f) = match split(&file) {
         Ok(x) => x,
         Err(r) => return *r,
@@ -526,9 +607,10 @@ async fn one(
         ..Default::default()
     };
     match open_data::published(&state.db, &filter).await {
-        Ok(list) if list.is_empty() => {
-            refuse(f, AppError::Missing("service_request_id not found".into()))
-        }
+        Ok(list) if list.is_empty() => refuse(
+            f,
+            AppError::Missing(format!("service_request_id {} not found", shown(id))),
+        ),
         Ok(list) => {
             let base = base_url(&state);
             respond(
@@ -545,12 +627,16 @@ async fn one(
     }
 }
 
-/// Tokens: requests get their id at once, so a token is the id itself.
+/// Tokens: requests get their id at once, so a token is the id itself. The
+/// code is the resident's, so it answers in any state (decision 0017), but
+/// only inside the jurisdiction named.
 async fn token(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     Path(file): Path<String>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
+    let q = Args(q);
     let (t, f) = match split(&file) {
         Ok(x) => x,
         Err(r) => return *r,
@@ -558,27 +644,44 @@ async fn token(
     if let Err(l) = state.throttles.track(addr) {
         return limited(f, l);
     }
-    match xieshang_store::concern::public_status(&state.db, t).await {
-        Ok(s) => respond(
-            f,
-            StatusCode::OK,
-            "service_requests",
-            Node::List(
-                "request",
-                vec![Node::Obj(vec![
-                    ("service_request_id", text(&s.tracking_code)),
-                    ("token", text(&s.tracking_code)),
-                ])],
+    let within = match jurisdiction(&state, &q, f).await {
+        Ok(j) => j.map(|o| o.path),
+        Err(r) => return r,
+    };
+    let filter = open_data::Filter {
+        codes: vec![t.to_owned()],
+        within,
+        limit: 1,
+        ..Default::default()
+    };
+    match open_data::list(&state.db, &filter).await {
+        Ok(list) => match list.first() {
+            Some(c) => respond(
+                f,
+                StatusCode::OK,
+                "service_requests",
+                Node::List(
+                    "request",
+                    vec![Node::Obj(vec![
+                        ("service_request_id", text(&c.tracking_code)),
+                        ("token", text(&c.tracking_code)),
+                    ])],
+                ),
             ),
-        ),
-        Err(xieshang_store::Error::NotFound) => {
-            refuse(f, AppError::Missing("token not found".into()))
-        }
+            None => refuse(
+                f,
+                AppError::Missing(format!("token {} not found", shown(t))),
+            ),
+        },
         Err(e) => internal(f, e),
     }
 }
 
-/// POST Service Request (form-encoded, as the specification says).
+/// POST Service Request (form-encoded, as the specification says). What it
+/// takes and leaves (decision 0050): `email`, `device_id` and `account_id`
+/// are not kept (a resident here has no account, and name and phone are the
+/// only personal data a concern holds); `media_url` is not fetched (photos
+/// are kept only when uploaded and checked here), and the answer says so.
 async fn create(State(state): State<AppState>, Path(file): Path<String>, body: Bytes) -> Response {
     let (name, f) = match split(&file) {
         Ok(x) => x,
@@ -593,13 +696,8 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
             AppError::BadRequest("the body must be application/x-www-form-urlencoded".into()),
         );
     };
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-    };
+    let args = Args(pairs);
+    let get = |k: &str| args.one(k);
     // The key first: without a good one nothing else is looked at.
     let key = match get("api_key") {
         Some(k) => match apikey::verify(&state.db, k).await {
@@ -615,24 +713,39 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         None => return refuse(f, AppError::NotAllowed("api_key is required".into())),
     };
     // Every value (attributes and names too) is text as forms take it.
-    if let Some(Err(e)) = pairs
-        .iter()
-        .map(|(_, v)| xieshang_core::values::check_text(v, xieshang_core::values::Lines::Many))
-        .find(Result::is_err)
-    {
-        return refuse(f, AppError::BadRequest(e.message.into()));
+    if let Some((k, e)) = args.0.iter().find_map(|(k, v)| {
+        xieshang_core::values::check_text(v, xieshang_core::values::Lines::Many)
+            .err()
+            .map(|e| (k, e))
+    }) {
+        return refuse(
+            f,
+            AppError::BadRequest(format!("{}: {}", shown(k), e.message)),
+        );
     }
+    // The resource first (404 when it does not exist, as the table of POST
+    // Service Request says), then everything else about the request at once.
     let Some(code) = get("service_code") else {
-        return refuse(f, AppError::BadRequest("service_code is required".into()));
+        return refuse(
+            f,
+            AppError::BadRequest("service_code was not provided".into()),
+        );
     };
     let Some(cat) = category::by_code(code) else {
-        return refuse(f, AppError::BadRequest("service_code not found".into()));
+        return refuse(
+            f,
+            AppError::Missing(format!(
+                "service_code {} not found: known codes are {}",
+                shown(code),
+                known_codes()
+            )),
+        );
     };
-    let q: HashMap<String, String> = pairs.iter().cloned().collect();
-    let juris = match jurisdiction(&state, &q, f).await {
+    let juris = match jurisdiction(&state, &args, f).await {
         Ok(j) => j,
         Err(r) => return r,
     };
+    let mut problems: Vec<String> = Vec::new();
     // Where: an address_id (a street, community or grid code), else the
     // jurisdiction, else the key's own unit.
     let (org_id, path): (i64, OrgPath) = if let Some(a) = get("address_id") {
@@ -644,10 +757,11 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
                 (o.id, o.path)
             }
             Ok(_) | Err(xieshang_store::Error::NotFound) => {
-                return refuse(
-                    f,
-                    AppError::BadRequest("address_id is not a known area code".into()),
-                )
+                problems.push(format!(
+                    "address_id {} is not a known area code: give a street's, community's or grid's code",
+                    shown(a)
+                ));
+                (key.org_id, key.org_path.clone())
             }
             Err(e) => return internal(f, e),
         }
@@ -670,26 +784,28 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         (Some(Ok(a)), Some(Ok(b))) => (Some(a), Some(b)),
         (None, None) => (None, None),
         _ => {
-            return refuse(
-                f,
-                AppError::BadRequest("lat and long must both be numbers".into()),
-            )
+            problems.push("lat and long must both be given, as numbers".into());
+            (None, None)
         }
     };
-    if lat.is_none() && get("address_string").is_none() && get("address_id").is_none() {
-        return refuse(
-            f,
-            AppError::BadRequest(
-                "a location is required: lat and long, address_string or address_id".into(),
-            ),
-        );
+    if get("lat").is_none()
+        && get("long").is_none()
+        && get("address_string").is_none()
+        && get("address_id").is_none()
+    {
+        problems.push("a location is required: lat and long, address_string or address_id".into());
     }
-    let Some(description) = get("description") else {
-        return refuse(f, AppError::BadRequest("description is required".into()));
-    };
+    // The description is optional in GeoReport v2: without one, the service's
+    // name stands for it (the attributes say the rest).
+    let description = get("description").unwrap_or(cat.name_zh);
+    problems.extend(
+        xieshang_core::concern::Description::problems(description)
+            .into_iter()
+            .map(|e| format!("description: {}", e.message)),
+    );
     // attribute[code]=v and attribute[code][]=v
     let mut answers: Vec<(String, Vec<String>)> = Vec::new();
-    for (k, v) in &pairs {
+    for (k, v) in &args.0 {
         if let Some(rest) = k.strip_prefix("attribute[") {
             let code = rest.trim_end_matches("[]").trim_end_matches(']').to_owned();
             match answers.iter_mut().find(|(c, _)| *c == code) {
@@ -698,12 +814,33 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
             }
         }
     }
-    let attributes = match xieshang_core::concern::Attributes::parse(cat, &answers) {
-        Ok(a) => a.map(xieshang_core::concern::Attributes::into_string),
-        Err((code, msg)) => {
-            return refuse(f, AppError::BadRequest(format!("attribute {code}: {msg}")))
+    let unknown: Vec<&String> = answers
+        .iter()
+        .map(|(code, _)| code)
+        .filter(|code| !cat.questions.iter().any(|q| q.code == code.as_str()))
+        .collect();
+    let attributes = if unknown.is_empty() {
+        match xieshang_core::concern::Attributes::parse(cat, &answers) {
+            Ok(a) => a.map(xieshang_core::concern::Attributes::into_string),
+            Err((code, msg)) => {
+                problems.push(format!("attribute[{code}]: {msg}"));
+                None
+            }
         }
+    } else {
+        for code in unknown {
+            problems.push(format!(
+                "attribute[{}]: service {} has no such attribute (see services/{}.xml)",
+                shown(code),
+                cat.code,
+                cat.code
+            ));
+        }
+        None
     };
+    if !problems.is_empty() {
+        return errors(f, StatusCode::BAD_REQUEST, &problems);
+    }
     let name = [get("last_name"), get("first_name")]
         .into_iter()
         .flatten()
@@ -733,31 +870,41 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
     match crate::concern::intake::file_concern(&state, &intake, "api", By::Resident, &[]).await {
         Ok(Ok(recorded)) => {
             let xieshang_store::concern::Recorded { code, key, .. } = recorded;
+            let mut notice = format!(
+                "{} 个工作日内办结；凭查询码 {code} 查询进度；\
+                 评价办理结果需凭密钥 {key}（只显示这一次，请交给反映人本人）",
+                cat.service_days
+            );
+            if get("media_url").is_some() {
+                notice
+                    .push_str("；media_url 所指的照片未保存（本平台只保存直接上传并经检查的照片）");
+            }
             let doc = Node::List(
                 "request",
                 vec![Node::Obj(vec![
                     ("service_request_id", text(&code)),
-                    (
-                        "service_notice",
-                        text(format!(
-                            "{} 个工作日内办结；凭查询码 {code} 查询进度；\
-                             评价办理结果需凭密钥 {key}（只显示这一次，请交给反映人本人）",
-                            cat.service_days
-                        )),
-                    ),
-                    ("account_id", Node::Null),
+                    ("service_notice", text(notice)),
                 ])],
             );
             respond(f, StatusCode::OK, "service_requests", doc)
         }
         Ok(Err(fields)) => {
-            let msg = fields
+            let problems: Vec<String> = fields
                 .iter()
                 .map(|(k, m)| format!("{k}: {}", m.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            refuse(f, AppError::BadRequest(msg))
+                .collect();
+            errors(f, StatusCode::BAD_REQUEST, &problems)
         }
         Err(e) => internal(f, e),
     }
+}
+
+/// A value sent by the client as an error message repeats it: at most 40
+/// characters of it.
+fn shown(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
 }

@@ -71,7 +71,7 @@ impl ExportQuery {
             if category::by_code(c).is_none() {
                 return Err(AppError::BadRequest(format!("no category {c}")));
             }
-            f.category = Some(c.to_owned());
+            f.categories = vec![c.to_owned()];
         }
         f.start = self
             .from

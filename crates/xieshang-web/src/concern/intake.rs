@@ -24,10 +24,10 @@ pub struct Intake {
     /// 1 to 100 characters, no control characters.
     #[schema(min_length = 1, max_length = 100, example = "学校门口道路破损")]
     pub(crate) title: String,
-    /// 1 to 2000 characters.
+    /// 1 to 4,000 characters (`xieshang_core::concern::DESCRIPTION_MAX`).
     #[schema(
         min_length = 1,
-        max_length = 2000,
+        max_length = 4000,
         example = "路面塌陷，学生上下学不安全"
     )]
     pub(crate) description: String,

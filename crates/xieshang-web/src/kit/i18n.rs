@@ -301,7 +301,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.intake.category", "请选择问题类别。", "Choose a kind of problem."),
     ("err.intake.area", "请选择所在区域。", "Choose where it is."),
     ("err.intake.title", "标题须为1至100个字符。", "A title has 1 to 100 characters."),
-    ("err.intake.description", "具体情况须为1至2000个字符。", "A description has 1 to 2000 characters."),
+    ("err.intake.description", "具体情况须为1至4000个字符。", "A description has 1 to 4,000 characters."),
     ("err.intake.address", "地址最多200个字符。", "An address has at most 200 characters."),
     ("err.intake.lat", "位置坐标无效。", "The coordinates are not valid."),
     ("err.text_line_break", "标题、姓名、电话、地址等须写在一行内，不能换行。", "Titles, names, phone numbers and addresses take one line: no line breaks."),

@@ -271,7 +271,7 @@ async fn a_resident_reports_through_the_public_form_without_an_account() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        r.body.contains("标题须为1至100个字符") && r.body.contains("具体情况须为1至2000个字符")
+        r.body.contains("标题须为1至100个字符") && r.body.contains("具体情况须为1至4000个字符")
     );
     let r = c
         .post(

@@ -653,3 +653,980 @@ async fn legacy_text_with_noncharacters_keeps_the_xml_feed_well_formed() {
         assert!(r.body.contains("夜里很危险"), "{path}: {}", r.body);
     }
 }
+
+// h-open311 begin: one test per table of GeoReport v2 (decision 0050), each
+// argument with a valid value and, where the specification defines one, an
+// invalid one; both formats where the answer differs by format.
+
+/// The errors of an Open311 error document (JSON): (code, description).
+fn errors_of(r: &crate::app::Resp) -> Vec<(i64, String)> {
+    json(r)
+        .as_array()
+        .unwrap_or_else(|| panic!("not an error array: {}", r.body))
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_i64().unwrap(),
+                e["description"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `base` without the keys of `drop` and of `set`, then `set`.
+fn with<'a>(
+    base: &[(&'a str, &'a str)],
+    set: &[(&'a str, &'a str)],
+    drop: &[&str],
+) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(&str, &str)> = base
+        .iter()
+        .filter(|(k, _)| !drop.contains(k) && !set.iter().any(|(s, _)| s == k))
+        .copied()
+        .collect();
+    out.extend_from_slice(set);
+    out
+}
+
+async fn concerns(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM concerns")
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap()
+}
+
+async fn hotline_key(app: &TestApp) -> String {
+    apikey::create(
+        &app.t.db,
+        "yanliang",
+        "区12345热线",
+        &[Scope::ConcernsCreate],
+    )
+    .await
+    .unwrap()
+    .1
+}
+
+/// Files through Open311 and returns the new id.
+async fn filed(c: &mut Client, form: &[(&str, &str)]) -> String {
+    let r = post(c, "/open311/v2/requests.json", form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    json(&r)[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The stored description of a concern.
+async fn stored_description(app: &TestApp, code: &str) -> String {
+    sqlx::query_scalar("SELECT description FROM concerns WHERE tracking_code = $1")
+        .bind(code)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn get_service_list_and_definition_take_their_arguments_as_the_tables_say() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    // GET Service List, jurisdiction_id: a district, the city, blank (the
+    // same as not given) and none answer the list in both formats.
+    for q in [
+        "?jurisdiction_id=yanliang",
+        "?jurisdiction_id=xa",
+        "?jurisdiction_id=",
+        "",
+    ] {
+        let r = c.get(&format!("/open311/v2/services.json{q}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+        let list = json(&r);
+        let list = list.as_array().unwrap();
+        assert!(list.len() >= 8, "{q}");
+        // Every row of the response table, with its allowed values.
+        for s in list {
+            for field in [
+                "service_code",
+                "service_name",
+                "description",
+                "keywords",
+                "group",
+            ] {
+                assert!(
+                    s[field].as_str().is_some_and(|v| !v.is_empty()),
+                    "{field}: {s}"
+                );
+            }
+            assert!(s["metadata"].is_boolean(), "{s}");
+            assert_eq!(s["type"], "realtime");
+        }
+        let by = |code: &str| list.iter().find(|s| s["service_code"] == code).unwrap();
+        assert_eq!(by("road")["metadata"], true, "road asks a question");
+        assert_eq!(
+            by("environment")["metadata"],
+            false,
+            "environment asks none"
+        );
+        let r = c.get(&format!("/open311/v2/services.xml{q}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_well_formed(&r.body);
+        assert!(
+            r.body.contains(
+                "<service><service_code>road</service_code><service_name>道路设施</service_name>"
+            ),
+            "{}",
+            r.body
+        );
+    }
+    // An unknown jurisdiction, and a street (not a jurisdiction): 404 in the
+    // error format, naming the argument.
+    for j in ["atlantis", "yanliang-fenghuang"] {
+        let r = c
+            .get(&format!("/open311/v2/services.json?jurisdiction_id={j}"))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let e = errors_of(&r);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].0, 404);
+        assert!(
+            e[0].1.contains(&format!("jurisdiction_id {j} not found")),
+            "{:?}",
+            e
+        );
+        let r = c
+            .get(&format!("/open311/v2/services.xml?jurisdiction_id={j}"))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_well_formed(&r.body);
+        assert!(r.body.contains(&format!(
+            "<errors><error><code>404</code><description>jurisdiction_id {j} not found"
+        )));
+    }
+
+    // GET Service Definition: the service_code in the path, the jurisdiction.
+    let r = c
+        .get("/open311/v2/services/road.json?jurisdiction_id=yanliang")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let d = json(&r);
+    assert_eq!(d["service_code"], "road");
+    let a = &d["attributes"][0];
+    assert_eq!(a["variable"], true);
+    assert_eq!(a["code"], "near_school");
+    assert_eq!(a["datatype"], "singlevaluelist");
+    assert_eq!(a["required"], false);
+    assert_eq!(a["datatype_description"], "Is it near a school?");
+    assert_eq!(a["order"], 1);
+    assert_eq!(a["description"], "是否在学校周边");
+    assert_eq!(a["values"][0]["key"], "yes");
+    assert_eq!(a["values"][0]["name"], "是");
+    let r = c.get("/open311/v2/services/environment.json").await;
+    assert_eq!(json(&r)["attributes"], Value::Array(vec![]));
+    for ext in ["json", "xml"] {
+        let r = c.get(&format!("/open311/v2/services/fire.{ext}")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(
+            r.body
+                .contains("service_code fire not found: known codes are road, water"),
+            "{}",
+            r.body
+        );
+        let r = c
+            .get(&format!(
+                "/open311/v2/services/road.{ext}?jurisdiction_id=atlantis"
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.body.contains("jurisdiction_id atlantis not found"));
+    }
+}
+
+#[tokio::test]
+async fn post_service_request_takes_every_argument_of_its_tables() {
+    let app = TestApp::new().await;
+    let key = hotline_key(&app).await;
+    let mut c = app.client();
+    let base = [
+        ("api_key", key.as_str()),
+        ("service_code", "road"),
+        ("address_id", "yanliang-guanshan-g01"),
+        ("description", "关山路井盖缺失，夜里很危险"),
+    ];
+    // jurisdiction_id: a district, or none (the key's own district) files;
+    // an unknown one is 404 and files nothing.
+    filed(
+        &mut c,
+        &with(&base, &[("jurisdiction_id", "yanliang")], &[]),
+    )
+    .await;
+    filed(&mut c, &with(&base, &[("jurisdiction_id", "")], &[])).await;
+    let n = concerns(&app).await;
+    assert_eq!(n, 2);
+    for ext in ["json", "xml"] {
+        let r = post(
+            &mut c,
+            &format!("/open311/v2/requests.{ext}"),
+            &with(&base, &[("jurisdiction_id", "atlantis")], &[]),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+        assert!(r.body.contains("jurisdiction_id atlantis not found"));
+    }
+
+    // service_code: not provided, 400; unknown, 404 (the table's "service_code
+    // was not found"), in the error format; nothing filed either way.
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.json",
+        &with(&base, &[], &["service_code"]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        errors_of(&r),
+        vec![(400, "service_code was not provided".to_owned())]
+    );
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.json",
+        &with(&base, &[("service_code", "fire")], &[]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let e = errors_of(&r);
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].0, 404);
+    assert!(
+        e[0].1
+            .starts_with("service_code fire not found: known codes are road, water"),
+        "{e:?}"
+    );
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.xml",
+        &with(&base, &[("service_code", "fire")], &[]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_well_formed(&r.body);
+    assert!(r
+        .body
+        .contains("<errors><error><code>404</code><description>service_code fire not found"));
+
+    // The location: lat & long, address_string or address_id each suffice.
+    filed(
+        &mut c,
+        &with(
+            &base,
+            &[("lat", "34.66"), ("long", "109.22")],
+            &["address_id"],
+        ),
+    )
+    .await;
+    let at = filed(
+        &mut c,
+        &with(&base, &[("address_string", "关山路12号")], &["address_id"]),
+    )
+    .await;
+    assert_eq!(concerns(&app).await, n + 2);
+    let addr: Option<String> =
+        sqlx::query_scalar("SELECT address FROM concerns WHERE tracking_code = $1")
+            .bind(&at)
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(addr.as_deref(), Some("关山路12号"));
+    // None, half a position, a position that is not one, a place that is not
+    // ours: 400, each saying which.
+    for (set, drop, says) in [
+        (vec![], vec!["address_id"], "a location is required"),
+        (
+            vec![("lat", "34.66")],
+            vec!["address_id"],
+            "lat and long must both be given",
+        ),
+        (
+            vec![("lat", "north"), ("long", "109.2")],
+            vec!["address_id"],
+            "lat and long must both be given",
+        ),
+        (
+            vec![("lat", "91"), ("long", "109.2")],
+            vec!["address_id"],
+            "lat: give both lat and lng, within -90..90",
+        ),
+        (
+            vec![("address_id", "nowhere")],
+            vec![],
+            "address_id nowhere is not a known area code",
+        ),
+    ] {
+        let r = post(
+            &mut c,
+            "/open311/v2/requests.json",
+            &with(&base, &set, &drop),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{set:?}: {}", r.body);
+        let e = errors_of(&r);
+        assert!(
+            e.iter()
+                .any(|(code, d)| *code == 400 && d.starts_with(says)),
+            "{set:?}: {e:?}"
+        );
+    }
+
+    // attribute: an answer the definition allows is kept; one it does not,
+    // or a question the service does not ask, is 400.
+    let school = filed(
+        &mut c,
+        &with(&base, &[("attribute[near_school]", "yes")], &[]),
+    )
+    .await;
+    let attrs: Option<String> =
+        sqlx::query_scalar("SELECT attributes FROM concerns WHERE tracking_code = $1")
+            .bind(&school)
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(attrs.as_deref(), Some("{\"near_school\":[\"yes\"]}"));
+    for (k, v, says) in [
+        (
+            "attribute[near_school]",
+            "maybe",
+            "attribute[near_school]: this answer is not one the question allows",
+        ),
+        (
+            "attribute[colour]",
+            "red",
+            "attribute[colour]: service road has no such attribute (see services/road.xml)",
+        ),
+    ] {
+        let r = post(
+            &mut c,
+            "/open311/v2/requests.json",
+            &with(&base, &[(k, v)], &[]),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(errors_of(&r), vec![(400, says.to_owned())]);
+    }
+
+    // description: 4,000 characters (the specification's limit) are taken
+    // whole; 4,001 are refused in the error format, in both formats.
+    let long = "井".repeat(4000);
+    let id = filed(&mut c, &with(&base, &[("description", &long)], &[])).await;
+    assert_eq!(stored_description(&app, &id).await.chars().count(), 4000);
+    let longer = "井".repeat(4001);
+    let before = concerns(&app).await;
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.json",
+        &with(&base, &[("description", &longer)], &[]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        errors_of(&r),
+        vec![(
+            400,
+            "description: a description has 1 to 4,000 characters".to_owned()
+        )]
+    );
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.xml",
+        &with(&base, &[("description", &longer)], &[]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_well_formed(&r.body);
+    assert!(r.body.contains("<errors><error><code>400</code><description>description: a description has 1 to 4,000 characters</description></error></errors>"));
+    assert_eq!(concerns(&app).await, before);
+    // The description is optional: none, or a blank one, and the service's
+    // name stands for it.
+    for set in [vec![], vec![("description", "  ")]] {
+        let id = filed(&mut c, &with(&base, &set, &["description"])).await;
+        assert_eq!(stored_description(&app, &id).await, "道路设施");
+    }
+
+    // Every problem at once, one error each.
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.json",
+        &with(
+            &base,
+            &[
+                ("description", &longer),
+                ("attribute[near_school]", "maybe"),
+            ],
+            &["address_id"],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let e = errors_of(&r);
+    assert_eq!(e.len(), 3, "{e:?}");
+    assert!(e.iter().all(|(code, _)| *code == 400));
+
+    // The person's arguments: names and phone kept sealed (a phone that is
+    // none is 400); email, device_id and account_id taken and not kept.
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.json",
+        &with(&base, &[("phone", "12")], &[]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(errors_of(&r)[0].1.starts_with("phone: a phone number is"));
+    let person = filed(
+        &mut c,
+        &with(
+            &base,
+            &[
+                ("first_name", "建国"),
+                ("last_name", "王"),
+                ("phone", "13700001234"),
+                ("email", "wang@example.com"),
+                ("device_id", "device-7781"),
+                ("account_id", "acct-993"),
+            ],
+            &[],
+        ),
+    )
+    .await;
+    let sealed: (Option<String>, Option<String>) = {
+        use sqlx::Row;
+        let row = sqlx::query(
+            "SELECT r.name_sealed, r.phone_sealed FROM concern_reporters r
+             JOIN concerns c ON c.id = r.concern_id WHERE c.tracking_code = $1",
+        )
+        .bind(&person)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert!(sealed.0.is_some() && sealed.1.is_some());
+    assert!(!sealed.0.unwrap().contains("建国") && !sealed.1.unwrap().contains("13700001234"));
+    app.accept(&person).await;
+    let r = c.get(&format!("/open311/v2/requests/{person}.json")).await;
+    for secret in [
+        "建国",
+        "13700001234",
+        "wang@example.com",
+        "device-7781",
+        "acct-993",
+    ] {
+        assert!(!r.body.contains(secret), "{secret}: {}", r.body);
+    }
+
+    // media_url: taken, not fetched; the answer says the photo is not kept.
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.xml",
+        &with(
+            &base,
+            &[("media_url", "https://photos.example.org/p/1.jpg")],
+            &[],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("media_url 所指的照片未保存"), "{}", r.body);
+    let media = r.body.split("<service_request_id>").nth(1).unwrap()[..10].to_owned();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM attachments a JOIN concerns c ON c.id = a.item_id
+         WHERE a.kind = 'concern' AND c.tracking_code = $1",
+    )
+    .bind(&media)
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 0);
+    app.accept(&media).await;
+    let r = c.get(&format!("/open311/v2/requests/{media}.json")).await;
+    assert!(json(&r)[0].get("media_url").is_none(), "{}", r.body);
+
+    // The response table: service_request_id and service_notice; no token
+    // (not with an id) and no account_id (none here).
+    let r = post(&mut c, "/open311/v2/requests.json", &base).await;
+    let req = &json(&r)[0];
+    assert_eq!(req["service_request_id"].as_str().unwrap().len(), 10);
+    assert!(req["service_notice"]
+        .as_str()
+        .unwrap()
+        .starts_with("10 个工作日内办结"));
+    let fields: Vec<&String> = req.as_object().unwrap().keys().collect();
+    assert_eq!(fields, ["service_notice", "service_request_id"], "{req}");
+    let r = post(&mut c, "/open311/v2/requests.xml", &base).await;
+    assert_well_formed(&r.body);
+    assert!(r.body.starts_with(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><service_requests><request><service_request_id>"
+    ));
+    assert!(!r.body.contains("<token>") && !r.body.contains("<account_id>"));
+}
+
+/// The ids in a JSON request list.
+fn ids(r: &crate::app::Resp) -> Vec<String> {
+    let mut out: Vec<String> = json(r)
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {}", r.body))
+        .iter()
+        .map(|x| x["service_request_id"].as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+fn sorted(mut v: Vec<&String>) -> Vec<String> {
+    v.sort();
+    v.into_iter().cloned().collect()
+}
+
+/// Staff accept, assign 城管局 as lead, and (if `resolve`) its handler
+/// resolves with a note: through the pages, as people do.
+async fn worked(app: &TestApp, code: &str, resolve: bool) {
+    let id = xieshang_store::concern::id_by_code(&app.t.db, code)
+        .await
+        .unwrap();
+    let mut staff = app.login("staff").await;
+    staff
+        .post(
+            &format!("/concerns/{id}/transition"),
+            &[("action", "accept")],
+        )
+        .await;
+    let cgj = app.org_id("yanliang-cgj").await.to_string();
+    let r = staff
+        .post(
+            &format!("/concerns/{id}/assign"),
+            &[("departments", &cgj), ("lead", &cgj)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    if resolve {
+        worked_resolve(app, code).await;
+    }
+}
+
+#[tokio::test]
+async fn get_service_requests_takes_lists_of_codes_ids_and_statuses() {
+    let app = TestApp::new().await;
+    let key = hotline_key(&app).await;
+    let mut c = app.client();
+    let file = |code: &'static str| {
+        [
+            ("api_key", key.clone()),
+            ("service_code", code.to_owned()),
+            ("address_id", "yanliang-guanshan-g01".to_owned()),
+            ("description", format!("{code} 的问题")),
+        ]
+    };
+    let mut made = Vec::new();
+    for code in ["road", "water", "environment"] {
+        let f = file(code);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let id = filed(&mut c, &f).await;
+        app.accept(&id).await;
+        made.push(id);
+    }
+    let (road, water, env) = (&made[0], &made[1], &made[2]);
+    let all = sorted(vec![road, water, env]);
+    let get = |q: &str| format!("/open311/v2/requests.json?{q}");
+
+    // service_code: one, a comma-delimited list, the same declared twice,
+    // blank (= all).
+    let r = c.get(&get("service_code=road")).await;
+    assert_eq!(ids(&r), vec![road.clone()]);
+    for q in [
+        "service_code=road,water",
+        "service_code=road,%20water",
+        "service_code=road&service_code=water",
+    ] {
+        let r = c.get(&get(q)).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+        assert_eq!(ids(&r), sorted(vec![road, water]), "{q}");
+    }
+    let r = c
+        .get("/open311/v2/requests.xml?service_code=road,water")
+        .await;
+    assert_well_formed(&r.body);
+    assert!(
+        r.body.contains(road.as_str())
+            && r.body.contains(water.as_str())
+            && !r.body.contains(env.as_str())
+    );
+    assert_eq!(ids(&c.get(&get("service_code=")).await), all);
+    // An unknown code among known ones: 400 (a filter, not a resource), one
+    // error per unknown code, each naming it and the codes there are.
+    let r = c.get(&get("service_code=road,fire")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let e = errors_of(&r);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].0, 400);
+    assert!(
+        e[0].1
+            .starts_with("service_code fire not found: known codes are road, water, environment"),
+        "{e:?}"
+    );
+    let r = c.get(&get("service_code=fire,road,flood")).await;
+    let e = errors_of(&r);
+    assert_eq!(e.len(), 2);
+    assert!(e[0].1.contains("fire") && e[1].1.contains("flood"));
+    let r = c
+        .get("/open311/v2/requests.xml?service_code=road,fire")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_well_formed(&r.body);
+    assert!(r.body.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><errors><error><code>400</code><description>service_code fire not found"));
+
+    // service_request_id: comma-delimited or repeated; it overrides the other
+    // arguments (an unknown service_code beside it is not looked at); an id
+    // that does not exist is simply not listed.
+    for q in [
+        format!("service_request_id={road},{water}"),
+        format!("service_request_id={road}&service_request_id={water}"),
+        format!("service_request_id={road},{water}&service_code=fire&status=pending"),
+    ] {
+        let r = c.get(&get(&q)).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.body);
+        assert_eq!(ids(&r), sorted(vec![road, water]), "{q}");
+    }
+    assert_eq!(
+        ids(&c.get(&get("service_request_id=NOSUCHCODE")).await),
+        Vec::<String>::new()
+    );
+
+    // status: open, closed, both, declared twice; anything else is 400.
+    worked(&app, water, true).await;
+    assert_eq!(
+        ids(&c.get(&get("status=open")).await),
+        sorted(vec![road, env])
+    );
+    assert_eq!(
+        ids(&c.get(&get("status=closed")).await),
+        vec![water.clone()]
+    );
+    assert_eq!(ids(&c.get(&get("status=open,closed")).await), all);
+    assert_eq!(ids(&c.get(&get("status=open&status=closed")).await), all);
+    assert_eq!(
+        ids(&c.get(&get("status=closed&service_code=road,water")).await),
+        vec![water.clone()]
+    );
+    let r = c.get(&get("status=pending")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        errors_of(&r),
+        vec![(400, "status pending is not open or closed".to_owned())]
+    );
+
+    // start_date and end_date: w3c date-times; other text is 400.
+    let now = app.t.db.now_ms();
+    let rfc = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let day = 86_400_000;
+    let r = c
+        .get(&get(&format!(
+            "start_date={}&end_date={}",
+            rfc(now - day),
+            rfc(now + day)
+        )))
+        .await;
+    assert_eq!(ids(&r), all);
+    let r = c.get(&get(&format!("end_date={}", rfc(now - day)))).await;
+    assert_eq!(ids(&r), Vec::<String>::new());
+    for q in [
+        "start_date=yesterday",
+        "end_date=2026-13-01",
+        "end_date=2026-01-01",
+    ] {
+        let r = c.get(&get(q)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}");
+        let e = errors_of(&r);
+        assert!(
+            e[0].1.contains("is not a w3c date-time with a time zone"),
+            "{q}: {e:?}"
+        );
+    }
+
+    // jurisdiction_id: a district or the city bounds the list; an unknown one
+    // is 404.
+    assert_eq!(ids(&c.get(&get("jurisdiction_id=yanliang")).await), all);
+    assert_eq!(ids(&c.get(&get("jurisdiction_id=xa")).await), all);
+    assert_eq!(
+        ids(&c.get(&get("jurisdiction_id=beilin")).await),
+        Vec::<String>::new()
+    );
+    let r = c.get(&get("jurisdiction_id=atlantis")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(errors_of(&r)[0]
+        .1
+        .starts_with("jurisdiction_id atlantis not found"));
+}
+
+#[tokio::test]
+async fn requests_carry_the_optional_fields_the_product_knows_in_both_formats() {
+    let app = TestApp::with_config(|c| c.base_url = "https://xieshang.example.cn".into()).await;
+    // A resident reports with a photo on the form, without coordinates.
+    let mut resident = app.client();
+    let token = resident.csrf("/report").await;
+    let r = resident
+        .post_multipart_raw(
+            "/report",
+            &token,
+            &[
+                ("category", "road"),
+                ("area", "yanliang-guanshan-g01"),
+                ("title", "关山路井盖缺失"),
+                ("description", "关山路12号门前井盖缺失，夜里很危险"),
+                ("address", "关山路12号"),
+            ],
+            &[("photos", "a.jpg", crate::story::jpeg_with_exif())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let loc = r.location.unwrap();
+    let code = loc.split("code=").nth(1).unwrap()[..10].to_owned();
+    app.accept(&code).await;
+    let mut c = app.client();
+    let one = format!("/open311/v2/requests/{code}.json");
+    // Accepted, not assigned: no agency and no deadline yet, so neither is
+    // sent; never a zipcode (the product keeps none), nor lat/long (none given).
+    let r = c.get(&one).await;
+    let req = &json(&r)[0];
+    for absent in [
+        "agency_responsible",
+        "expected_datetime",
+        "zipcode",
+        "lat",
+        "long",
+    ] {
+        assert!(req.get(absent).is_none(), "{absent}: {req}");
+    }
+    assert_eq!(req["status"], "open");
+    assert_eq!(req["address"], "关山路12号");
+    assert_eq!(req["address_id"], "yanliang-guanshan-g01");
+    assert_eq!(req["service_notice"], "10 个工作日内办结");
+    // media_url: the public address of the resident's photo, which serves it.
+    let media = req["media_url"].as_str().unwrap().to_owned();
+    let path = media
+        .strip_prefix("https://xieshang.example.cn")
+        .unwrap_or_else(|| panic!("{media}"));
+    assert!(path.starts_with("/photos/"));
+    let photo = c.get(path).await;
+    assert_eq!(photo.status, StatusCode::OK);
+    assert_eq!(photo.headers["content-type"], "image/jpeg");
+
+    // Assigned: the lead department is the agency, the deadline the expected
+    // time; in XML the same fields.
+    worked(&app, &code, false).await;
+    let r = c.get(&one).await;
+    let req = &json(&r)[0];
+    assert_eq!(req["agency_responsible"], "阎良区城市管理和综合执法局");
+    let deadline: i64 =
+        sqlx::query_scalar("SELECT deadline_at FROM concerns WHERE tracking_code = $1")
+            .bind(&code)
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+    let expected = req["expected_datetime"].as_str().unwrap();
+    assert!(expected.ends_with("+08:00"), "{expected}");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(expected)
+            .unwrap()
+            .timestamp(),
+        deadline / 1000
+    );
+    let r = c.get(&format!("/open311/v2/requests/{code}.xml")).await;
+    assert_well_formed(&r.body);
+    for field in [
+        "<agency_responsible>阎良区城市管理和综合执法局</agency_responsible>".to_owned(),
+        format!("<expected_datetime>{expected}</expected_datetime>"),
+        "<address_id>yanliang-guanshan-g01</address_id>".to_owned(),
+        format!("<media_url>{media}</media_url>"),
+        "<service_notice>10 个工作日内办结</service_notice>".to_owned(),
+    ] {
+        assert!(r.body.contains(&field), "{field}: {}", r.body);
+    }
+    for absent in ["<zipcode", "<lat>", "<long>", "<lat/>", "<zipcode/>"] {
+        assert!(!r.body.contains(absent), "{absent}: {}", r.body);
+    }
+
+    // Resolved: closed, the result note as status_notes, and updated_datetime
+    // the time it was closed, which later feedback does not move.
+    worked_resolve(&app, &code).await;
+    let resolved_at: i64 =
+        sqlx::query_scalar("SELECT resolved_at FROM concerns WHERE tracking_code = $1")
+            .bind(&code)
+            .fetch_one(app.t.db.pool())
+            .await
+            .unwrap();
+    app.advance(3_600_000);
+    sqlx::query("UPDATE concerns SET updated_at = $1 WHERE tracking_code = $2")
+        .bind(app.t.db.now_ms())
+        .bind(&code)
+        .execute(app.t.db.pool())
+        .await
+        .unwrap();
+    let r = c.get(&one).await;
+    let req = &json(&r)[0];
+    assert_eq!(req["status"], "closed");
+    assert_eq!(req["status_notes"], "已更换井盖");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(req["updated_datetime"].as_str().unwrap())
+            .unwrap()
+            .timestamp(),
+        resolved_at / 1000
+    );
+}
+
+/// The assigned department's handler resolves it.
+async fn worked_resolve(app: &TestApp, code: &str) {
+    let id = xieshang_store::concern::id_by_code(&app.t.db, code)
+        .await
+        .unwrap();
+    let mut handler = app.login("handler").await;
+    let r = handler
+        .post(
+            &format!("/concerns/{id}/handle"),
+            &[
+                ("action", "resolve"),
+                ("note", "已更换井盖"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(!r.location.unwrap_or_default().contains("err="));
+}
+
+#[tokio::test]
+async fn get_one_request_and_tokens_take_the_jurisdiction_and_the_id() {
+    let app = TestApp::new().await;
+    let key = hotline_key(&app).await;
+    let mut c = app.client();
+    let id = filed(
+        &mut c,
+        &[
+            ("api_key", key.as_str()),
+            ("service_code", "water"),
+            ("address_id", "yanliang-fenghuang-g07"),
+            ("description", "供水管爆裂"),
+        ],
+    )
+    .await;
+    // The token is the resident's: it answers before staff take it up.
+    let r = c.get(&format!("/open311/v2/tokens/{id}.json")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)[0]["token"], id.as_str());
+    assert_eq!(json(&r)[0]["service_request_id"], id.as_str());
+    app.accept(&id).await;
+    for ext in ["json", "xml"] {
+        for what in ["requests", "tokens"] {
+            // Its district and the city find it; another district does not
+            // (404, as an id that does not exist); an unknown jurisdiction is
+            // 404 naming the jurisdiction.
+            for j in ["", "?jurisdiction_id=yanliang", "?jurisdiction_id=xa"] {
+                let r = c.get(&format!("/open311/v2/{what}/{id}.{ext}{j}")).await;
+                assert_eq!(r.status, StatusCode::OK, "{what} {j}: {}", r.body);
+                assert!(r.body.contains(&id));
+            }
+            let r = c
+                .get(&format!(
+                    "/open311/v2/{what}/{id}.{ext}?jurisdiction_id=beilin"
+                ))
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{what}: {}", r.body);
+            assert!(!r.body.contains("供水管"));
+            let r = c
+                .get(&format!(
+                    "/open311/v2/{what}/{id}.{ext}?jurisdiction_id=atlantis"
+                ))
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND);
+            assert!(
+                r.body.contains("jurisdiction_id atlantis not found"),
+                "{}",
+                r.body
+            );
+        }
+        let r = c
+            .get(&format!("/open311/v2/requests/NOSUCHCODE.{ext}"))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(
+            r.body.contains("service_request_id NOSUCHCODE not found"),
+            "{}",
+            r.body
+        );
+        let r = c.get(&format!("/open311/v2/tokens/NOSUCHCODE.{ext}")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.body.contains("token NOSUCHCODE not found"), "{}", r.body);
+    }
+    let r = c.get(&format!("/open311/v2/tokens/{id}.xml")).await;
+    assert_well_formed(&r.body);
+    assert!(r.body.contains(&format!(
+        "<service_requests><request><service_request_id>{id}</service_request_id><token>{id}</token></request></service_requests>"
+    )));
+}
+
+#[tokio::test]
+async fn every_way_in_takes_a_description_of_4000_characters_and_refuses_4001() {
+    // Decision 0050: one limit for the one record, whichever way it comes.
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    for (n, ok) in [(4000, true), (4001, false)] {
+        let text = "路".repeat(n);
+        let body = serde_json::json!({"category": "road", "area": "yanliang-guanshan-g01",
+            "title": "井盖缺失", "description": text});
+        let req = Request::post("/api/v1/concerns")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let r = c.send(req).await;
+        if ok {
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            let code = json(&r)["tracking_code"].as_str().unwrap().to_owned();
+            assert_eq!(stored_description(&app, &code).await.chars().count(), 4000);
+        } else {
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+            assert!(
+                r.body.contains("a description has 1 to 4,000 characters"),
+                "{}",
+                r.body
+            );
+        }
+        let mut resident = app.client();
+        let token = resident.csrf("/report").await;
+        let r = resident
+            .post_multipart_raw(
+                "/report",
+                &token,
+                &[
+                    ("category", "road"),
+                    ("area", "yanliang-guanshan-g01"),
+                    ("title", "井盖缺失"),
+                    ("description", &text),
+                ],
+                &[],
+            )
+            .await;
+        if ok {
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        } else {
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(r.body.contains("具体情况须为1至4000个字符"));
+            assert!(r.body.contains(&text), "the text is kept");
+        }
+    }
+    // The form counts to the same limit.
+    let r = app.client().get("/report").await;
+    assert!(r
+        .body
+        .contains(r#"name="description" rows="5" data-max="4000""#));
+}
+// h-open311 end

@@ -114,7 +114,7 @@ async fn a_barrier_report_files_a_concern_at_the_root_unit_that_shows_on_track()
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body.contains("页面地址或名称不能超过200个字符")
-            && r.body.contains("具体情况须为1至2000个字符"),
+            && r.body.contains("具体情况须为1至4000个字符"),
         "{}",
         r.body
     );
