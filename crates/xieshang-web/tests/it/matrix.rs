@@ -958,6 +958,13 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
     if url == "/search" {
         return "/search?q=%E7%9F%A9%E9%98%B5".into();
     }
+    // h-audit begin
+    // The audit log's latest page holds the side's latest rows, of any
+    // unit: its concerns' rows name the side's area, which is the marker.
+    if url == "/audit" {
+        return "/audit?kind=concern".into();
+    }
+    // h-audit end
     url
 }
 
