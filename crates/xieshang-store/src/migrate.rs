@@ -223,6 +223,14 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     // Issue 31 point 4: the party organisation (decision 0048).
     (52, "party", include_str!("migrations/0052_party.sql")),
+    // h-audit begin
+    // Issue 33 point 5: the audit viewer's filters and the chain's daily check.
+    (
+        55,
+        "audit_checks",
+        include_str!("migrations/0055_audit_checks.sql"),
+    ),
+    // h-audit end
 ];
 
 /// Splits a migration into statements at each `;`, except inside a

@@ -148,7 +148,7 @@ pub async fn route_samples(db: &Db) -> std::collections::BTreeMap<&'static str, 
     .execute(db.pool())
     .await
     .expect("a proposal made public");
-    let pairs: [(&'static str, &'static str); 23] = [
+    let pairs: [(&'static str, &'static str); 24] = [
         (
             "org",
             "SELECT home_org_id FROM users WHERE username = 'staff'",
@@ -216,6 +216,17 @@ pub async fn route_samples(db: &Db) -> std::collections::BTreeMap<&'static str, 
             "SELECT org_id FROM proposals WHERE disclosure = 'public' AND number IS NOT NULL
                AND state NOT IN ('withdrawn', 'merged', 'rejected') ORDER BY id LIMIT 1",
         ),
+        // h-audit begin
+        // An audit row of a unit under the staff's district, one with a
+        // before and an after where there is one (issue 33 point 5).
+        (
+            "audit_entry",
+            "SELECT a.id FROM audit_log a JOIN orgs o ON o.id = a.org_id
+              JOIN orgs s ON s.id = (SELECT home_org_id FROM users WHERE username = 'staff')
+              WHERE o.path LIKE s.path || '%'
+              ORDER BY CASE WHEN a.before_json IS NULL THEN 1 ELSE 0 END, a.id DESC LIMIT 1",
+        ),
+        // h-audit end
     ];
     let mut m = std::collections::BTreeMap::new();
     for (k, sql) in pairs {

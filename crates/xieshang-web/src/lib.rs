@@ -13,6 +13,9 @@ pub mod kit;
 
 pub mod account;
 pub mod api;
+// h-audit begin
+pub mod audit;
+// h-audit end
 pub mod city;
 pub mod concern;
 pub mod consult;
@@ -55,6 +58,9 @@ pub fn app(state: AppState) -> (Router, Vec<RouteSpec>) {
     let r = party::routes(r);
     let r = today::routes(r);
     let r = city::routes(r);
+    // h-audit begin
+    let r = audit::routes(r);
+    // h-audit end
     let routes = roster::routes(r);
     let (router, specs) = routes.finish();
     let router = router

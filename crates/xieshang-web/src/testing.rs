@@ -49,6 +49,7 @@ pub fn sample_path(
         Target::Room => "room",
         Target::Proposal => "proposal",
         Target::Area => "area",
+        Target::AuditEntry => "audit_entry",
         // Pages whose access is checked by the record itself.
         Target::None if path == "/reports/{id}" || path == "/reports/{id}/compare" => "report",
         Target::None if path == "/supervision/groups/{id}" => "supervision_group",

@@ -3,7 +3,11 @@
 //! Each row's hash covers its own fields and the previous row's hash; a head row
 //! holds the last id and hash, so edits, deletions and truncation are all found by
 //! [`verify`]. Appending takes the head row's lock, which orders writers on both
-//! databases.
+//! databases. Reading it (filters, masking, scope) is [`view`]; the daily
+//! check of the chain is [`check`].
+
+pub mod check;
+pub mod view;
 
 use crate::db::{col, Db, Tx};
 use crate::Result;
@@ -247,26 +251,4 @@ pub async fn verify(db: &Db) -> Result<Verdict> {
         });
     }
     Ok(Verdict::Ok { rows })
-}
-
-/// The latest entries within the organisations the actor may audit.
-pub async fn list(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<Row>> {
-    use crate::db::{query_with, Arg};
-    let (cond, mut args) =
-        crate::db::scope::condition(actor, xieshang_core::Permission::AuditView, "o.path", 1);
-    args.push(Arg::Int(limit));
-    let sql = format!(
-        "SELECT {cols} FROM audit_log a JOIN orgs o ON o.id = a.org_id WHERE {cond}
-         ORDER BY a.id DESC LIMIT ${n}",
-        cols = COLUMNS
-            .split(", ")
-            .map(|c| format!("a.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", "),
-        n = args.len()
-    );
-    let rows = query_with(&sql, args).fetch_all(db.pool()).await?;
-    rows.iter()
-        .map(|r| row_from(r).map_err(Into::into))
-        .collect()
 }

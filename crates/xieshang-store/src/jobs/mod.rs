@@ -509,6 +509,11 @@ impl Worker {
                 )
                 .await?;
             }
+            // Keeps its result before the job is marked done; a rerun
+            // only checks again (issue 33 point 5).
+            crate::audit::check::JOB => {
+                crate::audit::check::run(&self.db).await?;
+            }
             other => anyhow::bail!("unknown job kind {other}"),
         }
         let mut tx = self.db.begin_write().await?;
@@ -1044,11 +1049,36 @@ pub async fn mark_read(db: &Db, user_id: i64) -> Result<()> {
 /// Jobs a worker claims at a time.
 const ROUND: i64 = 50;
 
+/// Queues the audit chain's daily check when it is due (03:00 in China;
+/// at once on a database that never had one): the process that moves the
+/// due time on queues it, so servers sharing a database queue one a day.
+/// Returns whether it queued one.
+pub async fn schedule_audit_check(db: &Db) -> Result<bool> {
+    let now = db.now_ms();
+    let mut tx = db.begin_write().await?;
+    let due = crate::audit::check::claim_due(&mut tx, now).await?;
+    if due {
+        crate::item::enqueue_at(
+            &mut tx,
+            now,
+            now,
+            &crate::item::Job {
+                kind: crate::audit::check::JOB,
+                payload: serde_json::json!({}),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(due)
+}
+
 /// Runs the worker until `stop` resolves: round after round while jobs are
 /// waiting, then polling every second. At most once a second, busy or not, it
 /// folds the dashboard's count log into its tallies (tally.rs), so the log
 /// stays at about a second of changes; and it deletes done jobs past their
-/// retention a chunk at a time: once a minute, or at every pass while the last
+/// retention a chunk at a time (and queues the audit chain's daily check
+/// when due: [`schedule_audit_check`]): once a minute, or at every pass while the last
 /// chunk came back full (a first run on a long-kept queue), so a backlog of
 /// old jobs goes at about a chunk a second between the rounds.
 pub async fn run_forever(worker: Worker, mut stop: tokio::sync::watch::Receiver<bool>) {
@@ -1074,6 +1104,10 @@ pub async fn run_forever(worker: Worker, mut stop: tokio::sync::watch::Receiver<
                 }
             };
             pruned = Some((std::time::Instant::now(), full));
+            // The audit chain's daily check is looked for as often.
+            if let Err(e) = schedule_audit_check(&worker.db).await {
+                tracing::error!(error = %e, "queueing the audit chain's check");
+            }
         }
         let ran = match worker.run_due(ROUND).await {
             Ok(n) => n,

@@ -170,17 +170,8 @@ fn email_ok(s: &str) -> bool {
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Masks an email: the first character of the local part stays
-/// (zhang@example.cn → z***@example.cn).
-pub fn mask_email(s: &str) -> String {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("{first}***@{domain}")
-        }
-        None => "***".into(),
-    }
-}
+/// Masks an email (one rule with the audit viewer's: core's `personal`).
+pub use xieshang_core::personal::mask_email;
 
 /// Parses a date as written in rosters: 2026-03-01, 2026/3/1 or 2026.3.1.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {

@@ -49,6 +49,8 @@ pub(crate) struct Page {
     /// Show the party organisation link: a body's staff and members (who
     /// may be party members; the page says so to those who are not).
     pub can_party: bool,
+    /// Show the audit log's link: those who audit somewhere (issue 33).
+    pub can_audit: bool,
     /// Unread notifications for the menu's badge: empty when none, "99+"
     /// beyond the count's cap.
     pub unread: String,
@@ -121,6 +123,7 @@ impl Page {
             can_party: user.is_some_and(|(a, _)| {
                 a.has_permission(Permission::OrgManage) || a.has_role(xieshang_core::Role::Member)
             }),
+            can_audit: user.is_some_and(|(a, _)| a.has_permission(Permission::AuditView)),
             unread: match user.map(|(_, s)| s.unread).unwrap_or(0) {
                 0 => String::new(),
                 n if n >= xieshang_store::account::session::UNREAD_CAP => "99+".to_owned(),

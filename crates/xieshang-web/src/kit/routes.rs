@@ -50,6 +50,8 @@ pub enum Target {
     /// see, and also the people who serve it (its paired members and grid
     /// workers).
     Area,
+    /// `{id}` is a row of the audit log (its unit decides who reads it).
+    AuditEntry,
 }
 
 /// Who may call a route.
@@ -255,7 +257,7 @@ async fn check(
     id: i64,
 ) -> Result<(), AppError> {
     use xieshang_store::{
-        account::user, concern, consult, duty::studio, org, proposal, roster, search::area,
+        account::user, audit, concern, consult, duty::studio, org, proposal, roster, search::area,
     };
     let db = &state.db;
     match target {
@@ -270,6 +272,7 @@ async fn check(
         Target::Proposal => drop(proposal::get(db, actor, permission, id).await?),
         // Seeing concerns over the unit, or serving it.
         Target::Area => area::check(db, actor, id).await?,
+        Target::AuditEntry => drop(audit::view::get(db, actor, permission, id).await?),
     }
     Ok(())
 }

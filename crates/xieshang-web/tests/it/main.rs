@@ -4,6 +4,9 @@
 mod abuse;
 mod api;
 mod app;
+// h-audit begin
+mod audit;
+// h-audit end
 mod auth;
 mod city;
 mod consult;

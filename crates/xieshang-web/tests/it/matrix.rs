@@ -61,6 +61,10 @@ struct Side {
     /// in an open ballot of its session and a key proposal supervised by
     /// the district's leader; the ballot, the session, the leader.
     key: (i64, i64, i64, i64),
+    // h-audit begin
+    /// The side's latest audit row (of its own unit).
+    audit_entry: i64,
+    // h-audit end
 }
 
 /// The side's proposals (issue 29): its body's term (the demo has
@@ -628,7 +632,13 @@ async fn side(
     let ids = (app.org_id(parent).await, org_id, department);
     let (proposal, proposal_for_review, proposal_for_assign, term, entry, this_year, key, handling) =
         side_proposals(app, &staff, ids, marker).await;
+    let audit_entry: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
     Side {
+        audit_entry,
         key,
         proposal,
         proposal_for_review,
@@ -936,6 +946,7 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
             .find(|(p, _)| *p == path)
             .map(|(_, id)| *id)
             .unwrap_or(s.proposal),
+        Target::AuditEntry => s.audit_entry,
         Target::None => 0,
     };
     let url = path
@@ -947,6 +958,13 @@ fn fill(path: &str, target: Target, s: &Side) -> String {
     if url == "/search" {
         return "/search?q=%E7%9F%A9%E9%98%B5".into();
     }
+    // h-audit begin
+    // The audit log's latest page holds the side's latest rows, of any
+    // unit: its concerns' rows name the side's area, which is the marker.
+    if url == "/audit" {
+        return "/audit?kind=concern".into();
+    }
+    // h-audit end
     url
 }
 
