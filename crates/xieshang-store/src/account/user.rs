@@ -692,8 +692,14 @@ pub async fn set_own_email(
             entity: "user",
             entity_id: actor.user_id.to_string(),
             org_id: None,
-            before: Some(json!({ "email": before })),
-            after: Some(json!({ "email": email.map(|e| e.as_str()) })),
+            // The chain keeps that the address changed, not the address:
+            // it is kept for good and read by auditors (decision 0051).
+            before: Some(json!({
+                "email": before.as_deref().map(xieshang_core::personal::mask_email)
+            })),
+            after: Some(json!({
+                "email": email.map(|e| xieshang_core::personal::mask_email(e.as_str()))
+            })),
         },
     )
     .await?;

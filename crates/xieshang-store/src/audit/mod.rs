@@ -197,16 +197,30 @@ pub enum Verdict {
     },
 }
 
-/// Walks the whole chain in id order, in pages, and reports the first bad row.
+/// The head: the last row's id and hash, written with each row.
+async fn head(db: &Db) -> Result<(i64, String)> {
+    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
+        .fetch_one(db.pool())
+        .await?;
+    Ok((col(&head, "last_id")?, col(&head, "last_hash")?))
+}
+
+/// Walks the chain in id order, in pages, up to the head read before the
+/// walk, and reports the first bad row. The system may write while it walks
+/// (the daily check runs on a live system): rows written after the head was
+/// read are checked next time, and a row beyond a head read afterwards (one
+/// no write put there) is reported.
 pub async fn verify(db: &Db) -> Result<Verdict> {
+    let (last_id, last_hash) = head(db).await?;
     let mut prev_hash = "0".repeat(64);
     let mut expected_id = 1i64;
     let mut rows = 0i64;
     loop {
         let page = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE id >= $1 ORDER BY id LIMIT 1000"
+            "SELECT {COLUMNS} FROM audit_log WHERE id >= $1 AND id <= $2 ORDER BY id LIMIT 1000"
         ))
         .bind(expected_id)
+        .bind(last_id)
         .fetch_all(db.pool())
         .await?;
         if page.is_empty() {
@@ -237,11 +251,6 @@ pub async fn verify(db: &Db) -> Result<Verdict> {
             rows += 1;
         }
     }
-    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
-        .fetch_one(db.pool())
-        .await?;
-    let last_id: i64 = col(&head, "last_id")?;
-    let last_hash: String = col(&head, "last_hash")?;
     if last_id != rows || last_hash != prev_hash {
         return Ok(Verdict::Broken {
             row_id: rows + 1,
@@ -249,6 +258,22 @@ pub async fn verify(db: &Db) -> Result<Verdict> {
                 "chain ends at row {rows} but the head says {last_id}: rows were removed"
             ),
         });
+    }
+    // A row is written with the head in one transaction: one beyond the head
+    // as it stands now was put there by hand.
+    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+        .fetch_one(db.pool())
+        .await?;
+    if let Some(max) = max.filter(|m| *m > last_id) {
+        let (now_last, _) = head(db).await?;
+        if max > now_last {
+            return Ok(Verdict::Broken {
+                row_id: now_last + 1,
+                reason: format!(
+                    "row {max} lies beyond the head ({now_last}): rows were added by hand"
+                ),
+            });
+        }
     }
     Ok(Verdict::Ok { rows })
 }

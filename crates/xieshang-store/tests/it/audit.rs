@@ -72,3 +72,33 @@ async fn a_deleted_row_and_a_cut_tail_are_found() {
         matches!(audit::verify(&t.db).await.unwrap(), Verdict::Broken { row_id, .. } if row_id == max)
     );
 }
+
+/// The check reads the head first and walks up to it, so it can run while the
+/// system writes; a row beyond the head, which no write puts there (each row
+/// is written with the head), is still found.
+#[tokio::test]
+async fn a_row_added_beyond_the_head_is_found() {
+    let t = demo().await;
+    assert!(matches!(
+        audit::verify(&t.db).await.unwrap(),
+        Verdict::Ok { .. }
+    ));
+    let max: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO audit_log (id, at, actor_user_id, actor_name, action, entity, entity_id,
+                                org_id, before_json, after_json, prev_hash, hash)
+         SELECT id + 1, at, actor_user_id, actor_name, action, entity, entity_id,
+                org_id, before_json, after_json, hash, hash
+           FROM audit_log WHERE id = $1",
+    )
+    .bind(max)
+    .execute(t.db.pool())
+    .await
+    .unwrap();
+    assert!(
+        matches!(audit::verify(&t.db).await.unwrap(), Verdict::Broken { row_id, .. } if row_id == max + 1)
+    );
+}

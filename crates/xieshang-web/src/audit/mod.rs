@@ -115,7 +115,8 @@ async fn filter(
         {
             errors.add("who", "err.audit.who");
         } else {
-            f.actor_name = Some(who.to_owned());
+            // Usernames are kept in lower case.
+            f.actor_name = Some(who.to_lowercase());
         }
     }
     let kind = q.kind.trim();

@@ -71,6 +71,11 @@ async fn staff_read_their_own_districts_rows_and_no_others() {
     assert!(by_other.body.contains("id=\"unit-error\""));
     assert!(!by_other.body.contains("审计乙室"));
     assert_eq!(by_none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        by_other.body.replace("beilin-nanyuanmen", "?"),
+        by_none.body.replace("no-such-unit", "?"),
+        "another district's unit reads as one that does not exist"
+    );
 
     // The other district's staff see theirs, and not ours.
     let mut beilin = app.login("staff-beilin").await;
@@ -144,6 +149,7 @@ async fn filters_are_checked_and_narrow_the_list() {
     for query in [
         "kind=room".to_owned(),
         "who=staff".to_owned(),
+        "who=Staff".to_owned(),
         "unit=yanliang".to_owned(),
         "unit=yanliang-guanshan".to_owned(),
         format!("from={today}&to={today}"),
@@ -262,6 +268,15 @@ async fn personal_data_is_masked_on_the_page_and_in_the_csv() {
             .fetch_one(app.t.db.pool())
             .await
             .unwrap();
+    let email_stored: String = sqlx::query_scalar("SELECT after_json FROM audit_log WHERE id = $1")
+        .bind(email_row)
+        .fetch_one(app.t.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        email_stored.contains("z***@example.cn") && !email_stored.contains("zhang.san"),
+        "an account's email is written masked into the chain: {email_stored}"
+    );
 
     let mut c = app.login("staff").await;
     let page = c.get(&format!("/audit/{row}")).await;
