@@ -338,11 +338,18 @@ fn check<'a>(
     // The same rules as at intake (`xieshang_core::concern::NewConcern::parse`,
     // which the web layer applies first); they hold for every caller of the store.
     // The store takes an empty description (seeds and tests record some);
-    // intake asks for 1 to `DESCRIPTION_MAX` (4,000) characters. Its characters are checked here.
-    use xieshang_core::concern::{Address, Position, Title};
+    // intake asks for 1 to `DESCRIPTION_MAX` (4,000) characters. Its
+    // characters and its upper bound are checked here.
+    use xieshang_core::concern::{Address, Position, Title, DESCRIPTION_MAX};
     use xieshang_core::values::{check_text, Lines};
     Title::parse(c.title).map_err(|e| Error::invalid("title", e))?;
     check_text(c.description, Lines::Many).map_err(|e| Error::invalid("description", e))?;
+    if c.description.chars().count() > DESCRIPTION_MAX {
+        return Err(Error::invalid(
+            "description",
+            xieshang_core::concern::DESCRIPTION_LENGTH,
+        ));
+    }
     if let Some(a) = c.address {
         Address::parse(a).map_err(|e| Error::invalid("address", e))?;
     }
@@ -1063,9 +1070,9 @@ pub(crate) const ROW_COLS: &str =
      c.escalation_level, u.display_name AS recorded_by, c.merged_into, c.result_note";
 
 /// [`ROW_COLS`] for a queue's rows, which are listed, not opened: without
-/// the description and the result note (up to 2,000 characters each, which
-/// the database sent and the driver copied and checked for every row of
-/// every page). In the order of [`QueueTuple`].
+/// the description and the result note (up to `DESCRIPTION_MAX`, 4,000
+/// characters, and 2,000, which the database sent and the driver copied and
+/// checked for every row of every page). In the order of [`QueueTuple`].
 const QUEUE_VALUES: &str = "c.id, c.tracking_code, c.org_id, o.name, o.path, c.category, c.title, \
      c.channel, c.state, c.created_at, c.address, c.deadline_at, c.escalation_level, \
      u.display_name, c.merged_into";

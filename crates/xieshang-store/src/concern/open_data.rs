@@ -27,10 +27,15 @@ pub const PUBLISHED_STATES: [&str; 6] = [
     "reopened",
 ];
 
+/// The most tracking codes one filter takes: a caller naming more is refused
+/// (Open311 answers 400), never cut silently.
+pub const CODES_MAX: usize = 100;
+
 /// Which concerns to list.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// Tracking codes (overrides the other filters, as Open311 says).
+    /// Tracking codes (overrides the other filters, as Open311 says); at
+    /// most [`CODES_MAX`], more is an error.
     pub codes: Vec<String>,
     /// Category codes: any of these (none: every category).
     pub categories: Vec<String>,
@@ -77,6 +82,9 @@ pub struct PublicConcern {
     pub address: Option<String>,
     /// Unit code (the Open311 address_id).
     pub area_code: String,
+    /// Unit kind (`street`, `community`, `grid`, `district`, `city`...):
+    /// Open311 gives an address_id only for a unit POST takes as one.
+    pub area_kind: String,
     /// Unit name.
     pub area: String,
     /// Latitude.
@@ -157,9 +165,16 @@ async fn query(db: &Db, f: &Filter, published_only: bool) -> Result<Vec<PublicCo
         args.push(arg);
         conds.push(cond.replace('?', &format!("${}", args.len())));
     };
+    if f.codes.len() > CODES_MAX {
+        return Err(crate::Error::field(
+            "service_request_id",
+            "err.bad_input",
+            "at most 100 service_request_id",
+        ));
+    }
     if !f.codes.is_empty() {
         let mut parts = Vec::new();
-        for c in f.codes.iter().take(100) {
+        for c in &f.codes {
             push(
                 "c.tracking_code = ?",
                 Arg::Text(c.trim().to_uppercase()),
@@ -222,7 +237,7 @@ async fn query(db: &Db, f: &Filter, published_only: bool) -> Result<Vec<PublicCo
     let sql = format!(
         "SELECT c.id, c.tracking_code, c.state, c.category, c.title, c.description, c.created_at,
                 c.updated_at, c.deadline_at, c.resolved_at, c.address, o.code AS area_code,
-                o.name AS area, c.lat, c.lng, c.result_note,
+                o.kind AS area_kind, o.name AS area, c.lat, c.lng, c.result_note,
                 (SELECT d.name FROM item_assignments a JOIN orgs d ON d.id = a.org_id
                   WHERE a.kind = 'concern' AND a.item_id = c.id AND a.lead = 1
                   ORDER BY a.id DESC LIMIT 1) AS agency,
@@ -248,6 +263,7 @@ async fn query(db: &Db, f: &Filter, published_only: bool) -> Result<Vec<PublicCo
                 resolved_at: col(r, "resolved_at")?,
                 address: col(r, "address")?,
                 area_code: col(r, "area_code")?,
+                area_kind: col(r, "area_kind")?,
                 area: col(r, "area")?,
                 lat: col(r, "lat")?,
                 lng: col(r, "lng")?,

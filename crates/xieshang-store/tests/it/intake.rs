@@ -470,3 +470,79 @@ async fn check_queue_order(t: &TestDb, actor: &xieshang_core::Actor, who: &str) 
         .unwrap();
     assert!(rows.is_empty() && !more, "{who}: an unknown state");
 }
+
+// h-open311b begin
+/// The store holds a description to `DESCRIPTION_MAX` characters whatever the
+/// caller checked: one more is refused and nothing is written.
+#[tokio::test]
+async fn the_store_refuses_a_description_over_description_max() {
+    let t = TestDb::new().await.unwrap();
+    seed::load_demo(&t.db, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA")
+        .await
+        .unwrap();
+    let grid = org::by_code_unchecked(&t.db, "yanliang-fenghuang-g07")
+        .await
+        .unwrap()
+        .id;
+    let gc = GroupCommit::start(t.db.clone());
+    let max = xieshang_core::concern::DESCRIPTION_MAX;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM concerns")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    for (len, ok) in [(max, true), (max + 1, false)] {
+        let description = "长".repeat(len);
+        let c = OwnedConcern::from_new(&NewConcern {
+            org_id: grid,
+            category: "road",
+            title: "路灯不亮",
+            description: &description,
+            channel: "web",
+            address: None,
+            position: None,
+            reporter: None,
+            photos: &[],
+            attributes: None,
+            api_key_id: None,
+        })
+        .unwrap();
+        let r = gc.record(c).await;
+        if ok {
+            assert!(r.is_ok(), "{len}: {r:?}");
+        } else {
+            assert!(
+                matches!(
+                    r,
+                    Err(Error::Invalid {
+                        field: "description",
+                        ..
+                    })
+                ),
+                "{len}: {r:?}"
+            );
+        }
+    }
+    assert_eq!(count().await, before + 1);
+}
+
+/// More tracking codes than a filter takes is an error, never a list cut
+/// short.
+#[tokio::test]
+async fn open_data_refuses_more_than_codes_max_codes() {
+    use xieshang_store::concern::open_data::{list, Filter, CODES_MAX};
+    let t = TestDb::new().await.unwrap();
+    let filter = |n: usize| Filter {
+        codes: (0..n).map(|i| format!("CODE{i:06}")).collect(),
+        limit: 1000,
+        ..Default::default()
+    };
+    assert!(list(&t.db, &filter(CODES_MAX)).await.unwrap().is_empty());
+    assert!(matches!(
+        list(&t.db, &filter(CODES_MAX + 1)).await,
+        Err(Error::Invalid { .. })
+    ));
+}
+// h-open311b end

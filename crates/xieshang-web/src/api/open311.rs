@@ -22,6 +22,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{json, Value};
+use std::collections::HashSet;
 use xieshang_core::concern::category::{self, Category};
 use xieshang_core::OrgPath;
 use xieshang_store::account::apikey::{self, Scope};
@@ -196,7 +197,12 @@ fn error(format: Format, status: StatusCode, description: &str) -> Response {
 /// Several problems at once: the specification's error document is an array,
 /// one `error` per problem, each with the HTTP status as its code.
 fn errors(format: Format, status: StatusCode, descriptions: &[String]) -> Response {
-    tracing::info!(status = status.as_u16(), errors = ?descriptions, "open311 refused");
+    // Counts only: the descriptions echo the client's values.
+    tracing::info!(
+        status = status.as_u16(),
+        errors = descriptions.len(),
+        "open311 refused"
+    );
     let e = Node::List(
         "error",
         descriptions
@@ -229,18 +235,44 @@ impl Args {
     }
 
     /// Every value of `key`, repeated or comma-delimited, trimmed, blanks
-    /// dropped, each once in the order first given.
-    fn list(&self, key: &str) -> Vec<String> {
+    /// dropped, each once in the order first given; more than [`LIST_MAX`]
+    /// different values is the one error returned (decision 0050).
+    fn list(&self, key: &str) -> Result<Vec<String>, String> {
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut out: Vec<String> = Vec::new();
         for (_, v) in self.0.iter().filter(|(k, _)| k == key) {
             for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                if !out.iter().any(|o| o == item) {
+                if seen.insert(item) {
+                    if out.len() == LIST_MAX {
+                        return Err(format!("at most {LIST_MAX} {key}"));
+                    }
                     out.push(item.to_owned());
                 }
             }
         }
-        out
+        Ok(out)
     }
+}
+
+/// The most values one list argument (`service_code`, `status`,
+/// `service_request_id`) takes: the store's bound on tracking codes.
+const LIST_MAX: usize = open_data::CODES_MAX;
+
+/// How many unknown values an error names before it says how many more.
+const UNKNOWN_SHOWN: usize = 5;
+
+/// One error for every unknown value of `key`: at most [`UNKNOWN_SHOWN`] of
+/// them named (each cut by [`shown`]), then how many more, then `tail`.
+fn unknown_values(key: &str, unknown: &[&String], tail: &str) -> String {
+    let mut named: Vec<String> = unknown
+        .iter()
+        .take(UNKNOWN_SHOWN)
+        .map(|c| shown(c))
+        .collect();
+    if unknown.len() > UNKNOWN_SHOWN {
+        named.push(format!("and {} more", unknown.len() - UNKNOWN_SHOWN));
+    }
+    format!("{key} {} {tail}", named.join(", "))
 }
 
 /// The service codes this endpoint knows, for error messages.
@@ -456,7 +488,14 @@ fn request_node(c: &PublicConcern, base: &str) -> Node {
             "address",
             opt(c.address.clone().or_else(|| Some(c.area.clone()))),
         ),
-        ("address_id", text(&c.area_code)),
+        // Only a unit POST takes as an address_id: not a district or the city.
+        (
+            "address_id",
+            opt(
+                matches!(c.area_kind.as_str(), "street" | "community" | "grid")
+                    .then(|| c.area_code.clone()),
+            ),
+        ),
         // The product keeps no postal codes: left out, never guessed.
         ("zipcode", Node::Null),
         ("lat", c.lat.map(Node::Num).unwrap_or(Node::Null)),
@@ -504,23 +543,36 @@ async fn list_requests(state: &AppState, q: &Args, f: Format) -> Response {
         limit: 1000,
         ..Default::default()
     };
-    let ids = q.list("service_request_id");
+    let ids = match q.list("service_request_id") {
+        Ok(ids) => ids,
+        Err(e) => return errors(f, StatusCode::BAD_REQUEST, &[e]),
+    };
     if !ids.is_empty() {
         // "This overrides all other arguments" (the jurisdiction is not an
         // optional argument: it still bounds the list).
         filter.codes = ids;
     } else {
         // Every problem at once, one error each (the error document is an
-        // array). An unknown code filters nothing that exists: 400, as the
-        // table of GET Service Requests keeps 404 for the jurisdiction alone
-        // (decision 0050).
+        // array); the unknown codes of a list in one error. An unknown code
+        // filters nothing that exists: 400, as the table of GET Service
+        // Requests keeps 404 for the jurisdiction alone (decision 0050).
         let mut problems: Vec<String> = Vec::new();
-        let codes = q.list("service_code");
-        for c in codes.iter().filter(|c| category::by_code(c).is_none()) {
-            problems.push(format!(
-                "service_code {} not found: known codes are {}",
-                shown(c),
-                known_codes()
+        let mut list = |key: &str| {
+            q.list(key).unwrap_or_else(|e| {
+                problems.push(e);
+                Vec::new()
+            })
+        };
+        let (codes, wants) = (list("service_code"), list("status"));
+        let unknown: Vec<&String> = codes
+            .iter()
+            .filter(|c| category::by_code(c).is_none())
+            .collect();
+        if !unknown.is_empty() {
+            problems.push(unknown_values(
+                "service_code",
+                &unknown,
+                &format!("not found: known codes are {}", known_codes()),
             ));
         }
         filter.categories = codes;
@@ -547,12 +599,17 @@ async fn list_requests(state: &AppState, q: &Args, f: Format) -> Response {
                 Err(msg) => problems.push(msg.into()),
             }
         }
-        let wants = q.list("status");
-        for w in wants
+        let bad: Vec<&String> = wants
             .iter()
             .filter(|w| !matches!(w.as_str(), "open" | "closed"))
-        {
-            problems.push(format!("status {} is not open or closed", shown(w)));
+            .collect();
+        if !bad.is_empty() {
+            let tail = if bad.len() == 1 {
+                "is not open or closed"
+            } else {
+                "are not open or closed"
+            };
+            problems.push(unknown_values("status", &bad, tail));
         }
         if !problems.is_empty() {
             return errors(f, StatusCode::BAD_REQUEST, &problems);
@@ -680,7 +737,8 @@ async fn token(
 /// POST Service Request (form-encoded, as the specification says). What it
 /// takes and leaves (decision 0050): `email`, `device_id` and `account_id`
 /// are not kept (a resident here has no account, and name and phone are the
-/// only personal data a concern holds); `media_url` is not fetched (photos
+/// only personal data a concern holds), and for `email`, which a client may
+/// expect to be used, the answer says so; `media_url` is not fetched (photos
 /// are kept only when uploaded and checked here), and the answer says so.
 async fn create(State(state): State<AppState>, Path(file): Path<String>, body: Bytes) -> Response {
     let (name, f) = match split(&file) {
@@ -761,7 +819,12 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
                     "address_id {} is not a known area code: give a street's, community's or grid's code",
                     shown(a)
                 ));
-                (key.org_id, key.org_path.clone())
+                // Where it would be filed without one, so that the scope
+                // check below does not turn this 400 into a 404.
+                match &juris {
+                    Some(j) => (j.id, j.path.clone()),
+                    None => (key.org_id, key.org_path.clone()),
+                }
             }
             Err(e) => return internal(f, e),
         }
@@ -798,11 +861,40 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
     // The description is optional in GeoReport v2: without one, the service's
     // name stands for it (the attributes say the rest).
     let description = get("description").unwrap_or(cat.name_zh);
-    problems.extend(
-        xieshang_core::concern::Description::problems(description)
-            .into_iter()
-            .map(|e| format!("description: {}", e.message)),
-    );
+    let name = [get("last_name"), get("first_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("");
+    let title: String = description
+        .lines()
+        .next()
+        .unwrap_or(description)
+        .chars()
+        .take(40)
+        .collect();
+    // The intake's own checks, now, with the others: under Open311's names.
+    let raw = xieshang_core::concern::RawConcern {
+        category: cat.code,
+        title: &title,
+        description,
+        address: get("address_string"),
+        lat,
+        lng,
+        name: (!name.is_empty()).then_some(name.as_str()),
+        phone: get("phone"),
+    };
+    if let Err(fields) = xieshang_core::concern::NewConcern::parse(&raw) {
+        // The title is the description's first line: its problems are the
+        // description's, said once.
+        let described = fields.iter().any(|(k, _)| *k == "description");
+        problems.extend(
+            fields
+                .iter()
+                .filter(|(k, _)| !(described && *k == "title"))
+                .map(|(k, e)| format!("{}: {}", field_name(k), e.message)),
+        );
+    }
     // attribute[code]=v and attribute[code][]=v
     let mut answers: Vec<(String, Vec<String>)> = Vec::new();
     for (k, v) in &args.0 {
@@ -841,18 +933,6 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
     if !problems.is_empty() {
         return errors(f, StatusCode::BAD_REQUEST, &problems);
     }
-    let name = [get("last_name"), get("first_name")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("");
-    let title: String = description
-        .lines()
-        .next()
-        .unwrap_or(description)
-        .chars()
-        .take(40)
-        .collect();
     let intake = crate::concern::intake::Intake {
         category: cat.code.to_owned(),
         area: String::new(),
@@ -879,6 +959,9 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
                 notice
                     .push_str("；media_url 所指的照片未保存（本平台只保存直接上传并经检查的照片）");
             }
+            if get("email").is_some() {
+                notice.push_str("；email 未保存（本平台只保存反映人的姓名和电话）");
+            }
             let doc = Node::List(
                 "request",
                 vec![Node::Obj(vec![
@@ -891,11 +974,24 @@ async fn create(State(state): State<AppState>, Path(file): Path<String>, body: B
         Ok(Err(fields)) => {
             let problems: Vec<String> = fields
                 .iter()
-                .map(|(k, m)| format!("{k}: {}", m.message))
+                .map(|(k, m)| format!("{}: {}", field_name(k), m.message))
                 .collect();
             errors(f, StatusCode::BAD_REQUEST, &problems)
         }
         Err(e) => internal(f, e),
+    }
+}
+
+/// The Open311 argument an intake field comes from, for error messages.
+fn field_name(field: &str) -> &str {
+    match field {
+        "lat" | "lng" => "lat/long",
+        "address" => "address_string",
+        "name" => "first_name/last_name",
+        "title" => "description",
+        "area" => "address_id",
+        "category" => "service_code",
+        other => other,
     }
 }
 

@@ -542,6 +542,11 @@ async fn the_openapi_document_describes_the_api() {
         "X-Api-Key"
     );
     assert!(doc["components"]["schemas"]["Intake"]["properties"]["phone"].is_object());
+    // The documented bound is the one every way in applies.
+    assert_eq!(
+        doc["components"]["schemas"]["Intake"]["properties"]["description"]["maxLength"].as_u64(),
+        Some(xieshang_core::concern::DESCRIPTION_MAX as u64)
+    );
     // Control characters are refused, not stored.
     let body = json!({"category": "road", "area": "yanliang-guanshan", "title": "a\u{0}b", "description": "d"});
     let (s, v) = post_json(&app, &body.to_string()).await;

@@ -241,8 +241,16 @@ async fn posting_needs_a_key_and_files_a_concern_without_publishing_who() {
         .collect();
     f.push(("api_key", &key));
     f.push(("jurisdiction_id", "beilin"));
+    let before = concerns(&app).await;
     let r = post(&mut c, "/open311/v2/requests.json", &f).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(concerns(&app).await, before, "nothing filed");
+    // Another district's street as address_id: the same 404, nothing filed.
+    let mut f = with(&base, &[("address_id", "beilin-nanyuanmen")], &[]);
+    f.push(("api_key", &key));
+    let r = post(&mut c, "/open311/v2/requests.json", &f).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(concerns(&app).await, before, "nothing filed");
     // A revoked key stops at once.
     let (_, k2) = apikey::create(&app.t.db, "yanliang", "旧系统", &[Scope::ConcernsCreate])
         .await
@@ -953,7 +961,7 @@ async fn post_service_request_takes_every_argument_of_its_tables() {
         (
             vec![("lat", "91"), ("long", "109.2")],
             vec!["address_id"],
-            "lat: give both lat and lng, within -90..90",
+            "lat/long: give both lat and lng, within -90..90",
         ),
         (
             vec![("address_id", "nowhere")],
@@ -1111,6 +1119,8 @@ async fn post_service_request_takes_every_argument_of_its_tables() {
     assert!(!sealed.0.unwrap().contains("建国") && !sealed.1.unwrap().contains("13700001234"));
     app.accept(&person).await;
     let r = c.get(&format!("/open311/v2/requests/{person}.json")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains(&person), "{}", r.body);
     for secret in [
         "建国",
         "13700001234",
@@ -1146,7 +1156,21 @@ async fn post_service_request_takes_every_argument_of_its_tables() {
     assert_eq!(n, 0);
     app.accept(&media).await;
     let r = c.get(&format!("/open311/v2/requests/{media}.json")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)[0]["service_request_id"], media.as_str());
     assert!(json(&r)[0].get("media_url").is_none(), "{}", r.body);
+
+    // email: taken, not kept; the answer says so (as for media_url).
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.json",
+        &with(&base, &[("email", "wang@example.com")], &[]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let notice = json(&r)[0]["service_notice"].as_str().unwrap().to_owned();
+    assert!(notice.contains("email 未保存"), "{notice}");
+    assert!(!notice.contains("wang@example.com"), "{notice}");
 
     // The response table: service_request_id and service_notice; no token
     // (not with an id) and no account_id (none here).
@@ -1157,6 +1181,7 @@ async fn post_service_request_takes_every_argument_of_its_tables() {
         .as_str()
         .unwrap()
         .starts_with("10 个工作日内办结"));
+    assert!(!req["service_notice"].as_str().unwrap().contains("email"));
     let fields: Vec<&String> = req.as_object().unwrap().keys().collect();
     assert_eq!(fields, ["service_notice", "service_request_id"], "{req}");
     let r = post(&mut c, "/open311/v2/requests.xml", &base).await;
@@ -1259,7 +1284,7 @@ async fn get_service_requests_takes_lists_of_codes_ids_and_statuses() {
     );
     assert_eq!(ids(&c.get(&get("service_code=")).await), all);
     // An unknown code among known ones: 400 (a filter, not a resource), one
-    // error per unknown code, each naming it and the codes there are.
+    // error naming the unknown codes and the codes there are.
     let r = c.get(&get("service_code=road,fire")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let e = errors_of(&r);
@@ -1272,8 +1297,11 @@ async fn get_service_requests_takes_lists_of_codes_ids_and_statuses() {
     );
     let r = c.get(&get("service_code=fire,road,flood")).await;
     let e = errors_of(&r);
-    assert_eq!(e.len(), 2);
-    assert!(e[0].1.contains("fire") && e[1].1.contains("flood"));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].1.starts_with("service_code fire, flood not found"),
+        "{e:?}"
+    );
     let r = c
         .get("/open311/v2/requests.xml?service_code=road,fire")
         .await;
@@ -1630,3 +1658,210 @@ async fn every_way_in_takes_a_description_of_4000_characters_and_refuses_4001() 
         .contains(r#"name="description" rows="5" data-max="4000""#));
 }
 // h-open311 end
+
+// h-open311b begin
+#[tokio::test]
+async fn list_arguments_take_at_most_100_values_and_name_unknown_ones_once() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let get = |q: &str| format!("/open311/v2/requests.json?{q}");
+    let many = |prefix: &str, n: usize| {
+        (0..n)
+            .map(|i| format!("{prefix}{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    // More than 100 values in a list: one 400 in the error format.
+    for key in ["service_code", "status", "service_request_id"] {
+        let r = c.get(&get(&format!("{key}={}", many("x", 101)))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{key}: {}", r.body);
+        assert_eq!(errors_of(&r), vec![(400, format!("at most 100 {key}"))]);
+    }
+    // Declared more than once counts together.
+    let r = c
+        .get(&get(&format!(
+            "service_request_id={}&service_request_id=y",
+            many("x", 100)
+        )))
+        .await;
+    assert_eq!(
+        errors_of(&r),
+        vec![(400, "at most 100 service_request_id".to_owned())]
+    );
+    let r = c
+        .get(&format!(
+            "/open311/v2/requests.xml?service_code={}",
+            many("x", 101)
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_well_formed(&r.body);
+    assert!(r.body.ends_with("<errors><error><code>400</code><description>at most 100 service_code</description></error></errors>"), "{}", r.body);
+    // 100 ids is a list (none of them exists); the same value many times is
+    // one value.
+    let r = c
+        .get(&get(&format!("service_request_id={}", many("NOSUCH", 100))))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r), Value::Array(vec![]));
+    let r = c
+        .get(&get(&format!(
+            "service_code={}",
+            vec!["road"; 5000].join(",")
+        )))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // 100 unknown codes: one error, naming five and counting the rest.
+    let r = c
+        .get(&get(&format!("service_code={}", many("x", 100))))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let e = errors_of(&r);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].1.starts_with(
+            "service_code x0, x1, x2, x3, x4, and 95 more not found: known codes are road"
+        ),
+        "{e:?}"
+    );
+    assert!(!e[0].1.contains("x5,"), "{e:?}");
+    let r = c.get(&get("status=pending,later")).await;
+    assert_eq!(
+        errors_of(&r),
+        vec![(
+            400,
+            "status pending, later are not open or closed".to_owned()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_city_key_with_a_jurisdiction_and_an_unknown_address_id_is_a_400() {
+    let app = TestApp::new().await;
+    let (_, key) = apikey::create(&app.t.db, "xa", "市12345热线", &[Scope::ConcernsCreate])
+        .await
+        .unwrap();
+    let mut c = app.client();
+    let before = concerns(&app).await;
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.json",
+        &[
+            ("api_key", key.as_str()),
+            ("jurisdiction_id", "yanliang"),
+            ("service_code", "road"),
+            ("address_id", "nowhere"),
+            ("description", "关山路井盖缺失"),
+            ("attribute[colour]", "red"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let e = errors_of(&r);
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(e[0]
+        .1
+        .starts_with("address_id nowhere is not a known area code"));
+    assert!(e[1].1.starts_with("attribute[colour]"), "{e:?}");
+    assert_eq!(concerns(&app).await, before);
+}
+
+#[tokio::test]
+async fn intake_errors_use_open311_names_and_come_with_the_others() {
+    let app = TestApp::new().await;
+    let key = hotline_key(&app).await;
+    let mut c = app.client();
+    let long_address = "路".repeat(201);
+    let long_name = "名".repeat(51);
+    let base = [
+        ("api_key", key.as_str()),
+        ("service_code", "road"),
+        ("address_id", "yanliang-guanshan-g01"),
+        ("description", "关山路井盖缺失，夜里很危险"),
+    ];
+    let before = concerns(&app).await;
+    let r = post(
+        &mut c,
+        "/open311/v2/requests.json",
+        &with(
+            &base,
+            &[
+                ("address_string", &long_address),
+                ("first_name", &long_name),
+                ("lat", "91"),
+                ("long", "109.2"),
+                ("attribute[colour]", "red"),
+            ],
+            &[],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let e: Vec<String> = errors_of(&r).into_iter().map(|(_, d)| d).collect();
+    assert_eq!(e.len(), 4, "{e:?}");
+    assert_eq!(
+        e[0],
+        "address_string: an address has at most 200 characters"
+    );
+    assert_eq!(
+        e[1],
+        "first_name/last_name: a name has at most 50 characters"
+    );
+    assert!(e[2].starts_with("lat/long: "), "{e:?}");
+    assert!(e[3].starts_with("attribute[colour]: "), "{e:?}");
+    assert_eq!(concerns(&app).await, before);
+}
+
+#[tokio::test]
+async fn address_id_is_sent_only_for_units_post_takes_as_one() {
+    let app = TestApp::new().await;
+    let key = hotline_key(&app).await;
+    let mut c = app.client();
+    // Filed at the jurisdiction (a district), and at a grid.
+    let district = filed(
+        &mut c,
+        &[
+            ("api_key", key.as_str()),
+            ("jurisdiction_id", "yanliang"),
+            ("service_code", "road"),
+            ("lat", "34.66"),
+            ("long", "109.22"),
+            ("description", "路灯坏了"),
+        ],
+    )
+    .await;
+    let grid = filed(
+        &mut c,
+        &[
+            ("api_key", key.as_str()),
+            ("service_code", "road"),
+            ("address_id", "yanliang-guanshan-g01"),
+            ("description", "井盖缺失"),
+        ],
+    )
+    .await;
+    let unit: String = sqlx::query_scalar(
+        "SELECT o.kind FROM concerns c JOIN orgs o ON o.id = c.org_id WHERE c.tracking_code = $1",
+    )
+    .bind(&district)
+    .fetch_one(app.t.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(unit, "district");
+    app.accept(&district).await;
+    app.accept(&grid).await;
+    let r = c
+        .get(&format!("/open311/v2/requests/{district}.json"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let req = &json(&r)[0];
+    assert_eq!(req["service_request_id"], district.as_str());
+    assert!(req.get("address_id").is_none(), "{req}");
+    let r = c.get(&format!("/open311/v2/requests/{district}.xml")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains(&district) && !r.body.contains("<address_id>"));
+    let r = c.get(&format!("/open311/v2/requests/{grid}.json")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)[0]["address_id"], "yanliang-guanshan-g01");
+}
+// h-open311b end
