@@ -14,6 +14,7 @@ use crate::org::{self, Org};
 use crate::{account::user, seed, Error, Result};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use xieshang_core::org::point::Point;
 use xieshang_core::values::Username;
 use xieshang_core::{OrgKind, Role};
 
@@ -234,6 +235,45 @@ fn code(n: u64) -> String {
     format!("G{}", String::from_utf8_lossy(&s))
 }
 
+// h-locate begin
+/// Roughly where each of [`seed::DISTRICTS`] lies (its government's quarter),
+/// for the units' representative points (decision 0049).
+const DISTRICT_POINTS: [(f64, f64); 13] = [
+    (34.267, 108.960),
+    (34.254, 108.940),
+    (34.265, 108.930),
+    (34.273, 109.065),
+    (34.293, 108.947),
+    (34.222, 108.948),
+    (34.662, 109.227),
+    (34.367, 109.214),
+    (34.157, 108.907),
+    (34.535, 109.088),
+    (34.109, 108.605),
+    (34.152, 109.323),
+    (34.164, 108.222),
+];
+
+fn district_at(d: usize) -> (f64, f64) {
+    DISTRICT_POINTS[d % DISTRICT_POINTS.len()]
+}
+
+/// The `i`-th of `n` points on a circle of `metres` around `centre`: where a
+/// street sits in its district, a community in its street. No randomness, so
+/// the rest of the generated city does not change with it.
+fn around((lat, lng): (f64, f64), i: usize, n: usize, metres: f64) -> (f64, f64) {
+    let angle = std::f64::consts::TAU * (i as f64) / (n.max(1) as f64);
+    let dlat = metres * angle.sin() / 111_195.0;
+    let dlng = metres * angle.cos() / (111_195.0 * lat.to_radians().cos());
+    (lat + dlat, lng + dlng)
+}
+
+/// A generated point as a unit's point (always in range).
+fn at((lat, lng): (f64, f64)) -> Option<Point> {
+    Point::new(lat, lng)
+}
+// h-locate end
+
 use crate::db::Arg::{Int, Text};
 use crate::db::Batch;
 
@@ -322,6 +362,10 @@ pub async fn generate(
                 ),
             )
             .await?;
+            // h-locate begin
+            let street_at = around(district_at(d), s, 8, 3_000.0);
+            org::point::set_in(&mut tx, street.id, at(street_at)).await?;
+            // h-locate end
             for c in 0..4 {
                 let community = org::insert(
                     &mut tx,
@@ -336,6 +380,10 @@ pub async fn generate(
                     ),
                 )
                 .await?;
+                // h-locate begin
+                org::point::set_in(&mut tx, community.id, at(around(street_at, c, 4, 600.0)))
+                    .await?;
+                // h-locate end
                 for g in 0..6 {
                     let grid = org::insert(
                         &mut tx,

@@ -223,6 +223,14 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     // Issue 31 point 4: the party organisation (decision 0048).
     (52, "party", include_str!("migrations/0052_party.sql")),
+    // h-locate begin
+    // Issue 26 point 5: units' representative points (decision 0049).
+    (
+        53,
+        "org_points",
+        include_str!("migrations/0053_org_points.sql"),
+    ),
+    // h-locate end
     // h-audit begin
     // Issue 33 point 5: the audit viewer's filters and the chain's daily check.
     (

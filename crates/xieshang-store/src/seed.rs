@@ -549,9 +549,48 @@ pub async fn load_demo(db: &Db, password_hash: &str) -> Result<bool> {
         crate::party::demo::load(db, password_hash).await?;
     }
 
+    // h-locate begin
+    if version >= 53 {
+        demo_points(db).await?;
+    }
+    // h-locate end
+
     // --- end of issue 31 demo ---
     Ok(true)
 }
+
+// h-locate begin
+/// Representative points of the demo's streets and communities (issue 26
+/// point 5, decision 0049): near where 阎良区's 凤凰路 and 关山 and 碑林区's
+/// 南院门 lie, a few hundred metres between communities, so the report
+/// form's location button has somewhere to place a resident. Approximate,
+/// for the demo; the grids have none (their community's stands for them).
+pub const DEMO_POINTS: [(&str, f64, f64); 9] = [
+    ("yanliang-guanshan", 34.7160, 109.3050),
+    ("yanliang-guanshan-c1", 34.7180, 109.3080),
+    ("yanliang-guanshan-c2", 34.7100, 109.3150),
+    ("yanliang-guanshan-c3", 34.7260, 109.2990),
+    ("yanliang-fenghuang", 34.6620, 109.2270),
+    ("yanliang-fenghuang-c1", 34.6650, 109.2250),
+    ("yanliang-fenghuang-c2", 34.6590, 109.2320),
+    ("yanliang-fenghuang-c3", 34.6560, 109.2200),
+    ("beilin-nanyuanmen", 34.2560, 108.9420),
+];
+
+async fn demo_points(db: &Db) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    for (code, lat, lng) in DEMO_POINTS {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1")
+            .bind(code)
+            .fetch_one(&mut *tx)
+            .await?;
+        let p = xieshang_core::org::point::Point::new(lat, lng).ok_or(Error::NotFound)?;
+        org::point::set_in(&mut tx, id, Some(p)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+// h-locate end
 
 /// The sample city's opinion reports (issue 30), written through the
 /// product's own functions, one at each step and level: adopted by the city

@@ -1,20 +1,53 @@
 // Progressive enhancement only: every form works without this file.
-// Offers "use my location" where the browser can tell it.
+// Offers "use my location" where the browser can tell it: the coordinates go
+// into the form, and the area they lie in is chosen in the area list (the
+// server's pick: GET /api/v1/areas/nearest), said aloud in #located (a live
+// region); the resident can still choose another. Without this script the
+// server makes the same pick when a form comes with coordinates and no area.
 (function () {
   var button = document.getElementById("locate");
   var lat = document.getElementById("lat");
   var lng = document.getElementById("lng");
   if (!button || !lat || !lng || !navigator.geolocation) return;
   var done = document.getElementById("located");
+  var area = document.getElementById("area");
+  function say(text) {
+    if (done) done.textContent = text || "";
+  }
+  // The chosen option as the resident sees it: its district, then its label.
+  function label(option) {
+    var group = option.parentNode;
+    var district = group && group.tagName === "OPTGROUP" ? group.label + " · " : "";
+    return district + option.textContent;
+  }
+  function choose(body) {
+    var option = null;
+    if (body && area) {
+      Array.prototype.forEach.call(area.options, function (o) {
+        if (o.value && o.value === body.area) option = o;
+      });
+    }
+    if (!option) {
+      say(done && done.dataset.none);
+      return;
+    }
+    area.value = option.value;
+    // Others listening (the similar-concern check) learn of the change.
+    area.dispatchEvent(new Event("change", { bubbles: true }));
+    say(done && done.dataset.area.replace("{area}", label(option)));
+  }
   button.hidden = false;
   button.addEventListener("click", function () {
     navigator.geolocation.getCurrentPosition(function (p) {
       lat.value = p.coords.latitude.toFixed(6);
       lng.value = p.coords.longitude.toFixed(6);
-      if (done) {
-        done.textContent = done.dataset.done;
-        done.hidden = false;
-      }
+      say(done && done.dataset.done);
+      if (!area || !window.fetch) return;
+      fetch("/api/v1/areas/nearest?lat=" + encodeURIComponent(lat.value) +
+        "&lng=" + encodeURIComponent(lng.value))
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(choose)
+        .catch(function () { choose(null); });
     });
   });
 })();

@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+// h-locate begin
+pub mod point;
+// h-locate end
+
 /// A kind of organisational unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OrgKind {

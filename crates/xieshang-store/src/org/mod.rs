@@ -1,6 +1,10 @@
 //! Organisation units: queries and changes, each checked against the actor and
 //! audited in the same transaction.
 
+// h-locate begin
+pub mod point;
+// h-locate end
+
 use crate::audit::{self, Entry};
 use crate::db::{col, query_with, Db, Tx};
 use crate::{Error, Result};

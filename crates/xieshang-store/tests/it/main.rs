@@ -11,6 +11,9 @@ mod intake;
 mod item;
 mod migrations;
 mod org;
+// h-locate begin
+mod org_point;
+// h-locate end
 mod outcome_branch;
 mod proposal;
 mod proposal_face;

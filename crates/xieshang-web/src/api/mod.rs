@@ -38,6 +38,9 @@ pub fn routes(r: Routes) -> Routes {
     let r = open311::routes(r);
     r.get("/api/v1/categories", Public, get(categories))
         .get("/api/v1/areas", Public, get(areas))
+        // h-locate begin
+        .get("/api/v1/areas/nearest", Public, get(nearest_area))
+        // h-locate end
         .api_post("/api/v1/concerns", post(create_concern))
         .get(
             "/api/v1/concerns",
@@ -114,6 +117,68 @@ pub async fn areas(State(state): State<AppState>) -> Result<Json<Vec<AreaOut>>, 
             .collect(),
     ))
 }
+
+// h-locate begin
+/// Where the resident is (from the browser's location).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NearestQuery {
+    /// WGS84 latitude, -90 to 90.
+    #[param(minimum = -90.0, maximum = 90.0, example = 34.659)]
+    lat: f64,
+    /// WGS84 longitude, -180 to 180.
+    #[param(minimum = -180.0, maximum = 180.0, example = 109.232)]
+    lng: f64,
+}
+
+/// The area picked for a location.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearestOut {
+    /// The area's code, to send as `area` (an option of the report form's
+    /// area list).
+    #[schema(example = "yanliang-fenghuang-c2")]
+    area: String,
+    /// Its everyday name: the street, or the street and the community.
+    #[schema(example = "凤凰街道 · 凤鸣社区")]
+    name: String,
+}
+
+/// The area where a resident standing at a location most likely lives: the
+/// community whose point (or one of whose grids' points) is nearest within
+/// 2 km, else the street whose point is nearest within 8 km (decision
+/// 0049). For the report form's location button; the resident can still
+/// choose another. Limited per address.
+#[utoipa::path(get, path = "/api/v1/areas/nearest", tag = "concerns",
+    params(NearestQuery),
+    responses(
+        (status = 200, description = "The area picked", body = NearestOut),
+        (status = 400, description = "A missing or malformed parameter", body = ErrorBody),
+        (status = 404, description = "No area near enough: let the resident choose", body = ErrorBody),
+        (status = 422, description = "Coordinates out of range", body = ErrorBody),
+        (status = 429, description = "Too many lookups from this address; see Retry-After", body = ErrorBody)))]
+pub async fn nearest_area(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    query: Result<axum::extract::Query<NearestQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<NearestOut>, ApiError> {
+    state.throttles.locate(addr)?;
+    let axum::extract::Query(q) =
+        query.map_err(|e| ApiError(AppError::BadRequest(e.body_text())))?;
+    let Some(at) = xieshang_core::org::point::Point::new(q.lat, q.lng) else {
+        return Err(ApiError(AppError::field(
+            "lat",
+            "give lat within -90..90 and lng within -180..180",
+        )));
+    };
+    match xieshang_store::org::point::nearest(&state.db, None, at).await? {
+        Some(a) => Ok(Json(NearestOut {
+            area: a.code,
+            name: a.name,
+        })),
+        None => Err(ApiError(AppError::NotFound)),
+    }
+}
+// h-locate end
 
 /// The answer to an intake.
 #[derive(Serialize, ToSchema)]
@@ -531,7 +596,7 @@ impl utoipa::Modify for ApiKeyScheme {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Xieshang API", version = "1", description = "Residents' concerns: intake, status, lists and department updates. Consultations and their agreed actions: lists and updates from the owner units (keys with consultations:read and consultations:update). Proposals (提案): the handling units' lists, contact with the proposer and replies (keys with proposals:read and proposals:update). Public-opinion reports (社情民意): the bodies' reports for staff systems (keys with reports:read), and a member's own at /api/v1/me/reports with their signed-in session (GET only). Open311 GeoReport v2 is at /open311/v2/. The CSV downloads (/open-data/concerns.csv for anyone, /exports/concerns.csv for staff) name their columns in the interface language (the xs_lang cookie: zh-CN, zh-TW or en); programs add ?headers=machine for the stable column codes: tracking_code, category, area, title, description, state, created_at, deadline_at, resolved_at, agency, result_note."),
-    paths(categories, areas, create_concern, concern_status, list_concerns, post_update, crate::search::similar_api,
+    paths(categories, areas, /* h-locate */ nearest_area, create_concern, concern_status, list_concerns, post_update, crate::search::similar_api,
         crate::consult::api::list_consultations, crate::consult::api::get_consultation,
         crate::consult::api::list_actions, crate::consult::api::get_action,
         crate::consult::api::post_action_update,
@@ -539,7 +604,7 @@ impl utoipa::Modify for ApiKeyScheme {
         crate::proposal::api::post_contact, crate::proposal::api::post_reply,
         crate::report::api::list_reports, crate::report::api::get_report,
         crate::report::api::list_my_reports, crate::report::api::get_my_report),
-    components(schemas(CategoryOut, AreaOut, Intake, Created, ErrorBody, StatusOut, TimelineOut, FeedbackOut, MergedOut, ConcernOut, Page, UpdateIn, UpdateOut, crate::search::SimilarOut, crate::search::SimilarList,
+    components(schemas(CategoryOut, AreaOut, /* h-locate */ NearestOut, Intake, Created, ErrorBody, StatusOut, TimelineOut, FeedbackOut, MergedOut, ConcernOut, Page, UpdateIn, UpdateOut, crate::search::SimilarOut, crate::search::SimilarList,
         crate::consult::api::ConsultationOut, crate::consult::api::ConsultationDetail,
         crate::consult::api::ConsultationPage, crate::consult::api::ActionOut,
         crate::consult::api::ActionPage, crate::consult::api::ActionEvent,

@@ -151,6 +151,27 @@ pub(crate) async fn file_concern(
     recorded.map(Ok)
 }
 
+// h-locate begin
+/// The code of the area nearest to coordinates as a form sends them
+/// (`xieshang_store::org::point::nearest`, decision 0049); None when they are
+/// not a point or nothing is near enough.
+pub(crate) async fn area_near(
+    state: &AppState,
+    lat: &str,
+    lng: &str,
+) -> Result<Option<String>, xieshang_store::Error> {
+    let (Ok(lat), Ok(lng)) = (lat.trim().parse::<f64>(), lng.trim().parse::<f64>()) else {
+        return Ok(None);
+    };
+    let Some(at) = xieshang_core::org::point::Point::new(lat, lng) else {
+        return Ok(None);
+    };
+    Ok(xieshang_store::org::point::nearest(&state.db, None, at)
+        .await?
+        .map(|a| a.code))
+}
+// h-locate end
+
 /// The intake's refusals as a form's field errors: each under the element id
 /// of the field it is about (coordinates under the location button, which is
 /// what a person uses to give them).

@@ -457,6 +457,16 @@ async fn report(
     if photos.is_empty() && errors.is_empty() {
         photos = intake::kept(&state, &form.kept_photos).unwrap_or_default();
     }
+    // h-locate begin
+    // A location given but no area chosen (the page's lookup did not run,
+    // or did not answer): the area the location button would have chosen,
+    // or, when none is near enough, the usual "choose where it is".
+    if form.area.trim().is_empty() {
+        if let Some(code) = intake::area_near(&state, &form.lat, &form.lng).await? {
+            form.area = code;
+        }
+    }
+    // h-locate end
     let u = user.as_ref().map(|(a, s)| (a, s));
     match form.intake() {
         Ok(intake) if errors.is_empty() => {

@@ -2200,6 +2200,19 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("err.audit.range", "截止日期不能早于起始日期。", "The end date cannot come before the start date."),
     // h-audit end
     // --- end of issue 31 keys ---
+    // h-locate begin: issue 26 point 5, the area picked by location
+    ("report.located_area", "已定位，所在区域已选为：{area}。如不对，请在上方“所在区域”中改选。", "Located: the area is set to {area}. If that is wrong, choose another under \"Where\" above."),
+    ("report.located_none", "已记录您的位置，但附近没有可选的区域，请在上方“所在区域”中选择。", "Your location was recorded, but no area is near it: choose where it is above."),
+    ("org.point", "代表位置（经纬度）", "Representative point (latitude, longitude)"),
+    ("org.point_help", "街道、社区或网格中部的一个点（WGS84 度数，如 34.659 和 109.232）。居民在反映问题时点“使用我的位置”，系统据此选出所在社区或街道。两项都留空即清除。", "A point near the middle of the street, community or grid (WGS84 degrees, such as 34.659 and 109.232). When residents press \"Use my location\" on the report form, their community or street is chosen by these points. Leave both empty to clear it."),
+    ("org.lat", "纬度", "Latitude"),
+    ("org.lng", "经度", "Longitude"),
+    ("org.point_none", "未设置", "Not set"),
+    ("err.point_lat", "纬度应为 -90 到 90 之间的数字。", "Latitude is a number from -90 to 90."),
+    ("err.point_lng", "经度应为 -180 到 180 之间的数字。", "Longitude is a number from -180 to 180."),
+    ("err.point_pair", "请同时填写纬度和经度，或都留空以清除。", "Give both latitude and longitude, or leave both empty to clear the point."),
+    ("err.point_kind", "只有街道、社区和网格可以设置位置。", "Only streets, communities and grids have a point."),
+    // h-locate end
 ];
 
 fn traditional() -> &'static HashMap<&'static str, &'static str> {

@@ -1,7 +1,8 @@
 //! Rate limits on what anyone can call without an account, or can try against
-//! one: logins, password changes, residents' intake, feedback, "same problem"
-//! and tracking-code lookups. Each limit is a GCRA bucket (`governor`) per client
-//! address, and where it matters per account or per concern.
+//! one: logins, password changes, residents' intake, feedback, "same problem",
+//! tracking-code lookups and area lookups by location. Each limit is a GCRA
+//! bucket (`governor`) per client address, and where it matters per account
+//! or per concern.
 //!
 //! A client address is the TCP peer, or, when the peer is a configured proxy
 //! (`trusted_proxies`), the last address that proxy put in `X-Forwarded-For`.
@@ -36,6 +37,9 @@ pub struct Throttles {
     same_addr: DefaultKeyedRateLimiter<IpAddr>,
     same_concern: DefaultKeyedRateLimiter<String>,
     track_addr: DefaultKeyedRateLimiter<IpAddr>,
+    // h-locate begin
+    locate_addr: DefaultKeyedRateLimiter<IpAddr>,
+    // h-locate end
 }
 
 /// The limit a request ran into.
@@ -88,6 +92,11 @@ impl Throttles {
             same_concern: RateLimiter::keyed(quota(20, DAY, 10)),
             // Tracking lookups: 60 at once, then 60 a minute an address.
             track_addr: RateLimiter::keyed(quota(60, MINUTE, 60)),
+            // h-locate begin
+            // Area lookups by location: 20 at once, then 20 a minute an
+            // address (a resident presses the button once or twice).
+            locate_addr: RateLimiter::keyed(quota(20, MINUTE, 20)),
+            // h-locate end
         }
     }
 
@@ -102,12 +111,14 @@ impl Throttles {
         self.same_addr.retain_recent();
         self.same_concern.retain_recent();
         self.track_addr.retain_recent();
+        self.locate_addr.retain_recent();
         for l in [
             &self.login_addr,
             &self.intake_addr,
             &self.feedback_addr,
             &self.same_addr,
             &self.track_addr,
+            &self.locate_addr,
         ] {
             l.shrink_to_fit();
         }
@@ -128,6 +139,7 @@ impl Throttles {
             + self.same_addr.len()
             + self.same_concern.len()
             + self.track_addr.len()
+            + self.locate_addr.len()
     }
 
     /// A login attempt from `addr` for the account name `name`.
@@ -167,6 +179,13 @@ impl Throttles {
     pub fn track(&self, addr: Option<IpAddr>) -> Result<(), Limited> {
         self.by_addr(&self.track_addr, addr)
     }
+
+    // h-locate begin
+    /// A lookup of the area nearest to a location (the report form's button).
+    pub fn locate(&self, addr: Option<IpAddr>) -> Result<(), Limited> {
+        self.by_addr(&self.locate_addr, addr)
+    }
+    // h-locate end
 
     fn by_addr(
         &self,

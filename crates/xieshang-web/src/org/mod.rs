@@ -49,6 +49,13 @@ pub fn routes(r: Routes) -> Routes {
         Needs(Permission::OrgManage, Target::Org),
         post(org_archive),
     )
+    // h-locate begin
+    .post(
+        "/orgs/{id}/point",
+        Needs(Permission::OrgManage, Target::Org),
+        post(org_point),
+    )
+    // h-locate end
 }
 
 // ---------------------------------------------------------------- organisations
@@ -114,6 +121,12 @@ struct OrgTpl {
     /// A refused form's fields as typed (empty when none was refused).
     form: OrgForm,
     errors: FieldErrors,
+    // h-locate begin
+    /// The unit's representative point as shown ("34.659000"), when it
+    /// has one; whether it is a kind that has one (street, community, grid).
+    point: Option<(String, String)>,
+    has_point: bool,
+    // h-locate end
 }
 
 /// Every field of the unit page's forms, as typed (kept when one is refused).
@@ -129,7 +142,13 @@ struct OrgForm {
     code: String,
     #[serde(default)]
     parent_id: Option<i64>,
-    /// "create", "rename" or "move"; empty for a page not sent back.
+    // h-locate begin
+    #[serde(default)]
+    lat: String,
+    #[serde(default)]
+    lng: String,
+    // h-locate end
+    /// "create", "rename", "move" or "point"; empty for a page not sent back.
     #[serde(skip)]
     which: &'static str,
 }
@@ -220,7 +239,19 @@ async fn org_view(
     let can_area = xieshang_store::search::area::check(&state.db, &u.actor, o.id)
         .await
         .is_ok();
+    // h-locate begin
+    let has_point = org::point::has_point(o.kind);
+    let point = if has_point {
+        org::point::point_of(&state.db, o.id)
+            .await?
+            .map(|p| (format!("{:.6}", p.lat()), format!("{:.6}", p.lng())))
+    } else {
+        None
+    };
+    // h-locate end
     render(OrgTpl {
+        point,
+        has_point,
         page: Page::signed_in(tr, u, flash),
         form,
         errors,
@@ -313,6 +344,37 @@ async fn org_move(
     let result = org::move_to(&state.db, &u.actor, id, parent).await;
     after_form(&state, tr, &u, id, f, result, |_| "parent").await
 }
+
+// h-locate begin
+/// Sets or clears a street's, community's or grid's representative point
+/// (decision 0049). Both coordinates or neither; each wrong one is marked
+/// beside its box and the form comes back as typed.
+async fn org_point(
+    State(state): State<AppState>,
+    UiLang(tr): UiLang,
+    u: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(mut f): CsrfForm<OrgForm>,
+) -> AppResult<Response> {
+    f.which = "point";
+    match xieshang_core::org::point::Point::parse_form(&f.lat, &f.lng) {
+        Ok(p) => {
+            let result = org::point::set_point(&state.db, &u.actor, id, p).await;
+            after_form(&state, tr, &u, id, f, result, |_| "lat").await
+        }
+        Err(problems) => {
+            let mut errors = FieldErrors::new();
+            for (field, e) in problems {
+                errors.add(
+                    if field == "lng" { "lng" } else { "lat" },
+                    crate::kit::i18n::known(e.key).unwrap_or("err.bad_input"),
+                );
+            }
+            org_view(&state, tr, &u, id, &Flash::default(), f, errors).await
+        }
+    }
+}
+// h-locate end
 
 #[derive(Deserialize)]
 struct ArchiveForm {

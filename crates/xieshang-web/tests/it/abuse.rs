@@ -14,7 +14,7 @@ use xieshang_core::item::CONCERN;
 use xieshang_store::item::{self, By};
 
 /// The app's state served on a real listener; stops with the test's runtime.
-async fn served(app: &TestApp) -> SocketAddr {
+pub(crate) async fn served(app: &TestApp) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = app.state.clone();
@@ -26,14 +26,14 @@ async fn served(app: &TestApp) -> SocketAddr {
     addr
 }
 
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     head: String,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.head.lines().find_map(|l| {
             let (k, v) = l.split_once(':')?;
             k.eq_ignore_ascii_case(name).then(|| v.trim())
@@ -42,7 +42,7 @@ impl Answer {
 }
 
 /// One HTTP/1.1 request from the loopback address 127.0.0.`from`.
-async fn call(
+pub(crate) async fn call(
     server: SocketAddr,
     from: u8,
     method: &str,

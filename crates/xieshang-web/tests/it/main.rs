@@ -17,6 +17,9 @@ mod find;
 mod forms;
 mod language;
 mod links;
+// h-locate begin
+mod locate;
+// h-locate end
 mod matrix;
 mod metrics;
 mod open311;

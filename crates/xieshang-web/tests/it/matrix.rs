@@ -681,6 +681,9 @@ fn sample_form(path: &str, s: &Side, n: usize) -> Vec<(String, String)> {
         "/orgs/{id}/rename" => vec![("name", "矩阵改名".into())],
         "/orgs/{id}/move" => vec![("parent_id", parent)],
         "/orgs/{id}/archive" => vec![("archived", "0".into())],
+        // h-locate begin
+        "/orgs/{id}/point" => vec![("lat", "34.7161".into()), ("lng", "109.3051".into())],
+        // h-locate end
         "/users" => vec![
             ("username", format!("matrix-{n}")),
             ("display_name", "矩阵".into()),

@@ -14,6 +14,9 @@ mod duty;
 mod figures;
 mod keyboard;
 mod language;
+// h-locate begin
+mod locate;
+// h-locate end
 mod party_story;
 mod practice_story;
 mod proposal;
