@@ -31,7 +31,13 @@
       say(done && done.dataset.none);
       return;
     }
+    // An area the resident chose is kept; one an earlier press chose is not.
+    if (area.value && area.value !== area.dataset.picked) {
+      say(done && done.dataset.kept.replace("{area}", label(option)));
+      return;
+    }
     area.value = option.value;
+    area.dataset.picked = option.value;
     // Others listening (the similar-concern check) learn of the change.
     area.dispatchEvent(new Event("change", { bubbles: true }));
     say(done && done.dataset.area.replace("{area}", label(option)));
@@ -45,9 +51,18 @@
       if (!area || !window.fetch) return;
       fetch("/api/v1/areas/nearest?lat=" + encodeURIComponent(lat.value) +
         "&lng=" + encodeURIComponent(lng.value))
-        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (r) {
+          // 404: nothing near. Anything else that is not an answer (a limit,
+          // a fault) says the area could not be found.
+          if (r.status === 404) return null;
+          if (!r.ok) throw new Error(String(r.status));
+          return r.json();
+        })
         .then(choose)
-        .catch(function () { choose(null); });
+        .catch(function () { say(done && done.dataset.failed); });
+    }, function () {
+      // Refused or timed out: say so, the area is chosen by hand.
+      say(done && done.dataset.failed);
     });
   });
 })();

@@ -135,9 +135,11 @@ pub async fn nearest(db: &Db, within: Option<&OrgPath>, at: Point) -> Result<Opt
     };
     let sql = format!(
         "SELECT o.id, o.kind, o.parent_id, o.lat, o.lng FROM orgs o
+           LEFT JOIN orgs par ON par.id = o.parent_id
           WHERE o.lat IS NOT NULL AND o.lat >= $1 AND o.lat <= $2
             AND o.lng >= $3 AND o.lng <= $4 AND o.archived_at IS NULL
-            AND o.kind IN ('street', 'community', 'grid'){scope}"
+            AND o.kind IN ('street', 'community', 'grid')
+            AND (o.kind <> 'grid' OR par.archived_at IS NULL){scope}"
     );
     let rows = query_with(&sql, args).fetch_all(db.pool()).await?;
     let mut placed = Vec::with_capacity(rows.len());

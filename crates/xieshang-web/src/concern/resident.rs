@@ -462,8 +462,12 @@ async fn report(
     // or did not answer): the area the location button would have chosen,
     // or, when none is near enough, the usual "choose where it is".
     if form.area.trim().is_empty() {
-        if let Some(code) = intake::area_near(&state, &form.lat, &form.lng).await? {
-            form.area = code;
+        // A failed lookup costs the resident nothing typed: the form comes
+        // back asking where it is.
+        match intake::area_near(&state, &form.lat, &form.lng).await {
+            Ok(Some(code)) => form.area = code,
+            Ok(None) => {}
+            Err(e) => AppError::from(e).log(),
         }
     }
     // h-locate end

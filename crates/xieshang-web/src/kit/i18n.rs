@@ -2202,6 +2202,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     // --- end of issue 31 keys ---
     // h-locate begin: issue 26 point 5, the area picked by location
     ("report.located_area", "已定位，所在区域已选为：{area}。如不对，请在上方“所在区域”中改选。", "Located: the area is set to {area}. If that is wrong, choose another under \"Where\" above."),
+    ("report.located_failed", "未能确定您所在的区域，请在上方“所在区域”中选择。", "Your area could not be found: choose where it is above."),
+    ("report.located_kept", "已记录您的位置；您已选的区域未改动。附近的区域是：{area}。", "Your location was recorded; the area you chose is kept. The nearest area is {area}."),
     ("report.located_none", "已记录您的位置，但附近没有可选的区域，请在上方“所在区域”中选择。", "Your location was recorded, but no area is near it: choose where it is above."),
     ("org.point", "代表位置（经纬度）", "Representative point (latitude, longitude)"),
     ("org.point_help", "街道、社区或网格中部的一个点（WGS84 度数，如 34.659 和 109.232）。居民在反映问题时点“使用我的位置”，系统据此选出所在社区或街道。两项都留空即清除。", "A point near the middle of the street, community or grid (WGS84 degrees, such as 34.659 and 109.232). When residents press \"Use my location\" on the report form, their community or street is chosen by these points. Leave both empty to clear it."),
