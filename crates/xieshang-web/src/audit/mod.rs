@@ -184,13 +184,22 @@ struct RowView {
     unit: String,
 }
 
+/// A kind of record by its name in the interface's language; a kind with no
+/// name yet shows its code.
+fn kind_label(tr: Tr, kind: &str) -> String {
+    match crate::kit::i18n::known(&format!("audit.entity.{kind}")) {
+        Some(key) => tr.t(key).to_owned(),
+        None => kind.to_owned(),
+    }
+}
+
 fn row_view(tr: Tr, s: &Shown) -> RowView {
     RowView {
         id: s.row.id,
         at: format_time(tr.lang, s.row.at),
         who: s.row.actor_name.clone(),
         action: s.row.action.clone(),
-        kind: s.row.entity.clone(),
+        kind: kind_label(tr, &s.row.entity),
         record: s.row.entity_id.clone(),
         unit: s
             .unit_name
@@ -240,7 +249,8 @@ struct ListTpl {
     page: Page,
     q: AuditQuery,
     errors: FieldErrors,
-    kinds: Vec<&'static str>,
+    /// Each kind of record: its code and its name in the interface's language.
+    kinds: Vec<(&'static str, String)>,
     rows: Vec<RowView>,
     /// The next page's link, empty on the last.
     next: String,
@@ -288,7 +298,7 @@ async fn list_page(
         query: q.query(),
         q,
         errors,
-        kinds: ENTITIES.to_vec(),
+        kinds: ENTITIES.iter().map(|k| (*k, kind_label(tr, k))).collect(),
         rows,
         next,
         check,

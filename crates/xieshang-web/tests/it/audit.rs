@@ -144,6 +144,18 @@ async fn filters_are_checked_and_narrow_the_list() {
         StatusCode::BAD_REQUEST
     );
 
+    // Kinds of record by their names, not their codes.
+    let by_kind = staff.get("/audit?kind=room").await;
+    assert!(
+        by_kind
+            .body
+            .contains("<option value=\"room\" selected>活动室</option>"),
+        "{}",
+        by_kind.body
+    );
+    assert!(by_kind.body.contains("<td>活动室 "));
+    assert!(!by_kind.body.contains(">room<") && !by_kind.body.contains(">room "));
+
     let link = format!("href=\"/audit/{row}\"");
     let today = xieshang_core::calendar::cst_date(app.t.db.now_ms()).format("%Y-%m-%d");
     for query in [
